@@ -1,0 +1,57 @@
+# ledgerlake: `make demo` and `make test` are the whole set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAM_VENV := .venv-sam
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help install demo test bench lock browser sam clean
+
+help:
+	@echo "make demo   - install, start the local S3 lake, simulate the company, run the pipeline, serve the dashboard"
+	@echo "make test   - install and run every test"
+	@echo "make bench  - run the benchmarks and write docs/benchmarks.md figures"
+	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
+
+# The environment: a venv with exactly the locked versions (uv resolves and installs fast;
+# it is itself installed from PyPI into the venv, so nothing global is touched).
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Headless Chromium for the browser tests (Debian's package; Playwright cannot download one).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The SAM CLI pins a click that conflicts with dbt-core's, so it lives in its own venv.
+$(SAM_VENV)/.installed: requirements-sam.lock
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(SAM_VENV)/bin/uv pip install -q --python $(SAM_VENV)/bin/python -r requirements-sam.lock
+	touch $@
+
+sam: $(SAM_VENV)/.installed
+
+demo: install
+	$(BIN)/ledgerlake demo
+
+test: install browser sam
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m ledgerlake.bench --write docs/benchmarks.md
+
+lock:
+	uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock -q --no-header
+	uv pip compile requirements-sam.in -p 3.11 -o requirements-sam.lock -q --no-header
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .ledgerlake .pytest_cache

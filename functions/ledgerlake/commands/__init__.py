@@ -1,0 +1,1 @@
+"""One module per `ledgerlake` subcommand; each defines `register(subparsers)`."""

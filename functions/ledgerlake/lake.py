@@ -1,0 +1,317 @@
+"""The raw lake: the one module that knows the S3 layout, the envelope and the way in.
+
+Layout (Hive-style partitions, so DuckDB and Athena prune by source, entity and date):
+
+    s3://{raw_bucket}/raw/source={source}/entity={entity}/date={YYYY-MM-DD}/{arrival}-{identity}.json
+    s3://{raw_bucket}/quarantine/source={source}/date={YYYY-MM-DD}/{sha256 of body}.bin
+
+* `identity` comes from the provider's identity of the thing (event id, webhook id, or a
+  hash of identity fields), and `date` from the thing's own timestamp, never from when it
+  arrived: a redelivery on another day lands on the same key.
+* A raw object is JSON: `{"envelope": {...}, "payload": <provider body, byte for byte>}`.
+  The payload bytes are spliced in verbatim, not re-serialised, so signatures could be
+  re-checked and nothing the provider sent is normalised away.
+* Raw is never rewritten: landing on an existing key is a no-op that says so.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterator
+
+from .config import Settings
+
+ARRIVALS = ("webhook", "poll", "hydrate")
+# Headers worth keeping for lineage and debugging. Signatures and auth never are.
+HEADER_ALLOWLIST = frozenset(
+    {
+        "content-type",
+        "user-agent",
+        "stripe-version",
+        "x-shopify-topic",
+        "x-shopify-shop-domain",
+        "x-shopify-webhook-id",
+        "x-shopify-event-id",
+        "x-shopify-triggered-at",
+        "x-shopify-api-version",
+        "x-hubspot-request-timestamp",
+        "intuit-t-id",
+        "x-request-id",
+        "plaid-version",
+    }
+)
+_SAFE_IDENTITY = re.compile(r"^[A-Za-z0-9._:=-]{1,200}$")
+
+
+def identity_hash(*parts: Any) -> str:
+    """A stable identity for things the provider gives no id to (sha256 of the parts)."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def safe_identity(identity: str) -> str:
+    return identity if _SAFE_IDENTITY.match(identity) else identity_hash(identity)
+
+
+def raw_prefix(source: str | None = None, entity: str | None = None) -> str:
+    prefix = "raw/"
+    if source:
+        prefix += f"source={source}/"
+        if entity:
+            prefix += f"entity={entity}/"
+    return prefix
+
+
+def raw_key(source: str, entity: str, event_date: date, arrival: str, identity: str) -> str:
+    if arrival not in ARRIVALS:
+        raise ValueError(f"arrival must be one of {ARRIVALS}, not {arrival!r}")
+    return (
+        f"{raw_prefix(source, entity)}date={event_date.isoformat()}/"
+        f"{arrival}-{safe_identity(identity)}.json"
+    )
+
+
+def _utc_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    source: str
+    entity: str
+    arrival: str
+    received_at: str
+    event_id: str | None = None
+    api_version: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "source": self.source,
+            "entity": self.entity,
+            "arrival": self.arrival,
+            "received_at": self.received_at,
+            "event_id": self.event_id,
+            "api_version": self.api_version,
+            "headers": self.headers,
+        }
+        if self.extra:
+            data["extra"] = self.extra
+        return data
+
+
+def allowed_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    return {k.lower(): v for k, v in (headers or {}).items() if k.lower() in HEADER_ALLOWLIST}
+
+
+def encode_raw_object(envelope: Envelope, payload: bytes) -> bytes:
+    """Envelope plus the payload bytes spliced in verbatim (the payload must be JSON)."""
+    head = json.dumps({"envelope": envelope.to_json()}, separators=(",", ":"))[:-1]
+    return head.encode() + b',"payload":' + payload.strip() + b"}"
+
+
+def decode_raw_object(data: bytes) -> tuple[dict[str, Any], Any]:
+    obj = json.loads(data)
+    return obj["envelope"], obj["payload"]
+
+
+@dataclass(frozen=True)
+class Landed:
+    key: str
+    created: bool  # False when the key already existed (a redelivery)
+
+
+def s3_client(settings: Settings | None = None):
+    import boto3
+    from botocore.config import Config
+
+    settings = settings or Settings.from_env()
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint,
+        region_name=settings.region,
+        config=Config(
+            retries={"max_attempts": 5, "mode": "standard"},
+            s3={"addressing_style": "path"} if settings.s3_endpoint else {},
+            max_pool_connections=32,
+        ),
+    )
+
+
+class Lake:
+    """Writes and reads the raw lake through the S3 API (AWS, the local server or moto)."""
+
+    def __init__(self, settings: Settings | None = None, client=None):
+        self.settings = settings or Settings.from_env()
+        self.bucket = self.settings.raw_bucket
+        self.s3 = client or s3_client(self.settings)
+
+    # -- setup -------------------------------------------------------------------------
+    def ensure_buckets(self) -> None:
+        """Create the raw and marts buckets if missing (local and test setups only)."""
+        from botocore.exceptions import ClientError
+
+        for bucket in (self.settings.raw_bucket, self.settings.marts_bucket):
+            try:
+                self.s3.head_bucket(Bucket=bucket)
+            except ClientError:
+                self.s3.create_bucket(Bucket=bucket)
+
+    # -- writing -----------------------------------------------------------------------
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.s3.head_object(Bucket=self.bucket, Key=key)
+            return True
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def land(
+        self,
+        *,
+        source: str,
+        entity: str,
+        payload: bytes,
+        identity: str,
+        event_time: datetime | date,
+        arrival: str,
+        event_id: str | None = None,
+        api_version: str | None = None,
+        headers: dict[str, str] | None = None,
+        received_at: datetime | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Landed:
+        """Land one delivered event or polled page; a second landing of the same thing is a no-op."""
+        event_date = event_time.date() if isinstance(event_time, datetime) else event_time
+        key = raw_key(source, entity, event_date, arrival, identity)
+        if self.exists(key):
+            return Landed(key, created=False)
+        envelope = Envelope(
+            source=source,
+            entity=entity,
+            arrival=arrival,
+            received_at=_utc_iso(received_at or datetime.now(timezone.utc)),
+            event_id=event_id,
+            api_version=api_version,
+            headers=allowed_headers(headers),
+            extra=extra or {},
+        )
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=encode_raw_object(envelope, payload),
+            ContentType="application/json",
+        )
+        return Landed(key, created=True)
+
+    def quarantine(self, *, source: str, body: bytes, reason: str, headers: dict[str, str] | None = None) -> str:
+        """Keep a refused-but-authentic body (e.g. malformed JSON) for inspection, verbatim."""
+        digest = hashlib.sha256(body).hexdigest()
+        today = datetime.now(timezone.utc).date().isoformat()
+        key = f"quarantine/source={source}/date={today}/{digest}.bin"
+        meta = {"reason": reason[:200], "source": source}
+        meta.update({f"h-{k}": v[:200] for k, v in allowed_headers(headers).items()})
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata=meta)
+        return key
+
+    # -- reading -----------------------------------------------------------------------
+    def keys(self, prefix: str = "raw/") -> Iterator[str]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
+    def read_bytes(self, key: str) -> bytes:
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def read(self, key: str) -> tuple[dict[str, Any], Any]:
+        """(envelope, payload) of one raw object."""
+        return decode_raw_object(self.read_bytes(key))
+
+    def count(self, prefix: str = "raw/") -> int:
+        return sum(1 for _ in self.keys(prefix))
+
+
+# -- the DuckDB way in ----------------------------------------------------------------
+
+
+def httpfs_extension_path() -> str:
+    """The httpfs extension file shipped by the duckdb-extension-httpfs wheel.
+
+    DuckDB cannot download extensions here (nor in a locked-down Lambda), so it is
+    installed from the pip package's file instead of the extension repository.
+    """
+    import duckdb
+    import duckdb_extension_httpfs
+
+    base = os.path.dirname(duckdb_extension_httpfs.__file__)
+    wanted = os.path.join(base, "extensions", f"v{duckdb.__version__}", "httpfs.duckdb_extension")
+    if os.path.exists(wanted):
+        return wanted
+    found = sorted(glob.glob(os.path.join(base, "extensions", "*", "httpfs.duckdb_extension")))
+    if not found:
+        raise RuntimeError("duckdb-extension-httpfs is installed but holds no httpfs extension")
+    return found[-1]
+
+
+def duckdb_s3_secret_sql(settings: Settings | None = None, name: str = "ledgerlake_s3") -> str:
+    """CREATE SECRET for the lake, from the same settings boto3 uses.
+
+    DuckDB ignores AWS_ENDPOINT_URL, so the endpoint, path style and SSL are spelled out.
+    Without an endpoint (real AWS) the credential chain is used instead of static keys.
+    """
+    from urllib.parse import urlparse
+
+    settings = settings or Settings.from_env()
+
+    def q(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    if not settings.s3_endpoint:
+        return f"CREATE OR REPLACE SECRET {name} (TYPE s3, PROVIDER credential_chain, REGION {q(settings.region)})"
+    url = urlparse(settings.s3_endpoint)
+    parts = [
+        "TYPE s3",
+        f"KEY_ID {q(os.environ.get('AWS_ACCESS_KEY_ID', ''))}",
+        f"SECRET {q(os.environ.get('AWS_SECRET_ACCESS_KEY', ''))}",
+        f"REGION {q(settings.region)}",
+        f"ENDPOINT {q(url.netloc)}",
+        "URL_STYLE 'path'",
+        f"USE_SSL {'true' if url.scheme == 'https' else 'false'}",
+    ]
+    if os.environ.get("AWS_SESSION_TOKEN"):
+        parts.append(f"SESSION_TOKEN {q(os.environ['AWS_SESSION_TOKEN'])}")
+    return f"CREATE OR REPLACE SECRET {name} ({', '.join(parts)})"
+
+
+def configure_duckdb(conn, settings: Settings | None = None) -> None:
+    """Make an open DuckDB connection able to read and write the lake over S3."""
+    conn.execute(f"INSTALL '{httpfs_extension_path()}'")
+    conn.execute("LOAD httpfs")
+    conn.execute(duckdb_s3_secret_sql(settings))
+
+
+def duckdb_connect(database: str = ":memory:", read_only: bool = False, settings: Settings | None = None):
+    """A DuckDB connection that can read the lake: shared by dbt, the dashboard and analysts."""
+    import duckdb
+
+    conn = duckdb.connect(database, read_only=read_only)
+    configure_duckdb(conn, settings)
+    return conn
+
+
+def raw_glob(settings: Settings | None = None, source: str = "*", entity: str = "*") -> str:
+    settings = settings or Settings.from_env()
+    return f"s3://{settings.raw_bucket}/raw/source={source}/entity={entity}/*/*.json"
