@@ -1,0 +1,116 @@
+"""The headless pipeline behind `ledgerlake run` (and `make demo`).
+
+simulate (once) → lake → reference data → webhooks through the receiver → polls from the
+local provider API server → dbt build → forecast → reports. Every step is idempotent, so a
+second run over the same simulation changes nothing and a crashed run completes next time.
+Steps whose parts are not built yet are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .config import Settings, home
+from .progress import step
+
+
+@dataclass
+class RunOptions:
+    sim_dir: Path
+    seed: int = 42
+    months: int = 18
+    scale: float = 1.0
+    steps: list[str] | None = None  # None = all
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # "done" | "skipped"
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class PipelineContext:
+    options: RunOptions
+    settings: Settings = field(default_factory=Settings.from_env)
+    base_urls: dict[str, str] = field(default_factory=dict)
+    stop_callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+
+def default_sim_dir() -> Path:
+    return home() / "simulation"
+
+
+def _available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+# -- steps --------------------------------------------------------------------------------
+
+
+def step_simulate(ctx: PipelineContext) -> str:
+    from .simulate import generate
+
+    out = ctx.options.sim_dir
+    if (out / "manifest.json").exists():
+        return f"reusing {out}"
+    generate(out, seed=ctx.options.seed, months=ctx.options.months, scale=ctx.options.scale)
+    return f"generated {out}"
+
+
+def step_lake(ctx: PipelineContext) -> str:
+    from .lake import Lake
+
+    Lake(ctx.settings).ensure_buckets()
+    return f"buckets {ctx.settings.raw_bucket}, {ctx.settings.marts_bucket}"
+
+
+def step_reference(ctx: PipelineContext) -> str:
+    """Daily FX rates: reference data no provider sends, kept beside raw."""
+    from .lake import Lake
+
+    rates = ctx.options.sim_dir / "reference" / "fx_rates.csv"
+    if not rates.exists():
+        return "no fx_rates.csv in the simulation"
+    lake = Lake(ctx.settings)
+    lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv", Body=rates.read_bytes())
+    return "fx rates copied to reference/fx_rates/"
+
+
+STEPS: list[tuple[str, str, Callable[[PipelineContext], str]]] = [
+    # (name, module that must exist for the step to run, function)
+    ("simulate", "ledgerlake.simulate", step_simulate),
+    ("lake", "ledgerlake.lake", step_lake),
+    ("reference", "ledgerlake.lake", step_reference),
+]
+
+
+def run(options: RunOptions) -> list[StepResult]:
+    ctx = PipelineContext(options=options)
+    results: list[StepResult] = []
+    try:
+        for name, module, fn in STEPS:
+            if options.steps and name not in options.steps:
+                continue
+            started = time.monotonic()
+            if not _available(module):
+                results.append(StepResult(name, "skipped", 0.0, f"{module} not built yet"))
+                step(f"{name}: skipped ({module} not built yet)")
+                continue
+            step(f"{name} …")
+            detail = fn(ctx) or ""
+            results.append(StepResult(name, "done", time.monotonic() - started, detail))
+            step(f"{name}: {detail} ({time.monotonic() - started:.1f}s)")
+    finally:
+        for stop in reversed(ctx.stop_callbacks):
+            stop()
+    return results
