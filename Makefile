@@ -47,7 +47,7 @@ test: install browser sam
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python -m ledgerlake.bench --write docs/benchmarks.md
+	$(BIN)/python -m ledgerlake.bench $(AREAS)
 
 lock:
 	uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock -q --no-header
