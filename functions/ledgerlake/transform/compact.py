@@ -1,0 +1,213 @@
+"""Compaction: raw JSON objects → Parquet, only for objects not compacted before.
+
+The raw lake holds one small JSON object per delivered event or polled page. Reading
+hundreds of thousands of them through S3 GETs on every build would dominate the
+transform, so each build first copies the *new* raw objects of every source/entity into
+one Parquet file per batch:
+
+    s3://{raw_bucket}/compacted/source={source}/entity={entity}/part-{batch}.parquet
+
+with one row per raw object (raw key, envelope fields, the envelope and payload as JSON
+text). dbt's staging models read only these files. Raw stays the source of truth and is
+never rewritten: `compacted/` is a derived cache that can be deleted and rebuilt from raw
+at any time (`build(full_refresh=True)` does exactly that).
+
+Which raw objects are already compacted is read from the `raw_key` column of the
+existing Parquet files, so the batch file itself is the state: a crash before the file
+is written compacts the same objects next time; nothing is lost or counted twice
+(staging also dedupes on raw_key, in case a merge crashed half-way).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ..config import Settings
+from ..lake import Lake, configure_duckdb, decode_raw_object
+
+log = logging.getLogger(__name__)
+
+COMPACTED_PREFIX = "compacted/"
+
+# Every raw entity the staging models read (docs/architecture.md, "Raw entities per
+# source"). An entity with no objects yet still gets an empty file, so its staging model
+# compiles and returns no rows instead of failing on "no files found".
+KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
+    "stripe": ("events", "balance_transactions"),
+    "shopify": ("orders", "refunds", "payouts", "balance_transactions"),
+    "hubspot": ("notifications", "deals", "companies", "pipelines"),
+    "qbo": (
+        "notifications", "cdc", "invoice", "payment", "bill", "billpayment", "customer",
+        "vendor", "account", "journalentry", "creditmemo", "purchase", "deposit",
+    ),
+    "xero": (
+        "notifications", "invoices", "payments", "banktransactions", "creditnotes",
+        "accounts", "contacts", "manualjournals",
+    ),
+    "plaid": ("notifications", "transactions_sync", "accounts"),
+}
+
+SCHEMA = {
+    "raw_key": pl.Utf8,
+    "source": pl.Utf8,
+    "entity": pl.Utf8,
+    "partition_date": pl.Date,
+    "arrival": pl.Utf8,
+    "received_at": pl.Utf8,
+    "event_id": pl.Utf8,
+    "api_version": pl.Utf8,
+    "envelope": pl.Utf8,
+    "payload": pl.Utf8,
+}
+
+# Past this many part files in one entity the parts are merged into one, so a lake built
+# every few minutes for a year does not turn back into many small objects.
+MERGE_AT_PARTS = 48
+
+
+@dataclass
+class CompactionResult:
+    new_objects: int = 0
+    total_objects: int = 0
+    files_written: int = 0
+    seconds: float = 0.0
+    per_entity: dict[str, int] = field(default_factory=dict)
+
+
+def _parse_key(key: str) -> dict[str, str]:
+    parts = dict(p.split("=", 1) for p in key.split("/")[1:-1] if "=" in p)
+    parts["arrival"] = key.rsplit("/", 1)[-1].split("-", 1)[0]
+    return parts
+
+
+def _row(key: str, data: bytes) -> dict:
+    envelope, payload = decode_raw_object(data)
+    parts = _parse_key(key)
+    return {
+        "raw_key": key,
+        "source": parts.get("source"),
+        "entity": parts.get("entity"),
+        "partition_date": parts.get("date"),
+        "arrival": envelope.get("arrival") or parts["arrival"],
+        "received_at": envelope.get("received_at"),
+        "event_id": envelope.get("event_id"),
+        "api_version": envelope.get("api_version"),
+        "envelope": json.dumps(envelope, separators=(",", ":")),
+        "payload": json.dumps(payload, separators=(",", ":")),
+    }
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    frame = pl.DataFrame(rows, schema={k: (pl.Utf8 if v == pl.Date else v) for k, v in SCHEMA.items()})
+    return frame.with_columns(pl.col("partition_date").str.to_date("%Y-%m-%d", strict=False))
+
+
+def _put_parquet(lake: Lake, key: str, frame: pl.DataFrame) -> None:
+    buf = io.BytesIO()
+    frame.write_parquet(buf, compression="zstd", statistics=True)
+    lake.s3.put_object(Bucket=lake.bucket, Key=key, Body=buf.getvalue())
+
+
+class Compactor:
+    def __init__(self, lake: Lake | None = None, settings: Settings | None = None, workers: int = 32):
+        self.settings = settings or Settings.from_env()
+        self.lake = lake or Lake(self.settings)
+        self.workers = workers
+        self._duck = None
+
+    @property
+    def duck(self):
+        if self._duck is None:
+            import duckdb
+
+            self._duck = duckdb.connect()
+            configure_duckdb(self._duck, self.settings)
+        return self._duck
+
+    def _parts(self, source: str, entity: str) -> list[str]:
+        return sorted(self.lake.keys(f"{COMPACTED_PREFIX}source={source}/entity={entity}/"))
+
+    def _compacted_keys(self, parts: list[str]) -> set[str]:
+        data_parts = [p for p in parts if not p.endswith("-empty.parquet")]
+        if not data_parts:
+            return set()
+        urls = [f"s3://{self.lake.bucket}/{p}" for p in data_parts]
+        rows = self.duck.execute("select raw_key from read_parquet(?)", [urls]).fetchall()
+        return {r[0] for r in rows}
+
+    def reset(self) -> None:
+        """Delete every compacted file (a full refresh re-reads raw)."""
+        keys = list(self.lake.keys(COMPACTED_PREFIX))
+        for i in range(0, len(keys), 1000):
+            self.lake.s3.delete_objects(
+                Bucket=self.lake.bucket,
+                Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True},
+            )
+
+    def run(self, progress=None) -> CompactionResult:
+        started = time.monotonic()
+        result = CompactionResult()
+        raw_by_entity: dict[tuple[str, str], list[str]] = {}
+        for key in self.lake.keys("raw/"):
+            parts = _parse_key(key)
+            if "source" in parts and "entity" in parts:
+                raw_by_entity.setdefault((parts["source"], parts["entity"]), []).append(key)
+        for source, entities in KNOWN_ENTITIES.items():
+            for entity in entities:
+                raw_by_entity.setdefault((source, entity), [])
+
+        batch = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+        pool = ThreadPoolExecutor(self.workers)
+        try:
+            for (source, entity), keys in sorted(raw_by_entity.items()):
+                result.total_objects += len(keys)
+                parts = self._parts(source, entity)
+                done = self._compacted_keys(parts)
+                new = sorted(set(keys) - done)
+                prefix = f"{COMPACTED_PREFIX}source={source}/entity={entity}/"
+                if not parts and not new:
+                    _put_parquet(self.lake, prefix + "part-00000000-empty.parquet", _frame([]))
+                    result.files_written += 1
+                    continue
+                if not new:
+                    continue
+                rows = list(pool.map(lambda k: _row(k, self.lake.read_bytes(k)), new))
+                _put_parquet(self.lake, f"{prefix}part-{batch}.parquet", _frame(rows))
+                result.files_written += 1
+                result.new_objects += len(new)
+                result.per_entity[f"{source}/{entity}"] = len(new)
+                if progress is not None:
+                    progress.advance(len(new))
+                if len(parts) + 1 > MERGE_AT_PARTS:
+                    self._merge(source, entity)
+        finally:
+            pool.shutdown()
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _merge(self, source: str, entity: str) -> None:
+        parts = [p for p in self._parts(source, entity) if not p.endswith("-empty.parquet")]
+        urls = [f"s3://{self.lake.bucket}/{p}" for p in parts]
+        merged = self.duck.execute(
+            "select * from read_parquet(?) qualify row_number() over (partition by raw_key) = 1", [urls]
+        ).pl()
+        prefix = f"{COMPACTED_PREFIX}source={source}/entity={entity}/"
+        _put_parquet(self.lake, f"{prefix}part-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-merged.parquet", merged)
+        self.lake.s3.delete_objects(
+            Bucket=self.lake.bucket, Delete={"Objects": [{"Key": k} for k in parts], "Quiet": True}
+        )
+
+
+def compact(full_refresh: bool = False, settings: Settings | None = None, progress=None) -> CompactionResult:
+    compactor = Compactor(settings=settings)
+    if full_refresh:
+        compactor.reset()
+    return compactor.run(progress=progress)

@@ -1,0 +1,190 @@
+"""Run the dbt project in-process (dbtRunner), with a progress line per model and test."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import config
+from ..config import Settings
+
+log = logging.getLogger(__name__)
+
+MART_SCHEMA = "marts"
+
+
+def project_dir() -> Path:
+    """The dbt project: `transforms/` in a checkout, or LEDGERLAKE_DBT_PROJECT_DIR (the image)."""
+    explicit = os.environ.get("LEDGERLAKE_DBT_PROJECT_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(__file__).resolve().parents[3] / "transforms"
+
+
+def warehouse_path() -> Path:
+    return config.home() / "warehouse.duckdb"
+
+
+@dataclass
+class BuildResult:
+    success: bool
+    warehouse: Path
+    seconds: float
+    compaction_seconds: float = 0.0
+    dbt_seconds: float = 0.0
+    export_seconds: float = 0.0
+    new_raw_objects: int = 0
+    total_raw_objects: int = 0
+    models: int = 0
+    tests: int = 0
+    failures: list[str] = field(default_factory=list)
+    exported: list[str] = field(default_factory=list)
+
+
+class _NodeProgress:
+    """dbt event callback: one line per finished node, `[n] model marts.x ... ok (0.3s)`."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.done = 0
+        self.models = 0
+        self.tests = 0
+        self.failures: list[str] = []
+
+    def __call__(self, event) -> None:
+        if event.info.name != "NodeFinished":
+            return
+        info = event.data.node_info
+        result = event.data.run_result
+        status = getattr(result, "status", "") or getattr(info, "node_status", "")
+        kind = getattr(info, "resource_type", "") or info.unique_id.split(".")[0]
+        self.done += 1
+        if kind in ("model", "seed", "snapshot"):
+            self.models += 1
+        elif kind in ("test", "unit_test"):
+            self.tests += 1
+        if status in ("error", "fail", "runtime error"):
+            self.failures.append(f"{info.unique_id}: {getattr(result, 'message', '')}")
+        if self.stream is not None:
+            seconds = getattr(result, "execution_time", 0.0) or 0.0
+            print(f"  [{self.done:>4}] {kind:<9} {info.node_name:<52} {status} ({seconds:.1f}s)",
+                  file=self.stream, flush=True)
+
+
+def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
+    """The environment the profile and dbt_project.yml read (one set of settings for all)."""
+    scratch = Path(os.environ.get("LEDGERLAKE_DBT_SCRATCH", config.home() / "dbt"))
+    return {
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        "LEDGERLAKE_WAREHOUSE": str(warehouse),
+        "LEDGERLAKE_RAW_BUCKET": settings.raw_bucket,
+        "LEDGERLAKE_MARTS_BUCKET": settings.marts_bucket,
+        "LEDGERLAKE_REPORTING_CURRENCY": settings.reporting_currency,
+        "LEDGERLAKE_FISCAL_YEAR_START_MONTH": str(settings.fiscal_year_start_month),
+        # The project dir is read-only in the Lambda image: artifacts and logs go elsewhere.
+        "DBT_TARGET_PATH": str(scratch / "target"),
+        "DBT_LOG_PATH": str(scratch / "logs"),
+    }
+
+
+def run_dbt(args: list[str], settings: Settings, warehouse: Path, stream=sys.stderr) -> tuple[bool, _NodeProgress]:
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_env(settings, warehouse))
+    progress = _NodeProgress(stream)
+    runner = dbtRunner(callbacks=[progress])
+    project = str(project_dir())
+    full = [*args, "--project-dir", project, "--profiles-dir", project, "--quiet"]
+    result = runner.invoke(full)
+    if result.exception is not None:
+        progress.failures.append(f"dbt error: {result.exception}")
+    return bool(result.success), progress
+
+
+def export_marts(warehouse: Path, settings: Settings) -> list[str]:
+    """Every table in the marts schema → s3://{marts}/marts/{model}/{model}.parquet."""
+    from ..lake import duckdb_connect
+
+    conn = duckdb_connect(str(warehouse), read_only=True, settings=settings)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1",
+                [MART_SCHEMA],
+            ).fetchall()
+        ]
+        for name in names:
+            url = f"s3://{settings.marts_bucket}/marts/{name}/{name}.parquet"
+            conn.execute(f'copy (select * from {MART_SCHEMA}."{name}") to \'{url}\' (format parquet, compression zstd)')
+        return names
+    finally:
+        conn.close()
+
+
+def build(
+    full_refresh: bool = False,
+    select: list[str] | None = None,
+    settings: Settings | None = None,
+    stream=sys.stderr,
+    export: bool = True,
+) -> BuildResult:
+    """Compact new raw objects, `dbt build` (seeds, models, unit and data tests), publish marts.
+
+    The warehouse is built in a copy and swapped in atomically, so readers (the dashboard)
+    never see a half-built file. `stream=None` silences the per-node progress lines.
+    """
+    from ..progress import Progress, step
+    from .compact import compact
+
+    settings = settings or Settings.from_env()
+    started = time.monotonic()
+    target = warehouse_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(target.stem + ".building.duckdb")
+    result = BuildResult(success=False, warehouse=target, seconds=0.0)
+
+    if stream is not None:
+        step("compacting new raw objects to Parquet")
+    with Progress("raw objects compacted", stream=stream or open(os.devnull, "w")) as bar:
+        comp = compact(full_refresh=full_refresh, settings=settings, progress=bar)
+    result.compaction_seconds = comp.seconds
+    result.new_raw_objects = comp.new_objects
+    result.total_raw_objects = comp.total_objects
+
+    if building.exists():
+        building.unlink()
+    if target.exists() and not full_refresh:
+        shutil.copyfile(target, building)
+
+    if stream is not None:
+        step("dbt build" + (" --full-refresh" if full_refresh else ""))
+    t0 = time.monotonic()
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", *select]
+    ok, progress = run_dbt(args, settings, building, stream=stream)
+    result.dbt_seconds = time.monotonic() - t0
+    result.models, result.tests, result.failures = progress.models, progress.tests, progress.failures
+    result.success = ok
+    if not ok:
+        result.seconds = time.monotonic() - started
+        return result
+
+    os.replace(building, target)
+    if export:
+        if stream is not None:
+            step("publishing marts as Parquet to s3://" + settings.marts_bucket + "/marts/")
+        t0 = time.monotonic()
+        result.exported = export_marts(target, settings)
+        result.export_seconds = time.monotonic() - t0
+    result.seconds = time.monotonic() - started
+    return result

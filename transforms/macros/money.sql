@@ -1,0 +1,59 @@
+{#
+  Money never becomes a float. Provider integers in minor units convert by the currency's
+  ISO-4217 exponent (JPY 0, BHD 3, most 2), the same table as ledgerlake/money.py (a
+  pytest keeps the two identical). Amounts are DECIMAL(38, 6); note that DuckDB divides
+  decimals in DOUBLE, so conversion multiplies by an exact decimal factor instead.
+#}
+{% macro currency_exponents() -%}
+    {{ return({
+        "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+        "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+        "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+        "CLF": 4, "UYW": 4,
+    }) }}
+{%- endmacro %}
+
+{% macro currency_exponent(currency_expr) -%}
+    case upper({{ currency_expr }})
+    {%- for code, exp in currency_exponents().items() %} when '{{ code }}' then {{ exp }}{% endfor %}
+    else 2 end
+{%- endmacro %}
+
+{% macro money_type() -%}decimal(38, 6){%- endmacro %}
+
+{# 1234 USD → 12.34; 1234 JPY → 1234. #}
+{% macro minor_to_amount(minor_expr, currency_expr) -%}
+    cast(
+        cast({{ minor_expr }} as decimal(38, 6))
+        * case {{ currency_exponent(currency_expr) }}
+            when 0 then cast('1' as decimal(38, 6))
+            when 3 then cast('0.001' as decimal(38, 6))
+            when 4 then cast('0.0001' as decimal(38, 6))
+            else cast('0.01' as decimal(38, 6)) end
+        as {{ money_type() }})
+{%- endmacro %}
+
+{# A decimal amount given as text or number by the provider (QBO, Xero, Plaid, Shopify). #}
+{% macro to_amount(expr) -%}
+    cast({{ expr }} as {{ money_type() }})
+{%- endmacro %}
+
+{# Round to a currency's minor unit (after FX conversion). #}
+{# (DuckDB's ROUND needs a constant scale, hence one branch per exponent; half away from zero.) #}
+{% macro round_to_currency(amount_expr, currency_expr) -%}
+    cast(case {{ currency_exponent(currency_expr) }}
+        when 0 then round({{ amount_expr }}, 0)
+        when 3 then round({{ amount_expr }}, 3)
+        when 4 then round({{ amount_expr }}, 4)
+        else round({{ amount_expr }}, 2) end as {{ money_type() }})
+{%- endmacro %}
+
+{# Convert with a rate (decimal(38,10)); the result rounded to the target currency. #}
+{% macro convert(amount_expr, rate_expr, target_currency_expr) -%}
+    {{ round_to_currency('cast(' ~ amount_expr ~ ' as decimal(38, 6)) * cast(' ~ rate_expr ~ ' as decimal(38, 10))', target_currency_expr) }}
+{%- endmacro %}
+
+{# amount / n without leaving DECIMAL (DuckDB divides decimals in DOUBLE): truncated to 6 places. #}
+{% macro divide_money(amount_expr, divisor_expr) -%}
+    cast(cast(cast(({{ amount_expr }}) * 1000000 as hugeint) // cast({{ divisor_expr }} as hugeint) as decimal(38, 0)) * cast('0.000001' as decimal(38, 6)) as {{ money_type() }})
+{%- endmacro %}

@@ -1,0 +1,143 @@
+{#
+  Every engine-specific construct lives here behind adapter.dispatch, so the models stay
+  portable SQL and the project can move to dbt-athena (Trino) when one machine is not
+  enough. duckdb__ is what runs today; default__ is the Trino/Athena spelling.
+#}
+
+{# The compacted raw objects of one source/entity (see ledgerlake/transform/compact.py). #}
+{% macro raw_objects(source_name, entity) -%}
+    {{ return(adapter.dispatch('raw_objects', 'ledgerlake')(source_name, entity)) }}
+{%- endmacro %}
+{% macro duckdb__raw_objects(source_name, entity) -%}
+    read_parquet('s3://{{ var("raw_bucket") }}/compacted/source={{ source_name }}/entity={{ entity }}/*.parquet', union_by_name = true)
+{%- endmacro %}
+{% macro default__raw_objects(source_name, entity) -%}
+    {# On Athena the compacted prefix is a Glue table partitioned by source and entity. #}
+    (select * from {{ source('lake', 'compacted') }} where source = '{{ source_name }}' and entity = '{{ entity }}')
+{%- endmacro %}
+
+{# Daily FX rates, reference data beside raw. #}
+{% macro fx_rates_file() -%}
+    {{ return(adapter.dispatch('fx_rates_file', 'ledgerlake')()) }}
+{%- endmacro %}
+{% macro duckdb__fx_rates_file() -%}
+    read_csv('s3://{{ var("raw_bucket") }}/reference/fx_rates/*.csv', header = true, all_varchar = true)
+{%- endmacro %}
+{% macro default__fx_rates_file() -%}
+    {{ source('lake', 'fx_rates') }}
+{%- endmacro %}
+
+{# A scalar at a JSON path, as text (NULL when absent or JSON null). #}
+{% macro json_str(expr, path) -%}
+    {{ return(adapter.dispatch('json_str', 'ledgerlake')(expr, path)) }}
+{%- endmacro %}
+{% macro duckdb__json_str(expr, path) -%}
+    json_extract_string({{ expr }}, '{{ path }}')
+{%- endmacro %}
+{% macro default__json_str(expr, path) -%}
+    json_extract_scalar({{ expr }}, '{{ path }}')
+{%- endmacro %}
+
+{# A JSON sub-document at a path, kept as JSON. #}
+{% macro json_get(expr, path) -%}
+    {{ return(adapter.dispatch('json_get', 'ledgerlake')(expr, path)) }}
+{%- endmacro %}
+{% macro duckdb__json_get(expr, path) -%}
+    json_extract({{ expr }}, '{{ path }}')
+{%- endmacro %}
+{% macro default__json_get(expr, path) -%}
+    json_extract({{ expr }}, '{{ path }}')
+{%- endmacro %}
+
+{#
+  A lateral join producing one row per element of the JSON array at `path`:
+      from pages {{ json_each('pages.payload', '$.data', 'item') }}
+  gives a column `item` (JSON) per element. Pages with an empty/absent array give no rows.
+#}
+{% macro json_each(expr, path, alias) -%}
+    {{ return(adapter.dispatch('json_each', 'ledgerlake')(expr, path, alias)) }}
+{%- endmacro %}
+{% macro duckdb__json_each(expr, path, alias) -%}
+    cross join unnest(json_extract({{ expr }}, '{{ path }}[*]')) as {{ alias }}_t({{ alias }})
+{%- endmacro %}
+{% macro default__json_each(expr, path, alias) -%}
+    cross join unnest(cast(json_extract({{ expr }}, '{{ path }}') as array(json))) as {{ alias }}_t({{ alias }})
+{%- endmacro %}
+
+{# Unix seconds → UTC timestamp. #}
+{% macro from_unix_seconds(expr) -%}
+    {{ return(adapter.dispatch('from_unix_seconds', 'ledgerlake')(expr)) }}
+{%- endmacro %}
+{% macro duckdb__from_unix_seconds(expr) -%}
+    make_timestamp(cast({{ expr }} as bigint) * 1000000)
+{%- endmacro %}
+{% macro default__from_unix_seconds(expr) -%}
+    from_unixtime(cast({{ expr }} as bigint))
+{%- endmacro %}
+
+{# ISO-8601 text with any offset (Z, -07:00) → UTC timestamp without time zone. #}
+{% macro iso_to_utc(expr) -%}
+    {{ return(adapter.dispatch('iso_to_utc', 'ledgerlake')(expr)) }}
+{%- endmacro %}
+{% macro duckdb__iso_to_utc(expr) -%}
+    case when {{ expr }} is null then null
+         when length({{ expr }}) = 10 then cast({{ expr }} as timestamp)
+         when regexp_matches({{ expr }}, '(Z|[+-]\d\d:?\d\d)$') then timezone('UTC', cast({{ expr }} as timestamptz))
+         else cast({{ expr }} as timestamp) end
+{%- endmacro %}
+{% macro default__iso_to_utc(expr) -%}
+    cast(from_iso8601_timestamp({{ expr }}) at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{# Xero's Microsoft JSON dates, "/Date(1718236800000+0000)/" → UTC timestamp. #}
+{% macro xero_date(expr) -%}
+    {{ return(adapter.dispatch('xero_date', 'ledgerlake')(expr)) }}
+{%- endmacro %}
+{% macro duckdb__xero_date(expr) -%}
+    case when {{ expr }} like '/Date(%' then make_timestamp(cast(regexp_extract({{ expr }}, '-?\d+') as bigint) * 1000)
+         else {{ duckdb__iso_to_utc(expr) }} end
+{%- endmacro %}
+{% macro default__xero_date(expr) -%}
+    from_unixtime(cast(regexp_extract({{ expr }}, '-?\d+') as bigint) / 1000)
+{%- endmacro %}
+
+{# Inclusive day series between two dates, as a relation with column `day`. #}
+{% macro date_spine(start_expr, end_expr) -%}
+    {{ return(adapter.dispatch('date_spine', 'ledgerlake')(start_expr, end_expr)) }}
+{%- endmacro %}
+{% macro duckdb__date_spine(start_expr, end_expr) -%}
+    (select cast(d as date) as day from generate_series(cast({{ start_expr }} as timestamp), cast({{ end_expr }} as timestamp), interval 1 day) as g(d))
+{%- endmacro %}
+{% macro default__date_spine(start_expr, end_expr) -%}
+    (select day from unnest(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval '1' day)) as g(day))
+{%- endmacro %}
+
+{# Whole days from a to b. #}
+{% macro days_between(a, b) -%}
+    {{ return(adapter.dispatch('days_between', 'ledgerlake')(a, b)) }}
+{%- endmacro %}
+{% macro duckdb__days_between(a, b) -%}
+    date_diff('day', cast({{ a }} as date), cast({{ b }} as date))
+{%- endmacro %}
+{% macro default__days_between(a, b) -%}
+    date_diff('day', cast({{ a }} as date), cast({{ b }} as date))
+{%- endmacro %}
+
+{#
+  Keep one row per partition: the first by `order_by`.
+      {{ dedupe('select ... from x', 'object_id', 'updated_at desc') }}
+  DuckDB has QUALIFY; elsewhere a row_number() subquery (which keeps a `_row` column).
+#}
+{% macro dedupe(relation_sql, partition_by, order_by) -%}
+    {{ return(adapter.dispatch('dedupe', 'ledgerlake')(relation_sql, partition_by, order_by)) }}
+{%- endmacro %}
+{% macro duckdb__dedupe(relation_sql, partition_by, order_by) -%}
+    select * from ({{ relation_sql }}) as d
+    qualify row_number() over (partition by {{ partition_by }} order by {{ order_by }}) = 1
+{%- endmacro %}
+{% macro default__dedupe(relation_sql, partition_by, order_by) -%}
+    select * from (
+        select *, row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as _row
+        from ({{ relation_sql }}) as d
+    ) as ranked where _row = 1
+{%- endmacro %}

@@ -1,0 +1,37 @@
+with objects as (
+    select * from {{ ref('stg_stripe__objects') }} where object_type = 'charge'
+),
+
+renamed as (
+    select
+        -- ids
+        object_id as charge_id,
+        {{ json_str('object', '$.customer') }} as customer_id,
+        {{ json_str('object', '$.invoice') }} as invoice_id,
+        {{ json_str('object', '$.payment_intent') }} as payment_intent_id,
+        {{ json_str('object', '$.balance_transaction') }} as balance_transaction_id,
+        -- money
+        upper({{ json_str('object', '$.currency') }}) as currency,
+        cast({{ json_str('object', '$.amount') }} as bigint) as amount_minor,
+        {{ minor_to_amount(json_str('object', '$.amount'), json_str('object', '$.currency')) }} as amount,
+        {{ minor_to_amount(json_str('object', '$.amount_refunded'), json_str('object', '$.currency')) }} as amount_refunded,
+        -- status
+        {{ json_str('object', '$.status') }} as status,
+        cast({{ json_str('object', '$.paid') }} as boolean) as is_paid,
+        cast({{ json_str('object', '$.refunded') }} as boolean) as is_refunded,
+        {{ json_str('object', '$.description') }} as description,
+        {{ json_str('object', '$.billing_details.email') }} as billing_email,
+        {{ json_str('object', '$.billing_details.name') }} as billing_name,
+        {{ json_get('object', '$.metadata') }} as metadata,
+        -- timestamps
+        {{ from_unix_seconds(json_str('object', '$.created')) }} as created_at,
+        -- lineage
+        is_deleted,
+        source_system,
+        object_id as source_id,
+        event_id as source_event_id,
+        raw_key
+    from objects
+)
+
+select * from renamed

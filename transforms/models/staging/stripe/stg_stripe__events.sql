@@ -1,0 +1,46 @@
+-- One row per Stripe Event, from webhooks (one Event per object) and /v1/events polls
+-- (a list page per object). The same event arriving both ways is kept once.
+with raw as (
+    select * from {{ raw_objects('stripe', 'events') }}
+),
+
+webhook_events as (
+    select raw_key, arrival, received_at, cast(payload as json) as event
+    from raw
+    where {{ json_str('payload', '$.object') }} = 'event'
+),
+
+polled_events as (
+    select raw.raw_key, raw.arrival, raw.received_at, item as event
+    from raw {{ json_each('raw.payload', '$.data', 'item') }}
+    where {{ json_str('raw.payload', '$.object') }} = 'list'
+),
+
+unioned as (
+    select * from webhook_events
+    union all
+    select * from polled_events
+),
+
+renamed as (
+    select
+        -- ids
+        {{ json_str('event', '$.id') }} as event_id,
+        {{ json_str('event', '$.type') }} as event_type,
+        {{ json_str('event', '$.data.object.object') }} as object_type,
+        {{ json_str('event', '$.data.object.id') }} as object_id,
+        -- payload
+        {{ json_get('event', '$.data.object') }} as object,
+        {{ json_str('event', '$.api_version') }} as api_version,
+        cast({{ json_str('event', '$.livemode') }} as boolean) as is_livemode,
+        -- timestamps
+        {{ from_unix_seconds(json_str('event', '$.created')) }} as created_at,
+        cast({{ json_str('event', '$.created') }} as bigint) as created_unix,
+        -- lineage
+        'stripe' as source_system,
+        raw_key,
+        arrival
+    from unioned
+)
+
+{{ dedupe('select * from renamed', 'event_id', "case when arrival = 'webhook' then 0 else 1 end, raw_key") }}
