@@ -46,7 +46,8 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
     "hubspot": ("notifications", "deals", "companies", "pipelines"),
     "qbo": (
         "notifications", "cdc", "invoice", "payment", "bill", "billpayment", "customer",
-        "vendor", "account", "journalentry", "creditmemo", "purchase", "deposit",
+        "vendor", "account", "journalentry", "creditmemo", "purchase", "deposit", "salesreceipt",
+        "refundreceipt",
     ),
     "xero": (
         "notifications", "invoices", "payments", "banktransactions", "creditnotes",

@@ -1,0 +1,67 @@
+-- One row per HubSpot deal, latest by the deal's own updatedAt (hs_lastmodifieddate).
+-- Polls land CRM search pages ({results: [...]}); hydration lands single GET responses.
+-- Archived deals, and deals named in a deal.deletion notification, are flagged deleted.
+with raw as (
+    select * from {{ raw_objects('hubspot', 'deals') }}
+),
+
+records as (
+    select raw.raw_key, raw.received_at, item as deal
+    from raw {{ json_each('raw.payload', '$.results', 'item') }}
+    union all
+    select raw_key, received_at, cast(payload as json) as deal
+    from raw
+    where {{ json_str('payload', '$.id') }} is not null
+),
+
+renamed as (
+    select
+        {{ json_str('deal', '$.id') }} as deal_id,
+        {{ json_str('deal', '$.properties.dealname') }} as deal_name,
+        {{ json_str('deal', '$.properties.pipeline') }} as pipeline_id,
+        {{ json_str('deal', '$.properties.dealstage') }} as stage_id,
+        {{ to_amount(json_str('deal', '$.properties.amount')) }} as amount,
+        upper(coalesce({{ json_str('deal', '$.properties.deal_currency_code') }}, 'USD')) as currency,
+        coalesce({{ json_str('deal', '$.properties.associatedcompanyid') }},
+                 {{ json_str('deal', '$.associations.companies.results[0].id') }}) as company_id,
+        {{ json_str('deal', '$.properties.invoice_reference') }} as invoice_reference,
+        {{ iso_to_utc(json_str('deal', '$.properties.closedate')) }} as close_at,
+        {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.createdAt') ~ ', ' ~ json_str('deal', '$.properties.createdate') ~ ')') }} as created_at,
+        {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.updatedAt') ~ ', ' ~ json_str('deal', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
+        coalesce(cast({{ json_str('deal', '$.archived') }} as boolean), false) as is_archived,
+        deal as properties_json,
+        'hubspot' as source_system,
+        raw_key,
+        received_at
+    from records
+),
+
+latest as (
+    {{ dedupe('select * from renamed', 'deal_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+),
+
+deletions as (
+    select distinct object_id as deal_id
+    from {{ ref('stg_hubspot__notifications') }}
+    where subscription_type = 'deal.deletion'
+)
+
+select
+    latest.deal_id,
+    latest.deal_name,
+    latest.pipeline_id,
+    latest.stage_id,
+    latest.amount,
+    latest.currency,
+    latest.company_id,
+    latest.invoice_reference,
+    latest.close_at,
+    latest.created_at,
+    latest.updated_at,
+    latest.is_archived or deletions.deal_id is not null as is_deleted,
+    latest.properties_json,
+    latest.source_system,
+    latest.deal_id as source_id,
+    latest.raw_key
+from latest
+left join deletions using (deal_id)

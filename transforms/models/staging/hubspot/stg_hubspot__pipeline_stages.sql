@@ -1,0 +1,36 @@
+-- One row per deal pipeline stage (GET /crm/v3/pipelines/deals), with the stage's win
+-- probability (metadata.probability, "0.2") and whether it is closed / won.
+with raw as (
+    select * from {{ raw_objects('hubspot', 'pipelines') }}
+),
+
+pipelines as (
+    select raw.raw_key, raw.received_at, item as pipeline
+    from raw {{ json_each('raw.payload', '$.results', 'item') }}
+),
+
+stages as (
+    select p.raw_key, p.received_at, {{ json_str('p.pipeline', '$.id') }} as pipeline_id,
+           {{ json_str('p.pipeline', '$.label') }} as pipeline_label, stage
+    from pipelines as p {{ json_each('p.pipeline', '$.stages', 'stage') }}
+),
+
+renamed as (
+    select
+        pipeline_id || ':' || {{ json_str('stage', '$.id') }} as pipeline_stage_key,
+        pipeline_id,
+        pipeline_label,
+        {{ json_str('stage', '$.id') }} as stage_id,
+        {{ json_str('stage', '$.label') }} as stage_label,
+        cast({{ json_str('stage', '$.displayOrder') }} as integer) as display_order,
+        cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) as probability,
+        coalesce(cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false) as is_closed,
+        coalesce(cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false)
+            and cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) = 1 as is_won,
+        'hubspot' as source_system,
+        raw_key,
+        received_at
+    from stages
+)
+
+{{ dedupe('select * from renamed', 'pipeline_stage_key', 'received_at desc, raw_key desc') }}

@@ -1,0 +1,32 @@
+-- One row per Plaid account (/accounts/get, and the accounts echoed on sync pages),
+-- latest balances by when the page was received.
+with raw as (
+    select raw_key, received_at, payload from {{ raw_objects('plaid', 'accounts') }}
+    union all
+    select raw_key, received_at, payload from {{ raw_objects('plaid', 'transactions_sync') }}
+),
+
+items as (
+    select raw.raw_key, raw.received_at, item
+    from raw {{ json_each('raw.payload', '$.accounts', 'item') }}
+),
+
+renamed as (
+    select
+        {{ json_str('item', '$.account_id') }} as account_id,
+        {{ json_str('item', '$.name') }} as account_name,
+        {{ json_str('item', '$.official_name') }} as official_name,
+        {{ json_str('item', '$.mask') }} as mask,
+        {{ json_str('item', '$.type') }} as account_type,
+        {{ json_str('item', '$.subtype') }} as account_subtype,
+        upper({{ json_str('item', '$.balances.iso_currency_code') }}) as currency,
+        {{ to_amount(json_str('item', '$.balances.current')) }} as current_balance,
+        {{ to_amount(json_str('item', '$.balances.available')) }} as available_balance,
+        'plaid' as source_system,
+        {{ json_str('item', '$.account_id') }} as source_id,
+        raw_key,
+        received_at
+    from items
+)
+
+{{ dedupe('select * from renamed', 'account_id', 'received_at desc, raw_key desc') }}

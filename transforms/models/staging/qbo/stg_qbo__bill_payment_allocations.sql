@@ -1,0 +1,24 @@
+-- One row per document a QBO BillPayment is applied to (Line[].LinkedTxn[]): the allocation.
+with lines as (
+    select r.record_id as bill_payment_id, r.realm_id, r.is_deleted, r.is_voided, r.raw_key, line
+    from {{ ref('stg_qbo__records') }} as r {{ json_each('r.record', '$.Line', 'line') }}
+    where r.entity_type = 'BillPayment'
+),
+
+linked as (
+    select l.*, linked
+    from lines as l {{ json_each('l.line', '$.LinkedTxn', 'linked') }}
+)
+
+select
+    bill_payment_id || ':' || {{ json_str('linked', '$.TxnType') }} || ':' || {{ json_str('linked', '$.TxnId') }} as allocation_id,
+    bill_payment_id,
+    realm_id,
+    {{ json_str('linked', '$.TxnType') }} as applied_to_type,
+    {{ json_str('linked', '$.TxnId') }} as applied_to_id,
+    {{ to_amount(json_str('line', '$.Amount')) }} as amount,
+    is_deleted,
+    is_voided,
+    'qbo' as source_system,
+    raw_key
+from linked

@@ -1,0 +1,28 @@
+-- One row per Shopify Payments payout (REST shopify_payments/payouts.json pages).
+with raw as (
+    select * from {{ raw_objects('shopify', 'payouts') }}
+),
+
+items as (
+    select raw.raw_key, raw.received_at, item
+    from raw {{ json_each('raw.payload', '$.payouts', 'item') }}
+),
+
+renamed as (
+    select
+        {{ json_str('item', '$.id') }} as payout_id,
+        {{ json_str('item', '$.status') }} as status,
+        cast({{ json_str('item', '$.date') }} as date) as payout_date,
+        upper({{ json_str('item', '$.currency') }}) as currency,
+        {{ to_amount(json_str('item', '$.amount')) }} as amount,
+        {{ to_amount(json_str('item', '$.summary.charges_gross_amount')) }} as charges_gross_amount,
+        {{ to_amount(json_str('item', '$.summary.charges_fee_amount')) }} as charges_fee_amount,
+        {{ to_amount(json_str('item', '$.summary.refunds_gross_amount')) }} as refunds_gross_amount,
+        'shopify' as source_system,
+        {{ json_str('item', '$.id') }} as source_id,
+        raw_key,
+        received_at
+    from items
+)
+
+{{ dedupe('select * from renamed', 'payout_id', 'received_at desc, raw_key desc') }}

@@ -1,0 +1,23 @@
+-- One row per line item of a Xero invoice (LineAmount excludes tax when LineAmountTypes = Exclusive).
+with lines as (
+    select r.record_id as invoice_id, r.tenant_id, r.raw_key, r.source_system, line,
+           {{ json_str('r.record', '$.Status') }} as status
+    from {{ ref('stg_xero__records') }} as r {{ json_each('r.record', '$.LineItems', 'line') }}
+    where r.collection = 'Invoices'
+)
+
+select
+    invoice_id || ':' || coalesce({{ json_str('line', '$.LineItemID') }}, cast(row_number() over (partition by invoice_id order by raw_key) as varchar)) as invoice_line_id,
+    invoice_id,
+    tenant_id,
+    {{ json_str('line', '$.Description') }} as description,
+    {{ json_str('line', '$.AccountCode') }} as account_code,
+    {{ json_str('line', '$.ItemCode') }} as item_code,
+    cast({{ json_str('line', '$.Quantity') }} as decimal(38, 6)) as quantity,
+    {{ to_amount(json_str('line', '$.UnitAmount')) }} as unit_amount,
+    {{ to_amount(json_str('line', '$.LineAmount')) }} as line_amount,
+    {{ to_amount('coalesce(' ~ json_str('line', '$.TaxAmount') ~ ", '0')") }} as tax_amount,
+    status in ('VOIDED', 'DELETED') as is_voided_or_deleted,
+    source_system,
+    raw_key
+from lines

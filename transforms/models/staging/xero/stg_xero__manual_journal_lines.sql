@@ -1,0 +1,27 @@
+-- One row per line of a Xero manual journal (LineAmount: debit positive, credit negative).
+with journals as (
+    select r.record_id as manual_journal_id, r.tenant_id, r.raw_key, r.source_system, r.record,
+           {{ json_str('r.record', '$.Status') }} as status
+    from {{ ref('stg_xero__records') }} as r
+    where r.collection = 'ManualJournals'
+),
+
+lines as (
+    select j.*, line, row_number() over (partition by j.manual_journal_id order by j.raw_key) as line_number
+    from journals as j {{ json_each('j.record', '$.JournalLines', 'line') }}
+)
+
+select
+    manual_journal_id || ':' || cast(line_number as varchar) as manual_journal_line_id,
+    manual_journal_id,
+    tenant_id,
+    cast({{ xero_date(json_str('record', '$.Date')) }} as date) as journal_date,
+    {{ json_str('record', '$.Narration') }} as narration,
+    status,
+    {{ json_str('line', '$.AccountCode') }} as account_code,
+    {{ json_str('line', '$.Description') }} as description,
+    {{ to_amount(json_str('line', '$.LineAmount')) }} as line_amount,
+    status in ('VOIDED', 'DELETED') as is_voided_or_deleted,
+    source_system,
+    raw_key
+from lines
