@@ -1,0 +1,1 @@
+"""Thin Lambda entry points: each module exposes `handler(event, context)`."""

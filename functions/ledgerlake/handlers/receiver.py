@@ -1,0 +1,110 @@
+"""Webhook receiver Lambda (API Gateway HTTP API, payload v2): `POST /webhooks/{source}`.
+
+Thin on purpose: route with Powertools, hand the raw request to
+`ledgerlake.webhooks.receive`, log the outcome with the request's correlation id, emit
+metrics, answer. Import cost matters (a cold start sits inside the providers' 3-5 s
+deadlines): nothing here pulls polars, duckdb, pandas or prophet, and boto3 is imported
+on the first request, not at import.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+from ..webhooks.apigw import request_of
+from ..webhooks.receive import Outcome, receive
+
+logger = Logger(service="ledgerlake-receiver")
+metrics = Metrics(namespace="ledgerlake", service="receiver")
+_state = threading.local()
+_lake = None
+_queue = None
+_metrics_lock = threading.Lock()  # `ledgerlake serve` calls this handler from many threads
+_OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def configure(*, lake=None, queue=None) -> None:
+    """Set the lake and hydration queue (tests, serve, in-process delivery); by default
+    they come from the environment on the first request."""
+    global _lake, _queue
+    if lake is not None:
+        _lake = lake
+    if queue is not None:
+        _queue = queue
+
+
+def _deps():
+    global _lake, _queue
+    if _lake is None:
+        from ..lake import Lake
+
+        _lake = Lake()
+    if _queue is None:
+        from ..webhooks.queue import queue_from_env
+
+        _queue = queue_from_env()
+    return _lake, _queue
+
+
+def _answer(app: APIGatewayHttpResolver, source: str, outcome: Outcome) -> Response:
+    _state.outcome = (source, outcome)
+    if outcome.status >= 400:
+        # The reason and sizes only: never the secret, never the body.
+        logger.warning(
+            "webhook refused",
+            extra={"source": source, "status": outcome.status, "reason": outcome.reason, "bytes": len(app.current_event.body or "")},
+        )
+    else:
+        logger.info("webhook accepted", extra={"source": source, **outcome.counts})
+    if outcome.body is None:
+        return Response(status_code=outcome.status, content_type="text/plain", body="")
+    return Response(status_code=outcome.status, content_type="application/json", body=outcome.body)
+
+
+def _handle(app: APIGatewayHttpResolver, source: str) -> Response:
+    lake, queue = _deps()
+    return _answer(app, source, receive(source, request_of(app.current_event.raw_event), lake=lake, queue=queue))
+
+
+def _build_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver()
+    # POST is the route; every other method reaches the same code to get its 405 (or the
+    # 404 an unknown source earns first).
+    app.route("/webhooks/<source>", method=["POST"] + _OTHER_METHODS)(lambda source: _handle(app, source))
+    return app
+
+
+def _app() -> APIGatewayHttpResolver:
+    """One resolver per thread: a resolver keeps the current event on itself, and
+    `ledgerlake serve` runs this handler on many threads at once (Lambda on one)."""
+    app = getattr(_state, "app", None)
+    if app is None:
+        app = _state.app = _build_app()
+    return app
+
+
+def _emit_metrics() -> None:
+    source, outcome = getattr(_state, "outcome", ("unknown", None))
+    if outcome is None or is_metrics_disabled():
+        return
+    with _metrics_lock:
+        metrics.add_dimension("source", source if outcome.status != 404 else "unknown")
+        for name, value in outcome.counts.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        metrics.flush_metrics()
+
+
+def handler(event: dict, context) -> dict:
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    logger.thread_safe_append_keys(correlation_id=request_id)
+    _state.outcome = None
+    try:
+        return _app().resolve(event, context)
+    finally:
+        _emit_metrics()
+        logger.thread_safe_clear_keys()

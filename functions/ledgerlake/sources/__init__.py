@@ -1,0 +1,1 @@
+"""One package per provider: its webhook scheme, hydration and poller live together."""

@@ -1,0 +1,1 @@
+"""Plaid: webhook verification and identity (webhook.py), hydration (hydrate.py), polling (poll.py)."""

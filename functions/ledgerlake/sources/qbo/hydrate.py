@@ -1,0 +1,46 @@
+"""Fetch the QuickBooks Online record behind a ping: `GET /v3/company/{realm}/{entity}/{id}`.
+
+Lands the response verbatim (`{"Invoice": {...}, "time": ...}`) under the lower-cased
+entity name (`invoice`), keyed by realm + entity + id + SyncToken, so fetching the same
+version twice lands once and every new version lands beside the old ones.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ...config import secret
+from ...lake import Lake, Landed, identity_hash
+from ...webhooks.core import event_time
+from ...webhooks.http import base_url, request_json
+
+SOURCE = "qbo"
+DEFAULT_API = "https://quickbooks.api.intuit.com"
+MINOR_VERSION = "75"
+
+
+def hydrate(job: dict, lake: Lake) -> list[Landed]:
+    realm, name, entity_id = job["realm_id"], job["entity"], job["id"]
+    entity = name.lower()
+    url = (
+        f"{base_url(SOURCE, DEFAULT_API)}/v3/company/{quote(realm, safe='')}/{quote(entity, safe='')}/"
+        f"{quote(entity_id, safe='')}?minorversion={MINOR_VERSION}"
+    )
+    raw, answer = request_json("GET", url, headers={"Authorization": f"Bearer {secret('QBO_ACCESS_TOKEN')}"})
+    record = next((v for k, v in answer.items() if k.lower() == entity and isinstance(v, dict)), None)
+    if record is None:
+        raise ValueError(f"QBO answer for {name} {entity_id} holds no {name}")
+    meta = record.get("MetaData") or {}
+    return [
+        lake.land(
+            source=SOURCE,
+            entity=entity,
+            payload=raw,
+            identity=identity_hash("qbo", realm, entity, entity_id, record.get("SyncToken"), meta.get("LastUpdatedTime")),
+            event_time=event_time(meta.get("LastUpdatedTime"), job.get("last_updated"), answer.get("time")),
+            arrival="hydrate",
+            event_id=str(entity_id),
+            api_version=f"minorversion={MINOR_VERSION}",
+            extra={"realm_id": realm, "ping_key": job.get("ping_key")},
+        )
+    ]

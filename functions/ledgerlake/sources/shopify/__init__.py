@@ -1,0 +1,1 @@
+"""Shopify: webhook verification and identity (webhook.py), polling (poll.py)."""

@@ -1,0 +1,1 @@
+"""Stripe: webhook verification and identity (webhook.py), polling (poll.py)."""
