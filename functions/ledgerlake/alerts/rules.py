@@ -1,0 +1,279 @@
+"""The alert rules. Each takes polars frames, returns `Alert`s; money stays Decimal.
+
+Payments frame (one row per outgoing payment to a vendor), columns:
+    entity, currency, source_system, source_id, raw_key, record_type,
+    vendor_name, paid_on (Date), amount (Decimal, positive), invoice_number (nullable)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Iterable
+
+import polars as pl
+
+from .model import Alert, Evidence, severity_for
+from .vendors import VendorResolver
+
+PAYMENT_COLUMNS = (
+    "entity", "currency", "source_system", "source_id", "raw_key", "record_type",
+    "vendor_name", "paid_on", "amount", "invoice_number",
+)
+MAD_TO_SIGMA = Decimal("1.4826")  # MAD of a normal distribution * 1.4826 = its sigma
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Thresholds. Money thresholds are in the payment's own (entity) currency."""
+
+    duplicate_window_days: int = 5  # same vendor + same amount within this many days
+    invoice_window_days: int = 120  # near-identical invoice numbers + same amount within this
+    z_threshold: Decimal = Decimal("3.5")  # robust z-score above which a charge is unusual
+    charge_floor: Decimal = Decimal("1000")  # ...and only if it exceeds the usual by this much
+    relative_floor: Decimal = Decimal("0.05")  # spread never taken below 5 % of the median
+    min_history: int = 4  # prior payments needed before a vendor has a "usual"
+    history_window: int = 12  # the usual is the median of the last N payments
+    new_vendor_threshold: Decimal = Decimal("10000")
+    new_vendor_warmup_days: int = 60  # vendors first paid in the data's first N days are not new
+    severity_high: Decimal = Decimal("10000")
+    severity_medium: Decimal = Decimal("1000")
+    cash_floor: dict[str, Decimal] = field(default_factory=dict)  # entity (or "consolidated") -> floor
+    default_cash_floor: Decimal = Decimal("100000")
+
+    @classmethod
+    def from_env(cls) -> "AlertConfig":
+        """`LEDGERLAKE_CASH_FLOOR=100000` (each entity, own currency) and/or
+        `LEDGERLAKE_CASH_FLOOR_<ENTITY>=...` (e.g. `_CONSOLIDATED`, in reporting currency)."""
+        floors = {
+            k[len("LEDGERLAKE_CASH_FLOOR_"):].lower(): Decimal(v)
+            for k, v in os.environ.items()
+            if k.startswith("LEDGERLAKE_CASH_FLOOR_") and v
+        }
+        default = Decimal(os.environ.get("LEDGERLAKE_CASH_FLOOR", cls.default_cash_floor))
+        return cls(cash_floor=floors, default_cash_floor=default)
+
+    def floor_for(self, entity: str) -> Decimal:
+        return self.cash_floor.get(entity.lower(), self.default_cash_floor)
+
+
+def _evidence(row: dict, role: str) -> Evidence:
+    return Evidence(
+        role=role,
+        source_system=row["source_system"],
+        source_id=row["source_id"],
+        raw_key=row.get("raw_key"),
+        record_type=row.get("record_type"),
+        occurred_on=row["paid_on"],
+        amount=row["amount"],
+        currency=row["currency"],
+        detail={k: row[k] for k in ("vendor_name", "invoice_number") if row.get(k)},
+    )
+
+
+def _by_vendor(payments: pl.DataFrame, resolver: VendorResolver) -> dict[tuple[str, str, str], list[dict]]:
+    """Payments grouped by (entity, currency, resolved vendor), oldest first."""
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for row in payments.sort("paid_on", "source_id").iter_rows(named=True):
+        groups.setdefault((row["entity"], row["currency"], resolver(row["vendor_name"])), []).append(row)
+    return groups
+
+
+def _invoice_core(number: str | None) -> str:
+    """Invoice numbers compared without case, punctuation or leading zeros."""
+    if not number:
+        return ""
+    return re.sub(r"[^a-z0-9]", "", number.casefold()).lstrip("0")
+
+
+def near_identical_invoices(a: str | None, b: str | None) -> bool:
+    """'INV-00123' ~ 'inv 123' ~ '123' ~ 'INV-123A'; but never 'INV-123' ~ 'INV-124'.
+
+    Sequential invoice numbers differ in their digits, so only differences outside the
+    digits (prefixes, separators, a trailing letter) count as "near-identical".
+    """
+    ca, cb = _invoice_core(a), _invoice_core(b)
+    if not ca or not cb:
+        return False
+    if ca == cb:
+        return True
+    da, db = re.sub(r"\D", "", ca).lstrip("0"), re.sub(r"\D", "", cb).lstrip("0")
+    return len(da) >= 3 and da == db
+
+
+def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
+    """A later payment that repeats an earlier one to the same vendor.
+
+    Exact: same resolved vendor and amount, and the same invoice number or the same day.
+    Fuzzy: same vendor and amount within `duplicate_window_days`, or near-identical
+    invoice numbers within `invoice_window_days`. A monthly repeat on schedule (another
+    invoice number, a month apart) matches none of these.
+    """
+    alerts = []
+    for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+        for j, later in enumerate(rows):
+            for earlier in reversed(rows[:j]):  # nearest first
+                if earlier["amount"] != later["amount"]:
+                    continue
+                gap = (later["paid_on"] - earlier["paid_on"]).days
+                same_invoice = bool(later.get("invoice_number")) and (
+                    _invoice_core(earlier.get("invoice_number")) == _invoice_core(later.get("invoice_number"))
+                )
+                if same_invoice or gap == 0:
+                    match = "exact"
+                elif gap <= config.duplicate_window_days:
+                    match = f"same amount within {config.duplicate_window_days} days"
+                elif gap <= config.invoice_window_days and near_identical_invoices(
+                    earlier.get("invoice_number"), later.get("invoice_number")
+                ):
+                    match = "near-identical invoice number"
+                else:
+                    continue
+                alerts.append(
+                    Alert(
+                        type="duplicate_payment",
+                        severity=severity_for(later["amount"], config.severity_high, config.severity_medium),
+                        entity=entity,
+                        currency=currency,
+                        amount=later["amount"],
+                        occurred_on=later["paid_on"],
+                        title=f"Possible duplicate payment of {later['amount']} {currency} to {later['vendor_name']} ({match})",
+                        identity=(later["source_id"],),
+                        evidence=(_evidence(earlier, "original"), _evidence(later, "duplicate")),
+                        metrics={"match": match, "days_apart": gap, "vendor": vendor},
+                    )
+                )
+                break  # one alert per duplicate payment, against its nearest original
+    return alerts
+
+
+def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
+    """A charge far above the vendor's own usual amount (robust z-score, with a money floor).
+
+    usual = median of the vendor's previous `history_window` payments; spread = 1.4826 x
+    their median absolute deviation, but never below `relative_floor` of the median (a
+    fixed subscription has a spread of 0, and a 3 % price rise is not an incident). Alerts
+    when z >= `z_threshold` and the excess >= `charge_floor`. Only charges above the usual
+    alert: paying a vendor less is not the risk this rule is for.
+    """
+    alerts = []
+    for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+        for j, row in enumerate(rows):
+            prior = [r["amount"] for r in rows[max(0, j - config.history_window) : j]]
+            if len(prior) < config.min_history:
+                continue
+            median = statistics.median(prior)
+            mad = statistics.median(abs(a - median) for a in prior)
+            spread = max(MAD_TO_SIGMA * mad, config.relative_floor * abs(median), Decimal("0.01"))
+            excess = row["amount"] - median
+            z = excess / spread
+            if z < config.z_threshold or excess < config.charge_floor:
+                continue
+            alerts.append(
+                Alert(
+                    type="unusual_vendor_charge",
+                    severity=severity_for(excess, config.severity_high, config.severity_medium),
+                    entity=entity,
+                    currency=currency,
+                    amount=row["amount"],
+                    occurred_on=row["paid_on"],
+                    title=f"{row['vendor_name']} charged {row['amount']} {currency}, usually {median} (z={z:.1f})",
+                    identity=(row["source_id"],),
+                    evidence=(_evidence(row, "charge"),),
+                    metrics={"vendor": vendor, "usual": str(median), "mad": str(mad), "excess": str(excess),
+                             "robust_z": str(z.quantize(Decimal("0.1"))), "history": len(prior)},
+                )
+            )
+    return alerts
+
+
+def new_vendor_large_payments(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
+    """The first payment to a vendor never paid before, when it is large.
+
+    Vendors first paid in the data's first `new_vendor_warmup_days` are the existing
+    supplier base, not new. The vendor is resolved across entities and name variants, so
+    the US entity paying "Amazon.com" for the first time is not a new vendor.
+    """
+    if payments.is_empty():
+        return []
+    start = payments["paid_on"].min() + timedelta(days=config.new_vendor_warmup_days)
+    first_by_vendor: dict[str, date] = {}
+    for row in payments.sort("paid_on").iter_rows(named=True):
+        first_by_vendor.setdefault(resolver(row["vendor_name"]), row["paid_on"])
+    alerts = []
+    for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+        first = rows[0]
+        if first_by_vendor[vendor] < start or first["paid_on"] != first_by_vendor[vendor]:
+            continue
+        if first["amount"] < config.new_vendor_threshold:
+            continue
+        alerts.append(
+            Alert(
+                type="new_vendor_large_payment",
+                severity=severity_for(first["amount"], config.severity_high, config.severity_medium),
+                entity=entity,
+                currency=currency,
+                amount=first["amount"],
+                occurred_on=first["paid_on"],
+                title=f"First payment to new vendor {first['vendor_name']}: {first['amount']} {currency}",
+                identity=(first["source_id"],),
+                evidence=(_evidence(first, "payment"),),
+                metrics={"vendor": vendor, "threshold": str(config.new_vendor_threshold)},
+            )
+        )
+    return alerts
+
+
+def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Alert]:
+    """Cash projected below the floor within the forecast horizon (13 weeks).
+
+    `forecast` is cash_forecast_daily: entity, currency, date, balance_p10/p50/p90 (Decimal).
+    High when the median path crosses the floor, medium when only the pessimistic (p10)
+    path does. The id is per entity and floor breach *kind*, not per date, so a breach
+    that moves by a day between runs stays the same alert.
+    """
+    alerts = []
+    for (entity, currency), rows in forecast.sort("date").group_by(["entity", "currency"], maintain_order=True):
+        floor = config.floor_for(entity)
+        for column, severity in (("balance_p50", "high"), ("balance_p10", "medium")):
+            below = rows.filter(pl.col(column) < floor)
+            if below.is_empty():
+                continue
+            first = below.row(0, named=True)
+            low = rows.sort(column).row(0, named=True)
+            alerts.append(
+                Alert(
+                    type="cash_below_floor",
+                    severity=severity,
+                    entity=entity,
+                    currency=currency,
+                    amount=low[column],
+                    occurred_on=first["date"],
+                    title=(f"{entity}: {column[-3:]} cash {first[column]} {currency} falls below the floor "
+                           f"{floor} on {first['date']}"),
+                    identity=(f"{entity}:{column}",),
+                    evidence=(
+                        Evidence(role="forecast", source_system="ledgerlake.forecast",
+                                 source_id=f"cash_forecast_daily:{entity}:{first['date']}",
+                                 record_type="cash_forecast_daily", occurred_on=first["date"],
+                                 amount=first[column], currency=currency),
+                    ),
+                    metrics={"floor": str(floor), "as_of": as_of.isoformat(), "path": column,
+                             "lowest": str(low[column]), "lowest_on": low["date"].isoformat()},
+                )
+            )
+            break  # the median breach says it all; the p10 one only when p50 stays above
+    return alerts
+
+
+def all_payment_alerts(payments: pl.DataFrame, config: AlertConfig, extra_names: Iterable[str] = ()) -> list[Alert]:
+    resolver = VendorResolver([*payments["vendor_name"].to_list(), *extra_names])
+    return [
+        *duplicate_payments(payments, resolver, config),
+        *unusual_vendor_charges(payments, resolver, config),
+        *new_vendor_large_payments(payments, resolver, config),
+    ]

@@ -1,0 +1,101 @@
+"""One vendor under several names: normalise, then cluster.
+
+Ledgers accumulate variants of the same supplier ("AWS", "Amazon Web Services",
+"AMAZON WEB SERVICES INC", "Amazon.com"). Every vendor rule (duplicates, unusual charges,
+new vendors) compares payments per *resolved* vendor, so the same resolution is used
+everywhere (`VendorResolver`).
+
+Two names are the same vendor when, after normalisation (case, accents, punctuation,
+web domains, legal suffixes), they are equal, or one is the other's acronym
+("aws" / "amazon web services"), or one is only the other's first word and that word is
+distinctive enough (4+ letters: "amazon" / "amazon web services"), or they differ by a
+typo (similarity >= 0.92 on names of 6+ letters). Clusters are the transitive closure
+(union-find), so "Amazon.com" and "AWS" meet through "Amazon Web Services".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from typing import Iterable
+
+LEGAL_SUFFIXES = frozenset(
+    "inc incorporated llc ltd limited corp corporation co company plc llp lp gmbh ag sa sas bv nv pty pte srl".split()
+)
+_DOMAIN = re.compile(r"\.(com|net|org|io|co\.uk|co|uk)\b")
+_NON_ALNUM = re.compile(r"[^a-z0-9 ]+")
+TYPO_SIMILARITY = 0.92
+
+
+def normalize_vendor(name: str | None) -> str:
+    """'AMAZON WEB SERVICES INC' -> 'amazon web services'; 'Amazon.com' -> 'amazon'."""
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    text = text.replace("&", " and ")
+    text = _DOMAIN.sub(" ", text)
+    text = _NON_ALNUM.sub(" ", text)
+    tokens = [t for t in text.split() if t not in LEGAL_SUFFIXES and t != "the"]
+    return " ".join(tokens)
+
+
+def _acronym(name: str) -> str:
+    tokens = [t for t in name.split() if t != "and"]
+    return "".join(t[0] for t in tokens) if len(tokens) >= 2 else ""
+
+
+def same_vendor(a: str, b: str) -> bool:
+    """Whether two *normalised* names are the same vendor (see module doc)."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if (" " not in a and a == _acronym(b)) or (" " not in b and b == _acronym(a)):
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if " " not in short and len(short) >= 4 and long_.split()[0] == short:
+        return True
+    return min(len(a), len(b)) >= 6 and SequenceMatcher(None, a, b).ratio() >= TYPO_SIMILARITY
+
+
+class VendorResolver:
+    """Maps every raw vendor name seen to one canonical vendor key."""
+
+    def __init__(self, names: Iterable[str | None]):
+        raw = sorted({n for n in names if n})
+        normal = sorted({normalize_vendor(n) for n in raw} - {""})
+        parent = {n: n for n in normal}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for i, a in enumerate(normal):
+            for b in normal[i + 1 :]:
+                if same_vendor(a, b):
+                    parent[find(a)] = find(b)
+        clusters: dict[str, list[str]] = {}
+        for n in normal:
+            clusters.setdefault(find(n), []).append(n)
+        # The canonical key is the cluster's most descriptive name (longest, then alphabetical).
+        canonical = {}
+        for members in clusters.values():
+            key = sorted(members, key=lambda m: (-len(m), m))[0]
+            for m in members:
+                canonical[m] = key
+        self._canonical = canonical
+        self.variants: dict[str, list[str]] = {}
+        for name in raw:
+            key = canonical.get(normalize_vendor(name))
+            if key:
+                self.variants.setdefault(key, []).append(name)
+
+    def key(self, name: str | None) -> str:
+        normal = normalize_vendor(name)
+        return self._canonical.get(normal, normal)
+
+    def __call__(self, name: str | None) -> str:
+        return self.key(name)

@@ -1,0 +1,209 @@
+"""The alert rules on hand-built cases: what must alert, and what must not."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from ledgerlake.alerts.rules import (
+    AlertConfig,
+    all_payment_alerts,
+    duplicate_payments,
+    near_identical_invoices,
+    new_vendor_large_payments,
+    runway,
+    unusual_vendor_charges,
+)
+from ledgerlake.alerts.vendors import VendorResolver, normalize_vendor
+
+CONFIG = AlertConfig()
+_SCHEMA = {
+    "entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8, "source_id": pl.Utf8, "raw_key": pl.Utf8,
+    "record_type": pl.Utf8, "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": pl.Decimal(18, 2),
+    "invoice_number": pl.Utf8,
+}
+
+
+def payments(*rows: tuple) -> pl.DataFrame:
+    """rows: (source_id, vendor_name, paid_on, amount, invoice_number)."""
+    return pl.DataFrame(
+        [
+            {"entity": "us", "currency": "USD", "source_system": "qbo", "source_id": sid,
+             "raw_key": f"raw/source=qbo/entity=cdc/date={day}/poll-x.json", "record_type": "BillPayment",
+             "vendor_name": vendor, "paid_on": day, "amount": Decimal(amount), "invoice_number": inv}
+            for sid, vendor, day, amount, inv in rows
+        ],
+        schema=_SCHEMA,
+    )
+
+
+def monthly(vendor: str, amounts: list[str], start=date(2024, 1, 15), prefix="p", invoices=True) -> list[tuple]:
+    return [
+        (f"{prefix}{i}", vendor, start + timedelta(days=30 * i), a, f"INV-{1040 + i}" if invoices else None)
+        for i, a in enumerate(amounts)
+    ]
+
+
+def resolver_for(frame: pl.DataFrame) -> VendorResolver:
+    return VendorResolver(frame["vendor_name"].to_list())
+
+
+# -- vendor names ------------------------------------------------------------------------
+
+
+def test_aws_names_are_one_vendor():
+    names = ["AWS", "Amazon Web Services", "Amazon.com", "AMAZON WEB SERVICES INC", "Slack Technologies", "Atlassian"]
+    resolver = VendorResolver(names)
+    keys = {resolver(n) for n in names[:4]}
+    assert len(keys) == 1
+    assert resolver("Slack Technologies") not in keys and resolver("Atlassian") not in keys
+    assert resolver("Slack Technologies") != resolver("Atlassian")
+
+
+def test_normalisation_drops_case_punctuation_and_legal_suffixes():
+    assert normalize_vendor("Landmark Properties, LLC.") == normalize_vendor("LANDMARK PROPERTIES LLC")
+    assert normalize_vendor("Xero (UK) Ltd") == "xero uk"
+
+
+def test_different_vendors_sharing_a_word_stay_apart():
+    resolver = VendorResolver(["Delta Analytics Inc", "Delta Freight LLC"])
+    assert resolver("Delta Analytics Inc") != resolver("Delta Freight LLC")
+
+
+def test_typo_in_vendor_name_is_the_same_vendor():
+    resolver = VendorResolver(["Cotswold Manufacturing Ltd", "Cotswold Manufactoring Ltd"])
+    assert resolver("Cotswold Manufacturing Ltd") == resolver("Cotswold Manufactoring Ltd")
+
+
+# -- duplicates ----------------------------------------------------------------------------
+
+
+def test_monthly_repeat_payment_on_schedule_is_not_a_duplicate():
+    frame = payments(*monthly("Landmark Properties LLC", ["14500.00"] * 12))
+    assert duplicate_payments(frame, resolver_for(frame), CONFIG) == []
+
+
+def test_exact_duplicate_same_invoice_alerts():
+    frame = payments(*monthly("Devon Park Consulting", ["11000.00", "10400.00", "12100.00"]),
+                     ("dup", "Devon Park Consulting", date(2024, 3, 25), "12100.00", "INV-1042"))
+    alerts = duplicate_payments(frame, resolver_for(frame), CONFIG)
+    assert [(a.metrics["match"], a.identity, a.amount) for a in alerts] == [("exact", ("dup",), Decimal("12100.00"))]
+    assert {e.role: e.source_id for e in alerts[0].evidence} == {"original": "p2", "duplicate": "dup"}
+    assert alerts[0].severity == "high"
+
+
+def test_fuzzy_duplicate_across_name_variants_within_window():
+    frame = payments(*monthly("Amazon Web Services", ["9200.00", "9350.12"], invoices=False),
+                     ("dup", "AMAZON WEB SERVICES INC", date(2024, 2, 17), "9350.12", None))
+    alerts = duplicate_payments(frame, resolver_for(frame), CONFIG)
+    assert [a.identity for a in alerts] == [("dup",)]
+    assert alerts[0].metrics["match"].startswith("same amount within")
+
+
+def test_near_identical_invoice_number_alerts_even_weeks_apart():
+    frame = payments(("a", "Mira Chen Design", date(2024, 5, 1), "4200.00", "INV-00731"),
+                     ("b", "Mira Chen Design", date(2024, 5, 29), "4200.00", "inv 731"))
+    alerts = duplicate_payments(frame, resolver_for(frame), CONFIG)
+    assert [a.metrics["match"] for a in alerts] in (["exact"], ["near-identical invoice number"])
+
+
+def test_invoice_number_similarity_rules():
+    assert near_identical_invoices("INV-00123", "inv123")
+    assert near_identical_invoices("INV-123", "123-A")
+    assert not near_identical_invoices("INV-1041", "INV-1042")
+    assert not near_identical_invoices(None, "INV-1")
+
+
+def test_same_amount_outside_window_without_invoice_match_does_not_alert():
+    frame = payments(("a", "Gusto", date(2024, 5, 1), "420.00", None), ("b", "Gusto", date(2024, 5, 9), "420.00", None))
+    assert duplicate_payments(frame, resolver_for(frame), CONFIG) == []
+
+
+# -- unusual charges ---------------------------------------------------------------------
+
+
+def test_fixed_subscription_that_never_varies_does_not_alert():
+    frame = payments(*monthly("Atlassian", ["870.00"] * 18))
+    assert unusual_vendor_charges(frame, resolver_for(frame), CONFIG) == []
+    assert all_payment_alerts(frame, CONFIG) == []
+
+
+def test_spike_against_vendor_history_alerts_with_robust_z():
+    amounts = ["9200.00", "9650.00", "8900.00", "9400.00", "9100.00", "9550.00", "27600.00", "9300.00"]
+    frame = payments(*monthly("Amazon Web Services", amounts, invoices=False))
+    alerts = unusual_vendor_charges(frame, resolver_for(frame), CONFIG)
+    assert [a.identity for a in alerts] == [("p6",)]
+    assert Decimal(alerts[0].metrics["robust_z"]) >= CONFIG.z_threshold
+    assert alerts[0].amount == Decimal("27600.00")
+
+
+def test_large_z_but_small_money_is_below_the_floor():
+    # $59 -> $120 is a huge z-score for a never-varying subscription, but not worth an alert.
+    frame = payments(*monthly("Xero (UK) Ltd", ["59.00"] * 8 + ["120.00"]))
+    assert unusual_vendor_charges(frame, resolver_for(frame), CONFIG) == []
+    low_floor = AlertConfig(charge_floor=Decimal("50"))
+    assert len(unusual_vendor_charges(frame, resolver_for(frame), low_floor)) == 1
+
+
+def test_variable_vendor_within_its_usual_spread_does_not_alert():
+    amounts = ["11000.00", "9300.00", "12800.00", "10100.00", "13200.00", "8800.00", "12500.00", "14100.00"]
+    frame = payments(*monthly("Devon Park Consulting", amounts))
+    assert unusual_vendor_charges(frame, resolver_for(frame), CONFIG) == []
+
+
+# -- new vendors ---------------------------------------------------------------------------
+
+
+def test_new_vendor_receiving_a_large_payment_alerts():
+    base = monthly("Landmark Properties LLC", ["14500.00"] * 10)
+    frame = payments(*base, ("new", "Brightline Advisory Partners", date(2024, 7, 16), "48500.00", "BAP-1"),
+                     ("small", "Corner Coffee Co", date(2024, 7, 20), "85.00", None))
+    alerts = new_vendor_large_payments(frame, resolver_for(frame), CONFIG)
+    assert [a.identity for a in alerts] == [("new",)]
+
+
+def test_known_vendor_under_a_new_name_is_not_new():
+    base = monthly("Amazon Web Services", ["12000.00"] * 8, invoices=False)
+    frame = payments(*base, ("alias", "Amazon.com", date(2024, 8, 1), "12000.00", None))
+    assert new_vendor_large_payments(frame, resolver_for(frame), CONFIG) == []
+
+
+def test_vendors_already_paid_at_the_start_of_the_data_are_not_new():
+    frame = payments(("a", "Landmark Properties LLC", date(2024, 1, 2), "14500.00", None))
+    assert new_vendor_large_payments(frame, resolver_for(frame), CONFIG) == []
+
+
+# -- runway ---------------------------------------------------------------------------------
+
+
+def _forecast(p50: list[int], spread: int = 30_000) -> pl.DataFrame:
+    days = [date(2025, 1, 1) + timedelta(days=i) for i in range(len(p50))]
+    dec = lambda xs: pl.Series([Decimal(x) for x in xs], dtype=pl.Decimal(18, 2))  # noqa: E731
+    return pl.DataFrame({"entity": "us", "currency": "USD", "date": days,
+                         "balance_p10": dec([v - spread for v in p50]), "balance_p50": dec(p50),
+                         "balance_p90": dec([v + spread for v in p50])})
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ([500_000 - 5_000 * i for i in range(91)], [("high", date(2025, 3, 23))]),  # p50 = 100k on day 80, below on day 81
+        ([120_000] * 91, [("medium", date(2025, 1, 1))]),  # only p10 (90k) is below
+        ([400_000] * 91, []),
+    ],
+)
+def test_cash_below_floor_within_13_weeks(path, expected):
+    alerts = runway(_forecast(path), AlertConfig(default_cash_floor=Decimal("100000")), as_of=date(2024, 12, 31))
+    assert [(a.severity, a.occurred_on) for a in alerts] == expected
+
+
+def test_alert_ids_are_stable_and_distinct():
+    frame = payments(*monthly("Devon Park Consulting", ["11000.00"] * 3),
+                     ("dup", "Devon Park Consulting", date(2024, 3, 16), "11000.00", "INV-1042"))
+    first = duplicate_payments(frame, resolver_for(frame), CONFIG)
+    again = duplicate_payments(frame.reverse(), resolver_for(frame), CONFIG)
+    assert [a.alert_id for a in first] == [a.alert_id for a in again]
+    assert first[0].alert_id.startswith("al_")
