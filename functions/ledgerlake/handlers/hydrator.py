@@ -59,7 +59,9 @@ def _record_handler(record: SQSRecord) -> None:
 
 
 def handler(event: dict, context) -> dict:
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # Report failures per message even when every record failed (rather than raising), so
+    # each message follows its own retry count to the DLQ and the answer has one shape.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     result = process_partial_response(event=event, record_handler=_record_handler, processor=processor, context=context)
     if not is_metrics_disabled():
         failed = len(result.get("batchItemFailures", []))

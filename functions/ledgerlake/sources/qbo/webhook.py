@@ -26,7 +26,7 @@ SOURCE = "qbo"
 THIN = True
 SECRET_NAME = "QBO_WEBHOOK_VERIFIER_TOKEN"
 # A deleted entity cannot be fetched; the ping itself is the record of the delete.
-_NO_HYDRATION = {"delete"}
+_NO_HYDRATION = {"delete", "deleted"}  # legacy `Delete`, CloudEvents `qbo.x.deleted.v1`
 
 
 def verify(request: Request) -> None:
