@@ -1,0 +1,92 @@
+"""Cash: actual cash, the 13-week forecast with its p10–p90 band and the cash floor;
+the forecast's components by week; the backtest accuracy beside it."""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+import shared
+from ledgerlake import dashboard_data as dd
+
+st.title("Cash")
+f = shared.filters()
+if f is None:
+    st.stop()
+cur = f.currency
+st.caption(f"{f.entity} · amounts in {cur}. The band is the forecast's 10th–90th percentile; "
+           "the line inside it is the median (p50).")
+
+try:
+    forecast = shared.cached(dd.cash_forecast, f)
+except dd.MissingMart as err:
+    shared.missing(err)
+    forecast = None
+try:
+    history = shared.cached(dd.cash_history, f)
+except dd.MissingMart as err:
+    shared.missing(err)
+    history = None
+floor = shared.cached(dd.cash_floor, f)
+
+chart_col, acc_col = st.columns([3, 1])
+with chart_col:
+    st.subheader("13-week cash forecast")
+    if forecast is not None and forecast.height:
+        last = forecast.tail(1).row(0, named=True)
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric(f"Cash in 13 weeks (p50)", shared.money(last["p50"], cur))
+        c2.metric("Downside (p10)", shared.money(last["p10"], cur))
+        c3.metric("Upside (p90)", shared.money(last["p90"], cur))
+        c4.metric("Cash floor", shared.money(floor, cur))
+        fc = shared.for_chart(forecast)
+        y_axis = shared.money_axis(cur, f"Cash ({cur})")
+        band = alt.Chart(fc).mark_area(opacity=0.25, color="#4c78a8").encode(
+            x=alt.X("date:T", title="Date", axis=alt.Axis(format="%d %b")),
+            y=alt.Y("p10:Q", axis=y_axis),
+            y2="p90:Q",
+            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("p10:Q", title="p10", format=",.0f"),
+                     alt.Tooltip("p50:Q", title="p50", format=",.0f"), alt.Tooltip("p90:Q", title="p90", format=",.0f")],
+        )
+        median = alt.Chart(fc).mark_line(color="#4c78a8").encode(x="date:T", y="p50:Q")
+        layers = [band, median]
+        if history is not None and history.height:
+            layers.append(alt.Chart(shared.for_chart(history)).mark_line(color="#333").encode(
+                x="date:T", y="cash:Q",
+                tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("cash:Q", title="Actual", format=",.0f")]))
+        if floor is not None:
+            layers.append(alt.Chart(pl.DataFrame({"floor": [float(floor)]})).mark_rule(
+                color="#d62728", strokeDash=[6, 4]).encode(y="floor:Q"))
+        st.altair_chart(alt.layer(*layers).properties(height=340), width="stretch")
+        st.caption("Black: actual cash. Blue: forecast median and p10–p90 band. Red dashed: cash floor.")
+    elif forecast is not None:
+        st.info("The forecast table is empty.")
+with acc_col:
+    st.subheader("Backtest accuracy")
+    try:
+        acc = shared.cached(dd.forecast_accuracy, f)
+        st.dataframe(acc, hide_index=True, width="stretch", column_config={
+            "mape": st.column_config.NumberColumn("MAPE", format="%.1f%%"),
+            "p10_p90_coverage": st.column_config.NumberColumn("p10–p90 coverage", format="%.0f%%"),
+            "horizon_weeks": st.column_config.NumberColumn("Horizon (weeks)"),
+        })
+        st.download_button("Download backtest accuracy (CSV)", acc.write_csv().encode(),
+                           file_name="backtest_accuracy.csv", mime="text/csv")
+        st.caption("How far past forecasts were from what happened, by horizon; an 80% band "
+                   "should cover about 80% of actual days.")
+    except dd.MissingMart as err:
+        shared.missing(err)
+
+if forecast is not None:
+    st.subheader("Forecast components by week")
+    comps = shared.cached(dd.forecast_weekly_components, f)
+    chart = alt.Chart(shared.for_chart(comps)).mark_bar().encode(
+        x=alt.X("week_start:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        y=alt.Y("amount:Q", axis=shared.money_axis(cur, f"Net cash flow ({cur})")),
+        color=alt.Color("component:N", title="Component"),
+        tooltip=[alt.Tooltip("week_start:T", title="Week"), alt.Tooltip("component:N", title="Component"),
+                 alt.Tooltip("amount:Q", title=cur, format=",.0f")],
+    ).properties(height=260)
+    st.altair_chart(chart, width="stretch")
+    shared.table(comps.pivot(on="component", index="week_start", values="amount"), "forecast components by week")
+    with st.expander("Daily forecast"):
+        shared.table(forecast, "cash forecast daily")

@@ -1,0 +1,42 @@
+"""Receivables & payables: AR and AP aging as of a chosen date; the top overdue customers."""
+
+import altair as alt
+import streamlit as st
+
+import shared
+from ledgerlake import dashboard_data as dd
+
+st.title("Receivables & payables")
+f = shared.filters()
+if f is None:
+    st.stop()
+cur = f.currency
+try:
+    lo, hi = shared.cached(dd.aging_date_bounds)
+except dd.MissingMart as err:
+    shared.missing(err)
+    st.stop()
+default = min(max(dd._month_end(f.period_end), lo), hi)
+as_of = st.date_input("As of", value=default, min_value=lo, max_value=hi, key="aging_as_of")
+st.caption(f"Open documents as of {as_of:%d %b %Y} by days past due · {f.entity} · amounts in {cur}")
+
+aging = shared.cached(dd.aging, f, as_of)
+c1, c2, c3 = st.columns(3)
+ar = aging.filter(aging["document_type"] == "AR")
+ap = aging.filter(aging["document_type"] == "AP")
+overdue_ar = ar.filter(ar["bucket"] != "current")
+c1.metric("Open receivables", shared.money(ar["open_amount"].sum() if ar.height else 0, cur))
+c2.metric("Receivables overdue", shared.money(overdue_ar["open_amount"].sum() if overdue_ar.height else 0, cur))
+c3.metric("Open payables", shared.money(ap["open_amount"].sum() if ap.height else 0, cur))
+
+st.altair_chart(alt.Chart(shared.for_chart(aging)).mark_bar().encode(
+    x=alt.X("bucket:N", title="Days past due", sort=list(dd.AGING_BUCKETS)),
+    y=alt.Y("open_amount:Q", axis=shared.money_axis(cur, f"Open amount ({cur})")),
+    color=alt.Color("document_type:N", title=None, scale=alt.Scale(domain=["AR", "AP"])),
+    xOffset="document_type:N",
+    tooltip=["document_type:N", "bucket:N", "documents:Q", alt.Tooltip("open_amount:Q", title=cur, format=",.0f")],
+).properties(height=260), width="stretch")
+shared.table(aging, "ar ap aging")
+
+st.subheader("Top overdue customers")
+shared.table(shared.cached(dd.top_overdue_customers, f, as_of), "top overdue customers")

@@ -1,0 +1,196 @@
+"""What every page shares: the marts connection, the sidebar filters, money formatting,
+tables with a CSV download, and charts with readable labels.
+
+Queries live in ledgerlake.dashboard_data (one home for SQL); this module only renders.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Callable
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from ledgerlake import dashboard_data as dd
+from ledgerlake.config import Settings
+
+SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+
+# -- the connection -------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _open(version: str) -> dd.Marts:
+    # Keyed on the warehouse file's mtime: a rebuild (an atomic file swap) opens a new one.
+    return dd.Marts()
+
+
+def marts() -> dd.Marts:
+    return _open(dd.Marts.current_version())
+
+
+def cached(fn: Callable, *args: Any) -> Any:
+    """Run a dashboard_data query with a result cache keyed on the warehouse version."""
+    return _cached(fn.__name__, dd.Marts.current_version(), args)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
+def _cached(name: str, version: str, args: tuple) -> Any:
+    return getattr(dd, name)(_open(version), *args)
+
+
+# -- filters --------------------------------------------------------------------------
+
+
+def _fiscal_start(d: date, fy_month: int) -> date:
+    year = d.year if d.month >= fy_month else d.year - 1
+    return date(year, fy_month, 1)
+
+
+def periods(months: list[date], granularity: str, fy_month: int) -> list[tuple[str, date, date]]:
+    """(label, first month, last month) for every period that has data, newest first."""
+    out: dict[date, tuple[str, date, date]] = {}
+    for mth in months:
+        if granularity == "Month":
+            start, n = mth, 1
+        elif granularity == "Quarter":
+            fy = _fiscal_start(mth, fy_month)
+            q = ((mth.year - fy.year) * 12 + mth.month - fy.month) // 3
+            start, n = dd._add_months(fy, 3 * q), 3
+        else:
+            start, n = _fiscal_start(mth, fy_month), 12
+        end = dd._add_months(start, n - 1)
+        if granularity == "Month":
+            label = start.strftime("%b %Y")
+        elif granularity == "Quarter":
+            label = f"FQ{q + 1} {start:%b}–{end:%b %Y}"
+        else:
+            label = f"FY {start:%b %Y}–{end:%b %Y}"
+        out[start] = (label, start, end)
+    return [out[k] for k in sorted(out, reverse=True)]
+
+
+def sidebar_filters() -> dd.Filters | None:
+    """Entity, period and reporting currency, in the sidebar of every page."""
+    m = marts()
+    st.sidebar.header("Filters")
+    try:
+        ents = cached(dd.entities)
+        all_months = cached(dd.months)
+    except dd.MissingMart as missing:
+        st.sidebar.info(f"The marts are not built yet ({missing}). Run `ledgerlake run`.")
+        return None
+    names = dict(zip(ents["entity_id"].to_list(), ents["entity_name"].to_list()))
+    entity = st.sidebar.selectbox(
+        "Entity", [dd.ALL, *names], key="entity",
+        format_func=lambda e: e if e == dd.ALL else f"{names[e]} ({e})",
+    )
+    granularity = st.sidebar.radio("Period", ["Month", "Quarter", "Fiscal year"], key="granularity", horizontal=True)
+    fy_month = Settings.from_env().fiscal_year_start_month
+    options = periods(all_months, granularity, fy_month)
+    labels = [p[0] for p in options]
+    label = st.sidebar.selectbox("Showing", labels, key=f"period_{granularity}")
+    _, start, end = options[labels.index(label)]
+    currency = st.sidebar.selectbox("Reporting currency", cached(dd.currencies), key="currency")
+    st.sidebar.caption(f"Marts: {m.mode} · {m.path if m.mode == 'warehouse' else m.settings.marts_bucket}")
+    return dd.Filters(entity=entity, period_start=start, period_end=end, currency=currency)
+
+
+def filters() -> dd.Filters | None:
+    return st.session_state.get("_filters")
+
+
+# -- formatting -----------------------------------------------------------------------
+
+
+def money(value: Any, currency: str, places: int = 0) -> str:
+    """Decimal → '$1,234,567' / '-£12,345' (no float on the way)."""
+    if value is None:
+        return "—"
+    amount = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    sign = "-" if amount < 0 else ""
+    symbol = SYMBOLS.get(currency)
+    body = f"{abs(amount):,.{places}f}"
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
+
+
+def number(value: Any, unit: str = "", places: int = 1) -> str:
+    if value is None:
+        return "—"
+    amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return f"{amount:,.{places}f}{unit}"
+
+
+def change(current: Any, previous: Any) -> str | None:
+    """Period-over-period change as a percentage string (None when not comparable)."""
+    if current is None or previous is None or Decimal(previous) == 0:
+        return None
+    pct = (Decimal(current) - Decimal(previous)) / abs(Decimal(previous)) * 100
+    return f"{pct:+.1f}% vs previous period"
+
+
+# -- tables and charts ----------------------------------------------------------------
+
+
+def table(frame: pl.DataFrame, name: str, *, key: str | None = None, **kwargs: Any) -> None:
+    """A table and a CSV download of exactly what it shows (decimals written exactly)."""
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    st.download_button(
+        f"Download {name} (CSV)",
+        frame.write_csv().encode(),
+        file_name=f"{name.replace(' ', '_').lower()}.csv",
+        mime="text/csv",
+        key=key or f"csv_{name}",
+    )
+
+
+def for_chart(frame: pl.DataFrame) -> pl.DataFrame:
+    """Charts draw floats; tables keep the decimals. The conversion happens only here."""
+    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+
+
+def money_axis(currency: str, title: str | None = None) -> alt.Axis:
+    return alt.Axis(title=title or f"Amount ({currency})", format=",.0f", labelExpr=_label_expr(currency))
+
+
+def _label_expr(currency: str) -> str:
+    """Axis labels like $1.2M / £350K: short enough to read at a glance."""
+    symbol = SYMBOLS.get(currency, currency + " ")
+    return (
+        f"(datum.value < 0 ? '-' : '') + '{symbol}' + "
+        "(abs(datum.value) >= 1e6 ? format(abs(datum.value) / 1e6, ',.1f') + 'M' : "
+        "abs(datum.value) >= 1e3 ? format(abs(datum.value) / 1e3, ',.0f') + 'K' : format(abs(datum.value), ',.0f'))"
+    )
+
+
+def missing(err: dd.MissingMart) -> None:
+    st.info(f"Not built yet: {err}. This section appears once that part of the pipeline has run.")
+
+
+def login_required() -> bool:
+    """True when an OIDC provider is configured ([auth] in .streamlit/secrets.toml)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all: local use
+        return False
+
+
+# -- alert workflow -------------------------------------------------------------------
+
+
+def alert_states() -> dict[str, dict[str, Any]]:
+    return dd.alert_store().all()
+
+
+def current_user() -> str:
+    """Who acknowledges: the signed-in user's email when behind OIDC, else 'local'."""
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name") or "signed-in user")
+    except Exception:
+        pass
+    return "local"
