@@ -92,7 +92,7 @@ def _plaid_page(cursor):
 
 
 def _provider_handler(state: FakeProviders):
-    from ledgerlake.sources.plaid.webhook import jwk_of
+    from ledgerlake.sources.plaid.webhook import jwk_of, local_verification_jwk
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -139,9 +139,12 @@ def _provider_handler(state: FakeProviders):
             if body.get("client_id") != TOKENS["PLAID_CLIENT_ID"] or body.get("secret") != TOKENS["PLAID_SECRET"]:
                 return self._send(400, {"error_type": "INVALID_INPUT", "error_code": "INVALID_API_KEYS"})
             if self.path == "/webhook_verification_key/get":
-                if body.get("key_id") != state.kid:
+                # The test key, and the local home's key that replay signs with (what the
+                # local API server serves through local_verification_jwk()).
+                keys = {k["kid"]: k for k in (jwk_of(state.key), local_verification_jwk())}
+                if body.get("key_id") not in keys:
                     return self._send(400, {"error_type": "INVALID_INPUT", "error_code": "INVALID_WEBHOOK_VERIFICATION_KEY_ID"})
-                return self._send(200, {"key": jwk_of(state.key), "request_id": "req-key"})
+                return self._send(200, {"key": keys[body["key_id"]], "request_id": "req-key"})
             if self.path == "/transactions/sync":
                 if body.get("access_token") != TOKENS["PLAID_ACCESS_TOKEN"]:
                     return self._send(400, {"error_type": "INVALID_INPUT", "error_code": "INVALID_ACCESS_TOKEN"})
