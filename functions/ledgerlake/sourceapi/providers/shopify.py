@@ -1,0 +1,186 @@
+"""Shopify Admin API subset.
+
+* GraphQL `POST /admin/api/{version}/graphql.json`: the `orders` connection with
+  `first`, `after`, `query: "updated_at:>='…'"`, `sortKey: UPDATED_AT`; cursor paging
+  through `edges { cursor node }` + `pageInfo { hasNextPage endCursor }`; calculated
+  query cost in `extensions.cost` (requestedQueryCost = 2 + first, a leaky bucket with
+  `throttleStatus`), and `THROTTLED` errors when the bucket cannot pay
+  (https://shopify.dev/docs/api/usage/limits). Field selection is not evaluated: nodes
+  are the simulation's order objects as generated.
+* REST `GET /admin/api/{version}/shopify_payments/payouts.json` (`date_min`, `since_id`,
+  `limit` ≤ 250, newest first) and `.../shopify_payments/balance/transactions.json`
+  (`payout_id`, `since_id`), paged with `Link: <…page_info=…>; rel="next"`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+
+from ..server import Reply, json_reply
+from ..store import iso, parse_time
+
+BUCKET_MAX = 10000.0  # a Plus-sized bucket, so the local benchmark measures the pipeline
+RESTORE_RATE = 1000.0
+_PATH = re.compile(r"^/admin/api/(?P<version>[0-9]{4}-[0-9]{2}|unstable)/(?P<rest>.+)$")
+_FILTER = re.compile(r"updated_at:(?P<op>>=|<=|>|<)?'?(?P<value>[^' )]+)'?")
+
+
+def _errors(status: int, message: str, headers=None) -> Reply:
+    return json_reply(status, {"errors": message}, headers)
+
+
+def check_auth(api, req) -> Reply | None:
+    token = req.headers.get("x-shopify-access-token")
+    if token != api.credentials["SHOPIFY_ACCESS_TOKEN"]:
+        return _errors(401, "[API] Invalid API key or access token (unrecognized login or wrong password)")
+    return None
+
+
+def rate_limited(api, retry_after: int) -> Reply:
+    return _errors(429, "Exceeded 2 calls per second for api client. Reduce request rates to resume "
+                   "uninterrupted service.", {"Retry-After": f"{float(retry_after):.1f}"})
+
+
+def server_error(api) -> Reply:
+    return _errors(503, "Service Unavailable")
+
+
+def _cursor(version) -> str:
+    return base64.urlsafe_b64encode(json.dumps([version.at, version.seq]).encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[float, int]:
+    at, seq = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    return float(at), int(seq)
+
+
+def _bucket(api, cost: float) -> tuple[bool, dict]:
+    """Leaky bucket: refill at RESTORE_RATE, pay `cost` if available."""
+    with api.lock:
+        state = api.state.setdefault("shopify_bucket", {"available": BUCKET_MAX, "t": time.monotonic()})
+        now = time.monotonic()
+        state["available"] = min(BUCKET_MAX, state["available"] + (now - state["t"]) * RESTORE_RATE)
+        state["t"] = now
+        if api.faults.take("shopify", "shopify_throttle"):
+            state["available"] = 0.0
+        paid = state["available"] >= cost
+        if paid:
+            state["available"] -= cost
+        return paid, {"maximumAvailable": BUCKET_MAX, "currentlyAvailable": round(state["available"]),
+                      "restoreRate": RESTORE_RATE}
+
+
+def _graphql(api, req) -> Reply:
+    body = req.json()
+    query = body.get("query") or ""
+    variables = body.get("variables") or {}
+    if "orders" not in query:
+        return json_reply(200, {"errors": [{"message": "Only the orders connection is served locally",
+                                            "extensions": {"code": "undefinedField"}}]})
+
+    def arg(name, cast=str):
+        if name in variables:
+            return variables[name]
+        found = re.search(rf"\b{name}\s*:\s*(\"(?:[^\"\\]|\\.)*\"|[A-Za-z0-9_]+)", query)
+        if not found:
+            return None
+        raw = found.group(1)
+        return cast(json.loads(raw) if raw.startswith('"') else raw)
+
+    first = int(arg("first", int) or 50)
+    if not 1 <= first <= 250:
+        return json_reply(200, {"errors": [{"message": "The first argument must be between 1 and 250",
+                                            "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}]})
+    requested = 2 + first
+    paid, throttle = _bucket(api, requested)
+    if not paid:
+        return json_reply(200, {
+            "errors": [{"message": "Throttled", "extensions": {
+                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+            "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
+                                    "throttleStatus": throttle}},
+        })
+    res = api.store.resource("shopify", "orders")
+    rows = [v for v in res.latest(api.clock) if not v.deleted]  # ordered by (at, seq) = UPDATED_AT
+    search = arg("query") or ""
+    for match in _FILTER.finditer(search):
+        bound, op = parse_time(match.group("value")), match.group("op") or ">="
+        test = {">=": lambda a: a >= bound, ">": lambda a: a > bound,
+                "<=": lambda a: a <= bound, "<": lambda a: a < bound}[op]
+        rows = [v for v in rows if test(v.at)]
+    after = arg("after")
+    if after:
+        key = _decode(after)
+        rows = [v for v in rows if (v.at, v.seq) > key]
+    page = rows[:first]
+    # Real Shopify refunds the difference between requested and actual cost.
+    actual = 2 + len(page)
+    with api.lock:
+        api.state["shopify_bucket"]["available"] = min(
+            BUCKET_MAX, api.state["shopify_bucket"]["available"] + requested - actual)
+        throttle["currentlyAvailable"] = round(api.state["shopify_bucket"]["available"])
+    edges = [{"cursor": _cursor(v), "node": v.obj} for v in page]
+    return json_reply(200, {
+        "data": {"orders": {"edges": edges, "pageInfo": {
+            "hasNextPage": len(rows) > first,
+            "hasPreviousPage": bool(after),
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        }}},
+        "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
+                                "throttleStatus": throttle}},
+    })
+
+
+def _rest_list(api, req, resource: str, key: str, base_path: str, filters: dict) -> Reply:
+    limit = int(req.arg("limit", "50"))
+    if not 1 <= limit <= 250:
+        return _errors(400, "limit must be between 1 and 250")
+    page_info = req.arg("page_info")
+    if page_info:
+        state = json.loads(base64.urlsafe_b64decode(page_info.encode()))
+        filters, offset = state["filters"], state["offset"]
+    else:
+        offset = 0
+    res = api.store.resource("shopify", resource)
+
+    def build():
+        rows = [v.obj for v in res.latest(api.clock) if not v.deleted]
+        if filters.get("date_min"):
+            rows = [r for r in rows if str(r.get("date", "")) >= filters["date_min"]]
+        if filters.get("since_id"):
+            rows = [r for r in rows if int(r["id"]) > int(filters["since_id"])]
+        if filters.get("payout_id"):
+            rows = [r for r in rows if str(r.get("payout_id")) == str(filters["payout_id"])]
+        rows.sort(key=lambda r: int(r["id"]), reverse=True)  # newest first, as Shopify lists
+        return rows
+
+    rows = res.memo(("rest", api.clock, json.dumps(filters, sort_keys=True)), build)
+    page = rows[offset : offset + limit]
+    headers = {}
+    if offset + limit < len(rows):
+        token = base64.urlsafe_b64encode(json.dumps({"filters": filters, "offset": offset + limit}).encode()).decode()
+        headers["Link"] = f'<{api.base_url}/shopify{base_path}?limit={limit}&page_info={token}>; rel="next"'
+    return json_reply(200, {key: page}, headers)
+
+
+def handle(api, req) -> Reply:
+    match = _PATH.match(req.path)
+    if not match:
+        return _errors(404, "Not Found")
+    rest = match.group("rest")
+    if rest == "graphql.json" and req.method == "POST":
+        return _graphql(api, req)
+    if req.method == "GET" and rest == "shopify_payments/payouts.json":
+        filters = {k: req.arg(k) for k in ("date_min", "since_id") if req.arg(k)}
+        return _rest_list(api, req, "payouts", "payouts", req.path, filters)
+    if req.method == "GET" and rest == "shopify_payments/balance/transactions.json":
+        filters = {k: req.arg(k) for k in ("payout_id", "since_id") if req.arg(k)}
+        return _rest_list(api, req, "balance_transactions", "transactions", req.path, filters)
+    return _errors(404, "Not Found")
+
+
+__all__ = ["check_auth", "handle", "rate_limited", "server_error", "iso"]

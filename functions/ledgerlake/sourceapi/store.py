@@ -1,0 +1,157 @@
+"""The simulated company's API resources, indexed in memory and served at a movable clock.
+
+Input: `DIR/api/{source}/{resource}.jsonl`, one version per line:
+    {"at": "2025-06-01T10:00:00Z", "id": "ch_123", "deleted": false, "object": {...}}
+
+At clock T the API shows, for every id, its latest version with `at <= T`. Versions are
+parsed once into lists sorted by `at`, so "what exists at T" is a prefix (bisect) and
+"what changed in (A, T]" is a slice; per-clock snapshots are cached because pollers ask
+many pages at the same clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+
+def parse_time(text: str) -> float:
+    """ISO-8601 (with Z or offset) to epoch seconds."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def norm_name(name: str) -> str:
+    """'BillPayments', 'bill_payment', 'billpayment' -> 'billpayment'."""
+    text = name.lower().replace("_", "").replace("-", "")
+    return text[:-1] if text.endswith("s") else text
+
+
+@dataclass(frozen=True)
+class Version:
+    at: float
+    id: str
+    deleted: bool
+    obj: Any
+    ordinal: int  # 0 for the first version of this id
+    seq: int  # position in the resource's sorted version list
+    refs: dict | None = None  # generator-side links the API knows but the object may not carry
+
+
+class Resource:
+    def __init__(self, name: str, rows: list[tuple[float, str, bool, Any, dict | None]]):
+        self.name = name
+        rows.sort(key=lambda r: r[0])  # stable: file order breaks ties
+        counts: dict[str, int] = {}
+        self.versions: list[Version] = []
+        for seq, (at, rid, deleted, obj, refs) in enumerate(rows):
+            ordinal = counts.get(rid, 0)
+            counts[rid] = ordinal + 1
+            self.versions.append(Version(at, rid, deleted, obj, ordinal, seq, refs))
+        self.ats = [v.at for v in self.versions]
+        self.by_id: dict[str, list[Version]] = {}
+        for version in self.versions:
+            self.by_id.setdefault(version.id, []).append(version)
+        self._cache: dict[Any, Any] = {}
+        self._lock = threading.RLock()  # derived indexes build on other cached ones
+
+    def upto(self, clock: float) -> int:
+        """Number of versions visible at `clock`."""
+        return bisect.bisect_right(self.ats, clock)
+
+    def get(self, rid: str, clock: float) -> Version | None:
+        versions = self.by_id.get(rid)
+        if not versions:
+            return None
+        i = bisect.bisect_right([v.at for v in versions], clock)
+        return versions[i - 1] if i else None
+
+    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
+        """Cache a derived index (keyed with the clock by the caller)."""
+        with self._lock:
+            if key not in self._cache:
+                if len(self._cache) > 64:
+                    self._cache.clear()
+                self._cache[key] = build()
+            return self._cache[key]
+
+    def latest(self, clock: float) -> list[Version]:
+        """Latest version of every id visible at `clock`, ordered by (at, seq)."""
+
+        def build() -> list[Version]:
+            last: dict[str, Version] = {}
+            for version in self.versions[: self.upto(clock)]:
+                last[version.id] = version
+            return sorted(last.values(), key=lambda v: v.seq)
+
+        return self.memo(("latest", clock), build)
+
+    def changed(self, since: float | None, clock: float, inclusive: bool = True) -> list[Version]:
+        """Latest version (at `clock`) of every id with a version in [since, clock]."""
+        rows = self.latest(clock)
+        if since is None:
+            return rows
+        keys = self.memo(("latest-ats", clock), lambda: [v.at for v in rows])
+        start = bisect.bisect_left(keys, since) if inclusive else bisect.bisect_right(keys, since)
+        return rows[start:]
+
+
+class SimStore:
+    """All resources of a simulation directory, plus the clock they are served at."""
+
+    def __init__(self, sim_dir: Path | str, clock: float | str | datetime | None = None):
+        self.sim_dir = Path(sim_dir)
+        self.resources: dict[str, dict[str, Resource]] = {}
+        api = self.sim_dir / "api"
+        if api.is_dir():
+            for source_dir in sorted(p for p in api.iterdir() if p.is_dir()):
+                for path in sorted(source_dir.glob("*.jsonl")):
+                    self.resources.setdefault(source_dir.name, {})[norm_name(path.stem)] = _load(path)
+        ats = [r.ats[-1] for rs in self.resources.values() for r in rs.values() if r.ats]
+        firsts = [r.ats[0] for rs in self.resources.values() for r in rs.values() if r.ats]
+        self.start = min(firsts) if firsts else 0.0
+        self.end = max(ats) if ats else 0.0
+        self.clock = self.end
+        if clock is not None:
+            self.set_clock(clock)
+
+    def set_clock(self, clock: float | str | datetime) -> float:
+        if isinstance(clock, str):
+            clock = parse_time(clock)
+        elif isinstance(clock, datetime):
+            clock = clock.timestamp() if clock.tzinfo else clock.replace(tzinfo=timezone.utc).timestamp()
+        self.clock = float(clock)
+        return self.clock
+
+    def resource(self, source: str, name: str) -> Resource:
+        found = self.resources.get(source, {}).get(norm_name(name))
+        return found if found is not None else Resource(name, [])
+
+    def names(self, source: str) -> list[str]:
+        return sorted(r.name for r in self.resources.get(source, {}).values())
+
+    def record_count(self) -> int:
+        return sum(len(r.versions) for rs in self.resources.values() for r in rs.values())
+
+
+def _load(path: Path) -> Resource:
+    rows: list[tuple[float, str, bool, Any, dict | None]] = []
+    with path.open("rb") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            rows.append((parse_time(item["at"]), str(item["id"]), bool(item.get("deleted")), item["object"],
+                         item.get("refs")))
+    return Resource(path.stem, rows)

@@ -1,0 +1,127 @@
+"""HubSpot poller: CRM search for deals and companies, and the deal pipelines.
+
+Search sorted by `hs_lastmodifieddate` ascending with a `GTE` filter and `after`
+paging. One search can page through at most 10,000 results, so when a walk reaches
+that cap the window slides: a new search starts at the newest `hs_lastmodifieddate`
+seen (inclusive; boundary records repeat). The cursor (epoch ms) moves after every
+landed page. Pipelines (stage labels and probabilities) are a small snapshot landed
+every run; an unchanged snapshot lands on the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from ...polling.dedupe import Record, utc_stamp
+from ...polling.runner import Boundary
+
+SOURCE = "hubspot"
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+STREAMS = ("deals", "companies", "pipelines")
+PAGE_SIZE = 200  # the search endpoint's maximum
+SEARCH_CAP = 10_000
+PROPERTIES = {
+    "deals": ["dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate", "createdate",
+              "hs_lastmodifieddate", "hs_is_closed_won", "hs_deal_stage_probability", "hubspot_owner_id",
+              "hs_object_id"],
+    "companies": ["name", "domain", "country", "industry", "createdate", "hs_lastmodifieddate", "hs_object_id"],
+}
+
+
+def _headers(ctx) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ctx.secret('HUBSPOT_ACCESS_TOKEN')}", "Accept": "application/json"}
+
+
+def _ms(stamp: str) -> int:
+    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def _search(ctx, object_type: str) -> None:
+    state = ctx.start(object_type) or {}
+    since_ms = int(ctx.since.timestamp() * 1000) if ctx.since else int(state.get("since_ms", 0))
+    boundary = Boundary({} if ctx.since else state)
+    path = f"/crm/v3/objects/{object_type}/search"
+    while not ctx.out_of_time():  # one iteration per search window
+        after, seen_in_window, newest_ms = None, 0, since_ms
+        while not ctx.out_of_time():
+            body = {
+                "filterGroups": [{"filters": [
+                    {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(since_ms)}]}],
+                "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+                "properties": PROPERTIES[object_type],
+                "limit": ctx.page_size or PAGE_SIZE,
+            }
+            if after:
+                body["after"] = after
+            response = ctx.http.request("POST", ctx.base_url + path, headers=_headers(ctx), json_body=body).expect_ok()
+            page = response.json()
+            results = page.get("results", [])
+            if results:
+                stamps = [utc_stamp(r["properties"].get("hs_lastmodifieddate") or r.get("updatedAt")) for r in results]
+                items = [(str(r["id"]), _ms(stamp)) for r, stamp in zip(results, stamps)]
+                if not boundary.all_seen(items):
+                    ctx.land_page(
+                        object_type,
+                        request={"path": path, "body": body},
+                        body=response.body,
+                        records=len(results),
+                        page_time=datetime.fromisoformat(min(stamps).replace("Z", "+00:00")),
+                        headers=response.headers,
+                    )
+                boundary.advance(items)
+                newest_ms = max(newest_ms, boundary.stamp)
+                ctx.save_cursor(object_type, {"since_ms": newest_ms, **boundary.to_json()})
+                seen_in_window += len(results)
+            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                break
+        else:
+            return
+        capped = seen_in_window >= SEARCH_CAP and page.get("total", 0) > seen_in_window
+        if not capped:
+            return
+        if newest_ms == since_ms:
+            raise RuntimeError(f"more than {SEARCH_CAP} {object_type} share hs_lastmodifieddate {since_ms}: "
+                               "cannot slide the search window")
+        since_ms = newest_ms  # slide past the cap
+
+
+def _pipelines(ctx) -> None:
+    path = "/crm/v3/pipelines/deals"
+    response = ctx.http.request("GET", ctx.base_url + path, headers=_headers(ctx)).expect_ok()
+    results = response.json().get("results", [])
+    if not results:
+        return
+    stamps = [utc_stamp(p.get("updatedAt") or p.get("createdAt")) for p in results]
+    stamps = [s for s in stamps if s] or ["1970-01-01T00:00:00.000000Z"]
+    ctx.land_page(
+        "pipelines",
+        request={"path": path},
+        body=response.body,
+        records=len(results),
+        page_time=datetime.fromisoformat(max(stamps).replace("Z", "+00:00")),
+        fingerprint=hashlib.sha256(json.dumps(results, sort_keys=True).encode()).hexdigest(),
+        headers=response.headers,
+    )
+
+
+def poll(ctx) -> None:
+    _search(ctx, "deals")
+    _search(ctx, "companies")
+    if not ctx.out_of_time():
+        _pipelines(ctx)
+
+
+def page_records(entity: str, payload: dict):
+    if entity in ("deals", "companies"):
+        kind = entity[:-1] if entity == "deals" else "company"
+        for row in payload.get("results", []):
+            stamp = utc_stamp(row.get("properties", {}).get("hs_lastmodifieddate") or row.get("updatedAt"))
+            yield Record(kind, str(row["id"]), stamp, bool(row.get("archived")), row)
+    elif entity == "pipelines":
+        for row in payload.get("results", []):
+            yield Record("pipeline", str(row["id"]), utc_stamp(row.get("updatedAt")), bool(row.get("archived")), row)
+
+
