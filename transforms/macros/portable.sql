@@ -141,3 +141,9 @@
         from ({{ relation_sql }}) as d
     ) as ranked where _row = 1
 {%- endmacro %}
+
+{# A company name reduced for matching: lower case, punctuation and legal suffixes removed. #}
+{% macro normalize_name(expr) -%}
+    trim(regexp_replace(regexp_replace(lower({{ expr }}), '[^a-z0-9 ]', ' ', 'g'),
+        '\b(inc|llc|ltd|limited|plc|llp|corp|co|com|the)\b', '', 'g'))
+{%- endmacro %}

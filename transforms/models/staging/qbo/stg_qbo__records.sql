@@ -52,11 +52,11 @@ latest as (
 ),
 
 notified as (
-    select entity_type, record_id,
+    select entity_type_lower, record_id,
            max(case when operation = 'Delete' then 1 else 0 end) = 1 as is_deleted,
            max(case when operation = 'Void' then 1 else 0 end) = 1 as is_voided
     from {{ ref('stg_qbo__notifications') }}
-    group by entity_type, record_id
+    group by entity_type_lower, record_id
 )
 
 select
@@ -74,4 +74,5 @@ select
     'qbo' as source_system,
     latest.raw_key
 from latest
-left join notified using (entity_type, record_id)
+left join notified
+    on notified.entity_type_lower = lower(latest.entity_type) and notified.record_id = latest.record_id

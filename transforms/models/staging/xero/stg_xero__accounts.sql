@@ -6,6 +6,7 @@ select
     {{ json_str('r.record', '$.Name') }} as account_name,
     {{ json_str('r.record', '$.Type') }} as account_type,
     {{ json_str('r.record', '$.Class') }} as account_class,
+    {{ json_str('r.record', '$.SystemAccount') }} as system_account,
     {{ json_str('r.record', '$.BankAccountNumber') }} as bank_account_number,
     upper({{ json_str('r.record', '$.CurrencyCode') }}) as currency,
     {{ json_str('r.record', '$.Status') }} as status,

@@ -1,0 +1,39 @@
+-- One row per application of a payment or credit to an AR / AP document, dated by the
+-- payment: QBO Payment / BillPayment lines (LinkedTxn; a credit memo applied through a
+-- payment is part of the invoice line's amount), Xero payments (one invoice each) and
+-- Xero credit-note allocations. Partial payments give several rows per document;
+-- over- and pre-payments leave an unapplied remainder on the payment (not here).
+with qbo_payments as (
+    select 'qbo:Payment:' || a.allocation_id as allocation_key, 'qbo:Invoice:' || a.applied_to_id as document_key,
+           'Payment' as payment_type, a.payment_id as payment_id, p.txn_date as applied_on, a.amount, a.raw_key
+    from {{ ref('stg_qbo__payment_allocations') }} as a
+    join {{ ref('stg_qbo__payments') }} as p using (payment_id)
+    where a.applied_to_type = 'Invoice' and not p.is_deleted and not p.is_voided
+),
+
+qbo_bill_payments as (
+    select 'qbo:BillPayment:' || a.allocation_id, 'qbo:Bill:' || a.applied_to_id, 'BillPayment', a.bill_payment_id,
+           p.txn_date, a.amount, a.raw_key
+    from {{ ref('stg_qbo__bill_payment_allocations') }} as a
+    join {{ ref('stg_qbo__bill_payments') }} as p using (bill_payment_id)
+    where a.applied_to_type = 'Bill' and not p.is_deleted and not p.is_voided
+),
+
+xero_payments as (
+    select 'xero:Payment:' || payment_id, 'xero:Invoice:' || invoice_id, 'Payment', payment_id, payment_date, amount, raw_key
+    from {{ ref('stg_xero__payments') }}
+    where not is_deleted and invoice_id is not null
+),
+
+xero_credits as (
+    select 'xero:CreditNote:' || r.record_id || ':' || {{ json_str('al', '$.Invoice.InvoiceID') }},
+           'xero:Invoice:' || {{ json_str('al', '$.Invoice.InvoiceID') }}, 'CreditNote', r.record_id,
+           cast({{ xero_date(json_str('al', '$.Date')) }} as date), {{ to_amount(json_str('al', '$.Amount')) }}, r.raw_key
+    from {{ ref('stg_xero__records') }} as r {{ json_each('r.record', '$.Allocations', 'al') }}
+    where r.collection = 'CreditNotes' and {{ json_str('r.record', '$.Status') }} in ('AUTHORISED', 'PAID')
+)
+
+select * from qbo_payments
+union all select * from qbo_bill_payments
+union all select * from xero_payments
+union all select * from xero_credits

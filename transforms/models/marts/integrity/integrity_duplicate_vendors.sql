@@ -1,0 +1,40 @@
+-- Grain: one row per supplier record in a ledger that shares its vendor identity with
+-- another supplier record of the same entity under a different name. Identity: the
+-- contact alias seed (seeds/contact_aliases.csv) maps known variants to one canonical
+-- name; otherwise the normalized name (lower case, punctuation and legal suffixes
+-- removed) and its first word.
+with suppliers as (
+    select 'qbo:' || vendor_id as contact_key, 'US' as entity_id, display_name as vendor_name, raw_key
+    from {{ ref('stg_qbo__vendors') }} where not is_deleted
+    union all
+    select 'xero:' || contact_id, 'UK', contact_name, raw_key
+    from {{ ref('stg_xero__contacts') }} where is_supplier and not is_deleted
+),
+
+normalized as (
+    select
+        s.*,
+        {{ normalize_name('coalesce(al.canonical_name, s.vendor_name)') }} as normalized_name
+    from suppliers as s
+    left join {{ ref('contact_aliases') }} as al on lower(al.alias_name) = lower(s.vendor_name)
+),
+
+keyed as (
+    select *, split_part(normalized_name, ' ', 1) as identity_key from normalized
+),
+
+families as (
+    select entity_id, identity_key
+    from keyed
+    group by entity_id, identity_key
+    having count(distinct vendor_name) > 1
+)
+
+select
+    k.contact_key,
+    k.entity_id,
+    k.vendor_name,
+    k.identity_key,
+    k.raw_key
+from keyed as k
+join families using (entity_id, identity_key)

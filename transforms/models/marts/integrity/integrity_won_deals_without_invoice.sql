@@ -1,0 +1,30 @@
+-- Grain: one row per won HubSpot deal with no AR invoice referencing it (QBO "HubSpot
+-- Deal" custom field / Xero Reference) more than `won_deal_invoice_grace_days` after it
+-- closed, as of the latest data in the lake.
+with as_of as (
+    select max(posted_on) as as_of_date from {{ ref('general_ledger') }}
+),
+
+invoiced as (
+    select distinct deal_reference from {{ ref('ar_ap_documents') }}
+    where document_kind = 'AR' and deal_reference is not null and not is_deleted
+)
+
+select
+    d.deal_id,
+    d.deal_name,
+    d.amount,
+    d.currency,
+    d.close_date,
+    {{ days_between('d.close_date', 'as_of.as_of_date') }} as days_since_close,
+    d.source_system,
+    d.source_id,
+    d.raw_key
+from {{ ref('crm_deals') }} as d
+cross join as_of
+where d.is_won
+  and d.close_date <= as_of.as_of_date - {{ var('won_deal_invoice_grace_days') }}
+  and not exists (
+      select 1 from invoiced as i
+      where i.deal_reference = d.deal_id or i.deal_reference like '%' || d.deal_id
+  )
