@@ -1,0 +1,146 @@
+"""Every query the weekly email runs, in one place: the email's whole dependency on mart names.
+
+When a mart is renamed, this is the file to change (tests/report builds a small warehouse
+with the same names and checks the email against it; the must-show test checks it
+against the real build). Queries read marts only, never raw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+# -- the marts this email reads ---------------------------------------------------------
+KPIS_WEEKLY = "marts.finance_kpis_weekly"      # one row per ISO week (Monday start), reporting currency
+KPIS_DAILY = "marts.finance_kpis_daily"        # one row per day; cash_balance = consolidated closing cash
+CASH_FORECAST = "forecast.cash_forecast_daily"  # one row per forecast date (latest forecast run)
+ALERTS = "forecast.alerts"                      # one row per alert
+SOURCE_HEALTH = "marts.integration_health"      # one row per source (and entity)
+
+
+@dataclass(frozen=True)
+class Metric:
+    column: str      # column in KPIS_WEEKLY
+    label: str
+    unit: str        # money | days | months | pct
+    better: str      # up | down: which way is good news (colours the change)
+
+
+# The KPIs in the order the email shows them.
+METRICS: tuple[Metric, ...] = (
+    Metric("revenue", "Revenue", "money", "up"),
+    Metric("bookings", "Bookings", "money", "up"),
+    Metric("collections", "Cash collected", "money", "up"),
+    Metric("cash_balance", "Cash (end of week)", "money", "up"),
+    Metric("gross_burn", "Gross burn", "money", "down"),
+    Metric("net_burn", "Net burn", "money", "down"),
+    Metric("runway_months", "Runway", "months", "up"),
+    Metric("dso_days", "DSO", "days", "down"),
+    Metric("dpo_days", "DPO", "days", "up"),
+    Metric("gross_margin_pct", "Gross margin", "pct", "up"),
+)
+
+
+def table_exists(conn, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    return bool(conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+        " and table_catalog = current_database()",
+        [schema, name],
+    ).fetchone()[0])
+
+
+def columns_of(conn, qualified: str) -> set[str]:
+    schema, name = qualified.split(".")
+    return {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?"
+        " and table_catalog = current_database()",
+        [schema, name],
+    ).fetchall()}
+
+
+def _records(cursor) -> list[dict]:
+    cols = [d[0] for d in cursor.description]
+    return [dict(zip(cols, row)) for row in cursor.fetchall()]
+
+
+# -- KPIs ---------------------------------------------------------------------------------
+
+
+def latest_complete_week(conn, as_of: date) -> date | None:
+    """Monday of the last week that ended before `as_of` (a Monday run reports last week)."""
+    row = conn.execute(
+        f"select max(week_start) from {KPIS_WEEKLY} where week_start + interval 7 day <= ?", [as_of]
+    ).fetchone()
+    value = row[0] if row else None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def reporting_currency(conn) -> str | None:
+    if "reporting_currency" not in columns_of(conn, KPIS_WEEKLY):
+        return None
+    row = conn.execute(f"select any_value(reporting_currency) from {KPIS_WEEKLY}").fetchone()
+    return row[0] if row else None
+
+
+def weekly_kpis(conn, week_start: date, weeks_back: int = 4) -> list[dict]:
+    """The reported week and the `weeks_back` weeks before it, newest first."""
+    present = columns_of(conn, KPIS_WEEKLY)
+    cols = ", ".join(m.column for m in METRICS if m.column in present)
+    return _records(conn.execute(
+        f"select week_start, {cols} from {KPIS_WEEKLY}"
+        f" where week_start between ? - interval {7 * weeks_back} day and ? order by week_start desc",
+        [week_start, week_start],
+    ))
+
+
+# -- cash: actuals and forecast ------------------------------------------------------------
+
+
+def cash_actuals(conn, start: date, end: date) -> list[tuple[date, Decimal]]:
+    return conn.execute(
+        f"select date, cash_balance from {KPIS_DAILY} where date between ? and ?"
+        " and cash_balance is not null order by date",
+        [start, end],
+    ).fetchall()
+
+
+def cash_forecast(conn, after: date, days: int = 91) -> list[dict]:
+    """The latest forecast's points after `after`: date, cash, cash_lower, cash_upper."""
+    if not table_exists(conn, CASH_FORECAST):
+        return []
+    return _records(conn.execute(
+        f"select date, cash_forecast as cash, cash_lower, cash_upper from {CASH_FORECAST}"
+        " where date > ? and date <= ? + interval (?) day order by date",
+        [after, after, days],
+    ))
+
+
+# -- alerts and integration health -----------------------------------------------------------
+
+
+def new_alerts(conn, start: date, end: date) -> list[dict]:
+    """Alerts first raised in [start, end] (dates in the report's week), most severe first."""
+    if not table_exists(conn, ALERTS):
+        return []
+    return _records(conn.execute(
+        f"""
+        select alert_id, raised_at, severity, alert_type, title, entity, source_system, source_id,
+               amount, currency
+        from {ALERTS}
+        where cast(raised_at as date) between ? and ?
+        order by case lower(severity) when 'critical' then 0 when 'high' then 1 when 'warning' then 2
+                 when 'medium' then 2 else 3 end, raised_at desc, alert_id
+        """,
+        [start, end],
+    ))
+
+
+def integration_health(conn) -> list[dict]:
+    """Per source: when the last webhook event and the last poll landed."""
+    if not table_exists(conn, SOURCE_HEALTH):
+        return []
+    return _records(conn.execute(
+        f"select source, last_event_at, last_poll_at, events_7d from {SOURCE_HEALTH} order by source"
+    ))

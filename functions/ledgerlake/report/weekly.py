@@ -1,0 +1,181 @@
+"""The weekly KPI report as data: what the email says, before any HTML.
+
+The reported week is the last full Monday–Sunday week before `as_of` (the Monday the
+schedule fires on, in the report's timezone). Each KPI is compared with the prior week and
+with the average of the four weeks before the reported week (the reported week itself is
+left out, so an unusual week stands out instead of pulling its own baseline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from . import formatting as fmt
+from . import queries
+from .queries import METRICS, Metric
+from .settings import ReportSettings
+
+STALE_AFTER = timedelta(hours=48)  # a source silent this long before the report is flagged
+CHART_HISTORY_DAYS = 91            # 13 weeks of actual cash before the forecast
+FORECAST_DAYS = 91                 # the 13-week cash forecast
+MAX_ALERTS_SHOWN = 15
+
+
+class NoData(RuntimeError):
+    """The marts hold no complete week before the requested date."""
+
+
+@dataclass
+class KpiRow:
+    metric: Metric
+    current: Decimal | None
+    prior: Decimal | None
+    avg4: Decimal | None
+    weeks_in_avg: int
+    current_text: str
+    prior_text: str
+    avg4_text: str
+    vs_prior: str
+    vs_avg: str
+    tone_prior: str  # good | bad | flat
+    tone_avg: str
+
+
+@dataclass
+class HealthRow:
+    source: str
+    last_event_at: datetime | None
+    last_poll_at: datetime | None
+    events_7d: int | None
+    status: str  # ok | stale | no data
+    last_seen_text: str
+
+
+@dataclass
+class WeeklyReport:
+    company: str
+    currency: str
+    as_of: date
+    week_start: date
+    week_end: date
+    timezone: str
+    kpis: list[KpiRow]
+    cash_actuals: list[tuple[date, Decimal]]
+    forecast: list[dict]
+    alerts: list[dict]
+    health: list[HealthRow]
+    dashboard_url: str | None = None
+    generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def subject(self) -> str:
+        return f"{self.company} weekly KPIs: week of {self.week_start:%d %b %Y}"
+
+    @property
+    def alerts_shown(self) -> list[dict]:
+        return self.alerts[:MAX_ALERTS_SHOWN]
+
+    @property
+    def alerts_hidden(self) -> int:
+        return max(0, len(self.alerts) - MAX_ALERTS_SHOWN)
+
+    @property
+    def forecast_end(self) -> dict | None:
+        return self.forecast[-1] if self.forecast else None
+
+    @property
+    def forecast_low(self) -> dict | None:
+        return min(self.forecast, key=lambda p: p["cash"]) if self.forecast else None
+
+    def money(self, value) -> str:
+        return fmt.money(value, self.currency)
+
+
+def _tone(metric: Metric, change: Decimal | None) -> str:
+    if change is None or change == 0:
+        return "flat"
+    up = change > 0
+    return "good" if up == (metric.better == "up") else "bad"
+
+
+def kpi_rows(weeks: list[dict], currency: str) -> list[KpiRow]:
+    """`weeks` newest first: [reported week, prior week, ...]."""
+    current, history = weeks[0], weeks[1:5]
+    prior = history[0] if history and history[0]["week_start"] == current["week_start"] - timedelta(days=7) else None
+    rows = []
+    for metric in METRICS:
+        if metric.column not in current:
+            continue
+        cur = current[metric.column]
+        pri = prior[metric.column] if prior else None
+        values = [w[metric.column] for w in history if w[metric.column] is not None]
+        avg = (sum(values, Decimal(0)) / len(values)) if values else None
+        if metric.unit == "pct":
+            d_prior, d_avg = fmt.change_points(cur, pri), fmt.change_points(cur, avg)
+            vs_prior, vs_avg = fmt.signed_points(d_prior), fmt.signed_points(d_avg)
+        else:
+            d_prior, d_avg = fmt.change_pct(cur, pri), fmt.change_pct(cur, avg)
+            vs_prior, vs_avg = fmt.signed_pct(d_prior), fmt.signed_pct(d_avg)
+        rows.append(KpiRow(
+            metric=metric, current=cur, prior=pri, avg4=avg, weeks_in_avg=len(values),
+            current_text=fmt.value(cur, metric.unit, currency),
+            prior_text=fmt.value(pri, metric.unit, currency),
+            avg4_text=fmt.value(avg, metric.unit, currency),
+            vs_prior=vs_prior, vs_avg=vs_avg,
+            tone_prior=_tone(metric, d_prior), tone_avg=_tone(metric, d_avg),
+        ))
+    return rows
+
+
+def _aware(moment) -> datetime | None:
+    if moment is None:
+        return None
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(0))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def health_rows(rows: list[dict], reference: datetime, zone) -> list[HealthRow]:
+    out = []
+    for r in rows:
+        event, poll = _aware(r.get("last_event_at")), _aware(r.get("last_poll_at"))
+        seen = max([m for m in (event, poll) if m is not None], default=None)
+        if seen is None:
+            status, text = "no data", "never"
+        else:
+            status = "stale" if reference - seen > STALE_AFTER else "ok"
+            text = seen.astimezone(zone).strftime("%a %d %b %H:%M")
+        out.append(HealthRow(r["source"], event, poll, r.get("events_7d"), status, text))
+    return out
+
+
+def build(conn, as_of: date | None = None, settings: ReportSettings | None = None) -> WeeklyReport:
+    """Read the marts and assemble the report for the last full week before `as_of`."""
+    settings = settings or ReportSettings.from_env()
+    as_of = as_of or settings.today()
+    week_start = queries.latest_complete_week(conn, as_of)
+    if week_start is None:
+        raise NoData(f"{queries.KPIS_WEEKLY} has no complete week before {as_of}")
+    week_end = week_start + timedelta(days=6)
+    from ..config import Settings
+
+    currency = queries.reporting_currency(conn) or Settings.from_env().reporting_currency
+    weeks = queries.weekly_kpis(conn, week_start)
+    zone = settings.zone()
+    reference = datetime.combine(as_of, time(0), zone)
+    return WeeklyReport(
+        company=settings.company,
+        currency=currency,
+        as_of=as_of,
+        week_start=week_start,
+        week_end=week_end,
+        timezone=settings.timezone,
+        kpis=kpi_rows(weeks, currency),
+        cash_actuals=queries.cash_actuals(conn, week_end - timedelta(days=CHART_HISTORY_DAYS), week_end),
+        forecast=queries.cash_forecast(conn, week_end, FORECAST_DAYS),
+        alerts=queries.new_alerts(conn, week_start, week_end),
+        health=health_rows(queries.integration_health(conn), reference, zone),
+        dashboard_url=settings.dashboard_url,
+    )
