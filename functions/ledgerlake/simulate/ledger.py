@@ -1,0 +1,668 @@
+"""The books: QuickBooks Online (Northwind US) and Xero (Northwind UK).
+
+Every ledger document is emitted in the provider's wire shape (one API line per version)
+and, in the same call, posted as debit-positive lines to a small general ledger here,
+which checks that the document balances and accumulates the ground truth (revenue by
+month, open AR per customer). The wire objects are the record; the GL is the generator's
+own bookkeeping of what those records say.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .company import (
+    ENTITIES, QBO_ACCOUNTS, QBO_REVENUE_TYPES, UK, US, XERO_ACCOUNTS, XERO_REVENUE_TYPES,
+)
+from .out import Output
+from .util import Ids, dec, dumps, iso_ms_z, qbo_time, xero_date
+
+Lines = list[tuple[str, int, str]]  # (account key, debit-positive minor amount, description)
+
+
+class Unbalanced(AssertionError):
+    pass
+
+
+@dataclass
+class OpenDoc:
+    """An AR/AP document still tracked for balance and versioning."""
+    id: str
+    number: str
+    customer_id: str
+    customer_name: str
+    total: int
+    balance: int
+    version: int
+    obj: dict
+    created: datetime
+    payments: list = field(default_factory=list)
+
+
+class Books:
+    """What both ledgers share: the GL, revenue truth, AR truth and change notifications."""
+
+    source = ""
+    revenue_keys: frozenset[str] = frozenset()
+
+    def __init__(self, entity: str, out: Output, ids: Ids):
+        self.entity = entity
+        self.currency = ENTITIES[entity]["currency"]
+        self.out = out
+        self.ids = ids
+        self.balances: dict[str, int] = defaultdict(int)
+        self.revenue_by_month: dict[str, int] = defaultdict(int)
+        self.invoices: dict[str, OpenDoc] = {}
+        self.customer_names: dict[str, str] = {}
+        self.notifications: list[tuple[datetime, str, str, str]] = []  # (moment, name, id, operation)
+        self.documents = 0
+
+    def post(self, day: date, lines: Lines, what: str) -> None:
+        total = sum(amount for _, amount, _ in lines)
+        if total != 0:
+            raise Unbalanced(f"{self.entity} {what} on {day}: debits - credits = {total}")
+        month = day.strftime("%Y-%m")
+        for key, amount, _ in lines:
+            self.balances[key] += amount
+            if key in self.revenue_keys:
+                self.revenue_by_month[month] -= amount  # revenue = credits - debits
+        self.documents += 1
+
+    def open_ar(self) -> dict[str, int]:
+        """Open AR per customer id (from invoices still carrying a balance)."""
+        totals: dict[str, int] = defaultdict(int)
+        for doc in self.invoices.values():
+            if doc.balance:
+                totals[doc.customer_id] += doc.balance
+        return totals
+
+    def forget_paid(self) -> None:
+        """Drop fully settled invoices so memory stays bounded at large scales."""
+        for key in [k for k, d in self.invoices.items() if d.balance == 0]:
+            del self.invoices[key]
+
+
+# =========================================================================================
+# QuickBooks Online
+# =========================================================================================
+
+_TERMS = {0: ("1", "Due on receipt"), 15: ("2", "Net 15"), 30: ("3", "Net 30"), 45: ("4", "Net 45"),
+          60: ("5", "Net 60")}
+
+
+class QboBooks(Books):
+    source = "qbo"
+    revenue_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[2] in QBO_REVENUE_TYPES)
+
+    def __init__(self, out: Output, ids: Ids):
+        super().__init__(US, out, ids)
+        self.realm = ENTITIES[US]["ledger_company_id"]
+        self.account_ids = {key: str(i + 1) for i, key in enumerate(QBO_ACCOUNTS)}
+        self.account_versions = {key: 0 for key in QBO_ACCOUNTS}
+        self.account_created: datetime | None = None
+        self.bills: dict[str, OpenDoc] = {}
+        self.vendors: dict[str, tuple[str, str]] = {}  # key -> (id, name)
+        self._next_id = 100
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _id(self) -> str:
+        # QBO Ids are per-company integers shared across transaction types.
+        self._next_id += 1
+        return str(self._next_id)
+
+    def ref(self, key: str) -> dict:
+        return {"value": self.account_ids[key], "name": QBO_ACCOUNTS[key][0]}
+
+    @staticmethod
+    def _meta(created: datetime, updated: datetime) -> dict:
+        return {"CreateTime": qbo_time(created), "LastUpdatedTime": qbo_time(updated)}
+
+    def _emit(self, name: str, moment: datetime, obj: dict, operation: str, deleted: bool = False) -> None:
+        self.out.api("qbo", name, moment, obj["Id"], dumps(obj), deleted=deleted)
+        self.notifications.append((moment, name, obj["Id"], operation))
+
+    _CUR = {"USD": "United States Dollar"}
+
+    def _cur(self) -> dict:
+        return {"value": "USD", "name": self._CUR["USD"]}
+
+    # -- lists -----------------------------------------------------------------------------
+    def emit_accounts(self, moment: datetime) -> None:
+        self.account_created = self.account_created or moment
+        for key, (name, number, atype, subtype, classification) in QBO_ACCOUNTS.items():
+            version = self.account_versions[key]
+            balance = self.balances.get(key, 0)
+            # QBO reports CurrentBalance in the account's natural sign (credit-normal positive).
+            if classification in ("Liability", "Equity", "Revenue"):
+                balance = -balance
+            obj = {
+                "Name": name, "SubAccount": False, "FullyQualifiedName": name, "Active": True,
+                "Classification": classification, "AccountType": atype, "AccountSubType": subtype,
+                "AcctNum": number, "CurrentBalance": dec(balance),
+                "CurrentBalanceWithSubAccounts": dec(balance), "CurrencyRef": self._cur(),
+                "domain": "QBO", "sparse": False, "Id": self.account_ids[key], "SyncToken": str(version),
+                "MetaData": self._meta(self.account_created, moment),
+            }
+            self.account_versions[key] = version + 1
+            self._emit("Account", moment, obj, "Create" if version == 0 else "Update")
+
+    def customer(self, moment: datetime, name: str, email: str) -> str:
+        cid = self._id()
+        obj = {
+            "Taxable": False, "Job": False, "BillWithParent": False, "Balance": 0, "BalanceWithJobs": 0,
+            "CurrencyRef": self._cur(), "PreferredDeliveryMethod": "Email", "IsProject": False,
+            "domain": "QBO", "sparse": False, "Id": cid, "SyncToken": "0",
+            "MetaData": self._meta(moment, moment), "FullyQualifiedName": name, "CompanyName": name,
+            "DisplayName": name, "PrintOnCheckName": name, "Active": True,
+            "PrimaryEmailAddr": {"Address": email},
+        }
+        self.customer_names[cid] = name
+        self._emit("Customer", moment, obj, "Create")
+        return cid
+
+    def vendor(self, moment: datetime, key: str, name: str) -> str:
+        vid = self._id()
+        obj = {
+            "Balance": 0, "Vendor1099": False, "CurrencyRef": self._cur(), "domain": "QBO", "sparse": False,
+            "Id": vid, "SyncToken": "0", "MetaData": self._meta(moment, moment), "CompanyName": name,
+            "DisplayName": name, "PrintOnCheckName": name, "Active": True,
+        }
+        self.vendors[key] = (vid, name)
+        self._emit("Vendor", moment, obj, "Create")
+        return vid
+
+    # -- AR --------------------------------------------------------------------------------
+    def invoice(self, moment: datetime, day: date, customer_id: str, doc_number: str, deal_ref: str | None,
+                items: list[tuple[str, int, str]], terms_days: int, email: str) -> OpenDoc:
+        """items: (description, amount, revenue account key)."""
+        iid = self._id()
+        total = sum(a for _, a, _ in items)
+        lines = []
+        for n, (desc, amount, key) in enumerate(items, 1):
+            lines.append({
+                "Id": str(n), "LineNum": n, "Description": desc, "Amount": dec(amount),
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {
+                    "ItemRef": {"value": "1" if key == "rev_services" else "2",
+                                "name": "Services" if key == "rev_services" else "Subscription"},
+                    "UnitPrice": dec(amount), "Qty": 1, "ItemAccountRef": self.ref(key),
+                    "TaxCodeRef": {"value": "NON"},
+                },
+            })
+        lines.append({"Amount": dec(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+        term_id, term_name = _TERMS.get(terms_days, ("3", "Net 30"))
+        name = self.customer_names[customer_id]
+        obj = {
+            "AllowIPNPayment": False, "AllowOnlinePayment": False, "AllowOnlineCreditCardPayment": False,
+            "AllowOnlineACHPayment": False, "domain": "QBO", "sparse": False, "Id": iid, "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "CustomField": [{"DefinitionId": "1", "Name": "HubSpot Deal", "Type": "StringType",
+                             "StringValue": deal_ref or ""}],
+            "DocNumber": doc_number, "TxnDate": day.isoformat(), "CurrencyRef": self._cur(),
+            "PrivateNote": f"HubSpot deal {deal_ref}" if deal_ref else "", "LinkedTxn": [], "Line": lines,
+            "TxnTaxDetail": {"TotalTax": 0}, "CustomerRef": {"value": customer_id, "name": name},
+            "BillEmail": {"Address": email}, "SalesTermRef": {"value": term_id, "name": term_name},
+            "DueDate": (day + timedelta(days=terms_days)).isoformat(), "TotalAmt": dec(total),
+            "ApplyTaxAfterDiscount": False, "PrintStatus": "NotSet", "EmailStatus": "EmailSent",
+            "Balance": dec(total), "Deposit": 0,
+        }
+        self.post(day, [("ar", total, doc_number)] + [(k, -a, d) for d, a, k in items], f"Invoice {doc_number}")
+        doc = OpenDoc(iid, doc_number, customer_id, name, total, total, 0, obj, moment)
+        self.invoices[iid] = doc
+        self._emit("Invoice", moment, obj, "Create")
+        return doc
+
+    def _bump(self, name: str, doc: OpenDoc, moment: datetime, balance_field: str = "Balance") -> None:
+        doc.version += 1
+        obj = doc.obj
+        obj["SyncToken"] = str(doc.version)
+        obj["MetaData"] = self._meta(doc.created, moment)
+        obj[balance_field] = dec(doc.balance)
+        self._emit(name, moment, obj, "Update")
+
+    def payment(self, moment: datetime, day: date, doc: OpenDoc, amount: int, deposit_key: str,
+                ref: str, note: str = "", credit: tuple[str, int] | None = None) -> str:
+        """Apply `amount` of cash (plus an optional credit memo) to one invoice."""
+        pid = self._id()
+        lines = [{"Amount": dec(amount + (credit[1] if credit else 0)),
+                  "LinkedTxn": [{"TxnId": doc.id, "TxnType": "Invoice"}]}]
+        if credit:
+            lines.append({"Amount": dec(credit[1]), "LinkedTxn": [{"TxnId": credit[0], "TxnType": "CreditMemo"}]})
+        obj = {
+            "CustomerRef": {"value": doc.customer_id, "name": doc.customer_name},
+            "DepositToAccountRef": {"value": self.account_ids[deposit_key]}, "PaymentRefNum": ref,
+            "TotalAmt": dec(amount), "UnappliedAmt": 0, "ProcessPayment": False, "domain": "QBO",
+            "sparse": False, "Id": pid, "SyncToken": "0", "MetaData": self._meta(moment, moment),
+            "TxnDate": day.isoformat(), "CurrencyRef": self._cur(), "PrivateNote": note, "Line": lines,
+        }
+        self.post(day, [(deposit_key, amount, ref), ("ar", -amount, ref)], f"Payment {pid}")
+        self._emit("Payment", moment, obj, "Create")
+        doc.balance -= amount
+        doc.obj["LinkedTxn"].append({"TxnId": pid, "TxnType": "Payment"})
+        doc.payments.append(pid)
+        self._bump("Invoice", doc, moment)
+        return pid
+
+    def credit_memo(self, moment: datetime, day: date, doc: OpenDoc, amount: int, reason: str) -> str:
+        cid = self._id()
+        number = f"CM-{doc.number}"
+        obj = {
+            "RemainingCredit": 0, "domain": "QBO", "sparse": False, "Id": cid, "SyncToken": "0",
+            "MetaData": self._meta(moment, moment), "DocNumber": number, "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(), "PrivateNote": reason,
+            "Line": [{"Id": "1", "LineNum": 1, "Description": reason, "Amount": dec(amount),
+                      "DetailType": "SalesItemLineDetail",
+                      "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"},
+                                              "UnitPrice": dec(amount), "Qty": 1,
+                                              "ItemAccountRef": self.ref("rev_services"),
+                                              "TaxCodeRef": {"value": "NON"}}},
+                     {"Amount": dec(amount), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}],
+            "TxnTaxDetail": {"TotalTax": 0}, "CustomerRef": {"value": doc.customer_id, "name": doc.customer_name},
+            "TotalAmt": dec(amount), "Balance": 0, "PrintStatus": "NotSet", "EmailStatus": "NotSet",
+        }
+        self.post(day, [("rev_services", amount, reason), ("ar", -amount, reason)], f"CreditMemo {number}")
+        self._emit("CreditMemo", moment, obj, "Create")
+        doc.balance -= amount
+        self._bump("Invoice", doc, moment)
+        return cid
+
+    # -- AP --------------------------------------------------------------------------------
+    def bill(self, moment: datetime, day: date, vendor_key: str, doc_number: str, amount: int, account: str,
+             desc: str, terms_days: int) -> OpenDoc:
+        bid = self._id()
+        vid, vname = self.vendors[vendor_key]
+        obj = {
+            "DueDate": (day + timedelta(days=terms_days)).isoformat(), "Balance": dec(amount), "domain": "QBO",
+            "sparse": False, "Id": bid, "SyncToken": "0", "MetaData": self._meta(moment, moment),
+            "DocNumber": doc_number, "TxnDate": day.isoformat(), "CurrencyRef": self._cur(), "LinkedTxn": [],
+            "Line": [{"Id": "1", "LineNum": 1, "Description": desc, "Amount": dec(amount),
+                      "DetailType": "AccountBasedExpenseLineDetail",
+                      "AccountBasedExpenseLineDetail": {"AccountRef": self.ref(account),
+                                                        "BillableStatus": "NotBillable",
+                                                        "TaxCodeRef": {"value": "NON"}}}],
+            "VendorRef": {"value": vid, "name": vname}, "APAccountRef": self.ref("ap"),
+            "TotalAmt": dec(amount),
+        }
+        self.post(day, [(account, amount, desc), ("ap", -amount, desc)], f"Bill {doc_number}")
+        doc = OpenDoc(bid, doc_number, vid, vname, amount, amount, 0, obj, moment)
+        self.bills[bid] = doc
+        self._emit("Bill", moment, obj, "Create")
+        return doc
+
+    def bill_payment(self, moment: datetime, day: date, doc: OpenDoc, bank_key: str) -> str:
+        pid = self._id()
+        amount = doc.balance
+        obj = {
+            "VendorRef": {"value": doc.customer_id, "name": doc.customer_name}, "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": self.ref(bank_key), "PrintStatus": "NotSet"},
+            "TotalAmt": dec(amount), "domain": "QBO", "sparse": False, "Id": pid, "SyncToken": "0",
+            "MetaData": self._meta(moment, moment), "DocNumber": f"ACH{pid}", "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(), "PrivateNote": f"Payment of bill {doc.number}",
+            "Line": [{"Amount": dec(amount), "LinkedTxn": [{"TxnId": doc.id, "TxnType": "Bill"}]}],
+        }
+        self.post(day, [("ap", amount, doc.number), (bank_key, -amount, doc.number)], f"BillPayment {pid}")
+        self._emit("BillPayment", moment, obj, "Create")
+        doc.balance = 0
+        doc.obj["LinkedTxn"].append({"TxnId": pid, "TxnType": "BillPaymentCheck"})
+        self._bump("Bill", doc, moment)
+        del self.bills[doc.id]
+        return pid
+
+    def purchase(self, moment: datetime, day: date, vendor_key: str, amount: int, account: str, desc: str,
+                 bank_key: str = "bank_operating") -> str:
+        pid = self._id()
+        vid, vname = self.vendors[vendor_key]
+        obj = {
+            "AccountRef": self.ref(bank_key), "PaymentType": "Check", "EntityRef":
+                {"value": vid, "name": vname, "type": "Vendor"}, "Credit": False, "TotalAmt": dec(amount),
+            "PurchaseEx": {"any": []}, "domain": "QBO", "sparse": False, "Id": pid, "SyncToken": "0",
+            "MetaData": self._meta(moment, moment), "DocNumber": "", "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(), "PrivateNote": desc,
+            "Line": [{"Id": "1", "Description": desc, "Amount": dec(amount),
+                      "DetailType": "AccountBasedExpenseLineDetail",
+                      "AccountBasedExpenseLineDetail": {"AccountRef": self.ref(account),
+                                                        "BillableStatus": "NotBillable",
+                                                        "TaxCodeRef": {"value": "NON"}}}],
+        }
+        self.post(day, [(account, amount, desc), (bank_key, -amount, desc)], f"Purchase {pid}")
+        self._emit("Purchase", moment, obj, "Create")
+        return pid
+
+    # -- cash and journals -----------------------------------------------------------------
+    def deposit(self, moment: datetime, day: date, bank_key: str, lines: list[tuple[str, int, str]],
+                note: str) -> str:
+        did = self._id()
+        total = sum(a for _, a, _ in lines)
+        obj = {
+            "DepositToAccountRef": self.ref(bank_key), "TotalAmt": dec(total), "domain": "QBO", "sparse": False,
+            "Id": did, "SyncToken": "0", "MetaData": self._meta(moment, moment), "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(), "PrivateNote": note,
+            "Line": [{"Id": str(n), "LineNum": n, "Description": desc, "Amount": dec(amount),
+                      "DetailType": "DepositLineDetail",
+                      "DepositLineDetail": {"AccountRef": self.ref(key)}}
+                     for n, (key, amount, desc) in enumerate(lines, 1)],
+        }
+        self.post(day, [(bank_key, total, note)] + [(k, -a, d) for k, a, d in lines], f"Deposit {did}")
+        self._emit("Deposit", moment, obj, "Create")
+        return did
+
+    def journal(self, moment: datetime, day: date, lines: Lines, doc_number: str, note: str,
+                adjustment: bool = False) -> str:
+        jid = self._id()
+        wire_lines = []
+        for n, (key, amount, desc) in enumerate((ln for ln in lines if ln[1] != 0), 1):
+            wire_lines.append({
+                "Id": str(n - 1), "Description": desc, "Amount": dec(abs(amount)),
+                "DetailType": "JournalEntryLineDetail",
+                "JournalEntryLineDetail": {"PostingType": "Debit" if amount > 0 else "Credit",
+                                           "AccountRef": self.ref(key)},
+            })
+        obj = {
+            "Adjustment": adjustment, "TotalAmt": dec(sum(a for _, a, _ in lines if a > 0)), "domain": "QBO",
+            "sparse": False, "Id": jid, "SyncToken": "0", "MetaData": self._meta(moment, moment),
+            "DocNumber": doc_number, "TxnDate": day.isoformat(), "CurrencyRef": self._cur(),
+            "PrivateNote": note, "Line": wire_lines,
+        }
+        self.post(day, [ln for ln in lines if ln[1] != 0], f"JournalEntry {doc_number}")
+        self._emit("JournalEntry", moment, obj, "Create")
+        return jid
+
+    # -- webhooks --------------------------------------------------------------------------
+    def webhook_batches(self, rng, ids: Ids) -> None:
+        """Batch the day's entity changes (QBO aggregates over a few minutes) into deliveries.
+
+        Intuit is moving webhooks to CloudEvents; about a third of deliveries use that
+        array format, the rest the legacy eventNotifications envelope.
+        """
+        if not self.notifications:
+            return
+        self.notifications.sort(key=lambda n: n[0])
+        batches: dict[datetime, list] = defaultdict(list)
+        for moment, name, oid, op in self.notifications:
+            window = moment.replace(minute=(moment.minute // 5) * 5, second=0, microsecond=0)
+            batches[window].append((moment, name, oid, op))
+        self.notifications = []
+        for window in sorted(batches):
+            items = batches[window]
+            sent = items[-1][0] + timedelta(seconds=30 + rng.randrange(240))
+            if rng.random() < 0.33:
+                body = dumps([{
+                    "specversion": "1.0", "id": ids.uuid(), "source": "intuit.qbo.dataservices",
+                    "type": f"qbo.{name.lower()}.{_CE_OP[op]}.v1", "datacontenttype": "application/json",
+                    "time": iso_ms_z(moment), "intuitentityid": oid, "intuitaccountid": self.realm, "data": {},
+                } for moment, name, oid, op in items])
+            else:
+                body = dumps({"eventNotifications": [{"realmId": self.realm, "dataChangeEvent": {"entities": [
+                    {"name": name, "id": oid, "operation": op, "lastUpdated": iso_ms_z(moment)}
+                    for moment, name, oid, op in items]}}]})
+            headers = {"Content-Type": "application/json; charset=utf-8", "intuit-t-id": ids.uuid()}
+            self.out.webhook("qbo", sent, ids.uuid(), headers, body)
+
+
+_CE_OP = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided", "Merge": "merged"}
+
+
+# =========================================================================================
+# Xero
+# =========================================================================================
+
+class XeroBooks(Books):
+    source = "xero"
+    revenue_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[2] in XERO_REVENUE_TYPES)
+
+    def __init__(self, out: Output, ids: Ids):
+        super().__init__(UK, out, ids)
+        self.tenant = ENTITIES[UK]["ledger_company_id"]
+        self.account_ids = {key: ids.uuid() for key in XERO_ACCOUNTS}
+        self.contacts: dict[str, tuple[str, str]] = {}
+        self.bills: dict[str, OpenDoc] = {}
+        self.event_seq = 0
+        self.events: list[tuple[datetime, str, str, str]] = []  # (moment, category, id, type)
+
+    def code(self, key: str) -> str:
+        return XERO_ACCOUNTS[key][1]
+
+    def _emit(self, resource: str, moment: datetime, oid: str, obj: dict, category: str | None = None,
+              event_type: str = "CREATE", deleted: bool = False) -> None:
+        self.out.api("xero", resource, moment, oid, dumps(obj), deleted=deleted)
+        self.documents += 0
+        if category:  # Xero webhooks only cover contacts and invoices (incl. bills)
+            self.events.append((moment, category, oid, event_type))
+
+    @staticmethod
+    def _date(day: date) -> str:
+        return xero_date(day)
+
+    def emit_accounts(self, moment: datetime) -> None:
+        for key, (name, code, atype, klass, system) in XERO_ACCOUNTS.items():
+            obj = {
+                "AccountID": self.account_ids[key], "Code": code, "Name": name, "Status": "ACTIVE",
+                "Type": atype, "TaxType": "NONE" if atype in ("BANK", "CURRENT", "CURRLIAB", "EQUITY") else
+                ("OUTPUT2" if klass == "REVENUE" else "INPUT2"),
+                "Class": klass, "EnablePaymentsToAccount": False, "ShowInExpenseClaims": False,
+                "ReportingCode": "", "ReportingCodeName": "", "HasAttachments": False,
+                "UpdatedDateUTC": xero_date(moment), "AddToWatchlist": False,
+            }
+            if system:
+                obj["SystemAccount"] = system
+            if atype == "BANK":
+                obj.update({"BankAccountNumber": "20320643917251" if code == "090" else "20320690120388",
+                            "BankAccountType": "BANK", "CurrencyCode": "GBP"})
+            self._emit("Accounts", moment, obj["AccountID"], obj)
+
+    def contact(self, moment: datetime, key: str, name: str, email: str, customer: bool) -> str:
+        cid = self.ids.uuid()
+        first, _, last = name.partition(" ")
+        obj = {
+            "ContactID": cid, "ContactStatus": "ACTIVE", "Name": name, "FirstName": "", "LastName": "",
+            "EmailAddress": email, "BankAccountDetails": "", "Addresses": [
+                {"AddressType": "STREET", "City": "", "Region": "", "PostalCode": "", "Country": ""},
+                {"AddressType": "POBOX", "City": "", "Region": "", "PostalCode": "", "Country": ""}],
+            "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "", "PhoneAreaCode": "", "PhoneCountryCode": ""}],
+            "UpdatedDateUTC": xero_date(moment), "ContactGroups": [], "IsSupplier": not customer,
+            "IsCustomer": customer, "DefaultCurrency": "GBP", "ContactPersons": [], "HasAttachments": False,
+            "HasValidationErrors": False,
+        }
+        self.contacts[key] = (cid, name)
+        if customer:
+            self.customer_names[cid] = name
+        self._emit("Contacts", moment, cid, obj, "CONTACT", "CREATE")
+        return cid
+
+    # -- invoices (ACCREC) and bills (ACCPAY) ------------------------------------------------
+    def _invoice_obj(self, kind: str, iid: str, number: str, reference: str, contact: tuple[str, str],
+                     day: date, due: date, items: list[dict], sub: int, tax: int, moment: datetime) -> dict:
+        return {
+            "Type": kind, "InvoiceID": iid, "InvoiceNumber": number, "Reference": reference,
+            "Payments": [], "CreditNotes": [], "Prepayments": [], "Overpayments": [], "AmountDue": dec(sub + tax),
+            "AmountPaid": dec(0), "AmountCredited": dec(0), "CurrencyRate": dec(100), "IsDiscounted": False,
+            "HasAttachments": False, "HasErrors": False, "Contact": {"ContactID": contact[0], "Name": contact[1]},
+            "DateString": day.isoformat() + "T00:00:00", "Date": self._date(day),
+            "DueDateString": due.isoformat() + "T00:00:00", "DueDate": self._date(due), "Status": "AUTHORISED",
+            "LineAmountTypes": "Exclusive", "LineItems": items, "SubTotal": dec(sub), "TotalTax": dec(tax),
+            "Total": dec(sub + tax), "UpdatedDateUTC": xero_date(moment), "CurrencyCode": "GBP",
+            "SentToContact": kind == "ACCREC",
+        }
+
+    def _line(self, desc: str, amount: int, key: str, tax_type: str, tax: int) -> dict:
+        return {"LineItemID": self.ids.uuid(), "Description": desc, "Quantity": dec(100), "UnitAmount": dec(amount),
+                "TaxType": tax_type, "TaxAmount": dec(tax), "LineAmount": dec(amount),
+                "AccountCode": self.code(key), "AccountID": self.account_ids[key], "Tracking": []}
+
+    def invoice(self, moment: datetime, day: date, contact_key: str, number: str, deal_ref: str | None,
+                items: list[tuple[str, int, str]], terms_days: int) -> OpenDoc:
+        iid = self.ids.uuid()
+        wire, posts, sub, tax = [], [], 0, 0
+        for desc, amount, key in items:
+            line_tax = (amount * 20 + 50) // 100  # UK standard-rated 20% output VAT
+            wire.append(self._line(desc, amount, key, "OUTPUT2", line_tax))
+            posts.append((key, -amount, desc))
+            sub += amount
+            tax += line_tax
+        contact = self.contacts[contact_key]
+        obj = self._invoice_obj("ACCREC", iid, number, deal_ref or "", contact, day,
+                                day + timedelta(days=terms_days), wire, sub, tax, moment)
+        self.post(day, [("ar", sub + tax, number), ("vat", -tax, "Output VAT")] + posts, f"Invoice {number}")
+        doc = OpenDoc(iid, number, contact[0], contact[1], sub + tax, sub + tax, 0, obj, moment)
+        self.invoices[iid] = doc
+        self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
+        return doc
+
+    def bill(self, moment: datetime, day: date, contact_key: str, number: str, amount: int, key: str,
+             desc: str, terms_days: int, vat: bool) -> OpenDoc:
+        iid = self.ids.uuid()
+        tax = (amount * 20 + 50) // 100 if vat else 0
+        wire = [self._line(desc, amount, key, "INPUT2" if vat else "NONE", tax)]
+        contact = self.contacts[contact_key]
+        obj = self._invoice_obj("ACCPAY", iid, number, "", contact, day, day + timedelta(days=terms_days),
+                                wire, amount, tax, moment)
+        posts = [(key, amount, desc), ("ap", -(amount + tax), number)]
+        if tax:
+            posts.append(("vat", tax, "Input VAT"))
+        self.post(day, posts, f"Bill {number}")
+        doc = OpenDoc(iid, number, contact[0], contact[1], amount + tax, amount + tax, 0, obj, moment)
+        self.bills[iid] = doc
+        self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
+        return doc
+
+    def payment(self, moment: datetime, day: date, doc: OpenDoc, amount: int, bank_key: str,
+                reference: str) -> str:
+        """A payment against an ACCREC invoice (money in) or an ACCPAY bill (money out)."""
+        pid = self.ids.uuid()
+        receivable = doc.obj["Type"] == "ACCREC"
+        obj = {
+            "PaymentID": pid, "Date": self._date(day), "BankAmount": dec(amount), "Amount": dec(amount),
+            "Reference": reference, "CurrencyRate": dec(100), "PaymentType":
+                "ACCRECPAYMENT" if receivable else "ACCPAYPAYMENT", "Status": "AUTHORISED",
+            "UpdatedDateUTC": xero_date(moment), "HasAccount": True, "IsReconciled": True,
+            "HasValidationErrors": False,
+            "Account": {"AccountID": self.account_ids[bank_key], "Code": self.code(bank_key)},
+            "Invoice": {"Type": doc.obj["Type"], "InvoiceID": doc.id, "InvoiceNumber": doc.number,
+                        "Contact": {"ContactID": doc.customer_id, "Name": doc.customer_name},
+                        "CurrencyCode": "GBP", "Payments": [], "CreditNotes": [], "Prepayments": [],
+                        "Overpayments": [], "HasErrors": False, "IsDiscounted": False, "LineItems": []},
+        }
+        if receivable:
+            posts = [(bank_key, amount, reference), ("ar", -amount, reference)]
+        else:
+            posts = [("ap", amount, reference), (bank_key, -amount, reference)]
+        self.post(day, posts, f"Payment {pid}")
+        self._emit("Payments", moment, pid, obj)
+        doc.balance -= amount
+        doc.version += 1
+        inv = doc.obj
+        inv["Payments"].append({"PaymentID": pid, "Date": self._date(day), "Amount": dec(amount),
+                                "Reference": reference, "CurrencyRate": dec(100), "HasAccount": False,
+                                "HasValidationErrors": False})
+        paid = doc.total - doc.balance
+        inv["AmountPaid"] = dec(paid)
+        inv["AmountDue"] = dec(max(doc.balance, 0))
+        inv["UpdatedDateUTC"] = xero_date(moment)
+        if doc.balance <= 0:
+            inv["Status"] = "PAID"
+            inv["FullyPaidOnDate"] = self._date(day)
+        self._emit("Invoices", moment, doc.id, inv, "INVOICE", "UPDATE")
+        if doc.balance <= 0:
+            (self.invoices if receivable else self.bills).pop(doc.id, None)
+        return pid
+
+    def bank_transaction(self, moment: datetime, day: date, kind: str, bank_key: str, contact_key: str,
+                         lines: list[tuple[str, int, str]], reference: str, vat: bool = False) -> str:
+        """SPEND (money out) or RECEIVE (money in): lines are (account key, amount, description)."""
+        tid = self.ids.uuid()
+        wire, posts, sub, tax = [], [], 0, 0
+        sign = 1 if kind == "SPEND" else -1
+        for key, amount, desc in lines:
+            line_tax = (amount * 20 + 50) // 100 if vat else 0
+            wire.append(self._line(desc, amount, key, "INPUT2" if vat else "NONE", line_tax))
+            posts.append((key, sign * amount, desc))
+            if line_tax:
+                posts.append(("vat", sign * line_tax, "VAT"))
+            sub += amount
+            tax += line_tax
+        posts.append((bank_key, -sign * (sub + tax), reference))
+        contact = self.contacts[contact_key]
+        obj = {
+            "BankTransactionID": tid, "Type": kind, "Contact": {"ContactID": contact[0], "Name": contact[1]},
+            "LineItems": wire, "BankAccount": {"AccountID": self.account_ids[bank_key], "Code":
+                                               self.code(bank_key), "Name": XERO_ACCOUNTS[bank_key][0]},
+            "IsReconciled": True, "HasAttachments": False, "Date": self._date(day),
+            "DateString": day.isoformat() + "T00:00:00", "Reference": reference, "CurrencyCode": "GBP",
+            "CurrencyRate": dec(100), "Status": "AUTHORISED",
+            "LineAmountTypes": "Exclusive" if vat else "NoTax", "SubTotal": dec(sub), "TotalTax": dec(tax),
+            "Total": dec(sub + tax), "UpdatedDateUTC": xero_date(moment),
+        }
+        self.post(day, posts, f"BankTransaction {tid}")
+        self._emit("BankTransactions", moment, tid, obj)
+        return tid
+
+    def journal(self, moment: datetime, day: date, lines: Lines, narration: str) -> str:
+        jid = self.ids.uuid()
+        lines = [ln for ln in lines if ln[1] != 0]
+        obj = {
+            "Date": self._date(day), "Status": "POSTED", "LineAmountTypes": "NoTax",
+            "UpdatedDateUTC": xero_date(moment), "ManualJournalID": jid, "Narration": narration,
+            "JournalLines": [{"Description": desc, "TaxType": "NONE", "TaxAmount": dec(0),
+                              "LineAmount": dec(amount), "AccountCode": self.code(key),
+                              "AccountID": self.account_ids[key], "Tracking": [], "IsBlank": False}
+                             for key, amount, desc in lines],
+            "ShowOnCashBasisReports": True, "HasAttachments": False,
+        }
+        for key, _, _ in lines:
+            if key in ("bank_current", "bank_reserve", "ar", "ap", "retained", "vat"):
+                raise ValueError(f"Xero rejects manual journals on {key}")
+        self.post(day, lines, f"ManualJournal {narration}")
+        self._emit("ManualJournals", moment, jid, obj)
+        return jid
+
+    def credit_note(self, moment: datetime, day: date, doc: OpenDoc, amount: int, reason: str) -> str:
+        """An ACCRECCREDIT allocated to an open invoice (amount is net; VAT added)."""
+        cid = self.ids.uuid()
+        tax = (amount * 20 + 50) // 100
+        number = f"CN-{doc.number[4:]}"
+        line = self._line(reason, amount, "rev_services", "OUTPUT2", tax)
+        obj = {
+            "CreditNoteID": cid, "CreditNoteNumber": number, "Type": "ACCRECCREDIT", "Reference": doc.number,
+            "Contact": {"ContactID": doc.customer_id, "Name": doc.customer_name}, "Date": self._date(day),
+            "DateString": day.isoformat() + "T00:00:00", "Status": "PAID", "LineAmountTypes": "Exclusive",
+            "LineItems": [line], "SubTotal": dec(amount), "TotalTax": dec(tax), "Total": dec(amount + tax),
+            "UpdatedDateUTC": xero_date(moment), "CurrencyCode": "GBP", "CurrencyRate": dec(100),
+            "FullyPaidOnDate": self._date(day), "RemainingCredit": dec(0), "HasAttachments": False,
+            "Allocations": [{"Amount": dec(amount + tax), "Date": self._date(day),
+                             "Invoice": {"InvoiceID": doc.id, "InvoiceNumber": doc.number}}],
+        }
+        self.post(day, [("rev_services", amount, reason), ("vat", tax, "Output VAT"),
+                        ("ar", -(amount + tax), reason)], f"CreditNote {number}")
+        self._emit("CreditNotes", moment, cid, obj)
+        doc.balance -= amount + tax
+        inv = doc.obj
+        inv["CreditNotes"].append({"CreditNoteID": cid, "CreditNoteNumber": number, "Total": dec(amount + tax),
+                                   "AppliedAmount": dec(amount + tax), "Date": self._date(day)})
+        inv["AmountCredited"] = dec(amount + tax)
+        inv["AmountDue"] = dec(doc.balance)
+        inv["UpdatedDateUTC"] = xero_date(moment)
+        self._emit("Invoices", moment, doc.id, inv, "INVOICE", "UPDATE")
+        return cid
+
+    def webhook_batches(self, rng, ids: Ids) -> None:
+        if not self.events:
+            return
+        self.events.sort(key=lambda e: e[0])
+        batches: dict[datetime, list] = defaultdict(list)
+        for event in self.events:
+            batches[event[0].replace(minute=0, second=0, microsecond=0)].append(event)
+        self.events = []
+        for window in sorted(batches):
+            items = batches[window]
+            first = self.event_seq + 1
+            self.event_seq += len(items)
+            body = dumps({"events": [{
+                "resourceUrl": f"https://api.xero.com/api.xro/2.0/{'Invoices' if cat == 'INVOICE' else 'Contacts'}/{oid}",
+                "resourceId": oid, "eventDateUtc": moment.strftime("%Y-%m-%dT%H:%M:%S.") +
+                f"{moment.microsecond // 1000:03d}", "eventType": etype, "eventCategory": cat,
+                "tenantId": self.tenant, "tenantType": "ORGANISATION"} for moment, cat, oid, etype in items],
+                "firstEventSequence": first, "lastEventSequence": self.event_seq, "entropy": ids.lower(20).upper()})
+            sent = items[-1][0] + timedelta(seconds=5 + rng.randrange(120))
+            self.out.webhook("xero", sent, ids.uuid(), {"Content-Type": "application/json; charset=utf-8"}, body)

@@ -1,0 +1,186 @@
+"""Small shared helpers for the simulated company: seeded randomness, ids, time and JSON.
+
+Everything here is deterministic for a seed: randomness comes from `random.Random`
+streams derived from the seed and a stream name (so adding draws to one domain never
+shifts another), ids come from those streams, and times are simulated, never the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from ..money import from_minor
+
+UTC = timezone.utc
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_LOWER = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def stream(seed: int, name: str) -> random.Random:
+    """An independent random stream per (seed, domain). str seeds hash via sha512: stable."""
+    return random.Random(f"ledgerlake:{seed}:{name}")
+
+
+class Ids:
+    """Provider-looking ids drawn from one dedicated stream."""
+
+    def __init__(self, seed: int):
+        self.rng = stream(seed, "ids")
+        self._counters: dict[str, int] = {}
+
+    def _chars(self, n: int, alphabet: str = _ALNUM) -> str:
+        bits = self.rng.getrandbits(6 * n)
+        base = len(alphabet)
+        out = []
+        for _ in range(n):
+            bits, r = divmod(bits, base)
+            out.append(alphabet[r])
+        return "".join(out)
+
+    def stripe(self, prefix: str) -> str:
+        # Real Stripe ids: prefix + 24 alphanumerics, e.g. ch_3PgafuB7WZ01zgkWXYmPNZs8.
+        return f"{prefix}_{self._chars(24)}"
+
+    def uuid(self) -> str:
+        h = f"{self.rng.getrandbits(128):032x}"
+        # Shape of a v4 UUID (version nibble 4, variant 8..b), as Xero and HubSpot emit.
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
+
+    def plaid(self) -> str:
+        # Plaid ids are 37 characters of [A-Za-z0-9].
+        return self._chars(37)
+
+    def hexstr(self, n: int) -> str:
+        return f"{self.rng.getrandbits(4 * n):0{n}x}"
+
+    def lower(self, n: int) -> str:
+        return self._chars(n, _LOWER)
+
+    def seq(self, name: str, start: int = 1) -> int:
+        """Sequential ids (QBO Ids, document numbers)."""
+        value = self._counters.get(name, start)
+        self._counters[name] = value + 1
+        return value
+
+    def shopify(self) -> int:
+        # Shopify REST ids are 64-bit integers; recent ones are 13 digits.
+        return 5_000_000_000_000 + self.rng.getrandbits(40)
+
+    def hubspot(self) -> str:
+        return str(10_000_000_000 + self.rng.getrandbits(35))
+
+
+# --- time -------------------------------------------------------------------------------
+
+def at(day: date, seconds: int) -> datetime:
+    """A moment on a simulated day: midnight UTC plus `seconds` (may spill into the next day)."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+def iso_z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_ms_z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def day_epoch(day: date) -> int:
+    return epoch(at(day, 0))
+
+
+def xero_date(moment: datetime | date) -> str:
+    """Xero's MS-JSON dates: /Date(1518652800000+0000)/ (ms since epoch, UTC)."""
+    if not isinstance(moment, datetime):
+        moment = at(moment, 0)
+    return f"/Date({epoch_ms(moment)}+0000)/"
+
+
+def _us_pacific_offset(moment: datetime) -> int:
+    """Hours offset of US Pacific time (QBO stamps MetaData in the company's zone)."""
+    year = moment.year
+    march = date(year, 3, 8)
+    dst_start = march + timedelta(days=(6 - march.weekday()) % 7)  # second Sunday of March
+    nov = date(year, 11, 1)
+    dst_end = nov + timedelta(days=(6 - nov.weekday()) % 7)  # first Sunday of November
+    start = at(dst_start, 10 * 3600)  # 02:00 PST = 10:00 UTC
+    end = at(dst_end, 9 * 3600)  # 02:00 PDT = 09:00 UTC
+    return -7 if start <= moment < end else -8
+
+
+def qbo_time(moment: datetime) -> str:
+    """QBO MetaData times: local Pacific time with offset, e.g. 2025-06-01T03:00:00-07:00."""
+    hours = _us_pacific_offset(moment)
+    local = moment.astimezone(timezone(timedelta(hours=hours)))
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + f"{hours:+03d}:00"
+
+
+def shopify_time(moment: datetime) -> str:
+    """Shopify REST times: shop-local (London) with offset, e.g. 2025-06-01T11:00:00+01:00."""
+    year = moment.year
+    mar = date(year, 3, 31)
+    bst_start = at(mar - timedelta(days=(mar.weekday() + 1) % 7), 3600)  # last Sunday March 01:00 UTC
+    octo = date(year, 10, 31)
+    bst_end = at(octo - timedelta(days=(octo.weekday() + 1) % 7), 3600)
+    hours = 1 if bst_start <= moment < bst_end else 0
+    local = moment.astimezone(timezone(timedelta(hours=hours)))
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + f"+0{hours}:00"
+
+
+def month_end(day: date) -> date:
+    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    idx = day.year * 12 + day.month - 1 + months
+    year, month = divmod(idx, 12)
+    month += 1
+    return date(year, month, min(day.day, month_end(date(year, month, 1)).day))
+
+
+def business_day_on_or_before(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def business_day_on_or_after(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+# --- money and JSON -----------------------------------------------------------------------
+
+def dec(minor: int, currency: str = "USD") -> Decimal:
+    return from_minor(minor, currency)
+
+
+def money_str(minor: int, currency: str = "USD") -> str:
+    """Shopify / HubSpot / truth files: a decimal string with the currency's exponent."""
+    return str(from_minor(minor, currency))
+
+
+def _json_default(value):
+    # Ledger and bank APIs send money as JSON numbers. Decimals become floats only here,
+    # at the wire boundary: every amount has at most 2 decimals and is far below 2**53
+    # cents, so the float's shortest repr is exactly the decimal text (no rounding).
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"), default=_json_default, ensure_ascii=False)
+dumps = _encoder.encode
