@@ -182,9 +182,8 @@ def test_vendors_already_paid_at_the_start_of_the_data_are_not_new():
 def _forecast(p50: list[int], spread: int = 30_000) -> pl.DataFrame:
     days = [date(2025, 1, 1) + timedelta(days=i) for i in range(len(p50))]
     dec = lambda xs: pl.Series([Decimal(x) for x in xs], dtype=pl.Decimal(18, 2))  # noqa: E731
-    return pl.DataFrame({"entity": "us", "currency": "USD", "date": days,
-                         "balance_p10": dec([v - spread for v in p50]), "balance_p50": dec(p50),
-                         "balance_p90": dec([v + spread for v in p50])})
+    return pl.DataFrame({"entity_id": "us", "currency": "USD", "forecast_date": days,
+                         "p10": dec([v - spread for v in p50]), "p50": dec(p50), "p90": dec([v + spread for v in p50])})
 
 
 @pytest.mark.parametrize(

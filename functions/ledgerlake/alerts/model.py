@@ -70,10 +70,12 @@ class Alert:
         return alert_id(self.type, list(self.identity))
 
     def evidence_json(self) -> str:
-        body = {"records": [e.to_json() for e in self.evidence]}
-        if self.metrics:
-            body["metrics"] = self.metrics
-        return json.dumps(body, sort_keys=True, default=str)
+        """The records behind the alert, as a JSON list (what the dashboard clicks through)."""
+        return json.dumps([e.to_json() for e in self.evidence], sort_keys=True, default=str)
+
+    def detail_json(self) -> str:
+        """The rule's own figures (z-score, days apart, floor...), as a JSON object."""
+        return json.dumps(self.metrics, sort_keys=True, default=str)
 
     def source_ids(self) -> set[str]:
         return {e.source_id for e in self.evidence}

@@ -231,15 +231,16 @@ def new_vendor_large_payments(payments: pl.DataFrame, resolver: VendorResolver, 
 def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Alert]:
     """Cash projected below the floor within the forecast horizon (13 weeks).
 
-    `forecast` is cash_forecast_daily: entity, currency, date, balance_p10/p50/p90 (Decimal).
+    `forecast` is cash_forecast_daily: entity_id, currency, forecast_date, p10/p50/p90 (Decimal).
     High when the median path crosses the floor, medium when only the pessimistic (p10)
     path does. The id is per entity and floor breach *kind*, not per date, so a breach
     that moves by a day between runs stays the same alert.
     """
     alerts = []
-    for (entity, currency), rows in forecast.sort("date").group_by(["entity", "currency"], maintain_order=True):
+    for (entity, currency), rows in forecast.sort("forecast_date").group_by(["entity_id", "currency"],
+                                                                             maintain_order=True):
         floor = config.floor_for(entity)
-        for column, severity in (("balance_p50", "high"), ("balance_p10", "medium")):
+        for column, severity in (("p50", "high"), ("p10", "medium")):
             below = rows.filter(pl.col(column) < floor)
             if below.is_empty():
                 continue
@@ -252,18 +253,18 @@ def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Ale
                     entity=entity,
                     currency=currency,
                     amount=low[column],
-                    occurred_on=first["date"],
-                    title=(f"{entity}: {column[-3:]} cash {first[column]} {currency} falls below the floor "
-                           f"{floor} on {first['date']}"),
+                    occurred_on=first["forecast_date"],
+                    title=(f"{entity}: {column} cash {first[column]} {currency} falls below the floor "
+                           f"{floor} on {first['forecast_date']}"),
                     identity=(f"{entity}:{column}",),
                     evidence=(
                         Evidence(role="forecast", source_system="ledgerlake.forecast",
-                                 source_id=f"cash_forecast_daily:{entity}:{first['date']}",
-                                 record_type="cash_forecast_daily", occurred_on=first["date"],
+                                 source_id=f"cash_forecast_daily:{entity}:{first['forecast_date']}",
+                                 record_type="cash_forecast_daily", occurred_on=first["forecast_date"],
                                  amount=first[column], currency=currency),
                     ),
                     metrics={"floor": str(floor), "as_of": as_of.isoformat(), "path": column,
-                             "lowest": str(low[column]), "lowest_on": low["date"].isoformat()},
+                             "lowest": str(low[column]), "lowest_on": low["forecast_date"].isoformat()},
                 )
             )
             break  # the median breach says it all; the p10 one only when p50 stays above

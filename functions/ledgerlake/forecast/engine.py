@@ -15,6 +15,7 @@ two or more years of history).
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -96,12 +97,17 @@ def fit_predict(train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> pl.DataF
         train = add_calendar_features(train)
         model.add_regressor("month_end", prior_scale=5.0, standardize=False)
         model.add_regressor("month_start", prior_scale=5.0, standardize=False)
-    model.fit(_to_pandas(train))
+    with warnings.catch_warnings():
+        # Prophet 1.5 on pandas 3 warns about its own deprecated calls on every fit.
+        warnings.simplefilter("ignore")
+        model.fit(_to_pandas(train))
 
     future = pl.DataFrame({"ds": future_dates(train["ds"].max(), horizon, spec.freq)})
     if use_month:
         future = add_calendar_features(future)
-    pred = model.predict(_to_pandas(future))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pred = model.predict(_to_pandas(future))
     return pl.DataFrame(
         {
             "ds": future["ds"],

@@ -1,0 +1,239 @@
+"""Read the forecaster's inputs from the marts.
+
+One connection serves both places the marts live: the local DuckDB warehouse
+(`marts.<name>` tables) or, in the forecaster Lambda, views named the same over the
+published Parquet (`s3://{marts}/marts/{name}/{name}.parquet`). Every input is read
+defensively: a mart that does not exist yet yields an empty frame and a line in
+`ForecastInputs.missing`, so a partial warehouse still forecasts what it can and says
+what it could not.
+
+Cash flows come from the general ledger's bank lines, netted per document (so transfers
+between an entity's own accounts cancel out), and are classified by document type:
+
+| bank document                                  | role                                   |
+|------------------------------------------------|----------------------------------------|
+| QBO Payment, Xero Payment into the bank        | AR collection (history for delays)     |
+| QBO BillPayment / Purchase, Xero Payment out / SPEND | vendor payment (alerts; recurring series) |
+| QBO JournalEntry, Xero ManualJournal out       | payroll / other recurring              |
+| QBO Deposit / SalesReceipt, Xero RECEIVE       | unscheduled sales (payouts: card and shop sales net of refunds and fees) |
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from ..alerts.integrity import INTEGRITY_MARTS, integrity_alerts
+from ..alerts.rules import AlertConfig
+from .run import EntityInfo, ForecastInputs
+
+log = logging.getLogger(__name__)
+
+MARTS = "marts"
+COUNTRY = {"USD": "US", "GBP": "GB", "EUR": None, "CAD": "CA"}
+PAYROLL_WORDS = ("payroll", "salar", "wage", "paye", "pension", "national insurance")
+VENDOR_DOCS = ("BillPayment", "Purchase", "Payment", "BankTransaction")
+SALES_DOCS = ("Deposit", "SalesReceipt", "BankTransaction")
+
+
+def connect(warehouse: Path | None, settings) -> "duckdb.DuckDBPyConnection":  # noqa: F821
+    """The warehouse file if it exists, else views over the published Parquet on S3."""
+    from ..lake import duckdb_connect
+
+    if warehouse is not None and Path(warehouse).exists():
+        return duckdb_connect(str(warehouse), read_only=True, settings=settings)
+    conn = duckdb_connect(":memory:", settings=settings)
+    conn.execute(f"create schema {MARTS}")
+    from ..lake import s3_client
+
+    s3 = s3_client(settings)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=settings.marts_bucket, Prefix=f"{MARTS}/")
+    for page in pages:
+        for obj in page.get("Contents", []):
+            parts = obj["Key"].split("/")
+            if len(parts) == 3 and parts[2] == parts[1] + ".parquet":
+                conn.execute(f'create view {MARTS}."{parts[1]}" as select * from read_parquet('
+                             f"'s3://{settings.marts_bucket}/{obj['Key']}')")
+    return conn
+
+
+class _Reader:
+    def __init__(self, conn):
+        self.conn = conn
+        self.missing: list[str] = []
+        self.tables = {
+            f"{s}.{t}" for s, t in conn.execute(
+                "select table_schema, table_name from information_schema.tables").fetchall()
+        }
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.tables for n in names)
+
+    def frame(self, sql: str, needs: tuple[str, ...], what: str, params=None) -> pl.DataFrame | None:
+        if not self.has(*needs):
+            self.missing.append(f"{what}: needs {', '.join(n for n in needs if n not in self.tables)}")
+            return None
+        return pl.from_arrow(self.conn.execute(sql, params or []).arrow())
+
+
+def _money(frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
+    return frame.with_columns([pl.col(c).cast(pl.Decimal(18, 2)) for c in cols])
+
+
+def load_inputs(warehouse: Path | None, settings, as_of: date | None = None) -> ForecastInputs:
+    conn = connect(warehouse, settings)
+    try:
+        return _load(_Reader(conn), settings, as_of)
+    finally:
+        conn.close()
+
+
+def _load(r: _Reader, settings, as_of: date | None) -> ForecastInputs:
+    gl, docs = f"{MARTS}.general_ledger", f"{MARTS}.ar_ap_documents"
+    reporting = settings.reporting_currency
+
+    entities_f = r.frame(f"select entity_id, any_value(functional_currency) as currency from {gl} group by 1",
+                         (gl,), "entities") if r.has(gl) else None
+    entities = {e: EntityInfo(c, COUNTRY.get(c)) for e, c in (entities_f.iter_rows() if entities_f is not None else [])}
+    if as_of is None and r.has(gl):
+        as_of = r.conn.execute(f"select max(posted_on) from {gl}").fetchone()[0]
+    as_of = as_of or date.today()
+
+    # Opening cash: each entity's bank balances at the as-of day.
+    cash = r.frame(
+        f"""select entity_id, sum(balance) as balance from (
+              select entity_id, account_key, arg_max(balance, balance_date) as balance
+              from {MARTS}.cash_by_account_day where balance_date <= ? group by 1, 2) group by 1""",
+        (f"{MARTS}.cash_by_account_day",), "opening cash", [as_of])
+    openings = {e: Decimal(str(b)).quantize(Decimal("0.01")) for e, b in (cash.iter_rows() if cash is not None else [])}
+
+    # FX: the latest rate on or before as_of into the reporting currency, from the ledger's own conversions.
+    fx = r.frame(
+        f"""select transaction_currency, arg_max(fx_rate, posted_on) from {gl}
+            where posted_on <= ? and fx_rate is not null group by 1""", (gl,), "fx rates", [as_of])
+    fx_to_reporting = {c: Decimal(str(v)) for c, v in (fx.iter_rows() if fx is not None else []) if v is not None}
+    fx_to_reporting.setdefault(reporting, Decimal(1))
+
+    open_ar = r.frame(
+        f"""select entity_id as entity, currency, contact_key as customer_id, document_key as document_id,
+                   due_date, open_amount
+            from {docs} where document_kind = 'AR' and status in ('open', 'partially_paid') and open_amount > 0""",
+        (docs,), "open AR")
+    paid_ar = r.frame(
+        f"""select entity_id as entity, contact_key as customer_id, due_date, last_applied_on as paid_date
+            from {docs} where document_kind = 'AR' and status = 'paid' and last_applied_on is not null""",
+        (docs,), "AR paying history")
+    open_ap = r.frame(
+        f"""select entity_id as entity, currency, contact_name as vendor_name, document_key as document_id,
+                   due_date, open_amount
+            from {docs} where document_kind = 'AP' and status in ('open', 'partially_paid') and open_amount > 0""",
+        (docs,), "open AP")
+
+    bank = _bank_documents(r, gl, docs)
+    deals = _deals(r, entities)
+    frames = {name: r.frame(f"select * from {MARTS}.{name}", (f"{MARTS}.{name}",), name) for name in INTEGRITY_MARTS}
+    entity_for_currency = {info.currency: e for e, info in entities.items()}
+    integrity = integrity_alerts({k: v for k, v in frames.items() if v is not None}, AlertConfig.from_env(),
+                                 entity_for_currency, as_of)
+
+    empty = lambda schema: pl.DataFrame(schema=schema)  # noqa: E731
+    money = pl.Decimal(18, 2)
+    return ForecastInputs(
+        as_of=as_of, reporting_currency=reporting, entities=entities, openings=openings,
+        fx_to_reporting=fx_to_reporting,
+        open_ar=_money(open_ar, "open_amount") if open_ar is not None else empty(
+            {"entity": pl.Utf8, "currency": pl.Utf8, "customer_id": pl.Utf8, "document_id": pl.Utf8,
+             "due_date": pl.Date, "open_amount": money}),
+        paid_ar=paid_ar if paid_ar is not None else empty(
+            {"entity": pl.Utf8, "customer_id": pl.Utf8, "due_date": pl.Date, "paid_date": pl.Date}),
+        open_ap=_money(open_ap, "open_amount") if open_ap is not None else empty(
+            {"entity": pl.Utf8, "currency": pl.Utf8, "vendor_name": pl.Utf8, "document_id": pl.Utf8,
+             "due_date": pl.Date, "open_amount": money}),
+        recurring=bank["recurring"], deals=deals, sales_daily=bank["sales"], vendor_payments=bank["payments"],
+        integrity_alerts=integrity, missing=r.missing,
+    )
+
+
+def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
+    money = pl.Decimal(18, 2)
+    empty = {
+        "payments": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8,
+                                         "source_id": pl.Utf8, "raw_key": pl.Utf8, "record_type": pl.Utf8,
+                                         "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": money,
+                                         "invoice_number": pl.Utf8}),
+        "recurring": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "kind": pl.Utf8, "series": pl.Utf8,
+                                          "date": pl.Date, "amount": money}),
+        "sales": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": money}),
+    }
+    # Contact names: AR/AP documents name their contacts; direct purchases may name a contact
+    # with no document, so the ledger's staged vendor / contact lists fill in.
+    names_sql = [f"select contact_key, any_value(contact_name) as name from {docs} group by 1"]
+    if r.has("staging.stg_qbo__vendors"):
+        names_sql.append("select 'qbo:' || vendor_id, display_name from staging.stg_qbo__vendors")
+    if r.has("staging.stg_xero__contacts"):
+        names_sql.append("select 'xero:' || contact_id, contact_name from staging.stg_xero__contacts")
+    alloc = "intermediate.int_allocations"
+    invoice_sql = (
+        f"""left join (select a.payment_id, min(d.document_number) as invoice_number
+                       from {alloc} a join {docs} d using (document_key) group by 1) inv
+              on inv.payment_id = b.document_id"""
+        if r.has(alloc, docs) else "left join (select null as payment_id, null as invoice_number) inv on false"
+    )
+    frame = r.frame(
+        f"""with names as (select contact_key, any_value(name) as name from ({' union all '.join(names_sql)}) group by 1),
+            b as (
+              select entity_id, functional_currency as currency, source_system, document_type, document_id,
+                     min(posted_on) as posted_on, sum(functional_amount) as amount,
+                     any_value(contact_key) filter (where contact_key is not null and contact_key not like '%:') as contact_key,
+                     string_agg(distinct description, ' | ') as description,
+                     any_value(raw_key) as raw_key
+              from {gl} where is_bank group by all
+              having sum(functional_amount) <> 0)
+            select b.*, n.name as contact_name, inv.invoice_number
+            from b left join names n using (contact_key) {invoice_sql}""",
+        (gl, docs), "bank documents")
+    if frame is None or frame.is_empty():
+        return empty
+    frame = frame.with_columns(pl.col("amount").cast(money))
+    outflow = pl.col("amount") < 0
+    is_vendor = outflow & pl.col("document_type").is_in(VENDOR_DOCS) & pl.col("contact_name").is_not_null()
+    payments = frame.filter(is_vendor).select(
+        pl.col("entity_id").alias("entity"), "currency", "source_system",
+        (pl.col("document_type") + ":" + pl.col("document_id")).alias("source_id"), "raw_key",
+        pl.col("document_type").alias("record_type"), pl.col("contact_name").alias("vendor_name"),
+        pl.col("posted_on").alias("paid_on"), (-pl.col("amount")).alias("amount"), "invoice_number")
+    text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("description", pl.lit(""))).str.to_lowercase()
+    payroll = text.str.contains("|".join(PAYROLL_WORDS))
+    recurring = frame.filter(outflow & (payroll | is_vendor)).select(
+        pl.col("entity_id").alias("entity"), "currency",
+        pl.when(payroll).then(pl.lit("payroll")).otherwise(pl.lit("recurring")).alias("kind"),
+        pl.when(payroll).then(pl.lit("payroll")).otherwise(pl.col("contact_name")).alias("series"),
+        pl.col("posted_on").alias("date"), (-pl.col("amount")).alias("amount"))
+    # Payroll runs of one day (several journal lines/documents) are one occurrence.
+    recurring = recurring.group_by("entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
+    is_ar = (pl.col("document_type") == "Payment") & ~outflow
+    sales = frame.filter(~outflow & ~is_ar & pl.col("document_type").is_in(SALES_DOCS)).group_by(
+        pl.col("entity_id").alias("entity"), "currency", pl.col("posted_on").alias("date")).agg(pl.col("amount").sum())
+    return {"payments": payments, "recurring": recurring, "sales": sales}
+
+
+def _deals(r: _Reader, entities: dict[str, EntityInfo]) -> pl.DataFrame:
+    money = pl.Decimal(18, 2)
+    schema = {"entity": pl.Utf8, "currency": pl.Utf8, "deal_id": pl.Utf8, "amount": money,
+              "probability": pl.Float64, "close_date": pl.Date}
+    deals = r.frame(
+        f"""select currency, source_id as deal_id, amount, probability, close_date
+            from {MARTS}.crm_deals where not is_closed and amount > 0 and close_date is not null""",
+        (f"{MARTS}.crm_deals",), "pipeline")
+    if deals is None or deals.is_empty():
+        return pl.DataFrame(schema=schema)
+    # A deal books in the entity whose functional currency it is priced in (US: USD, UK: GBP).
+    entity_for = {info.currency: e for e, info in entities.items()}
+    deals = deals.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None))
+    return _money(deals.filter(pl.col("entity").is_not_null()), "amount").select(
+        "entity", "currency", pl.col("deal_id").cast(pl.Utf8), "amount", pl.col("probability").cast(pl.Float64),
+        "close_date")

@@ -1,0 +1,280 @@
+"""The forecaster: inputs (frames) → statistical backtest + live forecast → cash forecast,
+accuracy and alerts → the `forecast` schema of the warehouse and Parquet on S3.
+
+`forecast_from_inputs` is pure (frames in, frames out) so it is testable without a
+warehouse; `run_forecast` reads the marts, calls it, joins alert state and publishes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+from ..alerts.model import Alert
+from ..alerts.rules import AlertConfig, all_payment_alerts, runway
+from .backtest import BacktestResult, Calibration, run_backtest
+from .cash import CONSOLIDATED, Statistical, consolidate, entity_forecast
+from .engine import SeriesSpec, fit_predict, regularise
+from .flows import ap_flows, ar_flows, empty_flows, pipeline_flows, recurring_flows
+
+log = logging.getLogger(__name__)
+
+HORIZON_DAYS = 91  # 13 weeks
+FORECAST_SCHEMA = "forecast"
+MIN_HISTORY_DAYS = 120  # below this a statistical series is not modelled (flows only)
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    currency: str
+    country: str | None = None  # for public holidays
+
+
+@dataclass
+class ForecastInputs:
+    """Everything the forecaster needs, as frames (see each loader in marts.py for columns)."""
+
+    as_of: date
+    reporting_currency: str
+    entities: dict[str, EntityInfo]
+    openings: dict[str, Decimal]  # entity -> cash at close of as_of, entity currency
+    fx_to_reporting: dict[str, Decimal]  # currency -> rate to the reporting currency
+    open_ar: pl.DataFrame  # entity, currency, customer_id, document_id, due_date, open_amount
+    paid_ar: pl.DataFrame  # entity, customer_id, due_date, paid_date
+    open_ap: pl.DataFrame  # entity, currency, vendor_name, document_id, due_date, open_amount
+    recurring: pl.DataFrame  # entity, currency, kind, series, date, amount (outflow positive)
+    deals: pl.DataFrame  # entity, currency, deal_id, amount, probability, close_date (open deals)
+    sales_daily: pl.DataFrame  # entity, currency, date, amount (net unscheduled inflow, Decimal)
+    vendor_payments: pl.DataFrame  # see alerts.rules.PAYMENT_COLUMNS
+    integrity_alerts: list[Alert] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # inputs that could not be read
+
+
+@dataclass
+class ForecastResult:
+    cash_forecast_daily: pl.DataFrame
+    forecast_accuracy: pl.DataFrame
+    alerts: list[Alert]
+    backtests: dict[str, BacktestResult]
+    fits: int
+    seconds: float
+    missing: list[str]
+    alerts_table: pl.DataFrame | None = None
+    published: list[str] = field(default_factory=list)
+    fx_to_reporting: dict[str, Decimal] = field(default_factory=dict)
+
+
+def _statistical(inputs: ForecastInputs, entity: str, horizon: int, n_origins: int, step: int,
+                 on_fit: Callable[[], None] | None) -> tuple[Statistical | None, BacktestResult | None, int]:
+    history = inputs.sales_daily.filter((pl.col("entity") == entity) & (pl.col("date") <= inputs.as_of))
+    if history.is_empty():
+        return None, None, 0
+    series = regularise(history.select(pl.col("date").alias("ds"), pl.col("amount").cast(pl.Float64).alias("y")))
+    # Run the series to the as-of day: days with no sales after the last one are zeros.
+    series = regularise(pl.concat([series, pl.DataFrame({"ds": [inputs.as_of], "y": [0.0]})]))
+    if series.height < MIN_HISTORY_DAYS:
+        return None, None, 0
+    spec = SeriesSpec(freq="D", country=inputs.entities[entity].country)
+    backtest = run_backtest(series, spec, horizon, n_origins, step, on_fit=on_fit)
+    live = fit_predict(series, horizon, spec)
+    if on_fit:
+        on_fit()
+    cal = backtest.calibration if backtest.calibration.calibrated else Calibration()
+    steps = np.arange(1, horizon + 1, dtype=float)
+    if cal.calibrated:
+        growth = steps ** cal.cum_power
+        low, high = cal.cum_q_low * growth, cal.cum_q_high * growth
+    else:
+        # Uncalibrated fallback: Prophet's daily band, added up as if days were independent.
+        half_low = (live["yhat"] - live["yhat_lower"]).to_numpy()
+        half_high = (live["yhat_upper"] - live["yhat"]).to_numpy()
+        low, high = -np.sqrt(np.cumsum(half_low**2)), np.sqrt(np.cumsum(half_high**2))
+    stat = Statistical(yhat=live["yhat"].to_numpy(), cum_low=np.minimum(low, 0), cum_high=np.maximum(high, 0))
+    return stat, backtest, backtest.fits + 1
+
+
+def forecast_from_inputs(
+    inputs: ForecastInputs,
+    horizon: int = HORIZON_DAYS,
+    n_origins: int = 8,
+    step: int = 14,
+    config: AlertConfig | None = None,
+    on_fit: Callable[[], None] | None = None,
+) -> ForecastResult:
+    started = time.monotonic()
+    config = config or AlertConfig.from_env()
+    as_of = inputs.as_of
+    flows = pl.concat(
+        [
+            ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
+            ap_flows(inputs.open_ap, as_of, horizon),
+            recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
+            pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon),
+            empty_flows(),
+        ]
+    )
+    per_entity, accuracy, backtests, fits = [], [], {}, 0
+    for entity, info in sorted(inputs.entities.items()):
+        stat, bt, n = _statistical(inputs, entity, horizon, n_origins, step, on_fit)
+        fits += n
+        opening = inputs.openings.get(entity, Decimal("0.00"))
+        per_entity.append(entity_forecast(entity, info.currency, opening, flows, stat, as_of, horizon))
+        if bt is not None and not bt.metrics.is_empty():
+            series_id = f"{entity}:unscheduled"
+            backtests[series_id] = bt
+            accuracy.append(bt.metrics.with_columns(
+                series_id=pl.lit(series_id), entity_id=pl.lit(entity), currency=pl.lit(info.currency),
+                cqr_margin=pl.lit(bt.calibration.cqr_margin), cum_power=pl.lit(bt.calibration.cum_power)))
+    daily = pl.concat(per_entity) if per_entity else pl.DataFrame()
+    if not daily.is_empty():
+        daily = pl.concat([daily, consolidate(daily, inputs.fx_to_reporting, inputs.reporting_currency)])
+    accuracy_frame = _accuracy_frame(accuracy, as_of)
+    if not daily.is_empty() and not accuracy_frame.is_empty():
+        # Accuracy beside every forecast row: the backtest of the series that drives its band.
+        headline = accuracy_frame.filter(pl.col("horizon") == "all").select(
+            "entity_id", pl.col("mase").alias("backtest_mase"), pl.col("naive_mase").alias("backtest_naive_mase"),
+            pl.col("wape").alias("backtest_wape"), pl.col("coverage_calibrated").alias("backtest_coverage"))
+        daily = daily.join(headline, on="entity_id", how="left")
+    alerts = [
+        *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
+        *(runway(daily, config, as_of) if not daily.is_empty() else []),
+        *inputs.integrity_alerts,
+    ]
+    return ForecastResult(daily, accuracy_frame, _dedupe(alerts), backtests, fits, time.monotonic() - started,
+                          list(inputs.missing))
+
+
+def _dedupe(alerts: list[Alert]) -> list[Alert]:
+    seen, out = set(), []
+    for a in alerts:
+        if a.alert_id not in seen:
+            seen.add(a.alert_id)
+            out.append(a)
+    return out
+
+
+def _accuracy_frame(parts: list[pl.DataFrame], as_of: date) -> pl.DataFrame:
+    if not parts:
+        return pl.DataFrame()
+    frame = pl.concat(parts).with_columns(
+        as_of=pl.lit(as_of), interval_nominal=pl.lit(0.8),
+        # The dashboard's names for the headline figures.
+        horizon_weeks=pl.col("horizon").str.extract(r"(\d+)$").cast(pl.Int32),
+        p10_p90_coverage=pl.col("coverage_calibrated"), backtests=pl.col("n_origins"))
+    first = ["series_id", "entity_id", "currency", "as_of", "horizon", "horizon_weeks"]
+    return frame.select(*first, *[c for c in frame.columns if c not in first])
+
+
+def alerts_frame(alerts: list[Alert], fx_to_reporting: dict[str, Decimal], state=None,
+                 seen_at: str | None = None) -> pl.DataFrame:
+    """The alerts table: one row per alert; status and first_seen come from the alert state."""
+    rows = []
+    for a in alerts:
+        aid = a.alert_id
+        rate = fx_to_reporting.get(a.currency)
+        first_seen = (state.first_seen(aid) if state else None) or seen_at
+        rows.append({
+            "alert_id": aid, "rule": a.type, "severity": a.severity, "entity_id": a.entity,
+            "currency": a.currency, "amount": a.amount,
+            "amount_reporting": (a.amount * rate).quantize(Decimal("0.01")) if rate is not None else None,
+            "occurred_on": a.occurred_on, "first_seen": first_seen,
+            "raised_at": datetime.fromisoformat(first_seen.replace("Z", "+00:00")) if first_seen else None,
+            "status": state.status(aid) if state else "new", "title": a.title,
+            "detail": a.detail_json(), "evidence": a.evidence_json(), "source_ids": sorted(a.source_ids()),
+        })
+    schema = {"alert_id": pl.Utf8, "rule": pl.Utf8, "severity": pl.Utf8, "entity_id": pl.Utf8,
+              "currency": pl.Utf8, "amount": pl.Decimal(18, 2), "amount_reporting": pl.Decimal(18, 2),
+              "occurred_on": pl.Date, "first_seen": pl.Utf8, "raised_at": pl.Datetime("us", "UTC"),
+              "status": pl.Utf8, "title": pl.Utf8, "detail": pl.Utf8, "evidence": pl.Utf8,
+              "source_ids": pl.List(pl.Utf8)}
+    return pl.DataFrame(rows, schema=schema)
+
+
+# -- publishing -----------------------------------------------------------------------------
+
+
+def write_warehouse(warehouse: Path, tables: dict[str, pl.DataFrame]) -> None:
+    """Replace the forecast schema's tables in the DuckDB warehouse (one transaction)."""
+    import duckdb
+
+    conn = duckdb.connect(str(warehouse))
+    try:
+        conn.execute("begin")
+        conn.execute(f"create schema if not exists {FORECAST_SCHEMA}")
+        for name, frame in tables.items():
+            arrow = frame.to_arrow()  # noqa: F841  (referenced by name in the SQL below)
+            conn.execute(f"create or replace table {FORECAST_SCHEMA}.{name} as select * from arrow")
+        conn.execute("commit")
+    finally:
+        conn.close()
+
+
+def write_parquet(settings, tables: dict[str, pl.DataFrame]) -> list[str]:
+    """s3://{marts}/marts/forecast/{table}/{table}.parquet, beside the dbt marts."""
+    from ..lake import s3_client
+
+    s3 = s3_client(settings)
+    keys = []
+    for name, frame in tables.items():
+        buf = io.BytesIO()
+        frame.write_parquet(buf, compression="zstd")
+        key = f"marts/{FORECAST_SCHEMA}/{name}/{name}.parquet"
+        s3.put_object(Bucket=settings.marts_bucket, Key=key, Body=buf.getvalue())
+        keys.append(f"s3://{settings.marts_bucket}/{key}")
+    return keys
+
+
+def state_frame(state) -> pl.DataFrame:
+    rows = [{"alert_id": k, "status": v["status"], "first_seen": v.get("first_seen"), "last_seen": v.get("last_seen"),
+             "changes": len(v.get("history", []))} for k, v in sorted(state.alerts.items())]
+    return pl.DataFrame(rows, schema={"alert_id": pl.Utf8, "status": pl.Utf8, "first_seen": pl.Utf8,
+                                      "last_seen": pl.Utf8, "changes": pl.Int64})
+
+
+def run_forecast(
+    warehouse: Path | None = None,
+    settings=None,
+    horizon: int = HORIZON_DAYS,
+    n_origins: int = 8,
+    step: int = 14,
+    as_of: date | None = None,
+    publish: bool = True,
+    state=None,
+    config: AlertConfig | None = None,
+    on_fit: Callable[[], None] | None = None,
+) -> ForecastResult:
+    """Read the marts, forecast, raise alerts, and (unless `publish=False`) write the
+    `forecast` schema into the warehouse and Parquet to S3. For `ledgerlake run`, the CLI
+    and the forecaster Lambda."""
+    from ..alerts.state import AlertState
+    from ..config import Settings, home
+    from .marts import load_inputs
+
+    settings = settings or Settings.from_env()
+    warehouse = Path(warehouse or home() / "warehouse.duckdb")
+    inputs = load_inputs(warehouse, settings, as_of=as_of)
+    result = forecast_from_inputs(inputs, horizon=horizon, n_origins=n_origins, step=step, config=config,
+                                  on_fit=on_fit)
+    seen_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if publish:
+        state = state or AlertState.default(settings)
+        state.observe([a.alert_id for a in result.alerts], seen_at)
+        state.save()
+    result.fx_to_reporting = inputs.fx_to_reporting
+    result.alerts_table = alerts_frame(result.alerts, inputs.fx_to_reporting, state, seen_at)
+    if publish:
+        tables = {"cash_forecast_daily": result.cash_forecast_daily, "forecast_accuracy": result.forecast_accuracy,
+                  "alerts": result.alerts_table, "alert_state": state_frame(state)}
+        tables = {k: v for k, v in tables.items() if v.width}
+        write_warehouse(warehouse, tables)
+        result.published = write_parquet(settings, tables)
+    return result
