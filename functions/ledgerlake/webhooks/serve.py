@@ -104,7 +104,12 @@ def prepare_local() -> Any:
 
     lake = Lake()
     if Settings.from_env().s3_endpoint:
-        lake.ensure_buckets()
+        from botocore.exceptions import ClientError
+
+        try:
+            lake.ensure_buckets()
+        except ClientError:  # another worker process created it between HEAD and PUT
+            lake.ensure_buckets()
     queue = local_queue_or_discard()
     receiver.configure(lake=lake, queue=queue)
     return queue
