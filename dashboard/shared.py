@@ -138,7 +138,18 @@ def change(current: Any, previous: Any) -> str | None:
 
 def table(frame: pl.DataFrame, name: str, *, key: str | None = None, **kwargs: Any) -> None:
     """A table and a CSV download of exactly what it shows (decimals written exactly)."""
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    config = {}
+    for column, dtype in frame.schema.items():
+        label = column.replace("_", " ").capitalize()
+        if isinstance(dtype, pl.Decimal):
+            config[column] = st.column_config.NumberColumn(label, format="accounting")
+        elif dtype == pl.Date:
+            month = column.endswith("month")
+            config[column] = st.column_config.DateColumn(label, format="MMM YYYY" if month else "YYYY-MM-DD")
+        else:
+            config[column] = st.column_config.Column(label)
+    config.update(kwargs.pop("column_config", {}))
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
     st.download_button(
         f"Download {name} (CSV)",
         frame.write_csv().encode(),
@@ -182,8 +193,28 @@ def login_required() -> bool:
 # -- alert workflow -------------------------------------------------------------------
 
 
-def alert_states() -> dict[str, dict[str, Any]]:
-    return dd.alert_store().all()
+def alert_states() -> dict[str, str]:
+    """alert_id → status from the shared alert-state store (live, not the table's copy)."""
+    try:
+        store = dd.alert_store()
+    except Exception:  # the store unreachable: fall back to the status in the alerts table
+        return {}
+    return {aid: entry["status"] for aid, entry in store.alerts.items()}
+
+
+def alert_history(alert_id: str) -> list[dict[str, Any]]:
+    try:
+        return dd.alert_store().alerts.get(alert_id, {}).get("history", [])
+    except Exception:
+        return []
+
+
+def set_alert_status(alert_id: str, status: str, note: str = "") -> None:
+    store = dd.alert_store()
+    if alert_id not in store.alerts:  # raised before the store existed (or another lake)
+        store.observe([alert_id])
+    store.set_status(alert_id, status, by=current_user(), note=note)
+    store.save()
 
 
 def current_user() -> str:

@@ -34,20 +34,21 @@ with chart_col:
     if forecast is not None and forecast.height:
         last = forecast.tail(1).row(0, named=True)
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric(f"Cash in 13 weeks (p50)", shared.money(last["p50"], cur))
-        c2.metric("Downside (p10)", shared.money(last["p10"], cur))
-        c3.metric("Upside (p90)", shared.money(last["p90"], cur))
+        c1.metric(f"Cash in 13 weeks (p50)", shared.money(last["balance_p50"], cur))
+        c2.metric("Downside (p10)", shared.money(last["balance_p10"], cur))
+        c3.metric("Upside (p90)", shared.money(last["balance_p90"], cur))
         c4.metric("Cash floor", shared.money(floor, cur))
         fc = shared.for_chart(forecast)
         y_axis = shared.money_axis(cur, f"Cash ({cur})")
         band = alt.Chart(fc).mark_area(opacity=0.25, color="#4c78a8").encode(
             x=alt.X("date:T", title="Date", axis=alt.Axis(format="%d %b")),
-            y=alt.Y("p10:Q", axis=y_axis),
-            y2="p90:Q",
-            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("p10:Q", title="p10", format=",.0f"),
-                     alt.Tooltip("p50:Q", title="p50", format=",.0f"), alt.Tooltip("p90:Q", title="p90", format=",.0f")],
+            y=alt.Y("balance_p10:Q", axis=y_axis),
+            y2="balance_p90:Q",
+            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("balance_p10:Q", title="p10", format=",.0f"),
+                     alt.Tooltip("balance_p50:Q", title="p50", format=",.0f"),
+                     alt.Tooltip("balance_p90:Q", title="p90", format=",.0f")],
         )
-        median = alt.Chart(fc).mark_line(color="#4c78a8").encode(x="date:T", y="p50:Q")
+        median = alt.Chart(fc).mark_line(color="#4c78a8").encode(x="date:T", y="balance_p50:Q")
         layers = [band, median]
         if history is not None and history.height:
             layers.append(alt.Chart(shared.for_chart(history)).mark_line(color="#333").encode(
@@ -65,9 +66,11 @@ with acc_col:
     try:
         acc = shared.cached(dd.forecast_accuracy, f)
         st.dataframe(acc, hide_index=True, width="stretch", column_config={
-            "mape": st.column_config.NumberColumn("MAPE", format="%.1f%%"),
-            "p10_p90_coverage": st.column_config.NumberColumn("p10–p90 coverage", format="%.0f%%"),
-            "horizon_weeks": st.column_config.NumberColumn("Horizon (weeks)"),
+            "mase": st.column_config.NumberColumn("MASE", format="%.2f", help="Mean absolute scaled error; < 1 beats the seasonal naive forecast"),
+            "naive_mase": st.column_config.NumberColumn("Naive MASE", format="%.2f"),
+            "wape": st.column_config.NumberColumn("WAPE", format="percent"),
+            "bias": st.column_config.NumberColumn("Bias", format="percent"),
+            "coverage_calibrated": st.column_config.NumberColumn("p10–p90 coverage", format="percent"),
         })
         st.download_button("Download backtest accuracy (CSV)", acc.write_csv().encode(),
                            file_name="backtest_accuracy.csv", mime="text/csv")

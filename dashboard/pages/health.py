@@ -1,7 +1,6 @@
 """Integration health: last event received and last successful poll per source, row counts,
 integrity findings — the first place to look when a number looks wrong."""
 
-import polars as pl
 import streamlit as st
 
 import shared
@@ -17,8 +16,9 @@ st.subheader("Sources")
 try:
     health = shared.cached(dd.source_health)
     shared.table(health, "source health", column_config={
-        "last_event_received_at": st.column_config.DatetimeColumn("Last event received", format="YYYY-MM-DD HH:mm"),
-        "last_poll_succeeded_at": st.column_config.DatetimeColumn("Last successful poll", format="YYYY-MM-DD HH:mm"),
+        "last_event_at": st.column_config.DatetimeColumn("Last event received", format="YYYY-MM-DD HH:mm"),
+        "last_poll_at": st.column_config.DatetimeColumn("Last successful poll", format="YYYY-MM-DD HH:mm"),
+        "events_7d": st.column_config.NumberColumn("Events, last 7 days"),
     })
 except dd.MissingMart as err:
     shared.missing(err)
@@ -26,13 +26,12 @@ except dd.MissingMart as err:
 st.subheader("Integrity findings")
 try:
     summary = shared.cached(dd.integrity_summary, f)
-    total = int(summary["findings"].sum()) if summary.height else 0
-    st.metric("Integrity findings", total)
+    st.metric("Integrity findings", int(summary["findings"].sum()) if summary.height else 0)
     shared.table(summary, "integrity summary")
-    findings = shared.cached(dd.integrity_findings, f)
-    checks = sorted(findings["check_name"].unique().to_list())
-    pick = st.multiselect("Checks", checks, default=checks, key="integrity_checks")
-    shared.table(findings.filter(pl.col("check_name").is_in(pick)), "integrity findings")
+    checks = summary["check_name"].to_list()
+    for tab, check in zip(st.tabs(checks), checks):
+        with tab:
+            shared.table(shared.cached(dd.integrity_findings, f, check), f"integrity {check}")
 except dd.MissingMart as err:
     shared.missing(err)
 

@@ -67,7 +67,7 @@ with left:
             alt.Chart(shared.for_chart(cash))
             .mark_bar()
             .encode(
-                x=alt.X("cash:Q", axis=shared.money_axis(cur, f"Cash at period end ({cur})")),
+                x=alt.X("cash:Q", axis=shared.money_axis(cur, f"Bank cash at period end ({cur})")),
                 y=alt.Y("entity_id:N", title="Entity"),
                 tooltip=[alt.Tooltip("entity_id:N", title="Entity"),
                          alt.Tooltip("cash:Q", title=f"Cash ({cur})", format=",.2f")],
@@ -79,18 +79,18 @@ with left:
     except dd.MissingMart as err:
         shared.missing(err)
 with right:
-    st.subheader("Revenue, burn and cash by month")
+    st.subheader("Revenue, burn and cash: 12 months to the period end")
     try:
         trend = shared.cached(dd.kpi_trend, f)
-        long = shared.for_chart(trend).unpivot(index="month_start", variable_name="measure", value_name="amount")
+        long = shared.for_chart(trend).unpivot(index="month", variable_name="measure", value_name="amount")
         chart = (
             alt.Chart(long)
             .mark_line(point=True)
             .encode(
-                x=alt.X("month_start:T", title="Month", axis=alt.Axis(format="%b %Y")),
+                x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")),
                 y=alt.Y("amount:Q", axis=shared.money_axis(cur)),
                 color=alt.Color("measure:N", title=None),
-                tooltip=[alt.Tooltip("month_start:T", title="Month", format="%b %Y"),
+                tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"),
                          alt.Tooltip("measure:N", title="Measure"),
                          alt.Tooltip("amount:Q", title=cur, format=",.2f")],
             )
@@ -105,7 +105,7 @@ st.subheader("Open alerts")
 try:
     open_alerts = shared.cached(dd.alerts, f, shared.alert_states()).filter(pl.col("status") != "resolved")
     st.metric("Open alerts", open_alerts.height)
-    shared.table(open_alerts.select("raised_at", "severity", "title", "entity_id", "amount", "status"),
+    shared.table(open_alerts.select("occurred_on", "severity", "title", "entity", "amount", "status"),
                  "open alerts")
     st.page_link("pages/alerts.py", label="Work the alerts →")
 except dd.MissingMart as err:

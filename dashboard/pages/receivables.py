@@ -22,8 +22,8 @@ st.caption(f"Open documents as of {as_of:%d %b %Y} by days past due · {f.entity
 
 aging = shared.cached(dd.aging, f, as_of)
 c1, c2, c3 = st.columns(3)
-ar = aging.filter(aging["document_type"] == "AR")
-ap = aging.filter(aging["document_type"] == "AP")
+ar = aging.filter(aging["document_kind"] == "AR")
+ap = aging.filter(aging["document_kind"] == "AP")
 overdue_ar = ar.filter(ar["bucket"] != "current")
 c1.metric("Open receivables", shared.money(ar["open_amount"].sum() if ar.height else 0, cur))
 c2.metric("Receivables overdue", shared.money(overdue_ar["open_amount"].sum() if overdue_ar.height else 0, cur))
@@ -32,9 +32,9 @@ c3.metric("Open payables", shared.money(ap["open_amount"].sum() if ap.height els
 st.altair_chart(alt.Chart(shared.for_chart(aging)).mark_bar().encode(
     x=alt.X("bucket:N", title="Days past due", sort=list(dd.AGING_BUCKETS)),
     y=alt.Y("open_amount:Q", axis=shared.money_axis(cur, f"Open amount ({cur})")),
-    color=alt.Color("document_type:N", title=None, scale=alt.Scale(domain=["AR", "AP"])),
-    xOffset="document_type:N",
-    tooltip=["document_type:N", "bucket:N", "documents:Q", alt.Tooltip("open_amount:Q", title=cur, format=",.0f")],
+    color=alt.Color("document_kind:N", title=None, scale=alt.Scale(domain=["AR", "AP"])),
+    xOffset="document_kind:N",
+    tooltip=["document_kind:N", "bucket:N", "documents:Q", alt.Tooltip("open_amount:Q", title=cur, format=",.0f")],
 ).properties(height=260), width="stretch")
 shared.table(aging, "ar ap aging")
 

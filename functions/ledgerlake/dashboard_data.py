@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,52 +26,34 @@ import polars as pl
 from . import config
 from .config import Settings
 
-# Schemas the warehouse uses: dbt marts, and the forecaster's outputs.
+# Schemas the warehouse uses: dbt's layers and the forecaster's outputs.
 MARTS = "marts"
 FORECAST = "forecast"
 
-# table -> columns the dashboard reads. A missing table shows as "not built yet" on its
-# page rather than as an error, so the dashboard is useful while the pipeline grows.
-EXPECTED: dict[str, tuple[str, ...]] = {
-    f"{MARTS}.dim_entities": ("entity_id", "entity_name", "functional_currency", "source_system"),
-    f"{MARTS}.fct_finance_kpis_monthly": (
-        "entity_id", "month_start", "reporting_currency", "revenue", "burn", "cash_balance",
-        "mrr", "runway_months", "dso_days", "dpo_days", "ar_overdue",
-    ),
-    f"{MARTS}.fct_cash_balances_daily": (
-        "balance_date", "entity_id", "account_id", "account_name", "currency", "balance", "balance_reporting",
-    ),
-    f"{MARTS}.fct_revenue": (
-        "revenue_date", "entity_id", "channel", "currency", "amount", "amount_reporting", "source_system", "source_id",
-    ),
-    f"{MARTS}.fct_mrr_movements": ("month_start", "entity_id", "customer_id", "movement_type", "mrr_change_reporting"),
-    f"{MARTS}.fct_pipeline": (
-        "deal_id", "deal_name", "entity_id", "stage", "probability", "expected_close_date",
-        "amount_reporting", "weighted_amount_reporting", "is_open",
-    ),
-    f"{MARTS}.fct_ar_ap_documents": (
-        "document_id", "document_type", "entity_id", "contact_id", "contact_name", "issue_date", "due_date",
-        "currency", "total_amount", "total_amount_reporting", "source_system", "source_id",
-    ),
-    f"{MARTS}.fct_document_payments": ("document_id", "paid_date", "amount", "amount_reporting"),
-    f"{MARTS}.integrity_findings": (
-        "check_name", "severity", "entity_id", "source_system", "source_id", "description", "amount_reporting",
-    ),
-    f"{MARTS}.source_health": (
-        "source_system", "entity_id", "last_event_received_at", "last_poll_succeeded_at", "raw_objects", "mart_rows",
-    ),
-    f"{MARTS}.fx_rates_daily": ("rate_date", "base_currency", "quote_currency", "rate"),
-    f"{FORECAST}.cash_forecast_daily": (
-        "entity_id", "forecast_date", "p10", "p50", "p90", "ar", "ap", "payroll", "pipeline", "unscheduled",
-    ),
-    f"{FORECAST}.forecast_accuracy": ("entity_id", "horizon_weeks", "mape", "p10_p90_coverage", "backtests"),
-    f"{FORECAST}.cash_floor": ("entity_id", "floor_amount"),
-    f"{FORECAST}.alerts": (
-        "alert_id", "rule", "severity", "entity_id", "raised_at", "title", "detail", "amount_reporting", "evidence",
-    ),
-}
+# The tables and columns the dashboard reads (names as the dbt project and the forecaster
+# write them). A missing table shows as "not built yet" on its page, not as an error.
+ENTITIES = "seeds.legal_entities"            # entity_id, entity_name, functional_currency
+FX_DAILY = "intermediate.int_fx_rates_daily"  # rate_date, currency, rate (into the reporting currency)
+KPIS_MONTHLY = f"{MARTS}.finance_kpis_monthly"  # entity_id, period_month, reporting_currency, revenue, burn,
+#                                                cash_balance, mrr, runway_months, dso_days, dpo_days, ar_overdue
+CASH_DAILY = f"{MARTS}.cash_by_account_day"    # entity_id, account_key, account_name, currency, balance_date, balance
+REVENUE_MONTHLY = f"{MARTS}.revenue_by_month"  # entity_id, period_month, currency, revenue, revenue_reporting
+REVENUE_BY_CHANNEL = f"{MARTS}.revenue_by_channel_month"  # entity_id, period_month, channel, currency, revenue
+MRR_MOVEMENTS = f"{MARTS}.mrr_movements_monthly"  # entity_id, period_month, movement_type, currency, mrr_change
+DEALS = f"{MARTS}.crm_deals"                   # deal_id, stage_label, probability, is_closed, amount, currency,
+#                                                weighted_amount, close_date
+DOCUMENTS = f"{MARTS}.ar_ap_documents"         # document_key, entity_id, document_kind, contact_name, issued_on,
+#                                                due_date, currency, total_amount, is_voided, is_deleted
+ALLOCATIONS = "intermediate.int_allocations"   # document_key, amount, applied_on
+HEALTH = f"{MARTS}.integration_health"         # source, last_event_at, last_poll_at, events_7d
+INTEGRITY_PREFIX = "integrity_"                # every marts.integrity_* table is a check; a row is a finding
+FORECAST_DAILY = f"{FORECAST}.cash_forecast_daily"  # entity, currency, as_of, date, balance_p10/p50/p90, components
+ACCURACY = f"{FORECAST}.forecast_accuracy"     # entity, as_of, horizon, mase, naive_mase, wape, bias, coverage_*
+ALERTS = f"{FORECAST}.alerts"                  # alert_id, alert_type, severity, entity, currency, amount,
+#                                                occurred_on, title, first_seen, status, evidence (JSON)
 
-FORECAST_COMPONENTS = ("ar", "ap", "payroll", "pipeline", "unscheduled")
+FORECAST_COMPONENTS = ("ar", "ap", "payroll", "recurring", "pipeline", "unscheduled")
+CONSOLIDATED = "consolidated"  # the forecaster's all-entities rows (bands combined properly)
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 ALL = "All entities"
 
@@ -86,72 +69,100 @@ class MissingMart(LookupError):
 
 @dataclass(frozen=True)
 class Filters:
-    """What the sidebar chose. `period` is a (first month, last month) pair, inclusive."""
+    """What the sidebar chose: entity (an entity_id or ALL), a span of months, a currency."""
 
-    entity: str  # an entity_id or ALL
-    period_start: date
-    period_end: date
-    currency: str  # reporting currency to show
+    entity: str
+    period_start: date  # first month (day 1)
+    period_end: date  # last month (day 1), inclusive
+    currency: str
 
 
 class Marts:
-    """A read-only DuckDB view of the marts. One connection, a cursor per query (thread-safe).
+    """Read-only DuckDB access to the marts.
 
-    `version` changes when the warehouse file is rebuilt (the transform swaps a new file in
-    atomically), so callers can key caches on it and reopen.
+    Over the warehouse file, every query opens a short read-only connection and closes it:
+    DuckDB lets one process write a file only when no other process has it open, and the
+    forecaster writes its tables into the same file, so the dashboard must not hold it.
+    (Results are cached by the app, keyed on `version`, so this costs little.) Over the
+    Parquet marts on S3 one in-memory connection with views is kept instead.
     """
 
     def __init__(self, path: Path | None = None, settings: Settings | None = None):
-        import duckdb
-
         self.settings = settings or Settings.from_env()
         self.path = path or warehouse_path()
+        self._conn = None
         self._lock = threading.Lock()
         if self.path.exists():
             self.mode = "warehouse"
-            self.version = f"{self.path}:{self.path.stat().st_mtime_ns}"
-            self.conn = duckdb.connect(str(self.path), read_only=True)
+            self.version = self.current_version(self.path)
         else:
-            # No local warehouse (e.g. deployed beside S3): views over the Parquet marts.
             from .lake import duckdb_connect
 
             self.mode = "parquet"
-            self.conn = duckdb_connect(":memory:", settings=self.settings)
+            self._conn = duckdb_connect(":memory:", settings=self.settings)
             self.version = "s3:" + self._attach_parquet_marts()
-        self.tables = {
-            f"{s}.{t}"
-            for s, t in self.conn.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+        rows = self.rows("select table_schema, table_name, column_name from information_schema.columns")
+        self.columns: dict[str, set[str]] = {}
+        for schema, table, column in rows:
+            self.columns.setdefault(f"{schema}.{table}", set()).add(column)
+        self.tables = set(self.columns)
 
     def _attach_parquet_marts(self) -> str:
+        """Views named like the warehouse's tables over s3://{marts}/marts/[forecast/]{t}/{t}.parquet."""
         from .lake import s3_client
 
         s3 = s3_client(self.settings)
         bucket = self.settings.marts_bucket
         latest = ""
-        names: dict[str, str] = {}
-        paginator = s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket, Prefix="marts/"):
+        for schema in (MARTS, FORECAST):
+            self._conn.execute(f"create schema if not exists {schema}")
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="marts/"):
             for item in page.get("Contents", []):
                 parts = item["Key"].split("/")
-                if len(parts) == 3 and parts[2].endswith(".parquet"):
-                    names[parts[1]] = f"s3://{bucket}/{item['Key']}"
-                    latest = max(latest, item["LastModified"].isoformat())
-        for schema in (MARTS, FORECAST):
-            self.conn.execute(f"create schema if not exists {schema}")
-        forecast_names = {t.split(".", 1)[1] for t in EXPECTED if t.startswith(FORECAST + ".")}
-        for name, url in names.items():
-            schema = FORECAST if name in forecast_names else MARTS
-            self.conn.execute(f"create or replace view {schema}.\"{name}\" as select * from read_parquet('{url}')")
+                if not parts[-1].endswith(".parquet"):
+                    continue
+                schema = FORECAST if len(parts) == 4 and parts[1] == FORECAST else MARTS
+                name = parts[-2]
+                url = f"s3://{bucket}/{item['Key']}"
+                self._conn.execute(f'create or replace view {schema}."{name}" as select * from read_parquet(\'{url}\')')
+                latest = max(latest, item["LastModified"].isoformat())
         return latest
 
-    @classmethod
-    def current_version(cls, path: Path | None = None) -> str:
-        """Cheap: what `version` a fresh Marts would have (for cache keys)."""
+    @staticmethod
+    def current_version(path: Path | None = None) -> str:
+        """Cheap: changes whenever the warehouse file is rebuilt or rewritten (cache key)."""
         path = path or warehouse_path()
-        return f"{path}:{path.stat().st_mtime_ns}" if path.exists() else "s3"
+        if not path.exists():
+            return "s3"
+        st = path.stat()
+        return f"{path}:{st.st_mtime_ns}:{st.st_size}"
+
+    def _cursor(self):
+        import duckdb
+
+        if self._conn is not None:
+            return self._conn.cursor()
+        for attempt in range(50):  # a writer (the forecaster) holds the file for seconds at most
+            try:
+                return duckdb.connect(str(self.path), read_only=True)
+            except duckdb.IOException:
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, params or []).pl()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
 
     def has(self, *tables: str) -> bool:
         return all(t in self.tables for t in tables)
@@ -161,62 +172,43 @@ class Marts:
         if missing:
             raise MissingMart(", ".join(missing))
 
-    def frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-        cur = self.conn.cursor()
-        try:
-            return cur.execute(sql, params or []).pl()
-        finally:
-            cur.close()
-
-    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        cur = self.conn.cursor()
-        try:
-            return cur.execute(sql, params or []).fetchall()
-        finally:
-            cur.close()
-
-    def close(self) -> None:
-        self.conn.close()
-
 
 # -- filters --------------------------------------------------------------------------
 
 
 def entities(m: Marts) -> pl.DataFrame:
-    m.require(f"{MARTS}.dim_entities")
-    return m.frame(f"select entity_id, entity_name, functional_currency from {MARTS}.dim_entities order by entity_id")
+    m.require(ENTITIES)
+    return m.frame(f"select entity_id, entity_name, functional_currency from {ENTITIES} order by entity_id")
 
 
 def months(m: Marts) -> list[date]:
-    """Months with KPIs, oldest first."""
-    m.require(f"{MARTS}.fct_finance_kpis_monthly")
-    return [r[0] for r in m.rows(f"select distinct month_start from {MARTS}.fct_finance_kpis_monthly order by 1")]
+    """Months with KPIs (or, before the KPI mart exists, with revenue), oldest first."""
+    table = KPIS_MONTHLY if m.has(KPIS_MONTHLY) else REVENUE_MONTHLY
+    m.require(table)
+    return [r[0] for r in m.rows(f"select distinct period_month from {table} order by 1")]
 
 
 def base_currency(m: Marts) -> str:
-    """The currency the marts carry `*_reporting` amounts in."""
-    if m.has(f"{MARTS}.fct_finance_kpis_monthly"):
-        row = m.rows(f"select any_value(reporting_currency) from {MARTS}.fct_finance_kpis_monthly")
-        if row and row[0][0]:
-            return row[0][0]
+    """The reporting currency the marts were built in (their `*_reporting` amounts)."""
     return m.settings.reporting_currency
 
 
 def currencies(m: Marts) -> list[str]:
-    """Reporting currencies the user may pick: the marts' own plus any with a daily rate."""
+    """Reporting currencies the user may pick: the marts' own plus every currency with rates."""
     base = base_currency(m)
     found = {base}
-    if m.has(f"{MARTS}.fx_rates_daily"):
-        for (c,) in m.rows(
-            f"""select distinct case when base_currency = ? then quote_currency else base_currency end
-                from {MARTS}.fx_rates_daily where ? in (base_currency, quote_currency)""",
-            [base, base],
-        ):
-            found.add(c)
+    if m.has(FX_DAILY):
+        found |= {r[0] for r in m.rows(f"select distinct currency from {FX_DAILY}")}
     return [base] + sorted(found - {base})
 
 
 # -- SQL helpers ----------------------------------------------------------------------
+#
+# Conversion: every money column is in some currency X (its row's `currency`, or the
+# marts' reporting currency). Into the chosen currency C on day d it is
+# amount × rate(X→base, d) ÷ rate(C→base, d), the cross rate kept as DECIMAL(38,10) and the
+# result rounded to cents. Rates are the warehouse's daily, carried-forward table; dates
+# past its end (the forecast) use the latest rate.
 
 
 def _entity_clause(f: Filters, column: str = "entity_id") -> tuple[str, list[Any]]:
@@ -226,40 +218,40 @@ def _entity_clause(f: Filters, column: str = "entity_id") -> tuple[str, list[Any
 
 
 def _fx_cte(m: Marts, f: Filters) -> tuple[str, list[Any]]:
-    """`fx(rate_date, rate)`: base → chosen currency per day, carried forward over gaps.
-
-    Rates are decimals; an inverse quote (chosen/base) is inverted once at DECIMAL(38,10).
-    Amounts are converted at the day's rate (for months: the month's last rate).
-    """
+    """`fx(rate_date, currency, rate)`: one unit of `currency` in the chosen currency, per day."""
     base = base_currency(m)
-    if f.currency == base or not m.has(f"{MARTS}.fx_rates_daily"):
-        return "fx as (select null::date as rate_date, 1::decimal(38,10) as rate where false)", []
-    sql = f"""fx as (
-        select rate_date,
-               case when base_currency = ? then cast(rate as decimal(38,10))
-                    else cast(cast(1 as decimal(38,20)) / cast(rate as decimal(38,20)) as decimal(38,10)) end as rate
-        from {MARTS}.fx_rates_daily
-        where (base_currency = ? and quote_currency = ?) or (base_currency = ? and quote_currency = ?)
-        qualify row_number() over (partition by rate_date order by base_currency = ? desc) = 1
-    )"""
-    return sql, [base, base, f.currency, f.currency, base, base]
+    if not m.has(FX_DAILY):
+        # No rates: only the marts' own currency can be shown.
+        return ("fx as (select current_date as rate_date, ? as currency, cast(1 as decimal(38,10)) as rate)", [base])
+    return (
+        f"""fx_all as (
+            select rate_date, currency, cast(rate as decimal(38,10)) as rate from {FX_DAILY} where currency <> ?
+            union all
+            select distinct rate_date, ?, cast(1 as decimal(38,10)) from {FX_DAILY}
+        ),
+        fx as (
+            select x.rate_date, x.currency, cast(x.rate / c.rate as decimal(38,10)) as rate
+            from fx_all x join fx_all c on c.rate_date = x.rate_date and c.currency = ?
+        )""",
+        [base, base, f.currency],
+    )
 
 
-def _convert(expr: str, m: Marts, f: Filters, rate_alias: str = "fx_rate") -> str:
-    """SQL converting a base-currency amount into the chosen currency, rounded to cents."""
-    if f.currency == base_currency(m):
-        return expr
-    return f"cast(round(cast({expr} as decimal(38,6)) * {rate_alias}, 2) as decimal(38,2))"
+def _money(expr: str) -> str:
+    """A converted amount, rounded to cents (DECIMAL, never float)."""
+    return f"cast(round(cast({expr} as decimal(38,6)) * fx_rate, 2) as decimal(38,2))"
 
 
-def _rate_join(m: Marts, f: Filters, date_expr: str, constant: bool = False) -> str:
-    """ASOF join picking the latest rate on or before `date_expr` (empty when no conversion)."""
-    if f.currency == base_currency(m):
-        return ""
-    if constant:  # one date for every row (ASOF needs a column on both sides)
-        return (f"left join (select rate as fx_rate from fx where rate_date <= {date_expr} "
-                "order by rate_date desc limit 1) r on true")
-    return f"asof left join (select rate_date, rate as fx_rate from fx) r on {date_expr} >= r.rate_date"
+def _rate_join(alias: str, currency_expr: str, date_expr: str) -> str:
+    """ASOF join: the latest rate on or before the row's date, for the row's currency."""
+    return (f"asof left join (select rate_date, currency as fx_currency, rate as fx_rate from fx) {alias} "
+            f"on {alias}.fx_currency = {currency_expr} and {date_expr} >= {alias}.rate_date")
+
+
+def _rate_at(alias: str, currency_expr: str, date_expr: str) -> str:
+    """The same for one date shared by every row (a parameter or current_date)."""
+    return (f"left join (select currency as fx_currency, arg_max(rate, rate_date) as fx_rate from fx "
+            f"where rate_date <= {date_expr} group by 1) {alias} on {alias}.fx_currency = {currency_expr}")
 
 
 def _with(m: Marts, f: Filters, *ctes: str) -> tuple[str, list[Any]]:
@@ -267,45 +259,46 @@ def _with(m: Marts, f: Filters, *ctes: str) -> tuple[str, list[Any]]:
     return "with " + ",\n".join((fx_sql, *ctes)), fx_params
 
 
-# -- Overview -------------------------------------------------------------------------
-
-# Flow metrics add up over the months of a period; stock metrics are the last month's.
-KPI_FLOW = ("revenue", "burn")
-KPI_STOCK_MONEY = ("cash_balance", "mrr", "ar_overdue")
-KPI_RATIO = ("runway_months", "dso_days", "dpo_days")
-
-
-def previous_period(f: Filters) -> tuple[date, date]:
-    """The period of the same length just before the chosen one."""
-    n = (f.period_end.year - f.period_start.year) * 12 + f.period_end.month - f.period_start.month + 1
-    end = _add_months(f.period_start, -1)
-    return _add_months(end, -(n - 1)), end
-
-
 def _add_months(d: date, k: int) -> date:
     y, mth = divmod(d.year * 12 + d.month - 1 + k, 12)
     return date(y, mth + 1, 1)
 
 
-def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
-    """{metric: {"value": Decimal|None, "previous": Decimal|None}} for the period and the one before.
+def _month_end(d: date) -> date:
+    return _add_months(d, 1) - timedelta(days=1)
 
-    Money sums across entities after conversion. Ratios for "all entities" are recomputed
-    from their parts where the parts exist (runway = cash / average monthly burn) or
-    weighted (DSO by revenue, DPO by burn) — never averaged naively.
+
+def previous_period(f: Filters) -> tuple[date, date]:
+    """The span of the same length just before the chosen one."""
+    n = (f.period_end.year - f.period_start.year) * 12 + f.period_end.month - f.period_start.month + 1
+    end = _add_months(f.period_start, -1)
+    return _add_months(end, -(n - 1)), end
+
+
+# -- Overview -------------------------------------------------------------------------
+
+KPI_FLOW = ("revenue", "burn")  # add up over the months of a period
+KPI_STOCK_MONEY = ("cash_balance", "mrr", "ar_overdue")  # the period's last month
+KPI_RATIO = ("runway_months", "dso_days", "dpo_days")
+
+
+def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
+    """{metric: {"value", "previous"}} for the chosen period and the one before it.
+
+    Money adds across entities after conversion. For all entities the ratios are rebuilt
+    from their parts, never averaged: runway = cash at the end ÷ average monthly burn,
+    DSO weighted by revenue, DPO by burn. One entity shows the mart's own ratios.
     """
-    t = f"{MARTS}.fct_finance_kpis_monthly"
-    m.require(t)
+    m.require(KPIS_MONTHLY)
     where, wparams = _entity_clause(f)
     prev_start, prev_end = previous_period(f)
-    conv = {c: _convert(c, m, f) for c in (*KPI_FLOW, *KPI_STOCK_MONEY)}
+    money_cols = (*KPI_FLOW, *KPI_STOCK_MONEY)
     head, params = _with(
-        m,
-        f,
+        m, f,
         f"""k as (
-            select month_start, entity_id, {", ".join(f"{conv[c]} as {c}" for c in conv)},
+            select period_month, entity_id, {", ".join(f"{_money(c)} as {c}" for c in money_cols)},
                    runway_months, dso_days, dpo_days
-            from {t} {_rate_join(m, f, "last_day(month_start)")}
+            from {KPIS_MONTHLY} {_rate_join("r", "reporting_currency", "last_day(period_month)")}
             where {where}
         )""",
         """periods as (
@@ -313,38 +306,30 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
             union all select 'previous', ?::date, ?::date
         )""",
         """per_month as (
-            select p.period, k.month_start,
+            select p.period, k.period_month,
                    sum(revenue) as revenue, sum(burn) as burn, sum(cash_balance) as cash_balance,
                    sum(mrr) as mrr, sum(ar_overdue) as ar_overdue,
-                   -- weighted ratios: DSO by revenue, DPO by burn; runway from cash / burn
-                   cast(round(sum(dso_days * revenue) / nullif(sum(case when dso_days is not null then revenue end), 0), 1) as decimal(18,1)) as dso_days,
-                   cast(round(sum(dpo_days * burn) / nullif(sum(case when dpo_days is not null then burn end), 0), 1) as decimal(18,1)) as dpo_days,
+                   cast(round(sum(dso_days * revenue) / nullif(sum(case when dso_days is not null then revenue end), 0), 1)
+                        as decimal(18,1)) as dso_days,
+                   cast(round(sum(dpo_days * burn) / nullif(sum(case when dpo_days is not null then burn end), 0), 1)
+                        as decimal(18,1)) as dpo_days,
                    case when count(*) = 1 then any_value(runway_months) end as single_runway
-            from k join periods p on k.month_start between p.p_start and p.p_end
+            from k join periods p on k.period_month between p.p_start and p.p_end
             group by all
         )""",
     )
     params += wparams + [f.period_start, f.period_end, prev_start, prev_end]
     sql = head + """
-        select period,
-               sum(revenue) as revenue,
-               sum(burn) as burn,
-               arg_max(cash_balance, month_start) as cash_balance,
-               arg_max(mrr, month_start) as mrr,
-               arg_max(ar_overdue, month_start) as ar_overdue,
-               arg_max(dso_days, month_start) as dso_days,
-               arg_max(dpo_days, month_start) as dpo_days,
-               arg_max(single_runway, month_start) as single_runway,
-               -- group runway: cash at the end ÷ average monthly burn over the period
-               cast(round(arg_max(cash_balance, month_start) / nullif(avg(burn), 0), 2) as decimal(18,2)) as group_runway,
+        select period, sum(revenue) as revenue, sum(burn) as burn,
+               arg_max(cash_balance, period_month) as cash_balance, arg_max(mrr, period_month) as mrr,
+               arg_max(ar_overdue, period_month) as ar_overdue, arg_max(dso_days, period_month) as dso_days,
+               arg_max(dpo_days, period_month) as dpo_days, arg_max(single_runway, period_month) as single_runway,
+               cast(round(arg_max(cash_balance, period_month) / nullif(avg(burn), 0), 2) as decimal(18,2)) as group_runway,
                avg(burn) > 0 as burning
         from per_month group by period
     """
-    out: dict[str, dict[str, Any]] = {
-        k: {"value": None, "previous": None} for k in (*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO)
-    }
-    frame = m.frame(sql, params)
-    for row in frame.iter_rows(named=True):
+    out = {k: {"value": None, "previous": None} for k in (*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO)}
+    for row in m.frame(sql, params).iter_rows(named=True):
         slot = "value" if row["period"] == "current" else "previous"
         for k in (*KPI_FLOW, *KPI_STOCK_MONEY, "dso_days", "dpo_days"):
             out[k][slot] = row[k]
@@ -355,266 +340,244 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
     return out
 
 
-def cash_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
-    """Cash at the period's end per entity (and at the previous period's end)."""
-    t = f"{MARTS}.fct_cash_balances_daily"
-    m.require(t)
+def kpi_trend(m: Marts, f: Filters, months_back: int = 12) -> pl.DataFrame:
+    """Monthly revenue, burn and cash for the 12 months to the period's end (entities summed)."""
+    m.require(KPIS_MONTHLY)
     where, wparams = _entity_clause(f)
-    period_end = _month_end(f.period_end)
-    prev_end = _month_end(previous_period(f)[1])
+    start = min(f.period_start, _add_months(f.period_end, -(months_back - 1)))
     head, params = _with(
-        m,
-        f,
-        f"""c as (
-            select entity_id, balance_date, {_convert("balance_reporting", m, f)} as balance
-            from {t} {_rate_join(m, f, "balance_date")}
-            where {where} and balance_date in (?, ?)
-        )""",
-    )
-    params += wparams + [period_end, prev_end]
-    sql = head + """
-        select entity_id,
-               sum(balance) filter (where balance_date = ?) as cash,
-               sum(balance) filter (where balance_date = ?) as previous_cash
-        from c group by entity_id order by entity_id
-    """
-    return m.frame(sql, params + [period_end, prev_end])
-
-
-def _month_end(d: date) -> date:
-    return _add_months(d, 1) - timedelta(days=1)
-
-
-def kpi_trend(m: Marts, f: Filters) -> pl.DataFrame:
-    """Monthly revenue, burn and cash over the chosen period (all chosen entities summed)."""
-    t = f"{MARTS}.fct_finance_kpis_monthly"
-    m.require(t)
-    where, wparams = _entity_clause(f)
-    head, params = _with(
-        m,
-        f,
+        m, f,
         f"""k as (
-            select month_start, {_convert("revenue", m, f)} as revenue, {_convert("burn", m, f)} as burn,
-                   {_convert("cash_balance", m, f)} as cash_balance
-            from {t} {_rate_join(m, f, "last_day(month_start)")}
-            where {where} and month_start between ? and ?
+            select period_month, {_money("revenue")} as revenue, {_money("burn")} as burn,
+                   {_money("cash_balance")} as cash_balance
+            from {KPIS_MONTHLY} {_rate_join("r", "reporting_currency", "last_day(period_month)")}
+            where {where} and period_month between ? and ?
         )""",
     )
-    params += wparams + [f.period_start, f.period_end]
-    return m.frame(head + " select month_start, sum(revenue) as revenue, sum(burn) as burn, "
-                   "sum(cash_balance) as cash_balance from k group by 1 order by 1", params)
+    return m.frame(head + " select period_month as month, sum(revenue) as revenue, sum(burn) as burn, "
+                   "sum(cash_balance) as cash_balance from k group by 1 order by 1",
+                   params + wparams + [start, f.period_end])
+
+
+def _cash_daily_cte(m: Marts, f: Filters, extra_where: str = "true") -> tuple[str, list[Any]]:
+    m.require(CASH_DAILY)
+    where, wparams = _entity_clause(f, "c.entity_id")
+    head, params = _with(
+        m, f,
+        f"""cash as (
+            select c.entity_id, c.balance_date, {_money("c.balance")} as balance
+            from {CASH_DAILY} c {_rate_join("r", "c.currency", "c.balance_date")}
+            where {where} and {extra_where}
+        )""",
+    )
+    return head, params + wparams
+
+
+def cash_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
+    """Bank balances at the period's end per entity, and at the previous period's end."""
+    end, prev_end = _month_end(f.period_end), _month_end(previous_period(f)[1])
+    head, params = _cash_daily_cte(m, f, "c.balance_date in (?::date, ?::date)")
+    return m.frame(
+        head + """ select entity_id, sum(balance) filter (where balance_date = ?) as cash,
+                   sum(balance) filter (where balance_date = ?) as previous_cash
+            from cash group by entity_id order by entity_id""",
+        params + [end, prev_end, end, prev_end],
+    )
 
 
 # -- Cash -----------------------------------------------------------------------------
 
 
 def cash_history(m: Marts, f: Filters, days: int = 120) -> pl.DataFrame:
-    """Actual daily cash (chosen entities summed) for the last `days` days of data."""
-    t = f"{MARTS}.fct_cash_balances_daily"
-    m.require(t)
-    where, wparams = _entity_clause(f)
-    head, params = _with(
-        m,
-        f,
-        f"""c as (
-            select balance_date, {_convert("balance_reporting", m, f)} as balance
-            from {t} {_rate_join(m, f, "balance_date")}
-            where {where}
-        )""",
-    )
-    params += wparams
+    """Actual daily bank cash (chosen entities summed) for the last `days` days of data."""
+    head, params = _cash_daily_cte(m, f)
     return m.frame(
-        head + f""" select balance_date as date, sum(balance) as cash from c
-        where balance_date > (select max(balance_date) from c) - interval {int(days)} day
+        head + f""" select balance_date as date, sum(balance) as cash from cash
+        where balance_date > (select max(balance_date) from cash) - interval {int(days)} day
         group by 1 order by 1""",
         params,
     )
 
 
-def cash_forecast(m: Marts, f: Filters) -> pl.DataFrame:
-    """The 13-week forecast, daily: p10/p50/p90 and the components (chosen entities summed)."""
-    t = f"{FORECAST}.cash_forecast_daily"
-    m.require(t)
-    where, wparams = _entity_clause(f)
-    cols = ("p10", "p50", "p90", *FORECAST_COMPONENTS)
+def _forecast_cte(m: Marts, f: Filters, cols: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """The latest forecast run's rows: the consolidated rows for all entities (their band
+    combines the entities properly), the entity's own otherwise; converted."""
+    m.require(FORECAST_DAILY)
+    entity = CONSOLIDATED if f.entity == ALL else f.entity
     head, params = _with(
-        m,
-        f,
-        f"""c as (
-            select forecast_date, {", ".join(f"{_convert(c, m, f)} as {c}" for c in cols)}
-            from {t} {_rate_join(m, f, "forecast_date")}
-            where {where}
+        m, f,
+        f"""fc as (
+            select d.date, {", ".join(f"{_money('d.' + c)} as {c}" for c in cols)}
+            from {FORECAST_DAILY} d {_rate_join("r", "d.currency", "d.date")}
+            where d.entity = ? and d.as_of = (select max(as_of) from {FORECAST_DAILY})
         )""",
     )
-    params += wparams
-    # Quantiles do not add across entities exactly; summing them is the conservative
-    # reading (comonotone entities) and is what a CFO sees as "the group's band".
-    return m.frame(
-        head + f" select forecast_date as date, {', '.join(f'sum({c}) as {c}' for c in cols)} "
-        "from c group by 1 order by 1",
-        params,
-    )
+    return head, params + [entity]
+
+
+def cash_forecast(m: Marts, f: Filters) -> pl.DataFrame:
+    """The 13-week forecast, daily: p10/p50/p90 and the components' daily flows."""
+    cols = ("balance_p10", "balance_p50", "balance_p90", *FORECAST_COMPONENTS)
+    head, params = _forecast_cte(m, f, cols)
+    return m.frame(head + f" select date, {', '.join(cols)} from fc order by date", params)
 
 
 def forecast_weekly_components(m: Marts, f: Filters) -> pl.DataFrame:
-    """Net cash flow per forecast week by component (long form, for a stacked bar)."""
-    daily = f"{FORECAST}.cash_forecast_daily"
-    m.require(daily)
-    where, wparams = _entity_clause(f)
-    head, params = _with(
-        m,
-        f,
-        f"""c as (
-            select forecast_date, {", ".join(f"{_convert(c, m, f)} as {c}" for c in FORECAST_COMPONENTS)}
-            from {daily} {_rate_join(m, f, "forecast_date")}
-            where {where}
-        )""",
-        """w as (
-            select date_trunc('week', forecast_date)::date as week_start,
-                   """ + ", ".join(f"sum({c}) as {c}" for c in FORECAST_COMPONENTS) + """
-            from c group by 1
-        )""",
-    )
-    params += wparams
+    """Net flow per forecast week and component (long form, for a stacked bar)."""
+    head, params = _forecast_cte(m, f, FORECAST_COMPONENTS)
+    sums = ", ".join(f"sum({c}) as {c}" for c in FORECAST_COMPONENTS)
     return m.frame(
-        head + " select week_start, component, amount from w unpivot (amount for component in ("
-        + ", ".join(FORECAST_COMPONENTS) + ")) order by week_start, component",
+        head + f""", w as (select date_trunc('week', date)::date as week_start, {sums} from fc group by 1)
+        select week_start, component, amount from w
+        unpivot (amount for component in ({", ".join(FORECAST_COMPONENTS)}))
+        order by week_start, component""",
         params,
     )
 
 
 def forecast_accuracy(m: Marts, f: Filters) -> pl.DataFrame:
-    t = f"{FORECAST}.forecast_accuracy"
-    m.require(t)
-    where, wparams = _entity_clause(f)
+    """The rolling-origin backtest of the statistical part, by horizon (latest run)."""
+    m.require(ACCURACY)
+    where, wparams = _entity_clause(f, "entity")
+    wanted = [c for c in ("entity", "horizon", "mase", "naive_mase", "wape", "bias", "coverage_calibrated",
+                          "n_origins") if c in m.columns[ACCURACY]]
     return m.frame(
-        f"""select entity_id, horizon_weeks, mape, p10_p90_coverage, backtests
-            from {t} where {where} order by entity_id, horizon_weeks""",
+        f"""select {", ".join(wanted)} from {ACCURACY}
+            where {where} and as_of = (select max(as_of) from {ACCURACY}) order by entity, horizon""",
         wparams,
     )
 
 
 def cash_floor(m: Marts, f: Filters) -> Any:
-    """The configured minimum cash (summed over the chosen entities), or None."""
-    t = f"{FORECAST}.cash_floor"
-    if not m.has(t):
-        return None
-    where, wparams = _entity_clause(f)
-    head, params = _with(m, f, f"c as (select {_convert('floor_amount', m, f)} as floor_amount from {t} "
-                         f"{_rate_join(m, f, 'current_date', constant=True)} where {where})")
-    rows = m.rows(head + " select sum(floor_amount) from c", params + wparams)
+    """The cash floor the runway alert uses (alerts configuration: the entity's own currency,
+    or the reporting currency for the consolidated group), converted. None if unknown."""
+    from .alerts.rules import AlertConfig
+
+    entity = CONSOLIDATED if f.entity == ALL else f.entity
+    amount = AlertConfig.from_env().floor_for(entity)
+    if entity == CONSOLIDATED:
+        currency = base_currency(m)
+    else:
+        ents = entities(m)
+        currency = ents.filter(pl.col("entity_id") == entity)["functional_currency"].item()
+    head, params = _with(m, f, "x as (select ?::decimal(38,6) as amount, ? as currency)")
+    rows = m.rows(head + f" select {_money('amount')} from x {_rate_at('r', 'x.currency', 'current_date')}",
+                  params + [str(amount), currency])
     return rows[0][0] if rows else None
 
 
 # -- Revenue & pipeline ---------------------------------------------------------------
 
 
-def revenue_breakdown(m: Marts, f: Filters) -> pl.DataFrame:
-    """Revenue per month × entity × channel × transaction currency (in the chosen currency)."""
-    t = f"{MARTS}.fct_revenue"
-    m.require(t)
-    where, wparams = _entity_clause(f)
+def revenue_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
+    """Revenue per month and entity: in its functional currency and in the chosen one."""
+    m.require(REVENUE_MONTHLY)
+    where, wparams = _entity_clause(f, "v.entity_id")
     head, params = _with(
-        m,
-        f,
-        f"""r as (
-            select date_trunc('month', revenue_date)::date as month_start, entity_id, channel, currency,
-                   amount, {_convert("amount_reporting", m, f)} as amount_reporting
-            from {t} {_rate_join(m, f, "revenue_date")}
-            where {where} and revenue_date between ? and ?
+        m, f,
+        f"""v as (
+            select v.period_month, v.entity_id, v.currency, v.revenue as revenue_functional,
+                   {_money("v.revenue")} as revenue
+            from {REVENUE_MONTHLY} v {_rate_join("r", "v.currency", "last_day(v.period_month)")}
+            where {where} and v.period_month between ? and ?
         )""",
     )
-    params += wparams + [f.period_start, _month_end(f.period_end)]
-    return m.frame(
-        head + """ select month_start, entity_id, channel, currency,
-                   sum(amount) as amount_transaction_currency, sum(amount_reporting) as revenue
-            from r group by all order by all""",
-        params,
+    return m.frame(head + " select * from v order by period_month, entity_id",
+                   params + wparams + [f.period_start, f.period_end])
+
+
+def revenue_by_channel(m: Marts, f: Filters) -> pl.DataFrame:
+    """Revenue per month, channel and transaction currency (converted)."""
+    m.require(REVENUE_BY_CHANNEL)
+    where, wparams = _entity_clause(f, "v.entity_id")
+    head, params = _with(
+        m, f,
+        f"""v as (
+            select v.period_month, v.entity_id, v.channel, v.currency, v.revenue as revenue_transaction_currency,
+                   {_money("v.revenue")} as revenue
+            from {REVENUE_BY_CHANNEL} v {_rate_join("r", "v.currency", "last_day(v.period_month)")}
+            where {where} and v.period_month between ? and ?
+        )""",
     )
+    return m.frame(head + """ select period_month, channel, currency, sum(revenue_transaction_currency)
+                   as revenue_transaction_currency, sum(revenue) as revenue from v group by all order by all""",
+                   params + wparams + [f.period_start, f.period_end])
 
 
 def mrr_movements(m: Marts, f: Filters) -> pl.DataFrame:
-    t = f"{MARTS}.fct_mrr_movements"
-    m.require(t)
-    where, wparams = _entity_clause(f)
+    m.require(MRR_MOVEMENTS)
+    where, wparams = _entity_clause(f, "v.entity_id")
     head, params = _with(
-        m,
-        f,
-        f"""r as (
-            select month_start, movement_type, {_convert("mrr_change_reporting", m, f)} as mrr_change
-            from {t} {_rate_join(m, f, "last_day(month_start)")}
-            where {where} and month_start between ? and ?
+        m, f,
+        f"""v as (
+            select v.period_month, v.movement_type, {_money("v.mrr_change")} as mrr_change
+            from {MRR_MOVEMENTS} v {_rate_join("r", "v.currency", "last_day(v.period_month)")}
+            where {where} and v.period_month between ? and ?
         )""",
     )
-    params += wparams + [f.period_start, f.period_end]
-    return m.frame(head + " select month_start, movement_type, sum(mrr_change) as mrr_change "
-                   "from r group by all order by all", params)
+    return m.frame(head + " select period_month, movement_type, sum(mrr_change) as mrr_change "
+                   "from v group by all order by all", params + wparams + [f.period_start, f.period_end])
 
 
 def pipeline_by_stage_month(m: Marts, f: Filters) -> pl.DataFrame:
-    """Open deals' weighted amount by stage and expected close month."""
-    t = f"{MARTS}.fct_pipeline"
-    m.require(t)
-    where, wparams = _entity_clause(f)
+    """Open deals by stage and expected close month: count, amount, probability-weighted.
+
+    CRM deals carry no legal entity, so the entity filter does not apply here."""
+    m.require(DEALS)
     head, params = _with(
-        m,
-        f,
+        m, f,
         f"""p as (
-            select stage, date_trunc('month', expected_close_date)::date as close_month,
-                   {_convert("amount_reporting", m, f)} as amount,
-                   {_convert("weighted_amount_reporting", m, f)} as weighted_amount
-            from {t} {_rate_join(m, f, "current_date", constant=True)}
-            where {where} and is_open
+            select d.stage_label as stage, date_trunc('month', d.close_date)::date as close_month,
+                   {_money("d.amount")} as amount, {_money("d.weighted_amount")} as weighted_amount
+            from {DEALS} d {_rate_at("r", "d.currency", "current_date")}
+            where not d.is_closed
         )""",
     )
-    params += wparams
     return m.frame(head + """ select stage, close_month, count(*) as deals, sum(amount) as amount,
-                   sum(weighted_amount) as weighted_amount from p group by all order by close_month, stage""", params)
+                   sum(weighted_amount) as weighted_amount from p group by all order by close_month, stage""",
+                   params)
 
 
 # -- Receivables & payables -----------------------------------------------------------
 
 
 def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
-    docs, pays = f"{MARTS}.fct_ar_ap_documents", f"{MARTS}.fct_document_payments"
-    m.require(docs, pays)
+    """Documents open at the end of `as_of`: issued by then, less what was applied by then."""
+    m.require(DOCUMENTS, ALLOCATIONS)
     where, wparams = _entity_clause(f, "d.entity_id")
     head, params = _with(
-        m,
-        f,
-        f"""paid as (
-            select document_id, sum(amount) as paid, sum(amount_reporting) as paid_reporting
-            from {pays} where paid_date <= ? group by 1
+        m, f,
+        f"""applied as (
+            select document_key, sum(amount) as applied from {ALLOCATIONS} where applied_on <= ? group by 1
         )""",
         f"""open_items as (
-            select d.document_type, d.entity_id, d.contact_id, d.contact_name, d.document_id,
-                   d.issue_date, d.due_date, d.currency,
-                   d.total_amount - coalesce(p.paid, 0) as open_amount,
-                   {_convert("d.total_amount_reporting - coalesce(p.paid_reporting, 0)", m, f)} as open_reporting,
+            select d.document_kind, d.entity_id, d.contact_name, d.document_key, d.due_date, d.currency,
+                   d.total_amount - coalesce(a.applied, 0) as open_amount_document_currency,
+                   {_money("d.total_amount - coalesce(a.applied, 0)")} as open_amount,
                    greatest(date_diff('day', d.due_date, ?::date), 0) as days_overdue
-            from {docs} d left join paid p using (document_id) {_rate_join(m, f, "?::date", constant=True)}
-            where {where} and d.issue_date <= ? and d.total_amount - coalesce(p.paid, 0) <> 0
+            from {DOCUMENTS} d left join applied a using (document_key)
+            {_rate_at("r", "d.currency", "?::date")}
+            where {where} and d.issued_on <= ? and not d.is_voided and not d.is_deleted
+              and d.total_amount - coalesce(a.applied, 0) <> 0
         )""",
     )
-    # parameter order follows the text: paid (as_of), days_overdue (as_of), [rate join as_of], where, issue_date
-    params += [as_of, as_of] + ([as_of] if f.currency != base_currency(m) else []) + wparams + [as_of]
-    return head, params
+    return head, params + [as_of, as_of, as_of] + wparams + [as_of]
 
 
 def aging(m: Marts, f: Filters, as_of: date) -> pl.DataFrame:
-    """AR and AP open amounts by aging bucket as of a date (days past due)."""
+    """AR and AP open amounts by days past due, as of a date."""
     head, params = _open_items_cte(m, f, as_of)
     return m.frame(
         head + """, bucketed as (
-                select document_type, open_reporting,
-                       case when days_overdue = 0 then 'current' when days_overdue <= 30 then '1-30'
-                            when days_overdue <= 60 then '31-60' when days_overdue <= 90 then '61-90'
-                            else '90+' end as bucket
-                from open_items
-            )
-            select document_type, bucket, count(*) as documents, sum(open_reporting) as open_amount
-            from bucketed group by 1, 2
-            order by document_type, list_position(['current','1-30','31-60','61-90','90+'], bucket)""",
+            select document_kind, open_amount,
+                   case when days_overdue = 0 then 'current' when days_overdue <= 30 then '1-30'
+                        when days_overdue <= 60 then '31-60' when days_overdue <= 90 then '61-90'
+                        else '90+' end as bucket
+            from open_items
+        )
+        select document_kind, bucket, count(*) as documents, sum(open_amount) as open_amount
+        from bucketed group by 1, 2
+        order by document_kind desc, list_position(['current','1-30','31-60','61-90','90+'], bucket)""",
         params,
     )
 
@@ -623,172 +586,125 @@ def top_overdue_customers(m: Marts, f: Filters, as_of: date, limit: int = 10) ->
     head, params = _open_items_cte(m, f, as_of)
     return m.frame(
         head + f""" select contact_name as customer, entity_id, count(*) as overdue_invoices,
-                   sum(open_reporting) as overdue_amount, max(days_overdue) as oldest_days_overdue
-            from open_items where document_type = 'AR' and days_overdue > 0
+                   sum(open_amount) as overdue_amount, max(days_overdue) as oldest_days_overdue
+            from open_items where document_kind = 'AR' and days_overdue > 0
             group by all order by overdue_amount desc, customer limit {int(limit)}""",
         params,
     )
 
 
 def aging_date_bounds(m: Marts) -> tuple[date, date]:
-    t = f"{MARTS}.fct_ar_ap_documents"
-    m.require(t)
-    lo, hi = m.rows(f"select min(issue_date), max(issue_date) from {t}")[0]
-    return lo, hi
+    m.require(DOCUMENTS)
+    return m.rows(f"select min(issued_on), max(greatest(issued_on, due_date)) from {DOCUMENTS}")[0]
 
 
 # -- Alerts ---------------------------------------------------------------------------
 
 
-def alerts(m: Marts, f: Filters, states: dict[str, dict[str, Any]] | None = None) -> pl.DataFrame:
-    """Alerts for the chosen entities, newest first, with their workflow status.
+def alerts(m: Marts, f: Filters, states: dict[str, str] | None = None) -> pl.DataFrame:
+    """Alerts for the chosen entities, most severe and newest first, amounts converted.
 
-    `states` (alert_id -> {"status", "by", "at", "note"}) comes from the alert-state store:
-    acknowledging is a write the read-only warehouse must not take.
+    `states` (alert_id → status) overrides the status frozen into the table at forecast
+    time with the live alert-state store, so an acknowledgement shows at once.
     """
-    t = f"{FORECAST}.alerts"
-    m.require(t)
-    where, wparams = _entity_clause(f)
+    m.require(ALERTS)
+    where, wparams = _entity_clause(f, "a.entity")
     head, params = _with(
-        m,
-        f,
-        f"""a as (
-            select alert_id, raised_at, severity, rule, entity_id, title, detail,
-                   {_convert("amount_reporting", m, f)} as amount
-            from {t} {_rate_join(m, f, "raised_at::date")}
+        m, f,
+        f"""al as (
+            select a.alert_id, a.occurred_on, a.severity, a.alert_type, a.entity, a.title,
+                   {_money("a.amount")} as amount, a.status, a.first_seen
+            from {ALERTS} a {_rate_join("r", "a.currency", "a.occurred_on")}
             where {where}
         )""",
     )
-    frame = m.frame(head + " select * from a order by raised_at desc, alert_id", params + wparams)
-    states = states or {}
-    status = [states.get(a, {}).get("status", "open") for a in frame["alert_id"].to_list()]
-    return frame.with_columns(pl.Series("status", status, dtype=pl.Utf8))
+    frame = m.frame(head + """ select * from al order by
+        list_position(['high', 'medium', 'low'], severity) nulls last, occurred_on desc, alert_id""",
+                    params + wparams)
+    if states:
+        frame = frame.with_columns(
+            pl.col("alert_id").replace_strict(states, default=pl.col("status"), return_dtype=pl.Utf8).alias("status"))
+    return frame
 
 
-def alert_evidence(m: Marts, alert_id: str) -> list[dict[str, Any]]:
-    """The evidence rows of one alert: each names a mart row and its raw lineage."""
-    t = f"{FORECAST}.alerts"
-    m.require(t)
-    rows = m.rows(f"select evidence from {t} where alert_id = ?", [alert_id])
+def alert_evidence(m: Marts, alert_id: str) -> dict[str, Any]:
+    """{"records": [...], "metrics": {...}} — each record names its source system, source id
+    and the raw key it came from (see ledgerlake.alerts.model.Evidence)."""
+    m.require(ALERTS)
+    rows = m.rows(f"select evidence from {ALERTS} where alert_id = ?", [alert_id])
     if not rows or rows[0][0] is None:
-        return []
+        return {"records": []}
     value = rows[0][0]
-    data = json.loads(value) if isinstance(value, str) else value
-    return data if isinstance(data, list) else [data]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def lineage_rows(m: Marts, source_system: str, source_id: str) -> dict[str, pl.DataFrame]:
+    """Every mart row that came from one provider record (marts carry source_system and
+    source_id lineage columns), by table."""
+    found: dict[str, pl.DataFrame] = {}
+    for table in sorted(m.tables):
+        if not table.startswith(MARTS + ".") or not {"source_system", "source_id"} <= m.columns[table]:
+            continue
+        frame = m.frame(f"select * from {table} where source_system = ? and source_id = ?",
+                        [source_system, source_id])
+        if frame.height:
+            found[table] = frame
+    return found
 
 
 def raw_record(key: str, lake=None) -> dict[str, Any]:
-    """The raw provider record behind an evidence row (the one place the dashboard reads raw,
-    on an explicit click): the envelope and the payload as the provider sent it."""
+    """The raw provider record behind an evidence row — the one place the dashboard reads
+    raw, on an explicit click: the envelope and the payload as the provider sent it."""
     from .lake import Lake
 
     envelope, payload = (lake or Lake()).read(key)
     return {"envelope": envelope, "payload": payload}
 
 
+def alert_store(settings: Settings | None = None):
+    """The shared alert-state store (acknowledge / resolve survive rebuilds)."""
+    from .alerts.state import AlertState
+
+    return AlertState.default(settings)
+
+
 # -- Integration health ---------------------------------------------------------------
 
 
 def source_health(m: Marts) -> pl.DataFrame:
-    t = f"{MARTS}.source_health"
-    m.require(t)
-    return m.frame(
-        f"""select source_system, entity_id, last_event_received_at, last_poll_succeeded_at,
-                   raw_objects, mart_rows
-            from {t} order by source_system, entity_id"""
-    )
+    m.require(HEALTH)
+    return m.frame(f"select * from {HEALTH} order by all")
 
 
-def integrity_findings(m: Marts, f: Filters) -> pl.DataFrame:
-    t = f"{MARTS}.integrity_findings"
-    m.require(t)
-    where, wparams = _entity_clause(f)
-    head, params = _with(
-        m,
-        f,
-        f"""i as (
-            select check_name, severity, entity_id, source_system, source_id, description,
-                   {_convert("amount_reporting", m, f)} as amount
-            from {t} {_rate_join(m, f, "current_date", constant=True)} where {where}
-        )""",
-    )
-    return m.frame(head + " select * from i order by severity, check_name, source_id", params + wparams)
+def integrity_checks(m: Marts) -> list[str]:
+    return sorted(t for t in m.tables if t.startswith(f"{MARTS}.{INTEGRITY_PREFIX}"))
 
 
 def integrity_summary(m: Marts, f: Filters) -> pl.DataFrame:
-    t = f"{MARTS}.integrity_findings"
-    m.require(t)
-    where, wparams = _entity_clause(f)
-    return m.frame(
-        f"select check_name, severity, count(*) as findings from {t} where {where} group by all order by findings desc",
-        wparams,
-    )
+    """Findings per integrity check (each integrity mart is a check; each row a finding)."""
+    checks = integrity_checks(m)
+    if not checks:
+        raise MissingMart(f"{MARTS}.{INTEGRITY_PREFIX}*")
+    parts, params = [], []
+    for t in checks:
+        where, wparams = _entity_clause(f) if "entity_id" in m.columns[t] else ("true", [])
+        parts.append(f"select '{t.split('.', 1)[1][len(INTEGRITY_PREFIX):]}' as check_name, count(*) as findings "
+                     f"from {t} where {where}")
+        params += wparams
+    return m.frame(" union all ".join(parts) + " order by findings desc, check_name", params)
+
+
+def integrity_findings(m: Marts, f: Filters, check: str) -> pl.DataFrame:
+    table = f"{MARTS}.{INTEGRITY_PREFIX}{check}"
+    m.require(table)
+    where, wparams = _entity_clause(f) if "entity_id" in m.columns[table] else ("true", [])
+    return m.frame(f"select * from {table} where {where} order by all", wparams)
 
 
 def table_row_counts(m: Marts) -> pl.DataFrame:
-    """Rows per mart and forecast table (DuckDB's exact counts, not estimates)."""
+    """Rows in every mart and forecast table (exact counts)."""
     names = sorted(t for t in m.tables if t.split(".", 1)[0] in (MARTS, FORECAST))
     if not names:
-        return pl.DataFrame({"table": [], "rows": []}, schema={"table": pl.Utf8, "rows": pl.Int64})
+        return pl.DataFrame(schema={"table": pl.Utf8, "rows": pl.Int64})
     sql = " union all ".join(f"select '{n}' as \"table\", count(*) as rows from {n}" for n in names)
     return m.frame(sql + " order by 1")
-
-
-def evidence_rows(m: Marts, table: str, key: dict[str, Any]) -> pl.DataFrame:
-    """The mart row(s) an evidence item names. Table and columns are checked against the
-    warehouse's own catalogue before they reach SQL (evidence is data, not trusted code)."""
-    if table not in m.tables or not key:
-        raise MissingMart(table)
-    schema, name = table.split(".", 1)
-    columns = {r[0] for r in m.rows(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, name])}
-    unknown = set(key) - columns
-    if unknown:
-        raise ValueError(f"evidence names columns {sorted(unknown)} that {table} does not have")
-    where = " and ".join(f'"{c}" = ?' for c in key)
-    return m.frame(f'select * from {schema}."{name}" where {where}', [str(v) for v in key.values()])
-
-
-# -- alert workflow state -------------------------------------------------------------
-
-
-class LocalAlertStates:
-    """Acknowledge / resolve, kept beside the warehouse (it is read-only and rebuilt).
-
-    A JSON file under $LEDGERLAKE_HOME; used only until the alerts package provides the
-    shared store (see `alert_store`).
-    """
-
-    def __init__(self, path: Path | None = None):
-        self.path = path or config.home() / "alert_state.json"
-        self._lock = threading.Lock()
-
-    def all(self) -> dict[str, dict[str, Any]]:
-        if not self.path.exists():
-            return {}
-        return json.loads(self.path.read_text())
-
-    def _set(self, alert_id: str, status: str, by: str, note: str = "") -> None:
-        from datetime import datetime, timezone
-
-        with self._lock:
-            states = self.all()
-            states[alert_id] = {
-                "status": status, "by": by, "note": note,
-                "at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            }
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(states, indent=1, sort_keys=True))
-            os.replace(tmp, self.path)
-
-    def acknowledge(self, alert_id: str, by: str, note: str = "") -> None:
-        self._set(alert_id, "acknowledged", by, note)
-
-    def resolve(self, alert_id: str, by: str, note: str = "") -> None:
-        self._set(alert_id, "resolved", by, note)
-
-
-def alert_store():
-    return LocalAlertStates()

@@ -42,10 +42,13 @@ def _r(row: str, salt: str, seed: int) -> str:
 
 def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month: str = "2025-06-01",
                         raw_keys: dict[str, str] | None = None) -> Path:
-    """Build a DuckDB file with every table the dashboard reads. Returns the path.
+    """Build a DuckDB file with every table the dashboard reads, under the real names and
+    columns (dbt marts, seeds, the two intermediate tables it reads, the forecaster's
+    tables), internally consistent (KPI revenue = revenue_by_month; KPI cash = the bank
+    balances at month end). Returns the path.
 
-    `raw_keys` maps an alert's evidence source_id to a raw object key, so the tests can
-    land that object in the lake and follow the click-through.
+    `raw_keys` maps evidence source ids to raw object keys, so a test can land those
+    objects and follow the alert click-through to the provider record.
     """
     import duckdb
 
@@ -53,198 +56,275 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
     if path.exists():
         path.unlink()
     con = duckdb.connect(str(path))
-    n_rev = max(int(1500 * scale), 10)  # revenue lines per entity per month
-    n_docs = max(int(120 * scale), 5)   # AR/AP documents per entity per month
+    n_docs = max(int(120 * scale), 5)   # AR and AP documents per entity per month
     n_deals = max(int(300 * scale), 10)
+    n_cust = max(int(20 * scale), 4)
+    n_accounts = max(int(2 * scale), 2)  # bank accounts per entity
     r = lambda row, salt: _r(row, salt, seed)  # noqa: E731
-    con.execute("create schema marts; create schema forecast;")
+    con.execute("create schema marts; create schema forecast; create schema seeds; create schema intermediate;")
     con.execute(f"set variable end_month = date '{end_month}'")
     con.execute("""
-        create table marts.dim_entities as select * from (values
-            ('uk', 'Ledgerlake Ltd', 'GBP', 'xero'),
-            ('us', 'Ledgerlake Inc', 'USD', 'qbo')) t(entity_id, entity_name, functional_currency, source_system)
+        create table seeds.legal_entities as select * from (values
+            ('UK', 'Northwind UK Ltd', 'xero', 'b4f5', 'GBP'),
+            ('US', 'Northwind US Inc', 'qbo', '9341', 'USD')) t(entity_id, entity_name, ledger_source, ledger_company_id, functional_currency)
     """)
     con.execute("""
-        create table marts.fct_finance_kpis_monthly as
-        with m as (
-            select e.entity_id, (getvariable('end_month') - to_months(17 - i))::date as month_start, i
-            from marts.dim_entities e, range(18) t(i)
-        )
-        select entity_id, month_start, 'USD' as reporting_currency,
-            cast(round((case entity_id when 'us' then 400000 else 150000 end) * (1 + i * 0.03)
-                 + %(r1)s * 20000, 2) as decimal(38,6)) as revenue,
-            cast(round((case entity_id when 'us' then 350000 else 120000 end) + %(r2)s * 60000, 2) as decimal(38,6)) as burn,
-            cast(round((case entity_id when 'us' then 3000000 else 900000 end) - i * 25000 + %(r3)s * 50000, 2) as decimal(38,6)) as cash_balance,
-            cast(round((case entity_id when 'us' then 250000 else 90000 end) * (1 + i * 0.025), 2) as decimal(38,6)) as mrr,
-            cast(null as decimal(18,2)) as runway_months,
-            cast(round(35 + %(r4)s * 20, 1) as decimal(18,2)) as dso_days,
-            cast(round(28 + %(r5)s * 15, 1) as decimal(18,2)) as dpo_days,
-            cast(round((case entity_id when 'us' then 120000 else 40000 end) * (0.5 + %(r6)s), 2) as decimal(38,6)) as ar_overdue
-        from m
-    """ % {k: r("i * 7 + length(entity_id)", k) for k in ("r1", "r2", "r3", "r4", "r5", "r6")})
-    con.execute("update marts.fct_finance_kpis_monthly set runway_months = round(cash_balance / burn, 2)")
+        create table intermediate.int_fx_rates_daily as
+        select q.currency || ':' || d::date as fx_key, d::date as rate_date, q.currency, 'USD' as reporting_currency,
+               cast(q.base + (extract(doy from d) % 10) / 1000.0 as decimal(18,10)) as rate, d::date as published_on
+        from range(getvariable('end_month') - interval 18 month, getvariable('end_month') + interval 1 month, interval 1 day) t(d),
+             (values ('GBP', 1.27), ('EUR', 1.08)) q(currency, base)
+    """)
     con.execute(f"""
-        create table marts.fct_cash_balances_daily as
+        create table marts.cash_by_account_day as
         with days as (
             select e.entity_id, e.functional_currency as currency,
                    (getvariable('end_month') - interval 17 month + to_days(d))::date as balance_date, d
-            from marts.dim_entities e, range(cast(date_diff('day', getvariable('end_month') - interval 17 month,
+            from seeds.legal_entities e, range(cast(date_diff('day', getvariable('end_month') - interval 17 month,
                  getvariable('end_month') + interval 1 month) as bigint)) t(d)
-        ), accts as (select * from (values ('operating', 'Operating account'), ('reserve', 'Reserve account')) a(account_id, account_name))
-        select balance_date, entity_id, entity_id || '-' || account_id as account_id, account_name, currency,
-               cast(round((case account_id when 'operating' then 800000 else 300000 end) + {r("d * 3 + length(account_id) + length(entity_id)", "cb")} * 100000, 2) as decimal(38,6)) as balance,
-               cast(0 as decimal(38,6)) as balance_reporting
-        from days, accts
-    """)
-    con.execute("update marts.fct_cash_balances_daily set balance_reporting = case currency when 'USD' then balance else cast(round(balance * 1.27, 2) as decimal(38,6)) end")
-    con.execute(f"""
-        create table marts.fct_revenue as
-        with lines as (
-            select e.entity_id, e.functional_currency, (getvariable('end_month') - to_months(17 - mo))::date as month_start, mo, k
-            from marts.dim_entities e, range(18) a(mo), range({n_rev}) b(k)
         )
-        select (month_start + to_days(cast(floor({r("mo * 100000 + k", "day")} * 28) as int)))::date as revenue_date,
-               entity_id,
-               case when {r("mo * 100000 + k", "ch")} < 0.5 then 'stripe' when {r("mo * 100000 + k", "ch")} < 0.8 then 'shopify' else 'invoice' end as channel,
-               case when entity_id = 'uk' then 'GBP' when {r("mo * 100000 + k", "cur")} < 0.1 then 'EUR' else 'USD' end as currency,
-               cast(round(20 + {r("mo * 100000 + k", "amt")} * 500, 2) as decimal(38,6)) as amount,
-               cast(0 as decimal(38,6)) as amount_reporting,
-               'stripe' as source_system, 'ch_' || entity_id || mo || '_' || k as source_id
-        from lines
+        select entity_id || ':' || a || ':' || balance_date as cash_key, entity_id, entity_id || ':bank' || a as account_key,
+               'bank' || a as account_id, '10' || a as account_code, 'Bank account ' || a as account_name, currency, balance_date,
+               cast(0 as decimal(38,6)) as net_change,
+               cast(round((case entity_id when 'US' then 900000 else 400000 end) / {n_accounts}
+                    + {r("d * 31 + a + length(entity_id)", "cb")} * 60000 - d * 300, 2) as decimal(38,6)) as balance
+        from days, range({n_accounts}) t(a)
     """)
-    con.execute("update marts.fct_revenue set amount_reporting = case currency when 'USD' then amount when 'GBP' then cast(round(amount * 1.27, 2) as decimal(38,6)) else cast(round(amount * 1.08, 2) as decimal(38,6)) end")
     con.execute(f"""
-        create table marts.fct_mrr_movements as
-        select (getvariable('end_month') - to_months(17 - mo))::date as month_start, e.entity_id,
-               'cus_' || k as customer_id, mt.movement_type,
-               cast(round(mt.sign * (100 + {r("mo * 1000 + k + length(mt.movement_type)", "mrr")} * 900), 2) as decimal(38,6)) as mrr_change_reporting
-        from marts.dim_entities e, range(18) a(mo), range({max(int(20 * scale), 4)}) b(k),
+        create table marts.revenue_by_channel_month as
+        select e.entity_id, (getvariable('end_month') - to_months(17 - mo))::date as period_month, ch.channel,
+               e.functional_currency as currency,
+               cast(round(((case e.entity_id when 'US' then 300000 else 120000 end) * ch.share * (1 + mo * 0.03)
+                    + {r("mo * 10 + length(ch.channel) + length(e.entity_id)", "rev")} * 20000) * {scale}, 2) as decimal(38,6)) as revenue
+        from seeds.legal_entities e, range(18) t(mo),
+             (values ('stripe', 0.5), ('shopify', 0.3), ('invoice', 0.2)) ch(channel, share)
+    """)
+    con.execute("""
+        create table marts.revenue_by_month as
+        select v.entity_id || ':' || v.period_month as revenue_key, v.entity_id, v.period_month, v.currency,
+               sum(v.revenue) as revenue,
+               cast(round(sum(v.revenue) * coalesce(any_value(fx.rate), 1), 2) as decimal(38,6)) as revenue_reporting,
+               'USD' as reporting_currency
+        from marts.revenue_by_channel_month v
+        left join intermediate.int_fx_rates_daily fx on fx.currency = v.currency and fx.rate_date = last_day(v.period_month)
+        group by all
+    """)
+    con.execute(f"""
+        create table marts.mrr_movements_monthly as
+        select e.entity_id, (getvariable('end_month') - to_months(17 - mo))::date as period_month, mt.movement_type,
+               e.functional_currency as currency,
+               cast(round(mt.sign * (100 + {r("mo * 1000 + k + length(mt.movement_type)", "mrr")} * 900), 2) as decimal(38,6)) as mrr_change
+        from seeds.legal_entities e, range(18) a(mo), range({n_cust}) b(k),
              (values ('new', 1), ('expansion', 1), ('contraction', -1), ('churn', -1)) mt(movement_type, sign)
     """)
     con.execute(f"""
-        create table marts.fct_pipeline as
-        select 'deal_' || k as deal_id, 'Deal ' || k as deal_name,
-               case when k % 3 = 0 then 'uk' else 'us' end as entity_id,
-               s.stage, s.probability,
-               (getvariable('end_month') + to_days(cast(floor({r("k", "close")} * 180) as int)))::date as expected_close_date,
-               cast(round(5000 + {r("k", "deal")} * 95000, 2) as decimal(38,6)) as amount_reporting,
-               cast(0 as decimal(38,6)) as weighted_amount_reporting,
-               k % 10 <> 0 as is_open
+        create table marts.crm_deals as
+        select 'deal_' || k as deal_id, 'Deal ' || k as deal_name, 'default' as pipeline_id, s.stage_id, s.stage_label,
+               s.probability, s.is_closed, s.is_won,
+               cast(round(5000 + {r("k", "deal")} * 95000, 2) as decimal(38,6)) as amount,
+               case when k % 3 = 0 then 'GBP' else 'USD' end as currency,
+               cast(round((5000 + {r("k", "deal")} * 95000) * s.probability, 2) as decimal(38,6)) as weighted_amount,
+               (getvariable('end_month') + to_days(cast(floor({r("k", "close")} * 180) as int)))::date as close_date,
+               'hubspot' as source_system, cast(k as varchar) as source_id,
+               'raw/source=hubspot/entity=deals/date=2025-06-01/poll-' || k || '.json' as raw_key
         from range({n_deals}) t(k)
-        join (values (0, 'Appointment', 0.2), (1, 'Qualified', 0.4), (2, 'Proposal', 0.6), (3, 'Contract sent', 0.9)) s(n, stage, probability)
-          on s.n = k % 4
+        join (values (0, 'appt', 'Appointment scheduled', 0.2, false, false), (1, 'qual', 'Qualified to buy', 0.4, false, false),
+                     (2, 'prop', 'Presentation scheduled', 0.6, false, false), (3, 'contract', 'Contract sent', 0.9, false, false),
+                     (4, 'won', 'Closed won', 1.0, true, true)) s(n, stage_id, stage_label, probability, is_closed, is_won)
+          on s.n = k % 5
     """)
-    con.execute("update marts.fct_pipeline set weighted_amount_reporting = cast(round(amount_reporting * probability, 2) as decimal(38,6))")
     con.execute(f"""
-        create table marts.fct_ar_ap_documents as
+        create table marts.ar_ap_documents as
         with d as (
-            select e.entity_id, e.functional_currency as currency, dt.document_type,
+            select e.entity_id, e.functional_currency as currency, e.ledger_source, dt.kind,
                    (getvariable('end_month') - to_months(17 - mo))::date as month_start, mo, k
-            from marts.dim_entities e, range(18) a(mo), range({n_docs}) b(k), (values ('AR'), ('AP')) dt(document_type)
+            from seeds.legal_entities e, range(18) a(mo), range({n_docs}) b(k), (values ('AR'), ('AP')) dt(kind)
         )
-        select document_type || '-' || entity_id || '-' || mo || '-' || k as document_id, document_type, entity_id,
-               'c' || (k % 40) as contact_id,
-               case document_type when 'AR' then 'Customer ' else 'Vendor ' end || (k % 40) as contact_name,
-               (month_start + to_days(cast(floor({r("mo * 100000 + k + length(document_type)", "iss")} * 28) as int)))::date as issue_date,
+        select ledger_source || ':' || kind || '-' || entity_id || '-' || mo || '-' || k as document_key, entity_id,
+               kind as document_kind, kind || '-' || entity_id || '-' || mo || '-' || k as document_id,
+               cast(1000 + mo * 1000 + k as varchar) as document_number,
+               ledger_source || ':c' || (k % 40) as contact_key,
+               case kind when 'AR' then 'Customer ' else 'Vendor ' end || (k % 40) as contact_name,
+               (month_start + to_days(cast(floor({r("mo * 100000 + k + length(kind)", "iss")} * 28) as int)))::date as issued_on,
                null::date as due_date, currency,
-               cast(round(500 + {r("mo * 100000 + k + length(document_type)", "tot")} * 20000, 2) as decimal(38,6)) as total_amount,
-               cast(0 as decimal(38,6)) as total_amount_reporting,
-               case entity_id when 'us' then 'qbo' else 'xero' end as source_system,
-               document_type || '-' || entity_id || '-' || mo || '-' || k as source_id
+               cast(round(500 + {r("mo * 100000 + k + length(kind)", "tot")} * 20000, 2) as decimal(38,6)) as total_amount,
+               false as is_voided, k % 97 = 5 as is_deleted, ledger_source as source_system,
+               kind || '-' || entity_id || '-' || mo || '-' || k as source_id,
+               'raw/source=' || ledger_source || '/entity=invoice/date=' || month_start || '/hydrate-' || k || '.json' as raw_key
         from d
     """)
-    con.execute("""update marts.fct_ar_ap_documents set due_date = issue_date + interval 30 day,
-                   total_amount_reporting = case currency when 'USD' then total_amount else cast(round(total_amount * 1.27, 2) as decimal(38,6)) end""")
-    # Most documents are paid in full some days after their due date; some partly; some never.
+    con.execute("update marts.ar_ap_documents set due_date = issued_on + interval 30 day")
+    # Most documents are paid in full some days around their due date; some in two halves; some never.
     con.execute(f"""
-        create table marts.fct_document_payments as
-        select document_id,
-               (due_date + to_days(cast(floor({r("hash(document_id) % 100000", "lag")} * 90) - 30 as int)))::date as paid_date,
-               case when {r("hash(document_id) % 100000", "part")} < 0.15 then cast(round(total_amount / 2, 2) as decimal(38,6)) else total_amount end as amount,
-               case when {r("hash(document_id) % 100000", "part")} < 0.15 then cast(round(total_amount_reporting / 2, 2) as decimal(38,6)) else total_amount_reporting end as amount_reporting
-        from marts.fct_ar_ap_documents
-        where {r("hash(document_id) % 100000", "paid")} < 0.85
+        create table intermediate.int_allocations as
+        with p as (
+            select document_key, due_date, total_amount, hash(document_key) % 100000 as h from marts.ar_ap_documents
+            where {r("hash(document_key) % 100000", "paid")} < 0.85
+        )
+        select document_key || ':1' as allocation_key, document_key,
+               case when {r("h", "part")} < 0.2 then cast(round(total_amount / 2, 2) as decimal(38,6)) else total_amount end as amount,
+               (due_date + to_days(cast(floor({r("h", "lag")} * 75) - 30 as int)))::date as applied_on
+        from p
+        union all
+        select document_key || ':2', document_key, total_amount - cast(round(total_amount / 2, 2) as decimal(38,6)),
+               (due_date + to_days(cast(floor({r("h", "lag2")} * 60) + 20 as int)))::date
+        from p where {r("h", "part")} < 0.1
     """)
     con.execute("""
-        create table marts.fx_rates_daily as
-        select d::date as rate_date, 'USD' as base_currency, q.quote_currency,
-               cast(case q.quote_currency when 'GBP' then 0.79 else 0.92 end + (extract(doy from d) % 10) / 1000.0 as decimal(18,10)) as rate
-        from range(getvariable('end_month') - interval 18 month, getvariable('end_month') + interval 4 month, interval 1 day) t(d),
-             (values ('GBP'), ('EUR')) q(quote_currency)
+        alter table marts.ar_ap_documents add column applied_amount decimal(38,6);
+        update marts.ar_ap_documents d set applied_amount = coalesce((select sum(amount) from intermediate.int_allocations a
+            where a.document_key = d.document_key), 0);
+    """)
+    # Finance KPIs, tied to the tables above (revenue, bank cash at month end) where they can be.
+    con.execute(f"""
+        create table marts.finance_kpis_monthly as
+        with months as (select distinct entity_id, period_month, revenue_reporting from marts.revenue_by_month),
+        cash as (
+            select c.entity_id, date_trunc('month', c.balance_date)::date as period_month,
+                   cast(round(sum(c.balance * coalesce(fx.rate, 1)), 2) as decimal(38,6)) as cash_balance
+            from marts.cash_by_account_day c
+            left join intermediate.int_fx_rates_daily fx on fx.currency = c.currency and fx.rate_date = c.balance_date
+            where c.balance_date = last_day(c.balance_date)
+            group by all
+        )
+        select m.entity_id, m.period_month, 'USD' as reporting_currency, m.revenue_reporting as revenue,
+               cast(round(m.revenue_reporting * (0.55 + {r("extract(month from m.period_month) + length(m.entity_id)", "burn")} * 0.3), 2)
+                    as decimal(38,6)) as burn,
+               c.cash_balance,
+               cast(round(m.revenue_reporting * 0.6, 2) as decimal(38,6)) as mrr,
+               cast(null as decimal(18,2)) as runway_months,
+               cast(round(35 + {r("extract(month from m.period_month) + length(m.entity_id)", "dso")} * 20, 1) as decimal(18,1)) as dso_days,
+               cast(round(28 + {r("extract(month from m.period_month) + length(m.entity_id)", "dpo")} * 15, 1) as decimal(18,1)) as dpo_days,
+               cast(round(m.revenue_reporting * (0.1 + {r("extract(month from m.period_month) + length(m.entity_id)", "od")} * 0.2), 2)
+                    as decimal(38,6)) as ar_overdue
+        from months m join cash c using (entity_id, period_month)
+    """)
+    con.execute("update marts.finance_kpis_monthly set runway_months = round(cash_balance / burn, 2)")
+    con.execute("""
+        create table marts.integration_health as select * from (values
+            ('hubspot', timestamptz '2025-06-30 17:02:00+00', timestamptz '2025-06-30 18:00:00+00', 120),
+            ('plaid', timestamptz '2025-06-30 09:12:00+00', timestamptz '2025-06-30 18:00:00+00', 85),
+            ('qbo', timestamptz '2025-06-30 16:40:00+00', timestamptz '2025-06-30 18:00:00+00', 310),
+            ('shopify', timestamptz '2025-06-30 17:55:00+00', timestamptz '2025-06-30 17:30:00+00', 900),
+            ('stripe', timestamptz '2025-06-30 17:59:00+00', timestamptz '2025-06-30 18:00:00+00', 2100),
+            ('xero', timestamptz '2025-06-28 11:00:00+00', timestamptz '2025-06-29 06:00:00+00', 290)
+        ) t(source, last_event_at, last_poll_at, events_7d)
     """)
     con.execute("""
-        create table marts.integrity_findings as select * from (values
-            ('won_deal_without_invoice', 'high', 'us', 'hubspot', 'deal_11', 'Deal 11 won 30 days ago; no invoice', cast(42000 as decimal(38,6))),
-            ('payout_without_bank_deposit', 'high', 'us', 'stripe', 'po_123', 'Stripe payout po_123 has no bank deposit', cast(18250.5 as decimal(38,6))),
-            ('duplicate_vendor', 'medium', 'uk', 'xero', 'c7', 'Vendor 7 appears as "Vendor 7 Ltd" too', cast(null as decimal(38,6))),
-            ('paid_invoice_open_deal', 'low', 'us', 'qbo', 'AR-us-3-1', 'Invoice paid, CRM deal still open', cast(1200 as decimal(38,6)))
-        ) t(check_name, severity, entity_id, source_system, source_id, description, amount_reporting)
-    """)
-    con.execute("""
-        create table marts.source_health as select * from (values
-            ('hubspot', 'us', timestamptz '2025-06-30 17:02:00+00', timestamptz '2025-06-30 18:00:00+00', 1200, 300),
-            ('plaid', 'us', timestamptz '2025-06-30 09:12:00+00', timestamptz '2025-06-30 18:00:00+00', 800, 5400),
-            ('qbo', 'us', timestamptz '2025-06-30 16:40:00+00', timestamptz '2025-06-30 18:00:00+00', 3100, 4320),
-            ('shopify', 'us', timestamptz '2025-06-30 17:55:00+00', timestamptz '2025-06-30 17:30:00+00', 9000, 16200),
-            ('stripe', 'us', timestamptz '2025-06-30 17:59:00+00', timestamptz '2025-06-30 18:00:00+00', 21000, 27000),
-            ('xero', 'uk', timestamptz '2025-06-28 11:00:00+00', timestamptz '2025-06-29 06:00:00+00', 2900, 4320)
-        ) t(source_system, entity_id, last_event_received_at, last_poll_succeeded_at, raw_objects, mart_rows)
+        create table marts.integrity_won_deals_without_invoice as
+        select deal_id, deal_name, amount, currency, close_date, 30 as days_since_close, source_system, source_id, raw_key
+        from marts.crm_deals where is_won and deal_id in ('deal_4', 'deal_9', 'deal_14');
+        create table marts.integrity_duplicate_vendors as select * from (values
+            ('qbo:c7', 'US', 'Vendor 7', 'vendor', 'raw/source=qbo/entity=cdc/date=2025-01-01/poll-1.json'),
+            ('qbo:c77', 'US', 'Vendor 7 Inc.', 'vendor', 'raw/source=qbo/entity=cdc/date=2025-02-01/poll-2.json')
+        ) t(contact_key, entity_id, vendor_name, identity_key, raw_key);
+        create table marts.integrity_payouts_without_bank_deposit as select * from (values
+            ('stripe:po_123', 'stripe', 'US', 'po_123', date '2025-06-12', 'USD', cast(18250.50 as decimal(38,6)),
+             'raw/source=stripe/entity=events/date=2025-06-10/webhook-evt_1.json')
+        ) t(payout_key, source_system, entity_id, payout_id, expected_on, currency, amount, raw_key);
+        create table marts.integrity_paid_invoices_open_deals as
+        select document_key, entity_id, document_number, 'deal_12' as deal_reference, 'deal_12' as deal_id,
+               'prop' as stage_id, 'Presentation scheduled' as stage_label, total_amount, currency,
+               date '2025-05-20' as paid_on, source_system, source_id, raw_key
+        from marts.ar_ap_documents where document_key = 'qbo:AR-US-3-1';
     """)
     comp = ", ".join(
-        f"cast(round(({lo} + {r('d * 13 + length(entity_id)', name)} * {span}) * w, 2) as decimal(38,6)) as {name}"
-        for name, lo, span in (("ar", 20000, 30000), ("ap", -30000, 20000), ("payroll", 0, 0),
+        f"cast(round(({lo} + {r('horizon_day * 13 + length(entity)', name)} * {span}) * w, 2) as decimal(18,2)) as {name}"
+        for name, lo, span in (("ar", 20000, 30000), ("ap", -30000, 20000), ("recurring", -3000, 0),
                                ("pipeline", 0, 15000), ("unscheduled", -5000, 10000))
     )
     con.execute(f"""
         create table forecast.cash_forecast_daily as
-        with d as (
-            select e.entity_id, (getvariable('end_month') + interval 1 month + to_days(d))::date as forecast_date, d,
-                   case e.entity_id when 'us' then 1.0 else 0.35 end as w
-            from marts.dim_entities e, range(91) t(d)
+        with e as (
+            select entity_id as entity, functional_currency as currency,
+                   case entity_id when 'US' then 1.0 else 0.4 end as w,
+                   (select cast(sum(balance) as decimal(18,2)) from marts.cash_by_account_day c
+                    where c.entity_id = l.entity_id and balance_date = last_day(getvariable('end_month'))) as opening
+            from seeds.legal_entities l
+        ), d as (
+            select e.*, last_day(getvariable('end_month')) as as_of,
+                   (last_day(getvariable('end_month')) + to_days(d + 1))::date as date, d + 1 as horizon_day
+            from e, range(91) t(d)
         ), c as (
-            select entity_id, forecast_date, d, {comp},
-                   case when dayofmonth(forecast_date) = 25 then cast(round(-250000 * w, 2) as decimal(38,6))
-                        else cast(0 as decimal(38,6)) end as payroll_,
-                   w
+            select entity, currency, as_of, date, horizon_day, opening as opening_balance, {comp},
+                   case when dayofmonth(date) = 25 then cast(round(-250000 * w, 2) as decimal(18,2))
+                        else cast(0 as decimal(18,2)) end as payroll, w
             from d
-        ), c2 as (
-            select * exclude (payroll, payroll_), payroll_ as payroll,
-                   cast(round(1100000 * w, 2) as decimal(38,6)) + sum(ar + ap + payroll_ + pipeline + unscheduled)
-                       over (partition by entity_id order by forecast_date) as p50
-            from c
+        ), n as (
+            select *, cast(ar + ap + payroll + recurring + pipeline + unscheduled as decimal(18,2)) as net_flow from c
+        ), b as (
+            select * exclude (w), cast(opening_balance + sum(net_flow) over (partition by entity order by date) as decimal(18,2)) as balance_p50,
+                   cast(round(sqrt(horizon_day) * 20000 * w, 2) as decimal(18,2)) as half
+            from n
         )
-        select entity_id, forecast_date,
-               cast(p50 - round(sqrt(d + 1) * 25000 * w, 2) as decimal(38,6)) as p10, p50,
-               cast(p50 + round(sqrt(d + 1) * 25000 * w, 2) as decimal(38,6)) as p90,
-               ar, ap, payroll, pipeline, unscheduled
-        from c2
+        select entity, currency, as_of, date, horizon_day, opening_balance, ar, ap, payroll, recurring, pipeline,
+               unscheduled, net_flow, cast(balance_p50 - half as decimal(18,2)) as balance_p10, balance_p50,
+               cast(balance_p50 + half as decimal(18,2)) as balance_p90
+        from b
+    """)
+    # The consolidated rows, as the forecaster makes them: converted at the as-of rate,
+    # bands combined root-sum-square.
+    con.execute("""
+        insert into forecast.cash_forecast_daily
+        with x as (
+            select f.*, coalesce((select rate from intermediate.int_fx_rates_daily r where r.currency = f.currency
+                                  and r.rate_date = f.as_of), 1) as rate
+            from forecast.cash_forecast_daily f
+        ), s as (
+            select date, any_value(as_of) as as_of, any_value(horizon_day) as horizon_day,
+                   sum(cast(round(opening_balance * rate, 2) as decimal(18,2))) as opening_balance,
+                   sum(cast(round(ar * rate, 2) as decimal(18,2))) as ar, sum(cast(round(ap * rate, 2) as decimal(18,2))) as ap,
+                   sum(cast(round(payroll * rate, 2) as decimal(18,2))) as payroll,
+                   sum(cast(round(recurring * rate, 2) as decimal(18,2))) as recurring,
+                   sum(cast(round(pipeline * rate, 2) as decimal(18,2))) as pipeline,
+                   sum(cast(round(unscheduled * rate, 2) as decimal(18,2))) as unscheduled,
+                   sum(cast(round(net_flow * rate, 2) as decimal(18,2))) as net_flow,
+                   sum(cast(round(balance_p50 * rate, 2) as decimal(18,2))) as balance_p50,
+                   sqrt(sum(pow(cast((balance_p50 - balance_p10) * rate as double), 2))) as lo,
+                   sqrt(sum(pow(cast((balance_p90 - balance_p50) * rate as double), 2))) as hi
+            from x group by date
+        )
+        select 'consolidated', 'USD', as_of, date, horizon_day, opening_balance, ar, ap, payroll, recurring, pipeline,
+               unscheduled, net_flow, cast(balance_p50 - round(lo, 2) as decimal(18,2)), balance_p50,
+               cast(balance_p50 + round(hi, 2) as decimal(18,2))
+        from s
     """)
     con.execute("""
         create table forecast.forecast_accuracy as
-        select e.entity_id, h as horizon_weeks, cast(round(2 + h * 0.6 + length(e.entity_id), 2) as decimal(8,2)) as mape,
-               cast(round(85 - h * 0.8, 1) as decimal(8,2)) as p10_p90_coverage, 12 as backtests
-        from marts.dim_entities e, range(1, 14) t(h)
+        select e.entity_id || ':unscheduled' as series_id, e.entity_id as entity, e.functional_currency as currency,
+               last_day(getvariable('end_month')) as as_of, h.horizon, 8 as n_origins, 8 * h.days as n_points,
+               0.6 + h.k * 0.1 + length(e.entity_id) / 100.0 as mase, 1.0 + h.k * 0.05 as naive_mase,
+               0.12 + h.k * 0.02 as wape, 0.01 as bias, 0.7 as coverage_raw, 0.8 - h.k * 0.01 as coverage_calibrated,
+               0.79 as coverage_cumulative, 0.8 as interval_nominal
+        from seeds.legal_entities e,
+             (values ('d001-007', 0, 7), ('d008-028', 1, 21), ('d029-091', 2, 63), ('all', 3, 91)) h(horizon, k, days)
     """)
-    con.execute("""create table forecast.cash_floor as select * from (values
-        ('us', cast(500000 as decimal(38,6))), ('uk', cast(150000 as decimal(38,6)))) t(entity_id, floor_amount)""")
     raw_keys = raw_keys or {}
     alerts = [
-        ("al_cash_floor_us", "cash_below_floor", "critical", "us", "2025-06-30 18:05:00",
-         "Cash forecast breaches the floor in week 9", "p10 falls below the US cash floor.", 0, []),
-        ("al_dup_payment", "duplicate_vendor_payment", "high", "us", "2025-06-29 10:00:00",
-         "Vendor 3 paid twice for one bill", "Two payments of the same amount within 3 days.", 8123.45,
-         [{"mart": "marts.fct_ar_ap_documents", "key": {"document_id": "AP-us-17-3"}, "source_system": "qbo",
-           "source_id": "AP-us-17-3", "raw_key": raw_keys.get("AP-us-17-3")}]),
-        ("al_uninvoiced_deal", "won_deal_not_invoiced", "medium", "uk", "2025-06-20 09:30:00",
-         "Won deal not invoiced after 14 days", "Deal 12 closed-won; no invoice in Xero.", 42000,
-         [{"mart": "marts.fct_pipeline", "key": {"deal_id": "deal_12"}, "source_system": "hubspot",
-           "source_id": "deal_12", "raw_key": raw_keys.get("deal_12")}]),
+        ("al_runway_consol", "runway_below_floor", "high", "consolidated", "USD", "0", "2025-06-30",
+         "Cash p10 falls below the floor in week 9", {"records": [], "metrics": {"weeks_to_floor": 9}}),
+        ("al_dup_payment", "duplicate_payment", "high", "US", "USD", "8123.45", "2025-06-29",
+         "Vendor 3 paid twice for one bill",
+         {"records": [{"role": "original", "source_system": "qbo", "source_id": "AP-US-17-3",
+                       "raw_key": raw_keys.get("AP-US-17-3"), "record_type": "BillPayment", "amount": "8123.45",
+                       "currency": "USD"},
+                      {"role": "duplicate", "source_system": "qbo", "source_id": "AP-US-17-4",
+                       "raw_key": raw_keys.get("AP-US-17-4"), "record_type": "BillPayment", "amount": "8123.45",
+                       "currency": "USD"}]}),
+        ("al_uninvoiced", "won_deal_not_invoiced", "medium", "UK", "GBP", "42000", "2025-06-20",
+         "Won deal not invoiced after 14 days",
+         {"records": [{"role": "deal", "source_system": "hubspot", "source_id": "4",
+                       "raw_key": raw_keys.get("4"), "record_type": "deal"}]}),
+        ("al_new_vendor", "new_vendor_large_payment", "low", "US", "USD", "12500", "2025-06-10",
+         "First payment to a new vendor above 10,000", {"records": []}),
     ]
-    con.execute("""create table forecast.alerts (alert_id varchar, rule varchar, severity varchar, entity_id varchar,
-                   raised_at timestamp, title varchar, detail varchar, amount_reporting decimal(38,6), evidence json)""")
+    con.execute("""create table forecast.alerts (alert_id varchar, alert_type varchar, severity varchar, entity varchar,
+                   currency varchar, amount decimal(18,2), occurred_on date, title varchar, first_seen varchar,
+                   status varchar, source_ids varchar[], evidence varchar)""")
     for a in alerts:
-        con.execute("insert into forecast.alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [*a[:7], str(a[7]), json.dumps(a[8])])
+        ids = [rec["source_id"] for rec in a[8]["records"]]
+        con.execute("insert into forecast.alerts values (?, ?, ?, ?, ?, ?, ?, ?, '2025-06-30T18:00:00Z', 'new', ?, ?)",
+                    [*a[:8], ids, json.dumps(a[8])])
     con.close()
     return path
 
@@ -371,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             import duckdb
 
             with duckdb.connect(str(wh), read_only=True) as con:
-                revenue_rows = con.execute("select count(*) from marts.fct_revenue").fetchone()[0]
+                revenue_rows = con.execute("select count(*) from marts.ar_ap_documents").fetchone()[0]
             rows.append((label, revenue_rows, wh.stat().st_size / 1e6, res))
             print(f"  scale {label}: first render {res['cold']:.2f}s, warm {res['warm']:.2f}s, "
                   f"server RSS {res['rss_mb']:.0f} MB", file=sys.stderr)
@@ -384,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
           "server process tree after both loads. Targets: first render under 2 s at scale 1 and under 5 s at "
           "scale 100. Warehouse: the synthetic one with the marts' table names "
           "(`ledgerlake.bench.dashboard.synthetic_warehouse`).", "",
-          "| scale | revenue rows | warehouse | first render | warm render | server RSS |",
+          "| scale | AR/AP documents | warehouse | first render | warm render | server RSS |",
           "|---:|---:|---:|---:|---:|---:|"]
     for label, n, size, res in rows:
         md.append(f"| {label} | {n:,} | {size:,.0f} MB | {res['cold']:.2f} s | {res['warm']:.2f} s | {res['rss_mb']:,.0f} MB |")
