@@ -55,44 +55,55 @@ def build_mini_warehouse(path: Path, seed: int = 3) -> Path:
         cash += _money(rng, -30_000, 31_000)
         conn.execute("insert into marts.finance_kpis_daily values (?, 'USD', ?)", [day, cash])
         day += timedelta(days=1)
+    # The forecaster's shape: per entity in its own currency, plus "consolidated" rows in
+    # the reporting currency (the ones the email charts); p10/p50/p90 cash balances.
     conn.execute(
-        "create table forecast.cash_forecast_daily (date date, cash_forecast decimal(38,6),"
-        " cash_lower decimal(38,6), cash_upper decimal(38,6))"
+        "create table forecast.cash_forecast_daily (entity_id varchar, currency varchar, as_of date,"
+        " forecast_date date, horizon_day integer, p10 decimal(18,2), p50 decimal(18,2), p90 decimal(18,2))"
     )
-    level = cash
+    level, as_of = cash, WEEK + timedelta(days=6)
     for d in range(1, 120):
         level -= _money(rng, 1_000, 6_000)
         spread = Decimal(d * 1500)
-        conn.execute("insert into forecast.cash_forecast_daily values (?, ?, ?, ?)",
-                     [WEEK + timedelta(days=6 + d), level, level - spread, level + spread])
+        day = as_of + timedelta(days=d)
+        conn.execute("insert into forecast.cash_forecast_daily values ('consolidated', 'USD', ?, ?, ?, ?, ?, ?)",
+                     [as_of, day, d, level - spread, level, level + spread])
+        conn.execute("insert into forecast.cash_forecast_daily values ('UK', 'GBP', ?, ?, ?, 1, 2, 3)", [as_of, day, d])
     conn.execute(
         """
-        create table forecast.alerts (alert_id varchar, raised_at timestamptz, severity varchar,
-            alert_type varchar, title varchar, entity varchar, source_system varchar, source_id varchar,
-            amount decimal(38,6), currency varchar)
+        create table forecast.alerts (alert_id varchar, rule varchar, severity varchar, entity_id varchar,
+            currency varchar, amount decimal(18,2), amount_reporting decimal(18,2), occurred_on date,
+            first_seen varchar, raised_at timestamptz, status varchar, title varchar, detail varchar,
+            evidence varchar, source_ids varchar[])
         """
     )
-    alerts = [
-        ("al_dup1", datetime(2025, 6, 10, 9, tzinfo=timezone.utc), "high", "duplicate_bill",
-         "Vendor paid twice: Acme Hosting <Ltd> & Co", "us", "qbo", "Bill:881", Decimal("4250.000000"), "USD"),
-        ("al_inv1", datetime(2025, 6, 12, 15, tzinfo=timezone.utc), "medium", "won_deal_not_invoiced",
-         "Won deal not invoiced after 14 days: Globex renewal", "uk", "hubspot", "deal-77", Decimal("18000.5"), "GBP"),
-        ("al_pay1", datetime(2025, 6, 15, 23, tzinfo=timezone.utc), "low", "payout_without_deposit",
-         "Stripe payout without bank deposit", "us", "stripe", "po_123", None, None),
-        ("al_old1", datetime(2025, 6, 2, 8, tzinfo=timezone.utc), "high", "duplicate_bill",
-         "Last week's alert (not new)", "us", "qbo", "Bill:700", Decimal("99"), "USD"),
+    alerts = [  # (id, rule, severity, entity, currency, amount, amount_reporting, raised_at, title)
+        ("al_dup1", "duplicate_payment", "high", "US", "USD", Decimal("4250.00"), Decimal("4250.00"),
+         datetime(2025, 6, 10, 9, tzinfo=timezone.utc), "Vendor paid twice: Acme Hosting <Ltd> & Co"),
+        ("al_inv1", "won_deal_not_invoiced", "medium", "UK", "GBP", Decimal("18000.50"), Decimal("22860.64"),
+         datetime(2025, 6, 12, 15, tzinfo=timezone.utc), "Won deal not invoiced after 14 days: Globex renewal"),
+        ("al_pay1", "payout_without_deposit", "low", "US", "USD", None, None,
+         datetime(2025, 6, 16, 3, 59, tzinfo=timezone.utc), "Stripe payout without bank deposit"),  # Sun 23:59 NY
+        ("al_old1", "duplicate_payment", "high", "US", "USD", Decimal("99"), Decimal("99"),
+         datetime(2025, 6, 9, 3, tzinfo=timezone.utc), "Last week's alert (Sun 8 Jun in New York)"),
+        ("al_next", "duplicate_payment", "high", "US", "USD", Decimal("5"), Decimal("5"),
+         datetime(2025, 6, 16, 4, 1, tzinfo=timezone.utc), "This Monday's alert (next week's email)"),
     ]
-    conn.executemany("insert into forecast.alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", alerts)
+    for aid, rule, sev, ent, cur, amt, amt_rep, raised, title in alerts:
+        conn.execute(
+            "insert into forecast.alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, '{}', '{}', ['x'])",
+            [aid, rule, sev, ent, cur, amt, amt_rep, raised.date(), raised.isoformat(), raised, title])
     conn.execute(
-        "create table marts.integration_health (source varchar, last_event_at timestamptz,"
-        " last_poll_at timestamptz, events_7d bigint)"
+        "create table marts.source_health (source_system varchar, entity_id varchar,"
+        " last_event_received_at timestamptz, last_poll_succeeded_at timestamptz, raw_objects bigint)"
     )
     health = [
-        ("stripe", datetime(2025, 6, 15, 22, tzinfo=timezone.utc), datetime(2025, 6, 15, 23, tzinfo=timezone.utc), 1234),
-        ("xero", None, datetime(2025, 6, 10, 4, tzinfo=timezone.utc), 12),  # silent since Tuesday: stale
-        ("plaid", None, None, 0),
+        ("stripe", "US", datetime(2025, 6, 15, 22, tzinfo=timezone.utc), datetime(2025, 6, 15, 23, tzinfo=timezone.utc), 1234),
+        ("stripe", "UK", datetime(2025, 6, 14, 22, tzinfo=timezone.utc), None, 10),
+        ("xero", "UK", None, datetime(2025, 6, 10, 4, tzinfo=timezone.utc), 12),  # silent since Tuesday: stale
+        ("plaid", "US", None, None, 0),
     ]
-    conn.executemany("insert into marts.integration_health values (?, ?, ?, ?)", health)
+    conn.executemany("insert into marts.source_health values (?, ?, ?, ?, ?)", health)
     conn.close()
     return path
 

@@ -83,7 +83,9 @@ def test_published_parquet_marts_give_the_same_email(lake, mini_warehouse, monke
     for schema, table in src.execute(
         "select table_schema, table_name from information_schema.tables where table_catalog = current_database()"
     ).fetchall():
-        src.execute(f"copy {schema}.{table} to 's3://{bucket}/{schema}/{table}/{table}.parquet' (format parquet)")
+        # The published layout: dbt marts at marts/{table}/, other schemas at marts/{schema}/{table}/.
+        prefix = f"marts/{table}" if schema == "marts" else f"marts/{schema}/{table}"
+        src.execute(f"copy {schema}.{table} to 's3://{bucket}/{prefix}/{table}.parquet' (format parquet)")
     src.close()
 
     monkeypatch.setenv("LEDGERLAKE_REPORT_TIMEZONE", "America/New_York")

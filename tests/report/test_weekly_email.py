@@ -124,22 +124,24 @@ def test_new_alerts_and_health(conn, monkeypatch):
     mail = weekly_email(conn, as_of=AS_OF, settings=_settings(monkeypatch))
     cells = _Cells()
     cells.feed(mail.rendered.html)
-    # Only alerts raised in the reported week, most severe first; last week's is not "new".
+    # Only alerts first raised in the reported week (New York time), most severe first.
     assert cells.alerts == ["al_dup1", "al_inv1", "al_pay1"]
     assert "Acme Hosting &lt;Ltd&gt; &amp; Co" in mail.rendered.html  # provider text is escaped
-    assert "$4,250" in mail.rendered.html and "£18,000" in mail.rendered.html
+    assert "$4,250" in mail.rendered.html and "$22,861" in mail.rendered.html  # in the reporting currency
     assert "New alerts (3)" in mail.rendered.html and "NEW ALERTS (3)" in mail.rendered.text
     status = {source: cols[-1] for source, cols in cells.health.items()}
     assert status == {"stripe": "ok", "xero": "stale", "plaid": "no data"}
-    assert cells.health["stripe"][1] == "Sun 15 Jun 19:00"  # the later of event/poll, 23:00 UTC, in New York time
+    # Per source, the latest over its entities, shown in New York time.
+    assert cells.health["stripe"][1:3] == ["Sun 15 Jun 18:00", "Sun 15 Jun 19:00"]
+    assert cells.health["xero"][1:3] == ["never", "Tue 10 Jun 00:00"]
 
 
 def test_forecast_summary_matches_the_forecast_table(conn, monkeypatch):
     mail = weekly_email(conn, as_of=AS_OF, settings=_settings(monkeypatch))
     end = WEEK + timedelta(days=6 + 91)
     cash, low, high = conn.execute(
-        "select cash_forecast, cash_lower, cash_upper from forecast.cash_forecast_daily where date = ?", [end]
-    ).fetchone()
+        "select p50, p10, p90 from forecast.cash_forecast_daily where entity_id = 'consolidated' and forecast_date = ?",
+        [end]).fetchone()
     expected = f"Forecast cash on {end:%d %b %Y}: {fmt.money(cash, 'USD')} (range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})"
     assert expected in mail.rendered.text
     assert len(mail.report.cash_actuals) == 92  # 13 weeks of actuals up to the week's end

@@ -6,8 +6,9 @@ reads marts from Python. Two ways to reach the marts, same names either way:
 * the warehouse file dbt builds (`$LEDGERLAKE_HOME/warehouse.duckdb`), attached READ_ONLY
   as catalog `warehouse` — the transform swaps in a new file atomically, so a reader never
   sees half a build and never blocks one;
-* the published Parquet marts on S3 (`s3://{marts_bucket}/{schema}/{table}/*.parquet`,
-  what the transform exports and Athena reads), as views in the in-memory database —
+* the published Parquet marts on S3 (`s3://{marts_bucket}/marts/{table}/` for dbt marts,
+  `s3://{marts_bucket}/marts/{schema}/{table}/` for e.g. the forecast schema — what the
+  transform and forecaster export and Athena reads), as views in the in-memory database —
   what a Lambda without the warehouse file uses.
 
 Either way the current schema is `marts`, so `select * from fct_x`, `marts.fct_x` and
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 WAREHOUSE_ALIAS = "warehouse"
 DEFAULT_SCHEMA = "marts"
+PUBLISHED_PREFIX = "marts"  # s3://{marts_bucket}/marts/...
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -93,25 +95,35 @@ def connect(
 
 
 def attach_published_marts(conn, settings: Settings) -> list[str]:
-    """Views over every `s3://{marts_bucket}/{schema}/{table}/*.parquet`; returns schema.table names."""
+    """Views over the published Parquet marts; returns the schema.table names.
+
+    The layout the transform and the forecaster publish to:
+    `s3://{marts_bucket}/marts/{table}/*.parquet` (dbt marts, schema `marts`) and
+    `s3://{marts_bucket}/marts/{schema}/{table}/*.parquet` (e.g. `forecast`).
+    """
     bucket = settings.marts_bucket
+    root = f"s3://{bucket}/{PUBLISHED_PREFIX}/"
     try:
-        files = [r[0] for r in conn.execute(
-            f"select file from glob({_quote(f's3://{bucket}/*/*/*.parquet')})").fetchall()]
+        files = [r[0] for r in conn.execute(f"select file from glob({_quote(root + '**/*.parquet')})").fetchall()]
     except Exception as err:  # noqa: BLE001 - an unreachable lake is a "not found" to the user
-        raise MartsNotFound(f"cannot list s3://{bucket}/: {err}") from err
-    tables: dict[tuple[str, str], None] = {}
+        raise MartsNotFound(f"cannot list {root}: {err}") from err
+    tables: dict[tuple[str, str], str] = {}
     for file in files:
-        schema, table = file[len(f"s3://{bucket}/"):].split("/")[:2]
+        parts = file[len(root):].split("/")
+        if len(parts) == 2:
+            schema, table = DEFAULT_SCHEMA, parts[0]
+        elif len(parts) == 3:
+            schema, table = parts[0], parts[1]
+        else:
+            continue
         if _IDENT.match(schema) and _IDENT.match(table):
-            tables[(schema, table)] = None
+            tables[(schema, table)] = root + "/".join(parts[:-1]) + "/*.parquet"
     if not tables:
-        raise MartsNotFound(f"no warehouse file and no Parquet marts under s3://{bucket}/: run the transform first")
-    for schema, table in tables:
+        raise MartsNotFound(f"no warehouse file and no Parquet marts under {root}: run the transform first")
+    for (schema, table), url in tables.items():
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS memory."{schema}"')
-        url = f"s3://{bucket}/{schema}/{table}/*.parquet"
         conn.execute(f'CREATE OR REPLACE VIEW memory."{schema}"."{table}" AS SELECT * FROM read_parquet({_quote(url)})')
-    log.debug("attached %d published marts from s3://%s/", len(tables), bucket)
+    log.debug("attached %d published marts from %s", len(tables), root)
     return [f"{s}.{t}" for s, t in tables]
 
 

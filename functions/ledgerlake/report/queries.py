@@ -14,9 +14,10 @@ from decimal import Decimal
 # -- the marts this email reads ---------------------------------------------------------
 KPIS_WEEKLY = "marts.finance_kpis_weekly"      # one row per ISO week (Monday start), reporting currency
 KPIS_DAILY = "marts.finance_kpis_daily"        # one row per day; cash_balance = consolidated closing cash
-CASH_FORECAST = "forecast.cash_forecast_daily"  # one row per forecast date (latest forecast run)
-ALERTS = "forecast.alerts"                      # one row per alert
-SOURCE_HEALTH = "marts.integration_health"      # one row per source (and entity)
+CASH_FORECAST = "forecast.cash_forecast_daily"  # one row per entity and forecast date (latest run)
+CONSOLIDATED = "consolidated"                   # its all-entities rows, in the reporting currency
+ALERTS = "forecast.alerts"                      # one row per alert (stable alert_id)
+SOURCE_HEALTH = "marts.source_health"           # one row per source system and entity
 
 
 @dataclass(frozen=True)
@@ -107,40 +108,45 @@ def cash_actuals(conn, start: date, end: date) -> list[tuple[date, Decimal]]:
 
 
 def cash_forecast(conn, after: date, days: int = 91) -> list[dict]:
-    """The latest forecast's points after `after`: date, cash, cash_lower, cash_upper."""
+    """The latest consolidated forecast after `after`: date, cash (p50), cash_lower (p10), cash_upper (p90)."""
     if not table_exists(conn, CASH_FORECAST):
         return []
     return _records(conn.execute(
-        f"select date, cash_forecast as cash, cash_lower, cash_upper from {CASH_FORECAST}"
-        " where date > ? and date <= ? + interval (?) day order by date",
-        [after, after, days],
+        f"select forecast_date as date, p50 as cash, p10 as cash_lower, p90 as cash_upper from {CASH_FORECAST}"
+        " where entity_id = ? and forecast_date > ? and forecast_date <= ? + interval (?) day order by forecast_date",
+        [CONSOLIDATED, after, after, days],
     ))
 
 
 # -- alerts and integration health -----------------------------------------------------------
 
 
-def new_alerts(conn, start: date, end: date) -> list[dict]:
-    """Alerts first raised in [start, end] (dates in the report's week), most severe first."""
+def new_alerts(conn, start: datetime, end: datetime) -> list[dict]:
+    """Alerts first raised in [start, end) (timezone-aware instants), most severe first, then largest."""
     if not table_exists(conn, ALERTS):
         return []
     return _records(conn.execute(
         f"""
-        select alert_id, raised_at, severity, alert_type, title, entity, source_system, source_id,
-               amount, currency
+        select alert_id, raised_at, severity, rule, title, entity_id, status,
+               coalesce(amount_reporting, amount) as amount,
+               case when amount_reporting is null then currency end as currency
         from {ALERTS}
-        where cast(raised_at as date) between ? and ?
-        order by case lower(severity) when 'critical' then 0 when 'high' then 1 when 'warning' then 2
-                 when 'medium' then 2 else 3 end, raised_at desc, alert_id
+        where raised_at >= ? and raised_at < ?
+        order by case lower(severity) when 'critical' then 0 when 'high' then 1 when 'medium' then 2
+                 when 'low' then 3 else 4 end, amount desc nulls last, alert_id
         """,
         [start, end],
     ))
 
 
 def integration_health(conn) -> list[dict]:
-    """Per source: when the last webhook event and the last poll landed."""
+    """Per source system: when the last webhook event and the last successful poll landed."""
     if not table_exists(conn, SOURCE_HEALTH):
         return []
     return _records(conn.execute(
-        f"select source, last_event_at, last_poll_at, events_7d from {SOURCE_HEALTH} order by source"
+        f"""
+        select source_system as source, max(last_event_received_at) as last_event_at,
+               max(last_poll_succeeded_at) as last_poll_at
+        from {SOURCE_HEALTH} group by 1 order by 1
+        """
     ))

@@ -48,9 +48,9 @@ class HealthRow:
     source: str
     last_event_at: datetime | None
     last_poll_at: datetime | None
-    events_7d: int | None
     status: str  # ok | stale | no data
-    last_seen_text: str
+    last_event_text: str
+    last_poll_text: str
 
 
 @dataclass
@@ -88,6 +88,12 @@ class WeeklyReport:
     @property
     def forecast_low(self) -> dict | None:
         return min(self.forecast, key=lambda p: p["cash"]) if self.forecast else None
+
+    @property
+    def zone(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
 
     def money(self, value) -> str:
         return fmt.money(value, self.currency)
@@ -138,16 +144,19 @@ def _aware(moment) -> datetime | None:
 
 
 def health_rows(rows: list[dict], reference: datetime, zone) -> list[HealthRow]:
+    """A source is stale when neither a webhook nor a poll landed in STALE_AFTER before the report."""
+    def text(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%a %d %b %H:%M") if moment else "never"
+
     out = []
     for r in rows:
         event, poll = _aware(r.get("last_event_at")), _aware(r.get("last_poll_at"))
         seen = max([m for m in (event, poll) if m is not None], default=None)
         if seen is None:
-            status, text = "no data", "never"
+            status = "no data"
         else:
             status = "stale" if reference - seen > STALE_AFTER else "ok"
-            text = seen.astimezone(zone).strftime("%a %d %b %H:%M")
-        out.append(HealthRow(r["source"], event, poll, r.get("events_7d"), status, text))
+        out.append(HealthRow(r["source"], event, poll, status, text(event), text(poll)))
     return out
 
 
@@ -175,7 +184,9 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         kpis=kpi_rows(weeks, currency),
         cash_actuals=queries.cash_actuals(conn, week_end - timedelta(days=CHART_HISTORY_DAYS), week_end),
         forecast=queries.cash_forecast(conn, week_end, FORECAST_DAYS),
-        alerts=queries.new_alerts(conn, week_start, week_end),
+        # "New" = first raised during the reported week, Monday 00:00 to Monday 00:00 in the report's zone.
+        alerts=queries.new_alerts(conn, datetime.combine(week_start, time(0), zone),
+                                  datetime.combine(week_end + timedelta(days=1), time(0), zone)),
         health=health_rows(queries.integration_health(conn), reference, zone),
         dashboard_url=settings.dashboard_url,
     )
