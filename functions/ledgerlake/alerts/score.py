@@ -81,8 +81,14 @@ class TypeScore:
         return self.true_alerts / self.alerts if self.alerts else None
 
 
-def score(alerts: Iterable[Alert], problems: list[dict[str, Any]]) -> tuple[list[TypeScore], list[str]]:
-    alerts = list(alerts)
+def cited_ids(alert: Alert) -> tuple[str, set[str]]:
+    """(alert type, every record id it cites) — what scoring needs from an alert."""
+    return alert.type, {*alert.source_ids(), *alert.identity}
+
+
+def score(alerts: Iterable[tuple[str, set[str]]], problems: list[dict[str, Any]]) -> tuple[list[TypeScore], list[str]]:
+    """`alerts`: (alert type, cited record ids) pairs, from `cited_ids` or the alerts table."""
+    alerts = [(t, set().union(*(_bare(s) for s in ids)) if ids else set()) for t, ids in alerts]
     by_type: dict[str, list[set[str]]] = {}
     unmapped = []
     for p in problems:
@@ -93,13 +99,12 @@ def score(alerts: Iterable[Alert], problems: list[dict[str, Any]]) -> tuple[list
             continue
         ids = set().union(*(_bare(i) for i in _ids(p))) if _ids(p) else set()
         by_type.setdefault(atype, []).append(ids)
-    cited = {id(a): set().union(*(_bare(s) for s in (*a.source_ids(), *a.identity))) for a in alerts}
     scores = []
-    for atype in sorted({*by_type, *(a.type for a in alerts)}):
+    for atype in sorted({*by_type, *(t for t, _ in alerts)}):
         planted = by_type.get(atype, [])
-        mine = [a for a in alerts if a.type == atype]
-        found = sum(1 for ids in planted if any(ids & cited[id(a)] for a in mine))
-        true = sum(1 for a in mine if any(ids & cited[id(a)] for ids in planted))
+        mine = [ids for t, ids in alerts if t == atype]
+        found = sum(1 for ids in planted if any(ids & cited for cited in mine))
+        true = sum(1 for cited in mine if any(ids & cited for ids in planted))
         scores.append(TypeScore(atype, len(planted), found, len(mine), true))
     return scores, sorted(set(unmapped))
 

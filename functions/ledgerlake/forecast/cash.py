@@ -84,4 +84,4 @@ def consolidate(per_entity: pl.DataFrame, fx_to_reporting: dict[str, Decimal], r
         acc["p10"] = acc["p50"] - _cents(math.sqrt(lo))
         acc["p90"] = acc["p50"] + _cents(math.sqrt(hi))
         out.append(acc)
-    return _typed(pl.DataFrame(out)) if out else per_entity.clear()
+    return _typed(pl.DataFrame(out)).select(per_entity.columns) if out else per_entity.clear()

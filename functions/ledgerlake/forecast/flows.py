@@ -108,24 +108,39 @@ def cadence_days(days: list[date]) -> int | None:
     return int(statistics.median(gaps))
 
 
+def monthly_days(days: list[date]) -> list[int] | None:
+    """The days of month a series keeps (1st; 15th and 28th): those seen in at least two of
+    its last three months, so one stray payment (a duplicate, a late run) does not count."""
+    months: dict[tuple[int, int], set[int]] = {}
+    for d in days:
+        months.setdefault((d.year, d.month), set()).add(d.day)
+    recent = [months[k] for k in sorted(months)[-3:]]
+    if len(recent) < 3:
+        return None
+    kept = sorted(dom for dom in set().union(*recent) if sum(dom in r for r in recent) >= 2)
+    return kept or None
+
+
 def project_series(days: list[date], amounts: list[Decimal], as_of: date, horizon: int,
                    not_before: date | None = None) -> list[tuple[date, Decimal]]:
-    """Repeat a recurring series after `as_of` on its cadence (monthly keeps the day of month)."""
-    days, amounts = zip(*sorted(zip(days, amounts))) if days else ((), ())
+    """Repeat a recurring series after `as_of`: on the same days of month when it keeps them
+    (monthly rent, semi-monthly payroll), else every `cadence_days` from its last occurrence."""
+    if not days:
+        return []
+    days, amounts = zip(*sorted(zip(days, amounts)))
     gap = cadence_days(list(days))
     if gap is None or gap <= 0:
         return []
-    amount = statistics.median(amounts[-3:])
+    per_occurrence = statistics.median(amounts[-3:])
     end = as_of + timedelta(days=horizon)
-    out, last, k = [], days[-1], 1
-    monthly = 27 <= gap <= 32
-    while True:
-        nxt = _add_months(last, k, last.day) if monthly else last + timedelta(days=gap * k)
-        k += 1
-        if nxt > end:
-            return out
-        if nxt > as_of and (not_before is None or nxt > not_before):
-            out.append((nxt, amount))
+    doms = monthly_days(list(days)) if gap >= 12 else None
+    if doms:
+        candidates = [_add_months(date(days[-1].year, days[-1].month, 1), k, dom)
+                      for k in range(0, horizon // 28 + 2) for dom in doms]
+    else:
+        candidates = [days[-1] + timedelta(days=gap * k) for k in range(1, horizon // gap + 2)]
+    return [(d, per_occurrence) for d in sorted(set(candidates))
+            if as_of < d <= end and d > days[-1] and (not_before is None or d > not_before)]
 
 
 def recurring_flows(history: pl.DataFrame, open_ap: pl.DataFrame, as_of: date, horizon: int) -> pl.DataFrame:

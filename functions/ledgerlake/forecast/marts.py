@@ -193,7 +193,8 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
                      any_value(raw_key) as raw_key
               from {gl} where is_bank group by all
               having sum(functional_amount) <> 0)
-            select b.*, n.name as contact_name, inv.invoice_number
+            select b.*, coalesce(n.name, case when b.contact_key is not null then b.description end) as contact_name,
+                   inv.invoice_number
             from b left join names n using (contact_key) {invoice_sql}""",
         (gl, docs), "bank documents")
     if frame is None or frame.is_empty():

@@ -240,6 +240,28 @@ def state_frame(state) -> pl.DataFrame:
                                       "last_seen": pl.Utf8, "changes": pl.Int64})
 
 
+def floor_frame(inputs: ForecastInputs, config: AlertConfig) -> pl.DataFrame:
+    """The configured cash floors (what the runway alert compares against), per entity."""
+    rows = [{"entity_id": e, "currency": info.currency, "floor_amount": config.floor_for(e)}
+            for e, info in sorted(inputs.entities.items())]
+    rows.append({"entity_id": CONSOLIDATED, "currency": inputs.reporting_currency,
+                 "floor_amount": config.floor_for(CONSOLIDATED)})
+    return pl.DataFrame(rows, schema={"entity_id": pl.Utf8, "currency": pl.Utf8, "floor_amount": pl.Decimal(18, 2)})
+
+
+def alerts_only(warehouse: Path | None = None, settings=None, as_of: date | None = None,
+                config: AlertConfig | None = None) -> list[Alert]:
+    """The record-level alerts (payments and integrity) without forecasting: no Prophet fits."""
+    from ..config import Settings, home
+    from .marts import load_inputs
+
+    settings = settings or Settings.from_env()
+    inputs = load_inputs(Path(warehouse or home() / "warehouse.duckdb"), settings, as_of=as_of)
+    config = config or AlertConfig.from_env()
+    return _dedupe([*all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
+                    *inputs.integrity_alerts])
+
+
 def run_forecast(
     warehouse: Path | None = None,
     settings=None,
@@ -261,7 +283,10 @@ def run_forecast(
 
     settings = settings or Settings.from_env()
     warehouse = Path(warehouse or home() / "warehouse.duckdb")
+    # No warehouse file (the Lambda): marts come from Parquet and results go only to Parquet.
+    local_warehouse = warehouse.exists()
     inputs = load_inputs(warehouse, settings, as_of=as_of)
+    config = config or AlertConfig.from_env()
     result = forecast_from_inputs(inputs, horizon=horizon, n_origins=n_origins, step=step, config=config,
                                   on_fit=on_fit)
     seen_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -273,8 +298,10 @@ def run_forecast(
     result.alerts_table = alerts_frame(result.alerts, inputs.fx_to_reporting, state, seen_at)
     if publish:
         tables = {"cash_forecast_daily": result.cash_forecast_daily, "forecast_accuracy": result.forecast_accuracy,
-                  "alerts": result.alerts_table, "alert_state": state_frame(state)}
+                  "alerts": result.alerts_table, "alert_state": state_frame(state),
+                  "cash_floor": floor_frame(inputs, config)}
         tables = {k: v for k, v in tables.items() if v.width}
-        write_warehouse(warehouse, tables)
+        if local_warehouse:
+            write_warehouse(warehouse, tables)
         result.published = write_parquet(settings, tables)
     return result
