@@ -29,10 +29,10 @@ from .hubspot import HubSpot
 from .ledger import QboBooks, XeroBooks
 from .out import Output
 from .plaid import Bank
-from .shopify import Shopify
+from .shopify import ShopifyRun
 from .stripe import Stripe
 from .util import (
-    Ids, add_months, at, business_day_on_or_before, iso_ms_z, money_str, month_end, stream,
+    Ids, add_months, at, business_day_on_or_before, iso_ms_z, money_str, month_end, poisson, stream,
 )
 
 GENERATOR_VERSION = "1"
@@ -40,19 +40,6 @@ CITIES = {US: ("New York", "Austin", "Chicago", "Denver", "Seattle", "Boston", "
           UK: ("London", "Manchester", "Bristol", "Leeds", "Edinburgh", "Cambridge", "Birmingham")}
 INDUSTRIES = ("COMPUTER_SOFTWARE", "RETAIL", "LOGISTICS_AND_SUPPLY_CHAIN", "HOSPITAL_HEALTH_CARE",
               "FINANCIAL_SERVICES", "FOOD_BEVERAGES", "MARKETING_AND_ADVERTISING")
-
-
-def poisson(rng, lam: float) -> int:
-    if lam <= 0:
-        return 0
-    if lam > 30:
-        return max(0, int(round(rng.gauss(lam, math.sqrt(lam)))))
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
 
 
 @dataclass
@@ -77,7 +64,7 @@ class Plan:
 
 class Simulation:
     def __init__(self, out_dir: Path, seed: int, months: int, scale: float, start: date,
-                 fiscal_year_start_month: int, on_day=None):
+                 fiscal_year_start_month: int, on_day=None, parallel: bool | None = None):
         self.root = out_dir
         self.seed, self.months, self.scale, self.start = seed, months, scale, start
         self.fy_start = fiscal_year_start_month
@@ -93,7 +80,7 @@ class Simulation:
         self.xero = XeroBooks(self.out, self.ids)
         self.books = {US: self.qbo, UK: self.xero}
         self.stripe = Stripe(self.out, self.ids, self.rng["stripe"])
-        self.shop = Shopify(self.out, self.ids, self.rng["shop"], self.fx.rate)
+        self.shop = ShopifyRun(out_dir, seed, scale, start, self.end, parallel)
         self.hs = HubSpot(self.out, self.ids, self.rng["crm"])
         self.agenda: list = []
         self._seq = 0
@@ -147,6 +134,7 @@ class Simulation:
 
     # -- run -------------------------------------------------------------------------------
     def run(self) -> Path:
+        self.shop.start()
         day = self.start
         self._open(day)
         while day <= self.end:
@@ -192,12 +180,12 @@ class Simulation:
             getattr(self, f"_on_{kind}")(moment, payload)
         self._crm(day)
         self._subscriptions(day)
-        self._orders(day)
+        shop_day = self.shop.step(day)
         self._vendors(day)
         self._payroll(day)
         self._treasury(day)
-        self._payouts(day)
-        self._sales_journals(day)
+        self._payouts(day, shop_day.payout)
+        self._sales_journals(day, shop_day.totals)
         self.bank.end_of_day(day, self._cash_row)
         if day == month_end(day):
             self._month_end(day)
@@ -483,31 +471,8 @@ class Simulation:
     def _on_dispute(self, moment: datetime, charge: dict) -> None:
         self.stripe.dispute(moment, charge)
 
-    # -- Shopify orders ------------------------------------------------------------------------
-    def _orders(self, day: date) -> None:
-        rng = self.rng["shop"]
-        months_in = (day - self.start).days / 30.4
-        season = {11: 1.3, 12: 1.5, 1: 0.8}.get(day.month, 1.0)
-        lam = 6 * self.scale * season * (1.015 ** months_in)
-        times = sorted(rng.randrange(86_000) for _ in range(poisson(rng, lam)))
-        for seconds in times:
-            moment = at(day, seconds)
-            state = self.shop.order(moment, (FIRST_NAMES, LAST_NAMES))
-            self.schedule(moment + timedelta(days=1 + rng.randrange(3), seconds=rng.randrange(3600)), "fulfil", state)
-            if rng.random() < 0.05:
-                self.schedule(moment + timedelta(days=3 + rng.randrange(18), seconds=rng.randrange(3600)),
-                              "shop_refund", (state, rng.random() < 0.6))
-
-    def _on_fulfil(self, moment: datetime, state) -> None:
-        self.shop.fulfil(moment, state)
-
-    def _on_shop_refund(self, moment: datetime, payload) -> None:
-        state, full = payload
-        self.shop.refund(moment, state, full)
-        self.stats["shopify_refunds"] += 1
-
     # -- payouts and daily sales journals --------------------------------------------------------
-    def _payouts(self, day: date) -> None:
+    def _payouts(self, day: date, sp: dict | None) -> None:
         po = self.stripe.payout(day, "ba_1NorthwindChase4417")
         if po:
             self.stats["stripe_payouts"] += 1
@@ -520,7 +485,6 @@ class Simulation:
                              [("stripe", "payouts", "events", po["id"])])
             else:
                 self.schedule(po["paid_at"], "stripe_payout_arrival", po)
-        sp = self.shop.payout(day)
         if sp:
             self.stats["shopify_payouts"] += 1
             self.schedule(sp["paid_at"], "shopify_payout_arrival", sp)
@@ -540,7 +504,7 @@ class Simulation:
                                    [("shopify_clearing", sp["amount"], f"Shopify payout {sp['id']}")],
                                    f"Shopify payout {sp['id']}")
 
-    def _sales_journals(self, day: date) -> None:
+    def _sales_journals(self, day: date, h) -> None:
         moment = at(day, 23 * 3600 + 50 * 60)
         s = self.stripe.days.pop(day, None)
         if s and (s.subscription_gross or s.refunds or s.fees or s.dispute_amount):
@@ -552,7 +516,6 @@ class Simulation:
                 ("chargebacks", s.dispute_amount, "Disputed charges"),
                 ("stripe_clearing", -(s.fees + s.dispute_fee + s.dispute_amount), "Fees and disputes"),
             ], f"STRIPE-{day:%Y%m%d}", f"Stripe sales {day.isoformat()}")
-        h = self.shop.days.pop(day, None)
         if h:
             gross = h.goods_net + h.shipping_net + h.vat
             self.xero.journal(moment, day, [
@@ -814,6 +777,9 @@ class Simulation:
 
     def _finish(self) -> None:
         self.out.flush_through(self.end)
+        shop_counts, shop_stats = self.shop.finish()
+        self.out.counts.update(shop_counts)
+        self.stats.update(shop_stats)
         self._cash_file.close()
         self._ar_file.close()
         truth = self.root / "truth"
@@ -828,7 +794,7 @@ class Simulation:
                     writer.writerow([key, entity, books.currency,
                                      money_str(books.revenue_by_month.get(key, 0), books.currency)])
                 month = add_months(month, 1)
-        for kind in ("webhooks/stripe.jsonl", "webhooks/shopify.jsonl", "webhooks/hubspot.jsonl",
+        for kind in ("webhooks/stripe.jsonl", "webhooks/hubspot.jsonl",
                      "webhooks/qbo.jsonl", "webhooks/xero.jsonl", "webhooks/plaid.jsonl"):
             self.out.touch(kind)
         self.out.close()

@@ -346,3 +346,114 @@ def _pick(x: float, weighted) -> str:
         if x < acc:
             return value
     return weighted[-1][0]
+
+
+@dataclass
+class ShopResult:
+    """What the rest of the company needs from one Shopify day."""
+    totals: ShopDay | None
+    payout: dict | None
+
+
+class ShopifyRun:
+    """The whole Shopify side of the simulation, self-contained so it can run in its own process.
+
+    It has its own random streams, id stream, agenda and output files (only
+    webhooks/shopify.jsonl and api/shopify/*), and hands back one small ShopResult per
+    day (the day's sales totals for the Xero journal and the payout for the bank). Run
+    in-process or in a forked child, it writes the same bytes: nothing it draws depends
+    on the rest of the simulation.
+    """
+
+    def __init__(self, root, seed: int, scale: float, start: date, end: date, parallel: bool | None):
+        self.root, self.seed, self.scale, self.start_day, self.end = root, seed, scale, start, end
+        self.parallel = (scale >= 3) if parallel is None else parallel
+        self._conn = None
+        self._proc = None
+        self._local = None
+        self.child_max_rss_kb = 0  # peak RSS of the Shopify process when it runs separately
+
+    # -- the generator proper -----------------------------------------------------------
+    def _days(self):
+        import heapq
+
+        from .company import FIRST_NAMES, LAST_NAMES
+        from .fx import FxTable
+        from .util import poisson, stream
+
+        out = Output(self.root)
+        out.touch("webhooks/shopify.jsonl")
+        rng = stream(self.seed, "shop")
+        fx = FxTable(stream(self.seed, "fx"), self.start_day, self.end)
+        shop = Shopify(out, Ids(self.seed, "shopify-ids"), stream(self.seed, "shopify"), fx.rate)
+        agenda: list = []
+        seq = 0
+        stats = {"shopify_orders": 0, "shopify_refunds": 0, "shopify_payouts": 0}
+        day = self.start_day
+        names = (FIRST_NAMES, LAST_NAMES)
+        while day <= self.end:
+            while agenda and agenda[0][0].date() <= day:
+                moment, _, kind, state, full = heapq.heappop(agenda)
+                if kind == "fulfil":
+                    shop.fulfil(moment, state)
+                else:
+                    shop.refund(moment, state, full)
+                    stats["shopify_refunds"] += 1
+            months_in = (day - self.start_day).days / 30.4
+            season = {11: 1.3, 12: 1.5, 1: 0.8}.get(day.month, 1.0)
+            lam = 5 * self.scale * season * (1.015 ** months_in)
+            for seconds in sorted(rng.randrange(86_000) for _ in range(poisson(rng, lam))):
+                moment = at(day, seconds)
+                state = shop.order(moment, names)
+                stats["shopify_orders"] += 1
+                seq += 1
+                heapq.heappush(agenda, (moment + timedelta(days=1 + rng.randrange(3), seconds=rng.randrange(3600)),
+                                        seq, "fulfil", state, False))
+                if rng.random() < 0.05:
+                    seq += 1
+                    heapq.heappush(agenda, (moment + timedelta(days=3 + rng.randrange(18),
+                                                               seconds=rng.randrange(3600)),
+                                            seq, "refund", state, rng.random() < 0.6))
+            payout = shop.payout(day)
+            if payout:
+                stats["shopify_payouts"] += 1
+            out.flush_through(day)
+            yield ShopResult(shop.days.pop(day, None), payout)
+            day += timedelta(days=1)
+        out.close()
+        yield (dict(out.counts), stats)
+
+    # -- in-process or in a child process ---------------------------------------------------
+    def start(self) -> None:
+        if not self.parallel:
+            self._local = self._days()
+            return
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        parent, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=self._child, args=(child,), daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def _child(self, conn) -> None:
+        import resource
+
+        for result in self._days():
+            conn.send(result)
+        conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        conn.close()
+
+    def step(self, day: date) -> ShopResult:
+        return next(self._local) if self._local is not None else self._conn.recv()
+
+    def finish(self) -> tuple[dict, dict]:
+        if self._local is not None:
+            return next(self._local)
+        counts, stats = self._conn.recv()
+        self.child_max_rss_kb = self._conn.recv()
+        self._proc.join()
+        if self._proc.exitcode != 0:
+            raise RuntimeError(f"shopify generator process failed ({self._proc.exitcode})")
+        return counts, stats

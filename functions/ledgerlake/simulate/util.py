@@ -8,7 +8,9 @@ shifts another), ids come from those streams, and times are simulated, never the
 from __future__ import annotations
 
 import json
+import math
 import random
+from base64 import b64encode
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -17,6 +19,7 @@ from ..money import from_minor
 UTC = timezone.utc
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _LOWER = "0123456789abcdefghijklmnopqrstuvwxyz"
+_B64_TO_ALNUM = bytes.maketrans(b"+/", b"Qx")
 
 
 def stream(seed: int, name: str) -> random.Random:
@@ -27,11 +30,14 @@ def stream(seed: int, name: str) -> random.Random:
 class Ids:
     """Provider-looking ids drawn from one dedicated stream."""
 
-    def __init__(self, seed: int):
-        self.rng = stream(seed, "ids")
+    def __init__(self, seed: int, name: str = "ids"):
+        self.rng = stream(seed, name)
         self._counters: dict[str, int] = {}
 
     def _chars(self, n: int, alphabet: str = _ALNUM) -> str:
+        if alphabet is _ALNUM:
+            # Fast path: base64 of random bytes with "+/" mapped into the alphanumerics.
+            return b64encode(self.rng.randbytes((n * 3 + 3) // 4)).translate(_B64_TO_ALNUM)[:n].decode()
         bits = self.rng.getrandbits(6 * n)
         base = len(alphabet)
         out = []
@@ -81,7 +87,8 @@ def at(day: date, seconds: int) -> datetime:
 
 
 def iso_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # All simulated moments are UTC-aware; isoformat is much faster than strftime.
+    return moment.isoformat()[:19] + "Z"
 
 
 def iso_ms_z(moment: datetime) -> str:
@@ -184,3 +191,17 @@ def _json_default(value):
 
 _encoder = json.JSONEncoder(separators=(",", ":"), default=_json_default, ensure_ascii=False)
 dumps = _encoder.encode
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    """A Poisson draw (Knuth for small means, a rounded normal for large ones)."""
+    if lam <= 0:
+        return 0
+    if lam > 30:
+        return max(0, int(round(rng.gauss(lam, math.sqrt(lam)))))
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
