@@ -101,7 +101,19 @@ def run_dbt(args: list[str], settings: Settings, warehouse: Path, stream=sys.std
     runner = dbtRunner(callbacks=[progress])
     project = str(project_dir())
     full = [*args, "--project-dir", project, "--profiles-dir", project, "--quiet"]
-    result = runner.invoke(full)
+    try:
+        result = runner.invoke(full)
+    finally:
+        # dbt keeps the DuckDB connection in-process; close it so the warehouse file is
+        # checkpointed (no pending WAL) before it is swapped in and read by others.
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+        from dbt.adapters.factory import reset_adapters
+
+        reset_adapters()
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+                DuckDBConnectionManager._ENV = None
     if result.exception is not None:
         progress.failures.append(f"dbt error: {result.exception}")
     return bool(result.success), progress
