@@ -1,0 +1,51 @@
+"""Typical analyst queries over the marts, as documented in docs/analysts.md.
+
+They live here so the tests run exactly what the docs show (tests/sql checks each answer and
+that the docs quote each query verbatim). Plain DuckDB SQL that also runs on Athena with
+the Glue tables, except where noted.
+"""
+
+from __future__ import annotations
+
+REVENUE_BY_MONTH = """\
+select period_month as month,
+       sum(revenue_reporting) as revenue,
+       any_value(reporting_currency) as currency
+from marts.revenue_by_month
+group by period_month
+order by month;"""
+
+# Aged as of the last day the ledger has (replace with current_date for live data).
+AR_AGING = """\
+with as_of as (select max(posted_on) as day from marts.general_ledger),
+open_ar as (
+    select d.entity_id, d.currency, d.open_amount, as_of.day - d.due_date as days_past_due
+    from marts.ar_ap_documents as d, as_of
+    where d.document_kind = 'AR' and d.status in ('open', 'partially_paid') and d.open_amount > 0
+)
+select entity_id, currency,
+       coalesce(sum(open_amount) filter (where days_past_due <= 0), 0) as "current",
+       coalesce(sum(open_amount) filter (where days_past_due between 1 and 30), 0) as "1-30",
+       coalesce(sum(open_amount) filter (where days_past_due between 31 and 60), 0) as "31-60",
+       coalesce(sum(open_amount) filter (where days_past_due between 61 and 90), 0) as "61-90",
+       coalesce(sum(open_amount) filter (where days_past_due > 90), 0) as "90+",
+       sum(open_amount) as total
+from open_ar
+group by entity_id, currency
+order by entity_id, currency;"""
+
+TOP_VENDORS = """\
+select contact_name as vendor, entity_id, currency,
+       count(*) as bills,
+       sum(total_amount) as billed
+from marts.ar_ap_documents
+where document_kind = 'AP' and not is_voided and not is_deleted
+group by contact_name, entity_id, currency
+order by billed desc, vendor
+limit 10;"""
+
+EXAMPLES: dict[str, str] = {
+    "revenue_by_month": REVENUE_BY_MONTH,
+    "ar_aging": AR_AGING,
+    "top_vendors": TOP_VENDORS,
+}
