@@ -92,6 +92,7 @@ def test_exact_duplicate_same_invoice_alerts():
     alerts = duplicate_payments(frame, resolver_for(frame), CONFIG)
     assert [(a.metrics["match"], a.identity, a.amount) for a in alerts] == [("exact", ("dup",), Decimal("12100.00"))]
     assert {e.role: e.source_id for e in alerts[0].evidence} == {"original": "p2", "duplicate": "dup"}
+    assert all(e.raw_key and e.raw_key.startswith("raw/source=qbo/") for e in alerts[0].evidence)
     assert alerts[0].severity == "high"
 
 
@@ -206,3 +207,29 @@ def test_alert_ids_are_stable_and_distinct():
     again = duplicate_payments(frame.reverse(), resolver_for(frame), CONFIG)
     assert [a.alert_id for a in first] == [a.alert_id for a in again]
     assert first[0].alert_id.startswith("al_")
+
+
+# -- scoring against planted problems -----------------------------------------------------
+
+
+def test_scoring_matches_alerts_to_planted_problems_by_typed_record_ids():
+    from ledgerlake.alerts.score import score
+
+    problems = [
+        {"id": "P001", "kind": "duplicate_vendor_payment",
+         "records": [{"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "123"},
+                     {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "130"}]},
+        {"id": "P002", "kind": "payout_missing_from_bank",
+         "records": [{"source": "stripe", "resource": "payouts", "raw_entity": "events", "id": "po_1ABC"}]},
+        {"id": "P003", "kind": "refund_missing_from_ledger", "records": []},
+    ]
+    alerts = [
+        ("duplicate_payment", {"billpayment:123", "bill:130"}),  # cites the second bill: true
+        ("duplicate_payment", {"billpayment:130"}),  # a payment numbered like the bill: NOT a match
+        ("payout_without_deposit", {"po_1ABC"}),
+    ]
+    scores, unmapped = score(alerts, problems)
+    by = {s.alert_type: s for s in scores}
+    assert (by["duplicate_payment"].found, by["duplicate_payment"].true_alerts, by["duplicate_payment"].alerts) == (1, 1, 2)
+    assert by["duplicate_payment"].precision == 0.5 and by["payout_without_deposit"].recall == 1.0
+    assert unmapped == ["refund_missing_from_ledger"]

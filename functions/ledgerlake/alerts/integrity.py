@@ -101,7 +101,8 @@ def vendor_name_variants(frame: pl.DataFrame, as_of: date) -> list[Alert]:
             identity=tuple(r["contact_key"] for r in rows),
             evidence=tuple(
                 Evidence("supplier", r["contact_key"].split(":", 1)[0], r["contact_key"].split(":", 1)[-1],
-                         r.get("raw_key"), "vendor", detail={"name": r["vendor_name"]})
+                         r.get("raw_key"), "vendor" if r["contact_key"].startswith("qbo:") else "contact",
+                         detail={"name": r["vendor_name"]})
                 for r in rows
             ),
             metrics={"identity_key": key},

@@ -2,7 +2,9 @@
 
 Payments frame (one row per outgoing payment to a vendor), columns:
     entity, currency, source_system, source_id, raw_key, record_type,
-    vendor_name, paid_on (Date), amount (Decimal, positive), invoice_number (nullable)
+    vendor_name, paid_on (Date), amount (Decimal, positive), invoice_number (nullable),
+    and optionally document_keys (list of "system:Type:id" of the bills it paid), which
+    become evidence too, so an alert leads to the bill as well as to the payment.
 """
 
 from __future__ import annotations
@@ -61,7 +63,16 @@ class AlertConfig:
         return self.cash_floor.get(entity.lower(), self.default_cash_floor)
 
 
-def _evidence(row: dict, role: str) -> Evidence:
+def _evidence(row: dict, role: str) -> tuple[Evidence, ...]:
+    docs = tuple(
+        Evidence(role=f"{role} document", source_system=key.split(":")[0], source_id=key.split(":")[-1],
+                 record_type=key.split(":")[1] if key.count(":") >= 2 else None)
+        for key in (row.get("document_keys") or [])
+    )
+    return (_payment_evidence(row, role), *docs)
+
+
+def _payment_evidence(row: dict, role: str) -> Evidence:
     return Evidence(
         role=role,
         source_system=row["source_system"],
@@ -143,7 +154,7 @@ def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config:
                         occurred_on=later["paid_on"],
                         title=f"Possible duplicate payment of {later['amount']} {currency} to {later['vendor_name']} ({match})",
                         identity=(later["source_id"],),
-                        evidence=(_evidence(earlier, "original"), _evidence(later, "duplicate")),
+                        evidence=(*_evidence(earlier, "original"), *_evidence(later, "duplicate")),
                         metrics={"match": match, "days_apart": gap, "vendor": vendor},
                     )
                 )
@@ -183,7 +194,7 @@ def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, con
                     occurred_on=row["paid_on"],
                     title=f"{row['vendor_name']} charged {row['amount']} {currency}, usually {median} (z={z:.1f})",
                     identity=(row["source_id"],),
-                    evidence=(_evidence(row, "charge"),),
+                    evidence=_evidence(row, "charge"),
                     metrics={"vendor": vendor, "usual": str(median), "mad": str(mad), "excess": str(excess),
                              "robust_z": str(z.quantize(Decimal("0.1"))), "history": len(prior)},
                 )
@@ -221,7 +232,7 @@ def new_vendor_large_payments(payments: pl.DataFrame, resolver: VendorResolver, 
                 occurred_on=first["paid_on"],
                 title=f"First payment to new vendor {first['vendor_name']}: {first['amount']} {currency}",
                 identity=(first["source_id"],),
-                evidence=(_evidence(first, "payment"),),
+                evidence=_evidence(first, "payment"),
                 metrics={"vendor": vendor, "threshold": str(config.new_vendor_threshold)},
             )
         )

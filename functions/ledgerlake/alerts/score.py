@@ -26,7 +26,7 @@ TYPE_KEYWORDS = (
     ("new_vendor_large_payment", ("new_vendor",)),
     ("won_deal_without_invoice", ("uninvoiced", "not_invoiced", "without_invoice", "no_invoice")),
     ("payout_without_deposit", ("payout", "deposit")),
-    ("crm_out_of_sync", ("crm", "out_of_sync", "open_deal", "stale_deal")),
+    ("crm_out_of_sync", ("crm", "out_of_sync", "open_deal", "deal_open", "stale_deal")),
     ("cash_below_floor", ("runway", "cash_floor", "below_floor", "low_cash")),
 )
 
@@ -39,24 +39,41 @@ def alert_type_for(problem_type: str) -> str | None:
     return None
 
 
-def _ids(value: Any, key: str = "") -> set[str]:
-    """Every id-like string in a problem record (values under keys naming ids or records)."""
-    out: set[str] = set()
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out |= _ids(v, k)
-    elif isinstance(value, list):
-        for v in value:
-            out |= _ids(v, key)
-    elif isinstance(value, (str, int)) and ("id" in key.lower() or "record" in key.lower() or "key" in key.lower()):
-        out.add(str(value))
-    return out
+def _type(name: str | None) -> str:
+    """'Invoices' / 'invoice' / 'Invoice' -> 'invoice' (truth files and marts name types differently)."""
+    name = (name or "").lower()
+    return name[:-1] if name.endswith("s") else name
 
 
-def _bare(identifier: str) -> set[str]:
-    """'qbo:BillPayment:123' also matches '123' (truth files and marts prefix differently)."""
-    parts = identifier.split(":")
-    return {identifier, parts[-1]}
+def record_keys(record_type: str | None, record_id: str) -> set[str]:
+    """How a record is matched: 'bill:123'. Ids that are unique on their own (GUIDs, Stripe's
+    'po_...') also match bare; plain numbers never do, because QBO numbers each entity type
+    separately (Bill 123 and BillPayment 123 are different records)."""
+    record_id = str(record_id)
+    keys = {f"{_type(record_type)}:{record_id}"} if record_type else set()
+    if not record_id.isdigit():
+        keys.add(record_id)
+    return keys
+
+
+def problem_keys(problem: dict[str, Any]) -> set[str]:
+    keys: set[str] = set()
+    for rec in problem.get("records", []):
+        keys |= record_keys(rec.get("resource") or rec.get("raw_entity"), rec["id"])
+    return keys
+
+
+def evidence_keys(evidence: list[dict[str, Any]]) -> set[str]:
+    """Keys of an alert's evidence records (Evidence.to_json dicts); a source id written
+    'Type:id' carries its own type."""
+    keys: set[str] = set()
+    for e in evidence:
+        sid = str(e.get("source_id", ""))
+        rtype = e.get("record_type")
+        if ":" in sid:
+            rtype, sid = sid.rsplit(":", 1)
+        keys |= record_keys(rtype, sid)
+    return keys
 
 
 def load_problems(sim_dir: Path) -> list[dict[str, Any]]:
@@ -82,13 +99,13 @@ class TypeScore:
 
 
 def cited_ids(alert: Alert) -> tuple[str, set[str]]:
-    """(alert type, every record id it cites) — what scoring needs from an alert."""
-    return alert.type, {*alert.source_ids(), *alert.identity}
+    """(alert type, keys of every record it cites) — what scoring needs from an alert."""
+    return alert.type, evidence_keys([e.to_json() for e in alert.evidence])
 
 
 def score(alerts: Iterable[tuple[str, set[str]]], problems: list[dict[str, Any]]) -> tuple[list[TypeScore], list[str]]:
-    """`alerts`: (alert type, cited record ids) pairs, from `cited_ids` or the alerts table."""
-    alerts = [(t, set().union(*(_bare(s) for s in ids)) if ids else set()) for t, ids in alerts]
+    """`alerts`: (alert type, cited record keys) pairs, from `cited_ids` or the alerts table."""
+    alerts = list(alerts)
     by_type: dict[str, list[set[str]]] = {}
     unmapped = []
     for p in problems:
@@ -97,8 +114,7 @@ def score(alerts: Iterable[tuple[str, set[str]]], problems: list[dict[str, Any]]
         if atype is None:
             unmapped.append(ptype)
             continue
-        ids = set().union(*(_bare(i) for i in _ids(p))) if _ids(p) else set()
-        by_type.setdefault(atype, []).append(ids)
+        by_type.setdefault(atype, []).append(problem_keys(p))
     scores = []
     for atype in sorted({*by_type, *(t for t, _ in alerts)}):
         planted = by_type.get(atype, [])

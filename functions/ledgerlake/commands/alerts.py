@@ -77,7 +77,7 @@ def _list(args) -> int:
 
 
 def _score(args) -> int:
-    from ..alerts.score import cited_ids, format_scores, load_problems, score
+    from ..alerts.score import cited_ids, evidence_keys, format_scores, load_problems, score
     from ..pipeline import default_sim_dir
 
     sim_dir = (args.sim_dir or default_sim_dir()).resolve()
@@ -88,8 +88,7 @@ def _score(args) -> int:
         alerts = [cited_ids(a) for a in alerts_only(_warehouse(args.warehouse))]
     else:
         table = _alerts_table(_warehouse(args.warehouse))
-        alerts = [(r["rule"], set(r["source_ids"]) | {e["source_id"] for e in json.loads(r["evidence"])})
-                  for r in table.iter_rows(named=True)]
+        alerts = [(r["rule"], evidence_keys(json.loads(r["evidence"]))) for r in table.iter_rows(named=True)]
     scores, unmapped = score(alerts, problems)
     print(format_scores(scores))
     if unmapped:

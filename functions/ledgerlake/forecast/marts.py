@@ -164,7 +164,7 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
         "payments": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8,
                                          "source_id": pl.Utf8, "raw_key": pl.Utf8, "record_type": pl.Utf8,
                                          "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": money,
-                                         "invoice_number": pl.Utf8}),
+                                         "invoice_number": pl.Utf8, "document_keys": pl.List(pl.Utf8)}),
         "recurring": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "kind": pl.Utf8, "series": pl.Utf8,
                                           "date": pl.Date, "amount": money}),
         "sales": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": money}),
@@ -177,11 +177,15 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     if r.has("staging.stg_xero__contacts"):
         names_sql.append("select 'xero:' || contact_id, contact_name from staging.stg_xero__contacts")
     alloc = "intermediate.int_allocations"
+    # The documents each payment settled: the invoice numbers (duplicate rule) and the bills
+    # themselves (evidence). QBO numbers ids per entity type, so the payment type joins too.
     invoice_sql = (
-        f"""left join (select a.payment_id, min(d.document_number) as invoice_number
-                       from {alloc} a join {docs} d using (document_key) group by 1) inv
-              on inv.payment_id = b.document_id"""
-        if r.has(alloc, docs) else "left join (select null as payment_id, null as invoice_number) inv on false"
+        f"""left join (select a.payment_type, a.payment_id, min(d.document_number) as invoice_number,
+                              list(distinct a.document_key order by a.document_key) as document_keys
+                       from {alloc} a join {docs} d using (document_key) group by 1, 2) inv
+              on inv.payment_id = b.document_id and inv.payment_type = b.document_type"""
+        if r.has(alloc, docs) else
+        "left join (select null as payment_id, null as invoice_number, null::varchar[] as document_keys) inv on false"
     )
     frame = r.frame(
         f"""with names as (select contact_key, any_value(name) as name from ({' union all '.join(names_sql)}) group by 1),
@@ -194,7 +198,7 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
               from {gl} where is_bank group by all
               having sum(functional_amount) <> 0)
             select b.*, coalesce(n.name, case when b.contact_key is not null then b.description end) as contact_name,
-                   inv.invoice_number
+                   inv.invoice_number, inv.document_keys
             from b left join names n using (contact_key) {invoice_sql}""",
         (gl, docs), "bank documents")
     if frame is None or frame.is_empty():
@@ -206,7 +210,8 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
         pl.col("entity_id").alias("entity"), "currency", "source_system",
         (pl.col("document_type") + ":" + pl.col("document_id")).alias("source_id"), "raw_key",
         pl.col("document_type").alias("record_type"), pl.col("contact_name").alias("vendor_name"),
-        pl.col("posted_on").alias("paid_on"), (-pl.col("amount")).alias("amount"), "invoice_number")
+        pl.col("posted_on").alias("paid_on"), (-pl.col("amount")).alias("amount"), "invoice_number",
+        pl.col("document_keys").cast(pl.List(pl.Utf8)))
     text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("description", pl.lit(""))).str.to_lowercase()
     payroll = text.str.contains("|".join(PAYROLL_WORDS))
     recurring = frame.filter(outflow & (payroll | is_vendor)).select(
