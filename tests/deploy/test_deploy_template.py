@@ -172,13 +172,25 @@ def test_no_iam_statement_uses_a_wildcard_where_a_narrower_grant_exists():
             if text is None:  # !GetAtt / !Ref of a resource in this stack: exactly that resource
                 continue
             if "*" in text:
-                # Only object keys under one of this stack's buckets may be wildcarded.
-                assert text.startswith("${") and ".Arn}/" in text and text.endswith("/*") and text.count("*") == 1, (
-                    f"{owner}/{statement.get('Sid')}: wildcard resource {text}"
-                )
-                assert all(a.startswith("s3:") and a.endswith("object") for a in actions), (
-                    f"{owner}/{statement.get('Sid')}: key wildcard on non-object actions {actions}"
-                )
+                _assert_allowed_wildcard(owner, statement, text, actions)
+
+
+# The only wildcards a grant may hold: names that do not exist until run time, inside a
+# container this stack owns.
+def _assert_allowed_wildcard(owner, statement, text, actions):
+    where = f"{owner}/{statement.get('Sid')}: wildcard resource {text}"
+    assert text.count("*") == 1 and text.endswith("*"), where
+    if text.startswith("${") and ".Arn}/" in text and text.endswith("/*"):
+        # Object keys under a prefix of one of this stack's buckets.
+        assert all(a.startswith("s3:") and a.endswith("object") for a in actions), where
+    elif text.endswith(":table/${MartsDatabase}/*"):
+        # Tables the crawler creates, in this stack's database only.
+        assert all(a.startswith("glue:") for a in actions), where
+    elif text.endswith(":log-group:/aws-glue/crawlers:*"):
+        # Glue crawlers log to this fixed group; the streams are per crawl.
+        assert all(a.startswith("logs:") for a in actions), where
+    else:
+        pytest.fail(where)
 
 
 def test_raw_is_append_only_for_everyone_but_the_transform_cache():
@@ -334,3 +346,49 @@ def test_every_source_has_a_stale_data_alarm_on_its_raw_prefix():
         alarm = mine[0]
         assert alarm["MetricName"] == "PutRequests" and alarm["TreatMissingData"] == "breaching"
         assert alarm["ComparisonOperator"] == "LessThanThreshold"
+
+
+def test_glue_crawler_catalogs_exactly_where_the_transform_publishes(lake, tmp_path):
+    """Publish a mart with the transform's own export (to the S3 test server) and check
+    the crawler's target and table level make that mart's folder one Glue table."""
+    import duckdb
+
+    from ledgerlake.config import Settings
+    from ledgerlake.transform.runner import MART_SCHEMA, export_marts
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    conn = duckdb.connect(str(warehouse))
+    conn.execute(f"create schema {MART_SCHEMA}")
+    conn.execute(f"create table {MART_SCHEMA}.revenue_by_month as select 'US' as entity_id, 10.50::decimal(18,2) as revenue")
+    conn.close()
+    settings = Settings.from_env()
+    assert export_marts(warehouse, settings) == ["revenue_by_month"]
+    listed = lake.s3.list_objects_v2(Bucket=settings.marts_bucket).get("Contents", [])
+    (key,) = [o["Key"] for o in listed if o["Key"].endswith(".parquet")]
+
+    crawler = template()["Resources"]["MartsCrawler"]["Properties"]
+    (target,) = crawler["Targets"]["S3Targets"]
+    path = sub_string(target["Path"])
+    assert path.startswith("s3://${MartsBucket}/")
+    prefix = path.removeprefix("s3://${MartsBucket}/")
+    assert key.startswith(prefix), f"the transform publishes {key}, the crawler reads {prefix}"
+    folder_depth = len(prefix.strip("/").split("/")) + 1  # + the bucket
+    level = json.loads(crawler["Configuration"])["Grouping"]["TableLevelConfiguration"]
+    assert level == folder_depth + 1, "each mart's own folder must be the table level"
+    assert key.removeprefix(prefix).split("/")[0] == "revenue_by_month"
+    assert crawler["DatabaseName"] == {"Ref": "MartsDatabase"}
+
+
+def test_kpi_email_may_send_only_as_the_configured_sender():
+    if "KpiEmailFunction" not in functions():
+        pytest.skip("KpiEmailFunction is not in template.yaml yet")
+    function = functions()["KpiEmailFunction"]
+    statements = [s for s in role_statements(function_role(function)) if any(a.startswith("ses:") for a in as_list(s["Action"]))]
+    assert len(statements) == 1
+    (ses,) = statements
+    assert as_list(ses["Action"]) == ["ses:SendRawEmail"]  # what report.send calls
+    assert sub_string(ses["Resource"]).endswith(":identity/${SesIdentity}")
+    assert ses["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "ReportSender"}
+    assert env_vars(function)["LEDGERLAKE_EMAIL_SENDER"] == {"Ref": "ReportSender"}
+    (weekly,) = function["Properties"]["Events"].values()
+    assert weekly["Properties"]["ScheduleExpressionTimezone"] == {"Ref": "ReportTimezone"}
