@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "  ledgerlake sql < report.sql"
         ),
     )
+    parser.add_argument("query", nargs="?", default=None, help="same as -c QUERY")
     parser.add_argument("-c", "--command", metavar="QUERY", help="run QUERY (one or more statements) and exit")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="output format (default table)")
@@ -50,6 +51,8 @@ def _sql(args) -> int:
     except MartsNotFound as err:
         print(f"ledgerlake sql: {err}", file=sys.stderr)
         return 2
+    if args.command is None and args.query is not None:
+        args.command = args.query
     try:
         if args.command is not None:
             try:
