@@ -27,8 +27,8 @@ PAGES = [
     st.Page("pages/health.py", title="Integration health", icon=":material/monitor_heart:"),
 ]
 
-page = st.navigation(PAGES)
-st.session_state["_filters"] = shared.sidebar_filters()
+page = st.navigation(PAGES, position="top")
+st.session_state["_page"] = page.url_path
 if shared.login_required():
     st.sidebar.button("Sign out", on_click=st.logout)
 page.run()

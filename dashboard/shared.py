@@ -74,34 +74,53 @@ def periods(months: list[date], granularity: str, fy_month: int) -> list[tuple[s
     return [out[k] for k in sorted(out, reverse=True)]
 
 
-def sidebar_filters() -> dd.Filters | None:
-    """Entity, period and reporting currency, in the sidebar of every page."""
+def filter_bar() -> dd.Filters | None:
+    """Entity, period and reporting currency: one bar above every page (kept across pages)."""
     m = marts()
-    st.sidebar.header("Filters")
     try:
         ents = cached(dd.entities)
         all_months = cached(dd.months)
     except dd.MissingMart as missing:
-        st.sidebar.info(f"The marts are not built yet ({missing}). Run `ledgerlake run`.")
+        st.info(f"The marts are not built yet ({missing}). Run `ledgerlake run`.")
         return None
     names = dict(zip(ents["entity_id"].to_list(), ents["entity_name"].to_list()))
-    entity = st.sidebar.selectbox(
+    c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
+    entity = c1.selectbox(
         "Entity", [dd.ALL, *names], key="entity",
         format_func=lambda e: e if e == dd.ALL else f"{names[e]} ({e})",
     )
-    granularity = st.sidebar.radio("Period", ["Month", "Quarter", "Fiscal year"], key="granularity", horizontal=True)
+    granularity = c2.segmented_control("Period", ["Month", "Quarter", "Fiscal year"], key="granularity") or "Month"
     fy_month = Settings.from_env().fiscal_year_start_month
     options = periods(all_months, granularity, fy_month)
     labels = [p[0] for p in options]
-    label = st.sidebar.selectbox("Showing", labels, key=f"period_{granularity}")
+    label = c3.selectbox("Showing", labels, key=f"period_{granularity}")
     _, start, end = options[labels.index(label)]
-    currency = st.sidebar.selectbox("Reporting currency", cached(dd.currencies), key="currency")
+    currency = c4.selectbox("Reporting currency", cached(dd.currencies), key="currency")
     st.sidebar.caption(f"Marts: {m.mode} · {m.path if m.mode == 'warehouse' else m.settings.marts_bucket}")
     return dd.Filters(entity=entity, period_start=start, period_end=end, currency=currency)
 
 
+FILTER_KEYS = ("entity", "granularity", "period_Month", "period_Quarter", "period_Fiscal year", "currency")
+
+
 def filters() -> dd.Filters | None:
-    return st.session_state.get("_filters")
+    """Draw the filter bar at the top of the page and return what it says.
+
+    Each page draws it (widgets belong to the page that draws them), and the choices are
+    carried from page to page through plain session keys, Streamlit's documented way.
+    """
+    page = st.session_state.get("_page")
+    if st.session_state.get("_filters_page") != page:  # just arrived: bring the choices along
+        for key in FILTER_KEYS:
+            if f"_keep_{key}" in st.session_state:
+                st.session_state[key] = st.session_state[f"_keep_{key}"]
+        st.session_state["_filters_page"] = page
+    st.session_state.setdefault("granularity", "Month")
+    chosen = filter_bar()
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[f"_keep_{key}"] = st.session_state[key]
+    return chosen
 
 
 # -- formatting -----------------------------------------------------------------------

@@ -470,14 +470,15 @@ def cash_floor(m: Marts, f: Filters) -> Any:
 
 
 def revenue_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
-    """Revenue per month and entity: in its functional currency and in the chosen one."""
+    """Revenue per month and entity: in its functional currency and in the chosen one (the
+    mart's own reporting amounts, converted at each posting's rate, when that is the choice)."""
     m.require(REVENUE_MONTHLY)
     where, wparams = _entity_clause(f, "v.entity_id")
     head, params = _with(
         m, f,
         f"""v as (
             select v.period_month, v.entity_id, v.currency, v.revenue as revenue_functional,
-                   {_money("v.revenue")} as revenue
+                   {"v.revenue_reporting" if f.currency == base_currency(m) else _money("v.revenue")} as revenue
             from {REVENUE_MONTHLY} v {_rate_join("r", "v.currency", "last_day(v.period_month)")}
             where {where} and v.period_month between ? and ?
         )""",
