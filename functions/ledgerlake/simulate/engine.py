@@ -83,6 +83,7 @@ class Simulation:
         self.shop = ShopifyRun(out_dir, seed, scale, start, self.end, parallel)
         self.hs = HubSpot(self.out, self.ids, self.rng["crm"])
         self.agenda: list = []
+        self._today = start
         self._seq = 0
         self.problems: list[dict] = []
         self.companies: dict[str, list[dict]] = {US: [], UK: []}
@@ -107,6 +108,8 @@ class Simulation:
 
     # -- scheduling ------------------------------------------------------------------------
     def schedule(self, moment: datetime, kind: str, payload) -> None:
+        if moment.date() < self._today:
+            raise ValueError(f"{kind} scheduled in the past ({moment} while simulating {self._today})")
         self._seq += 1
         heapq.heappush(self.agenda, (moment, self._seq, kind, payload))
 
@@ -174,10 +177,9 @@ class Simulation:
                          "OPENING", "Opening balances")
 
     def _day(self, day: date) -> None:
+        self._today = day
         self.bank.settle(day)
-        while self.agenda and self.agenda[0][0].date() <= day:
-            moment, _, kind, payload = heapq.heappop(self.agenda)
-            getattr(self, f"_on_{kind}")(moment, payload)
+        self._drain(day)
         self._crm(day)
         self._subscriptions(day)
         shop_day = self.shop.step(day)
@@ -185,6 +187,7 @@ class Simulation:
         self._payroll(day)
         self._treasury(day)
         self._payouts(day, shop_day.payout)
+        self._drain(day)  # what today's activity scheduled for later today
         self._sales_journals(day, shop_day.totals)
         self.bank.end_of_day(day, self._cash_row)
         if day == month_end(day):
@@ -195,6 +198,11 @@ class Simulation:
         self.out.flush_through(day)
         if self.on_day:
             self.on_day(day)
+
+    def _drain(self, day: date) -> None:
+        while self.agenda and self.agenda[0][0].date() <= day:
+            moment, _, kind, payload = heapq.heappop(self.agenda)
+            getattr(self, f"_on_{kind}")(moment, payload)
 
     # -- CRM: deals through the pipeline ------------------------------------------------------
     def _company_name(self, entity: str, rng) -> str:
@@ -661,17 +669,20 @@ class Simulation:
 
     def _payroll(self, day: date) -> None:
         rng = self.rng["payroll"]
-        last = month_end(day)
-        us_dates = {business_day_on_or_before(day.replace(day=15)), business_day_on_or_before(last)}
-        if day in us_dates:
-            heads = self._headcount(US, day)
-            gross = int(heads * PAYROLL[US].avg_gross_minor * rng.uniform(0.97, 1.03))
-            withholding = gross * 24 // 100
-            employer = gross * 765 // 10000
-            net = gross - withholding
-            funding = at(day - timedelta(days=2), 15 * 3600)
-            self.schedule(funding, "payroll_funding", (gross + employer, day))
-            self.schedule(at(day, 8 * 3600), "payroll_us", (gross, withholding, employer, net, heads))
+        # US: Gusto pays on the 15th and the last day (business day on or before); the payroll
+        # account is funded from operating two business days ahead.
+        for month_start in (day.replace(day=1), add_months(day.replace(day=1), 1)):
+            for pay_day in (business_day_on_or_before(month_start.replace(day=15)),
+                            business_day_on_or_before(month_end(month_start))):
+                if business_day_on_or_before(pay_day - timedelta(days=2)) != day or pay_day > self.end:
+                    continue
+                heads = self._headcount(US, pay_day)
+                gross = int(heads * PAYROLL[US].avg_gross_minor * rng.uniform(0.97, 1.03))
+                withholding = gross * 24 // 100
+                employer = gross * 765 // 10000
+                net = gross - withholding
+                self.schedule(at(day, 15 * 3600), "payroll_funding", (gross + employer, pay_day))
+                self.schedule(at(pay_day, 8 * 3600), "payroll_us", (gross, withholding, employer, net, heads))
         uk_pay = business_day_on_or_before(day.replace(day=25))
         if day == uk_pay:
             heads = self._headcount(UK, day)

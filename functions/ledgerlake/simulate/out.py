@@ -2,8 +2,9 @@
 
 Records are buffered per simulated day and flushed (sorted by time, then by the order
 they were produced) when the day closes, so files are in time order and memory stays
-bounded by one day's activity at any scale. Records may be scheduled into a future day
-(an order's refund is known when the order is created); they wait in that day's buffer.
+bounded by one day's activity at any scale. A record may be dated in a future day (a
+payout's paid version); it waits in that day's buffer. Writing into a day that has
+already been flushed is a bug and raises.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring as _escape  # C; keeps non-ASCII as is
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from .util import dumps, iso_z
@@ -42,9 +43,8 @@ class Output:
     def _add(self, key: str, moment: datetime, line: str) -> None:
         day = moment.date()
         if self._flushed_through is not None and day <= self._flushed_through:
-            # Late record for a closed day: it goes out with the next flush (still ordered
-            # within that flush). The generator avoids this; it is a guard, not a path.
-            day = self._flushed_through + timedelta(days=1)
+            # Files are in time order only if nothing is written into a day already flushed.
+            raise ValueError(f"{key}: record at {moment} after {self._flushed_through} was flushed")
         self._seq += 1
         self._buffers[day][key].append((moment.timestamp(), self._seq, line))
 
