@@ -64,7 +64,8 @@ def _sql(args) -> int:
                 sys.stdout.write(render(args.format, *result))
             return 0
         if sys.stdin.isatty():
-            banner = "ledgerlake sql: marts attached, lake readable. End statements with ';'. .help for help."
+            lake = "" if args.no_lake else ", raw lake readable over S3"
+            banner = f"ledgerlake sql: marts attached{lake}. End statements with ';'. .help for help."
             interactive(conn, history=config.home() / "sql_history", banner=banner)
             return 0
         errors = Shell(conn, fmt=args.format).run(read_line=lambda _prompt: _read_stdin_line())
