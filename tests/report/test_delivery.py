@@ -8,7 +8,7 @@ import email.policy
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import AS_OF, WEEK
+from mini_warehouse import AS_OF, WEEK
 
 SENDER = "finance-reports@example.com"
 RECIPIENTS = ["cfo@example.com", "ceo@example.com"]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from conftest import AS_OF, WEEK
+from mini_warehouse import AS_OF, WEEK
 
 from ledgerlake.analyst import connect
 from ledgerlake.report import formatting as fmt
