@@ -664,9 +664,18 @@ def raw_record(key: str, lake=None) -> dict[str, Any]:
 
 def alert_store(settings: Settings | None = None):
     """The shared alert-state store (acknowledge / resolve survive rebuilds)."""
-    from .alerts.state import AlertState
+    import boto3
+    from botocore.config import Config
 
-    return AlertState.default(settings)
+    from .alerts.state import AlertState, S3Backend
+
+    settings = settings or Settings.from_env()
+    # Short timeouts: an unreachable store must not stall a page render (statuses then
+    # fall back to the alerts table's copy).
+    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint, region_name=settings.region,
+                      config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1},
+                                    s3={"addressing_style": "path"} if settings.s3_endpoint else {}))
+    return AlertState(S3Backend(s3, settings.marts_bucket))
 
 
 # -- Integration health ---------------------------------------------------------------

@@ -398,7 +398,10 @@ def measure(warehouse: Path, home: Path) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    env = dict(os.environ, LEDGERLAKE_WAREHOUSE=str(warehouse), LEDGERLAKE_HOME=str(home))
+    # No lake here: the alert-state store is unreachable (refused at once), as a dashboard
+    # whose store is down; statuses then come from the alerts table.
+    env = dict(os.environ, LEDGERLAKE_WAREHOUSE=str(warehouse), LEDGERLAKE_HOME=str(home),
+               LEDGERLAKE_S3_ENDPOINT=os.environ.get("LEDGERLAKE_S3_ENDPOINT", "http://127.0.0.1:9"))
     proc = serve_dashboard(port, env)
     try:
         wait_for_port(port)
