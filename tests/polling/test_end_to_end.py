@@ -54,7 +54,7 @@ def test_empty_to_complete_then_incremental(source, company, providers, lake, po
 @pytest.mark.parametrize("source", ["stripe", "hubspot", "qbo", "xero", "shopify"])
 def test_latest_stamps_match_the_company(source, company, lake, poll):
     """Dedupe keeps, per object, exactly the version the company holds now."""
-    assert poll(source, page_size=7).complete
+    assert poll(source, page_size=15).complete
     versions = truth.latest_versions(company, source, END.timestamp())
     for key, record in latest_from_lake(lake, source).items():
         if record.stamp:

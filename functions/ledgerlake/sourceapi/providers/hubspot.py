@@ -114,7 +114,7 @@ def _search(api, req, object_type: str) -> Reply:
     import json as _json
 
     rows = res.memo(("search", api.clock, _json.dumps([groups, sorts], sort_keys=True)), build)
-    page = rows[offset : offset + limit]
+    page = rows[offset : min(offset + limit, SEARCH_CAP)]
     out = {"total": len(rows), "results": page}
     nxt = offset + limit
     if nxt < len(rows) and nxt < SEARCH_CAP:

@@ -84,7 +84,7 @@ def _graphql(api, req) -> Reply:
     def arg(name, cast=str):
         if name in variables:
             return variables[name]
-        found = re.search(rf"\b{name}\s*:\s*(\"(?:[^\"\\]|\\.)*\"|[A-Za-z0-9_]+)", query)
+        found = re.search(rf"(?<![$\w]){name}\s*:\s*(\"(?:[^\"\\]|\\.)*\"|[A-Za-z0-9_]+)", query)
         if not found:
             return None
         raw = found.group(1)
