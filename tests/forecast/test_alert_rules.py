@@ -73,6 +73,11 @@ def test_different_vendors_sharing_a_word_stay_apart():
     assert resolver("Delta Analytics Inc") != resolver("Delta Freight LLC")
 
 
+def test_names_differing_only_by_a_number_are_different_vendors():
+    resolver = VendorResolver(["Vendor 1 Ltd", "Vendor 11 Ltd", "Unit 4 Storage", "Unit 5 Storage"])
+    assert len({resolver(n) for n in ("Vendor 1 Ltd", "Vendor 11 Ltd", "Unit 4 Storage", "Unit 5 Storage")}) == 4
+
+
 def test_typo_in_vendor_name_is_the_same_vendor():
     resolver = VendorResolver(["Cotswold Manufacturing Ltd", "Cotswold Manufactoring Ltd"])
     assert resolver("Cotswold Manufacturing Ltd") == resolver("Cotswold Manufactoring Ltd")

@@ -9,7 +9,7 @@ Two names are the same vendor when, after normalisation (case, accents, punctuat
 web domains, legal suffixes), they are equal, or one is the other's acronym
 ("aws" / "amazon web services"), or one is only the other's first word and that word is
 distinctive enough (4+ letters: "amazon" / "amazon web services"), or they differ by a
-typo (similarity >= 0.92 on names of 6+ letters). Clusters are the transitive closure
+typo (similarity >= 0.92 on names of 6+ letters, with the same digits). Clusters are the transitive closure
 (union-find), so "Amazon.com" and "AWS" meet through "Amazon Web Services".
 """
 
@@ -56,6 +56,9 @@ def same_vendor(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if " " not in short and len(short) >= 4 and long_.split()[0] == short:
         return True
+    # A typo, but never a different number: "Vendor 1" and "Vendor 11" are two suppliers.
+    if re.sub(r"\D", "", a) != re.sub(r"\D", "", b):
+        return False
     return min(len(a), len(b)) >= 6 and SequenceMatcher(None, a, b).ratio() >= TYPO_SIMILARITY
 
 
