@@ -75,6 +75,40 @@ def ensure_local_env() -> Path:
     return path
 
 
+# Provider API credentials the local API server (`ledgerlake sources serve`) accepts and
+# the pollers send. Tokens are generated; the identifiers name the simulated tenants.
+LOCAL_PROVIDER_TOKENS = (
+    "STRIPE_API_KEY",
+    "SHOPIFY_ACCESS_TOKEN",
+    "HUBSPOT_ACCESS_TOKEN",
+    "QBO_ACCESS_TOKEN",
+    "XERO_ACCESS_TOKEN",
+    "PLAID_SECRET",
+    "PLAID_ACCESS_TOKEN",
+)
+LOCAL_PROVIDER_IDS = {
+    "SHOPIFY_SHOP": "ledgerlake-demo.myshopify.com",
+    "QBO_REALM_ID": "9341452000000001",
+    "XERO_TENANT_ID": "5d9d8b3e-6c1a-4c55-9a73-1f2a3b4c5d6e",
+    "PLAID_CLIENT_ID": "ledgerlake-local-client",
+}
+
+
+def ensure_local_provider_credentials() -> Path:
+    """Append any missing local provider credentials to `local.env` (additive: existing
+    values are kept, so a local.env made before the pollers existed keeps working)."""
+    path = ensure_local_env()
+    present = {line.split("=", 1)[0].strip() for line in path.read_text().splitlines() if "=" in line}
+    prefixes = {"STRIPE_API_KEY": "sk_test_", "SHOPIFY_ACCESS_TOKEN": "shpat_", "PLAID_ACCESS_TOKEN": "access-sandbox-"}
+    missing = {name: prefixes.get(name, "") + _secrets.token_hex(16)
+               for name in LOCAL_PROVIDER_TOKENS if name not in present}
+    missing.update({name: value for name, value in LOCAL_PROVIDER_IDS.items() if name not in present})
+    if missing:
+        with path.open("a") as handle:
+            handle.write("".join(f"{k}={v}\n" for k, v in missing.items()))
+    return path
+
+
 @dataclass(frozen=True)
 class Settings:
     s3_endpoint: str | None

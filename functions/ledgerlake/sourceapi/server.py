@@ -35,34 +35,20 @@ log = logging.getLogger(__name__)
 
 SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
 
-# Not secrets: identifiers of the simulated shop / company / organisation.
-LOCAL_IDENTIFIERS = {
-    "SHOPIFY_SHOP": "ledgerlake-demo.myshopify.com",
-    "QBO_REALM_ID": "9341452000000001",
-    "XERO_TENANT_ID": "5d9d8b3e-6c1a-4c55-9a73-1f2a3b4c5d6e",
-    "PLAID_CLIENT_ID": "ledgerlake-local-client",
-}
-# Generated per server unless the environment (local.env) provides them.
-LOCAL_TOKENS = (
-    "STRIPE_API_KEY",
-    "SHOPIFY_ACCESS_TOKEN",
-    "HUBSPOT_ACCESS_TOKEN",
-    "QBO_ACCESS_TOKEN",
-    "XERO_ACCESS_TOKEN",
-    "PLAID_SECRET",
-    "PLAID_ACCESS_TOKEN",
-)
-
-
 def local_credentials() -> dict[str, str]:
-    """The credentials the local server accepts: the environment's, else generated."""
+    """The credentials the local server accepts: the environment's (local.env), else
+    generated for this server (`serve_in_thread(...).credentials` hands them to pollers)."""
     import os
 
-    creds = {name: os.environ.get(name) or value for name, value in LOCAL_IDENTIFIERS.items()}
-    for name in LOCAL_TOKENS:
+    from ..config import LOCAL_PROVIDER_IDS, LOCAL_PROVIDER_TOKENS
+
+    creds = {name: os.environ.get(name) or value for name, value in LOCAL_PROVIDER_IDS.items()}
+    for name in LOCAL_PROVIDER_TOKENS:
         prefix = {"STRIPE_API_KEY": "sk_test_", "SHOPIFY_ACCESS_TOKEN": "shpat_",
                   "PLAID_ACCESS_TOKEN": "access-sandbox-"}.get(name, "")
         creds[name] = os.environ.get(name) or prefix + _secrets.token_hex(16)
+    if os.environ.get("PLAID_ACCESS_TOKENS"):
+        creds["PLAID_ACCESS_TOKENS"] = os.environ["PLAID_ACCESS_TOKENS"]
     return creds
 
 
