@@ -36,6 +36,19 @@ from .util import (
 )
 
 GENERATOR_VERSION = "1"
+# api/{source}/{resource}.jsonl files the generator always writes (file names are the
+# provider's own resource names: REST paths for Stripe/Shopify/HubSpot/Xero/Plaid, entity
+# names for QuickBooks).
+RESOURCES = {
+    "stripe": ("events", "charges", "balance_transactions", "payouts", "refunds", "disputes", "customers",
+               "subscriptions", "invoices"),
+    "shopify": ("orders", "transactions", "payouts", "balance_transactions"),
+    "hubspot": ("deals", "companies", "pipelines"),
+    "qbo": ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor", "Purchase",
+            "Deposit", "CreditMemo"),
+    "xero": ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals"),
+    "plaid": ("accounts", "transactions"),
+}
 CITIES = {US: ("New York", "Austin", "Chicago", "Denver", "Seattle", "Boston", "Atlanta", "San Diego"),
           UK: ("London", "Manchester", "Bristol", "Leeds", "Edinburgh", "Cambridge", "Birmingham")}
 INDUSTRIES = ("COMPUTER_SOFTWARE", "RETAIL", "LOGISTICS_AND_SUPPLY_CHAIN", "HOSPITAL_HEALTH_CARE",
@@ -73,7 +86,7 @@ class Simulation:
         self.ids = Ids(seed)
         self.rng = {name: stream(seed, name) for name in
                     ("crm", "ar", "subs", "shop", "ap", "payroll", "bank", "hooks", "fx", "stripe", "names")}
-        self.out = Output(out_dir)
+        self.out = Output(out_dir, self.end)
         self.fx = FxTable(self.rng["fx"], start, self.end)
         self.bank = Bank(self.out, self.ids, self.rng["bank"])
         self.qbo = QboBooks(self.out, self.ids)
@@ -147,6 +160,12 @@ class Simulation:
         return self.root
 
     def _open(self, day: date) -> None:
+        # Every contract file exists even when a short run has no records for it.
+        for source, resources in RESOURCES.items():
+            if source != "shopify":  # written by the Shopify runner
+                self.out.touch(f"webhooks/{source}.jsonl")
+                for resource in resources:
+                    self.out.touch(f"api/{source}/{resource}.jsonl")
         moment = at(day, 1)
         self.hs.pipelines(moment)
         self.qbo.emit_accounts(moment)
@@ -805,9 +824,6 @@ class Simulation:
                     writer.writerow([key, entity, books.currency,
                                      money_str(books.revenue_by_month.get(key, 0), books.currency)])
                 month = add_months(month, 1)
-        for kind in ("webhooks/stripe.jsonl", "webhooks/hubspot.jsonl",
-                     "webhooks/qbo.jsonl", "webhooks/xero.jsonl", "webhooks/plaid.jsonl"):
-            self.out.touch(kind)
         self.out.close()
         (truth / "problems.json").write_text(json.dumps({"problems": self.problems}, indent=2) + "\n")
         fx_rows = self.fx.write_csv(self.root / "reference" / "fx_rates.csv")

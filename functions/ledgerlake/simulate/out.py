@@ -19,8 +19,9 @@ from .util import dumps, iso_z
 
 
 class Output:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, end: date):
         self.root = root
+        self.end = end  # the last simulated day: records dated later are the future, never written
         self._files: dict[str, object] = {}
         # day -> file key -> list of (time text, sequence, line)
         self._buffers: dict[date, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -86,8 +87,8 @@ class Output:
         self._flushed_through = day
 
     def close(self) -> None:
-        if self._buffers:
-            self.flush_through(max(self._buffers))
+        self.flush_through(self.end)
+        self._buffers.clear()
         for handle in self._files.values():
             handle.close()
         self._files.clear()

@@ -381,8 +381,10 @@ class ShopifyRun:
         from .fx import FxTable
         from .util import poisson, stream
 
-        out = Output(self.root)
+        out = Output(self.root, self.end)
         out.touch("webhooks/shopify.jsonl")
+        for resource in ("orders", "transactions", "payouts", "balance_transactions"):
+            out.touch(f"api/shopify/{resource}.jsonl")
         rng = stream(self.seed, "shop")
         fx = FxTable(stream(self.seed, "fx"), self.start_day, self.end)
         shop = Shopify(out, Ids(self.seed, "shopify-ids"), stream(self.seed, "shopify"), fx.rate)
