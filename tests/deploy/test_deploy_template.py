@@ -379,6 +379,33 @@ def test_glue_crawler_catalogs_exactly_where_the_transform_publishes(lake, tmp_p
     assert crawler["DatabaseName"] == {"Ref": "MartsDatabase"}
 
 
+def test_forecast_schema_has_its_own_crawler_one_level_deeper():
+    """The forecaster publishes marts/<FORECAST_SCHEMA>/<table>/<table>.parquet: the marts
+    crawler must skip that folder (or it would become one mixed table) and a second
+    crawler must make each of its tables one Glue table."""
+    from ledgerlake.forecast.run import FORECAST_SCHEMA
+
+    resources_ = template()["Resources"]
+    (marts_target,) = resources_["MartsCrawler"]["Properties"]["Targets"]["S3Targets"]
+    assert f"{FORECAST_SCHEMA}/**" in marts_target["Exclusions"]
+    forecast = resources_["ForecastCrawler"]["Properties"]
+    (target,) = forecast["Targets"]["S3Targets"]
+    assert sub_string(target["Path"]) == f"s3://${{MartsBucket}}/marts/{FORECAST_SCHEMA}/"
+    # bucket (1) / marts (2) / forecast (3) / <table> (4)
+    assert json.loads(forecast["Configuration"])["Grouping"]["TableLevelConfiguration"] == 4
+    assert forecast["DatabaseName"] == {"Ref": "MartsDatabase"}
+
+
+def test_forecast_runs_after_each_successful_transform():
+    if "ForecasterFunction" not in functions():
+        pytest.skip("ForecasterFunction is not in template.yaml yet")
+    transform = functions()["TransformFunction"]
+    on_success = transform["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnSuccess"]
+    assert on_success == {"Type": "Lambda", "Destination": {"Fn::GetAtt": ["ForecasterFunction", "Arn"]}}
+    invoke = [s for s in role_statements(function_role(transform)) if "lambda:InvokeFunction" in as_list(s["Action"])]
+    assert [s["Resource"] for s in invoke] == [{"Fn::GetAtt": ["ForecasterFunction", "Arn"]}]
+
+
 def test_kpi_email_may_send_only_as_the_configured_sender():
     if "KpiEmailFunction" not in functions():
         pytest.skip("KpiEmailFunction is not in template.yaml yet")
