@@ -22,14 +22,18 @@ def _gl_rows():
     rng = np.random.default_rng(11)
     rows = []
 
-    def line(entity, ccy, doc_type, doc_id, day, amount, contact=None, desc=None, account="qbo:35"):
+    def line(entity, ccy, doc_type, doc_id, day, amount, contact=None, desc=None, account="qbo:35", other=None):
         rows.append({"journal_line_id": f"{doc_type}:{doc_id}:{account}", "entity_id": entity,
                      "functional_currency": ccy, "transaction_currency": ccy, "source_system": "qbo",
                      "document_type": doc_type, "document_id": doc_id, "posted_on": day,
                      "functional_amount": Decimal(amount).quantize(Decimal("0.01")), "contact_key": contact,
                      "description": desc, "raw_key": f"raw/source=qbo/entity=cdc/date={day}/poll-{doc_id}.json",
-                     "is_bank": True, "account_key": account,
+                     "is_bank": True, "account_key": account, "account_name": "Chase Operating",
                      "fx_rate": Decimal("1") if ccy == "USD" else Decimal("1.27")})
+        if other:  # the document's other side (not a bank line): what tells payroll apart
+            rows.append({**rows[-1], "journal_line_id": rows[-1]["journal_line_id"] + ":x", "is_bank": False,
+                         "account_key": "qbo:60", "account_name": other, "functional_amount": -rows[-1]["functional_amount"],
+                         "description": None})
 
     for i in range(241):
         day = START + timedelta(days=i)
@@ -40,7 +44,7 @@ def _gl_rows():
         if day.day == 1:
             line("US", "USD", "BillPayment", f"rent{i}", day, -14500, "qbo:land", "Bill payment")
         if day.day in (15, 28):
-            line("US", "USD", "JournalEntry", f"pay{i}", day, -42000, None, "Payroll run")
+            line("US", "USD", "JournalEntry", f"pay{i}", day, -42000, None, "Net pay", other="Salaries and wages")
         if day.day == 20:  # a transfer between the entity's own accounts: not a cash flow
             line("US", "USD", "Transfer", f"tr{i}", day, -5000, None, "to payroll account", "qbo:35")
             line("US", "USD", "Transfer", f"tr{i}", day, 5000, None, "to payroll account", "qbo:36")

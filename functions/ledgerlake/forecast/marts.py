@@ -190,13 +190,18 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     frame = r.frame(
         f"""with names as (select contact_key, any_value(name) as name from ({' union all '.join(names_sql)}) group by 1),
             b as (
+              -- One row per document that moved the entity's cash: its net across all bank
+              -- accounts (so transfers between own accounts cancel), and the accounts and
+              -- descriptions of all its lines (how payroll is recognised: "Salaries", "Payroll").
               select entity_id, functional_currency as currency, source_system, document_type, document_id,
-                     min(posted_on) as posted_on, sum(functional_amount) as amount,
+                     min(posted_on) as posted_on,
+                     sum(functional_amount) filter (where is_bank) as amount,
                      any_value(contact_key) filter (where contact_key is not null and contact_key not like '%:') as contact_key,
-                     string_agg(distinct description, ' | ') as description,
-                     any_value(raw_key) as raw_key
-              from {gl} where is_bank group by all
-              having sum(functional_amount) <> 0)
+                     string_agg(distinct description, ' | ') filter (where is_bank) as description,
+                     string_agg(distinct coalesce(account_name, '') || ' ' || coalesce(description, ''), ' | ') as context,
+                     any_value(raw_key) filter (where is_bank) as raw_key
+              from {gl} group by all
+              having bool_or(is_bank) and sum(functional_amount) filter (where is_bank) <> 0)
             select b.*, coalesce(n.name, case when b.contact_key is not null then b.description end) as contact_name,
                    inv.invoice_number, inv.document_keys
             from b left join names n using (contact_key) {invoice_sql}""",
@@ -212,7 +217,7 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
         pl.col("document_type").alias("record_type"), pl.col("contact_name").alias("vendor_name"),
         pl.col("posted_on").alias("paid_on"), (-pl.col("amount")).alias("amount"), "invoice_number",
         pl.col("document_keys").cast(pl.List(pl.Utf8)))
-    text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("description", pl.lit(""))).str.to_lowercase()
+    text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("context", pl.lit(""))).str.to_lowercase()
     payroll = text.str.contains("|".join(PAYROLL_WORDS))
     recurring = frame.filter(outflow & (payroll | is_vendor)).select(
         pl.col("entity_id").alias("entity"), "currency",
