@@ -92,17 +92,20 @@ def build(root: Path, n: int = 60, seed: int = 3) -> Path:
 
     # -- Shopify -------------------------------------------------------------------------
     for i, at in enumerate(_moments(rng, n)):
-        gid = f"gid://shopify/Order/{5000000 + i}"
-        node = {"id": gid, "name": f"#{1000 + i}", "createdAt": iso(at), "updatedAt": iso(at),
-                "displayFinancialStatus": "PENDING", "currencyCode": "USD",
-                "totalPriceSet": {"shopMoney": {"amount": f"{rng.randint(10, 900)}.{rng.randint(0, 99):02d}",
-                                                "currencyCode": "USD"}}}
-        w.add("shopify", "orders", at, gid, node)
+        oid = 5000000 + i
+        local = at.astimezone(timezone(timedelta(hours=1)))
+        order = {"id": oid, "admin_graphql_api_id": f"gid://shopify/Order/{oid}", "name": f"#{1000 + i}",
+                 "created_at": local.isoformat(), "updated_at": local.isoformat(), "financial_status": "pending",
+                 "currency": "GBP", "total_price": f"{rng.randint(10, 900)}.{rng.randint(0, 99):02d}",
+                 "customer": {"id": 900 + i, "email": f"c{i}@example.com", "first_name": "Ada", "last_name": "L"},
+                 "line_items": [{"id": 1, "sku": "SKU-1", "title": "Thing", "quantity": 1, "price": "10.00"}]}
+        w.add("shopify", "orders", at, oid, order)
         if rng.random() < 0.5:
             at2 = later(at)
-            w.add("shopify", "orders", at2, gid, {**node, "updatedAt": iso(at2), "displayFinancialStatus": "PAID"})
+            w.add("shopify", "orders", at2, oid, {**order, "updated_at": at2.astimezone(local.tzinfo).isoformat(),
+                                                   "financial_status": "paid"})
         if rng.random() < 0.05:
-            w.add("shopify", "orders", later(at, 200), gid, node, deleted=True)
+            w.add("shopify", "orders", later(at, 200), oid, {"id": oid}, deleted=True)
     for i, at in enumerate(_moments(rng, max(3, n // 10))):
         payout = {"id": 700 + i, "status": "scheduled", "date": at.date().isoformat(), "currency": "USD",
                   "amount": f"{rng.randint(100, 9000)}.00"}

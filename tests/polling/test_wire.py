@@ -146,6 +146,11 @@ def test_shopify_graphql_cost_extension(providers):
     page = doc["data"]["orders"]
     stamps = [e["node"]["updatedAt"] for e in page["edges"]]
     assert stamps == sorted(stamps) and page["pageInfo"]["hasNextPage"]
+    node = page["edges"][0]["node"]  # the GraphQL Order shape, mapped from the REST order
+    assert node["id"].startswith("gid://shopify/Order/") and node["legacyResourceId"] in node["id"]
+    assert node["updatedAt"].endswith("Z") and node["displayFinancialStatus"] in ("PENDING", "PAID")
+    assert node["totalPriceSet"]["shopMoney"]["currencyCode"] == "GBP"
+    assert node["customer"]["id"].startswith("gid://shopify/Customer/")
     providers.fault("shopify:throttle=1")
     _, throttled = call("POST", url + "/admin/api/2025-01/graphql.json", auth, {"query": query, "variables": {"first": 10}})
     assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"

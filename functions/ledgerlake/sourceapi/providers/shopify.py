@@ -5,8 +5,9 @@
   through `edges { cursor node }` + `pageInfo { hasNextPage endCursor }`; calculated
   query cost in `extensions.cost` (requestedQueryCost = 2 + first, a leaky bucket with
   `throttleStatus`), and `THROTTLED` errors when the bucket cannot pay
-  (https://shopify.dev/docs/api/usage/limits). Field selection is not evaluated: nodes
-  are the simulation's order objects as generated.
+  (https://shopify.dev/docs/api/usage/limits). Field selection is not evaluated: every
+  node carries the fields of `ORDER_NODE_FIELDS` (the poller's query), mapped from the
+  simulation's REST order JSON (`order_node`).
 * REST `GET /admin/api/{version}/shopify_payments/payouts.json` (`date_min`, `since_id`,
   `limit` ≤ 250, newest first) and `.../shopify_payments/balance/transactions.json`
   (`payout_id`, `since_id`), paged with `Link: <…page_info=…>; rel="next"`.
@@ -46,6 +47,78 @@ def rate_limited(api, retry_after: int) -> Reply:
 
 def server_error(api) -> Reply:
     return _errors(503, "Service Unavailable")
+
+
+def _utc(text):
+    if not text:
+        return None
+    return iso(parse_time(text))
+
+
+def _money_set(order: dict, rest_field: str) -> dict | None:
+    """REST `total_price` (+ `total_price_set`) -> GraphQL `totalPriceSet`."""
+    bag = order.get(f"{rest_field}_set")
+    if isinstance(bag, dict) and bag.get("shop_money"):
+        out = {"shopMoney": {"amount": bag["shop_money"]["amount"], "currencyCode": bag["shop_money"]["currency_code"]}}
+        if bag.get("presentment_money"):
+            out["presentmentMoney"] = {"amount": bag["presentment_money"]["amount"],
+                                       "currencyCode": bag["presentment_money"]["currency_code"]}
+        return out
+    if order.get(rest_field) is None:
+        return None
+    money = {"amount": str(order[rest_field]), "currencyCode": order.get("currency")}
+    return {"shopMoney": money, "presentmentMoney": dict(money)}
+
+
+def _gid(kind: str, value) -> str | None:
+    return None if value is None else f"gid://shopify/{kind}/{value}"
+
+
+def order_node(order: dict) -> dict:
+    """The Admin GraphQL `Order` node for a REST order (already-GraphQL objects pass through)."""
+    if "updatedAt" in order:
+        return order
+    customer = order.get("customer") or {}
+    first, last = customer.get("first_name"), customer.get("last_name")
+    refunded = sum(
+        (float(t.get("amount") or 0) for r in order.get("refunds") or [] for t in r.get("transactions") or []), 0.0)
+    return {
+        "id": order.get("admin_graphql_api_id") or _gid("Order", order["id"]),
+        "legacyResourceId": str(order["id"]),
+        "name": order.get("name"),
+        "email": order.get("email") or order.get("contact_email"),
+        "createdAt": _utc(order.get("created_at")),
+        "updatedAt": _utc(order.get("updated_at")),
+        "processedAt": _utc(order.get("processed_at")),
+        "cancelledAt": _utc(order.get("cancelled_at")),
+        "closedAt": _utc(order.get("closed_at")),
+        "cancelReason": (order.get("cancel_reason") or None) and order["cancel_reason"].upper(),
+        "displayFinancialStatus": (order.get("financial_status") or "").upper() or None,
+        "displayFulfillmentStatus": (order.get("fulfillment_status") or "unfulfilled").upper(),
+        "currencyCode": order.get("currency"),
+        "presentmentCurrencyCode": order.get("presentment_currency") or order.get("currency"),
+        "sourceName": order.get("source_name"),
+        "test": bool(order.get("test")),
+        "totalPriceSet": _money_set(order, "total_price"),
+        "subtotalPriceSet": _money_set(order, "subtotal_price"),
+        "totalTaxSet": _money_set(order, "total_tax"),
+        "totalDiscountsSet": _money_set(order, "total_discounts"),
+        "totalRefundedSet": {"shopMoney": {"amount": f"{refunded:.2f}", "currencyCode": order.get("currency")}},
+        "customer": {
+            "id": customer.get("admin_graphql_api_id") or _gid("Customer", customer.get("id")),
+            "email": customer.get("email"),
+            "firstName": first,
+            "lastName": last,
+            "displayName": " ".join(p for p in (first, last) if p) or None,
+        } if customer else None,
+        "lineItems": {"edges": [{"node": {
+            "id": item.get("admin_graphql_api_id") or _gid("LineItem", item.get("id")),
+            "sku": item.get("sku"),
+            "title": item.get("title") or item.get("name"),
+            "quantity": item.get("quantity"),
+            "originalUnitPriceSet": _money_set(item, "price"),
+        }} for item in order.get("line_items") or []]},
+    }
 
 
 def _cursor(version) -> str:
@@ -122,7 +195,7 @@ def _graphql(api, req) -> Reply:
         api.state["shopify_bucket"]["available"] = min(
             BUCKET_MAX, api.state["shopify_bucket"]["available"] + requested - actual)
         throttle["currentlyAvailable"] = round(api.state["shopify_bucket"]["available"])
-    edges = [{"cursor": _cursor(v), "node": v.obj} for v in page]
+    edges = [{"cursor": _cursor(v), "node": order_node(v.obj)} for v in page]
     return json_reply(200, {
         "data": {"orders": {"edges": edges, "pageInfo": {
             "hasNextPage": len(rows) > first,

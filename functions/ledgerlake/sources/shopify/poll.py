@@ -31,11 +31,16 @@ PAYOUT_LOOKBACK = timedelta(days=14)
 ORDERS_QUERY = """
 query Orders($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    edges { cursor node { id name createdAt updatedAt processedAt cancelledAt displayFinancialStatus
-      currencyCode totalPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
-      subtotalPriceSet { shopMoney { amount currencyCode } } totalTaxSet { shopMoney { amount currencyCode } }
-      totalRefundedSet { shopMoney { amount currencyCode } } customer { id email }
-      lineItems(first: 50) { edges { node { id sku quantity title originalUnitPriceSet { shopMoney { amount currencyCode } } } } }
+    edges { cursor node { id legacyResourceId name email createdAt updatedAt processedAt cancelledAt closedAt
+      cancelReason displayFinancialStatus displayFulfillmentStatus currencyCode presentmentCurrencyCode sourceName test
+      totalPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      subtotalPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      totalTaxSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      totalDiscountsSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      totalRefundedSet { shopMoney { amount currencyCode } }
+      customer { id email firstName lastName displayName }
+      lineItems(first: 50) { edges { node { id sku title quantity
+        originalUnitPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } } } } }
     } }
     pageInfo { hasNextPage endCursor }
   }
@@ -229,7 +234,8 @@ def page_records(entity: str, payload: dict):
     if entity == "orders":
         for edge in (payload.get("data") or {}).get("orders", {}).get("edges", []):
             node = edge["node"]
-            yield Record("order", str(node["id"]), utc_stamp(_updated(node)), False, node)
+            rid = node.get("legacyResourceId") or str(node["id"]).rsplit("/", 1)[-1]
+            yield Record("order", str(rid), utc_stamp(_updated(node)), False, node)
     elif entity == "payouts":
         for row in payload.get("payouts", []):
             yield Record("payout", str(row["id"]), "", False, row)  # no update stamp: later arrival wins
