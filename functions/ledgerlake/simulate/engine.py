@@ -337,14 +337,19 @@ class Simulation:
         if onboarding:
             items.append(("Onboarding and implementation", onboarding, "rev_services"))
         terms = rng.choice((15, 30, 30, 30, 45))
-        if deal.entity == US:
-            self.doc_numbers[US] += 1
-            number = str(self.doc_numbers[US])
-            doc = self.qbo.invoice(moment, day, cid, number, deal_ref, items, terms, self.emails[deal.company["id"]])
-        else:
-            self.doc_numbers[UK] += 1
-            number = f"INV-{self.doc_numbers[UK]:04d}"
-            doc = self.xero.invoice(moment, day, f"hs:{deal.company['id']}", number, deal_ref, items, terms)
+        if not deal.plant and rng.random() < 0.04 and (moment + timedelta(minutes=90)).date() == day:
+            # A mistake: an invoice with the wrong amount, deleted (QBO) / voided (Xero) within the
+            # hour and issued again correctly.
+            wrong = [(d, a + a // 10 // 100 * 100, k) for d, a, k in items]
+            mistake = self._issue_invoice(moment, deal, cid, deal_ref, wrong, terms)[1]
+            moment = moment + timedelta(minutes=20 + rng.randrange(40))
+            if deal.entity == US:
+                self.qbo.delete_invoice(moment, day, mistake)
+            else:
+                self.xero.void_invoice(moment, day, mistake)
+            self.stats["invoices_deleted_or_voided"] += 1
+            moment += timedelta(minutes=5)
+        number, doc = self._issue_invoice(moment, deal, cid, deal_ref, items, terms)
         self.stats["invoices"] += 1
         if deal.plant == "paid_invoice_deal_open":
             self.problem("paid_invoice_deal_open",
@@ -374,6 +379,17 @@ class Simulation:
                           (deal, doc, method, 0.6))
             pay_day = pay_day + timedelta(days=20 + rng.randrange(25))
         self.schedule(at(pay_day, 10 * 3600 + rng.randrange(6 * 3600)), "pay_invoice", (deal, doc, method, None))
+
+    def _issue_invoice(self, moment: datetime, deal: Deal, cid: str, deal_ref: str, items, terms: int):
+        day = moment.date()
+        if deal.entity == US:
+            self.doc_numbers[US] += 1
+            number = str(self.doc_numbers[US])
+            return number, self.qbo.invoice(moment, day, cid, number, deal_ref, items, terms,
+                                            self.emails[deal.company["id"]])
+        self.doc_numbers[UK] += 1
+        number = f"INV-{self.doc_numbers[UK]:04d}"
+        return number, self.xero.invoice(moment, day, f"hs:{deal.company['id']}", number, deal_ref, items, terms)
 
     def _on_credit_memo(self, moment: datetime, payload) -> None:
         deal, doc, credit = payload

@@ -17,9 +17,13 @@ from .company import (
     ENTITIES, QBO_ACCOUNTS, QBO_REVENUE_TYPES, UK, US, XERO_ACCOUNTS, XERO_REVENUE_TYPES,
 )
 from .out import Output
-from .util import Ids, dec, dumps, iso_ms_z, qbo_time, xero_date
+from .util import UTC, Ids, dec, dumps, iso_ms_z, qbo_time, xero_date
 
 Lines = list[tuple[str, int, str]]  # (account key, debit-positive minor amount, description)
+
+
+def xero_day(value: str) -> date:
+    return datetime.fromtimestamp(int(value[6:value.index("+")]) / 1000, tz=UTC).date()
 
 
 class Unbalanced(AssertionError):
@@ -100,6 +104,7 @@ class QboBooks(Books):
         super().__init__(US, out, ids)
         self.realm = ENTITIES[US]["ledger_company_id"]
         self.account_ids = {key: str(i + 1) for i, key in enumerate(QBO_ACCOUNTS)}
+        self.account_ids_inv = {v: k for k, v in self.account_ids.items()}
         self.account_versions = {key: 0 for key in QBO_ACCOUNTS}
         self.account_created: datetime | None = None
         self.bills: dict[str, OpenDoc] = {}
@@ -213,6 +218,20 @@ class QboBooks(Books):
         self.invoices[iid] = doc
         self._emit("Invoice", moment, obj, "Create")
         return doc
+
+    def delete_invoice(self, moment: datetime, day: date, doc: OpenDoc) -> None:
+        """Delete an unpaid invoice (a mistake). QBO then reports only Id, status Deleted and MetaData."""
+        txn_day = date.fromisoformat(doc.obj["TxnDate"])
+        lines = [("ar", -doc.total, "Deleted")] + [
+            (self.account_ids_inv[ln["SalesItemLineDetail"]["ItemAccountRef"]["value"]],
+             int(ln["Amount"] * 100), "Deleted")
+            for ln in doc.obj["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+        self.post(txn_day, lines, f"Delete Invoice {doc.number}")
+        obj = {"domain": "QBO", "status": "Deleted", "Id": doc.id,
+               "MetaData": {"LastUpdatedTime": qbo_time(moment)}}
+        self.out.api("qbo", "Invoice", moment, doc.id, dumps(obj), deleted=True)
+        self.notifications.append((moment, "Invoice", doc.id, "Delete"))
+        del self.invoices[doc.id]
 
     def _bump(self, name: str, doc: OpenDoc, moment: datetime, balance_field: str = "Balance") -> None:
         doc.version += 1
@@ -416,6 +435,7 @@ class XeroBooks(Books):
         super().__init__(UK, out, ids)
         self.tenant = ENTITIES[UK]["ledger_company_id"]
         self.account_ids = {key: ids.uuid() for key in XERO_ACCOUNTS}
+        self.key_by_code = {v[1]: k for k, v in XERO_ACCOUNTS.items()}
         self.contacts: dict[str, tuple[str, str]] = {}
         self.bills: dict[str, OpenDoc] = {}
         self.event_seq = 0
@@ -509,6 +529,19 @@ class XeroBooks(Books):
         self.invoices[iid] = doc
         self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
         return doc
+
+    def void_invoice(self, moment: datetime, day: date, doc: OpenDoc) -> None:
+        """Void an unpaid ACCREC invoice (a mistake): Xero keeps it, with Status VOIDED."""
+        inv = doc.obj
+        txn_day = xero_day(inv["Date"])
+        lines = [("ar", -doc.total, "Voided"), ("vat", int(inv["TotalTax"] * 100), "Voided")] + [
+            (self.key_by_code[ln["AccountCode"]], int(ln["LineAmount"] * 100), "Voided") for ln in inv["LineItems"]]
+        self.post(txn_day, lines, f"Void {doc.number}")
+        inv["Status"] = "VOIDED"
+        inv["AmountDue"] = dec(0)
+        inv["UpdatedDateUTC"] = xero_date(moment)
+        self._emit("Invoices", moment, doc.id, inv, "INVOICE", "UPDATE", deleted=True)
+        del self.invoices[doc.id]
 
     def bill(self, moment: datetime, day: date, contact_key: str, number: str, amount: int, key: str,
              desc: str, terms_days: int, vat: bool) -> OpenDoc:
