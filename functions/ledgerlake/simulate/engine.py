@@ -519,7 +519,9 @@ class Simulation:
         po = self.stripe.payout(day, "ba_1NorthwindChase4417")
         if po:
             self.stats["stripe_payouts"] += 1
-            if self.plan.due("payout_missing_from_bank", day):
+            # The planted missing payout is a material one (not a few-dollar day).
+            if self.plan.due("payout_missing_from_bank", day) and (
+                    po["amount"] >= 1_000_00 or day >= self.plan.when["payout_missing_from_bank"] + timedelta(days=21)):
                 self.plan.done.add("payout_missing_from_bank")
                 self.problem("payout_missing_from_bank",
                              f"Stripe payout {po['id']} ({po['count']} balance transactions) is marked paid for "

@@ -14,7 +14,7 @@ from base64 import b64encode
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from ..money import from_minor
+from ..money import exponent, from_minor
 
 UTC = timezone.utc
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -63,7 +63,8 @@ class Ids:
         return f"{self.rng.getrandbits(4 * n):0{n}x}"
 
     def lower(self, n: int) -> str:
-        return self._chars(n, _LOWER)
+        # Lowercase tokens (request ids, fingerprints, receipt references): hex is enough.
+        return f"{self.rng.getrandbits(4 * n):0{n}x}"
 
     def seq(self, name: str, start: int = 1) -> int:
         """Sequential ids (QBO Ids, document numbers)."""
@@ -133,16 +134,22 @@ def qbo_time(moment: datetime) -> str:
     return local.strftime("%Y-%m-%dT%H:%M:%S") + f"{hours:+03d}:00"
 
 
+_BST_CACHE: dict[int, tuple[datetime, datetime]] = {}
+_LONDON = {0: timezone.utc, 1: timezone(timedelta(hours=1))}
+
+
 def shopify_time(moment: datetime) -> str:
     """Shopify REST times: shop-local (London) with offset, e.g. 2025-06-01T11:00:00+01:00."""
     year = moment.year
-    mar = date(year, 3, 31)
-    bst_start = at(mar - timedelta(days=(mar.weekday() + 1) % 7), 3600)  # last Sunday March 01:00 UTC
-    octo = date(year, 10, 31)
-    bst_end = at(octo - timedelta(days=(octo.weekday() + 1) % 7), 3600)
-    hours = 1 if bst_start <= moment < bst_end else 0
-    local = moment.astimezone(timezone(timedelta(hours=hours)))
-    return local.strftime("%Y-%m-%dT%H:%M:%S") + f"+0{hours}:00"
+    window = _BST_CACHE.get(year)
+    if window is None:
+        mar = date(year, 3, 31)
+        octo = date(year, 10, 31)
+        window = (at(mar - timedelta(days=(mar.weekday() + 1) % 7), 3600),  # last Sunday of March, 01:00 UTC
+                  at(octo - timedelta(days=(octo.weekday() + 1) % 7), 3600))  # last Sunday of October
+        _BST_CACHE[year] = window
+    hours = 1 if window[0] <= moment < window[1] else 0
+    return moment.astimezone(_LONDON[hours]).isoformat()[:19] + f"+0{hours}:00"
 
 
 def month_end(day: date) -> date:
@@ -177,7 +184,12 @@ def dec(minor: int, currency: str = "USD") -> Decimal:
 
 def money_str(minor: int, currency: str = "USD") -> str:
     """Shopify / HubSpot / truth files: a decimal string with the currency's exponent."""
-    return str(from_minor(minor, currency))
+    if exponent(currency) != 2:
+        return str(from_minor(minor, currency))
+    # Hot path (hundreds of thousands of calls per run): plain integer formatting, same text
+    # as str(Decimal) for two-decimal currencies.
+    whole, cents = divmod(abs(minor), 100)
+    return f"{'-' if minor < 0 else ''}{whole}.{cents:02d}"
 
 
 def _json_default(value):
