@@ -419,3 +419,11 @@ def test_kpi_email_may_send_only_as_the_configured_sender():
     assert env_vars(function)["LEDGERLAKE_EMAIL_SENDER"] == {"Ref": "ReportSender"}
     (weekly,) = function["Properties"]["Events"].values()
     assert weekly["Properties"]["ScheduleExpressionTimezone"] == {"Ref": "ReportTimezone"}
+
+
+def test_deploy_guide_lists_every_secret_the_code_reads():
+    """docs/deploy.md tells the operator which SSM parameters to create: all of them."""
+    guide = (REPO / "docs" / "deploy.md").read_text()
+    names = set().union(*(secret_names_used(f) for f in ("webhook.py", "hydrate.py", "poll.py")))
+    missing = sorted(n for n in names if f"`{n}`" not in guide)
+    assert not missing, f"docs/deploy.md does not list {missing}"
