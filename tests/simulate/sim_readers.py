@@ -44,5 +44,7 @@ class Api:
         return out
 
 
-def problem_ids(problems: list[dict], kind: str) -> set[str]:
-    return {r["id"] for p in problems if p["kind"] == kind for r in p["records"]}
+def problem_ids(problems: list[dict], kind: str, *resources: str) -> set[str]:
+    """Ids of the records of every planted problem of `kind` (only of these resources, if given)."""
+    return {r["id"] for p in problems if p["kind"] == kind for r in p["records"]
+            if not resources or r["resource"] in resources}

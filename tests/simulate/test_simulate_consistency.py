@@ -252,7 +252,7 @@ def won_stages(api):
 def test_each_ledger_invoice_matches_a_won_deal_except_the_planted_ones(api, problems):
     deals = api.latest("hubspot", "deals")
     won = won_stages(api)
-    open_but_paid = problem_ids(problems, "paid_invoice_deal_open")
+    open_but_paid = problem_ids(problems, "paid_invoice_deal_open", "deals", "Invoice")
     not_invoiced = problem_ids(problems, "won_deal_not_invoiced")
     assert len(not_invoiced) >= 2 and len(open_but_paid) == 2
     invoiced = set()
@@ -299,7 +299,7 @@ def test_every_planted_problem_is_listed_with_existing_records(api, problems):
 
 
 def test_only_the_planted_bills_are_duplicates_while_recurring_amounts_repeat(api, problems):
-    planted = problem_ids(problems, "duplicate_vendor_payment")
+    planted = problem_ids(problems, "duplicate_vendor_payment", "Bill", "Invoices")
     groups = defaultdict(list)
     for bid, bill in api.latest("qbo", "Bill").items():
         groups[("US", bill["VendorRef"]["value"], bill["DocNumber"])].append(bid)
@@ -312,6 +312,11 @@ def test_only_the_planted_bills_are_duplicates_while_recurring_amounts_repeat(ap
     paid_bills = {ln["LinkedTxn"][0]["TxnId"] for p in api.latest("qbo", "BillPayment").values() for ln in p["Line"]}
     paid_bills |= {p["Invoice"]["InvoiceID"] for p in api.latest("xero", "Payments").values()}
     assert planted <= paid_bills
+    for p in problems:
+        if p["kind"] == "duplicate_vendor_payment":
+            resources = [r["resource"] for r in p["records"]]
+            assert resources.count("transactions") == 2, "both bank debits are listed"
+            assert resources.count("BillPayment") + resources.count("Payments") == 2
     # Legit repeats: rent is the same amount every month under a different bill number.
     rent = [b for b in api.latest("qbo", "Bill").values() if b["VendorRef"]["name"] == "Landmark Properties LLC"]
     assert len(rent) >= 17 and len({b["TotalAmt"] for b in rent}) == 1 and len({b["DocNumber"] for b in rent}) == len(rent)
@@ -320,7 +325,8 @@ def test_only_the_planted_bills_are_duplicates_while_recurring_amounts_repeat(ap
 
 
 def test_only_the_planted_vendor_charge_is_a_spike(api, problems):
-    planted = problem_ids(problems, "unusual_vendor_charge") | problem_ids(problems, "new_vendor_large_payment")
+    planted = problem_ids(problems, "unusual_vendor_charge", "Bill") | problem_ids(problems, "new_vendor_large_payment",
+                                                                                   "Bill")
     by_vendor = defaultdict(list)
     for bid, bill in api.latest("qbo", "Bill").items():
         by_vendor[bill["VendorRef"]["name"]].append((bid, cents(bill["TotalAmt"])))
@@ -334,7 +340,7 @@ def test_only_the_planted_vendor_charge_is_a_spike(api, problems):
 
 
 def test_the_missing_refund_is_the_only_refund_not_booked(api, problems):
-    missing = problem_ids(problems, "refund_missing_from_ledger")
+    missing = problem_ids(problems, "refund_missing_from_ledger", "refunds")
     refunds = api.latest("stripe", "refunds")
     missing_refunds = [r for r in refunds.values() if r["id"] in missing]
     assert len(missing_refunds) == 1
@@ -361,3 +367,25 @@ def test_manifest_stats_describe_the_run(sim_dir, problems):
     manifest = json.loads((sim_dir / "manifest.json").read_text())
     assert manifest["problems"] == len(problems)
     assert manifest["stats"]["invoices"] > 150 and manifest["stats"]["stripe_payouts"] > 300
+
+
+def test_clearing_accounts_tie_out_to_the_processors(api, ledgers, problems):
+    """Ledger clearing = processor balance + what left the processor but is not booked at the bank."""
+    qbo_accounts = api.latest("qbo", "Account")
+    stripe_clearing = next(i for i, a in qbo_accounts.items() if a["Name"] == "Stripe Clearing")
+    clearing = sum(amount for _, _, _, lines in ledgers["US"] for account, amount in lines
+                   if account == stripe_clearing)
+    balance = sum(bt["net"] for bt in api.latest("stripe", "balance_transactions").values())
+    deposited = {"po_" + t["name"].removeprefix("STRIPE TRANSFER ST-") for t in plaid_posted(api)
+                 if t["name"].startswith("STRIPE TRANSFER ST-")}
+    undeposited = sum(p["amount"] for i, p in api.latest("stripe", "payouts").items() if i not in deposited)
+    unbooked = sum(r["amount"] for i, r in api.latest("stripe", "refunds").items()
+                   if i in problem_ids(problems, "refund_missing_from_ledger"))
+    assert undeposited > 0 and unbooked > 0
+    assert clearing == Decimal(balance + undeposited + unbooked) / 100
+
+    shopify_clearing = sum(amount for _, _, _, lines in ledgers["UK"] for account, amount in lines
+                           if account == "620")
+    net = sum(Decimal(bt["net"]) for bt in api.latest("shopify", "balance_transactions").values())
+    paid = sum(Decimal(p["amount"]) for p in api.latest("shopify", "payouts").values() if p["status"] == "paid")
+    assert shopify_clearing == net - paid

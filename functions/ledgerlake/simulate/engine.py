@@ -108,6 +108,7 @@ class Simulation:
         self.vendor_history: dict[str, list[int]] = defaultdict(list)
         self.stats: dict[str, int] = defaultdict(int)
         self._alias_bills: list[str] = []
+        self.followed: dict[str, dict] = {}  # ledger document id -> planted problem it belongs to
         self._alias_amounts: list[int] = []
         self.plan = self._plan()
         (out_dir / "truth").mkdir(parents=True, exist_ok=True)
@@ -140,13 +141,23 @@ class Simulation:
         })
 
     def problem(self, kind: str, description: str, entity: str, amount: int, currency: str, day: date,
-                records: list[tuple[str, str, str, str]]) -> None:
-        """records: (source, resource file, raw lake entity, provider id)."""
-        self.problems.append({
+                records: list[tuple[str, str, str, str]], follow: list[str] = ()) -> dict:
+        """records: (source, resource file, raw lake entity, provider id). Payments later made
+        against the documents in `follow` (and their bank lines) are added to the records."""
+        problem = {
             "id": f"P{len(self.problems) + 1:03d}", "kind": kind, "description": description, "entity": entity,
             "amount": money_str(amount, currency), "currency": currency, "date": day.isoformat(),
             "records": [{"source": s, "resource": r, "raw_entity": e, "id": i} for s, r, e, i in records],
-        })
+        }
+        self.problems.append(problem)
+        for doc_id in follow:
+            self.followed[doc_id] = problem
+        return problem
+
+    def _record(self, doc_id: str, source: str, resource: str, raw: str, oid: str) -> None:
+        problem = self.followed.get(doc_id)
+        if problem is not None:
+            problem["records"].append({"source": source, "resource": resource, "raw_entity": raw, "id": oid})
 
     # -- run -------------------------------------------------------------------------------
     def run(self) -> Path:
@@ -356,7 +367,8 @@ class Simulation:
                          f"Invoice {number} (deal {deal.obj['id']}) is paid in the ledger while the HubSpot deal "
                          f"is still open at stage '{deal.obj['properties']['dealstage']}'.", deal.entity,
                          doc.total, ENTITIES[deal.entity]["currency"], day,
-                         [("hubspot", "deals", "deals", deal.obj["id"]), ("qbo", "Invoice", "invoice", doc.id)])
+                         [("hubspot", "deals", "deals", deal.obj["id"]), ("qbo", "Invoice", "invoice", doc.id)],
+                         follow=[doc.id])
         # How and when the customer pays.
         due = day + timedelta(days=terms)
         r = rng.random()
@@ -414,10 +426,12 @@ class Simulation:
                            reference=doc.number)
             self.xero.payment(moment, day, doc, amount, "bank_current", doc.number)
         elif method == "bank":
-            self.bank.move("bank_operating", moment, -amount, f"ACH CREDIT {name.upper()[:24]} INV {doc.number}",
-                           pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty=name,
-                           reference=doc.number)
-            self.qbo.payment(moment, day, doc, amount, "bank_operating", f"ACH {doc.number}")
+            txn = self.bank.move("bank_operating", moment, -amount, f"ACH CREDIT {name.upper()[:24]} INV {doc.number}",
+                                 pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty=name,
+                                 reference=doc.number)
+            self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
+            pid = self.qbo.payment(moment, day, doc, amount, "bank_operating", f"ACH {doc.number}")
+            self._record(doc.id, "qbo", "Payment", "payment", pid)
         else:
             company_id = deal.company["id"]
             customer = self.stripe_customer.get(company_id)
@@ -429,8 +443,10 @@ class Simulation:
                                         {"customer_name": name, "qbo_invoice_id": doc.id,
                                          "invoice_number": doc.number, "hubspot_deal_id": deal.obj["id"]},
                                         "card" if method == "card" else "ach", "invoice")
-            self.qbo.payment(moment, day, doc, amount, "stripe_clearing", charge["id"],
-                             note=f"Stripe charge {charge['id']}")
+            pid = self.qbo.payment(moment, day, doc, amount, "stripe_clearing", charge["id"],
+                                   note=f"Stripe charge {charge['id']}")
+            self._record(doc.id, "qbo", "Payment", "payment", pid)
+            self._record(doc.id, "stripe", "charges", "events", charge["id"])
         self.stats["invoice_payments"] += 1
 
     # -- Stripe subscriptions --------------------------------------------------------------------
@@ -646,14 +662,14 @@ class Simulation:
             self.problem("duplicate_vendor_payment",
                          f"{v.ledger_name} invoice {number} was entered twice and paid twice.", entity, amount
                          if entity == US else docs[0].total, currency, day,
-                         [(src, res, raw, i) for i in ids])
+                         [(src, res, raw, i) for i in ids], follow=ids)
         elif plant == "unusual_vendor_charge":
             history = self.vendor_history[v.key][:-1]
             typical = sorted(history)[len(history) // 2] if history else amount
             self.problem("unusual_vendor_charge",
                          f"{v.ledger_name} bill {number} is {amount / typical:.1f}x the vendor's typical monthly "
                          f"amount ({money_str(typical, currency)} {currency}).", entity, amount, currency, day,
-                         [("qbo", "Bill", "bill", docs[0].id)])
+                         [("qbo", "Bill", "bill", docs[0].id)], follow=[docs[0].id])
         elif plant in ("vendor_alias_1", "vendor_alias_2"):
             self._alias_bills.append(docs[0].id)
             if plant == "vendor_alias_2":
@@ -671,7 +687,7 @@ class Simulation:
                          f"First-ever payment to new vendor {v.ledger_name}: {money_str(amount, currency)} "
                          f"{currency} in one go.", entity, amount, currency, day,
                          [("qbo", "Vendor", "vendor", self.qbo.vendors[v.key][0]),
-                          ("qbo", "Bill", "bill", docs[0].id)])
+                          ("qbo", "Bill", "bill", docs[0].id)], follow=[docs[0].id])
 
     def _bill(self, v: Vendor, vendor_key: str, day: date, moment: datetime, number: str, amount: int):
         desc = f"{v.ledger_name} {day:%B %Y}"
@@ -687,16 +703,18 @@ class Simulation:
         rng = self.rng["ap"]
         day = moment.date()
         pending = 1 if rng.random() < 0.4 else 0
+        amount = doc.balance
         if v.entity == US:
-            amount = doc.balance
-            self.qbo.bill_payment(moment, day, doc, "bank_operating")
-            self.bank.move("bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other", pending,
-                           counterparty=v.ledger_name, reference=doc.number)
+            pid = self.qbo.bill_payment(moment, day, doc, "bank_operating")
+            txn = self.bank.move("bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other",
+                                 pending, counterparty=v.ledger_name, reference=doc.number)
+            self._record(doc.id, "qbo", "BillPayment", "billpayment", pid)
         else:
-            amount = doc.balance
-            self.xero.payment(moment, day, doc, amount, "bank_current", doc.number)
-            self.bank.move("bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other", pending,
-                           counterparty=v.ledger_name, reference=doc.number)
+            pid = self.xero.payment(moment, day, doc, amount, "bank_current", doc.number)
+            txn = self.bank.move("bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other",
+                                 pending, counterparty=v.ledger_name, reference=doc.number)
+            self._record(doc.id, "xero", "Payments", "payments", pid)
+        self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
 
     # -- payroll ---------------------------------------------------------------------------------
     def _headcount(self, entity: str, day: date) -> int:

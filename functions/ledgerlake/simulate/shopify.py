@@ -229,6 +229,8 @@ class Shopify:
               "fee": money_str(fee, "GBP"), "net": money_str(amount - fee, "GBP"), "source_id": source_id,
               "source_type": "charge" if btype == "charge" else "refund", "source_order_id": order_id,
               "source_order_transaction_id": txn_id, "processed_at": shopify_time(moment)}
+        # Listed at once as pending (no payout yet), then again when a payout takes it.
+        self.out.api("shopify", "balance_transactions", moment, bt["id"], dumps(bt))
         self.by_payout_day[payout_day].append((bt, amount, fee, moment))
 
     def fulfil(self, moment: datetime, state: dict) -> None:
