@@ -404,6 +404,10 @@ def test_forecast_runs_after_each_successful_transform():
     assert on_success == {"Type": "Lambda", "Destination": {"Fn::GetAtt": ["ForecasterFunction", "Arn"]}}
     invoke = [s for s in role_statements(function_role(transform)) if "lambda:InvokeFunction" in as_list(s["Action"])]
     assert [s["Resource"] for s in invoke] == [{"Fn::GetAtt": ["ForecasterFunction", "Arn"]}]
+    # ledgerlake.alerts.state is a read-modify-write of one object: one run at a time.
+    forecaster = functions()["ForecasterFunction"]["Properties"]
+    assert forecaster["ReservedConcurrentExecutions"]["Fn::If"][1] == 1
+    assert template()["Parameters"]["ReserveForecasterConcurrency"]["Default"] == "yes"
 
 
 def test_kpi_email_may_send_only_as_the_configured_sender():
