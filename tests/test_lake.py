@@ -104,3 +104,17 @@ def test_minor_units_convert_by_iso_exponent(minor, currency, expected):
 def test_to_minor_refuses_sub_unit_amounts():
     with pytest.raises(ValueError):
         money.to_minor(Decimal("1.5"), "JPY")
+
+
+def test_duckdb_secret_on_aws_uses_the_lambda_session_keys(monkeypatch):
+    from ledgerlake.config import Settings
+    from ledgerlake.lake import duckdb_s3_secret_sql
+
+    for name in ("LEDGERLAKE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "tok'en")
+    sql = duckdb_s3_secret_sql(Settings.from_env())
+    assert "KEY_ID 'ASIAEXAMPLE'" in sql and "SESSION_TOKEN 'tok''en'" in sql
+    assert "ENDPOINT" not in sql and "credential_chain" not in sql

@@ -270,7 +270,8 @@ def duckdb_s3_secret_sql(settings: Settings | None = None, name: str = "ledgerla
     """CREATE SECRET for the lake, from the same settings boto3 uses.
 
     DuckDB ignores AWS_ENDPOINT_URL, so the endpoint, path style and SSL are spelled out.
-    Without an endpoint (real AWS) the credential chain is used instead of static keys.
+    On AWS (no endpoint) the keys Lambda puts in the environment are used, session token
+    included; elsewhere boto3's credential chain supplies them.
     """
     from urllib.parse import urlparse
 
@@ -279,20 +280,37 @@ def duckdb_s3_secret_sql(settings: Settings | None = None, name: str = "ledgerla
     def q(value: str) -> str:
         return "'" + value.replace("'", "''") + "'"
 
-    if not settings.s3_endpoint:
-        return f"CREATE OR REPLACE SECRET {name} (TYPE s3, PROVIDER credential_chain, REGION {q(settings.region)})"
-    url = urlparse(settings.s3_endpoint)
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID", "")
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    if not settings.s3_endpoint and not key_id:
+        # No static keys (e.g. an EC2/ECS role outside Lambda): resolve them through boto3's
+        # chain, because DuckDB's own credential_chain needs the `aws` extension, which
+        # cannot be downloaded here and is not packaged.
+        import boto3
+
+        creds = boto3.Session().get_credentials()
+        if creds is None:
+            raise RuntimeError("no AWS credentials found for DuckDB's S3 access")
+        frozen = creds.get_frozen_credentials()
+        key_id, secret = frozen.access_key, frozen.secret_key
+        token = frozen.token
+    else:
+        token = os.environ.get("AWS_SESSION_TOKEN")
     parts = [
         "TYPE s3",
-        f"KEY_ID {q(os.environ.get('AWS_ACCESS_KEY_ID', ''))}",
-        f"SECRET {q(os.environ.get('AWS_SECRET_ACCESS_KEY', ''))}",
+        f"KEY_ID {q(key_id)}",
+        f"SECRET {q(secret)}",
         f"REGION {q(settings.region)}",
-        f"ENDPOINT {q(url.netloc)}",
-        "URL_STYLE 'path'",
-        f"USE_SSL {'true' if url.scheme == 'https' else 'false'}",
     ]
-    if os.environ.get("AWS_SESSION_TOKEN"):
-        parts.append(f"SESSION_TOKEN {q(os.environ['AWS_SESSION_TOKEN'])}")
+    if settings.s3_endpoint:
+        url = urlparse(settings.s3_endpoint)
+        parts += [
+            f"ENDPOINT {q(url.netloc)}",
+            "URL_STYLE 'path'",
+            f"USE_SSL {'true' if url.scheme == 'https' else 'false'}",
+        ]
+    if token:
+        parts.append(f"SESSION_TOKEN {q(token)}")
     return f"CREATE OR REPLACE SECRET {name} ({', '.join(parts)})"
 
 
