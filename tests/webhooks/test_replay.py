@@ -55,8 +55,12 @@ def _mini_company(directory: Path) -> Path:
     return _write_deliveries(directory, rows)
 
 
-def expected_objects(directory: Path) -> Counter:
-    """Events per source, counted from the delivery files themselves."""
+def expected_objects(directory: Path, at_sent_time: bool) -> Counter:
+    """Events per source, counted from the delivery files themselves.
+
+    Plaid pings carry no id: byte-identical pings signed the same day are one event
+    (docs/webhooks.md). Delivered at their own send times they keep their own days;
+    replayed now, they all share today."""
     from ledgerlake.webhooks.replay import read_deliveries
 
     seen, counts = set(), Counter()
@@ -76,8 +80,7 @@ def expected_objects(directory: Path) -> Counter:
         elif d.source == "xero":
             counts[d.source] += len(doc["events"])
         elif d.source == "plaid":
-            # Plaid pings carry no id: byte-identical pings are one event (docs/webhooks.md).
-            plaid_bodies.add(d.body)
+            plaid_bodies.add((d.body, d.sent_at[:10] if at_sent_time else "today"))
     if plaid_bodies:
         counts["plaid"] = len(plaid_bodies)
     return counts
@@ -96,9 +99,9 @@ def test_in_process_replay_with_duplicates_lands_each_event_once(receiver, tmp_p
     from ledgerlake.webhooks.replay import deliver_directory
 
     directory = _mini_company(tmp_path / "mini")
-    report = deliver_directory(directory, handler, duplicates=True, seed=3, workers=4)
+    report = deliver_directory(directory, handler, duplicates=True, seed=3, workers=4, at_sent_time=False)
     assert report.ok and report.unique == 12 and report.sent > report.unique  # some sent twice or thrice
-    assert landed_objects(receiver.lake) == expected_objects(directory)
+    assert landed_objects(receiver.lake) == expected_objects(directory, at_sent_time=False)
     assert sum(1 for k in receiver.everything() if k.startswith("quarantine/")) == 0
 
 
@@ -109,7 +112,7 @@ def test_http_replay_through_serve_lands_each_event_once(receiver, served, tmp_p
     report = replay_http(directory, served, duplicates=True, seed=11, workers=4)
     assert report.ok, report.failures
     assert report.sent > report.unique == 12
-    assert landed_objects(receiver.lake) == expected_objects(directory)
+    assert landed_objects(receiver.lake) == expected_objects(directory, at_sent_time=False)
 
 
 def _trimmed(sim_dir: Path, directory: Path, n: int) -> Path:
@@ -137,8 +140,28 @@ def test_simulated_company_replayed_shuffled_with_duplicates_lands_one_object_pe
     from ledgerlake.handlers.receiver import handler
     from ledgerlake.webhooks.replay import deliver_directory
 
-    expected = expected_objects(company)
+    expected = expected_objects(company, at_sent_time=True)
     assert set(expected) == set(SOURCES), "the simulated company delivers webhooks for all six sources"
-    report = deliver_directory(company, handler, duplicates=True, seed=7, workers=4)
+    report = deliver_directory(company, handler, duplicates=True, seed=7, workers=4)  # at each sent_at
     assert report.ok, report.failures
     assert landed_objects(receiver.lake) == expected
+    # History delivered at its own times: every Plaid ping keeps its day, and stale-checked
+    # signatures (Stripe, HubSpot, Plaid) verified against the simulated clock.
+    plaid_days = {k.split("/")[3] for k in receiver.lake.keys("raw/source=plaid/")}
+    assert len(plaid_days) > 1
+
+
+def test_in_process_clock_is_restored_after_a_simulated_replay(receiver, tmp_path):
+    """After replaying history, the receiver judges freshness by the wall clock again."""
+    from datetime import datetime
+
+    from ledgerlake.handlers.receiver import handler
+    from ledgerlake.webhooks.replay import deliver_directory
+    from webhook_kit import sign
+
+    directory = _mini_company(tmp_path / "mini")
+    report = deliver_directory(directory, handler, at_sent_time=True)  # signed and judged in 2025
+    assert report.ok
+    body = sample("stripe")[0].replace(b"test0001", b"test0009")
+    then = datetime.fromisoformat("2025-05-03T10:00:00+00:00").timestamp()
+    assert receiver.post("stripe", body, sign("stripe", body, "", now=then))[0] == 401

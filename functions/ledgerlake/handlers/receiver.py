@@ -10,6 +10,7 @@ on the first request, not at import.
 from __future__ import annotations
 
 import threading
+import time
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -24,18 +25,22 @@ metrics = Metrics(namespace="ledgerlake", service="receiver")
 _state = threading.local()
 _lake = None
 _queue = None
+_clock = time.time  # the receiver's "now"; only in-process replay of a simulation moves it
 _metrics_lock = threading.Lock()  # `ledgerlake serve` calls this handler from many threads
 _OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-def configure(*, lake=None, queue=None) -> None:
-    """Set the lake and hydration queue (tests, serve, in-process delivery); by default
-    they come from the environment on the first request."""
-    global _lake, _queue
+def configure(*, lake=None, queue=None, clock=None) -> None:
+    """Set the lake, hydration queue and clock (tests, serve, in-process delivery); by
+    default the first two come from the environment on the first request and the clock
+    is the wall clock."""
+    global _lake, _queue, _clock
     if lake is not None:
         _lake = lake
     if queue is not None:
         _queue = queue
+    if clock is not None:
+        _clock = clock
 
 
 def _deps():
@@ -68,7 +73,7 @@ def _answer(app: APIGatewayHttpResolver, source: str, outcome: Outcome) -> Respo
 
 def _handle(app: APIGatewayHttpResolver, source: str) -> Response:
     lake, queue = _deps()
-    return _answer(app, source, receive(source, request_of(app.current_event.raw_event), lake=lake, queue=queue))
+    return _answer(app, source, receive(source, request_of(app.current_event.raw_event, now=_clock()), lake=lake, queue=queue))
 
 
 def _build_app() -> APIGatewayHttpResolver:

@@ -77,9 +77,10 @@ def raw_body(event: dict) -> bytes:
     return body.encode("utf-8")
 
 
-def request_of(event: dict) -> Request:
+def request_of(event: dict, now: float | None = None) -> Request:
     """The Request a provider verifies: raw bytes, lower-cased headers and the full URL
-    the sender addressed (scheme from x-forwarded-proto, host from the domain name)."""
+    the sender addressed (scheme from x-forwarded-proto, host from the domain name).
+    `now` is the receiver's clock (default: the wall clock)."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     context = event.get("requestContext") or {}
     proto = headers.get("x-forwarded-proto", "https").split(",")[0].strip()
@@ -88,4 +89,4 @@ def request_of(event: dict) -> Request:
     if event.get("rawQueryString"):
         url += "?" + event["rawQueryString"]
     method = (context.get("http") or {}).get("method", "POST")
-    return Request(method=method, url=url, headers=headers, body=raw_body(event))
+    return Request(method=method, url=url, headers=headers, body=raw_body(event), now=time.time() if now is None else now)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,12 @@ from .apigw import build_event
 from .registry import SOURCES, provider
 
 LOCAL_ORIGIN = "https://localhost"  # the origin in-process deliveries are addressed to
+_simulated = threading.local()  # per delivering thread: the simulated "now" of its delivery
+
+
+def simulated_clock() -> float:
+    """The receiver's clock during an in-process replay at the deliveries' own send times."""
+    return getattr(_simulated, "now", None) or time.time()
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,12 @@ class Delivery:
     headers: dict[str, str]
     body: bytes
     sent_at: str | None = None
+
+    def sent_epoch(self) -> float | None:
+        from .core import parse_time
+
+        moment = parse_time(self.sent_at)
+        return moment.timestamp() if moment else None
 
 
 def read_deliveries(sim_dir: Path | str, sources: Iterable[str] = SOURCES) -> Iterator[Delivery]:
@@ -137,6 +150,7 @@ def deliver_directory(
     workers: int = 4,
     sources: Iterable[str] = SOURCES,
     origin: str = LOCAL_ORIGIN,
+    at_sent_time: bool = True,
     progress=None,
     quiet: bool = True,
 ) -> Report:
@@ -144,21 +158,28 @@ def deliver_directory(
 
     `handler` defaults to `ledgerlake.handlers.receiver.handler` (configure its lake and
     queue first with `receiver.configure(...)`, or let it read the environment).
+    With `at_sent_time` each delivery is signed at its `sent_at` and the receiver's clock
+    is set to that moment while it handles it, as if the history were happening now:
+    timestamps verify, and Plaid pings (dated by their signing time) keep their own days.
     `quiet` silences the per-request logs and EMF metrics a Lambda would print.
     """
     import logging
     import os
 
-    if handler is None:
-        from ..handlers.receiver import handler as receiver_handler
+    from ..handlers import receiver
 
-        handler = receiver_handler
+    handler = handler or receiver.handler
     deliveries = schedule(read_deliveries(sim_dir, sources), duplicates=duplicates, seed=seed)
 
     def send(delivery: Delivery) -> tuple[int, Any]:
         url = origin.rstrip("/") + delivery.path
-        event = build_event(delivery.method, url, signed_headers(delivery, url), delivery.body)
-        answer = handler(event, None)
+        now = delivery.sent_epoch() if at_sent_time else None
+        event = build_event(delivery.method, url, signed_headers(delivery, url, now=now), delivery.body)
+        _simulated.now = now
+        try:
+            answer = handler(event, None)
+        finally:
+            _simulated.now = None
         body = answer.get("body")
         try:
             body = json.loads(body) if body else None
@@ -172,9 +193,12 @@ def deliver_directory(
     if quiet:
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         receiver_log.setLevel(logging.WARNING)
+    if at_sent_time:
+        receiver.configure(clock=simulated_clock)
     try:
         return _run(deliveries, send, workers, progress)
     finally:
+        receiver.configure(clock=time.time)
         if quiet:
             receiver_log.setLevel(level)
             if saved is None:
