@@ -320,8 +320,10 @@ class Simulation:
                              f"{ENTITIES[entity]['ledger'].upper()}.", entity, deal.amount, currency, day,
                              [("hubspot", "deals", "deals", deal.obj["id"])])
                 return
+        # Invoiced 0-3 days after the win, but never after the run's last day: a won deal
+        # without an invoice must only ever be a planted one.
         invoice_at = min(moment + timedelta(days=rng.randrange(4), hours=rng.randrange(6)),
-                         at(self.end, 20 * 3600))
+                         max(at(self.end, 20 * 3600), moment + timedelta(seconds=1)))
         self.schedule(invoice_at, "invoice", deal)
 
     # -- AR: invoices and customer payments ----------------------------------------------------
