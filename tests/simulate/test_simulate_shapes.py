@@ -210,7 +210,7 @@ def test_hubspot_pipelines_have_stage_labels_and_probabilities(api):
             assert Decimal(stage["metadata"]["probability"]) <= 1
     deal = next(iter(api.latest("hubspot", "deals").values()))
     assert {"dealname", "amount", "dealstage", "pipeline", "closedate", "hs_lastmodifieddate",
-            "deal_currency_code"} <= set(deal["properties"])
+            "deal_currency_code", "hs_deal_stage_probability"} <= set(deal["properties"])
     assert deal["associations"]["companies"]["results"][0]["type"] == "deal_to_company"
 
 

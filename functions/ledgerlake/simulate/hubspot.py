@@ -12,6 +12,7 @@ from .util import UTC, Ids, dumps, iso_ms_z
 
 _HEADERS = {"Content-Type": "application/json",
             "User-Agent": "HubSpot Connect 2.0 (http://dev.hubspot.com/) - WebhooksExecutorDaemon-executor"}
+_PROBABILITY = {sid: prob for _, _, stages in PIPELINES for sid, _, prob, _ in stages}
 _SUBSCRIPTIONS = {"deal.creation": 2_110_001, "deal.propertyChange": 2_110_002, "company.creation": 2_110_003}
 
 
@@ -68,7 +69,7 @@ class HubSpot:
             "amount": amount, "closedate": iso_ms_z(expected_close), "createdate": ts,
             "deal_currency_code": currency, "dealname": name, "dealstage": stage, "hs_lastmodifieddate": ts,
             "hs_object_id": did, "hubspot_owner_id": owner, "pipeline": pipeline,
-            "hs_is_closed_won": "false", "hs_is_closed": "false"},
+            "hs_is_closed_won": "false", "hs_is_closed": "false", "hs_deal_stage_probability": _PROBABILITY[stage]},
             "createdAt": ts, "updatedAt": ts, "archived": False,
             "associations": {"companies": {"results": [{"id": company_id, "type": "deal_to_company"}]}}}
         self.out.api("hubspot", "deals", moment, did, dumps(obj))
@@ -77,6 +78,8 @@ class HubSpot:
 
     def update_deal(self, moment: datetime, deal: dict, changes: dict[str, str]) -> None:
         ts = iso_ms_z(moment)
+        if "dealstage" in changes:
+            changes = dict(changes, hs_deal_stage_probability=_PROBABILITY[changes["dealstage"]])
         for prop, value in changes.items():
             deal["properties"][prop] = value
             if prop in ("dealstage", "amount", "closedate"):
