@@ -160,3 +160,19 @@ def test_plaid_body_hash_must_match(via, providers):
     assert len(other) == len(body)
     assert via.post("plaid", other, {**headers, **jwt})[0] == 401
     assert via.everything() == []
+
+
+def test_plaid_unknown_key_id_is_refused_and_asked_for_once(via, providers):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from ledgerlake.sources.plaid.webhook import sign_jwt
+
+    body, headers = sample("plaid")
+    providers.reset()
+    kid = f"unknown-kid-{via.base_url[-5:]}"  # one per receiver variant: the cache is per process
+    for _ in range(3):
+        forged = sign_jwt(body, ec.generate_private_key(ec.SECP256R1()), kid=kid)
+        assert via.post("plaid", body, {**headers, "Plaid-Verification": forged})[0] == 401
+    asked = [r for r in providers.requests if r[1] == "/webhook_verification_key/get" and r[2].get("key_id") == kid]
+    assert len(asked) == 1
+    assert via.everything() == []

@@ -41,7 +41,9 @@ LOCAL_KEY_FILE = "plaid-webhook-key.pem"
 # Pings after which new transactions can be fetched with /transactions/sync.
 SYNC_CODES = {"SYNC_UPDATES_AVAILABLE", "DEFAULT_UPDATE", "INITIAL_UPDATE", "HISTORICAL_UPDATE"}
 
-_KEYS: dict[str, dict] = {}
+KEY_MAX_AGE = 3600  # refetch a cached key hourly, so a key Plaid expires stops verifying
+UNKNOWN_KID_TTL = 60  # remember unknown kids briefly: forged kids must not each cost a Plaid call
+_KEYS: dict[str, tuple[float, dict | None]] = {}  # kid -> (fetched at, key or None if unknown)
 _KEYS_LOCK = threading.Lock()
 
 
@@ -58,23 +60,34 @@ def _b64url(data: bytes) -> str:
 
 def fetch_key(kid: str) -> dict:
     """The JWK for `kid`, from Plaid (or the configured local server), cached per process."""
+    now = time.monotonic()
     with _KEYS_LOCK:
-        cached = _KEYS.get(kid)
-    if cached is not None:
-        return cached
+        entry = _KEYS.get(kid)
+    if entry is not None:
+        fetched_at, cached = entry
+        if cached is not None and now - fetched_at < KEY_MAX_AGE:
+            return cached
+        if cached is None and now - fetched_at < UNKNOWN_KID_TTL:
+            raise Refused(f"verification key {kid[:40]!r} unknown")
     url = base_url(SOURCE, DEFAULT_API) + "/webhook_verification_key/get"
     body = {"client_id": secret("PLAID_CLIENT_ID"), "secret": secret("PLAID_SECRET"), "key_id": kid}
     try:
         _, answer = request_json("POST", url, body=body)
+        key = answer.get("key") if isinstance(answer, dict) else None
+        if not isinstance(key, dict) or key.get("kid", kid) != kid:
+            raise FetchError("the answer holds no matching key", status=400)
     except FetchError as err:
         # Unknown kid (Plaid answers 400) or Plaid unreachable: the delivery cannot be
-        # verified, so it is refused; Plaid retries it later.
+        # verified, so it is refused; Plaid retries it later. Only a definite "no such
+        # key" is remembered, never an outage.
+        if err.status is not None and 400 <= err.status < 500:
+            with _KEYS_LOCK:
+                if len(_KEYS) > 1000:  # forged kids must not grow the cache without bound
+                    _KEYS.clear()
+                _KEYS[kid] = (now, None)
         raise Refused(f"verification key {kid[:40]!r} unavailable ({err})") from err
-    key = answer.get("key") if isinstance(answer, dict) else None
-    if not isinstance(key, dict) or key.get("kid", kid) != kid:
-        raise Refused("verification key response has no matching key")
     with _KEYS_LOCK:
-        _KEYS[kid] = key
+        _KEYS[kid] = (now, key)
     return key
 
 
