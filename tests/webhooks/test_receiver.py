@@ -20,6 +20,14 @@ def test_unknown_source_is_404(via):
     assert via.everything() == []
 
 
+def test_paths_outside_webhooks_are_404(receiver, served):
+    import urllib3
+
+    for path in ("/", "/webhooks", "/webhooks/stripe/extra", "/admin"):
+        assert urllib3.request("POST", served + path, body=b"{}", retries=False).status == 404, path
+    assert receiver.everything() == []
+
+
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 def test_wrong_method_is_405(via, method):
     body, headers = sample("stripe")

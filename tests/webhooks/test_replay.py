@@ -12,7 +12,7 @@ import pytest
 
 from webhook_kit import SOURCES, sample
 
-PER_SOURCE = 120  # deliveries per source taken from the simulated company (test time)
+PER_SOURCE = 60  # deliveries per source taken from the simulated company (test time)
 
 
 def _write_deliveries(directory: Path, rows_by_source: dict[str, list[dict]]) -> Path:

@@ -94,9 +94,10 @@ def _app() -> APIGatewayHttpResolver:
 
 
 def _emit_metrics() -> None:
-    source, outcome = getattr(_state, "outcome", ("unknown", None))
-    if outcome is None or is_metrics_disabled():
+    recorded = getattr(_state, "outcome", None)  # None: no route ran (e.g. a path outside /webhooks)
+    if recorded is None or is_metrics_disabled():
         return
+    source, outcome = recorded
     with _metrics_lock:
         metrics.add_dimension("source", source if outcome.status != 404 else "unknown")
         for name, value in outcome.counts.items():
