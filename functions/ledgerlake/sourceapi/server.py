@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .faults import FaultState
-from .store import SimStore, iso
+from .store import SimStore, dumps, iso
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ class Reply:
 
 
 def json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, json.dumps(obj, separators=(",", ":")).encode(),
-                 {"Content-Type": "application/json", **(headers or {})})
+    """A JSON answer; simulation objects inside it (`RawJSON`) go out byte for byte."""
+    return Reply(status, dumps(obj), {"Content-Type": "application/json", **(headers or {})})
 
 
 class ProviderAPI:

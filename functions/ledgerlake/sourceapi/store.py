@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -38,19 +39,59 @@ def norm_name(name: str) -> str:
     return text[:-1] if text.endswith("s") else text
 
 
-@dataclass(frozen=True)
 class Version:
-    at: float
-    id: str
-    deleted: bool
-    obj: Any
-    ordinal: int  # 0 for the first version of this id
-    seq: int  # position in the resource's sorted version list
-    refs: dict | None = None  # generator-side links the API knows but the object may not carry
+    """One version line. The object stays as its JSON bytes (served verbatim, spliced into
+    responses) and is parsed only when a provider needs a field from it."""
+
+    __slots__ = ("at", "id", "deleted", "raw", "ordinal", "seq", "refs")
+
+    def __init__(self, at: float, rid: str, deleted: bool, raw: bytes, ordinal: int, seq: int, refs: dict | None):
+        self.at, self.id, self.deleted, self.raw = at, rid, deleted, raw
+        self.ordinal, self.seq, self.refs = ordinal, seq, refs
+
+    @property
+    def obj(self) -> Any:
+        return json.loads(self.raw)
+
+    @property
+    def json(self) -> "RawJSON":
+        return RawJSON(self.raw)
+
+
+class RawJSON:
+    """JSON text to splice into a response as-is (see `dumps`)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+
+
+_TOKEN = re.compile(rb'"\\u0000RAW(\d+)\\u0000"')
+
+
+def dumps(doc: Any) -> bytes:
+    """json.dumps, with every RawJSON value spliced in verbatim (no parse, no re-encode)."""
+    raws: list[bytes] = []
+
+    def swap(value):
+        if isinstance(value, RawJSON):
+            raws.append(value.raw)
+            return f"\u0000RAW{len(raws) - 1}\u0000"
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    text = json.dumps(swap(doc), separators=(",", ":")).encode()
+    if not raws:
+        return text
+    return _TOKEN.sub(lambda m: raws[int(m.group(1))], text)
 
 
 class Resource:
-    def __init__(self, name: str, rows: list[tuple[float, str, bool, Any, dict | None]]):
+    def __init__(self, name: str, rows: list[tuple[float, str, bool, bytes, dict | None]]):
         self.name = name
         rows.sort(key=lambda r: r[0])  # stable: file order breaks ties
         counts: dict[str, int] = {}
@@ -59,11 +100,12 @@ class Resource:
             ordinal = counts.get(rid, 0)
             counts[rid] = ordinal + 1
             self.versions.append(Version(at, rid, deleted, obj, ordinal, seq, refs))
+        rows.clear()
         self.ats = [v.at for v in self.versions]
         self.by_id: dict[str, list[Version]] = {}
         for version in self.versions:
             self.by_id.setdefault(version.id, []).append(version)
-        self._cache: dict[Any, Any] = {}
+        self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.RLock()  # derived indexes build on other cached ones
 
     def upto(self, clock: float) -> int:
@@ -80,9 +122,11 @@ class Resource:
     def memo(self, key: Any, build: Callable[[], Any]) -> Any:
         """Cache a derived index (keyed with the clock by the caller)."""
         with self._lock:
-            if key not in self._cache:
-                if len(self._cache) > 64:
-                    self._cache.clear()
+            if key in self._cache:
+                self._cache.move_to_end(key)  # least recently used goes first
+            else:
+                while len(self._cache) >= 64:
+                    self._cache.popitem(last=False)
                 self._cache[key] = build()
             return self._cache[key]
 
@@ -145,13 +189,26 @@ class SimStore:
         return sum(len(r.versions) for rs in self.resources.values() for r in rs.values())
 
 
+# The generator writes `{"at":…,"id":…,"deleted":…[,"refs":{…}],"object":{…}}` lines; the
+# object's bytes are taken from the line without parsing it. Other key orders fall back
+# to a full parse.
+_LINE = re.compile(rb'^\{"at":"([^"]+)","id":("(?:[^"\\]|\\.)*"),"deleted":(true|false)(?:,"refs":(\{[^{}]*\}))?,"object":')
+
+
 def _load(path: Path) -> Resource:
-    rows: list[tuple[float, str, bool, Any, dict | None]] = []
+    rows: list[tuple[float, str, bool, bytes, dict | None]] = []
     with path.open("rb") as handle:
         for line in handle:
-            if not line.strip():
+            line = line.rstrip()
+            if not line:
                 continue
-            item = json.loads(line)
-            rows.append((parse_time(item["at"]), str(item["id"]), bool(item.get("deleted")), item["object"],
-                         item.get("refs")))
+            match = _LINE.match(line)
+            if match and line.endswith(b"}"):
+                refs = json.loads(match.group(4)) if match.group(4) else None
+                rows.append((parse_time(match.group(1).decode()), json.loads(match.group(2)),
+                             match.group(3) == b"true", line[match.end():-1], refs))
+            else:
+                item = json.loads(line)
+                rows.append((parse_time(item["at"]), str(item["id"]), bool(item.get("deleted")),
+                             json.dumps(item["object"], separators=(",", ":")).encode(), item.get("refs")))
     return Resource(path.stem, rows)

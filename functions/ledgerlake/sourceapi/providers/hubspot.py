@@ -98,24 +98,24 @@ def _search(api, req, object_type: str) -> Reply:
     res = api.store.resource("hubspot", object_type)
 
     def build():
-        rows = [v.obj for v in res.latest(api.clock) if not v.deleted]
+        rows = [(v.obj, v) for v in res.latest(api.clock) if not v.deleted]
         if groups:
-            rows = [r for r in rows if any(_matches(r.get("properties", {}), g) for g in groups)]
+            rows = [r for r in rows if any(_matches(r[0].get("properties", {}), g) for g in groups)]
         if sorts:
             sort = sorts[0] if isinstance(sorts[0], dict) else {"propertyName": sorts[0].lstrip("-"),
                                                                  "direction": "DESCENDING" if sorts[0].startswith("-") else "ASCENDING"}
             prop = sort["propertyName"]
-            rows.sort(key=lambda r: (_sort_key(r.get("properties", {}).get(prop)), int(r["id"])),
+            rows.sort(key=lambda r: (_sort_key(r[0].get("properties", {}).get(prop)), int(r[0]["id"])),
                       reverse=sort.get("direction") == "DESCENDING")
         else:
-            rows.sort(key=lambda r: int(r["id"]))
-        return rows
+            rows.sort(key=lambda r: int(r[0]["id"]))
+        return [v for _, v in rows]  # keep versions (bytes), not the parsed objects
 
     import json as _json
 
     rows = res.memo(("search", api.clock, _json.dumps([groups, sorts], sort_keys=True)), build)
     page = rows[offset : min(offset + limit, SEARCH_CAP)]
-    out = {"total": len(rows), "results": page}
+    out = {"total": len(rows), "results": [v.json for v in page]}
     nxt = offset + limit
     if nxt < len(rows) and nxt < SEARCH_CAP:
         out["paging"] = {"next": {"after": str(nxt)}}
@@ -124,7 +124,7 @@ def _search(api, req, object_type: str) -> Reply:
 
 def handle(api, req) -> Reply:
     if req.path == "/crm/v3/pipelines/deals" and req.method == "GET":
-        rows = [v.obj for v in api.store.resource("hubspot", "pipelines").latest(api.clock) if not v.deleted]
+        rows = [v.json for v in api.store.resource("hubspot", "pipelines").latest(api.clock) if not v.deleted]
         return json_reply(200, {"results": rows})
     match = _OBJECT.match(req.path.removesuffix("/search")) if req.path.endswith("/search") else _OBJECT.match(req.path)
     if match and req.path.endswith("/search") and req.method == "POST":
@@ -133,5 +133,5 @@ def handle(api, req) -> Reply:
         found = api.store.resource("hubspot", match.group("type")).get(match.group("id"), api.clock)
         if found is None or found.deleted:
             return _error(404, "resource not found", "OBJECT_NOT_FOUND")
-        return json_reply(200, found.obj)
+        return json_reply(200, found.json)
     return _error(404, f"Unable to route {req.method} {req.path}", "OBJECT_NOT_FOUND")

@@ -71,7 +71,7 @@ def _encode(seq: int, visible: int, more: bool) -> str:
 
 
 def _accounts(api) -> list:
-    return [v.obj for v in api.store.resource("plaid", "accounts").latest(api.clock) if not v.deleted]
+    return [v.json for v in api.store.resource("plaid", "accounts").latest(api.clock) if not v.deleted]
 
 
 def _sync(api, req) -> Reply:
@@ -101,9 +101,9 @@ def _sync(api, req) -> Reply:
         if version.deleted:
             removed.append({"transaction_id": rid, "account_id": (version.obj or {}).get("account_id")})
         elif res.by_id[rid][0].seq >= start:
-            added.append(version.obj)  # first seen by this client in this page
+            added.append(version.json)  # first seen by this client in this page
         else:
-            modified.append(version.obj)
+            modified.append(version.json)
     has_more = end < visible
     return json_reply(200, {
         "accounts": _accounts(api), "added": added, "modified": modified, "removed": removed,

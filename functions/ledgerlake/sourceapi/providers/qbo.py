@@ -91,7 +91,7 @@ def _cdc(api, req, realm: str) -> Reply:
     chosen = list(itertools.islice(heapq.merge(*streams, key=lambda t: (t[0], t[1])), CDC_CAP))
     per_entity: dict[str, list] = {e: [] for e in entities}
     for _, _, entity, version in chosen:
-        per_entity[entity].append(_deleted_shape(version, entity) if version.deleted else version.obj)
+        per_entity[entity].append(_deleted_shape(version, entity) if version.deleted else version.json)
     query_responses = []
     for entity in entities:
         rows = per_entity[entity]
@@ -117,6 +117,6 @@ def handle(api, req) -> Reply:
             return _fault(400, "Object Not Found", "Object Not Found : Something you're trying to use has been "
                           "made inactive. Check the fields with accounts, customers, items, vendors or employees.",
                           "610", "ValidationFault", api)
-        return json_reply(200, {entity: found.obj, "time": _time(api.clock)})
+        return json_reply(200, {entity: found.json, "time": _time(api.clock)})
     return _fault(400, "Unsupported Operation", f"Operation {what} is not supported", "500",
                   "ValidationFault", api)

@@ -10,7 +10,7 @@
   simulation's REST order JSON (`order_node`).
 * REST `GET /admin/api/{version}/shopify_payments/payouts.json` (`date_min`, `since_id`,
   `limit` ≤ 250, newest first) and `.../shopify_payments/balance/transactions.json`
-  (`payout_id`, `since_id`), paged with `Link: <…page_info=…>; rel="next"`.
+  (`payout_id`, `payout_status`, `since_id`), paged with `Link: <…page_info=…>; rel="next"`.
 """
 
 from __future__ import annotations
@@ -220,16 +220,29 @@ def _rest_list(api, req, resource: str, key: str, base_path: str, filters: dict)
         offset = 0
     res = api.store.resource("shopify", resource)
 
+    def by_payout():
+        index: dict[str, list] = {}
+        for version in res.latest(api.clock):
+            if not version.deleted:
+                obj = version.obj
+                index.setdefault(str(obj.get("payout_id")), []).append((obj, version))
+        return index
+
     def build():
-        rows = [v.obj for v in res.latest(api.clock) if not v.deleted]
+        if filters.get("payout_id"):  # one index per clock, not a scan per payout
+            rows = list(res.memo(("by-payout", api.clock), by_payout).get(str(filters["payout_id"]), []))
+        else:
+            rows = [(v.obj, v) for v in res.latest(api.clock) if not v.deleted]
         if filters.get("date_min"):
-            rows = [r for r in rows if str(r.get("date", "")) >= filters["date_min"]]
+            rows = [r for r in rows if str(r[0].get("date", "")) >= filters["date_min"]]
         if filters.get("since_id"):
-            rows = [r for r in rows if int(r["id"]) > int(filters["since_id"])]
+            rows = [r for r in rows if int(r[0]["id"]) > int(filters["since_id"])]
         if filters.get("payout_id"):
-            rows = [r for r in rows if str(r.get("payout_id")) == str(filters["payout_id"])]
-        rows.sort(key=lambda r: int(r["id"]), reverse=True)  # newest first, as Shopify lists
-        return rows
+            rows = [r for r in rows if str(r[0].get("payout_id")) == str(filters["payout_id"])]
+        if filters.get("payout_status"):
+            rows = [r for r in rows if r[0].get("payout_status") == filters["payout_status"]]
+        rows.sort(key=lambda r: int(r[0]["id"]), reverse=True)  # newest first, as Shopify lists
+        return [v for _, v in rows]
 
     rows = res.memo(("rest", api.clock, json.dumps(filters, sort_keys=True)), build)
     page = rows[offset : offset + limit]
@@ -237,7 +250,7 @@ def _rest_list(api, req, resource: str, key: str, base_path: str, filters: dict)
     if offset + limit < len(rows):
         token = base64.urlsafe_b64encode(json.dumps({"filters": filters, "offset": offset + limit}).encode()).decode()
         headers["Link"] = f'<{api.base_url}/shopify{base_path}?limit={limit}&page_info={token}>; rel="next"'
-    return json_reply(200, {key: page}, headers)
+    return json_reply(200, {key: [v.json for v in page]}, headers)
 
 
 def handle(api, req) -> Reply:
@@ -251,7 +264,7 @@ def handle(api, req) -> Reply:
         filters = {k: req.arg(k) for k in ("date_min", "since_id") if req.arg(k)}
         return _rest_list(api, req, "payouts", "payouts", req.path, filters)
     if req.method == "GET" and rest == "shopify_payments/balance/transactions.json":
-        filters = {k: req.arg(k) for k in ("payout_id", "since_id") if req.arg(k)}
+        filters = {k: req.arg(k) for k in ("payout_id", "payout_status", "since_id") if req.arg(k)}
         return _rest_list(api, req, "balance_transactions", "transactions", req.path, filters)
     return _errors(404, "Not Found")
 

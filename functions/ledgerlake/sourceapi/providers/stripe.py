@@ -70,17 +70,26 @@ def _ok(created: int, bounds) -> bool:
     )
 
 
+_META = ("id", "created", "type", "source", "available_on")
+
+
 def _newest_first(api, resource: str) -> list[dict]:
+    """The visible objects, newest first, as small dicts of the fields lists filter on
+    (`_v` keeps the version, whose bytes are what gets served)."""
     res = api.store.resource("stripe", resource)
     clock = api.clock
-    return res.memo(
-        ("newest-first", clock),
-        lambda: [v.obj for v in sorted(
-            (v for v in res.latest(clock) if not v.deleted),
-            key=lambda v: (v.obj.get("created", 0), v.id),
-            reverse=True,
-        )],
-    )
+
+    def build():
+        rows = []
+        for version in res.latest(clock):
+            if version.deleted:
+                continue
+            obj = version.obj
+            rows.append({**{k: obj.get(k) for k in _META}, "_v": version})
+        rows.sort(key=lambda r: (r["created"] or 0, r["id"]), reverse=True)
+        return rows
+
+    return res.memo(("newest-first", clock), build)
 
 
 def payout_members(api) -> dict[str, list[dict]]:
@@ -95,18 +104,18 @@ def payout_members(api) -> dict[str, list[dict]]:
     clock = api.clock
 
     def build():
-        versions = [v for v in res.latest(clock) if not v.deleted]
-        rows = [v.obj for v in versions]
+        rows = _newest_first(api, "balance_transactions")
         members: dict[str, list[dict]] = {}
-        if any((v.refs or {}).get("payout") for v in versions):
-            for v in versions:
-                if (v.refs or {}).get("payout"):
-                    members.setdefault(v.refs["payout"], []).append(v.obj)
+        if any((r["_v"].refs or {}).get("payout") for r in rows):
+            for row in rows:
+                payout = (row["_v"].refs or {}).get("payout")
+                if payout:
+                    members.setdefault(payout, []).append(row)
         else:
-            payouts = sorted((r for r in rows if r.get("type") == "payout"), key=lambda r: (r["created"], r["id"]))
-            others = sorted((r for r in rows if r.get("type") != "payout"),
-                            key=lambda r: (r.get("available_on") or r["created"], r["id"]))
-            keys = [r.get("available_on") or r["created"] for r in others]
+            payouts = sorted((r for r in rows if r["type"] == "payout"), key=lambda r: (r["created"], r["id"]))
+            others = sorted((r for r in rows if r["type"] != "payout"),
+                            key=lambda r: (r["available_on"] or r["created"], r["id"]))
+            keys = [r["available_on"] or r["created"] for r in others]
             taken = 0
             for payout in payouts:
                 upto = bisect.bisect_right(keys, payout["created"])
@@ -132,9 +141,9 @@ def _list(api, req, url: str, rows: list[dict], cache_on=None) -> Reply:
     def select():
         chosen = rows
         if bounds:
-            chosen = [r for r in chosen if _ok(r.get("created", 0), bounds)]
+            chosen = [r for r in chosen if _ok(r["created"] or 0, bounds)]
         if wanted_type:
-            chosen = [r for r in chosen if r.get("type") == wanted_type]
+            chosen = [r for r in chosen if r["type"] == wanted_type]
         return chosen, {r["id"]: i for i, r in enumerate(chosen)}
 
     # Pollers ask many pages of one filtered list at one clock: index it once.
@@ -151,7 +160,7 @@ def _list(api, req, url: str, rows: list[dict], cache_on=None) -> Reply:
     else:
         page = rows[:limit]
         has_more = len(rows) > limit
-    return json_reply(200, {"object": "list", "data": page, "has_more": has_more, "url": url},
+    return json_reply(200, {"object": "list", "data": [r["_v"].json for r in page], "has_more": has_more, "url": url},
                       {"Request-Id": "req_local", "Stripe-Version": API_VERSION})
 
 

@@ -80,7 +80,7 @@ def handle(api, req) -> Reply:
         found = res.get(match.group("id"), api.clock)
         if found is None:
             return Reply(404, b"The resource you're looking for cannot be found", {"Content-Type": "text/plain"})
-        return json_reply(200, _envelope(api, resource, [found.obj]))
+        return json_reply(200, _envelope(api, resource, [found.json]))
     since_header = req.headers.get("if-modified-since")
     try:
         since = parse_if_modified_since(since_header) if since_header else None
@@ -91,4 +91,4 @@ def handle(api, req) -> Reply:
         page = max(1, int(req.arg("page")))
         size = min(1000, max(1, int(req.arg("pageSize", str(PAGE_SIZE)))))
         rows = rows[(page - 1) * size : page * size]
-    return json_reply(200, _envelope(api, resource, [v.obj for v in rows]))
+    return json_reply(200, _envelope(api, resource, [v.json for v in rows]))

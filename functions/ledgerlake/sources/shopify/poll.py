@@ -9,7 +9,8 @@
   lookback (a payout's status moves scheduled → in_transit → paid without a new date);
   unchanged pages land on the same keys. Each payout seen is queued, and its
   `balance/transactions.json?payout_id=` pages land as `balance_transactions`.
-* `balance_transactions`: REST `balance/transactions.json?since_id=` for the rest.
+* `balance_transactions`: REST `balance/transactions.json?payout_status=pending`, the
+  transactions no payout holds yet (re-read each run, landed when changed).
 """
 
 from __future__ import annotations
@@ -211,17 +212,17 @@ def _poll_payouts(ctx) -> None:
 
 
 def _poll_balance_transactions(ctx) -> None:
+    """Transactions not yet in a payout (`payout_status=pending`): a small, changing set,
+    re-read every run and landed only when it changed. Paid-out transactions arrive on
+    their payout's pages. (`since_id` would assume ids grow with time.)"""
     state = ctx.start("balance_transactions") or {}
-    params = {"limit": ctx.page_size or REST_PAGE}
-    if state.get("since_id"):
-        params["since_id"] = state["since_id"]
+    seen = state.get("seen", {})
+    params = {"limit": ctx.page_size or REST_PAGE, "payout_status": "pending"}
     rows = _rest_walk(ctx, "shopify_payments/balance/transactions.json", params, "transactions",
-                      "balance_transactions", "balance_transactions")
+                      "balance_transactions", "balance_transactions", seen=seen)
     if rows is None:
         return
-    ids = [int(r["id"]) for r in rows] + ([int(state["since_id"])] if state.get("since_id") else [])
-    if ids:
-        ctx.save_cursor("balance_transactions", {"since_id": max(ids)})
+    ctx.save_cursor("balance_transactions", {"seen": {str(r["id"]): _hash(r)[:16] for r in rows}})
 
 
 def poll(ctx) -> None:

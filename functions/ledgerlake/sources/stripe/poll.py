@@ -83,11 +83,12 @@ def poll(ctx) -> None:
     pending = list((ctx.cursors.get(SOURCE, "payouts") or {}).get("pending", []))
 
     def queue_payouts(data):
-        for row in data:
-            if row.get("type") == "payout" and isinstance(row.get("source"), str) and row["source"] not in pending:
-                pending.append(row["source"])
-        # Queued before the balance-transactions cursor moves past them.
-        ctx.save_cursor("payouts", {"pending": pending})
+        new = [row["source"] for row in data if row.get("type") == "payout"
+               and isinstance(row.get("source"), str) and row["source"] not in pending]
+        if new:
+            pending.extend(new)
+            # Queued before the balance-transactions cursor moves past them.
+            ctx.save_cursor("payouts", {"pending": pending})
         return {}
 
     _walk(ctx, "balance_transactions", "/v1/balance_transactions", "balance_transactions", queue_payouts)
