@@ -165,3 +165,16 @@ def test_in_process_clock_is_restored_after_a_simulated_replay(receiver, tmp_pat
     body = sample("stripe")[0].replace(b"test0001", b"test0009")
     then = datetime.fromisoformat("2025-05-03T10:00:00+00:00").timestamp()
     assert receiver.post("stripe", body, sign("stripe", body, "", now=then))[0] == 401
+
+
+def test_in_process_delivery_needs_no_plaid_key_server(receiver, tmp_path, monkeypatch):
+    """`ledgerlake run` signs Plaid deliveries itself, so it verifies them with its own key."""
+    from ledgerlake.handlers.receiver import handler
+    from ledgerlake.webhooks.replay import deliver_directory
+
+    for name in ("PLAID_API_BASE_URL", "PLAID_CLIENT_ID", "PLAID_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    directory = _mini_company(tmp_path / "mini")
+    report = deliver_directory(directory, handler, sources=["plaid"])
+    assert report.ok and report.sent == 2
+    assert landed_objects(receiver.lake) == Counter({"plaid": 2})

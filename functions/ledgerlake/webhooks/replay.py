@@ -170,6 +170,11 @@ def deliver_directory(
 
     handler = handler or receiver.handler
     deliveries = schedule(read_deliveries(sim_dir, sources), duplicates=duplicates, seed=seed)
+    if any(d.source == "plaid" for d in deliveries):
+        # This process signs the Plaid deliveries, so it knows the key: no key server needed.
+        from ..sources.plaid.webhook import trust_local_key
+
+        trust_local_key()
 
     def send(delivery: Delivery) -> tuple[int, Any]:
         url = origin.rstrip("/") + delivery.path

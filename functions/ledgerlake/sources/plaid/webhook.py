@@ -231,6 +231,16 @@ def sign_jwt(body: bytes, private_key, *, now: float | None = None, alg: str = "
     return signing_input + "." + _b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 
+def trust_local_key() -> dict:
+    """Verify against the local key without asking any server (in-process delivery of the
+    simulated company, where this process is the one that signs). Verification itself
+    (ES256, iat, body hash) is unchanged."""
+    jwk = local_verification_jwk()
+    with _KEYS_LOCK:
+        _KEYS[jwk["kid"]] = (float("inf"), jwk)  # never ages out
+    return jwk
+
+
 def sign_local(body: bytes, *, now: float | None = None) -> str:
     return sign_jwt(body, local_private_key(), now=now)
 
