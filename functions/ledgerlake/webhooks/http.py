@@ -16,9 +16,10 @@ import urllib3
 class FetchError(Exception):
     """A provider API call that did not return 2xx (`status`), or did not answer (None)."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, body: bytes = b""):
         super().__init__(message)
         self.status = status
+        self.body = body  # the provider's error body, for callers that must tell errors apart
 
 
 _POOL: urllib3.PoolManager | None = None
@@ -48,7 +49,7 @@ def request_json(method: str, url: str, *, headers: dict[str, str] | None = None
     except urllib3.exceptions.HTTPError as err:
         raise FetchError(f"{method} {url}: {type(err).__name__}") from err
     if not 200 <= response.status < 300:
-        raise FetchError(f"{method} {url}: HTTP {response.status}", status=response.status)
+        raise FetchError(f"{method} {url}: HTTP {response.status}", status=response.status, body=response.data)
     try:
         return response.data, json.loads(response.data)
     except ValueError as err:

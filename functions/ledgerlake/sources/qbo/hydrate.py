@@ -12,7 +12,7 @@ from urllib.parse import quote
 from ...config import secret
 from ...lake import Lake, Landed, identity_hash
 from ...webhooks.core import event_time
-from ...webhooks.http import base_url, request_json
+from ...webhooks.http import FetchError, base_url, request_json
 
 SOURCE = "qbo"
 DEFAULT_API = "https://quickbooks.api.intuit.com"
@@ -26,7 +26,15 @@ def hydrate(job: dict, lake: Lake) -> list[Landed]:
         f"{base_url(SOURCE, DEFAULT_API)}/v3/company/{quote(realm, safe='')}/{quote(entity, safe='')}/"
         f"{quote(entity_id, safe='')}?minorversion={MINOR_VERSION}"
     )
-    raw, answer = request_json("GET", url, headers={"Authorization": f"Bearer {secret('QBO_ACCESS_TOKEN')}"})
+    try:
+        raw, answer = request_json("GET", url, headers={"Authorization": f"Bearer {secret('QBO_ACCESS_TOKEN')}"})
+    except FetchError as err:
+        if _object_not_found(err):
+            # Deleted (or made inactive) since the ping was sent: pings arrive late and out
+            # of order. Nothing to fetch; the deletion itself reaches the lake through its
+            # own Delete ping and the CDC poll, so the job is done, not failed.
+            return []
+        raise
     record = next((v for k, v in answer.items() if k.lower() == entity and isinstance(v, dict)), None)
     if record is None:
         raise ValueError(f"QBO answer for {name} {entity_id} holds no {name}")
@@ -44,3 +52,16 @@ def hydrate(job: dict, lake: Lake) -> list[Landed]:
             extra={"realm_id": realm, "ping_key": job.get("ping_key")},
         )
     ]
+
+
+def _object_not_found(err: FetchError) -> bool:
+    """QBO answers a read of a deleted object with 400 and Fault code 610 (Object Not Found)."""
+    if err.status != 400:
+        return False
+    try:
+        import json
+
+        errors = json.loads(err.body)["Fault"]["Error"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return any(str(e.get("code")) == "610" for e in errors)
