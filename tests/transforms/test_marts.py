@@ -170,6 +170,24 @@ def land_company(lake, times: int = 1, arrival_variants: bool = False):
                                   "arrival_date": 1738540800, "created": 1738368000, "status": "paid"}}}
     land("stripe", "events", payout, "evt_po_1", "2025-02-03", arrival="webhook")
 
+    # --- Plaid: the Chase Operating feed (QBO account 1 by name): a bank fee the books never
+    # saw (unreconciled), the customer payment of 2025-02-20 arriving a day later (matched)
+    chase = {"account_id": "plaid-chase", "balances": {"available": 100685.25, "current": 100685.25,
+                                                        "iso_currency_code": "USD", "limit": None},
+             "mask": "4417", "name": "Chase Operating", "official_name": "CHASE BUSINESS CHECKING",
+             "subtype": "checking", "type": "depository"}
+
+    def plaid_txn(tid, day, amount, name):
+        return {"account_id": "plaid-chase", "transaction_id": tid, "amount": amount, "date": day,
+                "authorized_date": day, "iso_currency_code": "USD", "name": name, "merchant_name": None,
+                "pending": False, "pending_transaction_id": None, "payment_channel": "other",
+                "personal_finance_category": {"primary": "BANK_FEES", "detailed": "BANK_FEES_OTHER_BANK_FEES"}}
+    land("plaid", "transactions_sync", {"added": [plaid_txn("pt-1", "2025-02-01", 15.00, "MONTHLY SERVICE FEE"),
+                                                  plaid_txn("pt-2", "2025-02-21", -700.25, "ACH CREDIT ACME ANALYTICS")],
+                                        "modified": [], "removed": [], "next_cursor": "c1", "has_more": False,
+                                        "accounts": [chase]}, "sync-1", "2025-02-21")
+    land("plaid", "accounts", {"accounts": [chase], "item": {"item_id": "item-us"}}, "acc-1", "2025-02-21")
+
     lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv",
                        Body=b"date,base,quote,rate\n2025-01-01,GBP,USD,1.2500\n2025-02-01,GBP,USD,1.2600\n")
 
@@ -250,14 +268,20 @@ def test_partial_payment_leaves_open_ar(built):
 
 
 def test_cash_by_account_and_day(built):
-    rows = dict((str(d), b) for d, b in query(
-        built, "select balance_date, balance from marts.cash_by_account_day where account_key = 'qbo:1'"))
-    assert rows["2025-01-01"] == Decimal("100000")
-    assert rows["2025-02-19"] == Decimal("100000")
-    assert rows["2025-02-20"] == Decimal("100700.25")
-    uk = dict((str(d), b) for d, b in query(
-        built, "select balance_date, balance from marts.cash_by_account_day where account_key = 'xero:x-bank'"))
-    assert uk["2025-02-28"] == Decimal("1200.00")
+    """The bank's balance from its feed (opening implied by the reported balance), beside the book."""
+    rows = {str(d): (b, book) for d, b, book in query(
+        built, "select balance_date, balance, book_balance from marts.cash_by_account_day where account_key = 'qbo:1'")}
+    assert min(rows) == "2025-02-01" and max(rows) == "2025-02-21"
+    assert rows["2025-02-01"] == (Decimal("99985.00"), Decimal("100000"))
+    assert rows["2025-02-20"] == (Decimal("99985.00"), Decimal("100700.25"))
+    assert rows["2025-02-21"] == (Decimal("100685.25"), Decimal("100700.25"))
+    # the Xero bank account has no feed: no bank balance to report
+    assert not query(built, "select * from marts.cash_by_account_day where account_key like 'xero:%'")
+
+
+def test_unreconciled_bank_lines_flag_the_fee_the_books_never_saw(built):
+    rows = query(built, "select problem, line_date, amount, source_id from marts.integrity_unreconciled_bank_lines")
+    assert rows == [("bank_without_ledger", date(2025, 2, 1), Decimal("-15.00"), "pt-1")]
 
 
 def test_reporting_currency_carries_dated_rate(built):

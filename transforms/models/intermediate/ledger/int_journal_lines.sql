@@ -36,94 +36,94 @@ qbo_lines as (
     -- invoices: Dr receivable (total), Cr each line's income account
     select 'Invoice' as document_type, i.invoice_id as document_id, i.doc_number, i.txn_date as posted_on,
            '0' as line_id, s.ar_account_id as account_id, i.total_amount as amount,
-           i.customer_id as contact_id, 'Invoice ' || coalesce(i.doc_number, i.invoice_id) as description, i.raw_key
+           i.customer_id as contact_id, 'Invoice ' || coalesce(i.doc_number, i.invoice_id) as description, i.raw_key, i.currency as doc_currency
     from {{ ref('stg_qbo__invoices') }} as i cross join qbo_special as s
     where not i.is_deleted and not i.is_voided
     union all
     select 'Invoice', l.invoice_id, i.doc_number, i.txn_date, l.line_id, l.account_id, -l.amount,
-           i.customer_id, l.description, l.raw_key
+           i.customer_id, l.description, l.raw_key, i.currency as doc_currency
     from {{ ref('stg_qbo__invoice_lines') }} as l
     join {{ ref('stg_qbo__invoices') }} as i using (invoice_id)
     where not i.is_deleted and not i.is_voided
     union all
     -- credit memos: Dr income (lines), Cr receivable
     select 'CreditMemo', c.credit_memo_id, c.doc_number, c.txn_date, '0', s.ar_account_id, -c.total_amount,
-           c.customer_id, 'Credit memo ' || coalesce(c.doc_number, c.credit_memo_id), c.raw_key
+           c.customer_id, 'Credit memo ' || coalesce(c.doc_number, c.credit_memo_id), c.raw_key, c.currency as doc_currency
     from {{ ref('stg_qbo__credit_memos') }} as c cross join qbo_special as s
     where not c.is_deleted and not c.is_voided
     union all
     select 'CreditMemo', l.credit_memo_id, c.doc_number, c.txn_date, l.line_id, l.account_id, l.amount,
-           c.customer_id, l.description, l.raw_key
+           c.customer_id, l.description, l.raw_key, c.currency as doc_currency
     from {{ ref('stg_qbo__credit_memo_lines') }} as l
     join {{ ref('stg_qbo__credit_memos') }} as c using (credit_memo_id)
     where not c.is_deleted and not c.is_voided
     union all
     -- sales receipts: Dr deposit account, Cr income lines
     select 'SalesReceipt', r.sales_receipt_id, r.doc_number, r.txn_date, '0', r.deposit_account_id, r.total_amount,
-           r.customer_id, 'Sales receipt', r.raw_key
+           r.customer_id, 'Sales receipt', r.raw_key, r.currency as doc_currency
     from {{ ref('stg_qbo__sales_receipts') }} as r
     where not r.is_deleted and not r.is_voided
     union all
     select 'SalesReceipt', l.sales_receipt_id, r.doc_number, r.txn_date, l.line_id, l.account_id, -l.amount,
-           r.customer_id, l.description, l.raw_key
+           r.customer_id, l.description, l.raw_key, r.currency as doc_currency
     from {{ ref('stg_qbo__sales_receipt_lines') }} as l
     join {{ ref('stg_qbo__sales_receipts') }} as r using (sales_receipt_id)
     where not r.is_deleted and not r.is_voided
     union all
     -- customer payments: Dr deposit-to account, Cr receivable
     select 'Payment', p.payment_id, p.doc_number, p.txn_date, '1', p.bank_account_id, p.total_amount,
-           p.customer_id, 'Payment', p.raw_key
+           p.customer_id, 'Payment', p.raw_key, p.currency as doc_currency
     from {{ ref('stg_qbo__payments') }} as p
     where not p.is_deleted and not p.is_voided
     union all
     select 'Payment', p.payment_id, p.doc_number, p.txn_date, '2', s.ar_account_id, -p.total_amount,
-           p.customer_id, 'Payment', p.raw_key
+           p.customer_id, 'Payment', p.raw_key, p.currency as doc_currency
     from {{ ref('stg_qbo__payments') }} as p cross join qbo_special as s
     where not p.is_deleted and not p.is_voided
     union all
     -- bills: Dr expense lines, Cr payable
     select 'Bill', b.bill_id, b.doc_number, b.txn_date, '0', coalesce(b.ap_account_id, s.ap_account_id), -b.total_amount,
-           b.vendor_id, 'Bill ' || coalesce(b.doc_number, b.bill_id), b.raw_key
+           b.vendor_id, 'Bill ' || coalesce(b.doc_number, b.bill_id), b.raw_key, b.currency as doc_currency
     from {{ ref('stg_qbo__bills') }} as b cross join qbo_special as s
     where not b.is_deleted and not b.is_voided
     union all
     select 'Bill', l.bill_id, b.doc_number, b.txn_date, l.line_id, l.account_id, l.amount,
-           b.vendor_id, l.description, l.raw_key
+           b.vendor_id, l.description, l.raw_key, b.currency as doc_currency
     from {{ ref('stg_qbo__bill_lines') }} as l
     join {{ ref('stg_qbo__bills') }} as b using (bill_id)
     where not b.is_deleted and not b.is_voided
     union all
     -- bill payments: Dr payable, Cr bank
     select 'BillPayment', p.bill_payment_id, p.doc_number, p.txn_date, '1', s.ap_account_id, p.total_amount,
-           p.vendor_id, 'Bill payment', p.raw_key
+           p.vendor_id, 'Bill payment', p.raw_key, p.currency as doc_currency
     from {{ ref('stg_qbo__bill_payments') }} as p cross join qbo_special as s
     where not p.is_deleted and not p.is_voided
     union all
     select 'BillPayment', p.bill_payment_id, p.doc_number, p.txn_date, '2', p.bank_account_id, -p.total_amount,
-           p.vendor_id, 'Bill payment', p.raw_key
+           p.vendor_id, 'Bill payment', p.raw_key, p.currency as doc_currency
     from {{ ref('stg_qbo__bill_payments') }} as p
     where not p.is_deleted and not p.is_voided
     union all
     -- purchases (expenses paid directly): Dr expense lines, Cr bank
     select 'Purchase', p.purchase_id, p.doc_number, p.txn_date, '0', p.bank_account_id, -p.total_amount,
-           p.party_id, coalesce(p.private_note, 'Purchase'), p.raw_key
+           p.party_id, coalesce(p.private_note, 'Purchase'), p.raw_key, p.currency as doc_currency
     from {{ ref('stg_qbo__purchases') }} as p
     where not p.is_deleted and not p.is_voided
     union all
     select 'Purchase', l.purchase_id, p.doc_number, p.txn_date, l.line_id, l.account_id, l.amount,
-           p.party_id, l.description, l.raw_key
+           p.party_id, l.description, l.raw_key, p.currency as doc_currency
     from {{ ref('stg_qbo__purchase_lines') }} as l
     join {{ ref('stg_qbo__purchases') }} as p using (purchase_id)
     where not p.is_deleted and not p.is_voided
     union all
     -- deposits: Dr bank, Cr each line's account
     select 'Deposit', d.deposit_id, d.doc_number, d.txn_date, '0', d.bank_account_id, d.total_amount,
-           d.party_id, coalesce(d.private_note, 'Deposit'), d.raw_key
+           d.party_id, coalesce(d.private_note, 'Deposit'), d.raw_key, d.currency as doc_currency
     from {{ ref('stg_qbo__deposits') }} as d
     where not d.is_deleted and not d.is_voided
     union all
     select 'Deposit', l.deposit_id, d.doc_number, d.txn_date, l.line_id, l.account_id, -l.amount,
-           coalesce(l.party_id, d.party_id), l.description, l.raw_key
+           coalesce(l.party_id, d.party_id), l.description, l.raw_key, d.currency as doc_currency
     from {{ ref('stg_qbo__deposit_lines') }} as l
     join {{ ref('stg_qbo__deposits') }} as d using (deposit_id)
     where not d.is_deleted and not d.is_voided
@@ -131,7 +131,7 @@ qbo_lines as (
     -- journal entries: as entered
     select 'JournalEntry', l.journal_entry_id, j.doc_number, j.txn_date, l.line_id, l.account_id,
            case when l.posting_type = 'Credit' then -l.amount else l.amount end,
-           l.party_id, l.description, l.raw_key
+           l.party_id, l.description, l.raw_key, j.currency as doc_currency
     from {{ ref('stg_qbo__journal_entry_lines') }} as l
     join {{ ref('stg_qbo__journal_entries') }} as j using (journal_entry_id)
     where not j.is_deleted and not j.is_voided
@@ -142,7 +142,7 @@ qbo as (
         'qbo' as source_system, e.entity_id, e.functional_currency as currency,
         l.document_type, l.document_id, l.doc_number, l.posted_on, l.line_id,
         'qbo:' || l.account_id as account_key, l.amount, 'qbo:' || l.contact_id as contact_key,
-        l.description, l.raw_key
+        l.description, l.raw_key, l.doc_currency
     from qbo_lines as l
     cross join (select * from entities where ledger_source = 'qbo') as e
 ),
@@ -159,19 +159,19 @@ xero_lines as (
            i.invoice_date as posted_on, '0' as line_id,
            case when i.invoice_type = 'ACCREC' then s.ar_account_id else s.ap_account_id end as account_id,
            case when i.invoice_type = 'ACCREC' then i.total_amount else -i.total_amount end as amount,
-           i.contact_id, coalesce(i.invoice_number, i.invoice_id) as description, i.raw_key
+           i.contact_id, coalesce(i.invoice_number, i.invoice_id) as description, i.raw_key, i.currency as doc_currency
     from xero_posted_invoices as i cross join xero_special as s
     union all
     select 'Invoice', i.invoice_id, i.invoice_number, i.invoice_date, 'tax', s.tax_account_id,
            case when i.invoice_type = 'ACCREC' then -i.tax_amount else i.tax_amount end,
-           i.contact_id, 'Tax', i.raw_key
+           i.contact_id, 'Tax', i.raw_key, i.currency as doc_currency
     from xero_posted_invoices as i cross join xero_special as s
     where i.tax_amount <> 0
     union all
     select 'Invoice', l.invoice_id, i.invoice_number, i.invoice_date, l.invoice_line_id, a.source_account_id,
            (case when i.line_amount_types = 'Inclusive' then l.line_amount - l.tax_amount else l.line_amount end)
              * case when i.invoice_type = 'ACCREC' then -1 else 1 end,
-           i.contact_id, l.description, l.raw_key
+           i.contact_id, l.description, l.raw_key, i.currency as doc_currency
     from {{ ref('stg_xero__invoice_lines') }} as l
     join xero_posted_invoices as i using (invoice_id)
     left join xero_accounts as a on a.account_code = l.account_code
@@ -180,19 +180,19 @@ xero_lines as (
     select 'CreditNote', c.credit_note_id, c.credit_note_number, c.credit_note_date, '0',
            case when c.credit_note_type = 'ACCRECCREDIT' then s.ar_account_id else s.ap_account_id end,
            case when c.credit_note_type = 'ACCRECCREDIT' then -c.total_amount else c.total_amount end,
-           c.contact_id, coalesce(c.credit_note_number, c.credit_note_id), c.raw_key
+           c.contact_id, coalesce(c.credit_note_number, c.credit_note_id), c.raw_key, c.currency as doc_currency
     from {{ ref('stg_xero__credit_notes') }} as c cross join xero_special as s
     where c.status in ('AUTHORISED', 'PAID')
     union all
     select 'CreditNote', c.credit_note_id, c.credit_note_number, c.credit_note_date, 'tax', s.tax_account_id,
            case when c.credit_note_type = 'ACCRECCREDIT' then c.tax_amount else -c.tax_amount end,
-           c.contact_id, 'Tax', c.raw_key
+           c.contact_id, 'Tax', c.raw_key, c.currency as doc_currency
     from {{ ref('stg_xero__credit_notes') }} as c cross join xero_special as s
     where c.status in ('AUTHORISED', 'PAID') and c.tax_amount <> 0
     union all
     select 'CreditNote', c.credit_note_id, c.credit_note_number, c.credit_note_date, line_no, a.source_account_id,
            line_net * case when c.credit_note_type = 'ACCRECCREDIT' then 1 else -1 end,
-           c.contact_id, line_description, c.raw_key
+           c.contact_id, line_description, c.raw_key, c.currency as doc_currency
     from (
         select r.record_id as credit_note_id,
                cast(row_number() over (partition by r.record_id order by r.raw_key) as varchar) as line_no,
@@ -211,27 +211,27 @@ xero_lines as (
     -- payments: receipts Dr bank / Cr receivable; payments to suppliers Dr payable / Cr bank
     select 'Payment', p.payment_id, p.reference, p.payment_date, '1', p.bank_account_id,
            case when p.payment_type like 'ACCREC%' then p.amount else -p.amount end,
-           p.contact_id, coalesce(p.reference, 'Payment'), p.raw_key
+           p.contact_id, coalesce(p.reference, 'Payment'), p.raw_key, p.currency as doc_currency
     from {{ ref('stg_xero__payments') }} as p
     where not p.is_deleted
     union all
     select 'Payment', p.payment_id, p.reference, p.payment_date, '2',
            case when p.payment_type like 'ACCREC%' then s.ar_account_id else s.ap_account_id end,
            case when p.payment_type like 'ACCREC%' then -p.amount else p.amount end,
-           p.contact_id, coalesce(p.reference, 'Payment'), p.raw_key
+           p.contact_id, coalesce(p.reference, 'Payment'), p.raw_key, p.currency as doc_currency
     from {{ ref('stg_xero__payments') }} as p cross join xero_special as s
     where not p.is_deleted
     union all
     -- bank transactions: SPEND Dr lines + tax / Cr bank; RECEIVE the mirror
     select 'BankTransaction', b.bank_transaction_id, b.reference, b.transaction_date, '0', b.bank_account_id,
            case when b.transaction_type like 'RECEIVE%' then b.total_amount else -b.total_amount end,
-           b.contact_id, coalesce(b.reference, 'Bank transaction'), b.raw_key
+           b.contact_id, coalesce(b.reference, 'Bank transaction'), b.raw_key, b.currency as doc_currency
     from {{ ref('stg_xero__bank_transactions') }} as b
     where b.status = 'AUTHORISED'
     union all
     select 'BankTransaction', b.bank_transaction_id, b.reference, b.transaction_date, 'tax', s.tax_account_id,
            case when b.transaction_type like 'RECEIVE%' then -b.tax_amount else b.tax_amount end,
-           b.contact_id, 'Tax', b.raw_key
+           b.contact_id, 'Tax', b.raw_key, b.currency as doc_currency
     from {{ ref('stg_xero__bank_transactions') }} as b cross join xero_special as s
     where b.status = 'AUTHORISED' and b.tax_amount <> 0
     union all
@@ -239,7 +239,7 @@ xero_lines as (
            a.source_account_id,
            (case when b.line_amount_types = 'Inclusive' then l.line_amount - l.tax_amount else l.line_amount end)
              * case when b.transaction_type like 'RECEIVE%' then -1 else 1 end,
-           b.contact_id, l.description, l.raw_key
+           b.contact_id, l.description, l.raw_key, b.currency as doc_currency
     from {{ ref('stg_xero__bank_transaction_lines') }} as l
     join {{ ref('stg_xero__bank_transactions') }} as b using (bank_transaction_id)
     left join xero_accounts as a on a.account_code = l.account_code
@@ -247,7 +247,7 @@ xero_lines as (
     union all
     -- manual journals: as entered (LineAmount is already debit-positive)
     select 'ManualJournal', l.manual_journal_id, null, l.journal_date, l.manual_journal_line_id, a.source_account_id,
-           l.line_amount, null, coalesce(l.description, l.narration), l.raw_key
+           l.line_amount, null, coalesce(l.description, l.narration), l.raw_key, cast(null as varchar) as doc_currency
     from {{ ref('stg_xero__manual_journal_lines') }} as l
     left join xero_accounts as a on a.account_code = l.account_code
     where l.status = 'POSTED'
@@ -258,7 +258,7 @@ xero as (
         'xero' as source_system, e.entity_id, e.functional_currency as currency,
         l.document_type, l.document_id, l.doc_number, l.posted_on, l.line_id,
         'xero:' || l.account_id as account_key, l.amount, 'xero:' || l.contact_id as contact_key,
-        l.description, l.raw_key
+        l.description, l.raw_key, l.doc_currency
     from xero_lines as l
     cross join (select * from entities where ledger_source = 'xero') as e
 ),
@@ -279,8 +279,11 @@ select
     posted_on,
     line_id,
     account_key,
+    -- in the document's own currency (transaction currency); general_ledger converts to
+    -- the entity's functional currency with the dated rate
     cast(amount as {{ money_type() }}) as amount,
-    currency,
+    coalesce(doc_currency, currency) as currency,
+    currency as functional_currency,
     contact_key,
     description,
     document_id as source_id,

@@ -2,6 +2,33 @@
 -- document), with the account's class, the fiscal period, and the amount in functional
 -- and reporting currency with the dated FX rate used.
 {%- set fy = var('fiscal_year_start_month') | int %}
+with converted as (
+    -- a foreign-currency document: each line at the dated rate into the functional currency
+    select
+        l.*,
+        l.currency as transaction_currency,
+        l.amount as transaction_amount,
+        case when l.currency = l.functional_currency then cast(1 as decimal(38, 10)) else r.rate end as to_functional_rate,
+        case when l.currency = l.functional_currency then l.amount
+             else {{ convert('l.amount', 'r.rate', 'l.functional_currency') }} end as converted_amount
+    from {{ ref('int_journal_lines') }} as l
+    left join {{ ref('int_fx_pair_rates_daily') }} as r
+        on l.currency <> l.functional_currency
+       and r.base_currency = l.currency and r.quote_currency = l.functional_currency and r.rate_date = l.posted_on
+),
+
+journal as (
+    -- rounding each converted line can leave a cent per document: it goes to the document's
+    -- first line (the receivable / payable / bank side), so every document still nets to zero
+    select
+        c.*,
+        c.converted_amount
+          + case when row_number() over (partition by c.source_system, c.document_type, c.document_id order by c.line_id) = 1
+                 then -sum(c.converted_amount) over (partition by c.source_system, c.document_type, c.document_id)
+                 else 0 end as functional_amount
+    from converted as c
+)
+
 select
     j.journal_line_id,
     j.entity_id,
@@ -23,21 +50,22 @@ select
     j.doc_number,
     j.contact_key,
     j.description,
-    -- money: transaction = functional here (ledger documents in the entity's currency)
-    j.currency as transaction_currency,
-    j.amount as transaction_amount,
-    j.currency as functional_currency,
-    j.amount as functional_amount,
-    case when j.amount > 0 then j.amount else 0 end as debit,
-    case when j.amount < 0 then -j.amount else 0 end as credit,
+    -- money: transaction (the document's currency), functional (the entity's) and reporting
+    j.transaction_currency,
+    j.transaction_amount,
+    j.functional_currency,
+    j.functional_amount,
+    j.to_functional_rate,
+    case when j.functional_amount > 0 then j.functional_amount else 0 end as debit,
+    case when j.functional_amount < 0 then -j.functional_amount else 0 end as credit,
     '{{ var("reporting_currency") }}' as reporting_currency,
     fx.rate as fx_rate,
     fx.published_on as fx_rate_date,
-    {{ convert('j.amount', 'fx.rate', "'" ~ var('reporting_currency') ~ "'") }} as reporting_amount,
+    {{ convert('j.functional_amount', 'fx.rate', "'" ~ var('reporting_currency') ~ "'") }} as reporting_amount,
     j.source_system,
     j.source_id,
     j.raw_key
-from {{ ref('int_journal_lines') }} as j
+from journal as j
 left join {{ ref('int_ledger_accounts') }} as a using (account_key)
 left join {{ ref('int_fx_rates_daily') }} as fx
-    on fx.currency = j.currency and fx.rate_date = j.posted_on
+    on fx.currency = j.functional_currency and fx.rate_date = j.posted_on

@@ -1,6 +1,8 @@
 -- Grain: one row per entity, month end and customer with receivables still open at that
 -- month end (invoices issued on or before it, minus payments and credits applied on or
--- before it), in the invoice currency. AR aging as of any date is the same query with
+-- before it, minus the customer's credit memos not applied to an invoice through a
+-- payment: QBO applies those to the customer's open invoices, so they reduce what the
+-- customer owes from their own date), in the invoice currency. AR aging as of any date is the same query with
 -- another cut-off (see docs/marts.md).
 with month_ends as (
     select distinct cast(date_trunc('month', posted_on) + interval 1 month - interval 1 day as date) as month_end
@@ -12,7 +14,28 @@ documents as (
     where document_kind = 'AR' and not is_voided and not is_deleted
 ),
 
-open_at as (
+qbo_unapplied_credits as (
+    -- QBO credit memos minus what payments applied of them to a named invoice (that part is
+    -- already inside the invoice's payment line)
+    select c.credit_memo_id, e.entity_id, 'qbo:' || c.customer_id as contact_key, c.customer_name, c.currency,
+           c.txn_date as issued_on,
+           c.total_amount - coalesce(sum(a.amount), 0) as unapplied_amount
+    from {{ ref('stg_qbo__credit_memos') }} as c
+    cross join (select entity_id from {{ ref('legal_entities') }} where ledger_source = 'qbo') as e
+    left join {{ ref('stg_qbo__payment_allocations') }} as a
+        on a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id and not a.is_deleted and not a.is_voided
+    where not c.is_deleted and not c.is_voided
+    group by c.credit_memo_id, e.entity_id, c.customer_id, c.customer_name, c.currency, c.txn_date, c.total_amount
+),
+
+credits_at as (
+    select m.month_end, c.entity_id, c.contact_key, c.currency, sum(c.unapplied_amount) as amount
+    from month_ends as m
+    join qbo_unapplied_credits as c on c.issued_on <= m.month_end
+    group by m.month_end, c.entity_id, c.contact_key, c.currency
+),
+
+invoices_at as (
     select
         m.month_end,
         d.entity_id,
@@ -29,6 +52,13 @@ open_at as (
         group by a.document_key, m2.month_end
     ) as paid on paid.document_key = d.document_key and paid.month_end = m.month_end
     group by m.month_end, d.entity_id, d.contact_key, d.currency
+),
+
+open_at as (
+    select i.month_end, i.entity_id, i.contact_key, i.customer_name, i.currency,
+           i.open_amount - coalesce(c.amount, 0) as open_amount
+    from invoices_at as i
+    left join credits_at as c using (month_end, entity_id, contact_key, currency)
 )
 
 select

@@ -105,8 +105,28 @@ latest as (
     {{ dedupe('select * from typed where not is_deleted', 'order_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
 )
 
+-- (columns listed, not `* exclude (...)`: that is DuckDB-only and the project stays portable)
 select
-    latest.* exclude (is_deleted, received_at),
+    latest.order_id,
+    latest.order_name,
+    latest.customer_id,
+    latest.customer_email,
+    latest.customer_name,
+    latest.currency,
+    latest.total_amount,
+    latest.subtotal_amount,
+    latest.tax_amount,
+    latest.discount_amount,
+    latest.financial_status,
+    latest.channel,
+    latest.created_at,
+    latest.processed_at,
+    latest.updated_at,
+    latest.cancelled_at,
+    latest.is_cancelled,
+    latest.source_system,
+    latest.source_id,
+    latest.raw_key,
     deletes.order_id is not null as is_deleted
 from latest
 left join deletes using (order_id)

@@ -1,0 +1,230 @@
+"""Land a simulated company in a lake through the real ingestion paths (tests, benchmarks).
+
+    from ledgerlake.testing import land_simulation
+    report = land_simulation(sim_dir, lake)        # webhooks + hydration + polls + FX rates
+
+The same ways in production uses, in-process:
+
+1. every webhook delivery, signed at send time, through the receiver handler
+   (`webhooks.replay.deliver_directory`); the hydration jobs of thin pings (HubSpot, QBO,
+   Xero, Plaid) then run through the hydrator handler against the local provider API
+   (`HydrationBatch`);
+2. every poller (`polling.runner.poll_all`) against the local provider API server
+   (`sourceapi.serve_in_thread`) at the server's clock;
+3. the simulation's daily FX rates to `s3://{raw}/reference/fx_rates/fx_rates.csv`.
+
+`until` (a datetime) lands the company as it stood then: deliveries sent up to `until`,
+the API server's clock at `until`. Landing again with a later `until` adds the next
+stretch of activity (what a bench's "one more day" needs).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .lake import Lake
+
+THIN_SOURCES = ("hubspot", "qbo", "xero", "plaid")
+
+
+@dataclass
+class LandingReport:
+    deliveries: int = 0
+    landed_webhook_events: int = 0
+    hydrated: int = 0
+    hydrate_failed: int = 0
+    polled_pages: int = 0
+    webhook_seconds: float = 0.0
+    hydrate_seconds: float = 0.0
+    poll_seconds: float = 0.0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.deliveries} deliveries ({self.landed_webhook_events} events landed) in "
+                f"{self.webhook_seconds:.1f} s, {self.hydrated} hydrations ({self.hydrate_failed} failed) "
+                f"+{self.hydrate_seconds:.1f} s, {self.polled_pages} polled pages in {self.poll_seconds:.1f} s; "
+                f"total {self.seconds:.1f} s")
+
+
+def _parse(moment: str) -> datetime:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+def _deliveries_until(sim_dir: Path, until: datetime, out: Path) -> Path:
+    """A copy of DIR/webhooks/ holding only deliveries sent at or before `until`."""
+    (out / "webhooks").mkdir(parents=True, exist_ok=True)
+    for path in sorted((sim_dir / "webhooks").glob("*.jsonl")):
+        with path.open(encoding="utf-8") as src, (out / "webhooks" / path.name).open("w", encoding="utf-8") as dst:
+            for line in src:
+                if line.strip() and _parse(json.loads(line)["sent_at"]) <= until:
+                    dst.write(line)
+    return out
+
+
+class _Env:
+    """Set environment variables for the duration of a block, then restore them."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values = values
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self):
+        for name, value in self.values.items():
+            self.saved[name] = os.environ.get(name)
+            os.environ[name] = value
+        return self
+
+    def __exit__(self, *exc):
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class HydrationBatch:
+    """The hydration queue for a landing run: collects the receiver's jobs, then runs them
+    through the hydrator Lambda handler (as one-record SQS events) on a thread pool.
+
+    Jobs identical but for the ping they came from are run once: at one API clock they
+    fetch the same answer onto the same keys (a Plaid ping re-syncs the whole item, and
+    the simulated company sends one per item per day), so running them again lands nothing.
+    On AWS every job runs; this only keeps a local landing of a year and a half short.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._jobs: dict[str, dict] = {}
+        self.sent = 0
+
+    def send(self, jobs) -> int:
+        n = 0
+        with self._lock:
+            for job in jobs:
+                key = json.dumps({k: v for k, v in job.items() if k not in ("ping_key", "event_time")}, sort_keys=True)
+                self._jobs.setdefault(key, job)
+                n += 1
+            self.sent += n
+        return n
+
+    def run(self, workers: int = 4, attempts: int = 3) -> tuple[int, int, list[str]]:
+        """(succeeded, failed, first failures)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .handlers.hydrator import handler
+        from .webhooks.queue import sqs_event
+
+        def one(job):
+            for _ in range(attempts):
+                if not handler(sqs_event([job]), None).get("batchItemFailures"):
+                    return None
+            return f"{job.get('source')} {job.get('id') or job.get('item_id')}"
+
+        with self._lock:
+            jobs, self._jobs = list(self._jobs.values()), {}
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            failures = [f for f in pool.map(one, jobs) if f]
+        return len(jobs) - len(failures), len(failures), failures[:10]
+
+
+def simulation_credentials(manifest: dict) -> dict[str, str]:
+    """Local API credentials naming the simulated company's own realm, tenant and shop (the
+    webhook pings carry them, and the API refuses any other)."""
+    from .sourceapi import local_credentials
+
+    creds = local_credentials()
+    sources = manifest.get("sources", {})
+    for name, source, field in (("QBO_REALM_ID", "qbo", "realm_id"), ("XERO_TENANT_ID", "xero", "tenant_id"),
+                                ("SHOPIFY_SHOP", "shopify", "shop_domain")):
+        if sources.get(source, {}).get(field):
+            creds[name] = sources[source][field]
+    return creds
+
+
+def land_simulation(
+    sim_dir: Path | str,
+    lake: Lake,
+    *,
+    until: datetime | None = None,
+    webhooks: bool = True,
+    polls: bool = True,
+    workers: int = 4,
+    duplicates: bool = False,
+    backfill: bool = False,
+    providers=None,
+) -> LandingReport:
+    """Land `sim_dir` into `lake` through receiver + hydrator + pollers; see the module doc.
+
+    `duplicates`: each webhook 1-3 times, shuffled (providers deliver at least once, in any
+    order). `backfill`: pollers start from the simulation's first day instead of their saved
+    cursors (the same records again, in pages of their own).
+    `providers`: a running `sourceapi.LocalProviders` to reuse (its clock is set to
+    `until`); by default one is started over `sim_dir` and stopped afterwards.
+    """
+    from .handlers import hydrator, receiver
+    from .polling.runner import poll_all
+    from .sourceapi import serve_in_thread
+    from .webhooks.replay import deliver_directory
+
+    sim_dir = Path(sim_dir)
+    report = LandingReport()
+    started = time.monotonic()
+    manifest = json.loads((sim_dir / "manifest.json").read_text())
+    if until is None:
+        until = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+    quiet = logging.getLogger("ledgerlake-hydrator")
+    level = quiet.level
+    own_server = providers is None
+    if own_server:
+        providers = serve_in_thread(sim_dir, clock=until.timestamp(), credentials=simulation_credentials(manifest))
+    else:
+        providers.set_clock(until.timestamp())
+    try:
+        env = {f"{s.upper()}_API_BASE_URL": url for s, url in providers.base_urls.items()}
+        env.update(providers.credentials)
+        env["POWERTOOLS_METRICS_DISABLED"] = "true"  # no EMF lines per hydration
+        quiet.setLevel(logging.WARNING)
+        with _Env(env), tempfile.TemporaryDirectory(prefix="ledgerlake-deliveries-") as scratch:
+            if webhooks:
+                queue = HydrationBatch()
+                receiver.configure(lake=lake, queue=queue)
+                hydrator.configure(lake=lake)
+                source_dir = sim_dir if until.timestamp() >= _parse(manifest["end"] + "T23:59:59Z").timestamp() \
+                    else _deliveries_until(sim_dir, until, Path(scratch))
+                t0 = time.monotonic()
+                sent = deliver_directory(source_dir, receiver.handler, duplicates=duplicates, workers=workers)
+                report.webhook_seconds = time.monotonic() - t0
+                report.deliveries, report.landed_webhook_events = sent.sent, sent.landed
+                report.failures += sent.failures
+                t0 = time.monotonic()
+                report.hydrated, report.hydrate_failed, failed = queue.run(workers=workers)
+                report.hydrate_seconds = time.monotonic() - t0
+                report.failures += [f"hydration failed: {f}" for f in failed]
+            if polls:
+                t0 = time.monotonic()
+                since = None
+                if backfill:
+                    since = datetime.fromisoformat(manifest["start"]).replace(tzinfo=timezone.utc) - timedelta(days=1)
+                results = poll_all(base_urls=providers.base_urls, credentials=providers.credentials, lake=lake,
+                                   since=since)
+                report.poll_seconds = time.monotonic() - t0
+                report.polled_pages = sum(r.pages_landed for r in results.values())
+                report.failures += [r.summary() for r in results.values() if not r.complete]
+        rates = sim_dir / "reference" / "fx_rates.csv"
+        lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv", Body=rates.read_bytes())
+    finally:
+        quiet.setLevel(level)
+        if own_server:
+            providers.stop()
+    report.seconds = time.monotonic() - started
+    return report
