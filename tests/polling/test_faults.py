@@ -103,14 +103,15 @@ def test_plaid_cursor_saved_only_when_the_loop_finishes(company, providers, lake
             if len(seen_cursors) == 2:
                 providers.set_clock(END.timestamp())
 
-    result = poll("plaid", page_size=5, after_land=advance_clock_once)
+    # Land synchronously so the hook moves the clock between two page fetches.
+    result = poll("plaid", page_size=5, after_land=advance_clock_once, land_workers=0)
     assert result.complete
     assert all(not c for c in seen_cursors)  # nothing saved while has_more was true
     assert store.all()  # saved at the end
     complete_and_exact(lake, company, "plaid")
 
 
-@pytest.mark.parametrize("source", ["stripe", "hubspot", "qbo"])
+@pytest.mark.parametrize("source", ["stripe", "qbo"])
 def test_raw_duplicates_resolve_to_one_record_per_object(source, company, providers, lake, poll):
     """A backfill over data already polled lands the same objects again (different
     requests), and the dedupe keeps one per object: the newest version."""

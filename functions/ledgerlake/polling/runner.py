@@ -18,6 +18,7 @@ import hashlib
 import importlib
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable
@@ -83,6 +84,77 @@ class SimulatedCrash(Exception):
     """Raised by a test hook between landing a page and saving its cursor."""
 
 
+class PageWriter:
+    """Lands pages on a few threads while the poller fetches the next ones, and saves
+    cursors in order, each only once every page submitted before it has landed.
+
+    S3 latency, not bandwidth, bounds a poller that lands one page at a time; this keeps
+    up to `max_in_flight` pages in the air. The rule does not change: a cursor value is
+    written only after all pages it covers are on S3. Cursor values waiting for their
+    pages are coalesced (a later value for the same stream covers the earlier pages), and
+    if a landing fails no later cursor is written and the error surfaces in the poller.
+    """
+
+    def __init__(self, cursors: CursorStore, source: str, workers: int = 4, max_in_flight: int = 12):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.cursors, self.source = cursors, source
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"land-{source}")
+        self.max_in_flight = max_in_flight
+        self.lands: list = []  # futures, in submission order
+        self.landed_prefix = 0  # how many leading lands are done and succeeded
+        self.deferred: list[tuple[int, str, dict[str, Any]]] = []  # (lands needed, stream, cursor)
+        self.lock = threading.Lock()
+
+    def _advance(self) -> None:
+        while self.landed_prefix < len(self.lands) and self.lands[self.landed_prefix].done():
+            error = self.lands[self.landed_prefix].exception()
+            if error is not None:
+                raise error
+            self.landed_prefix += 1
+
+    def _write_ready(self) -> None:
+        self._advance()
+        ready = [d for d in self.deferred if d[0] <= self.landed_prefix]
+        if not ready:
+            return
+        self.deferred = [d for d in self.deferred if d[0] > self.landed_prefix]
+        latest: dict[str, dict[str, Any]] = {}
+        for _, stream, cursor in ready:
+            latest[stream] = cursor  # in order: the last one covers the others
+        for stream, cursor in latest.items():
+            self.cursors.put(self.source, stream, cursor)
+
+    def submit(self, fn) -> None:
+        self._write_ready()
+        while len(self.lands) - self.landed_prefix >= self.max_in_flight:
+            self.lands[self.landed_prefix].exception()  # wait for the oldest
+            self._write_ready()
+        self.lands.append(self.pool.submit(fn))
+
+    def save_cursor(self, stream: str, cursor: dict[str, Any]) -> None:
+        import copy
+
+        self.deferred.append((len(self.lands), stream, copy.deepcopy(cursor)))
+        self._write_ready()
+
+    def pending_cursor(self, stream: str) -> dict[str, Any] | None:
+        """The newest cursor value not yet written for `stream` (readers must see it)."""
+        for _, name, cursor in reversed(self.deferred):
+            if name == stream:
+                return cursor
+        return None
+
+    def drain(self) -> None:
+        """Wait for every landing; write the cursors they cover; raise the first failure."""
+        try:
+            for future in self.lands[self.landed_prefix:]:
+                future.exception()
+            self._write_ready()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
 @dataclass
 class PollContext:
     source: str
@@ -96,6 +168,8 @@ class PollContext:
     page_size: int | None = None  # override the provider's page size (tests, benchmarks)
     # Test hook: called after each page lands and before its cursor is saved.
     after_land: Callable[[str, Any], None] | None = None
+    writer: PageWriter | None = None
+    _counts: Any = field(default_factory=threading.Lock)
 
     def secret(self, name: str) -> str:
         if name in self.credentials:
@@ -114,7 +188,12 @@ class PollContext:
         """Where a stream starts: None for a backfill (`since`) else the saved cursor."""
         if self.since is not None:
             return None
-        return self.cursors.get(self.source, stream)
+        return self.read_cursor(stream)
+
+    def read_cursor(self, stream: str) -> dict[str, Any] | None:
+        """The stream's cursor, including a value still waiting for its pages to land."""
+        pending = self.writer.pending_cursor(stream) if self.writer else None
+        return pending if pending is not None else self.cursors.get(self.source, stream)
 
     def out_of_time(self) -> bool:
         return self.http.budget.expired()
@@ -136,29 +215,41 @@ class PollContext:
         same request that gets the same answer lands on the same key (a no-op)."""
         content = fingerprint or hashlib.sha256(body).hexdigest()
         identity = identity_hash(self.source, entity, request, content)
-        landed = self.lake.land(
-            source=self.source,
-            entity=entity,
-            payload=body,
-            identity=identity,
-            event_time=page_time,
-            arrival="poll",
-            api_version=(headers or {}).get("stripe-version") or None,
-            headers=headers,
-            extra={"request": request, "records": records, **(extra or {})},
-        )
         result = self.stream(stream or entity)
-        if landed.created:
-            result.pages_landed += 1
-        else:
-            result.pages_existing += 1
         result.records += records
-        if self.after_land is not None:
-            self.after_land(entity, landed)
-        return landed
+
+        def land():
+            landed = self.lake.land(
+                source=self.source,
+                entity=entity,
+                payload=body,
+                identity=identity,
+                event_time=page_time,
+                arrival="poll",
+                api_version=(headers or {}).get("stripe-version") or None,
+                headers=headers,
+                extra={"request": request, "records": records, **(extra or {})},
+            )
+            with self._counts:
+                if landed.created:
+                    result.pages_landed += 1
+                else:
+                    result.pages_existing += 1
+            if self.after_land is not None:
+                self.after_land(entity, landed)
+            return landed
+
+        if self.writer is None:
+            return land()
+        self.writer.submit(land)
+        return None
 
     def save_cursor(self, stream: str, cursor: dict[str, Any]) -> None:
-        self.cursors.put(self.source, stream, cursor)
+        """Save a cursor, once every page landed before this call is on S3."""
+        if self.writer is None:
+            self.cursors.put(self.source, stream, cursor)
+        else:
+            self.writer.save_cursor(stream, cursor)
 
 
 def poll_source(
@@ -173,8 +264,10 @@ def poll_source(
     page_size: int | None = None,
     after_land: Callable[[str, Any], None] | None = None,
     http: HttpClient | None = None,
+    land_workers: int = 4,
 ) -> PollResult:
-    """Run one source's poller until every stream is caught up or the budget is spent."""
+    """Run one source's poller until every stream is caught up or the budget is spent.
+    `land_workers=0` lands each page before fetching the next."""
     import time
 
     module = provider_module(source)
@@ -193,9 +286,15 @@ def poll_source(
         page_size=page_size,
         after_land=after_land,
     )
+    cursors = ctx.cursors
+    ctx.writer = PageWriter(cursors, source, workers=land_workers) if land_workers else None
     started = time.monotonic()
     try:
-        module.poll(ctx)
+        try:
+            module.poll(ctx)
+        finally:
+            if ctx.writer is not None:
+                ctx.writer.drain()  # every submitted page lands and its cursors are saved
         result.complete = not ctx.out_of_time()
         if not result.complete:
             result.stopped = "budget"

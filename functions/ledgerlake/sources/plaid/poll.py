@@ -55,7 +55,7 @@ def _page_date(doc: dict) -> date:
 
 def _sync(ctx, token: str) -> None:
     stream = f"transactions_sync-{item_key(token)}"
-    state = ({} if ctx.since else ctx.cursors.get(SOURCE, stream)) or {}
+    state = ({} if ctx.since else ctx.read_cursor(stream)) or {}
     start_cursor = state.get("cursor", "")
     restarts = 0
     while True:

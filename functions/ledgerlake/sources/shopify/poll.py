@@ -182,7 +182,7 @@ def _rest_date(rows: list[dict]) -> datetime:
 
 def _poll_payouts(ctx) -> None:
     state = ctx.start("payouts") or {}
-    pending = list((ctx.cursors.get(SOURCE, "payouts") or {}).get("pending", []))
+    pending = list((ctx.read_cursor("payouts") or {}).get("pending", []))
     newest = state.get("newest_date")
     start = ctx.since.date() if ctx.since else (
         datetime.fromisoformat(newest).date() - PAYOUT_LOOKBACK if newest else None)

@@ -80,7 +80,7 @@ def _walk(ctx, stream: str, path: str, entity: str, on_page=None) -> bool:
 def poll(ctx) -> None:
     _walk(ctx, "events", "/v1/events", "events")
 
-    pending = list((ctx.cursors.get(SOURCE, "payouts") or {}).get("pending", []))
+    pending = list((ctx.read_cursor("payouts") or {}).get("pending", []))
 
     def queue_payouts(data):
         new = [row["source"] for row in data if row.get("type") == "payout"
