@@ -161,3 +161,16 @@ def test_shopify_graphql_cost_extension(providers):
 def test_bad_fault_specs_are_refused(providers, spec):
     with pytest.raises(ValueError):
         providers.fault(spec)
+
+
+def test_plaid_webhook_verification_key_is_the_local_signing_key(providers, monkeypatch, tmp_path):
+    from ledgerlake.sources.plaid import webhook
+
+    monkeypatch.setenv("LEDGERLAKE_HOME", str(tmp_path))
+    url, creds = providers.base_urls["plaid"], providers.credentials
+    auth = {"client_id": creds["PLAID_CLIENT_ID"], "secret": creds["PLAID_SECRET"]}
+    kid = webhook.local_verification_jwk()["kid"]
+    status, doc = call("POST", url + "/webhook_verification_key/get", body={**auth, "key_id": kid})
+    assert status == 200 and doc["key"]["kid"] == kid and doc["key"]["crv"] == "P-256" and "d" not in doc["key"]
+    status, err = call("POST", url + "/webhook_verification_key/get", body={**auth, "key_id": "other"})
+    assert status == 400 and err["error_code"] == "INVALID_WEBHOOK_VERIFICATION_KEY_ID"

@@ -119,10 +119,14 @@ def _verification_key(api, req) -> Reply:
         webhook = None
     key_fn = getattr(webhook, "local_verification_jwk", None) if webhook else None
     if key_fn is None:
-        # TODO(webhook engineer): wire sources/plaid/webhook.py's local public JWK here.
         return _error(400, "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
                       "no local webhook verification key is configured")
-    return json_reply(200, {"key": key_fn(), "request_id": uuid.uuid4().hex[:15]})
+    key = key_fn()
+    wanted = req.json().get("key_id")
+    if wanted and wanted != key.get("kid"):
+        return _error(400, "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+                      "invalid key_id provided. note that key_ids are specific to Plaid environments")
+    return json_reply(200, {"key": key, "request_id": uuid.uuid4().hex[:15]})
 
 
 def handle(api, req) -> Reply:
