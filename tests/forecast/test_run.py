@@ -38,7 +38,8 @@ def _gl_rows():
     for i in range(241):
         day = START + timedelta(days=i)
         if day.weekday() < 5:  # card payouts on business days, heavier on Fridays
-            line("US", "USD", "Deposit", f"dep{i}", day, 4000 + 1500 * (day.weekday() == 4) + rng.normal(0, 300))
+            line("US", "USD", "Deposit", f"dep{i}", day, 4000 + 1500 * (day.weekday() == 4) + rng.normal(0, 300),
+                 desc="Stripe payout", other="Stripe Clearing")
         if day.day == 12:
             line("US", "USD", "Purchase", f"atl{i}", day, -870, "qbo:atl", "Atlassian")
         if day.day == 1:
@@ -48,6 +49,8 @@ def _gl_rows():
         if day.day == 20:  # a transfer between the entity's own accounts: not a cash flow
             line("US", "USD", "Transfer", f"tr{i}", day, -5000, None, "to payroll account", "qbo:35")
             line("US", "USD", "Transfer", f"tr{i}", day, 5000, None, "to payroll account", "qbo:36")
+        if day == START + timedelta(days=100):  # an intercompany transfer in: cash, but not sales
+            line("US", "USD", "Deposit", "ic1", day, 250000, desc="Transfer from UK", other="Intercompany")
         if day.day == 5:
             line("UK", "GBP", "Payment", f"ukrent{i}", day, -6000, "xero:sw", "Shoreditch Works Ltd")
     # The planted duplicate: the June rent paid again two days later.
@@ -126,6 +129,8 @@ def test_forecast_publishes_marts_and_alerts_keep_state_across_rebuilds(warehous
     cons = daily.filter(pl.col("entity_id") == "consolidated").sort("forecast_date")
     assert cons["opening_balance"][0] == Decimal("450000.00") + Decimal("30000.00") * Decimal("1.27")
     assert us["backtest_mase"][0] is not None
+    # The statistical series is payouts only: the 250k intercompany transfer is not "sales".
+    assert result.backtests["US:unscheduled"].points["y"].max() < 10_000
 
     # Alerts: the planted duplicate and the integrity finding; UK rent on July 5 takes it below the 25k floor.
     by_rule = {}

@@ -15,7 +15,7 @@ between an entity's own accounts cancel out), and are classified by document typ
 | QBO Payment, Xero Payment into the bank        | AR collection (history for delays)     |
 | QBO BillPayment / Purchase, Xero Payment out / SPEND | vendor payment (alerts; recurring series) |
 | QBO JournalEntry, Xero ManualJournal out       | payroll / other recurring              |
-| QBO Deposit / SalesReceipt, Xero RECEIVE       | unscheduled sales (payouts: card and shop sales net of refunds and fees) |
+| QBO Deposit / SalesReceipt, Xero RECEIVE naming a payout or a clearing account | unscheduled sales (payouts: card and shop sales net of refunds and fees) |
 """
 
 from __future__ import annotations
@@ -226,8 +226,11 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
         pl.col("posted_on").alias("date"), (-pl.col("amount")).alias("amount"))
     # Payroll runs of one day (several journal lines/documents) are one occurrence.
     recurring = recurring.group_by("entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
-    is_ar = (pl.col("document_type") == "Payment") & ~outflow
-    sales = frame.filter(~outflow & ~is_ar & pl.col("document_type").is_in(SALES_DOCS)).group_by(
+    # Unscheduled sales = card / shop payouts (credited from a processor's clearing account,
+    # or described as a payout). Other receipts — opening balances, interest, intercompany
+    # transfers — are not sales, and one large transfer would swamp the series.
+    payout = text.str.contains("payout|clearing")
+    sales = frame.filter(~outflow & payout & pl.col("document_type").is_in(SALES_DOCS)).group_by(
         pl.col("entity_id").alias("entity"), "currency", pl.col("posted_on").alias("date")).agg(pl.col("amount").sum())
     return {"payments": payments, "recurring": recurring, "sales": sales}
 

@@ -1,0 +1,131 @@
+"""Stand-in frames read straight from a simulation's API files (DIR/api/{source}/*.jsonl).
+
+The forecaster's real inputs are the marts (`marts.py`). Building marts from a simulation
+means landing it in a lake and running dbt (minutes); this reads the same provider records
+the lake would hold — latest version of each, deletes dropped — for the two inputs the
+record-level rules and the statistical backtest need, so both can be evaluated (and tested)
+on the simulated company in seconds:
+
+* vendor payments: QBO BillPayment / Purchase, Xero ACCPAY Payments / SPEND bank
+  transactions, with the bills they settled and those bills' numbers;
+* unscheduled daily inflows: QBO Deposits (Stripe payouts) and Xero RECEIVE bank
+  transactions (Shopify payouts).
+
+It cannot stand in for the integrity marts (won deals without invoice, payouts without
+deposit, CRM out of sync, vendor name variants): those are cross-system joins the marts own.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+MONEY = pl.Decimal(18, 2)
+PAYMENT_SCHEMA = {
+    "entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8, "source_id": pl.Utf8, "raw_key": pl.Utf8,
+    "record_type": pl.Utf8, "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": MONEY,
+    "invoice_number": pl.Utf8, "document_keys": pl.List(pl.Utf8),
+}
+
+
+def latest(path: Path) -> list[dict]:
+    """The latest version of every record in a version file (the API's view at the end)."""
+    records: dict[str, tuple[str, dict | None]] = {}
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row["id"] not in records or row["at"] >= records[row["id"]][0]:
+                records[row["id"]] = (row["at"], None if row.get("deleted") else row["object"])
+    return [obj for _, obj in records.values() if obj is not None]
+
+
+def _xero_date(value: str) -> date:
+    millis = int(value.split("(")[1].split("+")[0].split(")")[0])
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).date()
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _entities(sim_dir: Path) -> dict[str, str]:
+    """ledger source -> entity id, from the manifest (US on QBO, UK on Xero)."""
+    manifest = json.loads((sim_dir / "manifest.json").read_text())
+    out = {}
+    for e in manifest.get("entities", []):
+        if isinstance(e, dict) and e.get("ledger"):
+            out[e["ledger"]] = e.get("id") or e.get("entity") or e.get("code")
+    return {"qbo": out.get("qbo") or "US", "xero": out.get("xero") or "UK"}
+
+
+def vendor_payments(sim_dir: Path) -> pl.DataFrame:
+    sim_dir = Path(sim_dir)
+    ent = _entities(sim_dir)
+    api = sim_dir / "api"
+    rows = []
+    bills = {b["Id"]: b for b in latest(api / "qbo" / "Bill.jsonl")}
+    for p in latest(api / "qbo" / "BillPayment.jsonl"):
+        linked = [t["TxnId"] for line in p.get("Line", []) for t in line.get("LinkedTxn", []) if t.get("TxnType") == "Bill"]
+        numbers = sorted(bills[i].get("DocNumber") or "" for i in linked if i in bills)
+        rows.append({"entity": ent["qbo"], "currency": p["CurrencyRef"]["value"], "source_system": "qbo",
+                     "source_id": f"BillPayment:{p['Id']}", "raw_key": None, "record_type": "BillPayment",
+                     "vendor_name": p["VendorRef"].get("name"), "paid_on": date.fromisoformat(p["TxnDate"]),
+                     "amount": _money(p["TotalAmt"]), "invoice_number": numbers[0] if numbers else None,
+                     "document_keys": [f"qbo:Bill:{i}" for i in linked]})
+    for p in latest(api / "qbo" / "Purchase.jsonl"):
+        if p.get("Credit"):
+            continue
+        rows.append({"entity": ent["qbo"], "currency": p["CurrencyRef"]["value"], "source_system": "qbo",
+                     "source_id": f"Purchase:{p['Id']}", "raw_key": None, "record_type": "Purchase",
+                     "vendor_name": (p.get("EntityRef") or {}).get("name"), "paid_on": date.fromisoformat(p["TxnDate"]),
+                     "amount": _money(p["TotalAmt"]), "invoice_number": p.get("DocNumber") or None,
+                     "document_keys": []})
+    for p in latest(api / "xero" / "Payments.jsonl"):
+        inv = p.get("Invoice") or {}
+        if inv.get("Type") != "ACCPAY" or p.get("Status") == "DELETED":
+            continue
+        rows.append({"entity": ent["xero"], "currency": inv.get("CurrencyCode"), "source_system": "xero",
+                     "source_id": f"Payment:{p['PaymentID']}", "raw_key": None, "record_type": "Payment",
+                     "vendor_name": (inv.get("Contact") or {}).get("Name"), "paid_on": _xero_date(p["Date"]),
+                     "amount": _money(p["Amount"]), "invoice_number": inv.get("InvoiceNumber"),
+                     "document_keys": [f"xero:Invoice:{inv['InvoiceID']}"]})
+    for t in latest(api / "xero" / "BankTransactions.jsonl"):
+        if t.get("Type") != "SPEND" or t.get("Status") != "AUTHORISED":
+            continue
+        rows.append({"entity": ent["xero"], "currency": t.get("CurrencyCode"), "source_system": "xero",
+                     "source_id": f"BankTransaction:{t['BankTransactionID']}", "raw_key": None,
+                     "record_type": "BankTransaction", "vendor_name": (t.get("Contact") or {}).get("Name"),
+                     "paid_on": _xero_date(t["Date"]), "amount": _money(t["Total"]),
+                     "invoice_number": t.get("Reference") or None, "document_keys": []})
+    return pl.DataFrame([r for r in rows if r["vendor_name"]], schema=PAYMENT_SCHEMA)
+
+
+def sales_daily(sim_dir: Path) -> pl.DataFrame:
+    """entity, currency, date, amount: card / shop payouts reaching the bank. Other receipts
+    (opening balances, interest, an intercompany transfer) are not sales and would swamp the
+    series (a single GBP 198k transfer did, at first)."""
+    sim_dir = Path(sim_dir)
+    ent = _entities(sim_dir)
+    api = sim_dir / "api"
+    rows = []
+    for d in latest(api / "qbo" / "Deposit.jsonl"):
+        if "payout" not in (d.get("PrivateNote") or "").lower():
+            continue
+        rows.append({"entity": ent["qbo"], "currency": d["CurrencyRef"]["value"],
+                     "date": date.fromisoformat(d["TxnDate"]), "amount": _money(d["TotalAmt"])})
+    for t in latest(api / "xero" / "BankTransactions.jsonl"):
+        text = " ".join(line.get("Description") or "" for line in t.get("LineItems", [])).lower()
+        if t.get("Type") != "RECEIVE" or t.get("Status") != "AUTHORISED" or "payout" not in text:
+            continue
+        rows.append({"entity": ent["xero"], "currency": t.get("CurrencyCode"), "date": _xero_date(t["Date"]),
+                     "amount": _money(t["Total"])})
+    frame = pl.DataFrame(rows, schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": MONEY})
+    return frame.group_by("entity", "currency", "date").agg(pl.col("amount").sum()).sort("entity", "date")
