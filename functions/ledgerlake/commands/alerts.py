@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--warehouse", type=Path, default=None)
     p.add_argument("--recompute", action="store_true",
                    help="recompute alerts from the marts (no Prophet fits, nothing written) instead of reading forecast.alerts")
+    p.add_argument("--sim-files", action="store_true",
+                   help="no marts needed: run the payment rules on the simulation's own API files "
+                        "(integrity findings need the marts and are not scored this way)")
     p.set_defaults(func=_score)
 
     for verb, status in (("ack", "acknowledged"), ("resolve", "resolved"), ("reopen", "new")):
@@ -82,7 +85,12 @@ def _score(args) -> int:
 
     sim_dir = (args.sim_dir or default_sim_dir()).resolve()
     problems = load_problems(sim_dir)
-    if args.recompute:
+    if args.sim_files:
+        from ..alerts.rules import AlertConfig, all_payment_alerts
+        from ..forecast.simframes import vendor_payments
+
+        alerts = [cited_ids(a) for a in all_payment_alerts(vendor_payments(sim_dir), AlertConfig.from_env())]
+    elif args.recompute:
         from ..forecast.run import alerts_only
 
         alerts = [cited_ids(a) for a in alerts_only(_warehouse(args.warehouse))]
