@@ -178,3 +178,23 @@ def test_in_process_delivery_needs_no_plaid_key_server(receiver, tmp_path, monke
     report = deliver_directory(directory, handler, sources=["plaid"])
     assert report.ok and report.sent == 2
     assert landed_objects(receiver.lake) == Counter({"plaid": 2})
+
+
+@pytest.mark.parametrize("path", ["in-process", "http"])
+def test_concurrent_deliveries_never_cross(receiver, served, tmp_path, path):
+    """Many deliveries at once through one process (serve's threads, in-process workers)
+    each land exactly their own event: Powertools keeps the current event in class state,
+    so the receiver must not let one request read another's."""
+    from ledgerlake.bench.webhooks import write_deliveries
+    from ledgerlake.handlers.receiver import handler
+    from ledgerlake.webhooks.replay import deliver_directory, read_deliveries, replay_http
+
+    directory = write_deliveries(tmp_path / "many", 300)  # Stripe and Shopify interleaved
+    if path == "in-process":
+        report = deliver_directory(directory, handler, workers=16, at_sent_time=False)
+    else:
+        report = replay_http(directory, served, duplicates=False, workers=16)
+    assert report.ok, report.failures
+    assert report.landed == 300 and report.duplicates == 0
+    landed = {k.rsplit("/webhook-", 1)[1].removesuffix(".json") for k in receiver.everything()}
+    assert landed == {d.delivery_id for d in read_deliveries(directory)}

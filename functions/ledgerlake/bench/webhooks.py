@@ -148,7 +148,8 @@ def throughput(env: dict, workers: int, events: int, senders: int = 16) -> dict:
         server.terminate()
         server.wait(timeout=10)
     return {"workers": workers, "sent": report.sent, "landed": landed, "seconds": report.seconds,
-            "per_second": landed / report.seconds, "ok": report.ok}
+            "per_second": landed / report.seconds, "ok": report.ok, "statuses": report.statuses,
+            "failures": report.failures[:3]}
 
 
 def _with_env(env: dict, fn):
@@ -229,6 +230,8 @@ def main(argv: list[str] | None = None) -> str:
             f"| throughput, `serve --workers {run['workers']}`, 16 senders, {run['sent']} distinct events | "
             f"{run['per_second']:.0f} events/s landed ({run['landed']} in {run['seconds']:.1f} s) | >= 200/s with 2 workers |"
         )
+        if not run["ok"]:
+            lines.append(f"| ↳ not all answered 2xx | {run['statuses']} {run['failures']} | |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ import time
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
@@ -27,6 +28,12 @@ _lake = None
 _queue = None
 _clock = time.time  # the receiver's "now"; only in-process replay of a simulation moves it
 _metrics_lock = threading.Lock()  # `ledgerlake serve` calls this handler from many threads
+# Powertools keeps the event being resolved in class attributes (BaseRouter.current_event,
+# .lambda_context) shared by every resolver in the process. Lambda resolves one event at a
+# time; `ledgerlake serve` and the in-process delivery resolve many at once on threads. So
+# routing and response building run under this lock, and the route lets go of it while it
+# does the slow part (verify, land, enqueue), restoring its own event before it answers.
+_resolve_lock = threading.RLock()
 _OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -56,41 +63,38 @@ def _deps():
     return _lake, _queue
 
 
-def _answer(app: APIGatewayHttpResolver, source: str, outcome: Outcome) -> Response:
+def _answer(source: str, outcome: Outcome, size: int) -> Response:
     _state.outcome = (source, outcome)
     if outcome.status >= 400:
         # The reason and sizes only: never the secret, never the body.
         logger.warning(
             "webhook refused",
-            extra={"source": source, "status": outcome.status, "reason": outcome.reason, "bytes": len(app.current_event.body or "")},
+            extra={"source": source, "status": outcome.status, "reason": outcome.reason, "bytes": size},
         )
     else:
-        logger.info("webhook accepted", extra={"source": source, **outcome.counts})
+        logger.info("webhook accepted", extra={"source": source, "keys": outcome.keys[:5], **outcome.counts})
     if outcome.body is None:
         return Response(status_code=outcome.status, content_type="text/plain", body="")
     return Response(status_code=outcome.status, content_type="application/json", body=outcome.body)
 
 
-def _handle(app: APIGatewayHttpResolver, source: str) -> Response:
-    lake, queue = _deps()
-    return _answer(app, source, receive(source, request_of(app.current_event.raw_event, now=_clock()), lake=lake, queue=queue))
+def post_webhook(source: str) -> Response:
+    request = request_of(app.current_event.raw_event, now=_clock())  # read while we hold the lock
+    event, context = BaseRouter.current_event, BaseRouter.lambda_context
+    _resolve_lock.release()
+    try:
+        lake, queue = _deps()
+        outcome = receive(source, request, lake=lake, queue=queue)
+    finally:
+        _resolve_lock.acquire()
+        BaseRouter.current_event, BaseRouter.lambda_context = event, context
+    return _answer(source, outcome, len(request.body))
 
 
-def _build_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
-    # POST is the route; every other method reaches the same code to get its 405 (or the
-    # 404 an unknown source earns first).
-    app.route("/webhooks/<source>", method=["POST"] + _OTHER_METHODS)(lambda source: _handle(app, source))
-    return app
-
-
-def _app() -> APIGatewayHttpResolver:
-    """One resolver per thread: a resolver keeps the current event on itself, and
-    `ledgerlake serve` runs this handler on many threads at once (Lambda on one)."""
-    app = getattr(_state, "app", None)
-    if app is None:
-        app = _state.app = _build_app()
-    return app
+app = APIGatewayHttpResolver()
+# POST is the route; every other method reaches the same code to get its 405 (or the 404
+# an unknown source earns first).
+app.route("/webhooks/<source>", method=["POST"] + _OTHER_METHODS)(post_webhook)
 
 
 def _emit_metrics() -> None:
@@ -110,7 +114,8 @@ def handler(event: dict, context) -> dict:
     logger.thread_safe_append_keys(correlation_id=request_id)
     _state.outcome = None
     try:
-        return _app().resolve(event, context)
+        with _resolve_lock:
+            return app.resolve(event, context)
     finally:
         _emit_metrics()
         logger.thread_safe_clear_keys()

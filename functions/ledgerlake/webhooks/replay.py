@@ -227,11 +227,17 @@ def replay_http(
     import urllib3
 
     deliveries = schedule(read_deliveries(sim_dir, sources), duplicates=duplicates, seed=seed)
-    http = urllib3.PoolManager(maxsize=max(1, workers), retries=False, timeout=urllib3.Timeout(total=timeout))
+    # Like a provider, retry a delivery whose connection failed (sending it twice is fine:
+    # it lands on the same key); an HTTP answer, whatever its status, is final.
+    retries = urllib3.Retry(total=3, connect=3, read=2, status=0, backoff_factor=0.2, allowed_methods=None)
+    http = urllib3.PoolManager(maxsize=max(1, workers), retries=retries, timeout=urllib3.Timeout(total=timeout))
 
     def send(delivery: Delivery) -> tuple[int, Any]:
         url = to.rstrip("/") + delivery.path
-        response = http.request(delivery.method, url, body=delivery.body, headers=signed_headers(delivery, url))
+        try:
+            response = http.request(delivery.method, url, body=delivery.body, headers=signed_headers(delivery, url))
+        except urllib3.exceptions.HTTPError as err:
+            return 599, f"no answer: {type(err).__name__}"
         try:
             body = json.loads(response.data) if response.data else None
         except ValueError:
