@@ -16,9 +16,9 @@ st.subheader("Sources")
 try:
     health = shared.cached(dd.source_health)
     shared.table(health, "source health", column_config={
-        "last_event_at": st.column_config.DatetimeColumn("Last event received", format="YYYY-MM-DD HH:mm"),
-        "last_poll_at": st.column_config.DatetimeColumn("Last successful poll", format="YYYY-MM-DD HH:mm"),
-        "events_7d": st.column_config.NumberColumn("Events, last 7 days"),
+        "last_event_received_at": st.column_config.DatetimeColumn("Last event received", format="YYYY-MM-DD HH:mm"),
+        "last_poll_succeeded_at": st.column_config.DatetimeColumn("Last successful poll", format="YYYY-MM-DD HH:mm"),
+        "raw_objects": st.column_config.NumberColumn("Raw objects"),
     })
 except dd.MissingMart as err:
     shared.missing(err)

@@ -45,7 +45,8 @@ DEALS = f"{MARTS}.crm_deals"                   # deal_id, stage_label, probabili
 DOCUMENTS = f"{MARTS}.ar_ap_documents"         # document_key, entity_id, document_kind, contact_name, issued_on,
 #                                                due_date, currency, total_amount, is_voided, is_deleted
 ALLOCATIONS = "intermediate.int_allocations"   # document_key, amount, applied_on
-HEALTH = f"{MARTS}.integration_health"         # source, last_event_at, last_poll_at, events_7d
+HEALTH = f"{MARTS}.source_health"              # source_system, entity_id, last_event_received_at,
+#                                                last_poll_succeeded_at, raw_objects (one row per source and entity)
 INTEGRITY_PREFIX = "integrity_"                # every marts.integrity_* table is a check; a row is a finding
 FORECAST_DAILY = f"{FORECAST}.cash_forecast_daily"  # entity, currency, as_of, date, balance_p10/p50/p90, components
 ACCURACY = f"{FORECAST}.forecast_accuracy"     # entity, as_of, horizon, mase, naive_mase, wape, bias, coverage_*

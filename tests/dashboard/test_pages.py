@@ -183,7 +183,7 @@ def test_health_page_shows_sources_and_integrity(app, dashboard_env):
     findings = sum(q(wh, f"select count(*) from marts.{t}")[0][0] for t in checks)
     assert metric(app, "Integrity findings").value == str(findings)
     sources = app.dataframe[0].value
-    assert len(sources) == q(wh, "select count(*) from marts.integration_health")[0][0]
+    assert len(sources) == q(wh, "select count(*) from marts.source_health")[0][0]
     counts = app.dataframe[-1].value
     row = counts[counts["table"] == "marts.ar_ap_documents"]
     assert int(row["rows"].iloc[0]) == q(wh, "select count(*) from marts.ar_ap_documents")[0][0]

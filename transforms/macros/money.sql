@@ -39,13 +39,15 @@
 {%- endmacro %}
 
 {# Round to a currency's minor unit (after FX conversion). #}
-{# (DuckDB's ROUND needs a constant scale, hence one branch per exponent; half away from zero.) #}
+{# (DuckDB's ROUND needs a constant scale, hence one branch per exponent; half away from zero.
+   Each branch is cast on its own: a CASE over DECIMAL(38,0) and DECIMAL(38,2) branches is typed
+   DECIMAL(38,0) by DuckDB, which would round every currency to whole units.) #}
 {% macro round_to_currency(amount_expr, currency_expr) -%}
-    cast(case {{ currency_exponent(currency_expr) }}
-        when 0 then round({{ amount_expr }}, 0)
-        when 3 then round({{ amount_expr }}, 3)
-        when 4 then round({{ amount_expr }}, 4)
-        else round({{ amount_expr }}, 2) end as {{ money_type() }})
+    case {{ currency_exponent(currency_expr) }}
+        when 0 then cast(round({{ amount_expr }}, 0) as {{ money_type() }})
+        when 3 then cast(round({{ amount_expr }}, 3) as {{ money_type() }})
+        when 4 then cast(round({{ amount_expr }}, 4) as {{ money_type() }})
+        else cast(round({{ amount_expr }}, 2) as {{ money_type() }}) end
 {%- endmacro %}
 
 {# Convert with a rate (decimal(38,10)); the result rounded to the target currency. #}

@@ -201,14 +201,17 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
     """)
     con.execute("update marts.finance_kpis_monthly set runway_months = round(cash_balance / burn, 2)")
     con.execute("""
-        create table marts.integration_health as select * from (values
-            ('hubspot', timestamptz '2025-06-30 17:02:00+00', timestamptz '2025-06-30 18:00:00+00', 120),
-            ('plaid', timestamptz '2025-06-30 09:12:00+00', timestamptz '2025-06-30 18:00:00+00', 85),
-            ('qbo', timestamptz '2025-06-30 16:40:00+00', timestamptz '2025-06-30 18:00:00+00', 310),
-            ('shopify', timestamptz '2025-06-30 17:55:00+00', timestamptz '2025-06-30 17:30:00+00', 900),
-            ('stripe', timestamptz '2025-06-30 17:59:00+00', timestamptz '2025-06-30 18:00:00+00', 2100),
-            ('xero', timestamptz '2025-06-28 11:00:00+00', timestamptz '2025-06-29 06:00:00+00', 290)
-        ) t(source, last_event_at, last_poll_at, events_7d)
+        create table marts.source_health as
+        select source_system || ':' || entity_id as source_health_key, source_system, entity_id,
+               last_event_received_at, last_poll_succeeded_at, raw_objects
+        from (values
+            ('hubspot', 'all', timestamptz '2025-06-30 17:02:00+00', timestamptz '2025-06-30 18:00:00+00', 1200),
+            ('plaid', 'all', timestamptz '2025-06-30 09:12:00+00', timestamptz '2025-06-30 18:00:00+00', 850),
+            ('qbo', 'US', timestamptz '2025-06-30 16:40:00+00', timestamptz '2025-06-30 18:00:00+00', 3100),
+            ('shopify', 'UK', timestamptz '2025-06-30 17:55:00+00', timestamptz '2025-06-30 17:30:00+00', 9000),
+            ('stripe', 'US', timestamptz '2025-06-30 17:59:00+00', timestamptz '2025-06-30 18:00:00+00', 21000),
+            ('xero', 'UK', timestamptz '2025-06-28 11:00:00+00', timestamptz '2025-06-29 06:00:00+00', 2900)
+        ) t(source_system, entity_id, last_event_received_at, last_poll_succeeded_at, raw_objects)
     """)
     con.execute("""
         create table marts.integrity_won_deals_without_invoice as
