@@ -182,9 +182,12 @@ def dec(minor: int, currency: str = "USD") -> Decimal:
     return from_minor(minor, currency)
 
 
+_TWO_DECIMALS = frozenset({"USD", "GBP", "EUR", "CAD"})  # the run's currencies, skip the lookup
+
+
 def money_str(minor: int, currency: str = "USD") -> str:
     """Shopify / HubSpot / truth files: a decimal string with the currency's exponent."""
-    if exponent(currency) != 2:
+    if currency not in _TWO_DECIMALS and exponent(currency) != 2:
         return str(from_minor(minor, currency))
     # Hot path (hundreds of thousands of calls per run): plain integer formatting, same text
     # as str(Decimal) for two-decimal currencies.
