@@ -43,8 +43,9 @@ select
     coalesce(s.customers, 0) as customers,
     c.closing_mrr,
     '{{ reporting }}' as reporting_currency,
-    fx.rate as fx_rate,
-    fx.published_on as fx_rate_date,
+    -- (named for the month end: the dashboard joins its own rate as `fx_rate`)
+    fx.rate as fx_rate_month_end,
+    fx.published_on as fx_rate_month_end_date,
     {{ to_reporting('coalesce(s.mrr_change, 0)', 'fx.rate') }} as mrr_change_reporting,
     'stripe' as source_system
 from months as m

@@ -1,0 +1,184 @@
+"""The sales, finance-KPI, CRM and ops marts of the simulated company, checked against the
+provider records the simulator emitted (recomputed here in Python, independently of the
+SQL) and read through the real consumers (weekly email queries, dashboard queries).
+
+Shares the session's end-to-end build (`company_build` / `wh` in conftest.py): no build of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+
+
+def _lines(sim_dir, source, resource):
+    with open(sim_dir / "api" / source / f"{resource}.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line, parse_float=Decimal)
+
+
+def _latest(sim_dir, source, resource):
+    latest = {}
+    for rec in _lines(sim_dir, source, resource):
+        latest[rec["id"]] = rec
+    return latest
+
+
+def _month_starts(first: date, last: date):
+    d = first.replace(day=1)
+    while d <= last:
+        yield d
+        d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def test_mrr_movements_recompute_from_stripe_subscription_versions(company_build, wh):
+    """MRR per customer at each month end from every subscription version (monthly and
+    annual plans to a month), then new / expansion / contraction / churn per month."""
+    versions = defaultdict(list)  # subscription id → [(at, customer, mrr)]
+    for rec in _lines(company_build["sim_dir"], "stripe", "subscriptions"):
+        sub = rec["object"]
+        monthly = Decimal(0)
+        for item in sub["items"]["data"]:
+            price = item["price"]
+            amount = Decimal(price["unit_amount"]) * item.get("quantity", 1) / 100
+            monthly += amount / 12 if price["recurring"]["interval"] == "year" else amount
+        billing = sub["status"] in ("active", "past_due") and not rec["deleted"]
+        at = datetime.fromisoformat(rec["at"].replace("Z", "+00:00"))
+        versions[rec["id"]].append((at, sub["customer"], monthly.quantize(CENT) if billing else Decimal(0)))
+    rows = wh("select period_month, movement_type, mrr_change, closing_mrr from marts.mrr_movements_monthly "
+              "where entity_id = 'US' order by 1, 2")
+    got = {(m, t): c for m, t, c, _ in rows}
+    closing = {m: c for m, _, _, c in rows}
+    months = sorted(closing)
+    assert len(months) >= 17
+    previous: dict[str, Decimal] = {}
+    for month in months:
+        cutoff = datetime.combine((month.replace(day=28) + timedelta(days=4)).replace(day=1), datetime.min.time(),
+                                  tzinfo=timezone.utc)
+        current: dict[str, Decimal] = defaultdict(Decimal)
+        for history in versions.values():
+            seen = [v for v in history if v[0] < cutoff]
+            if seen:
+                current[seen[-1][1]] += seen[-1][2]
+        moves = defaultdict(Decimal)
+        for customer in set(current) | set(previous):
+            before, now = previous.get(customer, Decimal(0)), current.get(customer, Decimal(0))
+            if before == now:
+                continue
+            kind = ("new" if before == 0 else "churn" if now == 0 else "expansion" if now > before else "contraction")
+            moves[kind] += now - before
+        for kind in ("new", "expansion", "contraction", "churn"):
+            assert got[(month, kind)] == moves[kind], (month, kind)
+        assert closing[month] == sum(current.values()), month
+        previous = current
+    assert sum(v for (m, t), v in got.items() if t == "new") > 0
+    assert sum(v for (m, t), v in got.items() if t == "churn") < 0
+
+
+def test_revenue_by_channel_equals_the_processors_records(company_build, wh):
+    sim = company_build["sim_dir"]
+    charges = _latest(sim, "stripe", "charges")
+    subscription_sales = sum(Decimal(c["object"]["amount"]) / 100 for c in charges.values()
+                             if c["object"]["metadata"].get("subscription") and c["object"]["status"] == "succeeded")
+    refunds = _latest(sim, "stripe", "refunds")
+    stripe_refunds = sum(Decimal(r["object"]["amount"]) / 100 for r in refunds.values()
+                         if r["object"]["charge"] in charges and charges[r["object"]["charge"]]["object"]["metadata"].get("subscription"))
+    orders = _latest(sim, "shopify", "orders")
+    shop_sales = sum(Decimal(o["object"]["total_price"]) - Decimal(o["object"]["total_tax"])
+                     for o in orders.values() if not o["deleted"] and not o["object"].get("cancelled_at"))
+    got = {ch: (s, r) for ch, s, r in wh(
+        "select channel, sum(sales), sum(refunds) from marts.revenue_by_channel_month group by 1")}
+    assert got["subscriptions"] == (subscription_sales, stripe_refunds)
+    assert got["online_store"][0] == shop_sales
+    # the monthly mart is the daily one summed; orders are one row per Shopify order / sale charge
+    assert wh("select sum(revenue) from marts.revenue_by_channel_month")[0][0] == \
+        wh("select sum(revenue) from marts.revenue_by_channel_daily")[0][0]
+    counted = dict(wh("select channel, count(*) from marts.orders group by 1"))
+    assert counted["online_store"] == len(orders)
+    assert counted["subscriptions"] == sum(1 for c in charges.values() if c["object"]["metadata"].get("subscription"))
+
+
+def test_weekly_and_monthly_kpis_are_the_days_added_up(wh):
+    weekly = {w: (rev, col, book, burn, cash) for w, rev, col, book, burn, cash in wh(
+        "select week_start, revenue, collections, bookings, net_burn, cash_balance from marts.finance_kpis_weekly")}
+    daily = defaultdict(lambda: [Decimal(0)] * 4)
+    last_cash = {}
+    for day, rev, col, book, burn, cash in wh(
+            "select date, revenue, collections, bookings, net_burn, cash_balance from marts.finance_kpis_daily order by date"):
+        week = day - timedelta(days=day.weekday())
+        for i, v in enumerate((rev, col, book, burn)):
+            daily[week][i] += v
+        last_cash[week] = cash
+    assert len(weekly) >= 70 and set(weekly) == set(daily)
+    for week, row in weekly.items():
+        assert list(row[:4]) == daily[week] and row[4] == last_cash[week], week
+    # each entity's daily revenue adds up to the ledger's (revenue_by_month), to the cent
+    assert dict(wh("select entity_id, sum(revenue) from marts.finance_kpis_entity_daily group by 1")) == \
+        dict(wh("select entity_id, sum(revenue) from marts.revenue_by_month group by 1"))
+    # monthly (per entity) adds back up to the consolidated days
+    assert wh("select sum(revenue), sum(net_burn) from marts.finance_kpis_monthly")[0] == \
+        wh("select sum(revenue), sum(net_burn) from marts.finance_kpis_daily")[0]
+
+
+def test_entity_cash_is_the_bank_truth(company_build, wh):
+    import csv
+
+    with open(company_build["sim_dir"] / "truth" / "cash_by_account_day.csv", encoding="utf-8") as handle:
+        truth = defaultdict(Decimal)
+        for r in csv.DictReader(handle):
+            truth[(r["date"], r["entity"])] += Decimal(r["balance"])
+    got = {(str(d), e): c for d, e, c in wh("select date, entity_id, cash_balance from marts.finance_kpis_entity_daily")}
+    common = set(truth) & set(got)
+    assert len(common) > 500
+    assert all(got[k] == truth[k] for k in common)
+
+
+def test_duplicate_vendor_payments_are_counted(company_build, wh):
+    planted = [p for p in json.loads((company_build["sim_dir"] / "truth" / "problems.json").read_text())["problems"]
+               if p["kind"] == "duplicate_vendor_payment"]
+    counted = wh("select sum(duplicate_bills_paid) from marts.finance_kpis_daily")[0][0]
+    assert planted and counted == len(planted)
+
+
+def test_source_health_counts_every_raw_object(company_build, wh):
+    lake = company_build["lake"]
+    per_source = defaultdict(int)
+    for key in lake.keys("raw/"):
+        per_source[key.split("/")[1].split("=", 1)[1]] += 1
+    got = {s: n for s, n in wh("select source_system, raw_objects from marts.source_health")}
+    assert got == dict(per_source)
+    webhooks = wh("select count(*) from marts.source_health where last_event_received_at is not null")[0][0]
+    assert webhooks == 6
+
+
+def test_consumers_read_the_real_marts(company_build):
+    """The weekly email's and the dashboard's own queries run on the real build."""
+    import duckdb
+
+    from ledgerlake import dashboard_data as dd
+    from ledgerlake.report import queries
+
+    con = duckdb.connect(str(company_build["warehouse"]), read_only=True)
+    try:
+        last = con.execute("select max(date) from marts.finance_kpis_daily").fetchone()[0]
+        week = queries.latest_complete_week(con, last + timedelta(days=1))
+        assert week is not None and week.weekday() == 0
+        kpis = queries.weekly_kpis(con, week)
+        assert len(kpis) == 5 and {m.column for m in queries.METRICS} <= set(kpis[0])
+        assert queries.reporting_currency(con) == "USD"
+        assert len(queries.cash_actuals(con, week - timedelta(days=90), week + timedelta(days=6))) == 97
+        assert {r["source"] for r in queries.integration_health(con)} == {"stripe", "shopify", "hubspot", "qbo", "xero", "plaid"}
+    finally:
+        con.close()
+    m = dd.Marts(path=company_build["warehouse"])
+    month = max(dd.months(m))
+    f = dd.Filters(entity=dd.ALL, period_start=month, period_end=month, currency="USD")
+    assert dd.kpis(m, f)["revenue"]["value"] is not None
+    assert dd.revenue_by_channel(m, f).height > 0
+    assert set(dd.mrr_movements(m, f)["movement_type"]) == {"new", "expansion", "contraction", "churn"}
+    assert dd.source_health(m).height == 6
