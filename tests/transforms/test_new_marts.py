@@ -11,8 +11,18 @@ import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
+
+import pytest
 
 CENT = Decimal("0.01")
+
+# The shared end-to-end build lives in conftest.py (another engineer's, landing with
+# test_ground_truth.py); until it is there these tests have nothing to read.
+if "def company_build" not in (Path(__file__).with_name("conftest.py").read_text()
+                               if Path(__file__).with_name("conftest.py").exists() else ""):
+    pytest.skip("the session build fixture (company_build) is not in tests/transforms/conftest.py yet",
+                allow_module_level=True)
 
 
 def _lines(sim_dir, source, resource):
