@@ -86,11 +86,52 @@ def step_reference(ctx: PipelineContext) -> str:
     return "fx rates copied to reference/fx_rates/"
 
 
+def step_land(ctx: PipelineContext) -> str:
+    """Webhooks through the receiver (hydrating thin pings), then every poller, against a
+    local provider API server over the simulation. Landing is idempotent, pollers resume
+    from their cursors, so a second run adds nothing."""
+    from .lake import Lake
+    from .testing import land_simulation
+
+    report = land_simulation(ctx.options.sim_dir, Lake(ctx.settings))
+    if report.failures:
+        raise RuntimeError("landing failed: " + "; ".join(report.failures[:5]))
+    return report.summary()
+
+
+def step_build(ctx: PipelineContext) -> str:
+    from .transform import build
+
+    result = build(settings=ctx.settings)
+    if not result.success:
+        raise RuntimeError("dbt build failed: " + "; ".join(result.failures[:5]))
+    return f"marts built in {result.seconds:.1f}s"
+
+
+def step_forecast(ctx: PipelineContext) -> str:
+    from .forecast import run_forecast
+
+    result = run_forecast(settings=ctx.settings)
+    return f"{len(result.alerts)} alerts, {result.cash_forecast_daily.height} forecast rows in {result.seconds:.1f}s"
+
+
+def step_report(ctx: PipelineContext) -> str:
+    from .report import weekly_email, write_local
+
+    out = home() / "reports"
+    paths = write_local(weekly_email(), out)
+    return f"weekly email written to {paths['html']}"
+
+
 STEPS: list[tuple[str, str, Callable[[PipelineContext], str]]] = [
     # (name, module that must exist for the step to run, function)
     ("simulate", "ledgerlake.simulate", step_simulate),
     ("lake", "ledgerlake.lake", step_lake),
     ("reference", "ledgerlake.lake", step_reference),
+    ("land", "ledgerlake.testing", step_land),
+    ("build", "ledgerlake.transform", step_build),
+    ("forecast", "ledgerlake.forecast", step_forecast),
+    ("report", "ledgerlake.report", step_report),
 ]
 
 
