@@ -58,13 +58,17 @@ def _parse(moment: str) -> datetime:
     return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
-def _deliveries_until(sim_dir: Path, until: datetime, out: Path) -> Path:
-    """A copy of DIR/webhooks/ holding only deliveries sent at or before `until`."""
+def _deliveries_until(sim_dir: Path, until: datetime, out: Path, after: datetime | None = None) -> Path:
+    """A copy of DIR/webhooks/ holding only deliveries sent at or before `until` (and after
+    `after`, when given)."""
     (out / "webhooks").mkdir(parents=True, exist_ok=True)
     for path in sorted((sim_dir / "webhooks").glob("*.jsonl")):
         with path.open(encoding="utf-8") as src, (out / "webhooks" / path.name).open("w", encoding="utf-8") as dst:
             for line in src:
-                if line.strip() and _parse(json.loads(line)["sent_at"]) <= until:
+                if not line.strip():
+                    continue
+                sent = _parse(json.loads(line)["sent_at"])
+                if sent <= until and (after is None or sent > after):
                     dst.write(line)
     return out
 
@@ -156,6 +160,7 @@ def land_simulation(
     lake: Lake,
     *,
     until: datetime | None = None,
+    after: datetime | None = None,
     webhooks: bool = True,
     polls: bool = True,
     workers: int = 4,
@@ -165,6 +170,8 @@ def land_simulation(
 ) -> LandingReport:
     """Land `sim_dir` into `lake` through receiver + hydrator + pollers; see the module doc.
 
+    `after`: deliver only webhooks sent after this moment (the next stretch after a
+    landing `until` it); pollers continue from their cursors either way.
     `duplicates`: each webhook 1-3 times, shuffled (providers deliver at least once, in any
     order). `backfill`: pollers start from the simulation's first day instead of their saved
     cursors (the same records again, in pages of their own).
@@ -199,8 +206,8 @@ def land_simulation(
                 queue = HydrationBatch()
                 receiver.configure(lake=lake, queue=queue)
                 hydrator.configure(lake=lake)
-                source_dir = sim_dir if until.timestamp() >= _parse(manifest["end"] + "T23:59:59Z").timestamp() \
-                    else _deliveries_until(sim_dir, until, Path(scratch))
+                everything = after is None and until.timestamp() >= _parse(manifest["end"] + "T23:59:59Z").timestamp()
+                source_dir = sim_dir if everything else _deliveries_until(sim_dir, until, Path(scratch), after)
                 t0 = time.monotonic()
                 sent = deliver_directory(source_dir, receiver.handler, duplicates=duplicates, workers=workers)
                 report.webhook_seconds = time.monotonic() - t0

@@ -9,7 +9,12 @@
     {{ return(adapter.dispatch('raw_objects', 'ledgerlake')(source_name, entity)) }}
 {%- endmacro %}
 {% macro duckdb__raw_objects(source_name, entity) -%}
-    read_parquet('s3://{{ var("raw_bucket") }}/compacted/source={{ source_name }}/entity={{ entity }}/*.parquet', union_by_name = true)
+    read_parquet('{{ compacted_root() }}/source={{ source_name }}/entity={{ entity }}/*.parquet', union_by_name = true)
+{%- endmacro %}
+
+{# The compacted raw objects' root: the build's local mirror when set, else S3. #}
+{% macro compacted_root() -%}
+    {{- var('compacted_root') or ('s3://' ~ var('raw_bucket') ~ '/compacted') -}}
 {%- endmacro %}
 {% macro default__raw_objects(source_name, entity) -%}
     {# On Athena the compacted prefix is a Glue table partitioned by source and entity. #}

@@ -16,6 +16,12 @@ Which raw objects are already compacted is read from the `raw_key` column of the
 existing Parquet files, so the batch file itself is the state: a crash before the file
 is written compacts the same objects next time; nothing is lost or counted twice
 (staging also dedupes on raw_key, in case a merge crashed half-way).
+
+A local mirror (`local_dir`, by default `$LEDGERLAKE_HOME/compacted/`) holds a copy of
+every part file: dbt reads the mirror, not S3, and the compactor reads which raw keys are
+done from it. Parts are immutable (a new batch or merge gets a new name), so the mirror
+only downloads parts it has not seen and deletes the ones S3 no longer lists; deleting the
+mirror costs one download of `compacted/`, never a re-read of raw.
 """
 
 from __future__ import annotations
@@ -23,10 +29,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -111,18 +119,22 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
     return frame.with_columns(pl.col("partition_date").str.to_date("%Y-%m-%d", strict=False))
 
 
-def _put_parquet(lake: Lake, key: str, frame: pl.DataFrame) -> None:
+def _put_parquet(lake: Lake, key: str, frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.write_parquet(buf, compression="zstd", statistics=True)
     lake.s3.put_object(Bucket=lake.bucket, Key=key, Body=buf.getvalue())
+    return buf.getvalue()
 
 
 class Compactor:
-    def __init__(self, lake: Lake | None = None, settings: Settings | None = None, workers: int = 32):
+    def __init__(self, lake: Lake | None = None, settings: Settings | None = None, workers: int = 32,
+                 local_dir: Path | None = None):
         self.settings = settings or Settings.from_env()
         self.lake = lake or Lake(self.settings)
         self.workers = workers
+        self.local_dir = Path(local_dir) if local_dir else None
         self._duck = None
+        self._all_parts: dict[tuple[str, str], list[str]] | None = None
 
     @property
     def duck(self):
@@ -133,16 +145,60 @@ class Compactor:
             configure_duckdb(self._duck, self.settings)
         return self._duck
 
+    def _list_parts(self) -> dict[tuple[str, str], list[str]]:
+        """Every part file, by (source, entity), from one listing of `compacted/` (one LIST per
+        1,000 parts instead of one per entity)."""
+        parts: dict[tuple[str, str], list[str]] = {}
+        for key in self.lake.keys(COMPACTED_PREFIX):
+            p = _parse_key(key)
+            if "source" in p and "entity" in p and key.endswith(".parquet"):
+                parts.setdefault((p["source"], p["entity"]), []).append(key)
+        return {k: sorted(v) for k, v in parts.items()}
+
     def _parts(self, source: str, entity: str) -> list[str]:
-        return sorted(self.lake.keys(f"{COMPACTED_PREFIX}source={source}/entity={entity}/"))
+        if self._all_parts is None:
+            self._all_parts = self._list_parts()
+        return self._all_parts.get((source, entity), [])
+
+    def _local(self, key: str) -> Path:
+        return self.local_dir / key[len(COMPACTED_PREFIX):]
+
+    def _mirror(self, key: str, body: bytes | None = None) -> Path | None:
+        """The local copy of a part (downloaded once; parts never change under one name)."""
+        if self.local_dir is None:
+            return None
+        path = self._local(key)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if body is None:
+                body = self.lake.read_bytes(key)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(body)
+            os.replace(tmp, path)
+        return path
 
     def _compacted_keys(self, parts: list[str]) -> set[str]:
         data_parts = [p for p in parts if not p.endswith("-empty.parquet")]
         if not data_parts:
             return set()
+        if self.local_dir is not None:
+            files = [str(self._mirror(p)) for p in data_parts]
+            return set(pl.read_parquet(files, columns=["raw_key"])["raw_key"].to_list())
         urls = [f"s3://{self.lake.bucket}/{p}" for p in data_parts]
         rows = self.duck.execute("select raw_key from read_parquet(?)", [urls]).fetchall()
         return {r[0] for r in rows}
+
+    def sync_mirror(self) -> None:
+        """Make the local mirror hold exactly the parts S3 lists (download new, drop gone)."""
+        if self.local_dir is None:
+            return
+        listed = {key for keys in self._list_parts().values() for key in keys}
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(self._mirror, sorted(listed)))
+        wanted = {self._local(k) for k in listed}
+        for path in self.local_dir.rglob("*.parquet"):
+            if path not in wanted:
+                path.unlink()
 
     def reset(self) -> None:
         """Delete every compacted file (a full refresh re-reads raw)."""
@@ -175,13 +231,15 @@ class Compactor:
                 new = sorted(set(keys) - done)
                 prefix = f"{COMPACTED_PREFIX}source={source}/entity={entity}/"
                 if not parts and not new:
-                    _put_parquet(self.lake, prefix + "part-00000000-empty.parquet", _frame([]))
+                    key = prefix + "part-00000000-empty.parquet"
+                    self._mirror(key, _put_parquet(self.lake, key, _frame([])))
                     result.files_written += 1
                     continue
                 if not new:
                     continue
                 rows = list(pool.map(lambda k: _row(k, self.lake.read_bytes(k)), new))
-                _put_parquet(self.lake, f"{prefix}part-{batch}.parquet", _frame(rows))
+                key = f"{prefix}part-{batch}.parquet"
+                self._mirror(key, _put_parquet(self.lake, key, _frame(rows)))
                 result.files_written += 1
                 result.new_objects += len(new)
                 result.per_entity[f"{source}/{entity}"] = len(new)
@@ -191,11 +249,12 @@ class Compactor:
                     self._merge(source, entity)
         finally:
             pool.shutdown()
+        self.sync_mirror()
         result.seconds = time.monotonic() - started
         return result
 
     def _merge(self, source: str, entity: str) -> None:
-        parts = [p for p in self._parts(source, entity) if not p.endswith("-empty.parquet")]
+        parts = [p for p in self._list_parts().get((source, entity), []) if not p.endswith("-empty.parquet")]
         urls = [f"s3://{self.lake.bucket}/{p}" for p in parts]
         merged = self.duck.execute(
             "select * from read_parquet(?) qualify row_number() over (partition by raw_key) = 1", [urls]
@@ -207,8 +266,13 @@ class Compactor:
         )
 
 
-def compact(full_refresh: bool = False, settings: Settings | None = None, progress=None) -> CompactionResult:
-    compactor = Compactor(settings=settings)
+def compact(full_refresh: bool = False, settings: Settings | None = None, progress=None,
+            local_dir: Path | None = None) -> CompactionResult:
+    compactor = Compactor(settings=settings, local_dir=local_dir)
     if full_refresh:
         compactor.reset()
+        if local_dir is not None and Path(local_dir).exists():
+            import shutil
+
+            shutil.rmtree(local_dir)
     return compactor.run(progress=progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -30,6 +31,11 @@ def warehouse_path() -> Path:
     return config.home() / "warehouse.duckdb"
 
 
+def compacted_mirror() -> Path:
+    """The local copy of s3://{raw}/compacted/ that dbt reads (see transform.compact)."""
+    return config.home() / "compacted"
+
+
 @dataclass
 class BuildResult:
     success: bool
@@ -44,6 +50,7 @@ class BuildResult:
     tests: int = 0
     failures: list[str] = field(default_factory=list)
     exported: list[str] = field(default_factory=list)
+    skipped: bool = False  # nothing changed since the last successful build: dbt not run
 
 
 class _NodeProgress:
@@ -87,6 +94,9 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
         "LEDGERLAKE_MARTS_BUCKET": settings.marts_bucket,
         "LEDGERLAKE_REPORTING_CURRENCY": settings.reporting_currency,
         "LEDGERLAKE_FISCAL_YEAR_START_MONTH": str(settings.fiscal_year_start_month),
+        # staging reads the compacted Parquet from the local mirror (one file read per part
+        # instead of S3 listings and range GETs per model)
+        "LEDGERLAKE_COMPACTED_ROOT": str(compacted_mirror()),
         # The project dir is read-only in the Lambda image: artifacts and logs go elsewhere.
         "DBT_TARGET_PATH": str(scratch / "target"),
         "DBT_LOG_PATH": str(scratch / "logs"),
@@ -140,6 +150,32 @@ def export_marts(warehouse: Path, settings: Settings) -> list[str]:
         conn.close()
 
 
+def inputs_fingerprint(settings: Settings) -> str:
+    """What a build's result depends on: the compacted parts (immutable, so their names say
+    what raw they hold), the FX reference file's ETag, the dbt project's files, the settings."""
+    import hashlib
+
+    from ..lake import Lake
+
+    digest = hashlib.sha256()
+    mirror = compacted_mirror()
+    for path in sorted(mirror.rglob("*.parquet")) if mirror.exists() else []:
+        digest.update(str(path.relative_to(mirror)).encode())
+    lake = Lake(settings)
+    try:
+        head = lake.s3.head_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv")
+        digest.update(head.get("ETag", "").encode())
+    except Exception:  # no reference file yet: the build says so itself
+        digest.update(b"no-fx")
+    project = project_dir()
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and not {"target", "logs", "dbt_packages"} & set(path.relative_to(project).parts):
+            digest.update(str(path.relative_to(project)).encode())
+            digest.update(path.read_bytes())
+    digest.update(json.dumps(dbt_env(settings, warehouse_path()), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def build(
     full_refresh: bool = False,
     select: list[str] | None = None,
@@ -165,10 +201,23 @@ def build(
     if stream is not None:
         step("compacting new raw objects to Parquet")
     with Progress("raw objects compacted", stream=stream or open(os.devnull, "w")) as bar:
-        comp = compact(full_refresh=full_refresh, settings=settings, progress=bar)
+        comp = compact(full_refresh=full_refresh, settings=settings, progress=bar, local_dir=compacted_mirror())
     result.compaction_seconds = comp.seconds
     result.new_raw_objects = comp.new_objects
     result.total_raw_objects = comp.total_objects
+
+    # Nothing new since the last successful build (same compacted parts, FX file, project
+    # and settings): the warehouse and the published marts are already what dbt would make.
+    state_file = target.with_name("build-state.json")
+    fingerprint = inputs_fingerprint(settings)
+    if not full_refresh and not select and target.exists() and state_file.exists():
+        if json.loads(state_file.read_text()).get("fingerprint") == fingerprint:
+            result.success = result.skipped = True
+            result.seconds = time.monotonic() - started
+            if stream is not None:
+                step("nothing changed since the last build: dbt skipped")
+            return result
+    state_file.unlink(missing_ok=True)
 
     if building.exists():
         building.unlink()
@@ -198,5 +247,7 @@ def build(
         t0 = time.monotonic()
         result.exported = export_marts(target, settings)
         result.export_seconds = time.monotonic() - t0
+    if not select and export:
+        state_file.write_text(json.dumps({"fingerprint": fingerprint}))
     result.seconds = time.monotonic() - started
     return result

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .apigw import build_event
+from .core import parse_time
 from .registry import SOURCES, provider
 
 LOCAL_ORIGIN = "https://localhost"  # the origin in-process deliveries are addressed to
@@ -48,8 +49,6 @@ class Delivery:
     sent_at: str | None = None
 
     def sent_epoch(self) -> float | None:
-        from .core import parse_time
-
         moment = parse_time(self.sent_at)
         return moment.timestamp() if moment else None
 

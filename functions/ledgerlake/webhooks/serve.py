@@ -42,7 +42,9 @@ def make_request_handler(handler: Callable[[dict, Any], dict]):
             for name, value in self.headers.items():
                 key = name.lower()
                 headers[key] = f"{headers[key]},{value}" if key in headers else value
-            headers["x-forwarded-proto"] = "http"
+            # Plain HTTP here, unless a TLS proxy in front (ngrok, a load balancer) says
+            # otherwise: HubSpot signs the https URL it was given.
+            headers.setdefault("x-forwarded-proto", "http")
             event = build_event(self.command, f"http://{host}{self.path}", headers, body, source_ip=self.client_address[0])
             try:
                 answer = handler(event, None)
