@@ -154,6 +154,7 @@ class Lake:
         self.settings = settings or Settings.from_env()
         self.bucket = self.settings.raw_bucket
         self.s3 = client or s3_client(self.settings)
+        self._conditional_puts = True
 
     # -- setup -------------------------------------------------------------------------
     def ensure_buckets(self) -> None:
@@ -196,8 +197,6 @@ class Lake:
         """Land one delivered event or polled page; a second landing of the same thing is a no-op."""
         event_date = event_time.date() if isinstance(event_time, datetime) else event_time
         key = raw_key(source, entity, event_date, arrival, identity)
-        if self.exists(key):
-            return Landed(key, created=False)
         envelope = Envelope(
             source=source,
             entity=entity,
@@ -208,13 +207,34 @@ class Lake:
             headers=allowed_headers(headers),
             extra=extra or {},
         )
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=encode_raw_object(envelope, payload),
-            ContentType="application/json",
-        )
-        return Landed(key, created=True)
+        return Landed(key, created=self._put_if_absent(key, encode_raw_object(envelope, payload)))
+
+    def _put_if_absent(self, key: str, body: bytes) -> bool:
+        """Write unless the key exists; True if this call wrote it.
+
+        A conditional PUT (`If-None-Match: *`, answered 412 when the key exists) makes two
+        copies of one event arriving at the same instant race-free, and costs one request.
+        Servers that do not implement it get a HEAD-then-PUT instead.
+        """
+        from botocore.exceptions import ClientError
+
+        if self._conditional_puts:
+            try:
+                self.s3.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                   ContentType="application/json", IfNoneMatch="*")
+                return True
+            except ClientError as err:
+                code = err.response.get("Error", {}).get("Code")
+                status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (409, 412):
+                    return False
+                if code not in ("NotImplemented", "InvalidArgument") and status != 501:
+                    raise
+                self._conditional_puts = False
+        if self.exists(key):
+            return False
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+        return True
 
     def quarantine(self, *, source: str, body: bytes, reason: str, headers: dict[str, str] | None = None) -> str:
         """Keep a refused-but-authentic body (e.g. malformed JSON) for inspection, verbatim."""

@@ -121,10 +121,10 @@ def start(timeout: float = 30.0) -> LakeStatus:
             time.sleep(0.3)
     from .lake import Lake
 
-    # Right after start-up SeaweedFS can briefly refuse object requests (403) although
-    # bucket listing already works; wait until a plain object lookup is answered.
+    # Right after start-up SeaweedFS can briefly refuse object requests (403 or
+    # InvalidAccessKeyId) although bucket listing already works; wait until a write is taken.
     _retry(lambda: Lake().ensure_buckets())
-    _retry(lambda: Lake().exists("raw/.ready-probe"))
+    _retry(_write_probe)
     return status()
 
 
@@ -137,6 +137,13 @@ def _s3_ready() -> bool:
         return True
     except Exception:
         return False
+
+
+def _write_probe() -> None:
+    from .lake import Lake
+
+    lake = Lake()
+    lake.s3.put_object(Bucket=lake.bucket, Key="state/ready-probe", Body=b"ok")
 
 
 def _retry(fn, attempts: int = 20, delay: float = 0.5):
