@@ -13,9 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import minisim  # noqa: E402
-
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
-MID = minisim.START + (minisim.END - minisim.START) / 2
+from minisim import MID, SOURCES  # noqa: E402,F401
 
 
 # moto's werkzeug logs every S3 request; thousands of lines slow the tests down.

@@ -194,3 +194,9 @@ def build(root: Path, n: int = 60, seed: int = 3) -> Path:
                   {"transaction_id": txn["transaction_id"], "account_id": txn["account_id"]}, deleted=True)
     w.close()
     return Path(root)
+
+
+# Shared by the polling tests (import from here, not from conftest: every test folder has
+# a conftest.py, so `import conftest` resolves to whichever was imported first).
+SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
+MID = START + (END - START) / 2

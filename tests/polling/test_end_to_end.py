@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import truth
-from conftest import MID, SOURCES
+from minisim import MID, SOURCES
 from minisim import END
 
 from ledgerlake.polling.dedupe import latest_from_lake

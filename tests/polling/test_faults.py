@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import truth
-from conftest import SOURCES
+from minisim import SOURCES
 from minisim import END
 
 from ledgerlake.polling import RetryPolicy

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import truth
-from conftest import SOURCES
+from minisim import SOURCES
 
 from ledgerlake.polling.dedupe import latest_from_lake
 
