@@ -1,14 +1,14 @@
 """Polling benchmarks: records/s landed per source from the local API server, and how a
 full poll grows from scale 1 to scale 10.
 
-    python -m ledgerlake.bench.polling [--scales 1,10] [--months 18] [--s3 local|moto] [--quick]
+    python -m ledgerlake.bench.polling [--scales 1,10] [--months 18] [--s3 moto-process|local|moto] [--quick]
 
 For each scale: generate the simulated company (seed 7), serve it with the local API
 server, poll every source from empty into a fresh raw bucket, and count the records on
 the pages landed. Two figures per source:
 
-* landed: the real path, pages landed on S3 (the local SeaweedFS lake by default), with
-  cursors saved after each page;
+* landed: the real path, pages landed on S3 (moto in its own process by default; the
+  local SeaweedFS with `--s3 local`), cursors saved after the pages they cover;
 * API only: the same poll with an in-memory lake, i.e. what the server plus the poller
   sustain when S3 is not the bottleneck.
 
@@ -105,7 +105,7 @@ def render(runs: list[dict], s3_kind: str, months: int) -> str:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU cores, Python {sys.version.split()[0]}; "
         f"simulated company seed 7, {months} months; S3 = "
-        f"{'local SeaweedFS' if s3_kind == 'local' else 'moto server'} "
+        f"{ {'local': 'local SeaweedFS', 'moto': 'moto server (in-process)'}.get(s3_kind, 'moto server (own process)')} "
         f"(`python -m ledgerlake.bench.polling --s3 {s3_kind}`). Each poll runs from empty cursors to "
         "complete against `ledgerlake sources serve` (in-process thread, real HTTP on 127.0.0.1). "
         "Records = objects on the landed pages (Stripe counts balance transactions again on their "
@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench.polling", description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10")
     parser.add_argument("--months", type=int, default=18)
-    parser.add_argument("--s3", choices=["local", "moto"], default="local")
+    parser.add_argument("--s3", choices=["local", "moto", "moto-process"], default="moto-process",
+                        help="local SeaweedFS (needs port 8333 free), moto in-process, or moto in its own process")
     parser.add_argument("--work", type=Path, default=None, help="keep generated companies here (reused if present)")
     parser.add_argument("--quick", action="store_true", help="scale 0.2, 3 months, moto (a smoke run; not written)")
     parser.add_argument("--no-write", action="store_true")
@@ -160,7 +161,31 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from .webhooks import _s3 as s3_server  # one home for "start a private S3 for a benchmark"
+    from .webhooks import _s3 as shared_s3_server  # one home for "start a private S3 for a benchmark"
+
+    def s3_server(kind, home):
+        if kind != "moto-process":
+            return shared_s3_server(kind, home)
+        # moto in its own process: in-process it shares the GIL with the API server and the
+        # poller, and the figure would measure that contention rather than the poller.
+        import socket
+        import subprocess
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        env = {"LEDGERLAKE_S3_ENDPOINT": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "bench",
+               "AWS_SECRET_ACCESS_KEY": "bench-secret"}
+        return env, lambda: (proc.terminate(), proc.wait(timeout=10))
 
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
