@@ -12,8 +12,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import minisim  # noqa: E402
-from minisim import MID, SOURCES  # noqa: E402,F401
+import polling_minisim as minisim  # noqa: E402
+from polling_minisim import MID, SOURCES  # noqa: E402,F401
 
 
 # moto's werkzeug logs every S3 request; thousands of lines slow the tests down.

@@ -5,8 +5,8 @@ weeks. (A window keeps this quick; the whole-history figures are in the benchmar
 from __future__ import annotations
 
 import pytest
-import truth
-from minisim import SOURCES
+import polling_truth as truth
+from polling_minisim import SOURCES
 
 from ledgerlake.polling.dedupe import latest_from_lake
 

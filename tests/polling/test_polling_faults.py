@@ -5,9 +5,9 @@ nothing missing (raw may hold duplicates; dedupe resolves them)."""
 from __future__ import annotations
 
 import pytest
-import truth
-from minisim import SOURCES
-from minisim import END
+import polling_truth as truth
+from polling_minisim import SOURCES
+from polling_minisim import END
 
 from ledgerlake.polling import RetryPolicy
 from ledgerlake.polling.cursors import CursorStore
@@ -91,7 +91,7 @@ def test_plaid_mutation_during_pagination_restarts_the_loop(company, providers, 
 def test_plaid_cursor_saved_only_when_the_loop_finishes(company, providers, lake, poll):
     """New activity mid-loop: Plaid's error, a restart from the saved cursor, and the
     saved cursor only ever holds the end of a complete loop."""
-    from minisim import START
+    from polling_minisim import START
 
     providers.set_clock(START.timestamp() + 20 * 86400)
     store = CursorStore(lake)
@@ -115,7 +115,7 @@ def test_plaid_cursor_saved_only_when_the_loop_finishes(company, providers, lake
 def test_raw_duplicates_resolve_to_one_record_per_object(source, company, providers, lake, poll):
     """A backfill over data already polled lands the same objects again (different
     requests), and the dedupe keeps one per object: the newest version."""
-    from minisim import START
+    from polling_minisim import START
 
     assert poll(source, page_size=20).complete
     assert poll(source, page_size=12, since=START).complete  # overlapping backfill, other page cut
@@ -130,7 +130,7 @@ def test_raw_duplicates_resolve_to_one_record_per_object(source, company, provid
 
 def test_duckdb_over_raw_pages_gives_one_row_per_event(company, providers, lake, poll):
     """The staging rule in SQL: unnest the polled pages, keep the newest per id."""
-    from minisim import START
+    from polling_minisim import START
 
     from ledgerlake.lake import duckdb_connect, raw_glob
 

@@ -4,9 +4,9 @@ an incremental run picks up only the changes; a repeat run at the same clock lan
 from __future__ import annotations
 
 import pytest
-import truth
-from minisim import MID, SOURCES
-from minisim import END
+import polling_truth as truth
+from polling_minisim import MID, SOURCES
+from polling_minisim import END
 
 from ledgerlake.polling.dedupe import latest_from_lake
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import truth
-from minisim import END
+import polling_truth as truth
+from polling_minisim import END
 
 from ledgerlake.polling.dedupe import latest_from_lake
 
