@@ -273,6 +273,3 @@ def handle(api, req) -> Reply:
         filters = {k: req.arg(k) for k in ("payout_id", "payout_status", "since_id") if req.arg(k)}
         return _rest_list(api, req, "balance_transactions", "transactions", req.path, filters)
     return _errors(404, "Not Found")
-
-
-__all__ = ["check_auth", "handle", "rate_limited", "server_error", "iso"]
