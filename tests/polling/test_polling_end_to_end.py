@@ -61,3 +61,15 @@ def test_latest_stamps_match_the_company(source, company, lake, poll):
             want = versions[key]["_at"]
             got = __import__("datetime").datetime.fromisoformat(record.stamp.replace("Z", "+00:00")).timestamp()
             assert abs(got - want) < 1.0, key
+
+
+def test_poll_all_in_process_entry(company, providers, lake):
+    """What `ledgerlake run` calls: serve_in_thread(...) + poll_all(base_urls, credentials, lake)."""
+    from ledgerlake.polling import poll_all
+
+    seen = []
+    results = poll_all(base_urls=providers.base_urls, credentials=providers.credentials, lake=lake,
+                       progress=lambda r: seen.append(r.source))
+    assert seen == list(SOURCES) and all(r.complete for r in results.values())
+    for source in SOURCES:
+        assert set(latest_from_lake(lake, source)) == truth.expected(company, source, END.timestamp())
