@@ -195,7 +195,7 @@ xero_lines as (
            c.contact_id, line_description, c.raw_key, c.currency as doc_currency
     from (
         select r.record_id as credit_note_id,
-               cast(row_number() over (partition by r.record_id order by r.raw_key) as varchar) as line_no,
+               cast(row_number() over (partition by r.record_id order by r.raw_key, cast(line as varchar)) as varchar) as line_no,
                {{ json_str('line', '$.AccountCode') }} as account_code,
                {{ json_str('line', '$.Description') }} as line_description,
                {{ to_amount(json_str('line', '$.LineAmount')) }}
