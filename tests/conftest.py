@@ -7,6 +7,7 @@ that `make demo` uses is exercised in tests/test_lakeserver.py).
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -76,3 +77,102 @@ def sim_dir(tmp_path_factory) -> Path:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# -- the simulated company, landed, built and forecast once per session ------------------
+#
+# Shared by every area that reads the real marts (transforms, dashboard, weekly email,
+# analyst SQL): one land + build + forecast per pytest session. By default the company is
+# Northwind over 18 months at a tenth of the volume (seed 7: ~4,100 webhooks, every kind of
+# planted problem), so the suite stays within its budget; LEDGERLAKE_E2E_FULL=1 uses `sim_dir` instead
+# (scale 1, 18 months; landing alone takes minutes on 2 cores, see docs/benchmarks.md).
+
+
+class company_env:
+    """The built company's environment (buckets, S3 endpoint, home) for a block, restored
+    afterwards: the session's other fixtures read the same variables."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values, self.saved = values, {}
+
+    def __enter__(self):
+        self.saved = {k: os.environ.get(k) for k in self.values}
+        os.environ.update(self.values)
+        return self
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def company_s3():
+    """A moto S3 server in its own process for the company's lake: tens of thousands of
+    landings and GETs run faster when the server does not share the tests' GIL."""
+    from ledgerlake.bench.transforms import _free_port, _moto
+
+    port = _free_port()
+    proc = _moto(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture(scope="session")
+def company_dir(request, tmp_path_factory):
+    if os.environ.get("LEDGERLAKE_E2E_FULL"):
+        return request.getfixturevalue("sim_dir")
+    from ledgerlake.simulate import generate
+
+    out = tmp_path_factory.mktemp("company") / "northwind"
+    generate(out, seed=7, months=18, scale=0.1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_company(company_s3, company_dir, tmp_path_factory):
+    """The simulated company landed through the real receiver, hydrator and pollers, built
+    (`ledgerlake.transform.build`) and forecast (`ledgerlake.forecast.run_forecast`: schema
+    `forecast` in the warehouse, alert state in the marts bucket). Once per session.
+
+    {'env': the variables naming its lake and home, 'use_env': a context manager setting
+     them for a block (to land or build more into the same lake),
+     'lake', 'sim_dir', 'landing': LandingReport, 'build': BuildResult, 'forecast':
+     ForecastResult, 'build_warehouse': the file the build wrote (tests/transforms builds
+     it again), 'warehouse': a copy taken after the forecast that nothing rebuilds — read
+     it read-only, or copy it before writing — and 'timings'}.
+    """
+    import shutil
+
+    from ledgerlake.forecast import run_forecast
+    from ledgerlake.lake import Lake
+    from ledgerlake.testing import land_simulation
+    from ledgerlake.transform import build
+
+    suffix = uuid.uuid4().hex[:8]
+    home = tmp_path_factory.mktemp("company-home")
+    env = {"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
+           "LEDGERLAKE_HOME": str(home), "LEDGERLAKE_S3_ENDPOINT": company_s3}
+    timings = {}
+    with company_env(env):
+        lake = Lake()
+        lake.ensure_buckets()
+        t0 = time.monotonic()
+        landing = land_simulation(company_dir, lake, workers=8)
+        timings["landing"] = time.monotonic() - t0
+        assert not landing.failures, landing.failures
+        first = build(stream=None)
+        timings["first_build"] = first.seconds
+        assert first.success, first.failures
+        t0 = time.monotonic()
+        forecast = run_forecast(first.warehouse)
+        timings["forecast"] = time.monotonic() - t0
+    frozen = tmp_path_factory.mktemp("company-warehouse") / "warehouse.duckdb"
+    shutil.copyfile(first.warehouse, frozen)
+    frozen.chmod(0o444)  # read-only on purpose: a consumer that writes takes its own copy
+    return {"env": env, "use_env": lambda: company_env(env), "lake": lake, "sim_dir": company_dir,
+            "landing": landing, "build": first, "forecast": forecast, "build_warehouse": first.warehouse,
+            "warehouse": frozen, "timings": timings}

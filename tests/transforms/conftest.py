@@ -3,18 +3,18 @@ receiver + hydration against the local provider API, the pollers, the FX referen
 into a moto S3 lake, built once per session, then its records landed a second time and
 built again. Tests compare the marts with the simulator's ground truth.
 
-By default the company is Northwind over 18 months at a tenth of the volume (seed 7:
-~4,100 webhooks, every kind of planted problem), so the area stays within its test budget. LEDGERLAKE_E2E_FULL=1
-uses the session's `sim_dir` instead (scale 1, 18 months: ~26,000 webhooks; landing alone
-takes several minutes on 2 cores, see docs/benchmarks.md).
+The company and its first land + build + forecast are tests/conftest.py's `company_dir` and
+`built_company` (shared with the dashboard, email and SQL tests): by default Northwind over
+18 months at a tenth of the volume (seed 7: ~4,100 webhooks, every kind of planted problem),
+so the area stays within its test budget. LEDGERLAKE_E2E_FULL=1 uses the session's `sim_dir`
+instead (scale 1, 18 months: ~26,000 webhooks; landing alone takes several minutes on 2
+cores, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
-import uuid
 
 import pytest
 
@@ -55,57 +55,23 @@ def _webhook_sample(company_dir, out, per_source: int):
     return out
 
 
-@pytest.fixture(scope="session")
-def company_s3():
-    """A moto S3 server in its own process for the company's lake: tens of thousands of
-    landings and GETs run faster when the server does not share the tests' GIL."""
-    from ledgerlake.bench.transforms import _free_port, _moto
-
-    port = _free_port()
-    proc = _moto(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.kill()
-    proc.wait()
+# `company_s3`, `company_dir` and the first land + build (+ forecast) are tests/conftest.py's
+# `built_company`, shared with the dashboard, email and SQL tests (one build per session).
 
 
 @pytest.fixture(scope="session")
-def company_dir(request, tmp_path_factory):
-    if os.environ.get("LEDGERLAKE_E2E_FULL"):
-        return request.getfixturevalue("sim_dir")
-    from ledgerlake.simulate import generate
-
-    out = tmp_path_factory.mktemp("company") / "northwind"
-    generate(out, seed=7, months=18, scale=0.1)
-    return out
-
-
-@pytest.fixture(scope="session")
-def company_build(company_s3, company_dir, tmp_path_factory):
+def company_build(built_company, tmp_path_factory):
     """{'first', 'second': BuildResult, 'landing', 'relanding': LandingReport, 'before',
     'after': mart snapshots, 'warehouse', 'lake', 'sim_dir', 'timings'}."""
     from ledgerlake.handlers import receiver
-    from ledgerlake.lake import Lake
     from ledgerlake.testing import land_simulation
     from ledgerlake.transform import build
     from ledgerlake.webhooks.replay import deliver_directory
 
-    suffix = uuid.uuid4().hex[:8]
-    home = tmp_path_factory.mktemp("company-home")
-    names = ("LEDGERLAKE_RAW_BUCKET", "LEDGERLAKE_MARTS_BUCKET", "LEDGERLAKE_HOME", "LEDGERLAKE_S3_ENDPOINT")
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update({"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
-                       "LEDGERLAKE_HOME": str(home), "LEDGERLAKE_S3_ENDPOINT": company_s3})
-    try:
-        lake = Lake()
-        lake.ensure_buckets()
-        timings = {}
-        t0 = time.monotonic()
-        landing = land_simulation(company_dir, lake, workers=8)
-        timings["landing"] = time.monotonic() - t0
-        assert not landing.failures, landing.failures
-        first = build(stream=None)
-        timings["first_build"] = first.seconds
-        assert first.success, first.failures
+    company_dir, lake, first = built_company["sim_dir"], built_company["lake"], built_company["build"]
+    timings = dict(built_company["timings"])
+    # restored before the tests run: other areas' fixtures read these too
+    with built_company["use_env"]():
         before = _snapshot(first.warehouse)
         keys_before = set(lake.keys("raw/"))
         # Every record a second time: every poller again from the simulation's first day
@@ -123,14 +89,7 @@ def company_build(company_s3, company_dir, tmp_path_factory):
         second = build(stream=None)
         timings["second_build"] = second.seconds
         after = _snapshot(second.warehouse)
-    finally:
-        # restored before the tests run: other areas' fixtures read these too
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    yield {"first": first, "second": second, "landing": landing, "relanding": relanding,
+    yield {"first": first, "second": second, "landing": built_company["landing"], "relanding": relanding,
            "new_keys": keys_after - keys_before, "before": before, "after": after,
            "warehouse": second.warehouse, "lake": lake, "sim_dir": company_dir, "timings": timings}
 
