@@ -139,12 +139,26 @@ def s3_client(settings: Settings | None = None):
         "s3",
         endpoint_url=settings.s3_endpoint,
         region_name=settings.region,
+        # Read the keys now: boto3's default session caches the credentials it first
+        # resolved, so a process whose settings change (local.env loaded later, tests)
+        # would otherwise keep signing with stale keys. None falls back to the chain.
+        **_env_credentials(),
         config=Config(
             retries={"max_attempts": 5, "mode": "standard"},
             s3={"addressing_style": "path"} if settings.s3_endpoint else {},
             max_pool_connections=32,
         ),
     )
+
+
+def _env_credentials() -> dict[str, str]:
+    key_id, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not (key_id and secret):
+        return {}
+    creds = {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
+    if os.environ.get("AWS_SESSION_TOKEN"):
+        creds["aws_session_token"] = os.environ["AWS_SESSION_TOKEN"]
+    return creds
 
 
 class Lake:
