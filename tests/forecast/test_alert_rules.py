@@ -226,7 +226,7 @@ def test_scoring_matches_alerts_to_planted_problems_by_typed_record_ids():
                      {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "130"}]},
         {"id": "P002", "kind": "payout_missing_from_bank",
          "records": [{"source": "stripe", "resource": "payouts", "raw_entity": "events", "id": "po_1ABC"}]},
-        {"id": "P003", "kind": "refund_missing_from_ledger", "records": []},
+        {"id": "P003", "kind": "inventory_shrinkage", "records": []},  # no rule covers it: listed, not hidden
     ]
     alerts = [
         ("duplicate_payment", {"billpayment:123", "bill:130"}),  # cites the second bill: true
@@ -237,4 +237,4 @@ def test_scoring_matches_alerts_to_planted_problems_by_typed_record_ids():
     by = {s.alert_type: s for s in scores}
     assert (by["duplicate_payment"].found, by["duplicate_payment"].true_alerts, by["duplicate_payment"].alerts) == (1, 1, 2)
     assert by["duplicate_payment"].precision == 0.5 and by["payout_without_deposit"].recall == 1.0
-    assert unmapped == ["refund_missing_from_ledger"]
+    assert unmapped == ["inventory_shrinkage"]

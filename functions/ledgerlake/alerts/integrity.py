@@ -7,6 +7,7 @@ decide *what* is wrong; this only gives each finding a stable id, severity and e
 | integrity_payouts_without_bank_deposit  | payout_without_deposit     | the payout          |
 | integrity_paid_invoices_open_deals      | crm_out_of_sync            | the invoice + deal  |
 | integrity_duplicate_vendors             | vendor_name_variants       | the supplier records|
+| integrity_refunds_missing_from_ledger   | refund_not_in_ledger       | the refund(s)       |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ INTEGRITY_MARTS = (
     "integrity_payouts_without_bank_deposit",
     "integrity_paid_invoices_open_deals",
     "integrity_duplicate_vendors",
+    "integrity_refunds_missing_from_ledger",
 )
 
 
@@ -110,6 +112,50 @@ def vendor_name_variants(frame: pl.DataFrame, as_of: date) -> list[Alert]:
     return out
 
 
+def refunds_not_in_ledger(frame: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Alert]:
+    """One alert per refund the mart pins down (`match_basis` exact_amount: its amount is its
+    day's shortfall); when no single refund explains a short day, the mart lists every refund
+    of that day and they make one alert for the shortfall (the money at stake is the
+    shortfall, not the sum of the suspects)."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in frame.sort("refund_key").iter_rows(named=True):
+        key = ((r["refund_key"],) if r.get("match_basis") == "exact_amount"
+               else (r["source_system"], r.get("entity_id"), r.get("refunded_on")))
+        groups.setdefault(key, []).append(r)
+    out = []
+    for rows in groups.values():
+        first = rows[0]
+        system, currency, day = first["source_system"], first.get("currency") or "", first.get("refunded_on")
+        amount = _money(first.get("amount") if len(rows) == 1 else first.get("day_shortfall"))
+        parent_type = "charge" if system == "stripe" else "order"
+        if len(rows) == 1:
+            title = (f"{system.capitalize()} refund {first['refund_id']} of {amount} {currency} "
+                     f"({parent_type} {first.get('parent_id')}) is not in the ledger (booked "
+                     f"{_money(first.get('day_booked'))} of {_money(first.get('day_refunded'))} refunded on {day})")
+        else:
+            title = (f"{amount} {currency} of {system.capitalize()} refunds on {day} are not in the ledger "
+                     f"({len(rows)} refunds that day, none matches the shortfall alone)")
+        evidence = []
+        for r in rows:
+            evidence.append(Evidence("refund", system, str(r["refund_id"]), r.get("raw_key"), "refund",
+                                     r.get("refunded_on"), _money(r.get("amount")), r.get("currency")))
+            if r.get("parent_id"):
+                evidence.append(Evidence(parent_type, system, str(r["parent_id"]), None, parent_type))
+        out.append(Alert(
+            type="refund_not_in_ledger",
+            severity=severity_for(amount, config.severity_high, config.severity_medium),
+            entity=first.get("entity_id") or "unknown", currency=currency, amount=amount,
+            occurred_on=day or as_of, title=title,
+            identity=tuple(f"{system}:{r['refund_id']}" for r in rows),
+            evidence=tuple(evidence),
+            metrics={"match_basis": first.get("match_basis"), "day_refunded": str(_money(first.get("day_refunded"))),
+                     "day_booked": str(_money(first.get("day_booked"))),
+                     "day_shortfall": str(_money(first.get("day_shortfall"))),
+                     "days_since_refund": first.get("days_since_refund")},
+        ))
+    return out
+
+
 def integrity_alerts(frames: dict[str, pl.DataFrame], config: AlertConfig, entity_for_currency: dict[str, str],
                      as_of: date) -> list[Alert]:
     f = lambda name: frames.get(name, pl.DataFrame())  # noqa: E731
@@ -119,4 +165,5 @@ def integrity_alerts(frames: dict[str, pl.DataFrame], config: AlertConfig, entit
         *(payouts_without_deposit(f(INTEGRITY_MARTS[1]), config, as_of) if not f(INTEGRITY_MARTS[1]).is_empty() else []),
         *(crm_out_of_sync(f(INTEGRITY_MARTS[2]), config, as_of) if not f(INTEGRITY_MARTS[2]).is_empty() else []),
         *(vendor_name_variants(f(INTEGRITY_MARTS[3]), as_of) if not f(INTEGRITY_MARTS[3]).is_empty() else []),
+        *(refunds_not_in_ledger(f(INTEGRITY_MARTS[4]), config, as_of) if not f(INTEGRITY_MARTS[4]).is_empty() else []),
     ]

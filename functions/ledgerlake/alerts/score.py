@@ -28,6 +28,7 @@ TYPE_KEYWORDS = (
     ("payout_without_deposit", ("payout", "deposit")),
     ("crm_out_of_sync", ("crm", "out_of_sync", "open_deal", "deal_open", "stale_deal")),
     ("cash_below_floor", ("runway", "cash_floor", "below_floor", "low_cash")),
+    ("refund_not_in_ledger", ("refund",)),
 )
 
 
