@@ -19,7 +19,8 @@ order by month;"""
 AR_AGING = """\
 with as_of as (select max(posted_on) as day from marts.general_ledger),
 open_ar as (
-    select d.entity_id, d.currency, d.open_amount, as_of.day - d.due_date as days_past_due
+    select d.entity_id, d.currency, d.open_amount,
+           as_of.day - coalesce(d.due_date, d.issued_on) as days_past_due  -- no due date: due when issued
     from marts.ar_ap_documents as d, as_of
     where d.document_kind = 'AR' and d.status in ('open', 'partially_paid') and d.open_amount > 0
 )

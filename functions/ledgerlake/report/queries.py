@@ -70,9 +70,12 @@ def _records(cursor) -> list[dict]:
 
 
 def latest_complete_week(conn, as_of: date) -> date | None:
-    """Monday of the last week that ended before `as_of` (a Monday run reports last week)."""
+    """Monday of the last week that ended before `as_of` (a Monday run reports last week)
+    and that the marts hold whole (`is_complete`: data for all seven days; a week the data
+    ends in the middle of is not reported as if it were a full one)."""
+    whole = " and is_complete" if "is_complete" in columns_of(conn, KPIS_WEEKLY) else ""
     row = conn.execute(
-        f"select max(week_start) from {KPIS_WEEKLY} where week_start + interval 7 day <= ?", [as_of]
+        f"select max(week_start) from {KPIS_WEEKLY} where week_start + interval 7 day <= ?{whole}", [as_of]
     ).fetchone()
     value = row[0] if row else None
     return value.date() if isinstance(value, datetime) else value
@@ -113,7 +116,8 @@ def cash_forecast(conn, after: date, days: int = 91) -> list[dict]:
         return []
     return _records(conn.execute(
         f"select forecast_date as date, p50 as cash, p10 as cash_lower, p90 as cash_upper from {CASH_FORECAST}"
-        " where entity_id = ? and forecast_date > ? and forecast_date <= ? + interval (?) day order by forecast_date",
+        f" where entity_id = ? and as_of = (select max(as_of) from {CASH_FORECAST})"
+        " and forecast_date > ? and forecast_date <= ? + interval (?) day order by forecast_date",
         [CONSOLIDATED, after, after, days],
     ))
 
