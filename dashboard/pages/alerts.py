@@ -23,10 +23,10 @@ statuses = c1.multiselect("Status", ["new", "acknowledged", "resolved"], default
                           key="alert_status")
 severities = sorted(all_alerts["severity"].unique().to_list())
 severity = c2.multiselect("Severity", severities, default=severities, key="alert_severity")
-types = sorted(all_alerts["alert_type"].unique().to_list())
-kinds = c3.multiselect("Type", types, default=types, key="alert_type")
+rules = sorted(all_alerts["rule"].unique().to_list())
+kinds = c3.multiselect("Type", rules, default=rules, key="alert_rule")
 shown = all_alerts.filter(pl.col("status").is_in(statuses) & pl.col("severity").is_in(severity)
-                          & pl.col("alert_type").is_in(kinds))
+                          & pl.col("rule").is_in(kinds))
 st.caption(f"{shown.height} of {all_alerts.height} alerts · {f.entity} · amounts in {cur}")
 shared.table(shown, "alerts")
 
@@ -37,7 +37,7 @@ st.subheader("Alert detail")
 titles = dict(zip(shown["alert_id"].to_list(), shown["title"].to_list()))
 alert_id = st.selectbox("Alert", list(titles), format_func=lambda a: f"{titles[a]} ({a})", key="alert_pick")
 row = shown.filter(pl.col("alert_id") == alert_id).row(0, named=True)
-st.markdown(f"**{row['title']}** — {row['severity']} · {row['alert_type']} · {row['entity']} · "
+st.markdown(f"**{row['title']}** — {row['severity']} · {row['rule']} · {row['entity_id']} · "
             f"{row['occurred_on']:%d %b %Y} · {shared.money(row['amount'], cur, 2)} · status **{row['status']}**")
 
 note = st.text_input("Note (optional)", key=f"note_{alert_id}")
@@ -64,7 +64,7 @@ m = shared.marts()
 for i, rec in enumerate(records):
     label = f"{rec.get('role', 'record')}: {rec['source_system']} {rec.get('record_type') or ''} {rec['source_id']}"
     with st.expander(label, expanded=i == 0):
-        found = shared.cached(dd.lineage_rows, rec["source_system"], rec["source_id"])
+        found = shared.cached(dd.lineage_rows, rec["source_system"], dd.lineage_ids(rec))
         if not found:
             st.caption("No mart row carries this source id.")
         for table, rows in found.items():
@@ -75,6 +75,6 @@ for i, rec in enumerate(records):
             st.caption(f"Raw record: `{raw_key}`")
             if st.button("Show the raw provider record", key=f"raw_{alert_id}_{i}"):
                 try:
-                    st.json(dd.raw_record(raw_key), expanded=3)
+                    st.json(dd.raw_record(raw_key, ids=dd.lineage_ids(rec)), expanded=2)
                 except Exception as err:  # the lake unreachable or the object gone
                     st.warning(f"Could not read {raw_key}: {err}")

@@ -34,21 +34,21 @@ with chart_col:
     if forecast is not None and forecast.height:
         last = forecast.tail(1).row(0, named=True)
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric(f"Cash in 13 weeks (p50)", shared.money(last["balance_p50"], cur))
-        c2.metric("Downside (p10)", shared.money(last["balance_p10"], cur))
-        c3.metric("Upside (p90)", shared.money(last["balance_p90"], cur))
+        c1.metric(f"Cash in 13 weeks (p50)", shared.money(last["p50"], cur))
+        c2.metric("Downside (p10)", shared.money(last["p10"], cur))
+        c3.metric("Upside (p90)", shared.money(last["p90"], cur))
         c4.metric("Cash floor", shared.money(floor, cur))
         fc = shared.for_chart(forecast)
         y_axis = shared.money_axis(cur, f"Cash ({cur})")
         band = alt.Chart(fc).mark_area(opacity=0.25, color="#4c78a8").encode(
             x=alt.X("date:T", title="Date", axis=alt.Axis(format="%d %b")),
-            y=alt.Y("balance_p10:Q", axis=y_axis),
-            y2="balance_p90:Q",
-            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("balance_p10:Q", title="p10", format=",.0f"),
-                     alt.Tooltip("balance_p50:Q", title="p50", format=",.0f"),
-                     alt.Tooltip("balance_p90:Q", title="p90", format=",.0f")],
+            y=alt.Y("p10:Q", axis=y_axis),
+            y2="p90:Q",
+            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("p10:Q", title="p10", format=",.0f"),
+                     alt.Tooltip("p50:Q", title="p50", format=",.0f"),
+                     alt.Tooltip("p90:Q", title="p90", format=",.0f")],
         )
-        median = alt.Chart(fc).mark_line(color="#4c78a8").encode(x="date:T", y="balance_p50:Q")
+        median = alt.Chart(fc).mark_line(color="#4c78a8").encode(x="date:T", y="p50:Q")
         layers = [band, median]
         if history is not None and history.height:
             layers.append(alt.Chart(shared.for_chart(history)).mark_line(color="#333").encode(

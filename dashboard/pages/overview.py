@@ -105,7 +105,7 @@ st.subheader("Open alerts")
 try:
     open_alerts = shared.cached(dd.alerts, f, shared.alert_states()).filter(pl.col("status") != "resolved")
     st.metric("Open alerts", open_alerts.height)
-    shared.table(open_alerts.select("occurred_on", "severity", "title", "entity", "amount", "status"),
+    shared.table(open_alerts.select("occurred_on", "severity", "title", "entity_id", "amount", "status"),
                  "open alerts")
     st.page_link("pages/alerts.py", label="Work the alerts →")
 except dd.MissingMart as err:

@@ -48,10 +48,14 @@ ALLOCATIONS = "intermediate.int_allocations"   # document_key, amount, applied_o
 HEALTH = f"{MARTS}.source_health"              # source_system, entity_id, last_event_received_at,
 #                                                last_poll_succeeded_at, raw_objects (one row per source and entity)
 INTEGRITY_PREFIX = "integrity_"                # every marts.integrity_* table is a check; a row is a finding
-FORECAST_DAILY = f"{FORECAST}.cash_forecast_daily"  # entity, currency, as_of, date, balance_p10/p50/p90, components
-ACCURACY = f"{FORECAST}.forecast_accuracy"     # entity, as_of, horizon, mase, naive_mase, wape, bias, coverage_*
-ALERTS = f"{FORECAST}.alerts"                  # alert_id, alert_type, severity, entity, currency, amount,
-#                                                occurred_on, title, first_seen, status, evidence (JSON)
+FORECAST_DAILY = f"{FORECAST}.cash_forecast_daily"  # entity_id, currency, as_of, forecast_date, p10, p50, p90,
+#                                                ar, ap, payroll, recurring, pipeline, unscheduled (docs/forecast.md)
+ACCURACY = f"{FORECAST}.forecast_accuracy"     # series_id, entity_id, as_of, horizon, horizon_weeks, n_origins,
+#                                                mase, naive_mase, wape, bias, coverage_calibrated
+ALERTS = f"{FORECAST}.alerts"                  # alert_id, rule, severity, entity_id, currency, amount,
+#                                                amount_reporting, occurred_on, title, first_seen, status
+#                                                (new / acknowledged / resolved), evidence (JSON list; docs/alerts.md)
+CASH_FLOOR = f"{FORECAST}.cash_floor"          # entity_id, currency, floor_amount (what the runway alert used)
 
 FORECAST_COMPONENTS = ("ar", "ap", "payroll", "recurring", "pipeline", "unscheduled")
 CONSOLIDATED = "consolidated"  # the forecaster's all-entities rows (bands combined properly)
@@ -154,14 +158,14 @@ class Marts:
     def frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         cur = self._cursor()
         try:
-            return cur.execute(sql, params or []).pl()
+            return cur.execute(_inline(sql, params)).pl()
         finally:
             cur.close()
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         cur = self._cursor()
         try:
-            return cur.execute(sql, params or []).fetchall()
+            return cur.execute(_inline(sql, params)).fetchall()
         finally:
             cur.close()
 
@@ -172,6 +176,45 @@ class Marts:
         missing = [t for t in tables if t not in self.tables]
         if missing:
             raise MissingMart(", ".join(missing))
+
+
+def _literal(value: Any) -> str:
+    """A parameter as a typed SQL literal (strings quoted, quotes doubled)."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return f"timestamp '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"date '{value.isoformat()}'"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")  # an exact DECIMAL literal
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _inline(sql: str, params: list[Any] | None) -> str:
+    """The statement with its `?` parameters written in as literals.
+
+    Why: DuckDB's Python client imports pandas the first time it binds a parameter (to
+    recognise pandas values), which costs 1-9 s on the first page of a fresh server (see
+    docs/benchmarks.md, Dashboard); nothing else in the dashboard needs pandas. The SQL here
+    never has a `?` inside a string literal, and every value is quoted by `_literal`.
+    """
+    if not params:
+        return sql
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} parameters")
+    out = [parts[0]]
+    for value, rest in zip(params, parts[1:]):
+        out += [_literal(value), rest]
+    return "".join(out)
 
 
 # -- filters --------------------------------------------------------------------------
@@ -408,17 +451,17 @@ def _forecast_cte(m: Marts, f: Filters, cols: tuple[str, ...]) -> tuple[str, lis
     head, params = _with(
         m, f,
         f"""fc as (
-            select d.date, {", ".join(f"{_money('d.' + c)} as {c}" for c in cols)}
-            from {FORECAST_DAILY} d {_rate_join("r", "d.currency", "d.date")}
-            where d.entity = ? and d.as_of = (select max(as_of) from {FORECAST_DAILY})
+            select d.forecast_date as date, {", ".join(f"{_money('d.' + c)} as {c}" for c in cols)}
+            from {FORECAST_DAILY} d {_rate_join("r", "d.currency", "d.forecast_date")}
+            where d.entity_id = ? and d.as_of = (select max(as_of) from {FORECAST_DAILY})
         )""",
     )
     return head, params + [entity]
 
 
 def cash_forecast(m: Marts, f: Filters) -> pl.DataFrame:
-    """The 13-week forecast, daily: p10/p50/p90 and the components' daily flows."""
-    cols = ("balance_p10", "balance_p50", "balance_p90", *FORECAST_COMPONENTS)
+    """The 13-week forecast, daily: the balance's p10/p50/p90 and the components' daily flows."""
+    cols = ("p10", "p50", "p90", *FORECAST_COMPONENTS)
     head, params = _forecast_cte(m, f, cols)
     return m.frame(head + f" select date, {', '.join(cols)} from fc order by date", params)
 
@@ -439,30 +482,42 @@ def forecast_weekly_components(m: Marts, f: Filters) -> pl.DataFrame:
 def forecast_accuracy(m: Marts, f: Filters) -> pl.DataFrame:
     """The rolling-origin backtest of the statistical part, by horizon (latest run)."""
     m.require(ACCURACY)
-    where, wparams = _entity_clause(f, "entity")
-    wanted = [c for c in ("entity", "horizon", "mase", "naive_mase", "wape", "bias", "coverage_calibrated",
-                          "n_origins") if c in m.columns[ACCURACY]]
+    where, wparams = _entity_clause(f)
+    wanted = [c for c in ("entity_id", "series_id", "horizon", "mase", "naive_mase", "wape", "bias",
+                          "coverage_calibrated", "n_origins") if c in m.columns[ACCURACY]]
+    # horizon buckets in order ('weeks 01-04' … 'weeks 09-13'), the overall 'all' last
     return m.frame(
         f"""select {", ".join(wanted)} from {ACCURACY}
-            where {where} and as_of = (select max(as_of) from {ACCURACY}) order by entity, horizon""",
+            where {where} and as_of = (select max(as_of) from {ACCURACY})
+            order by entity_id, series_id, horizon_weeks nulls last, horizon""",
         wparams,
     )
 
 
 def cash_floor(m: Marts, f: Filters) -> Any:
-    """The cash floor the runway alert uses (alerts configuration: the entity's own currency,
-    or the reporting currency for the consolidated group), converted. None if unknown."""
+    """The cash floor the runway alert used, converted: the forecaster's `cash_floor` table
+    (the entity's own currency; the reporting currency for the consolidated group), or the
+    alerts configuration before a forecast has run. None if unknown. Converted at the
+    forecast's as-of rate, as its balances are."""
     from .alerts.rules import AlertConfig
 
     entity = CONSOLIDATED if f.entity == ALL else f.entity
-    amount = AlertConfig.from_env().floor_for(entity)
-    if entity == CONSOLIDATED:
-        currency = base_currency(m)
+    found = m.rows(f"select floor_amount, currency from {CASH_FLOOR} where entity_id = ?", [entity]) \
+        if m.has(CASH_FLOOR) else []
+    if found:
+        amount, currency = found[0]
     else:
-        ents = entities(m)
-        currency = ents.filter(pl.col("entity_id") == entity)["functional_currency"].item()
+        amount = AlertConfig.from_env().floor_for(entity)
+        if entity == CONSOLIDATED:
+            currency = base_currency(m)
+        else:
+            ents = entities(m)
+            currency = ents.filter(pl.col("entity_id") == entity)["functional_currency"].item()
+    if amount is None:
+        return None
+    on = f"(select max(as_of) from {FORECAST_DAILY})" if m.has(FORECAST_DAILY) else "current_date"
     head, params = _with(m, f, "x as (select ?::decimal(38,6) as amount, ? as currency)")
-    rows = m.rows(head + f" select {_money('amount')} from x {_rate_at('r', 'x.currency', 'current_date')}",
+    rows = m.rows(head + f" select {_money('amount')} from x {_rate_at('r', 'x.currency', on)}",
                   params + [str(amount), currency])
     return rows[0][0] if rows else None
 
@@ -553,10 +608,12 @@ def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
             select document_key, sum(amount) as applied from {ALLOCATIONS} where applied_on <= ? group by 1
         )""",
         f"""open_items as (
-            select d.document_kind, d.entity_id, d.contact_name, d.document_key, d.due_date, d.currency,
+            select d.document_kind, d.entity_id, d.contact_name, d.document_key,
+                   coalesce(d.due_date, d.issued_on) as due_date, d.currency,
                    d.total_amount - coalesce(a.applied, 0) as open_amount_document_currency,
                    {_money("d.total_amount - coalesce(a.applied, 0)")} as open_amount,
-                   greatest(date_diff('day', d.due_date, ?::date), 0) as days_overdue
+                   -- a document without a due date is due when issued (the marts' ar_ap_open_items rule)
+                   greatest(date_diff('day', coalesce(d.due_date, d.issued_on), ?::date), 0) as days_overdue
             from {DOCUMENTS} d left join applied a using (document_key)
             {_rate_at("r", "d.currency", "?::date")}
             where {where} and d.issued_on <= ? and not d.is_voided and not d.is_deleted
@@ -604,18 +661,21 @@ def aging_date_bounds(m: Marts) -> tuple[date, date]:
 
 
 def alerts(m: Marts, f: Filters, states: dict[str, str] | None = None) -> pl.DataFrame:
-    """Alerts for the chosen entities, most severe and newest first, amounts converted.
+    """Alerts for the chosen entities, most severe and newest first, amounts converted (in
+    the reporting currency the table's own `amount_reporting`, at the forecast's as-of rate;
+    otherwise `amount` from its currency at the day it occurred).
 
     `states` (alert_id → status) overrides the status frozen into the table at forecast
     time with the live alert-state store, so an acknowledgement shows at once.
     """
     m.require(ALERTS)
-    where, wparams = _entity_clause(f, "a.entity")
+    where, wparams = _entity_clause(f, "a.entity_id")
+    amount = "a.amount_reporting" if f.currency == base_currency(m) else _money("a.amount")
     head, params = _with(
         m, f,
         f"""al as (
-            select a.alert_id, a.occurred_on, a.severity, a.alert_type, a.entity, a.title,
-                   {_money("a.amount")} as amount, a.status, a.first_seen
+            select a.alert_id, a.occurred_on, a.severity, a.rule, a.entity_id, a.title,
+                   cast({amount} as decimal(38,2)) as amount, a.status, a.first_seen
             from {ALERTS} a {_rate_join("r", "a.currency", "a.occurred_on")}
             where {where}
         )""",
@@ -630,37 +690,77 @@ def alerts(m: Marts, f: Filters, states: dict[str, str] | None = None) -> pl.Dat
 
 
 def alert_evidence(m: Marts, alert_id: str) -> dict[str, Any]:
-    """{"records": [...], "metrics": {...}} — each record names its source system, source id
-    and the raw key it came from (see ledgerlake.alerts.model.Evidence)."""
+    """{"records": [...]} — the records behind an alert, each naming its source system,
+    source id, record type and the raw key it came from (docs/alerts.md: `evidence` is a
+    JSON list of them)."""
     m.require(ALERTS)
     rows = m.rows(f"select evidence from {ALERTS} where alert_id = ?", [alert_id])
     if not rows or rows[0][0] is None:
         return {"records": []}
-    value = rows[0][0]
-    return json.loads(value) if isinstance(value, str) else value
+    value = json.loads(rows[0][0]) if isinstance(rows[0][0], str) else rows[0][0]
+    return value if isinstance(value, dict) else {"records": list(value)}
 
 
-def lineage_rows(m: Marts, source_system: str, source_id: str) -> dict[str, pl.DataFrame]:
+def lineage_ids(record: dict[str, Any]) -> list[str]:
+    """The source ids a mart may carry for an evidence record: the id itself and, for ids
+    the alert rules qualify with the record type ("BillPayment:863", "Payment:<uuid>"), the
+    provider's bare id the marts use."""
+    source_id = str(record["source_id"])
+    ids = [source_id]
+    prefix, _, rest = source_id.partition(":")
+    if rest and prefix.lower() == str(record.get("record_type") or "").lower():
+        ids.append(rest)
+    return ids
+
+
+def lineage_rows(m: Marts, source_system: str, source_ids: str | list[str]) -> dict[str, pl.DataFrame]:
     """Every mart row that came from one provider record (marts carry source_system and
-    source_id lineage columns), by table."""
+    source_id lineage columns), by table. `source_ids`: the record's id, or its
+    alternatives (`lineage_ids`)."""
+    ids = [source_ids] if isinstance(source_ids, str) else list(source_ids)
     found: dict[str, pl.DataFrame] = {}
     for table in sorted(m.tables):
         if not table.startswith(MARTS + ".") or not {"source_system", "source_id"} <= m.columns[table]:
             continue
-        frame = m.frame(f"select * from {table} where source_system = ? and source_id = ?",
-                        [source_system, source_id])
+        frame = m.frame(f"select * from {table} where source_system = ? and source_id in ({', '.join('?' * len(ids))})",
+                        [source_system, *ids])
         if frame.height:
             found[table] = frame
     return found
 
 
-def raw_record(key: str, lake=None) -> dict[str, Any]:
+def raw_record(key: str, lake=None, ids: list[str] | None = None) -> dict[str, Any]:
     """The raw provider record behind an evidence row — the one place the dashboard reads
-    raw, on an explicit click: the envelope and the payload as the provider sent it."""
+    raw, on an explicit click: the envelope and the payload as the provider sent it. When
+    the object is a polled page (many records) and `ids` name the record, `record` is that
+    record as it sits in the page."""
     from .lake import Lake
 
     envelope, payload = (lake or Lake()).read(key)
-    return {"envelope": envelope, "payload": payload}
+    out: dict[str, Any] = {"envelope": envelope}
+    found = _find_record(payload, set(ids or ()))
+    if found is not None and found is not payload:
+        out["record"] = found
+    out["payload"] = payload
+    return out
+
+
+def _find_record(value: Any, ids: set[str]) -> Any:
+    """The first object in a provider response whose own id field (`id`, `Id`, `PaymentID`,
+    …: a key ending in "id") is one of `ids`; None if there is none."""
+    if not ids:
+        return None
+    stack = [value]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            if any(k.lower().endswith("id") and str(v) in ids for k, v in item.items()
+                   if isinstance(v, (str, int)) and k.lower() not in ("realmid", "tenantid")):
+                return item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def alert_store(settings: Settings | None = None):

@@ -302,32 +302,50 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
         from seeds.legal_entities e,
              (values ('d001-007', 0, 7), ('d008-028', 1, 21), ('d029-091', 2, 63), ('all', 3, 91)) h(horizon, k, days)
     """)
+    # The forecaster's own column names (docs/forecast.md), renamed here so the synthetic
+    # SQL above stays short.
+    con.execute("""
+        alter table forecast.cash_forecast_daily rename column entity to entity_id;
+        alter table forecast.cash_forecast_daily rename column date to forecast_date;
+        alter table forecast.cash_forecast_daily rename column balance_p10 to p10;
+        alter table forecast.cash_forecast_daily rename column balance_p50 to p50;
+        alter table forecast.cash_forecast_daily rename column balance_p90 to p90;
+        alter table forecast.forecast_accuracy rename column entity to entity_id;
+        alter table forecast.forecast_accuracy add column horizon_weeks integer;
+        update forecast.forecast_accuracy set horizon_weeks = case horizon when 'all' then null
+            when 'd001-007' then 1 when 'd008-028' then 4 else 13 end;
+        create table forecast.cash_floor as
+        select entity_id, functional_currency as currency, cast(100000 as decimal(18,2)) as floor_amount
+        from seeds.legal_entities union all select 'consolidated', 'USD', 100000;
+    """)
     raw_keys = raw_keys or {}
     alerts = [
         ("al_runway_consol", "runway_below_floor", "high", "consolidated", "USD", "0", "2025-06-30",
-         "Cash p10 falls below the floor in week 9", {"records": [], "metrics": {"weeks_to_floor": 9}}),
+         "Cash p10 falls below the floor in week 9", []),
         ("al_dup_payment", "duplicate_payment", "high", "US", "USD", "8123.45", "2025-06-29",
          "Vendor 3 paid twice for one bill",
-         {"records": [{"role": "original", "source_system": "qbo", "source_id": "AP-US-17-3",
-                       "raw_key": raw_keys.get("AP-US-17-3"), "record_type": "BillPayment", "amount": "8123.45",
-                       "currency": "USD"},
-                      {"role": "duplicate", "source_system": "qbo", "source_id": "AP-US-17-4",
-                       "raw_key": raw_keys.get("AP-US-17-4"), "record_type": "BillPayment", "amount": "8123.45",
-                       "currency": "USD"}]}),
-        ("al_uninvoiced", "won_deal_not_invoiced", "medium", "UK", "GBP", "42000", "2025-06-20",
+         [{"role": "original", "source_system": "qbo", "source_id": "BillPayment:AP-US-17-3",
+           "raw_key": raw_keys.get("AP-US-17-3"), "record_type": "BillPayment", "amount": "8123.45", "currency": "USD"},
+          {"role": "duplicate", "source_system": "qbo", "source_id": "BillPayment:AP-US-17-4",
+           "raw_key": raw_keys.get("AP-US-17-4"), "record_type": "BillPayment", "amount": "8123.45", "currency": "USD"}]),
+        ("al_uninvoiced", "won_deal_without_invoice", "medium", "UK", "GBP", "42000", "2025-06-20",
          "Won deal not invoiced after 14 days",
-         {"records": [{"role": "deal", "source_system": "hubspot", "source_id": "4",
-                       "raw_key": raw_keys.get("4"), "record_type": "deal"}]}),
+         [{"role": "deal", "source_system": "hubspot", "source_id": "4", "raw_key": raw_keys.get("4"),
+           "record_type": "deal"}]),
         ("al_new_vendor", "new_vendor_large_payment", "low", "US", "USD", "12500", "2025-06-10",
-         "First payment to a new vendor above 10,000", {"records": []}),
+         "First payment to a new vendor above 10,000", []),
     ]
-    con.execute("""create table forecast.alerts (alert_id varchar, alert_type varchar, severity varchar, entity varchar,
-                   currency varchar, amount decimal(18,2), occurred_on date, title varchar, first_seen varchar,
-                   status varchar, source_ids varchar[], evidence varchar)""")
+    con.execute("""create table forecast.alerts (alert_id varchar, rule varchar, severity varchar, entity_id varchar,
+                   currency varchar, amount decimal(18,2), amount_reporting decimal(18,2), occurred_on date,
+                   first_seen varchar, raised_at timestamptz, status varchar, title varchar, detail varchar,
+                   evidence varchar, source_ids varchar[])""")
     for a in alerts:
-        ids = [rec["source_id"] for rec in a[8]["records"]]
-        con.execute("insert into forecast.alerts values (?, ?, ?, ?, ?, ?, ?, ?, '2025-06-30T18:00:00Z', 'new', ?, ?)",
-                    [*a[:8], ids, json.dumps(a[8])])
+        ids = [rec["source_id"] for rec in a[8]]
+        rate = "(select rate from intermediate.int_fx_rates_daily where currency = ? and rate_date = ?)"
+        con.execute(f"""insert into forecast.alerts values (?, ?, ?, ?, ?, ?,
+                        cast(?::decimal(18,2) * coalesce({rate}, 1) as decimal(18,2)), ?, '2025-06-30T18:00:00Z',
+                        timestamptz '2025-06-30 18:00:00+00', 'new', ?, '', ?, ?)""",
+                    [*a[:6], a[5], a[4], a[6], a[6], a[7], json.dumps(a[8]), ids])
     con.close()
     return path
 
