@@ -55,7 +55,8 @@ def _moto(port: int) -> subprocess.Popen:
             "from moto.server import ThreadedMotoServer\n"
             f"s = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start()\n"
             "while True: time.sleep(3600)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(os.path.join(tempfile.gettempdir(), f"ledgerlake-bench-moto-{port}.log"), "w")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -137,13 +138,16 @@ def markdown(results: list[dict], note: str = "") -> str:
         "one more day: new objects | incremental | (compaction / dbt / export) | no change |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    def ok(b: dict) -> str:
+        return "" if b["ok"] else " (FAILED: " + (b["failures"][0].split(":")[0] if b["failures"] else "?") + ")"
+
     for r in results:
         f, i, n = r["full"], r["incremental"], r["no_change"]
         lines.append(
-            f"| {r['scale']:g} | {f['raw']:,} | {r['landing_s']:.0f} s | **{f['seconds']:.1f} s** | "
+            f"| {r['scale']:g} | {f['raw']:,} | {r['landing_s']:.0f} s | **{f['seconds']:.1f} s**{ok(f)} | "
             f"{f['compaction']:.1f} / {f['dbt']:.1f} / {f['export']:.1f} | {f['rss_mb']:,} MB | "
-            f"{i['new_raw']:,} | **{i['seconds']:.1f} s** | {i['compaction']:.1f} / {i['dbt']:.1f} / "
-            f"{i['export']:.1f} | {n['seconds']:.1f} s |")
+            f"{i['new_raw']:,} | **{i['seconds']:.1f} s**{ok(i)} | {i['compaction']:.1f} / {i['dbt']:.1f} / "
+            f"{i['export']:.1f} | {n['seconds']:.1f} s{ok(n)} |")
     if note:
         lines += ["", note]
     return "\n".join(lines) + "\n"
