@@ -93,3 +93,20 @@ def test_the_mart_feeds_integrity_alerts_and_scores_against_the_planted_refund()
     assert unmapped == []
     # an empty mart raises nothing
     assert integrity_alerts({"integrity_refunds_missing_from_ledger": mart()}, CONFIG, {}, AS_OF) == []
+
+
+def test_an_empty_integrity_mart_loads_as_an_empty_frame(tmp_path):
+    """The usual case is no refund missing: the forecaster's loader must read the empty mart."""
+    import duckdb
+
+    from ledgerlake.forecast.marts import _Reader
+
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    conn.execute("create schema marts")
+    conn.execute("create table marts.integrity_refunds_missing_from_ledger "
+                 "(refund_key varchar, amount decimal(38, 6))")
+    frame = _Reader(conn).frame("select * from marts.integrity_refunds_missing_from_ledger",
+                                ("marts.integrity_refunds_missing_from_ledger",), "refunds")
+    conn.close()
+    assert frame is not None and frame.is_empty() and frame.columns == ["refund_key", "amount"]
+    assert integrity_alerts({"integrity_refunds_missing_from_ledger": frame}, CONFIG, {}, AS_OF) == []

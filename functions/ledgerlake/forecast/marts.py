@@ -77,7 +77,9 @@ class _Reader:
         if not self.has(*needs):
             self.missing.append(f"{what}: needs {', '.join(n for n in needs if n not in self.tables)}")
             return None
-        return pl.from_arrow(self.conn.execute(sql, params or []).arrow())
+        # a table, not .arrow()'s batch reader: an empty result (an integrity mart with
+        # nothing to report) has no batch, and polars needs one or a schema
+        return pl.from_arrow(self.conn.execute(sql, params or []).to_arrow_table())
 
 
 def _money(frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
