@@ -162,6 +162,8 @@ def table(frame: pl.DataFrame, name: str, *, key: str | None = None, **kwargs: A
         label = column.replace("_", " ").capitalize()
         if isinstance(dtype, pl.Decimal):
             config[column] = st.column_config.NumberColumn(label, format="accounting")
+        elif isinstance(dtype, pl.Datetime):
+            config[column] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
         elif dtype == pl.Date:
             month = column.endswith("month")
             config[column] = st.column_config.DateColumn(label, format="MMM YYYY" if month else "YYYY-MM-DD")

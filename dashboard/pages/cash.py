@@ -65,7 +65,11 @@ with acc_col:
     st.subheader("Backtest accuracy")
     try:
         acc = shared.cached(dd.forecast_accuracy, f)
-        st.dataframe(acc, hide_index=True, width="stretch", column_config={
+        st.dataframe(acc, hide_index=True, width="stretch",
+                     column_order=["entity_id", "horizon", "mase", "wape", "coverage_calibrated", "bias"],
+                     column_config={
+            "entity_id": st.column_config.Column("Entity"),
+            "horizon": st.column_config.Column("Horizon"),
             "mase": st.column_config.NumberColumn("MASE", format="%.2f", help="Mean absolute scaled error; < 1 beats the seasonal naive forecast"),
             "naive_mase": st.column_config.NumberColumn("Naive MASE", format="%.2f"),
             "wape": st.column_config.NumberColumn("WAPE", format="percent"),

@@ -82,7 +82,9 @@ with right:
     st.subheader("Revenue, burn and cash: 12 months to the period end")
     try:
         trend = shared.cached(dd.kpi_trend, f)
-        long = shared.for_chart(trend).unpivot(index="month", variable_name="measure", value_name="amount")
+        names = {"revenue": "Revenue", "burn": "Burn", "cash_balance": "Cash"}
+        long = (shared.for_chart(trend).rename(names)
+                .unpivot(index="month", variable_name="measure", value_name="amount"))
         chart = (
             alt.Chart(long)
             .mark_line(point=True)
