@@ -1,6 +1,6 @@
 -- Grain: one row per paid Stripe / Shopify payout with no bank inflow (Plaid) of the same
--- amount and currency that names the payout or lands within `payout_deposit_window_days`
--- of its expected arrival, judged only once the window has passed in the bank data (a
+-- amount and currency that names the payout, or that names no payout and lands within
+-- `payout_deposit_window_days` of its expected arrival, judged only once the window has passed in the bank data (a
 -- payout due tomorrow is in transit, not missing).
 with deposits as (
     select transaction_id, transaction_date, currency, amount, description
@@ -13,6 +13,20 @@ as_of as (
     select greatest(
         coalesce((select max(transaction_date) from {{ ref('stg_plaid__transactions') }}), date '1900-01-01'),
         coalesce((select max(posted_on) from {{ ref('general_ledger') }}), date '1900-01-01')) as as_of_date
+),
+
+payout_tokens as (
+    -- Bank feeds name a payout by its id, Stripe's without the `po_` prefix
+    -- ("STRIPE TRANSFER ST-<id>"), Shopify's as is ("SHOPIFY PAYMENTS <id>").
+    select payout_key, replace(payout_id, 'po_', '') as token
+    from {{ ref('int_payouts') }}
+),
+
+claims as (
+    -- which deposit names which payout: a deposit that names one payout cannot settle another
+    select b.transaction_id, t.payout_key
+    from deposits as b
+    inner join payout_tokens as t on b.description like '%' || t.token || '%'
 )
 
 select
@@ -32,6 +46,12 @@ where {{ days_between('p.expected_on', 'as_of.as_of_date') }} >= {{ var('payout_
   and not exists (
       select 1 from deposits as b
       where b.currency = p.currency and b.amount = p.amount
-        and (b.description like '%' || p.payout_id || '%'
-             or abs({{ days_between('p.expected_on', 'b.transaction_date') }}) <= {{ var('payout_deposit_window_days') }})
+        and (
+            -- the deposit names this payout
+            exists (select 1 from claims as c where c.transaction_id = b.transaction_id and c.payout_key = p.payout_key)
+            -- or it names no payout at all and arrives within the window (a bank that
+            -- truncates descriptions): same amount alone never settles a named twin
+            or (not exists (select 1 from claims as c where c.transaction_id = b.transaction_id)
+                and abs({{ days_between('p.expected_on', 'b.transaction_date') }}) <= {{ var('payout_deposit_window_days') }})
+        )
   )
