@@ -149,7 +149,7 @@ def built_company(company_s3, company_dir, tmp_path_factory):
 
     from ledgerlake.forecast import run_forecast
     from ledgerlake.lake import Lake
-    from ledgerlake.testing import land_simulation
+    from ledgerlake.landing import land_simulation
     from ledgerlake.transform import build
 
     suffix = uuid.uuid4().hex[:8]

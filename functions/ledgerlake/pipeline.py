@@ -91,7 +91,7 @@ def step_land(ctx: PipelineContext) -> str:
     local provider API server over the simulation. Landing is idempotent, pollers resume
     from their cursors, so a second run adds nothing."""
     from .lake import Lake
-    from .testing import land_simulation
+    from .landing import land_simulation
 
     report = land_simulation(ctx.options.sim_dir, Lake(ctx.settings))
     if report.failures:
@@ -128,7 +128,7 @@ STEPS: list[tuple[str, str, Callable[[PipelineContext], str]]] = [
     ("simulate", "ledgerlake.simulate", step_simulate),
     ("lake", "ledgerlake.lake", step_lake),
     ("reference", "ledgerlake.lake", step_reference),
-    ("land", "ledgerlake.testing", step_land),
+    ("land", "ledgerlake.landing", step_land),
     ("build", "ledgerlake.transform", step_build),
     ("forecast", "ledgerlake.forecast", step_forecast),
     ("report", "ledgerlake.report", step_report),

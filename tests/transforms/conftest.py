@@ -64,7 +64,7 @@ def company_build(built_company, tmp_path_factory):
     """{'first', 'second': BuildResult, 'landing', 'relanding': LandingReport, 'before',
     'after': mart snapshots, 'warehouse', 'lake', 'sim_dir', 'timings'}."""
     from ledgerlake.handlers import receiver
-    from ledgerlake.testing import land_simulation
+    from ledgerlake.landing import land_simulation
     from ledgerlake.transform import build
     from ledgerlake.webhooks.replay import deliver_directory
 

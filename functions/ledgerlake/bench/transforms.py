@@ -6,7 +6,7 @@
 
 Per scale: generate the simulated company (`ledgerlake.simulate.generate`, seed 7), start a
 moto S3 server in its own process, land the company *as it stood one day before its end*
-through the real paths (`ledgerlake.testing.land_simulation`: webhooks through the
+through the real paths (`ledgerlake.landing.land_simulation`: webhooks through the
 receiver with hydration against the local provider API, then the pollers), run a full
 build, land the last day the same way, run an incremental build. Each build runs in a
 fresh process so its peak RSS is its own. Reports landing time, build time split into
@@ -79,7 +79,7 @@ def _build(kind: str, env: dict) -> dict:
 def run_scale(scale: float, months: int, work: Path, workers: int) -> dict:
     from ..lake import Lake
     from ..simulate import generate
-    from ..testing import land_simulation
+    from ..landing import land_simulation
 
     sim = work / f"sim-{scale:g}"
     t0 = time.monotonic()

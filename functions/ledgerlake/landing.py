@@ -1,6 +1,6 @@
-"""Land a simulated company in a lake through the real ingestion paths (tests, benchmarks).
+"""Land a simulated company in a lake through the real ingestion paths (`ledgerlake run`, tests, benchmarks).
 
-    from ledgerlake.testing import land_simulation
+    from ledgerlake.landing import land_simulation
     report = land_simulation(sim_dir, lake)        # webhooks + hydration + polls + FX rates
 
 The same ways in production uses, in-process:
