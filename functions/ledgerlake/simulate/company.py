@@ -63,6 +63,8 @@ QBO_ACCOUNTS = {
     "professional": ("Professional Fees", "6400", "Expense", "LegalProfessionalFees", "Expense"),
     "bank_fees": ("Bank Fees", "6500", "Expense", "BankCharges", "Expense"),
     "interest_income": ("Interest Income", "7000", "Other Income", "InterestEarned", "Revenue"),
+    # Last, so the accounts before it keep their ids.
+    "share_capital": ("Preferred Stock", "3200", "Equity", "PreferredStock", "Equity"),
 }
 
 # key: (name, code, Xero Type, Xero Class, SystemAccount or "")

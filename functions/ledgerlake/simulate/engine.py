@@ -138,6 +138,7 @@ class Simulation:
             "won_deal_not_invoiced_2": frac(0.55), "won_deal_not_invoiced_3": frac(0.45),
             "paid_invoice_deal_open": frac(0.4), "payout_missing_from_bank": frac(0.5),
             "refund_missing_from_ledger": frac(0.42), "dispute": frac(0.48), "fx_transfer": frac(0.35),
+            "equity_raise": frac(0.25),
         })
 
     def problem(self, kind: str, description: str, entity: str, amount: int, currency: str, day: date,
@@ -801,6 +802,18 @@ class Simulation:
                            ("INCOME", "INCOME_INTEREST_EARNED"))
             self.xero.bank_transaction(moment, day, "RECEIVE", "bank_reserve", "barclays",
                                        [("interest_income", interest, "Interest")], f"Interest {day:%Y-%m}")
+        if self.plan.due("equity_raise", day) and day.weekday() < 5:
+            # A venture-backed company burns cash; without its Series A the US bank balance
+            # would run deeply negative, which no real bank feed shows.
+            self.plan.done.add("equity_raise")
+            usd = 2_500_000_00 * max(1, round(self.scale)) if self.scale >= 1 else 2_500_000_00
+            moment = at(day, 14 * 3600)
+            self.qbo.journal(moment, day, [("bank_operating", usd, "Series A proceeds"),
+                                           ("share_capital", -usd, "Series A preferred stock issued")],
+                             f"EQ-{day:%Y%m%d}", "Series A financing from Northwind Ventures LP")
+            self.bank.move("bank_operating", moment, -usd, "WIRE TRANSFER IN NORTHWIND VENTURES LP", None,
+                           ("TRANSFER_IN", "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS"), "other", 0,
+                           counterparty="Northwind Ventures LP")
         if self.plan.due("fx_transfer", day) and day.weekday() < 5:
             self.plan.done.add("fx_transfer")
             usd = 250_000_00 * max(1, round(self.scale)) if self.scale >= 1 else 250_000_00
