@@ -21,12 +21,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_demo)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _demo(args) -> int:
+    import signal
+
     from .. import lakeserver
     from ..pipeline import RunOptions, default_sim_dir, run
     from .dashboard import serve
     from .run import ensure_local_lake
 
+    # Ctrl-C (SIGINT) and a plain `kill` (SIGTERM) both end the demo through the same
+    # clean-up, even when SIGINT was inherited as ignored (started from a script).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     lake_was_running = lakeserver.status().running
     ensure_local_lake()
     proc = None
