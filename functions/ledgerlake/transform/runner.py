@@ -104,9 +104,25 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
 
 
 def run_dbt(args: list[str], settings: Settings, warehouse: Path, stream=sys.stderr) -> tuple[bool, _NodeProgress]:
+    # dbt reads these from os.environ; set them for this run only and put the caller's
+    # back after, or the process (and every child it starts: `ledgerlake demo`'s dashboard)
+    # would keep pointing LEDGERLAKE_WAREHOUSE at the half-built copy.
+    env = dbt_env(settings, warehouse)
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        return _invoke_dbt(args, stream)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _invoke_dbt(args: list[str], stream) -> tuple[bool, _NodeProgress]:
     from dbt.cli.main import dbtRunner
 
-    os.environ.update(dbt_env(settings, warehouse))
     progress = _NodeProgress(stream)
     runner = dbtRunner(callbacks=[progress])
     project = str(project_dir())
