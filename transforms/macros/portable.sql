@@ -55,18 +55,29 @@
 {%- endmacro %}
 
 {#
-  A lateral join producing one row per element of the JSON array at `path`:
-      from pages {{ json_each('pages.payload', '$.data', 'item') }}
-  gives a column `item` (JSON) per element. Pages with an empty/absent array give no rows.
+  One row per element of the JSON array at `path` inside `column` of `relation`:
+      from {{ json_each_row('pages', 'pages', 'payload', '$.data', 'item') }}
+  stands where `from pages` stood: a relation still called `pages`, with every column of
+  `pages` plus `item` (JSON), one row per element. Rows whose array is empty or absent give
+  no rows; `where` (SQL over the relation's columns) filters before the array is unnested.
+
+  Why a subquery with `unnest` in its select list and not `cross join unnest(...)`:
+  DuckDB (1.5) runs the lateral join by copying the correlated column once per output row,
+  so a 500 kB page with 1,000 items became 500 MB; 20 Plaid pages took 5.5 s and 3.5 GB
+  that way, 30 ms and 130 MB this way.
 #}
-{% macro json_each(expr, path, alias) -%}
-    {{ return(adapter.dispatch('json_each', 'ledgerlake')(expr, path, alias)) }}
+{% macro json_each_row(relation, alias, column, path, item, where=none) -%}
+    {{ return(adapter.dispatch('json_each_row', 'ledgerlake')(relation, alias, column, path, item, where)) }}
 {%- endmacro %}
-{% macro duckdb__json_each(expr, path, alias) -%}
-    cross join unnest(json_extract({{ expr }}, '{{ path }}[*]')) as {{ alias }}_t({{ alias }})
+{% macro duckdb__json_each_row(relation, alias, column, path, item, where) -%}
+    (select {{ alias }}.*, unnest(json_extract({{ alias }}.{{ column }}, '{{ path }}[*]')) as {{ item }}
+     from {{ relation }} as {{ alias }}{% if where %} where {{ where }}{% endif %}) as {{ alias }}
 {%- endmacro %}
-{% macro default__json_each(expr, path, alias) -%}
-    cross join unnest(cast(json_extract({{ expr }}, '{{ path }}') as array(json))) as {{ alias }}_t({{ alias }})
+{% macro default__json_each_row(relation, alias, column, path, item, where) -%}
+    (select {{ alias }}.*, {{ item }}_t.{{ item }}
+     from {{ relation }} as {{ alias }}
+     cross join unnest(cast(json_extract({{ alias }}.{{ column }}, '{{ path }}') as array(json))) as {{ item }}_t({{ item }})
+     {% if where %} where {{ where }}{% endif %}) as {{ alias }}
 {%- endmacro %}
 
 {# Unix seconds → UTC timestamp. #}

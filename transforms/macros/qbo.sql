@@ -9,8 +9,7 @@
 {%- set detail = '$.' ~ detail_type -%}
 with lines as (
     select r.record_id as {{ doc_id }}, r.realm_id, r.is_deleted, r.is_voided, r.raw_key, line
-    from {{ ref('stg_qbo__records') }} as r {{ json_each('r.record', '$.Line', 'line') }}
-    where r.entity_type = '{{ entity_type }}'
+    from {{ json_each_row(ref('stg_qbo__records'), 'r', 'record', '$.Line', 'line', where="r.entity_type = '" ~ entity_type ~ "'") }}
 )
 
 select

@@ -29,8 +29,7 @@ xero_credits as (
     select 'xero:CreditNote:' || r.record_id || ':' || {{ json_str('al', '$.Invoice.InvoiceID') }},
            'xero:Invoice:' || {{ json_str('al', '$.Invoice.InvoiceID') }}, 'CreditNote', r.record_id,
            cast({{ xero_date(json_str('al', '$.Date')) }} as date), {{ to_amount(json_str('al', '$.Amount')) }}, r.raw_key
-    from {{ ref('stg_xero__records') }} as r {{ json_each('r.record', '$.Allocations', 'al') }}
-    where r.collection = 'CreditNotes' and {{ json_str('r.record', '$.Status') }} in ('AUTHORISED', 'PAID')
+    from {{ json_each_row(ref('stg_xero__records'), 'r', 'record', '$.Allocations', 'al', where="r.collection = 'CreditNotes' and " ~ json_str('r.record', '$.Status') ~ " in ('AUTHORISED', 'PAID')") }}
 )
 
 select * from qbo_payments

@@ -4,7 +4,7 @@
 with qbo_deal_refs as (
     select i.invoice_id,
            max(case when {{ json_str('f', '$.Name') }} = 'HubSpot Deal' then nullif({{ json_str('f', '$.StringValue') }}, '') end) as deal_reference
-    from {{ ref('stg_qbo__invoices') }} as i {{ json_each('i.custom_fields', '$', 'f') }}
+    from {{ json_each_row(ref('stg_qbo__invoices'), 'i', 'custom_fields', '$', 'f') }}
     group by i.invoice_id
 ),
 

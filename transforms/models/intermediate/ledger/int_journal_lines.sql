@@ -201,8 +201,7 @@ xero_lines as (
                {{ to_amount(json_str('line', '$.LineAmount')) }}
                  - case when {{ json_str('r.record', '$.LineAmountTypes') }} = 'Inclusive'
                         then {{ to_amount('coalesce(' ~ json_str('line', '$.TaxAmount') ~ ", '0')") }} else 0 end as line_net
-        from {{ ref('stg_xero__records') }} as r {{ json_each('r.record', '$.LineItems', 'line') }}
-        where r.collection = 'CreditNotes'
+        from {{ json_each_row(ref('stg_xero__records'), 'r', 'record', '$.LineItems', 'line', where="r.collection = 'CreditNotes'") }}
     ) as cl
     join {{ ref('stg_xero__credit_notes') }} as c using (credit_note_id)
     left join xero_accounts as a on a.account_code = cl.account_code

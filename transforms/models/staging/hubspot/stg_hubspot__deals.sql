@@ -7,7 +7,7 @@ with raw as (
 
 records as (
     select raw.raw_key, raw.received_at, item as deal
-    from raw {{ json_each('raw.payload', '$.results', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
     union all
     select raw_key, received_at, cast(payload as json) as deal
     from raw

@@ -6,13 +6,13 @@ with raw as (
 
 pipelines as (
     select raw.raw_key, raw.received_at, item as pipeline
-    from raw {{ json_each('raw.payload', '$.results', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
 ),
 
 stages as (
     select p.raw_key, p.received_at, {{ json_str('p.pipeline', '$.id') }} as pipeline_id,
            {{ json_str('p.pipeline', '$.label') }} as pipeline_label, stage
-    from pipelines as p {{ json_each('p.pipeline', '$.stages', 'stage') }}
+    from {{ json_each_row('pipelines', 'p', 'pipeline', '$.stages', 'stage') }}
 ),
 
 renamed as (

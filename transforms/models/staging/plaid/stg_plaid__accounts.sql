@@ -8,7 +8,7 @@ with raw as (
 
 items as (
     select raw.raw_key, raw.received_at, item
-    from raw {{ json_each('raw.payload', '$.accounts', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.accounts', 'item') }}
 ),
 
 renamed as (

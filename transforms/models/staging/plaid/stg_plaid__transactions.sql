@@ -10,15 +10,15 @@ with raw as (
 
 changed as (
     select raw.raw_key, raw.received_at, 0 as section_rank, item as txn
-    from raw {{ json_each('raw.payload', '$.added', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.added', 'item') }}
     union all
     select raw.raw_key, raw.received_at, 1 as section_rank, item as txn
-    from raw {{ json_each('raw.payload', '$.modified', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.modified', 'item') }}
 ),
 
 removed as (
     select distinct {{ json_str('item', '$.transaction_id') }} as transaction_id
-    from raw {{ json_each('raw.payload', '$.removed', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.removed', 'item') }}
 ),
 
 renamed as (

@@ -1,8 +1,7 @@
 -- One row per line of a QBO Deposit (detail lines only; subtotal lines are skipped).
 with lines as (
     select r.record_id as deposit_id, r.realm_id, r.is_deleted, r.is_voided, r.raw_key, line
-    from {{ ref('stg_qbo__records') }} as r {{ json_each('r.record', '$.Line', 'line') }}
-    where r.entity_type = 'Deposit'
+    from {{ json_each_row(ref('stg_qbo__records'), 'r', 'record', '$.Line', 'line', where="r.entity_type = 'Deposit'") }}
 )
 
 select

@@ -12,7 +12,7 @@ legacy_envelopes as (
     where {{ json_get('payload', '$.dataChangeEvent') }} is not null
     union all
     select raw.raw_key, n
-    from raw {{ json_each('raw.payload', '$.eventNotifications', 'n') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.eventNotifications', 'n') }}
 ),
 
 legacy as (
@@ -23,7 +23,7 @@ legacy as (
         {{ json_str('e', '$.id') }} as record_id,
         {{ json_str('e', '$.operation') }} as operation,
         {{ json_str('e', '$.lastUpdated') }} as last_updated_text
-    from legacy_envelopes as l {{ json_each('l.n', '$.dataChangeEvent.entities', 'e') }}
+    from {{ json_each_row('legacy_envelopes', 'l', 'n', '$.dataChangeEvent.entities', 'e') }}
 ),
 
 cloudevents as (

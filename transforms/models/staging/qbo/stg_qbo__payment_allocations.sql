@@ -1,13 +1,12 @@
 -- One row per document a QBO Payment is applied to (Line[].LinkedTxn[]): the allocation.
 with lines as (
     select r.record_id as payment_id, r.realm_id, r.is_deleted, r.is_voided, r.raw_key, line
-    from {{ ref('stg_qbo__records') }} as r {{ json_each('r.record', '$.Line', 'line') }}
-    where r.entity_type = 'Payment'
+    from {{ json_each_row(ref('stg_qbo__records'), 'r', 'record', '$.Line', 'line', where="r.entity_type = 'Payment'") }}
 ),
 
 linked as (
-    select l.*, linked
-    from lines as l {{ json_each('l.line', '$.LinkedTxn', 'linked') }}
+    select l.*
+    from {{ json_each_row('lines', 'l', 'line', '$.LinkedTxn', 'linked') }}
 )
 
 select

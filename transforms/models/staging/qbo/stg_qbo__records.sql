@@ -9,7 +9,7 @@ with
 {%- for t in entity_types %}
 {{ t | lower }}_cdc as (
     select raw.raw_key, raw.received_at, raw.envelope, '{{ t }}' as entity_type, item as record
-    from {{ raw_objects('qbo', 'cdc') }} as raw {{ json_each('raw.payload', '$.CDCResponse[*].QueryResponse[*].' ~ t, 'item') }}
+    from {{ json_each_row(raw_objects('qbo', 'cdc'), 'raw', 'payload', '$.CDCResponse[*].QueryResponse[*].' ~ t, 'item') }}
 ),
 {{ t | lower }}_read as (
     select raw_key, received_at, envelope, '{{ t }}' as entity_type, {{ json_get('payload', '$.' ~ t) }} as record

@@ -6,7 +6,7 @@ with raw as (
 
 items as (
     select raw.raw_key, raw.received_at, item
-    from raw {{ json_each('raw.payload', '$.transactions', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.transactions', 'item') }}
 ),
 
 renamed as (

@@ -34,8 +34,7 @@ rest as (
 
 graphql_nodes as (
     select raw.raw_key, raw.received_at, {{ json_get('edge', '$.node') }} as node
-    from raw {{ json_each('raw.payload', '$.data.orders.edges', 'edge') }}
-    where raw.arrival <> 'webhook'
+    from {{ json_each_row('raw', 'raw', 'payload', '$.data.orders.edges', 'edge', where="raw.arrival <> 'webhook'") }}
 ),
 
 graphql as (

@@ -5,7 +5,7 @@ with raw as (
 
 items as (
     select raw.raw_key, raw.received_at, item
-    from raw {{ json_each('raw.payload', '$.payouts', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.payouts', 'item') }}
 ),
 
 renamed as (

@@ -8,8 +8,7 @@ refunds as (
     select raw_key, cast(payload as json) as refund from raw
     union all
     select o.raw_key, item as refund
-    from {{ raw_objects('shopify', 'orders') }} as o {{ json_each('o.payload', '$.refunds', 'item') }}
-    where o.arrival = 'webhook'
+    from {{ json_each_row(raw_objects('shopify', 'orders'), 'o', 'payload', '$.refunds', 'item', where="o.arrival = 'webhook'") }}
 ),
 
 transactions as (
@@ -19,7 +18,7 @@ transactions as (
         {{ json_str('t', '$.status') }} as status,
         {{ to_amount(json_str('t', '$.amount')) }} as amount,
         upper({{ json_str('t', '$.currency') }}) as currency
-    from refunds as r {{ json_each('r.refund', '$.transactions', 't') }}
+    from {{ json_each_row('refunds', 'r', 'refund', '$.transactions', 't') }}
 ),
 
 totals as (

@@ -15,7 +15,7 @@ items as (
             {{ json_str('raw.envelope', '$.extra.request.payout') }},
             {{ json_str('raw.envelope', '$.extra.payout') }}
         ) as page_payout_id
-    from raw {{ json_each('raw.payload', '$.data', 'item') }}
+    from {{ json_each_row('raw', 'raw', 'payload', '$.data', 'item') }}
 ),
 
 renamed as (

@@ -12,8 +12,7 @@ webhook_events as (
 
 polled_events as (
     select raw.raw_key, raw.arrival, raw.received_at, item as event
-    from raw {{ json_each('raw.payload', '$.data', 'item') }}
-    where {{ json_str('raw.payload', '$.object') }} = 'list'
+    from {{ json_each_row('raw', 'raw', 'payload', '$.data', 'item', where=json_str('raw.payload', '$.object') ~ " = 'list'") }}
 ),
 
 unioned as (

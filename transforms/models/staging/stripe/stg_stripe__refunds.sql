@@ -8,8 +8,7 @@ with standalone as (
 
 embedded as (
     select item as refund, e.created_unix, e.event_id, e.raw_key, e.source_system, 1 as preference
-    from {{ ref('stg_stripe__events') }} as e {{ json_each('e.object', '$.refunds.data', 'item') }}
-    where e.object_type = 'charge'
+    from {{ json_each_row(ref('stg_stripe__events'), 'e', 'object', '$.refunds.data', 'item', where="e.object_type = 'charge'") }}
 ),
 
 unioned as (

@@ -12,7 +12,7 @@ items as (
             * coalesce(cast({{ json_str('item', '$.quantity') }} as bigint), 1) as item_minor,
         {{ json_str('item', '$.price.recurring.interval') }} as price_interval,
         coalesce(cast({{ json_str('item', '$.price.recurring.interval_count') }} as integer), 1) as interval_count
-    from objects as o {{ json_each('o.object', '$.items.data', 'item') }}
+    from {{ json_each_row('objects', 'o', 'object', '$.items.data', 'item') }}
 ),
 
 monthly as (

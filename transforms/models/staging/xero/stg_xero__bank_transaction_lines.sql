@@ -1,8 +1,7 @@
 -- One row per line of a Xero bank transaction (the non-bank side of the posting).
 with lines as (
     select r.record_id as bank_transaction_id, r.tenant_id, r.raw_key, r.source_system, line
-    from {{ ref('stg_xero__records') }} as r {{ json_each('r.record', '$.LineItems', 'line') }}
-    where r.collection = 'BankTransactions'
+    from {{ json_each_row(ref('stg_xero__records'), 'r', 'record', '$.LineItems', 'line', where="r.collection = 'BankTransactions'") }}
 )
 
 select

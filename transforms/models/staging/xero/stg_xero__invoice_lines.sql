@@ -2,8 +2,7 @@
 with lines as (
     select r.record_id as invoice_id, r.tenant_id, r.raw_key, r.source_system, line,
            {{ json_str('r.record', '$.Status') }} as status
-    from {{ ref('stg_xero__records') }} as r {{ json_each('r.record', '$.LineItems', 'line') }}
-    where r.collection = 'Invoices'
+    from {{ json_each_row(ref('stg_xero__records'), 'r', 'record', '$.LineItems', 'line', where="r.collection = 'Invoices'") }}
 )
 
 select

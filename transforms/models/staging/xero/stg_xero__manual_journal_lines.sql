@@ -7,8 +7,8 @@ with journals as (
 ),
 
 lines as (
-    select j.*, line, row_number() over (partition by j.manual_journal_id order by j.raw_key, cast(line as varchar)) as line_number
-    from journals as j {{ json_each('j.record', '$.JournalLines', 'line') }}
+    select j.*, row_number() over (partition by j.manual_journal_id order by j.raw_key, cast(line as varchar)) as line_number
+    from {{ json_each_row('journals', 'j', 'record', '$.JournalLines', 'line') }}
 )
 
 select

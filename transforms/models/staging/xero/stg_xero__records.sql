@@ -11,7 +11,7 @@ with
 {{ entity }} as (
     select raw.raw_key, raw.received_at, raw.envelope, '{{ collection }}' as collection,
            {{ json_str('item', '$.' ~ id_field) }} as record_id, item as record
-    from {{ raw_objects('xero', entity) }} as raw {{ json_each('raw.payload', '$.' ~ collection, 'item') }}
+    from {{ json_each_row(raw_objects('xero', entity), 'raw', 'payload', '$.' ~ collection, 'item') }}
 ),
 {%- endfor %}
 
