@@ -6,7 +6,7 @@
 -- `last_poll_succeeded_at` is the last poll that brought data; the poller's own run
 -- times live in its cursors (s3://{raw}/state/cursors/), which the marts do not read.
 {%- set sources = ['stripe', 'shopify', 'hubspot', 'qbo', 'xero', 'plaid'] %}
-with raw as (
+with raw as {{ inline_cte() }} (
     select source, arrival, {{ iso_to_utc('received_at') }} as received_at, partition_date
     from {{ raw_objects_all() }}
     where raw_key is not null

@@ -1,5 +1,5 @@
 -- One row per HubSpot company, latest by updatedAt.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('hubspot', 'companies') }}
 ),
 

@@ -2,7 +2,7 @@
 -- holds the deal as it stood at its hs_lastmodifieddate), the same deal at the same stamp
 -- kept once. stg_hubspot__deals keeps only the latest; this keeps the history the
 -- pipeline snapshot is rebuilt from.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('hubspot', 'deals') }}
 ),
 

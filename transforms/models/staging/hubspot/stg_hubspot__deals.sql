@@ -1,7 +1,7 @@
 -- One row per HubSpot deal, latest by the deal's own updatedAt (hs_lastmodifieddate).
 -- Polls land CRM search pages ({results: [...]}); hydration lands single GET responses.
 -- Archived deals, and deals named in a deal.deletion notification, are flagged deleted.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('hubspot', 'deals') }}
 ),
 

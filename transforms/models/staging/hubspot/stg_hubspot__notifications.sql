@@ -1,5 +1,5 @@
 -- One row per HubSpot webhook event (v3: one event of a delivered batch per object).
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('hubspot', 'notifications') }}
 ),
 

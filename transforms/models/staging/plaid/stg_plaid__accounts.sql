@@ -1,6 +1,6 @@
 -- One row per Plaid account (/accounts/get, and the accounts echoed on sync pages),
 -- latest balances by when the page was received.
-with raw as (
+with raw as {{ inline_cte() }} (
     select raw_key, received_at, payload from {{ raw_objects('plaid', 'accounts') }}
     union all
     select raw_key, received_at, payload from {{ raw_objects('plaid', 'transactions_sync') }}

@@ -4,7 +4,7 @@
 -- transaction ids; a pending transaction that posts is removed and re-added under a
 -- new id). Plaid's sign: positive amount = money out; `amount` here is money in,
 -- positive = inflow, as every ledgerlake bank line.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('plaid', 'transactions_sync') }}
 ),
 

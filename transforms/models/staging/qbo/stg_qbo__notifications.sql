@@ -3,7 +3,7 @@
 -- {entities: [{name, id, operation, lastUpdated}]}}, also accepted wrapped in
 -- eventNotifications[]) or a CloudEvent ({type: "qbo.invoice.voided.v1", intuitentityid,
 -- intuitaccountid, time}).
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('qbo', 'notifications') }}
 ),
 

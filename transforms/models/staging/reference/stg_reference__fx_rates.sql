@@ -1,6 +1,6 @@
 -- Daily FX rates (reference data beside raw): one row per date, base and quote currency.
 -- `rate` converts 1 unit of base into quote. Kept as DECIMAL, never DOUBLE.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ fx_rates_file() }}
 )
 

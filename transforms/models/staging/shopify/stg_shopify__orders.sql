@@ -3,7 +3,7 @@
 -- Admin GraphQL `orders` connection page, whose ids are GIDs (gid://shopify/Order/123)
 -- and money is in *Set bags. Both are mapped to the same columns; orders/delete flags
 -- a delete (its payload holds only the id).
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('shopify', 'orders') }}
 ),
 

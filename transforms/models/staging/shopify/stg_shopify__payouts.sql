@@ -1,5 +1,5 @@
 -- One row per Shopify Payments payout (REST shopify_payments/payouts.json pages).
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('shopify', 'payouts') }}
 ),
 

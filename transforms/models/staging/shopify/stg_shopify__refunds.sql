@@ -1,6 +1,6 @@
 -- One row per Shopify refund (refunds/create webhook; also embedded in REST orders).
 -- The refunded money is the sum of the refund's `refund` transactions.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('shopify', 'refunds') }}
 ),
 

@@ -1,7 +1,7 @@
 -- One row per Stripe balance transaction, from /v1/balance_transactions list pages.
 -- Pages fetched with `payout=po_…` tell which payout settles each transaction; the
 -- request is kept in the envelope (extra.request), so the link is read from there.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('stripe', 'balance_transactions') }}
 ),
 

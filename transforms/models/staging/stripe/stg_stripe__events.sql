@@ -1,6 +1,6 @@
 -- One row per Stripe Event, from webhooks (one Event per object) and /v1/events polls
 -- (a list page per object). The same event arriving both ways is kept once.
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('stripe', 'events') }}
 ),
 

@@ -1,5 +1,5 @@
 -- One row per Xero webhook event (resourceId, eventCategory, eventType).
-with raw as (
+with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('xero', 'notifications') }}
 ),
 

@@ -1,0 +1,43 @@
+{#
+  Parse each JSON document once per row, however many fields a model reads from it.
+
+  DuckDB parses the text again for every `json_extract_string(doc, '$.path')`, and keeps
+  each call's parse arena for the whole vector: the Shopify orders model read 14 fields of
+  the same payload and took 1.7 s and 1.2 GB where one parse took 0.3 s and 190 MB.
+  DuckDB can extract many paths in one parse (`json_extract_string(doc, ['$.a', '$.b'])`
+  returns a list) and evaluates identical expressions in one projection once (common
+  subexpression elimination). So before a model's table is created, every
+  `json_extract_string(doc, '$.x')` on a document used for more than one path becomes
+  `json_extract_string(doc, [all of doc's paths in this model])[i]`.
+
+  Models keep writing `{{ json_str(doc, path) }}` (portable); this only changes the SQL
+  DuckDB runs (see target/run/, not target/compiled/). `doc` must be a column name,
+  optionally qualified (`payload`, `raw.payload`, `item`); other calls are left alone.
+#}
+{% macro parse_json_once(sql) -%}
+    {%- set calls = modules.re.findall("json_extract_string\\(([A-Za-z_]\\w*(?:\\.[A-Za-z_]\\w*)?), '([^']*)'\\)", sql) -%}
+    {%- set paths_by_doc = {} -%}
+    {%- for doc, path in calls -%}
+        {%- if doc not in paths_by_doc -%}{%- do paths_by_doc.update({doc: []}) -%}{%- endif -%}
+        {%- if path not in paths_by_doc[doc] -%}{%- do paths_by_doc[doc].append(path) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- set rewritten = namespace(sql=sql) -%}
+    {%- for doc, paths in paths_by_doc.items() if paths | length > 1 -%}
+        {%- set listed = "['" ~ paths | join("', '") ~ "']" -%}
+        {%- for path in paths -%}
+            {%- set rewritten.sql = rewritten.sql.replace(
+                "json_extract_string(" ~ doc ~ ", '" ~ path ~ "')",
+                "json_extract_string(" ~ doc ~ ", " ~ listed ~ ")[" ~ loop.index ~ "]") -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- return(rewritten.sql) -}}
+{%- endmacro %}
+
+{# The table materialization's create statement, with the JSON calls rewritten (DuckDB only). #}
+{% macro create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
+    {%- if language == 'sql' and target.type == 'duckdb' -%}
+        {%- set compiled_code = parse_json_once(compiled_code) -%}
+    {%- endif -%}
+    {{ return(adapter.dispatch('create_table_as', 'dbt')(temporary, relation, compiled_code, language,
+                                                          partitioned_by=partitioned_by, sorted_by=sorted_by)) }}
+{%- endmacro %}
