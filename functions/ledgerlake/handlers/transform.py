@@ -1,6 +1,6 @@
 """Lambda entry for the transform (container image: dbt + DuckDB + the dbt project).
 
-Event (all optional): {"full_refresh": false, "select": ["marts.ledger+"]}.
+Event (all optional): {"full_refresh": false, "recompact": false, "select": ["marts.ledger+"]}.
 LEDGERLAKE_HOME defaults to /tmp here (the only writable place in Lambda); the durable
 output is the marts' Parquet copy on S3.
 """
@@ -17,6 +17,7 @@ def handler(event, context):
     event = event or {}
     result = build(
         full_refresh=bool(event.get("full_refresh", False)),
+        recompact=bool(event.get("recompact", False)),
         select=event.get("select") or None,
         stream=None,
     )

@@ -2,7 +2,8 @@
 
     from ledgerlake.transform import build
     result = build()                       # incremental: only new raw objects are read
-    result = build(full_refresh=True)      # re-read all of raw
+    result = build(full_refresh=True)      # rebuild every model from the compacted lake
+    result = build(recompact=True)         # ...and re-read all of raw first (recovery)
     result = build(select=["marts.ledger"])
 
 Outputs: the DuckDB warehouse at `$LEDGERLAKE_HOME/warehouse.duckdb` (the dashboard and

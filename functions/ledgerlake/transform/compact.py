@@ -10,7 +10,7 @@ one Parquet file per batch:
 with one row per raw object (raw key, envelope fields, the envelope and payload as JSON
 text). dbt's staging models read only these files. Raw stays the source of truth and is
 never rewritten: `compacted/` is a derived cache that can be deleted and rebuilt from raw
-at any time (`build(full_refresh=True)` does exactly that).
+at any time (`build(recompact=True)`, `ledgerlake build --recompact`, does exactly that).
 
 Which raw objects are already compacted is read from the `raw_key` column of the
 existing Parquet files, so the batch file itself is the state: a crash before the file

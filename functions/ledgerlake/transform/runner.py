@@ -198,8 +198,14 @@ def build(
     settings: Settings | None = None,
     stream=sys.stderr,
     export: bool = True,
+    recompact: bool = False,
 ) -> BuildResult:
     """Compact new raw objects, `dbt build` (seeds, models, unit and data tests), publish marts.
+
+    `full_refresh` rebuilds every model from scratch (from the compacted lake, which always
+    holds every raw object: new ones are compacted first). `recompact` also throws the
+    compacted Parquet away and re-reads every raw object: the recovery path if `compacted/`
+    is ever lost or suspect, and the slow one (one GET per raw object).
 
     The warehouse is built in a copy and swapped in atomically, so readers (the dashboard)
     never see a half-built file. `stream=None` silences the per-node progress lines.
@@ -208,6 +214,7 @@ def build(
     from .compact import compact
 
     settings = settings or Settings.from_env()
+    full_refresh = full_refresh or recompact
     started = time.monotonic()
     target = warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -217,7 +224,7 @@ def build(
     if stream is not None:
         step("compacting new raw objects to Parquet")
     with Progress("raw objects compacted", stream=stream or open(os.devnull, "w")) as bar:
-        comp = compact(full_refresh=full_refresh, settings=settings, progress=bar, local_dir=compacted_mirror())
+        comp = compact(full_refresh=recompact, settings=settings, progress=bar, local_dir=compacted_mirror())
     result.compaction_seconds = comp.seconds
     result.new_raw_objects = comp.new_objects
     result.total_raw_objects = comp.total_objects
