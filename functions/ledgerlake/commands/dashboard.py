@@ -1,15 +1,29 @@
-"""`ledgerlake dashboard`: serve the Streamlit dashboard (bound to 127.0.0.1 locally)."""
+"""`ledgerlake dashboard`: serve the Streamlit dashboard (bound to 127.0.0.1 locally).
+
+The server runs in a child process, `python -m ledgerlake.commands.dashboard <streamlit run
+options>`: Streamlit's own `streamlit run`, preceded by the pages' heavy imports (`PRELOAD`)
+and followed by one headless visit to the Overview as soon as it listens (`warm_up`). Why:
+the first session of a fresh Streamlit server paid for importing polars, Altair, pyarrow,
+pandas, boto3 and DuckDB and for the Overview's queries (1.5-3 s on 2 cores,
+docs/benchmarks.md "Dashboard"); now the server pays it before anyone opens the page, so the
+first person gets what every later visitor gets. The server prints `READY_LINE` once the
+warm-up is done.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 APP = REPO / "dashboard" / "app.py"
+READY_LINE = "ledgerlake dashboard: ready"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,11 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def streamlit_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "ledgerlake.commands.dashboard", str(APP),
         "--server.address", address,
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        # Nobody edits the pages of a running dashboard: no file watcher thread competing
+        # with the first render for the CPU (and no reload on a stray file change).
+        "--server.fileWatcherType", "none",
     ]
 
 
@@ -38,12 +55,98 @@ def serve(port: int = 8501, address: str = "127.0.0.1") -> subprocess.Popen:
     return subprocess.Popen(streamlit_command(port, address), env=env)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _dashboard(args) -> int:
+    import signal
+
+    # A plain `kill` (SIGTERM) stops the server too, as Ctrl-C does, instead of leaving it
+    # running without its parent.
+    signal.signal(signal.SIGTERM, _interrupt)
     proc = serve(args.port, args.address)
-    print(f"dashboard on http://localhost:{args.port} (Ctrl-C to stop)")
+    print(f"dashboard on http://localhost:{args.port} (Ctrl-C to stop); it says when it is ready", flush=True)
     try:
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         return 0
+
+
+# -- the server process ---------------------------------------------------------------
+
+
+def warm_up(port: int, timeout: float = 120.0) -> float:
+    """Open one session on the local server the way a browser does (Streamlit's websocket,
+    a `rerun_script` request for the default page) and wait until the script has finished.
+    Returns the seconds it took.
+
+    The session runs in this server process, so what it imports and caches (the modules,
+    `st.cache_data` results, the Marts connection) is there for the first real visitor.
+    It is a visit like any other: it reads the marts, writes nothing.
+    """
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    deadline = time.monotonic() + timeout
+    while True:  # the server binds its port a moment after this thread starts
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the dashboard did not listen on {port}") from None
+            time.sleep(0.05)
+    started = time.monotonic()
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                 open_timeout=timeout) as ws:
+        request = BackMsg()
+        request.rerun_script.page_script_hash = ""  # the default page: the Overview
+        ws.send(request.SerializeToString())
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(ws.recv(timeout=max(deadline - time.monotonic(), 1)))
+            if msg.WhichOneof("type") == "script_finished":
+                return time.monotonic() - started
+
+
+def _warm_up_and_announce(port: int) -> None:
+    try:
+        seconds = warm_up(port)
+        print(f"{READY_LINE} (the Overview ran once in {seconds:.1f}s: imports and caches warm)", flush=True)
+    except Exception as err:  # never take the server down: it serves, only colder
+        print(f"{READY_LINE} (warm-up failed: {err!r}; the first visit will be slower)", flush=True)
+
+
+# What the pages import, imported once in the main thread before the server listens. Two
+# sessions importing pandas at the same moment (the warm-up and an early visitor) can see
+# it half-initialised ("partially initialized module 'pandas' has no attribute
+# 'Timestamp'"), so nothing heavy may be left for the sessions to import concurrently.
+PRELOAD = ("pandas", "pyarrow", "polars", "altair", "duckdb", "boto3", "ledgerlake.dashboard_data")
+
+
+def _server_main(argv: list[str]) -> int:
+    """`streamlit run <argv>` in this process: the heavy imports first, then the server,
+    with the warm-up visit on a side thread."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    from streamlit.web import cli
+
+    port = int(argv[argv.index("--server.port") + 1]) if "--server.port" in argv else 8501
+    threading.Thread(target=_warm_up_and_announce, args=(port,), name="warm-up", daemon=True).start()
+    # Streamlit's own CLI, as `python -m streamlit run` would run it (its signal handling
+    # included: SIGTERM and Ctrl-C stop the server cleanly).
+    return cli.main(["run", *argv], prog_name="streamlit", standalone_mode=True)
+
+
+if __name__ == "__main__":
+    sys.exit(_server_main(sys.argv[1:]))
