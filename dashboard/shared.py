@@ -180,43 +180,6 @@ def table(frame: pl.DataFrame, name: str, *, key: str | None = None, **kwargs: A
     )
 
 
-# Characters st.table would read as Markdown (every cell of st.table is Markdown: "$…$" is
-# maths, "*…*" emphasis), escaped so text from the marts shows as written.
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|$~#"})
-
-
-def summary_table(frame: pl.DataFrame, name: str, currency: str, *, key: str | None = None) -> None:
-    """A small static table and the same CSV download as `table` (exact decimals).
-
-    For the Overview. st.table is plain HTML, so the browser draws it without loading the
-    interactive data grid behind st.dataframe (about 1 MB of JavaScript to fetch and
-    compile), which held the Overview's KPI cards back by 0.5-0.8 s on 2 cores
-    (docs/benchmarks.md, Dashboard). Amounts show to the cent under a "(currency)" header,
-    as the grid's accounting format did; the detail pages keep the interactive tables.
-    """
-    shown = {}
-    for column, dtype in frame.schema.items():
-        label = column.replace("_", " ").capitalize()
-        values = frame[column].to_list()
-        if isinstance(dtype, pl.Decimal):
-            label = f"{label} ({currency})"
-            values = [number(v, places=2) for v in values]
-        elif dtype == pl.Date:
-            values = ["—" if v is None else format(v, "%b %Y" if column.endswith("month") else "%Y-%m-%d")
-                      for v in values]
-        else:
-            values = ["—" if v is None else str(v).translate(_MARKDOWN) for v in values]
-        shown[label] = values
-    st.table(pl.DataFrame(shown, schema={k: pl.Utf8 for k in shown}), hide_index=True)
-    st.download_button(
-        f"Download {name} (CSV)",
-        frame.write_csv().encode(),
-        file_name=f"{name.replace(' ', '_').lower()}.csv",
-        mime="text/csv",
-        key=key or f"csv_{name}",
-    )
-
-
 def for_chart(frame: pl.DataFrame) -> pl.DataFrame:
     """Charts draw floats; tables keep the decimals. The conversion happens only here."""
     return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))

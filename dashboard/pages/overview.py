@@ -75,7 +75,7 @@ with left:
             .properties(height=140)
         )
         st.altair_chart(chart, width="stretch")
-        shared.summary_table(cash, "cash by entity", cur)
+        shared.table(cash, "cash by entity")
     except dd.MissingMart as err:
         shared.missing(err)
 with right:
@@ -99,7 +99,7 @@ with right:
             .properties(height=220)
         )
         st.altair_chart(chart, width="stretch")
-        shared.summary_table(trend, "monthly kpis", cur)
+        shared.table(trend, "monthly kpis")
     except dd.MissingMart as err:
         shared.missing(err)
 
@@ -107,8 +107,8 @@ st.subheader("Open alerts")
 try:
     open_alerts = shared.cached(dd.alerts, f, shared.alert_states()).filter(pl.col("status") != "resolved")
     st.metric("Open alerts", open_alerts.height)
-    shared.summary_table(open_alerts.select("occurred_on", "severity", "title", "entity_id", "amount", "status"),
-                         "open alerts", cur)
+    shared.table(open_alerts.select("occurred_on", "severity", "title", "entity_id", "amount", "status"),
+                 "open alerts")
     st.page_link("pages/alerts.py", label="Work the alerts →")
 except dd.MissingMart as err:
     shared.missing(err)

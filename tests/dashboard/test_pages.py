@@ -91,13 +91,12 @@ def test_overview_kpis_equal_the_finance_mart(app, dashboard_env):
     change = (revenue - prev_row[0]) / abs(prev_row[0]) * 100
     assert metric(app, "Revenue").delta.startswith(f"{change:+.1f}%")
     # cash by entity = the banks' closing balances at the month end (USD and GBP accounts in USD)
-    # (a static table on the Overview: amounts to the cent under "Cash (USD)")
-    by_entity = app.table[0].value
-    assert sorted(by_entity["Entity id"]) == ["UK", "US"]
-    for entity_id, cash_shown in zip(by_entity["Entity id"], by_entity["Cash (USD)"]):
+    by_entity = app.dataframe[0].value
+    assert sorted(by_entity["entity_id"]) == ["UK", "US"]
+    for entity_id, cash_shown in zip(by_entity["entity_id"], by_entity["cash"]):
         kpi_cash = q(wh, "select cash_balance from marts.finance_kpis_monthly where entity_id = ? and period_month = ?",
                      [entity_id, month])[0][0]
-        assert abs(money_of(cash_shown) - kpi_cash) <= Decimal("0.02"), entity_id
+        assert abs(Decimal(str(cash_shown)) - kpi_cash) <= Decimal("0.02"), entity_id
     open_alerts = sum(1 for s in live_status(wh).values() if s != "resolved")
     assert metric(app, "Open alerts").value == str(open_alerts)
 
