@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlake.bench.dashboard import CHROMIUM, CHROMIUM_ARGS, free_port, serve_dashboard, stop, wait_for_port
+from ledgerlake.bench.dashboard import (CHROMIUM, CHROMIUM_ARGS, free_port, serve_dashboard, stop, wait_for_port,
+                                        wait_until_ready)
 
 PAGES = [
     ("", "Overview", "Runway"),
@@ -45,6 +46,11 @@ def test_every_page_renders_in_chromium(dashboard_env, artifacts_dir):
                 errors = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
                 assert errors.count() == 0, f"{heading}: {errors.first.inner_text()}"
             browser.close()
+        # The server's own warm-up visit (commands/dashboard.py) ran the Overview to the end
+        # over the same websocket protocol the browser speaks.
+        wait_until_ready(proc, timeout=60)
+        ready = [line for line in proc.output if line.startswith("ledgerlake dashboard: ready")]
+        assert "warm-up failed" not in ready[0], ready[0]
     finally:
         stop(proc)
     assert proc.returncode is not None
