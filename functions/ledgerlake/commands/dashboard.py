@@ -82,7 +82,7 @@ def _dashboard(args) -> int:
 # -- the server process ---------------------------------------------------------------
 
 
-def warm_up(port: int, timeout: float = 120.0) -> float:
+def warm_up(port: int, host: str = "127.0.0.1", timeout: float = 120.0) -> float:
     """Open one session on the local server the way a browser does (Streamlit's websocket,
     a `rerun_script` request for the default page) and wait until the script has finished.
     Returns the seconds it took.
@@ -98,14 +98,14 @@ def warm_up(port: int, timeout: float = 120.0) -> float:
     deadline = time.monotonic() + timeout
     while True:  # the server binds its port a moment after this thread starts
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             break
         except OSError:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the dashboard did not listen on {port}") from None
             time.sleep(0.05)
     started = time.monotonic()
-    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+    with connect(f"ws://{host}:{port}/_stcore/stream", subprotocols=["streamlit"],
                  open_timeout=timeout) as ws:
         request = BackMsg()
         request.rerun_script.page_script_hash = ""  # the default page: the Overview
@@ -117,9 +117,9 @@ def warm_up(port: int, timeout: float = 120.0) -> float:
                 return time.monotonic() - started
 
 
-def _warm_up_and_announce(port: int) -> None:
+def _warm_up_and_announce(port: int, host: str) -> None:
     try:
-        seconds = warm_up(port)
+        seconds = warm_up(port, host)
         print(f"{READY_LINE} (the Overview ran once in {seconds:.1f}s: imports and caches warm)", flush=True)
     except Exception as err:  # never take the server down: it serves, only colder
         print(f"{READY_LINE} (warm-up failed: {err!r}; the first visit will be slower)", flush=True)
@@ -142,7 +142,9 @@ def _server_main(argv: list[str]) -> int:
     from streamlit.web import cli
 
     port = int(argv[argv.index("--server.port") + 1]) if "--server.port" in argv else 8501
-    threading.Thread(target=_warm_up_and_announce, args=(port,), name="warm-up", daemon=True).start()
+    address = argv[argv.index("--server.address") + 1] if "--server.address" in argv else ""
+    host = "127.0.0.1" if address in ("", "0.0.0.0", "::") else address  # a wildcard bind answers on loopback
+    threading.Thread(target=_warm_up_and_announce, args=(port, host), name="warm-up", daemon=True).start()
     # Streamlit's own CLI, as `python -m streamlit run` would run it (its signal handling
     # included: SIGTERM and Ctrl-C stop the server cleanly).
     return cli.main(["run", *argv], prog_name="streamlit", standalone_mode=True)
