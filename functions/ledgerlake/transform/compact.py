@@ -177,6 +177,28 @@ class Compactor:
             os.replace(tmp, path)
         return path
 
+    def _child_prefixes(self, prefix: str) -> list[str]:
+        pages = self.lake.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.lake.bucket, Prefix=prefix, Delimiter="/")
+        return [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
+
+    def _list_raw(self) -> dict[tuple[str, str], list[str]]:
+        """Every raw key, by (source, entity), with the entity prefixes listed in parallel.
+
+        A LIST page holds 1,000 keys, so listing `raw/` in one go is one round trip per
+        thousand objects, one after another, on every build (320 at scale 10). Listed per
+        entity on 8 threads, the wall time is the largest entity's share.
+        """
+        entity_prefixes = [e for s in self._child_prefixes("raw/") for e in self._child_prefixes(s)]
+        raw_by_entity: dict[tuple[str, str], list[str]] = {}
+        with ThreadPoolExecutor(8) as pool:
+            for keys in pool.map(lambda prefix: list(self.lake.keys(prefix)), entity_prefixes):
+                for key in keys:
+                    parts = _parse_key(key)
+                    if "source" in parts and "entity" in parts:
+                        raw_by_entity.setdefault((parts["source"], parts["entity"]), []).append(key)
+        return raw_by_entity
+
     def _compacted_keys(self, parts: list[str]) -> set[str]:
         data_parts = [p for p in parts if not p.endswith("-empty.parquet")]
         if not data_parts:
@@ -212,11 +234,7 @@ class Compactor:
     def run(self, progress=None) -> CompactionResult:
         started = time.monotonic()
         result = CompactionResult()
-        raw_by_entity: dict[tuple[str, str], list[str]] = {}
-        for key in self.lake.keys("raw/"):
-            parts = _parse_key(key)
-            if "source" in parts and "entity" in parts:
-                raw_by_entity.setdefault((parts["source"], parts["entity"]), []).append(key)
+        raw_by_entity = self._list_raw()
         for source, entities in KNOWN_ENTITIES.items():
             for entity in entities:
                 raw_by_entity.setdefault((source, entity), [])

@@ -32,8 +32,10 @@ def warehouse_path() -> Path:
 
 
 def compacted_mirror() -> Path:
-    """The local copy of s3://{raw}/compacted/ that dbt reads (see transform.compact)."""
-    return config.home() / "compacted"
+    """The local copy of s3://{raw}/compacted/ that dbt reads (see transform.compact);
+    LEDGERLAKE_COMPACTED_DIR points dbt elsewhere (the transforms benchmark's replicas)."""
+    explicit = os.environ.get("LEDGERLAKE_COMPACTED_DIR")
+    return Path(explicit) if explicit else config.home() / "compacted"
 
 
 @dataclass
