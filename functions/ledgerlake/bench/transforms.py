@@ -37,7 +37,21 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 
-_BUILD = r"""
+# Peak RSS of this process alone: VmHWM, not ru_maxrss, which on Linux keeps the parent's
+# resident size from before exec (the landing process is GBs at scale 10).
+_PEAK_RSS = r"""
+def peak_rss_mb():
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+"""
+
+_BUILD = _PEAK_RSS + r"""
 import json, resource, sys, time
 from ledgerlake.transform import build
 t0 = time.monotonic()
@@ -48,11 +62,11 @@ print(json.dumps({"ok": r.success, "failures": r.failures[:5], "seconds": round(
                   "compaction": round(r.compaction_seconds, 1), "dbt": round(r.dbt_seconds, 1),
                   "export": round(r.export_seconds, 1), "new_raw": r.new_raw_objects, "raw": r.total_raw_objects,
                   "models": r.models, "tests": r.tests,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+                  "rss_mb": peak_rss_mb()}))
 """
 
 # dbt alone over a compacted mirror (no compaction, no export): the replicated-lake run.
-_DBT_ONLY = r"""
+_DBT_ONLY = _PEAK_RSS + r"""
 import json, resource, sys, time
 from ledgerlake.config import Settings, load_local_env
 from ledgerlake.transform.runner import run_dbt
@@ -61,7 +75,7 @@ t0 = time.monotonic()
 ok, progress = run_dbt(["build", "--full-refresh"], Settings.from_env(), __import__("pathlib").Path(sys.argv[1]), stream=None)
 print(json.dumps({"ok": ok, "failures": progress.failures[:5], "seconds": round(time.monotonic() - t0, 1),
                   "models": progress.models, "tests": progress.tests,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+                  "rss_mb": peak_rss_mb()}))
 """
 
 
