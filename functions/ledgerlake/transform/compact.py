@@ -122,11 +122,45 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
     return frame.with_columns(pl.col("partition_date").str.to_date("%Y-%m-%d", strict=False))
 
 
-def _put_parquet(lake: Lake, key: str, frame: pl.DataFrame) -> bytes:
+# Row groups are cut by bytes, not rows. DuckDB scans a row group in chunks of up to 2,048
+# rows and parses every JSON document of a chunk before it frees any: a row group holding
+# hundreds of polled pages (300 KB each) made one chunk need gigabytes, and a part of 100k
+# Shopify orders written as a single row group needed a 1 GiB allocation to decode. Groups
+# of ~32 MB of JSON keep both bounded whatever mix of webhooks and pages a part holds.
+ROW_GROUP_BYTES = 32 * 1024 * 1024
+
+
+def _row_group_bounds(frame: pl.DataFrame) -> list[tuple[int, int]]:
+    """(offset, length) of each row group: consecutive rows up to ROW_GROUP_BYTES of JSON."""
+    if frame.height == 0:
+        return [(0, 0)]
+    row_bytes = frame.select(pl.col("payload").str.len_bytes().fill_null(0)
+                             + pl.col("envelope").str.len_bytes().fill_null(0)).to_series()
+    # a row starts a new group when the bytes before it cross a multiple of ROW_GROUP_BYTES
+    group = ((row_bytes.cum_sum() - row_bytes) // ROW_GROUP_BYTES).to_list()
+    bounds, start = [], 0
+    for i in range(1, len(group) + 1):
+        if i == len(group) or group[i] != group[i - 1]:
+            bounds.append((start, i - start))
+            start = i
+    return bounds
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    import pyarrow.parquet as pq  # polars writes one row-group size only; pyarrow one group per call
+
+    table = frame.to_arrow()
     buf = io.BytesIO()
-    frame.write_parquet(buf, compression="zstd", statistics=True)
-    lake.s3.put_object(Bucket=lake.bucket, Key=key, Body=buf.getvalue())
+    with pq.ParquetWriter(buf, table.schema, compression="zstd") as writer:
+        for offset, length in _row_group_bounds(frame):
+            writer.write_table(table.slice(offset, length), row_group_size=max(length, 1))
     return buf.getvalue()
+
+
+def _put_parquet(lake: Lake, key: str, frame: pl.DataFrame) -> bytes:
+    body = _parquet_bytes(frame)
+    lake.s3.put_object(Bucket=lake.bucket, Key=key, Body=body)
+    return body
 
 
 class Compactor:

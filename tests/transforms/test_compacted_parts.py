@@ -1,0 +1,62 @@
+"""Compacted parts are cut into row groups by bytes of JSON, so a reader never has to decode
+(or DuckDB parse in one chunk) more than about ROW_GROUP_BYTES at once, whatever mix of
+small webhook objects and large poll pages a part holds."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from ledgerlake.transform import compact
+
+
+def _row(i: int, payload_bytes: int) -> dict:
+    arrival = "poll" if payload_bytes > 10_000 else "webhook"
+    return {
+        "raw_key": f"raw/source=stripe/entity=events/date=2026-01-01/{arrival}-{i:05d}.json",
+        "source": "stripe",
+        "entity": "events",
+        "partition_date": "2026-01-01",
+        "arrival": arrival,
+        "received_at": "2026-01-01T00:00:00Z",
+        "event_id": f"evt_{i}",
+        "api_version": "2024-06-20",
+        "envelope": json.dumps({"arrival": arrival}),
+        "payload": json.dumps({"id": f"evt_{i}", "pad": "x" * payload_bytes}),
+    }
+
+
+@pytest.fixture
+def small_groups(monkeypatch):
+    monkeypatch.setattr(compact, "ROW_GROUP_BYTES", 64 * 1024)
+    return 64 * 1024
+
+
+def test_a_part_mixing_webhooks_and_pages_keeps_each_row_group_near_the_byte_budget(small_groups):
+    # 300 webhooks of ~1 KB, then 40 pages of ~30 KB, then webhooks again
+    rows = ([_row(i, 1_000) for i in range(300)] + [_row(300 + i, 30_000) for i in range(40)]
+            + [_row(340 + i, 1_000) for i in range(100)])
+    frame = compact._frame(rows)
+
+    parquet = pq.ParquetFile(io.BytesIO(compact._parquet_bytes(frame)))
+    largest_row = max(len(r["payload"]) + len(r["envelope"]) for r in rows)
+    groups = [parquet.read_row_group(i) for i in range(parquet.num_row_groups)]
+    for group in groups:
+        json_bytes = sum(len(p) + len(e) for p, e in zip(group["payload"].to_pylist(), group["envelope"].to_pylist()))
+        assert json_bytes <= small_groups + largest_row
+    # the pages are not all in one group, and the small rows are not one row per group
+    assert parquet.num_row_groups >= 40 * 30_000 // small_groups
+    assert parquet.num_row_groups < len(rows) // 10
+
+    back = parquet.read().to_pylist()
+    assert [r["raw_key"] for r in back] == [r["raw_key"] for r in rows]
+    assert [r["payload"] for r in back] == [r["payload"] for r in rows]
+
+
+def test_an_empty_part_is_still_a_readable_parquet_file():
+    parquet = pq.ParquetFile(io.BytesIO(compact._parquet_bytes(compact._frame([]))))
+    assert parquet.metadata.num_rows == 0
+    assert "payload" in parquet.schema_arrow.names
