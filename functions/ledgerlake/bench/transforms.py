@@ -99,8 +99,10 @@ def replicated_build(home: Path, copies: int) -> dict:
             for i in range(copies):
                 (target_dir / f"copy{i:03d}-{part.name}").hardlink_to(part)
     objects = sum(1 for _ in mirror.rglob("*.parquet"))
+    suffix = home.name.removeprefix("home-")  # run_scale's bucket names
     saved = dict(os.environ)
-    os.environ["LEDGERLAKE_HOME"] = str(home)
+    os.environ.update(LEDGERLAKE_HOME=str(home), LEDGERLAKE_RAW_BUCKET=f"bench-raw-{suffix}",
+                      LEDGERLAKE_MARTS_BUCKET=f"bench-marts-{suffix}")
     try:
         lakeserver.start()  # the FX reference file is read from the lake
         env = dict(os.environ, LEDGERLAKE_COMPACTED_DIR=str(replica),
