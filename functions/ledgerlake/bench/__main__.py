@@ -3,6 +3,7 @@
     python -m ledgerlake.bench                 # every area
     python -m ledgerlake.bench simulate polling  # some areas
     python -m ledgerlake.bench --quick         # small scales only (smoke run)
+    python -m ledgerlake.bench transforms --scales 1,10 --replicate 10  # one area's own options
 
 Each module in this package exposes `main(argv: list[str]) -> int` and accepts `--quick`.
 """
@@ -28,13 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("areas", nargs="*", help=f"areas to run (default all: {', '.join(areas())})")
     parser.add_argument("--quick", action="store_true", help="small scales only")
     parser.add_argument("--write", default="docs/benchmarks.md", help="kept for the Makefile; modules write their own section")
-    args = parser.parse_args(argv)
+    args, area_options = parser.parse_known_args(argv)
+    unknown = [a for a in args.areas if a not in areas()]
+    if unknown:
+        parser.error(f"unknown area(s) {', '.join(unknown)}; areas: {', '.join(areas())}")
+    if area_options and len(args.areas) != 1:
+        parser.error(f"options {' '.join(area_options)} belong to one area; name exactly one")
     failed = []
     for area in args.areas or areas():
         module = importlib.import_module(f"{__package__}.{area}")
         print(f"==> bench {area}", file=sys.stderr, flush=True)
         started = time.monotonic()
-        rc = module.main(["--quick"] if args.quick else [])
+        rc = module.main((["--quick"] if args.quick else []) + area_options)
         print(f"==> bench {area}: rc={rc} in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
         if rc:
             failed.append(area)

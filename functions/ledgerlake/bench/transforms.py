@@ -17,7 +17,8 @@ the local provider API, then the pollers), then build:
 
 Each build runs in a fresh process so its peak RSS is its own. Reports landing time, build
 time split into compaction (reading the raw lake: one GET per new raw object), dbt and
-Parquet export, and peak RSS. Writes `## transforms` in docs/benchmarks.md.
+Parquet export, and peak RSS. Writes its table under `## transforms` in docs/benchmarks.md, as the
+section's generated "Latest `make bench` run" (the analysis around it is written by hand).
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ def run_scale(scale: float, months: int, work: Path, workers: int, server: str =
 def markdown(results: list[dict], note: str = "") -> str:
     servers = ", ".join(sorted({r.get("server", "moto") for r in results}))
     lines = [
-        "## transforms",
+        LATEST_HEADING,
         "",
         f"Measured with `python -m ledgerlake.bench transforms` on {platform.node() or 'this machine'} "
         f"({os.cpu_count()} cores), S3: {servers}, {datetime.now(timezone.utc):%Y-%m-%d}. "
@@ -259,13 +260,23 @@ def markdown(results: list[dict], note: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+LATEST_HEADING = "### Latest `make bench` run (generated)"
+
+
 def write_section(text: str, doc: Path) -> None:
+    """Replace the generated run inside `## transforms`, keeping the hand-written analysis
+    around it (where the time goes, the scale-100 estimate) intact."""
     body = doc.read_text() if doc.exists() else "# Benchmarks\n"
     section = re.compile(r"^## transforms\n.*?(?=^## |\Z)", re.S | re.M)
-    if section.search(body):
-        body = section.sub(lambda _: text.rstrip() + "\n\n", body)
+    latest = re.compile(r"^" + re.escape(LATEST_HEADING) + r"\n.*?(?=^##+ |\Z)", re.S | re.M)
+    found = section.search(body)
+    if found is None:
+        body = body.rstrip() + "\n\n## transforms\n\n" + text.rstrip() + "\n"
     else:
-        body = body.rstrip() + "\n\n" + text.rstrip() + "\n"
+        old = found.group(0)
+        new = latest.sub(lambda _: text.rstrip() + "\n\n", old) if latest.search(old) else \
+            old.rstrip() + "\n\n" + text.rstrip() + "\n\n"
+        body = body[:found.start()] + new + body[found.end():]
     doc.write_text(body)
 
 
