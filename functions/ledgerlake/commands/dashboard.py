@@ -47,6 +47,8 @@ def streamlit_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]
         # Nobody edits the pages of a running dashboard: no file watcher thread competing
         # with the first render for the CPU (and no reload on a stray file change).
         "--server.fileWatcherType", "none",
+        # The people reading it are not developing it: no Deploy button or cache menu.
+        "--client.toolbarMode", "viewer",
     ]
 
 
