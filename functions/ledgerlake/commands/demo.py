@@ -25,14 +25,31 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _port_taken(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def _demo(args) -> int:
     import signal
+    import sys
 
     from .. import lakeserver
     from ..pipeline import RunOptions, default_sim_dir, run
     from .dashboard import serve
     from .run import ensure_local_lake
 
+    # Say so before the pipeline's minutes, not after them.
+    if _port_taken(args.port):
+        print(f"ledgerlake demo: port {args.port} is in use (another dashboard or demo?); stop it, "
+              f"or choose another port: ledgerlake demo --port {args.port + 1}", file=sys.stderr)
+        return 2
     # Ctrl-C (SIGINT) and a plain `kill` (SIGTERM) both end the demo through the same
     # clean-up, even when SIGINT was inherited as ignored (started from a script).
     signal.signal(signal.SIGINT, _interrupt)
@@ -40,13 +57,14 @@ def _demo(args) -> int:
     lake_was_running = lakeserver.status().running
     ensure_local_lake()
     proc = None
+    status = 0
     try:
         results = run(RunOptions(sim_dir=default_sim_dir(), seed=args.seed, scale=args.scale))
         for r in results:
             print(f"  {r.name:12s} {r.status:8s} {r.seconds:7.1f}s  {r.detail}")
         proc = serve(args.port)
         print(f"\nledgerlake demo: dashboard on http://localhost:{args.port} — Ctrl-C stops it all", flush=True)
-        proc.wait()
+        status = proc.wait()
     except KeyboardInterrupt:
         pass
     finally:
@@ -59,4 +77,4 @@ def _demo(args) -> int:
         if not lake_was_running:
             lakeserver.stop()
             print("local lake stopped (data kept in $LEDGERLAKE_HOME/lake)")
-    return 0
+    return status
