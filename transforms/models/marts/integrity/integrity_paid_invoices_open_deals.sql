@@ -15,5 +15,5 @@ select
     doc.raw_key
 from {{ ref('ar_ap_documents') }} as doc
 join {{ ref('crm_deals') }} as d
-    on doc.deal_reference = d.deal_id or doc.deal_reference like '%' || d.deal_id
+    on {{ referenced_deal_id('doc.deal_reference') }} = d.deal_id
 where doc.document_kind = 'AR' and doc.status = 'paid' and not d.is_won

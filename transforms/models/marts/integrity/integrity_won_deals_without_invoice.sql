@@ -6,7 +6,7 @@ with as_of as (
 ),
 
 invoiced as (
-    select distinct deal_reference from {{ ref('ar_ap_documents') }}
+    select distinct {{ referenced_deal_id('deal_reference') }} as deal_id from {{ ref('ar_ap_documents') }}
     where document_kind = 'AR' and deal_reference is not null and not is_deleted
 )
 
@@ -24,7 +24,4 @@ from {{ ref('crm_deals') }} as d
 cross join as_of
 where d.is_won
   and d.close_date <= as_of.as_of_date - {{ var('won_deal_invoice_grace_days') }}
-  and not exists (
-      select 1 from invoiced as i
-      where i.deal_reference = d.deal_id or i.deal_reference like '%' || d.deal_id
-  )
+  and d.deal_id not in (select deal_id from invoiced where deal_id is not null)
