@@ -14,7 +14,7 @@ ledger as (
            a.account_name, a.currency, x.bank_account_number
     from {{ ref('int_ledger_accounts') }} as a
     left join {{ ref('stg_xero__accounts') }} as x
-        on a.source_system = 'xero' and x.account_id = a.source_account_id
+        on x.account_id = case when a.source_system = 'xero' then a.source_account_id end
     where a.is_bank and not a.is_deleted
 ),
 

@@ -47,7 +47,10 @@ placed as (
            r.contact_name, nullif(trim(lower(r.email)), '') as email, r.domain,
            r.is_customer_record, r.is_supplier_record, r.is_deleted, r.raw_key
     from records as r
-    left join {{ ref('source_entities') }} as se on se.source_system = r.source_system and r.source_system <> 'hubspot'
+    -- left joins put a condition on the left row inside the join key (`case when ... end`):
+    -- as a separate `and` it makes DuckDB fall back to a nested loop (DECISIONS.md)
+    left join {{ ref('source_entities') }} as se
+        on se.source_system = case when r.source_system <> 'hubspot' then r.source_system end
 ),
 
 stripe_links as (
@@ -98,12 +101,12 @@ keyed as (
     from normalized as n
     left join organisations as o
         on o.source_system = n.source_system and o.record_type = n.record_type and o.source_id = n.source_id
-    left join stripe_links as l on n.source_system = 'stripe' and l.customer_id = n.source_id
+    left join stripe_links as l on l.customer_id = case when n.source_system = 'stripe' then n.source_id end
     left join organisations as lq
         on lq.source_system = 'qbo' and lq.record_type = 'customer' and lq.source_id = l.qbo_customer_id
     left join organisations as lh
         on lh.source_system = 'hubspot' and lh.source_id = l.hubspot_company_id
-    left join org_emails as oe on oe.email = n.email and n.source_system in ('stripe', 'shopify')
+    left join org_emails as oe on oe.email = case when n.source_system in ('stripe', 'shopify') then n.email end
 ),
 
 document_roles as (
@@ -138,5 +141,5 @@ select
     k.raw_key
 from keyed as k
 left join document_roles as dr
-    on k.source_system in ('qbo', 'xero') and dr.contact_key = k.source_system || ':' || k.source_id
-left join won as w on k.source_system = 'hubspot' and w.company_id = k.source_id
+    on dr.contact_key = case when k.source_system in ('qbo', 'xero') then k.source_system || ':' || k.source_id end
+left join won as w on w.company_id = case when k.source_system = 'hubspot' then k.source_id end

@@ -13,8 +13,9 @@ with converted as (
              else {{ convert('l.amount', 'r.rate', 'l.functional_currency') }} end as converted_amount
     from {{ ref('int_journal_lines') }} as l
     left join {{ ref('int_fx_pair_rates_daily') }} as r
-        on l.currency <> l.functional_currency
-       and r.base_currency = l.currency and r.quote_currency = l.functional_currency and r.rate_date = l.posted_on
+        -- a condition on l alone goes inside the key, else DuckDB nested-loops (DECISIONS.md)
+        on r.base_currency = case when l.currency <> l.functional_currency then l.currency end
+       and r.quote_currency = l.functional_currency and r.rate_date = l.posted_on
 ),
 
 journal as (
