@@ -60,3 +60,53 @@ def test_an_empty_part_is_still_a_readable_parquet_file():
     parquet = pq.ParquetFile(io.BytesIO(compact._parquet_bytes(compact._frame([]))))
     assert parquet.metadata.num_rows == 0
     assert "payload" in parquet.schema_arrow.names
+
+
+def _land(lake, n: int, start: int = 0, pad: int = 2_000) -> set[str]:
+    from datetime import date
+
+    keys = set()
+    for i in range(start, start + n):
+        landed = lake.land(source="stripe", entity="events", identity=f"evt_{i:05d}", arrival="webhook",
+                           event_time=date(2026, 1, 1 + i % 28), event_id=f"evt_{i:05d}",
+                           payload=json.dumps({"id": f"evt_{i:05d}", "object": "event", "pad": "x" * pad}).encode())
+        keys.add(landed.key)
+    return keys
+
+
+def _compacted_raw_keys(local_dir) -> list[str]:
+    import polars as pl
+
+    files = [str(p) for p in (local_dir / "source=stripe" / "entity=events").glob("*.parquet")]
+    return pl.read_parquet(files, columns=["raw_key"])["raw_key"].to_list()
+
+
+def test_a_big_first_build_is_written_as_several_bounded_parts_each_object_once(lake, tmp_path, monkeypatch):
+    monkeypatch.setattr(compact, "PART_BYTES", 40_000)  # ~18 objects of ~2 KB per part
+    monkeypatch.setattr(compact, "FETCH_CHUNK", 7)
+    landed = _land(lake, 60)
+    mirror = tmp_path / "mirror"
+
+    first = compact.Compactor(lake=lake, local_dir=mirror).run()
+
+    parts = list((mirror / "source=stripe" / "entity=events").glob("*.parquet"))
+    assert len(parts) >= 3
+    assert first.new_objects == 60
+    keys = _compacted_raw_keys(mirror)
+    assert sorted(keys) == sorted(landed)  # every object, none twice
+    again = compact.Compactor(lake=lake, local_dir=mirror).run()
+    assert again.new_objects == 0
+
+
+def test_small_parts_are_merged_once_there_are_too_many_and_keep_every_object_once(lake, tmp_path, monkeypatch):
+    monkeypatch.setattr(compact, "MERGE_AT_PARTS", 3)
+    mirror = tmp_path / "mirror"
+    landed = set()
+    for run in range(5):  # five builds, each with a few new objects: five small parts
+        landed |= _land(lake, 4, start=run * 4)
+        compact.Compactor(lake=lake, local_dir=mirror).run()
+
+    parts = [p.name for p in (mirror / "source=stripe" / "entity=events").glob("*.parquet")]
+    assert len(parts) <= 3
+    assert any(name.endswith("-merged.parquet") for name in parts)
+    assert sorted(_compacted_raw_keys(mirror)) == sorted(landed)

@@ -58,7 +58,7 @@ from ledgerlake.transform import build
 t0 = time.monotonic()
 # cold: the lake's first build (every raw object is new: compaction reads them all);
 # full: --full-refresh (every model rebuilt from the compacted lake); incremental: a plain build
-r = build(stream=None, full_refresh=sys.argv[1] == "full")
+r = build(stream=None, full_refresh=sys.argv[1] in ("full", "recompact"), recompact=sys.argv[1] == "recompact")
 print(json.dumps({"ok": r.success, "failures": r.failures[:5], "seconds": round(time.monotonic() - t0, 1),
                   "compaction": round(r.compaction_seconds, 1), "dbt": round(r.dbt_seconds, 1),
                   "export": round(r.export_seconds, 1), "new_raw": r.new_raw_objects, "raw": r.total_raw_objects,

@@ -3,9 +3,9 @@
 The raw lake holds one small JSON object per delivered event or polled page. Reading
 hundreds of thousands of them through S3 GETs on every build would dominate the
 transform, so each build first copies the *new* raw objects of every source/entity into
-one Parquet file per batch:
+Parquet, one file per ~256 MB of JSON (PART_BYTES) per build:
 
-    s3://{raw_bucket}/compacted/source={source}/entity={entity}/part-{batch}.parquet
+    s3://{raw_bucket}/compacted/source={source}/entity={entity}/part-{batch}-{n}.parquet
 
 with one row per raw object (raw key, envelope fields, the envelope and payload as JSON
 text). dbt's staging models read only these files. Raw stays the source of truth and is
@@ -77,9 +77,18 @@ SCHEMA = {
     "payload": pl.Utf8,
 }
 
-# Past this many part files in one entity the parts are merged into one, so a lake built
-# every few minutes for a year does not turn back into many small objects.
+# Past this many *small* part files in one entity the small parts are merged into one, so
+# a lake built every few minutes for a year does not turn back into many small objects.
+# Only parts under MERGE_PART_BYTES are merged: a merge reads its parts into memory, and
+# the big parts of a first build need no merging.
 MERGE_AT_PARTS = 48
+MERGE_PART_BYTES = 1024 * 1024
+
+# One part holds at most about this much JSON (envelope + payload): a first build of a big
+# lake writes several parts per entity instead of holding the whole entity in memory
+# (770k raw objects in one pass peaked at 8.4 GB). Objects are fetched this many at a time.
+PART_BYTES = 256 * 1024 * 1024
+FETCH_CHUNK = 2000
 
 # Entity prefixes of raw listed at once.
 LIST_THREADS = 4
@@ -305,32 +314,63 @@ class Compactor:
                     continue
                 if not new:
                     continue
-                rows = list(pool.map(lambda k: _row(k, self.lake.read_bytes(k)), new))
-                key = f"{prefix}part-{batch}.parquet"
-                self._mirror(key, _put_parquet(self.lake, key, _frame(rows)))
-                result.files_written += 1
+                written = self._write_parts(pool, prefix, batch, new, progress)
+                result.files_written += written
                 result.new_objects += len(new)
                 result.per_entity[f"{source}/{entity}"] = len(new)
-                if progress is not None:
-                    progress.advance(len(new))
-                if len(parts) + 1 > MERGE_AT_PARTS:
-                    self._merge(source, entity)
+                if len(parts) + written > MERGE_AT_PARTS:
+                    self._merge_small_parts(source, entity)
         finally:
             pool.shutdown()
         self.sync_mirror()
         result.seconds = time.monotonic() - started
         return result
 
-    def _merge(self, source: str, entity: str) -> None:
+    def _write_parts(self, pool: ThreadPoolExecutor, prefix: str, batch: str, new: list[str], progress) -> int:
+        """Fetch `new` raw objects FETCH_CHUNK at a time into parts of about PART_BYTES of
+        JSON each; returns how many parts were written. A crash leaves the parts written so
+        far, and the next run compacts only what they do not hold."""
+        rows: list[dict] = []
+        size = written = 0
+
+        def flush() -> None:
+            nonlocal rows, size, written
+            key = f"{prefix}part-{batch}-{written:04d}.parquet"
+            self._mirror(key, _put_parquet(self.lake, key, _frame(rows)))
+            rows, size, written = [], 0, written + 1
+
+        for start in range(0, len(new), FETCH_CHUNK):
+            chunk = new[start:start + FETCH_CHUNK]
+            for row in pool.map(lambda k: _row(k, self.lake.read_bytes(k)), chunk):
+                rows.append(row)
+                size += len(row["payload"]) + len(row["envelope"])
+                if size >= PART_BYTES:
+                    flush()
+            if progress is not None:
+                progress.advance(len(chunk))
+        if rows:
+            flush()
+        return written
+
+    def _part_size(self, key: str) -> int:
+        if self.local_dir is not None:
+            return self._mirror(key).stat().st_size
+        return self.lake.s3.head_object(Bucket=self.lake.bucket, Key=key)["ContentLength"]
+
+    def _merge_small_parts(self, source: str, entity: str) -> None:
+        """Merge the entity's small parts into one once there are more than MERGE_AT_PARTS."""
         parts = [p for p in self._list_parts().get((source, entity), []) if not p.endswith("-empty.parquet")]
-        urls = [f"s3://{self.lake.bucket}/{p}" for p in parts]
+        small = [p for p in parts if self._part_size(p) < MERGE_PART_BYTES]
+        if len(small) <= MERGE_AT_PARTS:
+            return
+        urls = [f"s3://{self.lake.bucket}/{p}" for p in small]
         merged = self.duck.execute(
             "select * from read_parquet(?) qualify row_number() over (partition by raw_key) = 1", [urls]
         ).pl()
         prefix = f"{COMPACTED_PREFIX}source={source}/entity={entity}/"
         _put_parquet(self.lake, f"{prefix}part-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-merged.parquet", merged)
         self.lake.s3.delete_objects(
-            Bucket=self.lake.bucket, Delete={"Objects": [{"Key": k} for k in parts], "Quiet": True}
+            Bucket=self.lake.bucket, Delete={"Objects": [{"Key": k} for k in small], "Quiet": True}
         )
 
 
