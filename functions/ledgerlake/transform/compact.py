@@ -229,45 +229,45 @@ class Compactor:
             Bucket=self.lake.bucket, Prefix=prefix, Delimiter="/")
         return [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
 
-    def _glob(self, prefix: str) -> list[str]:
-        """Every key under an entity prefix, listed by DuckDB (its own cursor: threads overlap)."""
-        cursor = self.duck.cursor()
+    def _diff_entity(self, prefix: str) -> tuple[tuple[str, str], int, list[str]]:
+        """(source, entity), how many raw objects it has, and the keys not compacted yet.
+
+        DuckDB lists the prefix (`glob`, in C++: boto3 spent 16 s parsing the XML pages of
+        265k keys under the GIL, DuckDB 4 s) and anti-joins it with the `raw_key` column of
+        the entity's parts, so Python holds only the new keys, not every key and every
+        compacted key as strings (scale 30: 15.4 s -> 12.0 s). What remains of the listing's
+        memory is DuckDB's glob itself: ~1 GB at 770k raw objects (docs/benchmarks.md).
+        """
+        key = _parse_key(prefix + "-")
+        source, entity = key["source"], key["entity"]
+        parts = [p for p in self._parts(source, entity) if not p.endswith("-empty.parquet")]
+        strip = len(f"s3://{self.lake.bucket}/") + 1
+        listed = f"select substr(file, {strip}) as raw_key from glob(?)"
+        params: list = [f"s3://{self.lake.bucket}/{prefix}*/*"]
+        if parts:
+            done = [str(self._mirror(p)) for p in parts] if self.local_dir is not None else \
+                [f"s3://{self.lake.bucket}/{p}" for p in parts]
+            new = "select list(raw_key order by raw_key) from listed anti join read_parquet(?) as done using (raw_key)"
+            params.append(done)
+        else:
+            new = "select list(raw_key order by raw_key) from listed"
+        cursor = self.duck.cursor()  # its own cursor: threads overlap their round trips
         try:
-            rows = cursor.execute("select file from glob(?)", [f"s3://{self.lake.bucket}/{prefix}*/*"]).fetchall()
+            total, keys = cursor.execute(
+                f"with listed as materialized ({listed}) select (select count(*) from listed), ({new})", params
+            ).fetchone()
         finally:
             cursor.close()
-        strip = len(f"s3://{self.lake.bucket}/")
-        return [row[0][strip:] for row in rows]
+        return (source, entity), total, keys or []
 
-    def _list_raw(self) -> dict[tuple[str, str], list[str]]:
-        """Every raw key, by (source, entity).
-
-        Listing is the part of every build that grows with the lake's object count (a LIST
-        page is 1,000 keys). boto3 spends most of it parsing the XML pages under the GIL
-        (16 s for 265k keys on SeaweedFS); DuckDB's glob lists the same keys in C++, and one
-        entity prefix per thread overlaps the round trips (4.2 s).
-        """
+    def _diff_raw(self) -> dict[tuple[str, str], tuple[int, list[str]]]:
+        """(raw object count, new keys) of every raw entity, LIST_THREADS entities at once."""
         entity_prefixes = [e for s in self._child_prefixes("raw/") for e in self._child_prefixes(s)]
-        raw_by_entity: dict[tuple[str, str], list[str]] = {}
         self.duck  # connect (and configure S3) once, before the threads share it
+        if self._all_parts is None:  # list compacted/ once, before the threads read it
+            self._all_parts = self._list_parts()
         with ThreadPoolExecutor(LIST_THREADS) as pool:
-            for keys in pool.map(self._glob, entity_prefixes):
-                for key in keys:
-                    parts = _parse_key(key)
-                    if "source" in parts and "entity" in parts:
-                        raw_by_entity.setdefault((parts["source"], parts["entity"]), []).append(key)
-        return raw_by_entity
-
-    def _compacted_keys(self, parts: list[str]) -> set[str]:
-        data_parts = [p for p in parts if not p.endswith("-empty.parquet")]
-        if not data_parts:
-            return set()
-        if self.local_dir is not None:
-            files = [str(self._mirror(p)) for p in data_parts]
-            return set(pl.read_parquet(files, columns=["raw_key"])["raw_key"].to_list())
-        urls = [f"s3://{self.lake.bucket}/{p}" for p in data_parts]
-        rows = self.duck.execute("select raw_key from read_parquet(?)", [urls]).fetchall()
-        return {r[0] for r in rows}
+            return {name: (total, new) for name, total, new in pool.map(self._diff_entity, entity_prefixes)}
 
     def sync_mirror(self) -> None:
         """Make the local mirror hold exactly the parts S3 lists (download new, drop gone)."""
@@ -293,19 +293,17 @@ class Compactor:
     def run(self, progress=None) -> CompactionResult:
         started = time.monotonic()
         result = CompactionResult()
-        raw_by_entity = self._list_raw()
+        raw_by_entity = self._diff_raw()
         for source, entities in KNOWN_ENTITIES.items():
             for entity in entities:
-                raw_by_entity.setdefault((source, entity), [])
+                raw_by_entity.setdefault((source, entity), (0, []))
 
         batch = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
         pool = ThreadPoolExecutor(self.workers)
         try:
-            for (source, entity), keys in sorted(raw_by_entity.items()):
-                result.total_objects += len(keys)
+            for (source, entity), (total, new) in sorted(raw_by_entity.items()):
+                result.total_objects += total
                 parts = self._parts(source, entity)
-                done = self._compacted_keys(parts)
-                new = sorted(set(keys) - done)
                 prefix = f"{COMPACTED_PREFIX}source={source}/entity={entity}/"
                 if not parts and not new:
                     key = prefix + "part-00000000-empty.parquet"
