@@ -91,7 +91,7 @@ PART_BYTES = 256 * 1024 * 1024
 FETCH_CHUNK = 2000
 
 # Entity prefixes of raw listed at once.
-LIST_THREADS = 4
+LIST_THREADS = 8
 
 
 @dataclass
@@ -229,36 +229,56 @@ class Compactor:
             Bucket=self.lake.bucket, Prefix=prefix, Delimiter="/")
         return [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
 
+    def _listing_chunks(self, prefix: str) -> list[str]:
+        """Globs that together list an entity prefix, one month of partitions each.
+
+        DuckDB's S3 glob holds ~1.25 KB per key until it returns (296k Shopify order keys:
+        370 MB), so one glob per entity would need GBs at scale 100; a month of one entity
+        is tens of MB. The months come from one delimited LIST of the date partitions."""
+        months: set[str] = set()
+        others: list[str] = []
+        for child in self._child_prefixes(prefix):
+            name = child[len(prefix):]
+            if name.startswith("date=") and len(name) >= len("date=YYYY-MM"):
+                months.add(name[: len("date=YYYY-MM")])
+            else:
+                others.append(f"{child}*")
+        return [f"{prefix}{m}-*/*" for m in sorted(months)] + others
+
     def _diff_entity(self, prefix: str) -> tuple[tuple[str, str], int, list[str]]:
         """(source, entity), how many raw objects it has, and the keys not compacted yet.
 
         DuckDB lists the prefix (`glob`, in C++: boto3 spent 16 s parsing the XML pages of
-        265k keys under the GIL, DuckDB 4 s) and anti-joins it with the `raw_key` column of
-        the entity's parts, so Python holds only the new keys, not every key and every
-        compacted key as strings (scale 30: 15.4 s -> 12.0 s). What remains of the listing's
-        memory is DuckDB's glob itself: ~1 GB at 770k raw objects (docs/benchmarks.md).
+        265k keys under the GIL, DuckDB 4 s), a month of partitions at a time, and
+        anti-joins each month with the `raw_key` column of the entity's parts, so Python
+        holds only the new keys (scale 30: listing 1.2 GB -> see docs/benchmarks.md).
         """
         key = _parse_key(prefix + "-")
         source, entity = key["source"], key["entity"]
         parts = [p for p in self._parts(source, entity) if not p.endswith("-empty.parquet")]
+        done = [str(self._mirror(p)) for p in parts] if self.local_dir is not None else \
+            [f"s3://{self.lake.bucket}/{p}" for p in parts]
         strip = len(f"s3://{self.lake.bucket}/") + 1
-        listed = f"select substr(file, {strip}) as raw_key from glob(?)"
-        params: list = [f"s3://{self.lake.bucket}/{prefix}*/*"]
-        if parts:
-            done = [str(self._mirror(p)) for p in parts] if self.local_dir is not None else \
-                [f"s3://{self.lake.bucket}/{p}" for p in parts]
-            new = "select list(raw_key order by raw_key) from listed anti join read_parquet(?) as done using (raw_key)"
-            params.append(done)
-        else:
-            new = "select list(raw_key order by raw_key) from listed"
+        total, new = 0, []
         cursor = self.duck.cursor()  # its own cursor: threads overlap their round trips
         try:
-            total, keys = cursor.execute(
-                f"with listed as materialized ({listed}) select (select count(*) from listed), ({new})", params
-            ).fetchone()
+            for pattern in self._listing_chunks(prefix):
+                listed = f"select substr(file, {strip}) as raw_key from glob(?)"
+                params: list = [f"s3://{self.lake.bucket}/{pattern}"]
+                if done:
+                    unseen = ("select list(raw_key order by raw_key) from listed anti join "
+                              "(select raw_key from read_parquet(?) where starts_with(raw_key, ?)) as done using (raw_key)")
+                    params += [done, pattern.split("*", 1)[0]]
+                else:
+                    unseen = "select list(raw_key order by raw_key) from listed"
+                count, keys = cursor.execute(
+                    f"with listed as materialized ({listed}) select (select count(*) from listed), ({unseen})", params
+                ).fetchone()
+                total += count
+                new += keys or []
         finally:
             cursor.close()
-        return (source, entity), total, keys or []
+        return (source, entity), total, new
 
     def _diff_raw(self) -> dict[tuple[str, str], tuple[int, list[str]]]:
         """(raw object count, new keys) of every raw entity, LIST_THREADS entities at once."""
