@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from ..config import Settings
 from ..lake import Lake, configure_duckdb, decode_raw_object
@@ -92,6 +93,10 @@ FETCH_CHUNK = 2000
 
 # Entity prefixes of raw listed at once.
 LIST_THREADS = 8
+
+# An entity with fewer compacted objects than this is listed with one glob (~60 MB at most
+# in DuckDB); a bigger one, or one compacted for the first time, a month at a time.
+WHOLE_ENTITY_GLOB_KEYS = 50_000
 
 
 @dataclass
@@ -156,8 +161,7 @@ def _row_group_bounds(frame: pl.DataFrame) -> list[tuple[int, int]]:
 
 
 def _parquet_bytes(frame: pl.DataFrame) -> bytes:
-    import pyarrow.parquet as pq  # polars writes one row-group size only; pyarrow one group per call
-
+    # polars writes one row-group size only; pyarrow writes one group per write_table call
     table = frame.to_arrow()
     buf = io.BytesIO()
     with pq.ParquetWriter(buf, table.schema, compression="zstd") as writer:
@@ -259,10 +263,14 @@ class Compactor:
         done = [str(self._mirror(p)) for p in parts] if self.local_dir is not None else \
             [f"s3://{self.lake.bucket}/{p}" for p in parts]
         strip = len(f"s3://{self.lake.bucket}/") + 1
+        # a month per glob costs a LIST per month: worth it only where the keys are many
+        small = self.local_dir is not None and done and \
+            sum(pq.ParquetFile(path).metadata.num_rows for path in done) < WHOLE_ENTITY_GLOB_KEYS
+        patterns = [f"{prefix}*/*"] if small else self._listing_chunks(prefix)
         total, new = 0, []
         cursor = self.duck.cursor()  # its own cursor: threads overlap their round trips
         try:
-            for pattern in self._listing_chunks(prefix):
+            for pattern in patterns:
                 listed = f"select substr(file, {strip}) as raw_key from glob(?)"
                 params: list = [f"s3://{self.lake.bucket}/{pattern}"]
                 if done:
