@@ -53,7 +53,7 @@ def peak_rss_mb():
 """
 
 _BUILD = _PEAK_RSS + r"""
-import json, resource, sys, time
+import json, sys, time
 from ledgerlake.transform import build
 t0 = time.monotonic()
 # cold: the lake's first build (every raw object is new: compaction reads them all);
@@ -68,7 +68,7 @@ print(json.dumps({"ok": r.success, "failures": r.failures[:5], "seconds": round(
 
 # dbt alone over a compacted mirror (no compaction, no export): the replicated-lake run.
 _DBT_ONLY = _PEAK_RSS + r"""
-import json, resource, sys, time
+import json, sys, time
 from ledgerlake.config import Settings, load_local_env
 from ledgerlake.transform.runner import run_dbt
 load_local_env()
@@ -100,10 +100,8 @@ def replicated_build(home: Path, copies: int) -> dict:
             for i in range(copies):
                 (target_dir / f"copy{i:03d}-{part.name}").hardlink_to(part)
     objects = sum(1 for _ in mirror.rglob("*.parquet"))
-    suffix = home.name.removeprefix("home-")  # run_scale's bucket names
     saved = dict(os.environ)
-    os.environ.update(LEDGERLAKE_HOME=str(home), LEDGERLAKE_RAW_BUCKET=f"bench-raw-{suffix}",
-                      LEDGERLAKE_MARTS_BUCKET=f"bench-marts-{suffix}")
+    os.environ.update(_scale_env(home))
     try:
         lakeserver.start()  # the FX reference file is read from the lake
         env = dict(os.environ, LEDGERLAKE_COMPACTED_DIR=str(replica),
@@ -118,6 +116,17 @@ def replicated_build(home: Path, copies: int) -> dict:
     if out.returncode or not lines:
         raise RuntimeError(f"replicated build failed: {out.stderr[-2000:]}")
     return dict(json.loads(lines[-1]), copies=copies, parts=objects)
+
+
+def _home(work: Path, scale: float) -> Path:
+    return work / ("home-" + f"{scale:g}".replace(".", "-"))
+
+
+def _scale_env(home: Path) -> dict[str, str]:
+    """A scale's lake: its home and its own buckets (named after the home)."""
+    suffix = home.name.removeprefix("home-")
+    return {"LEDGERLAKE_HOME": str(home), "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{suffix}",
+            "LEDGERLAKE_MARTS_BUCKET": f"bench-marts-{suffix}"}
 
 
 def _free_port() -> int:
@@ -170,10 +179,7 @@ def run_scale(scale: float, months: int, work: Path, workers: int, server: str =
     generated = time.monotonic() - t0
     manifest = json.loads((sim / "manifest.json").read_text())
     end = datetime.fromisoformat(manifest["end"]).replace(tzinfo=timezone.utc)
-    suffix = f"{scale:g}".replace(".", "-")
-    home = work / f"home-{suffix}"
-    env = dict(os.environ, LEDGERLAKE_HOME=str(home), LEDGERLAKE_RAW_BUCKET=f"bench-raw-{suffix}",
-               LEDGERLAKE_MARTS_BUCKET=f"bench-marts-{suffix}", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env = dict(os.environ, **_scale_env(_home(work, scale)), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     _secrets(env)
     moto = None
     if server == "moto":
@@ -307,8 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
         if args.replicate and results:
             largest = results[-1]
-            home = work / ("home-" + f"{largest['scale']:g}".replace(".", "-"))
-            largest["replicated"] = replicated_build(home, args.replicate)
+            largest["replicated"] = replicated_build(_home(work, largest["scale"]), args.replicate)
             print(json.dumps(largest["replicated"]), file=sys.stderr, flush=True)
     text = markdown(results)
     print(text)

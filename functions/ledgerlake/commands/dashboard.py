@@ -57,7 +57,8 @@ def serve(port: int = 8501, address: str = "127.0.0.1") -> subprocess.Popen:
     return subprocess.Popen(streamlit_command(port, address), env=env)
 
 
-def _interrupt(signum, frame):
+def raise_interrupt(signum, frame):
+    """Signal handler: end like Ctrl-C, through the caller's clean-up."""
     raise KeyboardInterrupt
 
 
@@ -66,19 +67,26 @@ def _dashboard(args) -> int:
 
     # A plain `kill` (SIGTERM) stops the server too, as Ctrl-C does, instead of leaving it
     # running without its parent.
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, raise_interrupt)
     proc = serve(args.port, args.address)
     print(f"dashboard on http://localhost:{args.port} (Ctrl-C to stop); it says when it is ready", flush=True)
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         return 0
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a served dashboard: SIGTERM (Streamlit shuts down cleanly), SIGKILL after 10 s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 # -- the server process ---------------------------------------------------------------

@@ -21,10 +21,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_demo)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def _port_taken(port: int) -> bool:
     import socket
 
@@ -42,7 +38,7 @@ def _demo(args) -> int:
 
     from .. import lakeserver
     from ..pipeline import RunOptions, default_sim_dir, run
-    from .dashboard import serve
+    from .dashboard import raise_interrupt, serve, stop
     from .run import ensure_local_lake
 
     # Say so before the pipeline's minutes, not after them.
@@ -52,8 +48,8 @@ def _demo(args) -> int:
         return 2
     # Ctrl-C (SIGINT) and a plain `kill` (SIGTERM) both end the demo through the same
     # clean-up, even when SIGINT was inherited as ignored (started from a script).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, raise_interrupt)
+    signal.signal(signal.SIGTERM, raise_interrupt)
     lake_was_running = lakeserver.status().running
     ensure_local_lake()
     proc = None
@@ -68,12 +64,8 @@ def _demo(args) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except Exception:
-                proc.kill()
+        if proc is not None:
+            stop(proc)
         if not lake_was_running:
             lakeserver.stop()
             print("local lake stopped (data kept in $LEDGERLAKE_HOME/lake)")

@@ -255,33 +255,31 @@ class Compactor:
         DuckDB lists the prefix (`glob`, in C++: boto3 spent 16 s parsing the XML pages of
         265k keys under the GIL, DuckDB 4 s), a month of partitions at a time, and
         anti-joins each month with the `raw_key` column of the entity's parts, so Python
-        holds only the new keys (scale 30: listing 1.2 GB -> see docs/benchmarks.md).
+        holds only the new keys (scale-30 listing: 1.2 GB -> 357 MB, docs/benchmarks.md).
         """
         key = _parse_key(prefix + "-")
         source, entity = key["source"], key["entity"]
         parts = [p for p in self._parts(source, entity) if not p.endswith("-empty.parquet")]
         done = [str(self._mirror(p)) for p in parts] if self.local_dir is not None else \
             [f"s3://{self.lake.bucket}/{p}" for p in parts]
-        strip = len(f"s3://{self.lake.bucket}/") + 1
         # a month per glob costs a LIST per month: worth it only where the keys are many
-        small = self.local_dir is not None and done and \
+        # (the part footers of the local mirror say how many; no mirror, no cheap count)
+        few = bool(done) and self.local_dir is not None and \
             sum(pq.ParquetFile(path).metadata.num_rows for path in done) < WHOLE_ENTITY_GLOB_KEYS
-        patterns = [f"{prefix}*/*"] if small else self._listing_chunks(prefix)
+        patterns = [f"{prefix}*/*"] if few else self._listing_chunks(prefix)
+        listed = f"select substr(file, {len(f's3://{self.lake.bucket}/') + 1}) as raw_key from glob(?)"
+        unseen = ("select list(raw_key order by raw_key) from listed anti join (select raw_key from "
+                  "read_parquet(?) where starts_with(raw_key, ?)) as done using (raw_key)") if done else \
+            "select list(raw_key order by raw_key) from listed"
+        sql = f"with listed as materialized ({listed}) select (select count(*) from listed), ({unseen})"
         total, new = 0, []
         cursor = self.duck.cursor()  # its own cursor: threads overlap their round trips
         try:
             for pattern in patterns:
-                listed = f"select substr(file, {strip}) as raw_key from glob(?)"
                 params: list = [f"s3://{self.lake.bucket}/{pattern}"]
                 if done:
-                    unseen = ("select list(raw_key order by raw_key) from listed anti join "
-                              "(select raw_key from read_parquet(?) where starts_with(raw_key, ?)) as done using (raw_key)")
                     params += [done, pattern.split("*", 1)[0]]
-                else:
-                    unseen = "select list(raw_key order by raw_key) from listed"
-                count, keys = cursor.execute(
-                    f"with listed as materialized ({listed}) select (select count(*) from listed), ({unseen})", params
-                ).fetchone()
+                count, keys = cursor.execute(sql, params).fetchone()
                 total += count
                 new += keys or []
         finally:

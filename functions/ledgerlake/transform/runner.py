@@ -190,7 +190,7 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(settings: Settings) -> str:
+def inputs_fingerprint(settings: Settings, project: str) -> str:
     """What a build's result depends on: the compacted parts (immutable, so their names say
     what raw they hold), the FX reference file's ETag, the dbt project's files, the settings."""
     import hashlib
@@ -207,7 +207,7 @@ def inputs_fingerprint(settings: Settings) -> str:
         digest.update(head.get("ETag", "").encode())
     except Exception:  # no reference file yet: the build says so itself
         digest.update(b"no-fx")
-    digest.update(project_fingerprint().encode())
+    digest.update(project.encode())  # project_fingerprint(), computed once per build
     digest.update(json.dumps(dbt_env(settings, warehouse_path()), sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -252,8 +252,8 @@ def build(
     # Nothing new since the last successful build (same compacted parts, FX file, project
     # and settings): the warehouse and the published marts are already what dbt would make.
     state_file = target.with_name("build-state.json")
-    fingerprint = inputs_fingerprint(settings)
     project = project_fingerprint()
+    fingerprint = inputs_fingerprint(settings, project)
     last = json.loads(state_file.read_text()) if state_file.exists() else {}
     if not full_refresh and not select and target.exists():
         if last.get("fingerprint") == fingerprint:
