@@ -21,7 +21,7 @@ help:
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --require-hashes -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
@@ -35,7 +35,7 @@ browser:
 $(SAM_VENV)/.installed: requirements-sam.lock
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(SAM_VENV)/bin/uv pip install -q --python $(SAM_VENV)/bin/python -r requirements-sam.lock
+	$(SAM_VENV)/bin/uv pip install -q --python $(SAM_VENV)/bin/python --require-hashes -r requirements-sam.lock
 	touch $@
 
 sam: $(SAM_VENV)/.installed
@@ -50,8 +50,8 @@ bench: install
 	$(BIN)/python -m ledgerlake.bench $(AREAS)
 
 lock:
-	uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock -q --no-header
-	uv pip compile requirements-sam.in -p 3.11 -o requirements-sam.lock -q --no-header
+	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock -q --no-header --generate-hashes
+	$(BIN)/uv pip compile requirements-sam.in -p 3.11 -o requirements-sam.lock -q --no-header --generate-hashes
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .ledgerlake .pytest_cache
