@@ -5,10 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo test bench lock browser sam clean
+.PHONY: help install demo test bench lock browser sam checkov clean
 
 help:
 	@echo "make demo   - install, start the local S3 lake, simulate the company, run the pipeline, serve the dashboard"
@@ -40,10 +41,19 @@ $(SAM_VENV)/.installed: requirements-sam.lock
 
 sam: $(SAM_VENV)/.installed
 
+# checkov (the template's security scan) pins its own boto3/pydantic ranges: its own venv too.
+$(CHECKOV_VENV)/.installed: requirements-checkov.lock
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(CHECKOV_VENV)/bin/uv pip install -q --python $(CHECKOV_VENV)/bin/python --require-hashes -r requirements-checkov.lock
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+
 demo: install
 	$(BIN)/ledgerlake demo
 
-test: install browser sam
+test: install browser sam checkov
 	$(BIN)/python -m pytest
 
 bench: install
@@ -52,6 +62,7 @@ bench: install
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock -q --no-header --generate-hashes
 	$(BIN)/uv pip compile requirements-sam.in -p 3.11 -o requirements-sam.lock -q --no-header --generate-hashes
+	$(BIN)/uv pip compile requirements-checkov.in -p 3.11 -o requirements-checkov.lock -q --no-header --generate-hashes
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .ledgerlake .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .ledgerlake .pytest_cache
