@@ -14,6 +14,7 @@ from typing import Callable, TextIO
 
 from . import list_tables
 from .output import FORMATS, render
+from .readonly import refuse_lake_writes
 
 HELP = """\
 Statements end with ';' and may span lines. Tables: marts (current schema), forecast, ...
@@ -32,6 +33,7 @@ TABLE_ROW_LIMIT = 1000  # the shell shows at most this many rows; -c output is n
 
 def run_sql(conn, text: str):
     """Run one or more statements; (columns, rows) of the last one if it returns rows, else None."""
+    refuse_lake_writes(conn, text)  # the analyst shell never writes to the lake
     rel = conn.sql(text)
     if rel is None:
         return None
