@@ -203,12 +203,32 @@ def missing(err: dd.MissingMart) -> None:
     st.info(f"Not built yet: {err}. This section appears once that part of the pipeline has run.")
 
 
+def _auth_config():
+    """The login configuration; stops the session with the reason when it is broken
+    (fail closed: ledgerlake.dashboard_auth)."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    from ledgerlake.dashboard_auth import AuthMisconfigured, check, read_secrets, streamlit_secrets_files
+
+    try:
+        try:
+            secrets = st.secrets.to_dict()
+        except StreamlitSecretNotFoundError:  # no file, or one that does not parse: tell which
+            secrets = read_secrets(streamlit_secrets_files())
+        return check(secrets)
+    except AuthMisconfigured as err:
+        st.error(f"The dashboard refuses to serve: {err}")
+        st.stop()
+
+
 def login_required() -> bool:
     """True when an OIDC provider is configured ([auth] in .streamlit/secrets.toml)."""
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets.toml at all: local use
-        return False
+    return _auth_config().required
+
+
+def login_provider() -> str:
+    """The provider the Sign in button uses ("default": the keys directly under [auth])."""
+    return _auth_config().providers[0]
 
 
 # -- alert workflow -------------------------------------------------------------------

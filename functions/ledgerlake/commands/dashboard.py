@@ -33,8 +33,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Serve the Streamlit dashboard over the marts (the warehouse file or the Parquet marts).",
     )
     parser.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    parser.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--address", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1); any other address needs [auth] "
+                             "in .streamlit/secrets.toml, or --no-auth")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="serve a non-loopback --address without login (only behind something "
+                             "else that authenticates: a VPN, an authenticating proxy)")
     parser.set_defaults(func=_dashboard)
+
+
+def refusal(address: str, no_auth: bool = False) -> str | None:
+    """Why the dashboard must not start as asked, or None. Fails closed: a broken [auth]
+    refuses outright; no login on an address others can reach refuses unless --no-auth."""
+    from ..dashboard_auth import AuthMisconfigured, configured, is_loopback
+
+    try:
+        auth = configured()
+    except AuthMisconfigured as err:
+        return str(err)
+    if not auth.required and not is_loopback(address) and not no_auth:
+        return (f"refusing to serve the company's numbers on {address} without login: configure [auth] in "
+                ".streamlit/secrets.toml (docs/dashboard.md), bind 127.0.0.1, or pass --no-auth if "
+                "something in front of it authenticates")
+    return None
 
 
 def streamlit_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]:
@@ -67,6 +88,10 @@ def _dashboard(args) -> int:
 
     # A plain `kill` (SIGTERM) stops the server too, as Ctrl-C does, instead of leaving it
     # running without its parent.
+    reason = refusal(args.address, args.no_auth)
+    if reason:
+        print(f"ledgerlake dashboard: {reason}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, raise_interrupt)
     proc = serve(args.port, args.address)
     print(f"dashboard on http://localhost:{args.port} (Ctrl-C to stop); it says when it is ready", flush=True)
