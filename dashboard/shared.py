@@ -199,6 +199,18 @@ def _label_expr(currency: str) -> str:
     )
 
 
+def md(value: Any) -> str:
+    """`value` shown literally inside st.markdown / st.caption: alert titles carry provider
+    data (names, memos) and notes are typed by people, so neither may turn into a link, an
+    image (a tracking pixel), bold text, LaTeX or a Streamlit :color[directive]. Every ASCII
+    punctuation character gets CommonMark's backslash escape; line breaks become spaces."""
+    text = " ".join(str(value).splitlines())
+    return "".join("\\" + ch if ch in _MD_PUNCTUATION else ch for ch in text)
+
+
+_MD_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
 def missing(err: dd.MissingMart) -> None:
     st.info(f"Not built yet: {err}. This section appears once that part of the pipeline has run.")
 

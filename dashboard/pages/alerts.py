@@ -37,8 +37,9 @@ st.subheader("Alert detail")
 titles = dict(zip(shown["alert_id"].to_list(), shown["title"].to_list()))
 alert_id = st.selectbox("Alert", list(titles), format_func=lambda a: f"{titles[a]} ({a})", key="alert_pick")
 row = shown.filter(pl.col("alert_id") == alert_id).row(0, named=True)
-st.markdown(f"**{row['title']}** — {row['severity']} · {row['rule']} · {row['entity_id']} · "
-            f"{row['occurred_on']:%d %b %Y} · {shared.money(row['amount'], cur, 2)} · status **{row['status']}**")
+st.markdown(f"**{shared.md(row['title'])}** — {shared.md(row['severity'])} · {shared.md(row['rule'])} · "
+            f"{shared.md(row['entity_id'])} · "
+            f"{row['occurred_on']:%d %b %Y} · {shared.md(shared.money(row['amount'], cur, 2))} · status **{shared.md(row['status'])}**")
 
 note = st.text_input("Note (optional)", key=f"note_{alert_id}")
 b1, b2, _ = st.columns([1, 1, 4])
@@ -51,7 +52,7 @@ if b2.button("Resolve", key=f"resolve_{alert_id}", disabled=row["status"] == "re
 history = shared.alert_history(alert_id)
 if history:
     last = history[-1]
-    st.caption(f"{last['to'].capitalize()} by {last['by']} at {last['at']}" + (f": {last['note']}" if last.get("note") else ""))
+    st.caption(shared.md(f"{last['to'].capitalize()} by {last['by']} at {last['at']}" + (f": {last['note']}" if last.get("note") else "")))
 
 st.subheader("Evidence")
 evidence = shared.cached(dd.alert_evidence, alert_id)
@@ -72,9 +73,9 @@ for i, rec in enumerate(records):
             shared.table(rows, f"evidence {i + 1} {table}", key=f"ev_{alert_id}_{i}_{table}")
         raw_key = rec.get("raw_key")
         if raw_key:
-            st.caption(f"Raw record: `{raw_key}`")
+            st.caption(f"Raw record: {shared.md(raw_key)}")
             if st.button("Show the raw provider record", key=f"raw_{alert_id}_{i}"):
                 try:
                     st.json(dd.raw_record(raw_key, ids=dd.lineage_ids(rec)), expanded=2)
                 except Exception as err:  # the lake unreachable or the object gone
-                    st.warning(f"Could not read {raw_key}: {err}")
+                    st.warning(shared.md(f"Could not read {raw_key}: {err}"))
