@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 ACCOUNT, REGION, PARTITION = "111122223333", "us-east-1", "aws"
-BUCKET_NAMES = {"RawBucket": "ledgerlake-raw-test", "MartsBucket": "ledgerlake-marts-test"}
+BUCKET_NAMES = {"RawBucket": "ledgerlake-raw-test", "MartsBucket": "ledgerlake-marts-test", "AccessLogsBucket": "ledgerlake-logs-test"}
 
 
 def _arn_of(resource: str) -> str:
@@ -80,7 +80,7 @@ def _list(value) -> list:
 class Request:
     action: str  # e.g. "s3:PutObject"
     resource: str  # an ARN
-    principal: str = f"arn:aws:iam::{ACCOUNT}:role/someone"
+    principal: str = f"arn:aws:iam::{ACCOUNT}:role/someone"  # or a service name for a service principal
     context: dict[str, str] = field(default_factory=dict)  # condition keys present in the request
 
 
@@ -100,6 +100,8 @@ def _matches_principal(principal, arn: str) -> bool:
     if isinstance(principal, dict):
         if set(principal) - {"AWS", "Service"}:
             raise NotImplementedError(f"Principal {principal}")
+        if arn in _list(principal.get("Service", [])):  # a service principal, e.g. logging.s3.amazonaws.com
+            return True
         aws = _list(principal.get("AWS", []))
         return "*" in aws or arn in aws or f"arn:aws:iam::{ACCOUNT}:root" in aws or ACCOUNT in aws
     raise NotImplementedError(f"Principal {principal!r}")

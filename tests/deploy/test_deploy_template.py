@@ -331,21 +331,27 @@ def test_every_function_has_an_error_alarm():
     assert alarmed == set(functions())
 
 
-def test_every_source_has_a_stale_data_alarm_on_its_raw_prefix():
-    """S3 request metrics per raw/source=<s>/ prefix (PutRequests = new raw objects, as
-    Lake.land() never re-puts a key) with an alarm where missing data breaches."""
-    from ledgerlake.lake import raw_prefix
+def test_every_source_has_a_stale_data_alarm_on_what_landed():
+    """Per source, the alarm sums the objects the receiver (EventsLanded) and the poller
+    (ObjectsCreated) created, metrics that count nothing for a 412 redelivery, so traffic
+    that lands nothing cannot keep it quiet; an hour without data is an hour with nothing."""
     from ledgerlake.webhooks.registry import SOURCES
 
-    filters = {m["Id"]: m["Prefix"] for m in template()["Resources"]["RawBucket"]["Properties"]["MetricsConfigurations"]}
-    alarms = [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values() if a["Properties"]["Namespace"] == "AWS/S3"]
+    alarms = [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values() if "Metrics" in a["Properties"]]
     for source in SOURCES:
-        assert filters.get(source) == raw_prefix(source), f"{source}: no request-metrics filter on its raw prefix"
-        mine = [a for a in alarms if {"Name": "FilterId", "Value": source} in a["Dimensions"]]
+        mine = [a for a in alarms if any(
+            {"Name": "source", "Value": source} in m.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+            for m in a["Metrics"])]
         assert len(mine) == 1, f"{source}: expected one stale-data alarm"
         alarm = mine[0]
-        assert alarm["MetricName"] == "PutRequests" and alarm["TreatMissingData"] == "breaching"
-        assert alarm["ComparisonOperator"] == "LessThanThreshold"
+        stats = {m["Id"]: m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m}
+        assert {(s["MetricName"], s["Dimensions"][0]["Value"]) for s in stats.values()} == {
+            ("EventsLanded", "receiver"), ("ObjectsCreated", "poller")}, source
+        assert all(s["Namespace"] == "ledgerlake" for s in stats.values())
+        (returned,) = [m for m in alarm["Metrics"] if m.get("ReturnData")]
+        assert all(f"FILL({i}, 0)" in returned["Expression"] for i in stats)
+        assert alarm["TreatMissingData"] == "breaching" and alarm["ComparisonOperator"] == "LessThanThreshold"
+        assert alarm["Threshold"] == 1
 
 
 def test_glue_crawler_catalogs_exactly_where_the_transform_publishes(lake, tmp_path):
@@ -407,7 +413,7 @@ def test_forecast_runs_after_each_successful_transform():
     # ledgerlake.alerts.state is a read-modify-write of one object: one run at a time.
     forecaster = functions()["ForecasterFunction"]["Properties"]
     assert forecaster["ReservedConcurrentExecutions"]["Fn::If"][1] == 1
-    assert template()["Parameters"]["ReserveForecasterConcurrency"]["Default"] == "yes"
+    assert template()["Parameters"]["ReserveConcurrency"]["Default"] == "yes"
 
 
 def test_kpi_email_may_send_only_as_the_configured_sender():

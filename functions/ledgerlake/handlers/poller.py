@@ -10,9 +10,14 @@ from __future__ import annotations
 import json
 import logging
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
 from ..polling import poll_source
 
 log = logging.getLogger(__name__)
+metrics = Metrics(namespace="ledgerlake", service="poller")
 SAFETY_MARGIN_S = 20.0
 
 
@@ -32,4 +37,17 @@ def handler(event, context):
         "seconds": round(result.seconds, 2),
     }
     log.info(json.dumps(summary))
+    _emit_metrics(source, result)
     return summary
+
+
+def _emit_metrics(source: str, result) -> None:
+    """ObjectsCreated: pages this run wrote (a page landed before, same request and same
+    answer, writes nothing and counts nothing). The source's stale-data alarm sums it
+    with the receiver's EventsLanded (template.yaml)."""
+    if is_metrics_disabled():
+        return
+    metrics.add_dimension("source", source)
+    metrics.add_metric(name="ObjectsCreated", unit=MetricUnit.Count, value=result.pages_landed)
+    metrics.add_metric(name="RecordsPolled", unit=MetricUnit.Count, value=result.records)
+    metrics.flush_metrics()
