@@ -32,22 +32,20 @@ install: $(STAMP)
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# The SAM CLI pins a click that conflicts with dbt-core's, so it lives in its own venv.
-$(SAM_VENV)/.installed: requirements-sam.lock
-	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(SAM_VENV)/bin/uv pip install -q --python $(SAM_VENV)/bin/python --require-hashes -r requirements-sam.lock
-	touch $@
+# Tools whose pins conflict with the app's get a venv each, from their own hashed lock:
+# the SAM CLI pins a click that conflicts with dbt-core's; checkov (the template's
+# security scan) pins its own boto3/pydantic ranges.
+define tool_venv
+$(1)/.installed: $(2)
+	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(1)/bin/uv pip install -q --python $(1)/bin/python --require-hashes -r $(2)
+	touch $$@
+endef
+$(eval $(call tool_venv,$(SAM_VENV),requirements-sam.lock))
+$(eval $(call tool_venv,$(CHECKOV_VENV),requirements-checkov.lock))
 
 sam: $(SAM_VENV)/.installed
-
-# checkov (the template's security scan) pins its own boto3/pydantic ranges: its own venv too.
-$(CHECKOV_VENV)/.installed: requirements-checkov.lock
-	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(CHECKOV_VENV)/bin/uv pip install -q --python $(CHECKOV_VENV)/bin/python --require-hashes -r requirements-checkov.lock
-	touch $@
-
 checkov: $(CHECKOV_VENV)/.installed
 
 demo: install
