@@ -11,8 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from ledgerlake.dashboard_auth import AuthMisconfigured, check, is_loopback, read_secrets
+from ledgerlake.dashboard_auth import (
+    AuthMisconfigured,
+    check,
+    is_loopback,
+    read_secrets,
+)
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 SECRET = "s3cr3t-value-never-shown"

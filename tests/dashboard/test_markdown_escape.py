@@ -12,7 +12,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dashboard"))
-import shared  # noqa: E402
+import shared
 
 PUNCTUATION = set(string.punctuation)  # CommonMark's escapable set: all ASCII punctuation
 

@@ -14,7 +14,6 @@ import re
 import subprocess
 
 import pytest
-
 from deploy_support import REPO, TEMPLATE
 
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
@@ -41,7 +40,7 @@ def findings() -> dict[str, set[str]]:
     proc = subprocess.run(
         [str(CHECKOV), "-f", str(TEMPLATE), "--framework", "cloudformation", "--quiet", "--compact", "-o", "json",
          "--skip-download"],
-        capture_output=True, text=True, cwd=REPO, timeout=600,
+        capture_output=True, text=True, cwd=REPO, timeout=600, check=False,
     )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1: there are failed checks
     report = json.loads(proc.stdout)

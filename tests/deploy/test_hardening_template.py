@@ -4,8 +4,23 @@ hurt, no asynchronous failure dropped on the floor, S3 access logs for both buck
 
 from __future__ import annotations
 
-from deploy_support import as_list, function_role, functions, resources, role_statements, template
-from iam_eval import ACCOUNT, Request, bucket_policy, decide, object_arn, principal_arn, role_policy
+from deploy_support import (
+    as_list,
+    function_role,
+    functions,
+    resources,
+    role_statements,
+    template,
+)
+from iam_eval import (
+    ACCOUNT,
+    Request,
+    bucket_policy,
+    decide,
+    object_arn,
+    principal_arn,
+    role_policy,
+)
 
 TLS = {"aws:SecureTransport": "true", "s3:ObjectCreationOperation": "true"}
 

@@ -12,9 +12,15 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from deploy_support import template
-from iam_eval import Request, bucket_policy, decide, object_arn, principal_arn, role_policy
+from iam_eval import (
+    Request,
+    bucket_policy,
+    decide,
+    object_arn,
+    principal_arn,
+    role_policy,
+)
 
 RAW_KEY = "raw/source=stripe/entity=charge/date=2025-05-02/arrival=webhook/webhook-evt_1.json"
 RAW_WRITERS = ["ReceiverRole", "HydratorRole", "PollerRole"]

@@ -5,17 +5,16 @@ reads of the lake and local exports keep working."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from ledgerlake.cli import main
 
 
 @pytest.fixture
 def landed(lake):
     landed = lake.land(source="stripe", entity="events", payload=json.dumps({"id": "evt_1", "object": "event"}).encode(),
-                       identity="evt_1", event_time=datetime(2025, 6, 1, tzinfo=timezone.utc), arrival="webhook")
+                       identity="evt_1", event_time=datetime(2025, 6, 1, tzinfo=UTC), arrival="webhook")
     before = lake.s3.get_object(Bucket=lake.bucket, Key=landed.key)["Body"].read()
     return landed.key, before
 

@@ -30,9 +30,10 @@ import logging
 import multiprocessing
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import h11
 import uvicorn
@@ -136,7 +137,7 @@ def make_app(handler: Callable[[dict, Any], dict], executor: ThreadPoolExecutor,
         except OverflowError:
             await send_reply(send, *_plain(413, "Request Entity Too Large"))
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await send_reply(send, *_plain(408, "Request Timeout"))
             return
         if body is None:
