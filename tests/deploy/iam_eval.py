@@ -202,3 +202,13 @@ def principal_arn(role: str) -> str:
 
 def object_arn(bucket: str, key: str) -> str:
     return f"arn:{PARTITION}:s3:::{BUCKET_NAMES[bucket]}/{key}"
+
+
+def ask(template: dict, who: str, action: str, bucket: str, key: str, context: dict[str, str],
+        identity: list[dict] | None = None) -> str:
+    """The decision for `who` (a role or managed policy in the template, or any name with
+    an explicit `identity` policy) doing `action` on s3://<bucket>/<key>."""
+    if identity is None:
+        identity = role_policy(template, who)
+    request = Request(action, object_arn(bucket, key), principal_arn(who), context)
+    return decide(request, identity, bucket_policy(template, bucket))

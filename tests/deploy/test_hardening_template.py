@@ -15,20 +15,18 @@ from deploy_support import (
 from iam_eval import (
     ACCOUNT,
     Request,
+    ask,
     bucket_policy,
     decide,
     object_arn,
     principal_arn,
-    role_policy,
 )
 
 TLS = {"aws:SecureTransport": "true", "s3:ObjectCreationOperation": "true"}
 
 
 def _transform(action: str, key: str) -> str:
-    tpl = template()
-    request = Request(action, object_arn("MartsBucket", key), principal_arn("TransformRole"), TLS)
-    return decide(request, role_policy(tpl, "TransformRole"), bucket_policy(tpl, "MartsBucket"))
+    return ask(template(), "TransformRole", action, "MartsBucket", key, TLS)
 
 
 def test_the_transform_publishes_marts_but_cannot_touch_alert_acknowledgements():

@@ -13,14 +13,7 @@ import copy
 
 import pytest
 from deploy_support import template
-from iam_eval import (
-    Request,
-    bucket_policy,
-    decide,
-    object_arn,
-    principal_arn,
-    role_policy,
-)
+from iam_eval import ask, role_policy
 
 RAW_KEY = "raw/source=stripe/entity=charge/date=2025-05-02/arrival=webhook/webhook-evt_1.json"
 RAW_WRITERS = ["ReceiverRole", "HydratorRole", "PollerRole"]
@@ -34,8 +27,7 @@ def _identity(tpl: dict, who: str) -> list[dict]:
 
 
 def _ask(tpl, who, action, key, context, bucket="RawBucket") -> str:
-    request = Request(action, object_arn(bucket, key), principal_arn(who), context)
-    return decide(request, _identity(tpl, who), bucket_policy(tpl, bucket))
+    return ask(tpl, who, action, bucket, key, context, identity=_identity(tpl, who))
 
 
 def raw_violations(tpl: dict) -> list[str]:
@@ -131,13 +123,12 @@ def test_no_lifecycle_rule_expires_raw_versions():
 
 def test_the_analyst_policy_reads_marts_and_writes_nothing_but_query_results():
     tpl = template()
-    def ask(action, bucket, key):
-        request = Request(action, object_arn(bucket, key), principal_arn("analyst"), TLS)
-        return decide(request, role_policy(tpl, "AnalystPolicy"), bucket_policy(tpl, bucket))
-    assert ask("s3:GetObject", "MartsBucket", "marts/finance/fct_invoices/part-0.parquet") == "Allow"
-    assert ask("s3:PutObject", "MartsBucket", "athena-results/q1.csv") == "Allow"
+    def analyst(action, bucket, key):
+        return ask(tpl, "AnalystPolicy", action, bucket, key, TLS)
+    assert analyst("s3:GetObject", "MartsBucket", "marts/finance/fct_invoices/part-0.parquet") == "Allow"
+    assert analyst("s3:PutObject", "MartsBucket", "athena-results/q1.csv") == "Allow"
     for action in ("s3:PutObject", "s3:DeleteObject"):
-        assert ask(action, "MartsBucket", "marts/finance/fct_invoices/part-0.parquet") != "Allow"
-        assert ask(action, "MartsBucket", "alerts/state.json") != "Allow"
-        assert ask(action, "RawBucket", RAW_KEY) != "Allow"
-    assert ask("s3:GetObject", "RawBucket", RAW_KEY) != "Allow"
+        assert analyst(action, "MartsBucket", "marts/finance/fct_invoices/part-0.parquet") != "Allow"
+        assert analyst(action, "MartsBucket", "alerts/state.json") != "Allow"
+        assert analyst(action, "RawBucket", RAW_KEY) != "Allow"
+    assert analyst("s3:GetObject", "RawBucket", RAW_KEY) != "Allow"
