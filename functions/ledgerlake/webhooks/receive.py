@@ -193,7 +193,7 @@ def fan_out(job: dict, *, lake, queue) -> list:
     extra = envelope.get("extra") or {}
     received = extra.get("received_epoch")
     if received is None:
-        received = datetime.fromisoformat(envelope["received_at"].replace("Z", "+00:00")).timestamp()
+        received = datetime.fromisoformat(envelope["received_at"]).timestamp()
     request = Request(method=extra.get("method", "POST"), url=extra.get("url", ""),
                       headers=envelope.get("headers") or {}, body=body, now=float(received))
     source = job["source"]
