@@ -160,9 +160,14 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 
 
+def _out_of_range(value: Any) -> Refused:
+    # The reason names the kind of value, never the value: it is logged, and it is body.
+    return Refused(f"a {type(value).__name__} timestamp is outside 1970-2099", status=400)
+
+
 def _in_range(moment: datetime, value: Any) -> datetime:
     if not _EARLIEST <= moment < _LATEST:
-        raise Refused(f"timestamp {str(value)[:40]!r} is outside 1970-2099", status=400)
+        raise _out_of_range(value)
     return moment
 
 
@@ -170,7 +175,7 @@ def _from_epoch(seconds: float, value: Any) -> datetime:
     try:
         return _in_range(datetime.fromtimestamp(seconds, tz=timezone.utc), value)
     except (OverflowError, OSError, ValueError):  # beyond what the platform's time_t holds
-        raise Refused(f"timestamp {str(value)[:40]!r} is outside 1970-2099", status=400) from None
+        raise _out_of_range(value) from None
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -210,7 +215,7 @@ def parse_time(value: Any) -> datetime | None:
     try:
         moment = moment.astimezone(timezone.utc)
     except OverflowError:  # 9999-12-31T23:59:59-23:59 and the like
-        raise Refused(f"timestamp {str(value)[:40]!r} is outside 1970-2099", status=400) from None
+        raise _out_of_range(value) from None
     return _in_range(moment, value)
 
 
