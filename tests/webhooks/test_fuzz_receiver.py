@@ -251,6 +251,15 @@ def _assert_quarantined(receiver, source, bodies: list[bytes]):
     assert not receiver.queue.jobs
 
 
+def send_signed_bad(receiver, spy, providers, source, bad: bytes, headers: dict, sent: list) -> None:
+    """Sign `bad` as the provider would, send it: 400, and nothing of it in the logs."""
+    signed = sign(source, bad, _url(receiver, source), providers=providers)
+    status, answer = post(receiver, source, bad, {**headers, **signed})
+    assert status == 400, answer
+    sent.append(bad)
+    assert_clean_logs(spy, bad, signed)
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_signed_but_unusable_is_400_and_quarantined(receiver, spy, providers, source):
     sent = []
@@ -261,11 +270,7 @@ def test_signed_but_unusable_is_400_and_quarantined(receiver, spy, providers, so
         path, value = mutation
         body, headers = sample(source)
         bad = json.dumps(_put(json.loads(body), path, value)).encode()
-        signed = sign(source, bad, _url(receiver, source), providers=providers)
-        status, answer = post(receiver, source, bad, {**headers, **signed})
-        assert status == 400, answer
-        sent.append(bad)
-        assert_clean_logs(spy, bad, signed)
+        send_signed_bad(receiver, spy, providers, source, bad, headers, sent)
 
     check()
     _assert_quarantined(receiver, source, sent)
@@ -289,11 +294,7 @@ def test_signed_nesting_bombs_are_400_and_quarantined(receiver, spy, providers, 
             bad = b"[" + bad + b"]" if isinstance(document, list) else bad
         if len(bad) > 1024 * 1024:
             bad = bomb((1024 * 1024) // 2 - 10, "list").encode()
-        signed = sign(source, bad, _url(receiver, source), providers=providers)
-        status, answer = post(receiver, source, bad, {**headers, **signed})
-        assert status == 400, answer
-        sent.append(bad)
-        assert_clean_logs(spy, bad, signed)
+        send_signed_bad(receiver, spy, providers, source, bad, headers, sent)
 
     check()
     _assert_quarantined(receiver, source, sent)
