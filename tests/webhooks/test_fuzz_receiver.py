@@ -32,7 +32,7 @@ from webhook_kit import SOURCES, TOKENS, sample, sign
 
 FUZZ = settings(
     derandomize=True,  # a fixed seed: the same examples on every run and machine
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
