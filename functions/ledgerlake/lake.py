@@ -3,7 +3,7 @@
 Layout (Hive-style partitions, so DuckDB and Athena prune by source, entity and date):
 
     s3://{raw_bucket}/raw/source={source}/entity={entity}/date={YYYY-MM-DD}/{arrival}-{identity}.json
-    s3://{raw_bucket}/quarantine/source={source}/date={YYYY-MM-DD}/{sha256 of body}.bin
+    s3://{raw_bucket}/quarantine/source={source}/date={YYYY-MM-DD}/{sha256 of body}-{sha256 of reason, 12}.bin
 
 * `identity` comes from the provider's identity of the thing (event id, webhook id, or a
   hash of identity fields), and `date` from the thing's own timestamp, never from when it
@@ -40,6 +40,12 @@ HEADER_ALLOWLIST = frozenset(
         "x-shopify-event-id",
         "x-shopify-triggered-at",
         "x-shopify-api-version",
+        "shopify-topic",  # Shopify's current spellings, without the X- prefix
+        "shopify-shop-domain",
+        "shopify-webhook-id",
+        "shopify-event-id",
+        "shopify-triggered-at",
+        "shopify-api-version",
         "x-hubspot-request-timestamp",
         "intuit-t-id",
         "x-request-id",
@@ -111,6 +117,11 @@ class Envelope:
 
 def allowed_headers(headers: dict[str, str] | None) -> dict[str, str]:
     return {k.lower(): v for k, v in (headers or {}).items() if k.lower() in HEADER_ALLOWLIST}
+
+
+def _ascii(text: str, limit: int = 200) -> str:
+    """S3 user metadata is US-ASCII: escape anything else (a caller's header may hold it)."""
+    return str(text)[:limit].encode("ascii", "backslashreplace").decode("ascii")
 
 
 def encode_raw_object(envelope: Envelope, payload: bytes) -> bytes:
@@ -251,12 +262,18 @@ class Lake:
         return True
 
     def quarantine(self, *, source: str, body: bytes, reason: str, headers: dict[str, str] | None = None) -> str:
-        """Keep a refused-but-authentic body (e.g. malformed JSON) for inspection, verbatim."""
+        """Keep a refused-but-authentic body (e.g. malformed JSON) for inspection, verbatim.
+
+        The key holds the body's hash and the reason's: the same body refused for two
+        reasons (say, before and after a fix) keeps both, while a retry refused for the
+        same reason lands on the same key.
+        """
         digest = hashlib.sha256(body).hexdigest()
+        why = hashlib.sha256(reason.encode("utf-8", "backslashreplace")).hexdigest()[:12]
         today = datetime.now(timezone.utc).date().isoformat()
-        key = f"quarantine/source={source}/date={today}/{digest}.bin"
-        meta = {"reason": reason[:200], "source": source}
-        meta.update({f"h-{k}": v[:200] for k, v in allowed_headers(headers).items()})
+        key = f"quarantine/source={source}/date={today}/{digest}-{why}.bin"
+        meta = {"reason": _ascii(reason), "source": source}
+        meta.update({f"h-{k}": _ascii(v) for k, v in allowed_headers(headers).items()})
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata=meta)
         return key
 

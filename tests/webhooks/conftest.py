@@ -250,3 +250,13 @@ def via(request, receiver, served):
 
 def now() -> float:
     return time.time()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plaid_keys():
+    """Each test starts with no cached Plaid key and a full key-fetch budget (the budget is
+    per process, and tests that forge kids on purpose must not starve the next test)."""
+    from ledgerlake.sources.plaid.webhook import reset_verification_keys
+
+    reset_verification_keys()
+    yield

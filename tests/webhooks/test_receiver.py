@@ -186,7 +186,10 @@ SHOPIFY_DELIVERIES = [
 
 
 def test_every_shopify_fixture_lands(receiver):
-    expected = []
+    """Each fixture lands under the entity its signed body names; the same bytes sent
+    again under another webhook id (transaction.json is transactions.json's first item)
+    land once."""
+    expected, seen = set(), set()
     for filename, key, topic, entity in SHOPIFY_DELIVERIES:
         doc = json.loads((SHARED / "shopify" / filename).read_text())
         resources = doc if key is None else doc[key]
@@ -196,10 +199,129 @@ def test_every_shopify_fixture_lands(receiver):
             headers = {"X-Shopify-Topic": topic, "X-Shopify-Webhook-Id": webhook_id,
                        "X-Shopify-Shop-Domain": "apple.myshopify.com", "X-Shopify-API-Version": "2025-04"}
             status, answer = receiver.post("shopify", body, _signed(receiver, "shopify", body, headers))
-            assert status == 200 and answer["landed"] == 1, (filename, i)
-            expected.append((entity, webhook_id))
+            assert status == 200 and answer["landed"] == (body not in seen), (filename, i)
+            seen.add(body)
+            expected.add((entity, str(resource["id"])))
     keys = receiver.everything()
-    assert len(keys) == len(expected) >= 15
-    landed = {(k.split("/")[2].removeprefix("entity="), receiver.lake.read(k)[0]["headers"]["x-shopify-webhook-id"]) for k in keys}
-    assert landed == set(expected)
+    assert len(keys) == len(seen) >= 14
+    landed = {(k.split("/")[2].removeprefix("entity="), receiver.lake.read(k)[0]["extra"]["resource_id"]) for k in keys}
+    assert landed == expected
 
+
+# -- hardening (#15) ------------------------------------------------------------------------
+
+
+def _mutated(source, change):
+    body, headers = sample(source)
+    document = json.loads(body)
+    change(document)
+    return json.dumps(document).encode(), headers
+
+
+def _cloudevent_at(time_text):
+    return json.dumps([{"specversion": "1.0", "id": "ce-1", "source": "intuit.qbo", "type": "qbo.invoice.updated.v1",
+                        "time": time_text, "intuitentityid": "130", "intuitaccountid": "9130350000000001",
+                        "data": {}}]).encode(), {}
+
+
+OUT_OF_RANGE = {  # case -> (source, (body, headers)): timestamps no date partition can hold
+    "stripe-created": ("stripe", lambda: _mutated("stripe", lambda d: d.update(created=10**20))),
+    "hubspot-occurredAt": ("hubspot", lambda: _mutated("hubspot", lambda d: d[0].update(occurredAt=10**19))),
+    "qbo-ms-date": ("qbo", lambda: _mutated("qbo", lambda d: d["eventNotifications"][0]["dataChangeEvent"]["entities"][0]
+                                          .update(lastUpdated="/Date(99999999999999999+0000)/"))),
+    "qbo-cloudevent-time": ("qbo", lambda: _cloudevent_at("9999-12-31T23:59:59-23:59")),
+    "xero-negative": ("xero", lambda: _mutated("xero", lambda d: d["events"][0].update(eventDateUtc="/Date(-99999999999999999)/"))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_RANGE))
+def test_out_of_range_timestamps_are_400_and_quarantined(via, case):
+    source, build = OUT_OF_RANGE[case]
+    body, headers = build()
+    status, _ = via.post(source, body, _signed(via, source, body, headers))
+    assert status == 400
+    keys = via.everything()
+    assert len(keys) == 1 and keys[0].startswith(f"quarantine/source={source}/")
+
+
+@pytest.mark.parametrize("shape", ["a string", "a list", "a number", "entities a string", "entity a number"])
+def test_qbo_legacy_bodies_of_unexpected_shape_are_quarantined(via, shape):
+    body, _ = sample("qbo")
+    document = json.loads(body)
+    notification = document["eventNotifications"][0]
+    if shape == "a string":
+        notification["dataChangeEvent"] = "Invoice 130 changed"
+    elif shape == "a list":
+        notification["dataChangeEvent"] = [{"entities": []}]
+    elif shape == "a number":
+        document["eventNotifications"][0] = 42
+    elif shape == "entities a string":
+        notification["dataChangeEvent"]["entities"] = "Invoice"
+    else:
+        notification["dataChangeEvent"]["entities"][0] = 130
+    body = json.dumps(document).encode()
+    assert via.post("qbo", body, _signed(via, "qbo", body))[0] == 400
+    assert [k.split("/")[0] for k in via.everything()] == ["quarantine"]
+
+
+def test_quarantine_keeps_every_reason_a_body_was_refused_for(receiver):
+    body = b'{"id": "evt_1", "object": "event"'
+    first = receiver.lake.quarantine(source="stripe", body=body, reason="malformed JSON")
+    again = receiver.lake.quarantine(source="stripe", body=body, reason="malformed JSON")
+    second = receiver.lake.quarantine(source="stripe", body=body, reason="timestamp 'é' is outside 1970-2099",
+                                      headers={"X-Shopify-Topic": "orders/ü"})
+    assert first == again != second
+    reasons = {receiver.lake.s3.head_object(Bucket=receiver.lake.bucket, Key=k)["Metadata"]["reason"] for k in (first, second)}
+    assert reasons == {"malformed JSON", "timestamp '\\xe9' is outside 1970-2099"}
+    assert all(receiver.lake.read_bytes(k) == body for k in (first, second))
+
+
+def test_shopify_delete_lands_by_its_topic_only_as_a_delete(receiver):
+    """`{"id": …}` is all Shopify signs for a */delete: the topic names the resource, but
+    only a delete topic is taken, and a replay under another topic adds nothing to orders."""
+    body = b'{"id":820982911946154508}'
+    status, answer = receiver.post("shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/delete"}))
+    assert status == 200 and answer["landed"] == 1
+    (key,) = receiver.everything()
+    assert key.startswith("raw/source=shopify/entity=orders/date=1970-01-01/")
+    assert receiver.post("shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/delete",
+                                                                            "X-Shopify-Webhook-Id": "replayed"}))[1]["landed"] == 0
+    assert receiver.post("shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/updated"}))[0] == 400
+    assert [k for k in receiver.everything() if k.startswith("raw/")] == [key]
+
+
+@pytest.mark.parametrize("source", ["qbo", "xero"])
+def test_large_batch_is_answered_at_once_and_fanned_out_later(receiver, source):
+    """A batch past INLINE_EVENTS lands as one object (same key on redelivery) with fan-out
+    jobs; the hydrator then lands exactly the per-event objects and hydration jobs the
+    inline path would have."""
+    from ledgerlake.handlers import hydrator
+    from ledgerlake.webhooks.queue import MemoryQueue, sqs_event
+    from ledgerlake.webhooks.receive import FANOUT_CHUNK, INLINE_EVENTS
+
+    n = FANOUT_CHUNK + 20
+    assert n > INLINE_EVENTS
+    if source == "qbo":
+        entities = [{"name": "Invoice", "id": str(1000 + i), "operation": "Update",
+                     "lastUpdated": f"2025-05-03T17:{i // 60 % 60:02d}:{i % 60:02d}.000Z"} for i in range(n)]
+        body = json.dumps({"eventNotifications": [{"realmId": "9130350000000001", "dataChangeEvent": {"entities": entities}}]}).encode()
+    else:
+        template = json.loads(sample("xero")[0])["events"][0]
+        events = [dict(template, resourceId=f"7a1b2c3d-0000-4000-8000-{i:012d}") for i in range(n)]
+        body = json.dumps({"events": events, "firstEventSequence": 1, "lastEventSequence": n, "entropy": "X"}).encode()
+    for _ in range(2):  # a redelivery lands on the same batch key and enqueues nothing more
+        status, _ = receiver.post(source, body, _signed(receiver, source, body))
+        assert status == 200
+    (batch_key,) = receiver.everything()
+    assert batch_key.startswith(f"raw/source={source}/entity=batches/")
+    fanouts = receiver.queue.jobs
+    assert [(j["start"], j["stop"]) for j in fanouts] == [(0, FANOUT_CHUNK), (FANOUT_CHUNK, n)]
+
+    out = MemoryQueue()
+    hydrator.configure(lake=receiver.lake, queue=out)
+    for job in fanouts + fanouts[:1]:  # a fan-out job run twice (SQS redelivers) changes nothing
+        assert not hydrator.handler(sqs_event([job]), None).get("batchItemFailures")
+    notifications = list(receiver.lake.keys(f"raw/source={source}/entity=notifications/"))
+    assert len(notifications) == n
+    assert len({(j.get("id"), j.get("ping_key")) for j in out.jobs}) == n
+    assert {j["ping_key"] for j in out.jobs} == set(notifications)

@@ -4,6 +4,7 @@ one raw object per event, in-process (`ledgerlake run`'s path) and over HTTP
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -33,8 +34,9 @@ def _mini_company(directory: Path) -> Path:
         second = json.loads(body)
         if source == "stripe":
             second["id"] = "evt_second"
-        elif source == "shopify":
+        elif source == "shopify":  # the order updated: another signed body, another object
             headers2 = dict(headers, **{"X-Shopify-Webhook-Id": "second-webhook-id"})
+            second["updated_at"] = "2025-05-03T10:04:00Z"
         elif source == "hubspot":
             for event in second:
                 event["objectId"] += 1
@@ -64,14 +66,16 @@ def expected_objects(directory: Path, at_sent_time: bool) -> Counter:
     from ledgerlake.webhooks.replay import read_deliveries
 
     seen, counts = set(), Counter()
-    plaid_bodies = set()
+    plaid_bodies, shopify_bodies = set(), set()
     for d in read_deliveries(directory):
         if (d.source, d.delivery_id) in seen:
             continue
         seen.add((d.source, d.delivery_id))
         doc = json.loads(d.body)
-        if d.source in ("stripe", "shopify"):
+        if d.source == "stripe":
             counts[d.source] += 1
+        elif d.source == "shopify":  # identity is the signed body: identical bodies are one
+            shopify_bodies.add(d.body)
         elif d.source == "hubspot":
             counts[d.source] += len(doc)
         elif d.source == "qbo":
@@ -83,6 +87,8 @@ def expected_objects(directory: Path, at_sent_time: bool) -> Counter:
             plaid_bodies.add((d.body, d.sent_at[:10] if at_sent_time else "today"))
     if plaid_bodies:
         counts["plaid"] = len(plaid_bodies)
+    if shopify_bodies:
+        counts["shopify"] = len(shopify_bodies)
     return counts
 
 
@@ -197,4 +203,6 @@ def test_concurrent_deliveries_never_cross(receiver, served, tmp_path, path):
     assert report.ok, report.failures
     assert report.landed == 300 and report.duplicates == 0
     landed = {k.rsplit("/webhook-", 1)[1].removesuffix(".json") for k in receiver.everything()}
-    assert landed == {d.delivery_id for d in read_deliveries(directory)}
+    # Stripe lands on its event id, Shopify on the hash of the signed body.
+    assert landed == {d.delivery_id if d.source == "stripe" else hashlib.sha256(d.body).hexdigest()[:32]
+                      for d in read_deliveries(directory)}

@@ -176,3 +176,151 @@ def test_plaid_unknown_key_id_is_refused_and_asked_for_once(via, providers):
     asked = [r for r in providers.requests if r[1] == "/webhook_verification_key/get" and r[2].get("key_id") == kid]
     assert len(asked) == 1
     assert via.everything() == []
+
+
+# -- Shopify's header spellings (#14 item 6) --------------------------------------------------
+
+
+def test_shopify_headers_without_the_x_prefix_are_accepted(via):
+    """Shopify now sends `shopify-hmac-sha256`, `shopify-topic`, ... as its own libraries
+    accept them; they verify and land exactly like the X- spellings."""
+    body, headers = sample("shopify")
+    signature = sign("shopify", body, "")["X-Shopify-Hmac-Sha256"]
+    bare = {k.removeprefix("X-"): v for k, v in {**headers, "X-Shopify-Hmac-Sha256": signature}.items()}
+    assert "shopify-hmac-sha256" in {k.lower() for k in bare} and not any(k.startswith("X-") for k in bare)
+    status, answer = via.post("shopify", body, bare)
+    assert status == 200 and answer["landed"] == 1
+    (key,) = via.everything()
+    envelope, _ = via.lake.read(key)
+    assert key.startswith("raw/source=shopify/entity=orders/") and envelope["extra"]["topic"] == "orders/create"
+    wrong = {**bare, "Shopify-Hmac-Sha256": sign("shopify", body, "", secret_value="not-the-secret")["X-Shopify-Hmac-Sha256"]}
+    assert via.post("shopify", body.replace(b"1", b"2", 1), wrong)[0] == 401
+    assert via.everything() == [key]
+
+
+# -- HubSpot v1 and v2 signatures (#14 item 7) -------------------------------------------------
+
+
+def test_hubspot_v1_and_v2_match_hubspots_documented_examples():
+    """The worked examples of HubSpot's request-validation guide (v1 with a body, v2 for a GET)."""
+    from ledgerlake.sources.hubspot.webhook import _legacy_expected
+
+    secret = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
+    body = (b'[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,'
+            b'"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM",'
+            b'"changeFlag":"NEW","appId":54321}]')
+    assert _legacy_expected("v1", secret, "POST", "https://ignored.example", body) == \
+        "232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de"
+    assert _legacy_expected("v2", secret, "GET", "https://www.example.com/webhook_uri", b"") == \
+        "eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e"
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_hubspot_v1_v2_deliveries_land_and_forgeries_do_not(via, version):
+    from ledgerlake.sources.hubspot.webhook import sign as hubspot_sign
+
+    body, _ = sample("hubspot")
+    url = _url(via, "hubspot")
+    signed = hubspot_sign(body, url=url, version=version)
+    assert signed["X-HubSpot-Signature-Version"] == version and "X-HubSpot-Signature-v3" not in signed
+    assert via.post("hubspot", body.replace(b"closedwon", b"closedlost"), signed)[0] == 401  # tampered body
+    if version == "v2":  # v2 covers method and URI too
+        elsewhere = hubspot_sign(body, url="https://elsewhere.example.com/webhooks/hubspot", version="v2")
+        assert via.post("hubspot", body, elsewhere)[0] == 401
+    wrong = hubspot_sign(body, url=url, version=version, secret_value="not-the-secret")
+    assert via.post("hubspot", body, wrong)[0] == 401
+    assert via.everything() == []
+    status, answer = via.post("hubspot", body, signed)
+    assert status == 200 and answer["landed"] == 2
+    # No signed time: a replay is possible, and lands nothing new.
+    status, answer = via.post("hubspot", body, signed)
+    assert status == 200 and answer["landed"] == 0 and len(via.everything()) == 2
+
+
+def test_hubspot_failing_v3_is_not_downgraded_to_v1(via):
+    from ledgerlake.sources.hubspot.webhook import sign as hubspot_sign
+
+    body, _ = sample("hubspot")
+    headers = {**hubspot_sign(body, url=_url(via, "hubspot"), version="v1"),
+               "X-HubSpot-Signature-v3": "A" * 44, "X-HubSpot-Request-Timestamp": str(int(time.time() * 1000))}
+    assert via.post("hubspot", body, headers)[0] == 401
+    assert via.everything() == []
+
+
+# -- Xero refusals (#15 item 8) ----------------------------------------------------------------
+
+
+def test_xero_refusals_carry_no_body(via):
+    body, _ = sample("xero")
+    for headers in ({}, sign("xero", body, "", secret_value="wrong-key")):
+        status, answer = via.post("xero", body, headers)
+        assert status == 401 and answer in (None, "")
+    status, answer = via.post("xero", b"{not json", sign("xero", b"{not json", ""))
+    assert status == 400 and answer in (None, "")
+
+
+# -- Plaid key-fetch amplification (#15 item 2) ------------------------------------------------
+
+
+def test_plaid_forged_kids_cost_a_bounded_number_of_key_fetches_and_keep_the_good_key(receiver, providers, monkeypatch):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from ledgerlake.sources.plaid import webhook as plaid
+
+    monkeypatch.setattr(plaid, "UNKNOWN_KIDS_KEPT", 5)  # the negative cache overflows quickly
+    body, headers = sample("plaid")
+    good = sign("plaid", body, "", providers=providers)
+    assert receiver.post("plaid", body, {**headers, **good})[0] == 200  # the real key, fetched and cached
+    providers.reset()
+    forger = ec.generate_private_key(ec.SECP256R1())
+    for n in range(60):
+        forged = plaid.sign_jwt(body, forger, kid=f"forged-{n}")
+        assert receiver.post("plaid", body, {**headers, "Plaid-Verification": forged})[0] == 401
+    fetches = [r for r in providers.requests if r[1] == "/webhook_verification_key/get"]
+    assert len(fetches) <= plaid.FETCH_BURST  # 60 forged kids, a handful of outbound calls
+    assert plaid.FETCHES["refused_by_budget"] >= 60 - plaid.FETCH_BURST
+    # The good key survived the flood: a fresh genuine delivery verifies without a fetch.
+    providers.reset()
+    other = body.replace(b"SYNC_UPDATES_AVAILABLE", b"DEFAULT_UPDATE")
+    status, answer = receiver.post("plaid", other, {**headers, **sign("plaid", other, "", providers=providers)})
+    assert status == 200 and answer["landed"] == 1
+    assert not [r for r in providers.requests if r[1] == "/webhook_verification_key/get"]
+
+
+def test_plaid_key_fetches_are_single_flight(receiver, providers):
+    """Concurrent unknown kids: never more than one outbound key fetch at a time."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from ledgerlake.sources.plaid import webhook as plaid
+    from ledgerlake.webhooks import http
+
+    body, headers = sample("plaid")
+    in_flight, peak, lock = [0], [0], threading.Lock()
+    real = http.request_json
+
+    def counting(*args, **kwargs):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            time.sleep(0.05)
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    forger = ec.generate_private_key(ec.SECP256R1())
+    tokens = [plaid.sign_jwt(body, forger, kid=f"parallel-{n}") for n in range(12)]
+    original = plaid.request_json
+    plaid.request_json = counting
+    try:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(pool.map(lambda t: receiver.post("plaid", body, {**headers, "Plaid-Verification": t})[0], tokens))
+    finally:
+        plaid.request_json = original
+    assert statuses == [401] * 12
+    assert peak[0] == 1
+    assert receiver.everything() == []

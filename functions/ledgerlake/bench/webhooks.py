@@ -1,6 +1,7 @@
 """Webhook receiver benchmarks: cold-start import time and local throughput.
 
     python -m ledgerlake.bench.webhooks [--events 2000] [--workers 1,2] [--s3 moto|local]
+    python -m ledgerlake.bench.webhooks --qbo-batch 1500   # one large QBO delivery
 
 * import: `python -X importtime -c "import ledgerlake.handlers.receiver"`, median of 7
   fresh processes (target < 300 ms), and the modules it must never pull in;
@@ -152,6 +153,41 @@ def throughput(env: dict, workers: int, events: int, senders: int = 16) -> dict:
             "failures": report.failures[:3]}
 
 
+def qbo_batch(env: dict, entities: int) -> dict:
+    """One signed QBO delivery of `entities` changes through the receiver handler (API
+    Gateway v2 event, memory queue): seconds to the answer, then seconds for the fan-out
+    jobs it deferred to run through the hydrator handler."""
+
+    def run():
+        from ..handlers import hydrator, receiver
+        from ..lake import Lake
+        from ..sources.qbo.webhook import sign
+        from ..webhooks.apigw import build_event
+        from ..webhooks.queue import MemoryQueue, sqs_event
+
+        lake, queue, out = Lake(), MemoryQueue(), MemoryQueue()
+        lake.ensure_buckets()
+        receiver.configure(lake=lake, queue=queue)
+        hydrator.configure(lake=lake, queue=out)
+        changes = [{"name": "Invoice", "id": str(1000 + i), "operation": "Update",
+                    "lastUpdated": "2025-05-03T17:15:00.000Z"} for i in range(entities)]
+        body = json.dumps({"eventNotifications": [{"realmId": "9130350000000001",
+                                                   "dataChangeEvent": {"entities": changes}}]}).encode()
+        url = "https://hooks.example/webhooks/qbo"
+        event = build_event("POST", url, {"Content-Type": "application/json", **sign(body, url=url)}, body)
+        t0 = time.perf_counter()
+        status = receiver.handler(event, None)["statusCode"]
+        answered = time.perf_counter() - t0
+        fanouts = [job for job in queue.jobs if "fanout" in job]
+        t0 = time.perf_counter()
+        for job in fanouts:
+            hydrator.handler(sqs_event([job]), None)
+        return {"status": status, "answer_s": answered, "fanout_jobs": len(fanouts),
+                "fanout_s": time.perf_counter() - t0, "notifications": lake.count("raw/source=qbo/entity=notifications/")}
+
+    return _with_env(env, run)
+
+
 def _with_env(env: dict, fn):
     """Run fn with env applied to this process (signing reads secrets from it), then restore."""
     saved = {k: os.environ.get(k) for k in env}
@@ -201,7 +237,20 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--s3", choices=["moto", "local"], default="moto", help="moto server, or the local SeaweedFS lake")
+    parser.add_argument("--qbo-batch", type=int, default=0, metavar="N",
+                        help="only time one QBO delivery of N entity changes (answer, then its fan-out)")
     args = parser.parse_args(argv)
+    if args.qbo_batch:
+        with tempfile.TemporaryDirectory() as home:
+            s3_env, stop = _s3(args.s3, home)
+            try:
+                env = {**SECRETS, **s3_env, "LEDGERLAKE_HOME": home, "POWERTOOLS_METRICS_DISABLED": "true",
+                       "POWERTOOLS_LOG_LEVEL": "WARNING", "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{uuid.uuid4().hex[:8]}"}
+                r = qbo_batch(env, args.qbo_batch)
+            finally:
+                stop()
+        return (f"QBO delivery of {args.qbo_batch} entities: {r['status']} in {r['answer_s']:.2f} s; "
+                f"{r['fanout_jobs']} fan-out jobs landed {r['notifications']} notifications in {r['fanout_s']:.1f} s\n")
 
     import_ms, heavy = import_time()
     with tempfile.TemporaryDirectory() as home:

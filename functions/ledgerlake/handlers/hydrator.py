@@ -1,4 +1,5 @@
-"""Hydrator Lambda (SQS): fetch the full record behind each thin ping and land it.
+"""Hydrator Lambda (SQS): fetch the full record behind each thin ping and land it (and
+fan large webhook batches out into one object per event, see `webhooks.receive`).
 
 Each SQS record is one job from the receiver (`{"source": "qbo", ...}`). A job that
 fails (provider down, 404, bad answer) raises inside the record handler; Powertools'
@@ -22,11 +23,23 @@ from ..webhooks.registry import hydrator
 logger = Logger(service="ledgerlake-hydrator")
 metrics = Metrics(namespace="ledgerlake", service="hydrator")
 _lake = None
+_queue = None  # where a fan-out job sends the hydration jobs of its events
 
 
-def configure(*, lake=None) -> None:
-    global _lake
+def configure(*, lake=None, queue=None) -> None:
+    global _lake, _queue
     _lake = lake
+    if queue is not None:
+        _queue = queue
+
+
+def _get_queue():
+    global _queue
+    if _queue is None:
+        from ..webhooks.queue import queue_from_env
+
+        _queue = queue_from_env()
+    return _queue
 
 
 def _get_lake():
@@ -39,7 +52,15 @@ def _get_lake():
 
 
 def hydrate_job(job: dict) -> list:
-    """Run one job (raises on failure); returns what landed."""
+    """Run one job (raises on failure); returns what landed.
+
+    A fan-out job (`{"fanout": <batch key>, "start", "stop"}`, from a batch too large to
+    land inside the provider's deadline) lands those events of the batch as the receiver
+    would have, and enqueues their hydration jobs."""
+    if "fanout" in job:
+        from ..webhooks.receive import fan_out
+
+        return fan_out(job, lake=_get_lake(), queue=_get_queue())
     return hydrator(job["source"]).hydrate(job, _get_lake())
 
 

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,14 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: far above any provider's real delivery
+# Real deliveries nest a handful of levels (a Shopify order: ~6). 32 leaves room for any
+# provider's growth and keeps every later step (json.dumps, DuckDB's JSON functions) far
+# from Python's recursion limit, which a nesting bomb would otherwise hit.
+MAX_JSON_DEPTH = 32
+# Event dates must fall in [1970, 2100): the raw key's date partition is derived from
+# them, and anything outside is a broken or hostile stamp, not a business date.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 class Refused(Exception):
@@ -85,11 +94,51 @@ def same(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def require_header(request: Request, name: str) -> str:
-    value = request.header(name)
-    if not value:
-        raise Refused(f"missing {name} header")
-    return value.strip()
+def require_header(request: Request, name: str, *aliases: str) -> str:
+    """The first of `name`, `aliases` present (a provider's older or newer spellings)."""
+    for candidate in (name, *aliases):
+        value = request.header(candidate)
+        if value:
+            return value.strip()
+    raise Refused(f"missing {name} header")
+
+
+# -- parsing what a caller sent -----------------------------------------------------------
+
+
+def json_depth_exceeds(document: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when `document` nests deeper than `limit` (iterative: no recursion to blow)."""
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def load_json(data: bytes | str, what: str = "body", limit: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON a caller sent, or raise `Refused` (status 400) saying why.
+
+    Whatever the bytes, the only exception is `Refused`: malformed text, invalid UTF-8,
+    a nesting bomb (which makes the C parser raise RecursionError) and anything nested
+    deeper than `limit` are all refusals, never a crash.
+    """
+    try:
+        document = json.loads(data)
+    except RecursionError:
+        raise Refused(f"{what} nests deeper than {limit} levels", status=400) from None
+    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise Refused(f"{what} is not JSON ({err.__class__.__name__})", status=400) from None
+    if json_depth_exceeds(document, limit):
+        raise Refused(f"{what} nests deeper than {limit} levels", status=400)
+    return document
 
 
 def check_b64_hmac(request: Request, header: str, secret: str) -> None:
@@ -111,8 +160,29 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 
 
+def _out_of_range(value: Any) -> Refused:
+    # The reason names the kind of value, never the value: it is logged, and it is body.
+    return Refused(f"a {type(value).__name__} timestamp is outside 1970-2099", status=400)
+
+
+def _in_range(moment: datetime, value: Any) -> datetime:
+    if not _EARLIEST <= moment < _LATEST:
+        raise _out_of_range(value)
+    return moment
+
+
+def _from_epoch(seconds: float, value: Any) -> datetime:
+    try:
+        return _in_range(datetime.fromtimestamp(seconds, tz=timezone.utc), value)
+    except (OverflowError, OSError, ValueError):  # beyond what the platform's time_t holds
+        raise _out_of_range(value) from None
+
+
 def parse_time(value: Any) -> datetime | None:
     """A provider timestamp as an aware UTC datetime (None when absent or unreadable).
+
+    A readable stamp outside 1970-2099 (an epoch of 10**20, `/Date(-10**15)/`) raises
+    `Refused` with status 400: it is a broken delivery, not an unknown date.
 
     Handles ISO 8601 with `Z`, `+hh:mm` or `-hhmm` offsets and nanoseconds (QBO
     CloudEvents), offset-less UTC (Xero's `eventDateUtc`), Microsoft JSON dates
@@ -120,14 +190,18 @@ def parse_time(value: Any) -> datetime | None:
     """
     if value is None or value == "":
         return None
+    if isinstance(value, bool):
+        return None
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
-    text = str(value).strip()
+        if not math.isfinite(value):  # json.loads reads NaN and Infinity
+            return None
+        seconds = value / 1000 if abs(value) > 10**11 else value
+        return _from_epoch(seconds, value)
+    text = str(value).strip()[:64]  # no real stamp is longer; bounds the regex work
     match = _MS_DATE.fullmatch(text)
     if match:
-        return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc)
-    if text.isdigit():
+        return _from_epoch(int(match.group(1)) / 1000, value)
+    if text.isdigit() and text.isascii():
         return parse_time(int(text))
     text = _FRACTION.sub(r"\1", text.replace("Z", "+00:00"))
     if re.search(r"[+-]\d{4}$", text):
@@ -138,15 +212,27 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 and the like
+        raise _out_of_range(value) from None
+    return _in_range(moment, value)
 
 
-def event_time(*candidates: Any, fallback: float | None = None) -> datetime:
-    """The first readable timestamp among the candidates, else `fallback` (epoch seconds)."""
+def first_time(*candidates: Any) -> datetime | None:
+    """The first readable timestamp among the candidates (None: none is readable)."""
     for candidate in candidates:
         moment = parse_time(candidate)
         if moment is not None:
             return moment
+    return None
+
+
+def event_time(*candidates: Any, fallback: float | None = None) -> datetime:
+    """The first readable timestamp among the candidates, else `fallback` (epoch seconds)."""
+    moment = first_time(*candidates)
+    if moment is not None:
+        return moment
     return datetime.fromtimestamp(fallback if fallback is not None else time.time(), tz=timezone.utc)
 
 

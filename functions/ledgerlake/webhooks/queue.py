@@ -27,7 +27,14 @@ from typing import Any, Callable, Iterable
 log = logging.getLogger(__name__)
 
 
+# `runs_fanout`: the queue's jobs reach the hydrator handler, so the receiver may defer a
+# large batch to a fan-out job. A queue without it (discard, a landing run's batch) gets
+# every event landed inline.
+
+
 class DiscardQueue:
+    runs_fanout = False
+
     def __init__(self) -> None:
         self.discarded = 0
 
@@ -39,6 +46,8 @@ class DiscardQueue:
 
 class MemoryQueue:
     """Keeps jobs in a list (tests, and callers that hydrate in a batch afterwards)."""
+
+    runs_fanout = True  # whoever drains it runs the jobs through the hydrator handler
 
     def __init__(self) -> None:
         self.jobs: list[dict] = []
@@ -63,6 +72,8 @@ def sqs_client():
 
 
 class SqsQueue:
+    runs_fanout = True
+
     def __init__(self, url: str, client=None):
         self.url = url
         self.sqs = client or sqs_client()
@@ -112,11 +123,14 @@ def sqs_event(messages: list[dict], queue_arn: str = "arn:aws:sqs:us-east-1:0000
 class LocalQueue:
     """Hydrates in a background thread through the hydrator handler (no SQS locally)."""
 
+    runs_fanout = True
+
     def __init__(self, handler: Callable[[dict, Any], dict] | None = None, attempts: int = 3, backoff: float = 0.5):
         if handler is None:
-            from ..handlers.hydrator import handler as hydrator_handler
+            from ..handlers import hydrator
 
-            handler = hydrator_handler
+            handler = hydrator.handler
+            hydrator.configure(lake=hydrator._lake, queue=self)  # fan-out jobs feed this queue
         self.handler = handler
         self.attempts = attempts
         self.backoff = backoff

@@ -1,10 +1,19 @@
-"""HubSpot webhooks: thin pings, a JSON array of up to 100 events, signature v3.
+"""HubSpot webhooks: thin pings, a JSON array of up to 100 events, signatures v1-v3.
 
-`X-HubSpot-Signature-v3` = base64(HMAC-SHA256(client secret,
-method + URI + raw body + X-HubSpot-Request-Timestamp)), where URI is the full URL the
-request was sent to (scheme, host, path, query) with a few percent-escapes decoded as
-HubSpot's validation guide lists. The timestamp is in milliseconds; older than 5 minutes
-is refused.
+HubSpot's request-validation guide defines three signatures; a delivery carries v3 and,
+for backwards compatibility, an older one named by `X-HubSpot-Signature-Version`:
+
+* v3: `X-HubSpot-Signature-v3` = base64(HMAC-SHA256(client secret,
+  method + URI + raw body + X-HubSpot-Request-Timestamp)), where URI is the full URL the
+  request was sent to (scheme, host, path, query) with a few percent-escapes decoded as
+  the guide lists. The timestamp is in milliseconds; older than 5 minutes is refused.
+* v2: `X-HubSpot-Signature` = hex SHA-256 of client secret + method + URI + body.
+* v1: `X-HubSpot-Signature` = hex SHA-256 of client secret + body.
+
+When the v3 header is present it alone decides (a failing v3 is not retried as v1: no
+downgrade). Otherwise `X-HubSpot-Signature-Version` picks v1 or v2. v1 and v2 sign no
+time, so a captured delivery can be replayed; it lands on the keys it landed on first
+(identity and date come from the signed events), so a replay adds nothing.
 
 Each event of the batch lands as its own object (entity `notifications`). `eventId` is
 not unique across subscriptions and portals, and `attemptNumber` changes on every retry,
@@ -15,6 +24,7 @@ hydration job for the object; deletions do not (the record is gone; the ping say
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from ...config import secret
@@ -54,10 +64,25 @@ def _expected(secret_value: str, method: str, url: str, body: bytes, timestamp: 
     return hmac_sha256_b64(secret_value, message)
 
 
+def _legacy_expected(version: str, secret_value: str, method: str, url: str, body: bytes) -> str:
+    """v1: sha256(secret + body); v2: sha256(secret + method + URI + body), hex."""
+    message = secret_value.encode() + (b"" if version == "v1" else method.upper().encode() + url.encode()) + body
+    return hashlib.sha256(message).hexdigest()
+
+
 def verify(request: Request) -> None:
+    if request.header("X-HubSpot-Signature-v3") is None:
+        version = (request.header("X-HubSpot-Signature-Version") or "").strip().lower()
+        if version not in ("v1", "v2"):
+            raise Refused("missing X-HubSpot-Signature-v3 header and no v1/v2 signature version")
+        given = require_header(request, "X-HubSpot-Signature")
+        expected = _legacy_expected(version, secret(SECRET_NAME), request.method, request.url, request.body)
+        if not same(expected, given.lower()):
+            raise Refused(f"X-HubSpot-Signature ({version}) does not match")
+        return
     given = require_header(request, "X-HubSpot-Signature-v3")
     timestamp = require_header(request, "X-HubSpot-Request-Timestamp")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16):
         raise Refused("X-HubSpot-Request-Timestamp is not a number")
     expected = _expected(secret(SECRET_NAME), request.method, request.url, request.body, timestamp)
     if not same(expected, given):
@@ -109,7 +134,11 @@ def landings(request: Request, document) -> list[Landing]:
     return out
 
 
-def sign(body: bytes, *, url: str, method: str = "POST", now: float | None = None, secret_value: str | None = None) -> dict[str, str]:
+def sign(body: bytes, *, url: str, method: str = "POST", now: float | None = None, secret_value: str | None = None,
+         version: str = "v3") -> dict[str, str]:
+    if version in ("v1", "v2"):
+        signature = _legacy_expected(version, secret_value or secret(SECRET_NAME), method, url, body)
+        return {"X-HubSpot-Signature": signature, "X-HubSpot-Signature-Version": version}
     timestamp = str(int((now if now is not None else time.time()) * 1000))
     signature = _expected(secret_value or secret(SECRET_NAME), method, url, body, timestamp)
     return {"X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": timestamp}

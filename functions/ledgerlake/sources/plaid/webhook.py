@@ -23,14 +23,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import os
+import re
 import threading
 import time
-from datetime import datetime, timezone
+from collections import OrderedDict
 from pathlib import Path
 
 from ...config import home, secret
-from ...webhooks.core import Landing, Refused, Request, check_fresh, require_header, same
+from ...webhooks.core import Landing, Refused, Request, check_fresh, event_time, load_json, require_header, same
 from ...webhooks.http import FetchError, base_url, request_json
 
 SOURCE = "plaid"
@@ -42,9 +44,43 @@ LOCAL_KEY_FILE = "plaid-webhook-key.pem"
 SYNC_CODES = {"SYNC_UPDATES_AVAILABLE", "DEFAULT_UPDATE", "INITIAL_UPDATE", "HISTORICAL_UPDATE"}
 
 KEY_MAX_AGE = 3600  # refetch a cached key hourly, so a key Plaid expires stops verifying
-UNKNOWN_KID_TTL = 60  # remember unknown kids briefly: forged kids must not each cost a Plaid call
-_KEYS: dict[str, tuple[float, dict | None]] = {}  # kid -> (fetched at, key or None if unknown)
-_KEYS_LOCK = threading.Lock()
+UNKNOWN_KID_TTL = 60  # remember unknown kids briefly
+UNKNOWN_KIDS_KEPT = 1000  # ... and at most this many (oldest forgotten first, good keys never)
+# Outbound key fetches carry the Plaid secret and are triggered by whoever sends a kid,
+# so they are bounded for the whole process, whatever the kids: one at a time, at most
+# FETCH_BURST at once and FETCH_PER_MINUTE on average. Plaid rotates keys rarely; a
+# delivery refused while the budget is spent is retried by Plaid.
+FETCH_BURST = 3
+FETCH_PER_MINUTE = 6
+FETCH_WAIT = 5.0  # seconds a request waits for the single in-flight fetch before refusing
+MAX_TOKEN_CHARS = 4096  # a real Plaid-Verification JWT is ~500 characters
+_KID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+_KEYS: dict[str, tuple[float, dict]] = {}  # kid -> (fetched at, JWK): keys Plaid vouched for
+_UNKNOWN: OrderedDict[str, float] = OrderedDict()  # kid -> when Plaid said it does not exist
+_KEYS_LOCK = threading.Lock()  # guards the two caches (held briefly)
+_FETCH_LOCK = threading.Lock()  # held for the one outbound fetch in flight
+
+
+class _Budget:
+    """A token bucket: `burst` fetches at once, refilled at `per_minute`."""
+
+    def __init__(self, burst: int, per_minute: float):
+        self.burst, self.rate = burst, per_minute / 60.0
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+_BUDGET = _Budget(FETCH_BURST, FETCH_PER_MINUTE)
+FETCHES = {"sent": 0, "refused_by_budget": 0}  # observability (and the tests)
 
 
 def _b64url_decode(text: str) -> bytes:
@@ -58,17 +94,55 @@ def _b64url(data: bytes) -> str:
 # -- verification -----------------------------------------------------------------------
 
 
-def fetch_key(kid: str) -> dict:
-    """The JWK for `kid`, from Plaid (or the configured local server), cached per process."""
-    now = time.monotonic()
+def _cached(kid: str, now: float) -> tuple[dict | None, bool]:
+    """(cached key if fresh, whether the kid is known not to exist)."""
     with _KEYS_LOCK:
         entry = _KEYS.get(kid)
-    if entry is not None:
-        fetched_at, cached = entry
-        if cached is not None and now - fetched_at < KEY_MAX_AGE:
-            return cached
-        if cached is None and now - fetched_at < UNKNOWN_KID_TTL:
+        if entry is not None and now - entry[0] < KEY_MAX_AGE:
+            return entry[1], False
+        unknown_at = _UNKNOWN.get(kid)
+        return None, unknown_at is not None and now - unknown_at < UNKNOWN_KID_TTL
+
+
+def fetch_key(kid: str) -> dict:
+    """The JWK for `kid`, from Plaid (or the configured local server), cached per process.
+
+    A kid seen before answers from the cache. Otherwise at most one fetch is in flight
+    at a time and fetches are rationed by a process-wide budget, so a flood of forged kids
+    costs Plaid a handful of calls a minute, not one call each. A key Plaid vouched for
+    stays cached however many unknown kids arrive; when its hourly refresh is refused by
+    the budget or fails, the cached key keeps serving until a refresh succeeds.
+    """
+    if not _KID.fullmatch(kid):
+        raise Refused("JWT kid is not a key id")
+    key, unknown = _cached(kid, time.monotonic())
+    if key is not None:
+        return key
+    if unknown:
+        raise Refused(f"verification key {kid[:40]!r} unknown")
+    if not _FETCH_LOCK.acquire(timeout=FETCH_WAIT):
+        raise Refused("verification key fetch busy")
+    try:
+        now = time.monotonic()
+        key, unknown = _cached(kid, now)  # the fetch we waited for may have been this kid
+        if key is not None:
+            return key
+        if unknown:
             raise Refused(f"verification key {kid[:40]!r} unknown")
+        with _KEYS_LOCK:
+            stale = _KEYS.get(kid)
+        if not _BUDGET.take():
+            FETCHES["refused_by_budget"] += 1
+            if stale is not None:
+                return stale[1]  # a key Plaid vouched for, due a refresh: keep using it
+            raise Refused("verification key fetches over budget")
+        FETCHES["sent"] += 1
+        return _fetch(kid, now, stale)
+    finally:
+        _FETCH_LOCK.release()
+
+
+def _fetch(kid: str, now: float, stale: tuple[float, dict] | None) -> dict:
     url = base_url(SOURCE, DEFAULT_API) + "/webhook_verification_key/get"
     body = {"client_id": secret("PLAID_CLIENT_ID"), "secret": secret("PLAID_SECRET"), "key_id": kid}
     try:
@@ -79,15 +153,20 @@ def fetch_key(kid: str) -> dict:
     except FetchError as err:
         # Unknown kid (Plaid answers 400) or Plaid unreachable: the delivery cannot be
         # verified, so it is refused; Plaid retries it later. Only a definite "no such
-        # key" is remembered, never an outage.
+        # key" is remembered, never an outage; an outage keeps a known key serving.
         if err.status is not None and 400 <= err.status < 500:
             with _KEYS_LOCK:
-                if len(_KEYS) > 1000:  # forged kids must not grow the cache without bound
-                    _KEYS.clear()
-                _KEYS[kid] = (now, None)
-        raise Refused(f"verification key {kid[:40]!r} unavailable ({err})") from err
+                _KEYS.pop(kid, None)
+                _UNKNOWN[kid] = now
+                _UNKNOWN.move_to_end(kid)
+                while len(_UNKNOWN) > UNKNOWN_KIDS_KEPT:
+                    _UNKNOWN.popitem(last=False)
+        elif stale is not None:
+            return stale[1]
+        raise Refused(f"verification key {kid[:40]!r} unavailable ({err.__class__.__name__}, HTTP {err.status})") from err
     with _KEYS_LOCK:
         _KEYS[kid] = (now, key)
+        _UNKNOWN.pop(kid, None)
     return key
 
 
@@ -101,28 +180,45 @@ def _public_key(jwk: dict):
     return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
 
 
+def _jwt_part(segment: str, what: str) -> dict:
+    """One decoded JWT segment: a JSON object, or `Refused` (never another exception)."""
+    try:
+        raw = _b64url_decode(segment)
+    except (ValueError, TypeError) as err:  # binascii.Error is a ValueError
+        raise Refused(f"JWT {what} is not base64url") from err
+    try:
+        document = load_json(raw, what=f"JWT {what}", limit=4)
+    except Refused as refused:
+        raise Refused(refused.reason) from None  # 401: nothing here is verified yet
+    if not isinstance(document, dict):
+        raise Refused(f"JWT {what} is not an object")
+    return document
+
+
 def verify(request: Request) -> None:
     token = require_header(request, "Plaid-Verification")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise Refused("Plaid-Verification is too long to be a JWT")
     parts = token.split(".")
     if len(parts) != 3:
         raise Refused("Plaid-Verification is not a JWT")
-    try:
-        header = json.loads(_b64url_decode(parts[0]))
-        claims = json.loads(_b64url_decode(parts[1]))
-        signature = _b64url_decode(parts[2])
-    except ValueError as err:
-        raise Refused("Plaid-Verification is not a readable JWT") from err
-    if not isinstance(header, dict) or header.get("alg") != "ES256":
-        raise Refused(f"JWT alg {str(header.get('alg') if isinstance(header, dict) else None)[:20]!r} is not ES256")
+    header = _jwt_part(parts[0], "header")
+    if header.get("alg") != "ES256":
+        raise Refused(f"JWT alg {str(header.get('alg'))[:20]!r} is not ES256")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise Refused("JWT header has no kid")
-    jwk = fetch_key(kid)
-    expired_at = jwk.get("expired_at")
-    if expired_at is not None and float(expired_at) <= request.now:
-        raise Refused("verification key has expired")
+    claims = _jwt_part(parts[1], "claims")
+    try:
+        signature = _b64url_decode(parts[2])
+    except (ValueError, TypeError) as err:
+        raise Refused("JWT signature is not base64url") from err
     if len(signature) != 64:
         raise Refused("ES256 signature is not 64 bytes")
+    jwk = fetch_key(kid)
+    expired_at = jwk.get("expired_at")
+    if expired_at is not None and (not isinstance(expired_at, (int, float)) or expired_at <= request.now):
+        raise Refused("verification key has expired")
 
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
@@ -134,7 +230,8 @@ def verify(request: Request) -> None:
         _public_key(jwk).verify(der, (parts[0] + "." + parts[1]).encode(), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as err:
         raise Refused("JWT signature does not verify") from err
-    if not isinstance(claims, dict) or not isinstance(claims.get("iat"), (int, float)):
+    iat = claims.get("iat")
+    if isinstance(iat, bool) or not isinstance(iat, (int, float)) or not math.isfinite(iat):
         raise Refused("JWT has no iat")
     check_fresh(claims["iat"], request.now, TOLERANCE_SECONDS, what="iat")
     if not same(hashlib.sha256(request.body).hexdigest(), str(claims.get("request_body_sha256", ""))):
@@ -143,8 +240,7 @@ def verify(request: Request) -> None:
 
 def _signed_at(request: Request) -> float:
     """`iat` of an already verified delivery (the day it was signed)."""
-    claims = json.loads(_b64url_decode(request.header("Plaid-Verification").split(".")[1]))
-    return float(claims["iat"])
+    return float(_jwt_part(request.header("Plaid-Verification").split(".")[1], "claims")["iat"])
 
 
 def landings(request: Request, document) -> list[Landing]:
@@ -158,7 +254,7 @@ def landings(request: Request, document) -> list[Landing]:
         Landing(
             entity="notifications",
             identity=hashlib.sha256(request.body).hexdigest()[:32],
-            event_time=datetime.fromtimestamp(_signed_at(request), tz=timezone.utc),
+            event_time=event_time(_signed_at(request)),
             payload=request.body,
             api_version=request.header("Plaid-Version"),
             extra={"webhook_type": kind, "webhook_code": code, "item_id": item},
@@ -248,3 +344,13 @@ def sign_local(body: bytes, *, now: float | None = None) -> str:
 def sign(body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value=None) -> dict[str, str]:
     """Headers for a locally signed delivery (`secret_value` may be another private key)."""
     return {"Plaid-Verification": sign_jwt(body, secret_value or local_private_key(), now=now)}
+
+
+def reset_verification_keys() -> None:
+    """Forget every cached key and refill the fetch budget (tests; a fresh process)."""
+    global _BUDGET
+    with _KEYS_LOCK:
+        _KEYS.clear()
+        _UNKNOWN.clear()
+    _BUDGET = _Budget(FETCH_BURST, FETCH_PER_MINUTE)
+    FETCHES.update(sent=0, refused_by_budget=0)

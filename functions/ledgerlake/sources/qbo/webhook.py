@@ -45,8 +45,19 @@ def _legacy(request: Request, document: dict) -> list[Landing]:
     if not isinstance(notifications, list):
         raise Refused("eventNotifications is not a list", status=400)
     for notification in notifications:
-        realm = notification.get("realmId") if isinstance(notification, dict) else None
-        entities = ((notification or {}).get("dataChangeEvent") or {}).get("entities") or []
+        # Legacy bodies of any other shape (a string, a list or a number where an object
+        # belongs) are refused here, by name, rather than failing somewhere below.
+        if not isinstance(notification, dict):
+            raise Refused("an eventNotifications item is not an object", status=400)
+        realm = notification.get("realmId")
+        change = notification.get("dataChangeEvent")
+        change = {} if change is None else change
+        if not isinstance(change, dict):
+            raise Refused("dataChangeEvent is not an object", status=400)
+        entities = change.get("entities")
+        entities = [] if entities is None else entities
+        if not isinstance(entities, list):
+            raise Refused("dataChangeEvent.entities is not a list", status=400)
         for entity in entities:
             if not isinstance(entity, dict):
                 raise Refused("a dataChangeEvent entity is not an object", status=400)

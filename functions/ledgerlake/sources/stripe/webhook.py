@@ -34,7 +34,7 @@ def verify(request: Request) -> None:
             timestamp = value
         elif key == "v1":
             signatures.append(value)
-    if not timestamp or not timestamp.isdigit() or not signatures:
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signatures:
         raise Refused("Stripe-Signature lacks t= or v1=")
     expected = _expected(secret(SECRET_NAME), timestamp, request.body)
     # Compare against every v1 (no early exit) so timing says nothing about which matched.
@@ -45,18 +45,20 @@ def verify(request: Request) -> None:
 
 
 def landings(request: Request, document) -> list[Landing]:
-    if not isinstance(document, dict) or document.get("object") != "event" or not document.get("id"):
+    if not isinstance(document, dict) or document.get("object") != "event" or not isinstance(document.get("id"), str) \
+            or not document["id"]:
         raise Refused("body is not a Stripe Event", status=400)
-    data = document.get("data") or {}
+    data = document.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
+    api_version = document.get("api_version")
     return [
         Landing(
             entity="events",
-            identity=str(document["id"]),
+            identity=str(document["id"])[:255],
             event_time=event_time(document.get("created"), fallback=request.now),
             payload=request.body,
-            event_id=str(document["id"]),
-            api_version=document.get("api_version"),
+            event_id=str(document["id"])[:255],
+            api_version=api_version if isinstance(api_version, str) else None,
             extra={"type": document.get("type"), "object_id": obj.get("id") if isinstance(obj, dict) else None},
         )
     ]
