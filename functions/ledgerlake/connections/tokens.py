@@ -104,8 +104,15 @@ def apply_tokens(record: dict, answer: dict, now: float | None = None) -> dict:
 
 
 def _needs_refresh(record: dict, margin: float) -> bool:
-    return (record.get("source") in REFRESHING and record.get("kind") == "oauth2"
-            and float(record.get("expires_at") or 0) - time.time() < margin)
+    """Within `margin` of expiry, the margin capped at a fifth of the token's lifetime (a
+    2-minute demo token is not refreshed on every request)."""
+    if record.get("source") not in REFRESHING or record.get("kind") != "oauth2":
+        return False
+    expires = float(record.get("expires_at") or 0)
+    issued = float(record.get("refreshed_at") or record.get("connected_at") or 0)
+    if issued and expires > issued:
+        margin = min(margin, 0.2 * (expires - issued))
+    return expires - time.time() < margin
 
 
 _ME = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"

@@ -318,6 +318,9 @@ def poll_source(
         # `ledgerlake connect` the next run resumes from there.
         log.error("%s: %s", source, err)
         result.stopped, result.error = "needs_reconnect", str(err)
+    from ..connections.status import publish
+
+    publish(lake, [source])  # the connection's public status beside the cursors (dashboard, email)
     result.seconds = time.monotonic() - started
     result.http = {
         "requests": client.stats.requests,

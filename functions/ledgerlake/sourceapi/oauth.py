@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 import time
@@ -58,6 +59,7 @@ class OAuthState:
         self.refresh: dict[str, dict] = {}
         self.rotations: Counter = Counter()  # successful refreshes per source
         self.reused: Counter = Counter()  # refresh tokens presented after they were rotated
+        self.items: dict[str, str] = {}  # Plaid access token -> item_id
         self.lock = threading.Lock()
 
     def ttl(self, source: str) -> float:
@@ -266,6 +268,16 @@ def _hubspot_token_info(api, req, token: str) -> Reply:
                             "expires_in": int(expires - time.time())})
 
 
+def simulated_items(api) -> list[str]:
+    """The simulated company's Plaid item ids (its webhooks name them): exchanges hand
+    them out in order, so a hydrator finds the token for the item a ping names."""
+    path = api.store.sim_dir / "manifest.json"
+    if not path.exists():
+        return []
+    manifest = json.loads(path.read_text())
+    return [e["plaid_item_id"] for e in manifest.get("entities", []) if e.get("plaid_item_id")]
+
+
 def _plaid(api, req) -> Reply | None:
     from .providers.plaid import _error
 
@@ -298,7 +310,9 @@ def _plaid(api, req) -> Reply | None:
                 return _error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN",
                               "provided public token is expired. Public tokens expire 30 minutes after creation")
             token, _ = state.issue_access("plaid", "access-sandbox-", expires=False)
-            item_id = secrets.token_urlsafe(27)
+            unlinked = [i for i in simulated_items(api) if i not in state.items.values()]
+            item_id = unlinked[0] if unlinked else secrets.token_urlsafe(27)
+            state.items[token] = item_id
             return json_reply(200, {"access_token": token, "item_id": item_id, "request_id": rid})
     return None
 
