@@ -223,9 +223,14 @@ def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, tenant: str | N
     elif source == "xero":
         extra.update(_xero_tenant(ends.connections, record["access_token"], tenant, prompt))
     elif source == "hubspot":
-        info = _http().request("GET", ends.token.rsplit("/token", 1)[0] + "/access-tokens/" + record["access_token"])
+        # The portal id (not GET /oauth/v1/access-tokens/{token}: a token in a URL ends up in logs).
+        import os
+
+        base = (os.environ.get("HUBSPOT_API_BASE_URL") or "https://api.hubapi.com").rstrip("/")
+        info = _http().request("GET", base + "/account-info/v3/details",
+                               headers={"Authorization": f"Bearer {record['access_token']}"})
         if info.ok:
-            extra["hub_id"] = info.json().get("hub_id")
+            extra["hub_id"] = info.json().get("portalId")
     return _save(store, source, {**record, **extra})
 
 

@@ -4,7 +4,7 @@
 |---|---|---|---|
 | qbo | `GET /qbo/connect/oauth2` → `code, state, realmId` | `POST /qbo/oauth2/v1/tokens/bearer`, HTTP Basic | `x_refresh_token_expires_in` |
 | xero | `GET /xero/identity/connect/authorize` (PKCE S256) → `code, state, scope, session_state` | `POST /xero/identity/connect/token`, HTTP Basic (or PKCE with `client_id` in the body) | `GET /xero/connections` |
-| hubspot | `GET /hubspot/oauth/authorize` → `code, state` | `POST /hubspot/oauth/v1/token`, `client_id`/`client_secret` in the form | `GET /hubspot/oauth/v1/access-tokens/{token}` |
+| hubspot | `GET /hubspot/oauth/authorize` → `code, state` | `POST /hubspot/oauth/v1/token`, `client_id`/`client_secret` in the form | `GET /hubspot/account-info/v3/details` (the portal) |
 | shopify | `GET /shopify/admin/oauth/authorize` → `code, hmac, host, shop, state, timestamp` | `POST /shopify/admin/oauth/access_token` (JSON or form) | offline token, no expiry |
 | plaid | — | `POST /plaid/link/token/create`, `/plaid/sandbox/public_token/create`, `/plaid/item/public_token/exchange` | one access token per item |
 
@@ -258,14 +258,15 @@ def _xero_connections(api, req) -> Reply:
                              "tenantName": "Ledgerlake Demo Co", "createdDateUtc": now, "updatedDateUtc": now}])
 
 
-def _hubspot_token_info(api, req, token: str) -> Reply:
-    if not api.oauth.accepts("hubspot", token):
-        return _oauth_error(404, "invalid_token", "token not found or expired", "hubspot")
-    expires = api.oauth.access[token][1]
-    return json_reply(200, {"token": token, "hub_id": 24681357, "hub_domain": "ledgerlake-demo.com",
-                            "app_id": 1234567, "token_type": "access", "user": "cfo@ledgerlake-demo.com",
-                            "scopes": ["oauth", "crm.objects.deals.read", "crm.objects.companies.read"],
-                            "expires_in": int(expires - time.time())})
+def _hubspot_account(api, req) -> Reply:
+    """`GET /account-info/v3/details`: the portal (hub) the token belongs to."""
+    token = req.headers.get("authorization", "")[len("Bearer "):]
+    if not api.accepts("hubspot", token, "HUBSPOT_ACCESS_TOKEN"):
+        return _oauth_error(401, "invalid_token", "Authentication credentials not found.", "hubspot")
+    return json_reply(200, {"portalId": 24681357, "accountType": "STANDARD", "timeZone": "US/Eastern",
+                            "companyCurrency": "USD", "additionalCurrencies": [], "utcOffset": "-05:00",
+                            "utcOffsetMilliseconds": -18000000, "uiDomain": "app.hubspot.com",
+                            "dataHostingLocation": "na1"})
 
 
 def simulated_items(api) -> list[str]:
@@ -331,6 +332,6 @@ def handle(api, source: str, req) -> Reply | None:
         return _token(api, source, req)
     if source == "xero" and path == "/connections" and req.method == "GET":
         return _xero_connections(api, req)
-    if source == "hubspot" and path.startswith("/oauth/v1/access-tokens/") and req.method == "GET":
-        return _hubspot_token_info(api, req, path.rsplit("/", 1)[1])
+    if source == "hubspot" and path == "/account-info/v3/details" and req.method == "GET":
+        return _hubspot_account(api, req)
     return None
