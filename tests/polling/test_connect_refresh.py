@@ -126,9 +126,8 @@ def test_two_refreshers_race_and_exactly_one_rotation_wins(source, store_kind, o
         assert answer.status == 200
 
 
-def test_secrets_manager_writes_are_compare_and_swap(store_kind, monkeypatch):
-    if store_kind != "secretsmanager":
-        pytest.skip("the file store's CAS is exercised by the race test")
+@pytest.mark.parametrize("store_kind", ["secretsmanager"], indirect=True)
+def test_secrets_manager_writes_are_compare_and_swap(store_kind):
     store = store_from_env()
     assert isinstance(store, SecretsManagerStore)
     first = store.write("stripe", {"source": "stripe", "n": 1}, None)
@@ -140,8 +139,7 @@ def test_secrets_manager_writes_are_compare_and_swap(store_kind, monkeypatch):
     assert store.read("stripe") == ({"source": "stripe", "n": 2}, second)
 
 
-def test_reused_refresh_token_needs_reconnect_then_resumes_from_the_cursor(oauth_server, company, lake,
-                                                                           providers, capsys):
+def test_reused_refresh_token_needs_reconnect_then_resumes_from_the_cursor(oauth_server, company, lake, capsys):
     oauth_server.set_clock(MID.timestamp())
     connect("qbo", prompt(oauth_server))
     store = store_from_env()
