@@ -118,11 +118,41 @@ def _needs_refresh(record: dict, margin: float) -> bool:
 _ME = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+def digest(token: str | None) -> str | None:
+    """A token's fingerprint: what crosses a process boundary instead of the token."""
+    import hashlib
+
+    return None if token is None else hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
 def refresh(store, source: str, *, rejected: str | None = None, force: bool = False,
             margin: float | None = None) -> dict:
-    """A record whose access token is fresh: refreshed here under the lease, or by whoever
-    holds it. `rejected`: the access token a provider just answered 401 to (refresh unless
-    someone already replaced it). Raises NeedsReconnect."""
+    """A record whose access token is fresh. `rejected`: the access token a provider just
+    answered 401 to (refresh unless someone already replaced it). Raises NeedsReconnect.
+
+    On AWS (`LEDGERLAKE_REFRESHER_FUNCTION` set) the refresher function does it: it is
+    the only one allowed to write the secret; this process then re-reads."""
+    function = os.environ.get("LEDGERLAKE_REFRESHER_FUNCTION")
+    if not function:
+        return refresh_here(store, source, rejected_digest=digest(rejected), force=force, margin=margin)
+    import boto3
+
+    payload = {"source": source, "rejected": digest(rejected), "force": force}
+    answer = boto3.client("lambda").invoke(FunctionName=function, Payload=json.dumps(payload).encode())
+    outcome = json.loads(answer["Payload"].read() or b"{}")
+    if answer.get("FunctionError"):
+        raise TokenError(f"{source}: the refresher failed ({outcome.get('errorType', 'error')})")
+    record = store.read(source)[0]
+    if outcome.get(source) == "needs_reconnect" or (record or {}).get("status") == "needs_reconnect":
+        raise NeedsReconnect(source, (record or {}).get("error") or "")
+    if record is None:
+        raise NeedsReconnect(source, "not connected")
+    return record
+
+
+def refresh_here(store, source: str, *, rejected_digest: str | None = None, force: bool = False,
+                 margin: float | None = None) -> dict:
+    """`refresh` in this process, under the lease (see the module doc)."""
     margin = refresh_ahead() if margin is None else margin
     owner = f"{_ME}-{threading.get_ident()}"
     deadline = time.monotonic() + WAIT_SECONDS
@@ -132,8 +162,8 @@ def refresh(store, source: str, *, rejected: str | None = None, force: bool = Fa
             raise NeedsReconnect(source, "not connected")
         if record.get("status") == "needs_reconnect":
             raise NeedsReconnect(source, record.get("error") or "")
-        if rejected is not None:
-            if record.get("access_token") != rejected:
+        if rejected_digest is not None:
+            if digest(record.get("access_token")) != rejected_digest:
                 return record  # another refresher already replaced the rejected token
         elif not force and not _needs_refresh(record, margin):
             return record
@@ -191,7 +221,7 @@ def alarm(source: str) -> None:
     (template.yaml alarms on it) plus a clear error line; no secret in either."""
     print(json.dumps({
         "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
-            "Namespace": "ledgerlake", "Dimensions": [["source"]],
+            "Namespace": "ledgerlake", "Dimensions": [["source"], []],
             "Metrics": [{"Name": "ConnectionNeedsReconnect", "Unit": "Count"}]}]},
         "source": source, "ConnectionNeedsReconnect": 1,
     }))
