@@ -177,3 +177,44 @@ def test_reused_refresh_token_needs_reconnect_then_resumes_from_the_cursor(oauth
     assert resumed.records < len(truth.expected(company, "qbo", END.timestamp()))  # from the cursor, not from zero
     assert resumed.records >= len(changes)
     assert {r["source"]: r for r in rows(lake)}["qbo"]["connection"] == "connected"
+
+
+@pytest.mark.parametrize("store_kind", ["secretsmanager"], indirect=True)
+def test_on_aws_pollers_ask_the_refresher_and_only_it_writes(store_kind, oauth_server, lake, company, monkeypatch):
+    """With LEDGERLAKE_REFRESHER_FUNCTION set, a poller whose token died invokes the
+    refresher (here the handler in-process behind a stand-in for the Lambda Invoke API);
+    the scheduled run refreshes what is about to expire and publishes the status."""
+    import io
+
+    import boto3
+
+    from ledgerlake.handlers import refresher
+
+    connect("xero", prompt(oauth_server))
+    invoked = []
+
+    class LambdaStandIn:  # the Invoke API's request/response shape
+        def invoke(self, FunctionName, Payload):  # noqa: N803 - boto3's parameter names
+            event = json.loads(Payload)
+            invoked.append(event)
+            assert "rejected" in event and all(v not in Payload.decode() for v in (stale,))
+            return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(refresher.handler(event, None)).encode())}
+
+    real_client = boto3.client
+    monkeypatch.setattr(boto3, "client", lambda name, *a, **k: LambdaStandIn() if name == "lambda"
+                        else real_client(name, *a, **k))
+    monkeypatch.setenv("LEDGERLAKE_REFRESHER_FUNCTION", "ledgerlake-refresher")
+    monkeypatch.setenv("LEDGERLAKE_REFRESH_AHEAD_SECONDS", "-3600")  # only the 401 refreshes
+    store = store_from_env()
+    stale = store.read("xero")[0]["access_token"]
+    from ledgerlake.sourceapi.oauth import OAuthState
+
+    oauth_server.api.oauth.access[stale] = ("xero", time.time() - 1)  # the provider expired it
+    assert isinstance(oauth_server.api.oauth, OAuthState)
+    result = poll_source("xero", lake=lake)
+    assert result.complete and result.http["reauth"] == 1 and len(invoked) == 1
+    assert store.read("xero")[0]["access_token"] != stale
+    monkeypatch.setenv("LEDGERLAKE_REFRESH_AHEAD_SECONDS", "3600")  # the schedule: all expire within the hour
+    assert refresher.handler({}, None) == {"qbo": "not connected", "xero": "fresh, 2 refreshes",
+                                           "hubspot": "not connected"}
+    assert published(lake)["xero"]["refresh_count"] == 2

@@ -103,14 +103,15 @@ def apply_tokens(record: dict, answer: dict, now: float | None = None) -> dict:
     return out
 
 
-def _needs_refresh(record: dict, margin: float) -> bool:
-    """Within `margin` of expiry, the margin capped at a fifth of the token's lifetime (a
-    2-minute demo token is not refreshed on every request)."""
+def _needs_refresh(record: dict, margin: float, cap: bool = True) -> bool:
+    """Within `margin` of expiry; with `cap`, the margin is at most a fifth of the token's
+    lifetime (a 2-minute demo token is not refreshed on every request). The scheduled
+    refresher passes its own margin, uncapped."""
     if record.get("source") not in REFRESHING or record.get("kind") != "oauth2":
         return False
     expires = float(record.get("expires_at") or 0)
     issued = float(record.get("refreshed_at") or record.get("connected_at") or 0)
-    if issued and expires > issued:
+    if cap and issued and expires > issued:
         margin = min(margin, 0.2 * (expires - issued))
     return expires - time.time() < margin
 
@@ -153,6 +154,7 @@ def refresh(store, source: str, *, rejected: str | None = None, force: bool = Fa
 def refresh_here(store, source: str, *, rejected_digest: str | None = None, force: bool = False,
                  margin: float | None = None) -> dict:
     """`refresh` in this process, under the lease (see the module doc)."""
+    cap = margin is None
     margin = refresh_ahead() if margin is None else margin
     owner = f"{_ME}-{threading.get_ident()}"
     deadline = time.monotonic() + WAIT_SECONDS
@@ -165,7 +167,7 @@ def refresh_here(store, source: str, *, rejected_digest: str | None = None, forc
         if rejected_digest is not None:
             if digest(record.get("access_token")) != rejected_digest:
                 return record  # another refresher already replaced the rejected token
-        elif not force and not _needs_refresh(record, margin):
+        elif not force and not _needs_refresh(record, margin, cap):
             return record
         lease = record.get("lease") or {}
         if lease and float(lease.get("until", 0)) > time.time() and lease.get("owner") != owner:

@@ -20,7 +20,7 @@ from ..connections import NeedsReconnect, TokenError
 from ..connections.records import REFRESHING
 from ..connections.status import publish
 from ..connections.store import store_from_env
-from ..connections.tokens import refresh_here
+from ..connections.tokens import refresh_ahead, refresh_here
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,11 @@ def handler(event, context):
             result[source] = "not connected"
             continue
         try:
-            record = refresh_here(store, source, rejected_digest=event.get("rejected"), force=bool(event.get("force")))
+            # Scheduled: the configured margin as is (LEDGERLAKE_REFRESH_AHEAD_SECONDS);
+            # asked by a poller: its own rule (the rejected token, or expiring soon).
+            margin = refresh_ahead() if not event.get("source") else None
+            record = refresh_here(store, source, rejected_digest=event.get("rejected"),
+                                  force=bool(event.get("force")), margin=margin)
             result[source] = f"fresh, {record.get('refresh_count', 0)} refreshes"
         except NeedsReconnect:
             result[source] = "needs_reconnect"
