@@ -164,6 +164,13 @@ def test_reused_refresh_token_needs_reconnect_then_resumes_from_the_cursor(oauth
     row = {r["source"]: r for r in rows(lake)}["qbo"]
     assert row["connection"] == "needs reconnect" and "invalid_grant" in row["error"]
     assert published(lake)["qbo"]["status"] == "needs_reconnect"  # what the dashboard and email read
+    from datetime import datetime, timezone
+
+    from ledgerlake.report import weekly
+
+    email_rows = weekly.health_rows([{"source": "qbo", "last_event_at": None, "last_poll_at": datetime.now(timezone.utc)}],
+                                    datetime.now(timezone.utc), timezone.utc, weekly._needs_reconnect())
+    assert email_rows[0].status == "needs reconnect"
     # Nothing lost: every landed page and the cursor are as they were.
     assert keys_at_mid <= set(lake.keys("raw/source=qbo/"))
     saved = json.loads(lake.s3.get_object(Bucket=lake.bucket, Key="state/cursors/qbo/cdc.json")["Body"].read())
