@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
+from ..connections.records import SOURCES
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -310,9 +310,14 @@ def _plaid(api, req) -> Reply | None:
             if public is None or public["source"] != "plaid-public" or public["expires"] < time.time():
                 return _error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN",
                               "provided public token is expired. Public tokens expire 30 minutes after creation")
-            token, _ = state.issue_access("plaid", "access-sandbox-", expires=False)
             unlinked = [i for i in simulated_items(api) if i not in state.items.values()]
             item_id = unlinked[0] if unlinked else secrets.token_urlsafe(27)
+            # Plaid keeps one access token per item; a restarted local server linking the
+            # same item hands out the same token, so the poller's per-item cursor (keyed by
+            # the token's digest) carries over and a second `ledgerlake run` lands nothing.
+            token = "access-sandbox-" + hmac.new(api.credentials["PLAID_SECRET"].encode(), item_id.encode(),
+                                                 hashlib.sha256).hexdigest()[:32]
+            state.access[token] = ("plaid", None)
             state.items[token] = item_id
             return json_reply(200, {"access_token": token, "item_id": item_id, "request_id": rid})
     return None

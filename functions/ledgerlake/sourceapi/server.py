@@ -50,8 +50,8 @@ def local_credentials() -> dict[str, str]:
     from .oauth import APP_NAMES
 
     for client_id, client_secret in APP_NAMES.values():  # the OAuth apps registered with the fakes
-        creds[client_id] = os.environ.get(client_id) or "ledgerlake-local-" + client_id.split("_")[0].lower()
-        creds[client_secret] = os.environ.get(client_secret) or _secrets.token_urlsafe(24)
+        creds.setdefault(client_id, os.environ.get(client_id) or "ledgerlake-local-" + client_id.split("_")[0].lower())
+        creds.setdefault(client_secret, os.environ.get(client_secret) or _secrets.token_urlsafe(24))
     if os.environ.get("PLAID_ACCESS_TOKENS"):
         creds["PLAID_ACCESS_TOKENS"] = os.environ["PLAID_ACCESS_TOKENS"]
     return creds
