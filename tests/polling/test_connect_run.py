@@ -39,3 +39,9 @@ def test_landing_through_short_lived_tokens(small_company, lake, monkeypatch):
     for source in ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid"):
         landed = set(latest_from_lake(lake, source))
         assert truth.expected(small_company, source, end.timestamp()) <= landed, source
+
+    # `ledgerlake run` again: a new local server, every source connected anew, nothing new lands.
+    before = set(lake.keys("raw/"))
+    again = land_simulation(small_company, lake, connect=True, token_ttl=1.0)
+    assert not again.failures and again.polled_pages == 0, sorted(set(lake.keys("raw/")) - before)
+    assert set(lake.keys("raw/")) == before

@@ -271,10 +271,14 @@ def connect_plaid(prompt: Prompt, *, port: int = 0, sandbox_institution: str | N
     `/item/public_token/exchange` → one access token per item, added to the connection."""
     import os
 
-    from . import credential
+    from ..config import secret as configured
 
     store = store or store_from_env()
-    client_id, secret = credential("PLAID_CLIENT_ID"), credential("PLAID_SECRET")
+    # The team's keys from configuration (not from an existing connection: they may have changed).
+    try:
+        client_id, secret = configured("PLAID_CLIENT_ID"), configured("PLAID_SECRET")
+    except KeyError as err:
+        raise ConnectError("set PLAID_CLIENT_ID and PLAID_SECRET (Plaid dashboard → Keys) first") from err
     base = (os.environ.get("PLAID_API_BASE_URL") or "https://production.plaid.com").rstrip("/")
     auth = {"client_id": client_id, "secret": secret}
 

@@ -315,7 +315,7 @@ def _plaid(api, req) -> Reply | None:
             # Plaid keeps one access token per item; a restarted local server linking the
             # same item hands out the same token, so the poller's per-item cursor (keyed by
             # the token's digest) carries over and a second `ledgerlake run` lands nothing.
-            token = "access-sandbox-" + hmac.new(api.credentials["PLAID_SECRET"].encode(), item_id.encode(),
+            token = "access-sandbox-" + hmac.new(api.credentials["PLAID_CLIENT_ID"].encode(), item_id.encode(),
                                                  hashlib.sha256).hexdigest()[:32]
             state.access[token] = ("plaid", None)
             state.items[token] = item_id
