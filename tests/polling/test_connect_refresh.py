@@ -225,3 +225,21 @@ def test_on_aws_pollers_ask_the_refresher_and_only_it_writes(store_kind, oauth_s
     assert refresher.handler({}, None) == {"qbo": "not connected", "xero": "fresh, 2 refreshes",
                                            "hubspot": "not connected"}
     assert published(lake)["xero"]["refresh_count"] == 2
+
+
+@pytest.mark.parametrize("source", ["xero", "hubspot"])
+def test_a_revoked_app_ends_in_needs_reconnect_with_a_clear_error(source, oauth_server, lake, capsys):
+    """The user disconnected the app at the provider: Xero answers invalid_grant, HubSpot
+    BAD_REFRESH_TOKEN; either way the poll stops cleanly and says what to do."""
+    from ledgerlake.sourceapi.oauth import revoke_refresh_tokens
+
+    connect(source, prompt(oauth_server))
+    store = store_from_env()
+    record, version = store.read(source)
+    store.write(source, dict(record, expires_at=time.time() - 1), version)  # due for a refresh
+    revoke_refresh_tokens(oauth_server.api, source)
+    result = poll_source(source, lake=lake)
+    assert result.stopped == "needs_reconnect" and result.records == 0
+    assert f"run `ledgerlake connect {source}`" in result.error
+    assert store.read(source)[0]["status"] == "needs_reconnect"
+    assert '"ConnectionNeedsReconnect": 1' in capsys.readouterr().out

@@ -51,9 +51,6 @@ class FileStore:
     def describe(self, source: str) -> str:
         return str(self._path(source))
 
-    def sources(self) -> list[str]:
-        return sorted(p.stem for p in self.root.glob("*.json")) if self.root.is_dir() else []
-
     def read(self, source: str) -> tuple[dict[str, Any] | None, str | None]:
         try:
             record = json.loads(self._path(source).read_text())
@@ -92,10 +89,6 @@ class FileStore:
             os.replace(tmp, self._path(source))
             return version
 
-    def delete(self, source: str) -> None:
-        with self._locked(source):
-            self._path(source).unlink(missing_ok=True)
-
 
 class SecretsManagerStore:
     kind = "secretsmanager"
@@ -118,11 +111,6 @@ class SecretsManagerStore:
 
     def describe(self, source: str) -> str:
         return f"secretsmanager:{self.name(source)}"
-
-    def sources(self) -> list[str]:
-        from .records import SOURCES
-
-        return [s for s in SOURCES if self.read(s)[0] is not None]
 
     def read(self, source: str) -> tuple[dict[str, Any] | None, str | None]:
         try:
@@ -152,6 +140,3 @@ class SecretsManagerStore:
         except self.client.exceptions.InvalidParameterException as err:
             raise Conflict(f"{source} connection changed since version {expected}") from err
         return version
-
-    def delete(self, source: str) -> None:
-        self.client.delete_secret(SecretId=self.name(source), ForceDeleteWithoutRecovery=True)
