@@ -151,3 +151,35 @@ def test_xero_code_exchange_needs_the_pkce_verifier(oauth_server):
         "code_verifier": "not-the-verifier"}), headers={"Authorization": f"Basic {basic}",
                                                         "Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status == 400 and json.loads(answer.data)["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("forged", [False, True])
+def test_plaid_link_page_to_public_token_exchange(forged, oauth_server):
+    """Plaid: link token → the local Link page → Link's onSuccess (here: the sandbox's
+    public token, as Link would hand it over) → /item/public_token/exchange."""
+    import re
+
+    creds = oauth_server.credentials
+
+    def user_in_link(url):
+        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        assert re.search(r'token: "link-sandbox-[0-9a-f-]+"', page)
+        state = re.search(r'state: "([^"]+)"', page).group(1)
+        public = json.loads(HTTP.request("POST", oauth_server.base_urls["plaid"] + "/sandbox/public_token/create",
+                                         body=json.dumps({"client_id": creds["PLAID_CLIENT_ID"],
+                                                          "secret": creds["PLAID_SECRET"],
+                                                          "institution_id": "ins_109508",
+                                                          "initial_products": ["transactions"]}),
+                                         headers={"Content-Type": "application/json"}).data)["public_token"]
+        query = urllib.parse.urlencode({"public_token": public, "state": "forged" if forged else state})
+        return urllib.request.urlopen(url + "callback?" + query, timeout=10).read()
+
+    p = prompt(oauth_server, browser=user_in_link)
+    if forged:
+        with pytest.raises(ConnectError, match="state mismatch"):
+            connect("plaid", p)
+        assert store_from_env().read("plaid")[0] is None
+        return
+    connect("plaid", p)
+    items = store_from_env().read("plaid")[0]["items"]
+    assert len(items) == 1 and items[0]["access_token"].startswith("access-sandbox-")
