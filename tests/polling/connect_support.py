@@ -24,7 +24,8 @@ def prompt(server, **kw):
 
     lines: list[str] = []
     kw.setdefault("browser", browser)
-    made = Prompt(out=lines.append, ask_secret=lambda _: server.credentials["STRIPE_API_KEY"], timeout=10, **kw)
+    kw.setdefault("ask_secret", lambda _: server.credentials["STRIPE_API_KEY"])
+    made = Prompt(out=lines.append, timeout=10, **kw)
     made.lines = lines
     return made
 

@@ -183,3 +183,12 @@ def test_plaid_link_page_to_public_token_exchange(forged, oauth_server):
     connect("plaid", p)
     items = store_from_env().read("plaid")[0]["items"]
     assert len(items) == 1 and items[0]["access_token"].startswith("access-sandbox-")
+
+
+@pytest.mark.parametrize("source,kw", [("stripe", {}), ("hubspot", {"private_app": True})])
+def test_a_pasted_key_is_checked_against_the_api_before_it_is_stored(source, kw, oauth_server, capsys):
+    p = prompt(oauth_server, ask_secret=lambda _: "rk_live_not-a-real-key")
+    with pytest.raises(ConnectError, match="refused the key"):
+        connect(source, p, **kw)
+    assert store_from_env().read(source)[0] is None
+    assert "not-a-real-key" not in capsys.readouterr().out + " ".join(p.lines)

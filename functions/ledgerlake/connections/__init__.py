@@ -52,10 +52,10 @@ def _store_key() -> str:
                                                    "LEDGERLAKE_CONNECTIONS_DIR", "LEDGERLAKE_HOME"))
 
 
-def _record(source: str, fresh: bool = False) -> dict | None:
+def _record(source: str) -> dict | None:
     store = store_from_env()
     key = (_store_key(), source)
-    if store.kind == "file" or fresh:
+    if store.kind == "file":
         record = store.read(source)[0]  # a local file read is cheap: always current
     else:
         with _cache_lock:

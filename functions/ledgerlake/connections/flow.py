@@ -15,6 +15,7 @@ against the API before it is stored. Nothing secret is printed.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import re
@@ -181,9 +182,9 @@ def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, tenant: str | N
         shop = (shop or os.environ.get("SHOPIFY_SHOP") or "").strip().lower()
         if not SHOP_HOST.match(shop):
             raise ConnectError("give the shop as NAME.myshopify.com (--shop)")
-        ends = endpoints("shopify") if os.environ.get("SHOPIFY_API_BASE_URL") else \
-            type(ends)(ends.authorize.format(shop=shop), ends.token.format(shop=shop), ends.scopes, ends.scope_sep,
-                       ends.client_auth)
+        if not os.environ.get("SHOPIFY_API_BASE_URL"):  # the real endpoints live on the shop's host
+            ends = dataclasses.replace(ends, authorize=ends.authorize.format(shop=shop),
+                                       token=ends.token.format(shop=shop))
     state = secrets.token_urlsafe(32)
     callback = Callback(port)
     try:
