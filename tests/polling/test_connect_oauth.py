@@ -192,3 +192,13 @@ def test_a_pasted_key_is_checked_against_the_api_before_it_is_stored(source, kw,
         connect(source, p, **kw)
     assert store_from_env().read(source)[0] is None
     assert "not-a-real-key" not in capsys.readouterr().out + " ".join(p.lines)
+
+
+def test_a_localhost_redirect_uri_for_intuit_development_keys(oauth_server):
+    from ledgerlake.connections import flow
+
+    urls = []
+    p = prompt(oauth_server, browser=lambda url: (urls.append(url), browser(url)))
+    flow.connect("qbo", p, redirect_host="localhost")
+    assert "redirect_uri=http%3A%2F%2Flocalhost%3A" in urls[0]
+    assert store_from_env().read("qbo")[0]["status"] == "connected"

@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=0,
                         help="callback port on 127.0.0.1 (default: any free port; providers that register "
                         "exact redirect URIs need the registered one, e.g. 8765)")
+    parser.add_argument("--redirect-host", choices=("127.0.0.1", "localhost"), default="127.0.0.1",
+                        help="host name in the redirect URI (Intuit development keys register localhost); the "
+                        "callback listens on 127.0.0.1 either way")
     parser.add_argument("--shop", help="Shopify: the shop, NAME.myshopify.com")
     parser.add_argument("--tenant", help="Xero: the organisation (name or tenantId) when several are authorised")
     parser.add_argument("--private-app", action="store_true",
@@ -39,8 +42,8 @@ def _connect(args) -> int:
 
     store = store_from_env()
     try:
-        view = connect(args.source, Prompt(headless=args.headless), port=args.port, shop=args.shop,
-                       tenant=args.tenant, private_app=args.private_app,
+        view = connect(args.source, Prompt(headless=args.headless), port=args.port, redirect_host=args.redirect_host,
+                       shop=args.shop, tenant=args.tenant, private_app=args.private_app,
                        sandbox_institution=args.sandbox_institution, replace=args.replace, store=store)
     except ConnectError as err:
         print(f"ledgerlake connect {args.source}: {err}", file=sys.stderr)

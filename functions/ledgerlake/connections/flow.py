@@ -57,8 +57,9 @@ def _pkce() -> tuple[str, str]:
 class Callback:
     """The one-shot local redirect target: GET /callback?… is kept; `/` serves `page`."""
 
-    def __init__(self, port: int = 0, page: bytes | None = None):
+    def __init__(self, port: int = 0, page: bytes | None = None, host_name: str = "127.0.0.1"):
         outer = self
+        self.host_name = host_name  # what the redirect URI says (bound to 127.0.0.1 either way)
         self.query: dict[str, str] | None = None
         self.done = threading.Event()
         self.page = page
@@ -92,7 +93,7 @@ class Callback:
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/callback"
+        return f"http://{self.host_name}:{self.server.server_address[1]}/callback"
 
     def wait(self, timeout: float) -> dict[str, str] | None:
         self.done.wait(timeout)
@@ -171,7 +172,8 @@ def _http():
     return HttpClient(policy=RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=1.0))
 
 
-def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, tenant: str | None = None,
+def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, redirect_host: str = "127.0.0.1",
+                  tenant: str | None = None,
                   shop: str | None = None, store=None) -> dict:
     store = store or store_from_env()
     client_id, client_secret = _app(source)
@@ -186,7 +188,7 @@ def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, tenant: str | N
             ends = dataclasses.replace(ends, authorize=ends.authorize.format(shop=shop),
                                        token=ends.token.format(shop=shop))
     state = secrets.token_urlsafe(32)
-    callback = Callback(port)
+    callback = Callback(port, host_name=redirect_host)
     try:
         params = {"client_id": client_id, "redirect_uri": callback.redirect_uri,
                   "scope": ends.scope_sep.join(ends.scopes), "state": state}
@@ -352,7 +354,7 @@ def connect(source: str, prompt: Prompt | None = None, *, private_app: bool = Fa
                                                if k in ("port", "sandbox_institution", "replace", "store")})
         elif source in ("qbo", "xero", "hubspot", "shopify"):
             record = connect_oauth(source, prompt, **{k: v for k, v in options.items()
-                                                      if k in ("port", "tenant", "shop", "store")})
+                                                      if k in ("port", "redirect_host", "tenant", "shop", "store")})
         else:
             raise ConnectError(f"unknown source {source!r}")
     except TokenError as err:
