@@ -1,6 +1,8 @@
-"""Integration health: last event received and last successful poll per source, row counts,
+"""Integration health: connections (token expiry, needs reconnect), last event received and
+last successful poll per source, row counts,
 integrity findings — the first place to look when a number looks wrong."""
 
+import polars as pl
 import streamlit as st
 
 import shared
@@ -22,6 +24,20 @@ try:
     })
 except dd.MissingMart as err:
     shared.missing(err)
+
+st.subheader("Connections")
+try:
+    from ledgerlake.connections.status import rows as connection_rows
+    from ledgerlake.lake import Lake
+
+    connections = connection_rows(Lake(), from_lake=True)  # the lake's public copy: no secret here
+    for row in connections:
+        if row["connection"] == "needs reconnect":
+            st.error(f"{row['source']}: the provider refused the refresh token; run "
+                     f"`ledgerlake connect {row['source']}` (polling resumes from its cursors).")
+    shared.table(pl.DataFrame(connections), "connections")
+except Exception as err:  # noqa: BLE001 - the lake is not reachable from here
+    st.caption(f"Connection status unavailable ({type(err).__name__}); `ledgerlake sources status` shows it.")
 
 st.subheader("Integrity findings")
 try:

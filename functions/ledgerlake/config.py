@@ -104,12 +104,20 @@ LOCAL_PROVIDER_TOKENS = (
     "XERO_ACCESS_TOKEN",
     "PLAID_SECRET",
     "PLAID_ACCESS_TOKEN",
+    # The local server's OAuth apps (`ledgerlake connect` against `sources serve`).
+    "QBO_CLIENT_SECRET",
+    "XERO_CLIENT_SECRET",
+    "SHOPIFY_CLIENT_SECRET",
 )
 LOCAL_PROVIDER_IDS = {
     "SHOPIFY_SHOP": "ledgerlake-demo.myshopify.com",
     "QBO_REALM_ID": "9341452000000001",
     "XERO_TENANT_ID": "5d9d8b3e-6c1a-4c55-9a73-1f2a3b4c5d6e",
     "PLAID_CLIENT_ID": "ledgerlake-local-client",
+    "QBO_CLIENT_ID": "ledgerlake-local-qbo",
+    "XERO_CLIENT_ID": "ledgerlake-local-xero",
+    "HUBSPOT_CLIENT_ID": "ledgerlake-local-hubspot",
+    "SHOPIFY_CLIENT_ID": "ledgerlake-local-shopify",
 }
 
 

@@ -155,6 +155,42 @@ def simulation_credentials(manifest: dict) -> dict[str, str]:
     return creds
 
 
+APP_IDS = ("SHOPIFY_SHOP", "PLAID_CLIENT_ID", "PLAID_SECRET")  # app identity, not a connection's token
+
+
+def connect_simulation(providers, store=None) -> dict[str, dict]:
+    """`ledgerlake connect` for every source against the local server, non-interactively:
+    a scripted browser follows each authorize redirect to the flow's own 127.0.0.1
+    callback; Plaid uses the sandbox public token; Stripe takes the local restricted key.
+    Refuses to overwrite a connection to a real provider (another `LEDGERLAKE_HOME` is
+    the place for the simulated company)."""
+    import urllib.request
+
+    from .connections import SOURCES
+    from .connections.flow import Prompt, connect
+    from .connections.store import store_from_env
+
+    store = store or store_from_env()
+    for source in SOURCES:
+        existing = store.read(source)[0] or {}
+        url = existing.get("token_url") or ""
+        if existing and existing.get("kind") == "oauth2" and not url.startswith("http://127.0.0.1"):
+            raise RuntimeError(f"{store.describe(source)} holds a real {source} connection: land the simulated "
+                               "company under another LEDGERLAKE_HOME")
+    opener = urllib.request.build_opener()  # follows the 302 to the callback, like a browser
+
+    prompt = Prompt(out=lambda line: None, browser=lambda url: opener.open(url, timeout=10).read(),
+                    ask_secret=lambda _: providers.credentials["STRIPE_API_KEY"], timeout=30)
+    from .sourceapi.oauth import simulated_items
+
+    done = {}
+    for source in SOURCES:
+        done[source] = connect(source, prompt, store=store, sandbox_institution="ins_109508", replace=True)
+    for _ in simulated_items(providers.api)[1:]:  # Plaid: one access token per item
+        done["plaid"] = connect("plaid", prompt, store=store, sandbox_institution="ins_109508", replace=False)
+    return done
+
+
 def land_simulation(
     sim_dir: Path | str,
     lake: Lake,
@@ -167,6 +203,8 @@ def land_simulation(
     duplicates: bool = False,
     backfill: bool = False,
     providers=None,
+    connect: bool = False,
+    token_ttl: float | None = None,
 ) -> LandingReport:
     """Land `sim_dir` into `lake` through receiver + hydrator + pollers; see the module doc.
 
@@ -177,6 +215,10 @@ def land_simulation(
     cursors (the same records again, in pages of their own).
     `providers`: a running `sourceapi.LocalProviders` to reuse (its clock is set to
     `until`); by default one is started over `sim_dir` and stopped afterwards.
+    `connect`: connect every source first, through each provider's OAuth / token flow
+    against the local server (`connect_simulation`), and poll and hydrate with those
+    connections only: the server refuses the static demo tokens and its access tokens
+    live `token_ttl` seconds, so they expire and are refreshed under the run.
     """
     from .handlers import hydrator, receiver
     from .polling.runner import poll_all
@@ -193,15 +235,24 @@ def land_simulation(
     level = quiet.level
     own_server = providers is None
     if own_server:
-        providers = serve_in_thread(sim_dir, clock=until.timestamp(), credentials=simulation_credentials(manifest))
+        providers = serve_in_thread(sim_dir, clock=until.timestamp(), credentials=simulation_credentials(manifest),
+                                    token_ttl=token_ttl, oauth_only=connect)
     else:
         providers.set_clock(until.timestamp())
     try:
         env = {f"{s.upper()}_API_BASE_URL": url for s, url in providers.base_urls.items()}
-        env.update(providers.credentials)
+        credentials = providers.credentials
+        if connect:
+            from .connections import FIELDS
+
+            # Only the apps' client credentials: every token comes from the connections.
+            credentials = {k: v for k, v in credentials.items() if k not in FIELDS or k in APP_IDS}
+        env.update(credentials)
         env["POWERTOOLS_METRICS_DISABLED"] = "true"  # no EMF lines per hydration
         quiet.setLevel(logging.WARNING)
         with _Env(env), tempfile.TemporaryDirectory(prefix="ledgerlake-deliveries-") as scratch:
+            if connect:
+                connect_simulation(providers)
             if webhooks:
                 queue = HydrationBatch()
                 receiver.configure(lake=lake, queue=queue)
@@ -222,8 +273,7 @@ def land_simulation(
                 since = None
                 if backfill:
                     since = datetime.fromisoformat(manifest["start"]).replace(tzinfo=timezone.utc) - timedelta(days=1)
-                results = poll_all(base_urls=providers.base_urls, credentials=providers.credentials, lake=lake,
-                                   since=since)
+                results = poll_all(base_urls=providers.base_urls, credentials=credentials, lake=lake, since=since)
                 report.poll_seconds = time.monotonic() - t0
                 report.polled_pages = sum(r.pages_landed for r in results.values())
                 report.failures += [r.summary() for r in results.values() if not r.complete]

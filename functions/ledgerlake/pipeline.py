@@ -87,13 +87,19 @@ def step_reference(ctx: PipelineContext) -> str:
 
 
 def step_land(ctx: PipelineContext) -> str:
-    """Webhooks through the receiver (hydrating thin pings), then every poller, against a
-    local provider API server over the simulation. Landing is idempotent, pollers resume
+    """Connect every source (OAuth against the local server), then webhooks through the
+    receiver (hydrating thin pings), then every poller, against a local provider API server
+    over the simulation. Landing is idempotent, pollers resume
     from their cursors, so a second run adds nothing."""
     from .lake import Lake
     from .landing import land_simulation
 
-    report = land_simulation(ctx.options.sim_dir, Lake(ctx.settings))
+    import os
+
+    # Every source connects through its provider's OAuth / token flow against the local
+    # server, whose access tokens live two minutes: the run lives through their expiry.
+    ttl = float(os.environ.get("LEDGERLAKE_DEMO_TOKEN_TTL", "120"))
+    report = land_simulation(ctx.options.sim_dir, Lake(ctx.settings), connect=True, token_ttl=ttl)
     if report.failures:
         raise RuntimeError("landing failed: " + "; ".join(report.failures[:5]))
     return report.summary()

@@ -154,7 +154,8 @@ def env_vars(function: dict) -> dict:
 
 def secret_names_used(filename: str) -> set[str]:
     """Secret names the source modules called `filename` (webhook.py, hydrate.py, poll.py)
-    read: literal `secret("X")` / `ctx.secret("X")` calls and `SECRET_NAME = "X"`."""
+    read: literal `secret("X")` / `ctx.secret("X")` / `auth("X")` (a connection token,
+    refreshed) calls and `SECRET_NAME = "X"`."""
     names: set[str] = set()
     for path in sorted((REPO / "functions" / "ledgerlake" / "sources").glob(f"*/{filename}")):
         tree = ast.parse(path.read_text())
@@ -162,7 +163,7 @@ def secret_names_used(filename: str) -> set[str]:
             if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
                 func = node.func
                 called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-                if called == "secret" and isinstance(node.args[0].value, str):
+                if called in ("secret", "auth") and isinstance(node.args[0].value, str):
                     names.add(node.args[0].value)
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 if any(isinstance(t, ast.Name) and t.id == "SECRET_NAME" for t in node.targets):

@@ -34,7 +34,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--fault", action="append", default=[], metavar="SPEC",
                        help="switch a fault on, e.g. stripe:429, xero:5xx=3, hubspot:slow=4,2.5, plaid:mutation=1, "
                        "shopify:throttle, *:5xx (repeatable; see docs/polling.md)")
+    serve.add_argument("--token-ttl", type=float, default=None, metavar="SECONDS",
+                       help="lifetime of the OAuth access tokens it issues (default: each provider's, "
+                       "3600 QBO, 1800 Xero/HubSpot); short values exercise refresh")
     serve.set_defaults(func=_serve)
+
+    status = actions.add_parser(
+        "status",
+        help="per source: connected or not, tenant/realm/shop, token expiry, last refresh, last poll and webhook",
+        description="Connection status from the secret store (never a secret), the last successful poll "
+        "(cursor saves in the lake) and the last webhook (source_health mart, as of the last build).",
+    )
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=_status)
 
 
 def _serve(args) -> int:
@@ -51,7 +63,8 @@ def _serve(args) -> int:
     load_local_env()
     step(f"indexing {sim_dir / 'api'}")
     started = time.monotonic()
-    running = serve_in_thread(sim_dir, clock=args.clock, host=args.host, port=args.port, faults=tuple(args.fault))
+    running = serve_in_thread(sim_dir, clock=args.clock, host=args.host, port=args.port, faults=tuple(args.fault),
+                              token_ttl=args.token_ttl)
     state = running.api.describe()
     step(f"{state['versions']:,} versions indexed in {time.monotonic() - started:.1f}s; clock {state['clock']}")
     print(json.dumps(state["base_urls"], indent=1))
@@ -62,3 +75,29 @@ def _serve(args) -> int:
     except KeyboardInterrupt:
         running.stop()
     return 0
+
+
+def _status(args) -> int:
+    from ..connections.status import rows
+
+    lake = None
+    try:
+        from ..lake import Lake
+
+        lake = Lake()
+    except Exception:  # noqa: BLE001 - no lake configured: connection columns only
+        pass
+    table = rows(lake)
+    if args.json:
+        print(json.dumps(table, indent=1))
+        return 0
+    columns = ("source", "connection", "account", "token_expires_at", "last_refresh", "last_poll", "last_webhook")
+    widths = {c: max(len(c), *(len(str(r[c] or "-")) for r in table)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in table:
+        print("  ".join(str(r[c] or "-").ljust(widths[c]) for c in columns))
+    for r in table:
+        if r["connection"] == "needs reconnect":
+            print(f"\n{r['source']}: {r['error'] or 'needs reconnecting'} -> run `ledgerlake connect {r['source']}`",
+                  file=sys.stderr)
+    return 1 if any(r["connection"] == "needs reconnect" for r in table) else 0

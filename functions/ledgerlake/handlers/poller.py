@@ -31,6 +31,7 @@ def handler(event, context):
         "source": source,
         "complete": result.complete,
         "stopped": result.stopped,
+        "error": result.error,  # e.g. the connection needs `ledgerlake connect` again
         "records": result.records,
         "pages_landed": result.pages_landed,
         "http": result.http,

@@ -7,6 +7,9 @@ rules every provider needs, in one place.
 * Every wait is checked against the run's time budget: if the wait would overrun it,
   `BudgetExhausted` is raised and the run loop stops cleanly (the cursor already covers
   every landed page, so the next run resumes where this one stopped).
+* 401 with an `auth` (a `connections.Auth`): refresh the access token once (another
+  refresher may already have) and retry with the new one; a provider that rejects the new
+  token too gets its 401 returned.
 * Other 4xx answers are returned, not raised: they are the provider's business answers
   (Plaid's mutation error, HubSpot's 10,000-result cap) and the poller decides.
 """
@@ -87,6 +90,7 @@ class Stats:
     retries_5xx: int = 0
     retries_timeout: int = 0
     slept: float = 0.0
+    reauth: int = 0  # 401s answered by refreshing the access token
     by_status: dict[int, int] = field(default_factory=dict)
 
 
@@ -143,19 +147,23 @@ class HttpClient:
         params: dict[str, Any] | list[tuple[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         json_body: Any = None,
+        body: bytes | None = None,
+        auth: Any = None,
     ) -> Response:
         if params:
             url = url + ("&" if "?" in url else "?") + urlencode(params)
-        body = None
         headers = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body).encode()
             headers.setdefault("Content-Type", "application/json")
         timeout = urllib3.Timeout(connect=self.policy.connect_timeout, read=self.policy.read_timeout)
         attempt = 0
+        renewed = False
         while True:
             if self.budget.expired():
                 raise BudgetExhausted("run time budget spent")
+            if auth is not None:
+                headers.update(auth.headers())  # a fresh token (refreshed ahead of expiry)
             self.stats.requests += 1
             try:
                 raw = self.pool.request(
@@ -171,6 +179,11 @@ class HttpClient:
                 continue
             response = Response(raw.status, {k.lower(): v for k, v in raw.headers.items()}, raw.data, url)
             self.stats.by_status[raw.status] = self.stats.by_status.get(raw.status, 0) + 1
+            if raw.status == 401 and auth is not None and not renewed:
+                renewed = True
+                if auth.renew(headers):
+                    self.stats.reauth += 1
+                    continue
             if raw.status == 429 or raw.status >= 500:
                 attempt += 1
                 if attempt >= self.policy.max_attempts:

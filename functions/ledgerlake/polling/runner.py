@@ -59,7 +59,8 @@ class StreamResult:
 class PollResult:
     source: str
     complete: bool = False
-    stopped: str | None = None  # why a run stopped early ("budget")
+    stopped: str | None = None  # why a run stopped early ("budget", "needs_reconnect")
+    error: str | None = None
     streams: dict[str, StreamResult] = field(default_factory=dict)
     http: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
@@ -74,6 +75,8 @@ class PollResult:
 
     def summary(self) -> str:
         state = "complete" if self.complete else f"stopped ({self.stopped})"
+        if self.error:
+            state += f": {self.error}"
         parts = ", ".join(
             f"{name}: {s.records} records in {s.pages_landed} new pages" for name, s in self.streams.items()
         )
@@ -172,14 +175,21 @@ class PollContext:
     _counts: Any = field(default_factory=threading.Lock)
 
     def secret(self, name: str) -> str:
-        if name in self.credentials:
-            return self.credentials[name]
-        from ..config import secret
+        """A credential: the explicit mapping, else the stored connection, else config."""
+        from ..connections import credential
 
-        return secret(name)
+        return credential(name, self.credentials)
 
     def setting(self, name: str, default: str | None = None) -> str | None:
-        return self.credentials.get(name) or os.environ.get(name) or default
+        from ..connections import lookup
+
+        return self.credentials.get(name) or lookup(name) or os.environ.get(name) or default
+
+    def auth(self, name: str, header: str = "Authorization", scheme: str = "Bearer "):
+        """The request auth for a credential: fresh on every request, refreshed on a 401."""
+        from ..connections import auth
+
+        return auth(name, self.credentials, header, scheme)
 
     def stream(self, name: str) -> StreamResult:
         return self.result.streams.setdefault(name, StreamResult())
@@ -288,6 +298,8 @@ def poll_source(
     )
     cursors = ctx.cursors
     ctx.writer = PageWriter(cursors, source, workers=land_workers) if land_workers else None
+    from ..connections import NeedsReconnect
+
     started = time.monotonic()
     try:
         try:
@@ -301,6 +313,14 @@ def poll_source(
     except BudgetExhausted as err:
         log.warning("%s: stopping cleanly, resuming next run: %s", source, err)
         result.stopped = "budget"
+    except NeedsReconnect as err:
+        # Every landed page is covered by its cursor (drained above): after
+        # `ledgerlake connect` the next run resumes from there.
+        log.error("%s: %s", source, err)
+        result.stopped, result.error = "needs_reconnect", str(err)
+    from ..connections.status import publish
+
+    publish(lake, [source])  # the connection's public status beside the cursors (dashboard, email)
     result.seconds = time.monotonic() - started
     result.http = {
         "requests": client.stats.requests,
@@ -308,6 +328,7 @@ def poll_source(
         "retries_5xx": client.stats.retries_5xx,
         "retries_timeout": client.stats.retries_timeout,
         "slept_s": round(client.stats.slept, 2),
+        "reauth": client.stats.reauth,
     }
     return result
 

@@ -48,7 +48,7 @@ class HealthRow:
     source: str
     last_event_at: datetime | None
     last_poll_at: datetime | None
-    status: str  # ok | stale | no data
+    status: str  # ok | stale | no data | needs reconnect
     last_event_text: str
     last_poll_text: str
 
@@ -143,8 +143,9 @@ def _aware(moment) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def health_rows(rows: list[dict], reference: datetime, zone) -> list[HealthRow]:
-    """A source is stale when neither a webhook nor a poll landed in STALE_AFTER before the report."""
+def health_rows(rows: list[dict], reference: datetime, zone, reconnect: frozenset[str] = frozenset()) -> list[HealthRow]:
+    """A source is stale when neither a webhook nor a poll landed in STALE_AFTER before the
+    report; `reconnect` names sources whose provider refused the refresh token."""
     def text(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%a %d %b %H:%M") if moment else "never"
 
@@ -156,8 +157,21 @@ def health_rows(rows: list[dict], reference: datetime, zone) -> list[HealthRow]:
             status = "no data"
         else:
             status = "stale" if reference - seen > STALE_AFTER else "ok"
+        if r["source"] in reconnect:
+            status = "needs reconnect"
         out.append(HealthRow(r["source"], event, poll, status, text(event), text(poll)))
     return out
+
+
+def _needs_reconnect() -> frozenset[str]:
+    """Sources whose connection needs `ledgerlake connect` again (the lake's status copy)."""
+    try:
+        from ..connections.status import needs_reconnect
+        from ..lake import Lake
+
+        return frozenset(needs_reconnect(Lake()))
+    except Exception:  # noqa: BLE001 - no lake here: the email goes out without it
+        return frozenset()
 
 
 def build(conn, as_of: date | None = None, settings: ReportSettings | None = None) -> WeeklyReport:
@@ -187,6 +201,6 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         # "New" = first raised during the reported week, Monday 00:00 to Monday 00:00 in the report's zone.
         alerts=queries.new_alerts(conn, datetime.combine(week_start, time(0), zone),
                                   datetime.combine(week_end + timedelta(days=1), time(0), zone)),
-        health=health_rows(queries.integration_health(conn), reference, zone),
+        health=health_rows(queries.integration_health(conn), reference, zone, _needs_reconnect()),
         dashboard_url=settings.dashboard_url,
     )

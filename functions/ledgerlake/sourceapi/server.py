@@ -47,6 +47,11 @@ def local_credentials() -> dict[str, str]:
         prefix = {"STRIPE_API_KEY": "sk_test_", "SHOPIFY_ACCESS_TOKEN": "shpat_",
                   "PLAID_ACCESS_TOKEN": "access-sandbox-"}.get(name, "")
         creds[name] = os.environ.get(name) or prefix + _secrets.token_hex(16)
+    from .oauth import APP_NAMES
+
+    for client_id, client_secret in APP_NAMES.values():  # the OAuth apps registered with the fakes
+        creds.setdefault(client_id, os.environ.get(client_id) or "ledgerlake-local-" + client_id.split("_")[0].lower())
+        creds.setdefault(client_secret, os.environ.get(client_secret) or _secrets.token_urlsafe(24))
     if os.environ.get("PLAID_ACCESS_TOKENS"):
         creds["PLAID_ACCESS_TOKENS"] = os.environ["PLAID_ACCESS_TOKENS"]
     return creds
@@ -83,8 +88,10 @@ def json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> 
 class ProviderAPI:
     """The state behind the server: the simulation at a clock, credentials, faults."""
 
-    def __init__(self, sim_dir: Path | str, clock=None, credentials: dict[str, str] | None = None):
+    def __init__(self, sim_dir: Path | str, clock=None, credentials: dict[str, str] | None = None,
+                 token_ttl: float | None = None, oauth_only: bool = False):
         from . import providers
+        from .oauth import OAuthState
 
         self.store = SimStore(sim_dir, clock)
         self.credentials = credentials or local_credentials()
@@ -93,6 +100,16 @@ class ProviderAPI:
         self.state: dict[str, Any] = {}  # per-provider mutable state (Shopify bucket, ...)
         self.lock = threading.Lock()
         self.base_url = ""
+        # OAuth: issued tokens live token_ttl seconds; oauth_only refuses the static demo
+        # tokens for every source that connects by OAuth / token exchange.
+        self.oauth = OAuthState(token_ttl)
+        self.oauth_only = oauth_only
+
+    def accepts(self, source: str, token: str | None, static_name: str) -> bool:
+        """Is `token` good for `source`'s API: an unexpired issued token, or the static one."""
+        if self.oauth.accepts(source, token):
+            return True
+        return not self.oauth_only and token is not None and token == self.credentials.get(static_name)
 
     @property
     def clock(self) -> float:
@@ -106,6 +123,11 @@ class ProviderAPI:
         return {source: f"{self.base_url}/{source}" for source in SOURCES}
 
     def dispatch(self, source: str, req: Request) -> Reply:
+        from . import oauth
+
+        answer = oauth.handle(self, source, req)  # authorize / token / connections endpoints
+        if answer is not None:
+            return answer
         module = self.providers[source]
         auth_error = module.check_auth(self, req)
         if auth_error is not None:
@@ -249,8 +271,9 @@ class LocalProviders:
 
 
 def make_server(sim_dir, host: str = "127.0.0.1", port: int = 0, clock=None,
-                credentials: dict[str, str] | None = None) -> tuple[_Server, ProviderAPI]:
-    api = ProviderAPI(sim_dir, clock=clock, credentials=credentials)
+                credentials: dict[str, str] | None = None, token_ttl: float | None = None,
+                oauth_only: bool = False) -> tuple[_Server, ProviderAPI]:
+    api = ProviderAPI(sim_dir, clock=clock, credentials=credentials, token_ttl=token_ttl, oauth_only=oauth_only)
     handler = type("Handler", (_Handler,), {"api": api})
     server = _Server((host, port), handler)
     api.base_url = f"http://{host}:{server.server_address[1]}"
@@ -258,9 +281,11 @@ def make_server(sim_dir, host: str = "127.0.0.1", port: int = 0, clock=None,
 
 
 def serve_in_thread(sim_dir, *, clock=None, host: str = "127.0.0.1", port: int = 0,
-                    credentials: dict[str, str] | None = None, faults: tuple[str, ...] = ()) -> LocalProviders:
-    """Start the local API server on a background thread; `.base_urls` feed `poll_all`."""
-    server, api = make_server(sim_dir, host, port, clock, credentials)
+                    credentials: dict[str, str] | None = None, faults: tuple[str, ...] = (),
+                    token_ttl: float | None = None, oauth_only: bool = False) -> LocalProviders:
+    """Start the local API server on a background thread; `.base_urls` feed `poll_all`.
+    `token_ttl`: seconds an issued OAuth access token lives (default: each provider's)."""
+    server, api = make_server(sim_dir, host, port, clock, credentials, token_ttl, oauth_only)
     thread = threading.Thread(target=server.serve_forever, name="ledgerlake-sourceapi", daemon=True)
     thread.start()
     running = LocalProviders(api, server, thread)

@@ -37,17 +37,26 @@ def pool() -> urllib3.PoolManager:
     return _POOL
 
 
-def request_json(method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None) -> tuple[bytes, Any]:
-    """(raw response bytes, parsed JSON). Raises FetchError on transport errors and non-2xx."""
+def request_json(method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
+                 auth: Any = None) -> tuple[bytes, Any]:
+    """(raw response bytes, parsed JSON). Raises FetchError on transport errors and non-2xx.
+    `auth` (a `connections.Auth`) adds a fresh token; on a 401 it is refreshed and the
+    request retried once (an access token can expire between two jobs)."""
     sent = {"Accept": "application/json", **(headers or {})}
     data = None
     if body is not None:
         data = json.dumps(body).encode()
         sent["Content-Type"] = "application/json"
-    try:
-        response = pool().request(method, url, body=data, headers=sent)
-    except urllib3.exceptions.HTTPError as err:
-        raise FetchError(f"{method} {url}: {type(err).__name__}") from err
+    for attempt in (1, 2):
+        if auth is not None:
+            sent.update(auth.headers())
+        try:
+            response = pool().request(method, url, body=data, headers=sent)
+        except urllib3.exceptions.HTTPError as err:
+            raise FetchError(f"{method} {url}: {type(err).__name__}") from err
+        if response.status == 401 and auth is not None and attempt == 1 and auth.renew(sent):
+            continue
+        break
     if not 200 <= response.status < 300:
         raise FetchError(f"{method} {url}: HTTP {response.status}", status=response.status, body=response.data)
     try:

@@ -28,7 +28,7 @@ def _error(status: int, message: str, category: str, **more) -> Reply:
 
 def check_auth(api, req) -> Reply | None:
     header = req.headers.get("authorization", "")
-    if header != f"Bearer {api.credentials['HUBSPOT_ACCESS_TOKEN']}":
+    if not header.startswith("Bearer ") or not api.accepts("hubspot", header[7:], "HUBSPOT_ACCESS_TOKEN"):
         return _error(401, "Authentication credentials not found. This API supports OAuth 2.0 authentication "
                       "and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
                       "INVALID_AUTHENTICATION")

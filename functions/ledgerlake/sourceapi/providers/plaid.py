@@ -32,7 +32,10 @@ def _error(status: int, error_type: str, code: str, message: str) -> Reply:
 
 
 def access_tokens(api) -> set[str]:
-    tokens = {api.credentials["PLAID_ACCESS_TOKEN"]}
+    tokens = api.oauth.tokens_of("plaid")  # exchanged from a public_token: one per item
+    if api.oauth_only:
+        return tokens
+    tokens.add(api.credentials["PLAID_ACCESS_TOKEN"])
     tokens.update(t.strip() for t in api.credentials.get("PLAID_ACCESS_TOKENS", "").split(",") if t.strip())
     return tokens
 

@@ -40,7 +40,8 @@ def _fault(status: int, message: str, detail: str, code: str, type_: str, api=No
 
 
 def check_auth(api, req) -> Reply | None:
-    if req.headers.get("authorization") != f"Bearer {api.credentials['QBO_ACCESS_TOKEN']}":
+    header = req.headers.get("authorization") or ""
+    if not header.startswith("Bearer ") or not api.accepts("qbo", header[7:], "QBO_ACCESS_TOKEN"):
         # The gateway's 401 body (lower-case keys, as QuickBooks sends it).
         return json_reply(401, {"warnings": None, "intuitObject": None, "fault": {"error": [{
             "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",

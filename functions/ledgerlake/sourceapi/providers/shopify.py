@@ -36,7 +36,7 @@ def _errors(status: int, message: str, headers=None) -> Reply:
 
 def check_auth(api, req) -> Reply | None:
     token = req.headers.get("x-shopify-access-token")
-    if token != api.credentials["SHOPIFY_ACCESS_TOKEN"]:
+    if not api.accepts("shopify", token, "SHOPIFY_ACCESS_TOKEN"):
         return _errors(401, "[API] Invalid API key or access token (unrecognized login or wrong password)")
     return None
 

@@ -39,7 +39,8 @@ def _problem(status: int, title: str, detail: str, headers=None) -> Reply:
 
 
 def check_auth(api, req) -> Reply | None:
-    if req.headers.get("authorization") != f"Bearer {api.credentials['XERO_ACCESS_TOKEN']}":
+    header = req.headers.get("authorization") or ""
+    if not header.startswith("Bearer ") or not api.accepts("xero", header[7:], "XERO_ACCESS_TOKEN"):
         return _problem(401, "Unauthorized", "AuthenticationUnsuccessful",
                         {"WWW-Authenticate": 'OAuth Realm="api.xero.com"'})
     if req.headers.get("xero-tenant-id") != api.credentials["XERO_TENANT_ID"]:

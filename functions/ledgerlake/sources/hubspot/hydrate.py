@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from ...config import secret
+from ...connections import auth
 from ...lake import Lake, Landed, identity_hash
 from ...webhooks.core import event_time
 from ...webhooks.http import base_url, request_json
@@ -33,7 +33,7 @@ def hydrate(job: dict, lake: Lake) -> list[Landed]:
     if kind in ASSOCIATIONS:
         query["associations"] = ASSOCIATIONS[kind]
     url = f"{base_url(SOURCE, DEFAULT_API)}/crm/v3/objects/{quote(kind, safe='')}/{quote(object_id, safe='')}?{urlencode(query)}"
-    raw, answer = request_json("GET", url, headers={"Authorization": f"Bearer {secret('HUBSPOT_ACCESS_TOKEN')}"})
+    raw, answer = request_json("GET", url, auth=auth("HUBSPOT_ACCESS_TOKEN"))
     if not isinstance(answer, dict) or str(answer.get("id")) != str(object_id):
         raise ValueError(f"HubSpot answer for {kind}/{object_id} is not that object")
     return [

@@ -31,7 +31,7 @@ PROPERTIES = {
 
 
 def _headers(ctx) -> dict[str, str]:
-    return {"Authorization": f"Bearer {ctx.secret('HUBSPOT_ACCESS_TOKEN')}", "Accept": "application/json"}
+    return {"Accept": "application/json"}
 
 
 def _ms(stamp: str) -> int:
@@ -55,7 +55,8 @@ def _search(ctx, object_type: str) -> None:
             }
             if after:
                 body["after"] = after
-            response = ctx.http.request("POST", ctx.base_url + path, headers=_headers(ctx), json_body=body).expect_ok()
+            response = ctx.http.request("POST", ctx.base_url + path, headers=_headers(ctx), json_body=body,
+                                        auth=ctx.auth("HUBSPOT_ACCESS_TOKEN")).expect_ok()
             page = response.json()
             results = page.get("results", [])
             if results:
@@ -90,7 +91,8 @@ def _search(ctx, object_type: str) -> None:
 
 def _pipelines(ctx) -> None:
     path = "/crm/v3/pipelines/deals"
-    response = ctx.http.request("GET", ctx.base_url + path, headers=_headers(ctx)).expect_ok()
+    response = ctx.http.request("GET", ctx.base_url + path, headers=_headers(ctx),
+                                auth=ctx.auth("HUBSPOT_ACCESS_TOKEN")).expect_ok()
     results = response.json().get("results", [])
     if not results:
         return

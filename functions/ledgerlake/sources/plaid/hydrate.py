@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from ...config import secret
+from ...connections import credential as secret  # a connection, else config
 from ...lake import Lake, Landed, identity_hash
 from ...webhooks.core import event_time
 from ...webhooks.http import base_url, request_json

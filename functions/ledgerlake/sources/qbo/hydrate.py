@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ...config import secret
+from ...connections import auth
 from ...lake import Lake, Landed, identity_hash
 from ...webhooks.core import event_time
 from ...webhooks.http import FetchError, base_url, request_json
@@ -27,7 +27,7 @@ def hydrate(job: dict, lake: Lake) -> list[Landed]:
         f"{quote(entity_id, safe='')}?minorversion={MINOR_VERSION}"
     )
     try:
-        raw, answer = request_json("GET", url, headers={"Authorization": f"Bearer {secret('QBO_ACCESS_TOKEN')}"})
+        raw, answer = request_json("GET", url, auth=auth("QBO_ACCESS_TOKEN"))
     except FetchError as err:
         if _object_not_found(err):
             # Deleted (or made inactive) since the ping was sent: pings arrive late and out

@@ -29,7 +29,7 @@ EPOCH_START = "2000-01-01T00:00:00Z"  # "everything" for an empty cursor against
 
 
 def _headers(ctx) -> dict[str, str]:
-    return {"Authorization": f"Bearer {ctx.secret('QBO_ACCESS_TOKEN')}", "Accept": "application/json"}
+    return {"Accept": "application/json"}
 
 
 def _objects(doc: dict):
@@ -50,7 +50,8 @@ def poll(ctx) -> None:
     path = f"/v3/company/{realm}/cdc"
     while not ctx.out_of_time():
         params = {"entities": ",".join(ENTITIES), "changedSince": since, "minorversion": "75"}
-        response = ctx.http.request("GET", ctx.base_url + path, params=params, headers=_headers(ctx)).expect_ok()
+        response = ctx.http.request("GET", ctx.base_url + path, params=params, headers=_headers(ctx),
+                                    auth=ctx.auth("QBO_ACCESS_TOKEN")).expect_ok()
         doc = response.json()
         objects = list(_objects(doc))
         if not objects:

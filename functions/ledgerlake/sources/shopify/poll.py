@@ -52,7 +52,9 @@ query Orders($first: Int!, $after: String, $query: String) {
 def DEFAULT_BASE_URL() -> str:  # noqa: N802 - the shop's own host
     import os
 
-    return f"https://{os.environ.get('SHOPIFY_SHOP', 'example.myshopify.com')}"
+    from ...connections import lookup  # the connected shop, else configuration
+
+    return f"https://{lookup('SHOPIFY_SHOP') or os.environ.get('SHOPIFY_SHOP', 'example.myshopify.com')}"
 
 
 def _headers(ctx) -> dict[str, str]:

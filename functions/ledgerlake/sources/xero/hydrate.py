@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ...config import secret
+from ...connections import auth
 from ...lake import Lake, Landed, identity_hash
 from ...webhooks.core import event_time
 from ...webhooks.http import base_url, request_json
@@ -21,8 +21,7 @@ DEFAULT_API = "https://api.xero.com"
 def hydrate(job: dict, lake: Lake) -> list[Landed]:
     resource, record_id, tenant = job["resource"], job["id"], job["tenant_id"]
     url = f"{base_url(SOURCE, DEFAULT_API)}/api.xro/2.0/{quote(resource, safe='')}/{quote(record_id, safe='')}"
-    headers = {"Authorization": f"Bearer {secret('XERO_ACCESS_TOKEN')}", "Xero-tenant-id": tenant}
-    raw, answer = request_json("GET", url, headers=headers)
+    raw, answer = request_json("GET", url, headers={"Xero-tenant-id": tenant}, auth=auth("XERO_ACCESS_TOKEN"))
     records = answer.get(resource) if isinstance(answer, dict) else None
     if not isinstance(records, list) or not records or not isinstance(records[0], dict):
         raise ValueError(f"Xero answer for {resource}/{record_id} holds no {resource}")

@@ -32,7 +32,6 @@ PAGE_SIZE = 100
 
 def _headers(ctx, since: datetime | None) -> dict[str, str]:
     headers = {
-        "Authorization": f"Bearer {ctx.secret('XERO_ACCESS_TOKEN')}",
         "Xero-tenant-id": ctx.setting("XERO_TENANT_ID") or ctx.secret("XERO_TENANT_ID"),
         "Accept": "application/json",
     }
@@ -56,7 +55,7 @@ def _walk(ctx, resource: str) -> None:
     while not ctx.out_of_time():
         params = {} if resource in UNPAGED else {"page": page_no, "pageSize": size, "order": "UpdatedDateUTC ASC"}
         response = ctx.http.request("GET", f"{ctx.base_url}/api.xro/2.0/{resource}", params=params,
-                                    headers=_headers(ctx, since)).expect_ok()
+                                    headers=_headers(ctx, since), auth=ctx.auth("XERO_ACCESS_TOKEN")).expect_ok()
         doc = response.json()
         rows = doc.get(resource, [])
         id_field = RESOURCES[resource]
