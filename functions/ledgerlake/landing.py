@@ -182,8 +182,8 @@ def land_simulation(
     """
     from .handlers import hydrator, receiver
     from .polling.runner import SOURCES, poll_all
-    from .sourceapi.providers.ecb import SIM_FEED
     from .sourceapi import serve_in_thread
+    from .sourceapi.providers.ecb import SIM_FEED
     from .webhooks.replay import deliver_directory
 
     sim_dir = Path(sim_dir)

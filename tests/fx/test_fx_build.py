@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import REAL_DAILY
-
 from ledgerlake.sources.ecb import feed
 
 FRIDAY = date(2024, 6, 28)

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import REAL_DAILY
-
 from ledgerlake.sources.ecb import feed
 
 
@@ -35,8 +34,8 @@ def test_cross_rates_go_through_eur_exactly():
     assert pairs[("IDR", "USD")] == Decimal("0.0000612162")  # 0.00006121616884...: 6 significant digits kept
     # exact quotients stay exact; an exact tie at the 10th place rounds to even
     assert feed.cross_rate(Decimal(8), Decimal(1)) == Decimal("0.1250000000")
-    assert feed.cross_rate(Decimal("2"), Decimal("0.00000000005")) == Decimal("0E-10")  # 2.5e-11 → 0 (even)
-    assert feed.cross_rate(Decimal("2"), Decimal("0.00000000015")) == Decimal("1E-10")  # 7.5e-11 → 1e-10
+    assert feed.cross_rate(Decimal(2), Decimal("0.00000000005")) == Decimal("0E-10")  # 2.5e-11 → 0 (even)
+    assert feed.cross_rate(Decimal(2), Decimal("0.00000000015")) == Decimal("1E-10")  # 7.5e-11 → 1e-10
 
 
 def test_formats_round_trip_and_bad_documents_are_refused():

@@ -13,7 +13,7 @@ day's rates are visible from 15:00 UTC that day (the ECB publishes "around 16:00
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from ...sources.ecb import feed
 from ..server import Reply
@@ -50,7 +50,7 @@ def _published(api) -> feed.Rates:
 
 
 def visible(rates: feed.Rates, clock: float) -> feed.Rates:
-    moment = datetime.fromtimestamp(clock, timezone.utc)
+    moment = datetime.fromtimestamp(clock, UTC)
     last = (moment - PUBLISHED_AT_UTC).date()
     return {d: r for d, r in rates.items() if d <= last}
 
@@ -66,7 +66,7 @@ def handle(api, req) -> Reply:
     if name == feed.DAILY:
         body, kind = feed.render_xml({newest: rates[newest]}), "text/xml"
     elif name == feed.HIST_90D:
-        since = datetime.fromtimestamp(api.clock, timezone.utc).date() - timedelta(days=90)
+        since = datetime.fromtimestamp(api.clock, UTC).date() - timedelta(days=90)
         body, kind = feed.render_xml({d: r for d, r in rates.items() if d >= since}), "text/xml"
     elif name == feed.HIST:
         body, kind = feed.render_xml(rates), "text/xml"
@@ -76,7 +76,7 @@ def handle(api, req) -> Reply:
         body, kind = feed.render_csv_zip({newest: rates[newest]}, "eurofxref.csv"), "application/zip"
     else:
         return _text(404, f"Not Found: /{name}")
-    modified = datetime.combine(newest, datetime.min.time(), timezone.utc) + PUBLISHED_AT_UTC
+    modified = datetime.combine(newest, datetime.min.time(), UTC) + PUBLISHED_AT_UTC
     return Reply(200, body, {"Content-Type": kind,
                              "Last-Modified": modified.strftime("%a, %d %b %Y %H:%M:%S GMT")})
 

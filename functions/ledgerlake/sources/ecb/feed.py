@@ -27,9 +27,9 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
-from typing import Iterable, Mapping
 
 GESMES_NS = "http://www.gesmes.org/xml/2002-08-01"
 EUROFXREF_NS = "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"
