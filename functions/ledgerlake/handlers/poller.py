@@ -32,4 +32,20 @@ def handler(event, context):
         "seconds": round(result.seconds, 2),
     }
     log.info(json.dumps(summary))
+    if source == "ecb":
+        _fx_freshness_metric(summary)
     return summary
+
+
+def _fx_freshness_metric(summary: dict) -> None:
+    """FX staleness for CloudWatch: the newest landed rate's age in TARGET business days."""
+    from datetime import datetime, timezone
+
+    from ..lake import Lake
+    from ..polling.cursors import CursorStore
+    from ..sources.ecb.poll import age_business_days, emf_line, latest_rate_day
+
+    now = datetime.now(timezone.utc)
+    latest = latest_rate_day(CursorStore(Lake()))
+    summary["fx_rate_age_business_days"] = age_business_days(latest, now.date())
+    print(emf_line(summary["fx_rate_age_business_days"], latest, now), flush=True)

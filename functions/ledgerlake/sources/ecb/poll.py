@@ -103,3 +103,31 @@ def page_records(entity: str, payload):
     for day, rates in feed.parse_xml(text.encode()).items():
         for currency, rate in rates.items():
             yield Record("rate", f"{day.isoformat()}:{currency}", day.isoformat(), False, str(rate))
+
+
+# -- staleness: how old is the newest rate the lake holds? ----------------------------------
+
+METRIC = "FxRateAgeBusinessDays"
+
+
+def latest_rate_day(cursors) -> date | None:
+    """The newest publication day landed (from the cursors, which move only after landing)."""
+    known = [(cursors.get(SOURCE, stream) or {}).get("through") for stream in STREAMS]
+    return max((date.fromisoformat(t) for t in known if t), default=None)
+
+
+def age_business_days(latest: date | None, today: date) -> int | None:
+    """TARGET business days published (or due) after `latest` up to `today`: 0 = current."""
+    return None if latest is None else feed.business_days_between(latest, today)
+
+
+def emf_line(age: int | None, latest: date | None, now) -> str:
+    """A CloudWatch embedded-metric-format line (stdout in Lambda → the metric the
+    FxRatesStaleAlarm watches). No rate landed yet counts as very stale (9999)."""
+    return json.dumps({
+        "_aws": {"Timestamp": int(now.timestamp() * 1000), "CloudWatchMetrics": [{
+            "Namespace": "ledgerlake", "Dimensions": [["source"]],
+            "Metrics": [{"Name": METRIC, "Unit": "Count"}]}]},
+        "source": SOURCE, METRIC: 9999 if age is None else age,
+        "latest_rate_date": latest.isoformat() if latest else None,
+    })
