@@ -3,13 +3,18 @@
 The session's company (tests/conftest.py `built_company`) got its FX rates the production
 way: the `ecb` poller read the simulated ECB feed from the local provider API, no file was
 uploaded, and staging derived every pair through EUR. Here the same compacted lake, minus
-the ECB pages, is built again from the simulator's `reference/fx_rates.csv` uploaded as the
-hand override: every mart must be identical, row for row and cent for cent.
+the ECB pages, with the simulator's `reference/fx_rates.csv` uploaded as the hand override,
+rebuilds the FX staging model and everything downstream of it (every mart that converts
+currency) over a copy of the company's warehouse: every mart must be identical, row for
+row and cent for cent.
 """
 
 from __future__ import annotations
 
+import shutil
 import uuid
+
+import pytest
 
 
 def _tables(con, db):
@@ -18,6 +23,7 @@ def _tables(con, db):
         "order by 1", [db]).fetchall()]
 
 
+@pytest.mark.timeout(1800)  # may be the test that lands and builds the session's company
 def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, tmp_path_factory, monkeypatch):
     import duckdb
     from ledgerlake.lake import Lake
@@ -39,8 +45,13 @@ def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, 
             lake.s3.copy_object(Bucket=lake.bucket, Key=key, CopySource={"Bucket": feed_lake.bucket, "Key": key})
     lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv",
                        Body=(sim_dir / "reference" / "fx_rates.csv").read_bytes())
-    from_file = build(stream=None, export=False)
+    from ledgerlake.transform.runner import warehouse_path
+
+    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(built_company["warehouse"], warehouse_path())  # writable copy of the feed build
+    from_file = build(select=["stg_reference__fx_rates+"], stream=None, export=False)
     assert from_file.success, from_file.failures
+    assert from_file.models >= 15  # FX staging, the FX intermediates and every converting mart rebuilt
 
     con = duckdb.connect()
     try:
