@@ -14,9 +14,12 @@ from ledgerlake.sources.ecb.feed import business_days_between
 
 
 def _latest(day: date) -> pl.DataFrame:
-    return pl.DataFrame([
-        {"currency": c, "reporting_currency": "USD", "latest_rate_date": day, "rate": Decimal(r), "rate_source": "ecb"}
-        for c, r in (("GBP", "1.2647855577"), ("EUR", "1.0705000000"))])
+    rows = [{"currency": c, "reporting_currency": "USD", "latest_rate_date": day, "rate": Decimal(r), "rate_source": "ecb"}
+            for c, r in (("GBP", "1.2647855577"), ("EUR", "1.0705000000"))]
+    # Croatia joined the euro: the ECB's last HRK rate stays the newest HRK rate for ever
+    rows.append({"currency": "HRK", "reporting_currency": "USD", "latest_rate_date": date(2022, 12, 30),
+                 "rate": Decimal("0.1413468812"), "rate_source": "ecb"})
+    return pl.DataFrame(rows)
 
 
 def test_rates_carried_over_a_weekend_or_easter_are_not_stale():
@@ -27,7 +30,7 @@ def test_rates_carried_over_a_weekend_or_easter_are_not_stale():
     assert stale_fx_rates(_latest(maundy_thursday), date(2024, 4, 3), 2) == []
 
 
-def test_rates_older_than_the_limit_raise_one_alert_per_latest_date():
+def test_rates_older_than_the_limit_raise_one_alert_and_a_discontinued_currency_none():
     friday = date(2024, 6, 28)
     (alert,) = stale_fx_rates(_latest(friday), date(2024, 7, 3), 2)  # Wednesday: 3 business days
     assert alert.type == "fx_rates_stale" and alert.severity == "medium" and alert.occurred_on == friday

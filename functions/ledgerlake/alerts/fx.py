@@ -4,7 +4,9 @@ Every conversion after the newest published rate carries it forward (int_fx_pair
 says from which date). Over a weekend or a TARGET holiday that is the rule; for more than
 `LEDGERLAKE_FX_STALE_BUSINESS_DAYS` (default 2) TARGET business days it means the feed stopped
 (poller failing, ECB format change, an override file nobody updates) and every converted
-amount since then is at an old rate. One alert per latest-rate date, listing its currencies.
+amount since then is at an old rate. Judged on the newest rate date of all currencies, so a
+currency the ECB stopped quoting while the feed goes on (HRK when Croatia joined the euro,
+RUB since March 2022) is not staleness; one alert lists the currencies at that date.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ def max_business_days() -> int:
 def stale_fx_rates(latest: pl.DataFrame, as_of: date, max_days: int | None = None) -> list[Alert]:
     """`latest` is marts.fx_rates_latest: currency, reporting_currency, latest_rate_date, rate, rate_source."""
     max_days = max_business_days() if max_days is None else max_days
-    by_day: dict[date, list[dict]] = {}
-    for row in latest.iter_rows(named=True):
-        by_day.setdefault(row["latest_rate_date"], []).append(row)
+    rows_all = list(latest.iter_rows(named=True))
+    newest = max((r["latest_rate_date"] for r in rows_all), default=None)
+    by_day = {newest: [r for r in rows_all if r["latest_rate_date"] == newest]} if newest else {}
     alerts = []
-    for day, rows in sorted(by_day.items()):
+    for day, rows in by_day.items():
         age = business_days_between(day, as_of)
         if age <= max_days:
             continue
