@@ -112,6 +112,10 @@ def test_first_run_backfills_then_daily_then_gap_fill(lake, providers):
     for key in _ecb_objects(lake):
         landed_days |= set(feed.parse_xml(lake.read(key)[1].encode()))
     assert landed_days == set(feed.publication_days(date(2024, 4, 22), date(2024, 7, 5)))
+    # the poller's reference dedupe: one record per (day, currency), three currencies a day
+    from ledgerlake.polling.dedupe import latest_from_lake
+
+    assert len(latest_from_lake(lake, "ecb")) == 3 * len(landed_days)
 
 
 def test_a_body_that_is_not_a_feed_is_quarantined_and_no_cursor_moves(lake):
