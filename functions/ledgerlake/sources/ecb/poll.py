@@ -83,7 +83,9 @@ def poll(ctx) -> None:
         gap_feed = feed.HIST  # first run (or backfill): everything the ECB has
     elif latest > _next_publication(through):
         gap_feed = feed.HIST_90D if (latest - through).days <= GAP_FEED_DAYS else feed.HIST
-    if gap_feed and not ctx.out_of_time():
+    if gap_feed and ctx.out_of_time():
+        return  # the gap first, next run: landing today alone would hide it behind the cursor
+    if gap_feed:
         hist_body, hist_headers, hist = _fetch(ctx, gap_feed)
         if through is not None and gap_feed == feed.HIST_90D and min(hist) > _next_publication(through):
             gap_feed = feed.HIST  # the 90 days do not reach back to the cursor
