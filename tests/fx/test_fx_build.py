@@ -53,7 +53,7 @@ def _rows(warehouse, sql, *params):
         con.close()
 
 
-def test_real_ecb_document_through_poller_and_dbt(lake, real_ecb):
+def test_real_ecb_document_through_poller_and_dbt(lake, real_ecb, monkeypatch):
     from ledgerlake.polling import poll_source
     from ledgerlake.transform import build
 
@@ -85,3 +85,12 @@ def test_real_ecb_document_through_poller_and_dbt(lake, real_ecb):
     sunday = _rows(built.warehouse, "select rate, published_on from intermediate.int_fx_rates_daily "
                                     "where currency = 'JPY' and rate_date = ?", FRIDAY + timedelta(days=2))
     assert sunday == [(want[("JPY", "USD")], FRIDAY)]
+
+    # LEDGERLAKE_FX_CURRENCIES keeps the feed to what the company uses (EUR always); the file is not filtered
+    monkeypatch.setenv("LEDGERLAKE_FX_CURRENCIES", "usd, GBP")
+    narrow = build(select=["stg_reference__fx_rates"], stream=None, export=False)
+    assert narrow.success, narrow.failures
+    kept = _rows(narrow.warehouse, "select base_currency, quote_currency, rate_source from staging.stg_reference__fx_rates "
+                                   "where rate_date = ? order by all", FRIDAY)
+    assert kept == [("EUR", "CHF", "file"), ("EUR", "GBP", "ecb"), ("EUR", "USD", "ecb"), ("GBP", "EUR", "ecb"),
+                    ("GBP", "USD", "ecb"), ("USD", "EUR", "ecb"), ("USD", "GBP", "ecb")]

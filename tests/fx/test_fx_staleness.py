@@ -4,11 +4,10 @@ weekends and Easter are not staleness) and the CloudWatch metric the poller Lamb
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
-
 from ledgerlake.alerts.fx import stale_fx_rates
 from ledgerlake.sources.ecb.feed import business_days_between
 
@@ -54,5 +53,5 @@ def test_poller_lambda_writes_the_staleness_metric(lake, ecb_sim, monkeypatch, c
     assert metric["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": "FxRateAgeBusinessDays", "Unit": "Count"}]
     assert metric["source"] == "ecb" and metric["latest_rate_date"] == "2024-06-20"
     # rates from 2024 read today: stale by every business day since, which the alarm compares to its threshold
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     assert metric["FxRateAgeBusinessDays"] == business_days_between(date(2024, 6, 20), today) > 2
