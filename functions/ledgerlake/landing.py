@@ -1,7 +1,7 @@
 """Land a simulated company in a lake through the real ingestion paths (`ledgerlake run`, tests, benchmarks).
 
     from ledgerlake.landing import land_simulation
-    report = land_simulation(sim_dir, lake)        # webhooks + hydration + polls + FX rates
+    report = land_simulation(sim_dir, lake)        # webhooks + hydration + polls (FX rates included)
 
 The same ways in production uses, in-process:
 
@@ -11,7 +11,9 @@ The same ways in production uses, in-process:
    (`HydrationBatch`);
 2. every poller (`polling.runner.poll_all`) against the local provider API server
    (`sourceapi.serve_in_thread`) at the server's clock;
-3. the simulation's daily FX rates to `s3://{raw}/reference/fx_rates/fx_rates.csv`.
+3. the simulation's FX rates by the `ecb` poller from the same server's ECB feed
+   (`reference/ecb/eurofxref-hist.xml`); a simulation made before that feed existed gets
+   its `reference/fx_rates.csv` uploaded as the hand override instead.
 
 `until` (a datetime) lands the company as it stood then: deliveries sent up to `until`,
 the API server's clock at `until`. Landing again with a later `until` adds the next
@@ -221,14 +223,16 @@ def land_simulation(
     live `token_ttl` seconds, so they expire and are refreshed under the run.
     """
     from .handlers import hydrator, receiver
-    from .polling.runner import poll_all
+    from .polling.runner import SOURCES, poll_all
     from .sourceapi import serve_in_thread
+    from .sourceapi.providers.ecb import SIM_FEED
     from .webhooks.replay import deliver_directory
 
     sim_dir = Path(sim_dir)
     report = LandingReport()
     started = time.monotonic()
     manifest = json.loads((sim_dir / "manifest.json").read_text())
+    ecb_feed = sim_dir.joinpath(*SIM_FEED).exists()  # FX rates polled from the simulated ECB feed
     if until is None:
         until = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
     quiet = logging.getLogger("ledgerlake-hydrator")
@@ -273,12 +277,17 @@ def land_simulation(
                 since = None
                 if backfill:
                     since = datetime.fromisoformat(manifest["start"]).replace(tzinfo=timezone.utc) - timedelta(days=1)
-                results = poll_all(base_urls=providers.base_urls, credentials=credentials, lake=lake, since=since)
+                results = poll_all(base_urls=providers.base_urls, credentials=credentials, lake=lake,
+                                   since=since, sources=[s for s in SOURCES if s != "ecb" or ecb_feed])
                 report.poll_seconds = time.monotonic() - t0
                 report.polled_pages = sum(r.pages_landed for r in results.values())
                 report.failures += [r.summary() for r in results.values() if not r.complete]
-        rates = sim_dir / "reference" / "fx_rates.csv"
-        lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv", Body=rates.read_bytes())
+        if ecb_feed and not polls:  # FX rates are reference data every landing needs
+            fx = poll_all(base_urls=providers.base_urls, lake=lake, sources=["ecb"])["ecb"]
+            report.failures += [] if fx.complete else [fx.summary()]
+        if not ecb_feed:  # a simulation from before the ECB feed: its rates file, uploaded as the override
+            rates = sim_dir / "reference" / "fx_rates.csv"
+            lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv", Body=rates.read_bytes())
     finally:
         quiet.setLevel(level)
         if own_server:

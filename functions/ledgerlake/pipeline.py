@@ -75,9 +75,13 @@ def step_lake(ctx: PipelineContext) -> str:
 
 
 def step_reference(ctx: PipelineContext) -> str:
-    """Daily FX rates: reference data no provider sends, kept beside raw."""
+    """FX rates. A simulation publishes them as an ECB feed, which the land step polls like
+    any source; an older simulation has only its rates file, uploaded as the hand override."""
     from .lake import Lake
+    from .sourceapi.providers.ecb import SIM_FEED
 
+    if ctx.options.sim_dir.joinpath(*SIM_FEED).exists():
+        return "fx rates: polled from the simulation's ECB feed in the land step"
     rates = ctx.options.sim_dir / "reference" / "fx_rates.csv"
     if not rates.exists():
         return "no fx_rates.csv in the simulation"

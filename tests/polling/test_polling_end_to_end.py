@@ -69,7 +69,7 @@ def test_poll_all_in_process_entry(company, providers, lake):
 
     seen = []
     results = poll_all(base_urls=providers.base_urls, credentials=providers.credentials, lake=lake,
-                       progress=lambda r: seen.append(r.source))
+                       sources=SOURCES, progress=lambda r: seen.append(r.source))
     assert seen == list(SOURCES) and all(r.complete for r in results.values())
     for source in SOURCES:
         assert set(latest_from_lake(lake, source)) == truth.expected(company, source, END.timestamp())

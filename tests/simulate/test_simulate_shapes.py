@@ -11,7 +11,8 @@ from sim_readers import read_lines
 STRIPE_RESOURCES = ("charges", "balance_transactions", "payouts", "refunds", "disputes", "customers",
                     "subscriptions", "invoices", "events")
 CONTRACT_FILES = [
-    "manifest.json", "reference/fx_rates.csv", "truth/problems.json", "truth/revenue_by_month.csv",
+    "manifest.json", "reference/fx_rates.csv", "reference/ecb/eurofxref-hist.xml", "truth/problems.json",
+    "truth/revenue_by_month.csv",
     "truth/cash_by_account_day.csv", "truth/open_ar_month_end.csv",
     *(f"webhooks/{s}.jsonl" for s in ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")),
     *(f"api/stripe/{r}.jsonl" for r in STRIPE_RESOURCES),

@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import datetime, timezone
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
+SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid", "ecb")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..alerts.fx import stale_fx_rates
 from ..alerts.integrity import INTEGRITY_MARTS, integrity_alerts
 from ..alerts.rules import AlertConfig
 from .run import EntityInfo, ForecastInputs
@@ -141,6 +142,9 @@ def _load(r: _Reader, settings, as_of: date | None) -> ForecastInputs:
     entity_for_currency = {info.currency: e for e, info in entities.items()}
     integrity = integrity_alerts({k: v for k, v in frames.items() if v is not None}, AlertConfig.from_env(),
                                  entity_for_currency, as_of)
+    fx_latest = r.frame(f"select * from {MARTS}.fx_rates_latest", (f"{MARTS}.fx_rates_latest",), "fx freshness")
+    if fx_latest is not None:  # FX rates older than the ECB calendar allows (ledgerlake.alerts.fx)
+        integrity = [*integrity, *stale_fx_rates(fx_latest, as_of)]
 
     empty = lambda schema: pl.DataFrame(schema=schema)  # noqa: E731
     money = pl.Decimal(18, 2)

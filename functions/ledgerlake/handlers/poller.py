@@ -39,6 +39,8 @@ def handler(event, context):
     }
     log.info(json.dumps(summary))
     _emit_metrics(source, result)
+    if source == "ecb":
+        _fx_freshness_metric(summary)
     return summary
 
 
@@ -52,3 +54,17 @@ def _emit_metrics(source: str, result) -> None:
     metrics.add_metric(name="ObjectsCreated", unit=MetricUnit.Count, value=result.pages_landed)
     metrics.add_metric(name="RecordsPolled", unit=MetricUnit.Count, value=result.records)
     metrics.flush_metrics()
+
+
+def _fx_freshness_metric(summary: dict) -> None:
+    """FX staleness for CloudWatch: the newest landed rate's age in TARGET business days."""
+    from datetime import datetime, timezone
+
+    from ..lake import Lake
+    from ..polling.cursors import CursorStore
+    from ..sources.ecb.poll import age_business_days, emf_line, latest_rate_day
+
+    now = datetime.now(timezone.utc)
+    latest = latest_rate_day(CursorStore(Lake()))
+    summary["fx_rate_age_business_days"] = age_business_days(latest, now.date())
+    print(emf_line(summary["fx_rate_age_business_days"], latest, now), flush=True)

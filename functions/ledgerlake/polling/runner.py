@@ -29,7 +29,7 @@ from .http import Budget, BudgetExhausted, HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
+SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid", "ecb")  # ecb: FX reference rates
 
 
 def provider_module(source: str):

@@ -878,6 +878,7 @@ class Simulation:
         self.out.close()
         (truth / "problems.json").write_text(json.dumps({"problems": self.problems}, indent=2) + "\n")
         fx_rows = self.fx.write_csv(self.root / "reference" / "fx_rates.csv")
+        ecb_days = self.fx.write_ecb(self.root / "reference" / "ecb" / "eurofxref-hist.xml")
         manifest = {
             "generator": "ledgerlake.simulate", "generator_version": GENERATOR_VERSION,
             "seed": self.seed, "months": self.months, "scale": self.scale,
@@ -901,6 +902,7 @@ class Simulation:
             },
             "stats": dict(sorted(self.stats.items())),
             "problems": len(self.problems),
-            "files": dict(sorted({**self.out.counts, "reference/fx_rates.csv": fx_rows}.items())),
+            "files": dict(sorted({**self.out.counts, "reference/fx_rates.csv": fx_rows,
+                                 "reference/ecb/eurofxref-hist.xml": ecb_days}.items())),
         }
         (self.root / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

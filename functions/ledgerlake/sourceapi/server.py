@@ -6,6 +6,7 @@
     http://127.0.0.1:{port}/qbo/v3/company/{realm}/...    (QuickBooks Online)
     http://127.0.0.1:{port}/xero/api.xro/2.0/...          (Xero)
     http://127.0.0.1:{port}/plaid/transactions/sync       (Plaid)
+    http://127.0.0.1:{port}/ecb/eurofxref-daily.xml       (ECB reference rates)
 
 so `<SOURCE>_API_BASE_URL=http://127.0.0.1:{port}/<source>` is all a poller needs.
 Control endpoints (not a provider's): `GET /_control/state`, `POST /_control/clock`
@@ -33,7 +34,7 @@ from .store import SimStore, dumps, iso
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
+SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid", "ecb")  # ecb: FX reference rates
 
 def local_credentials() -> dict[str, str]:
     """The credentials the local server accepts: the environment's (local.env), else

@@ -63,6 +63,7 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "accounts", "contacts", "manualjournals",
     ),
     "plaid": ("notifications", "transactions_sync", "accounts"),
+    "ecb": ("eurofxref",),  # FX reference rates (sources/ecb)
 }
 
 SCHEMA = {

@@ -96,6 +96,10 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
         "LEDGERLAKE_MARTS_BUCKET": settings.marts_bucket,
         "LEDGERLAKE_REPORTING_CURRENCY": settings.reporting_currency,
         "LEDGERLAKE_FISCAL_YEAR_START_MONTH": str(settings.fiscal_year_start_month),
+        # which FX currencies / days staging keeps from the ECB feed (docs/polling.md); here so
+        # that changing them changes the build's fingerprint
+        "LEDGERLAKE_FX_CURRENCIES": os.environ.get("LEDGERLAKE_FX_CURRENCIES", ""),
+        "LEDGERLAKE_FX_FROM": os.environ.get("LEDGERLAKE_FX_FROM", ""),
         # staging reads the compacted Parquet from the local mirror (one file read per part
         # instead of S3 listings and range GETs per model)
         "LEDGERLAKE_COMPACTED_ROOT": str(compacted_mirror()),

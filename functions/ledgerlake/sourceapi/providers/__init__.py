@@ -2,7 +2,7 @@
 
 import importlib
 
-NAMES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
+NAMES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid", "ecb")
 
 
 def load() -> dict:
