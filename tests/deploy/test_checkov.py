@@ -17,11 +17,13 @@ import pytest
 from deploy_support import REPO, TEMPLATE
 
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
-FUNCTIONS = {"ReceiverFunction", "HydratorFunction", "PollerFunction", "TransformFunction", "ForecasterFunction", "KpiEmailFunction"}
-LOG_GROUPS = {"WebhookApiAccessLogs", "ReceiverLogs", "HydratorLogs", "PollerLogs", "TransformLogs", "ForecasterLogs", "KpiEmailLogs"}
+FUNCTIONS = {"ReceiverFunction", "HydratorFunction", "PollerFunction", "TransformFunction", "ForecasterFunction", "KpiEmailFunction",
+             "RefresherFunction"}
+LOG_GROUPS = {"WebhookApiAccessLogs", "ReceiverLogs", "HydratorLogs", "PollerLogs", "TransformLogs", "ForecasterLogs", "KpiEmailLogs",
+              "RefresherLogs"}
 # check id -> the resources where docs/security.md explains why the finding is noise.
 ACCEPTED = {
-    "CKV_AWS_115": {"HydratorFunction", "PollerFunction", "KpiEmailFunction"},  # bounded otherwise
+    "CKV_AWS_115": {"HydratorFunction", "PollerFunction", "KpiEmailFunction", "RefresherFunction"},  # bounded otherwise
     "CKV_AWS_116": FUNCTIONS,  # on-failure destinations / SQS redrive instead of a Lambda DLQ
     "CKV_AWS_117": FUNCTIONS,  # no VPC: nothing private to reach
     "CKV_AWS_173": FUNCTIONS,  # no secret in environment variables
