@@ -122,6 +122,33 @@ def fit_predict(train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> pl.DataF
     )
 
 
+# The candidates for a statistical series, chosen per series by rolling-origin backtest
+# (`backtest.choose_model`). AutoARIMA is left out: too slow for the Lambda budget.
+MODELS = ("prophet", "autoets", "autotheta", "seasonal_naive")
+
+
+def predict(model: str, train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> pl.DataFrame:
+    """Forecast with one of MODELS: ds, yhat, yhat_lower, yhat_upper (80 %)."""
+    if model == "prophet":
+        return fit_predict(train, horizon, spec)
+    from statsforecast.models import AutoETS, AutoTheta, SeasonalNaive
+
+    season = spec.season
+    y = train.sort("ds")["y"].to_numpy().astype(float)
+    candidates = {"autoets": lambda: AutoETS(season_length=season, model="ZZA" if spec.seasonality_mode == "additive"
+                                             else "ZZZ"),
+                  "autotheta": lambda: AutoTheta(season_length=season),
+                  "seasonal_naive": lambda: SeasonalNaive(season_length=season)}
+    if model not in candidates:
+        raise ValueError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = candidates[model]().forecast(y=y, h=horizon, level=[int(INTERVAL * 100)])
+    ds = future_dates(train["ds"].max(), horizon, spec.freq)
+    return pl.DataFrame({"ds": ds, "yhat": out["mean"], "yhat_lower": out[f"lo-{int(INTERVAL * 100)}"],
+                         "yhat_upper": out[f"hi-{int(INTERVAL * 100)}"]})
+
+
 def seasonal_naive(train_y: np.ndarray, horizon: int, season: int) -> np.ndarray:
     """Repeat the last full season: the benchmark every forecast here must beat."""
     last = train_y[-season:]
