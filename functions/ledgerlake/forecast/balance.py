@@ -17,10 +17,12 @@ o and day h the forecast adds the median of the components' error at day h over 
 `RESIDUAL_WINDOW` origins whose outcome was known at o (origin + h <= o) — only the past,
 so the same rule scores honestly in the backtest and applies live.
 
-**Band.** p10/p90 at day h = p50 ± z·σ(h), σ from the errors at day h of the last
-`BAND_WINDOW` earlier origins whose outcome was known at o (their *out-of-sample* p50
-errors, which include every component: AR timing, pipeline, payouts, the residual). No
-calibration window overlaps the window it is tested on.
+**Band.** p10/p90 at day h = p50 ± t·σ(h)·√(1 + 1/n), σ the root-mean-square of the errors
+at day h of the last `BAND_WINDOW` earlier origins whose outcome was known at o (their
+*out-of-sample* p50 errors, which include every component: AR timing, pipeline, payouts,
+the residual), t Student's 90th percentile at the effective number of independent windows
+(overlapping windows count for less; `band_half_width`). No calibration window overlaps
+the window it is tested on.
 
 **Honesty.** `accuracy` scores the model and the baselines on the same origins; where the
 model does not beat the best baseline for an entity, `choose_method` says so and the live
@@ -29,9 +31,11 @@ forecast uses that baseline (with its own calibrated band).
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -39,10 +43,10 @@ import polars as pl
 
 HORIZON_WEEKS = (4, 8, 13)
 RESIDUAL_WINDOW = 6
-BAND_WINDOW = 12
+BAND_WINDOW = 26  # about a year of 14-day origins
+STEP_HINT = 14  # days between origins (for the effective number of independent windows)
 MIN_PAST = 3  # earlier origins with a known outcome before an origin is scored / banded
 MIN_HISTORY_DAYS = 182
-Z80 = 1.2815515655446004  # p10/p90 of a normal
 METHODS = ("model", "flat", "drift", "seasonal_naive")
 BASELINE_LABEL = {"flat": "flat", "drift": "drift (last 13 weeks' pace)",
                   "seasonal_naive": "seasonal naive (last 4 weeks' net flow repeated)", "model": "model"}
@@ -97,10 +101,29 @@ def baselines(balance: Callable[[date], float | None], origin: date, horizon: in
     return {"flat": np.zeros(horizon), "drift": drift, "seasonal_naive": snaive}
 
 
+@lru_cache(maxsize=4096)
+def _multiplier(n: int, day: int, step: int) -> float:
+    from scipy.stats import t as student
+
+    n_eff = 1.0 + (n - 1) * min(1.0, step / day)
+    return float(student.ppf(0.9, df=max(n_eff, 1.0)) * math.sqrt(1 + 1 / n_eff))
+
+
+def band_half_width(errs: np.ndarray, day: int, step: int) -> float:
+    """Half-width of the 80 % band at day `day` from past out-of-sample errors.
+
+    Errors of origins `step` days apart over windows `day` long overlap, so n of them hold
+    only about 1 + (n - 1) * step / day independent windows: sigma is their root-mean-square
+    and the multiplier is Student's t at that many degrees of freedom, widened for
+    predicting a new window (sqrt(1 + 1/n_eff)) — a normal z over 12 overlapping 13-week
+    windows covered half the time in the tests."""
+    return math.sqrt(float(np.mean(errs**2))) * _multiplier(len(errs), day, step)
+
+
 def _past(origins: list[date], k: int, day: int, window: int) -> list[int]:
     """Indices of earlier origins whose outcome at `day` was known at origin k."""
-    known = [j for j in range(k) if origins[j] + timedelta(days=day) <= origins[k]]
-    return known[-window:]
+    known = bisect.bisect_right(origins, origins[k] - timedelta(days=day), 0, k)
+    return list(range(max(0, known - window), known))
 
 
 def run_balance_backtest(
@@ -146,6 +169,8 @@ def run_balance_backtest(
                 scored[d - 1] = len(errs) >= MIN_PAST
             if o in raw:
                 p50["model"][o] = (raw[o] + resid, resid, scored)
+            else:  # the live origin: its path is the live forecast's, built by the caller
+                p50["model"][o] = (np.full(horizon, np.nan), resid, scored)
             for m in ("flat", "drift", "seasonal_naive"):
                 p50[m][o] = (base[o][m], None, scored)
         for m in METHODS:
@@ -159,7 +184,7 @@ def run_balance_backtest(
                     errs = np.array([actual[j][d - 1] - p50[m][j][0][d - 1] for j in past], dtype=float)
                     errs = errs[~np.isnan(errs)]
                     if len(errs) >= MIN_PAST:
-                        half[d - 1] = Z80 * math.sqrt(float(np.mean(errs**2)) * (1 + 1 / len(errs)))
+                        half[d - 1] = band_half_width(errs, d, STEP_HINT)
                 p50[m][o] = (path, resid, scored, half)
                 if o == live_origin:
                     continue

@@ -100,6 +100,16 @@ def open_ar_by_customer(h: History, day: date) -> pl.DataFrame:
             .filter(pl.col("open_amount") != 0).sort("entity", "customer_id"))
 
 
+def open_ap_by_vendor(h: History, day: date) -> pl.DataFrame:
+    """entity, vendor_id (the ledger's contact key), open_amount as of `day`."""
+    docs = h.documents.filter((pl.col("kind") == "AP") & (pl.col("issued_on") <= day))
+    applied = h.allocations.filter(pl.col("applied_on") <= day).group_by("document_key").agg(pl.col("amount").sum())
+    return (docs.join(applied, on="document_key", how="left")
+            .with_columns(open_amount=pl.col("total_amount") - pl.col("amount").fill_null(0))
+            .group_by("entity", pl.col("contact_key").alias("vendor_id")).agg(pl.col("open_amount").sum())
+            .filter(pl.col("open_amount") != 0).sort("entity", "vendor_id"))
+
+
 def inputs_as_of(h: History, day: date) -> ForecastInputs:
     """What the forecaster would have been given at the close of `day`."""
     ar, paid, ap = _ar_ap_as_of(h, day)
