@@ -856,7 +856,7 @@ class Simulation:
                 if amount:
                     self._ar.writerow([day.isoformat(), entity, cid, books.customer_names[cid], currency,
                                        money_str(amount, currency)])
-            for vid, amount in sorted(books.open_ap().items()):
+            for vid, amount in sorted(books.open_ap(day).items()):
                 self._ap.writerow([day.isoformat(), entity, vid, currency, money_str(amount, currency)])
             books.forget_paid()
         self.qbo.emit_accounts(at(day, 23 * 3600 + 59 * 60 + 30))

@@ -82,11 +82,12 @@ class Books:
                 totals[doc.customer_id] += doc.balance
         return totals
 
-    def open_ap(self) -> dict[str, int]:
-        """Open AP per vendor id (bills not yet paid; both ledgers drop a bill once paid)."""
+    def open_ap(self, day: date) -> dict[str, int]:
+        """Open AP per vendor id at the end of `day`: bills entered by then (a duplicate bill is
+        planted a week ahead) and not yet paid (both ledgers drop a bill once paid)."""
         totals: dict[str, int] = defaultdict(int)
         for doc in getattr(self, "bills", {}).values():
-            if doc.balance:
+            if doc.balance and doc.created.date() <= day:
                 totals[doc.customer_id] += doc.balance
         return totals
 
