@@ -18,8 +18,10 @@ START, LAST = date(2025, 1, 1), date(2026, 6, 30)
 H = 91
 
 
-def _company(missed_per_day: float, noise: float = 0.0, seed: int = 3):
-    """A balance that grows by a payroll cycle + steady sales the model may partly miss."""
+def _company(missed_per_day: float, noise: float = 0.0, seed: int = 3, timing: float = 0.0):
+    """A balance that grows by a payroll cycle + steady sales the model may partly miss;
+    `noise` is a random walk on the daily flow, `timing` a payment that lands a few days
+    early or late (the balance on a day is off by it, then catches up)."""
     rng = np.random.default_rng(seed)
     days = [START + timedelta(days=i) for i in range((LAST - START).days + 1)]
     bal, balances = 100_000.0, {}
@@ -27,7 +29,7 @@ def _company(missed_per_day: float, noise: float = 0.0, seed: int = 3):
         bal += 1_000.0 + missed_per_day + rng.normal(0, noise)
         if d.day == 15:
             bal -= 20_000.0
-        balances[d] = bal
+        balances[d] = bal + rng.normal(0, timing)
 
     def model_paths(origin: date):
         steps = [origin + timedelta(days=k) for k in range(1, H + 1)]
@@ -78,10 +80,10 @@ def test_no_origin_learns_from_a_window_that_had_not_ended():
 
 
 def test_band_covers_about_eighty_percent_out_of_sample():
-    balances, paths = _company(missed_per_day=0.0, noise=2_000.0, seed=5)
+    balances, paths = _company(missed_per_day=0.0, timing=20_000.0, seed=5)
     bt = _run(balances, paths)
     cov = bt.accuracy.filter(pl.col("method") == "model")["coverage"].mean()
-    assert 0.6 <= cov <= 0.97
+    assert 0.7 <= cov <= 0.9
 
 
 def test_a_model_worse_than_a_baseline_is_not_used_and_says_so():

@@ -47,13 +47,16 @@ def entity_forecast(entity: str, currency: str, opening: Decimal, flows: pl.Data
     per_day: dict[tuple[date, str], Decimal] = {}
     for r in mine.iter_rows(named=True):
         per_day[(r["date"], r["component"])] = per_day.get((r["date"], r["component"]), Decimal(0)) + r["amount"]
-    rows, balance, cum_model = [], opening, Decimal(0)
+    rows, balance, cum_model, cum_left = [], opening, Decimal(0), Decimal(0)
     for i, day in enumerate(days):
         comp = {c: per_day.get((day, c), Decimal(0)).quantize(CENT) for c in COMPONENTS if c != "unscheduled"}
         comp["unscheduled"] = _cents(stat.yhat[i]) if stat is not None else Decimal("0.00")
         cum_model += sum(comp.values(), Decimal(0))
+        if live is not None and live.without:
+            cum_left += comp[live.without]  # left to the residual model by the chosen variant
         if live is not None:
-            target = float(live.baseline[i]) if live.baseline is not None else float(cum_model) + float(live.residual[i])
+            target = (float(live.baseline[i]) if live.baseline is not None
+                      else float(cum_model - cum_left) + float(live.residual[i]))
             # the residual's daily flow: what takes the balance from the components to the target
             comp["residual"] = _cents(target) - (balance - opening) - sum(comp.values(), Decimal(0))
         else:

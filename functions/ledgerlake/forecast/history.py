@@ -61,6 +61,9 @@ class History:
     payments: pl.DataFrame
     integrity_alerts: list = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # DEAL_SCHEMA + valid_from, valid_to: each open deal's state between two versions
+    # (simhistory; the marts give daily snapshots instead)
+    deal_intervals: pl.DataFrame | None = None
 
     def balance_on(self, entity: str, day: date) -> float | None:
         row = self.balances.filter((pl.col("entity") == entity) & (pl.col("date") == day))
@@ -124,6 +127,9 @@ def inputs_as_of(h: History, day: date) -> ForecastInputs:
     fx_to_reporting.setdefault(h.reporting_currency, Decimal(1))
     if h.deal_snapshots is not None:
         deals = h.deal_snapshots.filter(pl.col("snapshot_date") == day).drop("snapshot_date")
+    elif h.deal_intervals is not None:
+        deals = h.deal_intervals.filter((pl.col("valid_from") <= day) & (pl.col("valid_to") > day)).drop(
+            "valid_from", "valid_to")
     else:
         deals = h.deals_now
     live = day >= h.last_day

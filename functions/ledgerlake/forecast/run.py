@@ -241,8 +241,8 @@ def _balance_rows(bt, inputs: ForecastInputs, as_of: date) -> pl.DataFrame:
     acc = bt.accuracy
     if acc.is_empty():
         return pl.DataFrame()
-    wide = acc.pivot(on="method", index=["entity_id", "horizon_weeks"], values=["error_pct", "mae", "bias_pct",
-                                                                               "coverage", "n_origins"])
+    wide = acc.pivot(on="method", index=["entity_id", "horizon_weeks", "model_variant"],
+                     values=["error_pct", "mae", "bias_pct", "coverage", "n_origins"])
     rows = []
     for r in wide.iter_rows(named=True):
         e, w = r["entity_id"], r["horizon_weeks"]
@@ -252,7 +252,9 @@ def _balance_rows(bt, inputs: ForecastInputs, as_of: date) -> pl.DataFrame:
         live = bt.live.get(e)
         rows.append({
             "series_id": f"{e}:balance", "entity_id": e, "currency": inputs.entities[e].currency, "as_of": as_of,
-            "horizon": f"week {w:02d}", "horizon_weeks": w, "kind": "balance", "model": "components+residual",
+            "horizon": f"week {w:02d}", "horizon_weeks": w, "kind": "balance",
+            "model": "components+residual" if r.get("model_variant") in (None, "model")
+            else "components without payouts+residual",
             "n_origins": r.get("n_origins_model"), "balance_error": r.get("mae_model"),
             "balance_error_pct": r.get("error_pct_model"), "bias": r.get("bias_pct_model"),
             "p10_p90_coverage": r.get("coverage_model"), "interval_nominal": 0.8,
