@@ -115,9 +115,9 @@ def fit_predict(train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> pl.DataF
     return pl.DataFrame(
         {
             "ds": future["ds"],
-            "yhat": pred["yhat"].to_numpy(),
-            "yhat_lower": pred["yhat_lower"].to_numpy(),
-            "yhat_upper": pred["yhat_upper"].to_numpy(),
+            "yhat": pred["yhat"].to_numpy(dtype=float),
+            "yhat_lower": pred["yhat_lower"].to_numpy(dtype=float),
+            "yhat_upper": pred["yhat_upper"].to_numpy(dtype=float),
         }
     )
 
@@ -145,8 +145,11 @@ def predict(model: str, train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> 
         warnings.simplefilter("ignore")
         out = candidates[model]().forecast(y=y, h=horizon, level=[int(INTERVAL * 100)])
     ds = future_dates(train["ds"].max(), horizon, spec.freq)
-    return pl.DataFrame({"ds": ds, "yhat": out["mean"], "yhat_lower": out[f"lo-{int(INTERVAL * 100)}"],
-                         "yhat_upper": out[f"hi-{int(INTERVAL * 100)}"]})
+    level = int(INTERVAL * 100)
+    # float64 whatever the model returns (some return float32 for some inputs)
+    return pl.DataFrame({"ds": ds, "yhat": np.asarray(out["mean"], dtype=float),
+                         "yhat_lower": np.asarray(out[f"lo-{level}"], dtype=float),
+                         "yhat_upper": np.asarray(out[f"hi-{level}"], dtype=float)})
 
 
 def seasonal_naive(train_y: np.ndarray, horizon: int, season: int) -> np.ndarray:
