@@ -38,6 +38,9 @@ with chart_col:
         c2.metric("Downside (p10)", shared.money(last["p10"], cur))
         c3.metric("Upside (p90)", shared.money(last["p90"], cur))
         c4.metric("Cash floor", shared.money(floor, cur))
+        # How good the forecast has been on the whole balance, in words (forecast_headline).
+        for sentence, beats in shared.cached(dd.forecast_headline, f):
+            (st.caption if beats else st.warning)(sentence)
         fc = shared.for_chart(forecast)
         y_axis = shared.money_axis(cur, f"Cash ({cur})")
         band = alt.Chart(fc).mark_area(opacity=0.25, color="#4c78a8").encode(

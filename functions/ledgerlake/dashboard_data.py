@@ -57,7 +57,7 @@ ALERTS = f"{FORECAST}.alerts"                  # alert_id, rule, severity, entit
 #                                                (new / acknowledged / resolved), evidence (JSON list; docs/alerts.md)
 CASH_FLOOR = f"{FORECAST}.cash_floor"          # entity_id, currency, floor_amount (what the runway alert used)
 
-FORECAST_COMPONENTS = ("ar", "ap", "payroll", "recurring", "pipeline", "unscheduled")
+FORECAST_COMPONENTS = ("ar", "ap", "payroll", "recurring", "pipeline", "unscheduled", "residual")
 CONSOLIDATED = "consolidated"  # the forecaster's all-entities rows (bands combined properly)
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 ALL = "All entities"
@@ -492,6 +492,18 @@ def forecast_accuracy(m: Marts, f: Filters) -> pl.DataFrame:
             order by entity_id, series_id, horizon_weeks nulls last, horizon""",
         wparams,
     )
+
+
+def forecast_headline(m: Marts, f: Filters) -> list[tuple[str, bool]]:
+    """The forecaster's own sentence per entity (forecast.forecast_headline): how far its
+    13-week forecasts have been from the actual balance beside flat, and whether it beats
+    the baselines. [(sentence, beats_baselines)]; empty before a backtest has run."""
+    headline = f"{FORECAST}.forecast_headline"
+    if not m.has(headline):
+        return []
+    where, params = _entity_clause(f)
+    return [(s, bool(b)) for s, b in m.rows(
+        f"select sentence, beats_baselines from {headline} where {where} order by entity_id", params)]
 
 
 def cash_floor(m: Marts, f: Filters) -> Any:

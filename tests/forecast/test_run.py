@@ -80,7 +80,14 @@ def warehouse(tmp_path):
         {"document_key": "qbo:Bill:9", "entity_id": "US", "document_kind": "AP", "contact_key": "qbo:land",
          "contact_name": "Landmark Properties LLC", "due_date": date(2025, 7, 1), "currency": "USD",
          "open_amount": Decimal("14500.00"), "status": "open", "last_applied_on": None, "document_number": "R-7"},
-    ]).with_columns(pl.col("open_amount").cast(pl.Decimal(18, 2)))
+    ]).with_columns(
+        # the mart's other columns: issued 30 days before due, nothing voided; what was
+        # applied (paid documents: in full on their last payment day)
+        issued_on=pl.col("due_date") - timedelta(days=30), total_amount=pl.when(pl.col("status") == "paid")
+        .then(pl.lit(Decimal("9000.00"))).otherwise(pl.col("open_amount")).cast(pl.Decimal(18, 2)),
+        is_voided=pl.lit(False), is_deleted=pl.lit(False),
+    ).with_columns(applied_amount=pl.col("total_amount") - pl.col("open_amount"),
+                   open_amount=pl.col("open_amount").cast(pl.Decimal(18, 2)))
     conn.execute("create table marts.ar_ap_documents as select * from docs")
     cash = pl.DataFrame([
         {"entity_id": "US", "account_key": "qbo:35", "balance_date": AS_OF, "balance": Decimal("400000.00")},

@@ -195,3 +195,24 @@ def test_handler_requires_delivery_settings(mini_warehouse, monkeypatch):
     monkeypatch.setenv("LEDGERLAKE_EMAIL_SENDER", "finance@example.com")
     with pytest.raises(ValueError, match="LEDGERLAKE_EMAIL_RECIPIENTS"):
         handler({"as_of": AS_OF.isoformat()}, None)
+
+
+def test_the_forecasts_own_accuracy_sentence_is_in_the_email(mini_warehouse, monkeypatch, tmp_path):
+    import shutil
+
+    import duckdb
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(mini_warehouse, path)
+    sentence = ("US: 13-week forecasts have been within ±7% of the actual balance on average over 24 past "
+                "forecasts; flat would have been ±14%.")
+    with duckdb.connect(str(path)) as w:
+        w.execute("create table forecast.forecast_headline as select 'US' as entity_id, ? as sentence, true as "
+                  "beats_baselines", [sentence])
+    c = connect(path, source="warehouse", lake=False)
+    try:
+        mail = weekly_email(c, as_of=AS_OF, settings=_settings(monkeypatch))
+    finally:
+        c.close()
+    assert sentence in mail.rendered.text
+    assert "within ±7% of the actual balance" in mail.rendered.html

@@ -43,7 +43,9 @@ def _run(args) -> int:
         return 0
 
     from ..forecast import run_forecast
-    from ..forecast.report import accuracy_markdown, cash_summary
+    import polars as pl
+
+    from ..forecast.report import accuracy_markdown, balance_markdown, cash_summary
 
     step("forecast: reading marts, backtesting, forecasting")
     with Progress("prophet fits") as bar:
@@ -55,8 +57,16 @@ def _run(args) -> int:
             print(f"  - {m}", file=sys.stderr)
     if not result.forecast_accuracy.is_empty():
         print("\nbacktest of the statistical part (unscheduled flows)\n")
-        by_series = {s: g for (s,), g in result.forecast_accuracy.group_by("series_id", maintain_order=True)}
+        series = result.forecast_accuracy.filter(pl.col("kind") == "series") \
+            if "kind" in result.forecast_accuracy.columns else result.forecast_accuracy
+        by_series = {s: g for (s,), g in series.group_by("series_id", maintain_order=True)}
         print(accuracy_markdown(by_series))
+    bt = result.balance_backtest
+    if bt is not None and not bt.accuracy.is_empty():
+        print(f"\nwhole-balance backtest ({len(bt.origins)} origins, {bt.seconds:.1f}s)\n")
+        print(balance_markdown(bt.accuracy.sort("entity_id", "horizon_weeks")))
+        for lp_entity, lp in sorted(bt.live.items()):
+            print(f"  {lp_entity}: {lp.note}")
     print("\n" + cash_summary(result.cash_forecast_daily))
     counts: dict[str, int] = {}
     for a in result.alerts:
@@ -64,5 +74,5 @@ def _run(args) -> int:
     print(f"\nalerts: {len(result.alerts)} " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     for key in result.published:
         print(f"  wrote {key}")
-    print(f"{result.fits} Prophet fits in {result.seconds:.1f}s")
+    print(f"{result.fits} model fits in {result.seconds:.1f}s")
     return 0

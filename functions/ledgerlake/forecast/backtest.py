@@ -34,7 +34,7 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from .engine import INTERVAL, SeriesSpec, fit_predict, naive_scale, seasonal_naive
+from .engine import INTERVAL, MODELS, SeriesSpec, naive_scale, predict, seasonal_naive
 
 MIN_CALIBRATION_ORIGINS = 2
 
@@ -61,6 +61,7 @@ class BacktestResult:
     calibration: Calibration
     fits: int = 0
     notes: list[str] = field(default_factory=list)
+    model: str = "prophet"
 
 
 def conformal_quantile(scores: np.ndarray, level: float = INTERVAL) -> float:
@@ -121,8 +122,12 @@ def run_backtest(
     step: int,
     min_train: int | None = None,
     on_fit: Callable[[], None] | None = None,
+    model: str = "prophet",
 ) -> BacktestResult:
-    """Backtest `series` (ds, y; regular, no gaps) from `n_origins` origins `step` apart."""
+    """Backtest `series` (ds, y; regular, no gaps) from `n_origins` origins `step` apart.
+
+    Origins are at least `horizon` apart in calibration: origin k is calibrated only on
+    origins whose whole test window ended on or before origin k's start (no overlap)."""
     series = series.sort("ds")
     y = series["y"].to_numpy().astype(float)
     min_train = min_train or max(3 * spec.season, 2 * horizon if spec.freq == "D" else 24)
@@ -130,7 +135,7 @@ def run_backtest(
     frames = []
     for k, origin in enumerate(origins):
         train = series.head(origin)
-        fc = fit_predict(train, horizon, spec)
+        fc = predict(model, train, horizon, spec)
         if on_fit:
             on_fit()
         actual = y[origin : origin + horizon]
@@ -157,10 +162,10 @@ def run_backtest(
         score=pl.max_horizontal(pl.col("lower") - pl.col("y"), pl.col("y") - pl.col("upper")),
         cum_err=(pl.col("y") - pl.col("yhat")).cum_sum().over("origin_index"),
     )
-    points = _sequential_calibration(points)
-    metrics = _metrics(points, spec.freq)
+    points = _sequential_calibration(points, horizon)
+    metrics = _metrics(points, spec.freq).with_columns(model=pl.lit(model))
     calibration = _calibration(points, len(origins))
-    return BacktestResult(points, metrics, calibration, fits=len(origins))
+    return BacktestResult(points, metrics, calibration, fits=len(origins), model=model)
 
 
 def _calibration(points: pl.DataFrame, n_origins: int) -> Calibration:
@@ -175,14 +180,19 @@ def _calibration(points: pl.DataFrame, n_origins: int) -> Calibration:
     )
 
 
-def _sequential_calibration(points: pl.DataFrame) -> pl.DataFrame:
-    """Calibrate origin k only on origins < k, so calibrated coverage is out of sample."""
+def _sequential_calibration(points: pl.DataFrame, horizon: int) -> pl.DataFrame:
+    """Calibrate origin k only on origins whose test window had ended by origin k's start
+    (origin + horizon <= origin k): calibration and test windows never overlap, so the
+    calibrated coverage is out of sample."""
     margins, lows, highs, powers = {}, {}, {}, {}
-    for k in sorted(points["origin_index"].unique().to_list()):
-        if k < MIN_CALIBRATION_ORIGINS:
+    starts = dict(points.group_by("origin_index").agg(pl.col("origin").first()).iter_rows())
+    ends = dict(points.group_by("origin_index").agg(pl.col("ds").max()).iter_rows())
+    for k in sorted(starts):
+        done = [j for j in starts if ends[j] <= starts[k]]
+        if len(done) < MIN_CALIBRATION_ORIGINS:
             margins[k] = lows[k] = highs[k] = powers[k] = None
             continue
-        past = points.filter(pl.col("origin_index") < k)
+        past = points.filter(pl.col("origin_index").is_in(done))
         margins[k] = conformal_quantile(past["score"].to_numpy())
         lows[k], highs[k], powers[k] = cumulative_quantiles(past["cum_err"].to_numpy(), past["step"].to_numpy(),
                                                             past["origin_index"].to_numpy())
@@ -220,3 +230,23 @@ def _metrics(points: pl.DataFrame, freq: str) -> pl.DataFrame:
     per_bucket = bucketed.group_by("horizon").agg(aggs)
     overall = bucketed.select(aggs).with_columns(horizon=pl.lit("all"))
     return pl.concat([per_bucket, overall.select(per_bucket.columns)]).sort("horizon")
+
+
+def choose_model(series: pl.DataFrame, spec: SeriesSpec, horizon: int, n_origins: int, step: int,
+                 models: tuple[str, ...] = MODELS, on_fit: Callable[[], None] | None = None
+                 ) -> tuple[str, dict[str, BacktestResult], str]:
+    """Backtest every candidate on the same origins and keep the lowest MASE over the whole
+    horizon. Returns (winner, backtests, why) — `why` is the sentence the dashboard shows."""
+    results = {m: run_backtest(series, spec, horizon, n_origins, step, on_fit=on_fit, model=m) for m in models}
+    scores = {}
+    for m, bt in results.items():
+        row = bt.metrics.filter(pl.col("horizon") == "all") if not bt.metrics.is_empty() else bt.metrics
+        scores[m] = float(row["mase"][0]) if not row.is_empty() and row["mase"][0] is not None else math.inf
+    winner = min(scores, key=scores.get)
+    ranked = sorted(scores.items(), key=lambda kv: kv[1])
+    naive = scores.get("seasonal_naive", math.inf)
+    why = (f"{winner}: lowest MASE {scores[winner]:.2f} on {results[winner].fits} backtest origins"
+           + (f" (next {ranked[1][0]} {ranked[1][1]:.2f})" if len(ranked) > 1 else "")
+           + (f"; seasonal naive {naive:.2f}" if winner != "seasonal_naive" and math.isfinite(naive) else "")
+           + ("; no model beat seasonal naive, so it is used" if winner == "seasonal_naive" else ""))
+    return winner, results, why

@@ -115,11 +115,41 @@ def fit_predict(train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> pl.DataF
     return pl.DataFrame(
         {
             "ds": future["ds"],
-            "yhat": pred["yhat"].to_numpy(),
-            "yhat_lower": pred["yhat_lower"].to_numpy(),
-            "yhat_upper": pred["yhat_upper"].to_numpy(),
+            "yhat": pred["yhat"].to_numpy(dtype=float),
+            "yhat_lower": pred["yhat_lower"].to_numpy(dtype=float),
+            "yhat_upper": pred["yhat_upper"].to_numpy(dtype=float),
         }
     )
+
+
+# The candidates for a statistical series, chosen per series by rolling-origin backtest
+# (`backtest.choose_model`). AutoARIMA is left out: too slow for the Lambda budget.
+MODELS = ("prophet", "autoets", "autotheta", "seasonal_naive")
+
+
+def predict(model: str, train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> pl.DataFrame:
+    """Forecast with one of MODELS: ds, yhat, yhat_lower, yhat_upper (80 %)."""
+    if model == "prophet":
+        return fit_predict(train, horizon, spec)
+    from statsforecast.models import AutoETS, AutoTheta, SeasonalNaive
+
+    season = spec.season
+    y = train.sort("ds")["y"].to_numpy().astype(float)
+    candidates = {"autoets": lambda: AutoETS(season_length=season, model="ZZA" if spec.seasonality_mode == "additive"
+                                             else "ZZZ"),
+                  "autotheta": lambda: AutoTheta(season_length=season),
+                  "seasonal_naive": lambda: SeasonalNaive(season_length=season)}
+    if model not in candidates:
+        raise ValueError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = candidates[model]().forecast(y=y, h=horizon, level=[int(INTERVAL * 100)])
+    ds = future_dates(train["ds"].max(), horizon, spec.freq)
+    level = int(INTERVAL * 100)
+    # float64 whatever the model returns (some return float32 for some inputs)
+    return pl.DataFrame({"ds": ds, "yhat": np.asarray(out["mean"], dtype=float),
+                         "yhat_lower": np.asarray(out[f"lo-{level}"], dtype=float),
+                         "yhat_upper": np.asarray(out[f"hi-{level}"], dtype=float)})
 
 
 def seasonal_naive(train_y: np.ndarray, horizon: int, season: int) -> np.ndarray:

@@ -53,3 +53,25 @@ def evaluate_fixtures(directory: Path | None = None, on_fit=None) -> dict[str, B
         series, spec = load_fixture(name, directory)
         results[name] = run_backtest(series, spec, horizon, n_origins, step, on_fit=on_fit)
     return results
+
+
+BASE_SERIES = ("peyton_manning_daily", "retail_sales_monthly", "air_passengers_monthly")
+
+
+def compare_models(directory: Path | None = None, on_fit=None) -> pl.DataFrame:
+    """Every candidate model on the same windows of each reference series, and the one the
+    forecaster would choose (lowest MASE over the horizon): the evidence behind the choice."""
+    from .backtest import choose_model
+
+    rows = []
+    for name in BASE_SERIES:
+        _, _, _, _, horizon, n_origins, step = FIXTURES[name]
+        series, spec = load_fixture(name, directory)
+        winner, results, why = choose_model(series, spec, horizon, n_origins, step, on_fit=on_fit)
+        for model, bt in results.items():
+            m = bt.metrics.filter(pl.col("horizon") == "all").row(0, named=True)
+            rows.append({"series": name, "model": model, "origins": m["n_origins"], "mase": m["mase"],
+                         "naive_mase": m["naive_mase"], "wape": m["wape"], "bias": m["bias"],
+                         "coverage_raw": m["coverage_raw"], "coverage_calibrated": m["coverage_calibrated"],
+                         "coverage_cumulative": m["coverage_cumulative"], "chosen": model == winner, "why": why})
+    return pl.DataFrame(rows)

@@ -2,12 +2,12 @@
 
 Every function returns a frame `entity, currency, date, component, amount (Decimal),
 source_id` with inflows positive and outflows negative, only for dates in
-(as_of, as_of + horizon]; past-due items are placed on the first forecast day (they are
-still owed, and the earliest they can move is tomorrow).
+(as_of, as_of + horizon]; past-due items are placed on the first forecast day (still owed,
+the earliest they can move is tomorrow) — except AR, placed by its collection curve.
 
-* AR: each open invoice at its due date shifted by its customer's observed paying delay
-  (median days late over that customer's paid invoices; the entity's median when the
-  customer has too little history).
+* AR: each open invoice spread over the days it may be paid, by its customer's (or its
+  entity's) observed paying curve given the invoice's age, with a chance of never
+  (`collection.py`).
 * AP: each open bill at its due date (a company pays its bills on terms).
 * Payroll and recurring charges: each series repeated on its own observed cadence from its
   last occurrence, at the median of its last three amounts. Recurring *bills* that already
@@ -22,6 +22,7 @@ import statistics
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import polars as pl
 
 from ..alerts.vendors import normalize_vendor
@@ -68,16 +69,32 @@ def paying_delays(paid: pl.DataFrame) -> tuple[dict[tuple[str, str], int], dict[
 
 
 def ar_flows(open_ar: pl.DataFrame, paid: pl.DataFrame, as_of: date, horizon: int) -> pl.DataFrame:
-    """open_ar: entity, currency, customer_id, document_id, due_date, open_amount."""
-    per_customer, per_entity = paying_delays(paid)
-    end = as_of + timedelta(days=horizon)
+    """open_ar: entity, currency, customer_id, document_id, due_date, open_amount.
+
+    Each invoice's expected collection spread over the horizon by its customer's (or its
+    entity's) paying curve given its age (`collection.py`): an overdue invoice is not all
+    collected tomorrow, and an old one may never be. Credits (negative open amounts) net
+    against the customer's next collection."""
+    from .collection import survivals
+
+    per_customer, per_entity = survivals(open_ar, paid, as_of)
     rows = []
     for r in open_ar.iter_rows(named=True):
-        delay = per_customer.get((r["entity"], r["customer_id"]), per_entity.get(r["entity"], 0))
-        day = _place(r["due_date"] + timedelta(days=max(delay, 0)), as_of)
-        if day <= end and r["open_amount"]:
-            rows.append({"entity": r["entity"], "currency": r["currency"], "date": day, "component": "ar",
-                         "amount": r["open_amount"], "source_id": r["document_id"]})
+        if not r["open_amount"]:
+            continue
+        if r["open_amount"] < 0:
+            rows.append({"entity": r["entity"], "currency": r["currency"], "date": _place(r["due_date"], as_of),
+                         "component": "ar", "amount": r["open_amount"], "source_id": r["document_id"]})
+            continue
+        surv = per_customer.get((r["entity"], r["customer_id"])) or per_entity.get(r["entity"])
+        if surv is None:
+            continue
+        probs = surv.daily((as_of - r["due_date"]).days, horizon)
+        amount = float(r["open_amount"])
+        for k in np.nonzero(probs > 1e-4)[0]:
+            rows.append({"entity": r["entity"], "currency": r["currency"], "date": as_of + timedelta(days=int(k) + 1),
+                         "component": "ar", "amount": Decimal(str(round(amount * probs[k], 2))),
+                         "source_id": r["document_id"]})
     return _frame(rows)
 
 
@@ -108,39 +125,100 @@ def cadence_days(days: list[date]) -> int | None:
     return int(statistics.median(gaps))
 
 
+def _last_dom(year: int, month: int) -> int:
+    return (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+
+
+def _mark(d: date) -> int:
+    """A run's nominal day of month: 31 for the last day, or a business day moved before a
+    month-end weekend; else the day itself."""
+    last = _last_dom(d.year, d.month)
+    rest = [date(d.year, d.month, k).weekday() >= 5 for k in range(d.day + 1, last + 1)]
+    return 31 if all(rest) else d.day
+
+
 def monthly_days(days: list[date]) -> list[int] | None:
-    """The days of month a series keeps (1st; 15th and 28th): those seen in at least two of
-    its last three months, so one stray payment (a duplicate, a late run) does not count."""
-    months: dict[tuple[int, int], set[int]] = {}
+    """The nominal days of month a series keeps (1st; 15th and last day; 25th), over its last
+    six months. Runs moved to the business day before a weekend (payroll on Friday the 13th
+    for the 15th) count for their nominal day: marks within 3 days of each other are one
+    cluster, whose nominal day is its most frequent mark (the latest on a tie). A cluster is
+    kept when it appears in at least 2 of 3 months, so a stray payment does not count."""
+    months: dict[tuple[int, int], list[int]] = {}
     for d in days:
-        months.setdefault((d.year, d.month), set()).add(d.day)
-    recent = [months[k] for k in sorted(months)[-3:]]
+        months.setdefault((d.year, d.month), []).append(_mark(d))
+    recent = [months[k] for k in sorted(months)[-6:]]
     if len(recent) < 3:
         return None
-    kept = sorted(dom for dom in set().union(*recent) if sum(dom in r for r in recent) >= 2)
+    marks = sorted(set().union(*recent))
+    clusters, current = [], [marks[0]]
+    for m in marks[1:]:
+        if m - current[0] <= 3:
+            current.append(m)
+        else:
+            clusters.append(current)
+            current = [m]
+    clusters.append(current)
+    counts = [m for r in recent for m in r]
+    kept = [max(c, key=lambda m: (counts.count(m), m)) for c in clusters
+            if 3 * sum(any(m in c for m in r) for r in recent) >= 2 * len(recent)]
     return kept or None
 
 
+def _business_day_on_or_before(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def growth_per_day(days: list[date], amounts: list[Decimal]) -> float:
+    """Log-linear trend of a series' amounts over its last six months (headcount growth in
+    payroll), per day; clipped to -1 %..+5 % a month so one odd run cannot run away."""
+    if len(days) < 6:
+        return 0.0
+    cut = days[-1] - timedelta(days=183)
+    pts = [(d, float(a)) for d, a in zip(days, amounts) if d >= cut and a > 0]
+    if len(pts) < 6:
+        return 0.0
+    x = np.array([(d - pts[0][0]).days for d, _ in pts], dtype=float)
+    y = np.log([a for _, a in pts])
+    if np.ptp(x) == 0:
+        return 0.0
+    slope = float(np.polyfit(x, y, 1)[0])
+    return float(np.clip(slope, np.log(0.99) / 30.4, np.log(1.05) / 30.4))
+
+
 def project_series(days: list[date], amounts: list[Decimal], as_of: date, horizon: int,
-                   not_before: date | None = None) -> list[tuple[date, Decimal]]:
-    """Repeat a recurring series after `as_of`: on the same days of month when it keeps them
-    (monthly rent, semi-monthly payroll), else every `cadence_days` from its last occurrence."""
+                   not_before: date | None = None, grow: bool = False) -> list[tuple[date, Decimal]]:
+    """Repeat a recurring series after `as_of`: on its nominal days of month when it keeps
+    them (monthly rent, semi-monthly payroll; moved before weekends when the series always
+    is), else every `cadence_days` from its last occurrence. `grow`: the amount follows the
+    series' own trend (payroll grows with headcount)."""
     if not days:
         return []
     days, amounts = zip(*sorted(zip(days, amounts)))
     gap = cadence_days(list(days))
     if gap is None or gap <= 0:
         return []
+    recent = list(days[-3:])
     per_occurrence = statistics.median(amounts[-3:])
+    slope = growth_per_day(list(days), list(amounts)) if grow else 0.0
+    middle = recent[len(recent) // 2]
     end = as_of + timedelta(days=horizon)
     doms = monthly_days(list(days)) if gap >= 12 else None
     if doms:
+        weekdays_only = all(d.weekday() < 5 for d in days[-12:])
         candidates = [_add_months(date(days[-1].year, days[-1].month, 1), k, dom)
                       for k in range(0, horizon // 28 + 2) for dom in doms]
+        if weekdays_only:
+            candidates = [_business_day_on_or_before(d) for d in candidates]
     else:
         candidates = [days[-1] + timedelta(days=gap * k) for k in range(1, horizon // gap + 2)]
-    return [(d, per_occurrence) for d in sorted(set(candidates))
-            if as_of < d <= end and d > days[-1] and (not_before is None or d > not_before)]
+    out = []
+    for d in sorted(set(candidates)):
+        if as_of < d <= end and d > days[-1] and (not_before is None or d > not_before):
+            factor = Decimal(str(round(float(np.exp(slope * (d - middle).days)), 6)))
+            out.append((d, per_occurrence * factor))
+    return out
 
 
 def recurring_flows(history: pl.DataFrame, open_ap: pl.DataFrame, as_of: date, horizon: int) -> pl.DataFrame:
@@ -154,7 +232,8 @@ def recurring_flows(history: pl.DataFrame, open_ap: pl.DataFrame, as_of: date, h
         "entity", "currency", "kind", "series", maintain_order=True
     ):
         not_before = covered.get((entity, normalize_vendor(series)))
-        for day, amount in project_series(g["date"].to_list(), g["amount"].to_list(), as_of, horizon, not_before):
+        for day, amount in project_series(g["date"].to_list(), g["amount"].to_list(), as_of, horizon, not_before,
+                                          grow=kind == "payroll"):
             rows.append({"entity": entity, "currency": currency, "date": day, "component": kind,
                          "amount": -Decimal(amount).quantize(CENT), "source_id": f"{kind}:{series}"})
     return _frame(rows)

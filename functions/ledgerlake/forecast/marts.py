@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -88,6 +87,15 @@ def _money(frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
 
 
 def load_inputs(warehouse: Path | None, settings, as_of: date | None = None) -> ForecastInputs:
+    """The forecaster's inputs at the close of `as_of` (default: the ledger's last day)."""
+    from .history import inputs_as_of
+
+    history = load_history(warehouse, settings, as_of=as_of)
+    return inputs_as_of(history, as_of or history.last_day)
+
+
+def load_history(warehouse: Path | None, settings, as_of: date | None = None) -> "History":  # noqa: F821
+    """Every input with its dates, for `history.inputs_as_of` (the live run and the backtest)."""
     conn = connect(warehouse, settings)
     try:
         return _load(_Reader(conn), settings, as_of)
@@ -95,73 +103,100 @@ def load_inputs(warehouse: Path | None, settings, as_of: date | None = None) -> 
         conn.close()
 
 
-def _load(r: _Reader, settings, as_of: date | None) -> ForecastInputs:
+def _load(r: _Reader, settings, as_of: date | None):
+    from .history import AP_SCHEMA, DEAL_SCHEMA, History
+
     gl, docs = f"{MARTS}.general_ledger", f"{MARTS}.ar_ap_documents"
     reporting = settings.reporting_currency
+    money = pl.Decimal(18, 2)
 
     entities_f = r.frame(f"select entity_id, any_value(functional_currency) as currency from {gl} group by 1",
                          (gl,), "entities") if r.has(gl) else None
     entities = {e: EntityInfo(c, COUNTRY.get(c)) for e, c in (entities_f.iter_rows() if entities_f is not None else [])}
-    if as_of is None and r.has(gl):
-        as_of = r.conn.execute(f"select max(posted_on) from {gl}").fetchone()[0]
-    as_of = as_of or date.today()
+    last_day = r.conn.execute(f"select max(posted_on) from {gl}").fetchone()[0] if r.has(gl) else None
+    last_day = as_of or last_day or date.today()
 
-    # Opening cash: each entity's bank balances at the as-of day.
+    # Each entity's cash at every day's close: each account's latest balance, carried over
+    # the days it did not move, summed per entity.
     cash = r.frame(
-        f"""select entity_id, sum(balance) as balance from (
-              select entity_id, account_key, arg_max(balance, balance_date) as balance
-              from {MARTS}.cash_by_account_day where balance_date <= ? group by 1, 2) group by 1""",
-        (f"{MARTS}.cash_by_account_day",), "opening cash", [as_of])
-    openings = {e: Decimal(str(b)).quantize(Decimal("0.01")) for e, b in (cash.iter_rows() if cash is not None else [])}
+        f"""with accounts as (select entity_id, account_key, min(balance_date) as first_day
+                              from {MARTS}.cash_by_account_day group by 1, 2),
+                 days as (select cast(unnest(generate_series(min(first_day), cast(? as date), interval 1 day)) as date)
+                          as day from accounts),
+                 grid as (select a.entity_id, a.account_key, d.day from accounts a join days d on d.day >= a.first_day),
+                 filled as (select g.entity_id, g.day, c.balance from grid g asof left join {MARTS}.cash_by_account_day c
+                            on c.account_key = g.account_key and c.balance_date <= g.day)
+            select entity_id as entity, day as date, sum(balance)::double as balance from filled group by 1, 2""",
+        (f"{MARTS}.cash_by_account_day",), "opening cash", [last_day])
+    balances = cash if cash is not None else pl.DataFrame(
+        schema={"entity": pl.Utf8, "date": pl.Date, "balance": pl.Float64})
 
-    # FX: the latest rate on or before as_of into the reporting currency, from the ledger's own conversions.
-    fx = r.frame(
-        f"""select transaction_currency, arg_max(fx_rate, posted_on) from {gl}
-            where posted_on <= ? and fx_rate is not null group by 1""", (gl,), "fx rates", [as_of])
-    fx_to_reporting = {c: Decimal(str(v)) for c, v in (fx.iter_rows() if fx is not None else []) if v is not None}
-    fx_to_reporting.setdefault(reporting, Decimal(1))
+    # FX: the ledger's own conversions into the reporting currency, by day.
+    fx = r.frame(f"""select transaction_currency as currency, posted_on, arg_max(fx_rate, posted_on)::double as fx_rate
+                     from {gl} where fx_rate is not null group by 1, 2""", (gl,), "fx rates")
+    fx = fx if fx is not None else pl.DataFrame(schema={"currency": pl.Utf8, "posted_on": pl.Date,
+                                                        "fx_rate": pl.Float64})
 
-    open_ar = r.frame(
-        f"""select entity_id as entity, currency, contact_key as customer_id, document_key as document_id,
-                   due_date, open_amount
-            from {docs} where document_kind = 'AR' and status in ('open', 'partially_paid') and open_amount > 0""",
-        (docs,), "open AR")
-    paid_ar = r.frame(
-        f"""select entity_id as entity, contact_key as customer_id, due_date, last_applied_on as paid_date
-            from {docs} where document_kind = 'AR' and status = 'paid' and last_applied_on is not null""",
-        (docs,), "AR paying history")
-    open_ap = r.frame(
-        f"""select entity_id as entity, currency, contact_name as vendor_name, document_key as document_id,
-                   due_date, open_amount
-            from {docs} where document_kind = 'AP' and status in ('open', 'partially_paid') and open_amount > 0""",
-        (docs,), "open AP")
+    documents = r.frame(
+        f"""select entity_id as entity, document_kind as kind, currency, contact_key, contact_name, document_key,
+                   issued_on, due_date, total_amount
+            from {docs} where not coalesce(is_voided, false) and not coalesce(is_deleted, false)""",
+        (docs,), "AR/AP documents")
+    doc_schema = {"entity": pl.Utf8, "kind": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
+                  "contact_name": pl.Utf8, "document_key": pl.Utf8, "issued_on": pl.Date, "due_date": pl.Date,
+                  "total_amount": money}
+    documents = documents.cast(doc_schema) if documents is not None else pl.DataFrame(schema=doc_schema)
+    alloc_schema = {"document_key": pl.Utf8, "applied_on": pl.Date, "amount": money}
+    if r.has("intermediate.int_allocations"):
+        allocations = r.frame("select document_key, applied_on, amount from intermediate.int_allocations",
+                              ("intermediate.int_allocations",), "allocations").cast(alloc_schema)
+    else:
+        # Published marts only (the Lambda): each document's applied total on its last
+        # payment's day — exact for documents paid in one go, late for partial payments.
+        allocations = (r.frame(f"""select document_key, last_applied_on as applied_on, applied_amount as amount
+                                   from {docs} where last_applied_on is not null""", (docs,), "allocations")
+                       if r.has(docs) else None)
+        allocations = allocations.cast(alloc_schema) if allocations is not None else pl.DataFrame(schema=alloc_schema)
+    credits = _credits(r)
 
     bank = _bank_documents(r, gl, docs)
-    deals = _deals(r, entities)
+    deals_now, snapshots = _deals(r, entities)
     frames = {name: r.frame(f"select * from {MARTS}.{name}", (f"{MARTS}.{name}",), name) for name in INTEGRITY_MARTS}
     entity_for_currency = {info.currency: e for e, info in entities.items()}
     integrity = integrity_alerts({k: v for k, v in frames.items() if v is not None}, AlertConfig.from_env(),
-                                 entity_for_currency, as_of)
+                                 entity_for_currency, last_day)
     fx_latest = r.frame(f"select * from {MARTS}.fx_rates_latest", (f"{MARTS}.fx_rates_latest",), "fx freshness")
     if fx_latest is not None:  # FX rates older than the ECB calendar allows (ledgerlake.alerts.fx)
-        integrity = [*integrity, *stale_fx_rates(fx_latest, as_of)]
+        integrity = [*integrity, *stale_fx_rates(fx_latest, last_day)]
+    del AP_SCHEMA, DEAL_SCHEMA
+    return History(
+        reporting_currency=reporting, entities=entities, last_day=last_day, balances=balances, fx=fx,
+        documents=documents, allocations=allocations, credits=credits, deal_snapshots=snapshots, deals_now=deals_now,
+        recurring=bank["recurring"], sales=bank["sales"], payments=bank["payments"], integrity_alerts=integrity,
+        missing=r.missing)
 
-    empty = lambda schema: pl.DataFrame(schema=schema)  # noqa: E731
-    money = pl.Decimal(18, 2)
-    return ForecastInputs(
-        as_of=as_of, reporting_currency=reporting, entities=entities, openings=openings,
-        fx_to_reporting=fx_to_reporting,
-        open_ar=_money(open_ar, "open_amount") if open_ar is not None else empty(
-            {"entity": pl.Utf8, "currency": pl.Utf8, "customer_id": pl.Utf8, "document_id": pl.Utf8,
-             "due_date": pl.Date, "open_amount": money}),
-        paid_ar=paid_ar if paid_ar is not None else empty(
-            {"entity": pl.Utf8, "customer_id": pl.Utf8, "due_date": pl.Date, "paid_date": pl.Date}),
-        open_ap=_money(open_ap, "open_amount") if open_ap is not None else empty(
-            {"entity": pl.Utf8, "currency": pl.Utf8, "vendor_name": pl.Utf8, "document_id": pl.Utf8,
-             "due_date": pl.Date, "open_amount": money}),
-        recurring=bank["recurring"], deals=deals, sales_daily=bank["sales"], vendor_payments=bank["payments"],
-        integrity_alerts=integrity, missing=r.missing,
-    )
+
+def _credits(r: _Reader) -> pl.DataFrame:
+    """QBO credit memos minus what payments applied of them to a named invoice (the same rule
+    as the `open_ar_month_end` mart): what is left lowers the customer's balance."""
+    schema = {"entity": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8, "document_key": pl.Utf8,
+              "issued_on": pl.Date, "amount": pl.Decimal(18, 2)}
+    needs = ("staging.stg_qbo__credit_memos", "staging.stg_qbo__payment_allocations", "seeds.legal_entities")
+    if not r.has(*needs):
+        return pl.DataFrame(schema=schema)
+    frame = r.frame(
+        """select e.entity_id as entity, c.currency, 'qbo:' || c.customer_id as contact_key,
+                  'qbo:CreditMemo:' || c.credit_memo_id as document_key, c.txn_date as issued_on,
+                  c.total_amount - coalesce(sum(a.amount), 0) as amount
+           from staging.stg_qbo__credit_memos as c
+           cross join (select entity_id from seeds.legal_entities where ledger_source = 'qbo') as e
+           left join staging.stg_qbo__payment_allocations as a
+             on a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id
+                and not a.is_deleted and not a.is_voided
+           where not c.is_deleted and not c.is_voided
+           group by e.entity_id, c.currency, c.customer_id, c.credit_memo_id, c.txn_date, c.total_amount
+           having c.total_amount - coalesce(sum(a.amount), 0) <> 0""", needs, "credit memos")
+    return frame.cast(schema) if frame is not None else pl.DataFrame(schema=schema)
 
 
 def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
@@ -228,7 +263,9 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     recurring = frame.filter(outflow & (payroll | is_vendor)).select(
         pl.col("entity_id").alias("entity"), "currency",
         pl.when(payroll).then(pl.lit("payroll")).otherwise(pl.lit("recurring")).alias("kind"),
-        pl.when(payroll).then(pl.lit("payroll")).otherwise(pl.col("contact_name")).alias("series"),
+        # one series per payee (net pay, the tax office): each keeps its own calendar
+        pl.when(payroll).then(pl.coalesce("contact_name", pl.lit("payroll"))).otherwise(pl.col("contact_name"))
+        .alias("series"),
         pl.col("posted_on").alias("date"), (-pl.col("amount")).alias("amount"))
     # Payroll runs of one day (several journal lines/documents) are one occurrence.
     recurring = recurring.group_by("entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
@@ -241,19 +278,28 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     return {"payments": payments, "recurring": recurring, "sales": sales}
 
 
-def _deals(r: _Reader, entities: dict[str, EntityInfo]) -> pl.DataFrame:
-    money = pl.Decimal(18, 2)
-    schema = {"entity": pl.Utf8, "currency": pl.Utf8, "deal_id": pl.Utf8, "amount": money,
-              "probability": pl.Float64, "close_date": pl.Date}
-    deals = r.frame(
-        f"""select currency, source_id as deal_id, amount, probability, close_date
-            from {MARTS}.crm_deals where not is_closed and amount > 0 and close_date is not null""",
-        (f"{MARTS}.crm_deals",), "pipeline")
-    if deals is None or deals.is_empty():
-        return pl.DataFrame(schema=schema)
+def _deals(r: _Reader, entities: dict[str, EntityInfo]) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """(open deals now, open deals as they stood each day — None without the snapshot mart)."""
+    from .history import DEAL_SCHEMA
+
     # A deal books in the entity whose functional currency it is priced in (US: USD, UK: GBP).
     entity_for = {info.currency: e for e, info in entities.items()}
-    deals = deals.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None))
-    return _money(deals.filter(pl.col("entity").is_not_null()), "amount").select(
-        "entity", "currency", pl.col("deal_id").cast(pl.Utf8), "amount", pl.col("probability").cast(pl.Float64),
-        "close_date")
+
+    def shape(frame: pl.DataFrame | None, *extra: str) -> pl.DataFrame | None:
+        if frame is None:
+            return None
+        frame = frame.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None))
+        return _money(frame.filter(pl.col("entity").is_not_null()), "amount").select(
+            *extra, "entity", "currency", pl.col("deal_id").cast(pl.Utf8), "amount",
+            pl.col("probability").cast(pl.Float64), "close_date")
+
+    now = shape(r.frame(
+        f"""select currency, source_id as deal_id, amount, probability, close_date
+            from {MARTS}.crm_deals where not is_closed and amount > 0 and close_date is not null""",
+        (f"{MARTS}.crm_deals",), "pipeline"))
+    snapshots = shape(r.frame(
+        f"""select snapshot_date, currency, deal_id, amount, probability, expected_close_date as close_date
+            from {MARTS}.crm_pipeline_snapshot_daily
+            where not is_closed and amount > 0 and expected_close_date is not null""",
+        (f"{MARTS}.crm_pipeline_snapshot_daily",), "pipeline history"), "snapshot_date")
+    return (now if now is not None else pl.DataFrame(schema=DEAL_SCHEMA)), snapshots

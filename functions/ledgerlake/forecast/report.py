@@ -35,3 +35,25 @@ def cash_summary(daily: pl.DataFrame) -> str:
         lines.append(f"| {entity} | {w13['currency']} | {w13['opening_balance']:,} | {w4['p50']:,} | {w8['p50']:,} | "
                      f"{w13['p50']:,} | {w13['p10']:,} | {w13['p90']:,} | {g['p10'].min():,} |")
     return "\n".join(lines)
+
+
+def balance_markdown(accuracy: pl.DataFrame, label: str = "") -> str:
+    """The whole-balance backtest: the model beside the baselines, per entity and week."""
+    lines = ["| run | entity | week | origins | model error | model bias | p10–p90 coverage | flat error | flat bias "
+             "| drift error | seasonal-naive error | beats best baseline |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    if accuracy.is_empty():
+        return "\n".join(lines)
+    for (entity, weeks), g in accuracy.group_by("entity_id", "horizon_weeks", maintain_order=True):
+        by = {r["method"]: r for r in g.iter_rows(named=True)}
+        m = by.get("model")
+        if m is None:
+            continue
+        bases = {k: v["error_pct"] for k, v in by.items() if k != "model" and v["error_pct"] is not None}
+        best = min(bases, key=bases.get) if bases else None
+        beats = "yes" if best is None or m["error_pct"] < bases[best] else f"no ({best} {bases[best]:.1%})"
+        err = lambda k: _f(by[k]["error_pct"], True) if k in by else "—"  # noqa: E731
+        lines.append(f"| {label} | {entity} | {weeks} | {m['n_origins']} | {m['error_pct']:.1%} | {m['bias_pct']:+.1%} | "
+                     f"{_f(m['coverage'], True)} | {err('flat')} | {by['flat']['bias_pct']:+.1%} | {err('drift')} | "
+                     f"{err('seasonal_naive')} | {beats} |")
+    return "\n".join(lines)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
@@ -21,10 +22,18 @@ import polars as pl
 
 from ..alerts.model import Alert
 from ..alerts.rules import AlertConfig, all_payment_alerts, runway
-from .backtest import BacktestResult, Calibration, run_backtest
+from .backtest import BacktestResult, Calibration, choose_model
 from .cash import CONSOLIDATED, Statistical, consolidate, entity_forecast
-from .engine import SeriesSpec, fit_predict, regularise
-from .flows import ap_flows, ar_flows, empty_flows, pipeline_flows, recurring_flows
+from .collection import collection_assumptions
+from .engine import MODELS, SeriesSpec, predict, regularise
+from .flows import (
+    COMPONENTS,
+    ap_flows,
+    ar_flows,
+    empty_flows,
+    pipeline_flows,
+    recurring_flows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +80,34 @@ class ForecastResult:
     alerts_table: pl.DataFrame | None = None
     published: list[str] = field(default_factory=list)
     fx_to_reporting: dict[str, Decimal] = field(default_factory=dict)
+    balance_backtest: object | None = None  # balance.BalanceBacktest, when run with history
+    collection: pl.DataFrame | None = None  # the AR collection assumption (collection.py)
 
 
-def _statistical(inputs: ForecastInputs, entity: str, horizon: int, n_origins: int, step: int,
-                 on_fit: Callable[[], None] | None) -> tuple[Statistical | None, BacktestResult | None, int]:
+def _series(inputs: ForecastInputs, entity: str) -> pl.DataFrame | None:
+    """The entity's daily unscheduled inflows to the as-of day; None when too short to model."""
     history = inputs.sales_daily.filter((pl.col("entity") == entity) & (pl.col("date") <= inputs.as_of))
     if history.is_empty():
-        return None, None, 0
+        return None
     series = regularise(history.select(pl.col("date").alias("ds"), pl.col("amount").cast(pl.Float64).alias("y")))
     # Run the series to the as-of day: days with no sales after the last one are zeros.
     series = regularise(pl.concat([series, pl.DataFrame({"ds": [inputs.as_of], "y": [0.0]})]))
-    if series.height < MIN_HISTORY_DAYS:
-        return None, None, 0
+    return series if series.height >= MIN_HISTORY_DAYS else None
+
+
+def _statistical(inputs: ForecastInputs, entity: str, horizon: int, n_origins: int, step: int,
+                 on_fit: Callable[[], None] | None, models: tuple[str, ...] = MODELS
+                 ) -> tuple[Statistical | None, BacktestResult | None, int, str]:
+    """Choose the series' model by rolling-origin backtest, forecast with it live.
+    Returns (forecast, the winner's backtest, fits, why it won)."""
+    series = _series(inputs, entity)
+    if series is None:
+        return None, None, 0, ""
     spec = SeriesSpec(freq="D", country=inputs.entities[entity].country)
-    backtest = run_backtest(series, spec, horizon, n_origins, step, on_fit=on_fit)
-    live = fit_predict(series, horizon, spec)
+    winner, results, why = choose_model(series, spec, horizon, n_origins, step, models=models, on_fit=on_fit)
+    backtest = results[winner]
+    backtest.notes.append(why)
+    live = predict(winner, series, horizon, spec)
     if on_fit:
         on_fit()
     cal = backtest.calibration if backtest.calibration.calibrated else Calibration()
@@ -94,12 +116,43 @@ def _statistical(inputs: ForecastInputs, entity: str, horizon: int, n_origins: i
         growth = steps ** cal.cum_power
         low, high = cal.cum_q_low * growth, cal.cum_q_high * growth
     else:
-        # Uncalibrated fallback: Prophet's daily band, added up as if days were independent.
+        # Uncalibrated fallback: the model's daily band, added up as if days were independent.
         half_low = (live["yhat"] - live["yhat_lower"]).to_numpy()
         half_high = (live["yhat_upper"] - live["yhat"]).to_numpy()
         low, high = -np.sqrt(np.cumsum(half_low**2)), np.sqrt(np.cumsum(half_high**2))
     stat = Statistical(yhat=live["yhat"].to_numpy(), cum_low=np.minimum(low, 0), cum_high=np.maximum(high, 0))
-    return stat, backtest, backtest.fits + 1
+    return stat, backtest, sum(r.fits for r in results.values()) + 1, why
+
+
+def _flows(inputs: ForecastInputs, horizon: int) -> pl.DataFrame:
+    as_of = inputs.as_of
+    return pl.concat([
+        ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
+        ap_flows(inputs.open_ap, as_of, horizon),
+        recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
+        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon),
+        empty_flows(),
+    ])
+
+
+def component_paths(inputs: ForecastInputs, horizon: int, models: dict[str, str]) -> dict[str, dict[str, np.ndarray]]:
+    """The forecaster's cumulative flow per component and day, per entity (the backtest's view
+    of one origin): the same flows as live, the statistical part from each entity's model."""
+    flows = _flows(inputs, horizon)
+    days = {inputs.as_of + timedelta(days=i): i for i in range(1, horizon + 1)}
+    out = {}
+    for entity in inputs.entities:
+        comps = {c: np.zeros(horizon) for c in COMPONENTS}
+        for comp, day, amount in flows.filter(pl.col("entity") == entity).select(
+                "component", "date", pl.col("amount").cast(pl.Float64)).iter_rows():
+            if day in days:
+                comps[comp][days[day] - 1] += amount
+        series = _series(inputs, entity)
+        if series is not None and entity in models:
+            spec = SeriesSpec(freq="D", country=inputs.entities[entity].country)
+            comps["unscheduled"] = predict(models[entity], series, horizon, spec)["yhat"].to_numpy()
+        out[entity] = {c: np.cumsum(v) for c, v in comps.items()}
+    return out
 
 
 def forecast_from_inputs(
@@ -109,48 +162,111 @@ def forecast_from_inputs(
     step: int = 14,
     config: AlertConfig | None = None,
     on_fit: Callable[[], None] | None = None,
+    history=None,
+    balance_step: int = 14,
+    models: tuple[str, ...] = MODELS,
 ) -> ForecastResult:
+    """Components + statistical part for the live day; with `history` (see history.py) also
+    the whole-balance backtest, whose residual model, band and method choice shape the live
+    balance (see balance.py)."""
     started = time.monotonic()
     config = config or AlertConfig.from_env()
     as_of = inputs.as_of
-    flows = pl.concat(
-        [
-            ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
-            ap_flows(inputs.open_ap, as_of, horizon),
-            recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
-            pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon),
-            empty_flows(),
-        ]
-    )
-    per_entity, accuracy, backtests, fits = [], [], {}, 0
+    flows = _flows(inputs, horizon)
+    per_entity, accuracy, backtests, fits, winners = [], [], {}, 0, {}
+    stats = {}
     for entity, info in sorted(inputs.entities.items()):
-        stat, bt, n = _statistical(inputs, entity, horizon, n_origins, step, on_fit)
+        stat, bt, n, why = _statistical(inputs, entity, horizon, n_origins, step, on_fit, models)
         fits += n
-        opening = inputs.openings.get(entity, Decimal("0.00"))
-        per_entity.append(entity_forecast(entity, info.currency, opening, flows, stat, as_of, horizon))
+        stats[entity] = stat
         if bt is not None and not bt.metrics.is_empty():
+            winners[entity] = bt.model
             series_id = f"{entity}:unscheduled"
             backtests[series_id] = bt
             accuracy.append(bt.metrics.with_columns(
                 series_id=pl.lit(series_id), entity_id=pl.lit(entity), currency=pl.lit(info.currency),
-                cqr_margin=pl.lit(bt.calibration.cqr_margin), cum_power=pl.lit(bt.calibration.cum_power)))
+                cqr_margin=pl.lit(bt.calibration.cqr_margin), cum_power=pl.lit(bt.calibration.cum_power),
+                model_choice=pl.lit(why), kind=pl.lit("series")))
+    balance_bt = None
+    if history is not None:
+        balance_bt = _balance_backtest(history, inputs, horizon, balance_step, winners)
+    for entity, info in sorted(inputs.entities.items()):
+        opening = inputs.openings.get(entity, Decimal("0.00"))
+        live = balance_bt.live.get(entity) if balance_bt is not None else None
+        per_entity.append(entity_forecast(entity, info.currency, opening, flows, stats[entity], as_of, horizon, live))
     daily = pl.concat(per_entity) if per_entity else pl.DataFrame()
     if not daily.is_empty():
         daily = pl.concat([daily, consolidate(daily, inputs.fx_to_reporting, inputs.reporting_currency)])
     accuracy_frame = _accuracy_frame(accuracy, as_of)
-    if not daily.is_empty() and not accuracy_frame.is_empty():
+    if balance_bt is not None:
+        accuracy_frame = pl.concat([accuracy_frame, _balance_rows(balance_bt, inputs, as_of)], how="diagonal_relaxed")
+    if not daily.is_empty() and not accuracy_frame.is_empty() and "mase" in accuracy_frame.columns:
         # Accuracy beside every forecast row: the backtest of the series that drives its band.
         headline = accuracy_frame.filter(pl.col("horizon") == "all").select(
             "entity_id", pl.col("mase").alias("backtest_mase"), pl.col("naive_mase").alias("backtest_naive_mase"),
-            pl.col("wape").alias("backtest_wape"), pl.col("coverage_calibrated").alias("backtest_coverage"))
+            pl.col("wape").alias("backtest_wape"), pl.col("coverage_calibrated").alias("backtest_coverage"),
+            pl.col("model").alias("statistical_model"))
         daily = daily.join(headline, on="entity_id", how="left")
     alerts = [
         *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
         *(runway(daily, config, as_of) if not daily.is_empty() else []),
         *inputs.integrity_alerts,
     ]
-    return ForecastResult(daily, accuracy_frame, _dedupe(alerts), backtests, fits, time.monotonic() - started,
-                          list(inputs.missing))
+    result = ForecastResult(daily, accuracy_frame, _dedupe(alerts), backtests, fits, time.monotonic() - started,
+                            list(inputs.missing))
+    result.balance_backtest = balance_bt
+    result.collection = collection_assumptions(inputs.open_ar, inputs.paid_ar, as_of, horizon)
+    return result
+
+
+def _balance_backtest(history, inputs: ForecastInputs, horizon: int, step: int, winners: dict[str, str]):
+    from .balance import origins_for, run_balance_backtest
+    from .history import inputs_as_of
+
+    started = time.monotonic()
+    first = history.balances["date"].min() if not history.balances.is_empty() else inputs.as_of
+    origins = origins_for(first, inputs.as_of, step)
+    lookup = {(e, d): b for e, d, b in history.balances.iter_rows()}
+    result = run_balance_backtest(
+        origins, inputs.as_of, sorted(inputs.entities), lambda e, d: lookup.get((e, d)),
+        lambda o: component_paths(inputs_as_of(history, o), horizon, winners), horizon, inputs.as_of)
+    result.seconds = time.monotonic() - started
+    log.info("whole-balance backtest: %d origins in %.1f s", len(origins), result.seconds)
+    return result
+
+
+def _balance_rows(bt, inputs: ForecastInputs, as_of: date) -> pl.DataFrame:
+    """forecast_accuracy rows for the whole balance: one per entity and horizon week, the
+    model's error beside each baseline's on the same origins."""
+    acc = bt.accuracy
+    if acc.is_empty():
+        return pl.DataFrame()
+    wide = acc.pivot(on="method", index=["entity_id", "horizon_weeks", "model_variant"],
+                     values=["error_pct", "mae", "bias_pct", "coverage", "n_origins"])
+    rows = []
+    for r in wide.iter_rows(named=True):
+        e, w = r["entity_id"], r["horizon_weeks"]
+        bases = {m: r.get(f"error_pct_{m}") for m in ("flat", "drift", "seasonal_naive")}
+        bases = {m: v for m, v in bases.items() if v is not None}
+        best = min(bases, key=bases.get) if bases else None
+        live = bt.live.get(e)
+        rows.append({
+            "series_id": f"{e}:balance", "entity_id": e, "currency": inputs.entities[e].currency, "as_of": as_of,
+            "horizon": f"week {w:02d}", "horizon_weeks": w, "kind": "balance",
+            "model": "components+residual" if r.get("model_variant") in (None, "model")
+            else "components without payouts+residual",
+            "n_origins": r.get("n_origins_model"), "balance_error": r.get("mae_model"),
+            "balance_error_pct": r.get("error_pct_model"), "bias": r.get("bias_pct_model"),
+            "p10_p90_coverage": r.get("coverage_model"), "interval_nominal": 0.8,
+            "flat_error_pct": r.get("error_pct_flat"), "drift_error_pct": r.get("error_pct_drift"),
+            "seasonal_naive_error_pct": r.get("error_pct_seasonal_naive"),
+            "flat_bias": r.get("bias_pct_flat"), "drift_bias": r.get("bias_pct_drift"),
+            "best_baseline": best,
+            "beats_baseline": best is None or (r.get("error_pct_model") or math.inf) < bases[best],
+            "method_used": live.method if live else "model", "model_choice": live.note if live else None,
+            "backtests": r.get("n_origins_model"),
+        })
+    return pl.DataFrame(rows)
 
 
 def _dedupe(alerts: list[Alert]) -> list[Alert]:
@@ -233,6 +349,21 @@ def write_parquet(settings, tables: dict[str, pl.DataFrame]) -> list[str]:
     return keys
 
 
+def extra_tables(result: ForecastResult) -> dict[str, pl.DataFrame]:
+    """The whole-balance backtest's tables (see docs/forecast.md) and the AR assumption."""
+    from .balance import headline
+
+    out = {}
+    bt = result.balance_backtest
+    if bt is not None:
+        out["balance_accuracy"] = bt.accuracy
+        out["balance_backtest"] = bt.points
+        out["forecast_headline"] = headline(bt.accuracy)
+    if result.collection is not None:
+        out["ar_collection"] = result.collection
+    return out
+
+
 def state_frame(state) -> pl.DataFrame:
     rows = [{"alert_id": k, "status": v["status"], "first_seen": v.get("first_seen"), "last_seen": v.get("last_seen"),
              "changes": len(v.get("history", []))} for k, v in sorted(state.alerts.items())]
@@ -273,22 +404,25 @@ def run_forecast(
     state=None,
     config: AlertConfig | None = None,
     on_fit: Callable[[], None] | None = None,
+    balance_backtest: bool = True,
 ) -> ForecastResult:
     """Read the marts, forecast, raise alerts, and (unless `publish=False`) write the
     `forecast` schema into the warehouse and Parquet to S3. For `ledgerlake run`, the CLI
     and the forecaster Lambda."""
     from ..alerts.state import AlertState
     from ..config import Settings, home
-    from .marts import load_inputs
+    from .history import inputs_as_of
+    from .marts import load_history
 
     settings = settings or Settings.from_env()
     warehouse = Path(warehouse or home() / "warehouse.duckdb")
     # No warehouse file (the Lambda): marts come from Parquet and results go only to Parquet.
     local_warehouse = warehouse.exists()
-    inputs = load_inputs(warehouse, settings, as_of=as_of)
+    history = load_history(warehouse, settings, as_of=as_of)
+    inputs = inputs_as_of(history, as_of or history.last_day)
     config = config or AlertConfig.from_env()
     result = forecast_from_inputs(inputs, horizon=horizon, n_origins=n_origins, step=step, config=config,
-                                  on_fit=on_fit)
+                                  on_fit=on_fit, history=history if balance_backtest else None)
     seen_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     if publish:
         state = state or AlertState.default(settings)
@@ -299,7 +433,7 @@ def run_forecast(
     if publish:
         tables = {"cash_forecast_daily": result.cash_forecast_daily, "forecast_accuracy": result.forecast_accuracy,
                   "alerts": result.alerts_table, "alert_state": state_frame(state),
-                  "cash_floor": floor_frame(inputs, config)}
+                  "cash_floor": floor_frame(inputs, config), **extra_tables(result)}
         tables = {k: v for k, v in tables.items() if v.width}
         if local_warehouse:
             write_warehouse(warehouse, tables)

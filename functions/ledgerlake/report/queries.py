@@ -122,6 +122,15 @@ def cash_forecast(conn, after: date, days: int = 91) -> list[dict]:
     ))
 
 
+def forecast_accuracy_sentences(conn) -> list[str]:
+    """The forecaster's own words on how close its 13-week forecasts have come to the actual
+    balance, per entity, beside flat (forecast.forecast_headline; empty before a backtest)."""
+    table = "forecast.forecast_headline"
+    if not table_exists(conn, table):
+        return []
+    return [s for (s,) in conn.execute(f"select sentence from {table} order by entity_id").fetchall()]
+
+
 # -- alerts and integration health -----------------------------------------------------------
 
 

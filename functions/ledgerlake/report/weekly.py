@@ -67,6 +67,7 @@ class WeeklyReport:
     alerts: list[dict]
     health: list[HealthRow]
     dashboard_url: str | None = None
+    forecast_accuracy: list[str] = field(default_factory=list)  # forecast.forecast_headline sentences
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -203,4 +204,5 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
                                   datetime.combine(week_end + timedelta(days=1), time(0), zone)),
         health=health_rows(queries.integration_health(conn), reference, zone, _needs_reconnect()),
         dashboard_url=settings.dashboard_url,
+        forecast_accuracy=queries.forecast_accuracy_sentences(conn),
     )

@@ -119,6 +119,9 @@ class Simulation:
         self._ar_file = open(out_dir / "truth" / "open_ar_month_end.csv", "w", encoding="utf-8", newline="")
         self._ar = csv.writer(self._ar_file, lineterminator="\n")
         self._ar.writerow(["month_end", "entity", "customer_id", "customer_name", "currency", "open_amount"])
+        self._ap_file = open(out_dir / "truth" / "open_ap_month_end.csv", "w", encoding="utf-8", newline="")
+        self._ap = csv.writer(self._ap_file, lineterminator="\n")
+        self._ap.writerow(["month_end", "entity", "vendor_id", "currency", "open_amount"])
 
     # -- scheduling ------------------------------------------------------------------------
     def schedule(self, moment: datetime, kind: str, payload) -> None:
@@ -853,6 +856,8 @@ class Simulation:
                 if amount:
                     self._ar.writerow([day.isoformat(), entity, cid, books.customer_names[cid], currency,
                                        money_str(amount, currency)])
+            for vid, amount in sorted(books.open_ap(day).items()):
+                self._ap.writerow([day.isoformat(), entity, vid, currency, money_str(amount, currency)])
             books.forget_paid()
         self.qbo.emit_accounts(at(day, 23 * 3600 + 59 * 60 + 30))
 
@@ -863,6 +868,7 @@ class Simulation:
         self.stats.update(shop_stats)
         self._cash_file.close()
         self._ar_file.close()
+        self._ap_file.close()
         truth = self.root / "truth"
         with open(truth / "revenue_by_month.csv", "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")

@@ -82,6 +82,15 @@ class Books:
                 totals[doc.customer_id] += doc.balance
         return totals
 
+    def open_ap(self, day: date) -> dict[str, int]:
+        """Open AP per vendor id at the end of `day`: bills entered by then (a duplicate bill is
+        planted a week ahead) and not yet paid (both ledgers drop a bill once paid)."""
+        totals: dict[str, int] = defaultdict(int)
+        for doc in getattr(self, "bills", {}).values():
+            if doc.balance and doc.created.date() <= day:
+                totals[doc.customer_id] += doc.balance
+        return totals
+
     def forget_paid(self) -> None:
         """Drop fully settled invoices so memory stays bounded at large scales."""
         for key in [k for k, d in self.invoices.items() if d.balance == 0]:

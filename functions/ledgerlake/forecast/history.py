@@ -1,0 +1,142 @@
+"""The forecaster's inputs as they stood on any past day: the history behind the backtest.
+
+`load_history` reads the marts once (documents with every payment applied to them and its
+date, the daily bank balances, the bank documents, the CRM pipeline as it stood each day);
+`inputs_as_of(history, day)` cuts them at `day`, exactly what the forecaster would have been
+given that evening:
+
+* open AR / AP: documents issued on or before the day, minus payments and credits applied on
+  or before it (`intermediate.int_allocations`, dated by the payment), QBO credit memos not
+  applied to an invoice lowering what their customer owes (the same rule as the
+  `open_ar_month_end` mart, so the two agree to the cent — tested);
+* paying history: invoices fully paid by the day, with the date the last payment landed;
+* deals: `crm_pipeline_snapshot_daily` on the day (stage, amount, close date then), so a
+  deal that later slipped or was lost is forecast as it looked, not as it ended;
+* opening cash: every bank account's balance at the day's close;
+* bank history (payroll, vendors, payouts): only what was posted on or before the day.
+
+Nothing after the day leaks in; that is what makes the whole-balance backtest honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+
+from .run import EntityInfo, ForecastInputs
+
+MONEY = pl.Decimal(18, 2)
+CENT = Decimal("0.01")
+
+AR_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "customer_id": pl.Utf8, "document_id": pl.Utf8,
+             "issued_on": pl.Date, "due_date": pl.Date, "open_amount": MONEY}
+PAID_SCHEMA = {"entity": pl.Utf8, "customer_id": pl.Utf8, "due_date": pl.Date, "paid_date": pl.Date}
+AP_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "vendor_name": pl.Utf8, "document_id": pl.Utf8,
+             "due_date": pl.Date, "open_amount": MONEY}
+DEAL_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "deal_id": pl.Utf8, "amount": MONEY,
+               "probability": pl.Float64, "close_date": pl.Date}
+
+
+@dataclass
+class History:
+    """Everything the forecaster reads, undated by a cut-off (see module docstring)."""
+
+    reporting_currency: str
+    entities: dict[str, EntityInfo]
+    last_day: date
+    # entity, date, balance (Float64, every calendar day from the first to the last)
+    balances: pl.DataFrame
+    fx: pl.DataFrame  # currency, posted_on, fx_rate (to the reporting currency)
+    # entity, kind (AR/AP), currency, contact_key, contact_name, document_key, issued_on, due_date, total_amount
+    documents: pl.DataFrame
+    allocations: pl.DataFrame  # document_key, applied_on, amount
+    credits: pl.DataFrame  # entity, currency, contact_key, document_key, issued_on, amount (unapplied credit)
+    deal_snapshots: pl.DataFrame | None  # snapshot_date + DEAL_SCHEMA columns (open deals only)
+    deals_now: pl.DataFrame  # DEAL_SCHEMA: the open deals today (fallback without snapshots)
+    recurring: pl.DataFrame
+    sales: pl.DataFrame
+    payments: pl.DataFrame
+    integrity_alerts: list = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    # DEAL_SCHEMA + valid_from, valid_to: each open deal's state between two versions
+    # (simhistory; the marts give daily snapshots instead)
+    deal_intervals: pl.DataFrame | None = None
+
+    def balance_on(self, entity: str, day: date) -> float | None:
+        row = self.balances.filter((pl.col("entity") == entity) & (pl.col("date") == day))
+        return None if row.is_empty() else float(row["balance"][0])
+
+
+def _ar_ap_as_of(h: History, day: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    docs = h.documents.filter(pl.col("issued_on") <= day)
+    applied = (h.allocations.filter(pl.col("applied_on") <= day)
+               .group_by("document_key").agg(pl.col("amount").sum().alias("applied"),
+                                             pl.col("applied_on").max().alias("paid_date")))
+    docs = docs.join(applied, on="document_key", how="left").with_columns(
+        open_amount=(pl.col("total_amount") - pl.col("applied").fill_null(0)).cast(MONEY))
+    ar = docs.filter((pl.col("kind") == "AR") & (pl.col("open_amount") > 0)).select(
+        "entity", "currency", pl.col("contact_key").alias("customer_id"), pl.col("document_key").alias("document_id"),
+        "issued_on", "due_date", "open_amount")
+    credits = h.credits.filter(pl.col("issued_on") <= day)
+    if not credits.is_empty():
+        # An unapplied credit memo lowers what its customer owes from its own date: it is
+        # netted against the customer's next collection (due the day it was issued).
+        ar = pl.concat([ar, credits.select(
+            "entity", "currency", pl.col("contact_key").alias("customer_id"),
+            pl.col("document_key").alias("document_id"), "issued_on", pl.col("issued_on").alias("due_date"),
+            (-pl.col("amount")).cast(MONEY).alias("open_amount"))])
+    paid = docs.filter((pl.col("kind") == "AR") & (pl.col("open_amount") <= 0) & pl.col("paid_date").is_not_null()
+                       ).select("entity", pl.col("contact_key").alias("customer_id"), "due_date", "paid_date")
+    ap = docs.filter((pl.col("kind") == "AP") & (pl.col("open_amount") > 0)).select(
+        "entity", "currency", pl.col("contact_name").alias("vendor_name"), pl.col("document_key").alias("document_id"),
+        "due_date", "open_amount")
+    return ar.cast(AR_SCHEMA), paid.cast(PAID_SCHEMA), ap.cast(AP_SCHEMA)
+
+
+def open_ar_by_customer(h: History, day: date) -> pl.DataFrame:
+    """entity, customer_id, open_amount as of `day` (the as-of test compares it with the truth)."""
+    ar, _, _ = _ar_ap_as_of(h, day)
+    return (ar.group_by("entity", "customer_id").agg(pl.col("open_amount").sum())
+            .filter(pl.col("open_amount") != 0).sort("entity", "customer_id"))
+
+
+def open_ap_by_vendor(h: History, day: date) -> pl.DataFrame:
+    """entity, vendor_id (the ledger's contact key), open_amount as of `day`."""
+    docs = h.documents.filter((pl.col("kind") == "AP") & (pl.col("issued_on") <= day))
+    applied = h.allocations.filter(pl.col("applied_on") <= day).group_by("document_key").agg(pl.col("amount").sum())
+    return (docs.join(applied, on="document_key", how="left")
+            .with_columns(open_amount=pl.col("total_amount") - pl.col("amount").fill_null(0))
+            .group_by("entity", pl.col("contact_key").alias("vendor_id")).agg(pl.col("open_amount").sum())
+            .filter(pl.col("open_amount") != 0).sort("entity", "vendor_id"))
+
+
+def inputs_as_of(h: History, day: date) -> ForecastInputs:
+    """What the forecaster would have been given at the close of `day`."""
+    ar, paid, ap = _ar_ap_as_of(h, day)
+    openings = {}
+    for entity in h.entities:
+        b = h.balance_on(entity, day)
+        if b is not None:
+            openings[entity] = Decimal(str(b)).quantize(CENT)
+    fx = h.fx.filter(pl.col("posted_on") <= day).group_by("currency").agg(
+        pl.col("fx_rate").sort_by("posted_on").last())
+    fx_to_reporting = {c: Decimal(str(v)) for c, v in fx.iter_rows() if v is not None}
+    fx_to_reporting.setdefault(h.reporting_currency, Decimal(1))
+    if h.deal_snapshots is not None:
+        deals = h.deal_snapshots.filter(pl.col("snapshot_date") == day).drop("snapshot_date")
+    elif h.deal_intervals is not None:
+        deals = h.deal_intervals.filter((pl.col("valid_from") <= day) & (pl.col("valid_to") > day)).drop(
+            "valid_from", "valid_to")
+    else:
+        deals = h.deals_now
+    live = day >= h.last_day
+    return ForecastInputs(
+        as_of=day, reporting_currency=h.reporting_currency, entities=h.entities, openings=openings,
+        fx_to_reporting=fx_to_reporting, open_ar=ar.drop("issued_on"), paid_ar=paid, open_ap=ap,
+        recurring=h.recurring.filter(pl.col("date") <= day), deals=deals.cast(DEAL_SCHEMA),
+        sales_daily=h.sales.filter(pl.col("date") <= day),
+        vendor_payments=h.payments.filter(pl.col("paid_on") <= day),
+        integrity_alerts=list(h.integrity_alerts) if live else [], missing=list(h.missing))

@@ -1,0 +1,180 @@
+"""The forecaster's History read straight from a simulation's API version files, no lake.
+
+The product reads its history from the marts (`marts.load_history`). Landing and building a
+24-month company takes many minutes on a shared machine; for the multi-seed whole-balance
+benchmark this reads the same provider records the lake would hold, as versions with their
+timestamps, so "as it stood on day D" is the latest version at or before D's end — the
+definition the simulator's ground truth uses. Everything after `History` (the as-of cut, the
+forecaster, the backtest) is the product's code unchanged.
+
+* documents: QBO Invoice / Bill, Xero ACCREC / ACCPAY invoices; what was applied to each, and
+  when, from the drop of its balance (`Balance`, `AmountDue`) between versions (a voided or
+  deleted document drops to zero the same way);
+* balances: `truth/cash_by_account_day.csv` (what `marts.cash_by_account_day` equals to the
+  cent), summed per entity;
+* deals: HubSpot deal versions (stage, amount, close date, probability), open ones;
+* bank history: payroll (QBO payroll journals' bank lines, Xero SPEND to the payroll and tax
+  contacts), vendor payments and payouts (`simframes`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from .history import DEAL_SCHEMA, History
+from .run import EntityInfo
+from .simframes import _xero_date, sales_daily, vendor_payments
+
+MONEY = pl.Decimal(18, 2)
+PAYROLL_CONTACTS = ("Payroll", "HM Revenue & Customs")
+
+
+def _versions(path: Path):
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _day(at: str) -> date:
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).date()
+
+
+def _documents(api: Path) -> tuple[list[dict], list[dict]]:
+    docs, allocations, last = {}, [], {}
+    for source, file, kind_of in (
+        ("qbo", "Invoice.jsonl", lambda o: "AR"), ("qbo", "Bill.jsonl", lambda o: "AP"),
+        ("xero", "Invoices.jsonl", lambda o: {"ACCREC": "AR", "ACCPAY": "AP"}.get(o.get("Type"))),
+    ):
+        for v in _versions(api / source / file):
+            o, key = v["object"], f"{source}:{file}:{v['id']}"
+            if v.get("deleted") or ("TxnDate" not in o and "Date" not in o):
+                # a deletion (the object is a stub): whatever was open is no longer owed
+                if key in docs and last[key]:
+                    allocations.append({"document_key": key, "applied_on": _day(v["at"]), "amount": last[key]})
+                    last[key] = Decimal(0)
+                continue
+            kind = kind_of(o)
+            if kind is None:
+                continue
+            if source == "qbo":
+                ref = o.get("CustomerRef") or o.get("VendorRef") or {}
+                balance = Decimal(str(o.get("Balance", o.get("TotalAmt", 0))))
+                entity, currency = "US", (o.get("CurrencyRef") or {}).get("value", "USD")
+                issued, due = date.fromisoformat(o["TxnDate"]), date.fromisoformat(o.get("DueDate") or o["TxnDate"])
+                contact, name, total = f"qbo:{ref.get('value')}", ref.get("name"), o.get("TotalAmt", 0)
+                dead = False
+            else:
+                contact_obj = o.get("Contact") or {}
+                balance = Decimal(str(o.get("AmountDue", o.get("Total", 0))))
+                entity, currency = "UK", o.get("CurrencyCode", "GBP")
+                issued, due = _xero_date(o["Date"]), _xero_date(o.get("DueDate") or o["Date"])
+                contact, name, total = f"xero:{contact_obj.get('ContactID')}", contact_obj.get("Name"), o.get("Total", 0)
+                dead = o.get("Status") in ("VOIDED", "DELETED")
+            if dead:
+                balance = Decimal(0)
+            if key not in docs:
+                docs[key] = {"entity": entity, "kind": kind, "currency": currency, "contact_key": contact,
+                             "contact_name": name, "document_key": key, "issued_on": issued, "due_date": due,
+                             "total_amount": Decimal(str(total))}
+                last[key] = docs[key]["total_amount"]
+            drop = last[key] - balance
+            if drop:
+                allocations.append({"document_key": key, "applied_on": max(_day(v["at"]), issued), "amount": drop})
+                last[key] = balance
+    return list(docs.values()), allocations
+
+
+def _deal_intervals(api: Path) -> pl.DataFrame:
+    stages = {}
+    for v in _versions(api / "hubspot" / "pipelines.jsonl"):
+        for s in v["object"].get("stages", []):
+            meta = s.get("metadata") or {}
+            stages[s["id"]] = (float(meta.get("probability") or 0), meta.get("isClosed") == "true")
+    entity_for = {"USD": "US", "GBP": "UK"}
+    rows, open_row = [], {}
+    for v in _versions(api / "hubspot" / "deals.jsonl"):
+        p, day = (v["object"].get("properties") or {}), _day(v["at"])
+        if v["id"] in open_row:
+            open_row.pop(v["id"])["valid_to"] = day
+        prob, closed = stages.get(p.get("dealstage"), (0.0, True))
+        currency = p.get("deal_currency_code") or "USD"
+        if v.get("deleted") or closed or not p.get("amount") or not p.get("closedate") or currency not in entity_for:
+            continue
+        row = {"entity": entity_for[currency], "currency": currency, "deal_id": v["id"],
+               "amount": Decimal(p["amount"]), "probability": prob, "close_date": _day(p["closedate"]),
+               "valid_from": day, "valid_to": date(9999, 1, 1)}
+        rows.append(row)
+        open_row[v["id"]] = row
+    return pl.DataFrame(rows, schema={**DEAL_SCHEMA, "valid_from": pl.Date, "valid_to": pl.Date})
+
+
+def _payroll(api: Path) -> list[dict]:
+    rows = []
+    for v in _versions(api / "qbo" / "JournalEntry.jsonl"):
+        o = v["object"]
+        if not str(o.get("DocNumber", "")).startswith(("PR-", "PRTAX-")):
+            continue
+        paid = sum(Decimal(str(line["Amount"])) for line in o.get("Line", [])
+                   if line.get("JournalEntryLineDetail", {}).get("PostingType") == "Credit"
+                   and "Payroll" in line["JournalEntryLineDetail"].get("AccountRef", {}).get("name", "")
+                   and "Liab" not in line["JournalEntryLineDetail"]["AccountRef"].get("name", ""))
+        if paid:
+            rows.append({"entity": "US", "currency": "USD", "kind": "payroll", "series": "payroll",
+                         "date": date.fromisoformat(o["TxnDate"]), "amount": paid, "id": v["id"]})
+    for v in _versions(api / "xero" / "BankTransactions.jsonl"):
+        o = v["object"]
+        name = (o.get("Contact") or {}).get("Name")
+        if o.get("Type") == "SPEND" and o.get("Status") == "AUTHORISED" and name in PAYROLL_CONTACTS:
+            rows.append({"entity": "UK", "currency": "GBP", "kind": "payroll", "series": name,
+                         "date": _xero_date(o["Date"]), "amount": Decimal(str(o["Total"])), "id": v["id"]})
+    latest = {r["id"]: r for r in rows}  # the latest version of each document
+    return [{k: v for k, v in r.items() if k != "id"} for r in latest.values()]
+
+
+def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
+    sim_dir = Path(sim_dir)
+    api = sim_dir / "api"
+    docs, allocations = _documents(api)
+    cash: dict[tuple[str, date], float] = {}
+    with open(sim_dir / "truth" / "cash_by_account_day.csv", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            key = (r["entity"], date.fromisoformat(r["date"]))
+            cash[key] = cash.get(key, 0.0) + float(r["balance"])
+    balances = pl.DataFrame([{"entity": e, "date": d, "balance": b} for (e, d), b in cash.items()],
+                            schema={"entity": pl.Utf8, "date": pl.Date, "balance": pl.Float64}).sort("entity", "date")
+    fx_rows = []
+    with open(sim_dir / "reference" / "fx_rates.csv", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["quote"] == reporting_currency:
+                fx_rows.append({"currency": r["base"], "posted_on": date.fromisoformat(r["date"]),
+                                "fx_rate": float(r["rate"])})
+    payments = vendor_payments(sim_dir)
+    vendor_series = payments.select("entity", "currency", kind=pl.lit("recurring"), series=pl.col("vendor_name"),
+                                    date=pl.col("paid_on"), amount=pl.col("amount"))
+    recurring = pl.concat([vendor_series, pl.DataFrame(_payroll(api), schema=vendor_series.schema)]).group_by(
+        "entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
+    doc_schema = {"entity": pl.Utf8, "kind": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
+                  "contact_name": pl.Utf8, "document_key": pl.Utf8, "issued_on": pl.Date, "due_date": pl.Date,
+                  "total_amount": MONEY}
+    return History(
+        reporting_currency=reporting_currency,
+        entities={"US": EntityInfo("USD", "US"), "UK": EntityInfo("GBP", "GB")},
+        last_day=balances["date"].max(), balances=balances,
+        fx=pl.DataFrame(fx_rows, schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64}),
+        documents=pl.DataFrame(docs, schema=doc_schema),
+        allocations=pl.DataFrame(allocations, schema={"document_key": pl.Utf8, "applied_on": pl.Date, "amount": MONEY}),
+        credits=pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
+                                     "document_key": pl.Utf8, "issued_on": pl.Date, "amount": MONEY}),
+        deal_snapshots=None, deals_now=pl.DataFrame(schema=DEAL_SCHEMA), deal_intervals=_deal_intervals(api),
+        recurring=recurring.with_columns(pl.col("amount").cast(MONEY)), sales=sales_daily(sim_dir),
+        payments=payments)
+

@@ -1,0 +1,145 @@
+"""The whole-balance backtest, the residual model, the band, the method choice, the AR
+collection curve and payroll calendars, on small hand-made histories (no warehouse)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import polars as pl
+
+from ledgerlake.forecast.balance import headline, origins_for, run_balance_backtest
+from ledgerlake.forecast.collection import collection_assumptions
+from ledgerlake.forecast.flows import ar_flows, monthly_days, project_series
+
+START, LAST = date(2025, 1, 1), date(2026, 6, 30)
+H = 91
+
+
+def _company(missed_per_day: float, noise: float = 0.0, seed: int = 3, timing: float = 0.0):
+    """A balance that grows by a payroll cycle + steady sales the model may partly miss;
+    `noise` is a random walk on the daily flow, `timing` a payment that lands a few days
+    early or late (the balance on a day is off by it, then catches up)."""
+    rng = np.random.default_rng(seed)
+    days = [START + timedelta(days=i) for i in range((LAST - START).days + 1)]
+    bal, balances = 100_000.0, {}
+    for d in days:
+        bal += 1_000.0 + missed_per_day + rng.normal(0, noise)
+        if d.day == 15:
+            bal -= 20_000.0
+        balances[d] = bal + rng.normal(0, timing)
+
+    def model_paths(origin: date):
+        steps = [origin + timedelta(days=k) for k in range(1, H + 1)]
+        known = np.cumsum([1_000.0 - (20_000.0 if d.day == 15 else 0.0) for d in steps])
+        return {"US": {"payroll_and_sales": known}}
+
+    return balances, model_paths
+
+
+def _run(balances, model_paths):
+    origins = origins_for(START, LAST, 14)
+    return run_balance_backtest(origins, LAST, ["US"], lambda e, d: balances.get(d), model_paths, H, LAST)
+
+
+def test_residual_model_learns_the_flow_the_components_miss_and_beats_every_baseline():
+    # the components miss 400 a day (invoices not raised yet): raw error grows to 36k at week 13
+    balances, paths = _company(missed_per_day=400.0, noise=300.0)
+    bt = _run(balances, paths)
+    acc = bt.accuracy
+    for weeks in (4, 8, 13):
+        row = {r["method"]: r for r in acc.filter(pl.col("horizon_weeks") == weeks).iter_rows(named=True)}
+        assert row["model"]["error_pct"] < min(row[m]["error_pct"] for m in ("flat", "drift", "seasonal_naive"))
+        assert abs(row["model"]["bias_pct"]) < 0.01  # the missed flow is learnt, not a one-sided error
+        # every method scored on the same origins
+        assert len({r["n_origins"] for r in row.values()}) == 1
+    live = bt.live["US"]
+    assert live.method == "model" and live.beats_baselines
+    assert abs(live.residual[-1] - 400.0 * H) < 0.12 * 400.0 * H  # within the noise of 6 windows
+    sentence = headline(acc)["sentence"][0]
+    assert "13-week forecasts have been within ±" in sentence and "flat would have been ±" in sentence
+
+
+def test_no_origin_learns_from_a_window_that_had_not_ended():
+    balances, paths = _company(missed_per_day=400.0, noise=300.0)
+    bt = _run(balances, paths)
+    points = bt.points.filter(pl.col("method") == "model")
+    first = min(bt.origins)
+    # week 13 is scored from the first origin with 3 earlier 13-week windows fully ended
+    scored_13 = points.filter((pl.col("horizon_day") == 91) & pl.col("scored"))
+    assert scored_13["origin"].min() == first + timedelta(days=126)  # 2 steps + 91 days, on the 14-day grid
+    # changing what happened after an origin does not change that origin's forecast or band
+    probe = sorted(bt.origins)[len(bt.origins) // 2]
+    changed = {d: b + (50_000.0 if d > probe else 0.0) for d, b in balances.items()}
+    again = _run(changed, paths).points.filter((pl.col("method") == "model") & (pl.col("origin") == probe))
+    before = points.filter(pl.col("origin") == probe)
+    assert again["p50"].to_list() == before["p50"].to_list()
+    assert again["half_width"].to_list() == before["half_width"].to_list()
+
+
+def test_band_covers_about_eighty_percent_out_of_sample():
+    balances, paths = _company(missed_per_day=0.0, timing=20_000.0, seed=5)
+    bt = _run(balances, paths)
+    cov = bt.accuracy.filter(pl.col("method") == "model")["coverage"].mean()
+    assert 0.7 <= cov <= 0.9
+
+
+def test_a_model_worse_than_a_baseline_is_not_used_and_says_so():
+    balances, _ = _company(missed_per_day=0.0)
+
+    def wild(origin: date):  # a model that is wrong by a different large amount every origin
+        sign = 1 if origin.toordinal() // 14 % 2 else -1
+        return {"US": {"junk": np.cumsum(np.full(H, sign * 3_000.0))}}
+
+    bt = _run(balances, wild)
+    live = bt.live["US"]
+    assert live.method != "model" and not live.beats_baselines and "did not beat" in live.note
+    assert live.baseline is not None
+    assert "which is used instead" in headline(bt.accuracy)["sentence"][0]
+
+
+def test_overdue_invoices_spread_by_age_and_some_never_pay():
+    as_of = date(2026, 6, 30)
+    paid = pl.DataFrame({"entity": ["US"] * 20, "customer_id": [f"c{i}" for i in range(20)],
+                         "due_date": [date(2026, 1, 1)] * 20,
+                         "paid_date": [date(2026, 1, 1) + timedelta(days=5 + i) for i in range(20)]})
+    # two invoices from last year never paid: evidence that very old invoices do not come in
+    stuck = [("c90", date(2025, 6, 1), "5000.00"), ("c91", date(2025, 7, 1), "5000.00")]
+    fresh = [("c1", date(2026, 6, 20), "10000.00"), ("c2", date(2026, 7, 15), "8000.00")]
+    open_ar = pl.DataFrame({"entity": "US", "currency": "USD", "customer_id": [c for c, _, _ in stuck + fresh],
+                            "document_id": [f"inv-{c}" for c, _, _ in stuck + fresh],
+                            "due_date": [d for _, d, _ in stuck + fresh],
+                            "open_amount": [Decimal(a) for _, _, a in stuck + fresh]})
+    flows = ar_flows(open_ar, paid, as_of, H)
+    by_doc = {d: g for (d,), g in flows.group_by("source_id")}
+    # 10 days overdue: not all tomorrow, spread over the days customers actually pay
+    recent = by_doc["inv-c1"]
+    assert recent["date"].n_unique() > 5 and recent["date"].min() == as_of + timedelta(days=1)
+    assert recent["amount"].max() < Decimal("10000.00") * Decimal("0.3")
+    # not yet due: lands after its due date
+    assert by_doc["inv-c2"]["date"].min() > date(2026, 7, 15)
+    # a year overdue: beyond anything ever paid, so not expected within 13 weeks
+    assert "inv-c90" not in by_doc and "inv-c91" not in by_doc
+    assumption = collection_assumptions(open_ar, paid, as_of, H)
+    share = dict(zip(assumption["age_bucket"], assumption["expected_share"]))
+    assert share["over 90 days overdue"] == 0 and share["not yet due"] > 0.9
+
+
+def test_payroll_moved_before_weekends_keeps_its_nominal_days_and_grows():
+    def bday(d):
+        while d.weekday() >= 5:
+            d -= timedelta(days=1)
+        return d
+
+    runs, amounts = [], []
+    for month in range(1, 10):
+        for dom in (15, calendar.monthrange(2026, month)[1]):
+            runs.append(bday(date(2026, month, dom)))
+            amounts.append(Decimal(100_000) * Decimal(1.03) ** month)
+    assert monthly_days(runs) == [15, 31]
+    projected = project_series(runs, amounts, date(2026, 9, 30), 91, grow=True)
+    assert [d for d, _ in projected] == [date(2026, 10, 15), date(2026, 10, 30), date(2026, 11, 13),
+                                         date(2026, 11, 30), date(2026, 12, 15)]
+    assert projected[-1][1] > amounts[-1] * Decimal("1.05")  # headcount growth continues
