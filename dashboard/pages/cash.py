@@ -32,11 +32,15 @@ chart_col, acc_col = st.columns([3, 1])
 with chart_col:
     st.subheader("13-week cash forecast")
     if forecast is not None and forecast.height:
-        last = forecast.tail(1).row(0, named=True)
+        # One definition of the horizon for every surface (ledgerlake.figures).
+        h = shared.cached(dd.cash_in_13_weeks, f) or {"p10": None, "p50": None, "p90": None, "date": None}
+        on = f" on {h['date']:%d %b %Y}" if h["date"] else ""
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric(f"Cash in 13 weeks (p50)", shared.money(last["p50"], cur))
-        c2.metric("Downside (p10)", shared.money(last["p10"], cur))
-        c3.metric("Upside (p90)", shared.money(last["p90"], cur))
+        c1.metric(f"Cash in 13 weeks{on} (p50)", shared.money(h["p50"], cur),
+                  help="The latest forecast's median balance 91 days after its as-of day "
+                       "(the last day with actual cash); the weekly email shows the same figure.")
+        c2.metric("Downside (p10)", shared.money(h["p10"], cur))
+        c3.metric("Upside (p90)", shared.money(h["p90"], cur))
         c4.metric("Cash floor", shared.money(floor, cur))
         fc = shared.for_chart(forecast)
         y_axis = shared.money_axis(cur, f"Cash ({cur})")

@@ -15,6 +15,24 @@ cur = f.currency
 st.caption(f"{f.period_start:%b %Y} – {f.period_end:%b %Y} · {f.entity} · amounts in {cur}. "
            "Changes compare with the period of the same length just before.")
 
+# The headline figures, by the same definitions as the weekly email (ledgerlake.figures).
+try:
+    h = shared.cached(dd.headline, shared.alert_states())
+except dd.MissingMart:
+    h = None
+if h is not None:
+    st.subheader(f"At a glance, as of {h.as_of:%d %b %Y}")
+    g = st.columns(4)
+    g[0].metric(f"Cash, {h.as_of:%d %b %Y}", shared.money(h.cash, h.currency), help="Bank cash at the close of the last day with data.")
+    on = f" ({h.horizon.date:%d %b %Y})" if h.horizon else ""
+    g[1].metric(f"Cash in 13 weeks{on}", shared.money(h.horizon.p50 if h.horizon else None, h.currency),
+                help="The latest forecast's median balance 91 days after its as-of day.")
+    g[2].metric(f"Revenue, {h.revenue_month:%b %Y}", shared.money(h.revenue, h.currency),
+                help="The last whole calendar month.")
+    g[3].metric("Open alerts, all entities", h.alerts.open if h.alerts else "—",
+                f"{h.alerts.high} high" if h.alerts else None, delta_color="inverse", delta_arrow="off")
+    st.caption(f"All entities, in {h.currency}. The weekly email heads with the same four figures.")
+
 # label, metric, how to show it, whether an increase is bad (inverse colour)
 CARDS = [
     ("Cash", "cash_balance", "money", False),

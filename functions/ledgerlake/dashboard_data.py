@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from . import config
+from . import config, figures
 from .config import Settings
 
 # Schemas the warehouse uses: dbt's layers and the forecaster's outputs.
@@ -466,6 +466,27 @@ def cash_forecast(m: Marts, f: Filters) -> pl.DataFrame:
     return m.frame(head + f" select date, {', '.join(cols)} from fc order by date", params)
 
 
+def cash_in_13_weeks(m: Marts, f: Filters) -> dict[str, Any] | None:
+    """"Cash in 13 weeks" by the one definition every surface uses (ledgerlake.figures: the
+    latest run's balance on its as-of day + 91 days), converted like the rest of the page."""
+    m.require(FORECAST_DAILY)
+    h = figures.cash_in_13_weeks(m.rows, CONSOLIDATED if f.entity == ALL else f.entity)
+    if h is None:
+        return None
+    found = cash_forecast(m, f).filter(pl.col("date") == h.date)
+    if found.is_empty():
+        return None
+    row = found.row(0, named=True)
+    return {"as_of": h.as_of, "date": h.date, "p10": row["p10"], "p50": row["p50"], "p90": row["p90"]}
+
+
+def headline(m: Marts, states: dict[str, str] | None = None) -> figures.Headline | None:
+    """The company's headline figures (all entities, the marts' reporting currency), by the
+    definitions the weekly email uses too (ledgerlake.figures)."""
+    m.require(figures.KPIS_DAILY, KPIS_MONTHLY)
+    return figures.headline(m.rows, base_currency(m), states)
+
+
 def forecast_weekly_components(m: Marts, f: Filters) -> pl.DataFrame:
     """Net flow per forecast week and component (long form, for a stacked bar)."""
     head, params = _forecast_cte(m, f, FORECAST_COMPONENTS)
@@ -765,18 +786,9 @@ def _find_record(value: Any, ids: set[str]) -> Any:
 
 def alert_store(settings: Settings | None = None):
     """The shared alert-state store (acknowledge / resolve survive rebuilds)."""
-    import boto3
-    from botocore.config import Config
+    from .figures import alert_store as store
 
-    from .alerts.state import AlertState, S3Backend
-
-    settings = settings or Settings.from_env()
-    # Short timeouts: an unreachable store must not stall a page render (statuses then
-    # fall back to the alerts table's copy).
-    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint, region_name=settings.region,
-                      config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1},
-                                    s3={"addressing_style": "path"} if settings.s3_endpoint else {}))
-    return AlertState(S3Backend(s3, settings.marts_bucket))
+    return store(settings)
 
 
 # -- Integration health ---------------------------------------------------------------
