@@ -12,8 +12,24 @@ f = shared.filters()
 if f is None:
     st.stop()
 cur = f.currency
+try:
+    cov = shared.cached(dd.coverage, f)
+except dd.MissingMart:
+    cov = None
 st.caption(f"{f.period_start:%b %Y} – {f.period_end:%b %Y} · {f.entity} · amounts in {cur}. "
            "Changes compare with the period of the same length just before.")
+if cov is not None and cov.to_date:
+    upto = f"{cov.data_end:%d %b %Y}" if cov.data_end else f"{cov.end:%b %Y}"
+    kind = {1: "Month", 3: "Quarter"}.get(cov.months_in_period, "Year")
+    prev = f"{cov.previous[0]:%b %Y}" + ("" if cov.previous[0] == cov.previous[1] else f" – {cov.previous[1]:%b %Y}")
+    if cov.partial_days:
+        st.info(f"**{kind} to date** (data to {upto}; its last month has {cov.partial_days[0]} of "
+                f"{cov.partial_days[1]} days): flows are not compared with whole months; stocks are compared "
+                f"with the end of {prev}.", icon=":material/date_range:")
+    else:
+        st.info(f"**{kind} to date**: data runs to {upto}, so this period has "
+                f"{dd._months_between(cov.start, cov.end)} of its {cov.months_in_period} months. Changes compare "
+                f"with the same number of months just before: {prev}.", icon=":material/date_range:")
 
 # The headline figures, by the same definitions as the weekly email (ledgerlake.figures).
 try:
@@ -61,8 +77,15 @@ except dd.MissingMart as err:
     shared.missing(err)
     k = None
 
+WHY_UNDEFINED = {  # what an empty card means, said on the card
+    "runway_months": "Not burning: cash grew, so there is no runway to count down.",
+    "dso_days": "No sales invoices in the trailing 90 days.",
+    "dpo_days": "No bills in the trailing 90 days.",
+}
+
 if k is not None:
     cols = st.columns(4)
+    partial = cov is not None and cov.partial_days is not None
     for i, (label, key, kind, inverse) in enumerate(CARDS):
         v = k[key]
         if kind == "money":
@@ -71,9 +94,20 @@ if k is not None:
             shown = shared.number(v["value"], " months")
         else:
             shown = shared.number(v["value"], " days")
+        help_text = HELP[key]
+        if v["value"] is None and key in WHY_UNDEFINED:
+            burning = (k["burn"]["value"] or 0) > 0
+            why = WHY_UNDEFINED[key] if key != "runway_months" or not burning else \
+                "Runway needs 90 days of burn history for this entity."
+            shown = "Not burning" if key == "runway_months" and not burning else "n/a"
+            help_text += " " + why
+        delta, words = shared.change_words(v["value"], v["previous"], key)
+        if partial and key in dd.KPI_FLOW:
+            delta, words = "not compared: partial month", True
         cols[i % 4].metric(
-            label, shown, shared.change(v["value"], v["previous"]),
-            delta_color="inverse" if inverse else "normal", help=HELP[key], border=True,
+            label, shown, delta,
+            delta_color="off" if words else ("inverse" if inverse else "normal"),
+            delta_arrow="off" if words else "auto", help=help_text, border=True,
         )
 
 left, right = st.columns(2)
@@ -85,7 +119,8 @@ with left:
             alt.Chart(shared.for_chart(cash))
             .mark_bar()
             .encode(
-                x=alt.X("cash:Q", axis=shared.money_axis(cur, f"Bank cash at period end ({cur})")),
+                x=alt.X("cash:Q", axis=shared.money_axis(cur, f"Bank cash on {cash['as_of'][0]:%d %b %Y} ({cur})"
+                                                           if cash.height else f"Bank cash ({cur})")),
                 y=alt.Y("entity_id:N", title="Entity"),
                 tooltip=[alt.Tooltip("entity_id:N", title="Entity"),
                          alt.Tooltip("cash:Q", title=f"Cash ({cur})", format=",.2f")],

@@ -319,6 +319,62 @@ def previous_period(f: Filters) -> tuple[date, date]:
     return _add_months(end, -(n - 1)), end
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What the chosen period really covers, and what it is compared with.
+
+    A period the data ends inside (the current quarter with one month in it, a fiscal year
+    to date) is compared like with like: its months with data against the same number of
+    months just before them, never against a whole period. `partial_days` is set when the
+    last month itself is not whole (flows are then not compared at all)."""
+
+    start: date                 # first month with data in the period
+    end: date                   # last month with data in the period (day 1)
+    data_end: date | None       # the last day with data in that month
+    previous: tuple[date, date]  # the months compared against
+    to_date: bool               # the period runs past the data (…-to-date)
+    partial_days: tuple[int, int] | None  # (days with data, days in month) when the last month is partial
+    months_in_period: int
+
+    @property
+    def shifted(self) -> bool:
+        return self.to_date
+
+
+def coverage(m: Marts, f: Filters) -> Coverage:
+    """The chosen period cut to the data (docs/dashboard.md: partial periods)."""
+    m.require(KPIS_MONTHLY)
+    where, wparams = _entity_clause(f)
+    extra = "max(period_end), bool_and(is_complete)" if {"period_end", "is_complete"} <= m.columns[KPIS_MONTHLY] \
+        else "max(last_day(period_month)), true"
+    last_month, data_end, complete = m.rows(
+        f"select max(period_month), {extra} from {KPIS_MONTHLY} where {where} and period_month between ? and ? "
+        f"and period_month = (select max(period_month) from {KPIS_MONTHLY} where {where} and period_month <= ?)",
+        wparams + [f.period_start, f.period_end] + wparams + [f.period_end])[0]
+    n_period = _months_between(f.period_start, f.period_end)
+    if last_month is None or last_month >= f.period_end:
+        end, to_date = f.period_end, False
+    else:
+        end, to_date = last_month, True
+    end = max(end, f.period_start)
+    span = Filters(f.entity, f.period_start, end, f.currency)
+    partial = None
+    if last_month == end and complete is False and data_end is not None:
+        partial = (data_end.day, _month_end(end).day)
+        to_date = True
+    return Coverage(start=f.period_start, end=end, data_end=_day(data_end) if data_end else None,
+                    previous=previous_period(span), to_date=to_date, partial_days=partial,
+                    months_in_period=n_period)
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _day(value: Any) -> date:
+    return value.date() if hasattr(value, "hour") else value
+
+
 # -- Overview -------------------------------------------------------------------------
 
 KPI_FLOW = ("revenue", "burn")  # add up over the months of a period
@@ -335,7 +391,9 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
     """
     m.require(KPIS_MONTHLY)
     where, wparams = _entity_clause(f)
-    prev_start, prev_end = previous_period(f)
+    cov = coverage(m, f)
+    f = Filters(f.entity, cov.start, cov.end, f.currency)  # the months with data, to date
+    prev_start, prev_end = cov.previous
     money_cols = (*KPI_FLOW, *KPI_STOCK_MONEY)
     head, params = _with(
         m, f,
@@ -418,14 +476,29 @@ def _cash_daily_cte(m: Marts, f: Filters, extra_where: str = "true") -> tuple[st
 
 
 def cash_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
-    """Bank balances at the period's end per entity, and at the previous period's end."""
-    end, prev_end = _month_end(f.period_end), _month_end(previous_period(f)[1])
-    head, params = _cash_daily_cte(m, f, "c.balance_date in (?::date, ?::date)")
+    """Bank balances per entity at the period's end — or, for a period the data ends inside,
+    at the last day with data — and at the end of the period it is compared with. Each
+    account carries its latest balance on or before the day (an account with no movement
+    that day still holds its money), so every entity with an account shows a figure."""
+    m.require(CASH_DAILY)
+    last = m.rows(f"select max(balance_date) from {CASH_DAILY}")[0][0]
+    end = min(_month_end(f.period_end), _day(last)) if last else _month_end(f.period_end)
+    cov = coverage(m, f) if m.has(KPIS_MONTHLY) else None
+    prev_end = _month_end(cov.previous[1] if cov else previous_period(f)[1])
+    if cov and cov.partial_days:  # the previous period's same day
+        prev_end = min(prev_end, cov.previous[1].replace(day=min(cov.partial_days[0], prev_end.day)))
+    head, params = _cash_daily_cte(m, f, "c.balance_date <= ?::date")
+    head = head.replace("select c.entity_id, c.balance_date,", "select c.entity_id, c.account_key, c.balance_date,")
     return m.frame(
-        head + """ select entity_id, sum(balance) filter (where balance_date = ?) as cash,
-                   sum(balance) filter (where balance_date = ?) as previous_cash
-            from cash group by entity_id order by entity_id""",
-        params + [end, prev_end, end, prev_end],
+        head + """, latest as (
+                select entity_id, account_key, arg_max(balance, balance_date) filter (where balance_date <= ?) as cash,
+                       arg_max(balance, balance_date) filter (where balance_date <= ?) as previous_cash
+                from cash group by all
+            )
+            select entity_id, ?::date as as_of, coalesce(sum(cash), 0) as cash, ?::date as previous_as_of,
+                   sum(previous_cash) as previous_cash
+            from latest group by entity_id order by entity_id""",
+        params + [end, end, prev_end, end, prev_end],
     )
 
 
@@ -511,6 +584,32 @@ def forecast_accuracy(m: Marts, f: Filters) -> pl.DataFrame:
         f"""select {", ".join(wanted)} from {ACCURACY}
             where {where} and as_of = (select max(as_of) from {ACCURACY})
             order by entity_id, series_id, horizon_weeks nulls last, horizon""",
+        wparams,
+    )
+
+
+# Optional columns the forecaster may write to say which model a series' forecast uses
+# (e.g. after falling back to a naive one); read when present (docs/forecast.md).
+MODEL_COLUMNS = ("model_used", "model", "chosen_model")
+
+
+def forecast_not_beating_naive(m: Marts, f: Filters) -> pl.DataFrame:
+    """Series whose backtest (all horizons, latest run) does not beat a naive forecast:
+    MASE ≥ 1 (no better than repeating the last period) or ≥ the seasonal naive's own MASE
+    on the same windows. Columns: entity_id, series_id, mase, naive_mase, wape, model (the
+    model the forecast uses, when the forecaster says)."""
+    m.require(ACCURACY)
+    cols = m.columns[ACCURACY]
+    where, wparams = _entity_clause(f)
+    model = next((c for c in MODEL_COLUMNS if c in cols), None)
+    naive = "naive_mase" if "naive_mase" in cols else "null::double"
+    return m.frame(
+        f"""select entity_id, series_id, mase, {naive} as naive_mase, wape,
+                   {model if model else "null::varchar"} as model
+            from {ACCURACY}
+            where {where} and as_of = (select max(as_of) from {ACCURACY}) and horizon = 'all'
+              and (mase >= 1 or mase >= coalesce({naive}, 'infinity'::double))
+            order by entity_id, series_id""",
         wparams,
     )
 
