@@ -45,8 +45,26 @@ group by contact_name, entity_id, currency
 order by billed desc, vendor
 limit 10;"""
 
+# Resolved deal → entity → invoice → paid, from the link mart (no reference parsing).
+DEALS_INVOICED = """\
+select deal_id, deal_name, entity_id, invoice_number, invoice_total, invoice_currency, invoice_status
+from marts.crm_deal_invoices
+where is_won
+order by close_date desc, deal_id, invoice_number
+limit 10;"""
+
 EXAMPLES: dict[str, str] = {
     "revenue_by_month": REVENUE_BY_MONTH,
     "ar_aging": AR_AGING,
     "top_vendors": TOP_VENDORS,
+    "deals_invoiced": DEALS_INVOICED,
 }
+
+# The examples `ledgerlake sql --help` prints; tests/sql runs every one of them.
+HELP_EXAMPLES: tuple[str, ...] = (
+    "ledgerlake sql",
+    'ledgerlake sql -c "select period_month, sum(revenue_reporting) as revenue from marts.revenue_by_month '
+    'group by 1 order by 1" --format csv',
+    'ledgerlake sql -c "select * from marts.crm_deal_invoices where deal_is_paid limit 5"',
+    "ledgerlake sql < report.sql",
+)
