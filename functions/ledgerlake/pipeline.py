@@ -91,12 +91,19 @@ def step_land(ctx: PipelineContext) -> str:
     local provider API server over the simulation. Landing is idempotent, pollers resume
     from their cursors, so a second run adds nothing."""
     from .lake import Lake
-    from .landing import land_simulation
+    from .landing import land_simulation, mark_webhooks_landed, webhooks_landed
 
-    report = land_simulation(ctx.options.sim_dir, Lake(ctx.settings))
+    lake = Lake(ctx.settings)
+    earlier = webhooks_landed(lake, ctx.options.sim_dir)
+    if earlier:
+        step(f"land: the simulation's {earlier['deliveries']} webhook deliveries already landed "
+             f"({earlier['landed_at']}): skipping them; polling for anything new")
+    report = land_simulation(ctx.options.sim_dir, lake, webhooks=not earlier, progress=True)
     if report.failures:
         raise RuntimeError("landing failed: " + "; ".join(report.failures[:5]))
-    return report.summary()
+    if not earlier:
+        mark_webhooks_landed(lake, ctx.options.sim_dir, report)
+    return ("webhooks already landed; " if earlier else "") + report.summary()
 
 
 def step_build(ctx: PipelineContext) -> str:
