@@ -26,10 +26,11 @@ email: `conn.execute(...).fetchall()`) and the dashboard's `Marts.rows` share th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 Query = Callable[[str, list], list[tuple]]
 
@@ -123,7 +124,7 @@ def open_alerts(query: Query, live: Mapping[str, str] | None = None) -> OpenAler
     """How many alerts are open (new or acknowledged), and how many of those are high."""
     try:
         rows = query(f"select alert_id, status, severity from {ALERTS}", [])
-    except Exception as err:  # noqa: BLE001 - a warehouse without the forecast schema
+    except Exception as err:  # a warehouse without the forecast schema
         if "does not exist" in str(err) or "not found" in str(err).lower():
             return None
         raise
@@ -186,7 +187,7 @@ def _optional(fn: Callable[[], Any]) -> Any:
     """None when the forecast schema is not there yet (the pipeline has not forecast)."""
     try:
         return fn()
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         text = str(err).lower()
         if "does not exist" in text or "not found" in text or "catalog error" in text:
             return None
