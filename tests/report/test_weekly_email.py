@@ -187,6 +187,8 @@ def test_alert_lists_new_still_open_resolved(conn, monkeypatch):
     assert "Alerts: 4 open" in mail.rendered.html and "ALERTS: 4 OPEN" in mail.rendered.text
     assert "No new alerts this week" not in mail.rendered.text
     assert "Still open, high (2):" in mail.rendered.text and "Resolved this week (1):" in mail.rendered.text
+    assert "What to do: Check both payments with the vendor" in mail.rendered.text  # al_dup1, a duplicate payment
+    assert "What to do: Check both payments with the vendor" in mail.rendered.html
     # An old high alert is still shown when nothing new came in: the CFO never reads "no alerts" while some are open.
     for a in ("al_dup1", "al_pay1", "al_inv1", "al_next"):
         live[a] = {"status": "resolved", "history": [{"at": "2025-05-01T00:00:00Z", "to": "resolved"}]}
