@@ -110,6 +110,32 @@ if k is not None:
             delta_arrow="off" if words else "auto", help=help_text, border=True,
         )
 
+if k is not None:
+    with st.expander("Open the documents behind a card"):
+        behind = st.segmented_control("Card", ["AR overdue", "Revenue", "Burn (bank lines)"], default="AR overdue",
+                                      key="card_drill") or "AR overdue"
+        end_day = min(dd._month_end(cov.end if cov else f.period_end), cov.data_end or dd._month_end(cov.end)) \
+            if cov else dd._month_end(f.period_end)
+        try:
+            if behind == "AR overdue":
+                docs = shared.cached(dd.aging_documents, f, end_day, "AR", None, True)
+                st.caption(f"Receivables past due on {end_day:%d %b %Y}: {docs.height} invoices, "
+                           f"{shared.money(docs['open_amount'].sum() if docs.height else 0, cur)}.")
+                shared.table(docs, "ar overdue documents", key="card_ar")
+            else:
+                from ledgerlake import statements as stm
+
+                span = dd.Filters(f.entity, cov.start if cov else f.period_start, cov.end if cov else f.period_end, cur)
+                if behind == "Revenue":
+                    lines = shared.cached(stm.gl_lines, span, None, "revenue")
+                else:
+                    lines = shared.cached(stm.bank_lines, span)
+                st.caption(f"{lines.height} general-ledger lines" + (" (first 2,000)" if lines.height >= 2000 else "")
+                           + "; each names its source record.")
+                shared.table(lines.drop("raw_key"), f"{behind.lower()} lines", key="card_lines")
+        except dd.MissingMart as err:
+            shared.missing(err)
+
 left, right = st.columns(2)
 with left:
     st.subheader("Cash by entity")

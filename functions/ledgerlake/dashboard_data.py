@@ -722,13 +722,16 @@ def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
     """Documents open at the end of `as_of`: issued by then, less what was applied by then."""
     m.require(DOCUMENTS, ALLOCATIONS)
     where, wparams = _entity_clause(f, "d.entity_id")
+    # the resolved customer / vendor name when the marts have parties (one name per party)
+    party = "coalesce(d.party_name, d.contact_name)" if "party_name" in m.columns[DOCUMENTS] else "d.contact_name"
     head, params = _with(
         m, f,
         f"""applied as (
             select document_key, sum(amount) as applied from {ALLOCATIONS} where applied_on <= ? group by 1
         )""",
         f"""open_items as (
-            select d.document_kind, d.entity_id, d.contact_name, d.document_key,
+            select d.document_kind, d.entity_id, {party} as contact_name, d.document_key, d.document_number,
+                   d.issued_on, d.source_system, d.source_id,
                    coalesce(d.due_date, d.issued_on) as due_date, d.currency,
                    d.total_amount - coalesce(a.applied, 0) as open_amount_document_currency,
                    {_money("d.total_amount - coalesce(a.applied, 0)")} as open_amount,
@@ -743,21 +746,41 @@ def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
     return head, params + [as_of, as_of, as_of] + wparams + [as_of]
 
 
+BUCKET_SQL = """case when days_overdue = 0 then 'current' when days_overdue <= 30 then '1-30'
+                      when days_overdue <= 60 then '31-60' when days_overdue <= 90 then '61-90' else '90+' end"""
+
+
 def aging(m: Marts, f: Filters, as_of: date) -> pl.DataFrame:
     """AR and AP open amounts by days past due, as of a date."""
     head, params = _open_items_cte(m, f, as_of)
     return m.frame(
-        head + """, bucketed as (
-            select document_kind, open_amount,
-                   case when days_overdue = 0 then 'current' when days_overdue <= 30 then '1-30'
-                        when days_overdue <= 60 then '31-60' when days_overdue <= 90 then '61-90'
-                        else '90+' end as bucket
+        head + f""", bucketed as (
+            select document_kind, open_amount, {BUCKET_SQL} as bucket
             from open_items
         )
         select document_kind, bucket, count(*) as documents, sum(open_amount) as open_amount
         from bucketed group by 1, 2
         order by document_kind desc, list_position(['current','1-30','31-60','61-90','90+'], bucket)""",
         params,
+    )
+
+
+def aging_documents(m: Marts, f: Filters, as_of: date, kind: str, bucket: str | None = None,
+                    overdue_only: bool = False) -> pl.DataFrame:
+    """The documents behind an aging bucket (or every overdue one): what a click on a bar or
+    a KPI card opens. Amounts open as of `as_of`, converted; lineage to the source record."""
+    head, params = _open_items_cte(m, f, as_of)
+    cond = "true"
+    if bucket:
+        cond = f"({BUCKET_SQL}) = '{bucket}'" if bucket in AGING_BUCKETS else "false"
+    elif overdue_only:
+        cond = "days_overdue > 0"
+    return m.frame(
+        head + f""" select document_kind, entity_id, contact_name as party, document_number, issued_on, due_date,
+                   days_overdue, currency, open_amount_document_currency, open_amount, source_system, source_id
+            from open_items where document_kind = ? and {cond}
+            order by days_overdue desc, open_amount desc, document_number""",
+        params + [kind],
     )
 
 

@@ -76,13 +76,18 @@ def _where_entity(f: Filters, column: str = "entity_id") -> tuple[str, list[Any]
     return dd._entity_clause(f, column)
 
 
+def _m(expr: str) -> str:
+    """`_money` with the rate qualified: the ledger marts carry an `fx_rate` column of their own."""
+    return _money(expr).replace("* fx_rate", "* r.fx_rate")
+
+
 def _flow_amount(m: Marts, f: Filters, reporting: str, functional: str) -> str:
     """A flow in the chosen currency: the mart's own reporting amount when that is the
     choice; the functional amount when one entity is shown in its own currency; else the
     functional amount converted at the day's rate (`r` joined by the caller)."""
     if f.currency == dd.base_currency(m):
         return reporting
-    return _money(functional)
+    return _m(functional)
 
 
 def _period_case(sp: Spans, column: str) -> str:
@@ -179,7 +184,7 @@ def _balances(m: Marts, f: Filters, classes: tuple[str, ...]) -> pl.DataFrame:
     cls = ", ".join(f"'{c}'" for c in classes)
     head, params = _with(m, f, f"""src as (
         select t.account_key, t.account_class, t.account_code, t.account_name, t.period_month,
-               {_money("t.closing_balance")} as closing, {_money("t.net_movement")} as movement
+               {_m("t.closing_balance")} as closing, {_m("t.net_movement")} as movement
         from {TRIAL_BALANCE} t {_rate_join("r", "t.currency", "last_day(t.period_month)")}
         where {where} and t.account_class in ({cls}))""")
     picks = ", ".join(f"sum(closing) filter (where period_month = date '{end}') as {name}" for name, end in ends.items())
@@ -198,7 +203,7 @@ def earnings_to_date(m: Marts, f: Filters) -> dict[str, Decimal]:
     where, wparams = _where_entity(f, "b.entity_id")
     ends = {name: _month_end(b) for name, (_, b) in zip(COLUMNS, (sp.current, sp.prior, sp.last_year))}
     head, params = _with(m, f, f"""src as (
-        select b.month_end, {_money("b.earnings_to_date")} as earnings
+        select b.month_end, {_m("b.earnings_to_date")} as earnings
         from {BALANCE_SHEET} b {_rate_join("r", "b.currency", "b.month_end")} where {where})""")
     picks = ", ".join(f"sum(earnings) filter (where month_end = date '{e}') as {n}" for n, e in ends.items())
     row = m.frame(head + f" select {picks} from src", params + wparams).row(0, named=True)
@@ -275,7 +280,7 @@ def cash_flow(m: Marts, f: Filters) -> pl.DataFrame:
     sp = spans(f)
     where, wparams = _where_entity(f, "c.entity_id")
     head, params = _with(m, f, f"""src as (
-        select c.section, c.cash_flow_line, c.line_order, c.period_month, {_money("c.amount")} as amount
+        select c.section, c.cash_flow_line, c.line_order, c.period_month, {_m("c.amount")} as amount
         from {CASH_FLOW} c {_rate_join("r", "c.currency", "last_day(c.period_month)")}
         where {where} and ({_any_span(sp, "c.period_month")}))""")
     lines = m.frame(head + """ select section, cash_flow_line, min(line_order) as line_order, period_month,
@@ -324,15 +329,17 @@ def cash_flow(m: Marts, f: Filters) -> pl.DataFrame:
 # -- drill-down ---------------------------------------------------------------------------
 
 
-def gl_lines(m: Marts, f: Filters, *, account_key: str | None = None, section: str | None = None,
-             limit: int = 2000) -> pl.DataFrame:
+def gl_lines(m: Marts, f: Filters, account_key: str | None = None, section: str | None = None,
+             limit: int = 2000, bank: bool = False) -> pl.DataFrame:
     """The general-ledger lines behind a statement line over the current period: one
     account's, or one P&L section's; each with its lineage (source system, id, raw key)."""
     m.require(GL)
     a, b = spans(f).current
     where, wparams = _where_entity(f, "g.entity_id")
     cond, cparams = "true", []
-    if account_key:
+    if bank:
+        cond = "g.is_bank"
+    elif account_key:
         cond, cparams = "g.account_key = ?", [account_key]
     elif section:
         cond = f"g.account_class in ('revenue', 'expense') and ({PL_LINE_SQL.replace('account_class', 'g.account_class').replace('is_', 'g.is_')}) = ?"
@@ -340,12 +347,17 @@ def gl_lines(m: Marts, f: Filters, *, account_key: str | None = None, section: s
     head, params = _with(m, f, f"""src as (
         select g.posted_on, g.entity_id, g.account_code, g.account_name, g.document_type, g.doc_number,
                g.description, g.functional_currency as currency, g.functional_amount as amount,
-               {_money("g.functional_amount")} as amount_shown, g.source_system, g.source_id, g.raw_key,
+               {_m("g.functional_amount")} as amount_shown, g.source_system, g.source_id, g.raw_key,
                g.journal_line_id
         from {GL} g {_rate_join("r", "g.functional_currency", "g.posted_on")}
         where {where} and {cond} and g.period_month between ? and ?)""")
     return m.frame(head + f" select * from src order by posted_on, journal_line_id limit {int(limit)}",
                    params + wparams + cparams + [a, b])
+
+
+def bank_lines(m: Marts, f: Filters) -> pl.DataFrame:
+    """The bank-account lines of the general ledger over the period (what burn is made of)."""
+    return gl_lines(m, f, bank=True)
 
 
 # -- export -------------------------------------------------------------------------------
