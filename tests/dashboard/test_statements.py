@@ -109,3 +109,21 @@ def test_statements_page_runs(app):
     app.segmented_control(key="pnl_basis").set_value("Cash").run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("(cash)" in m.label for m in app.metric)
+
+
+def test_the_party_dimension_resolves_the_aws_cluster(dashboard_env):
+    """One vendor for every spelling the ledgers use (the alias seed's AWS / Amazon cluster),
+    one party per contact and role, and the documents mart carrying the resolved name."""
+    wh = dashboard_env["warehouse"]
+    names = {n for (n,) in q(wh, "select contact_name from marts.party_contacts where party_kind = 'vendor'")}
+    cluster = names & {"AWS", "Amazon Web Services", "Amazon.com"}
+    assert len(cluster) >= 2, names  # the simulated company pays AWS under more than one name
+    [(party_name, aliases)] = q(wh, "select party_name, aliases from marts.parties where party_kind = 'vendor' "
+                                    "and list_has_any(aliases, ['AWS', 'Amazon Web Services', 'Amazon.com'])")
+    assert party_name == "Amazon Web Services" and cluster <= set(aliases)
+    # every document whose contact its ledger lists has the party, and bills under any AWS spelling add up to it
+    assert q(wh, """select count(*) from marts.ar_ap_documents d join marts.party_contacts p
+                    on p.contact_key = d.contact_key where d.party_key is null""")[0][0] == 0
+    spellings = q(wh, """select count(distinct contact_name), count(distinct party_name) from marts.ar_ap_documents
+                         where document_kind = 'AP' and contact_name in ('AWS', 'Amazon Web Services', 'Amazon.com')""")[0]
+    assert spellings[1] == 1

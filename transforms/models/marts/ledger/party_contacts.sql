@@ -2,9 +2,11 @@
 -- customer and/or supplier): the party it resolves to. One party per real-world customer or
 -- vendor across ledgers and entities: the contact alias seed (seeds/contact_aliases.csv)
 -- maps known variants to a canonical name ("AWS", "Amazon.com" → "Amazon Web Services");
--- otherwise names are compared normalized (case, punctuation, legal suffixes removed);
--- vendors also by their first distinctive word (4+ letters), the integrity marts' rule
--- for one vendor under several names.
+-- otherwise vendors are compared by their normalized name (case, punctuation, legal
+-- suffixes removed) and its first distinctive word (4+ letters), the integrity marts' rule
+-- for one vendor under several names. Customers only by name with case and punctuation
+-- ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate companies in the CRM,
+-- so a legal suffix tells customers apart.
 with contacts as (
     select 'qbo:' || customer_id as contact_key, 'US' as entity_id, 'customer' as party_kind,
            display_name as contact_name, source_system, source_id, raw_key
@@ -43,8 +45,9 @@ keyed as (
     select
         *,
         party_kind || ':' || case
-            when party_kind = 'vendor' and length(split_part(normalized_name, ' ', 1)) >= 4
-                then split_part(normalized_name, ' ', 1)
+            when party_kind = 'customer'  -- "Orchid Dynamics Inc" and "… LLC" are two companies
+                then trim(regexp_replace(lower(coalesce(canonical_name, contact_name)), '[^a-z0-9]+', ' ', 'g'))
+            when length(split_part(normalized_name, ' ', 1)) >= 4 then split_part(normalized_name, ' ', 1)
             else normalized_name
         end as party_key
     from normalized
