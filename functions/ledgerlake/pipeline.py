@@ -115,10 +115,40 @@ def step_build(ctx: PipelineContext) -> str:
     return f"marts built in {result.seconds:.1f}s"
 
 
+def _warehouse() -> Path:
+    import os
+
+    explicit = os.environ.get("LEDGERLAKE_WAREHOUSE")
+    return Path(explicit).resolve() if explicit else home() / "warehouse.duckdb"
+
+
+def _forecast_inputs_fingerprint() -> str | None:
+    """The build the forecast would read (build-state.json's fingerprint) and the forecaster's
+    and alert rules' code: unchanged, the forecast already in the warehouse is the answer."""
+    import hashlib
+    import json
+
+    state = _warehouse().with_name("build-state.json")  # written beside the warehouse by the build
+    if not state.exists():
+        return None
+    digest = hashlib.sha256(json.loads(state.read_text()).get("fingerprint", "").encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted([*(package / "forecast").glob("*.py"), *(package / "alerts").glob("*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def step_forecast(ctx: PipelineContext) -> str:
     from .forecast import run_forecast
 
+    marker = _warehouse().with_name("forecast-state.json")
+    fingerprint = _forecast_inputs_fingerprint()
+    if fingerprint and marker.exists() and marker.read_text() == fingerprint and _warehouse().exists():
+        return "nothing changed since the last forecast (same build, same forecaster): kept"
+    marker.unlink(missing_ok=True)
     result = run_forecast(settings=ctx.settings)
+    if fingerprint:
+        marker.write_text(fingerprint)
     return f"{len(result.alerts)} alerts, {result.cash_forecast_daily.height} forecast rows in {result.seconds:.1f}s"
 
 
