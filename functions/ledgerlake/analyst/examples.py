@@ -68,3 +68,11 @@ HELP_EXAMPLES: tuple[str, ...] = (
     'ledgerlake sql -c "select * from marts.crm_deal_invoices where deal_is_paid limit 5"',
     "ledgerlake sql < report.sql",
 )
+
+# The dozen marts an analyst starts with (docs/analysts.md "Start here", the dbt docs'
+# landing page, and the hint `.tables` prints): the rest are layers underneath.
+START_HERE: tuple[str, ...] = (
+    "finance_kpis_monthly", "finance_kpis_daily", "general_ledger", "profit_and_loss", "balance_sheet",
+    "trial_balance", "cash_flow_statement", "cash_by_account_day", "ar_ap_documents", "revenue_by_month",
+    "crm_deals", "crm_deal_invoices",
+)
