@@ -147,13 +147,13 @@ class HydrationBatch:
 
 # -- what a previous run already landed -----------------------------------------------------
 #
-# A second `ledgerlake run` over the same simulation has nothing new to deliver: the
+# A second `ledgerlake run` over the same simulation has nothing new to land: the
 # receiver would store every event again under the same keys (idempotent, so nothing
-# changes) but re-signing, re-receiving and re-hydrating 25k deliveries costs minutes.
-# After a landing without failures a marker naming the simulation's fingerprint is kept
-# in the lake itself (so a wiped or different lake lands again); a run that finds it skips
-# the webhooks and their hydrations. Pollers still run: they resume from their cursors and
-# fetch only what is new.
+# changes) but re-signing, re-receiving and re-hydrating 25k deliveries costs minutes, and
+# re-polling re-takes today's balance snapshots, which makes the build run again. After a
+# landing without failures a marker naming the simulation's fingerprint is kept in the lake
+# itself (so a wiped or different lake lands again); `ledgerlake run` skips a simulation it
+# finds marked (pipeline.step_land).
 
 LANDED_PREFIX = "state/landing/"
 

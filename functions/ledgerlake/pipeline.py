@@ -89,21 +89,26 @@ def step_reference(ctx: PipelineContext) -> str:
 def step_land(ctx: PipelineContext) -> str:
     """Webhooks through the receiver (hydrating thin pings), then every poller, against a
     local provider API server over the simulation. Landing is idempotent, pollers resume
-    from their cursors, so a second run adds nothing."""
+    from their cursors; a run that finds this simulation already landed completely (the
+    marker `landing.mark_webhooks_landed` keeps in the lake) skips it outright."""
     from .lake import Lake
     from .landing import land_simulation, mark_webhooks_landed, webhooks_landed
 
     lake = Lake(ctx.settings)
     earlier = webhooks_landed(lake, ctx.options.sim_dir)
     if earlier:
-        step(f"land: the simulation's {earlier['deliveries']} webhook deliveries already landed "
-             f"({earlier['landed_at']}): skipping them; polling for anything new")
-    report = land_simulation(ctx.options.sim_dir, lake, webhooks=not earlier, progress=True)
+        # The simulation is a fixed history and its provider API's clock stops at its end:
+        # once it has landed completely (every delivery, hydration and poll), nothing new
+        # can come from it. Polling again would only re-take today's balance snapshot and
+        # make the build think the lake changed.
+        return (f"already landed: this simulation's {earlier['deliveries']} deliveries, "
+                f"{earlier['hydrated']} hydrations and polls landed completely at {earlier['landed_at']}; "
+                "nothing new (regenerate it, or land a newer one, to add data)")
+    report = land_simulation(ctx.options.sim_dir, lake, progress=True)
     if report.failures:
         raise RuntimeError("landing failed: " + "; ".join(report.failures[:5]))
-    if not earlier:
-        mark_webhooks_landed(lake, ctx.options.sim_dir, report)
-    return ("webhooks already landed; " if earlier else "") + report.summary()
+    mark_webhooks_landed(lake, ctx.options.sim_dir, report)
+    return report.summary()
 
 
 def step_build(ctx: PipelineContext) -> str:

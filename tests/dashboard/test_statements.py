@@ -106,7 +106,8 @@ def test_statements_page_runs(app):
     app.switch_page("pages/statements.py").run()
     assert not app.exception, [e.message for e in app.exception]
     assert any(m.label.startswith("Net income") for m in app.metric)
-    app.segmented_control(key="pnl_basis").set_value("Cash").run()
+    app.session_state["pnl_basis"] = "Cash"
+    app.run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("(cash)" in m.label for m in app.metric)
 
