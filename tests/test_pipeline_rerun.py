@@ -30,6 +30,7 @@ def test_a_rerun_skips_what_already_landed(lake, tmp_path, capsys):
     second = {r.name: r for r in run(options)}
     assert second["land"].detail.startswith("already landed")
     assert second["land"].seconds < 5
+    assert "already landed" in second["land"].detail
     # nothing re-sent, re-hydrated or re-polled (a re-poll would add today's balance snapshot
     # and make the build run again)
     assert _objects(lake) == before

@@ -41,6 +41,7 @@ class PipelineContext:
     settings: Settings = field(default_factory=Settings.from_env)
     base_urls: dict[str, str] = field(default_factory=dict)
     stop_callbacks: list[Callable[[], None]] = field(default_factory=list)
+    landed_at: str | None = None  # set when this run found the simulation already landed (that landing's time)
 
 
 def default_sim_dir() -> Path:
@@ -97,6 +98,7 @@ def step_land(ctx: PipelineContext) -> str:
     lake = Lake(ctx.settings)
     earlier = webhooks_landed(lake, ctx.options.sim_dir)
     if earlier:
+        ctx.landed_at = earlier["landed_at"]
         # The simulation is a fixed history and its provider API's clock stops at its end:
         # once it has landed completely (every delivery, hydration and poll), nothing new
         # can come from it. Polling again would only re-take today's balance snapshot and
@@ -112,7 +114,17 @@ def step_land(ctx: PipelineContext) -> str:
 
 
 def step_build(ctx: PipelineContext) -> str:
+    from datetime import datetime, timezone
+
     from .transform import build
+
+    # Nothing landed in this run, and the last successful build came after the landing:
+    # the build would list 30k raw objects only to find them unchanged (its own check).
+    state = _warehouse().with_name("build-state.json")
+    if ctx.landed_at and state.exists() and _warehouse().exists():
+        built = datetime.fromtimestamp(state.stat().st_mtime, timezone.utc)
+        if built > datetime.fromisoformat(ctx.landed_at):
+            return f"nothing landed since the last build ({built:%Y-%m-%d %H:%M} UTC): kept"
 
     result = build(settings=ctx.settings)
     if not result.success:
