@@ -64,8 +64,18 @@ class CashHorizon:
     currency: str
 
 
+def exists(query: Query, table: str) -> bool:
+    """Whether `schema.table` is in the warehouse (asked, not tried: DuckDB's replacement
+    scans would otherwise look for a Python variable of that name)."""
+    schema, name = table.split(".")
+    return bool(query("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                      [schema, name])[0][0])
+
+
 def cash_in_13_weeks(query: Query, entity: str = CONSOLIDATED) -> CashHorizon | None:
     """The latest forecast run's balance 13 weeks after its as-of day (None: no forecast)."""
+    if not exists(query, FORECAST_DAILY):
+        return None
     rows = query(
         f"""select as_of, forecast_date, p10, p50, p90, currency from {FORECAST_DAILY}
             where entity_id = ? and as_of = (select max(as_of) from {FORECAST_DAILY})
@@ -122,12 +132,9 @@ class OpenAlerts:
 
 def open_alerts(query: Query, live: Mapping[str, str] | None = None) -> OpenAlerts | None:
     """How many alerts are open (new or acknowledged), and how many of those are high."""
-    try:
-        rows = query(f"select alert_id, status, severity from {ALERTS}", [])
-    except Exception as err:  # a warehouse without the forecast schema
-        if "does not exist" in str(err) or "not found" in str(err).lower():
-            return None
-        raise
+    if not exists(query, ALERTS):
+        return None
+    rows = query(f"select alert_id, status, severity from {ALERTS}", [])
     status = alert_status(((a, s) for a, s, _ in rows), live)
     opened = [(a, sev) for a, _, sev in rows if status[a] in OPEN_STATUSES]
     return OpenAlerts(len(opened), sum(1 for _, sev in opened if (sev or "").lower() == "high"))
@@ -148,7 +155,7 @@ class Headline:
 
 def headline(query: Query, currency: str, live_alerts: Mapping[str, str] | None = None) -> Headline | None:
     """The headline figures (None when the KPI marts hold no cash yet)."""
-    horizon = _optional(lambda: cash_in_13_weeks(query))
+    horizon = cash_in_13_weeks(query)
     as_of = horizon.as_of if horizon else last_actual_day(query)
     if as_of is None:
         return None
@@ -181,17 +188,6 @@ def live_alert_entries(settings=None) -> dict[str, dict] | None:
         return dict(alert_store(settings).alerts)
     except Exception:  # noqa: BLE001 - no store (no bucket, no credentials): the table's copy stands
         return None
-
-
-def _optional(fn: Callable[[], Any]) -> Any:
-    """None when the forecast schema is not there yet (the pipeline has not forecast)."""
-    try:
-        return fn()
-    except Exception as err:
-        text = str(err).lower()
-        if "does not exist" in text or "not found" in text or "catalog error" in text:
-            return None
-        raise
 
 
 def _day(value: Any) -> date:

@@ -154,6 +154,8 @@ def test_statements_page_balances_and_equals_the_marts(browser_page, dashboard_e
                                "where period_month = ? group by 1", [month]).fetchall())
     net = pnl.get("revenue", 0) - pnl.get("cost_of_sales", 0) - pnl.get("operating_expense", 0) \
         + pnl.get("other_income", 0)
+    page.get_by_text("Net income", exact=False).first.wait_for(timeout=60000)
+    page.wait_for_timeout(1000)
     metrics = page.evaluate(METRICS_JS)
     label = next(k for k in metrics if k.startswith("Net income") and "accrual" in k)
     assert metrics[label]["value"] == fmt.money(net, "USD")

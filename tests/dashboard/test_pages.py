@@ -97,7 +97,7 @@ def test_overview_kpis_equal_the_finance_mart(app, dashboard_env):
     change = (revenue - prev_row[0]) / abs(prev_row[0]) * 100
     assert metric(app, "Revenue").delta.startswith(f"{change:+.1f}%")
     # cash by entity = the banks' closing balances at the month end (USD and GBP accounts in USD)
-    by_entity = app.dataframe[0].value
+    by_entity = next(d.value for d in app.dataframe if "previous_cash" in d.value.columns)
     assert sorted(by_entity["entity_id"]) == ["UK", "US"]
     for entity_id, cash_shown in zip(by_entity["entity_id"], by_entity["cash"]):
         kpi_cash = q(wh, "select cash_balance from marts.finance_kpis_monthly where entity_id = ? and period_month = ?",
