@@ -2,6 +2,8 @@
 the chosen period with comparatives; a line opens its general-ledger lines, a GL line its
 source record; CSV per statement and one Excel workbook with a sheet per statement."""
 
+from decimal import Decimal
+
 import polars as pl
 import streamlit as st
 
@@ -93,8 +95,11 @@ try:
     with tabs[1]:
         bs = shared.cached(stm.balance_sheet, f)
         diff = bs.filter(pl.col("kind") == "check").row(0, named=True)["current"]
+        # converting each entity's balances and summing rounds each line to the cent
+        verdict = (" (balances)." if diff == 0 else " (balances, but for cents of conversion rounding)."
+                   if abs(diff) <= Decimal("0.05") else " — does not balance.")
         st.caption(f"At {dd._month_end(f.period_end):%d %b %Y}. Assets − liabilities − equity = "
-                   f"{shared.money(diff, cur, 2)}" + (" (balances)." if diff == 0 else " — does not balance."))
+                   f"{shared.money(diff, cur, 2)}" + verdict)
         drill(statement(bs, "balance sheet", "bs"), "bs")
     with tabs[2]:
         st.caption("Direct method, from the ledger's bank lines netted per document.")
