@@ -39,7 +39,8 @@ if weak is not None and weak.height:
         used = (f"The forecast uses **{r['model']}** for it instead." if r["model"] else
                 "Treat its band as indicative: the scheduled flows (invoices, bills, payroll) are "
                 "reliable, the unscheduled sales estimate is not.")
-        st.warning(f"**{r['entity_id']}: the {r['series_id']} forecast does not beat a naive forecast** "
+        series = r["series_id"].split(":", 1)[-1].replace("_", " ")  # "US:unscheduled" → "unscheduled"
+        st.warning(f"**{r['entity_id']}: the {series} cash forecast does not beat a naive forecast** "
                    f"in the backtest (MASE {r['mase']:.2f}{naive}; WAPE {r['wape']:.0%}). A MASE of 1 or more "
                    f"means simply repeating the last period would have been as accurate. {used}",
                    icon=":material/warning:")
