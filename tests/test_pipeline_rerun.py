@@ -41,3 +41,35 @@ def test_a_rerun_skips_what_already_landed(lake, tmp_path, capsys):
     (sim / "manifest.json").write_text((sim / "manifest.json").read_text().replace("}", ', "note": "regenerated"}', 1))
     third = {r.name: r for r in run(options)}
     assert "already landed" not in third["land"].detail
+
+
+def test_build_and_forecast_are_kept_when_nothing_landed_since(tmp_path, monkeypatch):
+    """After a skipped landing, a build newer than that landing and a forecast of the same
+    build (and the same forecaster code) are kept; a newer landing or a changed build runs them."""
+    from ledgerlake import pipeline
+
+    monkeypatch.setenv("LEDGERLAKE_HOME", str(tmp_path))
+    monkeypatch.delenv("LEDGERLAKE_WAREHOUSE", raising=False)
+    (tmp_path / "warehouse.duckdb").write_bytes(b"")
+    state = tmp_path / "build-state.json"
+    state.write_text(json.dumps({"fingerprint": "abc"}))
+    ctx = pipeline.PipelineContext(options=RunOptions(sim_dir=tmp_path / "sim"))
+    ctx.landed_at = "2020-01-01T00:00:00+00:00"
+    assert pipeline.step_build(ctx).startswith("nothing landed since the last build")
+
+    fingerprint = pipeline._forecast_inputs_fingerprint()
+    (tmp_path / "forecast-state.json").write_text(fingerprint)
+    assert pipeline.step_forecast(ctx).startswith("nothing changed since the last forecast")
+    state.write_text(json.dumps({"fingerprint": "def"}))  # a new build: the forecast must run again
+    assert pipeline._forecast_inputs_fingerprint() != fingerprint
+
+    # a landing newer than the build: the build runs (here it would: patch it to see the call)
+    ctx.landed_at = "2999-01-01T00:00:00+00:00"
+    called = []
+    monkeypatch.setattr("ledgerlake.transform.build", lambda **kw: called.append(kw) or _Built())
+    pipeline.step_build(ctx)
+    assert called
+
+
+class _Built:
+    success, seconds, failures = True, 0.0, []
