@@ -34,13 +34,16 @@ def marts() -> dd.Marts:
 
 
 def cached(fn: Callable, *args: Any) -> Any:
-    """Run a dashboard_data query with a result cache keyed on the warehouse version."""
-    return _cached(fn.__name__, dd.Marts.current_version(), args)
+    """Run a query (ledgerlake.dashboard_data, ledgerlake.statements: functions of the
+    marts) with a result cache keyed on the warehouse version."""
+    return _cached(fn.__module__, fn.__name__, dd.Marts.current_version(), args)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
-def _cached(name: str, version: str, args: tuple) -> Any:
-    return getattr(dd, name)(_open(version), *args)
+def _cached(module: str, name: str, version: str, args: tuple) -> Any:
+    import importlib
+
+    return getattr(importlib.import_module(module), name)(_open(version), *args)
 
 
 # -- filters --------------------------------------------------------------------------
@@ -150,6 +153,24 @@ def change(current: Any, previous: Any) -> str | None:
         return None
     pct = (Decimal(current) - Decimal(previous)) / abs(Decimal(previous)) * 100
     return f"{pct:+.1f}% vs previous period"
+
+
+def change_words(current: Any, previous: Any, metric: str = "") -> tuple[str | None, bool]:
+    """(the change to show, whether it is words rather than a percentage).
+
+    A percentage across a change of sign means nothing (burn from £10k to −£11k is not
+    "−210 %"): say what happened instead. Nothing to compare with: say so."""
+    if current is None or previous is None:
+        return (None, False) if current is None else ("no earlier figure to compare", True)
+    cur, prev = Decimal(current), Decimal(previous)
+    if prev == 0 or (cur < 0) != (prev < 0) and cur != 0:
+        if metric == "burn":
+            if cur <= 0 < prev:
+                return "now cash-generative (was burning)", True
+            if prev <= 0 < cur:
+                return "now burning (was cash-generative)", True
+        return ("was zero" if prev == 0 else "changed sign"), True
+    return change(current, previous), False
 
 
 # -- tables and charts ----------------------------------------------------------------

@@ -21,3 +21,14 @@ def test_demo_refuses_a_taken_port_before_starting_anything(tmp_path, monkeypatc
     assert f"port {port} is in use" in capsys.readouterr().err
     assert not (tmp_path / "lake").exists()  # no S3 server started, nothing simulated
     assert not (tmp_path / "simulation").exists()
+
+
+def test_no_prophet_plotly_error_line(capfd):
+    """Importing Prophet without plotly logged `ERROR prophet.plot` on every run."""
+    import logging
+
+    import ledgerlake  # noqa: F401  (installs the filter)
+
+    logging.basicConfig()
+    logging.getLogger("prophet.plot").error("Importing plotly failed. Interactive plots will not work.")
+    assert "plotly" not in capfd.readouterr().err

@@ -6,6 +6,7 @@ import streamlit as st
 
 import shared
 from ledgerlake import dashboard_data as dd
+from ledgerlake.alerts.wording import next_step
 
 st.title("Alerts")
 f = shared.filters()
@@ -40,6 +41,7 @@ row = shown.filter(pl.col("alert_id") == alert_id).row(0, named=True)
 st.markdown(f"**{shared.md(row['title'])}** — {shared.md(row['severity'])} · {shared.md(row['rule'])} · "
             f"{shared.md(row['entity_id'])} · "
             f"{row['occurred_on']:%d %b %Y} · {shared.md(shared.money(row['amount'], cur, 2))} · status **{shared.md(row['status'])}**")
+st.info(f"**What to do:** {next_step(row['rule'])}", icon=":material/task_alt:")
 
 note = st.text_input("Note (optional)", key=f"note_{alert_id}")
 b1, b2, _ = st.columns([1, 1, 4])

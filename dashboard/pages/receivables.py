@@ -38,5 +38,16 @@ st.altair_chart(alt.Chart(shared.for_chart(aging)).mark_bar().encode(
 ).properties(height=260), width="stretch")
 shared.table(aging, "ar ap aging")
 
+st.subheader("Documents behind a bucket")
+d1, d2 = st.columns(2)
+kind = d1.segmented_control("Kind", ["AR", "AP"], default="AR", key="drill_kind") or "AR"
+bucket = d2.selectbox("Days past due", ["all overdue", *dd.AGING_BUCKETS], key="drill_bucket")
+docs = shared.cached(dd.aging_documents, f, as_of, kind, None if bucket == "all overdue" else bucket,
+                     bucket == "all overdue")
+st.caption(f"{docs.height} {'receivables' if kind == 'AR' else 'payables'} open on {as_of:%d %b %Y}"
+           f"{'' if bucket == 'all overdue' else f' in {bucket}'} · {shared.money(docs['open_amount'].sum() if docs.height else 0, cur)}."
+           " Each row names its source record (source system and id; the Alerts page opens raw records).")
+shared.table(docs, f"{kind} documents {bucket}", key="drill_docs")
+
 st.subheader("Top overdue customers")
 shared.table(shared.cached(dd.top_overdue_customers, f, as_of), "top overdue customers")

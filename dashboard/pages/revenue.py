@@ -22,7 +22,7 @@ try:
     with left:
         st.subheader("By entity")
         st.altair_chart(alt.Chart(shared.for_chart(rev)).mark_bar().encode(
-            x=alt.X("period_month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+            x=alt.X("period_month:O", timeUnit="yearmonth", title="Month", axis=alt.Axis(format="%b %Y")),
             y=alt.Y("revenue:Q", axis=shared.money_axis(cur, f"Revenue ({cur})")),
             color=alt.Color("entity_id:N", title="Entity"),
             tooltip=[alt.Tooltip("period_month:T", title="Month", format="%b %Y"), "entity_id:N",
@@ -35,7 +35,7 @@ try:
             ch = shared.cached(dd.revenue_by_channel, f)
             by_channel = ch.group_by("period_month", "channel").agg(pl.col("revenue").sum()).sort("period_month")
             st.altair_chart(alt.Chart(shared.for_chart(by_channel)).mark_bar().encode(
-                x=alt.X("period_month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+                x=alt.X("period_month:O", timeUnit="yearmonth", title="Month", axis=alt.Axis(format="%b %Y")),
                 y=alt.Y("revenue:Q", axis=shared.money_axis(cur, f"Revenue ({cur})")),
                 color=alt.Color("channel:N", title="Channel"),
                 tooltip=[alt.Tooltip("period_month:T", title="Month", format="%b %Y"), "channel:N",
@@ -51,7 +51,7 @@ st.subheader("MRR movements")
 try:
     mrr = shared.cached(dd.mrr_movements, f)
     st.altair_chart(alt.Chart(shared.for_chart(mrr)).mark_bar().encode(
-        x=alt.X("period_month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+        x=alt.X("period_month:O", timeUnit="yearmonth", title="Month", axis=alt.Axis(format="%b %Y")),
         y=alt.Y("mrr_change:Q", axis=shared.money_axis(cur, f"MRR change ({cur})")),
         color=alt.Color("movement_type:N", title="Movement"),
         tooltip=[alt.Tooltip("period_month:T", format="%b %Y", title="Month"), "movement_type:N",
@@ -67,7 +67,7 @@ try:
     st.metric("Open pipeline, weighted", shared.money(pipe["weighted_amount"].sum() if pipe.height else 0, cur))
     st.caption("CRM deals carry no legal entity: this section shows every open deal whatever the entity filter.")
     st.altair_chart(alt.Chart(shared.for_chart(pipe)).mark_bar().encode(
-        x=alt.X("close_month:T", title="Expected close month", axis=alt.Axis(format="%b %Y")),
+        x=alt.X("close_month:O", timeUnit="yearmonth", title="Expected close month", axis=alt.Axis(format="%b %Y")),
         y=alt.Y("weighted_amount:Q", axis=shared.money_axis(cur, f"Weighted amount ({cur})")),
         color=alt.Color("stage:N", title="Stage"),
         tooltip=["stage:N", alt.Tooltip("close_month:T", format="%b %Y", title="Close month"),

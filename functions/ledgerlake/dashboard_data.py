@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from . import config
+from . import config, figures
 from .config import Settings
 
 # Schemas the warehouse uses: dbt's layers and the forecaster's outputs.
@@ -319,6 +319,62 @@ def previous_period(f: Filters) -> tuple[date, date]:
     return _add_months(end, -(n - 1)), end
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What the chosen period really covers, and what it is compared with.
+
+    A period the data ends inside (the current quarter with one month in it, a fiscal year
+    to date) is compared like with like: its months with data against the same number of
+    months just before them, never against a whole period. `partial_days` is set when the
+    last month itself is not whole (flows are then not compared at all)."""
+
+    start: date                 # first month with data in the period
+    end: date                   # last month with data in the period (day 1)
+    data_end: date | None       # the last day with data in that month
+    previous: tuple[date, date]  # the months compared against
+    to_date: bool               # the period runs past the data (…-to-date)
+    partial_days: tuple[int, int] | None  # (days with data, days in month) when the last month is partial
+    months_in_period: int
+
+    @property
+    def shifted(self) -> bool:
+        return self.to_date
+
+
+def coverage(m: Marts, f: Filters) -> Coverage:
+    """The chosen period cut to the data (docs/dashboard.md: partial periods)."""
+    m.require(KPIS_MONTHLY)
+    where, wparams = _entity_clause(f)
+    extra = "max(period_end), bool_and(is_complete)" if {"period_end", "is_complete"} <= m.columns[KPIS_MONTHLY] \
+        else "max(last_day(period_month)), true"
+    last_month, data_end, complete = m.rows(
+        f"select max(period_month), {extra} from {KPIS_MONTHLY} where {where} and period_month between ? and ? "
+        f"and period_month = (select max(period_month) from {KPIS_MONTHLY} where {where} and period_month <= ?)",
+        wparams + [f.period_start, f.period_end] + wparams + [f.period_end])[0]
+    n_period = _months_between(f.period_start, f.period_end)
+    if last_month is None or last_month >= f.period_end:
+        end, to_date = f.period_end, False
+    else:
+        end, to_date = last_month, True
+    end = max(end, f.period_start)
+    span = Filters(f.entity, f.period_start, end, f.currency)
+    partial = None
+    if last_month == end and complete is False and data_end is not None:
+        partial = (data_end.day, _month_end(end).day)
+        to_date = True
+    return Coverage(start=f.period_start, end=end, data_end=_day(data_end) if data_end else None,
+                    previous=previous_period(span), to_date=to_date, partial_days=partial,
+                    months_in_period=n_period)
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _day(value: Any) -> date:
+    return value.date() if hasattr(value, "hour") else value
+
+
 # -- Overview -------------------------------------------------------------------------
 
 KPI_FLOW = ("revenue", "burn")  # add up over the months of a period
@@ -335,7 +391,9 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
     """
     m.require(KPIS_MONTHLY)
     where, wparams = _entity_clause(f)
-    prev_start, prev_end = previous_period(f)
+    cov = coverage(m, f)
+    f = Filters(f.entity, cov.start, cov.end, f.currency)  # the months with data, to date
+    prev_start, prev_end = cov.previous
     money_cols = (*KPI_FLOW, *KPI_STOCK_MONEY)
     head, params = _with(
         m, f,
@@ -418,14 +476,29 @@ def _cash_daily_cte(m: Marts, f: Filters, extra_where: str = "true") -> tuple[st
 
 
 def cash_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
-    """Bank balances at the period's end per entity, and at the previous period's end."""
-    end, prev_end = _month_end(f.period_end), _month_end(previous_period(f)[1])
-    head, params = _cash_daily_cte(m, f, "c.balance_date in (?::date, ?::date)")
+    """Bank balances per entity at the period's end — or, for a period the data ends inside,
+    at the last day with data — and at the end of the period it is compared with. Each
+    account carries its latest balance on or before the day (an account with no movement
+    that day still holds its money), so every entity with an account shows a figure."""
+    m.require(CASH_DAILY)
+    last = m.rows(f"select max(balance_date) from {CASH_DAILY}")[0][0]
+    end = min(_month_end(f.period_end), _day(last)) if last else _month_end(f.period_end)
+    cov = coverage(m, f) if m.has(KPIS_MONTHLY) else None
+    prev_end = _month_end(cov.previous[1] if cov else previous_period(f)[1])
+    if cov and cov.partial_days:  # the previous period's same day
+        prev_end = min(prev_end, cov.previous[1].replace(day=min(cov.partial_days[0], prev_end.day)))
+    head, params = _cash_daily_cte(m, f, "c.balance_date <= ?::date")
+    head = head.replace("select c.entity_id, c.balance_date,", "select c.entity_id, c.account_key, c.balance_date,")
     return m.frame(
-        head + """ select entity_id, sum(balance) filter (where balance_date = ?) as cash,
-                   sum(balance) filter (where balance_date = ?) as previous_cash
-            from cash group by entity_id order by entity_id""",
-        params + [end, prev_end, end, prev_end],
+        head + """, latest as (
+                select entity_id, account_key, arg_max(balance, balance_date) filter (where balance_date <= ?) as cash,
+                       arg_max(balance, balance_date) filter (where balance_date <= ?) as previous_cash
+                from cash group by all
+            )
+            select entity_id, ?::date as as_of, coalesce(sum(cash), 0) as cash, ?::date as previous_as_of,
+                   sum(previous_cash) as previous_cash
+            from latest group by entity_id order by entity_id""",
+        params + [end, end, prev_end, end, prev_end],
     )
 
 
@@ -466,6 +539,27 @@ def cash_forecast(m: Marts, f: Filters) -> pl.DataFrame:
     return m.frame(head + f" select date, {', '.join(cols)} from fc order by date", params)
 
 
+def cash_in_13_weeks(m: Marts, f: Filters) -> dict[str, Any] | None:
+    """"Cash in 13 weeks" by the one definition every surface uses (ledgerlake.figures: the
+    latest run's balance on its as-of day + 91 days), converted like the rest of the page."""
+    m.require(FORECAST_DAILY)
+    h = figures.cash_in_13_weeks(m.rows, CONSOLIDATED if f.entity == ALL else f.entity)
+    if h is None:
+        return None
+    found = cash_forecast(m, f).filter(pl.col("date") == h.date)
+    if found.is_empty():
+        return None
+    row = found.row(0, named=True)
+    return {"as_of": h.as_of, "date": h.date, "p10": row["p10"], "p50": row["p50"], "p90": row["p90"]}
+
+
+def headline(m: Marts, states: dict[str, str] | None = None) -> figures.Headline | None:
+    """The company's headline figures (all entities, the marts' reporting currency), by the
+    definitions the weekly email uses too (ledgerlake.figures)."""
+    m.require(figures.KPIS_DAILY, KPIS_MONTHLY)
+    return figures.headline(m.rows, base_currency(m), states)
+
+
 def forecast_weekly_components(m: Marts, f: Filters) -> pl.DataFrame:
     """Net flow per forecast week and component (long form, for a stacked bar)."""
     head, params = _forecast_cte(m, f, FORECAST_COMPONENTS)
@@ -504,6 +598,32 @@ def forecast_headline(m: Marts, f: Filters) -> list[tuple[str, bool]]:
     where, params = _entity_clause(f)
     return [(s, bool(b)) for s, b in m.rows(
         f"select sentence, beats_baselines from {headline} where {where} order by entity_id", params)]
+
+
+# Optional columns the forecaster may write to say which model a series' forecast uses
+# (e.g. after falling back to a naive one); read when present (docs/forecast.md).
+MODEL_COLUMNS = ("model_used", "model", "chosen_model")
+
+
+def forecast_not_beating_naive(m: Marts, f: Filters) -> pl.DataFrame:
+    """Series whose backtest (all horizons, latest run) does not beat a naive forecast:
+    MASE ≥ 1 (no better than repeating the last period) or ≥ the seasonal naive's own MASE
+    on the same windows. Columns: entity_id, series_id, mase, naive_mase, wape, model (the
+    model the forecast uses, when the forecaster says)."""
+    m.require(ACCURACY)
+    cols = m.columns[ACCURACY]
+    where, wparams = _entity_clause(f)
+    model = next((c for c in MODEL_COLUMNS if c in cols), None)
+    naive = "naive_mase" if "naive_mase" in cols else "null::double"
+    return m.frame(
+        f"""select entity_id, series_id, mase, {naive} as naive_mase, wape,
+                   {model if model else "null::varchar"} as model
+            from {ACCURACY}
+            where {where} and as_of = (select max(as_of) from {ACCURACY}) and horizon = 'all'
+              and (mase >= 1 or mase >= coalesce({naive}, 'infinity'::double))
+            order by entity_id, series_id""",
+        wparams,
+    )
 
 
 def cash_floor(m: Marts, f: Filters) -> Any:
@@ -614,13 +734,16 @@ def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
     """Documents open at the end of `as_of`: issued by then, less what was applied by then."""
     m.require(DOCUMENTS, ALLOCATIONS)
     where, wparams = _entity_clause(f, "d.entity_id")
+    # the resolved customer / vendor name when the marts have parties (one name per party)
+    party = "coalesce(d.party_name, d.contact_name)" if "party_name" in m.columns[DOCUMENTS] else "d.contact_name"
     head, params = _with(
         m, f,
         f"""applied as (
             select document_key, sum(amount) as applied from {ALLOCATIONS} where applied_on <= ? group by 1
         )""",
         f"""open_items as (
-            select d.document_kind, d.entity_id, d.contact_name, d.document_key,
+            select d.document_kind, d.entity_id, {party} as contact_name, d.document_key, d.document_number,
+                   d.issued_on, d.source_system, d.source_id,
                    coalesce(d.due_date, d.issued_on) as due_date, d.currency,
                    d.total_amount - coalesce(a.applied, 0) as open_amount_document_currency,
                    {_money("d.total_amount - coalesce(a.applied, 0)")} as open_amount,
@@ -635,21 +758,41 @@ def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
     return head, params + [as_of, as_of, as_of] + wparams + [as_of]
 
 
+BUCKET_SQL = """case when days_overdue = 0 then 'current' when days_overdue <= 30 then '1-30'
+                      when days_overdue <= 60 then '31-60' when days_overdue <= 90 then '61-90' else '90+' end"""
+
+
 def aging(m: Marts, f: Filters, as_of: date) -> pl.DataFrame:
     """AR and AP open amounts by days past due, as of a date."""
     head, params = _open_items_cte(m, f, as_of)
     return m.frame(
-        head + """, bucketed as (
-            select document_kind, open_amount,
-                   case when days_overdue = 0 then 'current' when days_overdue <= 30 then '1-30'
-                        when days_overdue <= 60 then '31-60' when days_overdue <= 90 then '61-90'
-                        else '90+' end as bucket
+        head + f""", bucketed as (
+            select document_kind, open_amount, {BUCKET_SQL} as bucket
             from open_items
         )
         select document_kind, bucket, count(*) as documents, sum(open_amount) as open_amount
         from bucketed group by 1, 2
         order by document_kind desc, list_position(['current','1-30','31-60','61-90','90+'], bucket)""",
         params,
+    )
+
+
+def aging_documents(m: Marts, f: Filters, as_of: date, kind: str, bucket: str | None = None,
+                    overdue_only: bool = False) -> pl.DataFrame:
+    """The documents behind an aging bucket (or every overdue one): what a click on a bar or
+    a KPI card opens. Amounts open as of `as_of`, converted; lineage to the source record."""
+    head, params = _open_items_cte(m, f, as_of)
+    cond = "true"
+    if bucket:
+        cond = f"({BUCKET_SQL}) = '{bucket}'" if bucket in AGING_BUCKETS else "false"
+    elif overdue_only:
+        cond = "days_overdue > 0"
+    return m.frame(
+        head + f""" select document_kind, entity_id, contact_name as party, document_number, issued_on, due_date,
+                   days_overdue, currency, open_amount_document_currency, open_amount, source_system, source_id
+            from open_items where document_kind = ? and {cond}
+            order by days_overdue desc, open_amount desc, document_number""",
+        params + [kind],
     )
 
 
@@ -777,18 +920,9 @@ def _find_record(value: Any, ids: set[str]) -> Any:
 
 def alert_store(settings: Settings | None = None):
     """The shared alert-state store (acknowledge / resolve survive rebuilds)."""
-    import boto3
-    from botocore.config import Config
+    from .figures import alert_store as store
 
-    from .alerts.state import AlertState, S3Backend
-
-    settings = settings or Settings.from_env()
-    # Short timeouts: an unreachable store must not stall a page render (statuses then
-    # fall back to the alerts table's copy).
-    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint, region_name=settings.region,
-                      config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1},
-                                    s3={"addressing_style": "path"} if settings.s3_endpoint else {}))
-    return AlertState(S3Backend(s3, settings.marts_bucket))
+    return store(settings)
 
 
 # -- Integration health ---------------------------------------------------------------

@@ -123,24 +123,68 @@ class HydrationBatch:
             self.sent += n
         return n
 
-    def run(self, workers: int = 4, attempts: int = 3) -> tuple[int, int, list[str]]:
-        """(succeeded, failed, first failures)."""
+    def run(self, workers: int = 4, attempts: int = 3, progress=None) -> tuple[int, int, list[str]]:
+        """(succeeded, failed, first failures). `progress`: advanced once per job."""
         from concurrent.futures import ThreadPoolExecutor
 
         from .handlers.hydrator import handler
         from .webhooks.queue import sqs_event
 
         def one(job):
-            for _ in range(attempts):
-                if not handler(sqs_event([job]), None).get("batchItemFailures"):
-                    return None
-            return f"{job.get('source')} {job.get('id') or job.get('item_id')}"
+            try:
+                for _ in range(attempts):
+                    if not handler(sqs_event([job]), None).get("batchItemFailures"):
+                        return None
+                return f"{job.get('source')} {job.get('id') or job.get('item_id')}"
+            finally:
+                if progress is not None:
+                    progress.advance()
 
         with self._lock:
             jobs, self._jobs = list(self._jobs.values()), {}
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             failures = [f for f in pool.map(one, jobs) if f]
         return len(jobs) - len(failures), len(failures), failures[:10]
+
+
+# -- what a previous run already landed -----------------------------------------------------
+#
+# A second `ledgerlake run` over the same simulation has nothing new to land: the
+# receiver would store every event again under the same keys (idempotent, so nothing
+# changes) but re-signing, re-receiving and re-hydrating 25k deliveries costs minutes, and
+# re-polling re-takes today's balance snapshots, which makes the build run again. After a
+# landing without failures a marker naming the simulation's fingerprint is kept in the lake
+# itself (so a wiped or different lake lands again); `ledgerlake run` skips a simulation it
+# finds marked (pipeline.step_land).
+
+LANDED_PREFIX = "state/landing/"
+
+
+def simulation_fingerprint(sim_dir: Path) -> str:
+    """Changes when the simulation is regenerated or its webhook files change."""
+    import hashlib
+
+    digest = hashlib.sha256((sim_dir / "manifest.json").read_bytes())
+    for path in sorted((sim_dir / "webhooks").glob("*.jsonl")):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}".encode())
+    return digest.hexdigest()[:24]
+
+
+def webhooks_landed(lake: Lake, sim_dir: Path) -> dict | None:
+    """The marker of an earlier complete landing of this simulation's webhooks, if any."""
+    key = LANDED_PREFIX + simulation_fingerprint(sim_dir) + ".json"
+    try:
+        return json.loads(lake.s3.get_object(Bucket=lake.bucket, Key=key)["Body"].read())
+    except lake.s3.exceptions.NoSuchKey:
+        return None
+
+
+def mark_webhooks_landed(lake: Lake, sim_dir: Path, report: LandingReport) -> None:
+    key = LANDED_PREFIX + simulation_fingerprint(sim_dir) + ".json"
+    body = {"sim_dir": str(sim_dir), "deliveries": report.deliveries, "hydrated": report.hydrated,
+            "landed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    lake.s3.put_object(Bucket=lake.bucket, Key=key, Body=json.dumps(body).encode(), ContentType="application/json")
 
 
 def simulation_credentials(manifest: dict) -> dict[str, str]:
@@ -207,6 +251,7 @@ def land_simulation(
     providers=None,
     connect: bool = False,
     token_ttl: float | None = None,
+    progress: bool = False,
 ) -> LandingReport:
     """Land `sim_dir` into `lake` through receiver + hydrator + pollers; see the module doc.
 
@@ -221,7 +266,12 @@ def land_simulation(
     against the local server (`connect_simulation`), and poll and hydrate with those
     connections only: the server refuses the static demo tokens and its access tokens
     live `token_ttl` seconds, so they expire and are refreshed under the run.
+    `progress`: report deliveries, hydrations and polls as they go (a redrawn line on a
+    terminal, a line every few seconds in a log: `ledgerlake.progress.Progress`).
     """
+    from contextlib import nullcontext
+
+    from .progress import Progress
     from .handlers import hydrator, receiver
     from .polling.runner import SOURCES, poll_all
     from .sourceapi import serve_in_thread
@@ -264,12 +314,15 @@ def land_simulation(
                 everything = after is None and until.timestamp() >= _parse(manifest["end"] + "T23:59:59Z").timestamp()
                 source_dir = sim_dir if everything else _deliveries_until(sim_dir, until, Path(scratch), after)
                 t0 = time.monotonic()
-                sent = deliver_directory(source_dir, receiver.handler, duplicates=duplicates, workers=workers)
+                with (Progress("webhook deliveries", every_seconds=15) if progress else nullcontext()) as bar:
+                    sent = deliver_directory(source_dir, receiver.handler, duplicates=duplicates, workers=workers,
+                                             progress=bar)
                 report.webhook_seconds = time.monotonic() - t0
                 report.deliveries, report.landed_webhook_events = sent.sent, sent.landed
                 report.failures += sent.failures
                 t0 = time.monotonic()
-                report.hydrated, report.hydrate_failed, failed = queue.run(workers=workers)
+                with (Progress("hydrations", every_seconds=15) if progress else nullcontext()) as bar:
+                    report.hydrated, report.hydrate_failed, failed = queue.run(workers=workers, progress=bar)
                 report.hydrate_seconds = time.monotonic() - t0
                 report.failures += [f"hydration failed: {f}" for f in failed]
             if polls:
@@ -277,8 +330,10 @@ def land_simulation(
                 since = None
                 if backfill:
                     since = datetime.fromisoformat(manifest["start"]).replace(tzinfo=timezone.utc) - timedelta(days=1)
-                results = poll_all(base_urls=providers.base_urls, credentials=credentials, lake=lake,
-                                   since=since, sources=[s for s in SOURCES if s != "ecb" or ecb_feed])
+                with (Progress("sources polled", every_seconds=15) if progress else nullcontext()) as bar:
+                    results = poll_all(base_urls=providers.base_urls, credentials=credentials, lake=lake, since=since,
+                                       sources=[s for s in SOURCES if s != "ecb" or ecb_feed],
+                                       progress=(lambda _r: bar.advance()) if bar else None)
                 report.poll_seconds = time.monotonic() - t0
                 report.polled_pages = sum(r.pages_landed for r in results.values())
                 report.failures += [r.summary() for r in results.values() if not r.complete]

@@ -8,6 +8,8 @@ Steps whose parts are not built yet are reported as skipped.
 
 from __future__ import annotations
 
+import os
+
 import importlib.util
 import time
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class PipelineContext:
     settings: Settings = field(default_factory=Settings.from_env)
     base_urls: dict[str, str] = field(default_factory=dict)
     stop_callbacks: list[Callable[[], None]] = field(default_factory=list)
+    landed_at: str | None = None  # set when this run found the simulation already landed (that landing's time)
 
 
 def default_sim_dir() -> Path:
@@ -93,24 +96,45 @@ def step_reference(ctx: PipelineContext) -> str:
 def step_land(ctx: PipelineContext) -> str:
     """Connect every source (OAuth against the local server), then webhooks through the
     receiver (hydrating thin pings), then every poller, against a local provider API server
-    over the simulation. Landing is idempotent, pollers resume
-    from their cursors, so a second run adds nothing."""
+    over the simulation. Landing is idempotent, pollers resume from their cursors; a run
+    that finds this simulation already landed completely (the marker
+    `landing.mark_webhooks_landed` keeps in the lake) skips it outright."""
     from .lake import Lake
-    from .landing import land_simulation
+    from .landing import land_simulation, mark_webhooks_landed, webhooks_landed
 
-    import os
-
+    lake = Lake(ctx.settings)
+    earlier = webhooks_landed(lake, ctx.options.sim_dir)
+    if earlier:
+        ctx.landed_at = earlier["landed_at"]
+        # The simulation is a fixed history and its provider API's clock stops at its end:
+        # once it has landed completely (every delivery, hydration and poll), nothing new
+        # can come from it. Polling again would only re-take today's balance snapshot and
+        # make the build think the lake changed.
+        return (f"already landed: this simulation's {earlier['deliveries']} deliveries, "
+                f"{earlier['hydrated']} hydrations and polls landed completely at {earlier['landed_at']}; "
+                "nothing new (regenerate it, or land a newer one, to add data)")
     # Every source connects through its provider's OAuth / token flow against the local
     # server, whose access tokens live two minutes: the run lives through their expiry.
     ttl = float(os.environ.get("LEDGERLAKE_DEMO_TOKEN_TTL", "120"))
-    report = land_simulation(ctx.options.sim_dir, Lake(ctx.settings), connect=True, token_ttl=ttl)
+    report = land_simulation(ctx.options.sim_dir, lake, connect=True, token_ttl=ttl, progress=True)
     if report.failures:
         raise RuntimeError("landing failed: " + "; ".join(report.failures[:5]))
+    mark_webhooks_landed(lake, ctx.options.sim_dir, report)
     return report.summary()
 
 
 def step_build(ctx: PipelineContext) -> str:
+    from datetime import datetime, timezone
+
     from .transform import build
+
+    # Nothing landed in this run, and the last successful build came after the landing:
+    # the build would list 30k raw objects only to find them unchanged (its own check).
+    state = _warehouse().with_name("build-state.json")
+    if ctx.landed_at and state.exists() and _warehouse().exists():
+        built = datetime.fromtimestamp(state.stat().st_mtime, timezone.utc)
+        if built > datetime.fromisoformat(ctx.landed_at):
+            return f"nothing landed since the last build ({built:%Y-%m-%d %H:%M} UTC): kept"
 
     result = build(settings=ctx.settings)
     if not result.success:
@@ -118,10 +142,40 @@ def step_build(ctx: PipelineContext) -> str:
     return f"marts built in {result.seconds:.1f}s"
 
 
+def _warehouse() -> Path:
+    import os
+
+    explicit = os.environ.get("LEDGERLAKE_WAREHOUSE")
+    return Path(explicit).resolve() if explicit else home() / "warehouse.duckdb"
+
+
+def _forecast_inputs_fingerprint() -> str | None:
+    """The build the forecast would read (build-state.json's fingerprint) and the forecaster's
+    and alert rules' code: unchanged, the forecast already in the warehouse is the answer."""
+    import hashlib
+    import json
+
+    state = _warehouse().with_name("build-state.json")  # written beside the warehouse by the build
+    if not state.exists():
+        return None
+    digest = hashlib.sha256(json.loads(state.read_text()).get("fingerprint", "").encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted([*(package / "forecast").glob("*.py"), *(package / "alerts").glob("*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def step_forecast(ctx: PipelineContext) -> str:
     from .forecast import run_forecast
 
+    marker = _warehouse().with_name("forecast-state.json")
+    fingerprint = _forecast_inputs_fingerprint()
+    if fingerprint and marker.exists() and marker.read_text() == fingerprint and _warehouse().exists():
+        return "nothing changed since the last forecast (same build, same forecaster): kept"
+    marker.unlink(missing_ok=True)
     result = run_forecast(settings=ctx.settings)
+    if fingerprint:
+        marker.write_text(fingerprint)
     return f"{len(result.alerts)} alerts, {result.cash_forecast_daily.height} forecast rows in {result.seconds:.1f}s"
 
 

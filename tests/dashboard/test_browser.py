@@ -1,12 +1,20 @@
 """`ledgerlake dashboard` served for real, every page loaded in headless Chromium: real
 content rendered (Streamlit draws over a websocket, so we wait for each page's heading and
-a metric or table), no error element, one screenshot per page kept in tests/artifacts/."""
+a metric or table), no error element, one screenshot per page kept in tests/artifacts/.
+
+One server and one browser for the whole module (browser tests are the slow ones): the
+pages, then the figures a CFO reads on two surfaces (dashboard and weekly email) read off
+the rendered pages and compared, then the Statements page against the marts.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ledgerlake.bench.dashboard import (CHROMIUM, CHROMIUM_ARGS, free_port, serve_dashboard, stop, wait_for_port,
@@ -14,17 +22,22 @@ from ledgerlake.bench.dashboard import (CHROMIUM, CHROMIUM_ARGS, free_port, serv
 
 PAGES = [
     ("", "Overview", "Runway"),
-    ("cash", "Cash", "Cash in 13 weeks (p50)"),
+    ("cash", "Cash", "Backtest accuracy"),
     ("revenue", "Revenue & pipeline", "Revenue in the period"),
+    ("statements", "Statements", "Profit and loss"),
     ("receivables", "Receivables & payables", "Open receivables"),
     ("alerts", "Alerts", "Alert detail"),
     ("health", "Integration health", "Integrity findings"),
 ]
 
+METRICS_JS = """() => Object.fromEntries([...document.querySelectorAll('[data-testid="stMetric"]')].map(m => [
+    m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+    {value: m.querySelector('[data-testid="stMetricValue"]').innerText.trim(),
+     delta: (m.querySelector('[data-testid="stMetricDelta"]') || {innerText: ''}).innerText.trim()}]))"""
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_every_page_renders_in_chromium(dashboard_env, artifacts_dir):
+
+@pytest.fixture(scope="module")
+def browser_page(dashboard_env):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: `make browser` installs it")
     from playwright.sync_api import sync_playwright
@@ -36,21 +49,130 @@ def test_every_page_renders_in_chromium(dashboard_env, artifacts_dir):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for path, heading, marker in PAGES:
-                page.goto(f"http://127.0.0.1:{port}/{path}")
-                page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=30000)
-                page.get_by_text(marker, exact=True).first.wait_for(timeout=30000)
-                page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(1000)  # charts draw after the data arrives
-                page.screenshot(path=str(artifacts_dir / f"dashboard-{path or 'overview'}.png"), full_page=True)
-                errors = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
-                assert errors.count() == 0, f"{heading}: {errors.first.inner_text()}"
+            yield {"page": page, "url": f"http://127.0.0.1:{port}", "proc": proc}
             browser.close()
-        # The server's own warm-up visit (commands/dashboard.py) ran the Overview to the end
-        # over the same websocket protocol the browser speaks.
-        wait_until_ready(proc, timeout=60)
-        ready = [line for line in proc.output if line.startswith("ledgerlake dashboard: ready")]
-        assert "warm-up failed" not in ready[0], ready[0]
     finally:
         stop(proc)
-    assert proc.returncode is not None
+
+
+def _open(page, url, heading, marker):
+    page.goto(url)
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60000)
+    page.get_by_text(marker, exact=True).first.wait_for(timeout=60000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)  # charts draw after the data arrives
+
+
+def _errors(page):
+    return page.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_page_renders_in_chromium(browser_page, artifacts_dir):
+    page, url, proc = browser_page["page"], browser_page["url"], browser_page["proc"]
+    for path, heading, marker in PAGES:
+        _open(page, f"{url}/{path}", heading, marker)
+        page.screenshot(path=str(artifacts_dir / f"dashboard-{path or 'overview'}.png"), full_page=True)
+        assert _errors(page).count() == 0, f"{heading}: {_errors(page).first.inner_text()}"
+    # The server's own warm-up visit (commands/dashboard.py) ran the Overview to the end
+    # over the same websocket protocol the browser speaks.
+    wait_until_ready(proc, timeout=60)
+    ready = [line for line in proc.output if line.startswith("ledgerlake dashboard: ready")]
+    assert "warm-up failed" not in ready[0], ready[0]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_dashboard_and_email_show_the_same_figures(browser_page, dashboard_env, artifacts_dir, tmp_path):
+    """Cash, cash in 13 weeks (figure and date), last month's revenue and the open alerts
+    (and how many are high), read off the rendered Overview and Cash page and off the
+    weekly email's HTML in the same browser: equal, and equal to the marts."""
+    from ledgerlake.analyst import connect
+    from ledgerlake.figures import live_alert_entries
+    from ledgerlake.report import formatting as fmt
+    from ledgerlake.report import weekly_email, write_local
+
+    page, url = browser_page["page"], browser_page["url"]
+    _open(page, url + "/", "Overview", "Runway")
+    overview = page.evaluate(METRICS_JS)
+    _open(page, url + "/cash", "Cash", "Backtest accuracy")
+    cash_page = page.evaluate(METRICS_JS)
+
+    wh = dashboard_env["warehouse"]
+    conn = connect(wh, source="warehouse", lake=False)
+    try:
+        monday = conn.execute("select max(week_start) + interval 7 day from marts.finance_kpis_weekly "
+                              "where is_complete").fetchone()[0]
+        mail = weekly_email(conn, as_of=monday.date() if hasattr(monday, "date") else monday,
+                            live_alerts=live_alert_entries())
+        as_of = conn.execute("select max(as_of) from forecast.cash_forecast_daily").fetchone()[0]
+        p50 = conn.execute("select p50 from forecast.cash_forecast_daily where entity_id = 'consolidated' "
+                           "and as_of = ? and forecast_date = ?", [as_of, as_of + timedelta(days=91)]).fetchone()[0]
+        cash = conn.execute("select cash_balance from marts.finance_kpis_daily where date = ?", [as_of]).fetchone()[0]
+    finally:
+        conn.close()
+    paths = write_local(mail, tmp_path)
+    page.goto(paths["html"].as_uri())
+    page.screenshot(path=str(artifacts_dir / "weekly-email-company.png"), full_page=True)
+    email = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[data-figure]')]
+                                   .map(e => [e.dataset.figure, e.innerText.trim()]))""")
+    email_text = page.inner_text("body")
+
+    horizon = as_of + timedelta(days=91)
+    h = mail.report.headline
+    # the marts' own figures, independently
+    assert email["cash_13w"] == fmt.money(p50, "USD") and email["cash"] == fmt.money(cash, "USD")
+    assert f"Cash in 13 weeks ({horizon:%d %b %Y})" in email_text
+    # the dashboard shows the same text for each
+    assert overview[f"Cash, {as_of:%d %b %Y}"]["value"] == email["cash"]
+    assert overview[f"Cash in 13 weeks ({horizon:%d %b %Y})"]["value"] == email["cash_13w"]
+    assert cash_page[f"Cash in 13 weeks on {horizon:%d %b %Y} (p50)"]["value"] == email["cash_13w"]
+    assert overview[f"Revenue, {h.revenue_month:%b %Y}"]["value"] == email["revenue"]
+    alerts = overview["Open alerts, all entities"]
+    assert alerts["value"] == email["open_alerts"] and alerts["delta"] == email["open_high"]
+    assert int(email["open_alerts"]) == mail.report.open_count > 0
+    # the Overview's month card for the same month (its own query) agrees with the headline revenue
+    month_revenue = Decimal(email["revenue"].lstrip("$").replace(",", ""))
+    assert month_revenue > 0
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_statements_page_balances_and_equals_the_marts(browser_page, dashboard_env, artifacts_dir):
+    """The Statements page for the latest whole month: the balance sheet's difference line is
+    zero and its totals equal marts.balance_sheet; the P&L's net income and totals equal
+    marts.profit_and_loss; screenshots of every tab."""
+    from ledgerlake.report import formatting as fmt
+
+    page, url = browser_page["page"], browser_page["url"]
+    _open(page, url + "/statements", "Statements", "Profit and loss")
+    wh = dashboard_env["warehouse"]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        month = con.execute("select max(period_month) from marts.finance_kpis_monthly").fetchone()[0]
+        pnl = dict(con.execute("select pl_line, sum(reporting_amount) from marts.profit_and_loss "
+                               "where period_month = ? group by 1", [month]).fetchall())
+    net = pnl.get("revenue", 0) - pnl.get("cost_of_sales", 0) - pnl.get("operating_expense", 0) \
+        + pnl.get("other_income", 0)
+    page.get_by_text("Net income", exact=False).first.wait_for(timeout=60000)
+    page.wait_for_timeout(1000)
+    metrics = page.evaluate(METRICS_JS)
+    label = next(k for k in metrics if k.startswith("Net income") and "accrual" in k)
+    assert metrics[label]["value"] == fmt.money(net, "USD")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=30000)
+    page.screenshot(path=str(artifacts_dir / "dashboard-statements-pnl.png"), full_page=True)
+    for tab, shot in (("Balance sheet", "bs"), ("Cash flow", "cash-flow"), ("Trial balance", "trial-balance")):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(artifacts_dir / f"dashboard-statements-{shot}.png"), full_page=True)
+        assert _errors(page).count() == 0, f"{tab}: {_errors(page).first.inner_text()}"
+    page.get_by_role("tab", name="Balance sheet").click()
+    page.get_by_text("(balances", exact=False).first.wait_for(timeout=30000)
+    # the Excel workbook downloads
+    page.get_by_role("tab", name="Profit and loss").click()
+    with page.expect_download(timeout=60000) as download:
+        page.get_by_role("button", name="Download all statements (Excel)").click()
+    target = artifacts_dir / "statements.xlsx"
+    download.value.save_as(str(target))
+    assert target.read_bytes()[:2] == b"PK"  # an OOXML (zip) workbook

@@ -38,6 +38,12 @@ def metric(at, label):
     return found[0]
 
 
+def metric_starting(at, prefix):
+    found = [m for m in at.metric if m.label.startswith(prefix)]
+    assert found, f"no metric {prefix!r}…; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
 def latest_month(wh):
     return q(wh, "select max(period_month) from marts.finance_kpis_monthly")[0][0]
 
@@ -91,7 +97,7 @@ def test_overview_kpis_equal_the_finance_mart(app, dashboard_env):
     change = (revenue - prev_row[0]) / abs(prev_row[0]) * 100
     assert metric(app, "Revenue").delta.startswith(f"{change:+.1f}%")
     # cash by entity = the banks' closing balances at the month end (USD and GBP accounts in USD)
-    by_entity = app.dataframe[0].value
+    by_entity = next(d.value for d in app.dataframe if "previous_cash" in d.value.columns)
     assert sorted(by_entity["entity_id"]) == ["UK", "US"]
     for entity_id, cash_shown in zip(by_entity["entity_id"], by_entity["cash"]):
         kpi_cash = q(wh, "select cash_balance from marts.finance_kpis_monthly where entity_id = ? and period_month = ?",
@@ -99,6 +105,28 @@ def test_overview_kpis_equal_the_finance_mart(app, dashboard_env):
         assert abs(Decimal(str(cash_shown)) - kpi_cash) <= Decimal("0.02"), entity_id
     open_alerts = sum(1 for s in live_status(wh).values() if s != "resolved")
     assert metric(app, "Open alerts").value == str(open_alerts)
+
+
+def test_overview_headline_uses_the_shared_definitions(app, dashboard_env):
+    """The "at a glance" strip: cash on the forecast's as-of day, the 13-week figure on
+    as_of + 91 days, the last whole month's revenue, open alerts (independent SQL)."""
+    wh = dashboard_env["warehouse"]
+    as_of = q(wh, "select max(as_of) from forecast.cash_forecast_daily")[0][0]
+    cash = q(wh, "select cash_balance from marts.finance_kpis_daily where date = ?", [as_of])[0][0]
+    p50 = q(wh, """select p50 from forecast.cash_forecast_daily where entity_id = 'consolidated'
+                   and as_of = ? and forecast_date = ?""", [as_of, as_of + timedelta(days=91)])[0][0]
+    month = as_of.replace(day=1) if (as_of + timedelta(days=1)).day == 1 else \
+        (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)
+    revenue = q(wh, "select sum(revenue) from marts.finance_kpis_monthly where period_month = ?", [month])[0][0]
+    assert metric(app, f"Cash, {as_of:%d %b %Y}").value == shown_money(cash)
+    assert metric(app, f"Cash in 13 weeks ({as_of + timedelta(days=91):%d %b %Y})").value == shown_money(p50)
+    assert metric(app, f"Revenue, {month:%b %Y}").value == shown_money(revenue)
+    status = live_status(wh)
+    severity = dict(q(wh, "select alert_id, severity from forecast.alerts"))
+    opened = [a for a, s in status.items() if s in ("new", "acknowledged")]
+    card = metric(app, "Open alerts, all entities")
+    assert card.value == str(len(opened))
+    assert card.delta == f"{sum(1 for a in opened if severity[a] == 'high')} high"
 
 
 def test_overview_entity_and_currency_filters(app, dashboard_env):
@@ -142,11 +170,11 @@ def test_cash_page_shows_the_forecast_and_floor(app, dashboard_env):
     wh = dashboard_env["warehouse"]
     app.switch_page("pages/cash.py").run()
     assert not app.exception, [e.message for e in app.exception]
-    p10, p50, p90 = q(wh, """select p10, p50, p90 from forecast.cash_forecast_daily
+    day, p10, p50, p90 = q(wh, """select forecast_date, p10, p50, p90 from forecast.cash_forecast_daily
                             where entity_id = 'consolidated' and as_of = (select max(as_of) from forecast.cash_forecast_daily)
-                            order by forecast_date desc limit 1""")[0]
+                              and forecast_date = as_of + interval 91 day""")[0]
     assert p10 <= p50 <= p90
-    assert metric(app, "Cash in 13 weeks (p50)").value == shown_money(p50)
+    assert metric(app, f"Cash in 13 weeks on {day:%d %b %Y} (p50)").value == shown_money(p50)
     assert metric(app, "Downside (p10)").value == shown_money(p10)
     assert metric(app, "Upside (p90)").value == shown_money(p90)
     floor = q(wh, "select floor_amount from forecast.cash_floor where entity_id = 'consolidated'")[0][0]
@@ -174,7 +202,7 @@ def test_cash_page_for_one_entity_in_its_own_rows(app, dashboard_env):
                        order by forecast_date desc limit 1""")[0]
     rate = q(wh, """select rate from intermediate.int_fx_rates_daily where currency = 'GBP' and rate_date <= ?
                     order by rate_date desc limit 1""", [day])[0][0]
-    assert abs(money_of(metric(app, "Cash in 13 weeks (p50)").value) - p50 * rate) <= 1
+    assert abs(money_of(metric_starting(app, "Cash in 13 weeks").value) - p50 * rate) <= 1
 
 
 def test_revenue_page_equals_revenue_marts(app, dashboard_env):

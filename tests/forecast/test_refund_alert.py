@@ -47,7 +47,7 @@ def test_a_pinned_down_refund_is_one_alert_for_its_amount_with_lineage():
     assert (alert.entity, alert.currency, alert.amount, alert.occurred_on) == ("US", "USD", Decimal("199.00"),
                                                                                date(2025, 7, 27))
     assert alert.severity == "low"  # below the 1,000 medium threshold
-    assert "re_MISSING" in alert.title and "199.00 of 398.00" in alert.title
+    assert "re_MISSING" in alert.title and "$199.00 of $398.00" in alert.title
     refund, parent = alert.evidence
     assert (refund.role, refund.source_system, refund.source_id, refund.record_type) == (
         "refund", "stripe", "re_MISSING", "refund")

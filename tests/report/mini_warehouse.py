@@ -47,6 +47,12 @@ def build_mini_warehouse(path: Path, seed: int = 3) -> Path:
              _money(rng, -20_000, 40_000), Decimal(rng.randint(80, 400)) / 10, Decimal(rng.randint(300, 600)) / 10,
              Decimal(rng.randint(200, 500)) / 10, Decimal(rng.randint(550, 750)) / 10],
         )
+    conn.execute("create table marts.finance_kpis_monthly (period_month date, entity_id varchar,"
+                 " reporting_currency varchar, revenue decimal(38,6))")
+    for month in (date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)):
+        for entity in ("US", "UK"):
+            conn.execute("insert into marts.finance_kpis_monthly values (?, ?, 'USD', ?)",
+                         [month, entity, _money(rng, 200_000, 400_000)])
     conn.execute("create table marts.finance_kpis_daily (date date, reporting_currency varchar, cash_balance decimal(38,6))")
     day, cash = WEEK - timedelta(days=120), Decimal("2000000.00")
     while day <= WEEK + timedelta(days=8):

@@ -125,10 +125,12 @@ def test_new_alerts_and_health(conn, monkeypatch):
     cells = _Cells()
     cells.feed(mail.rendered.html)
     # Only alerts first raised in the reported week (New York time), most severe first.
-    assert cells.alerts == ["al_dup1", "al_inv1", "al_pay1"]
+    assert [a["alert_id"] for a in mail.report.alerts] == ["al_dup1", "al_inv1", "al_pay1"]
+    # and the two open high ones raised outside the week under "still open"
+    assert cells.alerts == ["al_dup1", "al_inv1", "al_pay1", "al_old1", "al_next"]
     assert "Acme Hosting &lt;Ltd&gt; &amp; Co" in mail.rendered.html  # provider text is escaped
     assert "$4,250" in mail.rendered.html and "$22,861" in mail.rendered.html  # in the reporting currency
-    assert "New alerts (3)" in mail.rendered.html and "NEW ALERTS (3)" in mail.rendered.text
+    assert "New this week (3)" in mail.rendered.html and "New this week (3):" in mail.rendered.text
     status = {source: cols[-1] for source, cols in cells.health.items()}
     assert status == {"stripe": "ok", "xero": "stale", "plaid": "no data"}
     # Per source, the latest over its entities, shown in New York time.
@@ -142,9 +144,93 @@ def test_forecast_summary_matches_the_forecast_table(conn, monkeypatch):
     cash, low, high = conn.execute(
         "select p50, p10, p90 from forecast.cash_forecast_daily where entity_id = 'consolidated' and forecast_date = ?",
         [end]).fetchone()
-    expected = f"Forecast cash on {end:%d %b %Y}: {fmt.money(cash, 'USD')} (range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})"
+    expected = f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} (range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})"
     assert expected in mail.rendered.text
-    assert len(mail.report.cash_actuals) == 92  # 13 weeks of actuals up to the week's end
+    assert len(mail.report.cash_actuals) == 92  # 13 weeks of actuals up to the forecast's as-of day
+    # the forecast drawn is the latest run's 13 weeks from its own as-of day, as on the dashboard
+    assert [p["date"] for p in mail.report.forecast] == [WEEK + timedelta(days=6 + d) for d in range(1, 92)]
+
+
+def test_headline_figures(conn, monkeypatch):
+    """The "at a glance" figures, by the shared definitions (ledgerlake.figures)."""
+    mail = weekly_email(conn, as_of=AS_OF, settings=_settings(monkeypatch), live_alerts=None)
+    as_of = WEEK + timedelta(days=6)
+    h = mail.report.headline
+    assert h.as_of == as_of and h.horizon.date == as_of + timedelta(days=91)
+    cash = conn.execute("select cash_balance from marts.finance_kpis_daily where date = ?", [as_of]).fetchone()[0]
+    revenue = conn.execute("select sum(revenue) from marts.finance_kpis_monthly where period_month = '2025-05-01'"
+                           ).fetchone()[0]  # June is not whole on 15 Jun: May is the last whole month
+    p50 = conn.execute("select p50 from forecast.cash_forecast_daily where entity_id = 'consolidated' "
+                       "and forecast_date = ?", [as_of + timedelta(days=91)]).fetchone()[0]
+    figures = _Figures()
+    figures.feed(mail.rendered.html)
+    assert figures.values == {"cash": fmt.money(cash, "USD"), "cash_13w": fmt.money(p50, "USD"),
+                              "revenue": fmt.money(revenue, "USD"), "open_alerts": "5", "open_high": "3 high"}
+    assert f"Cash in 13 weeks ({as_of + timedelta(days=91):%d %b %Y}): {fmt.money(p50, 'USD')}" in mail.rendered.text
+
+
+def test_alert_lists_new_still_open_resolved(conn, monkeypatch):
+    """New this week, still open (every open high one, whatever its age) and resolved this
+    week are three lists; statuses and resolution times come from the live alert store."""
+    live = {
+        "al_inv1": {"status": "resolved", "history": [
+            {"at": "2025-06-12T16:00:00Z", "from": "new", "to": "resolved", "by": "cfo", "note": ""}]},
+        "al_old1": {"status": "acknowledged", "history": [
+            {"at": "2025-06-10T09:00:00Z", "from": "new", "to": "acknowledged", "by": "cfo", "note": ""}]},
+    }
+    mail = weekly_email(conn, as_of=AS_OF, settings=_settings(monkeypatch), live_alerts=live)
+    lists = _Lists()
+    lists.feed(mail.rendered.html)
+    assert lists.ids == {"alerts": ["al_dup1", "al_pay1"], "open-high": ["al_old1", "al_next"],
+                         "resolved": ["al_inv1"]}
+    assert mail.report.open_count == 4 and mail.report.headline.alerts.open == 4
+    assert "Alerts: 4 open" in mail.rendered.html and "ALERTS: 4 OPEN" in mail.rendered.text
+    assert "No new alerts this week" not in mail.rendered.text
+    assert "Still open, high (2):" in mail.rendered.text and "Resolved this week (1):" in mail.rendered.text
+    assert "What to do: Check both payments with the vendor" in mail.rendered.text  # al_dup1, a duplicate payment
+    assert "What to do: Check both payments with the vendor" in mail.rendered.html
+    # An old high alert is still shown when nothing new came in: the CFO never reads "no alerts" while some are open.
+    for a in ("al_dup1", "al_pay1", "al_inv1", "al_next"):
+        live[a] = {"status": "resolved", "history": [{"at": "2025-05-01T00:00:00Z", "to": "resolved"}]}
+    quiet = weekly_email(conn, as_of=AS_OF, settings=_settings(monkeypatch), live_alerts=live)
+    assert "No new alerts this week." in quiet.rendered.text
+    assert "Still open, high (1):" in quiet.rendered.text and "Last week's alert" in quiet.rendered.text
+
+
+class _Figures(HTMLParser):
+    """{figure: text} from elements with data-figure."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._name, self._buf = None, []
+
+    def handle_starttag(self, tag, attrs):
+        name = dict(attrs).get("data-figure")
+        if name:
+            self._name, self._buf = name, []
+
+    def handle_data(self, data):
+        if self._name:
+            self._buf.append(data)
+
+    def handle_endtag(self, tag):
+        if self._name:
+            self.values[self._name] = "".join(self._buf).strip()
+            self._name = None
+
+
+class _Lists(HTMLParser):
+    """{list id: [alert ids]} from <tr data-alert data-list>."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "tr" and a.get("data-alert"):
+            self.ids.setdefault(a.get("data-list"), []).append(a["data-alert"])
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

@@ -12,6 +12,7 @@ import pytest
 from test_weekly_email import _Cells, _settings
 
 from ledgerlake.analyst import connect
+from ledgerlake.figures import live_alert_entries
 from ledgerlake.report import formatting as fmt
 from ledgerlake.report import weekly_email
 from ledgerlake.report.queries import METRICS
@@ -58,18 +59,18 @@ def test_email_cash_chart_and_forecast_equal_the_marts(company_conn, monkeypatch
     conn = company_conn
     week, monday = _last_whole_week(conn)
     mail = weekly_email(conn, as_of=monday, settings=_settings(monkeypatch))
-    week_end = week + timedelta(days=6)
+    as_of = conn.execute("select max(as_of) from forecast.cash_forecast_daily").fetchone()[0]
     actuals = conn.execute("""select date, cash_balance from marts.finance_kpis_daily
                               where date between ? and ? and cash_balance is not null order by date""",
-                           [week_end - timedelta(days=91), week_end]).fetchall()
+                           [as_of - timedelta(days=91), as_of]).fetchall()
     assert mail.report.cash_actuals == actuals and len(actuals) == 92
     forecast = conn.execute("""select forecast_date, p50, p10, p90 from forecast.cash_forecast_daily
-                               where entity_id = 'consolidated' and forecast_date > ? and forecast_date <= ?
-                               order by forecast_date""", [week_end, week_end + timedelta(days=91)]).fetchall()
-    assert forecast, "the forecast starts within 13 weeks of the reported week"
+                               where entity_id = 'consolidated' and as_of = ? order by forecast_date""",
+                            [as_of]).fetchall()
+    assert len(forecast) == 91 and forecast[-1][0] == as_of + timedelta(days=91)
     assert [(p["date"], p["cash"], p["cash_lower"], p["cash_upper"]) for p in mail.report.forecast] == forecast
-    end, cash, low, high = forecast[-1]
-    expected = (f"Forecast cash on {end:%d %b %Y}: {fmt.money(cash, 'USD')} "
+    end, cash, low, high = forecast[-1]  # cash in 13 weeks: as_of + 91 days, as on the dashboard
+    expected = (f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} "
                 f"(range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})")
     assert expected in mail.rendered.text
 
@@ -83,6 +84,17 @@ def test_email_alerts_and_health_equal_the_marts(company_conn, monkeypatch):
     raised = [a for (a,) in conn.execute("select alert_id from forecast.alerts where raised_at >= ? and raised_at < ?",
                                          [start, end]).fetchall()]
     assert sorted(a["alert_id"] for a in mail.report.alerts) == sorted(raised)
+    # every open high alert is listed, whatever its age (the forecaster raised them after the
+    # company's last simulated week, so none is "new" in it: the email still shows them)
+    status = dict(conn.execute("select alert_id, status from forecast.alerts").fetchall())
+    status.update({k: v["status"] for k, v in (live_alert_entries() or {}).items() if k in status})
+    high = conn.execute("select alert_id from forecast.alerts where severity = 'high'").fetchall()
+    open_high = {a for (a,) in high if status[a] != "resolved"} - set(raised)
+    assert open_high, "the demo company has open high alerts"
+    assert {a["alert_id"] for a in mail.report.open_high} == open_high
+    assert mail.report.open_count == sum(1 for s in status.values() if s != "resolved")
+    for a in open_high:
+        assert f'data-alert="{a}" data-list="open-high"' in mail.rendered.html
     sources = conn.execute("""select source_system, max(last_event_received_at), max(last_poll_succeeded_at)
                               from marts.source_health group by 1 order by 1""").fetchall()
     assert [h.source for h in mail.report.health] == [s for s, _, _ in sources]

@@ -113,6 +113,7 @@ def test_shell_session(mini_ledger):
     assert "| marts  | revenue_by_month | table |" in text
     assert re.search(rf"^\| docs +\|\n\+-+\+\n\| +{ap_docs} \|$", text, re.M)  # the multi-line statement ran
     assert errors == 1 and "oops" in err.getvalue()
+    assert "Start here: finance_kpis_monthly" in err.getvalue()  # .tables names where to begin
     assert 'revenue_reporting,"DECIMAL(38,6)"' in text  # .schema, after .mode csv
     assert text.rstrip().endswith("answer\n42")
     assert "never reached" not in text
@@ -143,6 +144,17 @@ def test_the_lake_is_readable(lake, mini_ledger, capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.splitlines() == ["n,first", "3,evt_0"]
+
+
+def test_start_here_lists_the_same_dozen_marts_everywhere():
+    from ledgerlake.analyst.examples import START_HERE
+
+    for doc in (REPO / "docs" / "analysts.md", REPO / "transforms" / "models" / "overview.md"):
+        text = doc.read_text()
+        table = text[text.index("| mart | one row per | ask it |"):]
+        table = table[:table.index("\n\n")]
+        named = re.findall(r"^\| `([a-z_]+)` \|", table, re.M)
+        assert tuple(named) == START_HERE, (doc.name, named)
 
 
 def test_docs_quote_every_example():

@@ -51,3 +51,13 @@ def test_the_site_is_served(docs_site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_landing_page_is_the_analysts_start_here(docs_site):
+    """Not dbt's stock overview: the dozen marts to begin with, each with its grain and a query."""
+    manifest = json.loads((docs_site / "manifest.json").read_text())
+    overview = manifest["docs"]["doc.ledgerlake.__overview__"]["block_contents"]
+    marts = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    named = [m for m in marts if f"`{m}`" in overview]
+    assert len(named) >= 12, named
+    assert overview.count("select ") >= 12 and "Start here" in overview

@@ -61,3 +61,17 @@ def test_hand_built_warehouses_match_the_dbt_marts(tmp_path):
             assert not unknown, f"{table}: the test warehouse uses columns the mart does not have: {sorted(unknown)}"
             checked += 1
     assert checked >= 3  # revenue_by_month, ar_ap_documents, general_ledger at least
+
+
+def test_mart_columns_say_more_than_their_name():
+    """A description that only repeats the column's name ("Total amount.") tells an analyst nothing."""
+    import re
+
+    lazy = []
+    for path in (REPO / "transforms" / "models" / "marts").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            for column in model.get("columns", []):
+                said = re.sub(r"[^a-z0-9]+", " ", (column.get("description") or "").lower()).strip()
+                if said in ("", column["name"].replace("_", " ").lower()):
+                    lazy.append(f"{model['name']}.{column['name']}")
+    assert not lazy, lazy

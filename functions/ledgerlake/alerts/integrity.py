@@ -17,6 +17,8 @@ from decimal import Decimal
 
 import polars as pl
 
+from .wording import day as fmt_day
+from .wording import money
 from .model import Alert, Evidence, severity_for
 from .rules import AlertConfig
 
@@ -43,8 +45,8 @@ def won_deals_without_invoice(frame: pl.DataFrame, config: AlertConfig, entity_f
             severity=severity_for(amount, config.severity_high, config.severity_medium),
             entity=r.get("entity_id") or entity_for_currency.get(r.get("currency") or "", "unknown"),
             currency=r.get("currency") or "", amount=amount, occurred_on=r.get("close_date") or as_of,
-            title=f"Won deal {r.get('deal_name') or r['deal_id']} ({amount} {r.get('currency')}) has no invoice "
-                  f"{r.get('days_since_close')} days after closing",
+            title=(f"Won deal {r.get('deal_name') or r['deal_id']} ({money(amount, r.get('currency'))}) has no "
+                   f"invoice {r.get('days_since_close') or 'some'} days after it closed on {fmt_day(r.get('close_date'))}"),
             identity=(f"{r.get('source_system') or 'hubspot'}:{r['source_id']}",),
             evidence=(Evidence("deal", r.get("source_system") or "hubspot", str(r["source_id"]), r.get("raw_key"),
                                "deal", r.get("close_date"), amount, r.get("currency")),),
@@ -62,8 +64,8 @@ def payouts_without_deposit(frame: pl.DataFrame, config: AlertConfig, as_of: dat
             severity=severity_for(amount, config.severity_high, config.severity_medium),
             entity=r.get("entity_id") or "unknown", currency=r.get("currency") or "", amount=amount,
             occurred_on=r.get("expected_on") or as_of,
-            title=f"{r['source_system']} payout {r['payout_id']} of {amount} {r.get('currency')} "
-                  f"never reached the bank (expected {r.get('expected_on')})",
+            title=(f"{r['source_system'].capitalize()} payout {r['payout_id']} of {money(amount, r.get('currency'))} "
+                   f"never reached the bank (expected {fmt_day(r.get('expected_on'), 'within a few days')})"),
             identity=(f"{r['source_system']}:{r['payout_id']}",),
             evidence=(Evidence("payout", r["source_system"], str(r["payout_id"]), r.get("raw_key"), "payout",
                                r.get("expected_on"), amount, r.get("currency")),),
@@ -79,8 +81,8 @@ def crm_out_of_sync(frame: pl.DataFrame, config: AlertConfig, as_of: date) -> li
             type="crm_out_of_sync", severity="medium" if amount >= config.severity_medium else "low",
             entity=r.get("entity_id") or "unknown", currency=r.get("currency") or "", amount=amount,
             occurred_on=r.get("paid_on") or as_of,
-            title=f"Invoice {r.get('document_number')} is paid but its HubSpot deal {r['deal_id']} is still "
-                  f"'{r.get('stage_label')}'",
+            title=(f"Invoice {r.get('document_number') or r['source_id']} is paid but its HubSpot deal "
+                   f"{r.get('deal_name') or r['deal_id']} is still at '{r.get('stage_label') or 'an open stage'}'"),
             identity=(f"{r['source_system']}:{r['source_id']}", f"hubspot:{r['deal_id']}"),
             evidence=(
                 Evidence("invoice", r["source_system"], str(r["source_id"]), r.get("raw_key"), "invoice",
@@ -129,11 +131,12 @@ def refunds_not_in_ledger(frame: pl.DataFrame, config: AlertConfig, as_of: date)
         amount = _money(first.get("amount") if len(rows) == 1 else first.get("day_shortfall"))
         parent_type = "charge" if system == "stripe" else "order"
         if len(rows) == 1:
-            title = (f"{system.capitalize()} refund {first['refund_id']} of {amount} {currency} "
-                     f"({parent_type} {first.get('parent_id')}) is not in the ledger (booked "
-                     f"{_money(first.get('day_booked'))} of {_money(first.get('day_refunded'))} refunded on {day})")
+            title = (f"{system.capitalize()} refund {first['refund_id']} of {money(amount, currency)} "
+                     f"({parent_type} {first.get('parent_id') or 'unknown'}) is not in the ledger (the ledger has "
+                     f"{money(_money(first.get('day_booked')) or 0, currency)} of "
+                     f"{money(_money(first.get('day_refunded')), currency)} refunded on {fmt_day(day)})")
         else:
-            title = (f"{amount} {currency} of {system.capitalize()} refunds on {day} are not in the ledger "
+            title = (f"{money(amount, currency)} of {system.capitalize()} refunds on {fmt_day(day)} are not in the ledger "
                      f"({len(rows)} refunds that day, none matches the shortfall alone)")
         evidence = []
         for r in rows:

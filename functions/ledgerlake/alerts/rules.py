@@ -19,6 +19,7 @@ from typing import Iterable
 
 import polars as pl
 
+from .wording import day, money, times_usual
 from .model import Alert, Evidence, severity_for
 from .vendors import VendorResolver
 
@@ -152,7 +153,8 @@ def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config:
                         currency=currency,
                         amount=later["amount"],
                         occurred_on=later["paid_on"],
-                        title=f"Possible duplicate payment of {later['amount']} {currency} to {later['vendor_name']} ({match})",
+                        title=(f"Possibly paid {later['vendor_name']} twice: {money(later['amount'], currency)} on "
+                               f"{day(later['paid_on'])}, {gap} days after the same payment ({match.replace('_', ' ')})"),
                         identity=(later["source_id"],),
                         evidence=(*_evidence(earlier, "original"), *_evidence(later, "duplicate")),
                         metrics={"match": match, "days_apart": gap, "vendor": vendor},
@@ -192,7 +194,8 @@ def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, con
                     currency=currency,
                     amount=row["amount"],
                     occurred_on=row["paid_on"],
-                    title=f"{row['vendor_name']} charged {row['amount']} {currency}, usually {median} (z={z:.1f})",
+                    title=(f"{row['vendor_name']} charged {money(row['amount'], currency)} on {day(row['paid_on'])}, "
+                           f"{times_usual(row['amount'], median)} {money(median, currency)}"),
                     identity=(row["source_id"],),
                     evidence=_evidence(row, "charge"),
                     metrics={"vendor": vendor, "usual": str(median), "mad": str(mad), "excess": str(excess),
@@ -230,7 +233,8 @@ def new_vendor_large_payments(payments: pl.DataFrame, resolver: VendorResolver, 
                 currency=currency,
                 amount=first["amount"],
                 occurred_on=first["paid_on"],
-                title=f"First payment to new vendor {first['vendor_name']}: {first['amount']} {currency}",
+                title=(f"First payment to a new vendor, {first['vendor_name']}: {money(first['amount'], currency)} "
+                       f"on {day(first['paid_on'])}"),
                 identity=(first["source_id"],),
                 evidence=_evidence(first, "payment"),
                 metrics={"vendor": vendor, "threshold": str(config.new_vendor_threshold)},
@@ -265,8 +269,8 @@ def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Ale
                     currency=currency,
                     amount=low[column],
                     occurred_on=first["forecast_date"],
-                    title=(f"{entity}: {column} cash {first[column]} {currency} falls below the floor "
-                           f"{floor} on {first['forecast_date']}"),
+                    title=(f"{entity}: forecast cash ({column}) falls to {money(first[column], currency)} on "
+                           f"{day(first['forecast_date'])}, below the {money(floor, currency)} floor"),
                     identity=(f"{entity}:{column}",),
                     evidence=(
                         Evidence(role="forecast", source_system="ledgerlake.forecast",

@@ -45,8 +45,34 @@ group by contact_name, entity_id, currency
 order by billed desc, vendor
 limit 10;"""
 
+# Resolved deal → entity → invoice → paid, from the link mart (no reference parsing).
+DEALS_INVOICED = """\
+select deal_id, deal_name, entity_id, invoice_number, invoice_total, invoice_currency, invoice_status
+from marts.crm_deal_invoices
+where is_won
+order by close_date desc, deal_id, invoice_number
+limit 10;"""
+
 EXAMPLES: dict[str, str] = {
     "revenue_by_month": REVENUE_BY_MONTH,
     "ar_aging": AR_AGING,
     "top_vendors": TOP_VENDORS,
+    "deals_invoiced": DEALS_INVOICED,
 }
+
+# The examples `ledgerlake sql --help` prints; tests/sql runs every one of them.
+HELP_EXAMPLES: tuple[str, ...] = (
+    "ledgerlake sql",
+    'ledgerlake sql -c "select period_month, sum(revenue_reporting) as revenue from marts.revenue_by_month '
+    'group by 1 order by 1" --format csv',
+    'ledgerlake sql -c "select * from marts.crm_deal_invoices where deal_is_paid limit 5"',
+    "ledgerlake sql < report.sql",
+)
+
+# The dozen marts an analyst starts with (docs/analysts.md "Start here", the dbt docs'
+# landing page, and the hint `.tables` prints): the rest are layers underneath.
+START_HERE: tuple[str, ...] = (
+    "finance_kpis_monthly", "finance_kpis_daily", "general_ledger", "profit_and_loss", "balance_sheet",
+    "trial_balance", "cash_flow_statement", "cash_by_account_day", "ar_ap_documents", "revenue_by_month",
+    "crm_deals", "crm_deal_invoices",
+)

@@ -65,8 +65,13 @@ class Shell:
         if cmd == ".help":
             self.out.write(HELP)
         elif cmd == ".tables":
+            from .examples import START_HERE
+
             rows = list_tables(self.conn)
             self.out.write(render(self.fmt, ["schema", "name", "kind"], rows))
+            # on stderr, so `.mode csv` output stays a clean CSV
+            self.err.write(f"{len(rows)} relations. Start here: {', '.join(START_HERE)} "
+                           "(docs/analysts.md, `ledgerlake docs`).\n")
         elif cmd == ".schema":
             if not args:
                 self.err.write("usage: .schema NAME\n")

@@ -68,5 +68,5 @@ def _demo(args) -> int:
             stop(proc)
         if not lake_was_running:
             lakeserver.stop()
-            print("local lake stopped (data kept in $LEDGERLAKE_HOME/lake)")
+            print(f"local lake stopped (data kept in {lakeserver.lake_dir()})")
     return status

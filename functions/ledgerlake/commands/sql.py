@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from ..analyst.examples import HELP_EXAMPLES
+
     parser = sub.add_parser(
         "sql",
         help="query the marts with DuckDB: an interactive shell, or one query with -c",
@@ -19,12 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "runs as a script. See docs/analysts.md."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=(
-            "examples:\n"
-            "  ledgerlake sql\n"
-            "  ledgerlake sql -c \"select * from marts.fct_revenue_monthly limit 5\" --format csv\n"
-            "  ledgerlake sql < report.sql"
-        ),
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in HELP_EXAMPLES)
+        + "\n\nstart with: .tables lists every relation; docs/analysts.md names the dozen marts to begin with.",
     )
     parser.add_argument("query", nargs="?", default=None, help="same as -c QUERY")
     parser.add_argument("-c", "--command", metavar="QUERY", help="run QUERY (one or more statements) and exit")

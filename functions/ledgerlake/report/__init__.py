@@ -25,8 +25,14 @@ class WeeklyEmail:
     message: "object"   # email.message.EmailMessage
 
 
-def weekly_email(conn=None, as_of: date | None = None, settings: ReportSettings | None = None) -> WeeklyEmail:
-    """Build the week's email from the marts (a connection from ledgerlake.analyst.connect)."""
+def weekly_email(conn=None, as_of: date | None = None, settings: ReportSettings | None = None,
+                 live_alerts: "dict | None | str" = "store") -> WeeklyEmail:
+    """Build the week's email from the marts (a connection from ledgerlake.analyst.connect).
+
+    `live_alerts`: the alert store's entries; "store" (default) reads the shared store
+    (s3://{marts}/state/alerts/, the dashboard's) and falls back to the alerts table's
+    statuses when it is unreachable; None uses the table's statuses."""
+    from ..figures import live_alert_entries
     from ..analyst import connect
     from .message import build_message
     from .render import render
@@ -36,7 +42,9 @@ def weekly_email(conn=None, as_of: date | None = None, settings: ReportSettings 
     own = conn is None
     conn = conn or connect()
     try:
-        report = build(conn, as_of=as_of, settings=settings)
+        if live_alerts == "store":
+            live_alerts = live_alert_entries()
+        report = build(conn, as_of=as_of, settings=settings, live_alerts=live_alerts)
     finally:
         if own:
             conn.close()

@@ -110,15 +110,17 @@ def cash_actuals(conn, start: date, end: date) -> list[tuple[date, Decimal]]:
     ).fetchall()
 
 
-def cash_forecast(conn, after: date, days: int = 91) -> list[dict]:
-    """The latest consolidated forecast after `after`: date, cash (p50), cash_lower (p10), cash_upper (p90)."""
+def cash_forecast(conn, days: int = 91) -> list[dict]:
+    """The latest consolidated forecast run, its first `days` days after its as-of day:
+    date, cash (p50), cash_lower (p10), cash_upper (p90). The same run and horizon the
+    dashboard's Cash page draws (ledgerlake.figures)."""
     if not table_exists(conn, CASH_FORECAST):
         return []
     return _records(conn.execute(
         f"select forecast_date as date, p50 as cash, p10 as cash_lower, p90 as cash_upper from {CASH_FORECAST}"
         f" where entity_id = ? and as_of = (select max(as_of) from {CASH_FORECAST})"
-        " and forecast_date > ? and forecast_date <= ? + interval (?) day order by forecast_date",
-        [CONSOLIDATED, after, after, days],
+        " and forecast_date > as_of and forecast_date <= as_of + interval (?) day order by forecast_date",
+        [CONSOLIDATED, days],
     ))
 
 
@@ -134,8 +136,9 @@ def forecast_accuracy_sentences(conn) -> list[str]:
 # -- alerts and integration health -----------------------------------------------------------
 
 
-def new_alerts(conn, start: datetime, end: datetime) -> list[dict]:
-    """Alerts first raised in [start, end) (timezone-aware instants), most severe first, then largest."""
+def all_alerts(conn) -> list[dict]:
+    """Every alert in the table (the email sorts them into new / still open / resolved),
+    most severe first, then largest."""
     if not table_exists(conn, ALERTS):
         return []
     return _records(conn.execute(
@@ -144,11 +147,9 @@ def new_alerts(conn, start: datetime, end: datetime) -> list[dict]:
                coalesce(amount_reporting, amount) as amount,
                case when amount_reporting is null then currency end as currency
         from {ALERTS}
-        where raised_at >= ? and raised_at < ?
         order by case lower(severity) when 'critical' then 0 when 'high' then 1 when 'medium' then 2
                  when 'low' then 3 else 4 end, amount desc nulls last, alert_id
-        """,
-        [start, end],
+        """
     ))
 
 

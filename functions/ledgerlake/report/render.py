@@ -43,7 +43,9 @@ def render(report: WeeklyReport) -> Rendered:
     env = _env()
     png = cash_chart_png(report.cash_actuals, report.forecast, report.currency,
                          formatting.SYMBOLS.get(report.currency.upper(), ""))
-    context = {"r": report, "fmt": formatting, "chart_cid": CHART_CID, "zone": report.zone}
+    from ..alerts.wording import next_step
+
+    context = {"r": report, "fmt": formatting, "chart_cid": CHART_CID, "zone": report.zone, "next_step": next_step}
     html = env.get_template("weekly.html.j2").render(context)
     text = env.get_template("weekly.txt.j2").render(context)
     return Rendered(subject=report.subject, html=html, text=text, chart_png=png)

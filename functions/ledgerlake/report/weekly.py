@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from .. import figures
 from . import formatting as fmt
 from . import queries
 from .queries import METRICS, Metric
@@ -20,7 +21,7 @@ from .settings import ReportSettings
 STALE_AFTER = timedelta(hours=48)  # a source silent this long before the report is flagged
 CHART_HISTORY_DAYS = 91            # 13 weeks of actual cash before the forecast
 FORECAST_DAYS = 91                 # the 13-week cash forecast
-MAX_ALERTS_SHOWN = 15
+MAX_ALERTS_SHOWN = 15             # per list; the open high alerts are always all shown
 
 
 class NoData(RuntimeError):
@@ -64,10 +65,14 @@ class WeeklyReport:
     kpis: list[KpiRow]
     cash_actuals: list[tuple[date, Decimal]]
     forecast: list[dict]
-    alerts: list[dict]
+    alerts: list[dict]             # new: first raised during the week and not resolved
     health: list[HealthRow]
     dashboard_url: str | None = None
     forecast_accuracy: list[str] = field(default_factory=list)  # forecast.forecast_headline sentences
+    headline: figures.Headline | None = None
+    open_high: list[dict] = field(default_factory=list)   # still open (raised before or after the week), high
+    open_other: list[dict] = field(default_factory=list)  # still open, medium / low
+    resolved: list[dict] = field(default_factory=list)    # resolved during the week
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -83,8 +88,16 @@ class WeeklyReport:
         return max(0, len(self.alerts) - MAX_ALERTS_SHOWN)
 
     @property
+    def open_count(self) -> int:
+        return len(self.alerts) + len(self.open_high) + len(self.open_other)
+
+    @property
     def forecast_end(self) -> dict | None:
-        return self.forecast[-1] if self.forecast else None
+        """Cash in 13 weeks: the one definition every surface shows (ledgerlake.figures)."""
+        h = self.headline.horizon if self.headline else None
+        if h is None:
+            return None
+        return {"date": h.date, "cash": h.p50, "cash_lower": h.p10, "cash_upper": h.p90}
 
     @property
     def forecast_low(self) -> dict | None:
@@ -175,8 +188,46 @@ def _needs_reconnect() -> frozenset[str]:
         return frozenset()
 
 
-def build(conn, as_of: date | None = None, settings: ReportSettings | None = None) -> WeeklyReport:
-    """Read the marts and assemble the report for the last full week before `as_of`."""
+def _resolved_at(entry: dict | None) -> datetime | None:
+    """When the alert was last resolved, from the alert store's audit trail."""
+    for change in reversed((entry or {}).get("history", [])):
+        if change.get("to") == "resolved":
+            return datetime.fromisoformat(change["at"].replace("Z", "+00:00"))
+    return None
+
+
+def sort_alerts(rows: list[dict], live: dict[str, dict] | None, start: datetime, end: datetime) -> dict[str, list]:
+    """The week's alert lists: `new` (first raised in [start, end), still open), `open_high` and
+    `open_other` (open, raised at any other time: an open high alert is shown whatever its
+    age), `resolved` (resolved in [start, end) per the store's audit trail).
+
+    Status: the live alert store's when it knows the alert (a resolution made on the
+    dashboard shows at once), else the table's copy — the dashboard's rule too."""
+    status = figures.alert_status(((r["alert_id"], r["status"]) for r in rows),
+                                  {k: v["status"] for k, v in (live or {}).items()})
+    out: dict[str, list] = {"new": [], "open_high": [], "open_other": [], "resolved": []}
+    for r in rows:
+        r = {**r, "status": status[r["alert_id"]]}
+        raised = _aware(r.get("raised_at"))
+        if r["status"] == "resolved":
+            at = _resolved_at((live or {}).get(r["alert_id"]))
+            if at is not None and start <= at < end:
+                out["resolved"].append({**r, "resolved_at": at})
+        elif raised is not None and start <= raised < end:
+            out["new"].append(r)
+        elif (r.get("severity") or "").lower() in ("high", "critical"):
+            out["open_high"].append(r)
+        else:
+            out["open_other"].append(r)
+    return out
+
+
+def build(conn, as_of: date | None = None, settings: ReportSettings | None = None,
+          live_alerts: dict[str, dict] | None = None) -> WeeklyReport:
+    """Read the marts and assemble the report for the last full week before `as_of`.
+
+    `live_alerts`: the alert store's entries (ledgerlake.figures.live_alert_entries), for
+    statuses and resolution times; without it the alerts table's statuses stand."""
     settings = settings or ReportSettings.from_env()
     as_of = as_of or settings.today()
     week_start = queries.latest_complete_week(conn, as_of)
@@ -189,6 +240,15 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
     weeks = queries.weekly_kpis(conn, week_start)
     zone = settings.zone()
     reference = datetime.combine(as_of, time(0), zone)
+    start = datetime.combine(week_start, time(0), zone)
+    end = datetime.combine(week_end + timedelta(days=1), time(0), zone)
+    # "New" = first raised during the reported week, Monday 00:00 to Monday 00:00 in the report's zone.
+    lists = sort_alerts(queries.all_alerts(conn), live_alerts, start, end)
+    headline = figures.headline(figures.for_connection(conn), currency,
+                                {k: v["status"] for k, v in (live_alerts or {}).items()})
+    forecast = queries.cash_forecast(conn, FORECAST_DAYS)
+    # Actual cash runs up to the day the forecast starts from, so the chart has no gap.
+    actual_end = headline.horizon.as_of if headline and headline.horizon else week_end
     return WeeklyReport(
         company=settings.company,
         currency=currency,
@@ -197,11 +257,13 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         week_end=week_end,
         timezone=settings.timezone,
         kpis=kpi_rows(weeks, currency),
-        cash_actuals=queries.cash_actuals(conn, week_end - timedelta(days=CHART_HISTORY_DAYS), week_end),
-        forecast=queries.cash_forecast(conn, week_end, FORECAST_DAYS),
-        # "New" = first raised during the reported week, Monday 00:00 to Monday 00:00 in the report's zone.
-        alerts=queries.new_alerts(conn, datetime.combine(week_start, time(0), zone),
-                                  datetime.combine(week_end + timedelta(days=1), time(0), zone)),
+        cash_actuals=queries.cash_actuals(conn, actual_end - timedelta(days=CHART_HISTORY_DAYS), actual_end),
+        forecast=forecast,
+        alerts=lists["new"],
+        open_high=lists["open_high"],
+        open_other=lists["open_other"],
+        resolved=lists["resolved"],
+        headline=headline,
         health=health_rows(queries.integration_health(conn), reference, zone, _needs_reconnect()),
         dashboard_url=settings.dashboard_url,
         forecast_accuracy=queries.forecast_accuracy_sentences(conn),

@@ -33,6 +33,11 @@ select
     d.is_deleted,
     d.source_system,
     d.document_id as source_id,
-    d.raw_key
+    d.raw_key,
+    -- the resolved customer / vendor (parties): one name per party whatever the spelling
+    p.party_key,
+    coalesce(p.party_name, d.contact_name) as party_name
 from {{ ref('int_ar_ap_documents') }} as d
 left join applied as a using (document_key)
+left join {{ ref('party_contacts') }} as p
+    on p.contact_key = d.contact_key and p.party_kind = case d.document_kind when 'AR' then 'customer' else 'vendor' end

@@ -1,0 +1,73 @@
+-- Grain: one row per ledger contact and role (a QBO customer or vendor, a Xero contact as
+-- customer and/or supplier): the party it resolves to. One party per real-world customer or
+-- vendor across ledgers and entities: the contact alias seed (seeds/contact_aliases.csv)
+-- maps known variants to a canonical name ("AWS", "Amazon.com" → "Amazon Web Services");
+-- otherwise vendors are compared by their normalized name (case, punctuation, legal
+-- suffixes removed) and its first distinctive word (4+ letters), the integrity marts' rule
+-- for one vendor under several names. Customers only by name with case and punctuation
+-- ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate companies in the CRM,
+-- so a legal suffix tells customers apart.
+with contacts as (
+    select 'qbo:' || customer_id as contact_key, 'US' as entity_id, 'customer' as party_kind,
+           display_name as contact_name, source_system, source_id, raw_key
+    from {{ ref('stg_qbo__customers') }}
+    union all
+    select 'qbo:' || vendor_id, 'US', 'vendor', display_name, source_system, source_id, raw_key
+    from {{ ref('stg_qbo__vendors') }}
+    union all
+    select 'xero:' || contact_id, 'UK', 'customer', contact_name, source_system, source_id, raw_key
+    from {{ ref('stg_xero__contacts') }} where is_customer
+    union all
+    select 'xero:' || contact_id, 'UK', 'vendor', contact_name, source_system, source_id, raw_key
+    from {{ ref('stg_xero__contacts') }} where is_supplier
+),
+
+documents as (
+    select contact_key, case document_kind when 'AR' then 'customer' else 'vendor' end as party_kind,
+           count(*) as documents
+    from {{ ref('int_ar_ap_documents') }}
+   
+    group by 1, 2
+),
+
+normalized as (
+    select
+        c.*,
+        coalesce(d.documents, 0) as documents,
+        al.canonical_name,
+        {{ normalize_name('coalesce(al.canonical_name, c.contact_name)') }} as normalized_name
+    from contacts as c
+    left join documents as d on d.contact_key = c.contact_key and d.party_kind = c.party_kind
+    left join {{ ref('contact_aliases') }} as al on lower(al.alias_name) = lower(c.contact_name)
+),
+
+keyed as (
+    select
+        *,
+        party_kind || ':' || case
+            when party_kind = 'customer'  -- "Orchid Dynamics Inc" and "… LLC" are two companies
+                then trim(regexp_replace(lower(coalesce(canonical_name, contact_name)), '[^a-z0-9]+', ' ', 'g'))
+            when length(split_part(normalized_name, ' ', 1)) >= 4 then split_part(normalized_name, ' ', 1)
+            else normalized_name
+        end as party_key
+    from normalized
+    where normalized_name <> ''
+)
+
+select
+    party_kind || ':' || contact_key as party_contact_key,
+    contact_key,
+    entity_id,
+    party_kind,
+    contact_name,
+    party_key,
+    -- the party's one name: the alias seed's canonical name, else the name on most documents
+    coalesce(
+        max(canonical_name) over (partition by party_key),
+        first_value(contact_name) over (partition by party_key order by documents desc, length(contact_name), contact_name)
+    ) as party_name,
+    documents,
+    source_system,
+    source_id,
+    raw_key
+from keyed
