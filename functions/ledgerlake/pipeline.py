@@ -8,9 +8,9 @@ Steps whose parts are not built yet are reported as skipped.
 
 from __future__ import annotations
 
-import os
 
 import importlib.util
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
