@@ -80,6 +80,20 @@ def second_tenants(lake):
               extra={"tenant_id": tenant})
 
 
+def land_usd_journal_before_the_rates(lake):
+    """A USD journal of the USD entity (reporting in USD) dated before the rates file's first
+    day: an identity conversion, which needs no rate."""
+    journal = {"Id": "350", "SyncToken": "0", "DocNumber": "EARLY", "TxnDate": "2024-06-03",
+               "CurrencyRef": {"value": "USD"},
+               "MetaData": {"CreateTime": "2024-06-03T00:00:00-07:00", "LastUpdatedTime": "2024-06-03T00:00:00-07:00"},
+               "Line": [{"Id": "0", "Amount": 250, "DetailType": "JournalEntryLineDetail",
+                         "JournalEntryLineDetail": {"PostingType": "Debit", "AccountRef": {"value": "20"}}},
+                        {"Id": "1", "Amount": 250, "DetailType": "JournalEntryLineDetail",
+                         "JournalEntryLineDetail": {"PostingType": "Credit", "AccountRef": {"value": "1"}}}]}
+    _land(lake, "qbo", "journalentry", {"JournalEntry": journal}, "2024-06-03", arrival="hydrate",
+          extra={"realm_id": REALM})
+
+
 def land_shopify_once(lake):
     _land(lake, "shopify", "refunds", shopify_refund(), "2025-02-12", arrival="webhook",
           headers=_shopify_headers("refunds/create"))
@@ -180,6 +194,7 @@ def lake_builds(s3_endpoint, tmp_path_factory, project_with_tenants):
         lake.ensure_buckets()
         land_company(lake)
         land_shopify_once(lake)
+        land_usd_journal_before_the_rates(lake)
         second_tenants(lake)
         planted = plant_bad_records(lake, REALM)
         first = build(stream=None)
@@ -260,6 +275,13 @@ def test_quarantined_documents_post_nothing_and_the_books_still_balance(lake_bui
                  "having sum(functional_amount) <> 0") == []
     assert q(wh, "select count(*) from marts.general_ledger where functional_amount is null "
                  "or reporting_amount is null") == [(0,)]
+
+
+def test_same_currency_converts_at_one_without_a_rate(lake_builds):
+    rows = q(lake_builds["b"], "select transaction_amount, functional_amount, to_functional_rate, reporting_amount, "
+                               "fx_rate from marts.general_ledger where document_id = '350' order by line_id")
+    assert rows == [(Decimal(250), Decimal(250), Decimal(1), Decimal(250), Decimal(1)),
+                    (Decimal(-250), Decimal(-250), Decimal(1), Decimal(-250), Decimal(1))]
 
 
 def test_two_realms_and_two_xero_tenants_build_side_by_side(lake_builds):
