@@ -279,7 +279,7 @@ def test_quarantined_documents_post_nothing_and_the_books_still_balance(lake_bui
 
 def test_same_currency_converts_at_one_without_a_rate(lake_builds):
     rows = q(lake_builds["b"], "select transaction_amount, functional_amount, to_functional_rate, reporting_amount, "
-                               "fx_rate from marts.general_ledger where document_id = '350' order by line_id")
+                               "fx_rate from marts.general_ledger where document_id = '350' order by journal_line_id")
     assert rows == [(Decimal(250), Decimal(250), Decimal(1), Decimal(250), Decimal(1)),
                     (Decimal(-250), Decimal(-250), Decimal(1), Decimal(-250), Decimal(1))]
 
