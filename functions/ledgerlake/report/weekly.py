@@ -52,6 +52,7 @@ class HealthRow:
     status: str  # ok | stale | no data | needs reconnect
     last_event_text: str
     last_poll_text: str
+    quarantined: int = 0  # records the build set aside (marts.quarantine_records)
 
 
 @dataclass
@@ -173,7 +174,7 @@ def health_rows(rows: list[dict], reference: datetime, zone, reconnect: frozense
             status = "stale" if reference - seen > STALE_AFTER else "ok"
         if r["source"] in reconnect:
             status = "needs reconnect"
-        out.append(HealthRow(r["source"], event, poll, status, text(event), text(poll)))
+        out.append(HealthRow(r["source"], event, poll, status, text(event), text(poll), int(r.get("quarantined") or 0)))
     return out
 
 

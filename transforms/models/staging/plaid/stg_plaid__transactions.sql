@@ -9,10 +9,10 @@ with raw as {{ inline_cte() }} (
 ),
 
 changed as (
-    select raw.raw_key, raw.received_at, 0 as section_rank, item as txn
+    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, 0 as section_rank, item as txn
     from {{ json_each_row('raw', 'raw', 'payload', '$.added', 'item') }}
     union all
-    select raw.raw_key, raw.received_at, 1 as section_rank, item as txn
+    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }}, 1 as section_rank, item as txn
     from {{ json_each_row('raw', 'raw', 'payload', '$.modified', 'item') }}
 ),
 
@@ -23,16 +23,17 @@ removed as (
 
 renamed as (
     select
-        {{ json_str('txn', '$.transaction_id') }} as transaction_id,
+        tenant_id,
+        nullif({{ json_str('txn', '$.transaction_id') }}, '') as transaction_id,
         {{ json_str('txn', '$.account_id') }} as account_id,
-        cast({{ json_str('txn', '$.date') }} as date) as transaction_date,
-        cast({{ json_str('txn', '$.authorized_date') }} as date) as authorized_date,
+        try_cast({{ json_str('txn', '$.date') }} as date) as transaction_date,
+        try_cast({{ json_str('txn', '$.authorized_date') }} as date) as authorized_date,
         {{ json_str('txn', '$.name') }} as description,
         {{ json_str('txn', '$.merchant_name') }} as merchant_name,
         upper(coalesce({{ json_str('txn', '$.iso_currency_code') }}, {{ json_str('txn', '$.unofficial_currency_code') }})) as currency,
         {{ to_amount(json_str('txn', '$.amount')) }} as plaid_amount,
         -{{ to_amount(json_str('txn', '$.amount')) }} as amount,
-        coalesce(cast({{ json_str('txn', '$.pending') }} as boolean), false) as is_pending,
+        coalesce(try_cast({{ json_str('txn', '$.pending') }} as boolean), false) as is_pending,
         {{ json_str('txn', '$.payment_channel') }} as payment_channel,
         {{ json_str('txn', '$.personal_finance_category.primary') }} as category,
         {{ json_str('txn', '$.transaction_code') }} as transaction_code,
@@ -45,10 +46,11 @@ renamed as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed', 'transaction_id', 'received_at desc, section_rank desc, raw_key desc') }}
+    {{ dedupe('select * from renamed where transaction_id is not null', 'tenant_id, transaction_id', 'received_at desc, section_rank desc, raw_key desc') }}
 )
 
 select
+    latest.tenant_id,
     latest.transaction_id,
     latest.account_id,
     latest.transaction_date,

@@ -5,6 +5,7 @@ with objects as (
 renamed as (
     select
         -- ids
+        tenant_id,
         object_id as charge_id,
         {{ json_str('object', '$.customer') }} as customer_id,
         {{ json_str('object', '$.invoice') }} as invoice_id,
@@ -12,13 +13,13 @@ renamed as (
         {{ json_str('object', '$.balance_transaction') }} as balance_transaction_id,
         -- money
         upper({{ json_str('object', '$.currency') }}) as currency,
-        cast({{ json_str('object', '$.amount') }} as bigint) as amount_minor,
+        try_cast({{ json_str('object', '$.amount') }} as bigint) as amount_minor,
         {{ minor_to_amount(json_str('object', '$.amount'), json_str('object', '$.currency')) }} as amount,
         {{ minor_to_amount(json_str('object', '$.amount_refunded'), json_str('object', '$.currency')) }} as amount_refunded,
         -- status
         {{ json_str('object', '$.status') }} as status,
-        cast({{ json_str('object', '$.paid') }} as boolean) as is_paid,
-        cast({{ json_str('object', '$.refunded') }} as boolean) as is_refunded,
+        try_cast({{ json_str('object', '$.paid') }} as boolean) as is_paid,
+        try_cast({{ json_str('object', '$.refunded') }} as boolean) as is_refunded,
         {{ json_str('object', '$.description') }} as description,
         {{ json_str('object', '$.billing_details.email') }} as billing_email,
         {{ json_str('object', '$.billing_details.name') }} as billing_name,
