@@ -16,7 +16,14 @@ renamed as (
         {{ minor_to_amount(json_str('object', '$.amount'), json_str('object', '$.currency')) }} as amount,
         {{ minor_to_amount(json_str('object', '$.amount_refunded'), json_str('object', '$.currency')) }} as amount_refunded,
         -- status
-        {{ json_str('object', '$.status') }} as status,
+        -- API versions before 2015-02-18 say `paid` for a successful charge; older charges
+        -- carry no `status` at all, only the `paid` flag (true: succeeded or authorised).
+        case
+            when {{ json_str('object', '$.status') }} = 'paid' then 'succeeded'
+            when {{ json_str('object', '$.status') }} is not null then {{ json_str('object', '$.status') }}
+            when cast({{ json_str('object', '$.paid') }} as boolean) then 'succeeded'
+            when not cast({{ json_str('object', '$.paid') }} as boolean) then 'failed'
+        end as status,
         cast({{ json_str('object', '$.paid') }} as boolean) as is_paid,
         cast({{ json_str('object', '$.refunded') }} as boolean) as is_refunded,
         {{ json_str('object', '$.description') }} as description,
