@@ -23,6 +23,17 @@ try:
 except dd.MissingMart as err:
     shared.missing(err)
 
+st.subheader("Quarantined records")
+try:
+    quarantined = shared.cached(dd.quarantine_records)
+    st.metric("Quarantined records", quarantined.height,
+              help="Records the build could not stage or post; every other number published. "
+                   "`ledgerlake quarantine list|show|release`.")
+    if quarantined.height:
+        shared.table(quarantined, "quarantined records")
+except dd.MissingMart as err:
+    shared.missing(err)
+
 st.subheader("Integrity findings")
 try:
     summary = shared.cached(dd.integrity_summary, f)

@@ -787,6 +787,17 @@ def source_health(m: Marts) -> pl.DataFrame:
     return m.frame(f"select * from {HEALTH} order by all")
 
 
+QUARANTINE = f"{MARTS}.quarantine_records"
+
+
+def quarantine_records(m: Marts) -> pl.DataFrame:
+    """Records the build set aside, newest kinds first, each with the command that shows it."""
+    m.require(QUARANTINE)
+    return m.frame(f"select source_system, tenant_id, entity, source_id, reason, raw_key, "
+                   f"'ledgerlake quarantine show ' || left(quarantine_key, 12) as show_with "
+                   f"from {QUARANTINE} order by source_system, entity, reason")
+
+
 def integrity_checks(m: Marts) -> list[str]:
     return sorted(t for t in m.tables if t.startswith(f"{MARTS}.{INTEGRITY_PREFIX}"))
 

@@ -18,6 +18,8 @@ import time
 
 import pytest
 
+from .planted import plant_bad_records, resend_orders_with_refunds
+
 # moto's werkzeug logs every S3 request; tens of thousands of lines slow the landing down.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -59,6 +61,15 @@ def _webhook_sample(company_dir, out, per_source: int):
 # `built_company`, shared with the dashboard, email and SQL tests (one build per session).
 
 
+def _sim_realm() -> str:
+    import csv
+
+    from ledgerlake.transform.runner import project_dir
+
+    with (project_dir() / "seeds" / "source_tenants.csv").open() as f:
+        return next(r["tenant_id"] for r in csv.DictReader(f) if r["source_system"] == "qbo" and r["is_default"] == "true")
+
+
 @pytest.fixture(scope="session")
 def company_build(built_company, tmp_path_factory):
     """{'first', 'second': BuildResult, 'landing', 'relanding': LandingReport, 'before',
@@ -85,12 +96,18 @@ def company_build(built_company, tmp_path_factory):
         timings["redelivery"] = redelivered.summary()  # (its statuses are tests/webhooks' business)
         relanding = land_simulation(company_dir, lake, webhooks=False, backfill=True)
         timings["relanding"] = time.monotonic() - t0
+        # ...and the records real providers send that the simulation does not (issue #14):
+        # one bad record of each kind (they go to quarantine, every mart still publishes and
+        # still equals the ground truth), and every Shopify order webhook that carries
+        # refunds landed 13 more times (Shopify resends the whole order on each update)
+        planted = plant_bad_records(lake, realm=_sim_realm())
+        resend_orders_with_refunds(lake, times=13)
         keys_after = set(lake.keys("raw/"))
         second = build(stream=None)
         timings["second_build"] = second.seconds
         after = _snapshot(second.warehouse)
     yield {"first": first, "second": second, "landing": built_company["landing"], "relanding": relanding,
-           "new_keys": keys_after - keys_before, "before": before, "after": after,
+           "new_keys": keys_after - keys_before, "before": before, "after": after, "planted": planted,
            "warehouse": second.warehouse, "lake": lake, "sim_dir": company_dir, "timings": timings}
 
 

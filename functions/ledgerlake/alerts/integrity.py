@@ -8,6 +8,11 @@ decide *what* is wrong; this only gives each finding a stable id, severity and e
 | integrity_paid_invoices_open_deals      | crm_out_of_sync            | the invoice + deal  |
 | integrity_duplicate_vendors             | vendor_name_variants       | the supplier records|
 | integrity_refunds_missing_from_ledger   | refund_not_in_ledger       | the refund(s)       |
+| quarantine_records                      | records_quarantined        | the source's records|
+
+(quarantine_records is not an integrity mart but is read the same way: one alert per
+source with records the build set aside, each record's raw key and `ledgerlake quarantine
+show` reference in the evidence.)
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ INTEGRITY_MARTS = (
     "integrity_paid_invoices_open_deals",
     "integrity_duplicate_vendors",
     "integrity_refunds_missing_from_ledger",
+    "quarantine_records",
 )
 
 
@@ -156,6 +162,27 @@ def refunds_not_in_ledger(frame: pl.DataFrame, config: AlertConfig, as_of: date)
     return out
 
 
+def records_quarantined(frame: pl.DataFrame, as_of: date) -> list[Alert]:
+    """One alert per source whose records the build set aside (marts.quarantine_records)."""
+    out = []
+    for (source,), rows in frame.sort("quarantine_key").group_by(["source_system"], maintain_order=True):
+        reasons = sorted({r for r in rows["reason_code"].to_list() if r})
+        entities = sorted({e for e in rows["entity_id"].to_list() if e})
+        out.append(Alert(
+            type="records_quarantined", severity="medium",
+            entity=entities[0] if len(entities) == 1 else "all", currency="", amount=Decimal("0.00"),
+            occurred_on=as_of,
+            title=f"{rows.height} {source} record(s) quarantined ({', '.join(reasons)}): "
+                  f"`ledgerlake quarantine list --source {source}`",
+            identity=tuple(f"{source}:{k}" for k in rows["quarantine_key"].to_list()),
+            evidence=tuple(Evidence("quarantined", source, str(r["source_id"] or r["quarantine_key"]), r["raw_key"],
+                                    r["entity"], detail={"reason": r["reason"], "tenant_id": r["tenant_id"],
+                                                         "show": f"ledgerlake quarantine show {r['quarantine_key'][:12]}"})
+                           for r in rows.iter_rows(named=True)),
+            metrics={"records": rows.height}))
+    return out
+
+
 def integrity_alerts(frames: dict[str, pl.DataFrame], config: AlertConfig, entity_for_currency: dict[str, str],
                      as_of: date) -> list[Alert]:
     f = lambda name: frames.get(name, pl.DataFrame())  # noqa: E731
@@ -166,4 +193,5 @@ def integrity_alerts(frames: dict[str, pl.DataFrame], config: AlertConfig, entit
         *(crm_out_of_sync(f(INTEGRITY_MARTS[2]), config, as_of) if not f(INTEGRITY_MARTS[2]).is_empty() else []),
         *(vendor_name_variants(f(INTEGRITY_MARTS[3]), as_of) if not f(INTEGRITY_MARTS[3]).is_empty() else []),
         *(refunds_not_in_ledger(f(INTEGRITY_MARTS[4]), config, as_of) if not f(INTEGRITY_MARTS[4]).is_empty() else []),
+        *(records_quarantined(f(INTEGRITY_MARTS[5]), as_of) if not f(INTEGRITY_MARTS[5]).is_empty() else []),
     ]

@@ -144,13 +144,16 @@ def new_alerts(conn, start: datetime, end: datetime) -> list[dict]:
 
 
 def integration_health(conn) -> list[dict]:
-    """Per source system: when the last webhook event and the last successful poll landed."""
+    """Per source system: when the last webhook event and the last successful poll landed,
+    and how many of its records the build quarantined."""
     if not table_exists(conn, SOURCE_HEALTH):
         return []
+    quarantined = ("sum(quarantined_records)" if "quarantined_records" in columns_of(conn, SOURCE_HEALTH)
+                   else "0")  # (a warehouse built before quarantine existed)
     return _records(conn.execute(
         f"""
         select source_system as source, max(last_event_received_at) as last_event_at,
-               max(last_poll_succeeded_at) as last_poll_at
+               max(last_poll_succeeded_at) as last_poll_at, {quarantined} as quarantined
         from {SOURCE_HEALTH} group by 1 order by 1
         """
     ))

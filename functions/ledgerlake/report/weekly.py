@@ -51,6 +51,7 @@ class HealthRow:
     status: str  # ok | stale | no data
     last_event_text: str
     last_poll_text: str
+    quarantined: int = 0  # records the build set aside (marts.quarantine_records)
 
 
 @dataclass
@@ -156,7 +157,7 @@ def health_rows(rows: list[dict], reference: datetime, zone) -> list[HealthRow]:
             status = "no data"
         else:
             status = "stale" if reference - seen > STALE_AFTER else "ok"
-        out.append(HealthRow(r["source"], event, poll, status, text(event), text(poll)))
+        out.append(HealthRow(r["source"], event, poll, status, text(event), text(poll), int(r.get("quarantined") or 0)))
     return out
 
 

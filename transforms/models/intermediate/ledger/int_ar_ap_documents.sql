@@ -1,32 +1,36 @@
 -- One row per receivable (AR: sales invoice) or payable (AP: bill) document of every
 -- entity, with its total, the deal reference it carries (QBO custom field "HubSpot Deal"
--- / Xero Reference) and void / delete flags.
+-- / Xero Reference), void / delete flags, and whether the ledger itself says it is paid.
 with qbo_deal_refs as (
-    select i.invoice_id,
+    select i.tenant_id, i.invoice_id,
            max(case when {{ json_str('f', '$.Name') }} = 'HubSpot Deal' then nullif({{ json_str('f', '$.StringValue') }}, '') end) as deal_reference
     from {{ json_each_row(ref('stg_qbo__invoices'), 'i', 'custom_fields', '$', 'f') }}
-    group by i.invoice_id
+    group by i.tenant_id, i.invoice_id
 ),
 
 qbo_invoices as (
-    select 'qbo:Invoice:' || i.invoice_id as document_key, 'AR' as document_kind, 'qbo' as source_system,
-           i.invoice_id as document_id, i.doc_number as document_number, 'qbo:' || i.customer_id as contact_key,
+    select {{ ledger_prefix('qbo', 'i.tenant_id') }} || ':Invoice:' || i.invoice_id as document_key, 'AR' as document_kind,
+           'qbo' as source_system, i.tenant_id,
+           i.invoice_id as document_id, i.doc_number as document_number, {{ ledger_prefix('qbo', 'i.tenant_id') }} || ':' || i.customer_id as contact_key,
            i.customer_name as contact_name, i.txn_date as issued_on, i.due_date, i.currency, i.total_amount,
-           r.deal_reference, i.is_voided, i.is_deleted, i.raw_key
+           r.deal_reference, i.is_voided, i.is_deleted, false as is_paid_at_source, i.raw_key
     from {{ ref('stg_qbo__invoices') }} as i
-    left join qbo_deal_refs as r using (invoice_id)
+    left join qbo_deal_refs as r using (tenant_id, invoice_id)
 ),
 
 qbo_bills as (
-    select 'qbo:Bill:' || b.bill_id, 'AP', 'qbo', b.bill_id, b.doc_number, 'qbo:' || b.vendor_id, b.vendor_name,
-           b.txn_date, b.due_date, b.currency, b.total_amount, null, b.is_voided, b.is_deleted, b.raw_key
+    select {{ ledger_prefix('qbo', 'b.tenant_id') }} || ':Bill:' || b.bill_id, 'AP', 'qbo', b.tenant_id, b.bill_id, b.doc_number,
+           {{ ledger_prefix('qbo', 'b.tenant_id') }} || ':' || b.vendor_id, b.vendor_name,
+           b.txn_date, b.due_date, b.currency, b.total_amount, null, b.is_voided, b.is_deleted, false, b.raw_key
     from {{ ref('stg_qbo__bills') }} as b
 ),
 
 xero_docs as (
-    select 'xero:Invoice:' || i.invoice_id, case when i.invoice_type = 'ACCREC' then 'AR' else 'AP' end, 'xero',
-           i.invoice_id, i.invoice_number, 'xero:' || i.contact_id, i.contact_name, i.invoice_date, i.due_date,
-           i.currency, i.total_amount, nullif(i.reference, ''), i.is_voided, i.is_deleted or i.status = 'DRAFT', i.raw_key
+    select {{ ledger_prefix('xero', 'i.tenant_id') }} || ':Invoice:' || i.invoice_id, case when i.invoice_type = 'ACCREC' then 'AR' else 'AP' end,
+           'xero', i.tenant_id, i.invoice_id, i.invoice_number, {{ ledger_prefix('xero', 'i.tenant_id') }} || ':' || i.contact_id, i.contact_name, i.invoice_date, i.due_date,
+           i.currency, i.total_amount, nullif(i.reference, ''), i.is_voided, i.is_deleted or i.status = 'DRAFT',
+           -- Xero says PAID: paid, even before its payment record has arrived
+           i.status = 'PAID', i.raw_key
     from {{ ref('stg_xero__invoices') }} as i
 ),
 
@@ -36,6 +40,14 @@ unioned as (
     union all select * from xero_docs
 )
 
-select u.*, e.entity_id
+-- each tenant's documents belong to the legal entity seeds/source_tenants.csv maps it to
+-- (a tenant not mapped posts nothing: its documents are in quarantine_records), and a
+-- document the ledger could not post (int_journal_quarantine) is not open AR / AP either
+select u.*, t.entity_id
 from unioned as u
-join {{ ref('legal_entities') }} as e on e.ledger_source = u.source_system
+join {{ ref('source_tenants') }} as t on t.source_system = u.source_system and t.tenant_id = u.tenant_id
+join {{ ref('legal_entities') }} as e on e.entity_id = t.entity_id
+left join {{ ref('int_journal_quarantine') }} as q
+    on q.source_system = u.source_system and q.tenant_id = u.tenant_id
+   and q.document_type = split_part(u.document_key, ':', 2) and q.document_id = u.document_id
+where q.document_id is null

@@ -1,11 +1,14 @@
 -- One row per ledger account of every legal entity, QBO and Xero mapped to one 5-class
 -- chart (asset, liability, equity, revenue, expense). `is_operating_revenue` follows
 -- the ledgers' own account types: QBO "Income"; Xero REVENUE and SALES (other income
--- such as interest is not operating revenue).
+-- such as interest is not operating revenue). Each tenant's chart belongs to the legal
+-- entity seeds/source_tenants.csv maps it to; account_key (qbo:<id>, xero:<id>) is unique
+-- within an entity, and (source_system, tenant_id, source_account_id) is the provider's key.
 with qbo as (
     select
-        'qbo:' || a.account_id as account_key,
+        {{ ledger_prefix('qbo', 'a.tenant_id') }} || ':' || a.account_id as account_key,
         e.entity_id,
+        a.tenant_id,
         a.account_id as source_account_id,
         coalesce(a.account_number, a.account_id) as account_code,
         a.account_name,
@@ -24,15 +27,17 @@ with qbo as (
         a.source_id,
         a.raw_key
     from {{ ref('stg_qbo__accounts') }} as a
-    cross join (select * from {{ ref('legal_entities') }} where ledger_source = 'qbo') as e
+    join {{ ref('source_tenants') }} as t on t.source_system = 'qbo' and t.tenant_id = a.tenant_id
+    join {{ ref('legal_entities') }} as e on e.entity_id = t.entity_id
     left join {{ ref('account_classes') }} as c
         on c.source_system = 'qbo' and c.source_class = a.classification
 ),
 
 xero as (
     select
-        'xero:' || a.account_id as account_key,
+        {{ ledger_prefix('xero', 'a.tenant_id') }} || ':' || a.account_id as account_key,
         e.entity_id,
+        a.tenant_id,
         a.account_id as source_account_id,
         a.account_code,
         a.account_name,
@@ -51,7 +56,8 @@ xero as (
         a.source_id,
         a.raw_key
     from {{ ref('stg_xero__accounts') }} as a
-    cross join (select * from {{ ref('legal_entities') }} where ledger_source = 'xero') as e
+    join {{ ref('source_tenants') }} as t on t.source_system = 'xero' and t.tenant_id = a.tenant_id
+    join {{ ref('legal_entities') }} as e on e.entity_id = t.entity_id
     left join {{ ref('account_classes') }} as c
         on c.source_system = 'xero' and c.source_class = a.account_class
 )

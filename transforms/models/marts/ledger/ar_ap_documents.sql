@@ -19,12 +19,14 @@ select
     d.currency,
     d.total_amount,
     coalesce(a.applied_amount, 0) as applied_amount,
-    case when d.is_voided or d.is_deleted then 0 else d.total_amount - coalesce(a.applied_amount, 0) end as open_amount,
+    case when d.is_voided or d.is_deleted or d.is_paid_at_source then 0
+         else d.total_amount - coalesce(a.applied_amount, 0) end as open_amount,
     a.last_applied_on,
     case
         when d.is_deleted then 'deleted'
         when d.is_voided then 'voided'
-        when d.total_amount - coalesce(a.applied_amount, 0) <= 0 then 'paid'
+        -- the ledger's own PAID status wins: its payment record may not have arrived yet
+        when d.is_paid_at_source or d.total_amount - coalesce(a.applied_amount, 0) <= 0 then 'paid'
         when coalesce(a.applied_amount, 0) > 0 then 'partially_paid'
         else 'open'
     end as status,

@@ -27,7 +27,7 @@ documents as (
 
 counterparts as (
     select
-        g.source_system, g.document_type, g.document_id,
+        g.entity_id, g.source_system, g.document_type, g.document_id,
         case
             when lower(coalesce(g.account_name, '')) like '%intercompany%' then 'intercompany'
             when a.is_receivable or g.account_class = 'revenue' then 'customer_receipts'
@@ -41,19 +41,19 @@ counterparts as (
         abs(g.functional_amount) as weight,
         g.journal_line_id
     from gl as g
-    left join {{ ref('int_ledger_accounts') }} as a using (account_key)
+    left join {{ ref('int_ledger_accounts') }} as a using (entity_id, account_key)
     where not g.is_bank
 ),
 
 classified as (
-    {{ dedupe('select * from counterparts', 'source_system, document_type, document_id', 'weight desc, journal_line_id') }}
+    {{ dedupe('select * from counterparts', 'entity_id, source_system, document_type, document_id', 'weight desc, journal_line_id') }}
 ),
 
 movements as (
     select d.entity_id, d.posted_on, d.currency, coalesce(c.cash_flow_line, 'other') as cash_flow_line, d.bank_net
     from documents as d
     left join classified as c
-        on c.source_system = d.source_system and c.document_type = d.document_type and c.document_id = d.document_id
+        on c.entity_id = d.entity_id and c.source_system = d.source_system and c.document_type = d.document_type and c.document_id = d.document_id
 ),
 
 converted as (

@@ -3,19 +3,16 @@
 -- and reporting currency with the dated FX rate used.
 {%- set fy = var('fiscal_year_start_month') | int %}
 with converted as (
-    -- a foreign-currency document: each line at the dated rate into the functional currency
+    -- each line at its document's dated rate into the functional currency (1 for a line
+    -- already in it); documents int_journal_lines quarantined are not posted at all
     select
         l.*,
         l.currency as transaction_currency,
         l.amount as transaction_amount,
-        case when l.currency = l.functional_currency then cast(1 as decimal(38, 10)) else r.rate end as to_functional_rate,
         case when l.currency = l.functional_currency then l.amount
-             else {{ convert('l.amount', 'r.rate', 'l.functional_currency') }} end as converted_amount
+             else {{ convert('l.amount', 'l.to_functional_rate', 'l.functional_currency') }} end as converted_amount
     from {{ ref('int_journal_lines') }} as l
-    left join {{ ref('int_fx_pair_rates_daily') }} as r
-        -- a condition on l alone goes inside the key, else DuckDB nested-loops (DECISIONS.md)
-        on r.base_currency = case when l.currency <> l.functional_currency then l.currency end
-       and r.quote_currency = l.functional_currency and r.rate_date = l.posted_on
+    where l.quarantine_reason is null
 ),
 
 journal as (
@@ -24,8 +21,8 @@ journal as (
     select
         c.*,
         c.converted_amount
-          + case when row_number() over (partition by c.source_system, c.document_type, c.document_id order by c.line_id) = 1
-                 then -sum(c.converted_amount) over (partition by c.source_system, c.document_type, c.document_id)
+          + case when row_number() over (partition by c.source_system, c.tenant_id, c.document_type, c.document_id order by c.line_id) = 1
+                 then -sum(c.converted_amount) over (partition by c.source_system, c.tenant_id, c.document_type, c.document_id)
                  else 0 end as functional_amount
     from converted as c
 )
@@ -60,13 +57,13 @@ select
     case when j.functional_amount > 0 then j.functional_amount else 0 end as debit,
     case when j.functional_amount < 0 then -j.functional_amount else 0 end as credit,
     '{{ var("reporting_currency") }}' as reporting_currency,
-    fx.rate as fx_rate,
-    fx.published_on as fx_rate_date,
-    {{ convert('j.functional_amount', 'fx.rate', "'" ~ var('reporting_currency') ~ "'") }} as reporting_amount,
+    j.to_reporting_rate as fx_rate,
+    j.reporting_rate_date as fx_rate_date,
+    case when j.functional_currency = '{{ var("reporting_currency") }}' then j.functional_amount
+         else {{ convert('j.functional_amount', 'j.to_reporting_rate', "'" ~ var('reporting_currency') ~ "'") }} end as reporting_amount,
     j.source_system,
+    j.tenant_id,
     j.source_id,
     j.raw_key
 from journal as j
-left join {{ ref('int_ledger_accounts') }} as a using (account_key)
-left join {{ ref('int_fx_rates_daily') }} as fx
-    on fx.currency = j.functional_currency and fx.rate_date = j.posted_on
+left join {{ ref('int_ledger_accounts') }} as a using (entity_id, account_key)

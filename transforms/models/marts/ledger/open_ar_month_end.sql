@@ -17,15 +17,17 @@ documents as (
 qbo_unapplied_credits as (
     -- QBO credit memos minus what payments applied of them to a named invoice (that part is
     -- already inside the invoice's payment line)
-    select c.credit_memo_id, e.entity_id, 'qbo:' || c.customer_id as contact_key, c.customer_name, c.currency,
+    select c.credit_memo_id, t.entity_id, {{ ledger_prefix('qbo', 'c.tenant_id') }} || ':' || c.customer_id as contact_key,
+           c.customer_name, c.currency,
            c.txn_date as issued_on,
            c.total_amount - coalesce(sum(a.amount), 0) as unapplied_amount
     from {{ ref('stg_qbo__credit_memos') }} as c
-    cross join (select entity_id from {{ ref('legal_entities') }} where ledger_source = 'qbo') as e
+    join {{ ref('source_tenants') }} as t on t.source_system = 'qbo' and t.tenant_id = c.tenant_id
     left join {{ ref('stg_qbo__payment_allocations') }} as a
-        on a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id and not a.is_deleted and not a.is_voided
+        on a.tenant_id = c.tenant_id and a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id
+       and not a.is_deleted and not a.is_voided
     where not c.is_deleted and not c.is_voided
-    group by c.credit_memo_id, e.entity_id, c.customer_id, c.customer_name, c.currency, c.txn_date, c.total_amount
+    group by c.credit_memo_id, c.tenant_id, t.entity_id, c.customer_id, c.customer_name, c.currency, c.txn_date, c.total_amount
 ),
 
 credits_at as (

@@ -36,4 +36,4 @@ select
     acc.currency
 from grid as g
 left join movements as mv using (entity_id, account_key, period_month)
-left join {{ ref('int_ledger_accounts') }} as acc on acc.account_key = g.account_key
+left join {{ ref('int_ledger_accounts') }} as acc on acc.entity_id = g.entity_id and acc.account_key = g.account_key

@@ -1,7 +1,8 @@
 -- Grain: one row per source system and legal entity (seeds/source_entities.csv; 'all' for
 -- a source whose records span entities: HubSpot, Plaid): when the last webhook event and
 -- the last polled page landed in the raw lake, and how many raw objects it holds, by way
--- of arrival, read from the compacted raw objects' envelopes.
+-- of arrival, read from the compacted raw objects' envelopes, and how many of its records
+-- the build quarantined.
 -- A poll that found nothing new lands nothing (polling keeps no empty pages), so
 -- `last_poll_succeeded_at` is the last poll that brought data; the poller's own run
 -- times live in its cursors (s3://{raw}/state/cursors/), which the marts do not read.
@@ -38,6 +39,12 @@ per_source as (
         sum(case when arrival = 'hydrate' then 1 else 0 end) as hydrate_objects
     from raw
     group by source
+),
+
+quarantined as (
+    select source_system, count(*) as quarantined_records
+    from {{ ref('quarantine_records') }}
+    group by source_system
 )
 
 select
@@ -52,6 +59,9 @@ select
     coalesce(p.raw_objects, 0) as raw_objects,
     coalesce(p.webhook_objects, 0) as webhook_objects,
     coalesce(p.poll_objects, 0) as poll_objects,
-    coalesce(p.hydrate_objects, 0) as hydrate_objects
+    coalesce(p.hydrate_objects, 0) as hydrate_objects,
+    -- records the build set aside (marts.quarantine_records; `ledgerlake quarantine list`)
+    coalesce(q.quarantined_records, 0) as quarantined_records
 from systems as s
 left join per_source as p using (source_system)
+left join quarantined as q using (source_system)

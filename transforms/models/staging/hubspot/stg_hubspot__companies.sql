@@ -4,17 +4,18 @@ with raw as {{ inline_cte() }} (
 ),
 
 records as (
-    select raw.raw_key, raw.received_at, item as company
+    select raw.raw_key, raw.received_at, {{ tenant_id('hubspot', 'raw.envelope') }} as tenant_id, item as company
     from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
     union all
-    select raw_key, received_at, cast(payload as json) as company
+    select raw_key, received_at, {{ tenant_id('hubspot', 'envelope') }}, cast(payload as json) as company
     from raw
     where {{ json_str('payload', '$.id') }} is not null
 ),
 
 renamed as (
     select
-        {{ json_str('company', '$.id') }} as company_id,
+        tenant_id,
+        nullif({{ json_str('company', '$.id') }}, '') as company_id,
         {{ json_str('company', '$.properties.name') }} as company_name,
         lower({{ json_str('company', '$.properties.domain') }}) as domain,
         {{ json_str('company', '$.properties.country') }} as country,
@@ -28,4 +29,4 @@ renamed as (
     from records
 )
 
-{{ dedupe('select * from renamed', 'company_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+{{ dedupe('select * from renamed where company_id is not null', 'tenant_id, company_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}

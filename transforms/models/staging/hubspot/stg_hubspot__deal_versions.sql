@@ -7,17 +7,18 @@ with raw as {{ inline_cte() }} (
 ),
 
 records as (
-    select raw.raw_key, raw.received_at, item as deal
+    select raw.raw_key, raw.received_at, {{ tenant_id('hubspot', 'raw.envelope') }} as tenant_id, item as deal
     from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
     union all
-    select raw_key, received_at, cast(payload as json) as deal
+    select raw_key, received_at, {{ tenant_id('hubspot', 'envelope') }}, cast(payload as json) as deal
     from raw
     where {{ json_str('payload', '$.id') }} is not null
 ),
 
 renamed as (
     select
-        {{ json_str('deal', '$.id') }} as deal_id,
+        tenant_id,
+        nullif({{ json_str('deal', '$.id') }}, '') as deal_id,
         {{ json_str('deal', '$.properties.dealname') }} as deal_name,
         {{ json_str('deal', '$.properties.pipeline') }} as pipeline_id,
         {{ json_str('deal', '$.properties.dealstage') }} as stage_id,
@@ -34,6 +35,7 @@ renamed as (
 
 select
     deal_id || ':' || cast(updated_at as varchar) as deal_version_key,
+    tenant_id,
     deal_id,
     deal_name,
     pipeline_id,
@@ -46,4 +48,4 @@ select
     source_system,
     deal_id as source_id,
     raw_key
-from ({{ dedupe('select * from renamed where deal_id is not null and updated_at is not null', 'deal_id, updated_at', 'received_at desc, raw_key desc') }}) as v
+from ({{ dedupe('select * from renamed where deal_id is not null and updated_at is not null', 'tenant_id, deal_id, updated_at', 'received_at desc, raw_key desc') }}) as v

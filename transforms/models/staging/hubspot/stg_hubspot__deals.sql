@@ -6,17 +6,18 @@ with raw as {{ inline_cte() }} (
 ),
 
 records as (
-    select raw.raw_key, raw.received_at, item as deal
+    select raw.raw_key, raw.received_at, {{ tenant_id('hubspot', 'raw.envelope') }} as tenant_id, item as deal
     from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
     union all
-    select raw_key, received_at, cast(payload as json) as deal
+    select raw_key, received_at, {{ tenant_id('hubspot', 'envelope') }}, cast(payload as json) as deal
     from raw
     where {{ json_str('payload', '$.id') }} is not null
 ),
 
 renamed as (
     select
-        {{ json_str('deal', '$.id') }} as deal_id,
+        tenant_id,
+        nullif({{ json_str('deal', '$.id') }}, '') as deal_id,
         {{ json_str('deal', '$.properties.dealname') }} as deal_name,
         {{ json_str('deal', '$.properties.pipeline') }} as pipeline_id,
         {{ json_str('deal', '$.properties.dealstage') }} as stage_id,
@@ -37,16 +38,17 @@ renamed as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed', 'deal_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe('select * from renamed where deal_id is not null', 'tenant_id, deal_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
 ),
 
 deletions as (
-    select distinct object_id as deal_id
+    select distinct tenant_id, object_id as deal_id
     from {{ ref('stg_hubspot__notifications') }}
     where subscription_type = 'deal.deletion'
 )
 
 select
+    latest.tenant_id,
     latest.deal_id,
     latest.deal_name,
     latest.pipeline_id,
@@ -64,4 +66,4 @@ select
     latest.deal_id as source_id,
     latest.raw_key
 from latest
-left join deletions using (deal_id)
+left join deletions using (tenant_id, deal_id)

@@ -1,19 +1,20 @@
 -- One row per Plaid account (/accounts/get, and the accounts echoed on sync pages),
 -- latest balances by when the page was received.
 with raw as {{ inline_cte() }} (
-    select raw_key, received_at, payload from {{ raw_objects('plaid', 'accounts') }}
+    select raw_key, received_at, envelope, payload from {{ raw_objects('plaid', 'accounts') }}
     union all
-    select raw_key, received_at, payload from {{ raw_objects('plaid', 'transactions_sync') }}
+    select raw_key, received_at, envelope, payload from {{ raw_objects('plaid', 'transactions_sync') }}
 ),
 
 items as (
-    select raw.raw_key, raw.received_at, item
+    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, item
     from {{ json_each_row('raw', 'raw', 'payload', '$.accounts', 'item') }}
 ),
 
 renamed as (
     select
-        {{ json_str('item', '$.account_id') }} as account_id,
+        tenant_id,
+        nullif({{ json_str('item', '$.account_id') }}, '') as account_id,
         {{ json_str('item', '$.name') }} as account_name,
         {{ json_str('item', '$.official_name') }} as official_name,
         {{ json_str('item', '$.mask') }} as mask,
@@ -29,4 +30,4 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed', 'account_id', 'received_at desc, raw_key desc') }}
+{{ dedupe('select * from renamed where account_id is not null', 'tenant_id, account_id', 'received_at desc, raw_key desc') }}

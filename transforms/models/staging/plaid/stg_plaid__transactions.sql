@@ -9,10 +9,10 @@ with raw as {{ inline_cte() }} (
 ),
 
 changed as (
-    select raw.raw_key, raw.received_at, 0 as section_rank, item as txn
+    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, 0 as section_rank, item as txn
     from {{ json_each_row('raw', 'raw', 'payload', '$.added', 'item') }}
     union all
-    select raw.raw_key, raw.received_at, 1 as section_rank, item as txn
+    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }}, 1 as section_rank, item as txn
     from {{ json_each_row('raw', 'raw', 'payload', '$.modified', 'item') }}
 ),
 
@@ -23,7 +23,8 @@ removed as (
 
 renamed as (
     select
-        {{ json_str('txn', '$.transaction_id') }} as transaction_id,
+        tenant_id,
+        nullif({{ json_str('txn', '$.transaction_id') }}, '') as transaction_id,
         {{ json_str('txn', '$.account_id') }} as account_id,
         cast({{ json_str('txn', '$.date') }} as date) as transaction_date,
         cast({{ json_str('txn', '$.authorized_date') }} as date) as authorized_date,
@@ -45,10 +46,11 @@ renamed as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed', 'transaction_id', 'received_at desc, section_rank desc, raw_key desc') }}
+    {{ dedupe('select * from renamed where transaction_id is not null', 'tenant_id, transaction_id', 'received_at desc, section_rank desc, raw_key desc') }}
 )
 
 select
+    latest.tenant_id,
     latest.transaction_id,
     latest.account_id,
     latest.transaction_date,

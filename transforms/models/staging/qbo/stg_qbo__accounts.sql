@@ -3,6 +3,7 @@
 select
     r.record_id as account_id,
     r.realm_id,
+    r.tenant_id,
     {{ json_str('r.record', '$.Name') }} as account_name,
     {{ json_str('r.record', '$.AcctNum') }} as account_number,
     {{ json_str('r.record', '$.AccountType') }} as account_type,

@@ -2,6 +2,7 @@
 select
     r.record_id as bill_id,
     r.realm_id,
+    r.tenant_id,
     {{ json_str('r.record', '$.DocNumber') }} as doc_number,
     {{ json_str('r.record', '$.VendorRef.value') }} as vendor_id,
     {{ json_str('r.record', '$.VendorRef.name') }} as vendor_name,

@@ -8,6 +8,7 @@ select
     deposit_id || ':' || coalesce({{ json_str('line', '$.Id') }}, {{ json_str('line', '$.LineNum') }}) as deposit_line_id,
     deposit_id,
     realm_id,
+    realm_id as tenant_id,
     coalesce({{ json_str('line', '$.Id') }}, {{ json_str('line', '$.LineNum') }}) as line_id,
     {{ json_str('line', '$.Description') }} as description,
     {{ to_amount(json_str('line', '$.Amount')) }} as amount,

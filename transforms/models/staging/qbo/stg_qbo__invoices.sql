@@ -2,6 +2,7 @@
 select
     r.record_id as invoice_id,
     r.realm_id,
+    r.tenant_id,
     {{ json_str('r.record', '$.DocNumber') }} as doc_number,
     {{ json_str('r.record', '$.CustomerRef.value') }} as customer_id,
     {{ json_str('r.record', '$.CustomerRef.name') }} as customer_name,

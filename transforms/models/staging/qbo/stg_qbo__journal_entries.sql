@@ -2,6 +2,7 @@
 select
     r.record_id as journal_entry_id,
     r.realm_id,
+    r.tenant_id,
     {{ json_str('r.record', '$.DocNumber') }} as doc_number,
     {{ json_str('r.record', '$.EntityRef.value') }} as party_id,
     cast({{ json_str('r.record', '$.TxnDate') }} as date) as txn_date,

@@ -8,6 +8,7 @@ select
     journal_entry_id || ':' || coalesce({{ json_str('line', '$.Id') }}, {{ json_str('line', '$.LineNum') }}) as journal_entry_line_id,
     journal_entry_id,
     realm_id,
+    realm_id as tenant_id,
     coalesce({{ json_str('line', '$.Id') }}, {{ json_str('line', '$.LineNum') }}) as line_id,
     {{ json_str('line', '$.Description') }} as description,
     {{ to_amount(json_str('line', '$.Amount')) }} as amount,

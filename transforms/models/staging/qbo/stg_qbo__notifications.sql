@@ -43,14 +43,15 @@ cloudevents as (
 ),
 
 unioned as (
-    select * from legacy
-    union all
-    select * from cloudevents
+    select raw_key, coalesce(nullif(realm_id, ''), {{ default_tenant('qbo') }}) as realm_id, entity_type, record_id,
+           operation, last_updated_text
+    from (select * from legacy union all select * from cloudevents) as n
 )
 
 select distinct
     realm_id || ':' || lower(entity_type) || ':' || record_id || ':' || operation || ':' || coalesce(last_updated_text, '') as notification_key,
     realm_id,
+    realm_id as tenant_id,
     lower(entity_type) as entity_type_lower,
     record_id,
     operation,

@@ -13,6 +13,7 @@ select
     payment_id || ':' || {{ json_str('linked', '$.TxnType') }} || ':' || {{ json_str('linked', '$.TxnId') }} as allocation_id,
     payment_id,
     realm_id,
+    realm_id as tenant_id,
     {{ json_str('linked', '$.TxnType') }} as applied_to_type,
     {{ json_str('linked', '$.TxnId') }} as applied_to_id,
     {{ to_amount(json_str('line', '$.Amount')) }} as amount,

@@ -2,6 +2,7 @@
 select
     r.record_id as vendor_id,
     r.realm_id,
+    r.tenant_id,
     {{ json_str('r.record', '$.DisplayName') }} as display_name,
     {{ json_str('r.record', '$.CompanyName') }} as company_name,
     lower({{ json_str('r.record', '$.PrimaryEmailAddr.Address') }}) as email,

@@ -5,13 +5,14 @@ with raw as {{ inline_cte() }} (
 ),
 
 items as (
-    select raw.raw_key, raw.received_at, item
+    select raw.raw_key, raw.received_at, {{ tenant_id('shopify', 'raw.envelope') }} as tenant_id, item
     from {{ json_each_row('raw', 'raw', 'payload', '$.transactions', 'item') }}
 ),
 
 renamed as (
     select
-        {{ json_str('item', '$.id') }} as balance_transaction_id,
+        tenant_id,
+        nullif({{ json_str('item', '$.id') }}, '') as balance_transaction_id,
         {{ json_str('item', '$.type') }} as transaction_type,
         {{ json_str('item', '$.payout_id') }} as payout_id,
         {{ json_str('item', '$.payout_status') }} as payout_status,
@@ -30,4 +31,4 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed', 'balance_transaction_id', 'received_at desc, raw_key desc') }}
+{{ dedupe('select * from renamed where balance_transaction_id is not null', 'tenant_id, balance_transaction_id', 'received_at desc, raw_key desc') }}

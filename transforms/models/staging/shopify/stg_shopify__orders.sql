@@ -2,14 +2,16 @@
 -- REST order JSON (topics orders/create|updated|paid|cancelled|delete); polls carry an
 -- Admin GraphQL `orders` connection page, whose ids are GIDs (gid://shopify/Order/123)
 -- and money is in *Set bags. Both are mapped to the same columns; orders/delete flags
--- a delete (its payload holds only the id).
+-- a delete (its payload holds only the id). Keyed by (shop, order id); an order without
+-- an id is in stg_shopify__quarantine instead.
 with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('shopify', 'orders') }}
 ),
 
 rest as (
     select
-        {{ json_str('payload', '$.id') }} as order_id,
+        {{ tenant_id('shopify', 'envelope') }} as tenant_id,
+        nullif({{ json_str('payload', '$.id') }}, '') as order_id,
         {{ json_str('payload', '$.name') }} as order_name,
         {{ json_str('payload', '$.customer.id') }} as customer_id,
         lower(coalesce({{ json_str('payload', '$.customer.email') }}, {{ json_str('payload', '$.email') }})) as customer_email,
@@ -33,13 +35,14 @@ rest as (
 ),
 
 graphql_nodes as (
-    select raw.raw_key, raw.received_at, {{ json_get('edge', '$.node') }} as node
+    select raw.raw_key, raw.received_at, {{ tenant_id('shopify', 'raw.envelope') }} as tenant_id, {{ json_get('edge', '$.node') }} as node
     from {{ json_each_row('raw', 'raw', 'payload', '$.data.orders.edges', 'edge', where="raw.arrival <> 'webhook'") }}
 ),
 
 graphql as (
     select
-        coalesce({{ json_str('node', '$.legacyResourceId') }}, regexp_replace({{ json_str('node', '$.id') }}, '^.*/', '')) as order_id,
+        tenant_id,
+        nullif(coalesce({{ json_str('node', '$.legacyResourceId') }}, regexp_replace({{ json_str('node', '$.id') }}, '^.*/', '')), '') as order_id,
         {{ json_str('node', '$.name') }} as order_name,
         regexp_replace({{ json_str('node', '$.customer.id') }}, '^.*/', '') as customer_id,
         lower(coalesce({{ json_str('node', '$.customer.email') }}, {{ json_str('node', '$.email') }})) as customer_email,
@@ -70,6 +73,7 @@ unioned as (
 
 typed as (
     select
+        tenant_id,
         order_id,
         order_name,
         nullif(customer_id, '') as customer_id,
@@ -93,19 +97,21 @@ typed as (
         raw_key,
         received_at
     from unioned
+    where order_id is not null
 ),
 
 -- A delete carries no fields: it wins, and the order's last full version supplies them.
 deletes as (
-    select distinct order_id from typed where is_deleted
+    select distinct tenant_id, order_id from typed where is_deleted
 ),
 
 latest as (
-    {{ dedupe('select * from typed where not is_deleted', 'order_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe('select * from typed where not is_deleted', 'tenant_id, order_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
 )
 
 -- (columns listed, not `* exclude (...)`: that is DuckDB-only and the project stays portable)
 select
+    latest.tenant_id,
     latest.order_id,
     latest.order_name,
     latest.customer_id,
@@ -128,4 +134,4 @@ select
     latest.raw_key,
     deletes.order_id is not null as is_deleted
 from latest
-left join deletes using (order_id)
+left join deletes using (tenant_id, order_id)

@@ -4,13 +4,14 @@ with raw as {{ inline_cte() }} (
 ),
 
 items as (
-    select raw.raw_key, raw.received_at, item
+    select raw.raw_key, raw.received_at, {{ tenant_id('shopify', 'raw.envelope') }} as tenant_id, item
     from {{ json_each_row('raw', 'raw', 'payload', '$.payouts', 'item') }}
 ),
 
 renamed as (
     select
-        {{ json_str('item', '$.id') }} as payout_id,
+        tenant_id,
+        nullif({{ json_str('item', '$.id') }}, '') as payout_id,
         {{ json_str('item', '$.status') }} as status,
         cast({{ json_str('item', '$.date') }} as date) as payout_date,
         upper({{ json_str('item', '$.currency') }}) as currency,
@@ -25,4 +26,4 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed', 'payout_id', 'received_at desc, raw_key desc') }}
+{{ dedupe('select * from renamed where payout_id is not null', 'tenant_id, payout_id', 'received_at desc, raw_key desc') }}

@@ -9,6 +9,7 @@ items as (
     select
         raw.raw_key,
         raw.received_at,
+        {{ tenant_id('stripe', 'raw.envelope') }} as tenant_id,
         item,
         coalesce(
             {{ json_str('raw.envelope', '$.extra.request.params.payout') }},
@@ -20,7 +21,8 @@ items as (
 
 renamed as (
     select
-        {{ json_str('item', '$.id') }} as balance_transaction_id,
+        tenant_id,
+        nullif({{ json_str('item', '$.id') }}, '') as balance_transaction_id,
         {{ json_str('item', '$.type') }} as transaction_type,
         {{ json_str('item', '$.reporting_category') }} as reporting_category,
         {{ json_str('item', '$.source') }} as source_object_id,
@@ -43,16 +45,17 @@ renamed as (
 -- A transaction seen on a payout= page and on a date page: keep its payout link from
 -- whichever page had it, and the newest version of the rest.
 payout_links as (
-    select balance_transaction_id, max(page_payout_id) as payout_id
+    select tenant_id, balance_transaction_id, max(page_payout_id) as payout_id
     from renamed
-    group by balance_transaction_id
+    group by tenant_id, balance_transaction_id
 ),
 
 latest as (
-    {{ dedupe('select * from renamed', 'balance_transaction_id', 'received_at desc, raw_key desc') }}
+    {{ dedupe('select * from renamed where balance_transaction_id is not null', 'tenant_id, balance_transaction_id', 'received_at desc, raw_key desc') }}
 )
 
 select
+    latest.tenant_id,
     latest.balance_transaction_id,
     latest.transaction_type,
     latest.reporting_category,
@@ -72,4 +75,4 @@ select
     latest.source_id,
     latest.raw_key
 from latest
-left join payout_links using (balance_transaction_id)
+left join payout_links using (tenant_id, balance_transaction_id)

@@ -5,6 +5,7 @@ with objects as (
 renamed as (
     select
         -- ids
+        tenant_id,
         object_id as charge_id,
         {{ json_str('object', '$.customer') }} as customer_id,
         {{ json_str('object', '$.invoice') }} as invoice_id,

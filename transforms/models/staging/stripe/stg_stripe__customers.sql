@@ -3,6 +3,7 @@ with objects as (
 )
 
 select
+    tenant_id,
     object_id as customer_id,
     {{ json_str('object', '$.name') }} as customer_name,
     lower({{ json_str('object', '$.email') }}) as email,

@@ -2,19 +2,20 @@
 -- (a list page per object). The same event arriving both ways is kept once.
 -- Webhook and page are told apart by the `arrival` column, not by the payload's `object`:
 -- a JSON filter cannot be pushed into the scan of an inlined CTE, and evaluated after it
--- over whole chunks of 300 KB pages it took gigabytes at scale 100.
+-- over whole chunks of 300 KB pages it took gigabytes at scale 100. An event without an
+-- id is in stg_stripe__quarantine instead.
 with raw as {{ inline_cte() }} (
     select * from {{ raw_objects('stripe', 'events') }}
 ),
 
 webhook_events as (
-    select raw_key, arrival, received_at, cast(payload as json) as event
+    select raw_key, arrival, received_at, envelope, cast(payload as json) as event
     from raw
     where arrival = 'webhook'
 ),
 
 polled_events as (
-    select raw.raw_key, raw.arrival, raw.received_at, item as event
+    select raw.raw_key, raw.arrival, raw.received_at, raw.envelope, item as event
     from {{ json_each_row('raw', 'raw', 'payload', '$.data', 'item', where="raw.arrival = 'poll'") }}
 ),
 
@@ -26,8 +27,9 @@ unioned as (
 
 renamed as (
     select
-        -- ids
-        {{ json_str('event', '$.id') }} as event_id,
+        -- ids (a Connect event names its account; the platform's own events do not)
+        coalesce(nullif({{ json_str('event', '$.account') }}, ''), {{ tenant_id('stripe', 'envelope') }}) as tenant_id,
+        nullif({{ json_str('event', '$.id') }}, '') as event_id,
         {{ json_str('event', '$.type') }} as event_type,
         {{ json_str('event', '$.data.object.object') }} as object_type,
         {{ json_str('event', '$.data.object.id') }} as object_id,
@@ -45,4 +47,4 @@ renamed as (
     from unioned
 )
 
-{{ dedupe('select * from renamed', 'event_id', "case when arrival = 'webhook' then 0 else 1 end, raw_key") }}
+{{ dedupe('select * from renamed where event_id is not null', 'tenant_id, event_id', "case when arrival = 'webhook' then 0 else 1 end, raw_key") }}

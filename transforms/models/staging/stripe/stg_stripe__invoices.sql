@@ -3,6 +3,7 @@ with objects as (
 )
 
 select
+    tenant_id,
     object_id as invoice_id,
     {{ json_str('object', '$.number') }} as invoice_number,
     {{ json_str('object', '$.customer') }} as customer_id,

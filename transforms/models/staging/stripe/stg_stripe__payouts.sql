@@ -3,6 +3,7 @@ with objects as (
 )
 
 select
+    tenant_id,
     object_id as payout_id,
     {{ json_str('object', '$.balance_transaction') }} as balance_transaction_id,
     {{ json_str('object', '$.destination') }} as destination_id,

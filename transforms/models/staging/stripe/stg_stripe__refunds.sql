@@ -1,13 +1,13 @@
 -- Refunds arrive as their own objects (refund.* events) and embedded in charges
 -- (charge.refunded carries charge.refunds.data); the standalone object wins.
 with standalone as (
-    select object as refund, created_unix, event_id, raw_key, source_system, 0 as preference
+    select tenant_id, object as refund, created_unix, event_id, raw_key, source_system, 0 as preference
     from {{ ref('stg_stripe__objects') }}
     where object_type = 'refund'
 ),
 
 embedded as (
-    select item as refund, e.created_unix, e.event_id, e.raw_key, e.source_system, 1 as preference
+    select e.tenant_id, item as refund, e.created_unix, e.event_id, e.raw_key, e.source_system, 1 as preference
     from {{ json_each_row(ref('stg_stripe__events'), 'e', 'object', '$.refunds.data', 'item', where="e.object_type = 'charge'") }}
 ),
 
@@ -19,7 +19,8 @@ unioned as (
 
 renamed as (
     select
-        {{ json_str('refund', '$.id') }} as refund_id,
+        tenant_id,
+        nullif({{ json_str('refund', '$.id') }}, '') as refund_id,
         {{ json_str('refund', '$.charge') }} as charge_id,
         {{ json_str('refund', '$.balance_transaction') }} as balance_transaction_id,
         upper({{ json_str('refund', '$.currency') }}) as currency,
@@ -36,4 +37,4 @@ renamed as (
     from unioned
 )
 
-{{ dedupe('select * from renamed', 'refund_id', 'preference, source_stamp desc, source_event_id desc') }}
+{{ dedupe('select * from renamed where refund_id is not null', 'tenant_id, refund_id', 'preference, source_stamp desc, source_event_id desc') }}

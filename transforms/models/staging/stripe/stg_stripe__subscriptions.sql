@@ -6,6 +6,7 @@ with objects as (
 
 items as (
     select
+        o.tenant_id,
         o.object_id as subscription_id,
         {{ json_str('item', '$.price.currency') }} as currency,
         cast({{ json_str('item', '$.price.unit_amount') }} as bigint)
@@ -17,6 +18,7 @@ items as (
 
 monthly as (
     select
+        tenant_id,
         subscription_id,
         upper(min(currency)) as currency,
         sum(
@@ -24,10 +26,11 @@ monthly as (
                             'case price_interval when \'year\' then 12 when \'week\' then 12 else 1 end * interval_count') }}
         ) as mrr_raw
     from items
-    group by subscription_id
+    group by tenant_id, subscription_id
 )
 
 select
+    o.tenant_id,
     o.object_id as subscription_id,
     {{ json_str('o.object', '$.customer') }} as customer_id,
     {{ json_str('o.object', '$.status') }} as status,
@@ -43,4 +46,4 @@ select
     o.event_id as source_event_id,
     o.raw_key
 from objects as o
-left join monthly as m on m.subscription_id = o.object_id
+left join monthly as m on m.tenant_id = o.tenant_id and m.subscription_id = o.object_id

@@ -1,0 +1,29 @@
+{#
+  Every Xero record of every raw object, before dedup: one row per element of the
+  collection array ({"Invoices": [...]}: list polls and single-record reads share it),
+  with its tenant. stg_xero__records keeps the latest version of each identified record;
+  stg_xero__quarantine lists the ones that cannot be identified.
+#}
+{% macro xero_collections() -%}
+    {{ return([
+        ('invoices', 'Invoices', 'InvoiceID'), ('payments', 'Payments', 'PaymentID'),
+        ('banktransactions', 'BankTransactions', 'BankTransactionID'), ('creditnotes', 'CreditNotes', 'CreditNoteID'),
+        ('accounts', 'Accounts', 'AccountID'), ('contacts', 'Contacts', 'ContactID'),
+        ('manualjournals', 'ManualJournals', 'ManualJournalID')]) }}
+{%- endmacro %}
+
+{% macro xero_raw_records() %}
+{%- for entity, collection, id_field in xero_collections() %}
+xero_{{ entity }} as (
+    select raw.raw_key, raw.received_at, {{ tenant_id('xero', 'raw.envelope') }} as tenant_id,
+           '{{ entity }}' as entity, '{{ collection }}' as collection,
+           nullif({{ json_str('item', '$.' ~ id_field) }}, '') as record_id, item as record
+    from {{ json_each_row(raw_objects('xero', entity), 'raw', 'payload', '$.' ~ collection, 'item') }}
+),
+{%- endfor %}
+xero_raw_records as (
+{%- for entity, collection, id_field in xero_collections() %}
+    select * from xero_{{ entity }}{% if not loop.last %} union all{% endif %}
+{%- endfor %}
+)
+{% endmacro %}
