@@ -32,7 +32,8 @@ renamed as (
         {{ json_str('object', '$.billing_details.name') }} as billing_name,
         {{ json_get('object', '$.metadata') }} as metadata,
         -- timestamps
-        {{ from_unix_seconds(json_str('object', '$.created')) }} as created_at,
+        -- a charge without `created` is dated by the event that carried it
+        coalesce({{ from_unix_seconds(json_str('object', '$.created')) }}, {{ from_unix_seconds('created_unix') }}) as created_at,
         -- lineage
         is_deleted,
         source_system,
