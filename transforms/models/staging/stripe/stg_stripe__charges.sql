@@ -43,4 +43,5 @@ renamed as (
     from objects
 )
 
-select * from renamed
+-- a charge without amount or currency has no money to count: it is in stg_stripe__quarantine
+select * from renamed where amount is not null and nullif(currency, '') is not null
