@@ -195,3 +195,27 @@ def test_handler_requires_delivery_settings(mini_warehouse, monkeypatch):
     monkeypatch.setenv("LEDGERLAKE_EMAIL_SENDER", "finance@example.com")
     with pytest.raises(ValueError, match="LEDGERLAKE_EMAIL_RECIPIENTS"):
         handler({"as_of": AS_OF.isoformat()}, None)
+
+
+def test_health_lists_quarantined_records_per_source(mini_warehouse, monkeypatch, tmp_path):
+    """source_health.quarantined_records (marts.quarantine_records per source) reaches the
+    email with the command that lists the records; sources with none are not named."""
+    import shutil
+
+    import duckdb
+
+    path = tmp_path / "with-quarantine.duckdb"
+    shutil.copyfile(mini_warehouse, path)
+    con = duckdb.connect(str(path))
+    con.execute("alter table marts.source_health add column quarantined_records bigint default 0")
+    con.execute("update marts.source_health set quarantined_records = 3 where source_system = 'xero'")
+    con.close()
+    conn = connect(path, source="warehouse", lake=False)
+    try:
+        mail = weekly_email(conn, as_of=AS_OF, settings=_settings(monkeypatch))
+    finally:
+        conn.close()
+    assert {h.source: h.quarantined for h in mail.report.health} == {"stripe": 0, "xero": 3, "plaid": 0}
+    assert "Quarantined records (set aside by the build, everything else published): xero 3\n" in mail.rendered.text
+    assert "ledgerlake quarantine list --source <source>" in mail.rendered.text
+    assert 'id="quarantine"' in mail.rendered.html and " xero 3." in mail.rendered.html

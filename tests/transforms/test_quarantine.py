@@ -17,10 +17,10 @@ their reasons, each tenant builds its own ledger, and no staging model's sums mo
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import uuid
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,7 +55,9 @@ def second_tenants(lake):
     """A second QBO realm and a second Xero tenant: the same ids, codes and numbers as the
     first ones' (realms and orgs number their records independently), other amounts."""
     invoice = qbo_invoice("401", "1001", "2025-01-20", 333.33, "9901")
-    _land(lake, "qbo", "cdc", cdc_page(Account=qbo_accounts(), Invoice=[invoice]), "2025-01-20",
+    customer = {"Id": "101", "DisplayName": "Zephyr Robotics Inc", "SyncToken": "0", "Active": True,
+                "MetaData": {"CreateTime": "2025-01-01T00:00:00-08:00", "LastUpdatedTime": "2025-01-01T00:00:00-08:00"}}
+    _land(lake, "qbo", "cdc", cdc_page(Account=qbo_accounts(), Customer=[customer], Invoice=[invoice]), "2025-01-20",
           extra={"request": {"path": f"/v3/company/{REALM2}/cdc"}})
     accounts = [
         {"AccountID": "x-ar", "Code": "610", "Name": "Accounts Receivable", "Type": "CURRENT", "Class": "ASSET",
@@ -76,6 +78,20 @@ def second_tenants(lake):
               extra={"tenant_id": tenant})
         _land(lake, "xero", "invoices", {"Invoices": [invoice]}, "2025-02-07", arrival="hydrate",
               extra={"tenant_id": tenant})
+
+
+def land_usd_journal_before_the_rates(lake):
+    """A USD journal of the USD entity (reporting in USD) dated before the rates file's first
+    day: an identity conversion, which needs no rate."""
+    journal = {"Id": "350", "SyncToken": "0", "DocNumber": "EARLY", "TxnDate": "2024-06-03",
+               "CurrencyRef": {"value": "USD"},
+               "MetaData": {"CreateTime": "2024-06-03T00:00:00-07:00", "LastUpdatedTime": "2024-06-03T00:00:00-07:00"},
+               "Line": [{"Id": "0", "Amount": 250, "DetailType": "JournalEntryLineDetail",
+                         "JournalEntryLineDetail": {"PostingType": "Debit", "AccountRef": {"value": "20"}}},
+                        {"Id": "1", "Amount": 250, "DetailType": "JournalEntryLineDetail",
+                         "JournalEntryLineDetail": {"PostingType": "Credit", "AccountRef": {"value": "1"}}}]}
+    _land(lake, "qbo", "journalentry", {"JournalEntry": journal}, "2024-06-03", arrival="hydrate",
+          extra={"realm_id": REALM})
 
 
 def land_shopify_once(lake):
@@ -169,16 +185,16 @@ def lake_builds(s3_endpoint, tmp_path_factory, project_with_tenants):
     from ledgerlake.transform import build
 
     suffix = uuid.uuid4().hex[:8]
-    names = ("LEDGERLAKE_RAW_BUCKET", "LEDGERLAKE_MARTS_BUCKET", "LEDGERLAKE_HOME", "LEDGERLAKE_DBT_PROJECT_DIR")
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update({"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
-                       "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("quarantine-home")),
-                       "LEDGERLAKE_DBT_PROJECT_DIR": str(project_with_tenants)})
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
+                            "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("quarantine-home")),
+                            "LEDGERLAKE_DBT_PROJECT_DIR": str(project_with_tenants)}.items():
+            env.setenv(name, value)
         lake = Lake()
         lake.ensure_buckets()
         land_company(lake)
         land_shopify_once(lake)
+        land_usd_journal_before_the_rates(lake)
         second_tenants(lake)
         planted = plant_bad_records(lake, REALM)
         first = build(stream=None)
@@ -188,28 +204,23 @@ def lake_builds(s3_endpoint, tmp_path_factory, project_with_tenants):
         land_every_path_again(lake, random.Random(14), skip=set(planted.values()))
         second = build(stream=None)
         assert second.success, second.failures
-        yield {"a": frozen, "b": second.warehouse, "first": first, "second": second, "planted": planted,
+        frozen_b = frozen.with_name("b.duckdb")
+        shutil.copyfile(second.warehouse, frozen_b)  # test_release_* builds again
+        yield {"a": frozen, "b": frozen_b, "first": first, "second": second, "planted": planted,
                "lake": lake, "project": project_with_tenants,
-               "sums": {"a": _staging_sums(frozen), "b": _staging_sums(second.warehouse)}}
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+               "sums": {"a": _staging_sums(frozen), "b": _staging_sums(frozen_b)}}
 
 
 # entities the mini lake has no records of (their dedup is covered by the simulated company,
 # tests/transforms/conftest.py `company_build`)
-EMPTY_IN_THE_MINI_LAKE = {"stg_shopify__balance_transactions", "stg_shopify__payouts", "stg_hubspot__companies",
-                          "stg_hubspot__notifications", "stg_stripe__charges", "stg_stripe__customers",
-                          "stg_stripe__invoices", "stg_stripe__refunds", "stg_stripe__subscriptions",
-                          "stg_qbo__bill_payments", "stg_qbo__bill_payment_allocations", "stg_qbo__credit_memos",
-                          "stg_qbo__credit_memo_lines", "stg_qbo__deposits", "stg_qbo__deposit_lines",
-                          "stg_qbo__purchases", "stg_qbo__purchase_lines", "stg_qbo__sales_receipts",
-                          "stg_qbo__sales_receipt_lines", "stg_xero__bank_transactions",
-                          "stg_xero__bank_transaction_lines", "stg_xero__credit_notes", "stg_xero__notifications",
-                          "stg_plaid__notifications"}
+EMPTY_IN_THE_MINI_LAKE = {
+    "stg_hubspot__companies", "stg_hubspot__notifications", "stg_qbo__bill_payment_allocations",
+    "stg_qbo__bill_payments", "stg_qbo__credit_memo_lines", "stg_qbo__credit_memos", "stg_qbo__deposit_lines",
+    "stg_qbo__deposits", "stg_qbo__purchase_lines", "stg_qbo__purchases", "stg_qbo__sales_receipt_lines",
+    "stg_qbo__sales_receipts", "stg_shopify__balance_transactions", "stg_shopify__payouts", "stg_stripe__charges",
+    "stg_stripe__customers", "stg_stripe__invoices", "stg_stripe__refunds", "stg_stripe__subscriptions",
+    "stg_xero__bank_transaction_lines", "stg_xero__bank_transactions", "stg_xero__contacts", "stg_xero__credit_notes",
+    "stg_xero__notifications"}
 
 
 def q(warehouse, sql, *params):
@@ -245,7 +256,7 @@ def test_each_planted_record_is_quarantined_with_its_reason(lake_builds, build):
     for what, (source, entity, source_id, code) in expect.items():
         found = [r for r in by_key.get(planted[what], []) if r[:5] == (source, tenants[source], entity, source_id, code)]
         assert found, (what, by_key.get(planted[what]))
-    reasons = {r[6] for rs in by_key.values() for r in rs}
+    reasons = {r[5] for rs in by_key.values() for r in rs}
     assert any("999" in r and "chart of accounts" in r for r in reasons), reasons
     assert any("ZAR->USD" in r for r in reasons), reasons
     # the unmapped tenant's invoice: quarantined, never posted anywhere
@@ -264,6 +275,13 @@ def test_quarantined_documents_post_nothing_and_the_books_still_balance(lake_bui
                  "having sum(functional_amount) <> 0") == []
     assert q(wh, "select count(*) from marts.general_ledger where functional_amount is null "
                  "or reporting_amount is null") == [(0,)]
+
+
+def test_same_currency_converts_at_one_without_a_rate(lake_builds):
+    rows = q(lake_builds["b"], "select transaction_amount, functional_amount, to_functional_rate, reporting_amount, "
+                               "fx_rate from marts.general_ledger where document_id = '350' order by line_id")
+    assert rows == [(Decimal(250), Decimal(250), Decimal(1), Decimal(250), Decimal(1)),
+                    (Decimal(-250), Decimal(-250), Decimal(1), Decimal(-250), Decimal(1))]
 
 
 def test_two_realms_and_two_xero_tenants_build_side_by_side(lake_builds):
@@ -285,6 +303,10 @@ def test_two_realms_and_two_xero_tenants_build_side_by_side(lake_builds):
         ("US", "qbo:Invoice:401", Decimal("1200.50"), "partially_paid"),
         ("US2", f"qbo@{REALM2}:Invoice:401", Decimal("333.33"), "open"),
     ]
+    # customer 101 of each realm is its own contact, a customer through its own invoice
+    contacts = q(wh, "select source_id, contact_name, is_customer from intermediate.int_contacts "
+                     "where source_system = 'qbo' and record_type = 'customer' and source_id like '%101' order by 1")
+    assert contacts == [("101", "Acme Analytics Inc", True), (f"{REALM2}/101", "Zephyr Robotics Inc", True)]
     # each entity's trial balance nets to zero on its own
     assert q(wh, "select entity_id from marts.trial_balance group by entity_id, period_month "
                  "having sum(net_movement) <> 0") == []
@@ -314,6 +336,74 @@ def test_every_record_through_every_path_moves_no_staging_sum(lake_builds, model
     assert after == before, model
 
 
+def test_the_alert_list_has_one_alert_per_source_citing_each_record(lake_builds):
+    import duckdb
+    import polars as pl
+    from ledgerlake.alerts.integrity import records_quarantined
+
+    con = duckdb.connect(str(lake_builds["b"]), read_only=True)
+    try:
+        frame = pl.from_arrow(con.execute("select * from marts.quarantine_records").arrow())
+    finally:
+        con.close()
+    alerts = {a.title.split(" ")[1]: a for a in records_quarantined(frame, date(2025, 3, 1))}
+    assert sorted(alerts) == ["qbo", "shopify", "stripe", "xero"]
+    assert alerts["xero"].metrics == {"records": 3} and alerts["xero"].title.startswith("3 xero record(s)")
+    cited = {e.raw_key for a in alerts.values() for e in a.evidence}
+    assert set(lake_builds["planted"].values()) <= cited
+    assert all(e.detail["show"].startswith("ledgerlake quarantine show ") for a in alerts.values() for e in a.evidence)
+    # the same findings give the same alert ids on every build (acknowledgements stick)
+    assert {a.alert_id for a in alerts.values()} == {a.alert_id for a in records_quarantined(frame, date(2025, 3, 2))}
+
+
+def test_integration_health_counts_quarantined_records_per_source(lake_builds):
+    import duckdb
+    from ledgerlake.report import queries
+
+    con = duckdb.connect(str(lake_builds["b"]), read_only=True)
+    try:
+        health = {r["source"]: r["quarantined"] for r in queries.integration_health(con)}
+        expected = dict(con.execute("select source_system, count(*) from marts.quarantine_records group by 1").fetchall())
+    finally:
+        con.close()
+    assert health == {s: expected.get(s, 0) for s in ("hubspot", "plaid", "qbo", "shopify", "stripe", "xero")}
+
+
+def test_release_after_a_fix_the_record_flows_on_the_next_build(lake_builds, capsys):
+    """The operator's loop: list, show, fix (the missing account arrives in Xero's chart),
+    release; the next build runs, posts the journal and lists the release as flowed."""
+    from ledgerlake.cli import main
+    from ledgerlake.transform import build
+
+    wh = lake_builds["second"].warehouse
+    shutil.copyfile(lake_builds["b"], wh)
+    assert main(["quarantine", "list", "--warehouse", str(wh)]) == 0
+    out, err = capsys.readouterr()
+    assert "6 quarantined (qbo 1, shopify 1, stripe 1, xero 3)" in err
+    line = next(x for x in out.splitlines() if "mj-unknown-account" in x)
+    key = line.split()[0]
+    assert main(["quarantine", "show", key, "--warehouse", str(wh)]) == 0
+    out, _ = capsys.readouterr()
+    assert "posts to account code 999" in out and '"ManualJournalID": "mj-unknown-account"' in out
+
+    unchanged = build(stream=None)
+    assert unchanged.skipped  # nothing new: no dbt run
+    _land(lake_builds["lake"], "xero", "accounts", {"Accounts": [
+        {"AccountID": "x-accruals", "Code": "999", "Name": "Accruals", "Type": "CURRLIAB", "Class": "LIABILITY",
+         "Status": "ACTIVE", "UpdatedDateUTC": xero_date("2025-02-20")}]}, "2025-02-20")
+    assert main(["quarantine", "release", key, "--note", "added 999 Accruals", "--by", "ops"]) == 0
+    assert "the next `ledgerlake build` takes it again" in capsys.readouterr().out
+
+    after = build(stream=None)
+    assert after.success and not after.skipped, after.failures
+    assert q(wh, "select sum(functional_amount), count(*) from marts.general_ledger "
+                 "where document_id = 'mj-unknown-account'") == [(Decimal("0.00"), 2)]
+    assert main(["quarantine", "list", "--warehouse", str(wh)]) == 0
+    out, err = capsys.readouterr()
+    assert "5 quarantined" in err and "1 released and flowed" in err
+    assert f"{key}  xero" in out and "flowed" in out
+
+
 # -- the simulated company (tests/transforms/conftest.py `company_build`): landed, built, then
 # every record landed again (pollers from day one, webhooks redelivered), the bad records
 # planted and every Shopify order carrying refunds resent 13 times, built again
@@ -340,7 +430,7 @@ def test_the_simulated_company_landed_again_moves_no_staging_sum(company_sums, m
     assert company_sums["second"][model] == company_sums["first"][model], model
 
 
-def test_simulated_refunds_count_once_however_often_their_order_is_resent(company_build, wh):
+def test_simulated_company_refunds_count_once_however_often_their_order_is_resent(company_build, wh):
     copies = wh("select count(*) from marts.orders where source_system = 'shopify' and refunded_amount > gross_amount")
     assert copies == [(0,)]
     refunds = wh("select count(*), count(distinct refund_id) from staging.stg_shopify__refunds")

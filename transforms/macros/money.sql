@@ -24,7 +24,7 @@
 {# 1234 USD → 12.34; 1234 JPY → 1234. #}
 {% macro minor_to_amount(minor_expr, currency_expr) -%}
     cast(
-        cast({{ minor_expr }} as decimal(38, 6))
+        try_cast({{ minor_expr }} as decimal(38, 6))
         * case {{ currency_exponent(currency_expr) }}
             when 0 then cast('1' as decimal(38, 6))
             when 3 then cast('0.001' as decimal(38, 6))
@@ -33,9 +33,11 @@
         as {{ money_type() }})
 {%- endmacro %}
 
-{# A decimal amount given as text or number by the provider (QBO, Xero, Plaid, Shopify). #}
+{# A decimal amount given as text or number by the provider (QBO, Xero, Plaid, Shopify).
+   A value that is not a number becomes NULL instead of failing the whole build; a NULL
+   amount on a ledger line quarantines its document (int_journal_lines, `no amount`). #}
 {% macro to_amount(expr) -%}
-    cast({{ expr }} as {{ money_type() }})
+    try_cast({{ expr }} as {{ money_type() }})
 {%- endmacro %}
 
 {# Round to a currency's minor unit (after FX conversion). #}

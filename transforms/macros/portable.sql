@@ -111,11 +111,12 @@
 {% macro iso_to_utc(expr) -%}
     {{ return(adapter.dispatch('iso_to_utc', 'ledgerlake')(expr)) }}
 {%- endmacro %}
+{# (try_cast: a malformed timestamp from a provider is a NULL, not a failed build) #}
 {% macro duckdb__iso_to_utc(expr) -%}
     case when {{ expr }} is null then null
-         when length({{ expr }}) = 10 then cast({{ expr }} as timestamp)
-         when regexp_matches({{ expr }}, '(Z|[+-]\d\d:?\d\d)$') then timezone('UTC', cast({{ expr }} as timestamptz))
-         else cast({{ expr }} as timestamp) end
+         when length({{ expr }}) = 10 then try_cast({{ expr }} as timestamp)
+         when regexp_matches({{ expr }}, '(Z|[+-]\d\d:?\d\d)$') then timezone('UTC', try_cast({{ expr }} as timestamptz))
+         else try_cast({{ expr }} as timestamp) end
 {%- endmacro %}
 {% macro default__iso_to_utc(expr) -%}
     cast(from_iso8601_timestamp({{ expr }}) at time zone 'UTC' as timestamp)
@@ -126,7 +127,7 @@
     {{ return(adapter.dispatch('xero_date', 'ledgerlake')(expr)) }}
 {%- endmacro %}
 {% macro duckdb__xero_date(expr) -%}
-    case when {{ expr }} like '/Date(%' then make_timestamp(cast(regexp_extract({{ expr }}, '-?\d+') as bigint) * 1000)
+    case when {{ expr }} like '/Date(%' then make_timestamp(try_cast(regexp_extract({{ expr }}, '-?\d+') as bigint) * 1000)
          else {{ duckdb__iso_to_utc(expr) }} end
 {%- endmacro %}
 {% macro default__xero_date(expr) -%}

@@ -44,3 +44,10 @@
     case when {{ tenant_expr }} = {{ default_tenant(source_name) }} then '{{ source_name }}'
          else '{{ source_name }}@' || {{ tenant_expr }} end
 {%- endmacro %}
+
+{# A ledger contact's id in int_contacts: the provider id for the source's default tenant,
+   `<tenant>/<id>` for another (a second realm's customer 101 is not the first's). #}
+{% macro tenant_qualified_id(source_name, tenant_expr, id_expr) -%}
+    case when {{ tenant_expr }} = {{ default_tenant(source_name) }} then {{ id_expr }}
+         else {{ tenant_expr }} || '/' || {{ id_expr }} end
+{%- endmacro %}

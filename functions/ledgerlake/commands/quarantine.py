@@ -75,13 +75,22 @@ def _list(args) -> int:
     return 0
 
 
-def _show(args) -> int:
-    from ..quarantine import Releases, find, read_quarantine
+def _find(args) -> dict | None:
+    """The quarantined record KEY names (a full key or an unambiguous prefix), or None (said why)."""
+    from ..quarantine import find, read_quarantine
 
     try:
-        row = find(read_quarantine(_warehouse(args.warehouse)), args.key)
+        return find(read_quarantine(_warehouse(args.warehouse)), args.key)
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
+        return None
+
+
+def _show(args) -> int:
+    from ..quarantine import Releases
+
+    row = _find(args)
+    if row is None:
         return 1
     releases = Releases.default()
     for name, value in row.items():
@@ -99,12 +108,10 @@ def _show(args) -> int:
 
 
 def _release(args) -> int:
-    from ..quarantine import Releases, find, read_quarantine
+    from ..quarantine import Releases
 
-    try:
-        row = find(read_quarantine(_warehouse(args.warehouse)), args.key)
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
+    row = _find(args)
+    if row is None:
         return 1
     entry = Releases.default().release(row, by=args.by or getpass.getuser(), note=args.note)
     print(f"released {row['quarantine_key']} ({row['source_system']} {row['entity']} {row['source_id'] or ''}) "

@@ -22,13 +22,18 @@ records as (
            false as is_customer_record, false as is_supplier_record, is_deleted, raw_key
     from {{ ref('stg_hubspot__companies') }}
     union all
-    select 'qbo', 'customer', customer_id, 'US', display_name, email, cast(null as varchar), true, false, is_deleted, raw_key
+    -- (a second realm's / Xero org's records: the id qualified by its tenant, so the same
+    -- customer id in two realms is two records)
+    select 'qbo', 'customer', {{ tenant_qualified_id('qbo', 'tenant_id', 'customer_id') }}, 'US', display_name, email,
+           cast(null as varchar), true, false, is_deleted, raw_key
     from {{ ref('stg_qbo__customers') }}
     union all
-    select 'qbo', 'vendor', vendor_id, 'US', display_name, email, cast(null as varchar), false, true, is_deleted, raw_key
+    select 'qbo', 'vendor', {{ tenant_qualified_id('qbo', 'tenant_id', 'vendor_id') }}, 'US', display_name, email,
+           cast(null as varchar), false, true, is_deleted, raw_key
     from {{ ref('stg_qbo__vendors') }}
     union all
-    select 'xero', 'contact', contact_id, 'UK', contact_name, email, cast(null as varchar), is_customer, is_supplier, is_deleted, raw_key
+    select 'xero', 'contact', {{ tenant_qualified_id('xero', 'tenant_id', 'contact_id') }}, 'UK', contact_name, email,
+           cast(null as varchar), is_customer, is_supplier, is_deleted, raw_key
     from {{ ref('stg_xero__contacts') }}
     union all
     select 'stripe', 'customer', customer_id, 'US', customer_name, email, cast(null as varchar), true, false, is_deleted, raw_key
@@ -141,5 +146,8 @@ select
     k.raw_key
 from keyed as k
 left join document_roles as dr
-    on dr.contact_key = case when k.source_system in ('qbo', 'xero') then k.source_system || ':' || k.source_id end
+    -- (the ledger's contact_key: qbo:123, or qbo@<realm>:123 for another realm's)
+    on dr.contact_key = case when k.source_system in ('qbo', 'xero') then
+                            k.source_system || case when k.source_id like '%/%'
+                                                    then '@' || replace(k.source_id, '/', ':') else ':' || k.source_id end end
 left join won as w on w.company_id = case when k.source_system = 'hubspot' then k.source_id end

@@ -170,7 +170,9 @@ xero_lines as (
     from xero_posted_invoices as i left join xero_special as s on s.tenant_id = i.tenant_id
     where i.tax_amount <> 0
     union all
-    select 'Invoice', l.invoice_id, i.invoice_number, i.invoice_date, l.invoice_line_id, a.source_account_id,
+    -- (a line whose code is not in the tenant's chart keeps the code, so quarantine can name it)
+    select 'Invoice', l.invoice_id, i.invoice_number, i.invoice_date, l.invoice_line_id,
+           coalesce(a.source_account_id, 'code ' || l.account_code),
            (case when i.line_amount_types = 'Inclusive' then l.line_amount - l.tax_amount else l.line_amount end)
              * case when i.invoice_type = 'ACCREC' then -1 else 1 end,
            i.contact_id, l.description, l.raw_key, i.currency as doc_currency, i.tenant_id
@@ -192,7 +194,8 @@ xero_lines as (
     from {{ ref('stg_xero__credit_notes') }} as c left join xero_special as s on s.tenant_id = c.tenant_id
     where c.status in ('AUTHORISED', 'PAID') and c.tax_amount <> 0
     union all
-    select 'CreditNote', c.credit_note_id, c.credit_note_number, c.credit_note_date, line_no, a.source_account_id,
+    select 'CreditNote', c.credit_note_id, c.credit_note_number, c.credit_note_date, line_no,
+           coalesce(a.source_account_id, 'code ' || cl.account_code),
            line_net * case when c.credit_note_type = 'ACCRECCREDIT' then 1 else -1 end,
            c.contact_id, line_description, c.raw_key, c.currency as doc_currency, c.tenant_id
     from (
@@ -237,7 +240,7 @@ xero_lines as (
     where b.status = 'AUTHORISED' and b.tax_amount <> 0
     union all
     select 'BankTransaction', l.bank_transaction_id, b.reference, b.transaction_date, l.bank_transaction_line_id,
-           a.source_account_id,
+           coalesce(a.source_account_id, 'code ' || l.account_code),
            (case when b.line_amount_types = 'Inclusive' then l.line_amount - l.tax_amount else l.line_amount end)
              * case when b.transaction_type like 'RECEIVE%' then -1 else 1 end,
            b.contact_id, l.description, l.raw_key, b.currency as doc_currency, b.tenant_id
@@ -247,7 +250,8 @@ xero_lines as (
     where b.status = 'AUTHORISED'
     union all
     -- manual journals: as entered (LineAmount is already debit-positive)
-    select 'ManualJournal', l.manual_journal_id, null, l.journal_date, l.manual_journal_line_id, a.source_account_id,
+    select 'ManualJournal', l.manual_journal_id, null, l.journal_date, l.manual_journal_line_id,
+           coalesce(a.source_account_id, 'code ' || l.account_code),
            l.line_amount, null, coalesce(l.description, l.narration), l.raw_key, cast(null as varchar) as doc_currency, l.tenant_id
     from {{ ref('stg_xero__manual_journal_lines') }} as l
     left join xero_accounts as a on a.tenant_id = l.tenant_id and a.account_code = l.account_code

@@ -1,6 +1,7 @@
 -- Grain: one row per journal line of every legal entity (debit-positive, zero-sum per
 -- document), with the account's class, the fiscal period, and the amount in functional
--- and reporting currency with the dated FX rate used.
+-- and reporting currency with the dated FX rate used. Only documents int_journal_lines
+-- could post are here (the rest are in quarantine_records), so no amount is ever NULL.
 {%- set fy = var('fiscal_year_start_month') | int %}
 with converted as (
     -- each line at its document's dated rate into the functional currency (1 for a line

@@ -21,7 +21,7 @@ renamed as (
         {{ json_str('company', '$.properties.country') }} as country,
         {{ iso_to_utc('coalesce(' ~ json_str('company', '$.createdAt') ~ ', ' ~ json_str('company', '$.properties.createdate') ~ ')') }} as created_at,
         {{ iso_to_utc('coalesce(' ~ json_str('company', '$.updatedAt') ~ ', ' ~ json_str('company', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
-        coalesce(cast({{ json_str('company', '$.archived') }} as boolean), false) as is_deleted,
+        coalesce(try_cast({{ json_str('company', '$.archived') }} as boolean), false) as is_deleted,
         'hubspot' as source_system,
         {{ json_str('company', '$.id') }} as source_id,
         raw_key,

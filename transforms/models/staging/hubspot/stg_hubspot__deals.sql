@@ -29,7 +29,7 @@ renamed as (
         {{ iso_to_utc(json_str('deal', '$.properties.closedate')) }} as close_at,
         {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.createdAt') ~ ', ' ~ json_str('deal', '$.properties.createdate') ~ ')') }} as created_at,
         {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.updatedAt') ~ ', ' ~ json_str('deal', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
-        coalesce(cast({{ json_str('deal', '$.archived') }} as boolean), false) as is_archived,
+        coalesce(try_cast({{ json_str('deal', '$.archived') }} as boolean), false) as is_archived,
         deal as properties_json,
         'hubspot' as source_system,
         raw_key,

@@ -22,11 +22,11 @@ renamed as (
         pipeline_label,
         {{ json_str('stage', '$.id') }} as stage_id,
         {{ json_str('stage', '$.label') }} as stage_label,
-        cast({{ json_str('stage', '$.displayOrder') }} as integer) as display_order,
-        cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) as probability,
-        coalesce(cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false) as is_closed,
-        coalesce(cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false)
-            and cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) = 1 as is_won,
+        try_cast({{ json_str('stage', '$.displayOrder') }} as integer) as display_order,
+        try_cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) as probability,
+        coalesce(try_cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false) as is_closed,
+        coalesce(try_cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false)
+            and try_cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) = 1 as is_won,
         'hubspot' as source_system,
         raw_key,
         received_at

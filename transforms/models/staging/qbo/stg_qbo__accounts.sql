@@ -10,7 +10,7 @@ select
     {{ json_str('r.record', '$.AccountSubType') }} as account_sub_type,
     {{ json_str('r.record', '$.Classification') }} as classification,
     upper({{ json_str('r.record', '$.CurrencyRef.value') }}) as currency,
-    coalesce(cast({{ json_str('r.record', '$.Active') }} as boolean), true) as is_active,
+    coalesce(try_cast({{ json_str('r.record', '$.Active') }} as boolean), true) as is_active,
     r.updated_at,
     r.is_deleted,
     r.source_system,

@@ -7,7 +7,7 @@ select
     {{ json_str('r.record', '$.CompanyName') }} as company_name,
     lower({{ json_str('r.record', '$.PrimaryEmailAddr.Address') }}) as email,
     upper({{ json_str('r.record', '$.CurrencyRef.value') }}) as currency,
-    coalesce(cast({{ json_str('r.record', '$.Active') }} as boolean), true) as is_active,
+    coalesce(try_cast({{ json_str('r.record', '$.Active') }} as boolean), true) as is_active,
     r.updated_at,
     r.is_deleted,
     r.source_system,

@@ -1,4 +1,4 @@
--- Every QuickBooks Online entity record, latest version per (type, id) by the record's
+-- Every QuickBooks Online entity record, latest version per (realm, type, id) by the record's
 -- own MetaData.LastUpdatedTime (then SyncToken). Records come from /cdc responses (all
 -- types in one page; deletes as {"status": "Deleted"}) and from single-entity reads
 -- (hydration, {"Invoice": {...}}). Deletes and voids named in webhook notifications

@@ -13,7 +13,7 @@ renamed as (
         tenant_id,
         nullif({{ json_str('item', '$.id') }}, '') as payout_id,
         {{ json_str('item', '$.status') }} as status,
-        cast({{ json_str('item', '$.date') }} as date) as payout_date,
+        try_cast({{ json_str('item', '$.date') }} as date) as payout_date,
         upper({{ json_str('item', '$.currency') }}) as currency,
         {{ to_amount(json_str('item', '$.amount')) }} as amount,
         {{ to_amount(json_str('item', '$.summary.charges_gross_amount')) }} as charges_gross_amount,

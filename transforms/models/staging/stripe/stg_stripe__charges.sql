@@ -13,7 +13,7 @@ renamed as (
         {{ json_str('object', '$.balance_transaction') }} as balance_transaction_id,
         -- money
         upper({{ json_str('object', '$.currency') }}) as currency,
-        cast({{ json_str('object', '$.amount') }} as bigint) as amount_minor,
+        try_cast({{ json_str('object', '$.amount') }} as bigint) as amount_minor,
         {{ minor_to_amount(json_str('object', '$.amount'), json_str('object', '$.currency')) }} as amount,
         {{ minor_to_amount(json_str('object', '$.amount_refunded'), json_str('object', '$.currency')) }} as amount_refunded,
         -- status
@@ -22,11 +22,11 @@ renamed as (
         case
             when {{ json_str('object', '$.status') }} = 'paid' then 'succeeded'
             when {{ json_str('object', '$.status') }} is not null then {{ json_str('object', '$.status') }}
-            when cast({{ json_str('object', '$.paid') }} as boolean) then 'succeeded'
-            when not cast({{ json_str('object', '$.paid') }} as boolean) then 'failed'
+            when try_cast({{ json_str('object', '$.paid') }} as boolean) then 'succeeded'
+            when not try_cast({{ json_str('object', '$.paid') }} as boolean) then 'failed'
         end as status,
-        cast({{ json_str('object', '$.paid') }} as boolean) as is_paid,
-        cast({{ json_str('object', '$.refunded') }} as boolean) as is_refunded,
+        try_cast({{ json_str('object', '$.paid') }} as boolean) as is_paid,
+        try_cast({{ json_str('object', '$.refunded') }} as boolean) as is_refunded,
         {{ json_str('object', '$.description') }} as description,
         {{ json_str('object', '$.billing_details.email') }} as billing_email,
         {{ json_str('object', '$.billing_details.name') }} as billing_name,

@@ -44,10 +44,10 @@ renamed as (
         -- payload
         {{ json_get('event', '$.data.object') }} as object,
         {{ json_str('event', '$.api_version') }} as api_version,
-        cast({{ json_str('event', '$.livemode') }} as boolean) as is_livemode,
+        try_cast({{ json_str('event', '$.livemode') }} as boolean) as is_livemode,
         -- timestamps
         {{ from_unix_seconds(json_str('event', '$.created')) }} as created_at,
-        cast({{ json_str('event', '$.created') }} as bigint) as created_unix,
+        try_cast({{ json_str('event', '$.created') }} as bigint) as created_unix,
         -- lineage
         'stripe' as source_system,
         raw_key,

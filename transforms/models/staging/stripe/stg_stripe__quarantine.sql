@@ -27,13 +27,14 @@ found as (
     where nullif({{ json_str('event', '$.id') }}, '') is null
        or nullif({{ json_str('event', '$.data.object.id') }}, '') is null
     union all
-    -- a charge or refund without amount or currency (both required by Stripe's schema):
-    -- staging cannot count its money, so it is set aside rather than summed as NULL
+    -- a charge or refund without a numeric amount or a currency (both required by Stripe's
+    -- schema): staging cannot count its money, so it is set aside rather than summed as NULL
     select tenant_id, object_type || 's', object_id, raw_key,
-           'wrong shape: a ' || object_type || ' without amount or currency', object
+           'wrong shape: a ' || object_type || ' without a numeric amount or a currency', object
     from {{ ref('stg_stripe__objects') }}
     where object_type in ('charge', 'refund')
-      and ({{ json_str('object', '$.amount') }} is null or nullif({{ json_str('object', '$.currency') }}, '') is null)
+      and (try_cast({{ json_str('object', '$.amount') }} as decimal(38, 6)) is null
+           or nullif({{ json_str('object', '$.currency') }}, '') is null)
     union all
     select {{ tenant_id('stripe', 'envelope') }}, 'balance_transactions', null, raw_key,
            'no id: a balance transaction without its id', item

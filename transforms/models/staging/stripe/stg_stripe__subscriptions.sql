@@ -9,10 +9,10 @@ items as (
         o.tenant_id,
         o.object_id as subscription_id,
         {{ json_str('item', '$.price.currency') }} as currency,
-        cast({{ json_str('item', '$.price.unit_amount') }} as bigint)
-            * coalesce(cast({{ json_str('item', '$.quantity') }} as bigint), 1) as item_minor,
+        try_cast({{ json_str('item', '$.price.unit_amount') }} as bigint)
+            * coalesce(try_cast({{ json_str('item', '$.quantity') }} as bigint), 1) as item_minor,
         {{ json_str('item', '$.price.recurring.interval') }} as price_interval,
-        coalesce(cast({{ json_str('item', '$.price.recurring.interval_count') }} as integer), 1) as interval_count
+        coalesce(try_cast({{ json_str('item', '$.price.recurring.interval_count') }} as integer), 1) as interval_count
     from {{ json_each_row('objects', 'o', 'object', '$.items.data', 'item') }}
 ),
 

@@ -15,7 +15,7 @@ select
     {{ to_amount(json_str('r.record', '$.SubTotal')) }} as subtotal_amount,
     {{ to_amount('coalesce(' ~ json_str('r.record', '$.TotalTax') ~ ", '0')") }} as tax_amount,
     {{ to_amount(json_str('r.record', '$.Total')) }} as total_amount,
-    coalesce(cast({{ json_str('r.record', '$.IsReconciled') }} as boolean), false) as is_reconciled,
+    coalesce(try_cast({{ json_str('r.record', '$.IsReconciled') }} as boolean), false) as is_reconciled,
     {{ json_str('r.record', '$.Status') }} = 'DELETED' as is_deleted,
     r.updated_at,
     r.source_system,

@@ -12,7 +12,7 @@ select
     {{ json_str('line', '$.Description') }} as description,
     {{ json_str('line', '$.AccountCode') }} as account_code,
     {{ json_str('line', '$.ItemCode') }} as item_code,
-    cast({{ json_str('line', '$.Quantity') }} as decimal(38, 6)) as quantity,
+    try_cast({{ json_str('line', '$.Quantity') }} as decimal(38, 6)) as quantity,
     {{ to_amount(json_str('line', '$.UnitAmount')) }} as unit_amount,
     {{ to_amount(json_str('line', '$.LineAmount')) }} as line_amount,
     {{ to_amount('coalesce(' ~ json_str('line', '$.TaxAmount') ~ ", '0')") }} as tax_amount,

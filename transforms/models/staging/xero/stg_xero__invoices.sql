@@ -13,7 +13,7 @@ select
     {{ json_str('r.record', '$.Status') }} as status,
     {{ json_str('r.record', '$.LineAmountTypes') }} as line_amount_types,
     upper({{ json_str('r.record', '$.CurrencyCode') }}) as currency,
-    cast(coalesce({{ json_str('r.record', '$.CurrencyRate') }}, '1') as decimal(38, 10)) as currency_rate,
+    try_cast(coalesce({{ json_str('r.record', '$.CurrencyRate') }}, '1') as decimal(38, 10)) as currency_rate,
     {{ to_amount(json_str('r.record', '$.SubTotal')) }} as subtotal_amount,
     {{ to_amount('coalesce(' ~ json_str('r.record', '$.TotalTax') ~ ", '0')") }} as tax_amount,
     {{ to_amount(json_str('r.record', '$.Total')) }} as total_amount,

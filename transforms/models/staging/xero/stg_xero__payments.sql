@@ -12,7 +12,7 @@ select
     {{ json_str('r.record', '$.Status') }} as status,
     {{ json_str('r.record', '$.Reference') }} as reference,
     upper(coalesce({{ json_str('r.record', '$.Invoice.CurrencyCode') }}, {{ json_str('r.record', '$.CurrencyCode') }})) as currency,
-    cast(coalesce({{ json_str('r.record', '$.CurrencyRate') }}, '1') as decimal(38, 10)) as currency_rate,
+    try_cast(coalesce({{ json_str('r.record', '$.CurrencyRate') }}, '1') as decimal(38, 10)) as currency_rate,
     {{ to_amount(json_str('r.record', '$.Amount')) }} as amount,
     {{ json_str('r.record', '$.Status') }} = 'DELETED' as is_deleted,
     r.updated_at,
