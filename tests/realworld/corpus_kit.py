@@ -97,6 +97,20 @@ def without_each_field(record: dict, depth: int = 2):
         yield ".".join(path), clone
 
 
+UNKNOWN = {"x_field_from_a_newer_api_version": {"nested": [1, "two", None, {"deep": True}], "note": "ignored"}}
+
+
+def with_unknown_fields(record: dict) -> dict:
+    """A copy with fields no schema here knows, at the top and inside the first nested
+    object (a newer API version's additions): readers must ignore them."""
+    clone = copy.deepcopy(record)
+    nested = next((v for v in clone.values() if isinstance(v, dict)), None)
+    if nested is not None:
+        nested.update(copy.deepcopy(UNKNOWN))
+    clone.update(copy.deepcopy(UNKNOWN))
+    return clone
+
+
 def stripe_event(obj: dict, i: int, event_type: str) -> dict:
     created = obj.get("created") if isinstance(obj.get("created"), int) else 1_700_000_000 + i
     return {"id": f"evt_corpus{i:05d}", "object": "event", "api_version": "2022-08-01", "created": created,

@@ -37,7 +37,7 @@ def _api_rows() -> dict[str, dict[str, list]]:
                 continue
             resource, id_field, make = kit.SERVED[source][entity]
             drawn = kit.draw(schema, DRAWN, SEED)
-            copies = drawn + [obj for path, obj in kit.without_each_field(drawn[0])
+            copies = drawn + [kit.with_unknown_fields(drawn[1])] + [obj for path, obj in kit.without_each_field(drawn[0])
                               if not (source == "hubspot" and path.startswith("properties"))]
             for obj in copies:
                 n += 1

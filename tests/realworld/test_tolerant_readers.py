@@ -1,7 +1,8 @@
 """Tolerant readers: a record may lack any field (optional fields vary by API version;
-even ids and update stamps are optional in Xero's and Intuit's schemas). Every poller
-and hydrator reads records drawn from the provider's published schema, each copy
-missing one field, over HTTP from the local provider API server: no crash, every
+even ids and update stamps are optional in Xero's and Intuit's schemas) and may carry
+fields no schema here knows (a newer version's). Every poller and hydrator reads records
+drawn from the provider's published schema, each copy missing one field (and one copy
+with unknown fields), over HTTP from the local provider API server: no crash, every
 record lands, cursors are saved, and a second run completes from them.
 """
 
@@ -41,7 +42,8 @@ def _variants(source: str) -> dict[str, list[tuple[str, dict]]]:
             continue
         resource, id_field, make = kit.SERVED[source][entity]
         for record in kit.draw(schema, PER_ENTITY, SEED):
-            for path, obj in [("", record), *kit.without_each_field(record)]:
+            for path, obj in [("", record), ("+unknown", kit.with_unknown_fields(record)),
+                              *kit.without_each_field(record)]:
                 if source == "hubspot" and path in ("properties", "properties.hs_lastmodifieddate"):
                     continue  # HubSpot sets it on every object; its search cannot return one without it
                 n += 1

@@ -19,7 +19,7 @@ def stripe_events(n_per_entity: int, seed_value: int) -> list[dict]:
     events: list[dict] = []
     for entity, event_type in kit.STRIPE_EVENTS.items():
         drawn = kit.draw(kit.schemas("stripe")[entity], n_per_entity, seed_value)
-        examples = [fixtures[entity]]
+        examples = [fixtures[entity], kit.with_unknown_fields(fixtures[entity])]
         if entity in TRIMMED:
             examples += [obj for _, obj in kit.without_each_field(fixtures[entity], depth=1)]
         for obj in drawn + examples:
@@ -36,7 +36,8 @@ def shopify_deliveries() -> list[tuple[str, dict]]:
     refund = json.loads((kit.SHARED / "shopify" / "refund.json").read_text())["refund"]
     out = []
     for topic, example in (("orders/updated", order), ("refunds/create", refund)):
-        for _, body in [("", example), *kit.without_each_field(example, depth=1)]:
+        for _, body in [("", example), ("+unknown", kit.with_unknown_fields(example)),
+                        *kit.without_each_field(example, depth=1)]:
             out.append((topic, body))
     return out
 
