@@ -23,7 +23,7 @@ SOURCE = "qbo"
 DEFAULT_BASE_URL = "https://quickbooks.api.intuit.com"
 STREAMS = ("cdc",)
 ENTITIES = ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor",
-            "Purchase", "Deposit", "CreditMemo")
+            "Purchase", "Deposit", "CreditMemo", "SalesReceipt")
 CDC_CAP = 1000
 EPOCH_START = "2000-01-01T00:00:00Z"  # "everything" for an empty cursor against the local API
 
