@@ -32,7 +32,7 @@ SERVED = {
              for name in ("Invoice", "Payment", "BankTransaction", "CreditNote", "Account", "Contact", "ManualJournal")},
     "qbo": {name: (name, "Id", lambda i: str(9000 + i))
             for name in ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor",
-                         "Purchase", "Deposit", "CreditMemo")},
+                         "Purchase", "Deposit", "CreditMemo", "SalesReceipt")},
     "hubspot": {"deal": ("deals", "id", lambda i: str(90000 + i)), "company": ("companies", "id", lambda i: str(80000 + i)),
                 "pipeline": ("pipelines", "id", lambda i: f"corpus-pipeline-{i}")},
     "plaid": {"transaction": ("transactions", "transaction_id", lambda i: f"corpus-txn-{i}"),

@@ -23,7 +23,7 @@ import corpus_kit as kit
 import webhook_corpus as hooks
 
 SEED = 14
-DRAWN = 3  # records per entity, plus the first one without each of its fields
+DRAWN = 3  # records per entity, plus the fullest one without each of its fields
 POLLED = {"xero": None, "qbo": None, "hubspot": None, "plaid": None}  # sources whose corpus arrives by poll
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,8 @@ def _api_rows() -> dict[str, dict[str, list]]:
                 continue
             resource, id_field, make = kit.SERVED[source][entity]
             drawn = kit.draw(schema, DRAWN, SEED)
-            copies = drawn + [kit.with_unknown_fields(drawn[1])] + [obj for path, obj in kit.without_each_field(drawn[0])
+            fullest = max(drawn, key=lambda r: len(json.dumps(r)))  # Hypothesis draws the emptiest first
+            copies = drawn + [kit.with_unknown_fields(fullest)] + [obj for path, obj in kit.without_each_field(fullest)
                               if not (source == "hubspot" and path.startswith("properties"))]
             for obj in copies:
                 n += 1
