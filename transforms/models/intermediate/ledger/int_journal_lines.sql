@@ -326,7 +326,16 @@ checked as (
             when r.to_reporting_rate is null
                 then 'no fx rate: no ' || r.functional_currency || '->{{ reporting }} rate on or before '
                      || cast(r.posted_on as varchar)
-        end as line_problem
+        end as line_problem,
+        -- the most actionable problem names the document: an unmapped tenant or an unknown
+        -- account before a missing rate (fixing the account may be all it takes)
+        case
+            when r.entity_id is null or r.functional_currency is null then 1
+            when r.amount is null then 2
+            when r.posted_on is null then 3
+            when r.source_account_id is null or not r.is_known_account then 4
+            else 5
+        end as problem_rank
     from rated as r
 ),
 
@@ -335,7 +344,7 @@ documents as (
     -- what is published still balances
     select
         source_system, tenant_id, document_type, document_id,
-        min(line_problem) as first_problem,
+        min_by(line_problem, case when line_problem is not null then problem_rank end) as first_problem,
         sum(amount) as transaction_net,
         min(transaction_currency) as transaction_currency
     from checked
