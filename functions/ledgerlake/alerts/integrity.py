@@ -163,14 +163,18 @@ def refunds_not_in_ledger(frame: pl.DataFrame, config: AlertConfig, as_of: date)
 
 
 def records_quarantined(frame: pl.DataFrame, as_of: date) -> list[Alert]:
-    """One alert per source whose records the build set aside (marts.quarantine_records)."""
+    """One alert per source whose records the build set aside (marts.quarantine_records).
+    It carries no money (amount 0, in the reporting currency, so every surface can show it)."""
+    from ..config import Settings
+
+    currency = Settings.from_env().reporting_currency
     out = []
     for (source,), rows in frame.sort("quarantine_key").group_by(["source_system"], maintain_order=True):
         reasons = sorted({r for r in rows["reason_code"].to_list() if r})
         entities = sorted({e for e in rows["entity_id"].to_list() if e})
         out.append(Alert(
             type="records_quarantined", severity="medium",
-            entity=entities[0] if len(entities) == 1 else "all", currency="", amount=Decimal("0.00"),
+            entity=entities[0] if len(entities) == 1 else "all", currency=currency, amount=Decimal("0.00"),
             occurred_on=as_of,
             title=f"{rows.height} {source} record(s) quarantined ({', '.join(reasons)}): "
                   f"`ledgerlake quarantine list --source {source}`",
