@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,35 +12,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import polling_minisim as minisim  # noqa: E402
 from polling_minisim import MID, SOURCES  # noqa: E402,F401
+import lake_fixtures  # noqa: E402
+
+_s3_client, lake = lake_fixtures._s3_client, lake_fixtures.lake  # one session client for every lake
 
 
 # moto's werkzeug logs every S3 request; thousands of lines slow the tests down.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
-
-@pytest.fixture(scope="session")
-def _s3_client(s3_endpoint):
-    """One boto3 client for the session (creating one costs about a second)."""
-    from ledgerlake.config import Settings
-    from ledgerlake.lake import s3_client
-
-    os.environ["LEDGERLAKE_S3_ENDPOINT"] = s3_endpoint
-    return s3_client(Settings.from_env())
-
-
-@pytest.fixture
-def lake(_s3_client, s3_endpoint, monkeypatch, tmp_path):
-    """Like the shared `lake` fixture (fresh uniquely named buckets), on the shared client."""
-    from ledgerlake.lake import Lake
-
-    suffix = uuid.uuid4().hex[:8]
-    monkeypatch.setenv("LEDGERLAKE_S3_ENDPOINT", s3_endpoint)
-    monkeypatch.setenv("LEDGERLAKE_RAW_BUCKET", f"raw-{suffix}")
-    monkeypatch.setenv("LEDGERLAKE_MARTS_BUCKET", f"marts-{suffix}")
-    monkeypatch.setenv("LEDGERLAKE_HOME", str(tmp_path / "home"))
-    lake = Lake(client=_s3_client)
-    lake.ensure_buckets()
-    return lake
 
 
 @pytest.fixture(scope="session")

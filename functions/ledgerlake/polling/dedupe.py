@@ -54,22 +54,33 @@ def latest_from_lake(lake, source: str, entity: str | None = None) -> dict[tuple
 
 def utc_stamp(value) -> str:
     """Any provider time (epoch s, epoch ms, ISO with offset, Xero /Date(ms+0000)/) as
-    sortable UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`; '' when absent."""
+    sortable UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`; '' when absent or unreadable (a
+    tolerant reader: a record without a usable stamp still lands, it just cannot move a
+    cursor)."""
+    from ..webhooks.core import parse_time
+
+    try:
+        moment = parse_time(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+    except (OverflowError, OSError, ValueError):
+        moment = None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment is not None else ""
+
+
+def stamp_time(stamp: str):
+    """A `utc_stamp` text back to an aware datetime (None for '')."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+
+
+def page_time(stamps, fallback=None):
+    """The date a page is filed under: its earliest readable stamp, else `fallback`, else now."""
     from datetime import datetime, timezone
 
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str) and value.startswith("/Date("):
-        value = xero_date_epoch(value)
-    elif isinstance(value, str) and value.isdigit():
-        value = int(value) / (1000.0 if len(value) >= 12 else 1.0)
-    if isinstance(value, (int, float)):
-        moment = datetime.fromtimestamp(value, timezone.utc)
-    else:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    known = sorted(s for s in stamps if s)
+    if known:
+        return stamp_time(known[0])
+    return fallback or datetime.now(timezone.utc)
 
 
 def xero_date_epoch(text: str) -> float:

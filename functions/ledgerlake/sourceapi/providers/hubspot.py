@@ -105,10 +105,10 @@ def _search(api, req, object_type: str) -> Reply:
             sort = sorts[0] if isinstance(sorts[0], dict) else {"propertyName": sorts[0].lstrip("-"),
                                                                  "direction": "DESCENDING" if sorts[0].startswith("-") else "ASCENDING"}
             prop = sort["propertyName"]
-            rows.sort(key=lambda r: (_sort_key(r[0].get("properties", {}).get(prop)), int(r[0]["id"])),
+            rows.sort(key=lambda r: (_sort_key(r[0].get("properties", {}).get(prop)), int(r[0].get("id") or 0)),
                       reverse=sort.get("direction") == "DESCENDING")
         else:
-            rows.sort(key=lambda r: int(r[0]["id"]))
+            rows.sort(key=lambda r: int(r[0].get("id") or 0))
         return [v for _, v in rows]  # keep versions (bytes), not the parsed objects
 
     import json as _json

@@ -22,7 +22,7 @@ from ..store import parse_time
 
 CDC_CAP = 1000
 ENTITIES = ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer",
-            "Vendor", "Purchase", "Deposit", "CreditMemo")
+            "Vendor", "Purchase", "Deposit", "CreditMemo", "SalesReceipt")
 _BY_LOWER = {name.lower(): name for name in ENTITIES}
 _PATH = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<what>[A-Za-z]+)(?:/(?P<id>[^/]+))?$")
 

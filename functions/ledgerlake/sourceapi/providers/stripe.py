@@ -86,7 +86,7 @@ def _newest_first(api, resource: str) -> list[dict]:
                 continue
             obj = version.obj
             rows.append({**{k: obj.get(k) for k in _META}, "_v": version})
-        rows.sort(key=lambda r: (r["created"] or 0, r["id"]), reverse=True)
+        rows.sort(key=lambda r: (r["created"] or 0, r["id"] or ""), reverse=True)  # id-less corpus records too
         return rows
 
     return res.memo(("newest-first", clock), build)

@@ -14,7 +14,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from ...polling.dedupe import Record, utc_stamp
+from ...polling.dedupe import Record, page_time, utc_stamp
 from ...polling.runner import Boundary
 
 SOURCE = "hubspot"
@@ -34,8 +34,15 @@ def _headers(ctx) -> dict[str, str]:
     return {"Accept": "application/json"}
 
 
-def _ms(stamp: str) -> int:
-    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
+def _ms(stamp: str, floor: int) -> int:
+    """A stamp as epoch ms; `floor` (the window start) for a record without one."""
+    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000) if stamp else floor
+
+
+def _stamp(row: dict) -> str:
+    """`hs_lastmodifieddate`, else `updatedAt`: both optional in HubSpot's schemas."""
+    properties = row.get("properties") if isinstance(row.get("properties"), dict) else {}
+    return utc_stamp(properties.get("hs_lastmodifieddate")) or utc_stamp(row.get("updatedAt"))
 
 
 def _search(ctx, object_type: str) -> None:
@@ -58,17 +65,17 @@ def _search(ctx, object_type: str) -> None:
             response = ctx.http.request("POST", ctx.base_url + path, headers=_headers(ctx), json_body=body,
                                         auth=ctx.auth("HUBSPOT_ACCESS_TOKEN")).expect_ok()
             page = response.json()
-            results = page.get("results", [])
+            results = [r for r in page.get("results") or [] if isinstance(r, dict)]
             if results:
-                stamps = [utc_stamp(r["properties"].get("hs_lastmodifieddate") or r.get("updatedAt")) for r in results]
-                items = [(str(r["id"]), _ms(stamp)) for r, stamp in zip(results, stamps)]
+                stamps = [_stamp(r) for r in results]
+                items = [(str(r.get("id", "")), _ms(stamp, since_ms)) for r, stamp in zip(results, stamps)]
                 if not boundary.all_seen(items):
                     ctx.land_page(
                         object_type,
                         request={"path": path, "body": body},
                         body=response.body,
                         records=len(results),
-                        page_time=datetime.fromisoformat(min(stamps).replace("Z", "+00:00")),
+                        page_time=page_time(stamps),
                         headers=response.headers,
                     )
                 boundary.advance(items)
@@ -96,7 +103,7 @@ def _pipelines(ctx) -> None:
     results = response.json().get("results", [])
     if not results:
         return
-    stamps = [utc_stamp(p.get("updatedAt") or p.get("createdAt")) for p in results]
+    stamps = [utc_stamp(p.get("updatedAt")) or utc_stamp(p.get("createdAt")) for p in results]
     stamps = [s for s in stamps if s] or ["1970-01-01T00:00:00.000000Z"]
     ctx.land_page(
         "pipelines",
@@ -119,11 +126,10 @@ def poll(ctx) -> None:
 def page_records(entity: str, payload: dict):
     if entity in ("deals", "companies"):
         kind = entity[:-1] if entity == "deals" else "company"
-        for row in payload.get("results", []):
-            stamp = utc_stamp(row.get("properties", {}).get("hs_lastmodifieddate") or row.get("updatedAt"))
-            yield Record(kind, str(row["id"]), stamp, bool(row.get("archived")), row)
+        for row in payload.get("results") or []:
+            yield Record(kind, str(row.get("id", "")), _stamp(row), bool(row.get("archived")), row)
     elif entity == "pipelines":
-        for row in payload.get("results", []):
-            yield Record("pipeline", str(row["id"]), utc_stamp(row.get("updatedAt")), bool(row.get("archived")), row)
+        for row in payload.get("results") or []:
+            yield Record("pipeline", str(row.get("id", "")), utc_stamp(row.get("updatedAt")), bool(row.get("archived")), row)
 
 

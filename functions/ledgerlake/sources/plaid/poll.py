@@ -17,7 +17,7 @@ import hashlib
 import json
 from datetime import date, datetime, timezone
 
-from ...polling.dedupe import Record
+from ...polling.dedupe import Record, page_time, utc_stamp
 
 SOURCE = "plaid"
 DEFAULT_BASE_URL = "https://production.plaid.com"
@@ -48,9 +48,13 @@ def _content(doc: dict) -> str:
                                      sort_keys=True).encode()).hexdigest()
 
 
+def _rows(doc: dict, key: str) -> list[dict]:
+    return [r for r in doc.get(key) or [] if isinstance(r, dict)]
+
+
 def _page_date(doc: dict) -> date:
-    dates = [t.get("date") for t in doc.get("added", []) + doc.get("modified", []) if t.get("date")]
-    return date.fromisoformat(min(dates)) if dates else datetime.now(timezone.utc).date()
+    # `date` is required in Plaid's schema, but a reader does not crash on a page without it.
+    return page_time([utc_stamp(t.get("date")) for t in _rows(doc, "added") + _rows(doc, "modified")]).date()
 
 
 def _sync(ctx, token: str) -> None:
@@ -68,7 +72,9 @@ def _sync(ctx, token: str) -> None:
             if response.status == 400 and doc.get("error_code") == "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION":
                 break  # restart the whole loop from start_cursor
             response.expect_ok()
-            records = len(doc["added"]) + len(doc["modified"]) + len(doc["removed"])
+            if "next_cursor" not in doc or "has_more" not in doc:
+                raise ValueError("Plaid /transactions/sync answered without next_cursor/has_more: cannot page on")
+            records = sum(len(_rows(doc, key)) for key in ("added", "modified", "removed"))
             if records:
                 ctx.land_page(
                     "transactions_sync",
@@ -103,7 +109,7 @@ def _accounts(ctx, token: str) -> None:
         "accounts",
         request={"path": "/accounts/get", "item": item_key(token)},
         body=response.body,
-        records=len(doc.get("accounts", [])),
+        records=len(_rows(doc, "accounts")),
         page_time=datetime.now(timezone.utc).date(),  # a balance snapshot, dated when taken
         fingerprint=_content(doc),
         headers=response.headers,
@@ -124,10 +130,10 @@ def page_records(entity: str, payload: dict):
     if entity == "transactions_sync":
         # No update stamp on a Plaid transaction: sync order is the truth, so the stamp
         # is empty and the later page (arrival order) wins.
-        for row in payload.get("added", []) + payload.get("modified", []):
-            yield Record("transaction", row["transaction_id"], "", False, row)
-        for row in payload.get("removed", []):
-            yield Record("transaction", row["transaction_id"], "", True, row)
+        for row in _rows(payload, "added") + _rows(payload, "modified"):
+            yield Record("transaction", str(row.get("transaction_id", "")), "", False, row)
+        for row in _rows(payload, "removed"):
+            yield Record("transaction", str(row.get("transaction_id", "")), "", True, row)
     elif entity == "accounts":
-        for row in payload.get("accounts", []):
-            yield Record("account", row["account_id"], "", False, row)
+        for row in _rows(payload, "accounts"):
+            yield Record("account", str(row.get("account_id", "")), "", False, row)

@@ -38,7 +38,7 @@ def hydrate(job: dict, lake: Lake) -> list[Landed]:
     record = next((v for k, v in answer.items() if k.lower() == entity and isinstance(v, dict)), None)
     if record is None:
         raise ValueError(f"QBO answer for {name} {entity_id} holds no {name}")
-    meta = record.get("MetaData") or {}
+    meta = record.get("MetaData") if isinstance(record.get("MetaData"), dict) else {}  # optional in Intuit's schema
     return [
         lake.land(
             source=SOURCE,

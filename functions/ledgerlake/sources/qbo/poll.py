@@ -16,14 +16,14 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from ...polling.dedupe import Record, utc_stamp
+from ...polling.dedupe import Record, page_time, utc_stamp
 from ...polling.runner import Boundary
 
 SOURCE = "qbo"
 DEFAULT_BASE_URL = "https://quickbooks.api.intuit.com"
 STREAMS = ("cdc",)
 ENTITIES = ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor",
-            "Purchase", "Deposit", "CreditMemo")
+            "Purchase", "Deposit", "CreditMemo", "SalesReceipt")
 CDC_CAP = 1000
 EPOCH_START = "2000-01-01T00:00:00Z"  # "everything" for an empty cursor against the local API
 
@@ -33,12 +33,19 @@ def _headers(ctx) -> dict[str, str]:
 
 
 def _objects(doc: dict):
-    for block in doc.get("CDCResponse", []):
-        for response in block.get("QueryResponse", []):
-            for entity, rows in response.items():
+    for block in doc.get("CDCResponse") or []:
+        for response in (block.get("QueryResponse") or []) if isinstance(block, dict) else []:
+            for entity, rows in response.items() if isinstance(response, dict) else ():
                 if isinstance(rows, list):
                     for row in rows:
-                        yield entity, row
+                        if isinstance(row, dict):
+                            yield entity, row
+
+
+def _stamp(row: dict) -> str:
+    """`MetaData.LastUpdatedTime` (optional in Intuit's schema: '' when absent)."""
+    meta = row.get("MetaData")
+    return utc_stamp(meta.get("LastUpdatedTime")) if isinstance(meta, dict) else ""
 
 
 def poll(ctx) -> None:
@@ -56,8 +63,12 @@ def poll(ctx) -> None:
         objects = list(_objects(doc))
         if not objects:
             return
-        stamps = [utc_stamp((row.get("MetaData") or {}).get("LastUpdatedTime")) for _, row in objects]
-        items = [(f"{kind}:{row['Id']}", stamp[:19] + "Z") for (kind, row), stamp in zip(objects, stamps)]
+        stamps = [_stamp(row) for _, row in objects]
+        # A record without a stamp counts as changed at the window start: it can never
+        # move the cursor past anything.
+        window = utc_stamp(since)
+        items = [(f"{kind}:{row.get('Id', '')}", (stamp or window)[:19] + "Z")
+                 for (kind, row), stamp in zip(objects, stamps)]
         if boundary.all_seen(items):
             return  # only the objects at the cursor's second, landed last run
         ctx.land_page(
@@ -65,7 +76,7 @@ def poll(ctx) -> None:
             request={"path": "/v3/company/{realm}/cdc", "params": params},
             body=response.body,
             records=len(objects),
-            page_time=datetime.fromisoformat(min(stamps).replace("Z", "+00:00")),
+            page_time=page_time(stamps, datetime.fromisoformat(window.replace("Z", "+00:00"))),
             fingerprint=hashlib.sha256(json.dumps(doc.get("CDCResponse"), sort_keys=True).encode()).hexdigest(),
             headers=response.headers,
         )
@@ -81,5 +92,4 @@ def poll(ctx) -> None:
 
 def page_records(entity: str, payload: dict):
     for kind, row in _objects(payload):
-        stamp = utc_stamp((row.get("MetaData") or {}).get("LastUpdatedTime"))
-        yield Record(kind, str(row["Id"]), stamp, row.get("status") == "Deleted", row)
+        yield Record(kind, str(row.get("Id", "")), _stamp(row), row.get("status") == "Deleted", row)

@@ -19,7 +19,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from ...polling.dedupe import Record, utc_stamp
+from ...polling.dedupe import Record, page_time, utc_stamp
 from ...polling.runner import Boundary
 
 SOURCE = "shopify"
@@ -97,12 +97,15 @@ def _poll_orders(ctx) -> None:
             ctx.http.wait(need / max(1.0, throttle.get("restoreRate", 50.0)), "Shopify cost bucket refill")
         variables = {"first": first, "after": after, "query": f"updated_at:>='{since}'" if since else None}
         doc, body, headers = _graphql(ctx, variables)
-        orders = doc["data"]["orders"]
-        nodes = [edge["node"] for edge in orders["edges"]]
+        orders = (doc.get("data") or {}).get("orders") or {}
+        nodes = [edge["node"] for edge in orders.get("edges") or []
+                 if isinstance(edge, dict) and isinstance(edge.get("node"), dict)]
         items = []
         if nodes:
             stamps = [utc_stamp(_updated(n)) for n in nodes]
-            items = [(str(n["id"]), stamp[:19] + "Z") for n, stamp in zip(nodes, stamps)]
+            # An order without `updatedAt` counts as updated at the window start.
+            window = (utc_stamp(since) or "1970-01-01T00:00:00")[:19] + "Z"
+            items = [(str(n.get("id", "")), stamp[:19] + "Z" if stamp else window) for n, stamp in zip(nodes, stamps)]
             if boundary.all_seen(items):
                 nodes = []  # only the records at the cursor's second, landed last run
         if nodes:
@@ -111,7 +114,7 @@ def _poll_orders(ctx) -> None:
                 request={"query": "orders", "variables": variables},
                 body=body,
                 records=len(nodes),
-                page_time=datetime.fromisoformat(min(stamps).replace("Z", "+00:00")),
+                page_time=page_time(stamps),
                 # The cost extension changes call to call; the page is the orders.
                 fingerprint=_hash(doc["data"]),
                 headers=headers,
@@ -119,9 +122,10 @@ def _poll_orders(ctx) -> None:
         if items:
             boundary.advance(items)
             ctx.save_cursor("orders", {"updated_at_min": boundary.stamp, **boundary.to_json()})
-        if not orders["pageInfo"]["hasNextPage"]:
+        page_info = orders.get("pageInfo") or {}
+        if not (page_info.get("hasNextPage") and page_info.get("endCursor")):
             return
-        after = orders["pageInfo"]["endCursor"]
+        after = page_info["endCursor"]
 
 
 def _updated(node: dict):
@@ -150,8 +154,8 @@ def _rest_walk(ctx, path: str, params: dict, key: str, entity: str, stream: str,
     request_params = dict(params)
     while not ctx.out_of_time():
         response = ctx.http.request("GET", url, params=request_params, headers=_headers(ctx)).expect_ok()
-        rows = response.json()[key]
-        unchanged = seen is not None and rows and all(seen.get(str(r["id"])) == _hash(r)[:16] for r in rows)
+        rows = [r for r in response.json().get(key) or [] if isinstance(r, dict)]
+        unchanged = seen is not None and rows and all(seen.get(str(r.get("id"))) == _hash(r)[:16] for r in rows)
         if rows and not unchanged:
             ctx.land_page(
                 entity,
@@ -177,9 +181,8 @@ def _page_info(url: str) -> str | None:
 
 
 def _rest_date(rows: list[dict]) -> datetime:
-    dates = [str(r.get("date") or r.get("processed_at") or "")[:10] for r in rows]
-    dates = [d for d in dates if d]
-    return datetime.fromisoformat(min(dates)) if dates else datetime(1970, 1, 1)
+    stamps = [utc_stamp(r.get("date")) or utc_stamp(r.get("processed_at")) for r in rows]
+    return page_time(stamps, datetime(1970, 1, 1, tzinfo=timezone.utc))
 
 
 def _poll_payouts(ctx) -> None:
@@ -195,6 +198,7 @@ def _poll_payouts(ctx) -> None:
     rows = _rest_walk(ctx, "shopify_payments/payouts.json", params, "payouts", "payouts", "payouts", seen=seen)
     if rows is None:
         return
+    rows = [r for r in rows if r.get("id") is not None]  # no id: landed, but nothing to follow up
     for row in rows:
         if seen.get(str(row["id"])) != _hash(row)[:16] and str(row["id"]) not in pending:
             pending.append(str(row["id"]))  # new or changed: (re)read its transactions
@@ -224,7 +228,7 @@ def _poll_balance_transactions(ctx) -> None:
                       "balance_transactions", "balance_transactions", seen=seen)
     if rows is None:
         return
-    ctx.save_cursor("balance_transactions", {"seen": {str(r["id"]): _hash(r)[:16] for r in rows}})
+    ctx.save_cursor("balance_transactions", {"seen": {str(r.get("id")): _hash(r)[:16] for r in rows}})
 
 
 def poll(ctx) -> None:
@@ -235,13 +239,15 @@ def poll(ctx) -> None:
 
 def page_records(entity: str, payload: dict):
     if entity == "orders":
-        for edge in (payload.get("data") or {}).get("orders", {}).get("edges", []):
-            node = edge["node"]
-            rid = node.get("legacyResourceId") or str(node["id"]).rsplit("/", 1)[-1]
+        for edge in ((payload.get("data") or {}).get("orders") or {}).get("edges") or []:
+            node = edge.get("node") if isinstance(edge, dict) else None
+            if not isinstance(node, dict):
+                continue
+            rid = node.get("legacyResourceId") or str(node.get("id", "")).rsplit("/", 1)[-1]
             yield Record("order", str(rid), utc_stamp(_updated(node)), False, node)
     elif entity == "payouts":
-        for row in payload.get("payouts", []):
-            yield Record("payout", str(row["id"]), "", False, row)  # no update stamp: later arrival wins
+        for row in payload.get("payouts") or []:
+            yield Record("payout", str(row.get("id", "")), "", False, row)  # no update stamp: later arrival wins
     elif entity == "balance_transactions":
-        for row in payload.get("transactions", []):
-            yield Record("balance_transaction", str(row["id"]), "", False, row)
+        for row in payload.get("transactions") or []:
+            yield Record("balance_transaction", str(row.get("id", "")), "", False, row)

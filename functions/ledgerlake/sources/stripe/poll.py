@@ -15,9 +15,9 @@ in the cursor; each queued payout's `?payout=po_…` pages land as `balance_tran
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from ...polling.dedupe import Record, utc_stamp
+from ...polling.dedupe import Record, page_time, utc_stamp
 from ...polling.runner import Boundary
 
 SOURCE = "stripe"
@@ -32,6 +32,17 @@ def _headers(ctx) -> dict[str, str]:
     if version:
         headers["Stripe-Version"] = version
     return headers
+
+
+def _created(row, floor: int) -> int:
+    """`created` (required by Stripe's schema, but a reader does not crash without it:
+    such a row counts as created at the window start)."""
+    value = row.get("created")
+    return value if isinstance(value, int) and not isinstance(value, bool) else floor
+
+
+def _page_time(data: list, floor: int) -> datetime:
+    return page_time([utc_stamp(_created(r, floor)) for r in data])
 
 
 def _walk(ctx, stream: str, path: str, entity: str, on_page=None) -> bool:
@@ -49,25 +60,25 @@ def _walk(ctx, stream: str, path: str, entity: str, on_page=None) -> bool:
             params["starting_after"] = walk["starting_after"]
         response = ctx.http.request("GET", ctx.base_url + path, params=params, headers=_headers(ctx)).expect_ok()
         page = response.json()
-        data = page["data"]
+        data = [r for r in page.get("data") or [] if isinstance(r, dict)]
         if data:
-            items = [(r["id"], r["created"]) for r in data]
+            items = [(str(r.get("id", "")), _created(r, walk["gte"])) for r in data]
             if not seen.all_seen(items):
                 ctx.land_page(
                     entity,
                     request={"path": path, "params": params},
                     body=response.body,
                     records=len(data),
-                    page_time=datetime.fromtimestamp(min(r["created"] for r in data), timezone.utc),
+                    page_time=_page_time(data, walk["gte"]),
                     headers=response.headers,
                     stream=stream,
                 )
             fresh.advance(items)
             walk["fresh"] = fresh.to_json()
-            walk["starting_after"] = data[-1]["id"]
-            walk["high"] = max(walk["high"], max(r["created"] for r in data))
+            walk["starting_after"] = data[-1].get("id")
+            walk["high"] = max(walk["high"], max(item[1] for item in items))
         extra = on_page(data) if on_page else {}
-        if page.get("has_more") and data:
+        if page.get("has_more") and data and walk["starting_after"]:
             ctx.save_cursor(stream, {"created_gte": state.get("created_gte", walk["gte"]), **seen.to_json(),
                                      "walk": walk, **extra})
             continue
@@ -112,26 +123,28 @@ def _payout_pages(ctx, payout: str) -> None:
         response = ctx.http.request("GET", ctx.base_url + "/v1/balance_transactions", params=params,
                                     headers=_headers(ctx)).expect_ok()
         page = response.json()
-        data = page["data"]
+        data = [r for r in page.get("data") or [] if isinstance(r, dict)]
         if data:
             ctx.land_page(
                 "balance_transactions",
                 request={"path": "/v1/balance_transactions", "params": params},
                 body=response.body,
                 records=len(data),
-                page_time=datetime.fromtimestamp(min(r["created"] for r in data), timezone.utc),
+                page_time=_page_time(data, 0),
                 headers=response.headers,
                 extra={"payout": payout},
                 stream="payouts",
             )
-            starting_after = data[-1]["id"]
-        if not (page.get("has_more") and data):
+            starting_after = data[-1].get("id")
+        if not (page.get("has_more") and data and starting_after):
             return
 
 
 def page_records(entity: str, payload: dict):
     kind = {"events": "event", "balance_transactions": "balance_transaction"}[entity]
-    for row in payload.get("data", []):
+    for row in payload.get("data") or []:
+        if not isinstance(row, dict):
+            continue
         # Events and balance transactions are immutable apart from a balance
         # transaction's status; `created` orders them and a tie keeps the later arrival.
-        yield Record(kind, row["id"], utc_stamp(row.get("created")), False, row)
+        yield Record(kind, str(row.get("id", "")), utc_stamp(row.get("created")), False, row)

@@ -7,6 +7,11 @@ the newest `UpdatedDateUTC` on it (floored to the second, the header's precision
 the next request is page 1 from there; only when a whole page shares one second does
 it step to page 2, 3, ... Boundary records repeat in raw; nothing is skipped.
 Dates arrive as `/Date(1439434356790+0000)/`.
+
+Tolerant reader: `UpdatedDateUTC` (and even the id) is optional in Xero's published
+schemas, so a record without one lands like any other; it only cannot move the cursor
+(it is stamped with the window's start, so the cursor never passes it) and staging
+decides whether it can be used.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from ...polling.dedupe import Record, utc_stamp, xero_date_epoch
+from ...polling.dedupe import Record, page_time, stamp_time, utc_stamp
 from ...polling.runner import Boundary
 
 SOURCE = "xero"
@@ -40,8 +45,15 @@ def _headers(ctx, since: datetime | None) -> dict[str, str]:
     return headers
 
 
-def _updated(row: dict) -> float:
-    return xero_date_epoch(row["UpdatedDateUTC"])
+def _updated(row, floor: float) -> float:
+    """The record's `UpdatedDateUTC` in epoch seconds; `floor` (the window start) when it
+    has none or it cannot be read."""
+    moment = stamp_time(utc_stamp(row.get("UpdatedDateUTC") if isinstance(row, dict) else None))
+    return moment.timestamp() if moment is not None else floor
+
+
+def _id(row, id_field: str) -> str:
+    return str(row.get(id_field, "")) if isinstance(row, dict) else ""
 
 
 def _walk(ctx, resource: str) -> None:
@@ -57,9 +69,11 @@ def _walk(ctx, resource: str) -> None:
         response = ctx.http.request("GET", f"{ctx.base_url}/api.xro/2.0/{resource}", params=params,
                                     headers=_headers(ctx, since), auth=ctx.auth("XERO_ACCESS_TOKEN")).expect_ok()
         doc = response.json()
-        rows = doc.get(resource, [])
+        rows = doc.get(resource) or []
         id_field = RESOURCES[resource]
-        items = [(str(r[id_field]), int(_updated(r))) for r in rows]
+        floor = since.timestamp() if since else 0.0
+        updated = [_updated(r, floor) for r in rows]
+        items = [(_id(r, id_field), int(u)) for r, u in zip(rows, updated)]
         if rows and not boundary.all_seen(items):
             ctx.land_page(
                 stream,
@@ -67,7 +81,8 @@ def _walk(ctx, resource: str) -> None:
                          "if_modified_since": since.isoformat() if since else None},
                 body=response.body,
                 records=len(rows),
-                page_time=datetime.fromtimestamp(min(_updated(r) for r in rows), timezone.utc),
+                page_time=page_time([utc_stamp(r.get("UpdatedDateUTC")) for r in rows if isinstance(r, dict)],
+                                    datetime.fromtimestamp(floor, timezone.utc) if since else None),
                 # The envelope's Id and DateTimeUTC differ per call; the page is the records.
                 fingerprint=hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest(),
                 headers=response.headers,
@@ -79,8 +94,8 @@ def _walk(ctx, resource: str) -> None:
                                      **boundary.to_json()})
         if resource in UNPAGED or len(rows) < size:
             return
-        floored = datetime.fromtimestamp(int(max(_updated(r) for r in rows)), timezone.utc)
-        if since is not None and floored <= since:
+        floored = datetime.fromtimestamp(int(max(updated)), timezone.utc)
+        if since is not None and floored <= since or since is None and max(updated) == 0.0:
             page_no += 1  # a whole page within one second: step past it
         else:
             since, page_no = floored, 1
@@ -96,6 +111,8 @@ def poll(ctx) -> None:
 def page_records(entity: str, payload: dict):
     resource = next(name for name in RESOURCES if name.lower() == entity)
     id_field = RESOURCES[resource]
-    for row in payload.get(resource, []):
-        yield Record(resource[:-1] if resource.endswith("s") else resource, str(row[id_field]),
+    for row in payload.get(resource) or []:
+        if not isinstance(row, dict):
+            continue  # not a record at all; the page itself stays in raw
+        yield Record(resource[:-1] if resource.endswith("s") else resource, _id(row, id_field),
                      utc_stamp(row.get("UpdatedDateUTC")), row.get("Status") == "DELETED", row)

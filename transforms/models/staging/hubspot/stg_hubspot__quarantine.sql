@@ -1,5 +1,6 @@
 -- HubSpot records that cannot be staged: deals and companies without an id (in a search
--- page's results or a single read), and search pages without `results`. Unioned into
+-- page's results or a single read), search pages without `results`, and pipeline stages
+-- without their pipeline's or their own id. Unioned into
 -- marts/ops/quarantine_records.
 {%- set entities = [('deals', 'deal'), ('companies', 'company')] %}
 with
@@ -14,11 +15,26 @@ with
            'wrong shape: neither a search page nor a {{ noun }}', null
     from {{ raw_objects('hubspot', entity) }}
     where {{ json_get('payload', '$.results') }} is null and nullif({{ json_str('payload', '$.id') }}, '') is null
-){% if not loop.last %},{% endif %}
+),
 {%- endfor %}
+
+pipeline_items as (
+    select raw.raw_key, raw.envelope, item as pipeline
+    from {{ json_each_row(raw_objects('hubspot', 'pipelines'), 'raw', 'payload', '$.results', 'item') }}
+),
+
+pipelines_found as (
+    -- a stage is keyed by its pipeline's id and its own: without either it cannot be staged
+    select {{ tenant_id('hubspot', 'p.envelope') }} as tenant_id, 'pipelines' as entity, p.raw_key,
+           'no id: a pipeline stage without its pipeline or stage id' as reason, stage as content
+    from {{ json_each_row('pipeline_items', 'p', 'pipeline', '$.stages', 'stage') }}
+    where nullif({{ json_str('p.pipeline', '$.id') }}, '') is null or nullif({{ json_str('stage', '$.id') }}, '') is null
+)
 
 {%- for entity, noun in entities %}
 select distinct {{ quarantine_columns('hubspot', 'tenant_id', 'entity', 'null', 'raw_key', 'reason', 'content') }}
 from {{ entity }}_found
-{% if not loop.last %}union all{% endif %}
+union all
 {%- endfor %}
+select distinct {{ quarantine_columns('hubspot', 'tenant_id', 'entity', 'null', 'raw_key', 'reason', 'content') }}
+from pipelines_found

@@ -17,7 +17,14 @@ renamed as (
         {{ minor_to_amount(json_str('object', '$.amount'), json_str('object', '$.currency')) }} as amount,
         {{ minor_to_amount(json_str('object', '$.amount_refunded'), json_str('object', '$.currency')) }} as amount_refunded,
         -- status
-        {{ json_str('object', '$.status') }} as status,
+        -- API versions before 2015-02-18 say `paid` for a successful charge; older charges
+        -- carry no `status` at all, only the `paid` flag (true: succeeded or authorised).
+        case
+            when {{ json_str('object', '$.status') }} = 'paid' then 'succeeded'
+            when {{ json_str('object', '$.status') }} is not null then {{ json_str('object', '$.status') }}
+            when try_cast({{ json_str('object', '$.paid') }} as boolean) then 'succeeded'
+            when not try_cast({{ json_str('object', '$.paid') }} as boolean) then 'failed'
+        end as status,
         try_cast({{ json_str('object', '$.paid') }} as boolean) as is_paid,
         try_cast({{ json_str('object', '$.refunded') }} as boolean) as is_refunded,
         {{ json_str('object', '$.description') }} as description,
@@ -25,7 +32,8 @@ renamed as (
         {{ json_str('object', '$.billing_details.name') }} as billing_name,
         {{ json_get('object', '$.metadata') }} as metadata,
         -- timestamps
-        {{ from_unix_seconds(json_str('object', '$.created')) }} as created_at,
+        -- a charge without `created` is dated by the event that carried it
+        coalesce({{ from_unix_seconds(json_str('object', '$.created')) }}, {{ from_unix_seconds('created_unix') }}) as created_at,
         -- lineage
         is_deleted,
         source_system,
@@ -35,4 +43,5 @@ renamed as (
     from objects
 )
 
-select * from renamed
+-- a charge without amount or currency has no money to count: it is in stg_stripe__quarantine
+select * from renamed where amount is not null and nullif(currency, '') is not null

@@ -31,7 +31,15 @@ renamed as (
         coalesce(nullif({{ json_str('event', '$.account') }}, ''), {{ tenant_id('stripe', 'envelope') }}) as tenant_id,
         nullif({{ json_str('event', '$.id') }}, '') as event_id,
         {{ json_str('event', '$.type') }} as event_type,
-        {{ json_str('event', '$.data.object.object') }} as object_type,
+        -- an object without its `object` field is named by the event type: charge.succeeded ->
+        -- charge; charge.refund.updated -> refund, customer.subscription.* -> subscription
+        coalesce(
+            nullif({{ json_str('event', '$.data.object.object') }}, ''),
+            case when {{ json_str('event', '$.type') }} like 'charge.%.%' or {{ json_str('event', '$.type') }} like 'customer.%.%'
+                      or {{ json_str('event', '$.type') }} like 'invoice.%.%'
+                 then regexp_extract(regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', ''), '[^.]+$')
+                 else regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', '') end
+        ) as object_type,
         {{ json_str('event', '$.data.object.id') }} as object_id,
         -- payload
         {{ json_get('event', '$.data.object') }} as object,

@@ -1,6 +1,6 @@
 -- Stripe records that cannot be staged: events without an id or whose data.object has no
--- id (a webhook body of an unexpected kind), balance transactions without an id, and
--- polled list pages without `data`. Unioned into marts/ops/quarantine_records.
+-- id (a webhook body of an unexpected kind), charges and refunds without amount or
+-- currency, balance transactions without an id, and polled list pages without `data`. Unioned into marts/ops/quarantine_records.
 with events_raw as {{ inline_cte() }} (
     select * from {{ raw_objects('stripe', 'events') }}
 ),
@@ -26,6 +26,15 @@ found as (
     from events
     where nullif({{ json_str('event', '$.id') }}, '') is null
        or nullif({{ json_str('event', '$.data.object.id') }}, '') is null
+    union all
+    -- a charge or refund without a numeric amount or a currency (both required by Stripe's
+    -- schema): staging cannot count its money, so it is set aside rather than summed as NULL
+    select tenant_id, object_type || 's', object_id, raw_key,
+           'wrong shape: a ' || object_type || ' without a numeric amount or a currency', object
+    from {{ ref('stg_stripe__objects') }}
+    where object_type in ('charge', 'refund')
+      and (try_cast({{ json_str('object', '$.amount') }} as decimal(38, 6)) is null
+           or nullif({{ json_str('object', '$.currency') }}, '') is null)
     union all
     select {{ tenant_id('stripe', 'envelope') }}, 'balance_transactions', null, raw_key,
            'no id: a balance transaction without its id', item

@@ -37,4 +37,5 @@ renamed as (
     from unioned
 )
 
-{{ dedupe('select * from renamed where refund_id is not null', 'tenant_id, refund_id', 'preference, source_stamp desc, source_event_id desc') }}
+-- a refund without amount or currency has no money to count: it is in stg_stripe__quarantine
+{{ dedupe('select * from renamed where refund_id is not null and amount is not null and nullif(currency, \'\') is not null', 'tenant_id, refund_id', 'preference, source_stamp desc, source_event_id desc') }}
