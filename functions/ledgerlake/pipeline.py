@@ -8,7 +8,6 @@ Steps whose parts are not built yet are reported as skipped.
 
 from __future__ import annotations
 
-
 import importlib.util
 import os
 import time
