@@ -160,6 +160,9 @@ def test_source_health_counts_every_raw_object(company_build, wh):
     per_source = defaultdict(int)
     for key in lake.keys("raw/"):
         per_source[key.split("/")[1].split("=", 1)[1]] += 1
+    # The ECB feed is reference data, not a provider: its freshness is marts.fx_rates_latest
+    # and the fx_rates_stale alert (tests/fx/test_fx_staleness.py).
+    per_source.pop("ecb", None)
     got = {s: n for s, n in wh("select source_system, raw_objects from marts.source_health")}
     assert got == dict(per_source)
     webhooks = wh("select count(*) from marts.source_health where last_event_received_at is not null")[0][0]

@@ -24,6 +24,10 @@ NEXT_STEP: dict[str, str] = {
     "crm_out_of_sync": "Move the HubSpot deal to Closed won so the pipeline and forecast stop counting it.",
     "vendor_name_variants": "Merge the vendor records into one in the ledger so spend and alerts see one vendor.",
     "refund_not_in_ledger": "Book the refund in the ledger (a credit note or refund receipt) so revenue is not overstated.",
+    "records_quarantined": "Run `ledgerlake quarantine show` on each record, fix its cause (a missing account, rate "
+                           "or tenant mapping; or the record at the provider), then `ledgerlake quarantine release` it.",
+    "fx_rates_stale": "Check the ECB poller's last run (`ledgerlake poll ecb`); upload today's rates as an override "
+                      "file if the feed is down.",
 }
 
 

@@ -7,19 +7,31 @@
 -- for one vendor under several names. Customers only by name with case and punctuation
 -- ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate companies in the CRM,
 -- so a legal suffix tells customers apart.
-with contacts as (
-    select 'qbo:' || customer_id as contact_key, 'US' as entity_id, 'customer' as party_kind,
+with ledger_contacts as (
+    select 'qbo' as source, tenant_id, customer_id as contact_id, 'customer' as party_kind,
            display_name as contact_name, source_system, source_id, raw_key
     from {{ ref('stg_qbo__customers') }}
     union all
-    select 'qbo:' || vendor_id, 'US', 'vendor', display_name, source_system, source_id, raw_key
+    select 'qbo', tenant_id, vendor_id, 'vendor', display_name, source_system, source_id, raw_key
     from {{ ref('stg_qbo__vendors') }}
     union all
-    select 'xero:' || contact_id, 'UK', 'customer', contact_name, source_system, source_id, raw_key
+    select 'xero', tenant_id, contact_id, 'customer', contact_name, source_system, source_id, raw_key
     from {{ ref('stg_xero__contacts') }} where is_customer
     union all
-    select 'xero:' || contact_id, 'UK', 'vendor', contact_name, source_system, source_id, raw_key
+    select 'xero', tenant_id, contact_id, 'vendor', contact_name, source_system, source_id, raw_key
     from {{ ref('stg_xero__contacts') }} where is_supplier
+),
+
+contacts as (
+    -- the ledger's contact_key (qbo:123, or qbo@<realm>:123 for another realm's) and the
+    -- legal entity its tenant keeps books for; a tenant mapped to no entity posts nothing
+    -- (its documents are quarantined), so its contacts have no party here either
+    select
+        case when c.source = 'qbo' then {{ ledger_prefix('qbo', 'c.tenant_id') }}
+             else {{ ledger_prefix('xero', 'c.tenant_id') }} end || ':' || c.contact_id as contact_key,
+        t.entity_id, c.party_kind, c.contact_name, c.source_system, c.source_id, c.raw_key
+    from ledger_contacts as c
+    join {{ ref('source_tenants') }} as t on t.source_system = c.source and t.tenant_id = c.tenant_id
 ),
 
 documents as (
