@@ -94,6 +94,16 @@ def land_usd_journal_before_the_rates(lake):
           extra={"realm_id": REALM})
 
 
+def land_order_before_the_rates(lake):
+    """A GBP Shopify order of the UK entity dated before the rates file's first GBP->USD
+    rate: the GBP->GBP leg converts at 1, the GBP->USD reporting leg has no rate."""
+    order = {**shopify_order(updated="2024-12-20T10:00:00+00:00"), "id": 720982911946150001, "name": "#0999",
+             "created_at": "2024-12-20T09:00:00+00:00", "processed_at": "2024-12-20T09:00:00+00:00",
+             "financial_status": "paid", "refunds": []}
+    return _land(lake, "shopify", "orders", order, "2024-12-20", arrival="webhook",
+                 headers=_shopify_headers("orders/create"))
+
+
 def land_shopify_once(lake):
     _land(lake, "shopify", "refunds", shopify_refund(), "2025-02-12", arrival="webhook",
           headers=_shopify_headers("refunds/create"))
@@ -197,17 +207,18 @@ def lake_builds(s3_endpoint, tmp_path_factory, project_with_tenants):
         land_usd_journal_before_the_rates(lake)
         second_tenants(lake)
         planted = plant_bad_records(lake, REALM)
+        early_order = land_order_before_the_rates(lake)
         first = build(stream=None)
         assert first.success, first.failures
         frozen = tmp_path_factory.mktemp("quarantine-a") / "a.duckdb"
         shutil.copyfile(first.warehouse, frozen)
-        land_every_path_again(lake, random.Random(14), skip=set(planted.values()))
+        land_every_path_again(lake, random.Random(14), skip={*planted.values(), early_order})
         second = build(stream=None)
         assert second.success, second.failures
         frozen_b = frozen.with_name("b.duckdb")
         shutil.copyfile(second.warehouse, frozen_b)  # test_release_* builds again
         yield {"a": frozen, "b": frozen_b, "first": first, "second": second, "planted": planted,
-               "lake": lake, "project": project_with_tenants,
+               "lake": lake, "project": project_with_tenants, "early_order": early_order,
                "sums": {"a": _staging_sums(frozen), "b": _staging_sums(frozen_b)}}
 
 
@@ -262,8 +273,10 @@ def test_each_planted_record_is_quarantined_with_its_reason(lake_builds, build):
     # the unmapped tenant's invoice: quarantined, never posted anywhere
     unmapped = [r for rs in by_key.values() for r in rs if r[1] == XERO_UNMAPPED]
     assert [(r[0], r[2], r[4]) for r in unmapped] == [("xero", "Invoice", "unmapped tenant")], unmapped
+    # the order before the rates (test_an_order_without_a_rate_is_quarantined_not_published_as_null)
+    assert [r[5] for r in by_key.get(lake_builds["early_order"], [])] == ["no fx rate"]
     # nothing else: the good records are not quarantined
-    assert len(rows) == len(expect) + 1, rows
+    assert len(rows) == len(expect) + 2, rows
 
 
 def test_quarantined_documents_post_nothing_and_the_books_still_balance(lake_builds):
@@ -282,6 +295,22 @@ def test_same_currency_converts_at_one_without_a_rate(lake_builds):
                                "fx_rate from marts.general_ledger where document_id = '350' order by journal_line_id")
     assert rows == [(Decimal(250), Decimal(250), Decimal(1), Decimal(250), Decimal(1)),
                     (Decimal(-250), Decimal(-250), Decimal(1), Decimal(-250), Decimal(1))]
+
+
+@pytest.mark.parametrize("build", ["a", "b"])
+def test_an_order_without_a_rate_is_quarantined_not_published_as_null(lake_builds, build):
+    wh = lake_builds[build]
+    assert q(wh, "select source_system, entity, source_id, reason, stage from marts.quarantine_records "
+                 "where raw_key = ?", lake_builds["early_order"]) == [
+        ("shopify", "orders", "720982911946150001", "no fx rate: GBP->USD on 2024-12-20", "sales")]
+    # not in the mart with a NULL amount: not published at all, and nothing published is NULL
+    assert q(wh, "select count(*) from marts.orders where source_id = '720982911946150001'") == [(0,)]
+    assert q(wh, "select count(*) from marts.orders where net_amount_functional is null "
+                 "or net_amount_reporting is null or fx_rate is null") == [(0,)]
+    assert q(wh, "select count(*) from marts.revenue_by_channel_daily where revenue_reporting is null") == [(0,)]
+    # the converted order next to it is published, its GBP->GBP leg at 1
+    assert q(wh, "select to_functional_rate, net_amount_functional = net_amount from marts.orders "
+                 "where source_id = '820982911946154508'") == [(Decimal(1), True)]
 
 
 def test_two_realms_and_two_xero_tenants_build_side_by_side(lake_builds):

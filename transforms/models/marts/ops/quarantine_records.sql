@@ -3,11 +3,12 @@
 -- the raw object it came from. Every other record built and published; a quarantined
 -- record flows again on the first build after its cause is fixed (docs/marts.md).
 {%- set parts = ['stg_stripe__quarantine', 'stg_shopify__quarantine', 'stg_hubspot__quarantine',
-                 'stg_qbo__quarantine', 'stg_xero__quarantine', 'stg_plaid__quarantine', 'int_journal_quarantine'] %}
+                 'stg_qbo__quarantine', 'stg_xero__quarantine', 'stg_plaid__quarantine', 'int_journal_quarantine',
+                 'int_orders_fx_quarantine'] %}
 with found as (
 {%- for part in parts %}
     select quarantine_key, source_system, tenant_id, entity, source_id, raw_key, reason,
-           '{{ 'ledger' if part.startswith('int_') else 'staging' }}' as stage
+           '{{ 'ledger' if part == 'int_journal_quarantine' else ('sales' if part.startswith('int_') else 'staging') }}' as stage
     from {{ ref(part) }}{% if not loop.last %}
     union all{% endif %}
 {%- endfor %}

@@ -86,9 +86,11 @@ select
     c.to_functional_rate,
     c.revenue_functional,
     '{{ reporting }}' as reporting_currency,
-    rr.rate as fx_rate,
-    rr.published_on as fx_rate_date,
-    {{ to_reporting('c.revenue_functional', 'rr.rate') }} as revenue_reporting
+    -- 1 when the entity reports in its own currency: no rate needed (the orders behind a
+    -- day all had theirs, or were quarantined: int_orders_fx_quarantine)
+    case when c.functional_currency = '{{ reporting }}' then cast(1 as decimal(38, 10)) else rr.rate end as fx_rate,
+    case when c.functional_currency = '{{ reporting }}' then c.day else rr.published_on end as fx_rate_date,
+    {{ to_reporting('c.revenue_functional', "case when c.functional_currency = '" ~ reporting ~ "' then 1 else rr.rate end") }} as revenue_reporting
 from converted as c
 left join {{ ref('int_fx_rates_daily') }} as rr
     on rr.currency = c.functional_currency and rr.rate_date = c.day
