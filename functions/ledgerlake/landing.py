@@ -32,8 +32,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .lake import Lake
+from .sources import THIN_PROVIDERS
 
-THIN_SOURCES = ("hubspot", "qbo", "xero", "plaid")
+THIN_SOURCES = THIN_PROVIDERS
 
 
 @dataclass
@@ -271,9 +272,9 @@ def land_simulation(
     """
     from contextlib import nullcontext
 
-    from .progress import Progress
     from .handlers import hydrator, receiver
     from .polling.runner import SOURCES, poll_all
+    from .progress import Progress
     from .sourceapi import serve_in_thread
     from .sourceapi.providers.ecb import SIM_FEED
     from .webhooks.replay import deliver_directory

@@ -7,7 +7,9 @@ import json
 import sys
 from datetime import datetime, timezone
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid", "ecb")
+from ..sources import POLLED
+
+SOURCES = POLLED
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
+from ..sources import PROVIDERS
+
+SOURCES = PROVIDERS
 REFRESHING = ("qbo", "xero", "hubspot")  # OAuth access tokens that expire
 SECRET_FIELDS = ("client_secret", "access_token", "refresh_token", "items", "lease")
 

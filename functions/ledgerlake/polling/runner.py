@@ -24,12 +24,13 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable
 
 from ..lake import Lake, identity_hash
+from ..sources import POLLED
 from .cursors import CursorStore
 from .http import Budget, BudgetExhausted, HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid", "ecb")  # ecb: FX reference rates
+SOURCES = POLLED  # the providers + ecb (FX reference rates)
 
 
 def provider_module(source: str):

@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..sources import POLLED
 from .faults import FaultState
 from .store import SimStore, dumps, iso
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid", "ecb")  # ecb: FX reference rates
+SOURCES = POLLED  # the providers + ecb (FX reference rates)
 
 def local_credentials() -> dict[str, str]:
     """The credentials the local server accepts: the environment's (local.env), else

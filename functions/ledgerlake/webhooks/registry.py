@@ -8,8 +8,10 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
-THIN_SOURCES = ("hubspot", "qbo", "xero", "plaid")
+from ..sources import PROVIDERS, THIN_PROVIDERS
+
+SOURCES = PROVIDERS
+THIN_SOURCES = THIN_PROVIDERS
 
 
 def provider(source: str) -> ModuleType | None:
