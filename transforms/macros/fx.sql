@@ -40,3 +40,9 @@
 {% macro default__fx_override_present() -%}
     {{ return(true) }}
 {%- endmacro %}
+
+{# The rate from one currency into another: 1 within one currency, whatever the rates hold
+   (an identity conversion needs no rate), else the looked-up rate (NULL when none). #}
+{% macro rate_or_identity(from_currency_expr, to_currency_expr, rate_expr) -%}
+    case when {{ from_currency_expr }} = {{ to_currency_expr }} then cast(1 as decimal(38, 10)) else {{ rate_expr }} end
+{%- endmacro %}

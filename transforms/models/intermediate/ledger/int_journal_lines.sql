@@ -294,8 +294,8 @@ rated as (
     -- amount that tie-outs would skip).
     select
         m.*,
-        case when m.transaction_currency = m.functional_currency then cast(1 as decimal(38, 10)) else r.rate end as to_functional_rate,
-        case when m.functional_currency = '{{ reporting }}' then cast(1 as decimal(38, 10)) else fx.rate end as to_reporting_rate,
+        {{ rate_or_identity('m.transaction_currency', 'm.functional_currency', 'r.rate') }} as to_functional_rate,
+        {{ rate_or_identity('m.functional_currency', "'" ~ reporting ~ "'", 'fx.rate') }} as to_reporting_rate,
         case when m.functional_currency = '{{ reporting }}' then m.posted_on else fx.published_on end as reporting_rate_date
     from mapped as m
     -- a condition on m alone goes inside the key, else DuckDB nested-loops (DECISIONS.md)

@@ -135,15 +135,15 @@ select
     t.refunded_amount,
     -- functional currency (the entity's), at the order day's rate (1 within one currency)
     t.functional_currency,
-    case when t.currency = t.functional_currency then cast(1 as decimal(38, 10)) else fr.rate end as to_functional_rate,
+    {{ rate_or_identity('t.currency', 't.functional_currency', 'fr.rate') }} as to_functional_rate,
     case when t.currency = t.functional_currency then t.net_amount
          else {{ convert('t.net_amount', 'fr.rate', 't.functional_currency') }} end as net_amount_functional,
     -- reporting currency, at the same day's rate (1 when the entity reports in it)
     '{{ reporting }}' as reporting_currency,
-    case when t.functional_currency = '{{ reporting }}' then cast(1 as decimal(38, 10)) else rr.rate end as fx_rate,
+    {{ rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate') }} as fx_rate,
     case when t.functional_currency = '{{ reporting }}' then t.order_date else rr.published_on end as fx_rate_date,
     {{ to_reporting('case when t.currency = t.functional_currency then t.net_amount else ' ~ convert('t.net_amount', 'fr.rate', 't.functional_currency') ~ ' end',
-                    "case when t.functional_currency = '" ~ reporting ~ "' then 1 else rr.rate end") }} as net_amount_reporting,
+                    rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')) }} as net_amount_reporting,
     (t.currency = t.functional_currency or fr.rate is not null)
         and (t.functional_currency = '{{ reporting }}' or rr.rate is not null) as has_fx_rate,
     t.source_system,

@@ -62,7 +62,7 @@ converted as (
     select
         d.*,
         le.functional_currency,
-        case when d.currency = le.functional_currency then cast(1 as decimal(38, 10)) else fr.rate end as to_functional_rate,
+        {{ rate_or_identity('d.currency', 'le.functional_currency', 'fr.rate') }} as to_functional_rate,
         case when d.currency = le.functional_currency then d.revenue
              else {{ convert('d.revenue', 'fr.rate', 'le.functional_currency') }} end as revenue_functional
     from daily as d
@@ -88,9 +88,9 @@ select
     '{{ reporting }}' as reporting_currency,
     -- 1 when the entity reports in its own currency: no rate needed (the orders behind a
     -- day all had theirs, or were quarantined: int_orders_fx_quarantine)
-    case when c.functional_currency = '{{ reporting }}' then cast(1 as decimal(38, 10)) else rr.rate end as fx_rate,
+    {{ rate_or_identity('c.functional_currency', "'" ~ reporting ~ "'", 'rr.rate') }} as fx_rate,
     case when c.functional_currency = '{{ reporting }}' then c.day else rr.published_on end as fx_rate_date,
-    {{ to_reporting('c.revenue_functional', "case when c.functional_currency = '" ~ reporting ~ "' then 1 else rr.rate end") }} as revenue_reporting
+    {{ to_reporting('c.revenue_functional', rate_or_identity('c.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')) }} as revenue_reporting
 from converted as c
 left join {{ ref('int_fx_rates_daily') }} as rr
     on rr.currency = c.functional_currency and rr.rate_date = c.day
