@@ -20,7 +20,7 @@ CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 FUNCTIONS = {"ReceiverFunction", "HydratorFunction", "PollerFunction", "TransformFunction", "ForecasterFunction", "KpiEmailFunction",
              "RefresherFunction"}
 LOG_GROUPS = {"WebhookApiAccessLogs", "ReceiverLogs", "HydratorLogs", "PollerLogs", "TransformLogs", "ForecasterLogs", "KpiEmailLogs",
-              "RefresherLogs"}
+              "RefresherLogs", "DashboardLogs", "DashboardFlowLogs"}
 # check id -> the resources where docs/security.md explains why the finding is noise.
 ACCEPTED = {
     "CKV_AWS_115": {"HydratorFunction", "PollerFunction", "KpiEmailFunction", "RefresherFunction"},  # bounded otherwise
@@ -32,6 +32,8 @@ ACCEPTED = {
     "CKV_AWS_195": {"MartsCrawler", "ForecastCrawler"},  # crawlers write catalog entries, not data
     "CKV_AWS_26": {"AlarmTopic"},  # a KMS-encrypted topic stops CloudWatch alarm delivery
     "CKV_AWS_27": {"HydrateQueue", "HydrateDeadLetterQueue", "AsyncFailureQueue"},  # SSE-SQS is on
+    "CKV_AWS_260": {"DashboardAlbSecurityGroup"},  # port 80 only redirects to HTTPS
+    "CKV_AWS_91": {"DashboardLoadBalancer"},  # sign-ins logged with identity by the app
 }
 
 
