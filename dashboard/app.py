@@ -10,14 +10,11 @@ import shared
 
 st.set_page_config(page_title="ledgerlake — CFO dashboard", layout="wide")
 
-# Deployed behind Streamlit's own OIDC login when [auth] is configured in secrets.toml
-# (docs/dashboard.md); locally it binds 127.0.0.1 and needs no login. A broken [auth]
-# stops here with the reason: it never falls back to serving without login.
-if shared.login_required() and not st.user.is_logged_in:
-    st.title("ledgerlake")
-    st.write("Sign in to see the company's numbers.")
-    st.button("Sign in", on_click=st.login, args=(shared.login_provider(),), type="primary")
-    st.stop()
+# On AWS behind the load balancer's sign-in (its signed claims checked here too); else
+# Streamlit's own OIDC login when [auth] is configured in secrets.toml (docs/dashboard.md);
+# locally it binds 127.0.0.1 and needs no login. A broken configuration stops here with
+# the reason: it never falls back to serving without login.
+shared.require_sign_in()
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -254,6 +254,56 @@ def _auth_config():
         st.stop()
 
 
+def require_sign_in() -> None:
+    """Stop the session unless whoever opened it may see the numbers. Fails closed.
+
+    Behind the load balancer (LEDGERLAKE_DASHBOARD_AUTH=alb, AWS) the load balancer's
+    signed claims must verify (ledgerlake.dashboard_auth.alb_identity); with [auth] in
+    secrets.toml, Streamlit's OIDC login; neither: a local dashboard on 127.0.0.1."""
+    if _deployment_mode() == "alb":
+        _alb_user()
+        return
+    if login_required() and not st.user.is_logged_in:
+        st.title("ledgerlake")
+        st.write("Sign in to see the company's numbers.")
+        st.button("Sign in", on_click=st.login, args=(login_provider(),), type="primary")
+        st.stop()
+
+
+def _deployment_mode() -> str | None:
+    from ledgerlake.dashboard_auth import AuthMisconfigured, deployment_mode
+
+    try:
+        return deployment_mode()
+    except AuthMisconfigured as err:
+        st.error(f"The dashboard refuses to serve: {err}")
+        st.stop()
+
+
+def _alb_user() -> str:
+    """The user the load balancer signed in, checked once per session (the claims header
+    arrives with the session's WebSocket handshake); the session stops without one."""
+    import json
+    import os
+
+    from ledgerlake.dashboard_auth import ALB_ARN_ENV, NotSignedIn, alb_identity
+
+    user = st.session_state.get("_signed_in_user")
+    if user:
+        return user
+    try:
+        identity = alb_identity(st.context.headers, os.environ[ALB_ARN_ENV])
+    except NotSignedIn as err:
+        print(json.dumps({"event": "session_refused", "reason": str(err)}), flush=True)
+        st.title("ledgerlake")
+        st.error("Sign-in required: open the dashboard through its address to sign in.")
+        st.stop()
+    st.session_state["_signed_in_user"] = identity.user
+    # one line per session to the container's log (CloudWatch): who signed in, when
+    print(json.dumps({"event": "sign_in", "user": identity.user, "sub": identity.subject}), flush=True)
+    return identity.user
+
+
 def login_required() -> bool:
     """True when an OIDC provider is configured ([auth] in .streamlit/secrets.toml)."""
     return _auth_config().required
@@ -292,7 +342,13 @@ def set_alert_status(alert_id: str, status: str, note: str = "") -> None:
 
 
 def current_user() -> str:
-    """Who acknowledges: the signed-in user's email when behind OIDC, else 'local'."""
+    """Who is acting: what alert acknowledgements and write-back approvals record.
+
+    Behind the load balancer, the verified signed-in user (the session stops if there is
+    none: a deployed dashboard never records an anonymous action); with Streamlit's OIDC,
+    the user's email; a local dashboard without login, 'local'."""
+    if _deployment_mode() == "alb":
+        return _alb_user()
     try:
         if st.user.is_logged_in:
             return str(st.user.get("email") or st.user.get("name") or "signed-in user")

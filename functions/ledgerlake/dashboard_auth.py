@@ -14,12 +14,22 @@ an `[auth]` section. Three answers, never a guess:
   login": a typo served every page to anyone.
 Used by dashboard/shared.py (each session) and by `ledgerlake dashboard` (before it
 starts the server). Secrets values are never put in a message.
+
+On AWS the sign-in happens in front of the app: the Application Load Balancer's
+authenticate-cognito / authenticate-oidc action (template.yaml, DashboardHttpsListener)
+signs every forwarded request's user claims into the `x-amzn-oidc-data` header (ES256,
+with the load balancer's ARN as `signer`). `LEDGERLAKE_DASHBOARD_AUTH=alb` (set by the
+image and the task definition) makes the app check that header itself before drawing
+anything: a request that did not come through that load balancer's sign-in gets no page,
+whatever the network in front of it allows (`alb_identity`).
 """
 
 from __future__ import annotations
 
 import difflib
 import ipaddress
+import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -128,3 +138,103 @@ def is_loopback(address: str) -> bool:
         return ipaddress.ip_address(address.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# -- behind the load balancer's sign-in (AWS) ------------------------------------------------
+
+AUTH_MODE_ENV = "LEDGERLAKE_DASHBOARD_AUTH"  # "alb": signed in by the load balancer; unset: [auth] or local
+ALB_ARN_ENV = "LEDGERLAKE_ALB_ARN"  # the one load balancer whose signature is accepted
+ALB_KEYS_URL_ENV = "LEDGERLAKE_ALB_PUBLIC_KEYS_URL"  # default: https://public-keys.auth.elb.<region>.amazonaws.com
+CLAIMS_HEADER = "x-amzn-oidc-data"
+_ALB_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):[0-9]{12}:loadbalancer/app/[A-Za-z0-9-]+/[0-9a-f]+$")
+_KID = re.compile(r"^[A-Za-z0-9-]{1,128}$")
+_keys: dict[str, object] = {}
+
+
+class NotSignedIn(PermissionError):
+    """The request carries no valid sign-in from the expected load balancer."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: str  # what acknowledgements and approvals record: the email, else the username, else the subject
+    subject: str
+
+
+def deployment_mode(env: Mapping[str, str] | None = None) -> str | None:
+    """"alb" when the dashboard runs behind the load balancer's sign-in, None otherwise.
+    AuthMisconfigured for an unknown mode or a missing / malformed load balancer ARN: a
+    deployed dashboard that cannot check its users must not start."""
+    env = os.environ if env is None else env
+    mode = (env.get(AUTH_MODE_ENV) or "").strip()
+    if not mode:
+        return None
+    if mode != "alb":
+        raise AuthMisconfigured(f"{AUTH_MODE_ENV}={mode!r}: the only deployed mode is 'alb' (or unset for [auth] / local use).")
+    arn = env.get(ALB_ARN_ENV, "")
+    if not _ALB_ARN.match(arn):
+        raise AuthMisconfigured(f"{AUTH_MODE_ENV}=alb needs {ALB_ARN_ENV}, the Application Load Balancer's ARN "
+                                "(the task definition sets it); without it no sign-in can be checked.")
+    return mode
+
+
+def alb_identity(headers: Mapping[str, str] | object, alb_arn: str, *, fetch_key=None, leeway: int = 60) -> Identity:
+    """The signed-in user of a request forwarded by the load balancer `alb_arn`.
+
+    Checked as AWS documents ("Authenticate users using an Application Load Balancer",
+    user claims encoding and signature verification): the JWT's `signer` header must be
+    exactly our load balancer (so no other ALB's users, and no client-made header, get
+    in), its ES256 signature must verify with the regional public key named by its `kid`,
+    and it must not have expired. NotSignedIn otherwise, with the reason."""
+    import jwt
+
+    token = _header(headers, CLAIMS_HEADER)
+    if not token:
+        raise NotSignedIn(f"no {CLAIMS_HEADER} header: the request did not come through the load balancer's sign-in")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as err:
+        raise NotSignedIn(f"{CLAIMS_HEADER} is not a JWT ({err})") from None
+    if header.get("signer") != alb_arn:
+        raise NotSignedIn("the claims were not signed by this dashboard's load balancer")
+    if header.get("alg") != "ES256":
+        raise NotSignedIn(f"unexpected signing algorithm {header.get('alg')!r}")
+    kid = str(header.get("kid") or "")
+    if not _KID.match(kid):
+        raise NotSignedIn("the claims name no valid key id")
+    try:
+        key = (fetch_key or _alb_public_key)(kid, _ALB_ARN.match(alb_arn).group(1))
+    except (OSError, ValueError) as err:  # unreachable endpoint, unknown kid, not a PEM key
+        raise NotSignedIn(f"cannot fetch the load balancer's public key {kid}: {type(err).__name__}") from None
+    try:
+        claims = jwt.decode(token, key=key, algorithms=["ES256"], leeway=leeway,
+                            options={"require": ["exp"], "verify_aud": False})
+    except jwt.PyJWTError as err:
+        raise NotSignedIn(f"the sign-in claims do not verify ({type(err).__name__})") from None
+    subject = str(claims.get("sub") or "")
+    user = str(claims.get("email") or claims.get("username") or claims.get("preferred_username") or subject)
+    if not user:
+        raise NotSignedIn("the sign-in claims name nobody")
+    return Identity(user=user, subject=subject)
+
+
+def _header(headers, name: str) -> str | None:
+    items = headers.items() if hasattr(headers, "items") else headers
+    for key, value in items:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _alb_public_key(kid: str, region: str):
+    """The load balancer's public key `kid` (PEM) from the regional endpoint; keys are
+    immutable per kid, so each is fetched once per process."""
+    if kid not in _keys:
+        import urllib.request
+
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        base = os.environ.get(ALB_KEYS_URL_ENV) or f"https://public-keys.auth.elb.{region}.amazonaws.com"
+        with urllib.request.urlopen(f"{base.rstrip('/')}/{kid}", timeout=5) as response:
+            _keys[kid] = load_pem_public_key(response.read())
+    return _keys[kid]

@@ -45,9 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def refusal(address: str, no_auth: bool = False) -> str | None:
     """Why the dashboard must not start as asked, or None. Fails closed: a broken [auth]
     refuses outright; no login on an address others can reach refuses unless --no-auth."""
-    from ..dashboard_auth import AuthMisconfigured, configured, is_loopback
+    from ..dashboard_auth import AuthMisconfigured, configured, deployment_mode, is_loopback
 
     try:
+        if deployment_mode() == "alb":  # every session checks the load balancer's signed sign-in
+            return None
         auth = configured()
     except AuthMisconfigured as err:
         return str(err)
