@@ -63,6 +63,9 @@ AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 ALL = "All entities"
 
 
+PARQUET_REFRESH_SECONDS = 300  # how stale the dashboard on S3 may be (the transform runs hourly)
+
+
 def warehouse_path() -> Path:
     explicit = os.environ.get("LEDGERLAKE_WAREHOUSE")
     return Path(explicit).resolve() if explicit else config.home() / "warehouse.duckdb"
@@ -113,21 +116,22 @@ class Marts:
         self.tables = set(self.columns)
 
     def _attach_parquet_marts(self) -> str:
-        """Views named like the warehouse's tables over s3://{marts}/marts/[forecast/]{t}/{t}.parquet."""
+        """Views named like the warehouse's tables over s3://{marts}/marts/[{schema}/]{t}/{t}.parquet
+        (the dbt marts, the forecaster's `forecast` schema, and the few seeds/intermediate
+        tables the transform publishes for the dashboard: transform.runner.SUPPORT_TABLES)."""
         from .lake import s3_client
 
         s3 = s3_client(self.settings)
         bucket = self.settings.marts_bucket
         latest = ""
-        for schema in (MARTS, FORECAST):
-            self._conn.execute(f"create schema if not exists {schema}")
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="marts/"):
             for item in page.get("Contents", []):
                 parts = item["Key"].split("/")
-                if not parts[-1].endswith(".parquet"):
+                if len(parts) not in (3, 4) or parts[-1] != parts[-2] + ".parquet":
                     continue
-                schema = FORECAST if len(parts) == 4 and parts[1] == FORECAST else MARTS
+                schema = parts[1] if len(parts) == 4 else MARTS
                 name = parts[-2]
+                self._conn.execute(f'create schema if not exists "{schema}"')
                 url = f"s3://{bucket}/{item['Key']}"
                 self._conn.execute(f'create or replace view {schema}."{name}" as select * from read_parquet(\'{url}\')')
                 latest = max(latest, item["LastModified"].isoformat())
@@ -135,10 +139,15 @@ class Marts:
 
     @staticmethod
     def current_version(path: Path | None = None) -> str:
-        """Cheap: changes whenever the warehouse file is rebuilt or rewritten (cache key)."""
+        """Cheap: changes whenever the warehouse file is rebuilt or rewritten (cache key).
+
+        Without a file (the published Parquet on S3) it changes every PARQUET_REFRESH_SECONDS:
+        the app then opens a new Marts, which lists the marts again (a new mart appears) and
+        signs with fresh credentials (a container's role credentials expire; DuckDB's S3
+        secret holds the ones it was given)."""
         path = path or warehouse_path()
         if not path.exists():
-            return "s3"
+            return f"s3:{int(time.time() // PARQUET_REFRESH_SECONDS)}"
         st = path.stat()
         return f"{path}:{st.st_mtime_ns}:{st.st_size}"
 

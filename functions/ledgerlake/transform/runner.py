@@ -17,6 +17,11 @@ from ..config import Settings
 log = logging.getLogger(__name__)
 
 MART_SCHEMA = "marts"
+# Tables outside the marts schema that the dashboard reads (its entity list, the daily FX
+# rates it converts with, payment allocations for aging as of any date). Published beside
+# the marts as marts/<schema>/<table>/<table>.parquet, so a dashboard with no warehouse
+# file (on AWS) reads exactly what a local one reads: ledgerlake.dashboard_data.
+SUPPORT_TABLES = ("seeds.legal_entities", "intermediate.int_fx_rates_daily", "intermediate.int_allocations")
 
 
 def project_dir() -> Path:
@@ -152,33 +157,51 @@ def _invoke_dbt(args: list[str], stream) -> tuple[bool, _NodeProgress]:
 
 
 def export_marts(warehouse: Path, settings: Settings) -> list[str]:
-    """Every table in the marts schema → s3://{marts}/marts/{model}/{model}.parquet."""
+    """Every table in the marts schema → s3://{marts}/marts/{model}/{model}.parquet, and the
+    SUPPORT_TABLES that exist → s3://{marts}/marts/{schema}/{table}/{table}.parquet. Returns
+    the marts' names (the support tables are not marts)."""
     from ..lake import duckdb_connect
 
     conn = duckdb_connect(str(warehouse), read_only=True, settings=settings)
     try:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by 1",
-                [MART_SCHEMA],
-            ).fetchall()
-        ]
-        def publish(name: str) -> None:
-            url = f"s3://{settings.marts_bucket}/marts/{name}/{name}.parquet"
+        present = {f"{s}.{t}" for s, t in conn.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()}
+        names = sorted(t.split(".", 1)[1] for t in present if t.startswith(MART_SCHEMA + "."))
+        support = [t for t in SUPPORT_TABLES if t in present]
+
+        def publish(table: str) -> None:
+            schema, name = table.split(".", 1)
+            folder = name if schema == MART_SCHEMA else f"{schema}/{name}"
+            url = f"s3://{settings.marts_bucket}/marts/{folder}/{name}.parquet"
             cursor = conn.cursor()  # one cursor per thread: uploads overlap, CPU work does not wait on them
             try:
-                cursor.execute(f'copy (select * from {MART_SCHEMA}."{name}") to \'{url}\' (format parquet, compression zstd)')
+                columns = cursor.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = ? and table_name = ? order by ordinal_position", [schema, name]).fetchall()
+                cursor.execute(f'copy (select {_parquet_columns(columns)} from {schema}."{name}") '
+                               f"to '{url}' (format parquet, compression zstd)")
             finally:
                 cursor.close()
 
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(4) as pool:
-            list(pool.map(publish, names))
+            list(pool.map(publish, [f"{MART_SCHEMA}.{n}" for n in names] + support))
         return names
     finally:
         conn.close()
+
+
+def _parquet_columns(columns: list[tuple[str, str]]) -> str:
+    """The select list that publishes a table to Parquet with the types it has in the
+    warehouse. Parquet has no 128-bit integer: DuckDB writes a HUGEINT (what sum() of
+    integers gives) as a DOUBLE, so a count would come back from S3 as a float; as
+    DECIMAL(38,0) it comes back exactly as the warehouse's readers see it."""
+    out = []
+    for column, data_type in columns:
+        quoted = '"' + column.replace('"', '""') + '"'
+        out.append(f"cast({quoted} as decimal(38,0)) as {quoted}" if data_type in ("HUGEINT", "UHUGEINT") else quoted)
+    return ", ".join(out)
 
 
 def project_fingerprint() -> str:
