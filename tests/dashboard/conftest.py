@@ -57,15 +57,26 @@ def marts(dashboard_env):
     return Marts()
 
 
-@pytest.fixture
-def app(dashboard_env):
-    """A fresh AppTest of the whole multipage app, first run done (Overview)."""
+def run_app(timeout: float = 60):
+    """A fresh AppTest of the whole multipage app (caches cleared), first run done (Overview)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+@pytest.fixture
+def app(dashboard_env):
+    """A fresh AppTest of the whole multipage app, first run done (Overview)."""
+    return run_app()
+
+
+@pytest.fixture
+def fresh_app():
+    """`run_app` for tests that set their environment first and then start the app."""
+    return run_app

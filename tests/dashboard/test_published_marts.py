@@ -10,13 +10,10 @@ and the Overview page drawn from the bucket alone shows the same KPI cards as fr
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
-
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 
 
 @pytest.fixture(scope="module")
@@ -131,42 +128,30 @@ def test_every_page_query_answers_the_same_from_the_published_parquet(sources):
 
 
 def _overview_cards(
-    env: dict[str, str],
+    run_app, env: dict[str, str]
 ) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        at = run_app(120)
         return {m.label: (m.value, m.delta) for m in at.metric}, [
             c.value for c in at.sidebar.caption
         ]
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_the_overview_served_from_the_bucket_alone_shows_the_warehouse_kpis(
-    dashboard_env, tmp_path
+    dashboard_env, fresh_app, tmp_path
 ):
     marts_bucket = dashboard_env["company"]["env"]["LEDGERLAKE_MARTS_BUCKET"]
     from_file, file_captions = _overview_cards(
-        {"LEDGERLAKE_MARTS_BUCKET": marts_bucket}
+        fresh_app, {"LEDGERLAKE_MARTS_BUCKET": marts_bucket}
     )
     from_s3, s3_captions = _overview_cards(
+        fresh_app,
         {
             "LEDGERLAKE_MARTS_BUCKET": marts_bucket,
             "LEDGERLAKE_WAREHOUSE": str(tmp_path / "no-such-warehouse.duckdb"),
-        }
+        },
     )
     assert any("Marts: warehouse" in c for c in file_captions)
     assert any(f"Marts: parquet · {marts_bucket}" in c for c in s3_captions), (

@@ -11,11 +11,9 @@ headers a browser session would carry through the load balancer are supplied to
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/ledgerlake-dash/0123456789abcdef"
 KID = "0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5"
 USER = "controller@example.com"
@@ -48,33 +46,23 @@ def behind_the_alb(dashboard_env, monkeypatch):
     return sign_in
 
 
-def _run():
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def test_no_signed_claims_no_page(behind_the_alb):
+def test_no_signed_claims_no_page(behind_the_alb, fresh_app):
     behind_the_alb(None)
-    at = _run()
+    at = fresh_app(120)
     assert [e.value for e in at.error] == [
         "Sign-in required: open the dashboard through its address to sign in."
     ]
     assert not at.metric and not at.dataframe and not at.selectbox
 
 
-def test_an_acknowledgement_records_the_signed_in_user(behind_the_alb, dashboard_env):
+def test_an_acknowledgement_records_the_signed_in_user(
+    behind_the_alb, dashboard_env, fresh_app
+):
     import duckdb
     from ledgerlake.alerts.state import AlertState
 
     behind_the_alb(USER)
-    at = _run()
+    at = fresh_app(120)
     assert at.metric, "the Overview is drawn for a signed-in user"
     with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
         candidates = [

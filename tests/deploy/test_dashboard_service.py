@@ -53,35 +53,66 @@ def test_every_path_to_the_tasks_signs_in_first_and_never_lets_an_anonymous_requ
     assert set(listeners) == {"DashboardHttpsListener", "DashboardHttpListener"}
     forwarding = 0
     for name, res in {**listeners, **rules}.items():
-        actions = res["Properties"].get("DefaultActions") or res["Properties"].get("Actions")
+        actions = res["Properties"].get("DefaultActions") or res["Properties"].get(
+            "Actions"
+        )
         for chosen in _action_lists(actions):
             ordered = sorted(chosen, key=lambda a: a.get("Order", 0))
             kinds = [a["Type"] for a in ordered]
             if "forward" not in kinds:
-                assert kinds == ["redirect"] and ordered[0]["RedirectConfig"]["Protocol"] == "HTTPS", (name, kinds)
+                assert (
+                    kinds == ["redirect"]
+                    and ordered[0]["RedirectConfig"]["Protocol"] == "HTTPS"
+                ), (name, kinds)
                 continue
             forwarding += 1
             assert res["Properties"].get("Protocol", "HTTPS") == "HTTPS", name
-            assert kinds in (["authenticate-cognito", "forward"], ["authenticate-oidc", "forward"]), (name, kinds)
-            auth = ordered[0].get("AuthenticateCognitoConfig") or ordered[0].get("AuthenticateOidcConfig")
+            assert kinds in (
+                ["authenticate-cognito", "forward"],
+                ["authenticate-oidc", "forward"],
+            ), (name, kinds)
+            auth = ordered[0].get("AuthenticateCognitoConfig") or ordered[0].get(
+                "AuthenticateOidcConfig"
+            )
             assert auth["OnUnauthenticatedRequest"] == "authenticate", name
-            assert "openid" in auth["Scope"].split() and "email" in auth["Scope"].split()
-    assert forwarding == 2, "the HTTPS listener forwards after Cognito or after the OIDC provider"
+            assert (
+                "openid" in auth["Scope"].split() and "email" in auth["Scope"].split()
+            )
+    assert forwarding == 2, (
+        "the HTTPS listener forwards after Cognito or after the OIDC provider"
+    )
     https = listeners["DashboardHttpsListener"]["Properties"]
-    assert https["Port"] == 443 and https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
-    assert https["Certificates"] == [{"CertificateArn": {"Ref": "DashboardCertificateArn"}}]
+    assert https["Port"] == 443 and https["SslPolicy"].startswith(
+        "ELBSecurityPolicy-TLS13"
+    )
+    assert https["Certificates"] == [
+        {"CertificateArn": {"Ref": "DashboardCertificateArn"}}
+    ]
 
     # the only way into a task is from the load balancer's security group
     task_sg = _res("DashboardTaskSecurityGroup")["Properties"]
-    assert task_sg["SecurityGroupIngress"] == [{
-        "Description": task_sg["SecurityGroupIngress"][0]["Description"], "IpProtocol": "tcp", "FromPort": 8501,
-        "ToPort": 8501, "SourceSecurityGroupId": {"Ref": "DashboardAlbSecurityGroup"}}]
-    ingress = [r for r in resources("AWS::EC2::SecurityGroupIngress").values()
-               if r["Properties"].get("GroupId") == {"Ref": "DashboardTaskSecurityGroup"}]
+    assert task_sg["SecurityGroupIngress"] == [
+        {
+            "Description": task_sg["SecurityGroupIngress"][0]["Description"],
+            "IpProtocol": "tcp",
+            "FromPort": 8501,
+            "ToPort": 8501,
+            "SourceSecurityGroupId": {"Ref": "DashboardAlbSecurityGroup"},
+        }
+    ]
+    ingress = [
+        r
+        for r in resources("AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"].get("GroupId") == {"Ref": "DashboardTaskSecurityGroup"}
+    ]
     assert not ingress
     service = _res("DashboardService")["Properties"]
-    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] == [{"Ref": "DashboardTaskSecurityGroup"}]
-    assert service["LoadBalancers"][0]["TargetGroupArn"] == {"Ref": "DashboardTargetGroup"}
+    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] == [
+        {"Ref": "DashboardTaskSecurityGroup"}
+    ]
+    assert service["LoadBalancers"][0]["TargetGroupArn"] == {
+        "Ref": "DashboardTargetGroup"
+    }
 
 
 def test_the_tasks_check_the_load_balancers_signature_themselves():
@@ -90,59 +121,107 @@ def test_the_tasks_check_the_load_balancers_signature_themselves():
     (container,) = _res("DashboardTaskDefinition")["Properties"]["ContainerDefinitions"]
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert env["LEDGERLAKE_DASHBOARD_AUTH"] == "alb"
-    assert env["LEDGERLAKE_ALB_ARN"] == {"Ref": "DashboardLoadBalancer"}  # Ref of an ALB is its ARN
-    assert "LEDGERLAKE_DASHBOARD_AUTH=alb" in DOCKERFILE.read_text()  # the image fails closed on its own too
+    assert env["LEDGERLAKE_ALB_ARN"] == {
+        "Ref": "DashboardLoadBalancer"
+    }  # Ref of an ALB is its ARN
+    assert (
+        "LEDGERLAKE_DASHBOARD_AUTH=alb" in DOCKERFILE.read_text()
+    )  # the image fails closed on its own too
     assert not any(re.search(r"(SECRET|TOKEN|PASSWORD|KEY)$", name) for name in env)
 
 
 def test_cognito_by_default_external_oidc_by_parameter_secret_never_a_parameter_value():
     params = template()["Parameters"]
     conditions = template()["Conditions"]
-    assert params["DashboardOidcIssuer"]["Default"] == ""  # Cognito unless told otherwise
-    assert conditions["DashboardUsesCognito"]["Fn::And"][1] == {"Fn::Equals": [{"Ref": "DashboardOidcIssuer"}, ""]}
+    assert (
+        params["DashboardOidcIssuer"]["Default"] == ""
+    )  # Cognito unless told otherwise
+    assert conditions["DashboardUsesCognito"]["Fn::And"][1] == {
+        "Fn::Equals": [{"Ref": "DashboardOidcIssuer"}, ""]
+    }
     pool = _res("DashboardUserPool")["Properties"]
-    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # nobody signs themselves up
+    assert (
+        pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    )  # nobody signs themselves up
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
     client = _res("DashboardUserPoolClient")["Properties"]
     assert client["GenerateSecret"] is True and client["AllowedOAuthFlows"] == ["code"]
-    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${DashboardDomainName}/oauth2/idpresponse"}]
-    (https,) = [a for a in _action_lists(_res("DashboardHttpsListener")["Properties"]["DefaultActions"])
-                if a[0]["Type"] == "authenticate-oidc"]
+    assert client["CallbackURLs"] == [
+        {"Fn::Sub": "https://${DashboardDomainName}/oauth2/idpresponse"}
+    ]
+    (https,) = [
+        a
+        for a in _action_lists(
+            _res("DashboardHttpsListener")["Properties"]["DefaultActions"]
+        )
+        if a[0]["Type"] == "authenticate-oidc"
+    ]
     secret = https[0]["AuthenticateOidcConfig"]["ClientSecret"]
     for branch in _branches(secret):
-        assert branch["Fn::Sub"].startswith("{{resolve:secretsmanager:${DashboardOidcClientSecretName}:SecretString:client_secret")
+        assert branch["Fn::Sub"].startswith(
+            "{{resolve:secretsmanager:${DashboardOidcClientSecretName}:SecretString:client_secret"
+        )
     assert not any(p.get("NoEcho") is False for p in params.values())
+    # an external provider with a missing endpoint or client id is refused at deploy time
+    rule = template()["Rules"]["DashboardOidcIsComplete"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DashboardOidcIssuer"}, ""]}]}
+    required = {a["Assert"]["Fn::Not"][0]["Fn::Equals"][0]["Ref"] for a in rule["Assertions"]}
+    assert required == {f"DashboardOidc{p}" for p in ("AuthorizationEndpoint", "TokenEndpoint", "UserInfoEndpoint", "ClientId")}
 
 
 def test_health_websockets_logs_autoscaling_and_an_alarm_on_unhealthy_targets():
     tg = _res("DashboardTargetGroup")["Properties"]
-    assert tg["HealthCheckPath"] == "/_stcore/health" and tg["Matcher"]["HttpCode"] == "200"
+    assert (
+        tg["HealthCheckPath"] == "/_stcore/health"
+        and tg["Matcher"]["HttpCode"] == "200"
+    )
     attrs = {a["Key"]: a["Value"] for a in tg["TargetGroupAttributes"]}
-    assert attrs["stickiness.enabled"] == "true"  # a session (and its /media/ files) lives in one task
-    lb = {a["Key"]: a["Value"] for a in _res("DashboardLoadBalancer")["Properties"]["LoadBalancerAttributes"]}
+    assert (
+        attrs["stickiness.enabled"] == "true"
+    )  # a session (and its /media/ files) lives in one task
+    lb = {
+        a["Key"]: a["Value"]
+        for a in _res("DashboardLoadBalancer")["Properties"]["LoadBalancerAttributes"]
+    }
     ping = tomllib.loads(STREAMLIT_TOML.read_text())["server"]["websocketPingInterval"]
-    assert int(lb["idle_timeout.timeout_seconds"]) > ping, "an idle WebSocket would be cut between pings"
+    assert int(lb["idle_timeout.timeout_seconds"]) > ping, (
+        "an idle WebSocket would be cut between pings"
+    )
     assert lb["routing.http.drop_invalid_header_fields.enabled"] == "true"
 
     (container,) = _res("DashboardTaskDefinition")["Properties"]["ContainerDefinitions"]
     logging = container["LogConfiguration"]
-    assert logging["LogDriver"] == "awslogs" and logging["Options"]["awslogs-group"] == {"Ref": "DashboardLogs"}
+    assert logging["LogDriver"] == "awslogs" and logging["Options"][
+        "awslogs-group"
+    ] == {"Ref": "DashboardLogs"}
     assert "/_stcore/health" in " ".join(container["HealthCheck"]["Command"])
     assert container["ReadonlyRootFilesystem"] is True
 
     target = _res("DashboardScalableTarget")["Properties"]
-    assert (target["MinCapacity"], target["MaxCapacity"]) == ({"Ref": "DashboardMinTasks"}, {"Ref": "DashboardMaxTasks"})
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (
+        {"Ref": "DashboardMinTasks"},
+        {"Ref": "DashboardMaxTasks"},
+    )
     params = template()["Parameters"]
-    assert 1 <= params["DashboardMinTasks"]["Default"] <= params["DashboardMaxTasks"]["Default"]
+    assert (
+        1
+        <= params["DashboardMinTasks"]["Default"]
+        <= params["DashboardMaxTasks"]["Default"]
+    )
     policy = _res("DashboardCpuScaling")["Properties"]
     assert policy["ScalingTargetId"] == {"Ref": "DashboardScalableTarget"}
 
-    alarms = [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values()
-              if a["Properties"].get("MetricName") == "UnHealthyHostCount"]
+    alarms = [
+        a["Properties"]
+        for a in resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "UnHealthyHostCount"
+    ]
     assert len(alarms) == 1
     (alarm,) = alarms
     dims = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
-    assert dims["TargetGroup"] == {"Fn::GetAtt": ["DashboardTargetGroup", "TargetGroupFullName"]}
+    assert dims["TargetGroup"] == {
+        "Fn::GetAtt": ["DashboardTargetGroup", "TargetGroupFullName"]
+    }
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] and alarm["Threshold"] == 1
 
 
@@ -150,44 +229,86 @@ def _dashboard(action: str, bucket: str, key: str) -> str:
     return ask(template(), "DashboardTaskRole", action, bucket, key, TLS)
 
 
-@pytest.mark.parametrize("action,bucket,key", [
-    ("s3:GetObject", "MartsBucket", "marts/finance_kpis_monthly/finance_kpis_monthly.parquet"),
-    ("s3:GetObject", "MartsBucket", "marts/forecast/alerts/alerts.parquet"),
-    ("s3:GetObject", "MartsBucket", "marts/seeds/legal_entities/legal_entities.parquet"),
-    ("s3:GetObject", "MartsBucket", "state/alerts/alert_state.json"),
-    ("s3:PutObject", "MartsBucket", "state/alerts/alert_state.json"),
-    ("s3:PutObject", "MartsBucket", "state/actions/approvals.json"),
-    ("s3:GetObject", "RawBucket", "raw/source=qbo/entity=US/date=2026-01-02/abc.json"),
-    ("s3:GetObject", "RawBucket", "state/connections/qbo.json"),
-])
+@pytest.mark.parametrize(
+    "action,bucket,key",
+    [
+        (
+            "s3:GetObject",
+            "MartsBucket",
+            "marts/finance_kpis_monthly/finance_kpis_monthly.parquet",
+        ),
+        ("s3:GetObject", "MartsBucket", "marts/forecast/alerts/alerts.parquet"),
+        (
+            "s3:GetObject",
+            "MartsBucket",
+            "marts/seeds/legal_entities/legal_entities.parquet",
+        ),
+        ("s3:GetObject", "MartsBucket", "state/alerts/alert_state.json"),
+        ("s3:PutObject", "MartsBucket", "state/alerts/alert_state.json"),
+        ("s3:PutObject", "MartsBucket", "state/actions/approvals.json"),
+        (
+            "s3:GetObject",
+            "RawBucket",
+            "raw/source=qbo/entity=US/date=2026-01-02/abc.json",
+        ),
+        ("s3:GetObject", "RawBucket", "state/connections/qbo.json"),
+    ],
+)
 def test_the_task_role_may(action, bucket, key):
     assert _dashboard(action, bucket, key) == "Allow"
 
 
-@pytest.mark.parametrize("action,bucket,key", [
-    ("s3:PutObject", "MartsBucket", "marts/finance_kpis_monthly/finance_kpis_monthly.parquet"),  # marts are the transform's
-    ("s3:DeleteObject", "MartsBucket", "state/alerts/alert_state.json"),
-    ("s3:DeleteObject", "MartsBucket", "marts/finance_kpis_monthly/finance_kpis_monthly.parquet"),
-    ("s3:GetObject", "MartsBucket", "athena-results/q.csv"),
-    ("s3:PutObject", "RawBucket", "raw/source=qbo/entity=US/date=2026-01-02/abc.json"),
-    ("s3:GetObject", "RawBucket", "compacted/source=qbo/part.parquet"),
-    ("s3:GetObject", "RawBucket", "quarantine/source=stripe/x.json"),
-    ("s3:GetObject", "RawBucket", "state/cursors/qbo/US.json"),
-    ("s3:PutObject", "RawBucket", "state/connections/qbo.json"),
-    ("s3:GetObject", "AccessLogsBucket", "raw-bucket/2026-12-06"),
-])
+@pytest.mark.parametrize(
+    "action,bucket,key",
+    [
+        (
+            "s3:PutObject",
+            "MartsBucket",
+            "marts/finance_kpis_monthly/finance_kpis_monthly.parquet",
+        ),  # marts are the transform's
+        ("s3:DeleteObject", "MartsBucket", "state/alerts/alert_state.json"),
+        (
+            "s3:DeleteObject",
+            "MartsBucket",
+            "marts/finance_kpis_monthly/finance_kpis_monthly.parquet",
+        ),
+        ("s3:GetObject", "MartsBucket", "athena-results/q.csv"),
+        (
+            "s3:PutObject",
+            "RawBucket",
+            "raw/source=qbo/entity=US/date=2026-01-02/abc.json",
+        ),
+        ("s3:GetObject", "RawBucket", "compacted/source=qbo/part.parquet"),
+        ("s3:GetObject", "RawBucket", "quarantine/source=stripe/x.json"),
+        ("s3:GetObject", "RawBucket", "state/cursors/qbo/US.json"),
+        ("s3:PutObject", "RawBucket", "state/connections/qbo.json"),
+        ("s3:GetObject", "AccessLogsBucket", "raw-bucket/2026-12-06"),
+    ],
+)
 def test_the_task_role_may_not(action, bucket, key):
     assert _dashboard(action, bucket, key) != "Allow"
 
 
 def test_the_task_role_lists_only_the_marts_and_the_cursor_times():
-    statements = [s for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-                  if "s3:ListBucket" in as_list(s["Action"])]
+    statements = [
+        s
+        for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][
+            0
+        ]["PolicyDocument"]["Statement"]
+        if "s3:ListBucket" in as_list(s["Action"])
+    ]
     listed = {json.dumps(s["Resource"]): s.get("Condition") for s in statements}
     assert listed == {
         json.dumps({"Fn::GetAtt": ["MartsBucket", "Arn"]}): None,
-        json.dumps({"Fn::GetAtt": ["RawBucket", "Arn"]}): {"StringLike": {"s3:prefix": "state/cursors/*"}},
+        json.dumps({"Fn::GetAtt": ["RawBucket", "Arn"]}): {
+            "StringLike": {"s3:prefix": "state/cursors/*"}
+        },
     }
-    actions = {a for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-               for a in as_list(s["Action"])}
+    actions = {
+        a
+        for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][
+            0
+        ]["PolicyDocument"]["Statement"]
+        for a in as_list(s["Action"])
+    }
     assert actions == {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}
