@@ -160,7 +160,7 @@ def _load(r: _Reader, settings, as_of: date | None):
     credits = _credits(r)
 
     bank = _bank_documents(r, gl, docs)
-    deals_now, snapshots = _deals(r, entities)
+    deals_now, snapshots, events = _deals(r, entities)
     frames = {name: r.frame(f"select * from {MARTS}.{name}", (f"{MARTS}.{name}",), name) for name in INTEGRITY_MARTS}
     entity_for_currency = {info.currency: e for e, info in entities.items()}
     integrity = integrity_alerts({k: v for k, v in frames.items() if v is not None}, AlertConfig.from_env(),
@@ -172,6 +172,7 @@ def _load(r: _Reader, settings, as_of: date | None):
     return History(
         reporting_currency=reporting, entities=entities, last_day=last_day, balances=balances, fx=fx,
         documents=documents, allocations=allocations, credits=credits, deal_snapshots=snapshots, deals_now=deals_now,
+        deal_events=events,
         recurring=bank["recurring"], sales=bank["sales"], payments=bank["payments"], integrity_alerts=integrity,
         missing=r.missing)
 
@@ -278,8 +279,10 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     return {"payments": payments, "recurring": recurring, "sales": sales}
 
 
-def _deals(r: _Reader, entities: dict[str, EntityInfo]) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """(open deals now, open deals as they stood each day — None without the snapshot mart)."""
+def _deals(r: _Reader, entities: dict[str, EntityInfo]
+           ) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+    """(open deals now, open deals as they stood each day, the stage history as events — the
+    last two None without the snapshot mart)."""
     from .history import DEAL_SCHEMA
 
     # A deal books in the entity whose functional currency it is priced in (US: USD, UK: GBP).
@@ -291,15 +294,34 @@ def _deals(r: _Reader, entities: dict[str, EntityInfo]) -> tuple[pl.DataFrame, p
         frame = frame.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None))
         return _money(frame.filter(pl.col("entity").is_not_null()), "amount").select(
             *extra, "entity", "currency", pl.col("deal_id").cast(pl.Utf8), "amount",
-            pl.col("probability").cast(pl.Float64), "close_date")
+            pl.col("probability").cast(pl.Float64), "close_date", pl.col("stage_id").cast(pl.Utf8))
 
     now = shape(r.frame(
-        f"""select currency, source_id as deal_id, amount, probability, close_date
+        f"""select currency, source_id as deal_id, amount, probability, close_date, stage_id
             from {MARTS}.crm_deals where not is_closed and amount > 0 and close_date is not null""",
         (f"{MARTS}.crm_deals",), "pipeline"))
     snapshots = shape(r.frame(
-        f"""select snapshot_date, currency, deal_id, amount, probability, expected_close_date as close_date
+        f"""select snapshot_date, currency, deal_id, amount, probability, expected_close_date as close_date, stage_id
             from {MARTS}.crm_pipeline_snapshot_daily
             where not is_closed and amount > 0 and expected_close_date is not null""",
         (f"{MARTS}.crm_pipeline_snapshot_daily",), "pipeline history"), "snapshot_date")
-    return (now if now is not None else pl.DataFrame(schema=DEAL_SCHEMA)), snapshots
+    return (now if now is not None else pl.DataFrame(schema=DEAL_SCHEMA)), snapshots, _deal_events(r, entity_for)
+
+
+def _deal_events(r: _Reader, entity_for: dict[str, str]) -> pl.DataFrame | None:
+    """The snapshot mart as stage-history events: a deal's first day in each (stage, close
+    date) state, and its close (won or lost)."""
+    from .pipeline import EVENT_SCHEMA
+
+    snap = f"{MARTS}.crm_pipeline_snapshot_daily"
+    frame = r.frame(
+        f"""select deal_id, currency, stage_id, probability, expected_close_date as close_date, is_closed, is_won,
+                   min(snapshot_date) as day
+            from {snap}
+            group by deal_id, currency, stage_id, probability, expected_close_date, is_closed, is_won""",
+        (snap,), "pipeline history")
+    if frame is None:
+        return None
+    return (frame.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None),
+                               deal_id=pl.col("deal_id").cast(pl.Utf8))
+            .filter(pl.col("entity").is_not_null()).select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA))

@@ -61,11 +61,12 @@ class ForecastInputs:
     paid_ar: pl.DataFrame  # entity, customer_id, due_date, paid_date
     open_ap: pl.DataFrame  # entity, currency, vendor_name, document_id, due_date, open_amount
     recurring: pl.DataFrame  # entity, currency, kind, series, date, amount (outflow positive)
-    deals: pl.DataFrame  # entity, currency, deal_id, amount, probability, close_date (open deals)
+    deals: pl.DataFrame  # entity, currency, deal_id, amount, probability, close_date, stage_id (open deals)
     sales_daily: pl.DataFrame  # entity, currency, date, amount (net unscheduled inflow, Decimal)
     vendor_payments: pl.DataFrame  # see alerts.rules.PAYMENT_COLUMNS
     integrity_alerts: list[Alert] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # inputs that could not be read
+    deal_events: pl.DataFrame | None = None  # the CRM's stage history to the day (pipeline.EVENT_SCHEMA)
 
 
 @dataclass
@@ -130,7 +131,7 @@ def _flows(inputs: ForecastInputs, horizon: int) -> pl.DataFrame:
         ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
         ap_flows(inputs.open_ap, as_of, horizon),
         recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
-        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon),
+        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon, events=inputs.deal_events),
         empty_flows(),
     ])
 

@@ -111,10 +111,34 @@ def _deal_intervals(api: Path) -> pl.DataFrame:
             continue
         row = {"entity": entity_for[currency], "currency": currency, "deal_id": v["id"],
                "amount": Decimal(p["amount"]), "probability": prob, "close_date": _day(p["closedate"]),
-               "valid_from": day, "valid_to": date(9999, 1, 1)}
+               "stage_id": p.get("dealstage"), "valid_from": day, "valid_to": date(9999, 1, 1)}
         rows.append(row)
         open_row[v["id"]] = row
     return pl.DataFrame(rows, schema={**DEAL_SCHEMA, "valid_from": pl.Date, "valid_to": pl.Date})
+
+
+def _deal_events(api: Path) -> pl.DataFrame:
+    """Every deal version as a stage-history event (what the snapshot mart's changes are)."""
+    from .pipeline import EVENT_SCHEMA
+
+    stages = {}
+    for v in _versions(api / "hubspot" / "pipelines.jsonl"):
+        for s in v["object"].get("stages", []):
+            meta = s.get("metadata") or {}
+            stages[s["id"]] = (float(meta.get("probability") or 0), meta.get("isClosed") == "true")
+    entity_for = {"USD": "US", "GBP": "UK"}
+    rows = []
+    for v in _versions(api / "hubspot" / "deals.jsonl"):
+        p = v["object"].get("properties") or {}
+        currency = p.get("deal_currency_code") or "USD"
+        if v.get("deleted") or currency not in entity_for or p.get("dealstage") not in stages:
+            continue
+        prob, closed = stages[p["dealstage"]]
+        rows.append({"entity": entity_for[currency], "deal_id": v["id"], "day": _day(v["at"]),
+                     "stage_id": p["dealstage"], "probability": prob,
+                     "close_date": _day(p["closedate"]) if p.get("closedate") else None,
+                     "is_closed": closed, "is_won": closed and prob >= 1.0})
+    return pl.DataFrame(rows, schema=EVENT_SCHEMA)
 
 
 def _payroll(api: Path) -> list[dict]:
@@ -158,8 +182,10 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
                 fx_rows.append({"currency": r["base"], "posted_on": date.fromisoformat(r["date"]),
                                 "fx_rate": float(r["rate"])})
     payments = vendor_payments(sim_dir)
-    vendor_series = payments.select("entity", "currency", kind=pl.lit("recurring"), series=pl.col("vendor_name"),
-                                    date=pl.col("paid_on"), amount=pl.col("amount"))
+    # Net pay and the tax office are payroll series (below), not vendors: counted once.
+    vendor_series = payments.filter(~pl.col("vendor_name").is_in(PAYROLL_CONTACTS)).select(
+        "entity", "currency", kind=pl.lit("recurring"), series=pl.col("vendor_name"), date=pl.col("paid_on"),
+        amount=pl.col("amount"))
     recurring = pl.concat([vendor_series, pl.DataFrame(_payroll(api), schema=vendor_series.schema)]).group_by(
         "entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
     doc_schema = {"entity": pl.Utf8, "kind": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
@@ -175,6 +201,7 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
         credits=pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
                                      "document_key": pl.Utf8, "issued_on": pl.Date, "amount": MONEY}),
         deal_snapshots=None, deals_now=pl.DataFrame(schema=DEAL_SCHEMA), deal_intervals=_deal_intervals(api),
+        deal_events=_deal_events(api),
         recurring=recurring.with_columns(pl.col("amount").cast(MONEY)), sales=sales_daily(sim_dir),
         payments=payments)
 
