@@ -23,11 +23,12 @@ Nothing after the day leaks in; that is what makes the whole-balance backtest ho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
 
+from .pipeline import RUN_RATE_DAYS
 from .run import EntityInfo, ForecastInputs
 
 MONEY = pl.Decimal(18, 2)
@@ -145,4 +146,7 @@ def inputs_as_of(h: History, day: date) -> ForecastInputs:
         sales_daily=h.sales.filter(pl.col("date") <= day),
         vendor_payments=h.payments.filter(pl.col("paid_on") <= day),
         integrity_alerts=list(h.integrity_alerts) if live else [], missing=list(h.missing),
-        deal_events=h.deal_events.filter(pl.col("day") <= day) if h.deal_events is not None else None)
+        deal_events=h.deal_events.filter(pl.col("day") <= day) if h.deal_events is not None else None,
+        invoiced=h.documents.filter((pl.col("kind") == "AR") & (pl.col("issued_on") <= day)
+                                    & (pl.col("issued_on") > day - timedelta(days=RUN_RATE_DAYS))).select(
+            "entity", "currency", "issued_on", "due_date", "total_amount"))

@@ -67,6 +67,7 @@ class ForecastInputs:
     integrity_alerts: list[Alert] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # inputs that could not be read
     deal_events: pl.DataFrame | None = None  # the CRM's stage history to the day (pipeline.EVENT_SCHEMA)
+    invoiced: pl.DataFrame | None = None  # entity, currency, issued_on, due_date, total_amount: recent AR invoices
 
 
 @dataclass
@@ -131,7 +132,8 @@ def _flows(inputs: ForecastInputs, horizon: int) -> pl.DataFrame:
         ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
         ap_flows(inputs.open_ap, as_of, horizon),
         recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
-        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon, events=inputs.deal_events),
+        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon, events=inputs.deal_events,
+                       invoiced=inputs.invoiced, open_ar=inputs.open_ar),
         empty_flows(),
     ])
 

@@ -87,7 +87,9 @@ def _documents(api: Path) -> tuple[list[dict], list[dict]]:
                              "total_amount": Decimal(str(total))}
                 last[key] = docs[key]["total_amount"]
             drop = last[key] - balance
-            if drop:
+            # Versions can arrive out of order (a bill paid the hour it was entered: the
+            # entry's version is stamped after the payment's): a balance never rises again.
+            if drop > 0:
                 allocations.append({"document_key": key, "applied_on": max(_day(v["at"]), issued), "amount": drop})
                 last[key] = balance
     return list(docs.values()), allocations
