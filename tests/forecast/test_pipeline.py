@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import polars as pl
-from ledgerlake.forecast.pipeline import EVENT_SCHEMA, learn, pipeline_flows
+from ledgerlake.forecast.collection import Survival
+from ledgerlake.forecast.pipeline import (
+    EVENT_SCHEMA,
+    learn,
+    pipeline_flows,
+    run_rate_path,
+    top_up,
+)
 
 AS_OF = date(2026, 6, 30)
 
@@ -97,3 +105,43 @@ def test_a_deal_past_every_slip_seen_is_not_expected_and_no_history_falls_back_t
     assert [(r["date"], r["amount"]) for r in bare] == [
         (date(2026, 7, 10) + timedelta(days=35), Decimal("2000.0"))
     ]
+
+
+def test_invoices_not_raised_yet_are_expected_at_the_run_rate_where_the_pipeline_falls_short():
+    # 91 days of invoicing at 1,000 a day on 30 days' terms, every customer paying 10 days late
+    issued = [AS_OF - timedelta(days=k) for k in range(91)]
+    invoiced = pl.DataFrame(
+        {
+            "issued_on": issued,
+            "due_date": [d + timedelta(days=30) for d in issued],
+            "total_amount": [Decimal("1000.00")] * 91,
+        }
+    )
+    paid_10_late = Survival(np.full(50, 10), np.ones(50))
+    path = run_rate_path(invoiced, paid_10_late, AS_OF, 91)
+    assert (
+        path[39] == 0 and abs(path[40] - 1000) < 1e-6
+    )  # the first new invoice is paid on day 41
+    assert abs(path[-1] - 1000 * 51) < 1e-6
+    # a deal expected for 80,000 on day 60 covers the run-rate until then; only the gap is added
+    deal = [
+        {
+            "entity": "US",
+            "currency": "USD",
+            "date": AS_OF + timedelta(days=60),
+            "amount": Decimal("80000.00"),
+        }
+    ]
+    extra = top_up(deal, path, "US", "USD", AS_OF)
+    assert (
+        abs(float(sum(r["amount"] for r in extra))) < 0.05
+    )  # the deal alone exceeds the run-rate by day 91
+    assert (
+        float(sum(r["amount"] for r in extra if r["date"] < AS_OF + timedelta(days=60)))
+        > 0
+    )  # not before it
+    small = [{**deal[0], "amount": Decimal("5000.00")}]
+    total = 5000 + float(
+        sum(r["amount"] for r in top_up(small, path, "US", "USD", AS_OF))
+    )
+    assert abs(total - path[-1]) < 0.05

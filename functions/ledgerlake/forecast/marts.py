@@ -276,6 +276,16 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     payout = text.str.contains("payout|clearing")
     sales = frame.filter(~outflow & payout & pl.col("document_type").is_in(SALES_DOCS)).group_by(
         pl.col("entity_id").alias("entity"), "currency", pl.col("posted_on").alias("date")).agg(pl.col("amount").sum())
+    # Invoice payments taken through a processor (debited to its clearing account) reach the
+    # bank inside its payouts; the AR component already expects them, so they leave the
+    # payout series — counted once.
+    via = r.frame(f"""select entity_id as entity, functional_currency as currency, posted_on as date,
+                             -sum(functional_amount) as amount
+                      from {gl} where document_type = 'Payment' and functional_amount > 0
+                        and lower(account_name) like '%clearing%' group by all""", (gl,), "processor receipts")
+    if via is not None and not via.is_empty():
+        sales = pl.concat([sales, via.cast(sales.schema)]).group_by("entity", "currency", "date").agg(
+            pl.col("amount").sum())
     return {"payments": payments, "recurring": recurring, "sales": sales}
 
 

@@ -152,23 +152,38 @@ def pipeline_flows(
     return rows
 
 
-def run_rate_path(invoiced: pl.DataFrame, survival, as_of: date, horizon: int, window: int = RUN_RATE_DAYS
-                  ) -> np.ndarray:
+def run_rate_path(
+    invoiced: pl.DataFrame,
+    survival,
+    as_of: date,
+    horizon: int,
+    window: int = RUN_RATE_DAYS,
+) -> np.ndarray:
     """Cumulative cash by each forecast day from invoices not raised yet, at the run-rate of
     the last `window` days' invoicing: each future day's invoices (issued at that rate, on the
     entity's usual terms) collected along the entity's paying curve. `invoiced`: issued_on,
     due_date, total_amount of one entity's invoices."""
-    recent = invoiced.filter((pl.col("issued_on") > as_of - timedelta(days=window)) & (pl.col("issued_on") <= as_of))
+    recent = invoiced.filter(
+        (pl.col("issued_on") > as_of - timedelta(days=window))
+        & (pl.col("issued_on") <= as_of)
+    )
     if recent.is_empty() or survival is None:
         return np.zeros(horizon)
     rate = float(recent["total_amount"].cast(pl.Float64).sum()) / window
-    terms = int(recent.select((pl.col("due_date") - pl.col("issued_on")).dt.total_days().median()).item() or 0)
+    terms = int(
+        recent.select(
+            (pl.col("due_date") - pl.col("issued_on")).dt.total_days().median()
+        ).item()
+        or 0
+    )
     per_day = survival.daily(-terms, horizon)  # P(paid on day k after issue)
     collected = np.concatenate([[0.0], np.cumsum(per_day)])  # by k days after issue
     return np.array([rate * float(collected[:h].sum()) for h in range(1, horizon + 1)])
 
 
-def top_up(rows: list[dict], target: np.ndarray, entity: str, currency: str, as_of: date) -> list[dict]:
+def top_up(
+    rows: list[dict], target: np.ndarray, entity: str, currency: str, as_of: date
+) -> list[dict]:
     """Rows that take the deals' cumulative expected cash up to `target` where it is lower
     (the pipeline cannot see deals not created yet; the run-rate can), never down."""
     horizon = len(target)
@@ -179,6 +194,15 @@ def top_up(rows: list[dict], target: np.ndarray, entity: str, currency: str, as_
             deals[k - 1] += float(r["amount"])
     cum = np.cumsum(deals)
     extra = np.diff(np.concatenate([[0.0], np.maximum(cum, target) - cum]))
-    return [{"entity": entity, "currency": currency, "date": as_of + timedelta(days=k + 1), "component": "pipeline",
-             "amount": Decimal(str(round(float(x), 2))), "source_id": "run-rate"}
-            for k, x in enumerate(extra) if round(float(x), 2)]
+    return [
+        {
+            "entity": entity,
+            "currency": currency,
+            "date": as_of + timedelta(days=k + 1),
+            "component": "pipeline",
+            "amount": Decimal(str(round(float(x), 2))),
+            "source_id": "run-rate",
+        }
+        for k, x in enumerate(extra)
+        if round(float(x), 2)
+    ]

@@ -127,5 +127,12 @@ def sales_daily(sim_dir: Path) -> pl.DataFrame:
             continue
         rows.append({"entity": ent["xero"], "currency": t.get("CurrencyCode"), "date": _xero_date(t["Date"]),
                      "amount": _money(t["Total"])})
+    # Invoice payments taken by card reach the bank inside the processor's payouts; the AR
+    # component already expects them, so they leave the payout series (counted once).
+    clearing = {a["Id"] for a in latest(api / "qbo" / "Account.jsonl") if "clearing" in a.get("Name", "").lower()}
+    for p in latest(api / "qbo" / "Payment.jsonl"):
+        if (p.get("DepositToAccountRef") or {}).get("value") in clearing:
+            rows.append({"entity": ent["qbo"], "currency": p["CurrencyRef"]["value"],
+                         "date": date.fromisoformat(p["TxnDate"]), "amount": -_money(p["TotalAmt"])})
     frame = pl.DataFrame(rows, schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": MONEY})
     return frame.group_by("entity", "currency", "date").agg(pl.col("amount").sum()).sort("entity", "date")
