@@ -328,7 +328,7 @@ def _fill(half: np.ndarray | None) -> np.ndarray | None:
     return out
 
 
-def headline(accuracy: pl.DataFrame, weeks: int = 13) -> pl.DataFrame:
+def headline(accuracy: pl.DataFrame, weeks: int = 13, live: dict | None = None) -> pl.DataFrame:
     """The sentence a CFO reads, per entity: how far 13-week forecasts have been from the
     actual balance, beside flat (and the best baseline when it is not flat)."""
     schema = {"entity_id": pl.Utf8, "horizon_weeks": pl.Int32, "n_origins": pl.Int64, "model_error_pct": pl.Float64,
@@ -353,7 +353,14 @@ def headline(accuracy: pl.DataFrame, weeks: int = 13) -> pl.DataFrame:
             sentence += f", {BASELINE_LABEL[best]} ±{bases[best]['error_pct']:.0%}"
         if m["coverage"] is not None:
             sentence += f". The actual balance fell inside the p10–p90 band {m['coverage']:.0%} of the time"
-        sentence += "." if beats else f". The forecast does not beat {BASELINE_LABEL[best]}, which is used instead."
+        used = live[entity].method if live and entity in live else None
+        if beats:
+            sentence += "."
+        elif used == "model":  # loses this week, wins on average over weeks 4, 8 and 13: still used
+            sentence += (f". At {weeks} weeks the forecast does not beat {BASELINE_LABEL[best]}; over weeks 4, 8 "
+                         "and 13 on average it does, so it is used.")
+        else:
+            sentence += f". The forecast does not beat {BASELINE_LABEL[best]}, which is used instead."
         rows.append({"entity_id": entity, "horizon_weeks": weeks, "n_origins": m["n_origins"],
                      "model_error_pct": m["error_pct"], "flat_error_pct": flat["error_pct"] if flat else None,
                      "best_baseline": best, "best_baseline_error_pct": bases[best]["error_pct"] if best else None,

@@ -84,6 +84,9 @@ class ForecastResult:
     fx_to_reporting: dict[str, Decimal] = field(default_factory=dict)
     balance_backtest: object | None = None  # balance.BalanceBacktest, when run with history
     collection: pl.DataFrame | None = None  # the AR collection assumption (collection.py)
+    flows: pl.DataFrame | None = None  # the live forecast's dated flows (flows.FLOW_SCHEMA), what scenarios change
+    open_ar: pl.DataFrame | None = None  # the open invoices behind `ar` (document -> customer)
+    scenarios: pl.DataFrame | None = None  # cash_scenarios (scenarios.py), when scenarios are saved
 
 
 def _series(inputs: ForecastInputs, entity: str) -> pl.DataFrame | None:
@@ -219,6 +222,7 @@ def forecast_from_inputs(
                             list(inputs.missing))
     result.balance_backtest = balance_bt
     result.collection = collection_assumptions(inputs.open_ar, inputs.paid_ar, as_of, horizon)
+    result.flows, result.open_ar = flows, inputs.open_ar
     return result
 
 
@@ -361,9 +365,11 @@ def extra_tables(result: ForecastResult) -> dict[str, pl.DataFrame]:
     if bt is not None:
         out["balance_accuracy"] = bt.accuracy
         out["balance_backtest"] = bt.points
-        out["forecast_headline"] = headline(bt.accuracy)
+        out["forecast_headline"] = headline(bt.accuracy, live=bt.live)
     if result.collection is not None:
         out["ar_collection"] = result.collection
+    if result.scenarios is not None:
+        out["cash_scenarios"] = result.scenarios
     return out
 
 
@@ -416,6 +422,12 @@ def run_forecast(
     from ..config import Settings, home
     from .history import inputs_as_of
     from .marts import load_history
+    from .scenarios import (
+        ScenarioError,
+        apply_scenarios,
+        load_scenarios,
+        scenarios_path,
+    )
 
     settings = settings or Settings.from_env()
     warehouse = Path(warehouse or home() / "warehouse.duckdb")
@@ -432,6 +444,13 @@ def run_forecast(
         state.observe([a.alert_id for a in result.alerts], seen_at)
         state.save()
     result.fx_to_reporting = inputs.fx_to_reporting
+    # Saved what-if scenarios on the live forecast only: never in the backtest (scenarios.py).
+    try:
+        result.scenarios = apply_scenarios(load_scenarios(scenarios_path(home())), result.cash_forecast_daily,
+                                           result.flows, result.open_ar, inputs.fx_to_reporting)
+    except ScenarioError as err:  # a bad scenario never stops the base forecast
+        log.warning("scenarios not applied: %s", err)
+        result.missing.append(f"scenarios: {err}")
     result.alerts_table = alerts_frame(result.alerts, inputs.fx_to_reporting, state, seen_at)
     if publish:
         tables = {"cash_forecast_daily": result.cash_forecast_daily, "forecast_accuracy": result.forecast_accuracy,
