@@ -96,15 +96,9 @@ def test_win_rate_and_slippage_come_from_the_stage_history_not_the_settings():
 
 def test_a_deal_past_every_slip_seen_is_not_expected_and_no_history_falls_back_to_the_setting():
     model = learn(_history(), AS_OF)
-    assert (
-        pipeline_flows(_deal(date(2026, 5, 1)), model, {"US": 0}, AS_OF, 91) == []
-    )  # 60 days overdue
-    bare = pipeline_flows(
-        _deal(date(2026, 7, 10)), learn(None, AS_OF), {"US": 5}, AS_OF, 91
-    )
-    assert [(r["date"], r["amount"]) for r in bare] == [
-        (date(2026, 7, 10) + timedelta(days=35), Decimal("2000.0"))
-    ]
+    assert pipeline_flows(_deal(date(2026, 5, 1)), model, {"US": 0}, AS_OF, 91) == []  # 60 days overdue
+    bare = pipeline_flows(_deal(date(2026, 7, 10)), learn(None, AS_OF), {"US": 5}, AS_OF, 91)
+    assert [(r["date"], r["amount"]) for r in bare] == [(date(2026, 7, 10) + timedelta(days=35), Decimal("2000.0"))]
 
 
 def test_invoices_not_raised_yet_are_expected_at_the_run_rate_where_the_pipeline_falls_short():
@@ -119,9 +113,7 @@ def test_invoices_not_raised_yet_are_expected_at_the_run_rate_where_the_pipeline
     )
     paid_10_late = Survival(np.full(50, 10), np.ones(50))
     path = run_rate_path(invoiced, paid_10_late, AS_OF, 91)
-    assert (
-        path[39] == 0 and abs(path[40] - 1000) < 1e-6
-    )  # the first new invoice is paid on day 41
+    assert path[39] == 0 and abs(path[40] - 1000) < 1e-6  # the first new invoice is paid on day 41
     assert abs(path[-1] - 1000 * 51) < 1e-6
     # a deal expected for 80,000 on day 60 covers the run-rate until then; only the gap is added
     deal = [
@@ -133,15 +125,8 @@ def test_invoices_not_raised_yet_are_expected_at_the_run_rate_where_the_pipeline
         }
     ]
     extra = top_up(deal, path, "US", "USD", AS_OF)
-    assert (
-        abs(float(sum(r["amount"] for r in extra))) < 0.05
-    )  # the deal alone exceeds the run-rate by day 91
-    assert (
-        float(sum(r["amount"] for r in extra if r["date"] < AS_OF + timedelta(days=60)))
-        > 0
-    )  # not before it
+    assert abs(float(sum(r["amount"] for r in extra))) < 0.05  # the deal alone exceeds the run-rate by day 91
+    assert float(sum(r["amount"] for r in extra if r["date"] < AS_OF + timedelta(days=60))) > 0  # not before it
     small = [{**deal[0], "amount": Decimal("5000.00")}]
-    total = 5000 + float(
-        sum(r["amount"] for r in top_up(small, path, "US", "USD", AS_OF))
-    )
+    total = 5000 + float(sum(r["amount"] for r in top_up(small, path, "US", "USD", AS_OF)))
     assert abs(total - path[-1]) < 0.05

@@ -15,23 +15,14 @@ START = date(2025, 5, 1)
 
 def test_headcount_steps_up_in_waves_and_pay_rises_once_a_year_with_a_bonus_run():
     world = Dynamics(stream(7, "world"), START, 24)
-    months = [
-        world.hiring_month("US", date(2025 + (4 + m) // 12, (4 + m) % 12 + 1, 10))
-        for m in range(24)
-    ]
+    months = [world.hiring_month("US", date(2025 + (4 + m) // 12, (4 + m) % 12 + 1, 10)) for m in range(24)]
     assert months == sorted(months) and months[0] == 0
     steps = sorted(set(months))
     assert 4 <= len(steps) <= 9  # a wave every 3-6 months, flat in between
     assert all(3 <= b - a <= 6 for a, b in pairwise(steps))
-    assert (
-        world.pay_factor("US", date(2025, 12, 15), False) == 1.0
-    )  # the first run of December
-    assert (
-        world.pay_factor("US", date(2025, 12, 31)) == 1 + BONUS["US"]
-    )  # the bonus run
-    assert (
-        world.pay_factor("US", date(2026, 2, 13)) == 1 + RAISE["US"]
-    )  # January's raise
+    assert world.pay_factor("US", date(2025, 12, 15), False) == 1.0  # the first run of December
+    assert world.pay_factor("US", date(2025, 12, 31)) == 1 + BONUS["US"]  # the bonus run
+    assert world.pay_factor("US", date(2026, 2, 13)) == 1 + RAISE["US"]  # January's raise
     assert world.pay_factor("UK", date(2027, 4, 25)) == (1 + RAISE["UK"]) ** 2
 
 

@@ -68,13 +68,7 @@ def _add(args) -> int:
 
     path = _store()
     layer = {"kind": args.kind, "entity": args.entity}
-    layer.update(
-        {
-            k: getattr(args, k)
-            for k in LAYER_ARGS[args.kind]
-            if getattr(args, k) is not None
-        }
-    )
+    layer.update({k: getattr(args, k) for k in LAYER_ARGS[args.kind] if getattr(args, k) is not None})
     scenarios = load_scenarios(path)
     target = next((s for s in scenarios if s.name == args.name), None)
     if target is None:
@@ -82,9 +76,7 @@ def _add(args) -> int:
         scenarios.append(target)
     target.layers.append(layer)
     try:
-        save_scenarios(
-            path, scenarios
-        )  # checks every layer first: nothing is written on error
+        save_scenarios(path, scenarios)  # checks every layer first: nothing is written on error
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

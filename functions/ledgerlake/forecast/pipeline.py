@@ -48,18 +48,11 @@ EVENT_SCHEMA = {
 
 @dataclass
 class PipelineModel:
-    win_rate: dict[tuple[str, str], float] = field(
-        default_factory=dict
-    )  # (entity, stage) -> learnt
-    slips: dict[str, np.ndarray] = field(
-        default_factory=dict
-    )  # entity -> days won after the shown close date
+    win_rate: dict[tuple[str, str], float] = field(default_factory=dict)  # (entity, stage) -> learnt
+    slips: dict[str, np.ndarray] = field(default_factory=dict)  # entity -> days won after the shown close date
 
     def rows(self) -> list[dict]:
-        return [
-            {"entity_id": e, "stage_id": s, "win_rate": r}
-            for (e, s), r in sorted(self.win_rate.items())
-        ]
+        return [{"entity_id": e, "stage_id": s, "win_rate": r} for (e, s), r in sorted(self.win_rate.items())]
 
 
 def learn(events: pl.DataFrame | None, as_of: date) -> PipelineModel:
@@ -88,12 +81,10 @@ def learn(events: pl.DataFrame | None, as_of: date) -> PipelineModel:
     )
     for r in per_stage.iter_rows(named=True):
         prior = r["probability"] or 0.0
-        model.win_rate[(r["entity"], r["stage_id"])] = (
-            r["won"] + PRIOR_DEALS * prior
-        ) / (r["n"] + PRIOR_DEALS)
-    won = states.filter(
-        pl.col("won") & pl.col("close_date").is_not_null()
-    ).with_columns(slip=(pl.col("closed_on") - pl.col("close_date")).dt.total_days())
+        model.win_rate[(r["entity"], r["stage_id"])] = (r["won"] + PRIOR_DEALS * prior) / (r["n"] + PRIOR_DEALS)
+    won = states.filter(pl.col("won") & pl.col("close_date").is_not_null()).with_columns(
+        slip=(pl.col("closed_on") - pl.col("close_date")).dt.total_days()
+    )
     for (entity,), g in won.group_by("entity"):
         if g["deal_id"].n_unique() >= MIN_WON:
             model.slips[entity] = g["slip"].to_numpy().astype(float)
@@ -115,9 +106,7 @@ def pipeline_flows(
     has_stage = "stage_id" in deals.columns
     for r in deals.iter_rows(named=True):
         entity = r["entity"]
-        lag = (terms_days or {}).get(entity, DEFAULT_TERMS_DAYS) + max(
-            delays.get(entity, 0), 0
-        )
+        lag = (terms_days or {}).get(entity, DEFAULT_TERMS_DAYS) + max(delays.get(entity, 0), 0)
         rate = model.win_rate.get((entity, r["stage_id"])) if has_stage else None
         rate = float(r["probability"] or 0.0) if rate is None else rate
         slips = model.slips.get(entity)
@@ -134,9 +123,7 @@ def pipeline_flows(
                 days[d] = days.get(d, 0.0) + 1.0 / len(ahead)
         amount = float(r["amount"]) * rate
         for won_on, share in days.items():
-            day = max(
-                won_on + timedelta(days=lag), as_of + timedelta(days=1)
-            )  # overdue: tomorrow at the earliest
+            day = max(won_on + timedelta(days=lag), as_of + timedelta(days=1))  # overdue: tomorrow at the earliest
             expected = Decimal(str(round(amount * share, 2)))
             if as_of < day <= end and expected:
                 rows.append(
@@ -163,27 +150,17 @@ def run_rate_path(
     the last `window` days' invoicing: each future day's invoices (issued at that rate, on the
     entity's usual terms) collected along the entity's paying curve. `invoiced`: issued_on,
     due_date, total_amount of one entity's invoices."""
-    recent = invoiced.filter(
-        (pl.col("issued_on") > as_of - timedelta(days=window))
-        & (pl.col("issued_on") <= as_of)
-    )
+    recent = invoiced.filter((pl.col("issued_on") > as_of - timedelta(days=window)) & (pl.col("issued_on") <= as_of))
     if recent.is_empty() or survival is None:
         return np.zeros(horizon)
     rate = float(recent["total_amount"].cast(pl.Float64).sum()) / window
-    terms = int(
-        recent.select(
-            (pl.col("due_date") - pl.col("issued_on")).dt.total_days().median()
-        ).item()
-        or 0
-    )
+    terms = int(recent.select((pl.col("due_date") - pl.col("issued_on")).dt.total_days().median()).item() or 0)
     per_day = survival.daily(-terms, horizon)  # P(paid on day k after issue)
     collected = np.concatenate([[0.0], np.cumsum(per_day)])  # by k days after issue
     return np.array([rate * float(collected[:h].sum()) for h in range(1, horizon + 1)])
 
 
-def top_up(
-    rows: list[dict], target: np.ndarray, entity: str, currency: str, as_of: date
-) -> list[dict]:
+def top_up(rows: list[dict], target: np.ndarray, entity: str, currency: str, as_of: date) -> list[dict]:
     """Rows that take the deals' cumulative expected cash up to `target` where it is lower
     (the pipeline cannot see deals not created yet; the run-rate can), never down."""
     horizon = len(target)

@@ -97,9 +97,7 @@ def save_scenarios(path: Path, scenarios: list[Scenario]) -> None:
 def _check(layer: dict, where: str) -> None:
     kind = layer.get("kind")
     if kind not in KINDS:
-        raise ScenarioError(
-            f"{where}: unknown kind {kind!r} (one of {', '.join(KINDS)})"
-        )
+        raise ScenarioError(f"{where}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
     if not layer.get("entity"):
         raise ScenarioError(f"{where}: no entity")
     missing = [k for k in KINDS[kind] if layer.get(k) in (None, "")]
@@ -134,21 +132,13 @@ def layer_flows(
     if kind in ("hire", "recurring_cost"):
         start = date.fromisoformat(str(layer["start"]))
         if kind == "hire":
-            monthly = Decimal(str(layer["monthly_cost"])) * (
-                1 + Decimal(str(layer.get("on_cost_pct", 20))) / 100
-            )
-            runs = sorted(
-                set(mine.filter(pl.col("component") == "payroll")["date"].to_list())
-            )
+            monthly = Decimal(str(layer["monthly_cost"])) * (1 + Decimal(str(layer.get("on_cost_pct", 20))) / 100)
+            runs = sorted(set(mine.filter(pl.col("component") == "payroll")["date"].to_list()))
         else:
             monthly = Decimal(str(layer["monthly_amount"]))
         for month in _month_starts(max(start, as_of + timedelta(days=1)), end):
             if kind == "hire":
-                days = [
-                    d
-                    for d in runs
-                    if d.year == month.year and d.month == month.month and d >= start
-                ]
+                days = [d for d in runs if d.year == month.year and d.month == month.month and d >= start]
                 days = days or [_month_end(month)]
             else:
                 day = min(int(layer.get("day", 1)), _month_end(month).day)
@@ -158,41 +148,28 @@ def layer_flows(
                 add(d, -(monthly / len(days)).quantize(CENT))
     elif kind == "lost_customer":
         docs = set(
-            open_ar.filter(
-                (pl.col("entity") == entity)
-                & (pl.col("customer_id") == layer["customer"])
-            )["document_id"].to_list()
+            open_ar.filter((pl.col("entity") == entity) & (pl.col("customer_id") == layer["customer"]))[
+                "document_id"
+            ].to_list()
         )
         if not docs:
-            raise ScenarioError(
-                f"lost_customer: {layer['customer']} has no open invoice in {entity}"
-            )
+            raise ScenarioError(f"lost_customer: {layer['customer']} has no open invoice in {entity}")
         for d, a in (
-            mine.filter(
-                (pl.col("component") == "ar") & pl.col("source_id").is_in(list(docs))
-            )
+            mine.filter((pl.col("component") == "ar") & pl.col("source_id").is_in(list(docs)))
             .select("date", "amount")
             .iter_rows()
         ):
             add(d, -a)
     elif kind == "delayed_receivable":
-        rows = mine.filter(
-            (pl.col("component") == "ar") & (pl.col("source_id") == layer["document"])
-        )
+        rows = mine.filter((pl.col("component") == "ar") & (pl.col("source_id") == layer["document"]))
         if rows.is_empty():
-            raise ScenarioError(
-                f"delayed_receivable: {layer['document']} is not expected in {entity}'s forecast"
-            )
+            raise ScenarioError(f"delayed_receivable: {layer['document']} is not expected in {entity}'s forecast")
         for d, a in rows.select("date", "amount").iter_rows():
             add(d, -a)
             add(d + timedelta(days=int(layer["days"])), a)
     elif kind == "pipeline_haircut":
         share = Decimal(str(layer["pct"])) / 100
-        for d, a in (
-            mine.filter(pl.col("component") == "pipeline")
-            .select("date", "amount")
-            .iter_rows()
-        ):
+        for d, a in mine.filter(pl.col("component") == "pipeline").select("date", "amount").iter_rows():
             add(d, -(a * share).quantize(CENT))
     return out
 
@@ -224,14 +201,12 @@ def apply_scenarios(
             rate = fx_to_reporting.get(g["currency"][0], Decimal(1))
             for r in g.sort("forecast_date").iter_rows(named=True):
                 cum += delta.get(r["forecast_date"], Decimal(0))
-                consolidated[r["forecast_date"]] = consolidated.get(
-                    r["forecast_date"], Decimal(0)
-                ) + (cum * rate).quantize(CENT)
+                consolidated[r["forecast_date"]] = consolidated.get(r["forecast_date"], Decimal(0)) + (
+                    cum * rate
+                ).quantize(CENT)
                 rows.append(_row(s.name, r, cum))
         for r in reporting.sort("forecast_date").iter_rows(named=True):
-            rows.append(
-                _row(s.name, r, consolidated.get(r["forecast_date"], Decimal(0)))
-            )
+            rows.append(_row(s.name, r, consolidated.get(r["forecast_date"], Decimal(0))))
     return pl.DataFrame(rows, schema=SCHEMA)
 
 

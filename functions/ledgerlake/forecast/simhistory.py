@@ -95,12 +95,18 @@ def _documents(api: Path) -> tuple[list[dict], list[dict]]:
     return list(docs.values()), allocations
 
 
-def _deal_intervals(api: Path) -> pl.DataFrame:
+def _stages(api: Path) -> dict[str, tuple[float, bool]]:
+    """stage id -> (probability, closed) from the HubSpot pipelines."""
     stages = {}
     for v in _versions(api / "hubspot" / "pipelines.jsonl"):
         for s in v["object"].get("stages", []):
             meta = s.get("metadata") or {}
             stages[s["id"]] = (float(meta.get("probability") or 0), meta.get("isClosed") == "true")
+    return stages
+
+
+def _deal_intervals(api: Path) -> pl.DataFrame:
+    stages = _stages(api)
     entity_for = {"USD": "US", "GBP": "UK"}
     rows, open_row = [], {}
     for v in _versions(api / "hubspot" / "deals.jsonl"):
@@ -123,11 +129,7 @@ def _deal_events(api: Path) -> pl.DataFrame:
     """Every deal version as a stage-history event (what the snapshot mart's changes are)."""
     from .pipeline import EVENT_SCHEMA
 
-    stages = {}
-    for v in _versions(api / "hubspot" / "pipelines.jsonl"):
-        for s in v["object"].get("stages", []):
-            meta = s.get("metadata") or {}
-            stages[s["id"]] = (float(meta.get("probability") or 0), meta.get("isClosed") == "true")
+    stages = _stages(api)
     entity_for = {"USD": "US", "GBP": "UK"}
     rows = []
     for v in _versions(api / "hubspot" / "deals.jsonl"):

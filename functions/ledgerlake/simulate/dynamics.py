@@ -60,15 +60,12 @@ class Dynamics:
         m = months_between(self.start, day)
         return max(w for w in self.waves[entity] if w <= m)
 
-    def pay_factor(
-        self, entity: str, day: date, second_run_of_month: bool = True
-    ) -> float:
+    def pay_factor(self, entity: str, day: date, second_run_of_month: bool = True) -> float:
         """Annual raises so far, and the bonus when this is the year's bonus run."""
         raises = sum(
             1
             for y in range(self.start.year, day.year + 1)
-            if date(y, RAISE_MONTH[entity], 1) <= day
-            and date(y, RAISE_MONTH[entity], 1) > self.start
+            if date(y, RAISE_MONTH[entity], 1) <= day and date(y, RAISE_MONTH[entity], 1) > self.start
         )
         factor = (1 + RAISE[entity]) ** raises
         if day.month == BONUS_MONTH[entity] and second_run_of_month:
