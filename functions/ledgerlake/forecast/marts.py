@@ -253,14 +253,16 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     frame = frame.with_columns(pl.col("amount").cast(money))
     outflow = pl.col("amount") < 0
     is_vendor = outflow & pl.col("document_type").is_in(VENDOR_DOCS) & pl.col("contact_name").is_not_null()
-    payments = frame.filter(is_vendor).select(
+    text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("context", pl.lit(""))).str.to_lowercase()
+    payroll = text.str.contains("|".join(PAYROLL_WORDS))
+    # Payroll is not a vendor: its runs move with headcount, raises and bonuses, which the
+    # payroll component forecasts; as vendor payments they would raise "unusual charge" alerts.
+    payments = frame.filter(is_vendor & ~payroll).select(
         pl.col("entity_id").alias("entity"), "currency", "source_system",
         (pl.col("document_type") + ":" + pl.col("document_id")).alias("source_id"), "raw_key",
         pl.col("document_type").alias("record_type"), pl.col("contact_name").alias("vendor_name"),
         pl.col("posted_on").alias("paid_on"), (-pl.col("amount")).alias("amount"), "invoice_number",
         pl.col("document_keys").cast(pl.List(pl.Utf8)))
-    text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("context", pl.lit(""))).str.to_lowercase()
-    payroll = text.str.contains("|".join(PAYROLL_WORDS))
     recurring = frame.filter(outflow & (payroll | is_vendor)).select(
         pl.col("entity_id").alias("entity"), "currency",
         pl.when(payroll).then(pl.lit("payroll")).otherwise(pl.lit("recurring")).alias("kind"),

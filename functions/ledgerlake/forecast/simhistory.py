@@ -29,10 +29,9 @@ import polars as pl
 
 from .history import DEAL_SCHEMA, History
 from .run import EntityInfo
-from .simframes import _xero_date, sales_daily, vendor_payments
+from .simframes import PAYROLL_CONTACTS, _xero_date, sales_daily, vendor_payments
 
 MONEY = pl.Decimal(18, 2)
-PAYROLL_CONTACTS = ("Payroll", "HM Revenue & Customs")
 
 
 def _versions(path: Path):
@@ -186,10 +185,9 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
                 fx_rows.append({"currency": r["base"], "posted_on": date.fromisoformat(r["date"]),
                                 "fx_rate": float(r["rate"])})
     payments = vendor_payments(sim_dir)
-    # Net pay and the tax office are payroll series (below), not vendors: counted once.
-    vendor_series = payments.filter(~pl.col("vendor_name").is_in(PAYROLL_CONTACTS)).select(
-        "entity", "currency", kind=pl.lit("recurring"), series=pl.col("vendor_name"), date=pl.col("paid_on"),
-        amount=pl.col("amount"))
+    # (net pay and the tax office are not vendor payments: they are the payroll series below)
+    vendor_series = payments.select("entity", "currency", kind=pl.lit("recurring"), series=pl.col("vendor_name"),
+                                    date=pl.col("paid_on"), amount=pl.col("amount"))
     recurring = pl.concat([vendor_series, pl.DataFrame(_payroll(api), schema=vendor_series.schema)]).group_by(
         "entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
     doc_schema = {"entity": pl.Utf8, "kind": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
