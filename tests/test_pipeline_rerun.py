@@ -62,6 +62,9 @@ def test_build_and_forecast_are_kept_when_nothing_landed_since(tmp_path, monkeyp
     assert pipeline.step_forecast(ctx).startswith("nothing changed since the last forecast")
     state.write_text(json.dumps({"fingerprint": "def"}))  # a new build: the forecast must run again
     assert pipeline._forecast_inputs_fingerprint() != fingerprint
+    fingerprint = pipeline._forecast_inputs_fingerprint()
+    (tmp_path / "scenarios.json").write_text('{"scenarios": []}')  # a saved what-if: runs again too
+    assert pipeline._forecast_inputs_fingerprint() != fingerprint
 
     # a landing newer than the build: the build runs (here it would: patch it to see the call)
     ctx.landed_at = "2999-01-01T00:00:00+00:00"

@@ -84,6 +84,33 @@ if forecast is not None and forecast.height:
 elif forecast is not None:
     st.info("The forecast table is empty.")
 
+st.subheader("Scenarios")
+scen = shared.cached(dd.cash_scenarios, f) if forecast is not None else None
+if scen is not None and scen.height:
+    # Each saved what-if beside the base forecast (forecast.cash_scenarios; never in the backtest).
+    base = scen.filter(pl.col("scenario") == scen["scenario"][0]).select(
+        "date", pl.lit("base forecast").alias("scenario"), pl.col("base_p50").alias("p50"))
+    lines = pl.concat([base, scen.select("date", "scenario", "p50")])
+    st.altair_chart(alt.Chart(shared.for_chart(lines)).mark_line().encode(
+        x=alt.X("date:T", title="Date", axis=alt.Axis(format="%d %b")),
+        y=alt.Y("p50:Q", axis=shared.money_axis(cur, f"Cash, p50 ({cur})")),
+        color=alt.Color("scenario:N", title="Scenario"),
+        tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("scenario:N", title="Scenario"),
+                 alt.Tooltip("p50:Q", title="p50", format=",.0f")],
+    ).properties(height=300), width="stretch")
+    weeks = scen.filter(pl.col("horizon_day").is_in([28, 56, 91])).with_columns(
+        week=(pl.col("horizon_day") // 7).cast(pl.Utf8).str.zfill(2))
+    side = weeks.pivot(on="scenario", index=["week", "date", "base_p50"], values="p50").rename(
+        {"week": "Week", "date": "Date", "base_p50": "Base (p50)"})
+    shared.table(side, "scenarios side by side")
+    st.caption("Cash at weeks 4, 8 and 13: the base forecast and each saved scenario (p50). Scenarios are "
+               "what-if layers on the base (`ledgerlake scenarios add`); the base forecast's accuracy is "
+               "judged without them.")
+else:
+    st.caption("No scenario saved. Add one with `ledgerlake scenarios add NAME hire --entity US "
+               "--start 2027-06-01 --monthly-cost 12000` (also: lost_customer, delayed_receivable, "
+               "recurring_cost, pipeline_haircut); the next forecast shows it here beside the base.")
+
 st.subheader("Backtest accuracy")
 try:
     acc = shared.cached(dd.forecast_accuracy, f)

@@ -548,6 +548,27 @@ def cash_forecast(m: Marts, f: Filters) -> pl.DataFrame:
     return m.frame(head + f" select date, {', '.join(cols)} from fc order by date", params)
 
 
+def cash_scenarios(m: Marts, f: Filters) -> pl.DataFrame:
+    """Saved what-if scenarios beside the base forecast (forecast.cash_scenarios, latest run):
+    per scenario and day the base p50, the scenario's p10/p50/p90 and the change, converted
+    like the forecast; empty when no scenario is saved."""
+    table = f"{FORECAST}.cash_scenarios"
+    if not m.has(table):
+        return pl.DataFrame()
+    entity = CONSOLIDATED if f.entity == ALL else f.entity
+    cols = ("base_p50", "change", "p10", "p50", "p90")
+    head, params = _with(
+        m, f,
+        f"""sc as (
+            select s.scenario, s.forecast_date as date, s.horizon_day,
+                   {", ".join(f"{_money('s.' + c)} as {c}" for c in cols)}
+            from {table} s {_rate_join("r", "s.currency", "s.forecast_date")}
+            where s.entity_id = ? and s.as_of = (select max(as_of) from {table})
+        )""",
+    )
+    return m.frame(head + " select * from sc order by scenario, date", params + [entity])
+
+
 def cash_in_13_weeks(m: Marts, f: Filters) -> dict[str, Any] | None:
     """"Cash in 13 weeks" by the one definition every surface uses (ledgerlake.figures: the
     latest run's balance on its as-of day + 91 days), converted like the rest of the page."""

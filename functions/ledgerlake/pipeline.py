@@ -161,6 +161,11 @@ def _forecast_inputs_fingerprint() -> str | None:
     package = Path(__file__).resolve().parent
     for path in sorted([*(package / "forecast").glob("*.py"), *(package / "alerts").glob("*.py")]):
         digest.update(path.name.encode() + path.read_bytes())
+    from .forecast.scenarios import scenarios_path
+
+    scenarios = scenarios_path(home())  # a saved what-if changes the published cash_scenarios
+    if scenarios.exists():
+        digest.update(scenarios.read_bytes())
     return digest.hexdigest()
 
 

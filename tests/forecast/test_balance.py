@@ -143,3 +143,22 @@ def test_payroll_moved_before_weekends_keeps_its_nominal_days_and_grows():
     assert [d for d, _ in projected] == [date(2026, 10, 15), date(2026, 10, 30), date(2026, 11, 13),
                                          date(2026, 11, 30), date(2026, 12, 15)]
     assert projected[-1][1] > amounts[-1] * Decimal("1.05")  # headcount growth continues
+
+
+def test_the_predicted_change_is_shrunk_by_what_earlier_origins_showed_and_only_them():
+    from ledgerlake.forecast.balance import _shrink
+
+    origins = [START + timedelta(days=14 * k) for k in range(12)]
+    h = 28
+    rng = np.random.default_rng(1)
+    actual = {o: np.cumsum(rng.normal(500, 50, h)) for o in origins}
+    # a model that always predicts twice the change that happened
+    p50 = {o: (2 * actual[o], None, None) for o in origins}
+    weights = _shrink(p50, actual, origins, h)
+    last = origins[-1]
+    assert abs(weights[last][-1] - 0.5) < 1e-9 and np.allclose(p50[last][0], actual[last])
+    assert weights[origins[0]][-1] == 1.0  # no earlier window had ended: left as it is
+    # a model whose predicted change is unrelated to what happened leans on flat
+    swing = np.linspace(1_000, 40_000, h)
+    noise = {o: (swing * (1 if k % 2 else -1), None, None) for k, o in enumerate(origins)}
+    assert _shrink(noise, actual, origins, h)[last][-1] < 0.1

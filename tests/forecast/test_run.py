@@ -116,8 +116,15 @@ def _run(warehouse, state, monkeypatch, lake):
                         state=AlertState(state.backend))
 
 
-def test_forecast_publishes_marts_and_alerts_keep_state_across_rebuilds(warehouse, state, monkeypatch, lake):
+def test_forecast_publishes_marts_and_alerts_keep_state_across_rebuilds(warehouse, state, monkeypatch, lake, tmp_path):
+    # A saved what-if scenario (#20): published beside the base forecast, the base unchanged.
+    store = tmp_path / "scenarios.json"
+    store.write_text(json.dumps({"scenarios": [{"name": "new office", "layers": [
+        {"kind": "recurring_cost", "entity": "US", "start": "2025-07-01", "monthly_amount": 4000, "day": 5}]}]}))
+    monkeypatch.setenv("LEDGERLAKE_SCENARIOS", str(store))
     result = _run(warehouse, state, monkeypatch, lake)
+    office = result.scenarios.filter((pl.col("entity_id") == "US") & (pl.col("horizon_day") == 28))
+    assert office["change"].to_list() == [Decimal("-4000.00")] and office["base_p50"][0] - 4000 == office["p50"][0]
     daily = result.cash_forecast_daily
 
     # One row per entity and day, plus the consolidated view, with money as cents.
@@ -156,7 +163,8 @@ def test_forecast_publishes_marts_and_alerts_keep_state_across_rebuilds(warehous
     tables = {r[0] for r in conn.execute(
         "select table_name from information_schema.tables where table_schema = 'forecast'").fetchall()}
     conn.close()
-    assert {"cash_forecast_daily", "forecast_accuracy", "alerts", "alert_state", "cash_floor"} <= tables
+    assert {"cash_forecast_daily", "forecast_accuracy", "alerts", "alert_state", "cash_floor",
+            "cash_scenarios"} <= tables
     listed = lake.s3.list_objects_v2(Bucket=lake.settings.marts_bucket, Prefix="marts/forecast/")
     keys = {o["Key"] for o in listed.get("Contents", [])}
     assert "marts/forecast/alerts/alerts.parquet" in keys

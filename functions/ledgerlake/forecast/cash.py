@@ -56,7 +56,8 @@ def entity_forecast(entity: str, currency: str, opening: Decimal, flows: pl.Data
             cum_left += comp[live.without]  # left to the residual model by the chosen variant
         if live is not None:
             target = (float(live.baseline[i]) if live.baseline is not None
-                      else float(cum_model - cum_left) + float(live.residual[i]))
+                      else (float(cum_model - cum_left) + float(live.residual[i]))
+                      * (float(live.shrink[i]) if live.shrink is not None else 1.0))
             # the residual's daily flow: what takes the balance from the components to the target
             comp["residual"] = _cents(target) - (balance - opening) - sum(comp.values(), Decimal(0))
         else:

@@ -240,16 +240,22 @@ def recurring_flows(history: pl.DataFrame, open_ap: pl.DataFrame, as_of: date, h
 
 
 def pipeline_flows(deals: pl.DataFrame, paid: pl.DataFrame, as_of: date, horizon: int,
-                   terms_days: dict[str, int] | None = None) -> pl.DataFrame:
-    """deals: entity, currency, deal_id, amount, probability (Decimal 0..1), close_date (open deals only)."""
+                   terms_days: dict[str, int] | None = None, events: pl.DataFrame | None = None,
+                   invoiced: pl.DataFrame | None = None, open_ar: pl.DataFrame | None = None) -> pl.DataFrame:
+    """deals: entity, currency, deal_id, amount, probability (0..1), close_date[, stage_id] (open
+    deals only); `events`: the CRM's stage history, from which win rates and slippage are
+    learnt (`pipeline.py`; without it, the stage's nominal probability at the close date).
+    `invoiced` (entity, currency, issued_on, due_date, total_amount: recent invoices): the
+    deals' expected cash is topped up to the run-rate of invoicing where it falls short (deals
+    not in the CRM yet), collected along the entity's paying curve (`open_ar` + `paid`)."""
+    from .collection import survivals
+    from .pipeline import learn, run_rate_path, top_up
+    from .pipeline import pipeline_flows as learnt_flows
+
     _, per_entity = paying_delays(paid)
-    end = as_of + timedelta(days=horizon)
-    rows = []
-    for r in deals.iter_rows(named=True):
-        terms = (terms_days or {}).get(r["entity"], DEFAULT_TERMS_DAYS)
-        day = _place(r["close_date"] + timedelta(days=terms + max(per_entity.get(r["entity"], 0), 0)), as_of)
-        expected = (r["amount"] * Decimal(str(r["probability"]))).quantize(CENT)
-        if day <= end and expected:
-            rows.append({"entity": r["entity"], "currency": r["currency"], "date": day, "component": "pipeline",
-                         "amount": expected, "source_id": r["deal_id"]})
+    rows = learnt_flows(deals, learn(events, as_of), per_entity, as_of, horizon, terms_days)
+    if invoiced is not None and not invoiced.is_empty() and open_ar is not None:
+        _, curves = survivals(open_ar, paid, as_of)
+        for (entity, currency), g in invoiced.group_by("entity", "currency"):
+            rows += top_up(rows, run_rate_path(g, curves.get(entity), as_of, horizon), entity, currency, as_of)
     return _frame(rows)

@@ -11,7 +11,9 @@ given that evening:
   `open_ar_month_end` mart, so the two agree to the cent — tested);
 * paying history: invoices fully paid by the day, with the date the last payment landed;
 * deals: `crm_pipeline_snapshot_daily` on the day (stage, amount, close date then), so a
-  deal that later slipped or was lost is forecast as it looked, not as it ended;
+  deal that later slipped or was lost is forecast as it looked, not as it ended; the stage
+  history up to the day (which deals closed, won or lost, and when) teaches the pipeline's
+  win rates and slippage (`pipeline.py`);
 * opening cash: every bank account's balance at the day's close;
 * bank history (payroll, vendors, payouts): only what was posted on or before the day.
 
@@ -21,11 +23,12 @@ Nothing after the day leaks in; that is what makes the whole-balance backtest ho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
 
+from .pipeline import RUN_RATE_DAYS
 from .run import EntityInfo, ForecastInputs
 
 MONEY = pl.Decimal(18, 2)
@@ -37,7 +40,7 @@ PAID_SCHEMA = {"entity": pl.Utf8, "customer_id": pl.Utf8, "due_date": pl.Date, "
 AP_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "vendor_name": pl.Utf8, "document_id": pl.Utf8,
              "due_date": pl.Date, "open_amount": MONEY}
 DEAL_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "deal_id": pl.Utf8, "amount": MONEY,
-               "probability": pl.Float64, "close_date": pl.Date}
+               "probability": pl.Float64, "close_date": pl.Date, "stage_id": pl.Utf8}
 
 
 @dataclass
@@ -64,6 +67,9 @@ class History:
     # DEAL_SCHEMA + valid_from, valid_to: each open deal's state between two versions
     # (simhistory; the marts give daily snapshots instead)
     deal_intervals: pl.DataFrame | None = None
+    # pipeline.EVENT_SCHEMA: every change of a deal's stage / close date and its close, dated
+    # (the stage history the pipeline's win rates and slippage are learnt from)
+    deal_events: pl.DataFrame | None = None
 
     def balance_on(self, entity: str, day: date) -> float | None:
         row = self.balances.filter((pl.col("entity") == entity) & (pl.col("date") == day))
@@ -139,4 +145,8 @@ def inputs_as_of(h: History, day: date) -> ForecastInputs:
         recurring=h.recurring.filter(pl.col("date") <= day), deals=deals.cast(DEAL_SCHEMA),
         sales_daily=h.sales.filter(pl.col("date") <= day),
         vendor_payments=h.payments.filter(pl.col("paid_on") <= day),
-        integrity_alerts=list(h.integrity_alerts) if live else [], missing=list(h.missing))
+        integrity_alerts=list(h.integrity_alerts) if live else [], missing=list(h.missing),
+        deal_events=h.deal_events.filter(pl.col("day") <= day) if h.deal_events is not None else None,
+        invoiced=h.documents.filter((pl.col("kind") == "AR") & (pl.col("issued_on") <= day)
+                                    & (pl.col("issued_on") > day - timedelta(days=RUN_RATE_DAYS))).select(
+            "entity", "currency", "issued_on", "due_date", "total_amount"))

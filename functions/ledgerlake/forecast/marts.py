@@ -160,7 +160,7 @@ def _load(r: _Reader, settings, as_of: date | None):
     credits = _credits(r)
 
     bank = _bank_documents(r, gl, docs)
-    deals_now, snapshots = _deals(r, entities)
+    deals_now, snapshots, events = _deals(r, entities)
     frames = {name: r.frame(f"select * from {MARTS}.{name}", (f"{MARTS}.{name}",), name) for name in INTEGRITY_MARTS}
     entity_for_currency = {info.currency: e for e, info in entities.items()}
     integrity = integrity_alerts({k: v for k, v in frames.items() if v is not None}, AlertConfig.from_env(),
@@ -172,6 +172,7 @@ def _load(r: _Reader, settings, as_of: date | None):
     return History(
         reporting_currency=reporting, entities=entities, last_day=last_day, balances=balances, fx=fx,
         documents=documents, allocations=allocations, credits=credits, deal_snapshots=snapshots, deals_now=deals_now,
+        deal_events=events,
         recurring=bank["recurring"], sales=bank["sales"], payments=bank["payments"], integrity_alerts=integrity,
         missing=r.missing)
 
@@ -252,14 +253,16 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     frame = frame.with_columns(pl.col("amount").cast(money))
     outflow = pl.col("amount") < 0
     is_vendor = outflow & pl.col("document_type").is_in(VENDOR_DOCS) & pl.col("contact_name").is_not_null()
-    payments = frame.filter(is_vendor).select(
+    text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("context", pl.lit(""))).str.to_lowercase()
+    payroll = text.str.contains("|".join(PAYROLL_WORDS))
+    # Payroll is not a vendor: its runs move with headcount, raises and bonuses, which the
+    # payroll component forecasts; as vendor payments they would raise "unusual charge" alerts.
+    payments = frame.filter(is_vendor & ~payroll).select(
         pl.col("entity_id").alias("entity"), "currency", "source_system",
         (pl.col("document_type") + ":" + pl.col("document_id")).alias("source_id"), "raw_key",
         pl.col("document_type").alias("record_type"), pl.col("contact_name").alias("vendor_name"),
         pl.col("posted_on").alias("paid_on"), (-pl.col("amount")).alias("amount"), "invoice_number",
         pl.col("document_keys").cast(pl.List(pl.Utf8)))
-    text = (pl.coalesce("contact_name", pl.lit("")) + " " + pl.coalesce("context", pl.lit(""))).str.to_lowercase()
-    payroll = text.str.contains("|".join(PAYROLL_WORDS))
     recurring = frame.filter(outflow & (payroll | is_vendor)).select(
         pl.col("entity_id").alias("entity"), "currency",
         pl.when(payroll).then(pl.lit("payroll")).otherwise(pl.lit("recurring")).alias("kind"),
@@ -275,11 +278,23 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     payout = text.str.contains("payout|clearing")
     sales = frame.filter(~outflow & payout & pl.col("document_type").is_in(SALES_DOCS)).group_by(
         pl.col("entity_id").alias("entity"), "currency", pl.col("posted_on").alias("date")).agg(pl.col("amount").sum())
+    # Invoice payments taken through a processor (debited to its clearing account) reach the
+    # bank inside its payouts; the AR component already expects them, so they leave the
+    # payout series — counted once.
+    via = r.frame(f"""select entity_id as entity, functional_currency as currency, posted_on as date,
+                             -sum(functional_amount) as amount
+                      from {gl} where document_type = 'Payment' and functional_amount > 0
+                        and lower(account_name) like '%clearing%' group by all""", (gl,), "processor receipts")
+    if via is not None and not via.is_empty():
+        sales = pl.concat([sales, via.cast(sales.schema)]).group_by("entity", "currency", "date").agg(
+            pl.col("amount").sum())
     return {"payments": payments, "recurring": recurring, "sales": sales}
 
 
-def _deals(r: _Reader, entities: dict[str, EntityInfo]) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """(open deals now, open deals as they stood each day — None without the snapshot mart)."""
+def _deals(r: _Reader, entities: dict[str, EntityInfo]
+           ) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+    """(open deals now, open deals as they stood each day, the stage history as events — the
+    last two None without the snapshot mart)."""
     from .history import DEAL_SCHEMA
 
     # A deal books in the entity whose functional currency it is priced in (US: USD, UK: GBP).
@@ -291,15 +306,34 @@ def _deals(r: _Reader, entities: dict[str, EntityInfo]) -> tuple[pl.DataFrame, p
         frame = frame.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None))
         return _money(frame.filter(pl.col("entity").is_not_null()), "amount").select(
             *extra, "entity", "currency", pl.col("deal_id").cast(pl.Utf8), "amount",
-            pl.col("probability").cast(pl.Float64), "close_date")
+            pl.col("probability").cast(pl.Float64), "close_date", pl.col("stage_id").cast(pl.Utf8))
 
     now = shape(r.frame(
-        f"""select currency, source_id as deal_id, amount, probability, close_date
+        f"""select currency, source_id as deal_id, amount, probability, close_date, stage_id
             from {MARTS}.crm_deals where not is_closed and amount > 0 and close_date is not null""",
         (f"{MARTS}.crm_deals",), "pipeline"))
     snapshots = shape(r.frame(
-        f"""select snapshot_date, currency, deal_id, amount, probability, expected_close_date as close_date
+        f"""select snapshot_date, currency, deal_id, amount, probability, expected_close_date as close_date, stage_id
             from {MARTS}.crm_pipeline_snapshot_daily
             where not is_closed and amount > 0 and expected_close_date is not null""",
         (f"{MARTS}.crm_pipeline_snapshot_daily",), "pipeline history"), "snapshot_date")
-    return (now if now is not None else pl.DataFrame(schema=DEAL_SCHEMA)), snapshots
+    return (now if now is not None else pl.DataFrame(schema=DEAL_SCHEMA)), snapshots, _deal_events(r, entity_for)
+
+
+def _deal_events(r: _Reader, entity_for: dict[str, str]) -> pl.DataFrame | None:
+    """The snapshot mart as stage-history events: a deal's first day in each (stage, close
+    date) state, and its close (won or lost)."""
+    from .pipeline import EVENT_SCHEMA
+
+    snap = f"{MARTS}.crm_pipeline_snapshot_daily"
+    frame = r.frame(
+        f"""select deal_id, currency, stage_id, probability, expected_close_date as close_date, is_closed, is_won,
+                   min(snapshot_date) as day
+            from {snap}
+            group by deal_id, currency, stage_id, probability, expected_close_date, is_closed, is_won""",
+        (snap,), "pipeline history")
+    if frame is None:
+        return None
+    return (frame.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None),
+                               deal_id=pl.col("deal_id").cast(pl.Utf8))
+            .filter(pl.col("entity").is_not_null()).select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA))

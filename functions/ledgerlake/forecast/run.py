@@ -61,11 +61,13 @@ class ForecastInputs:
     paid_ar: pl.DataFrame  # entity, customer_id, due_date, paid_date
     open_ap: pl.DataFrame  # entity, currency, vendor_name, document_id, due_date, open_amount
     recurring: pl.DataFrame  # entity, currency, kind, series, date, amount (outflow positive)
-    deals: pl.DataFrame  # entity, currency, deal_id, amount, probability, close_date (open deals)
+    deals: pl.DataFrame  # entity, currency, deal_id, amount, probability, close_date, stage_id (open deals)
     sales_daily: pl.DataFrame  # entity, currency, date, amount (net unscheduled inflow, Decimal)
     vendor_payments: pl.DataFrame  # see alerts.rules.PAYMENT_COLUMNS
     integrity_alerts: list[Alert] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # inputs that could not be read
+    deal_events: pl.DataFrame | None = None  # the CRM's stage history to the day (pipeline.EVENT_SCHEMA)
+    invoiced: pl.DataFrame | None = None  # entity, currency, issued_on, due_date, total_amount: recent AR invoices
 
 
 @dataclass
@@ -82,6 +84,9 @@ class ForecastResult:
     fx_to_reporting: dict[str, Decimal] = field(default_factory=dict)
     balance_backtest: object | None = None  # balance.BalanceBacktest, when run with history
     collection: pl.DataFrame | None = None  # the AR collection assumption (collection.py)
+    flows: pl.DataFrame | None = None  # the live forecast's dated flows (flows.FLOW_SCHEMA), what scenarios change
+    open_ar: pl.DataFrame | None = None  # the open invoices behind `ar` (document -> customer)
+    scenarios: pl.DataFrame | None = None  # cash_scenarios (scenarios.py), when scenarios are saved
 
 
 def _series(inputs: ForecastInputs, entity: str) -> pl.DataFrame | None:
@@ -130,7 +135,8 @@ def _flows(inputs: ForecastInputs, horizon: int) -> pl.DataFrame:
         ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
         ap_flows(inputs.open_ap, as_of, horizon),
         recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
-        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon),
+        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon, events=inputs.deal_events,
+                       invoiced=inputs.invoiced, open_ar=inputs.open_ar),
         empty_flows(),
     ])
 
@@ -216,6 +222,7 @@ def forecast_from_inputs(
                             list(inputs.missing))
     result.balance_backtest = balance_bt
     result.collection = collection_assumptions(inputs.open_ar, inputs.paid_ar, as_of, horizon)
+    result.flows, result.open_ar = flows, inputs.open_ar
     return result
 
 
@@ -358,9 +365,11 @@ def extra_tables(result: ForecastResult) -> dict[str, pl.DataFrame]:
     if bt is not None:
         out["balance_accuracy"] = bt.accuracy
         out["balance_backtest"] = bt.points
-        out["forecast_headline"] = headline(bt.accuracy)
+        out["forecast_headline"] = headline(bt.accuracy, live=bt.live)
     if result.collection is not None:
         out["ar_collection"] = result.collection
+    if result.scenarios is not None:
+        out["cash_scenarios"] = result.scenarios
     return out
 
 
@@ -413,6 +422,12 @@ def run_forecast(
     from ..config import Settings, home
     from .history import inputs_as_of
     from .marts import load_history
+    from .scenarios import (
+        ScenarioError,
+        apply_scenarios,
+        load_scenarios,
+        scenarios_path,
+    )
 
     settings = settings or Settings.from_env()
     warehouse = Path(warehouse or home() / "warehouse.duckdb")
@@ -429,6 +444,13 @@ def run_forecast(
         state.observe([a.alert_id for a in result.alerts], seen_at)
         state.save()
     result.fx_to_reporting = inputs.fx_to_reporting
+    # Saved what-if scenarios on the live forecast only: never in the backtest (scenarios.py).
+    try:
+        result.scenarios = apply_scenarios(load_scenarios(scenarios_path(home())), result.cash_forecast_daily,
+                                           result.flows, result.open_ar, inputs.fx_to_reporting)
+    except ScenarioError as err:  # a bad scenario never stops the base forecast
+        log.warning("scenarios not applied: %s", err)
+        result.missing.append(f"scenarios: {err}")
     result.alerts_table = alerts_frame(result.alerts, inputs.fx_to_reporting, state, seen_at)
     if publish:
         tables = {"cash_forecast_daily": result.cash_forecast_daily, "forecast_accuracy": result.forecast_accuracy,

@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 MONEY = pl.Decimal(18, 2)
+PAYROLL_CONTACTS = ("Payroll", "HM Revenue & Customs")  # Xero SPEND contacts of net pay and PAYE/NI
 PAYMENT_SCHEMA = {
     "entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8, "source_id": pl.Utf8, "raw_key": pl.Utf8,
     "record_type": pl.Utf8, "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": MONEY,
@@ -100,6 +101,8 @@ def vendor_payments(sim_dir: Path) -> pl.DataFrame:
     for t in latest(api / "xero" / "BankTransactions.jsonl"):
         if t.get("Type") != "SPEND" or t.get("Status") != "AUTHORISED":
             continue
+        if (t.get("Contact") or {}).get("Name") in PAYROLL_CONTACTS:
+            continue  # payroll is not a vendor (its own component; bonus runs are not "unusual charges")
         rows.append({"entity": ent["xero"], "currency": t.get("CurrencyCode"), "source_system": "xero",
                      "source_id": f"BankTransaction:{t['BankTransactionID']}", "raw_key": None,
                      "record_type": "BankTransaction", "vendor_name": (t.get("Contact") or {}).get("Name"),
@@ -127,5 +130,12 @@ def sales_daily(sim_dir: Path) -> pl.DataFrame:
             continue
         rows.append({"entity": ent["xero"], "currency": t.get("CurrencyCode"), "date": _xero_date(t["Date"]),
                      "amount": _money(t["Total"])})
+    # Invoice payments taken by card reach the bank inside the processor's payouts; the AR
+    # component already expects them, so they leave the payout series (counted once).
+    clearing = {a["Id"] for a in latest(api / "qbo" / "Account.jsonl") if "clearing" in a.get("Name", "").lower()}
+    for p in latest(api / "qbo" / "Payment.jsonl"):
+        if (p.get("DepositToAccountRef") or {}).get("value") in clearing:
+            rows.append({"entity": ent["qbo"], "currency": p["CurrencyRef"]["value"],
+                         "date": date.fromisoformat(p["TxnDate"]), "amount": -_money(p["TotalAmt"])})
     frame = pl.DataFrame(rows, schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": MONEY})
     return frame.group_by("entity", "currency", "date").agg(pl.col("amount").sum()).sort("entity", "date")

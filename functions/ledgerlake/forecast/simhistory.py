@@ -29,10 +29,9 @@ import polars as pl
 
 from .history import DEAL_SCHEMA, History
 from .run import EntityInfo
-from .simframes import _xero_date, sales_daily, vendor_payments
+from .simframes import PAYROLL_CONTACTS, _xero_date, sales_daily, vendor_payments
 
 MONEY = pl.Decimal(18, 2)
-PAYROLL_CONTACTS = ("Payroll", "HM Revenue & Customs")
 
 
 def _versions(path: Path):
@@ -87,18 +86,26 @@ def _documents(api: Path) -> tuple[list[dict], list[dict]]:
                              "total_amount": Decimal(str(total))}
                 last[key] = docs[key]["total_amount"]
             drop = last[key] - balance
-            if drop:
+            # Versions can arrive out of order (a bill paid the hour it was entered: the
+            # entry's version is stamped after the payment's): a balance never rises again.
+            if drop > 0:
                 allocations.append({"document_key": key, "applied_on": max(_day(v["at"]), issued), "amount": drop})
                 last[key] = balance
     return list(docs.values()), allocations
 
 
-def _deal_intervals(api: Path) -> pl.DataFrame:
+def _stages(api: Path) -> dict[str, tuple[float, bool]]:
+    """stage id -> (probability, closed) from the HubSpot pipelines."""
     stages = {}
     for v in _versions(api / "hubspot" / "pipelines.jsonl"):
         for s in v["object"].get("stages", []):
             meta = s.get("metadata") or {}
             stages[s["id"]] = (float(meta.get("probability") or 0), meta.get("isClosed") == "true")
+    return stages
+
+
+def _deal_intervals(api: Path) -> pl.DataFrame:
+    stages = _stages(api)
     entity_for = {"USD": "US", "GBP": "UK"}
     rows, open_row = [], {}
     for v in _versions(api / "hubspot" / "deals.jsonl"):
@@ -111,10 +118,30 @@ def _deal_intervals(api: Path) -> pl.DataFrame:
             continue
         row = {"entity": entity_for[currency], "currency": currency, "deal_id": v["id"],
                "amount": Decimal(p["amount"]), "probability": prob, "close_date": _day(p["closedate"]),
-               "valid_from": day, "valid_to": date(9999, 1, 1)}
+               "stage_id": p.get("dealstage"), "valid_from": day, "valid_to": date(9999, 1, 1)}
         rows.append(row)
         open_row[v["id"]] = row
     return pl.DataFrame(rows, schema={**DEAL_SCHEMA, "valid_from": pl.Date, "valid_to": pl.Date})
+
+
+def _deal_events(api: Path) -> pl.DataFrame:
+    """Every deal version as a stage-history event (what the snapshot mart's changes are)."""
+    from .pipeline import EVENT_SCHEMA
+
+    stages = _stages(api)
+    entity_for = {"USD": "US", "GBP": "UK"}
+    rows = []
+    for v in _versions(api / "hubspot" / "deals.jsonl"):
+        p = v["object"].get("properties") or {}
+        currency = p.get("deal_currency_code") or "USD"
+        if v.get("deleted") or currency not in entity_for or p.get("dealstage") not in stages:
+            continue
+        prob, closed = stages[p["dealstage"]]
+        rows.append({"entity": entity_for[currency], "deal_id": v["id"], "day": _day(v["at"]),
+                     "stage_id": p["dealstage"], "probability": prob,
+                     "close_date": _day(p["closedate"]) if p.get("closedate") else None,
+                     "is_closed": closed, "is_won": closed and prob >= 1.0})
+    return pl.DataFrame(rows, schema=EVENT_SCHEMA)
 
 
 def _payroll(api: Path) -> list[dict]:
@@ -158,6 +185,7 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
                 fx_rows.append({"currency": r["base"], "posted_on": date.fromisoformat(r["date"]),
                                 "fx_rate": float(r["rate"])})
     payments = vendor_payments(sim_dir)
+    # (net pay and the tax office are not vendor payments: they are the payroll series below)
     vendor_series = payments.select("entity", "currency", kind=pl.lit("recurring"), series=pl.col("vendor_name"),
                                     date=pl.col("paid_on"), amount=pl.col("amount"))
     recurring = pl.concat([vendor_series, pl.DataFrame(_payroll(api), schema=vendor_series.schema)]).group_by(
@@ -175,6 +203,7 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
         credits=pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
                                      "document_key": pl.Utf8, "issued_on": pl.Date, "amount": MONEY}),
         deal_snapshots=None, deals_now=pl.DataFrame(schema=DEAL_SCHEMA), deal_intervals=_deal_intervals(api),
+        deal_events=_deal_events(api),
         recurring=recurring.with_columns(pl.col("amount").cast(MONEY)), sales=sales_daily(sim_dir),
         payments=payments)
 

@@ -24,6 +24,7 @@ from .company import (
     NEW_VENDOR, PAYROLL, PIPELINE_FOR, PIPELINES, PLANS, REPORTING_CURRENCY, SHOP_DOMAIN, STRIPE_ACCOUNT, UK,
     UK_SUFFIX, US, US_SUFFIX, VENDORS, WON_STAGE, LOST_STAGE, HUBSPOT_PORTAL_ID, Vendor,
 )
+from .dynamics import Dynamics
 from .fx import FxTable
 from .hubspot import HubSpot
 from .ledger import QboBooks, XeroBooks
@@ -88,6 +89,8 @@ class Simulation:
                     ("crm", "ar", "subs", "shop", "ap", "payroll", "bank", "hooks", "fx", "stripe", "names")}
         self.out = Output(out_dir, self.end)
         self.fx = FxTable(self.rng["fx"], start, self.end)
+        # Hiring waves, seasonal pay, late payers drifting, deals slipping: its own stream.
+        self.world = Dynamics(stream(seed, "world"), start, months)
         self.bank = Bank(self.out, self.ids, self.rng["bank"])
         self.qbo = QboBooks(self.out, self.ids)
         self.xero = XeroBooks(self.out, self.ids)
@@ -299,6 +302,11 @@ class Simulation:
             if rng.random() < 0.15:
                 deal.amount = max(int(deal.amount * rng.uniform(0.8, 1.2)) // 10000 * 10000, 100000)
                 changes["amount"] = money_str(deal.amount, ENTITIES[deal.entity]["currency"])
+            slip = not deal.plant and self.world.slips(day)
+            if slip:
+                # The deal slips: the rep moves its expected close out a month; the next step waits.
+                close = datetime.fromisoformat(deal.obj["properties"]["closedate"].replace("Z", "+00:00"))
+                changes["closedate"] = iso_ms_z(max(close, moment) + timedelta(days=30))
             self.hs.update_deal(moment, deal.obj, changes)
             if (not deal.stages and deal.entity == US and self.plan.due("paid_invoice_deal_open", day)
                     and day < self.end - timedelta(days=60)):
@@ -307,8 +315,8 @@ class Simulation:
                 deal.plant = "paid_invoice_deal_open"
                 self.schedule(moment + timedelta(days=2), "invoice", deal)
                 return
-            self.schedule(moment + timedelta(days=2 + rng.randrange(12), seconds=rng.randrange(3600)),
-                          "deal_step", deal)
+            wait = 2 + rng.randrange(12) + (self.world.slip_days() if slip else 0)
+            self.schedule(moment + timedelta(days=wait, seconds=rng.randrange(3600)), "deal_step", deal)
             return
         # Won.
         self.hs.update_deal(moment, deal.obj, {"dealstage": WON_STAGE[deal.entity], "closedate": iso_ms_z(moment),
@@ -384,6 +392,8 @@ class Simulation:
             pay_day = due + timedelta(days=5 + rng.randrange(55))
         else:
             pay_day = due + timedelta(days=61 + rng.randrange(60))
+        if not deal.plant:
+            pay_day += timedelta(days=self.world.late_drift_days(deal.company["id"], day))
         method = "bank"
         if deal.entity == US:
             m = rng.random()
@@ -725,7 +735,7 @@ class Simulation:
     # -- payroll ---------------------------------------------------------------------------------
     def _headcount(self, entity: str, day: date) -> int:
         h = PAYROLL[entity]
-        months_in = (day.year - self.start.year) * 12 + day.month - self.start.month
+        months_in = self.world.hiring_month(entity, day)  # hires arrive in waves (dynamics.py)
         return max(1, round(h.start * max(self.scale, 0.05) * (1 + h.monthly_growth) ** months_in))
 
     def _payroll(self, day: date) -> None:
@@ -738,7 +748,8 @@ class Simulation:
                 if business_day_on_or_before(pay_day - timedelta(days=2)) != day or pay_day > self.end:
                     continue
                 heads = self._headcount(US, pay_day)
-                gross = int(heads * PAYROLL[US].avg_gross_minor * rng.uniform(0.97, 1.03))
+                gross = int(heads * PAYROLL[US].avg_gross_minor * rng.uniform(0.97, 1.03)
+                            * self.world.pay_factor(US, pay_day, pay_day.day > 15))
                 withholding = gross * 24 // 100
                 employer = gross * 765 // 10000
                 net = gross - withholding
@@ -747,7 +758,7 @@ class Simulation:
         uk_pay = business_day_on_or_before(day.replace(day=25))
         if day == uk_pay:
             heads = self._headcount(UK, day)
-            gross = int(heads * PAYROLL[UK].avg_gross_minor * rng.uniform(0.98, 1.02))
+            gross = int(heads * PAYROLL[UK].avg_gross_minor * rng.uniform(0.98, 1.02) * self.world.pay_factor(UK, day))
             paye = gross * 28 // 100
             employer = gross * 15 // 100
             net = gross - paye
