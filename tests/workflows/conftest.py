@@ -1,4 +1,4 @@
-"""A small simulated company (4 months, a tenth of the volume: 3 planted won deals without
+"""A small simulated company (5 months, 0.3 of the volume: 3 planted won deals without
 an invoice, 2 US + 1 UK, and a paid invoice whose deal is still open), polled through the
 local provider API server into a moto lake and built once per module."""
 
@@ -24,7 +24,7 @@ def company(tmp_path_factory, s3_endpoint):
     from ledgerlake.sourceapi import serve_in_thread
     from ledgerlake.transform import build
 
-    sim = generate(tmp_path_factory.mktemp("writeback") / "northwind", seed=7, months=4, scale=0.1)
+    sim = generate(tmp_path_factory.mktemp("writeback") / "northwind", seed=7, months=5, scale=0.3)
     manifest = json.loads((sim / "manifest.json").read_text())
     end = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
     suffix = uuid.uuid4().hex[:8]

@@ -26,6 +26,15 @@ AUDIT = "writeback/audit/"
 OPEN = ("dry_run", "awaiting_approval", "pending")
 
 
+def _wire(value):
+    from ..sources.writing import _json_default
+
+    try:
+        return _json_default(value)
+    except TypeError:
+        return str(value)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -62,7 +71,8 @@ class ActionStore:
                   "kind": action["kind"], "event": event, "by": by, "at": at, "why": action.get("why"),
                   "status_after": action.get("status"), **(detail or {})}
         key = f"{AUDIT}date={at[:10]}/{action['action_id']}/{action['audit_seq']:04d}-{event}.json"
-        self.lake._put_if_absent(key, json.dumps(record, sort_keys=True, default=str).encode())
+        # money as the JSON number it was sent as (the request's own text), not a quoted string
+        self.lake._put_if_absent(key, json.dumps(record, sort_keys=True, default=_wire).encode())
         action.setdefault("history", []).append({"at": at, "event": event, "by": by,
                                                  **({"reason": detail["reason"]} if detail and "reason" in detail
                                                     else {})})
