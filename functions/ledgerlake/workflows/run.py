@@ -181,10 +181,13 @@ def run_writeback(*, lake=None, warehouse=None, conn=None, modes: Modes | None =
     modes = modes or Modes.from_env()
     summary = RunSummary(modes=modes.describe())
     own = conn is None
-    if own:
-        from ..forecast.marts import connect
+    if own:  # the warehouse file when there is one, else the published Parquet marts (the Lambda)
+        from pathlib import Path
 
-        conn = connect(warehouse, settings)
+        from ..analyst import connect
+
+        local = warehouse is not None and Path(warehouse).exists()
+        conn = connect(warehouse, source="warehouse" if local else "s3", lake=not local, settings=settings)
     try:
         proposals, summary.missing = propose(conn, workflows)
     finally:
