@@ -11,14 +11,12 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-DEFAULT_LEDGERS = {"US": "qbo", "UK": "xero"}
 CENT = Decimal("0.01")
 
 
@@ -36,17 +34,6 @@ class Proposal:
     @property
     def action_id(self) -> str:
         return hashlib.sha256("|".join(self.identity).encode()).hexdigest()[:24]
-
-
-def entity_ledgers() -> dict[str, str]:
-    """entity -> ledger source, from the dbt seed legal_entities.csv when it is there."""
-    try:
-        from ..transform.runner import project_dir
-
-        with (project_dir() / "seeds" / "legal_entities.csv").open() as handle:
-            return {row["entity_id"]: row["ledger_source"] for row in csv.DictReader(handle)}
-    except (ImportError, OSError, KeyError):
-        return dict(DEFAULT_LEDGERS)
 
 
 def _rows(conn, sql: str) -> list[dict[str, Any]]:
@@ -67,19 +54,18 @@ def _money(value) -> str:
 def invoice_proposals(conn) -> list[Proposal]:
     rows = _rows(conn, """
         select w.deal_id, w.deal_name, w.amount, w.currency, w.close_date, w.days_since_close,
-               w.raw_key, d.entity_id, d.company_id, c.customer_name, c.email, c.qbo_customer_id,
+               w.raw_key, d.entity_id, d.ledger_source, d.company_id, c.customer_name, c.email, c.qbo_customer_id,
                c.xero_contact_id, (select max(posted_on) from marts.general_ledger) as as_of
         from marts.integrity_won_deals_without_invoice as w
         join marts.crm_deals as d on d.deal_id = w.deal_id
         left join marts.crm_customers as c on c.hubspot_company_id = d.company_id
         order by w.deal_id, c.qbo_customer_id, c.xero_contact_id""")
-    ledgers = entity_ledgers()
     terms = int(os.environ.get("LEDGERLAKE_WRITEBACK_TERMS_DAYS", "30"))
     out: dict[str, Proposal] = {}
     for row in rows:
         if row["deal_id"] in out or not row["entity_id"]:
             continue
-        ledger = ledgers.get(row["entity_id"])
+        ledger = row["ledger_source"]
         if ledger not in ("qbo", "xero"):
             continue
         name = row["customer_name"] or row["deal_name"].split(" - ")[0]

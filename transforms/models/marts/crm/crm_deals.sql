@@ -23,6 +23,7 @@ select
     d.source_id,
     d.raw_key,
     e.entity_id,
+    le.ledger_source,
     d.ledger_payment_status,
     d.ledger_paid_on,
     d.ledger_amount_outstanding
@@ -31,4 +32,6 @@ left join {{ ref('stg_hubspot__pipeline_stages') }} as s
     on s.pipeline_id = d.pipeline_id and s.stage_id = d.stage_id
 left join {{ ref('crm_pipeline_entities') }} as e
     on e.pipeline_id = d.pipeline_id
+left join {{ ref('legal_entities') }} as le
+    on le.entity_id = e.entity_id
 where not d.is_deleted
