@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
@@ -26,7 +26,7 @@ def company(tmp_path_factory, s3_endpoint):
 
     sim = generate(tmp_path_factory.mktemp("writeback") / "northwind", seed=7, months=5, scale=0.3)
     manifest = json.loads((sim / "manifest.json").read_text())
-    end = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+    end = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=UTC)
     suffix = uuid.uuid4().hex[:8]
     env = {"LEDGERLAKE_RAW_BUCKET": f"raw-wb-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-wb-{suffix}",
            "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("writeback-home")), "LEDGERLAKE_S3_ENDPOINT": s3_endpoint,

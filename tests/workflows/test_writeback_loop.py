@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
 from ledgerlake.sourceapi import writes as server_writes
 
 STATE: dict = {}
