@@ -100,7 +100,7 @@ def test_qbo_void_retries_a_stale_synctoken_with_the_fresh_one(api):
     outcome = qbo.void_invoice(ctx, created["Id"], "void-key")
     assert outcome.applied, outcome.reason
     status, doc = call(api, "qbo", "GET", f"{_qbo(api)}/invoice/{created['Id']}")
-    assert doc["Invoice"]["TotalAmt"] == 0 and doc["Invoice"]["PrivateNote"].startswith("Voided")
+    assert status == 200 and doc["Invoice"]["TotalAmt"] == 0 and doc["Invoice"]["PrivateNote"].startswith("Voided")
 
 
 def test_xero_idempotency_key_validation_and_contact_by_name(api):
