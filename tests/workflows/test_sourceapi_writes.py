@@ -86,7 +86,7 @@ def test_qbo_invoice_requestid_synctoken_and_validation(api):
     assert ("Invoice", created["Id"]) in found and ("Customer", customer) in found
 
 
-def test_qbo_void_retries_a_stale_synctoken_with_the_fresh_one(api):
+def test_qbo_void_retries_a_stale_synctoken_with_the_fresh_one(api, monkeypatch):
     from ledgerlake.polling.http import HttpClient
     from ledgerlake.sources.qbo import write as qbo
     from ledgerlake.sources.writing import WriteContext
@@ -97,8 +97,20 @@ def test_qbo_void_retries_a_stale_synctoken_with_the_fresh_one(api):
                                                                                                     "UnitPrice": 10}}]}
     created = call(api, "qbo", "POST", _qbo(api) + "/invoice", invoice, requestid="v-i")[1]["Invoice"]
     ctx = WriteContext("qbo", api.base_urls["qbo"], HttpClient(), api.credentials)
+    real_call, edits = qbo.call, []
+
+    def someone_edits_first(ctx, exchanges, method, path, **kw):
+        if (kw.get("params") or {}).get("operation") == "void" and not edits:  # between our read and our write
+            edits.append(call(api, "qbo", "POST", _qbo(api) + "/invoice", {"Id": created["Id"], "SyncToken": "0",
+                                                                            "sparse": True, "PrivateNote": "x"}))
+        return real_call(ctx, exchanges, method, path, **kw)
+
+    monkeypatch.setattr(qbo, "call", someone_edits_first)
     outcome = qbo.void_invoice(ctx, created["Id"], "void-key")
     assert outcome.applied, outcome.reason
+    statuses = [(e.method, e.status) for e in outcome.exchanges]
+    assert statuses == [("GET", 200), ("POST", 400), ("GET", 200), ("POST", 200)]  # 5010, read again, retried
+    assert b"5010" in json.dumps(outcome.exchanges[1].response).encode()
     status, doc = call(api, "qbo", "GET", f"{_qbo(api)}/invoice/{created['Id']}")
     assert status == 200 and doc["Invoice"]["TotalAmt"] == 0 and doc["Invoice"]["PrivateNote"].startswith("Voided")
 
