@@ -57,3 +57,24 @@ def test_cli_lists_approves_and_rejects(lake, capsys):
     assert "only open actions" in capsys.readouterr().out
     assert main(["actions", "list", "--status", "awaiting_approval", "--json"]) == 0
     assert [json.loads(line)["action_id"] for line in capsys.readouterr().out.splitlines()] == [ids[0]]
+
+
+def test_weekly_email_counts_the_open_actions(lake, monkeypatch):
+    """The email's write-back line: what waits for a person, and what a provider refused."""
+    from ledgerlake.report.render import render
+    from ledgerlake.report.weekly import WeeklyReport, _writeback_counts
+
+    store, ids = _two_actions(lake)
+    refused = store.get(ids[1])
+    refused.update(status="pending", last_error="429 rate limited")
+    store.save(refused)
+    counts = _writeback_counts()
+    assert counts == {"awaiting_approval": 1, "refused": 1, "applied": 0}
+    from datetime import date
+
+    report = WeeklyReport(company="Northwind", currency="USD", as_of=date(2025, 6, 16), week_start=date(2025, 6, 9),
+                          week_end=date(2025, 6, 15), timezone="UTC", kpis=[], cash_actuals=[], forecast=[],
+                          alerts=[], health=[], writeback=counts)
+    rendered = render(report)
+    assert "Write-back: 1 awaiting approval, 1 refused by the provider" in rendered.text
+    assert 'id="writeback"' in rendered.html and "1 refused by the provider" in rendered.html
