@@ -179,3 +179,35 @@ def test_draft_mode_waits_for_a_person(company, verdict):
     decided = decide(store, proposal.action_id, verdict, "cfo@example.com", "checked")
     assert decided["status"] == ("pending" if verdict == "approve" else "rejected")
     assert [r["by"] for r in store.audit_records(proposal.action_id)][-1] == "cfo@example.com"
+
+
+class _Context:  # what Lambda passes (the attributes Powertools' logger reads)
+    function_name, function_version, memory_limit_in_mb = "ledgerlake-writeback", "$LATEST", 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ledgerlake-writeback"
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+    def get_remaining_time_in_millis(self):
+        return 300_000
+
+
+def test_the_lambda_reads_the_published_marts_and_finds_nothing_left_to_write(company, monkeypatch):
+    """The write-back function as the forecaster's on-success destination invokes it: no
+    warehouse file, the marts the transform published to S3, modes and credentials from its
+    environment."""
+    from ledgerlake.handlers import writeback
+
+    providers = company["providers"]
+    env = dict(company["env"], LEDGERLAKE_WRITEBACK_MODES="*.*=auto", LEDGERLAKE_HOME="/nonexistent-home")
+    env.update({f"{s.upper()}_API_BASE_URL": providers.base_urls[s] for s in ("qbo", "xero", "hubspot")})
+    env.update({k: providers.credentials[k] for k in ("QBO_ACCESS_TOKEN", "QBO_REALM_ID", "XERO_ACCESS_TOKEN",
+                                                     "XERO_TENANT_ID", "HUBSPOT_ACCESS_TOKEN")})
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    before = list(server_writes.log(providers.api))
+    event = {"version": "1.0", "timestamp": "2025-10-01T00:00:00Z",
+             "requestContext": {"condition": "Success", "approximateInvokeCount": 1},
+             "responseContext": {"statusCode": 200}, "responsePayload": {"alerts": 3}}
+    body = writeback.handler(event, _Context())
+    assert body["missing"] == [] and body["proposed"] == 0 and body["applied"] == 0
+    assert body["open_by_status"].get("applied", 0) > 0  # it saw the actions the earlier runs applied
+    assert server_writes.log(providers.api) == before
