@@ -39,6 +39,16 @@ def remember(api, key: str | None, reply) -> None:
         _state(api)["replies"][key] = reply
 
 
+def once(api, key: str | None, answer: Callable[[], Any]):
+    """The first successful answer for `key` again, else `answer()` (remembered if it succeeds)."""
+    earlier = replay(api, key)
+    if earlier is not None:
+        return earlier
+    reply = answer()
+    remember(api, key, reply)
+    return reply
+
+
 def record(api, source: str, resource: str, rid: str, build: Callable[[float], Any], deleted: bool = False,
            method: str = "") -> Any:
     """Store one written object as its newest version; `build(at)` makes it, stamped with

@@ -138,8 +138,8 @@ def handle(api, req) -> Reply:
 
 # -- writes ----------------------------------------------------------------------------------
 
-_QUERY = re.compile(r"^\s*select\s+\*\s+from\s+(?P<entity>\w+)(?:\s+where\s+(?P<field>\w+)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)')?\s*$",
-                    re.IGNORECASE)
+_QUERY = re.compile(r"^\s*select\s+\*\s+from\s+(?P<entity>\w+)"
+                    r"(?:\s+where\s+(?P<field>\w+)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)')?\s*$", re.IGNORECASE)
 # The items the simulated company sells and the income account each posts to (QuickBooks
 # derives a line's ItemAccountRef from its item; callers never send it).
 ITEMS = {"1": ("Services", "Services Revenue"), "2": ("Subscription", "Subscription Revenue")}
@@ -183,10 +183,12 @@ def _write(api, req, realm: str, what: str) -> Reply:
     from .. import writes
 
     request_id = req.arg("requestid")
-    key = f"qbo:{realm}:{request_id}" if request_id else None
-    earlier = writes.replay(api, key)
-    if earlier is not None:
-        return earlier
+    return writes.once(api, f"qbo:{realm}:{request_id}" if request_id else None, lambda: _write_now(api, req, what))
+
+
+def _write_now(api, req, what: str) -> Reply:
+    from .. import writes
+
     try:
         body = writes.body_json(req)
     except ValueError:
@@ -195,14 +197,10 @@ def _write(api, req, realm: str, what: str) -> Reply:
     if not isinstance(body, dict):
         return _validation(api, "Request has invalid or unsupported property", "an object is expected", "2010")
     if what == "invoice":
-        reply = _write_invoice(api, req, body)
-    elif what == "customer":
-        reply = _write_customer(api, body)
-    else:
-        reply = _fault(400, "Unsupported Operation", f"Operation {what} is not supported", "500",
-                       "ValidationFault", api)
-    writes.remember(api, key, reply)
-    return reply
+        return _write_invoice(api, req, body)
+    if what == "customer":
+        return _write_customer(api, body)
+    return _fault(400, "Unsupported Operation", f"Operation {what} is not supported", "500", "ValidationFault", api)
 
 
 def _stale(api, current: dict, body: dict) -> Reply | None:

@@ -152,9 +152,12 @@ def _write(api, req, invoice_id: str | None) -> Reply:
 
     key = req.headers.get("idempotency-key")
     key = f"xero:{req.headers.get('xero-tenant-id')}:{key}" if key else None
-    earlier = writes.replay(api, key)
-    if earlier is not None:
-        return earlier
+    return writes.once(api, key, lambda: _write_now(api, req, invoice_id))
+
+
+def _write_now(api, req, invoice_id: str | None) -> Reply:
+    from .. import writes
+
     try:
         body = writes.body_json(req)
     except ValueError:
@@ -163,10 +166,8 @@ def _write(api, req, invoice_id: str | None) -> Reply:
     if len(items) != 1 or not isinstance(items[0], dict):
         return _problem(400, "Bad Request", "one invoice per request here")
     invoice = items[0]
-    reply = _update(api, invoice_id or invoice.get("InvoiceID"), invoice) if (invoice_id or invoice.get(
-        "InvoiceID")) else _create(api, invoice)
-    writes.remember(api, key, reply)
-    return reply
+    target = invoice_id or invoice.get("InvoiceID")
+    return _update(api, target, invoice) if target else _create(api, invoice)
 
 
 def _update(api, invoice_id: str, change: dict) -> Reply:
