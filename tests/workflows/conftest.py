@@ -28,9 +28,13 @@ def company(tmp_path_factory, s3_endpoint):
     manifest = json.loads((sim / "manifest.json").read_text())
     end = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=UTC)
     suffix = uuid.uuid4().hex[:8]
-    env = {"LEDGERLAKE_RAW_BUCKET": f"raw-wb-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-wb-{suffix}",
-           "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("writeback-home")), "LEDGERLAKE_S3_ENDPOINT": s3_endpoint,
-           "LEDGERLAKE_WRITEBACK_ATTEMPTS": "2"}
+    env = {
+        "LEDGERLAKE_RAW_BUCKET": f"raw-wb-{suffix}",
+        "LEDGERLAKE_MARTS_BUCKET": f"marts-wb-{suffix}",
+        "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("writeback-home")),
+        "LEDGERLAKE_S3_ENDPOINT": s3_endpoint,
+        "LEDGERLAKE_WRITEBACK_ATTEMPTS": "2",
+    }
     providers = serve_in_thread(sim, clock=end.timestamp(), credentials=simulation_credentials(manifest))
     with mock.patch.dict(os.environ, env):
         lake = Lake()
@@ -40,6 +44,14 @@ def company(tmp_path_factory, s3_endpoint):
         first = build(stream=None)
         assert first.success, first.failures
     problems = json.loads((sim / "truth" / "problems.json").read_text())["problems"]
-    yield {"sim": sim, "env": env, "use_env": lambda: mock.patch.dict(os.environ, env), "lake": lake, "providers": providers,
-           "warehouse": first.warehouse, "problems": problems, "build": first}
+    yield {
+        "sim": sim,
+        "env": env,
+        "use_env": lambda: mock.patch.dict(os.environ, env),
+        "lake": lake,
+        "providers": providers,
+        "warehouse": first.warehouse,
+        "problems": problems,
+        "build": first,
+    }
     providers.stop()

@@ -14,11 +14,25 @@ def _two_actions(lake):
     from ledgerlake.workflows.propose import Proposal
     from ledgerlake.workflows.run import RunSummary, sync_actions
 
-    proposals = [Proposal("paid_to_crm", "US", "update_deal", "hubspot", ("paid_to_crm", "deal", str(n)),
-                          {"object_type": "deals", "object_id": str(n), "pipeline": "default", "mark_won": n == 1,
-                           "properties": {"ledgerlake_payment_status": "paid", "ledgerlake_amount_outstanding": "0.00"}},
-                          f"Deal {n}: invoice {1000 + n} is paid in the ledger.", {"mart": "crm_deal_invoices"})
-                 for n in (1, 2)]
+    proposals = [
+        Proposal(
+            "paid_to_crm",
+            "US",
+            "update_deal",
+            "hubspot",
+            ("paid_to_crm", "deal", str(n)),
+            {
+                "object_type": "deals",
+                "object_id": str(n),
+                "pipeline": "default",
+                "mark_won": n == 1,
+                "properties": {"ledgerlake_payment_status": "paid", "ledgerlake_amount_outstanding": "0.00"},
+            },
+            f"Deal {n}: invoice {1000 + n} is paid in the ledger.",
+            {"mart": "crm_deal_invoices"},
+        )
+        for n in (1, 2)
+    ]
     store = ActionStore(lake)
     sync_actions(store, {"paid_to_crm": proposals}, Modes.parse("paid_to_crm.US=draft"), RunSummary())
     return store, [p.action_id for p in proposals]
@@ -72,9 +86,20 @@ def test_weekly_email_counts_the_open_actions(lake, monkeypatch):
     assert counts == {"awaiting_approval": 1, "refused": 1, "applied": 0}
     from datetime import date
 
-    report = WeeklyReport(company="Northwind", currency="USD", as_of=date(2025, 6, 16), week_start=date(2025, 6, 9),
-                          week_end=date(2025, 6, 15), timezone="UTC", kpis=[], cash_actuals=[], forecast=[],
-                          alerts=[], health=[], writeback=counts)
+    report = WeeklyReport(
+        company="Northwind",
+        currency="USD",
+        as_of=date(2025, 6, 16),
+        week_start=date(2025, 6, 9),
+        week_end=date(2025, 6, 15),
+        timezone="UTC",
+        kpis=[],
+        cash_actuals=[],
+        forecast=[],
+        alerts=[],
+        health=[],
+        writeback=counts,
+    )
     rendered = render(report)
     assert "Write-back: 1 awaiting approval, 1 refused by the provider" in rendered.text
     assert 'id="writeback"' in rendered.html and "1 refused by the provider" in rendered.html

@@ -47,20 +47,31 @@ def _qbo(api):
 def test_qbo_invoice_requestid_synctoken_and_validation(api):
     status, doc = call(api, "qbo", "POST", _qbo(api) + "/invoice", {"Line": []}, requestid="r-missing")
     assert status == 400 and doc["Fault"]["Error"][0]["code"] == "2020"
-    status, doc = call(api, "qbo", "POST", _qbo(api) + "/customer", {"DisplayName": "Writeback Test Co"},
-                       requestid="r-cust")
+    status, doc = call(
+        api, "qbo", "POST", _qbo(api) + "/customer", {"DisplayName": "Writeback Test Co"}, requestid="r-cust"
+    )
     assert status == 200
     customer = doc["Customer"]["Id"]
-    status, doc = call(api, "qbo", "POST", _qbo(api) + "/customer", {"DisplayName": "Writeback Test Co"},
-                       requestid="r-cust-2")
+    status, doc = call(
+        api, "qbo", "POST", _qbo(api) + "/customer", {"DisplayName": "Writeback Test Co"}, requestid="r-cust-2"
+    )
     assert status == 400 and doc["Fault"]["Error"][0]["code"] == "6240"  # Duplicate Name Exists
-    status, doc = call(api, "qbo", "GET", _qbo(api) + "/query",
-                       query="select * from Customer where DisplayName = 'Writeback Test Co'")
+    status, doc = call(
+        api, "qbo", "GET", _qbo(api) + "/query", query="select * from Customer where DisplayName = 'Writeback Test Co'"
+    )
     assert [c["Id"] for c in doc["QueryResponse"]["Customer"]] == [customer]
 
-    invoice = {"CustomerRef": {"value": customer}, "CustomField": [{"DefinitionId": "1", "StringValue": "HS-DEAL-1"}],
-               "Line": [{"Amount": 1234.5, "DetailType": "SalesItemLineDetail",
-                         "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 1234.5}}]}
+    invoice = {
+        "CustomerRef": {"value": customer},
+        "CustomField": [{"DefinitionId": "1", "StringValue": "HS-DEAL-1"}],
+        "Line": [
+            {
+                "Amount": 1234.5,
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 1234.5},
+            }
+        ],
+    }
     before = writes.counts(api.api).get("qbo", 0)
     first = call(api, "qbo", "POST", _qbo(api) + "/invoice", invoice, requestid="r-inv")
     again = call(api, "qbo", "POST", _qbo(api) + "/invoice", invoice, requestid="r-inv")
@@ -73,16 +84,27 @@ def test_qbo_invoice_requestid_synctoken_and_validation(api):
     stale = dict(created, SyncToken="7", PrivateNote="edited")
     status, doc = call(api, "qbo", "POST", _qbo(api) + "/invoice", stale, requestid="r-upd-stale")
     assert status == 400 and doc["Fault"]["Error"][0]["code"] == "5010"  # Stale Object Error
-    status, doc = call(api, "qbo", "POST", _qbo(api) + "/invoice",
-                       {"Id": created["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "edited"},
-                       requestid="r-upd")
+    status, doc = call(
+        api,
+        "qbo",
+        "POST",
+        _qbo(api) + "/invoice",
+        {"Id": created["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "edited"},
+        requestid="r-upd",
+    )
     assert status == 200 and doc["Invoice"]["SyncToken"] == "1" and doc["Invoice"]["PrivateNote"] == "edited"
 
     # change data capture serves it back to the poller, at its own (later) stamp
     since = datetime.fromtimestamp(api.api.clock - 5, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     status, doc = call(api, "qbo", "GET", _qbo(api) + "/cdc", entities="Invoice,Customer", changedSince=since)
-    found = {(e, r["Id"]) for block in doc["CDCResponse"] for q in block["QueryResponse"] for e, rows in q.items()
-             if isinstance(rows, list) for r in rows}
+    found = {
+        (e, r["Id"])
+        for block in doc["CDCResponse"]
+        for q in block["QueryResponse"]
+        for e, rows in q.items()
+        if isinstance(rows, list)
+        for r in rows
+    }
     assert ("Invoice", created["Id"]) in found and ("Customer", customer) in found
 
 
@@ -92,17 +114,27 @@ def test_qbo_void_retries_a_stale_synctoken_with_the_fresh_one(api, monkeypatch)
     from ledgerlake.sources.writing import WriteContext
 
     status, doc = call(api, "qbo", "POST", _qbo(api) + "/customer", {"DisplayName": "Void Test Co"}, requestid="v-c")
-    invoice = {"CustomerRef": {"value": doc["Customer"]["Id"]},
-               "Line": [{"Amount": 10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"Qty": 1,
-                                                                                                    "UnitPrice": 10}}]}
+    invoice = {
+        "CustomerRef": {"value": doc["Customer"]["Id"]},
+        "Line": [
+            {"Amount": 10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"Qty": 1, "UnitPrice": 10}}
+        ],
+    }
     created = call(api, "qbo", "POST", _qbo(api) + "/invoice", invoice, requestid="v-i")[1]["Invoice"]
     ctx = WriteContext("qbo", api.base_urls["qbo"], HttpClient(), api.credentials)
     real_call, edits = qbo.call, []
 
     def someone_edits_first(ctx, exchanges, method, path, **kw):
         if (kw.get("params") or {}).get("operation") == "void" and not edits:  # between our read and our write
-            edits.append(call(api, "qbo", "POST", _qbo(api) + "/invoice", {"Id": created["Id"], "SyncToken": "0",
-                                                                            "sparse": True, "PrivateNote": "x"}))
+            edits.append(
+                call(
+                    api,
+                    "qbo",
+                    "POST",
+                    _qbo(api) + "/invoice",
+                    {"Id": created["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "x"},
+                )
+            )
         return real_call(ctx, exchanges, method, path, **kw)
 
     monkeypatch.setattr(qbo, "call", someone_edits_first)
@@ -116,11 +148,21 @@ def test_qbo_void_retries_a_stale_synctoken_with_the_fresh_one(api, monkeypatch)
 
 
 def test_xero_idempotency_key_validation_and_contact_by_name(api):
-    bad = {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "Brand New Ltd"},
-                         "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 100, "AccountCode": "999"}]}]}
+    bad = {
+        "Invoices": [
+            {
+                "Type": "ACCREC",
+                "Contact": {"Name": "Brand New Ltd"},
+                "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 100, "AccountCode": "999"}],
+            }
+        ]
+    }
     status, doc = call(api, "xero", "PUT", "/api.xro/2.0/Invoices", bad, {"Idempotency-Key": "k-bad"})
     assert status == 400 and doc["Type"] == "ValidationException"
-    assert doc["Elements"][0]["ValidationErrors"][0]["Message"] == "Account code '999' is not a valid code for this document."
+    assert (
+        doc["Elements"][0]["ValidationErrors"][0]["Message"]
+        == "Account code '999' is not a valid code for this document."
+    )
     good = json.loads(json.dumps(bad))
     good["Invoices"][0]["LineItems"][0].update(AccountCode="200", TaxType="OUTPUT2")
     good["Invoices"][0]["Reference"] = "HS-DEAL-2"
@@ -133,29 +175,64 @@ def test_xero_idempotency_key_validation_and_contact_by_name(api):
     assert invoice["Status"] == "DRAFT" and invoice["Total"] == 120 and invoice["TotalTax"] == 20
     status, doc = call(api, "xero", "GET", f"/api.xro/2.0/Contacts/{invoice['Contact']['ContactID']}")
     assert doc["Contacts"][0]["Name"] == "Brand New Ltd"
-    status, doc = call(api, "xero", "POST", f"/api.xro/2.0/Invoices/{invoice['InvoiceID']}",
-                       {"Invoices": [{"InvoiceID": invoice["InvoiceID"], "Status": "VOIDED"}]})
+    status, doc = call(
+        api,
+        "xero",
+        "POST",
+        f"/api.xro/2.0/Invoices/{invoice['InvoiceID']}",
+        {"Invoices": [{"InvoiceID": invoice["InvoiceID"], "Status": "VOIDED"}]},
+    )
     assert status == 400 and "AUTHORISED" in doc["Elements"][0]["ValidationErrors"][0]["Message"]  # a draft is deleted
 
 
 def test_hubspot_patch_validates_properties_and_recomputes_the_stage(api):
-    deal = next(v.obj for v in api.api.store.resource("hubspot", "deals").latest(api.api.clock)
-                if not v.deleted and v.obj["properties"].get("hs_is_closed") == "false")
+    deal = next(
+        v.obj
+        for v in api.api.store.resource("hubspot", "deals").latest(api.api.clock)
+        if not v.deleted and v.obj["properties"].get("hs_is_closed") == "false"
+    )
     path = f"/crm/v3/objects/deals/{deal['id']}"
     status, doc = call(api, "hubspot", "PATCH", path, {"properties": {"ledgerlake_payment_status": "paid"}})
     assert status == 400 and doc["category"] == "VALIDATION_ERROR" and "PROPERTY_DOESNT_EXIST" in doc["message"]
-    status, _ = call(api, "hubspot", "POST", "/crm/v3/properties/deals",
-                     {"name": "ledgerlake_payment_status", "label": "x", "type": "string", "fieldType": "text",
-                      "groupName": "dealinformation"})
+    status, _ = call(
+        api,
+        "hubspot",
+        "POST",
+        "/crm/v3/properties/deals",
+        {
+            "name": "ledgerlake_payment_status",
+            "label": "x",
+            "type": "string",
+            "fieldType": "text",
+            "groupName": "dealinformation",
+        },
+    )
     assert status == 201
     status, doc = call(api, "hubspot", "PATCH", path, {"properties": {"dealstage": "no-such-stage"}})
     assert status == 400 and "INVALID_OPTION" in doc["message"]
     won = "closedwon" if deal["properties"]["pipeline"] == "default" else "157382913"
-    status, doc = call(api, "hubspot", "PATCH", path,
-                       {"properties": {"ledgerlake_payment_status": "paid", "dealstage": won}})
+    status, doc = call(
+        api, "hubspot", "PATCH", path, {"properties": {"ledgerlake_payment_status": "paid", "dealstage": won}}
+    )
     assert status == 200 and doc["properties"]["hs_is_closed_won"] == "true"
-    status, found = call(api, "hubspot", "POST", "/crm/v3/objects/deals/search",
-                         {"filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE",
-                                                         "value": doc["properties"]["hs_lastmodifieddate"]}]}],
-                          "limit": 100})
+    status, found = call(
+        api,
+        "hubspot",
+        "POST",
+        "/crm/v3/objects/deals/search",
+        {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {
+                            "propertyName": "hs_lastmodifieddate",
+                            "operator": "GTE",
+                            "value": doc["properties"]["hs_lastmodifieddate"],
+                        }
+                    ]
+                }
+            ],
+            "limit": 100,
+        },
+    )
     assert deal["id"] in {r["id"] for r in found["results"]}

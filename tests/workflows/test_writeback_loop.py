@@ -25,9 +25,14 @@ def _run(company, modes="", credentials=None, **kw):
     from ledgerlake.workflows import Modes, run_writeback
 
     with company["use_env"]():
-        return run_writeback(lake=company["lake"], warehouse=company["warehouse"], modes=Modes.parse(modes),
-                             base_urls=company["providers"].base_urls,
-                             credentials=credentials or company["providers"].credentials, **kw)
+        return run_writeback(
+            lake=company["lake"],
+            warehouse=company["warehouse"],
+            modes=Modes.parse(modes),
+            base_urls=company["providers"].base_urls,
+            credentials=credentials or company["providers"].credentials,
+            **kw,
+        )
 
 
 def _actions(company):
@@ -49,8 +54,13 @@ def test_dry_run_proposes_and_writes_nothing(company):
     # every planted won-deal-without-invoice, in the right ledger, and nothing else
     assert {a["payload"]["deal_id"] for a in invoices} == _planted_deals(company)
     assert sorted((a["entity_id"], a["system"]) for a in invoices) == [("UK", "xero"), ("US", "qbo"), ("US", "qbo")]
-    planted_open = {r["id"] for p in company["problems"] if p["kind"] == "paid_invoice_deal_open"
-                    for r in p["records"] if r["source"] == "hubspot"}
+    planted_open = {
+        r["id"]
+        for p in company["problems"]
+        if p["kind"] == "paid_invoice_deal_open"
+        for r in p["records"]
+        if r["source"] == "hubspot"
+    }
     won = [a for a in actions.values() if a["kind"] == "update_deal" and a["payload"]["mark_won"]]
     assert {a["payload"]["object_id"] for a in won} == planted_open
     assert summary.proposed == len(actions) and summary.applied == 0
@@ -112,13 +122,18 @@ def test_auto_writes_each_proposal_once_as_the_dry_run_showed(company):
     for action_id, action in actions.items():
         payload, shown = STATE["dry_run"][action_id]
         assert action["payload"] == payload
-        sent = [e for e in store.audit_records(action_id)[-1]["exchanges"] if e["method"] in ("POST", "PUT", "PATCH")
-                and "/properties/" not in e["path"]][-1]
+        sent = [
+            e
+            for e in store.audit_records(action_id)[-1]["exchanges"]
+            if e["method"] in ("POST", "PUT", "PATCH") and "/properties/" not in e["path"]
+        ][-1]
         expected = shown["body"]
         if action["system"] == "qbo":
             expected = dict(expected, CustomerRef={"value": action["result"]["customer_id"]})
         if action["kind"] == "update_deal" and action["payload"]["mark_won"]:
-            expected = {"properties": dict(expected["properties"], dealstage=sent["request"]["properties"]["dealstage"])}
+            expected = {
+                "properties": dict(expected["properties"], dealstage=sent["request"]["properties"]["dealstage"])
+            }
         assert sent["request"] == expected
     STATE["writes"] = len(log)
 
@@ -130,8 +145,9 @@ def test_next_poll_and_build_clear_the_integrity_marts(company):
     providers = company["providers"]
     with company["use_env"]():
         for source in ("qbo", "xero", "hubspot"):
-            result = poll_source(source, lake=company["lake"], base_url=providers.base_urls[source],
-                                 credentials=providers.credentials)
+            result = poll_source(
+                source, lake=company["lake"], base_url=providers.base_urls[source], credentials=providers.credentials
+            )
             assert result.complete, result.summary()
         second = build(stream=None)
         assert second.success, second.failures
@@ -140,17 +156,24 @@ def test_next_poll_and_build_clear_the_integrity_marts(company):
     assert _query(wh, "select document_key from marts.integrity_paid_invoices_open_deals") == []
     # exactly one invoice per planted deal, in its ledger
     planted = _planted_deals(company)
-    qbo = _query(wh, "select deal_id, count(*) from marts.crm_deal_invoices where invoice_source_system = 'qbo' "
-                     "group by deal_id")
-    xero = _query(wh, "select regexp_extract(reference, '([0-9]+)$', 1), count(*), max(status) "
-                      "from staging.stg_xero__invoices where status = 'DRAFT' group by 1")
+    qbo = _query(
+        wh, "select deal_id, count(*) from marts.crm_deal_invoices where invoice_source_system = 'qbo' group by deal_id"
+    )
+    xero = _query(
+        wh,
+        "select regexp_extract(reference, '([0-9]+)$', 1), count(*), max(status) "
+        "from staging.stg_xero__invoices where status = 'DRAFT' group by 1",
+    )
     per_deal = {d: n for d, n in qbo if d in planted} | {d: n for d, n, _ in xero if d in planted}
     assert per_deal == {d: 1 for d in planted}
     # every paid invoice's deal shows paid in HubSpot (as the lake now has it)
-    unpaid = _query(wh, """
+    unpaid = _query(
+        wh,
+        """
         select i.deal_id from marts.crm_deal_invoices as i join marts.crm_deals as d using (deal_id)
         where i.deal_is_paid and (d.ledger_payment_status is distinct from 'paid' or d.ledger_paid_on is null
-                                  or d.ledger_amount_outstanding <> 0 or not d.is_won)""")
+                                  or d.ledger_amount_outstanding <> 0 or not d.is_won)""",
+    )
     assert unpaid == []
     paid = _query(wh, "select count(distinct deal_id) from marts.crm_deal_invoices where deal_is_paid")[0][0]
     assert paid >= 3
@@ -171,9 +194,15 @@ def test_draft_mode_waits_for_a_person(company, verdict):
     from ledgerlake.workflows.run import RunSummary, decide, sync_actions
 
     store = ActionStore(company["lake"])
-    proposal = Proposal("paid_to_crm", "US", "update_company", "hubspot", ("test", verdict),
-                        {"object_type": "companies", "object_id": "1", "properties": {}, "pipeline": None,
-                         "mark_won": False}, "a test proposal")
+    proposal = Proposal(
+        "paid_to_crm",
+        "US",
+        "update_company",
+        "hubspot",
+        ("test", verdict),
+        {"object_type": "companies", "object_id": "1", "properties": {}, "pipeline": None, "mark_won": False},
+        "a test proposal",
+    )
     sync_actions(store, {"paid_to_crm": [proposal]}, Modes.parse("paid_to_crm.US=draft"), RunSummary())
     assert store.get(proposal.action_id)["status"] == "awaiting_approval"
     decided = decide(store, proposal.action_id, verdict, "cfo@example.com", "checked")
@@ -199,14 +228,22 @@ def test_the_lambda_reads_the_published_marts_and_finds_nothing_left_to_write(co
     providers = company["providers"]
     env = dict(company["env"], LEDGERLAKE_WRITEBACK_MODES="*.*=auto", LEDGERLAKE_HOME="/nonexistent-home")
     env.update({f"{s.upper()}_API_BASE_URL": providers.base_urls[s] for s in ("qbo", "xero", "hubspot")})
-    env.update({k: providers.credentials[k] for k in ("QBO_ACCESS_TOKEN", "QBO_REALM_ID", "XERO_ACCESS_TOKEN",
-                                                     "XERO_TENANT_ID", "HUBSPOT_ACCESS_TOKEN")})
+    env.update(
+        {
+            k: providers.credentials[k]
+            for k in ("QBO_ACCESS_TOKEN", "QBO_REALM_ID", "XERO_ACCESS_TOKEN", "XERO_TENANT_ID", "HUBSPOT_ACCESS_TOKEN")
+        }
+    )
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     before = list(server_writes.log(providers.api))
-    event = {"version": "1.0", "timestamp": "2025-10-01T00:00:00Z",
-             "requestContext": {"condition": "Success", "approximateInvokeCount": 1},
-             "responseContext": {"statusCode": 200}, "responsePayload": {"alerts": 3}}
+    event = {
+        "version": "1.0",
+        "timestamp": "2025-10-01T00:00:00Z",
+        "requestContext": {"condition": "Success", "approximateInvokeCount": 1},
+        "responseContext": {"statusCode": 200},
+        "responsePayload": {"alerts": 3},
+    }
     body = writeback.handler(event, _Context())
     assert body["missing"] == [] and body["proposed"] == 0 and body["applied"] == 0
     assert body["open_by_status"].get("applied", 0) > 0  # it saw the actions the earlier runs applied

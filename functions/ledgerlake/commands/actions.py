@@ -12,16 +12,23 @@ SHOWN = ("action_id", "status", "workflow", "entity_id", "system", "kind", "atte
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "actions", help="list, approve, reject and run write-back actions",
-        description=("Write-back proposes writes to the providers (a draft invoice for a won deal without one, "
-                     "the ledger's payment status on HubSpot deals and companies) and writes what each "
-                     "workflow's mode allows (LEDGERLAKE_WRITEBACK_MODES; default dry-run). See docs/workflows.md."))
+        "actions",
+        help="list, approve, reject and run write-back actions",
+        description=(
+            "Write-back proposes writes to the providers (a draft invoice for a won deal without one, "
+            "the ledger's payment status on HubSpot deals and companies) and writes what each "
+            "workflow's mode allows (LEDGERLAKE_WRITEBACK_MODES; default dry-run). See docs/workflows.md."
+        ),
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
     verbs.required = True
 
     p = verbs.add_parser("list", help="the actions, newest last")
-    p.add_argument("--status", default=None,
-                   help="only this status (dry_run, awaiting_approval, pending, applied, rejected, superseded)")
+    p.add_argument(
+        "--status",
+        default=None,
+        help="only this status (dry_run, awaiting_approval, pending, applied, rejected, superseded)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=_list)
 
@@ -29,8 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("action_id")
     p.set_defaults(func=_show)
 
-    for verb, text in (("approve", "approve an action (written on the next run when its mode is draft or auto)"),
-                       ("reject", "reject an action (never proposed again)")):
+    for verb, text in (
+        ("approve", "approve an action (written on the next run when its mode is draft or auto)"),
+        ("reject", "reject an action (never proposed again)"),
+    ):
         p = verbs.add_parser(verb, help=text)
         p.add_argument("action_id")
         p.add_argument("--reason", default="", help="why (kept in the audit trail)")
@@ -62,9 +71,11 @@ def _list(args) -> int:
         if args.json:
             print(json.dumps(row, default=str))
         else:
-            print(f"{row['action_id']}  {row['status']:<17} {row['workflow']:<21} {row['entity_id'] or '-':<3} "
-                  f"{row['system']:<7} {row['why']}" + (f"\n    last error: {row['last_error']}"
-                                                       if row["last_error"] else ""))
+            print(
+                f"{row['action_id']}  {row['status']:<17} {row['workflow']:<21} {row['entity_id'] or '-':<3} "
+                f"{row['system']:<7} {row['why']}"
+                + (f"\n    last error: {row['last_error']}" if row["last_error"] else "")
+            )
     if not args.json:
         print(f"{len(actions)} action(s)")
     return 0

@@ -22,8 +22,9 @@ def handler(event, context):
     detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
     warehouse = event.get("warehouse") or detail.get("warehouse")
     remaining = context.get_remaining_time_in_millis() / 1000 - 20 if context is not None else None
-    summary = run_writeback(warehouse=Path(warehouse) if warehouse else None,
-                            max_writes=event.get("max_writes"), budget_seconds=remaining)
+    summary = run_writeback(
+        warehouse=Path(warehouse) if warehouse else None, max_writes=event.get("max_writes"), budget_seconds=remaining
+    )
     body = summary.to_json()
     logger.info("write-back done", extra=body)
     return body

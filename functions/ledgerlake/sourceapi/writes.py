@@ -49,8 +49,9 @@ def once(api, key: str | None, answer: Callable[[], Any]):
     return reply
 
 
-def record(api, source: str, resource: str, rid: str, build: Callable[[float], Any], deleted: bool = False,
-           method: str = "") -> Any:
+def record(
+    api, source: str, resource: str, rid: str, build: Callable[[float], Any], deleted: bool = False, method: str = ""
+) -> Any:
     """Store one written object as its newest version; `build(at)` makes it, stamped with
     the write's time. Returns the object (the provider's answer)."""
     with api.lock:

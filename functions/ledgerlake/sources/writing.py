@@ -51,8 +51,14 @@ class Exchange:
     headers: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"method": self.method, "path": self.path, "request": self.request, "status": self.status,
-                "response": self.response, "headers": self.headers}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "request": self.request,
+            "status": self.status,
+            "response": self.response,
+            "headers": self.headers,
+        }
 
 
 @dataclass
@@ -82,19 +88,37 @@ def _decode(body: bytes) -> Any:
         return body[:2000].decode("utf-8", "replace")
 
 
-def call(ctx: WriteContext, exchanges: list[Exchange], method: str, path: str, *, credential: str,
-         params: dict | None = None, body: Any = None, headers: dict[str, str] | None = None) -> Response:
+def call(
+    ctx: WriteContext,
+    exchanges: list[Exchange],
+    method: str,
+    path: str,
+    *,
+    credential: str,
+    params: dict | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """One request with the pollers' retry rules (429 Retry-After, 5xx backoff, a 401
     refreshes the connection's token once); the exchange is recorded, secrets left out."""
     payload = None if body is None else json.dumps(body, default=_json_default).encode()
     sent_headers = {"Accept": "application/json", **(headers or {})}
     if payload is not None:
         sent_headers["Content-Type"] = "application/json"
-    response = ctx.http.request(method, ctx.base_url + path, params=params, headers=sent_headers, body=payload,
-                                auth=ctx.auth(credential))
+    response = ctx.http.request(
+        method, ctx.base_url + path, params=params, headers=sent_headers, body=payload, auth=ctx.auth(credential)
+    )
     shown = path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
-    exchanges.append(Exchange(method, shown, body, response.status, _decode(response.body),
-                              {k: v for k, v in sent_headers.items() if k.lower() not in SECRET_HEADERS}))
+    exchanges.append(
+        Exchange(
+            method,
+            shown,
+            body,
+            response.status,
+            _decode(response.body),
+            {k: v for k, v in sent_headers.items() if k.lower() not in SECRET_HEADERS},
+        )
+    )
     return response
 
 

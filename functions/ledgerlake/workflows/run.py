@@ -62,10 +62,22 @@ def preview(proposal_or_action) -> dict:
 
 
 def _new_action(proposal: Proposal, mode: str) -> dict:
-    action = {"action_id": proposal.action_id, "workflow": proposal.workflow, "entity_id": proposal.entity_id,
-              "kind": proposal.kind, "system": proposal.system, "identity": list(proposal.identity),
-              "payload": proposal.payload, "why": proposal.why, "evidence": proposal.evidence, "mode": mode,
-              "created_at": now_iso(), "attempts": 0, "last_error": None, "result": None}
+    action = {
+        "action_id": proposal.action_id,
+        "workflow": proposal.workflow,
+        "entity_id": proposal.entity_id,
+        "kind": proposal.kind,
+        "system": proposal.system,
+        "identity": list(proposal.identity),
+        "payload": proposal.payload,
+        "why": proposal.why,
+        "evidence": proposal.evidence,
+        "mode": mode,
+        "created_at": now_iso(),
+        "attempts": 0,
+        "last_error": None,
+        "result": None,
+    }
     action["status"] = target_status(mode, action)
     action["preview"] = _json_safe(preview(proposal))
     return action
@@ -79,8 +91,13 @@ def _json_safe(value):
     return json.loads(json.dumps(value, default=_json_default))
 
 
-def sync_actions(store: ActionStore, proposals: dict[str, list[Proposal]], modes: Modes,
-                 summary: RunSummary, actor: str = SYSTEM_ACTOR) -> list[dict]:
+def sync_actions(
+    store: ActionStore,
+    proposals: dict[str, list[Proposal]],
+    modes: Modes,
+    summary: RunSummary,
+    actor: str = SYSTEM_ACTOR,
+) -> list[dict]:
     """Record this run's proposals as actions; returns every action (updated)."""
     actions = {a["action_id"]: a for a in store.all()}
     for workflow, items in proposals.items():
@@ -93,8 +110,12 @@ def sync_actions(store: ActionStore, proposals: dict[str, list[Proposal]], modes
             action = actions.get(proposal.action_id)
             if action is None:
                 action = actions[proposal.action_id] = _new_action(proposal, mode)
-                store.audit(action, "proposed", actor, {"mode": mode, "payload": action["payload"],
-                                                        "preview": action["preview"]})
+                store.audit(
+                    action,
+                    "proposed",
+                    actor,
+                    {"mode": mode, "payload": action["payload"], "preview": action["preview"]},
+                )
                 store.save(action)
                 summary.proposed += 1
                 continue
@@ -103,8 +124,14 @@ def sync_actions(store: ActionStore, proposals: dict[str, list[Proposal]], modes
             status = target_status(mode, action)
             changed = action["payload"] != proposal.payload or action["status"] != status or action["mode"] != mode
             if changed:
-                action.update(payload=proposal.payload, why=proposal.why, evidence=proposal.evidence, mode=mode,
-                              status=status, preview=_json_safe(preview(proposal)))
+                action.update(
+                    payload=proposal.payload,
+                    why=proposal.why,
+                    evidence=proposal.evidence,
+                    mode=mode,
+                    status=status,
+                    preview=_json_safe(preview(proposal)),
+                )
                 store.audit(action, "updated", actor, {"mode": mode, "payload": proposal.payload})
                 store.save(action)
         for action in actions.values():  # open actions whose cause is gone
@@ -119,13 +146,19 @@ def sync_actions(store: ActionStore, proposals: dict[str, list[Proposal]], modes
 class Writers:
     """The write contexts per provider for one run (one HTTP client, the run's budget)."""
 
-    def __init__(self, base_urls: dict[str, str] | None = None, credentials: dict[str, str] | None = None,
-                 http=None, budget_seconds: float | None = None):
+    def __init__(
+        self,
+        base_urls: dict[str, str] | None = None,
+        credentials: dict[str, str] | None = None,
+        http=None,
+        budget_seconds: float | None = None,
+    ):
         from ..polling.http import Budget, HttpClient, RetryPolicy
 
         attempts = int(os.environ.get("LEDGERLAKE_WRITEBACK_ATTEMPTS", "3"))
-        self.http = http or HttpClient(budget=Budget(budget_seconds),
-                                       policy=RetryPolicy(max_attempts=attempts, max_delay=10.0))
+        self.http = http or HttpClient(
+            budget=Budget(budget_seconds), policy=RetryPolicy(max_attempts=attempts, max_delay=10.0)
+        )
         self.base_urls = base_urls or {}
         self.credentials = credentials or {}
         self.contexts: dict[str, Any] = {}
@@ -149,8 +182,14 @@ class Writers:
             return module.create_invoice(ctx, payload, action["action_id"])
         from ..sources.hubspot import write as hubspot
 
-        return hubspot.update(ctx, payload["object_type"], payload["object_id"], payload["properties"],
-                              pipeline=payload.get("pipeline"), mark_won=payload.get("mark_won", False))
+        return hubspot.update(
+            ctx,
+            payload["object_type"],
+            payload["object_id"],
+            payload["properties"],
+            pipeline=payload.get("pipeline"),
+            mark_won=payload.get("mark_won", False),
+        )
 
 
 def attempt(store: ActionStore, action: dict, writers: Writers, actor: str) -> bool:
@@ -162,17 +201,36 @@ def attempt(store: ActionStore, action: dict, writers: Writers, actor: str) -> b
         action.update(status="applied", result=outcome.result, last_error=None, applied_at=now_iso())
     else:
         action["last_error"] = outcome.reason
-    store.audit(action, "applied" if outcome.applied else "refused", actor,
-                {"result": outcome.result, "reason": outcome.reason or None, "status_code": outcome.status,
-                 "exchanges": [e.to_json() for e in outcome.exchanges]})
+    store.audit(
+        action,
+        "applied" if outcome.applied else "refused",
+        actor,
+        {
+            "result": outcome.result,
+            "reason": outcome.reason or None,
+            "status_code": outcome.status,
+            "exchanges": [e.to_json() for e in outcome.exchanges],
+        },
+    )
     store.save(action)
     return outcome.applied
 
 
-def run_writeback(*, lake=None, warehouse=None, conn=None, modes: Modes | None = None,
-                  base_urls: dict[str, str] | None = None, credentials: dict[str, str] | None = None,
-                  settings=None, http=None, actor: str = SYSTEM_ACTOR, max_writes: int | None = None,
-                  budget_seconds: float | None = None, workflows=None) -> RunSummary:
+def run_writeback(
+    *,
+    lake=None,
+    warehouse=None,
+    conn=None,
+    modes: Modes | None = None,
+    base_urls: dict[str, str] | None = None,
+    credentials: dict[str, str] | None = None,
+    settings=None,
+    http=None,
+    actor: str = SYSTEM_ACTOR,
+    max_writes: int | None = None,
+    budget_seconds: float | None = None,
+    workflows=None,
+) -> RunSummary:
     from ..config import Settings
     from ..lake import Lake
 
@@ -245,9 +303,16 @@ def reverse(store: ActionStore, action_id: str, by: str, writers: Writers) -> di
     outcome = module.void_invoice(writers.context(action["system"]), action["result"]["invoice_id"], action_id)
     if outcome.applied:
         action.update(status="reversed", reversed_by=by, reversed_at=now_iso())
-    store.audit(action, "reversed" if outcome.applied else "reverse_refused", by,
-                {"result": outcome.result, "reason": outcome.reason or None,
-                 "exchanges": [e.to_json() for e in outcome.exchanges]})
+    store.audit(
+        action,
+        "reversed" if outcome.applied else "reverse_refused",
+        by,
+        {
+            "result": outcome.result,
+            "reason": outcome.reason or None,
+            "exchanges": [e.to_json() for e in outcome.exchanges],
+        },
+    )
     store.save(action)
     if not outcome.applied:
         raise RuntimeError(outcome.reason)

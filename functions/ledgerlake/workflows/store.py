@@ -55,9 +55,12 @@ class ActionStore:
 
     def save(self, action: dict[str, Any]) -> None:
         action["updated_at"] = now_iso()
-        self.lake.s3.put_object(Bucket=self.lake.bucket, Key=f"{PREFIX}{action['action_id']}.json",
-                                Body=json.dumps(action, indent=1, sort_keys=True, default=str).encode(),
-                                ContentType="application/json")
+        self.lake.s3.put_object(
+            Bucket=self.lake.bucket,
+            Key=f"{PREFIX}{action['action_id']}.json",
+            Body=json.dumps(action, indent=1, sort_keys=True, default=str).encode(),
+            ContentType="application/json",
+        )
 
     def all(self) -> list[dict[str, Any]]:
         actions = [json.loads(self.lake.read_bytes(key)) for key in self.lake.keys(PREFIX) if key.endswith(".json")]
@@ -67,15 +70,29 @@ class ActionStore:
         """One immutable audit record; `action['audit_seq']` numbers them per action."""
         action["audit_seq"] = int(action.get("audit_seq", 0)) + 1
         at = now_iso()
-        record = {"action_id": action["action_id"], "workflow": action["workflow"], "entity_id": action["entity_id"],
-                  "kind": action["kind"], "event": event, "by": by, "at": at, "why": action.get("why"),
-                  "status_after": action.get("status"), **(detail or {})}
+        record = {
+            "action_id": action["action_id"],
+            "workflow": action["workflow"],
+            "entity_id": action["entity_id"],
+            "kind": action["kind"],
+            "event": event,
+            "by": by,
+            "at": at,
+            "why": action.get("why"),
+            "status_after": action.get("status"),
+            **(detail or {}),
+        }
         key = f"{AUDIT}date={at[:10]}/{action['action_id']}/{action['audit_seq']:04d}-{event}.json"
         # money as the JSON number it was sent as (the request's own text), not a quoted string
         self.lake._put_if_absent(key, json.dumps(record, sort_keys=True, default=_wire).encode())
-        action.setdefault("history", []).append({"at": at, "event": event, "by": by,
-                                                 **({"reason": detail["reason"]} if detail and "reason" in detail
-                                                    else {})})
+        action.setdefault("history", []).append(
+            {
+                "at": at,
+                "event": event,
+                "by": by,
+                **({"reason": detail["reason"]} if detail and "reason" in detail else {}),
+            }
+        )
         return key
 
     def audit_records(self, action_id: str | None = None) -> list[dict[str, Any]]:

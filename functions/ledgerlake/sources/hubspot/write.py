@@ -17,8 +17,12 @@ from ..writing import Exchange, Outcome, Refused, WriteContext, call, refusal_re
 GROUP = {"deals": "dealinformation", "companies": "companyinformation"}
 PROPERTIES = {
     "deals": {
-        "ledgerlake_payment_status": ("Ledger payment status", "enumeration", "select",
-                                      ["unpaid", "partially_paid", "paid"]),
+        "ledgerlake_payment_status": (
+            "Ledger payment status",
+            "enumeration",
+            "select",
+            ["unpaid", "partially_paid", "paid"],
+        ),
         "ledgerlake_paid_date": ("Ledger paid date", "date", "date", None),
         "ledgerlake_amount_outstanding": ("Ledger amount outstanding", "number", "number", None),
         "ledgerlake_invoice_number": ("Ledger invoice number", "string", "text", None),
@@ -54,8 +58,9 @@ def _ensure_properties(ctx: WriteContext, exchanges: list[Exchange], object_type
         if response.status == 404:
             body = {"name": name, "label": label, "type": kind, "fieldType": field, "groupName": GROUP[object_type]}
             if options:
-                body["options"] = [{"label": o.replace("_", " "), "value": o, "displayOrder": n}
-                                   for n, o in enumerate(options)]
+                body["options"] = [
+                    {"label": o.replace("_", " "), "value": o, "displayOrder": n} for n, o in enumerate(options)
+                ]
             created = call(ctx, exchanges, "POST", path, credential="HUBSPOT_ACCESS_TOKEN", body=body)
             if created.status != 409:
                 _ok(created)
@@ -77,8 +82,15 @@ def won_stage(ctx: WriteContext, exchanges: list[Exchange], pipeline: str) -> st
     return cache.get(pipeline)
 
 
-def _update(exchanges: list[Exchange], ctx: WriteContext, object_type: str, object_id: str, properties: dict,
-            pipeline: str | None, mark_won: bool) -> Outcome:
+def _update(
+    exchanges: list[Exchange],
+    ctx: WriteContext,
+    object_type: str,
+    object_id: str,
+    properties: dict,
+    pipeline: str | None,
+    mark_won: bool,
+) -> Outcome:
     _ensure_properties(ctx, exchanges, object_type)
     properties = dict(properties)
     if mark_won and pipeline:
@@ -86,15 +98,31 @@ def _update(exchanges: list[Exchange], ctx: WriteContext, object_type: str, obje
         if stage is None:
             raise Refused(400, f"pipeline {pipeline} has no closed-won stage")
         properties["dealstage"] = stage
-    doc = _ok(call(ctx, exchanges, "PATCH", f"/crm/v3/objects/{object_type}/{object_id}",
-                   credential="HUBSPOT_ACCESS_TOKEN", body={"properties": properties}))
+    doc = _ok(
+        call(
+            ctx,
+            exchanges,
+            "PATCH",
+            f"/crm/v3/objects/{object_type}/{object_id}",
+            credential="HUBSPOT_ACCESS_TOKEN",
+            body={"properties": properties},
+        )
+    )
     shown = {k: (doc.get("properties") or {}).get(k) for k in properties}
-    return Outcome(True, {"object_type": object_type, "id": object_id, "properties": shown}, status=200,
-                   exchanges=exchanges)
+    return Outcome(
+        True, {"object_type": object_type, "id": object_id, "properties": shown}, status=200, exchanges=exchanges
+    )
 
 
-def update(ctx: WriteContext, object_type: str, object_id: str, properties: dict, *, pipeline: str | None = None,
-           mark_won: bool = False) -> Outcome:
+def update(
+    ctx: WriteContext,
+    object_type: str,
+    object_id: str,
+    properties: dict,
+    *,
+    pipeline: str | None = None,
+    mark_won: bool = False,
+) -> Outcome:
     return run_write(_update, ctx, object_type, object_id, properties, pipeline, mark_won)
 
 

@@ -31,8 +31,10 @@ def _reason(response) -> str:
         return response.body[:300].decode("utf-8", "replace")
     fault = doc.get("Fault") or doc.get("fault") or {}
     errors = fault.get("Error") or fault.get("error") or []
-    text = "; ".join(f"{e.get('Message') or e.get('message')}: {e.get('Detail') or e.get('detail')} "
-                     f"(code {e.get('code')})" for e in errors)
+    text = "; ".join(
+        f"{e.get('Message') or e.get('message')}: {e.get('Detail') or e.get('detail')} (code {e.get('code')})"
+        for e in errors
+    )
     return refusal_reason(response, text or str(doc)[:300])
 
 
@@ -49,11 +51,19 @@ def _base(ctx: WriteContext) -> str:
 def invoice_body(proposal: dict, customer_id: str) -> dict:
     """The QBO Invoice for a won-deal proposal (lines as on the deal, the deal named in the
     "HubSpot Deal" custom field, which is how the integrity marts link invoice and deal)."""
-    lines = [{"Amount": Decimal(line["amount"]), "DetailType": "SalesItemLineDetail",
-              "Description": line["description"],
-              "SalesItemLineDetail": {"ItemRef": {"value": ITEM_SERVICES}, "Qty": 1,
-                                      "UnitPrice": Decimal(line["amount"])}}
-             for line in proposal["lines"]]
+    lines = [
+        {
+            "Amount": Decimal(line["amount"]),
+            "DetailType": "SalesItemLineDetail",
+            "Description": line["description"],
+            "SalesItemLineDetail": {
+                "ItemRef": {"value": ITEM_SERVICES},
+                "Qty": 1,
+                "UnitPrice": Decimal(line["amount"]),
+            },
+        }
+        for line in proposal["lines"]
+    ]
     return {
         "CustomerRef": {"value": customer_id},
         "Line": lines,
@@ -74,29 +84,62 @@ def _customer(ctx: WriteContext, exchanges: list[Exchange], proposal: dict, key:
         return str(customer["ledger_id"]), False
     name = customer["name"]
     quoted = name.replace("\\", "\\\\").replace("'", "\\'")
-    doc = _ok(call(ctx, exchanges, "GET", _base(ctx) + "/query", credential="QBO_ACCESS_TOKEN",
-                   params={"query": f"select * from Customer where DisplayName = '{quoted}'",
-                           "minorversion": MINOR_VERSION}))
+    doc = _ok(
+        call(
+            ctx,
+            exchanges,
+            "GET",
+            _base(ctx) + "/query",
+            credential="QBO_ACCESS_TOKEN",
+            params={"query": f"select * from Customer where DisplayName = '{quoted}'", "minorversion": MINOR_VERSION},
+        )
+    )
     found = (doc.get("QueryResponse") or {}).get("Customer") or []
     if found:
         return str(found[0]["Id"]), False
     body = {"DisplayName": name, "CompanyName": name}
     if customer.get("email"):
         body["PrimaryEmailAddr"] = {"Address": customer["email"]}
-    doc = _ok(call(ctx, exchanges, "POST", _base(ctx) + "/customer", credential="QBO_ACCESS_TOKEN",
-                   params={"requestid": f"{key}-customer", "minorversion": MINOR_VERSION}, body=body))
+    doc = _ok(
+        call(
+            ctx,
+            exchanges,
+            "POST",
+            _base(ctx) + "/customer",
+            credential="QBO_ACCESS_TOKEN",
+            params={"requestid": f"{key}-customer", "minorversion": MINOR_VERSION},
+            body=body,
+        )
+    )
     return str(doc["Customer"]["Id"]), True
 
 
 def _create_invoice(exchanges: list[Exchange], ctx: WriteContext, proposal: dict, key: str) -> Outcome:
     customer_id, created = _customer(ctx, exchanges, proposal, key)
-    doc = _ok(call(ctx, exchanges, "POST", _base(ctx) + "/invoice", credential="QBO_ACCESS_TOKEN",
-                   params={"requestid": key, "minorversion": MINOR_VERSION},
-                   body=invoice_body(proposal, customer_id)))
+    doc = _ok(
+        call(
+            ctx,
+            exchanges,
+            "POST",
+            _base(ctx) + "/invoice",
+            credential="QBO_ACCESS_TOKEN",
+            params={"requestid": key, "minorversion": MINOR_VERSION},
+            body=invoice_body(proposal, customer_id),
+        )
+    )
     invoice = doc["Invoice"]
-    return Outcome(True, {"invoice_id": invoice["Id"], "invoice_number": invoice.get("DocNumber"),
-                          "customer_id": customer_id, "customer_created": created,
-                          "total": str(invoice.get("TotalAmt"))}, status=200, exchanges=exchanges)
+    return Outcome(
+        True,
+        {
+            "invoice_id": invoice["Id"],
+            "invoice_number": invoice.get("DocNumber"),
+            "customer_id": customer_id,
+            "customer_created": created,
+            "total": str(invoice.get("TotalAmt")),
+        },
+        status=200,
+        exchanges=exchanges,
+    )
 
 
 def create_invoice(ctx: WriteContext, proposal: dict, key: str) -> Outcome:
@@ -105,17 +148,38 @@ def create_invoice(ctx: WriteContext, proposal: dict, key: str) -> Outcome:
 
 def _void(exchanges: list[Exchange], ctx: WriteContext, invoice_id: str, key: str) -> Outcome:
     for attempt in range(2):  # a stale SyncToken: read the invoice again and retry once
-        current = _ok(call(ctx, exchanges, "GET", f"{_base(ctx)}/invoice/{invoice_id}",
-                           credential="QBO_ACCESS_TOKEN", params={"minorversion": MINOR_VERSION}))["Invoice"]
-        response = call(ctx, exchanges, "POST", _base(ctx) + "/invoice", credential="QBO_ACCESS_TOKEN",
-                        params={"operation": "void", "requestid": f"{key}-void-{current['SyncToken']}",
-                                "minorversion": MINOR_VERSION},
-                        body={"Id": invoice_id, "SyncToken": current["SyncToken"], "sparse": True})
+        current = _ok(
+            call(
+                ctx,
+                exchanges,
+                "GET",
+                f"{_base(ctx)}/invoice/{invoice_id}",
+                credential="QBO_ACCESS_TOKEN",
+                params={"minorversion": MINOR_VERSION},
+            )
+        )["Invoice"]
+        response = call(
+            ctx,
+            exchanges,
+            "POST",
+            _base(ctx) + "/invoice",
+            credential="QBO_ACCESS_TOKEN",
+            params={
+                "operation": "void",
+                "requestid": f"{key}-void-{current['SyncToken']}",
+                "minorversion": MINOR_VERSION,
+            },
+            body={"Id": invoice_id, "SyncToken": current["SyncToken"], "sparse": True},
+        )
         if response.status == 400 and b'"5010"' in response.body and attempt == 0:
             continue
         doc = _ok(response)
-        return Outcome(True, {"invoice_id": invoice_id, "voided": True,
-                              "sync_token": doc["Invoice"]["SyncToken"]}, status=200, exchanges=exchanges)
+        return Outcome(
+            True,
+            {"invoice_id": invoice_id, "voided": True, "sync_token": doc["Invoice"]["SyncToken"]},
+            status=200,
+            exchanges=exchanges,
+        )
     raise AssertionError("unreachable")
 
 
@@ -126,5 +190,8 @@ def void_invoice(ctx: WriteContext, invoice_id: str, key: str) -> Outcome:
 
 def describe(proposal: dict) -> dict[str, Any]:
     """What would be sent, for a dry run (the customer is resolved only when writing)."""
-    return {"method": "POST", "path": "/v3/company/{realm}/invoice?requestid=<action>",
-            "body": invoice_body(proposal, proposal["customer"].get("ledger_id") or "<found or created by name>")}
+    return {
+        "method": "POST",
+        "path": "/v3/company/{realm}/invoice?requestid=<action>",
+        "body": invoice_body(proposal, proposal["customer"].get("ledger_id") or "<found or created by name>"),
+    }
