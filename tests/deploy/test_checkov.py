@@ -18,9 +18,9 @@ from deploy_support import REPO, TEMPLATE
 
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 FUNCTIONS = {"ReceiverFunction", "HydratorFunction", "PollerFunction", "TransformFunction", "ForecasterFunction", "KpiEmailFunction",
-             "RefresherFunction"}
+             "RefresherFunction", "WritebackFunction"}
 LOG_GROUPS = {"WebhookApiAccessLogs", "ReceiverLogs", "HydratorLogs", "PollerLogs", "TransformLogs", "ForecasterLogs", "KpiEmailLogs",
-              "RefresherLogs", "DashboardLogs", "DashboardFlowLogs"}
+              "RefresherLogs", "WritebackLogs", "DashboardLogs", "DashboardFlowLogs"}
 # check id -> the resources where docs/security.md explains why the finding is noise.
 ACCEPTED = {
     "CKV_AWS_115": {"HydratorFunction", "PollerFunction", "KpiEmailFunction", "RefresherFunction"},  # bounded otherwise

@@ -245,7 +245,9 @@ def _dashboard(action: str, bucket: str, key: str) -> str:
         ),
         ("s3:GetObject", "MartsBucket", "state/alerts/alert_state.json"),
         ("s3:PutObject", "MartsBucket", "state/alerts/alert_state.json"),
-        ("s3:PutObject", "MartsBucket", "state/actions/approvals.json"),
+        ("s3:GetObject", "RawBucket", "writeback/actions/invoice_from_won_deal-123.json"),
+        ("s3:PutObject", "RawBucket", "writeback/actions/invoice_from_won_deal-123.json"),
+        ("s3:PutObject", "RawBucket", "writeback/audit/date=2026-01-02/a1/0002-approved.json"),
         (
             "s3:GetObject",
             "RawBucket",
@@ -281,6 +283,8 @@ def test_the_task_role_may(action, bucket, key):
         ("s3:GetObject", "RawBucket", "compacted/source=qbo/part.parquet"),
         ("s3:GetObject", "RawBucket", "quarantine/source=stripe/x.json"),
         ("s3:GetObject", "RawBucket", "state/cursors/qbo/US.json"),
+        ("s3:DeleteObject", "RawBucket", "writeback/actions/invoice_from_won_deal-123.json"),
+        ("s3:GetObject", "RawBucket", "writeback/audit/date=2026-01-02/a1/0002-approved.json"),
         ("s3:PutObject", "RawBucket", "state/connections/qbo.json"),
         ("s3:GetObject", "AccessLogsBucket", "raw-bucket/2026-12-06"),
     ],
@@ -289,7 +293,7 @@ def test_the_task_role_may_not(action, bucket, key):
     assert _dashboard(action, bucket, key) != "Allow"
 
 
-def test_the_task_role_lists_only_the_marts_and_the_cursor_times():
+def test_the_task_role_lists_only_the_marts_the_cursor_times_and_the_actions():
     statements = [
         s
         for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][
@@ -301,7 +305,7 @@ def test_the_task_role_lists_only_the_marts_and_the_cursor_times():
     assert listed == {
         json.dumps({"Fn::GetAtt": ["MartsBucket", "Arn"]}): None,
         json.dumps({"Fn::GetAtt": ["RawBucket", "Arn"]}): {
-            "StringLike": {"s3:prefix": "state/cursors/*"}
+            "StringLike": {"s3:prefix": ["state/cursors/*", "writeback/actions/*"]}
         },
     }
     actions = {

@@ -60,7 +60,7 @@ def _invoked_asynchronously(name: str, fn: dict) -> bool:
 def test_every_asynchronous_function_keeps_its_failures():
     asynchronous = {n: f for n, f in functions().items() if _invoked_asynchronously(n, f)}
     assert set(asynchronous) == {"PollerFunction", "TransformFunction", "ForecasterFunction", "KpiEmailFunction",
-                                 "RefresherFunction"}
+                                 "RefresherFunction", "WritebackFunction"}
     queue = {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
     for name, fn in asynchronous.items():
         on_failure = fn["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]

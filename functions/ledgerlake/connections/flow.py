@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .records import endpoints, public_view
+from .records import endpoints, public_view, scopes_for
 from .store import Conflict, store_from_env
 from .tokens import TokenError, apply_tokens, token_request
 
@@ -191,7 +191,7 @@ def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, redirect_host: 
     callback = Callback(port, host_name=redirect_host)
     try:
         params = {"client_id": client_id, "redirect_uri": callback.redirect_uri,
-                  "scope": ends.scope_sep.join(ends.scopes), "state": state}
+                  "scope": ends.scope_sep.join(scopes_for(source, ends)), "state": state}
         if source != "shopify":
             params["response_type"] = "code"
         verifier = None

@@ -57,6 +57,24 @@ REAL = {
                          ("read_orders", "read_shopify_payments_payouts"), scope_sep=",", client_auth="body"),
 }
 
+# What write-back needs on top (docs/workflows.md): asked for only when
+# LEDGERLAKE_CONNECT_WRITE_SCOPES=1, so a read-only deployment never holds write grants.
+# QuickBooks' one accounting scope covers reads and writes.
+WRITE_SCOPES = {
+    "xero": ("accounting.transactions", "accounting.contacts"),
+    "hubspot": ("crm.objects.deals.write", "crm.objects.companies.write", "crm.schemas.deals.write",
+                "crm.schemas.companies.write"),
+}
+
+
+def scopes_for(source: str, ends: "Endpoints") -> tuple[str, ...]:
+    import os
+
+    if os.environ.get("LEDGERLAKE_CONNECT_WRITE_SCOPES") in ("1", "true", "yes"):
+        return ends.scopes + WRITE_SCOPES.get(source, ())
+    return ends.scopes
+
+
 # The same endpoints on the local provider API server (`ledgerlake sources serve`), under
 # each provider's prefix: a `<SOURCE>_API_BASE_URL` that is not the provider's own URL
 # means "this server hosts the OAuth endpoints too".

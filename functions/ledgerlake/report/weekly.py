@@ -74,6 +74,7 @@ class WeeklyReport:
     open_high: list[dict] = field(default_factory=list)   # still open (raised before or after the week), high
     open_other: list[dict] = field(default_factory=list)  # still open, medium / low
     resolved: list[dict] = field(default_factory=list)    # resolved during the week
+    writeback: dict[str, int] = field(default_factory=dict)  # open write-back actions by state (docs/workflows.md)
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -189,6 +190,26 @@ def _needs_reconnect() -> frozenset[str]:
         return frozenset()
 
 
+def _writeback_counts() -> dict[str, int]:
+    """Open write-back actions: awaiting approval, and writes the provider refused (pending a retry)."""
+    try:
+        from ..lake import Lake
+        from ..workflows import ActionStore
+
+        actions = ActionStore(Lake()).all()
+    except Exception:  # noqa: BLE001 - no lake here: the email goes out without it
+        return {}
+    counts = {"awaiting_approval": 0, "refused": 0, "applied": 0}
+    for action in actions:
+        if action["status"] == "awaiting_approval":
+            counts["awaiting_approval"] += 1
+        elif action["status"] == "pending" and action.get("last_error"):
+            counts["refused"] += 1
+        elif action["status"] == "applied":
+            counts["applied"] += 1
+    return counts if any(counts.values()) else {}
+
+
 def _resolved_at(entry: dict | None) -> datetime | None:
     """When the alert was last resolved, from the alert store's audit trail."""
     for change in reversed((entry or {}).get("history", [])):
@@ -268,4 +289,5 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         health=health_rows(queries.integration_health(conn), reference, zone, _needs_reconnect()),
         dashboard_url=settings.dashboard_url,
         forecast_accuracy=queries.forecast_accuracy_sentences(conn),
+        writeback=_writeback_counts(),
     )

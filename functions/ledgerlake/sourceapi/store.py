@@ -84,10 +84,20 @@ def dumps(doc: Any) -> bytes:
             return [swap(v) for v in value]
         return value
 
-    text = json.dumps(swap(doc), separators=(",", ":")).encode()
+    text = json.dumps(swap(doc), separators=(",", ":"), default=_decimal).encode()
     if not raws:
         return text
     return _TOKEN.sub(lambda m: raws[int(m.group(1))], text)
+
+
+def _decimal(value):
+    # Money leaves as a JSON number, as the providers send it: a Decimal with at most a few
+    # places becomes the float whose shortest repr is the same text (the generator's rule).
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 class Resource:
@@ -107,6 +117,16 @@ class Resource:
             self.by_id.setdefault(version.id, []).append(version)
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.RLock()  # derived indexes build on other cached ones
+
+    def append(self, at: float, rid: str, deleted: bool, raw: bytes) -> None:
+        """Add the newest version (`at` not before any other); derived indexes are dropped."""
+        with self._lock:
+            ordinal = len(self.by_id.get(rid, []))
+            version = Version(at, rid, deleted, raw, ordinal, len(self.versions), None)
+            self.versions.append(version)
+            self.ats.append(at)
+            self.by_id.setdefault(rid, []).append(version)
+            self._cache.clear()
 
     def upto(self, clock: float) -> int:
         """Number of versions visible at `clock`."""
@@ -184,6 +204,25 @@ class SimStore:
 
     def names(self, source: str) -> list[str]:
         return sorted(r.name for r in self.resources.get(source, {}).values())
+
+    def put(self, source: str, name: str, rid: str, obj: Any, deleted: bool = False) -> Version:
+        """A provider-side write (the local server accepting a create/update): a new version of
+        `rid` at the clock, visible to every later read and change query (polls bring it back)."""
+        resources = self.resources.setdefault(source, {})
+        key = norm_name(name)
+        res = resources.get(key) or Resource(name, [])
+        from ..simulate.util import dumps as wire_dumps  # Decimals as JSON numbers, like the generator
+
+        raw = obj if isinstance(obj, bytes) else wire_dumps(obj).encode()
+        if res.ats and res.ats[-1] > self.clock:  # a write "in the past" (clock moved back): rebuild
+            rows = [(v.at, v.id, v.deleted, v.raw, v.refs) for v in res.versions]
+            rows.append((self.clock, rid, deleted, raw, None))
+            res = Resource(res.name, rows)
+        else:
+            res.append(self.clock, rid, deleted, raw)
+        resources[key] = res
+        self.end = max(self.end, self.clock)
+        return res.by_id[rid][-1]
 
     def record_count(self) -> int:
         return sum(len(r.versions) for rs in self.resources.values() for r in rs.values())

@@ -6,6 +6,13 @@
   past it and a 400 for `after` ≥ 10,000, so pollers must slide their window.
   Archived records are not returned by search.
 * `GET /crm/v3/objects/{type}/{id}` (the hydrator's fetch), `GET /crm/v3/pipelines/deals`.
+* Writes (https://developers.hubspot.com/docs/api-reference/crm-deals-v3): `PATCH
+  /crm/v3/objects/{deals|companies}/{id}` `{"properties": {...}}` answers the whole object;
+  a property that does not exist, a read-only one or a stage outside the deal's pipeline
+  is a 400 `VALIDATION_ERROR` listing each bad value; changing `dealstage` recomputes
+  `hs_is_closed`, `hs_is_closed_won` and the stage probability, as HubSpot does.
+  Custom properties are created with `POST /crm/v3/properties/{type}` (409 when the name
+  exists) and read with `GET /crm/v3/properties/{type}/{name}`.
 """
 
 from __future__ import annotations
@@ -123,6 +130,12 @@ def _search(api, req, object_type: str) -> Reply:
 
 
 def handle(api, req) -> Reply:
+    prop = _PROPERTY.match(req.path)
+    if prop:
+        return _property(api, req, prop.group("type"), prop.group("name"))
+    patch = _OBJECT.match(req.path)
+    if patch and patch.group("id") and req.method == "PATCH" and patch.group("type") in ("deals", "companies"):
+        return _patch(api, req, patch.group("type"), patch.group("id"))
     if req.path == "/crm/v3/pipelines/deals" and req.method == "GET":
         rows = [v.json for v in api.store.resource("hubspot", "pipelines").latest(api.clock) if not v.deleted]
         return json_reply(200, {"results": rows})
@@ -135,3 +148,93 @@ def handle(api, req) -> Reply:
             return _error(404, "resource not found", "OBJECT_NOT_FOUND")
         return json_reply(200, found.json)
     return _error(404, f"Unable to route {req.method} {req.path}", "OBJECT_NOT_FOUND")
+
+
+# -- writes ----------------------------------------------------------------------------------
+
+_PROPERTY = re.compile(r"^/crm/v3/properties/(?P<type>deals|companies)(?:/(?P<name>[a-z0-9_]+))?$")
+READ_ONLY = {"hs_object_id", "hs_lastmodifieddate", "createdate", "hs_is_closed", "hs_is_closed_won",
+             "hs_deal_stage_probability"}
+STANDARD = {"deals": {"amount", "closedate", "dealname", "dealstage", "pipeline", "hubspot_owner_id",
+                      "deal_currency_code", "description"},
+            "companies": {"name", "domain", "city", "country", "industry", "lifecyclestage", "phone"}}
+
+
+def _custom(api, object_type: str) -> dict:
+    return api.state.setdefault("hubspot_properties", {}).setdefault(object_type, {})
+
+
+def _property(api, req, object_type: str, name: str | None) -> Reply:
+    custom = _custom(api, object_type)
+    if req.method == "GET" and name:
+        if name in custom:
+            return json_reply(200, custom[name])
+        if name in STANDARD[object_type] | READ_ONLY:
+            return json_reply(200, {"name": name, "hubspotDefined": True})
+        return _error(404, f"Unable to find property {name}", "OBJECT_NOT_FOUND")
+    if req.method == "POST" and not name:
+        body = req.json()
+        missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
+        if missing:
+            return _error(400, f"Property is missing {', '.join(missing)}", "VALIDATION_ERROR")
+        if body["name"] in custom or body["name"] in STANDARD[object_type] | READ_ONLY:
+            return _error(409, f"A property named '{body['name']}' already exists.", "OBJECT_ALREADY_EXISTS")
+        custom[body["name"]] = dict(body, hubspotDefined=False, archived=False)
+        return json_reply(201, custom[body["name"]])
+    return _error(405, f"{req.method} is not allowed here", "VALIDATION_ERROR")
+
+
+def _stages(api, pipeline: str) -> dict:
+    for version in api.store.resource("hubspot", "pipelines").latest(api.clock):
+        obj = version.obj
+        if str(obj.get("id")) == str(pipeline):
+            return {s["id"]: s for s in obj.get("stages", [])}
+    return {}
+
+
+def _patch(api, req, object_type: str, oid: str) -> Reply:
+    import json as _json
+
+    from .. import writes
+
+    found = api.store.resource("hubspot", object_type).get(oid, api.clock)
+    if found is None or found.deleted:
+        return _error(404, "resource not found", "OBJECT_NOT_FOUND")
+    try:
+        body = req.json()
+    except ValueError:
+        return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    changes = body.get("properties") if isinstance(body, dict) else None
+    if not isinstance(changes, dict) or not changes:
+        return _error(400, "No properties found to update, please provide at least one.", "VALIDATION_ERROR")
+    current = found.obj
+    known = STANDARD[object_type] | set(current.get("properties", {})) | set(_custom(api, object_type))
+    bad = []
+    for name, value in changes.items():
+        if name in READ_ONLY:
+            bad.append({"isValid": False, "message": f"\"{name}\" is a read only property; its value cannot be set.",
+                        "error": "READ_ONLY_VALUE", "name": name})
+        elif name not in known:
+            bad.append({"isValid": False, "message": f"Property \"{name}\" does not exist",
+                        "error": "PROPERTY_DOESNT_EXIST", "name": name})
+    stages = _stages(api, current.get("properties", {}).get("pipeline")) if object_type == "deals" else {}
+    if "dealstage" in changes and changes["dealstage"] not in stages:
+        bad.append({"isValid": False, "message": f"{changes['dealstage']} was not one of the allowed options",
+                    "error": "INVALID_OPTION", "name": "dealstage"})
+    if bad:
+        return _error(400, "Property values were not valid: " + _json.dumps(bad), "VALIDATION_ERROR")
+
+    def build(at: float) -> dict:
+        from ..store import iso
+
+        stamp = iso(at).replace("Z", "").split(".")[0] + ".000Z"
+        props = dict(current.get("properties", {}), **{k: None if v is None else str(v) for k, v in changes.items()})
+        if "dealstage" in changes:  # HubSpot's calculated properties follow the stage
+            meta = stages[changes["dealstage"]].get("metadata", {})
+            props["hs_is_closed"] = meta.get("isClosed", "false")
+            props["hs_is_closed_won"] = "true" if str(meta.get("probability")) in ("1.0", "1") else "false"
+            props["hs_deal_stage_probability"] = meta.get("probability")
+        props["hs_lastmodifieddate"] = stamp
+        return dict(current, properties=props, updatedAt=stamp)
+
+    return json_reply(200, writes.record(api, "hubspot", object_type, oid, build, method="patch"))

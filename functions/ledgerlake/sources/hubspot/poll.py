@@ -16,6 +16,7 @@ from datetime import datetime
 
 from ...polling.dedupe import Record, page_time, utc_stamp
 from ...polling.runner import Boundary
+from .write import PROPERTIES as _WRITTEN
 
 SOURCE = "hubspot"
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -28,6 +29,9 @@ PROPERTIES = {
               "hs_object_id"],
     "companies": ["name", "domain", "country", "industry", "createdate", "hs_lastmodifieddate", "hs_object_id"],
 }
+# ...and the ledger's payment status that write-back keeps on them (sources/hubspot/write.py)
+for _kind, _names in _WRITTEN.items():
+    PROPERTIES[_kind] += list(_names)
 
 
 def _headers(ctx) -> dict[str, str]:

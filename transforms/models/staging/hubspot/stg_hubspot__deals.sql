@@ -31,6 +31,9 @@ renamed as (
         {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.updatedAt') ~ ', ' ~ json_str('deal', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
         coalesce(try_cast({{ json_str('deal', '$.archived') }} as boolean), false) as is_archived,
         deal as properties_json,
+        {{ json_str('deal', '$.properties.ledgerlake_payment_status') }} as ledger_payment_status,
+        try_cast(substr({{ json_str('deal', '$.properties.ledgerlake_paid_date') }}, 1, 10) as date) as ledger_paid_on,
+        {{ to_amount(json_str('deal', '$.properties.ledgerlake_amount_outstanding')) }} as ledger_amount_outstanding,
         'hubspot' as source_system,
         raw_key,
         received_at
@@ -64,6 +67,9 @@ select
     latest.properties_json,
     latest.source_system,
     latest.deal_id as source_id,
-    latest.raw_key
+    latest.raw_key,
+    latest.ledger_payment_status,
+    latest.ledger_paid_on,
+    latest.ledger_amount_outstanding
 from latest
 left join deletions using (tenant_id, deal_id)
