@@ -247,7 +247,6 @@ def _dashboard(action: str, bucket: str, key: str) -> str:
         ("s3:PutObject", "MartsBucket", "state/alerts/alert_state.json"),
         ("s3:GetObject", "RawBucket", "writeback/actions/invoice_from_won_deal-123.json"),
         ("s3:PutObject", "RawBucket", "writeback/actions/invoice_from_won_deal-123.json"),
-        ("s3:PutObject", "RawBucket", "writeback/audit/date=2026-01-02/a1/0002-approved.json"),
         (
             "s3:GetObject",
             "RawBucket",
@@ -258,6 +257,14 @@ def _dashboard(action: str, bucket: str, key: str) -> str:
 )
 def test_the_task_role_may(action, bucket, key):
     assert _dashboard(action, bucket, key) == "Allow"
+
+
+def test_the_task_role_may_record_an_approval_once():
+    """An approval's audit record is created once (If-None-Match: *), never replaced."""
+    audit = "writeback/audit/date=2026-01-02/a1/0002-approved.json"
+    once = ask(template(), "DashboardTaskRole", "s3:PutObject", "RawBucket", audit, TLS | {"s3:if-none-match": "*"})
+    assert once == "Allow"
+    assert _dashboard("s3:PutObject", "RawBucket", audit) != "Allow"
 
 
 @pytest.mark.parametrize(
