@@ -196,7 +196,8 @@ def project_fingerprint() -> str:
 
 def inputs_fingerprint(settings: Settings, project: str) -> str:
     """What a build's result depends on: the compacted parts (immutable, so their names say
-    what raw they hold), the FX reference file's ETag, the quarantine releases' ETag, the
+    what raw they hold), the FX reference file's ETag, the imported budgets' ETags, the
+    quarantine releases' ETag, the
     dbt project's files, the settings."""
     import hashlib
 
@@ -212,6 +213,11 @@ def inputs_fingerprint(settings: Settings, project: str) -> str:
         digest.update(head.get("ETag", "").encode())
     except Exception:  # no reference file yet: the build says so itself
         digest.update(b"no-fx")
+    # an imported budget (ledgerlake budgets import) is an input like the FX file
+    from ..budgets import published
+
+    for item in published(lake):
+        digest.update(f"{item['key']}:{item['etag']}".encode())
     # an operator's quarantine release asks the next build to take the record again, even
     # when the fix lives outside raw (a seed row, the FX file): ledgerlake.quarantine
     from botocore.exceptions import ClientError

@@ -1,0 +1,27 @@
+{#
+  Budgets an FP&A person imports (`ledgerlake budgets import`, ledgerlake/budgets.py):
+  normalized CSVs at s3://{raw}/reference/budgets/*.csv, reference data beside raw like the
+  FX override file. Optional: with none imported the staging model is empty.
+#}
+{% macro budgets_present() -%}
+    {{ return(adapter.dispatch('budgets_present', 'ledgerlake')()) }}
+{%- endmacro %}
+{% macro duckdb__budgets_present() -%}
+    {#- `dbt docs generate` may run with no lake behind it: compile as if none were imported -#}
+    {% if not execute or flags.WHICH == 'generate' %}{{ return(false) }}{% endif %}
+    {% set found = run_query("select count(*) from glob('s3://" ~ var('raw_bucket') ~ "/reference/budgets/*.csv')") %}
+    {{ return(found.columns[0].values()[0] > 0) }}
+{%- endmacro %}
+{% macro default__budgets_present() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro budgets_files() -%}
+    {{ return(adapter.dispatch('budgets_files', 'ledgerlake')()) }}
+{%- endmacro %}
+{% macro duckdb__budgets_files() -%}
+    read_csv('s3://{{ var("raw_bucket") }}/reference/budgets/*.csv', header = true, all_varchar = true, union_by_name = true)
+{%- endmacro %}
+{% macro default__budgets_files() -%}
+    {{ source('lake', 'budgets') }}
+{%- endmacro %}
