@@ -176,3 +176,41 @@ def test_statements_page_balances_and_equals_the_marts(browser_page, dashboard_e
     target = artifacts_dir / "statements.xlsx"
     download.value.save_as(str(target))
     assert target.read_bytes()[:2] == b"PK"  # an OOXML (zip) workbook
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_overview_cards_open_their_documents_and_a_quarter_to_date_says_so(browser_page, dashboard_env,
+                                                                           artifacts_dir):
+    """Clicking a card's name under "Documents behind a card" lists the records behind it,
+    and their total is the card's figure; the current quarter, when the data ends inside it,
+    is compared with the same days of the quarter before and says "QTD vs same days"."""
+    page, url = browser_page["page"], browser_page["url"]
+    _open(page, url + "/", "Overview", "Runway")
+    cards = page.evaluate(METRICS_JS)
+    for label in ("Cash", "Revenue", "Burn", "MRR", "AR overdue", "DSO", "Runway"):
+        page.locator("[data-testid='stButtonGroup'] button", has_text=label).last.click()
+        caption = page.get_by_text(f"{label}: ", exact=False).last
+        caption.wait_for(timeout=30000)
+        page.wait_for_timeout(500)
+        if label in ("Cash", "Revenue", "Burn", "MRR", "AR overdue"):
+            assert f"rows, {cards[label]['value']} ·" in caption.inner_text(), (label, caption.inner_text())
+        if label in ("Burn", "Cash"):
+            page.screenshot(path=str(artifacts_dir / f"dashboard-overview-documents-{label.lower()}.png"),
+                            full_page=True)
+        assert _errors(page).count() == 0, f"{label}: {_errors(page).first.inner_text()}"
+    with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
+        last_month, complete = con.execute("""select max(period_month), bool_and(is_complete) filter
+            (where period_month = (select max(period_month) from marts.finance_kpis_monthly))
+            from marts.finance_kpis_monthly""").fetchone()
+    page.locator("[data-testid='stButtonGroup'] button", has_text="Quarter").first.click()
+    page.get_by_text("Documents behind a card").first.wait_for(timeout=30000)
+    page.wait_for_timeout(2000)
+    quarter_ends = last_month.month in (3, 6, 9, 12)  # fiscal quarters from April
+    deltas = page.evaluate(METRICS_JS)
+    if complete and quarter_ends:
+        assert deltas["Revenue"]["delta"].endswith("vs previous period")
+    else:
+        assert deltas["Revenue"]["delta"].endswith("QTD vs same days"), deltas["Revenue"]
+        assert page.get_by_text("Quarter to date (QTD)", exact=False).count() > 0
+    page.screenshot(path=str(artifacts_dir / "dashboard-overview-quarter.png"), full_page=True)
