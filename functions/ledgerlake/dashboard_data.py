@@ -281,9 +281,10 @@ def _fx_cte(m: Marts, f: Filters) -> tuple[str, list[Any]]:
     )
 
 
-def _money(expr: str) -> str:
-    """A converted amount, rounded to cents (DECIMAL, never float)."""
-    return f"cast(round(cast({expr} as decimal(38,6)) * fx_rate, 2) as decimal(38,2))"
+def _money(expr: str, rate: str = "fx_rate") -> str:
+    """A converted amount, rounded to cents (DECIMAL, never float); `rate` qualified when the
+    mart has an fx_rate column of its own."""
+    return f"cast(round(cast({expr} as decimal(38,6)) * {rate}, 2) as decimal(38,2))"
 
 
 def _rate_join(alias: str, currency_expr: str, date_expr: str) -> str:
@@ -996,6 +997,57 @@ def top_overdue_customers(m: Marts, f: Filters, as_of: date, limit: int = 10) ->
 def aging_date_bounds(m: Marts) -> tuple[date, date]:
     m.require(DOCUMENTS)
     return m.rows(f"select min(issued_on), max(greatest(issued_on, due_date)) from {DOCUMENTS}")[0]
+
+
+# -- Budget vs actual -----------------------------------------------------------------
+
+BUDGET_VS_ACTUAL = f"{MARTS}.budget_vs_actual"  # budget_name, entity_id, period_month, account_key, account_code,
+#                    account_name, account_class, currency, is_budgeted, is_month_complete, budget_amount,
+#                    actual_amount (functional currency; docs/budgets.md)
+
+
+def budget_names(m: Marts) -> list[str]:
+    m.require(BUDGET_VS_ACTUAL)
+    return [r[0] for r in m.rows(f"select distinct budget_name from {BUDGET_VS_ACTUAL} order by 1")]
+
+
+def _budget_cte(m: Marts, f: Filters, budget: str) -> tuple[str, list[Any]]:
+    """The budget's rows for the chosen entities and months, converted at each month end's rate."""
+    m.require(BUDGET_VS_ACTUAL)
+    where, wparams = _entity_clause(f, "b.entity_id")
+    head, params = _with(m, f, f"""bva as (
+        select b.entity_id, b.period_month, b.account_key, b.account_code, b.account_name, b.account_class,
+               b.is_budgeted, b.is_month_complete, {_money("b.budget_amount", "r.fx_rate")} as budget,
+               {_money("b.actual_amount", "r.fx_rate")} as actual
+        from {BUDGET_VS_ACTUAL} b {_rate_join("r", "b.currency", "last_day(b.period_month)")}
+        where b.budget_name = ? and {where} and b.period_month between ? and ?)""")
+    return head, params + [budget] + wparams + [f.period_start, f.period_end]
+
+
+_VARIANCE = """sum(actual) - sum(budget) as variance,
+               cast(round((sum(actual) - sum(budget)) * 100 / nullif(abs(sum(budget)), 0), 1) as decimal(18,1))
+                   as variance_pct,
+               case when account_class = 'revenue' then sum(actual) - sum(budget)
+                    else sum(budget) - sum(actual) end as favourable_variance"""
+
+
+def budget_by_account(m: Marts, f: Filters, budget: str) -> pl.DataFrame:
+    """Budget, actual and variance per entity and account over the chosen months, largest
+    variance first; variance % recomputed from the sums (never averaged)."""
+    head, params = _budget_cte(m, f, budget)
+    return m.frame(head + f""" select entity_id, account_class, account_code, account_name, bool_or(is_budgeted)
+               as is_budgeted, sum(budget) as budget, sum(actual) as actual, {_VARIANCE}
+        from bva group by entity_id, account_class, account_code, account_name, account_key
+        order by abs(sum(actual) - sum(budget)) desc, entity_id, account_name""", params)
+
+
+def budget_summary(m: Marts, f: Filters, budget: str) -> pl.DataFrame:
+    """Per month: revenue and expense, budget and actual (entities summed), and whether the
+    month's actuals are whole."""
+    head, params = _budget_cte(m, f, budget)
+    return m.frame(head + f""" select period_month, account_class, sum(budget) as budget, sum(actual) as actual,
+               {_VARIANCE}, bool_and(is_month_complete) as is_month_complete
+        from bva group by period_month, account_class order by period_month, account_class""", params)
 
 
 # -- Alerts ---------------------------------------------------------------------------

@@ -29,10 +29,9 @@ actuals as (
     group by entity_id, period_month, account_key
 ),
 
-last_posted as (
-    select entity_id, max(posted_on) as last_posted_on
-    from {{ ref('general_ledger') }}
-    group by entity_id
+data_end as (
+    -- the data's last day: the bank feed's (finance_kpis_entity_daily's last day too)
+    select max(balance_date) as last_day from {{ ref('cash_by_account_day') }}
 ),
 
 keys as (
@@ -60,7 +59,7 @@ joined as (
         b.amount is not null as is_budgeted,
         coalesce(b.amount, 0) as budget_amount,
         coalesce(a.actual_amount, 0) as actual_amount,
-        coalesce(lp.last_posted_on >= {{ month_end('k.period_month') }}, false) as is_month_complete,
+        coalesce(de.last_day >= {{ month_end('k.period_month') }}, false) as is_month_complete,
         b.source_file,
         b.line
     from keys as k
@@ -70,7 +69,7 @@ joined as (
         on b.budget_name = k.budget_name and b.entity_id = k.entity_id
        and b.account_key = k.account_key and b.period_month = k.period_month
     left join actuals as a on a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
-    left join last_posted as lp on lp.entity_id = k.entity_id
+    cross join data_end as de
 ),
 
 rated as (
