@@ -4,16 +4,7 @@
   FX override file. Optional: with none imported the staging model is empty.
 #}
 {% macro budgets_present() -%}
-    {{ return(adapter.dispatch('budgets_present', 'ledgerlake')()) }}
-{%- endmacro %}
-{% macro duckdb__budgets_present() -%}
-    {#- `dbt docs generate` may run with no lake behind it: compile as if none were imported -#}
-    {% if not execute or flags.WHICH == 'generate' %}{{ return(false) }}{% endif %}
-    {% set found = run_query("select count(*) from glob('s3://" ~ var('raw_bucket') ~ "/reference/budgets/*.csv')") %}
-    {{ return(found.columns[0].values()[0] > 0) }}
-{%- endmacro %}
-{% macro default__budgets_present() -%}
-    {{ return(true) }}
+    {{ return(reference_files_present('budgets')) }}
 {%- endmacro %}
 
 {% macro budgets_files() -%}
