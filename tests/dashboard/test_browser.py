@@ -54,14 +54,16 @@ def company_budget(dashboard_env, tmp_path_factory):
     with duckdb.connect(str(wh), read_only=True) as con:
         rows = con.execute("""
             select g.entity_id, coalesce(a.account_code, a.account_name), strftime(g.period_month, '%Y-%m'),
+                   g.account_class,
                    sum(case when g.account_class = 'revenue' then -g.functional_amount else g.functional_amount end)
-                       * case when g.account_class = 'revenue' then 1.10 else 0.95 end
             from marts.general_ledger g join intermediate.int_ledger_accounts a using (entity_id, account_key)
             where g.account_class in ('revenue', 'expense') and g.period_month in (
                 select distinct period_month from marts.finance_kpis_monthly order by period_month desc limit 3)
-            group by all order by all""").fetchall()
+            group by 1, 2, 3, 4 order by 1, 2, 3""").fetchall()
     path = tmp_path_factory.mktemp("budget") / "fy-plan.csv"
-    path.write_text("entity,account,month,amount\n" + "".join(f"{e},{a},{m},{amount:.2f}\n" for e, a, m, amount in rows))
+    plan = {"revenue": Decimal("1.10"), "expense": Decimal("0.95")}
+    path.write_text("entity,account,month,amount\n" + "".join(
+        f"{e},{a},{m},{actual * plan[cls]:.2f}\n" for e, a, m, cls, actual in rows))
     lake = Lake()
     done = import_file(path, Chart.from_warehouse(wh), lake, name="FY plan", by="fpa@example.com")
     try:
