@@ -54,9 +54,10 @@ st.subheader("By month")
 long = shared.for_chart(summary).unpivot(index=["period_month", "account_class"], on=["budget", "actual"],
                                          variable_name="measure", value_name="amount")
 st.altair_chart(alt.Chart(long).mark_bar().encode(
-    x=alt.X("period_month:T", title="Month", axis=alt.Axis(format="%b %Y")),
-    xOffset="measure:N",
-    y=alt.Y("amount:Q", axis=shared.money_axis(cur)),
+    # an ordinal month axis (a band per month) so budget and actual stand side by side
+    x=alt.X("yearmonth(period_month):O", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
+    xOffset=alt.XOffset("measure:N", sort=["budget", "actual"]),
+    y=alt.Y("amount:Q", axis=shared.money_axis(cur), stack=None),
     color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=["budget", "actual"])),
     column=alt.Column("account_class:N", title=None),
     tooltip=[alt.Tooltip("period_month:T", title="Month", format="%b %Y"), "account_class:N", "measure:N",
