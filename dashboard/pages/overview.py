@@ -89,7 +89,7 @@ except dd.MissingMart as err:
     k = None
 
 if k is not None:
-    cols = st.columns(5)
+    cols = st.columns(3)  # nine cards, three rows: room for "$2,592,349"
     for i, (label, key, kind, inverse) in enumerate(CARDS):
         if key not in k:  # AP overdue needs the documents marts
             continue
@@ -107,7 +107,7 @@ if k is not None:
         delta, words = shared.change_words(v["value"], v["previous"], key, against)
         if v["value"] is None and v["why"]:
             delta, words = v["why"].split(":")[0].split(";")[0], True
-        cols[i % 5].metric(
+        cols[i % 3].metric(
             label, shown, delta,
             delta_color="off" if words else ("inverse" if inverse else "normal"),
             delta_arrow="off" if words else "auto", help=help_text, border=True,
