@@ -147,15 +147,17 @@ def number(value: Any, unit: str = "", places: int = 1) -> str:
     return f"{amount:,.{places}f}{unit}"
 
 
-def change(current: Any, previous: Any) -> str | None:
-    """Period-over-period change as a percentage string (None when not comparable)."""
+def change(current: Any, previous: Any, against: str = "vs previous period") -> str | None:
+    """Period-over-period change as a percentage string (None when not comparable);
+    `against` names what it is compared with ("QTD vs same days": dashboard_data.Coverage)."""
     if current is None or previous is None or Decimal(previous) == 0:
         return None
     pct = (Decimal(current) - Decimal(previous)) / abs(Decimal(previous)) * 100
-    return f"{pct:+.1f}% vs previous period"
+    return f"{pct:+.1f}% {against}"
 
 
-def change_words(current: Any, previous: Any, metric: str = "") -> tuple[str | None, bool]:
+def change_words(current: Any, previous: Any, metric: str = "",
+                 against: str = "vs previous period") -> tuple[str | None, bool]:
     """(the change to show, whether it is words rather than a percentage).
 
     A percentage across a change of sign means nothing (burn from £10k to −£11k is not
@@ -163,6 +165,8 @@ def change_words(current: Any, previous: Any, metric: str = "") -> tuple[str | N
     if current is None or previous is None:
         return (None, False) if current is None else ("no earlier figure to compare", True)
     cur, prev = Decimal(current), Decimal(previous)
+    if cur == prev:
+        return "no change", True
     if prev == 0 or (cur < 0) != (prev < 0) and cur != 0:
         if metric == "burn":
             if cur <= 0 < prev:
@@ -170,7 +174,7 @@ def change_words(current: Any, previous: Any, metric: str = "") -> tuple[str | N
             if prev <= 0 < cur:
                 return "now burning (was cash-generative)", True
         return ("was zero" if prev == 0 else "changed sign"), True
-    return change(current, previous), False
+    return change(current, previous, against), False
 
 
 # -- tables and charts ----------------------------------------------------------------

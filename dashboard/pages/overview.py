@@ -16,20 +16,17 @@ try:
     cov = shared.cached(dd.coverage, f)
 except dd.MissingMart:
     cov = None
+against = cov.against if cov is not None else "vs previous period"
 st.caption(f"{f.period_start:%b %Y} – {f.period_end:%b %Y} · {f.entity} · amounts in {cur}. "
-           "Changes compare with the period of the same length just before.")
+           + ("Changes compare with the period of the same length just before." if cov is None or not cov.to_date
+              else f"Changes: {cov.label} vs the same days of the period before."))
 if cov is not None and cov.to_date:
-    upto = f"{cov.data_end:%d %b %Y}" if cov.data_end else f"{cov.end:%b %Y}"
-    kind = {1: "Month", 3: "Quarter"}.get(cov.months_in_period, "Year")
-    prev = f"{cov.previous[0]:%b %Y}" + ("" if cov.previous[0] == cov.previous[1] else f" – {cov.previous[1]:%b %Y}")
-    if cov.partial_days:
-        st.info(f"**{kind} to date** (data to {upto}; its last month has {cov.partial_days[0]} of "
-                f"{cov.partial_days[1]} days): flows are not compared with whole months; stocks are compared "
-                f"with the end of {prev}.", icon=":material/date_range:")
-    else:
-        st.info(f"**{kind} to date**: data runs to {upto}, so this period has "
-                f"{dd._months_between(cov.start, cov.end)} of its {cov.months_in_period} months. Changes compare "
-                f"with the same number of months just before: {prev}.", icon=":material/date_range:")
+    kind = {"MTD": "Month", "QTD": "Quarter"}.get(cov.label, "Year")
+    (d0, d1), (p0, p1) = cov.days, cov.previous_days
+    st.info(f"**{kind} to date ({cov.label})**: data runs to {d1:%d %b %Y}, so this {kind.lower()} has "
+            f"{cov.n_days} days ({d0:%d %b} – {d1:%d %b %Y}). Flows (revenue, burn) are compared with the same "
+            f"{cov.n_days} days of the {kind.lower()} before ({p0:%d %b} – {p1:%d %b %Y}); cash, AR overdue and "
+            f"the ratios with {p1:%d %b %Y}; MRR with the end of {p1:%b %Y}.", icon=":material/date_range:")
 
 # The headline figures, by the same definitions as the weekly email (ledgerlake.figures).
 try:
@@ -59,6 +56,7 @@ CARDS = [
     ("DSO", "dso_days", "days", True),
     ("DPO", "dpo_days", "days", False),
     ("AR overdue", "ar_overdue", "money", True),
+    ("AP overdue", "ap_overdue", "money", True),
 ]
 HELP = {
     "cash_balance": "Bank and cash accounts at the end of the period.",
@@ -69,6 +67,19 @@ HELP = {
     "dso_days": "Days sales outstanding at period end.",
     "dpo_days": "Days payables outstanding at period end.",
     "ar_overdue": "Receivables past their due date at period end.",
+    "ap_overdue": "Payables past their due date at period end.",
+}
+# what "Documents behind" opens for each card (dashboard_data.card_documents)
+BEHIND = {
+    "cash_balance": "bank accounts and their balances on the last day",
+    "revenue": "revenue postings, one row per ledger document",
+    "burn": "bank documents (money out less money in); transfers between own accounts left out",
+    "runway_months": "the burn documents (runway = cash ÷ average monthly burn)",
+    "mrr": "subscribers and their MRR at the last month's end",
+    "dso_days": "receivables open on the last day (DSO = open AR ÷ 90 days' invoicing × 90)",
+    "dpo_days": "payables open on the last day (DPO = open AP ÷ 90 days' bills × 90)",
+    "ar_overdue": "receivables past due on the last day",
+    "ap_overdue": "payables past due on the last day",
 }
 
 try:
@@ -77,16 +88,11 @@ except dd.MissingMart as err:
     shared.missing(err)
     k = None
 
-WHY_UNDEFINED = {  # what an empty card means, said on the card
-    "runway_months": "Not burning: cash grew, so there is no runway to count down.",
-    "dso_days": "No sales invoices in the trailing 90 days.",
-    "dpo_days": "No bills in the trailing 90 days.",
-}
-
 if k is not None:
-    cols = st.columns(4)
-    partial = cov is not None and cov.partial_days is not None
+    cols = st.columns(3)  # nine cards, three rows: room for "$2,592,349"
     for i, (label, key, kind, inverse) in enumerate(CARDS):
+        if key not in k:  # AP overdue needs the documents marts
+            continue
         v = k[key]
         if kind == "money":
             shown = shared.money(v["value"], cur)
@@ -95,46 +101,34 @@ if k is not None:
         else:
             shown = shared.number(v["value"], " days")
         help_text = HELP[key]
-        if v["value"] is None and key in WHY_UNDEFINED:
-            burning = (k["burn"]["value"] or 0) > 0
-            why = WHY_UNDEFINED[key] if key != "runway_months" or not burning else \
-                "Runway needs 90 days of burn history for this entity."
-            shown = "Not burning" if key == "runway_months" and not burning else "n/a"
-            help_text += " " + why
-        delta, words = shared.change_words(v["value"], v["previous"], key)
-        if partial and key in dd.KPI_FLOW:
-            delta, words = "not compared: partial month", True
-        cols[i % 4].metric(
+        if v["value"] is None and v["why"]:  # an undefined KPI says why, on the card
+            shown = "Not burning" if v["why"].startswith("Not burning") else "n/a"
+            help_text += " " + v["why"]
+        delta, words = shared.change_words(v["value"], v["previous"], key, against)
+        if v["value"] is None and v["why"]:
+            delta, words = v["why"].split(":")[0].split(";")[0], True
+        cols[i % 3].metric(
             label, shown, delta,
             delta_color="off" if words else ("inverse" if inverse else "normal"),
             delta_arrow="off" if words else "auto", help=help_text, border=True,
         )
 
 if k is not None:
-    with st.expander("Open the documents behind a card"):
-        behind = st.segmented_control("Card", ["AR overdue", "Revenue", "Burn (bank lines)"], default="AR overdue",
-                                      key="card_drill") or "AR overdue"
-        end_day = min(dd._month_end(cov.end if cov else f.period_end), cov.data_end or dd._month_end(cov.end)) \
-            if cov else dd._month_end(f.period_end)
-        try:
-            if behind == "AR overdue":
-                docs = shared.cached(dd.aging_documents, f, end_day, "AR", None, True)
-                st.caption(f"Receivables past due on {end_day:%d %b %Y}: {docs.height} invoices, "
-                           f"{shared.money(docs['open_amount'].sum() if docs.height else 0, cur)}.")
-                shared.table(docs, "ar overdue documents", key="card_ar")
-            else:
-                from ledgerlake import statements as stm
-
-                span = dd.Filters(f.entity, cov.start if cov else f.period_start, cov.end if cov else f.period_end, cur)
-                if behind == "Revenue":
-                    lines = shared.cached(stm.gl_lines, span, None, "revenue")
-                else:
-                    lines = shared.cached(stm.bank_lines, span)
-                st.caption(f"{lines.height} general-ledger lines" + (" (first 2,000)" if lines.height >= 2000 else "")
-                           + "; each names its source record.")
-                shared.table(lines.drop("raw_key"), f"{behind.lower()} lines", key="card_lines")
-        except dd.MissingMart as err:
-            shared.missing(err)
+    # Every card opens the records behind it: pick the card, read its rows (each names its
+    # source record; the Alerts page opens raw records), download them.
+    st.subheader("Documents behind a card")
+    labels = {key: label for label, key, _, _ in CARDS if key in k}
+    card = st.segmented_control("Card", list(labels), format_func=labels.get, default="cash_balance",
+                                key="card_drill") or "cash_balance"
+    try:
+        docs = shared.cached(dd.card_documents, f, card)
+        total = docs["amount"].sum() if docs.height else 0
+        day = cov.days[1] if cov else dd._month_end(f.period_end)
+        st.caption(f"{labels[card]}: {BEHIND[card]} · {docs.height} rows, {shared.money(total, cur)} "
+                   f"· to {day:%d %b %Y}.")
+        shared.table(docs, f"{labels[card].lower()} documents", key="card_docs")
+    except dd.MissingMart as err:
+        shared.missing(err)
 
 left, right = st.columns(2)
 with left:

@@ -290,9 +290,10 @@ def _fx_cte(m: Marts, f: Filters) -> tuple[str, list[Any]]:
     )
 
 
-def _money(expr: str) -> str:
-    """A converted amount, rounded to cents (DECIMAL, never float)."""
-    return f"cast(round(cast({expr} as decimal(38,6)) * fx_rate, 2) as decimal(38,2))"
+def _money(expr: str, rate: str = "fx_rate") -> str:
+    """A converted amount, rounded to cents (DECIMAL, never float); `rate` qualified when the
+    mart has an fx_rate column of its own."""
+    return f"cast(round(cast({expr} as decimal(38,6)) * {rate}, 2) as decimal(38,2))"
 
 
 def _rate_join(alias: str, currency_expr: str, date_expr: str) -> str:
@@ -332,22 +333,40 @@ def previous_period(f: Filters) -> tuple[date, date]:
 class Coverage:
     """What the chosen period really covers, and what it is compared with.
 
-    A period the data ends inside (the current quarter with one month in it, a fiscal year
-    to date) is compared like with like: its months with data against the same number of
-    months just before them, never against a whole period. `partial_days` is set when the
-    last month itself is not whole (flows are then not compared at all)."""
+    A period the data ends inside (the current month or quarter, a fiscal year to date) is
+    compared like with like: its days with data against the same number of days from the
+    start of the period before it (MTD / QTD / YTD vs the same days), never against a whole
+    period. A whole period is compared with the whole period of the same length before it."""
 
-    start: date                 # first month with data in the period
+    start: date                 # first month of the period (day 1)
     end: date                   # last month with data in the period (day 1)
     data_end: date | None       # the last day with data in that month
-    previous: tuple[date, date]  # the months compared against
+    previous: tuple[date, date]  # the months compared against (day 1 of each)
     to_date: bool               # the period runs past the data (…-to-date)
     partial_days: tuple[int, int] | None  # (days with data, days in month) when the last month is partial
     months_in_period: int
+    days: tuple[date, date] = None           # the days shown: first and last (inclusive)
+    previous_days: tuple[date, date] = None  # the days compared against: first and last (inclusive)
 
     @property
     def shifted(self) -> bool:
         return self.to_date
+
+    @property
+    def label(self) -> str:
+        """"MTD" / "QTD" / "YTD" for a period to date ("" for a whole one)."""
+        if not self.to_date:
+            return ""
+        return {1: "MTD", 3: "QTD"}.get(self.months_in_period, "YTD")
+
+    @property
+    def n_days(self) -> int:
+        return (self.days[1] - self.days[0]).days + 1
+
+    @property
+    def against(self) -> str:
+        """How a change is described: "vs previous period" or "QTD vs same days"."""
+        return f"{self.label} vs same days" if self.to_date else "vs previous period"
 
 
 def coverage(m: Marts, f: Filters) -> Coverage:
@@ -366,14 +385,20 @@ def coverage(m: Marts, f: Filters) -> Coverage:
     else:
         end, to_date = last_month, True
     end = max(end, f.period_start)
-    span = Filters(f.entity, f.period_start, end, f.currency)
     partial = None
     if last_month == end and complete is False and data_end is not None:
-        partial = (data_end.day, _month_end(end).day)
+        partial = (_day(data_end).day, _month_end(end).day)
         to_date = True
+    last_day = _day(data_end) if partial else _month_end(end)
+    prev_start, prev_end = previous_period(f)  # the whole period of the same length before
+    if to_date:  # its first days, as many as this period has with data
+        prev_last = min(prev_start + timedelta(days=(last_day - f.period_start).days), _month_end(prev_end))
+    else:
+        prev_last = _month_end(prev_end)
     return Coverage(start=f.period_start, end=end, data_end=_day(data_end) if data_end else None,
-                    previous=previous_period(span), to_date=to_date, partial_days=partial,
-                    months_in_period=n_period)
+                    previous=(prev_start, prev_last.replace(day=1)), to_date=to_date, partial_days=partial,
+                    months_in_period=n_period, days=(f.period_start, last_day),
+                    previous_days=(prev_start, prev_last))
 
 
 def _months_between(start: date, end: date) -> int:
@@ -386,69 +411,141 @@ def _day(value: Any) -> date:
 
 # -- Overview -------------------------------------------------------------------------
 
-KPI_FLOW = ("revenue", "burn")  # add up over the months of a period
-KPI_STOCK_MONEY = ("cash_balance", "mrr", "ar_overdue")  # the period's last month
+KPIS_ENTITY_DAILY = f"{MARTS}.finance_kpis_entity_daily"  # entity_id, date, period_month, reporting_currency,
+#                       revenue_reporting, net_burn_reporting, cash_balance_reporting, ar_overdue_reporting,
+#                       runway_months, dso_days, dpo_days, net_burn_90d, ar_invoiced_90d, ap_billed_90d
+KPI_FLOW = ("revenue", "burn")  # add up over the days of a period
+KPI_STOCK_MONEY = ("cash_balance", "mrr", "ar_overdue")  # the period's last day (MRR: its last month's end)
 KPI_RATIO = ("runway_months", "dso_days", "dpo_days")
 
 
 def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
-    """{metric: {"value", "previous"}} for the chosen period and the one before it.
+    """{metric: {"value", "previous", "why"}} for the chosen period and the one it is compared
+    with (`coverage`: a period to date against the same number of days of the period before).
 
-    Money adds across entities after conversion. For all entities the ratios are rebuilt
-    from their parts, never averaged: runway = cash at the end ÷ average monthly burn,
-    DSO weighted by revenue, DPO by burn. One entity shows the mart's own ratios.
+    Built from the per-entity daily KPI mart, cut at each span's last day: flows add up over
+    the span's days, stocks are the span's last day's (MRR: the monthly mart's month-end
+    figure for the span's last month), each month converted at its month-end rate as the
+    monthly mart's are. Money adds across entities after conversion. For all entities the
+    ratios are rebuilt from their parts, never averaged: runway = cash at the end ÷ average
+    monthly burn, DSO weighted by revenue, DPO by burn. One entity shows the mart's own
+    ratios. `why` says, for a KPI with no value, why it has none (runway when not burning).
     """
-    m.require(KPIS_MONTHLY)
-    where, wparams = _entity_clause(f)
+    m.require(KPIS_MONTHLY, KPIS_ENTITY_DAILY)
+    where, wparams = _entity_clause(f, "d.entity_id")
     cov = coverage(m, f)
-    f = Filters(f.entity, cov.start, cov.end, f.currency)  # the months with data, to date
-    prev_start, prev_end = cov.previous
+    (cur_start, cur_end), (prev_start, prev_end) = cov.days, cov.previous_days
     money_cols = (*KPI_FLOW, *KPI_STOCK_MONEY)
     head, params = _with(
         m, f,
-        f"""k as (
-            select period_month, entity_id, {", ".join(f"{_money(c)} as {c}" for c in money_cols)},
-                   runway_months, dso_days, dpo_days
-            from {KPIS_MONTHLY} {_rate_join("r", "reporting_currency", "last_day(period_month)")}
-            where {where}
-        )""",
         """periods as (
             select 'current' as period, ?::date as p_start, ?::date as p_end
             union all select 'previous', ?::date, ?::date
         )""",
+        f"""days as (
+            select p.period, d.entity_id, d.period_month, d.date, d.reporting_currency, d.revenue_reporting,
+                   d.net_burn_reporting, d.cash_balance_reporting, d.ar_overdue_reporting, d.runway_months,
+                   d.dso_days, d.dpo_days, d.net_burn_90d, d.ar_invoiced_90d, d.ap_billed_90d, d.days_of_data,
+                   max(d.date) over (partition by p.period, d.entity_id, d.period_month) as month_last_day
+            from (select *, count(*) over (partition by entity_id order by date) as days_of_data
+                  from {KPIS_ENTITY_DAILY}) d
+            join periods p on d.date between p.p_start and p.p_end
+            where {where}
+        )""",
+        """months as (
+            -- one row per span, entity and month: flows summed, stocks on the month's last day in the span
+            select x.period, x.entity_id, x.period_month, max(x.reporting_currency) as reporting_currency,
+                   sum(x.revenue_reporting) as revenue, sum(x.net_burn_reporting) as burn,
+                   max(case when x.date = x.month_last_day then x.cash_balance_reporting end) as cash_balance,
+                   max(case when x.date = x.month_last_day then x.ar_overdue_reporting end) as ar_overdue,
+                   max(case when x.date = x.month_last_day then x.runway_months end) as runway_months,
+                   max(case when x.date = x.month_last_day then x.dso_days end) as dso_days,
+                   max(case when x.date = x.month_last_day then x.dpo_days end) as dpo_days,
+                   max(case when x.date = x.month_last_day then x.net_burn_90d end) as net_burn_90d,
+                   max(case when x.date = x.month_last_day then x.ar_invoiced_90d end) as ar_invoiced_90d,
+                   max(case when x.date = x.month_last_day then x.ap_billed_90d end) as ap_billed_90d,
+                   max(case when x.date = x.month_last_day then x.days_of_data end) as days_of_data
+            from days x group by x.period, x.entity_id, x.period_month
+        )""",
+        f"""k as (
+            select x.period, x.period_month, x.entity_id,
+                   {", ".join(f"{_money('x.' + c if c != 'mrr' else 'coalesce(mm.mrr, 0)')} as {c}"
+                              for c in money_cols)},
+                   x.runway_months, x.dso_days, x.dpo_days, x.net_burn_90d, x.ar_invoiced_90d, x.ap_billed_90d,
+                   x.days_of_data
+            from months x
+            left join {KPIS_MONTHLY} mm on mm.entity_id = x.entity_id and mm.period_month = x.period_month
+            {_rate_join("r", "x.reporting_currency", "last_day(x.period_month)")}
+        )""",
         """per_month as (
-            select p.period, k.period_month,
+            select period, period_month,
                    sum(revenue) as revenue, sum(burn) as burn, sum(cash_balance) as cash_balance,
                    sum(mrr) as mrr, sum(ar_overdue) as ar_overdue,
                    cast(round(sum(dso_days * revenue) / nullif(sum(case when dso_days is not null then revenue end), 0), 1)
                         as decimal(18,1)) as dso_days,
                    cast(round(sum(dpo_days * burn) / nullif(sum(case when dpo_days is not null then burn end), 0), 1)
                         as decimal(18,1)) as dpo_days,
-                   case when count(*) = 1 then any_value(runway_months) end as single_runway
-            from k join periods p on k.period_month between p.p_start and p.p_end
-            group by all
+                   case when count(*) = 1 then any_value(runway_months) end as single_runway,
+                   sum(net_burn_90d) as net_burn_90d, sum(ar_invoiced_90d) as ar_invoiced_90d,
+                   sum(ap_billed_90d) as ap_billed_90d, min(days_of_data) as days_of_data,
+                   max(period_month) over (partition by period) as last_month
+            from k group by period, period_month
         )""",
+        "spans as (select *, max(period_month) over (partition by period) as last_month from per_month)",
     )
-    params += wparams + [f.period_start, f.period_end, prev_start, prev_end]
-    sql = head + """
+    params += [cur_start, cur_end, prev_start, prev_end] + wparams
+    last = "filter (where period_month = last_month)"
+    sql = head + f"""
         select period, sum(revenue) as revenue, sum(burn) as burn,
-               arg_max(cash_balance, period_month) as cash_balance, arg_max(mrr, period_month) as mrr,
-               arg_max(ar_overdue, period_month) as ar_overdue, arg_max(dso_days, period_month) as dso_days,
-               arg_max(dpo_days, period_month) as dpo_days, arg_max(single_runway, period_month) as single_runway,
-               cast(round(arg_max(cash_balance, period_month) / nullif(avg(burn), 0), 2) as decimal(18,2)) as group_runway,
-               avg(burn) > 0 as burning
-        from per_month group by period
+               max(cash_balance) {last} as cash_balance, max(mrr) {last} as mrr,
+               max(ar_overdue) {last} as ar_overdue, max(dso_days) {last} as dso_days,
+               max(dpo_days) {last} as dpo_days, max(single_runway) {last} as single_runway,
+               cast(round(max(cash_balance) {last} / nullif(avg(burn), 0), 2) as decimal(18,2)) as group_runway,
+               avg(burn) > 0 as burning, max(net_burn_90d) {last} as net_burn_90d,
+               max(ar_invoiced_90d) {last} as ar_invoiced_90d, max(ap_billed_90d) {last} as ap_billed_90d,
+               max(days_of_data) {last} as days_of_data
+        from spans group by period
     """
-    out = {k: {"value": None, "previous": None} for k in (*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO)}
+    out = {k: {"value": None, "previous": None, "why": None} for k in (*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO)}
+    current: dict[str, Any] = {}
     for row in m.frame(sql, params).iter_rows(named=True):
         slot = "value" if row["period"] == "current" else "previous"
+        current = row if slot == "value" else current
         for k in (*KPI_FLOW, *KPI_STOCK_MONEY, "dso_days", "dpo_days"):
             out[k][slot] = row[k]
         if f.entity == ALL:
             out["runway_months"][slot] = row["group_runway"] if row["burning"] else None
         else:
             out["runway_months"][slot] = row["single_runway"]
+    if m.has(DOCUMENTS, ALLOCATIONS):  # payables past due: not in the KPI mart, from the documents
+        out["ap_overdue"] = {"value": overdue_total(m, f, cur_end, "AP") if current else None,
+                             "previous": overdue_total(m, f, prev_end, "AP"), "why": None}
+    for key, why in _why_undefined(f, cov, current).items():
+        if out[key]["value"] is None:
+            out[key]["why"] = why
     return out
+
+
+def _why_undefined(f: Filters, cov: Coverage, row: dict[str, Any]) -> dict[str, str]:
+    """What an empty KPI means, in words (the Overview shows it on the card)."""
+    if not row:
+        return {k: f"No data for {f.entity} in this period." for k in (*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO)}
+    short = row["days_of_data"] is not None and row["days_of_data"] < 90
+    history = f"Needs 90 days of history; there are {row['days_of_data']} to {cov.days[1]:%d %b %Y}."
+    if f.entity == ALL:
+        runway = ("Not burning: cash came in faster than it went out over the period (net burn "
+                  f"{row['burn']:,.0f} {f.currency}), so there is no runway to count down.") \
+            if row["burn"] is not None and row["burn"] <= 0 else "No burn figure for the period."
+    elif short:
+        runway = history
+    else:
+        runway = ("Not burning: over the trailing 90 days cash came in faster than it went out, so there is "
+                  "no runway to count down.") if (row["net_burn_90d"] or 0) <= 0 else "No cash balance on the day."
+    return {
+        "runway_months": runway,
+        "dso_days": history if short else "No sales invoices in the trailing 90 days: nothing to measure against.",
+        "dpo_days": history if short else "No bills in the trailing 90 days: nothing to measure against.",
+    }
 
 
 def kpi_trend(m: Marts, f: Filters, months_back: int = 12) -> pl.DataFrame:
@@ -493,9 +590,7 @@ def cash_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
     last = m.rows(f"select max(balance_date) from {CASH_DAILY}")[0][0]
     end = min(_month_end(f.period_end), _day(last)) if last else _month_end(f.period_end)
     cov = coverage(m, f) if m.has(KPIS_MONTHLY) else None
-    prev_end = _month_end(cov.previous[1] if cov else previous_period(f)[1])
-    if cov and cov.partial_days:  # the previous period's same day
-        prev_end = min(prev_end, cov.previous[1].replace(day=min(cov.partial_days[0], prev_end.day)))
+    prev_end = cov.previous_days[1] if cov else _month_end(previous_period(f)[1])  # the compared span's last day
     head, params = _cash_daily_cte(m, f, "c.balance_date <= ?::date")
     head = head.replace("select c.entity_id, c.balance_date,", "select c.entity_id, c.account_key, c.balance_date,")
     return m.frame(
@@ -826,6 +921,98 @@ def aging_documents(m: Marts, f: Filters, as_of: date, kind: str, bucket: str | 
     )
 
 
+# -- the documents behind a KPI card ---------------------------------------------------
+
+GL = f"{MARTS}.general_ledger"
+MRR_CUSTOMERS = "intermediate.int_mrr_customer_month"  # entity_id, customer_id, currency, period_month, mrr
+CARDS = ("cash_balance", "revenue", "burn", "runway_months", "mrr", "dso_days", "dpo_days", "ar_overdue",
+         "ap_overdue")
+
+
+def card_documents(m: Marts, f: Filters, card: str) -> pl.DataFrame:
+    """The records behind one Overview card for the chosen period (its days with data,
+    `coverage`), converted; each row names its source record. An `amount` column adds up
+    to the card where the card is a sum: cash (bank accounts on the last day), revenue
+    (revenue postings), burn (bank documents net of money in; runway rests on it), MRR
+    (subscribers at the last month's end), AR / AP overdue (open documents past due). DSO
+    and DPO show the open receivables / payables they divide."""
+    cov = coverage(m, f)
+    first, last = cov.days
+    if card in ("ar_overdue", "ap_overdue", "dso_days", "dpo_days"):
+        kind = "AR" if card in ("ar_overdue", "dso_days") else "AP"
+        docs = aging_documents(m, f, last, kind, None, card.endswith("overdue"))
+        return docs.rename({"open_amount": "amount"})
+    if card == "cash_balance":
+        return cash_accounts(m, f, last)
+    if card == "mrr":
+        return mrr_customers(m, f, cov.end)
+    if card in ("revenue", "burn", "runway_months"):
+        return ledger_documents(m, f, first, last, "revenue" if card == "revenue" else "burn")
+    raise ValueError(f"no drill-down for {card!r}; one of {', '.join(CARDS)}")
+
+
+def cash_accounts(m: Marts, f: Filters, day: date) -> pl.DataFrame:
+    """Each bank account's balance at the end of `day` (its latest on or before it)."""
+    head, params = _cash_daily_cte(m, f, "c.balance_date <= ?::date")
+    head = head.replace("select c.entity_id, c.balance_date,",
+                        "select c.entity_id, c.account_key, c.account_name, c.currency, c.balance as balance_account,"
+                        " c.source_system, c.source_id, c.balance_date,")
+    return m.frame(head + """ select entity_id, account_name, currency, max(balance_date) as balance_date,
+               arg_max(balance_account, balance_date) as balance_account_currency,
+               arg_max(balance, balance_date) as amount, any_value(source_system) as source_system,
+               arg_max(source_id, balance_date) as source_id
+        from cash group by entity_id, account_key, account_name, currency order by entity_id, amount desc""",
+                   params + [day])
+
+
+def mrr_customers(m: Marts, f: Filters, month: date) -> pl.DataFrame:
+    """Subscribers' MRR at the end of `month`, largest first (converted at the month end)."""
+    m.require(MRR_CUSTOMERS)
+    where, wparams = _entity_clause(f, "c.entity_id")
+    head, params = _with(m, f, f"""mrr as (
+        select c.entity_id, c.customer_id, c.currency, c.mrr as mrr_currency, {_money("c.mrr")} as amount,
+               c.movement_type, c.source_system, c.source_id
+        from {MRR_CUSTOMERS} c {_rate_join("r", "c.currency", "last_day(c.period_month)")}
+        where {where} and c.period_month = ? and c.mrr <> 0)""")
+    return m.frame(head + " select * from mrr order by amount desc, customer_id", params + wparams + [month])
+
+
+def ledger_documents(m: Marts, f: Filters, first: date, last: date, what: str) -> pl.DataFrame:
+    """The ledger documents behind revenue (operating revenue postings, credit-positive) or
+    burn (each document's net effect on the bank, money out positive; transfers between the
+    entity's own accounts and equity-only documents left out, as finance_kpis_entity_daily
+    does) from `first` to `last`, with the resolved party when the ledger marts carry it."""
+    m.require(GL)
+    where, wparams = _entity_clause(f, "g.entity_id")
+    party = "g.party_name" if "party_name" in m.columns[GL] else "null::varchar"
+    if what == "revenue":
+        amount, having = "-sum(case when g.is_operating_revenue then g.functional_amount else 0 end)", \
+            "max(case when g.is_operating_revenue then 1 else 0 end) = 1"
+    else:
+        amount = "-sum(case when g.is_bank then g.functional_amount else 0 end)"
+        having = ("max(case when not g.is_bank and g.account_class <> 'equity' then 1 else 0 end) = 1 "
+                  "and sum(case when g.is_bank then g.functional_amount else 0 end) <> 0")
+    head, params = _with(m, f, f"""docs as (
+        select g.posted_on, g.entity_id, g.document_type, max(g.doc_number) as doc_number,
+               max({party}) as party, max(g.description) as description, g.functional_currency as currency,
+               {amount} as amount_functional, g.source_system, g.document_id as source_id
+        from {GL} g
+        where {where} and g.posted_on between ? and ?
+        group by g.posted_on, g.entity_id, g.document_type, g.functional_currency, g.source_system,
+                 g.tenant_id, g.document_id
+        having {having})""")
+    return m.frame(head + f""" select d.*, {_money("d.amount_functional")} as amount
+        from docs d {_rate_join("r", "d.currency", "d.posted_on")} order by amount desc, posted_on, source_id""",
+                   params + wparams + [first, last])
+
+
+def overdue_total(m: Marts, f: Filters, day: date, kind: str) -> Any:
+    """What is open and past due at the end of `day` (AR or AP), converted."""
+    head, params = _open_items_cte(m, f, day)
+    return m.rows(head + " select coalesce(sum(open_amount), 0) from open_items where document_kind = ? "
+                  "and days_overdue > 0", params + [kind])[0][0]
+
+
 def top_overdue_customers(m: Marts, f: Filters, as_of: date, limit: int = 10) -> pl.DataFrame:
     head, params = _open_items_cte(m, f, as_of)
     return m.frame(
@@ -840,6 +1027,57 @@ def top_overdue_customers(m: Marts, f: Filters, as_of: date, limit: int = 10) ->
 def aging_date_bounds(m: Marts) -> tuple[date, date]:
     m.require(DOCUMENTS)
     return m.rows(f"select min(issued_on), max(greatest(issued_on, due_date)) from {DOCUMENTS}")[0]
+
+
+# -- Budget vs actual -----------------------------------------------------------------
+
+BUDGET_VS_ACTUAL = f"{MARTS}.budget_vs_actual"  # budget_name, entity_id, period_month, account_key, account_code,
+#                    account_name, account_class, currency, is_budgeted, is_month_complete, budget_amount,
+#                    actual_amount (functional currency; docs/budgets.md)
+
+
+def budget_names(m: Marts) -> list[str]:
+    m.require(BUDGET_VS_ACTUAL)
+    return [r[0] for r in m.rows(f"select distinct budget_name from {BUDGET_VS_ACTUAL} order by 1")]
+
+
+def _budget_cte(m: Marts, f: Filters, budget: str) -> tuple[str, list[Any]]:
+    """The budget's rows for the chosen entities and months, converted at each month end's rate."""
+    m.require(BUDGET_VS_ACTUAL)
+    where, wparams = _entity_clause(f, "b.entity_id")
+    head, params = _with(m, f, f"""bva as (
+        select b.entity_id, b.period_month, b.account_key, b.account_code, b.account_name, b.account_class,
+               b.is_budgeted, b.is_month_complete, {_money("b.budget_amount", "r.fx_rate")} as budget,
+               {_money("b.actual_amount", "r.fx_rate")} as actual
+        from {BUDGET_VS_ACTUAL} b {_rate_join("r", "b.currency", "last_day(b.period_month)")}
+        where b.budget_name = ? and {where} and b.period_month between ? and ?)""")
+    return head, params + [budget] + wparams + [f.period_start, f.period_end]
+
+
+_VARIANCE = """sum(actual) - sum(budget) as variance,
+               cast(round((sum(actual) - sum(budget)) * 100 / nullif(abs(sum(budget)), 0), 1) as decimal(18,1))
+                   as variance_pct,
+               case when account_class = 'revenue' then sum(actual) - sum(budget)
+                    else sum(budget) - sum(actual) end as favourable_variance"""
+
+
+def budget_by_account(m: Marts, f: Filters, budget: str) -> pl.DataFrame:
+    """Budget, actual and variance per entity and account over the chosen months, largest
+    variance first; variance % recomputed from the sums (never averaged)."""
+    head, params = _budget_cte(m, f, budget)
+    return m.frame(head + f""" select entity_id, account_class, account_code, account_name, bool_or(is_budgeted)
+               as is_budgeted, sum(budget) as budget, sum(actual) as actual, {_VARIANCE}
+        from bva group by entity_id, account_class, account_code, account_name, account_key
+        order by abs(sum(actual) - sum(budget)) desc, entity_id, account_name""", params)
+
+
+def budget_summary(m: Marts, f: Filters, budget: str) -> pl.DataFrame:
+    """Per month: revenue and expense, budget and actual (entities summed), and whether the
+    month's actuals are whole."""
+    head, params = _budget_cte(m, f, budget)
+    return m.frame(head + f""" select period_month, account_class, sum(budget) as budget, sum(actual) as actual,
+               {_VARIANCE}, bool_and(is_month_complete) as is_month_complete
+        from bva group by period_month, account_class order by period_month, account_class""", params)
 
 
 # -- Alerts ---------------------------------------------------------------------------

@@ -330,22 +330,21 @@ def cash_flow(m: Marts, f: Filters) -> pl.DataFrame:
 
 
 def gl_lines(m: Marts, f: Filters, account_key: str | None = None, section: str | None = None,
-             limit: int = 2000, bank: bool = False) -> pl.DataFrame:
+             limit: int = 2000) -> pl.DataFrame:
     """The general-ledger lines behind a statement line over the current period: one
     account's, or one P&L section's; each with its lineage (source system, id, raw key)."""
     m.require(GL)
     a, b = spans(f).current
     where, wparams = _where_entity(f, "g.entity_id")
     cond, cparams = "true", []
-    if bank:
-        cond = "g.is_bank"
-    elif account_key:
+    if account_key:
         cond, cparams = "g.account_key = ?", [account_key]
     elif section:
         cond = f"g.account_class in ('revenue', 'expense') and ({PL_LINE_SQL.replace('account_class', 'g.account_class').replace('is_', 'g.is_')}) = ?"
         cparams = [section]
     head, params = _with(m, f, f"""src as (
         select g.posted_on, g.entity_id, g.account_code, g.account_name, g.document_type, g.doc_number,
+               {"g.party_name" if "party_name" in m.columns[GL] else "null::varchar"} as party,
                g.description, g.functional_currency as currency, g.functional_amount as amount,
                {_m("g.functional_amount")} as amount_shown, g.source_system, g.source_id, g.raw_key,
                g.journal_line_id
@@ -353,11 +352,6 @@ def gl_lines(m: Marts, f: Filters, account_key: str | None = None, section: str 
         where {where} and {cond} and g.period_month between ? and ?)""")
     return m.frame(head + f" select * from src order by posted_on, journal_line_id limit {int(limit)}",
                    params + wparams + cparams + [a, b])
-
-
-def bank_lines(m: Marts, f: Filters) -> pl.DataFrame:
-    """The bank-account lines of the general ledger over the period (what burn is made of)."""
-    return gl_lines(m, f, bank=True)
 
 
 # -- export -------------------------------------------------------------------------------

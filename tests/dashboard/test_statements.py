@@ -128,3 +128,26 @@ def test_the_party_dimension_resolves_the_aws_cluster(dashboard_env):
     spellings = q(wh, """select count(distinct contact_name), count(distinct party_name) from marts.ar_ap_documents
                          where document_kind = 'AP' and contact_name in ('AWS', 'Amazon Web Services', 'Amazon.com')""")[0]
     assert spellings[1] == 1
+
+
+def test_the_ledger_marts_carry_the_party(dashboard_env):
+    """general_ledger, ar_ap_aging and open_ar_month_end name the resolved party: every line
+    whose contact its ledger lists has one, AWS under any spelling is one party in the
+    general ledger, and the aging mart's party agrees with the documents mart's."""
+    wh = dashboard_env["warehouse"]
+    assert q(wh, """select count(*) from marts.general_ledger g
+                    where g.contact_key in (select contact_key from marts.party_contacts) and g.party_key is null""")[0][0] == 0
+    [(parties, spellings)] = q(wh, """select count(distinct g.party_name), count(distinct c.contact_name)
+        from marts.general_ledger g join marts.party_contacts c on c.contact_key = g.contact_key
+        where c.contact_name in ('AWS', 'Amazon Web Services', 'Amazon.com')""")
+    assert spellings >= 2 and parties == 1
+    # a bill's lines and its payment's lines name the vendor the documents mart names
+    assert q(wh, """select count(*) from marts.general_ledger g join marts.ar_ap_documents d
+                    on d.source_system = g.source_system and d.source_id = g.document_id
+                   and g.document_type in ('Bill', 'Invoice') and d.contact_key = g.contact_key
+                    where g.party_key is distinct from d.party_key""")[0][0] == 0
+    for table in ("marts.ar_ap_aging", "marts.open_ar_month_end"):
+        assert q(wh, f"select count(*) from {table} where party_name is null")[0][0] == 0, table
+    assert q(wh, """select count(*) from marts.ar_ap_aging a join marts.party_contacts p on p.contact_key = a.contact_key
+                   and p.party_kind = case a.document_kind when 'AR' then 'customer' else 'vendor' end
+                    where a.party_key <> p.party_key""")[0][0] == 0

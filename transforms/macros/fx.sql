@@ -31,11 +31,7 @@
     {{ return(adapter.dispatch('fx_override_present', 'ledgerlake')()) }}
 {%- endmacro %}
 {% macro duckdb__fx_override_present() -%}
-    {#- `dbt docs generate` compiles every model but may run with no lake behind it (a warehouse
-        file only): the docs show the SQL as if there were no override file. -#}
-    {% if not execute or flags.WHICH == 'generate' %}{{ return(false) }}{% endif %}
-    {% set found = run_query("select count(*) from glob('s3://" ~ var('raw_bucket') ~ "/reference/fx_rates/*.csv')") %}
-    {{ return(found.columns[0].values()[0] > 0) }}
+    {{ return(reference_files_present('fx_rates')) }}
 {%- endmacro %}
 {% macro default__fx_override_present() -%}
     {{ return(true) }}

@@ -202,6 +202,16 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
         from months m join cash c using (entity_id, period_month)
     """)
     con.execute("update marts.finance_kpis_monthly set runway_months = round(cash_balance / burn, 2)")
+    # the per-entity daily mart the Overview reads (cut at any day): here one day per month,
+    # the month's last, carrying the month's flows and its closing stocks
+    con.execute("""
+        create table marts.finance_kpis_entity_daily as
+        select entity_id, last_day(period_month) as date, period_month, reporting_currency,
+               revenue as revenue_reporting, burn as net_burn_reporting, cash_balance as cash_balance_reporting,
+               ar_overdue as ar_overdue_reporting, runway_months, dso_days, dpo_days, burn * 3 as net_burn_90d,
+               revenue * 3 as ar_invoiced_90d, burn * 3 as ap_billed_90d
+        from marts.finance_kpis_monthly
+    """)
     con.execute("""
         create table marts.source_health as
         select source_system || ':' || entity_id as source_health_key, source_system, entity_id,

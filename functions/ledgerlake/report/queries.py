@@ -133,6 +133,36 @@ def forecast_accuracy_sentences(conn) -> list[str]:
     return [s for (s,) in conn.execute(f"select sentence from {table} order by entity_id").fetchall()]
 
 
+# -- budget vs actual ------------------------------------------------------------------------
+
+BUDGET_VS_ACTUAL = "marts.budget_vs_actual"
+MAX_VARIANCES = 5
+
+
+def largest_budget_variances(conn, month, budget: str | None = None, limit: int = MAX_VARIANCES) -> list[dict]:
+    """The month's largest budget variances by size (reporting currency), one budget: the
+    one named (LEDGERLAKE_REPORT_BUDGET), else the first by name that covers the month.
+    Empty when no budget covers the month."""
+    if not table_exists(conn, BUDGET_VS_ACTUAL):
+        return []
+    names = [n for (n,) in conn.execute(
+        f"select distinct budget_name from {BUDGET_VS_ACTUAL} where period_month = ? and is_budgeted order by 1",
+        [month]).fetchall()]
+    if not names:
+        return []
+    chosen = budget if budget in names else names[0]
+    return _records(conn.execute(
+        f"""
+        select budget_name, period_month, entity_id, account_name, account_class, is_budgeted,
+               budget_amount_reporting as budget, actual_amount_reporting as actual,
+               variance_reporting as variance, variance_pct, favourable_variance > 0 as favourable
+        from {BUDGET_VS_ACTUAL}
+        where budget_name = ? and period_month = ? and variance_reporting <> 0
+        order by abs(variance_reporting) desc, entity_id, account_name
+        limit {int(limit)}
+        """, [chosen, month]))
+
+
 # -- alerts and integration health -----------------------------------------------------------
 
 

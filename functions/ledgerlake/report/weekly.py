@@ -8,6 +8,7 @@ left out, so an unusual week stands out instead of pulling its own baseline).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -75,6 +76,7 @@ class WeeklyReport:
     open_other: list[dict] = field(default_factory=list)  # still open, medium / low
     resolved: list[dict] = field(default_factory=list)    # resolved during the week
     writeback: dict[str, int] = field(default_factory=dict)  # open write-back actions by state (docs/workflows.md)
+    budget_variances: list[dict] = field(default_factory=list)  # the last whole month's largest (marts.budget_vs_actual)
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -290,4 +292,8 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         dashboard_url=settings.dashboard_url,
         forecast_accuracy=queries.forecast_accuracy_sentences(conn),
         writeback=_writeback_counts(),
+        # the month the headline revenue is for: the last whole month
+        budget_variances=queries.largest_budget_variances(
+            conn, headline.revenue_month if headline else figures.last_whole_month(week_end),
+            os.environ.get("LEDGERLAKE_REPORT_BUDGET")),
     )

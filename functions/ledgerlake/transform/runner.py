@@ -219,7 +219,8 @@ def project_fingerprint() -> str:
 
 def inputs_fingerprint(settings: Settings, project: str) -> str:
     """What a build's result depends on: the compacted parts (immutable, so their names say
-    what raw they hold), the FX reference file's ETag, the quarantine releases' ETag, the
+    what raw they hold), the FX reference file's ETag, the imported budgets' ETags, the
+    quarantine releases' ETag, the
     dbt project's files, the settings."""
     import hashlib
 
@@ -235,6 +236,16 @@ def inputs_fingerprint(settings: Settings, project: str) -> str:
         digest.update(head.get("ETag", "").encode())
     except Exception:  # no reference file yet: the build says so itself
         digest.update(b"no-fx")
+    # an imported budget (ledgerlake budgets import) is an input like the FX file
+    from botocore.exceptions import ClientError
+
+    from ..budgets import published
+
+    try:
+        for item in published(lake):
+            digest.update(f"{item['key']}:{item['etag']}".encode())
+    except ClientError:  # no bucket yet: no budgets
+        digest.update(b"no-budgets")
     # an operator's quarantine release asks the next build to take the record again, even
     # when the fix lives outside raw (a seed row, the FX file): ledgerlake.quarantine
     from botocore.exceptions import ClientError

@@ -36,6 +36,9 @@ select
     b.document_kind,
     b.contact_key,
     max(b.contact_name) as contact_name,
+    -- the resolved customer (AR) / vendor (AP): one name per party whatever the spelling
+    max(p.party_key) as party_key,
+    coalesce(max(p.party_name), max(b.contact_name)) as party_name,
     b.currency,
     b.aging_bucket,
     case b.aging_bucket when 'current' then 1 when '1-30' then 2 when '31-60' then 3 when '61-90' then 4 else 5 end
@@ -49,4 +52,6 @@ select
 from bucketed as b
 join as_of_dates as d using (as_of_date)
 left join {{ ref('int_fx_rates_daily') }} as fx on fx.currency = b.currency and fx.rate_date = b.as_of_date
+left join {{ ref('party_contacts') }} as p
+    on p.contact_key = b.contact_key and p.party_kind = case b.document_kind when 'AR' then 'customer' else 'vendor' end
 group by b.as_of_date, d.is_week_end, d.is_month_end, b.entity_id, b.document_kind, b.contact_key, b.currency, b.aging_bucket

@@ -2,6 +2,8 @@
 -- document), with the account's class, the fiscal period, and the amount in functional
 -- and reporting currency with the dated FX rate used. Only documents int_journal_lines
 -- could post are here (the rest are in quarantine_records), so no amount is ever NULL.
+-- Each line carries its document's resolved party (parties: one customer or vendor whatever
+-- the ledger's spelling), so a report by customer or vendor never parses contact names.
 {%- set fy = var('fiscal_year_start_month') | int %}
 with converted as (
     -- each line at its document's dated rate into the functional currency (1 for a line
@@ -26,6 +28,35 @@ journal as (
                  then -sum(c.converted_amount) over (partition by c.source_system, c.tenant_id, c.document_type, c.document_id)
                  else 0 end as functional_amount
     from converted as c
+),
+
+document_roles as (
+    -- the role the document's contact plays in it: vendor when the document touches accounts
+    -- payable or pays money out with neither AR nor AP (a purchase, a spend), customer
+    -- otherwise; a Xero contact can be both, and its two roles may be two parties
+    select
+        j.source_system, j.tenant_id, j.document_type, j.document_id,
+        case
+            when max(case when a.is_payable then 1 else 0 end) = 1 then 'vendor'
+            when max(case when a.is_receivable then 1 else 0 end) = 1 then 'customer'
+            when sum(case when a.is_bank then j.functional_amount else 0 end) < 0 then 'vendor'
+            else 'customer'
+        end as party_kind
+    from journal as j
+    left join {{ ref('int_ledger_accounts') }} as a using (entity_id, account_key)
+    where j.contact_key is not null
+    group by j.source_system, j.tenant_id, j.document_type, j.document_id
+),
+
+contact_parties as (
+    select
+        contact_key,
+        max(case when party_kind = 'customer' then party_key end) as customer_party_key,
+        max(case when party_kind = 'customer' then party_name end) as customer_party_name,
+        max(case when party_kind = 'vendor' then party_key end) as vendor_party_key,
+        max(case when party_kind = 'vendor' then party_name end) as vendor_party_name
+    from {{ ref('party_contacts') }}
+    group by contact_key
 )
 
 select
@@ -48,6 +79,12 @@ select
     j.document_id,
     j.doc_number,
     j.contact_key,
+    -- the resolved party in the document's role, else the contact's other role (a journal
+    -- naming a contact known only as a vendor); NULL for lines with no contact
+    case when r.party_kind = 'vendor' then coalesce(p.vendor_party_key, p.customer_party_key)
+         else coalesce(p.customer_party_key, p.vendor_party_key) end as party_key,
+    case when r.party_kind = 'vendor' then coalesce(p.vendor_party_name, p.customer_party_name)
+         else coalesce(p.customer_party_name, p.vendor_party_name) end as party_name,
     j.description,
     -- money: transaction (the document's currency), functional (the entity's) and reporting
     j.transaction_currency,
@@ -68,3 +105,7 @@ select
     j.raw_key
 from journal as j
 left join {{ ref('int_ledger_accounts') }} as a using (entity_id, account_key)
+left join document_roles as r
+    on r.source_system = j.source_system and r.tenant_id = j.tenant_id
+   and r.document_type = j.document_type and r.document_id = j.document_id
+left join contact_parties as p on p.contact_key = j.contact_key

@@ -64,13 +64,17 @@ open_at as (
 )
 
 select
-    entity_id || ':' || contact_key || ':' || cast(month_end as varchar) as open_ar_key,
-    month_end,
-    entity_id,
-    contact_key,
-    split_part(contact_key, ':', 2) as customer_id,
-    customer_name,
-    currency,
-    open_amount
-from open_at
-where open_amount <> 0
+    o.entity_id || ':' || o.contact_key || ':' || cast(o.month_end as varchar) as open_ar_key,
+    o.month_end,
+    o.entity_id,
+    o.contact_key,
+    split_part(o.contact_key, ':', 2) as customer_id,
+    o.customer_name,
+    -- the resolved customer: one name per party whatever the spelling
+    p.party_key,
+    coalesce(p.party_name, o.customer_name) as party_name,
+    o.currency,
+    o.open_amount
+from open_at as o
+left join {{ ref('party_contacts') }} as p on p.contact_key = o.contact_key and p.party_kind = 'customer'
+where o.open_amount <> 0

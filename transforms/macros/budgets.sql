@@ -1,0 +1,18 @@
+{#
+  Budgets an FP&A person imports (`ledgerlake budgets import`, ledgerlake/budgets.py):
+  normalized CSVs at s3://{raw}/reference/budgets/*.csv, reference data beside raw like the
+  FX override file. Optional: with none imported the staging model is empty.
+#}
+{% macro budgets_present() -%}
+    {{ return(reference_files_present('budgets')) }}
+{%- endmacro %}
+
+{% macro budgets_files() -%}
+    {{ return(adapter.dispatch('budgets_files', 'ledgerlake')()) }}
+{%- endmacro %}
+{% macro duckdb__budgets_files() -%}
+    read_csv('s3://{{ var("raw_bucket") }}/reference/budgets/*.csv', header = true, all_varchar = true, union_by_name = true)
+{%- endmacro %}
+{% macro default__budgets_files() -%}
+    {{ source('lake', 'budgets') }}
+{%- endmacro %}
