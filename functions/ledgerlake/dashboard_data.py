@@ -411,7 +411,8 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
             select p.period, k.period_month,
                    sum(revenue) as revenue, sum(burn) as burn, sum(cash_balance) as cash_balance,
                    sum(mrr) as mrr, sum(ar_overdue) as ar_overdue,
-                   cast(round(sum(dso_days * revenue) / nullif(sum(case when dso_days is not null then revenue end), 0), 1)
+                   cast(round(sum(dso_days * revenue)
+                              / nullif(sum(case when dso_days is not null then revenue end), 0), 1)
                         as decimal(18,1)) as dso_days,
                    cast(round(sum(dpo_days * burn) / nullif(sum(case when dpo_days is not null then burn end), 0), 1)
                         as decimal(18,1)) as dpo_days,
@@ -426,7 +427,8 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
                arg_max(cash_balance, period_month) as cash_balance, arg_max(mrr, period_month) as mrr,
                arg_max(ar_overdue, period_month) as ar_overdue, arg_max(dso_days, period_month) as dso_days,
                arg_max(dpo_days, period_month) as dpo_days, arg_max(single_runway, period_month) as single_runway,
-               cast(round(arg_max(cash_balance, period_month) / nullif(avg(burn), 0), 2) as decimal(18,2)) as group_runway,
+               cast(round(arg_max(cash_balance, period_month) / nullif(avg(burn), 0), 2)
+                    as decimal(18,2)) as group_runway,
                avg(burn) > 0 as burning
         from per_month group by period
     """
