@@ -13,8 +13,14 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ROOTS = ("functions", "dashboard", "transforms/models", "transforms/macros", "transforms/tests",
-         "transforms/sqlfluff_context")
+ROOTS = (
+    "functions",
+    "dashboard",
+    "transforms/models",
+    "transforms/macros",
+    "transforms/tests",
+    "transforms/sqlfluff_context",
+)
 BLOCK = 10
 
 # A path pair (sorted) → why the repetition stays. Keep this short.
@@ -40,7 +46,7 @@ def find_duplicates(root: Path = REPO, block: int = BLOCK) -> list[tuple[str, in
         rel = path.relative_to(root).as_posix()
         lines = _lines(path)
         for i in range(len(lines) - block + 1):
-            digest = hashlib.blake2b("\n".join(t for _, t in lines[i:i + block]).encode(), digest_size=12).hexdigest()
+            digest = hashlib.blake2b("\n".join(t for _, t in lines[i : i + block]).encode(), digest_size=12).hexdigest()
             seen[digest].append((rel, lines[i][0]))
     found, reported = [], set()
     for places in seen.values():
@@ -61,8 +67,9 @@ def test_finder_sees_a_copied_block(tmp_path):
     body = "\n".join(f"x{i} = {i} * 2" for i in range(BLOCK)) + "\n"
     (tmp_path / "functions").mkdir()
     (tmp_path / "functions" / "a.py").write_text("import os\n" + body)
-    (tmp_path / "functions" / "b.py").write_text("# the same, re-indented\nif True:\n" +
-                                                 "".join("    " + line + "\n" for line in body.splitlines()))
+    (tmp_path / "functions" / "b.py").write_text(
+        "# the same, re-indented\nif True:\n" + "".join("    " + line + "\n" for line in body.splitlines())
+    )
     assert [(a, b) for a, _, b, _ in find_duplicates(tmp_path)] == [("functions/a.py", "functions/b.py")]
     (tmp_path / "functions" / "b.py").write_text(body.replace("x5 = 5", "y5 = 5"))
     assert find_duplicates(tmp_path) == []
@@ -71,4 +78,5 @@ def test_finder_sees_a_copied_block(tmp_path):
 def test_no_block_of_ten_lines_is_repeated():
     found = [d for d in find_duplicates() if tuple(sorted((d[0], d[2]))) not in KEPT]
     assert not found, "repeated blocks (fold them into one home, or list in KEPT with why):\n" + "\n".join(
-        f"  {a}:{la} == {b}:{lb}" for a, la, b, lb in found)
+        f"  {a}:{la} == {b}:{lb}" for a, la, b, lb in found
+    )
