@@ -1,4 +1,25 @@
 {#
+  The `source` (one entity type of stg_qbo__records) and `lines` (one row per element of
+  its Line array, with the document id as `id_column`) CTEs the line-level models start from.
+#}
+{% macro qbo_record_lines(entity_type, id_column) %}
+source as (
+    {{ qbo_source(entity_type) }}
+),
+
+lines as (
+    select
+        s.record_id as {{ id_column }},
+        s.realm_id,
+        s.is_deleted,
+        s.is_voided,
+        s.raw_key,
+        s.line
+    from {{ json_each_row('source', 's', 'record', '$.Line', 'line') }}
+)
+{% endmacro %}
+
+{#
   One row per detail line of a QBO document type (Invoice, CreditMemo, SalesReceipt use
   SalesItemLineDetail; Bill, Purchase use AccountBasedExpenseLineDetail; Deposit and
   JournalEntry their own DepositLineDetail / JournalEntryLineDetail). Subtotal and other
@@ -8,20 +29,7 @@
 {% macro qbo_document_lines(entity_type, id_name, detail_type) %}
 {%- set doc_id = id_name ~ '_id' -%}
 {%- set detail = '$.' ~ detail_type -%}
-with source as (
-    {{ qbo_source(entity_type) }}
-),
-
-lines as (
-    select
-        s.record_id as {{ doc_id }},
-        s.realm_id,
-        s.is_deleted,
-        s.is_voided,
-        s.raw_key,
-        s.line
-    from {{ json_each_row('source', 's', 'record', '$.Line', 'line') }}
-),
+with {{ qbo_record_lines(entity_type, doc_id) }},
 
 renamed as (
     select
@@ -181,20 +189,7 @@ qbo_raw_records as (
 #}
 {% macro qbo_allocations(entity_type, id_name) %}
 {%- set payment_id = id_name ~ '_id' -%}
-with source as (
-    {{ qbo_source(entity_type) }}
-),
-
-lines as (
-    select
-        s.record_id as {{ payment_id }},
-        s.realm_id,
-        s.is_deleted,
-        s.is_voided,
-        s.raw_key,
-        s.line
-    from {{ json_each_row('source', 's', 'record', '$.Line', 'line') }}
-),
+with {{ qbo_record_lines(entity_type, payment_id) }},
 
 linked as (
     select l.*
