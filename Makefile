@@ -9,11 +9,13 @@ CHECKOV_VENV := .venv-checkov
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo test bench lock browser sam checkov clean
+.PHONY: help install demo test lint fmt bench lock browser sam checkov clean
 
 help:
 	@echo "make demo   - install, start the local S3 lake, simulate the company, run the pipeline, serve the dashboard"
-	@echo "make test   - install and run every test"
+	@echo "make test   - install, lint and run every test"
+	@echo "make lint   - ruff (Python) and sqlfluff (dbt SQL): fails on any violation, changes nothing"
+	@echo "make fmt    - apply the mechanical fixes (ruff format + ruff --fix, sqlfluff fix), then lint"
 	@echo "make bench  - run the benchmarks and write docs/benchmarks.md figures"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 
@@ -51,8 +53,24 @@ checkov: $(CHECKOV_VENV)/.installed
 demo: install
 	$(BIN)/ledgerlake demo
 
-test: install browser sam checkov
+test: install browser sam checkov lint
 	$(BIN)/python -m pytest
+
+# House style (#22; config in pyproject.toml [tool.ruff] and .sqlfluff, reasons in
+# docs/DECISIONS.md). sqlfluff renders every model through the project's own macros
+# (jinja templater), so it needs no database; it is the slow half (~1 s a file).
+SQL := transforms/models transforms/macros transforms/tests
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint $(SQL) --processes 2 --disable-progress-bar
+
+# The fixers: everything they cannot fix, `make lint` (the last step) names.
+fmt: install
+	$(BIN)/ruff check --fix-only --exit-zero .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix $(SQL) --processes 2 --disable-progress-bar || true
+	$(MAKE) lint
 
 bench: install
 	$(BIN)/python -m ledgerlake.bench $(AREAS)

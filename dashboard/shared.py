@@ -16,8 +16,7 @@ import streamlit as st
 
 from ledgerlake import dashboard_data as dd
 from ledgerlake.config import Settings
-
-SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+from ledgerlake.money import SYMBOLS
 
 
 # -- the connection -------------------------------------------------------------------
@@ -325,7 +324,7 @@ def alert_states() -> dict[str, str]:
     """alert_id → status from the shared alert-state store (live, not the table's copy)."""
     try:
         store = dd.alert_store()
-    except Exception:  # the store unreachable: fall back to the status in the alerts table
+    except Exception:  # noqa: BLE001 - the store unreachable: fall back to the status in the alerts table
         return {}
     return {aid: entry["status"] for aid, entry in store.alerts.items()}
 
@@ -333,7 +332,7 @@ def alert_states() -> dict[str, str]:
 def alert_history(alert_id: str) -> list[dict[str, Any]]:
     try:
         return dd.alert_store().alerts.get(alert_id, {}).get("history", [])
-    except Exception:
+    except Exception:  # noqa: BLE001 - the store unreachable: no history to show
         return []
 
 
@@ -356,6 +355,6 @@ def current_user() -> str:
     try:
         if st.user.is_logged_in:
             return str(st.user.get("email") or st.user.get("name") or "signed-in user")
-    except Exception:
+    except Exception:  # noqa: BLE001 - no auth configured (st.user raises): a local run
         pass
     return "local"

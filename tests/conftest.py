@@ -88,7 +88,7 @@ def artifacts_dir() -> Path:
 # (scale 1, 18 months; landing alone takes minutes on 2 cores, see docs/benchmarks.md).
 
 
-class company_env:
+class company_env:  # noqa: N801 - used like a function: `with company_env(env):`
     """The built company's environment (buckets, S3 endpoint, home) for a block, restored
     afterwards: the session's other fixtures read the same variables."""
 

@@ -41,10 +41,10 @@ def test_land_keeps_payload_bytes_and_envelope(lake):
 
 
 def test_redelivery_lands_on_the_same_key_and_never_rewrites(lake):
-    kwargs = dict(
-        source="shopify", entity="orders", identity="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
-        event_time=datetime(2025, 6, 1, tzinfo=timezone.utc), arrival="webhook",
-    )
+    kwargs = {
+        "source": "shopify", "entity": "orders", "identity": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        "event_time": datetime(2025, 6, 1, tzinfo=timezone.utc), "arrival": "webhook",
+    }
     first = lake.land(payload=b'{"id": 1, "v": 1}', received_at=datetime(2025, 6, 1, tzinfo=timezone.utc), **kwargs)
     again = lake.land(payload=b'{"id": 1, "v": 1}', received_at=datetime(2025, 6, 3, tzinfo=timezone.utc), **kwargs)
     assert first.created and not again.created and first.key == again.key

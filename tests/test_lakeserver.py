@@ -41,7 +41,8 @@ def test_lake_start_reuse_land_status_stop(local_home):
               event_time=date(2025, 7, 1), payload=b'{"Invoices": [{"InvoiceID": "a"}, {"InvoiceID": "b"}]}')
     ids = duckdb_connect().sql(
         f"select unnest(from_json(payload->'Invoices', '[\"JSON\"]'))->>'InvoiceID' as id "
-        f"from read_json('s3://{lake.bucket}/raw/source=xero/*/*/*.json', columns={{'envelope':'JSON','payload':'JSON'}}) order by id"
+        f"from read_json('s3://{lake.bucket}/raw/source=xero/*/*/*.json', "
+        "columns={'envelope':'JSON','payload':'JSON'}) order by id"
     ).fetchall()
     assert ids == [("a",), ("b",)]
 

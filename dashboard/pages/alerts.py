@@ -40,7 +40,8 @@ alert_id = st.selectbox("Alert", list(titles), format_func=lambda a: f"{titles[a
 row = shown.filter(pl.col("alert_id") == alert_id).row(0, named=True)
 st.markdown(f"**{shared.md(row['title'])}** — {shared.md(row['severity'])} · {shared.md(row['rule'])} · "
             f"{shared.md(row['entity_id'])} · "
-            f"{row['occurred_on']:%d %b %Y} · {shared.md(shared.money(row['amount'], cur, 2))} · status **{shared.md(row['status'])}**")
+            f"{row['occurred_on']:%d %b %Y} · {shared.md(shared.money(row['amount'], cur, 2))} · "
+            f"status **{shared.md(row['status'])}**")
 st.info(f"**What to do:** {next_step(row['rule'])}", icon=":material/task_alt:")
 
 note = st.text_input("Note (optional)", key=f"note_{alert_id}")
@@ -79,5 +80,5 @@ for i, rec in enumerate(records):
             if st.button("Show the raw provider record", key=f"raw_{alert_id}_{i}"):
                 try:
                     st.json(dd.raw_record(raw_key, ids=dd.lineage_ids(rec)), expanded=2)
-                except Exception as err:  # the lake unreachable or the object gone
+                except Exception as err:  # noqa: BLE001 - the lake unreachable or the object gone
                     st.warning(shared.md(f"Could not read {raw_key}: {err}"))

@@ -45,7 +45,8 @@ bucket = d2.selectbox("Days past due", ["all overdue", *dd.AGING_BUCKETS], key="
 docs = shared.cached(dd.aging_documents, f, as_of, kind, None if bucket == "all overdue" else bucket,
                      bucket == "all overdue")
 st.caption(f"{docs.height} {'receivables' if kind == 'AR' else 'payables'} open on {as_of:%d %b %Y}"
-           f"{'' if bucket == 'all overdue' else f' in {bucket}'} · {shared.money(docs['open_amount'].sum() if docs.height else 0, cur)}."
+           f"{'' if bucket == 'all overdue' else f' in {bucket}'} · "
+           f"{shared.money(docs['open_amount'].sum() if docs.height else 0, cur)}."
            " Each row names its source record (source system and id; the Alerts page opens raw records).")
 shared.table(docs, f"{kind} documents {bucket}", key="drill_docs")
 

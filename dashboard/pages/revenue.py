@@ -1,10 +1,10 @@
 """Revenue & pipeline: revenue by channel, entity and currency; MRR movements;
 weighted pipeline by stage and expected close month."""
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
+import charts
 import shared
 from ledgerlake import dashboard_data as dd
 
@@ -21,26 +21,18 @@ try:
     left, right = st.columns(2)
     with left:
         st.subheader("By entity")
-        st.altair_chart(alt.Chart(shared.for_chart(rev)).mark_bar().encode(
-            x=alt.X("period_month:O", timeUnit="yearmonth", title="Month", axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("revenue:Q", axis=shared.money_axis(cur, f"Revenue ({cur})")),
-            color=alt.Color("entity_id:N", title="Entity"),
-            tooltip=[alt.Tooltip("period_month:T", title="Month", format="%b %Y"), "entity_id:N",
-                     alt.Tooltip("revenue:Q", title=cur, format=",.0f")],
-        ).properties(height=240), width="stretch")
+        st.altair_chart(charts.monthly_bars(rev, month="period_month", value="revenue", color="entity_id",
+                                            currency=cur, value_title="Revenue", color_title="Entity"),
+                        width="stretch")
         shared.table(rev, "revenue by entity")
     with right:
         st.subheader("By channel and currency")
         try:
             ch = shared.cached(dd.revenue_by_channel, f)
             by_channel = ch.group_by("period_month", "channel").agg(pl.col("revenue").sum()).sort("period_month")
-            st.altair_chart(alt.Chart(shared.for_chart(by_channel)).mark_bar().encode(
-                x=alt.X("period_month:O", timeUnit="yearmonth", title="Month", axis=alt.Axis(format="%b %Y")),
-                y=alt.Y("revenue:Q", axis=shared.money_axis(cur, f"Revenue ({cur})")),
-                color=alt.Color("channel:N", title="Channel"),
-                tooltip=[alt.Tooltip("period_month:T", title="Month", format="%b %Y"), "channel:N",
-                         alt.Tooltip("revenue:Q", title=cur, format=",.0f")],
-            ).properties(height=240), width="stretch")
+            st.altair_chart(charts.monthly_bars(by_channel, month="period_month", value="revenue", color="channel",
+                                                currency=cur, value_title="Revenue", color_title="Channel"),
+                            width="stretch")
             shared.table(ch, "revenue by channel and currency")
         except dd.MissingMart as err:
             shared.missing(err)
@@ -50,13 +42,9 @@ except dd.MissingMart as err:
 st.subheader("MRR movements")
 try:
     mrr = shared.cached(dd.mrr_movements, f)
-    st.altair_chart(alt.Chart(shared.for_chart(mrr)).mark_bar().encode(
-        x=alt.X("period_month:O", timeUnit="yearmonth", title="Month", axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("mrr_change:Q", axis=shared.money_axis(cur, f"MRR change ({cur})")),
-        color=alt.Color("movement_type:N", title="Movement"),
-        tooltip=[alt.Tooltip("period_month:T", format="%b %Y", title="Month"), "movement_type:N",
-                 alt.Tooltip("mrr_change:Q", title=cur, format=",.0f")],
-    ).properties(height=240), width="stretch")
+    st.altair_chart(charts.monthly_bars(mrr, month="period_month", value="mrr_change", color="movement_type",
+                                        currency=cur, value_title="MRR change", color_title="Movement"),
+                    width="stretch")
     shared.table(mrr, "mrr movements")
 except dd.MissingMart as err:
     shared.missing(err)
@@ -66,13 +54,10 @@ try:
     pipe = shared.cached(dd.pipeline_by_stage_month, f)
     st.metric("Open pipeline, weighted", shared.money(pipe["weighted_amount"].sum() if pipe.height else 0, cur))
     st.caption("CRM deals carry no legal entity: this section shows every open deal whatever the entity filter.")
-    st.altair_chart(alt.Chart(shared.for_chart(pipe)).mark_bar().encode(
-        x=alt.X("close_month:O", timeUnit="yearmonth", title="Expected close month", axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("weighted_amount:Q", axis=shared.money_axis(cur, f"Weighted amount ({cur})")),
-        color=alt.Color("stage:N", title="Stage"),
-        tooltip=["stage:N", alt.Tooltip("close_month:T", format="%b %Y", title="Close month"),
-                 "deals:Q", alt.Tooltip("weighted_amount:Q", title=cur, format=",.0f")],
-    ).properties(height=240), width="stretch")
+    st.altair_chart(charts.monthly_bars(pipe, month="close_month", value="weighted_amount", color="stage",
+                                        currency=cur, value_title="Weighted amount", color_title="Stage",
+                                        month_title="Expected close month", tooltip=["deals:Q"]),
+                    width="stretch")
     shared.table(pipe, "pipeline by stage and month")
 except dd.MissingMart as err:
     shared.missing(err)

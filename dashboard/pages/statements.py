@@ -76,7 +76,7 @@ def drill(row: dict | None, key: str, section_drill: bool = False) -> None:
     if gl["raw_key"] and st.button("Show the raw provider record", key=f"raw_{key}"):
         try:
             st.json(dd.raw_record(gl["raw_key"], ids=[str(gl["source_id"])]), expanded=2)
-        except Exception as err:  # the lake unreachable or the object gone
+        except Exception as err:  # noqa: BLE001 - the lake unreachable or the object gone
             st.warning(f"Could not read {gl['raw_key']}: {err}")
 
 

@@ -481,7 +481,8 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
             select period, period_month,
                    sum(revenue) as revenue, sum(burn) as burn, sum(cash_balance) as cash_balance,
                    sum(mrr) as mrr, sum(ar_overdue) as ar_overdue,
-                   cast(round(sum(dso_days * revenue) / nullif(sum(case when dso_days is not null then revenue end), 0), 1)
+                   cast(round(sum(dso_days * revenue)
+                              / nullif(sum(case when dso_days is not null then revenue end), 0), 1)
                         as decimal(18,1)) as dso_days,
                    cast(round(sum(dpo_days * burn) / nullif(sum(case when dpo_days is not null then burn end), 0), 1)
                         as decimal(18,1)) as dpo_days,

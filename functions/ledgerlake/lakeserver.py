@@ -135,7 +135,7 @@ def _s3_ready() -> bool:
     try:
         s3_client().list_buckets()
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means "not answering yet"
         return False
 
 

@@ -195,10 +195,10 @@ def simulation_credentials(manifest: dict) -> dict[str, str]:
 
     creds = local_credentials()
     sources = manifest.get("sources", {})
-    for name, source, field in (("QBO_REALM_ID", "qbo", "realm_id"), ("XERO_TENANT_ID", "xero", "tenant_id"),
-                                ("SHOPIFY_SHOP", "shopify", "shop_domain")):
-        if sources.get(source, {}).get(field):
-            creds[name] = sources[source][field]
+    for name, source, key in (("QBO_REALM_ID", "qbo", "realm_id"), ("XERO_TENANT_ID", "xero", "tenant_id"),
+                              ("SHOPIFY_SHOP", "shopify", "shop_domain")):
+        if sources.get(source, {}).get(key):
+            creds[name] = sources[source][key]
     return creds
 
 

@@ -13,6 +13,12 @@ _EXPONENTS = {
 }
 
 
+# The symbol a reader expects before an amount, for the currencies the company deals in;
+# any other currency is written after the amount as its code ("1,000.00 CHF"). The one
+# home for the dashboard, the weekly email and the alert titles.
+SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+
 def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 

@@ -340,7 +340,8 @@ def gl_lines(m: Marts, f: Filters, account_key: str | None = None, section: str 
     if account_key:
         cond, cparams = "g.account_key = ?", [account_key]
     elif section:
-        cond = f"g.account_class in ('revenue', 'expense') and ({PL_LINE_SQL.replace('account_class', 'g.account_class').replace('is_', 'g.is_')}) = ?"
+        pl_line = PL_LINE_SQL.replace("account_class", "g.account_class").replace("is_", "g.is_")
+        cond = f"g.account_class in ('revenue', 'expense') and ({pl_line}) = ?"
         cparams = [section]
     head, params = _with(m, f, f"""src as (
         select g.posted_on, g.entity_id, g.account_code, g.account_name, g.document_type, g.doc_number,

@@ -171,7 +171,8 @@ def test_cash_page_shows_the_forecast_and_floor(app, dashboard_env):
     app.switch_page("pages/cash.py").run()
     assert not app.exception, [e.message for e in app.exception]
     day, p10, p50, p90 = q(wh, """select forecast_date, p10, p50, p90 from forecast.cash_forecast_daily
-                            where entity_id = 'consolidated' and as_of = (select max(as_of) from forecast.cash_forecast_daily)
+                            where entity_id = 'consolidated'
+                              and as_of = (select max(as_of) from forecast.cash_forecast_daily)
                               and forecast_date = as_of + interval 91 day""")[0]
     assert p10 <= p50 <= p90
     assert metric(app, f"Cash in 13 weeks on {day:%d %b %Y} (p50)").value == shown_money(p50)
@@ -221,8 +222,8 @@ def test_revenue_page_equals_revenue_marts(app, dashboard_env):
            zip(by_channel["channel"], by_channel["currency"], by_channel["revenue_transaction_currency"])}
     assert got == expected and expected  # every channel and currency, to the cent, in its own currency
     mrr = next(t for t in tables if "movement_type" in t.columns)
-    expected = {t: v for t, v in q(wh, """select movement_type, sum(mrr_change_reporting)
-        from marts.mrr_movements_monthly where period_month = ? group by 1""", [month])}
+    expected = dict(q(wh, """select movement_type, sum(mrr_change_reporting)
+        from marts.mrr_movements_monthly where period_month = ? group by 1""", [month]))
     got = {t: Decimal(str(v)) for t, v in zip(mrr["movement_type"], mrr["mrr_change"])}
     assert set(got) == {"new", "expansion", "contraction", "churn"}
     assert all(abs(got[t] - expected[t]) <= Decimal("0.01") for t in got), (got, expected)

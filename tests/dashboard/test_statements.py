@@ -35,7 +35,7 @@ def test_pnl_accrual_and_cash_equal_the_marts(marts, dashboard_env, month):
         pnl = stm.profit_and_loss(marts, f, basis)
         expected = dict(q(wh, f"select pl_line, sum(reporting_amount) from marts.{mart} "
                               "where period_month between ? and ? group by 1", [start, month]))
-        for section, title in stm.PNL_LINES:
+        for section, _title in stm.PNL_LINES:
             total = pnl.filter((pnl["section"] == section) & (pnl["kind"] == "total")).row(0, named=True)
             assert total["current"] == Decimal(expected.get(section, 0)).quantize(CENT), (basis, section)
         net = _line(pnl, "Net income")["current"]

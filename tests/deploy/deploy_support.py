@@ -187,7 +187,7 @@ def python_for_lambda() -> Path | None:
 
             subprocess.run([str(candidate), "-c", "import pip"], check=True, capture_output=True, timeout=30)
             return candidate
-        except Exception:
+        except Exception:  # noqa: BLE001 - an unusable interpreter: try the next one
             continue
     return None
 

@@ -49,7 +49,9 @@ module_name, attr = sys.argv[1].rsplit(".", 1)
 module = importlib.import_module(module_name)
 fn = getattr(module, attr, None)
 loaded = {m.split(".")[0] for m in set(sys.modules) - before}
-third_party = sorted(m for m in loaded if m not in sys.stdlib_module_names and m != "ledgerlake" and not m.startswith("_"))
+third_party = sorted(
+    m for m in loaded if m not in sys.stdlib_module_names and m != "ledgerlake" and not m.startswith("_")
+)
 import importlib.metadata as md
 owners = md.packages_distributions()
 print(json.dumps({"callable": callable(fn), "modules": {m: owners.get(m, []) for m in third_party}}))
@@ -133,7 +135,7 @@ RESOURCE_STAR_ONLY = {"cloudwatch:putmetricdata", "xray:puttracesegments", "xray
 
 
 def _allow_statements():
-    for name, role in resources("AWS::IAM::Role").items():
+    for name in resources("AWS::IAM::Role"):
         for statement in role_statements(name):
             if statement["Effect"] == "Allow":
                 yield name, statement
@@ -276,7 +278,7 @@ def test_each_function_can_read_exactly_the_secrets_its_code_reads(name):
         )
         assert prefix + secret in granted, f"{name}: may not read the SSM parameter for {secret}"
     assert granted == {prefix + s for s in needed}, f"{name}: reads parameters its code does not use"
-    for var, value in env.items():
+    for var in env:
         if var.endswith(("SECRET", "TOKEN", "KEY", "PASSWORD")):
             pytest.fail(f"{name}: {var} set in plain text; use {var}_PARAM")
 

@@ -16,7 +16,8 @@ def _warehouse(path):
     conn.execute("""create table forecast.alerts as select * from (values
         ('al_1', 'duplicate_payment', 'high', 'US', 10249.59::decimal(18,2), 'USD', 'new',
          '[{"role": "duplicate", "source_system": "qbo", "source_id": "BillPayment:901", "raw_key": null},
-           {"role": "duplicate document", "source_system": "qbo", "source_id": "818", "record_type": "Bill", "raw_key": null}]'),
+           {"role": "duplicate document", "source_system": "qbo", "source_id": "818", "record_type": "Bill",
+            "raw_key": null}]'),
         ('al_2', 'duplicate_payment', 'medium', 'US', 420.00::decimal(18,2), 'USD', 'new',
          '[{"role": "duplicate", "source_system": "qbo", "source_id": "BillPayment:777", "raw_key": null}]')
         ) t(alert_id, rule, severity, entity_id, amount, currency, status, evidence)""")

@@ -65,6 +65,7 @@ def warehouse(tmp_path):
     conn.execute("create schema marts")
     gl = pl.DataFrame(_gl_rows()).with_columns(pl.col("functional_amount").cast(pl.Decimal(18, 2)),
                                                pl.col("fx_rate").cast(pl.Decimal(18, 6)))
+    conn.register("gl", gl)
     conn.execute("create table marts.general_ledger as select * from gl")
     docs = pl.DataFrame([
         # Acme pays 10 days late, twice; its open invoice is due on July 10 -> expected July 20.
@@ -88,12 +89,14 @@ def warehouse(tmp_path):
         is_voided=pl.lit(False), is_deleted=pl.lit(False),
     ).with_columns(applied_amount=pl.col("total_amount") - pl.col("open_amount"),
                    open_amount=pl.col("open_amount").cast(pl.Decimal(18, 2)))
+    conn.register("docs", docs)
     conn.execute("create table marts.ar_ap_documents as select * from docs")
     cash = pl.DataFrame([
         {"entity_id": "US", "account_key": "qbo:35", "balance_date": AS_OF, "balance": Decimal("400000.00")},
         {"entity_id": "US", "account_key": "qbo:36", "balance_date": AS_OF, "balance": Decimal("50000.00")},
         {"entity_id": "UK", "account_key": "xero:1", "balance_date": AS_OF, "balance": Decimal("30000.00")},
     ]).with_columns(pl.col("balance").cast(pl.Decimal(18, 2)))
+    conn.register("cash", cash)
     conn.execute("create table marts.cash_by_account_day as select * from cash")
     conn.execute("""create table marts.integrity_won_deals_without_invoice as
         select '9001' as deal_id, 'Globex renewal' as deal_name, 12000.00::decimal(18,2) as amount, 'USD' as currency,

@@ -164,7 +164,7 @@ def build(root: Path, n: int = 60, seed: int = 3) -> Path:
 
     # -- Xero ----------------------------------------------------------------------------
     for resource, id_field in XERO_RESOURCES.items():
-        for i, at in enumerate(_moments(rng, max(2, n // 3))):
+        for at in _moments(rng, max(2, n // 3)):
             rid = str(uuid.UUID(int=rng.getrandbits(128)))
             ms = int(at.timestamp() * 1000) + rng.randint(0, 999)
             obj = {id_field: rid, "UpdatedDateUTC": f"/Date({ms}+0000)/", "Status": "AUTHORISED"}

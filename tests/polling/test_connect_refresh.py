@@ -40,7 +40,7 @@ def test_tokens_expire_mid_poll_and_everything_lands(when, short_lived, company,
     for source in REFRESHING:
         landed = []
 
-        def outlive_the_token(entity, page):  # after the first page, the token dies
+        def outlive_the_token(entity, page, landed=landed):  # after the first page, the token dies
             landed.append(page)
             if len(landed) == 1:
                 time.sleep(1.2)

@@ -26,8 +26,11 @@ def test_generator_company_polls_exactly(source, sim_dir, company_api, lake):
 
     start = company_api.api.store.start
     first_clock, second_clock = start + 40 * 86400, start + 55 * 86400
-    run = lambda: poll_source(source, lake=lake, base_url=company_api.base_urls[source],  # noqa: E731
-                              credentials=company_api.credentials)
+
+    def run():
+        return poll_source(source, lake=lake, base_url=company_api.base_urls[source],
+                           credentials=company_api.credentials)
+
     company_api.set_clock(first_clock)
     assert run().complete
     want = truth.expected(sim_dir, source, first_clock)

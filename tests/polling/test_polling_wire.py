@@ -138,7 +138,8 @@ def test_hubspot_search_stops_at_the_cap(providers):
 def test_shopify_graphql_cost_extension(providers):
     url, token = providers.base_urls["shopify"], providers.credentials["SHOPIFY_ACCESS_TOKEN"]
     auth = {"X-Shopify-Access-Token": token}
-    query = "query($first:Int!,$after:String){orders(first:$first,after:$after,sortKey:UPDATED_AT){edges{cursor node{id updatedAt}} pageInfo{hasNextPage endCursor}}}"
+    query = ("query($first:Int!,$after:String){orders(first:$first,after:$after,sortKey:UPDATED_AT)"
+             "{edges{cursor node{id updatedAt}} pageInfo{hasNextPage endCursor}}}")
     _, doc = call("POST", url + "/admin/api/2025-01/graphql.json", auth, {"query": query, "variables": {"first": 10}})
     cost = doc["extensions"]["cost"]
     assert cost["requestedQueryCost"] == 12 and cost["actualQueryCost"] == 12

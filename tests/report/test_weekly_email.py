@@ -144,7 +144,8 @@ def test_forecast_summary_matches_the_forecast_table(conn, monkeypatch):
     cash, low, high = conn.execute(
         "select p50, p10, p90 from forecast.cash_forecast_daily where entity_id = 'consolidated' and forecast_date = ?",
         [end]).fetchone()
-    expected = f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} (range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})"
+    expected = (f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} "
+                f"(range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})")
     assert expected in mail.rendered.text
     assert len(mail.report.cash_actuals) == 92  # 13 weeks of actuals up to the forecast's as-of day
     # the forecast drawn is the latest run's 13 weeks from its own as-of day, as on the dashboard

@@ -57,7 +57,7 @@ def test_email_numbers_equal_the_marts(company_conn, monkeypatch):
 
 def test_email_cash_chart_and_forecast_equal_the_marts(company_conn, monkeypatch):
     conn = company_conn
-    week, monday = _last_whole_week(conn)
+    _, monday = _last_whole_week(conn)
     mail = weekly_email(conn, as_of=monday, settings=_settings(monkeypatch))
     as_of = conn.execute("select max(as_of) from forecast.cash_forecast_daily").fetchone()[0]
     actuals = conn.execute("""select date, cash_balance from marts.finance_kpis_daily

@@ -331,7 +331,7 @@ def test_only_the_planted_vendor_charge_is_a_spike(api, problems):
     for bid, bill in api.latest("qbo", "Bill").items():
         by_vendor[bill["VendorRef"]["name"]].append((bid, cents(bill["TotalAmt"])))
     spikes = set()
-    for vendor, bills in by_vendor.items():
+    for bills in by_vendor.values():
         if len(bills) < 3:
             continue
         median = statistics.median(a for _, a in bills)

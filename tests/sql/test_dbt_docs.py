@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
+import os
+import socket
+import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -36,21 +39,31 @@ def test_catalog_has_the_warehouse_column_types(docs_site, mini_ledger):
     assert table["columns"]["revenue_reporting"]["type"].upper() == "DECIMAL(38,6)"
 
 
-def test_the_site_is_served(docs_site):
-    from ledgerlake.commands.docs import make_server
+def test_the_site_is_served_by_dbt_docs_serve(docs_site):
+    """`ledgerlake docs` serves with dbt's own `dbt docs serve --no-browser` (no browser opened)."""
+    from ledgerlake.commands.docs import serve_command
 
-    server = make_server(docs_site, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(serve_command(docs_site, port=port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        with urllib.request.urlopen(f"{base}/", timeout=10) as resp:
-            assert resp.status == 200 and b"dbt" in resp.read().lower()
+        base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/", timeout=5) as resp:
+                    assert resp.status == 200 and b"dbt" in resp.read().lower()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                assert time.monotonic() < deadline, "dbt docs serve did not answer"
+                time.sleep(0.5)
         with urllib.request.urlopen(f"{base}/manifest.json", timeout=10) as resp:
             assert json.loads(resp.read())["metadata"]["project_name"] == "ledgerlake"
     finally:
-        server.shutdown()
-        server.server_close()
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_the_landing_page_is_the_analysts_start_here(docs_site):

@@ -39,7 +39,8 @@ def _snapshot(warehouse) -> dict:
         snap = {}
         for name in MART_SNAPSHOT:
             columns = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
+                "select column_name from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ? "
                 "and column_name <> 'raw_key' order by ordinal_position", [name]).fetchall()]
             snap[name] = con.execute(f"select {', '.join(columns)} from marts.{name} order by all").fetchall()
         return snap

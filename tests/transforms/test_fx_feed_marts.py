@@ -68,7 +68,8 @@ def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, 
             # every column but rate_source, which says 'ecb' in one build and 'file' in the other
             cols = ", ".join(c for (c,) in con.execute(
                 "select column_name from information_schema.columns where table_catalog = 'feed' and "
-                "table_schema = 'marts' and table_name = ? and column_name <> 'rate_source' order by ordinal_position",
+                "table_schema = 'marts' and table_name = ? and column_name <> 'rate_source' "
+                "order by ordinal_position",
                 [name]).fetchall())
             rows = con.execute(f"select count(*) from feed.marts.{name}").fetchone()[0]
             extra = con.execute(f"select count(*) from (select {cols} from feed.marts.{name} except all "

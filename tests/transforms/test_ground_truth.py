@@ -104,7 +104,7 @@ def test_won_deals_without_invoice_are_exactly_the_planted_ones(company_build, w
 
 def test_paid_invoices_with_open_deals_are_exactly_the_planted_ones(company_build, wh, record):
     problems = _problems(company_build["sim_dir"], "paid_invoice_deal_open")
-    flagged = {r for r in wh("select deal_id, source_id from marts.integrity_paid_invoices_open_deals")}
+    flagged = set(wh("select deal_id, source_id from marts.integrity_paid_invoices_open_deals"))
     planted = {(next(r["id"] for r in p["records"] if r["raw_entity"] == "deals"),
                 next(r["id"] for r in p["records"] if r["raw_entity"] == "invoice")) for p in problems}
     record["integrity_paid_invoices_open_deals"] = {"planted": len(planted), "flagged": len(flagged)}

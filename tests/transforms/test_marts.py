@@ -249,8 +249,8 @@ def test_build_is_green_with_tests(built):
 
 
 def test_revenue_by_month_and_entity(built):
-    rows = dict(((e, str(m)), r) for e, m, r in query(
-        built, "select entity_id, period_month, revenue from marts.revenue_by_month"))
+    rows = {(e, str(m)): r for e, m, r in query(
+        built, "select entity_id, period_month, revenue from marts.revenue_by_month")}
     # Jan: invoice 1001; Feb: 1002 (1003 voided → nothing); UK: 1000 net of VAT.
     assert rows[("US", "2025-01-01")] == Decimal("1200.50")
     assert rows[("US", "2025-02-01")] == Decimal("800.00")
@@ -321,5 +321,5 @@ def test_currency_exponents_match_money_module():
 
     text = (REPO / "transforms" / "macros" / "money.sql").read_text()
     block = text[text.index("currency_exponents() -%}"):text.index("}) }}")]
-    pairs = dict((c, int(e)) for c, e in re.findall(r'"([A-Z]{3})": (\d)', block))
+    pairs = {c: int(e) for c, e in re.findall(r'"([A-Z]{3})": (\d)', block)}
     assert pairs == money._EXPONENTS

@@ -119,7 +119,8 @@ def test_weekly_and_monthly_kpis_are_the_days_added_up(wh):
     daily = defaultdict(lambda: [Decimal(0)] * 4)
     last_cash = {}
     for day, rev, col, book, burn, cash in wh(
-            "select date, revenue, collections, bookings, net_burn, cash_balance from marts.finance_kpis_daily order by date"):
+            "select date, revenue, collections, bookings, net_burn, cash_balance "
+            "from marts.finance_kpis_daily order by date"):
         week = day - timedelta(days=day.weekday())
         for i, v in enumerate((rev, col, book, burn)):
             daily[week][i] += v
@@ -163,7 +164,7 @@ def test_source_health_counts_every_raw_object(company_build, wh):
     # The ECB feed is reference data, not a provider: its freshness is marts.fx_rates_latest
     # and the fx_rates_stale alert (tests/fx/test_fx_staleness.py).
     per_source.pop("ecb", None)
-    got = {s: n for s, n in wh("select source_system, raw_objects from marts.source_health")}
+    got = dict(wh("select source_system, raw_objects from marts.source_health"))
     assert got == dict(per_source)
     webhooks = wh("select count(*) from marts.source_health where last_event_received_at is not null")[0][0]
     assert webhooks == 6

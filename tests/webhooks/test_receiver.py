@@ -30,7 +30,7 @@ def test_paths_outside_webhooks_are_404(receiver, served):
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 def test_wrong_method_is_405(via, method):
-    body, headers = sample("stripe")
+    body, _ = sample("stripe")
     status, _ = via.post("stripe", body, _signed(via, "stripe", body), method=method)
     assert status == 405
     assert via.everything() == []

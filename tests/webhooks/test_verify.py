@@ -36,7 +36,7 @@ def test_valid_delivery_lands_verbatim(via, source, providers):
     assert status == 200, answer
     keys = via.everything()
     assert keys and all(k.startswith(f"raw/source={source}/entity={EXPECTED_ENTITY[source]}/") for k in keys)
-    envelope, payload = via.lake.read(keys[0])
+    envelope, _ = via.lake.read(keys[0])
     assert envelope["arrival"] == "webhook" and envelope["source"] == source
     if source in ("stripe", "shopify", "plaid"):  # one event per body: the bytes verbatim
         assert via.lake.read_bytes(keys[0]).endswith(body.strip() + b"}")

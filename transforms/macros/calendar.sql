@@ -1,48 +1,47 @@
 {#
   Calendar helpers shared by the marts (fiscal_calendar, general_ledger's fiscal columns
-  follow the same rule). Portable: DuckDB and Trino both accept INTERVAL 'n' unit.
+  follow the same rule).
+#}
+
+{#
+  The date arithmetic is dbt's own cross-database macros (dbt.last_day, dbt.dateadd,
+  dbt.date_trunc: each adapter ships its spelling, DuckDB's and Trino's among them), wrapped
+  so every call site keeps one short name and a DATE result (dbt's return timestamps on some
+  engines). An adapter whose dbt macro does not fit overrides the dispatched name
+  (`<adapter>__add_days`, …); the fiscal macros below stay ours: dbt has none.
 #}
 
 {# The last day of expr's month. #}
 {% macro month_end(expr) -%}
     {{ return(adapter.dispatch('month_end', 'ledgerlake')(expr)) }}
 {%- endmacro %}
-{% macro duckdb__month_end(expr) -%}
-    last_day(cast({{ expr }} as date))
-{%- endmacro %}
 {% macro default__month_end(expr) -%}
-    last_day_of_month(cast({{ expr }} as date))
+    cast({{ dbt.last_day('cast(' ~ expr ~ ' as date)', 'month') }} as date)
 {%- endmacro %}
 
-{# Monday of expr's ISO week (date_trunc('week') is Monday-based in DuckDB and Trino). #}
+{# Monday of expr's ISO week (date_trunc('week') is Monday-based in DuckDB, Trino and Spark). #}
 {% macro week_start(expr) -%}
-    cast(date_trunc('week', cast({{ expr }} as date)) as date)
+    cast({{ dbt.date_trunc('week', 'cast(' ~ expr ~ ' as date)') }} as date)
 {%- endmacro %}
 
 {# First day of expr's month. #}
 {% macro month_start(expr) -%}
-    cast(date_trunc('month', cast({{ expr }} as date)) as date)
+    cast({{ dbt.date_trunc('month', 'cast(' ~ expr ~ ' as date)') }} as date)
 {%- endmacro %}
 
-{# A date plus n days / months (n an integer expression). #}
+{# A date plus n days / months (n an integer expression; months clamp to the month's end). #}
 {% macro add_days(expr, n) -%}
     {{ return(adapter.dispatch('add_days', 'ledgerlake')(expr, n)) }}
 {%- endmacro %}
-{% macro duckdb__add_days(expr, n) -%}
-    cast(cast({{ expr }} as date) + to_days(cast({{ n }} as integer)) as date)
-{%- endmacro %}
 {% macro default__add_days(expr, n) -%}
-    date_add('day', {{ n }}, cast({{ expr }} as date))
+    cast({{ dbt.dateadd('day', 'cast(' ~ n ~ ' as integer)', 'cast(' ~ expr ~ ' as date)') }} as date)
 {%- endmacro %}
 
 {% macro add_months(expr, n) -%}
     {{ return(adapter.dispatch('add_months', 'ledgerlake')(expr, n)) }}
 {%- endmacro %}
-{% macro duckdb__add_months(expr, n) -%}
-    cast(cast({{ expr }} as date) + to_months(cast({{ n }} as integer)) as date)
-{%- endmacro %}
 {% macro default__add_months(expr, n) -%}
-    date_add('month', {{ n }}, cast({{ expr }} as date))
+    cast({{ dbt.dateadd('month', 'cast(' ~ n ~ ' as integer)', 'cast(' ~ expr ~ ' as date)') }} as date)
 {%- endmacro %}
 
 {#

@@ -27,3 +27,19 @@ xero_raw_records as (
 {%- endfor %}
 )
 {% endmacro %}
+
+{#
+  The typed Xero staging models: a `source` CTE (one collection of stg_xero__records), then
+  a `renamed` CTE spelling out the columns, as the QBO and Stripe ones do.
+#}
+{% macro xero_source(collection) -%}
+    select * from {{ ref('stg_xero__records') }} where collection = '{{ collection }}'
+{%- endmacro %}
+
+{# Where each typed row came from. #}
+{% macro xero_lineage() -%}
+    updated_at,
+    source_system,
+    record_id as source_id,
+    raw_key
+{%- endmacro %}

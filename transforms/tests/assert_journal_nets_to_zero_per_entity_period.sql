@@ -6,12 +6,15 @@ from {{ ref('general_ledger') }}
 group by entity_id, period_month
 having sum(functional_amount) <> 0
 union all
-select entity_id, source_system || ':' || tenant_id || ':' || document_type || ':' || document_id, sum(functional_amount)
+select
+    entity_id,
+    source_system || ':' || tenant_id || ':' || document_type || ':' || document_id as scope,
+    sum(functional_amount) as net
 from {{ ref('general_ledger') }}
 group by entity_id, source_system, tenant_id, document_type, document_id
 having sum(functional_amount) <> 0
 union all
-select entity_id, 'unsummable line ' || journal_line_id, null
+select entity_id, 'unsummable line ' || journal_line_id as scope, null as net
 from {{ ref('general_ledger') }}
 where transaction_amount is null or functional_amount is null or reporting_amount is null
    or entity_id is null or posted_on is null

@@ -19,4 +19,4 @@ shopify as (
 
 select 'stripe' as source_system, * from stripe where amount <> settled
 union all
-select 'shopify', * from shopify where amount <> settled
+select 'shopify' as source_system, * from shopify where amount <> settled

@@ -52,7 +52,8 @@ def won_deals_without_invoice(frame: pl.DataFrame, config: AlertConfig, entity_f
             entity=r.get("entity_id") or entity_for_currency.get(r.get("currency") or "", "unknown"),
             currency=r.get("currency") or "", amount=amount, occurred_on=r.get("close_date") or as_of,
             title=(f"Won deal {r.get('deal_name') or r['deal_id']} ({money(amount, r.get('currency'))}) has no "
-                   f"invoice {r.get('days_since_close') or 'some'} days after it closed on {fmt_day(r.get('close_date'))}"),
+                   f"invoice {r.get('days_since_close') or 'some'} days after it closed on "
+                   f"{fmt_day(r.get('close_date'))}"),
             identity=(f"{r.get('source_system') or 'hubspot'}:{r['source_id']}",),
             evidence=(Evidence("deal", r.get("source_system") or "hubspot", str(r["source_id"]), r.get("raw_key"),
                                "deal", r.get("close_date"), amount, r.get("currency")),),

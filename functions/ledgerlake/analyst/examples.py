@@ -63,8 +63,10 @@ EXAMPLES: dict[str, str] = {
 # The examples `ledgerlake sql --help` prints; tests/sql runs every one of them.
 HELP_EXAMPLES: tuple[str, ...] = (
     "ledgerlake sql",
-    'ledgerlake sql -c "select period_month, sum(revenue_reporting) as revenue from marts.revenue_by_month '
-    'group by 1 order by 1" --format csv',
+    (
+        'ledgerlake sql -c "select period_month, sum(revenue_reporting) as revenue from marts.revenue_by_month '
+        'group by 1 order by 1" --format csv'
+    ),
     'ledgerlake sql -c "select * from marts.crm_deal_invoices where deal_is_paid limit 5"',
     "ledgerlake sql < report.sql",
 )

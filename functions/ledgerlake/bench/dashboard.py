@@ -530,13 +530,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.warehouse:
                 break
     md = ["## Dashboard", "",
-          "`python -m ledgerlake.bench.dashboard`: `ledgerlake dashboard` served on a free port, the Overview "
-          "opened in a fresh headless Chromium; *first render* is navigation → KPI cards on screen for the first "
-          "visitor after the server says it is ready, *warm* a second tab, *opened at once* the first visitor "
-          "arriving the moment the port opens (during the server's warm-up). Memory is the resident set of the "
-          "server process tree. Targets: first render under 2 s at scale 1 and under 5 s at scale 100.", "",
-          "| warehouse | AR/AP documents | file | server ready | first render | warm render | opened at once "
-          "| server RSS | load average |",
+          ("`python -m ledgerlake.bench.dashboard`: `ledgerlake dashboard` served on a free port, the Overview "
+           "opened in a fresh headless Chromium; *first render* is navigation → KPI cards on screen for the first "
+           "visitor after the server says it is ready, *warm* a second tab, *opened at once* the first visitor "
+           "arriving the moment the port opens (during the server's warm-up). Memory is the resident set of the "
+           "server process tree. Targets: first render under 2 s at scale 1 and under 5 s at scale 100."), "",
+          ("| warehouse | AR/AP documents | file | server ready | first render | warm render | opened at once "
+           "| server RSS | load average |"),
           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, n, size, res in rows:
         md.append(f"| {label} | {n:,} | {size:,.0f} MB | {res['ready_s']:.1f} s | {res['cold']:.2f} s | "

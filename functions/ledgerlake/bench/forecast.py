@@ -159,11 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scale {s:g}: {r['seconds']:.1f}s, {r['fits']} fits", file=sys.stderr)
         rows.append(r)
     lines = [
-        "`python -m ledgerlake.bench forecast` (2 cores). Full production settings: 13-week horizon, "
-        "8 rolling origins 14 days apart per series, plus the live fit; flows, consolidation and all "
-        "payment alert rules included; writing the tables is not.",
+        (
+            "`python -m ledgerlake.bench forecast` (2 cores). Full production settings: 13-week horizon, "
+            "8 rolling origins 14 days apart per series, plus the live fit; flows, consolidation and all "
+            "payment alert rules included; writing the tables is not."
+        ),
         "",
-        "| input | statistical series | Prophet fits | vendor payments | open invoices | alerts | forecast + backtest wall time |",
+        (
+            "| input | statistical series | Prophet fits | vendor payments | open invoices | alerts "
+            "| forecast + backtest wall time |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -179,10 +184,10 @@ def main(argv: list[str] | None = None) -> int:
                      f"| | | | {seconds:.1f} s |")
     lines.append(f"| cold start: a process's first Prophet fit (imports, Stan model, holidays) | | 1 | | | | "
                  f"{cold:.1f} s |")
-    lines += ["", "Target: under 60 s at scale 1 — met with a wide margin. Prophet fits dominate "
-              "(≈0.1–0.3 s each once warm); scale 10 adds rows to the flow and alert code, not series, "
-              "so it costs about the same. The warehouse row is the simulated company's real marts "
-              "(seed 7, 18 months, scale 1), reading included."]
+    lines += ["", ("Target: under 60 s at scale 1 — met with a wide margin. Prophet fits dominate "
+                   "(≈0.1–0.3 s each once warm); scale 10 adds rows to the flow and alert code, not series, "
+                   "so it costs about the same. The warehouse row is the simulated company's real marts "
+                   "(seed 7, 18 months, scale 1), reading included.")]
     md = "\n".join(lines)
     print(md)
     if not args.quick:

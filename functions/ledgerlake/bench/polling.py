@@ -101,17 +101,24 @@ def measure(scale: float, months: int, work: Path, s3_env: dict) -> dict:
             "memory": memory, "landed": landed}
 
 
+S3_KINDS = {"local": "local SeaweedFS", "moto": "moto server (in-process)"}
+
+
 def render(runs: list[dict], s3_kind: str, months: int) -> str:
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU cores, Python {sys.version.split()[0]}; "
-        f"simulated company seed 7, {months} months; S3 = "
-        f"{ {'local': 'local SeaweedFS', 'moto': 'moto server (in-process)'}.get(s3_kind, 'moto server (own process)')} "
-        f"(`python -m ledgerlake.bench.polling --s3 {s3_kind}`). Each poll runs from empty cursors to "
-        "complete against `ledgerlake sources serve` (in-process thread, real HTTP on 127.0.0.1). "
-        "Records = objects on the landed pages (Stripe counts balance transactions again on their "
-        "`payout=` pages). Target: >= 1,000 records/s per source at scale 10.",
+        (
+            f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU cores, Python {sys.version.split()[0]}; "
+            f"simulated company seed 7, {months} months; S3 = {S3_KINDS.get(s3_kind, 'moto server (own process)')} "
+            f"(`python -m ledgerlake.bench.polling --s3 {s3_kind}`). Each poll runs from empty cursors to "
+            "complete against `ledgerlake sources serve` (in-process thread, real HTTP on 127.0.0.1). "
+            "Records = objects on the landed pages (Stripe counts balance transactions again on their "
+            "`payout=` pages). Target: >= 1,000 records/s per source at scale 10."
+        ),
         "",
-        "| scale | source | records | pages | landed on S3: s | records/s | API only (in-memory lake): s | records/s |",
+        (
+            "| scale | source | records | pages | landed on S3: s | records/s "
+            "| API only (in-memory lake): s | records/s |"
+        ),
         "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
@@ -132,9 +139,10 @@ def render(runs: list[dict], s3_kind: str, months: int) -> str:
         tb = sum(b["landed"][s]["seconds"] for s in SOURCES)
         ra = sum(a["landed"][s]["records"] for s in SOURCES)
         rb = sum(b["landed"][s]["records"] for s in SOURCES)
-        lines += ["", f"Growth from scale {a['scale']:g} to {b['scale']:g}: records x{rb / ra:.1f}, "
-                  f"full-poll time x{tb / ta:.1f} ({ta:.0f} s -> {tb:.0f} s); the server indexes "
-                  f"{a['versions']:,} -> {b['versions']:,} versions in {a['index_s']:.1f} s -> {b['index_s']:.1f} s."]
+        lines += ["", (f"Growth from scale {a['scale']:g} to {b['scale']:g}: records x{rb / ra:.1f}, "
+                       f"full-poll time x{tb / ta:.1f} ({ta:.0f} s -> {tb:.0f} s); the server indexes "
+                       f"{a['versions']:,} -> {b['versions']:,} versions in {a['index_s']:.1f} s "
+                       f"-> {b['index_s']:.1f} s.")]
     return "\n".join(lines) + "\n"
 
 

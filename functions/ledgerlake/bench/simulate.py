@@ -64,8 +64,10 @@ def measure(scale: float, root: Path, keep: bool = False) -> dict:
 
 def markdown(results: list[dict]) -> str:
     rows = [
-        "| scale | wall time | CPU time | peak RSS (main + Shopify process) | output | lines | deals | orders | "
-        "Stripe charge versions | bank lines |",
+        (
+            "| scale | wall time | CPU time | peak RSS (main + Shopify process) | output | lines | deals | orders | "
+            "Stripe charge versions | bank lines |"
+        ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:

@@ -73,7 +73,8 @@ from ledgerlake.config import Settings, load_local_env
 from ledgerlake.transform.runner import run_dbt
 load_local_env()
 t0 = time.monotonic()
-ok, progress = run_dbt(["build", "--full-refresh"], Settings.from_env(), __import__("pathlib").Path(sys.argv[1]), stream=None)
+project = __import__("pathlib").Path(sys.argv[1])
+ok, progress = run_dbt(["build", "--full-refresh"], Settings.from_env(), project, stream=None)
 print(json.dumps({"ok": ok, "failures": progress.failures[:5], "seconds": round(time.monotonic() - t0, 1),
                   "models": progress.models, "tests": progress.tests,
                   "rss_mb": peak_rss_mb()}))
@@ -230,18 +231,22 @@ def markdown(results: list[dict], note: str = "") -> str:
     lines = [
         LATEST_HEADING,
         "",
-        f"Measured with `python -m ledgerlake.bench transforms` on {platform.node() or 'this machine'} "
-        f"({os.cpu_count()} cores), S3: {servers}, {datetime.now(timezone.utc):%Y-%m-%d}. "
-        "Each company is landed through the real paths (receiver + hydration, pollers) up to its "
-        "second-last day and built: *cold* is the lake's first build (every raw object is new, so "
-        "compaction reads them all), *full* is `--full-refresh` (every model rebuilt from the "
-        "compacted lake). Then the last day is landed and built (*incremental*), and built once more "
-        "with nothing new. Times are wall clock; (compaction / dbt / export) splits them: "
-        "*compaction* is the time spent reading the raw lake. Peak RSS is the build process's. "
-        "Targets: scale 1 full < 60 s, incremental < 20 s, scale 100 full < 10 min and < 4 GiB.",
+        (
+            f"Measured with `python -m ledgerlake.bench transforms` on {platform.node() or 'this machine'} "
+            f"({os.cpu_count()} cores), S3: {servers}, {datetime.now(timezone.utc):%Y-%m-%d}. "
+            "Each company is landed through the real paths (receiver + hydration, pollers) up to its "
+            "second-last day and built: *cold* is the lake's first build (every raw object is new, so "
+            "compaction reads them all), *full* is `--full-refresh` (every model rebuilt from the "
+            "compacted lake). Then the last day is landed and built (*incremental*), and built once more "
+            "with nothing new. Times are wall clock; (compaction / dbt / export) splits them: "
+            "*compaction* is the time spent reading the raw lake. Peak RSS is the build process's. "
+            "Targets: scale 1 full < 60 s, incremental < 20 s, scale 100 full < 10 min and < 4 GiB."
+        ),
         "",
-        "| scale | raw objects | cold build (compaction / dbt / export) | full build (compaction / dbt / export) | "
-        "peak RSS (cold / full) | one more day: new objects | incremental (compaction / dbt / export) | no change |",
+        (
+            "| scale | raw objects | cold build (compaction / dbt / export) | full build (compaction / dbt / export) | "
+            "peak RSS (cold / full) | one more day: new objects | incremental (compaction / dbt / export) | no change |"
+        ),
         "|---|---|---|---|---|---|---|---|",
     ]
 

@@ -265,19 +265,29 @@ def main(argv: list[str] | None = None) -> str:
 
     cpu = os.cpu_count()
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d')} on {cpu} CPU cores, Python {sys.version.split()[0]}, "
-        f"S3 = {'local SeaweedFS' if args.s3 == 'local' else 'moto server'} (`python -m ledgerlake.bench.webhooks --s3 {args.s3}`).",
+        (
+            f"Measured {time.strftime('%Y-%m-%d')} on {cpu} CPU cores, Python {sys.version.split()[0]}, "
+            f"S3 = {'local SeaweedFS' if args.s3 == 'local' else 'moto server'} "
+            f"(`python -m ledgerlake.bench.webhooks --s3 {args.s3}`)."
+        ),
         "",
         "| measure | figure | target |",
         "|---|---|---|",
         f"| receiver cold import (`-X importtime`, median of 7) | {import_ms:.0f} ms | < 300 ms |",
-        f"| heavy modules in the receiver's import graph | {', '.join(heavy) or 'none'} | none of polars, duckdb, pandas, prophet |",
-        f"| first delivery in a fresh process (boto3 import + S3 client + verify + land) | {first['first_ms']:.0f} ms (after {first['import_ms']:.0f} ms import) | inside QBO's 3 s |",
+        (
+            f"| heavy modules in the receiver's import graph | {', '.join(heavy) or 'none'} "
+            "| none of polars, duckdb, pandas, prophet |"
+        ),
+        (
+            "| first delivery in a fresh process (boto3 import + S3 client + verify + land) "
+            f"| {first['first_ms']:.0f} ms (after {first['import_ms']:.0f} ms import) | inside QBO's 3 s |"
+        ),
     ]
     for run in runs:
         lines.append(
             f"| throughput, `serve --workers {run['workers']}`, 16 senders, {run['sent']} distinct events | "
-            f"{run['per_second']:.0f} events/s landed ({run['landed']} in {run['seconds']:.1f} s) | >= 200/s with 2 workers |"
+            f"{run['per_second']:.0f} events/s landed ({run['landed']} in {run['seconds']:.1f} s) "
+            "| >= 200/s with 2 workers |"
         )
         if not run["ok"]:
             lines.append(f"| ↳ not all answered 2xx | {run['statuses']} {run['failures']} | |")

@@ -158,7 +158,7 @@ def _warm_up_and_announce(port: int, host: str) -> None:
     try:
         seconds = warm_up(port, host)
         print(f"{READY_LINE} (the Overview ran once in {seconds:.1f}s: imports and caches warm)", flush=True)
-    except Exception as err:  # never take the server down: it serves, only colder
+    except Exception as err:  # noqa: BLE001 - never take the server down: it serves, only colder
         print(f"{READY_LINE} (warm-up failed: {err!r}; the first visit will be slower)", flush=True)
 
 

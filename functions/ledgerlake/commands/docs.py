@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Run `dbt docs generate` on the transforms/ project (its own profiles.yml) against a "
             "copy of the warehouse, so column types come from the real tables without locking or "
-            "touching the warehouse itself, then serve the site on http://127.0.0.1:PORT. Without "
+            "touching the warehouse itself, then serve the site on http://127.0.0.1:PORT with dbt's "
+            "own `dbt docs serve --no-browser`. Without "
             "a warehouse, the docs are built from the project's YAML alone (no catalog)."
         ),
     )
@@ -83,17 +85,12 @@ def generate(warehouse: Path | None = None, target: Path | None = None, stream=s
     return target
 
 
-def make_server(directory: Path, address: str = "127.0.0.1", port: int = 8080):
-    """A static file server for the docs site (dbt's own `docs serve` also opens a browser)."""
-    import functools
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # one line per request would drown the terminal
-            pass
-
-    handler = functools.partial(Quiet, directory=str(directory))
-    return ThreadingHTTPServer((address, port), handler)
+def serve_command(target: Path, address: str = "127.0.0.1", port: int = 8080) -> list[str]:
+    """dbt's own `dbt docs serve --no-browser` over the built site in `target`."""
+    project = project_dir()
+    return [sys.executable, "-m", "dbt.cli.main", "docs", "serve", "--no-browser", "--host", address,
+            "--port", str(port), "--project-dir", str(project), "--profiles-dir", str(project),
+            "--target-path", str(target)]
 
 
 def _docs(args) -> int:
@@ -105,13 +102,9 @@ def _docs(args) -> int:
     print(f"docs built in {target}")
     if args.no_serve:
         return 0
-    server = make_server(target, args.address, args.port)
-    host, port = server.server_address[:2]
-    print(f"serving the dbt docs on http://{host}:{port}/ (Ctrl-C to stop)")
+    print(f"serving the dbt docs on http://{args.address}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
     try:
-        server.serve_forever()
+        return subprocess.run(serve_command(target, args.address, args.port), env=env, check=False).returncode
     except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+        return 0

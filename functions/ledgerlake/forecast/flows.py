@@ -18,6 +18,7 @@ the earliest they can move is tomorrow) — except AR, placed by its collection 
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from datetime import date, timedelta
 from decimal import Decimal
@@ -121,7 +122,7 @@ def cadence_days(days: list[date]) -> int | None:
     """Median gap between occurrences; None when there are too few to tell."""
     if len(days) < 3:
         return None
-    gaps = [(b - a).days for a, b in zip(days, days[1:])]
+    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
     return int(statistics.median(gaps))
 
 

@@ -16,7 +16,7 @@ between an entity's own accounts cancel out), and are classified by document typ
 | QBO BillPayment / Purchase, Xero Payment out / SPEND | vendor payment (alerts; recurring series) |
 | QBO JournalEntry, Xero ManualJournal out       | payroll / other recurring              |
 | QBO Deposit / SalesReceipt, Xero RECEIVE naming a payout or a clearing account | unscheduled sales (payouts: card and shop sales net of refunds and fees) |
-"""
+"""  # noqa: E501 - a markdown table row cannot wrap
 
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def _load(r: _Reader, settings, as_of: date | None):
                  days as (select cast(unnest(generate_series(min(first_day), cast(? as date), interval 1 day)) as date)
                           as day from accounts),
                  grid as (select a.entity_id, a.account_key, d.day from accounts a join days d on d.day >= a.first_day),
-                 filled as (select g.entity_id, g.day, c.balance from grid g asof left join {MARTS}.cash_by_account_day c
+                 filled as (select g.entity_id, g.day, c.balance
+                            from grid g asof left join {MARTS}.cash_by_account_day c
                             on c.account_key = g.account_key and c.balance_date <= g.day)
             select entity_id as entity, day as date, sum(balance)::double as balance from filled group by 1, 2""",
         (f"{MARTS}.cash_by_account_day",), "opening cash", [last_day])
@@ -227,10 +228,12 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
                        from {alloc} a join {docs} d using (document_key) group by 1, 2) inv
               on inv.payment_id = b.document_id and inv.payment_type = b.document_type"""
         if r.has(alloc, docs) else
-        "left join (select null as payment_id, null as invoice_number, null::varchar[] as document_keys) inv on false"
+        "left join (select null as payment_id, null as invoice_number, null::varchar[] as document_keys) inv "
+        "on false"
     )
     frame = r.frame(
-        f"""with names as (select contact_key, any_value(name) as name from ({' union all '.join(names_sql)}) group by 1),
+        f"""with names as (select contact_key, any_value(name) as name
+                           from ({' union all '.join(names_sql)}) group by 1),
             b as (
               -- One row per document that moved the entity's cash: its net across all bank
               -- accounts (so transfers between own accounts cancel), and the accounts and
@@ -238,9 +241,11 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
               select entity_id, functional_currency as currency, source_system, document_type, document_id,
                      min(posted_on) as posted_on,
                      sum(functional_amount) filter (where is_bank) as amount,
-                     any_value(contact_key) filter (where contact_key is not null and contact_key not like '%:') as contact_key,
+                     any_value(contact_key) filter (where contact_key is not null and contact_key not like '%:')
+                         as contact_key,
                      string_agg(distinct description, ' | ') filter (where is_bank) as description,
-                     string_agg(distinct coalesce(account_name, '') || ' ' || coalesce(description, ''), ' | ') as context,
+                     string_agg(distinct coalesce(account_name, '') || ' ' || coalesce(description, ''), ' | ')
+                         as context,
                      any_value(raw_key) filter (where is_bank) as raw_key
               from {gl} group by all
               having bool_or(is_bank) and sum(functional_amount) filter (where is_bank) <> 0)

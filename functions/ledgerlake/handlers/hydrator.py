@@ -75,8 +75,8 @@ def _record_handler(record: SQSRecord) -> None:
                    "receive_count": record.attributes.approximate_receive_count},
         )
         raise
-    logger.info("hydrated", extra={"source": job.get("source"), "keys": [l.key for l in landed],
-                                   "new": sum(1 for l in landed if l.created)})
+    logger.info("hydrated", extra={"source": job.get("source"), "keys": [obj.key for obj in landed],
+                                   "new": sum(1 for obj in landed if obj.created)})
 
 
 def handler(event: dict, context) -> dict:

@@ -7,16 +7,13 @@ Imports stay light: urllib3 and boto3, no dataframe libraries.
 
 from __future__ import annotations
 
-import json
-import logging
-
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from ..polling import poll_source
 
-log = logging.getLogger(__name__)
+logger = Logger(service="ledgerlake-poller")
 metrics = Metrics(namespace="ledgerlake", service="poller")
 SAFETY_MARGIN_S = 20.0
 
@@ -37,7 +34,7 @@ def handler(event, context):
         "http": result.http,
         "seconds": round(result.seconds, 2),
     }
-    log.info(json.dumps(summary))
+    logger.info("polled", extra=summary)  # one structured line, like the receiver's and hydrator's
     _emit_metrics(source, result)
     if source == "ecb":
         _fx_freshness_metric(summary)

@@ -279,7 +279,8 @@ class Simulation:
                 pipeline = PIPELINE_FOR[entity]
                 stages = [s[0] for p in PIPELINES if p[0] == pipeline for s in p[2] if not s[3]]
                 currency = ENTITIES[entity]["currency"]
-                deal = self.hs.deal(moment, f"{company['properties']['name']} - {rng.choice(('New business', 'Expansion', 'Platform', 'Annual plan'))}",
+                deal_kind = rng.choice(("New business", "Expansion", "Platform", "Annual plan"))
+                deal = self.hs.deal(moment, f"{company['properties']['name']} - {deal_kind}",
                                     money_str(amount, currency), currency, pipeline, stages[0],
                                     moment + timedelta(days=30 + rng.randrange(60)), company["id"],
                                     str(61_000_000 + rng.randrange(6)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
 from .company import (
     ENTITIES, QBO_ACCOUNTS, QBO_REVENUE_TYPES, UK, US, XERO_ACCOUNTS, XERO_REVENUE_TYPES,
@@ -137,7 +138,7 @@ class QboBooks(Books):
         self.out.api("qbo", name, moment, obj["Id"], dumps(obj), deleted=deleted)
         self.notifications.append((moment, name, obj["Id"], operation))
 
-    _CUR = {"USD": "United States Dollar"}
+    _CUR: ClassVar[dict[str, str]] = {"USD": "United States Dollar"}
 
     def _cur(self) -> dict:
         return {"value": "USD", "name": self._CUR["USD"]}
@@ -483,7 +484,6 @@ class XeroBooks(Books):
 
     def contact(self, moment: datetime, key: str, name: str, email: str, customer: bool) -> str:
         cid = self.ids.uuid()
-        first, _, last = name.partition(" ")
         obj = {
             "ContactID": cid, "ContactStatus": "ACTIVE", "Name": name, "FirstName": "", "LastName": "",
             "EmailAddress": email, "BankAccountDetails": "", "Addresses": [
@@ -701,7 +701,8 @@ class XeroBooks(Books):
             first = self.event_seq + 1
             self.event_seq += len(items)
             body = dumps({"events": [{
-                "resourceUrl": f"https://api.xero.com/api.xro/2.0/{'Invoices' if cat == 'INVOICE' else 'Contacts'}/{oid}",
+                "resourceUrl": "https://api.xero.com/api.xro/2.0/"
+                               f"{'Invoices' if cat == 'INVOICE' else 'Contacts'}/{oid}",
                 "resourceId": oid, "eventDateUtc": moment.strftime("%Y-%m-%dT%H:%M:%S.") +
                 f"{moment.microsecond // 1000:03d}", "eventType": etype, "eventCategory": cat,
                 "tenantId": self.tenant, "tenantType": "ORGANISATION"} for moment, cat, oid, etype in items],

@@ -11,12 +11,11 @@ import json
 import math
 import random
 from base64 import b64encode
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from ..money import exponent, from_minor
 
-UTC = timezone.utc
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _LOWER = "0123456789abcdefghijklmnopqrstuvwxyz"
 _B64_TO_ALNUM = bytes.maketrans(b"+/", b"Qx")
@@ -135,7 +134,7 @@ def qbo_time(moment: datetime) -> str:
 
 
 _BST_CACHE: dict[int, tuple[datetime, datetime]] = {}
-_LONDON = {0: timezone.utc, 1: timezone(timedelta(hours=1))}
+_LONDON = {0: UTC, 1: timezone(timedelta(hours=1))}
 
 
 def shopify_time(moment: datetime) -> str:
@@ -213,7 +212,7 @@ def poisson(rng: random.Random, lam: float) -> int:
     if lam <= 0:
         return 0
     if lam > 30:
-        return max(0, int(round(rng.gauss(lam, math.sqrt(lam)))))
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
     limit, k, p = math.exp(-lam), 0, 1.0
     while True:
         p *= rng.random()

@@ -14,7 +14,7 @@ refresh tokens rotate: each refresh issues a new one and the old one answers
 live `token_ttl` seconds (short in the demo and tests, so expiry happens under a run).
 Deviation, on purpose: the authorize endpoints consent at once (no login page) and the
 Plaid Link UI is replaced by Plaid's own sandbox `public_token/create`.
-"""
+"""  # noqa: E501 - a markdown table row cannot wrap
 
 from __future__ import annotations
 

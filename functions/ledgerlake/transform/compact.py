@@ -290,7 +290,7 @@ class Compactor:
     def _diff_raw(self) -> dict[tuple[str, str], tuple[int, list[str]]]:
         """(raw object count, new keys) of every raw entity, LIST_THREADS entities at once."""
         entity_prefixes = [e for s in self._child_prefixes("raw/") for e in self._child_prefixes(s)]
-        self.duck  # connect (and configure S3) once, before the threads share it
+        _ = self.duck  # connect (and configure S3) once, before the threads share it
         if self._all_parts is None:  # list compacted/ once, before the threads read it
             self._all_parts = self._list_parts()
         with ThreadPoolExecutor(LIST_THREADS) as pool:

@@ -25,7 +25,8 @@ MAX_COUNT = 500
 def _error(status: int, error_type: str, code: str, message: str) -> Reply:
     return json_reply(status, {
         "display_message": None,
-        "documentation_url": f"https://plaid.com/docs/errors/{error_type.lower().replace('_', '-')}/#{code.lower()}",
+        "documentation_url": (f"https://plaid.com/docs/errors/{error_type.lower().replace('_', '-')}/"
+                              f"#{code.lower()}"),
         "error_code": code, "error_message": message, "error_type": error_type,
         "request_id": uuid.uuid4().hex[:15], "suggested_action": None,
     })

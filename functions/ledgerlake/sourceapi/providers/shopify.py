@@ -184,8 +184,8 @@ def _graphql(api, req) -> Reply:
         rows = [v for v in res.latest(api.clock) if not v.deleted]  # ordered by (at, seq) = UPDATED_AT
         for match in _FILTER.finditer(search):
             bound, op = parse_time(match.group("value")), match.group("op") or ">="
-            test = {">=": lambda a: a >= bound, ">": lambda a: a > bound,
-                    "<=": lambda a: a <= bound, "<": lambda a: a < bound}[op]
+            test = {">=": lambda a, b=bound: a >= b, ">": lambda a, b=bound: a > b,
+                    "<=": lambda a, b=bound: a <= b, "<": lambda a, b=bound: a < b}[op]
             rows = [v for v in rows if test(v.at)]
         return rows, [(v.at, v.seq) for v in rows]
 

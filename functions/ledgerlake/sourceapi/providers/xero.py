@@ -38,7 +38,7 @@ _PATH = re.compile(r"^/api\.xro/2\.0/(?P<resource>[A-Za-z]+)(?:/(?P<id>[^/]+))?$
 
 def ms_date(epoch: float) -> str:
     """Xero's JSON date: /Date(milliseconds+0000)/."""
-    return f"/Date({int(round(epoch * 1000))}+0000)/"
+    return f"/Date({round(epoch * 1000)}+0000)/"
 
 
 def _problem(status: int, title: str, detail: str, headers=None) -> Reply:

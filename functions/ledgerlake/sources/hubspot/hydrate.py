@@ -32,7 +32,8 @@ def hydrate(job: dict, lake: Lake) -> list[Landed]:
         query["properties"] = PROPERTIES[kind]
     if kind in ASSOCIATIONS:
         query["associations"] = ASSOCIATIONS[kind]
-    url = f"{base_url(SOURCE, DEFAULT_API)}/crm/v3/objects/{quote(kind, safe='')}/{quote(object_id, safe='')}?{urlencode(query)}"
+    path = f"/crm/v3/objects/{quote(kind, safe='')}/{quote(object_id, safe='')}"
+    url = f"{base_url(SOURCE, DEFAULT_API)}{path}?{urlencode(query)}"
     raw, answer = request_json("GET", url, auth=auth("HUBSPOT_ACCESS_TOKEN"))
     if not isinstance(answer, dict) or str(answer.get("id")) != str(object_id):
         raise ValueError(f"HubSpot answer for {kind}/{object_id} is not that object")

@@ -7,7 +7,7 @@ with suppliers as (
     select 'qbo:' || vendor_id as contact_key, 'US' as entity_id, display_name as vendor_name, raw_key
     from {{ ref('stg_qbo__vendors') }} where not is_deleted
     union all
-    select 'xero:' || contact_id, 'UK', contact_name, raw_key
+    select 'xero:' || contact_id as contact_key, 'UK' as entity_id, contact_name as vendor_name, raw_key
     from {{ ref('stg_xero__contacts') }} where is_supplier and not is_deleted
 ),
 

@@ -32,9 +32,9 @@ refunds as (
     -- Shopify: the balance transaction carries the refund in the shop's currency (the refund
     -- object's transactions are in the buyer's presentment currency).
     select
-        'shopify', se.entity_id, b.source_object_id, b.order_id,
-        cast(b.processed_at as date), b.currency, -b.amount, b.source_object_id,
-        coalesce(s.raw_key, b.raw_key)
+        'shopify' as source_system, se.entity_id, b.source_object_id as refund_id, b.order_id as parent_id,
+        cast(b.processed_at as date) as refunded_on, b.currency, -b.amount as amount, b.source_object_id as source_id,
+        coalesce(s.raw_key, b.raw_key) as raw_key
     from {{ ref('stg_shopify__balance_transactions') }} as b
     left join {{ ref('stg_shopify__refunds') }} as s on s.refund_id = b.source_object_id
     left join {{ ref('source_entities') }} as se on se.source_system = 'shopify'

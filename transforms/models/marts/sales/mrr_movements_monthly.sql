@@ -13,9 +13,9 @@ months as (
 
 types as (
     select 'new' as movement_type, 1 as movement_order
-    union all select 'expansion', 2
-    union all select 'contraction', 3
-    union all select 'churn', 4
+    union all select 'expansion' as movement_type, 2 as movement_order
+    union all select 'contraction' as movement_type, 3 as movement_order
+    union all select 'churn' as movement_type, 4 as movement_order
 ),
 
 summed as (

@@ -2,18 +2,7 @@
 -- holds the deal as it stood at its hs_lastmodifieddate), the same deal at the same stamp
 -- kept once. stg_hubspot__deals keeps only the latest; this keeps the history the
 -- pipeline snapshot is rebuilt from.
-with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'deals') }}
-),
-
-records as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('hubspot', 'raw.envelope') }} as tenant_id, item as deal
-    from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
-    union all
-    select raw_key, received_at, {{ tenant_id('hubspot', 'envelope') }}, cast(payload as json) as deal
-    from raw
-    where {{ json_str('payload', '$.id') }} is not null
-),
+with {{ hubspot_deal_records() }},
 
 renamed as (
     select

@@ -1,18 +1,7 @@
 -- One row per HubSpot deal, latest by the deal's own updatedAt (hs_lastmodifieddate).
 -- Polls land CRM search pages ({results: [...]}); hydration lands single GET responses.
 -- Archived deals, and deals named in a deal.deletion notification, are flagged deleted.
-with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'deals') }}
-),
-
-records as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('hubspot', 'raw.envelope') }} as tenant_id, item as deal
-    from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
-    union all
-    select raw_key, received_at, {{ tenant_id('hubspot', 'envelope') }}, cast(payload as json) as deal
-    from raw
-    where {{ json_str('payload', '$.id') }} is not null
-),
+with {{ hubspot_deal_records() }},
 
 renamed as (
     select

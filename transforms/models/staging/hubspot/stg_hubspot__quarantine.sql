@@ -11,8 +11,8 @@ with
     from {{ json_each_row(raw_objects('hubspot', entity), 'raw', 'payload', '$.results', 'item') }}
     where nullif({{ json_str('item', '$.id') }}, '') is null
     union all
-    select {{ tenant_id('hubspot', 'envelope') }}, '{{ entity }}', raw_key,
-           'wrong shape: neither a search page nor a {{ noun }}', null
+    select {{ tenant_id('hubspot', 'envelope') }} as tenant_id, '{{ entity }}' as entity, raw_key,
+           'wrong shape: neither a search page nor a {{ noun }}' as reason, null as content
     from {{ raw_objects('hubspot', entity) }}
     where {{ json_get('payload', '$.results') }} is null and nullif({{ json_str('payload', '$.id') }}, '') is null
 ),

@@ -13,8 +13,8 @@ found as (
     union all
     {%- endfor %}
     {%- for entity in ['accounts', 'transactions_sync'] %}
-    select {{ tenant_id('plaid', 'raw.envelope') }}, '{{ entity }}', raw.raw_key,
-           'no id: an account without its account_id', item
+    select {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, '{{ entity }}' as entity, raw.raw_key,
+           'no id: an account without its account_id' as reason, item as content
     from {{ json_each_row(raw_objects('plaid', entity), 'raw', 'payload', '$.accounts', 'item') }}
     where nullif({{ json_str('item', '$.account_id') }}, '') is null
     {% if not loop.last %}union all{% endif %}

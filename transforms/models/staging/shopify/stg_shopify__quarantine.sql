@@ -29,15 +29,18 @@ found as (
     from orders_raw
     where arrival = 'webhook' and nullif({{ json_str('payload', '$.id') }}, '') is null
     union all
-    select {{ tenant_id('shopify', 'envelope') }}, 'orders', raw_key, 'no id: a polled order without its id', node
+    select {{ tenant_id('shopify', 'envelope') }} as tenant_id, 'orders' as entity, raw_key,
+           'no id: a polled order without its id' as reason, node as content
     from nodes
     where nullif(coalesce({{ json_str('node', '$.legacyResourceId') }}, {{ json_str('node', '$.id') }}), '') is null
     union all
-    select {{ tenant_id('shopify', 'envelope') }}, 'refunds', raw_key, 'no id: a refund embedded in an order without its id', refund
+    select {{ tenant_id('shopify', 'envelope') }} as tenant_id, 'refunds' as entity, raw_key,
+           'no id: a refund embedded in an order without its id' as reason, refund as content
     from embedded_refunds
     where nullif({{ json_str('refund', '$.id') }}, '') is null
     union all
-    select {{ tenant_id('shopify', 'envelope') }}, 'refunds', raw_key, 'no id: a refund webhook without its id', payload
+    select {{ tenant_id('shopify', 'envelope') }} as tenant_id, 'refunds' as entity, raw_key,
+           'no id: a refund webhook without its id' as reason, payload as content
     from {{ raw_objects('shopify', 'refunds') }}
     where nullif({{ json_str('payload', '$.id') }}, '') is null
 {%- for entity, path in lists %}

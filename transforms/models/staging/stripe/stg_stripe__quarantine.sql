@@ -29,15 +29,15 @@ found as (
     union all
     -- a charge or refund without a numeric amount or a currency (both required by Stripe's
     -- schema): staging cannot count its money, so it is set aside rather than summed as NULL
-    select tenant_id, object_type || 's', object_id, raw_key,
-           'wrong shape: a ' || object_type || ' without a numeric amount or a currency', object
+    select tenant_id, object_type || 's' as entity, object_id as source_id, raw_key,
+           'wrong shape: a ' || object_type || ' without a numeric amount or a currency' as reason, object as content
     from {{ ref('stg_stripe__objects') }}
     where object_type in ('charge', 'refund')
       and (try_cast({{ json_str('object', '$.amount') }} as decimal(38, 6)) is null
            or nullif({{ json_str('object', '$.currency') }}, '') is null)
     union all
-    select {{ tenant_id('stripe', 'envelope') }}, 'balance_transactions', null, raw_key,
-           'no id: a balance transaction without its id', item
+    select {{ tenant_id('stripe', 'envelope') }} as tenant_id, 'balance_transactions' as entity, null as source_id,
+           raw_key, 'no id: a balance transaction without its id' as reason, item as content
     from balance_items
     where nullif({{ json_str('item', '$.id') }}, '') is null
 )
