@@ -77,6 +77,15 @@ MERCHANTS = {
         ("Wagamama", "WAGAMAMA BRISTOL", "Wagamama", (("meals", 1.0),)),
     ),
 }
+# Plaid's personal_finance_category for a merchant (by its main category): the feed's own
+# enrichment, which a new merchant carries from its first line.
+PFC = {
+    "software": ("GENERAL_SERVICES", "GENERAL_SERVICES_OTHER_GENERAL_SERVICES"),
+    "travel": ("TRAVEL", "TRAVEL_FLIGHTS"),
+    "meals": ("FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT"),
+    "advertising": ("GENERAL_SERVICES", "GENERAL_SERVICES_OTHER_GENERAL_SERVICES"),
+    "office": ("GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OFFICE_SUPPLIES"),
+}
 STARTING = 8  # merchants in use from the first day; one more joins about every five weeks
 NEW_MERCHANT_EVERY_DAYS = 35
 NOISE = 0.04  # share of booked lines the bookkeeper codes to a wrong (plausible) account

@@ -25,7 +25,7 @@ from .company import (
     STRIPE_ACCOUNT, UK, XERO_ACCOUNTS,
     UK_SUFFIX, US, US_SUFFIX, VENDORS, WON_STAGE, LOST_STAGE, HUBSPOT_PORTAL_ID, Vendor,
 )
-from .cards import CATEGORIES, CardLine, draw_lines, merchants
+from .cards import CATEGORIES, PFC, CardLine, draw_lines, merchants
 from .fx import FxTable
 from .hubspot import HubSpot
 from .ledger import QboBooks, XeroBooks
@@ -547,8 +547,7 @@ class Simulation:
                 doc = self.xero.bank_transaction(moment, day, "SPEND", key, m.key,
                                                  [(account, line.amount, f"{m.name} card")], "Card")
         pending = 1 if rng.random() < 0.5 else 0
-        txn = self.bank.move(key, moment, line.amount, m.descriptor, m.merchant_name,
-                             ("GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OTHER_GENERAL_MERCHANDISE"),
+        txn = self.bank.move(key, moment, line.amount, m.descriptor, m.merchant_name, PFC[m.categories[0][0]],
                              "in store" if line.category in ("meals", "travel") else "online", pending)
         if doc:
             self.bank.explain(txn, "one_to_one", doc)
