@@ -84,8 +84,9 @@ class Categoriser:
     @classmethod
     def fit(cls, history: list[Line], corrections: dict[str, str] | None = None,
             corrected_lines: list[Line] = ()) -> Categoriser:
-        """`corrections`: line id -> account a human chose; `corrected_lines`: those lines
-        (so the correction teaches the vendor and the words, not only its own line)."""
+        """`corrections`: line id -> account a person chose, in the order they were made;
+        `corrected_lines`: those lines (so a correction teaches the vendor and the words, not
+        only its own line)."""
         corrections = dict(corrections or {})
         labelled = [(ln, ln.account, 1.0) for ln in history if ln.account and ln.line_id not in corrections]
         labelled += [(ln, corrections[ln.line_id], CORRECTION_WEIGHT) for ln in corrected_lines
@@ -99,6 +100,17 @@ class Categoriser:
             total = sum(counts.values())
             # share of the vendor's lines, shrunk towards 0 for short histories (2 lines: x 2/3)
             self.rules[vendor] = (account, top / total * total / (total + 1))
+        # A vendor a person has corrected follows the latest correction (today's policy beats
+        # older history); its confidence grows with the corrections that agree (1: 0.5,
+        # 2: 0.67, 3: 0.75), so one correction changes the suggestion and a second confirms it.
+        by_line = {ln.line_id: ln for ln in corrected_lines}
+        fixed: dict[str, list[str]] = defaultdict(list)
+        for line_id, account in corrections.items():  # in the order they were made
+            if line_id in by_line:
+                fixed[vendor_key(by_line[line_id])].append(account)
+        for vendor, accounts in fixed.items():
+            latest = accounts[-1]
+            self.rules[vendor] = (latest, accounts.count(latest) / (len(accounts) + 1))
         self.seen_vendors = set(votes)
         if len({a for _, a, _ in labelled}) >= 2:
             self.model = _train_model(labelled)

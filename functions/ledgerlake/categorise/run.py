@@ -70,14 +70,15 @@ def load_lines(con) -> tuple[list[Line], list[Line]]:
 
 
 def load_corrections(lake: Lake) -> dict[str, dict]:
-    """bank line id -> its latest correction (by time, then id), read from the lake."""
+    """bank line id -> its latest correction (by time, then id), read from the lake, in the
+    order the corrections were made."""
     latest: dict[str, dict] = {}
     for key in lake.keys(raw_prefix(SOURCE, CORRECTIONS)):
         _, payload = lake.read(key)
         current = latest.get(payload["bank_line_id"])
         if current is None or (payload["at"], payload["correction_id"]) > (current["at"], current["correction_id"]):
             latest[payload["bank_line_id"]] = payload
-    return latest
+    return dict(sorted(latest.items(), key=lambda kv: (kv[1]["at"], kv[1]["correction_id"])))
 
 
 def suggest(history: list[Line], todo: list[Line], corrections: dict[str, dict]) -> CodingRun:
