@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/statements.py", title="Statements", icon=":material/request_quote:"),
     st.Page("pages/receivables.py", title="Receivables & payables", icon=":material/receipt_long:"),
     st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
+    st.Page("pages/reconciliation.py", title="Reconciliation", icon=":material/rule:"),
     st.Page("pages/health.py", title="Integration health", icon=":material/monitor_heart:"),
 ]
 
