@@ -75,6 +75,7 @@ class WeeklyReport:
     open_other: list[dict] = field(default_factory=list)  # still open, medium / low
     resolved: list[dict] = field(default_factory=list)    # resolved during the week
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    reconciliation: dict | None = None  # queries.reconciliation_week: bank matching and coding
 
     @property
     def subject(self) -> str:
@@ -268,4 +269,5 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         health=health_rows(queries.integration_health(conn), reference, zone, _needs_reconnect()),
         dashboard_url=settings.dashboard_url,
         forecast_accuracy=queries.forecast_accuracy_sentences(conn),
+        reconciliation=queries.reconciliation_week(conn, week_start, week_end),
     )
