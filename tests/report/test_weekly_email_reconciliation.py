@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ledgerlake.report import weekly_email
 from test_weekly_email import _settings
 from test_weekly_email_company import _last_whole_week, company_conn  # noqa: F401 (fixture)
-
-from ledgerlake.report import weekly_email
 
 
 def test_email_reconciliation_section_equals_the_bank_marts(company_conn, monkeypatch):  # noqa: F811
