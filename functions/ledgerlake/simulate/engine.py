@@ -38,7 +38,7 @@ from .util import (
 )
 
 GENERATOR_VERSION = "1"
-CARD_LINES_PER_DAY = 3.0  # per entity at scale 1 (at least half that at small scales: the categoriser needs history)
+CARD_LINES_PER_DAY = 3.0  # per entity at scale 1 (at least 0.9 a day at small scales: the categoriser needs history)
 # api/{source}/{resource}.jsonl files the generator always writes (file names are the
 # provider's own resource names: REST paths for Stripe/Shopify/HubSpot/Xero/Plaid, entity
 # names for QuickBooks).
@@ -526,7 +526,7 @@ class Simulation:
         rng = self.rng["cards"]
         for entity in (US, UK):
             for line in draw_lines(rng, entity, day, self.end, self.merchants[entity],
-                                   CARD_LINES_PER_DAY * max(self.scale, 0.5)):
+                                   CARD_LINES_PER_DAY * max(self.scale, 0.3)):
                 self._card_line(rng, day, line)
 
     def _card_line(self, rng, day: date, line: CardLine) -> None:
