@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/budgets.py", title="Budget vs actual", icon=":material/savings:"),
     st.Page("pages/receivables.py", title="Receivables & payables", icon=":material/receipt_long:"),
     st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
+    st.Page("pages/reconciliation.py", title="Reconciliation", icon=":material/rule:"),
     st.Page("pages/health.py", title="Integration health", icon=":material/monitor_heart:"),
     st.Page("pages/actions.py", title="Actions", icon=":material/published_with_changes:"),
 ]

@@ -1245,3 +1245,71 @@ def table_row_counts(m: Marts) -> pl.DataFrame:
         return pl.DataFrame(schema={"table": pl.Utf8, "rows": pl.Int64})
     sql = " union all ".join(f"select '{n}' as \"table\", count(*) as rows from {n}" for n in names)
     return m.frame(sql + " order by 1")
+
+
+# -- Reconciliation (marts/bank) ---------------------------------------------------------------
+BANK_DAILY = f"{MARTS}.bank_reconciliation_daily"
+BANK_UNMATCHED = f"{MARTS}.bank_unmatched"
+BANK_MATCHES = f"{MARTS}.bank_matches"
+
+
+def reconciliation_summary(m: Marts, f: Filters) -> dict[str, Any]:
+    """Lines, matched, auto-coded, waiting, match rate over the chosen months and entity."""
+    m.require(BANK_DAILY, BANK_UNMATCHED)
+    where, wparams = _entity_clause(f)
+    row = m.rows(
+        f"select coalesce(sum(lines), 0), coalesce(sum(matched_lines), 0), coalesce(sum(fuzzy_matched_lines), 0), "
+        f"coalesce(sum(auto_coded_lines), 0), coalesce(sum(corrected_lines), 0), coalesce(sum(review_lines), 0), "
+        f"coalesce(sum(judged_auto_codes), 0), coalesce(sum(correct_auto_codes), 0) "
+        f"from {BANK_DAILY} where {where} and line_date >= ? and line_date <= ?",
+        wparams + [f.period_start, _month_end(f.period_end)])[0]
+    lines, matched, fuzzy, auto, corrected, review, judged, right = (int(v) for v in row)
+    waiting = m.rows(f"select count(*), max(days_outstanding) from {BANK_UNMATCHED} where needs_review and {where}",
+                     wparams)[0]
+    return {"lines": lines, "matched": matched, "fuzzy": fuzzy, "auto_coded": auto, "corrected": corrected,
+            "review": review, "match_rate": matched / lines if lines else None,
+            "coverage": auto / (lines - matched) if lines > matched else None,
+            "precision": right / judged if judged else None,
+            "waiting": int(waiting[0]), "oldest_days": waiting[1]}
+
+
+def reconciliation_daily(m: Marts, f: Filters) -> pl.DataFrame:
+    """Match rate per bank account and day (bank_reconciliation_daily) in the chosen months."""
+    m.require(BANK_DAILY)
+    where, wparams = _entity_clause(f, "d.entity_id")
+    return m.frame(
+        f"select d.line_date, d.bank_account_id, d.entity_id, d.lines, d.matched_lines, d.fuzzy_matched_lines, "
+        f"d.auto_coded_lines, d.review_lines, d.match_rate_pct from {BANK_DAILY} d "
+        f"where {where} and d.line_date >= ? and d.line_date <= ? order by d.line_date, d.bank_account_id",
+        wparams + [f.period_start, _month_end(f.period_end)])
+
+
+def bank_queue(m: Marts, f: Filters, statuses: tuple[str, ...] = ("review", "uncoded")) -> pl.DataFrame:
+    """Unmatched bank lines (all dates) in the given coding statuses, oldest first."""
+    m.require(BANK_UNMATCHED)
+    where, wparams = _entity_clause(f)
+    marks = ", ".join("?" for _ in statuses)
+    return m.frame(
+        f"select bank_line_id, entity_id, line_date, days_outstanding, amount, currency, description, "
+        f"counterparty_name, coding_status, account_code, account_name, suggested_account_code, "
+        f"suggested_account_name, suggestion_confidence, suggestion_method, corrected_by, corrected_at "
+        f"from {BANK_UNMATCHED} where {where} and coding_status in ({marks}) order by line_date, bank_line_id",
+        wparams + list(statuses))
+
+
+def bank_match_rules(m: Marts, f: Filters) -> pl.DataFrame:
+    """Matched bank lines per rule and kind in the chosen months."""
+    m.require(BANK_MATCHES)
+    where, wparams = _entity_clause(f)
+    return m.frame(
+        f"select match_rule, match_kind, is_exact, count(distinct bank_line_id) as bank_lines, "
+        f"count(distinct ledger_line_id) as ledger_lines from {BANK_MATCHES} "
+        f"where {where} and line_date >= ? and line_date <= ? group by all order by bank_lines desc",
+        wparams + [f.period_start, _month_end(f.period_end)])
+
+
+def chart_of_accounts(m: Marts, entity: str) -> pl.DataFrame:
+    """The entity's P&L accounts (code, name): what a bank line can be coded to."""
+    return m.frame(f"select account_code, min(account_name) as account_name from {MARTS}.general_ledger "
+                   "where entity_id = ? and account_class in ('revenue', 'expense') "
+                   "group by account_code order by account_code", [entity])

@@ -169,6 +169,20 @@ def _forecast_inputs_fingerprint() -> str | None:
     return digest.hexdigest()
 
 
+def step_code(ctx: PipelineContext) -> str:
+    """The categoriser on the fresh marts; when its suggestions changed, rebuild what reads them."""
+    from .categorise.run import run_categoriser
+    from .transform import build
+
+    run = run_categoriser(settings=ctx.settings)
+    if not run.created:
+        return "suggestions unchanged: nothing landed"
+    result = build(settings=ctx.settings, select=["stg_ledgerlake__coding_suggestions+"], stream=None)
+    if not result.success:
+        raise RuntimeError("dbt build of the coding marts failed: " + "; ".join(result.failures[:5]))
+    return ", ".join(f"{v} {k}" for k, v in sorted(run.counts().items()))
+
+
 def step_forecast(ctx: PipelineContext) -> str:
     from .forecast import run_forecast
 
@@ -198,6 +212,7 @@ STEPS: list[tuple[str, str, Callable[[PipelineContext], str]]] = [
     ("reference", "ledgerlake.lake", step_reference),
     ("land", "ledgerlake.landing", step_land),
     ("build", "ledgerlake.transform", step_build),
+    ("code", "sklearn", step_code),
     ("forecast", "ledgerlake.forecast", step_forecast),
     ("report", "ledgerlake.report", step_report),
 ]

@@ -188,6 +188,17 @@ def land_company(lake, times: int = 1, arrival_variants: bool = False):
                                         "accounts": [chase]}, "sync-1", "2025-02-21")
     land("plaid", "accounts", {"accounts": [chase], "item": {"item_id": "item-us"}}, "acc-1", "2025-02-21")
 
+    # --- ledgerlake's categoriser: a suggestion for the fee nothing explains, then a person's
+    # correction (landed as the categoriser and `ledgerlake coding correct` land them)
+    land("ledgerlake", "coding_suggestions", {
+        "run_id": "run-1", "suggested_at": "2025-02-22T06:00:00Z", "thresholds": {"US": {"rule": 0.9, "model": 0.9}},
+        "suggestions": [{"bank_line_id": "pt-1", "entity_id": "US", "account_code": "6300", "confidence": "0.9500",
+                         "method": "rule", "status": "auto_applied", "threshold": "0.9000"}]}, "run-1", "2025-02-22")
+    land("ledgerlake", "coding_corrections", {
+        "correction_id": "c-1", "bank_line_id": "pt-1", "entity_id": "US", "account_code": "6500",
+        "previous_account_code": "6300", "by": "ana@example.com", "at": "2025-02-23T09:00:00Z",
+        "note": "monthly bank fee"}, "c-1", "2025-02-23", arrival="webhook")
+
     lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv",
                        Body=b"date,base,quote,rate\n2025-01-01,GBP,USD,1.2500\n2025-02-01,GBP,USD,1.2600\n")
 
@@ -282,6 +293,16 @@ def test_cash_by_account_and_day(built):
 def test_unreconciled_bank_lines_flag_the_fee_the_books_never_saw(built):
     rows = query(built, "select problem, line_date, amount, source_id from marts.integrity_unreconciled_bank_lines")
     assert rows == [("bank_without_ledger", date(2025, 2, 1), Decimal("-15.00"), "pt-1")]
+
+
+def test_bank_queue_carries_the_suggestion_and_the_correction_wins(built):
+    rows = query(built, "select coding_status, needs_review, account_code, suggested_account_code, "
+                        "suggestion_method, corrected_by, correction_note from marts.bank_unmatched")
+    assert rows == [("corrected", False, "6500", "6300", "rule", "ana@example.com", "monthly bank fee")]
+    # the auto-applied code was judged by the correction, and it disagreed
+    judged = query(built, "select sum(judged_auto_codes), sum(correct_auto_codes), sum(matched_lines), sum(lines) "
+                          "from marts.bank_reconciliation_daily")
+    assert judged == [(1, 0, 1, 2)]
 
 
 def test_reporting_currency_carries_dated_rate(built):

@@ -197,3 +197,26 @@ def integration_health(conn) -> list[dict]:
         from {SOURCE_HEALTH} group by 1 order by 1
         """
     ))
+
+
+def reconciliation_week(conn, week_start: date, week_end: date) -> dict | None:
+    """The week's bank reconciliation and coding figures (finance_kpis_daily), with the
+    queue and the last closed month as at the week's last day. None before the bank marts."""
+    if not table_exists(conn, KPIS_DAILY) or "bank_lines" not in columns_of(conn, KPIS_DAILY):
+        return None
+    week = conn.execute(
+        f"select sum(bank_lines), sum(bank_lines_matched), sum(bank_lines_auto_coded), sum(judged_auto_codes), "
+        f"sum(correct_auto_codes) from {KPIS_DAILY} where date between ? and ?", [week_start, week_end]).fetchone()
+    end = conn.execute(
+        f"select unreconciled_lines, oldest_unreconciled_days, last_closed_month from {KPIS_DAILY} "
+        f"where date <= ? and bank_lines is not null order by date desc limit 1", [week_end]).fetchone()
+    lines, matched, auto, judged, correct = (int(v or 0) for v in week)
+    waiting, oldest, closed = end if end else (None, None, None)
+    return {"lines": lines, "matched": matched, "auto_coded": auto, "unmatched": lines - matched,
+            "match_rate": fmt_pct(matched, lines), "coverage": fmt_pct(auto, lines - matched),
+            "precision": fmt_pct(correct, judged), "waiting": waiting, "oldest_days": oldest,
+            "last_closed_month": closed.strftime("%B %Y") if closed else "none yet"}
+
+
+def fmt_pct(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f} %" if whole else "n/a"

@@ -78,6 +78,7 @@ class WeeklyReport:
     writeback: dict[str, int] = field(default_factory=dict)  # open write-back actions by state (docs/workflows.md)
     budget_variances: list[dict] = field(default_factory=list)  # the last whole month's largest (marts.budget_vs_actual)
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    reconciliation: dict | None = None  # queries.reconciliation_week: bank matching and coding
 
     @property
     def subject(self) -> str:
@@ -296,4 +297,5 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         budget_variances=queries.largest_budget_variances(
             conn, headline.revenue_month if headline else figures.last_whole_month(week_end),
             os.environ.get("LEDGERLAKE_REPORT_BUDGET")),
+        reconciliation=queries.reconciliation_week(conn, week_start, week_end),
     )

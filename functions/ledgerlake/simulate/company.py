@@ -98,6 +98,21 @@ XERO_ACCOUNTS = {
     "hosting": ("Cloud Hosting", "493", "EXPENSE", "EXPENSE", ""),
 }
 
+# Card-spend accounts (simulate/cards.py), added after the charts so the accounts above keep
+# their ids.
+QBO_ACCOUNTS.update({
+    "travel": ("Travel", "6600", "Expense", "Travel", "Expense"),
+    "meals": ("Meals & Entertainment", "6610", "Expense", "EntertainmentMeals", "Expense"),
+    "advertising": ("Advertising & Marketing", "6700", "Expense", "AdvertisingPromotional", "Expense"),
+    "office": ("Office Supplies", "6800", "Expense", "OfficeGeneralAdministrativeExpenses", "Expense"),
+})
+XERO_ACCOUNTS.update({
+    "travel": ("Travel - International", "494", "EXPENSE", "EXPENSE", ""),
+    "meals": ("Entertainment", "420", "EXPENSE", "EXPENSE", ""),
+    "advertising": ("Advertising", "400", "EXPENSE", "EXPENSE", ""),
+    "office": ("Office Expenses", "453", "EXPENSE", "EXPENSE", ""),
+})
+
 # Revenue (the truth definition): QBO accounts with AccountType "Income"; Xero accounts
 # with Type REVENUE or SALES. Other income (interest) is not operating revenue.
 QBO_REVENUE_TYPES = ("Income",)

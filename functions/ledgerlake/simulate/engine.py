@@ -21,10 +21,12 @@ from pathlib import Path
 
 from .company import (
     AWS_ALIAS_NAME, BANK_ACCOUNTS, COMPANY_WORDS_A, COMPANY_WORDS_B, ENTITIES, FIRST_NAMES, LAST_NAMES,
-    NEW_VENDOR, PAYROLL, PIPELINE_FOR, PIPELINES, PLANS, REPORTING_CURRENCY, SHOP_DOMAIN, STRIPE_ACCOUNT, UK,
+    NEW_VENDOR, PAYROLL, PIPELINE_FOR, PIPELINES, PLANS, QBO_ACCOUNTS, REPORTING_CURRENCY, SHOP_DOMAIN,
+    STRIPE_ACCOUNT, UK, XERO_ACCOUNTS,
     UK_SUFFIX, US, US_SUFFIX, VENDORS, WON_STAGE, LOST_STAGE, HUBSPOT_PORTAL_ID, Vendor,
 )
 from .dynamics import Dynamics
+from .cards import CATEGORIES, PFC, CardLine, draw_lines, merchants
 from .fx import FxTable
 from .hubspot import HubSpot
 from .ledger import QboBooks, XeroBooks
@@ -37,6 +39,7 @@ from .util import (
 )
 
 GENERATOR_VERSION = "1"
+CARD_LINES_PER_DAY = 3.0  # per entity at scale 1 (at least 0.9 a day at small scales: the categoriser needs history)
 # api/{source}/{resource}.jsonl files the generator always writes (file names are the
 # provider's own resource names: REST paths for Stripe/Shopify/HubSpot/Xero/Plaid, entity
 # names for QuickBooks).
@@ -86,7 +89,8 @@ class Simulation:
         self.on_day = on_day
         self.ids = Ids(seed)
         self.rng = {name: stream(seed, name) for name in
-                    ("crm", "ar", "subs", "shop", "ap", "payroll", "bank", "hooks", "fx", "stripe", "names")}
+                    ("crm", "ar", "subs", "shop", "ap", "payroll", "bank", "hooks", "fx", "stripe", "names",
+                     "recon", "cards")}
         self.out = Output(out_dir, self.end)
         self.fx = FxTable(self.rng["fx"], start, self.end)
         # Hiring waves, seasonal pay, late payers drifting, deals slipping: its own stream.
@@ -114,6 +118,9 @@ class Simulation:
         self.followed: dict[str, dict] = {}  # ledger document id -> planted problem it belongs to
         self._alias_amounts: list[int] = []
         self.plan = self._plan()
+        self.merchants = {e: merchants(e, start) for e in (US, UK)}
+        self.card_lines: dict[str, CardLine] = {}  # bank txn id -> the card line (truth of its coding)
+        self._receipt_shapes: set[tuple[str, str]] = set()
         (out_dir / "truth").mkdir(parents=True, exist_ok=True)
         (out_dir / "reference").mkdir(parents=True, exist_ok=True)
         self._cash_file = open(out_dir / "truth" / "cash_by_account_day.csv", "w", encoding="utf-8", newline="")
@@ -221,6 +228,7 @@ class Simulation:
         self._subscriptions(day)
         shop_day = self.shop.step(day)
         self._vendors(day)
+        self._card_spend(day)
         self._payroll(day)
         self._treasury(day)
         self._payouts(day, shop_day.payout)
@@ -437,18 +445,8 @@ class Simulation:
         amount = doc.balance if share is None else (doc.balance * 6 // 10)
         day = moment.date()
         name = doc.customer_name
-        if deal.entity == UK:
-            self.bank.move("bank_current", moment, -amount, f"FP {name.upper()[:24]} REF {doc.number}",
-                           pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty=name,
-                           reference=doc.number)
-            self.xero.payment(moment, day, doc, amount, "bank_current", doc.number)
-        elif method == "bank":
-            txn = self.bank.move("bank_operating", moment, -amount, f"ACH CREDIT {name.upper()[:24]} INV {doc.number}",
-                                 pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty=name,
-                                 reference=doc.number)
-            self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
-            pid = self.qbo.payment(moment, day, doc, amount, "bank_operating", f"ACH {doc.number}")
-            self._record(doc.id, "qbo", "Payment", "payment", pid)
+        if deal.entity == UK or method == "bank":
+            self._bank_receipt(deal, doc, amount, moment, share)
         else:
             company_id = deal.company["id"]
             customer = self.stripe_customer.get(company_id)
@@ -465,6 +463,134 @@ class Simulation:
             self._record(doc.id, "qbo", "Payment", "payment", pid)
             self._record(doc.id, "stripe", "charges", "events", charge["id"])
         self.stats["invoice_payments"] += 1
+
+    # -- bank receipts: how a customer's transfer looks on the feed (reconciliation truth) ------
+    def _bank_receipt(self, deal: Deal, doc, amount: int, moment: datetime, share) -> None:
+        """A customer pays `amount` of `doc` by bank transfer. Most transfers name the invoice
+        and carry its amount; some are harder to match (what a bank-reconciliation engine
+        meets): a reference with two digits transposed, one payment split in two transfers,
+        an international payment arriving net of the bank's charge (UK), one transfer paying
+        two invoices of the same customer. Draws come from their own stream ("recon")."""
+        rng = self.rng["recon"]
+        uk = deal.entity == UK
+        key = "bank_current" if uk else "bank_operating"
+        day = moment.date()
+        name = doc.customer_name.upper()[:24]
+        shape, r = "one_to_one", rng.random()
+        others = [d for d in self.books[deal.entity].invoices.values()
+                  if d.customer_id == doc.customer_id and d.id != doc.id and d.balance > 0 and d.id not in self.followed]
+        if not deal.plant and share is None:
+            possible = {"transposed_reference": _transposed(doc.number) != doc.number, "split": True,
+                        "fee_netted": uk, "multi_invoice": bool(others)}
+            # every shape at least once per entity (small runs too), then at their usual rates
+            todo = [k for k in possible if possible[k] and (deal.entity, k) not in self._receipt_shapes]
+            if todo:
+                shape = todo[0]
+            elif r < 0.05 and possible["transposed_reference"]:
+                shape = "transposed_reference"
+            elif r < 0.11:
+                shape = "split"
+            elif r < 0.19 and uk:
+                shape = "fee_netted"
+            elif r < 0.4 and others:
+                shape = "multi_invoice"
+            self._receipt_shapes.add((deal.entity, shape))
+        docs = [doc] + (others[:1] if shape == "multi_invoice" else [])
+        refs = " ".join(d.number for d in docs)
+        if shape == "transposed_reference":
+            refs = _transposed(doc.number)
+        total = amount + sum(d.balance for d in docs[1:])
+        fee = 6_00 + rng.randrange(20) * 1_00 if shape == "fee_netted" else 0
+
+        def transfer(value: int, pending_days: int = 0) -> str:
+            text = f"FP {name} REF {refs}" if uk else f"ACH CREDIT {name} INV {refs}"
+            txn = self.bank.move(key, moment, -value, text, pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
+                                 pending_days=pending_days, counterparty=doc.customer_name, reference=refs)
+            self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
+            return txn
+
+        if shape == "split":
+            first = total * rng.choice((5, 6, 7)) // 10 // 100 * 100
+            txns = [transfer(first), transfer(total - first, pending_days=1)]
+        else:
+            txns = [transfer(total - fee)]
+        pids = []
+        for d in docs:
+            paid = amount if d is doc else d.balance
+            if uk:
+                pid = self.xero.payment(moment, day, d, paid, key, d.number)
+                self._record(d.id, "xero", "Payments", "payments", pid)
+            else:
+                pid = self.qbo.payment(moment, day, d, paid, key, f"ACH {d.number}")
+                self._record(d.id, "qbo", "Payment", "payment", pid)
+            pids.append(pid)
+        if fee:
+            pids.append(self.xero.bank_transaction(moment, day, "SPEND", key, "barclays",
+                                                   [("bank_fees", fee, "International payment charge")],
+                                                   f"Charges {doc.number}"))
+        for txn in txns:
+            self.bank.explain(txn, shape, *pids)
+        self.stats[f"bank_receipts_{shape}"] += 1
+
+    # -- card spend: what the bookkeeper codes by hand (the categoriser's history) ------------
+    def _card_spend(self, day: date) -> None:
+        rng = self.rng["cards"]
+        for entity in (US, UK):
+            for line in draw_lines(rng, entity, day, self.end, self.merchants[entity],
+                                   CARD_LINES_PER_DAY * max(self.scale, 0.3)):
+                self._card_line(rng, day, line)
+
+    def _card_line(self, rng, day: date, line: CardLine) -> None:
+        m = line.merchant
+        moment = at(day, 7 * 3600 + rng.randrange(14 * 3600))
+        us = m.entity == US
+        key = "bank_operating" if us else "bank_current"
+        if us and m.key not in self.qbo.vendors:
+            self.qbo.vendor(moment, m.key, m.name)
+        if not us and m.key not in self.xero.contacts:
+            self.xero.contact(moment, m.key, m.name, "", False)
+        doc = None
+        if line.coded_category:
+            account = CATEGORIES[line.coded_category][0]
+            if us:
+                doc = self.qbo.purchase(moment, day, m.key, line.amount, account, f"{m.name} card")
+            else:
+                doc = self.xero.bank_transaction(moment, day, "SPEND", key, m.key,
+                                                 [(account, line.amount, f"{m.name} card")], "Card")
+        pending = 1 if rng.random() < 0.5 else 0
+        txn = self.bank.move(key, moment, line.amount, m.descriptor, m.merchant_name, PFC[m.categories[0][0]],
+                             "in store" if line.category in ("meals", "travel") else "online", pending)
+        if doc:
+            self.bank.explain(txn, "one_to_one", doc)
+        self.card_lines[txn] = line
+        self.stats["card_lines"] += 1
+
+    def _write_bank_truth(self) -> None:
+        """truth/bank_lines.csv: every posted bank line, what explains it in the ledger, and
+        for card lines the account they belong on (the booked one may be wrong or missing)."""
+        entity_of = {a.key: a.entity for a in BANK_ACCOUNTS}
+
+        def code(entity: str, category: str | None) -> str:
+            if category is None:
+                return ""
+            account = CATEGORIES[category][0]
+            return (QBO_ACCOUNTS if entity == US else XERO_ACCOUNTS)[account][1]
+
+        with open(self.root / "truth" / "bank_lines.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["transaction_id", "entity", "account_key", "date", "amount", "description", "match_kind",
+                             "explained_by", "vendor", "vendor_first_used", "true_account_code",
+                             "booked_account_code"])
+            for txn, (key, day, amount_out, name) in self.bank.posted.items():
+                entity = entity_of[key]
+                currency = ENTITIES[entity]["currency"]
+                card = self.card_lines.get(txn)
+                kind, docs = self.bank.explained.get(txn, ("uncoded" if card else "unexplained", ()))
+                writer.writerow([txn, entity, key, day.isoformat(), money_str(-amount_out, currency), name, kind,
+                                 " ".join(docs), card.merchant.name if card else "",
+                                 card.merchant.starts.isoformat() if card else "",
+                                 code(entity, card.category) if card else "",
+                                 code(entity, card.coded_category) if card else ""])
 
     # -- Stripe subscriptions --------------------------------------------------------------------
     def _subscriptions(self, day: date) -> None:
@@ -568,19 +694,22 @@ class Simulation:
             self.schedule(sp["paid_at"], "shopify_payout_arrival", sp)
 
     def _on_stripe_payout_arrival(self, moment: datetime, po: dict) -> None:
-        self.bank.move("bank_operating", moment, -po["amount"], f"STRIPE TRANSFER ST-{po['id'][3:]}",
-                       pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Stripe",
-                       reference=po["id"])
-        self.qbo.deposit(moment, moment.date(), "bank_operating",
-                         [("stripe_clearing", po["amount"], f"Stripe payout {po['id']}")], f"Stripe payout {po['id']}")
+        txn = self.bank.move("bank_operating", moment, -po["amount"], f"STRIPE TRANSFER ST-{po['id'][3:]}",
+                             pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Stripe",
+                             reference=po["id"])
+        dep = self.qbo.deposit(moment, moment.date(), "bank_operating",
+                               [("stripe_clearing", po["amount"], f"Stripe payout {po['id']}")],
+                               f"Stripe payout {po['id']}")
+        self.bank.explain(txn, "payout", dep)
 
     def _on_shopify_payout_arrival(self, moment: datetime, sp: dict) -> None:
-        self.bank.move("bank_current", moment, -sp["amount"], f"SHOPIFY PAYMENTS {sp['id']}",
-                       pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Shopify",
-                       reference=str(sp["id"]))
-        self.xero.bank_transaction(moment, moment.date(), "RECEIVE", "bank_current", "shopify",
-                                   [("shopify_clearing", sp["amount"], f"Shopify payout {sp['id']}")],
-                                   f"Shopify payout {sp['id']}")
+        txn = self.bank.move("bank_current", moment, -sp["amount"], f"SHOPIFY PAYMENTS {sp['id']}",
+                             pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Shopify",
+                             reference=str(sp["id"]))
+        bt = self.xero.bank_transaction(moment, moment.date(), "RECEIVE", "bank_current", "shopify",
+                                        [("shopify_clearing", sp["amount"], f"Shopify payout {sp['id']}")],
+                                        f"Shopify payout {sp['id']}")
+        self.bank.explain(txn, "payout", bt)
 
     def _sales_journals(self, day: date, h) -> None:
         moment = at(day, 23 * 3600 + 50 * 60)
@@ -650,12 +779,15 @@ class Simulation:
         if v.kind == "direct":
             pending = 1 + rng.randrange(2) if rng.random() < 0.6 else 0
             if entity == US:
-                self.qbo.purchase(moment, day, v.key, amount, v.account, f"{v.ledger_name} {day:%B %Y}")
-                self.bank.move("bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online", pending)
+                doc = self.qbo.purchase(moment, day, v.key, amount, v.account, f"{v.ledger_name} {day:%B %Y}")
+                txn = self.bank.move("bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online",
+                                     pending)
             else:
-                self.xero.bank_transaction(moment, day, "SPEND", "bank_current", v.key,
-                                           [(v.account, amount, f"{v.ledger_name} {day:%B %Y}")], number)
-                self.bank.move("bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online", pending)
+                doc = self.xero.bank_transaction(moment, day, "SPEND", "bank_current", v.key,
+                                                 [(v.account, amount, f"{v.ledger_name} {day:%B %Y}")], number)
+                txn = self.bank.move("bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online",
+                                     pending)
+            self.bank.explain(txn, "one_to_one", doc)
             return
         vendor_key = v.key
         if plant in ("vendor_alias_1", "vendor_alias_2"):
@@ -725,11 +857,13 @@ class Simulation:
             pid = self.qbo.bill_payment(moment, day, doc, "bank_operating")
             txn = self.bank.move("bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other",
                                  pending, counterparty=v.ledger_name, reference=doc.number)
+            self.bank.explain(txn, "one_to_one", pid)
             self._record(doc.id, "qbo", "BillPayment", "billpayment", pid)
         else:
             pid = self.xero.payment(moment, day, doc, amount, "bank_current", doc.number)
             txn = self.bank.move("bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other",
                                  pending, counterparty=v.ledger_name, reference=doc.number)
+            self.bank.explain(txn, "one_to_one", pid)
             self._record(doc.id, "xero", "Payments", "payments", pid)
         self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
 
@@ -768,44 +902,53 @@ class Simulation:
                                             ("wages_payable", -net, "Net pay"),
                                             ("paye_payable", -(paye + employer), "PAYE and NI")],
                               f"Payroll {day:%B %Y} ({heads} employees)")
-            self.xero.bank_transaction(moment, day, "SPEND", "bank_current", "payroll",
-                                       [("wages_payable", net, "Net pay")], f"Payroll {day:%Y-%m}")
-            self.bank.move("bank_current", moment, net, f"BACS PAYROLL NORTHWIND UK {day:%b%y}".upper(),
-                           pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), counterparty="Payroll")
+            bt = self.xero.bank_transaction(moment, day, "SPEND", "bank_current", "payroll",
+                                            [("wages_payable", net, "Net pay")], f"Payroll {day:%Y-%m}")
+            txn = self.bank.move("bank_current", moment, net, f"BACS PAYROLL NORTHWIND UK {day:%b%y}".upper(),
+                                 pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), counterparty="Payroll")
+            self.bank.explain(txn, "one_to_one", bt)
             hmrc = business_day_on_or_before(add_months(day, 1).replace(day=22))
             self.schedule(at(hmrc, 10 * 3600), "hmrc", (paye + employer, day))
 
     def _on_payroll_funding(self, moment: datetime, payload) -> None:
         amount, pay_day = payload
-        self.qbo.journal(moment, moment.date(), [("bank_payroll", amount, "Payroll funding"),
-                                                 ("bank_operating", -amount, "Payroll funding")],
-                         f"XFER-{pay_day:%Y%m%d}", f"Fund payroll for {pay_day.isoformat()}")
-        self.bank.move("bank_operating", moment, amount, "ONLINE TRANSFER TO CHK ...9021",
-                       pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"))
-        self.bank.move("bank_payroll", moment, -amount, "ONLINE TRANSFER FROM CHK ...4417",
-                       pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"))
+        jid = self.qbo.journal(moment, moment.date(), [("bank_payroll", amount, "Payroll funding"),
+                                                       ("bank_operating", -amount, "Payroll funding")],
+                               f"XFER-{pay_day:%Y%m%d}", f"Fund payroll for {pay_day.isoformat()}")
+        out = self.bank.move("bank_operating", moment, amount, "ONLINE TRANSFER TO CHK ...9021",
+                             pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"))
+        into = self.bank.move("bank_payroll", moment, -amount, "ONLINE TRANSFER FROM CHK ...4417",
+                              pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"))
+        self.bank.explain(out, "one_to_one", jid)
+        self.bank.explain(into, "one_to_one", jid)
 
     def _on_payroll_us(self, moment: datetime, payload) -> None:
         gross, withholding, employer, net, heads = payload
         day = moment.date()
-        self.qbo.journal(moment, day, [("salaries", gross, "Gross wages"), ("payroll_tax", employer, "Employer taxes"),
-                                       ("bank_payroll", -net, "Net pay"),
-                                       ("payroll_liab", -(withholding + employer), "Taxes withheld and employer")],
-                         f"PR-{day:%Y%m%d}", f"Gusto payroll {day.isoformat()} ({heads} employees)")
-        self.qbo.journal(moment, day, [("payroll_liab", withholding + employer, "Tax remittance"),
-                                       ("bank_payroll", -(withholding + employer), "Tax remittance")],
-                         f"PRTAX-{day:%Y%m%d}", f"Gusto tax remittance {day.isoformat()}")
-        self.bank.move("bank_payroll", moment, net, "GUSTO NET PAY 8F3K2Q", "Gusto",
-                       ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), "other", 1)
-        self.bank.move("bank_payroll", moment, withholding + employer, "GUSTO TAX 8F3K2Q", "Gusto",
-                       ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"), "other", 1)
+        pay = self.qbo.journal(moment, day, [("salaries", gross, "Gross wages"),
+                                             ("payroll_tax", employer, "Employer taxes"),
+                                             ("bank_payroll", -net, "Net pay"),
+                                             ("payroll_liab", -(withholding + employer),
+                                              "Taxes withheld and employer")],
+                               f"PR-{day:%Y%m%d}", f"Gusto payroll {day.isoformat()} ({heads} employees)")
+        tax = self.qbo.journal(moment, day, [("payroll_liab", withholding + employer, "Tax remittance"),
+                                             ("bank_payroll", -(withholding + employer), "Tax remittance")],
+                               f"PRTAX-{day:%Y%m%d}", f"Gusto tax remittance {day.isoformat()}")
+        net_txn = self.bank.move("bank_payroll", moment, net, "GUSTO NET PAY 8F3K2Q", "Gusto",
+                                 ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), "other", 1)
+        tax_txn = self.bank.move("bank_payroll", moment, withholding + employer, "GUSTO TAX 8F3K2Q", "Gusto",
+                                 ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"), "other", 1)
+        self.bank.explain(net_txn, "one_to_one", pay)
+        self.bank.explain(tax_txn, "one_to_one", tax)
 
     def _on_hmrc(self, moment: datetime, payload) -> None:
         amount, pay_day = payload
-        self.xero.bank_transaction(moment, moment.date(), "SPEND", "bank_current", "hmrc",
-                                   [("paye_payable", amount, f"PAYE/NI for {pay_day:%B %Y}")], f"HMRC {pay_day:%Y-%m}")
-        self.bank.move("bank_current", moment, amount, "HMRC PAYE CUMBERNAULD", "HM Revenue & Customs",
-                       ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"), "other", 1)
+        bt = self.xero.bank_transaction(moment, moment.date(), "SPEND", "bank_current", "hmrc",
+                                        [("paye_payable", amount, f"PAYE/NI for {pay_day:%B %Y}")],
+                                        f"HMRC {pay_day:%Y-%m}")
+        txn = self.bank.move("bank_current", moment, amount, "HMRC PAYE CUMBERNAULD", "HM Revenue & Customs",
+                             ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"), "other", 1)
+        self.bank.explain(txn, "one_to_one", bt)
 
     # -- treasury: interest, the FX transfer -------------------------------------------------------
     def _treasury(self, day: date) -> None:
@@ -813,48 +956,53 @@ class Simulation:
             reserve = self.bank.accounts["bank_reserve"]
             interest = reserve.current * 35 // 1000 // 12
             moment = at(day, 5 * 3600)
-            self.bank.move("bank_reserve", moment, -interest, "INTEREST PAID", None,
-                           ("INCOME", "INCOME_INTEREST_EARNED"))
-            self.xero.bank_transaction(moment, day, "RECEIVE", "bank_reserve", "barclays",
-                                       [("interest_income", interest, "Interest")], f"Interest {day:%Y-%m}")
+            txn = self.bank.move("bank_reserve", moment, -interest, "INTEREST PAID", None,
+                                 ("INCOME", "INCOME_INTEREST_EARNED"))
+            bt = self.xero.bank_transaction(moment, day, "RECEIVE", "bank_reserve", "barclays",
+                                            [("interest_income", interest, "Interest")], f"Interest {day:%Y-%m}")
+            self.bank.explain(txn, "one_to_one", bt)
         if self.plan.due("equity_raise", day) and day.weekday() < 5:
             # A venture-backed company burns cash; without its Series A the US bank balance
             # would run deeply negative, which no real bank feed shows.
             self.plan.done.add("equity_raise")
             usd = 2_500_000_00 * max(1, round(self.scale)) if self.scale >= 1 else 2_500_000_00
             moment = at(day, 14 * 3600)
-            self.qbo.journal(moment, day, [("bank_operating", usd, "Series A proceeds"),
-                                           ("share_capital", -usd, "Series A preferred stock issued")],
-                             f"EQ-{day:%Y%m%d}", "Series A financing from Northwind Ventures LP")
-            self.bank.move("bank_operating", moment, -usd, "WIRE TRANSFER IN NORTHWIND VENTURES LP", None,
-                           ("TRANSFER_IN", "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS"), "other", 0,
-                           counterparty="Northwind Ventures LP")
+            jid = self.qbo.journal(moment, day, [("bank_operating", usd, "Series A proceeds"),
+                                                 ("share_capital", -usd, "Series A preferred stock issued")],
+                                   f"EQ-{day:%Y%m%d}", "Series A financing from Northwind Ventures LP")
+            txn = self.bank.move("bank_operating", moment, -usd, "WIRE TRANSFER IN NORTHWIND VENTURES LP", None,
+                                 ("TRANSFER_IN", "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS"), "other", 0,
+                                 counterparty="Northwind Ventures LP")
+            self.bank.explain(txn, "one_to_one", jid)
         if self.plan.due("fx_transfer", day) and day.weekday() < 5:
             self.plan.done.add("fx_transfer")
             usd = 250_000_00 * max(1, round(self.scale)) if self.scale >= 1 else 250_000_00
             rate = self.fx.rate(day, "USD", "GBP")
             gbp = int((Decimal(usd) * rate).quantize(Decimal(1)))
             moment = at(day, 15 * 3600)
-            self.qbo.journal(moment, day, [("ic_receivable", usd, "Funding to Northwind UK"),
+            jid = self.qbo.journal(moment, day, [("ic_receivable", usd, "Funding to Northwind UK"),
                                            ("bank_operating", -usd, "Wire to Northwind UK"),
                                            ("bank_fees", 35_00, "Outgoing wire fee"),
                                            ("bank_operating", -35_00, "Outgoing wire fee")],
                              f"FX-{day:%Y%m%d}", f"Intercompany funding to Northwind UK at {rate} GBP/USD")
-            self.bank.move("bank_operating", moment, usd, "WIRE TRANSFER OUT NORTHWIND UK LTD", None,
-                           ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), "other", 0,
-                           counterparty="Northwind UK Ltd")
-            self.bank.move("bank_operating", moment, 35_00, "WIRE FEE", None,
-                           ("BANK_FEES", "BANK_FEES_OTHER_BANK_FEES"))
+            wire = self.bank.move("bank_operating", moment, usd, "WIRE TRANSFER OUT NORTHWIND UK LTD", None,
+                                  ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), "other", 0,
+                                  counterparty="Northwind UK Ltd")
+            fee = self.bank.move("bank_operating", moment, 35_00, "WIRE FEE", None,
+                                 ("BANK_FEES", "BANK_FEES_OTHER_BANK_FEES"))
+            self.bank.explain(wire, "one_to_one", jid)
+            self.bank.explain(fee, "one_to_one", jid)
             arrive = at(day + timedelta(days=1), 11 * 3600)
             self.schedule(arrive, "fx_arrival", (usd, gbp, rate))
 
     def _on_fx_arrival(self, moment: datetime, payload) -> None:
         usd, gbp, rate = payload
-        self.bank.move("bank_current", moment, -gbp, "NORTHWIND US INC TT INTERCOMPANY", None,
-                       ("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Northwind US Inc")
-        self.xero.bank_transaction(moment, moment.date(), "RECEIVE", "bank_current", "northwind_us",
-                                   [("ic_payable", gbp, f"Funding from Northwind US: USD {money_str(usd)} at {rate}")],
-                                   "Intercompany funding")
+        txn = self.bank.move("bank_current", moment, -gbp, "NORTHWIND US INC TT INTERCOMPANY", None,
+                             ("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Northwind US Inc")
+        bt = self.xero.bank_transaction(
+            moment, moment.date(), "RECEIVE", "bank_current", "northwind_us",
+            [("ic_payable", gbp, f"Funding from Northwind US: USD {money_str(usd)} at {rate}")], "Intercompany funding")
+        self.bank.explain(txn, "one_to_one", bt)
 
     # -- truth -------------------------------------------------------------------------------------
     def _cash_row(self, day: date, entity: str, account_id: str, currency: str, balance: int) -> None:
@@ -881,6 +1029,7 @@ class Simulation:
         self._cash_file.close()
         self._ar_file.close()
         self._ap_file.close()
+        self._write_bank_truth()
         truth = self.root / "truth"
         with open(truth / "revenue_by_month.csv", "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
@@ -924,3 +1073,13 @@ class Simulation:
                                  "reference/ecb/eurofxref-hist.xml": ecb_days}.items())),
         }
         (self.root / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _transposed(reference: str) -> str:
+    """The reference with its last two differing adjacent digits swapped (a typing slip)."""
+    chars = list(reference)
+    for i in range(len(chars) - 1, 0, -1):
+        if chars[i].isdigit() and chars[i - 1].isdigit() and chars[i] != chars[i - 1]:
+            chars[i - 1], chars[i] = chars[i], chars[i - 1]
+            return "".join(chars)
+    return reference

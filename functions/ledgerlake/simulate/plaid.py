@@ -43,6 +43,13 @@ class Bank:
         self._seq = 0
         self.changed_items: dict[str, datetime] = {}
         self.lines = 0
+        # reconciliation truth: every posted line, and the ledger documents that explain it
+        self.posted: dict[str, tuple[str, date, int, str]] = {}  # txn id -> (account key, day, amount out, name)
+        self.explained: dict[str, tuple[str, tuple[str, ...]]] = {}  # txn id -> (match kind, ledger doc ids)
+
+    def explain(self, txn_id: str, kind: str, *doc_ids: str) -> None:
+        """Record which ledger documents explain the (final, posted) bank line `txn_id`."""
+        self.explained[txn_id] = (kind, doc_ids)
 
     def account_id(self, key: str) -> str:
         return self.accounts[key].account_id
@@ -110,6 +117,7 @@ class Bank:
                         counterparty, reference)
         self.out.api("plaid", "transactions", moment, txn_id, dumps(obj))
         self.lines += 1
+        self.posted[txn_id] = (acct.spec.key, day, amount_out, name)
         acct.current -= amount_out
         self.changed_items[acct.item_id] = moment
 

@@ -64,6 +64,8 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
     ),
     "plaid": ("notifications", "transactions_sync", "accounts"),
     "ecb": ("eurofxref",),  # FX reference rates (sources/ecb)
+    # ledgerlake's own inputs: the categoriser's suggestions and people's coding corrections
+    "ledgerlake": ("coding_suggestions", "coding_corrections"),
 }
 
 SCHEMA = {

@@ -31,7 +31,16 @@ daily as (
         sum(invoices_issued) as invoices_issued,
         sum(invoices_in_error) as invoices_in_error,
         sum(bills_paid) as bills_paid,
-        sum(duplicate_bills_paid) as duplicate_bills_paid
+        sum(duplicate_bills_paid) as duplicate_bills_paid,
+        sum(bank_lines) as bank_lines,
+        sum(bank_lines_matched) as bank_lines_matched,
+        sum(bank_lines_auto_coded) as bank_lines_auto_coded,
+        sum(bank_lines - bank_lines_matched) as bank_lines_unmatched,
+        sum(judged_auto_codes) as judged_auto_codes,
+        sum(correct_auto_codes) as correct_auto_codes,
+        sum(unreconciled_lines) as unreconciled_lines,
+        max(oldest_unreconciled_days) as oldest_unreconciled_days,
+        min(last_closed_month) as last_closed_month
     from entity_days
     group by date
 ),
@@ -77,5 +86,17 @@ select
     {{ ratio('invoices_in_error * 100', 'invoices_issued') }} as invoice_error_rate_pct,
     bills_paid,
     duplicate_bills_paid,
-    {{ ratio('duplicate_bills_paid * 100', 'bills_paid') }} as duplicate_payment_rate_pct
+    {{ ratio('duplicate_bills_paid * 100', 'bills_paid') }} as duplicate_payment_rate_pct,
+    -- bank reconciliation and coding, all entities (the group closes when its last entity does)
+    bank_lines,
+    bank_lines_matched,
+    {{ ratio('bank_lines_matched * 100', 'bank_lines') }} as auto_match_rate_pct,
+    bank_lines_auto_coded,
+    {{ ratio('bank_lines_auto_coded * 100', 'bank_lines_unmatched') }} as auto_coding_coverage_pct,
+    judged_auto_codes,
+    correct_auto_codes,
+    {{ ratio('correct_auto_codes * 100', 'judged_auto_codes') }} as auto_coding_precision_pct,
+    unreconciled_lines,
+    oldest_unreconciled_days,
+    last_closed_month
 from rolling

@@ -327,5 +327,25 @@ select
     ar_overdue_reporting,
     ap_open_reporting,
     ar_invoiced_reporting,
-    ap_billed_reporting
+    ap_billed_reporting,
+    -- bank reconciliation and coding (int_bank_kpis_entity_daily; NULL before the bank feed)
+    bk.bank_lines,
+    bk.bank_lines_matched,
+    bk.auto_match_rate_pct,
+    bk.bank_lines_auto_coded,
+    bk.auto_coding_coverage_pct,
+    bk.judged_auto_codes,
+    bk.correct_auto_codes,
+    bk.auto_coding_precision_pct,
+    bk.unreconciled_lines,
+    bk.oldest_unreconciled_days,
+    bk.last_closed_month,
+    bk.days_since_close
 from rolling
+left join (
+    select
+        entity_id as bank_entity_id, day as bank_day, bank_lines, bank_lines_matched, auto_match_rate_pct,
+        bank_lines_auto_coded, auto_coding_coverage_pct, judged_auto_codes, correct_auto_codes,
+        auto_coding_precision_pct, unreconciled_lines, oldest_unreconciled_days, last_closed_month, days_since_close
+    from {{ ref('int_bank_kpis_entity_daily') }}
+) as bk on bk.bank_entity_id = rolling.entity_id and bk.bank_day = rolling.day

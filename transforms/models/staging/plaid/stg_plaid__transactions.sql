@@ -37,6 +37,8 @@ renamed as (
         {{ json_str('txn', '$.payment_channel') }} as payment_channel,
         {{ json_str('txn', '$.personal_finance_category.primary') }} as category,
         {{ json_str('txn', '$.transaction_code') }} as transaction_code,
+        {{ json_str('txn', '$.counterparties[0].name') }} as counterparty_name,
+        {{ json_str('txn', '$.payment_meta.reference_number') }} as reference_number,
         'plaid' as source_system,
         {{ json_str('txn', '$.transaction_id') }} as source_id,
         raw_key,
@@ -67,6 +69,8 @@ select
     removed.transaction_id is not null as is_deleted,
     latest.source_system,
     latest.source_id,
-    latest.raw_key
+    latest.raw_key,
+    latest.counterparty_name,
+    latest.reference_number
 from latest
 left join removed using (transaction_id)
