@@ -1,0 +1,46 @@
+-- QBO credit memos: Dr each line's income account, Cr receivable (the total).
+with documents as (
+    select *
+    from {{ ref('stg_qbo__credit_memos') }}
+    where not is_deleted and not is_voided
+),
+
+control as (
+    select * from {{ ref('int_ledger_control_accounts') }} where source_system = 'qbo'
+)
+
+select
+    'qbo' as source_system,
+    d.tenant_id as tenant_id,
+    'CreditMemo' as document_type,
+    d.credit_memo_id as document_id,
+    d.doc_number as doc_number,
+    d.txn_date as posted_on,
+    '0' as line_id,
+    c.ar_account_id as source_account_id,
+    -d.total_amount as amount,
+    d.customer_id as contact_id,
+    'Credit memo ' || coalesce(d.doc_number, d.credit_memo_id) as description,
+    d.currency as doc_currency,
+    d.raw_key as raw_key
+from documents as d
+left join control as c on c.tenant_id = d.tenant_id
+
+union all
+
+select
+    'qbo' as source_system,
+    d.tenant_id as tenant_id,
+    'CreditMemo' as document_type,
+    l.credit_memo_id as document_id,
+    d.doc_number as doc_number,
+    d.txn_date as posted_on,
+    l.line_id as line_id,
+    l.account_id as source_account_id,
+    l.amount as amount,
+    d.customer_id as contact_id,
+    l.description as description,
+    d.currency as doc_currency,
+    l.raw_key as raw_key
+from {{ ref('stg_qbo__credit_memo_lines') }} as l
+inner join documents as d on d.tenant_id = l.tenant_id and d.credit_memo_id = l.credit_memo_id
