@@ -43,13 +43,15 @@ mapped as (
 ),
 
 rated as (
+    -- A foreign-currency document converts at the rate its ledger booked it at (QBO
+    -- ExchangeRate, Xero CurrencyRate: exchange_rate), else at the ECB rate of its date.
     -- Identity conversions need no rate: a line in its entity's functional currency converts
     -- at 1, a functional currency equal to the reporting currency too. Only a real
     -- conversion looks a rate up, and a missing one quarantines the document (never a NULL
     -- amount that tie-outs would skip).
     select
         m.*,
-        {{ rate_or_identity('m.transaction_currency', 'm.functional_currency', 'r.rate') }} as to_functional_rate,
+        {{ rate_or_identity('m.transaction_currency', 'm.functional_currency', 'coalesce(m.exchange_rate, r.rate)') }} as to_functional_rate,
         {{ rate_or_identity('m.functional_currency', "'" ~ reporting ~ "'", 'fx.rate') }} as to_reporting_rate,
         case when m.functional_currency = '{{ reporting }}' then m.posted_on else fx.published_on end as reporting_rate_date
     from mapped as m
@@ -104,37 +106,57 @@ documents as (
         min(transaction_currency) as transaction_currency
     from checked
     group by source_system, tenant_id, document_type, document_id
+),
+
+published as (
+    select
+        c.*,
+        coalesce(d.first_problem,
+                 case when d.transaction_net <> 0
+                      then 'unbalanced: the document''s lines net to ' || cast(d.transaction_net as varchar) || ' '
+                           || d.transaction_currency || ', not zero' end) as quarantine_reason,
+        -- each line at its document's rate into the functional currency (1 for a line already in it)
+        case when c.transaction_currency = c.functional_currency then c.amount
+             else {{ convert('c.amount', 'c.to_functional_rate', 'c.functional_currency') }} end as converted_amount
+    from checked as c
+    join documents as d
+        on d.source_system = c.source_system and d.tenant_id = c.tenant_id
+       and d.document_type = c.document_type and d.document_id = c.document_id
 )
 
 select
-    c.key_prefix || ':' || c.document_type || ':' || c.document_id || ':' || c.line_id as journal_line_id,
-    c.entity_id,
-    c.source_system,
-    c.tenant_id,
-    c.document_type,
-    c.document_id,
-    c.doc_number,
-    c.posted_on,
-    c.line_id,
-    c.source_account_id,
-    c.account_key,
-    -- in the document's own currency (transaction currency); general_ledger converts to
-    -- the entity's functional and the reporting currency with these rates
-    cast(c.amount as {{ money_type() }}) as amount,
-    c.transaction_currency as currency,
-    c.functional_currency,
-    c.to_functional_rate,
-    c.to_reporting_rate,
-    c.reporting_rate_date,
-    c.contact_key,
-    c.description,
-    c.document_id as source_id,
-    c.raw_key,
-    coalesce(d.first_problem,
-             case when d.transaction_net <> 0
-                  then 'unbalanced: the document''s lines net to ' || cast(d.transaction_net as varchar) || ' '
-                       || d.transaction_currency || ', not zero' end) as quarantine_reason
-from checked as c
-join documents as d
-    on d.source_system = c.source_system and d.tenant_id = c.tenant_id
-   and d.document_type = c.document_type and d.document_id = c.document_id
+    p.key_prefix || ':' || p.document_type || ':' || p.document_id || ':' || p.line_id as journal_line_id,
+    p.entity_id,
+    p.source_system,
+    p.tenant_id,
+    p.document_type,
+    p.document_id,
+    p.doc_number,
+    p.posted_on,
+    p.line_id,
+    p.source_account_id,
+    p.account_key,
+    -- in the document's own currency (transaction currency)
+    cast(p.amount as {{ money_type() }}) as amount,
+    p.transaction_currency as currency,
+    p.functional_currency,
+    p.to_functional_rate,
+    p.to_reporting_rate,
+    p.reporting_rate_date,
+    p.contact_key,
+    p.description,
+    p.document_id as source_id,
+    p.raw_key,
+    p.quarantine_reason,
+    p.key_prefix,
+    p.key_prefix || ':' || p.document_type || ':' || p.document_id as document_key,
+    -- in the functional currency, for a posted document: rounding each converted line can
+    -- leave a cent per document; it goes to the document's first line (the receivable /
+    -- payable / bank side), so every document still nets to zero
+    case when p.quarantine_reason is null then cast(
+        p.converted_amount
+          + case when row_number() over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id order by p.line_id) = 1
+                 then -sum(p.converted_amount) over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id)
+                 else 0 end
+        as {{ money_type() }}) end as functional_amount
+from published as p

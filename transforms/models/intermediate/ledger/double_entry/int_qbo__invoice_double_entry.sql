@@ -22,6 +22,7 @@ select
     d.customer_id as contact_id,
     'Invoice ' || coalesce(d.doc_number, d.invoice_id) as description,
     d.currency as doc_currency,
+    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
     d.raw_key as raw_key
 from documents as d
 left join control as c on c.tenant_id = d.tenant_id
@@ -41,6 +42,7 @@ select
     d.customer_id as contact_id,
     l.description as description,
     d.currency as doc_currency,
+    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
     l.raw_key as raw_key
 from {{ ref('stg_qbo__invoice_lines') }} as l
 inner join documents as d on d.tenant_id = l.tenant_id and d.invoice_id = l.invoice_id

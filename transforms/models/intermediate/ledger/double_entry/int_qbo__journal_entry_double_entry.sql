@@ -12,6 +12,7 @@ select
     l.party_id as contact_id,
     l.description as description,
     j.currency as doc_currency,
+    {{ qbo_exchange_rate('j.exchange_rate') }} as exchange_rate,
     l.raw_key as raw_key
 from {{ ref('stg_qbo__journal_entry_lines') }} as l
 inner join {{ ref('stg_qbo__journal_entries') }} as j

@@ -28,6 +28,7 @@ select
     p.customer_id as contact_id,
     'Payment' as description,
     p.currency as doc_currency,
+    {{ qbo_exchange_rate('p.exchange_rate') }} as exchange_rate,
     p.raw_key as raw_key
 from payments as p
 cross join sides as s

@@ -18,6 +18,7 @@ select
     d.customer_id as contact_id,
     'Sales receipt' as description,
     d.currency as doc_currency,
+    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
     d.raw_key as raw_key
 from documents as d
 
@@ -36,6 +37,7 @@ select
     d.customer_id as contact_id,
     l.description as description,
     d.currency as doc_currency,
+    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
     l.raw_key as raw_key
 from {{ ref('stg_qbo__sales_receipt_lines') }} as l
 inner join documents as d on d.tenant_id = l.tenant_id and d.sales_receipt_id = l.sales_receipt_id

@@ -29,6 +29,7 @@ select
     b.contact_id as contact_id,
     coalesce(b.reference, 'Bank transaction') as description,
     b.currency as doc_currency,
+    cast(null as decimal(38, 10)) as exchange_rate,
     b.raw_key as raw_key
 from bank_transactions as b
 
@@ -47,6 +48,7 @@ select
     b.contact_id as contact_id,
     'Tax' as description,
     b.currency as doc_currency,
+    cast(null as decimal(38, 10)) as exchange_rate,
     b.raw_key as raw_key
 from bank_transactions as b
 left join control as c on c.tenant_id = b.tenant_id
@@ -68,6 +70,7 @@ select
     b.contact_id as contact_id,
     l.description as description,
     b.currency as doc_currency,
+    cast(null as decimal(38, 10)) as exchange_rate,
     l.raw_key as raw_key
 from {{ ref('stg_xero__bank_transaction_lines') }} as l
 inner join bank_transactions as b on b.tenant_id = l.tenant_id and b.bank_transaction_id = l.bank_transaction_id

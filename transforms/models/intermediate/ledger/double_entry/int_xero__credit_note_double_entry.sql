@@ -44,6 +44,7 @@ select
     n.contact_id as contact_id,
     coalesce(n.credit_note_number, n.credit_note_id) as description,
     n.currency as doc_currency,
+    cast(null as decimal(38, 10)) as exchange_rate,
     n.raw_key as raw_key
 from credit_notes as n
 left join control as c on c.tenant_id = n.tenant_id
@@ -63,6 +64,7 @@ select
     n.contact_id as contact_id,
     'Tax' as description,
     n.currency as doc_currency,
+    cast(null as decimal(38, 10)) as exchange_rate,
     n.raw_key as raw_key
 from credit_notes as n
 left join control as c on c.tenant_id = n.tenant_id
@@ -83,6 +85,7 @@ select
     n.contact_id as contact_id,
     l.line_description as description,
     n.currency as doc_currency,
+    cast(null as decimal(38, 10)) as exchange_rate,
     n.raw_key as raw_key
 from credit_note_lines as l
 inner join credit_notes as n on n.tenant_id = l.tenant_id and n.credit_note_id = l.credit_note_id

@@ -29,6 +29,7 @@ select
     i.contact_id as contact_id,
     coalesce(i.invoice_number, i.invoice_id) as description,
     i.currency as doc_currency,
+    {{ xero_exchange_rate('i.currency_rate') }} as exchange_rate,
     i.raw_key as raw_key
 from invoices as i
 left join control as c on c.tenant_id = i.tenant_id
@@ -48,6 +49,7 @@ select
     i.contact_id as contact_id,
     'Tax' as description,
     i.currency as doc_currency,
+    {{ xero_exchange_rate('i.currency_rate') }} as exchange_rate,
     i.raw_key as raw_key
 from invoices as i
 left join control as c on c.tenant_id = i.tenant_id
@@ -70,6 +72,7 @@ select
     i.contact_id as contact_id,
     l.description as description,
     i.currency as doc_currency,
+    {{ xero_exchange_rate('i.currency_rate') }} as exchange_rate,
     l.raw_key as raw_key
 from {{ ref('stg_xero__invoice_lines') }} as l
 inner join invoices as i on i.tenant_id = l.tenant_id and i.invoice_id = l.invoice_id

@@ -13,6 +13,7 @@ select
     cast(null as varchar) as contact_id,
     coalesce(l.description, l.narration) as description,
     cast(null as varchar) as doc_currency,
+    cast(null as decimal(38, 10)) as exchange_rate,
     l.raw_key as raw_key
 from {{ ref('stg_xero__manual_journal_lines') }} as l
 left join {{ ref('int_ledger_accounts') }} as a

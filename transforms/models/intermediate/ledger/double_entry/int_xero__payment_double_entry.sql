@@ -35,6 +35,7 @@ select
     p.contact_id as contact_id,
     coalesce(p.reference, 'Payment') as description,
     p.currency as doc_currency,
+    {{ xero_exchange_rate('p.currency_rate') }} as exchange_rate,
     p.raw_key as raw_key
 from payments as p
 cross join sides as s
