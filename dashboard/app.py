@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/cash.py", title="Cash", icon=":material/account_balance:"),
     st.Page("pages/revenue.py", title="Revenue & pipeline", icon=":material/trending_up:"),
     st.Page("pages/statements.py", title="Statements", icon=":material/request_quote:"),
+    st.Page("pages/consolidation.py", title="Consolidation", icon=":material/account_tree:"),
     st.Page("pages/receivables.py", title="Receivables & payables", icon=":material/receipt_long:"),
     st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
     st.Page("pages/health.py", title="Integration health", icon=":material/monitor_heart:"),
