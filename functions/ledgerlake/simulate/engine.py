@@ -86,8 +86,7 @@ class Simulation:
         self.on_day = on_day
         self.ids = Ids(seed)
         self.rng = {name: stream(seed, name) for name in
-                    ("crm", "ar", "subs", "shop", "ap", "payroll", "bank", "hooks", "fx", "stripe", "names",
-                     "foreign")}
+                    ("crm", "ar", "subs", "shop", "ap", "payroll", "bank", "hooks", "fx", "stripe", "names")}
         self.out = Output(out_dir, self.end)
         self.fx = FxTable(self.rng["fx"], start, self.end)
         self.bank = Bank(self.out, self.ids, self.rng["bank"])

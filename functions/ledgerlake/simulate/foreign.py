@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from .company import UK, US
 from .ledger import OpenDoc, provider_rate, to_functional, xero_functional_rate
-from .util import at, month_end
+from .util import at, month_end, stream
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ FEE_DAY, FEE_SETTLED_DAY = 3, 20
 class ForeignTrade:
     def __init__(self, engine):
         self.engine = engine
-        self.rng = engine.rng["foreign"]
+        self.rng = stream(engine.seed, "foreign")  # its own stream: the company's other draws are unchanged
         self.fx = engine.fx
 
     def open(self, moment: datetime) -> None:
