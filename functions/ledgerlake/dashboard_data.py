@@ -1001,4 +1001,3 @@ def table_row_counts(m: Marts) -> pl.DataFrame:
         return pl.DataFrame(schema={"table": pl.Utf8, "rows": pl.Int64})
     sql = " union all ".join(f"select '{n}' as \"table\", count(*) as rows from {n}" for n in names)
     return m.frame(sql + " order by 1")
-
