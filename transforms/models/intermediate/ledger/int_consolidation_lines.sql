@@ -187,10 +187,22 @@ balance_sheet_lines as (
            assets_reporting - liabilities_reporting - equity_reporting - earnings_reporting as reporting_amount,
            assets_eliminated - liabilities_eliminated - earnings_eliminated as eliminated_amount
     from balance_sheet
+),
+
+all_lines as (
+    select
+        entity_id, period_month, statement, line, functional_currency, functional_amount, rate_kind, rate,
+        reporting_amount, eliminated_amount
+    from pnl
+    union all
+    select
+        entity_id, period_month, 'balance_sheet' as statement, line, functional_currency, functional_amount,
+        rate_kind, rate, reporting_amount, eliminated_amount
+    from balance_sheet_lines
 )
 
 select
-    entity_id || ':' || cast(period_month as varchar) || ':pnl:' || line as consolidation_line_key,
+    entity_id || ':' || cast(period_month as varchar) || ':' || statement || ':' || line as consolidation_line_key,
     entity_id,
     period_month,
     cast({{ dbt.last_day('period_month', 'month') }} as date) as month_end,
@@ -203,20 +215,4 @@ select
     {{ reporting }} as reporting_currency,
     cast(reporting_amount as {{ money_type() }}) as reporting_amount,
     cast(eliminated_amount as {{ money_type() }}) as eliminated_amount
-from pnl
-union all
-select
-    entity_id || ':' || cast(period_month as varchar) || ':balance_sheet:' || line as consolidation_line_key,
-    entity_id,
-    period_month,
-    cast({{ dbt.last_day('period_month', 'month') }} as date) as month_end,
-    'balance_sheet' as statement,
-    line,
-    functional_currency,
-    cast(functional_amount as {{ money_type() }}) as functional_amount,
-    rate_kind,
-    rate,
-    {{ reporting }} as reporting_currency,
-    cast(reporting_amount as {{ money_type() }}) as reporting_amount,
-    cast(eliminated_amount as {{ money_type() }}) as eliminated_amount
-from balance_sheet_lines
+from all_lines

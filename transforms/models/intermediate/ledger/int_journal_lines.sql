@@ -113,7 +113,7 @@ published as (
         c.*,
         coalesce(d.first_problem,
                  case when d.transaction_net <> 0
-                      then 'unbalanced: the document''s lines net to ' || cast(d.transaction_net as varchar) || ' '
+                      then 'unbalanced: the document' || chr(39) || 's lines net to ' || cast(d.transaction_net as varchar) || ' '
                            || d.transaction_currency || ', not zero' end) as quarantine_reason,
         -- each line at its document's rate into the functional currency (1 for a line already in it)
         case when c.transaction_currency = c.functional_currency then c.amount

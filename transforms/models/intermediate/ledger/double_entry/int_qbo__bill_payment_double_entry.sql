@@ -1,35 +1,4 @@
 -- QBO bill payments: Dr payable, Cr the bank.
-with bill_payments as (
-    select *
-    from {{ ref('stg_qbo__bill_payments') }}
-    where not is_deleted and not is_voided
-),
-
-control as (
-    select * from {{ ref('int_ledger_control_accounts') }} where source_system = 'qbo'
-),
-
-sides as (
-    select '1' as line_id, 1 as sign
-    union all
-    select '2' as line_id, -1 as sign
-)
-
-select
-    'qbo' as source_system,
-    p.tenant_id as tenant_id,
-    'BillPayment' as document_type,
-    p.bill_payment_id as document_id,
-    p.doc_number as doc_number,
-    p.txn_date as posted_on,
-    s.line_id as line_id,
-    case when s.line_id = '1' then c.ap_account_id else p.bank_account_id end as source_account_id,
-    s.sign * p.total_amount as amount,
-    p.vendor_id as contact_id,
-    'Bill payment' as description,
-    p.currency as doc_currency,
-    {{ qbo_exchange_rate('p.exchange_rate') }} as exchange_rate,
-    p.raw_key as raw_key
-from bill_payments as p
-cross join sides as s
-left join control as c on c.tenant_id = p.tenant_id
+{{ qbo_payment_double_entry(
+    'BillPayment', 'stg_qbo__bill_payments', 'bill_payment_id', debit_account='c.ap_account_id',
+    credit_account='p.bank_account_id', contact='p.vendor_id', description="'Bill payment'") }}

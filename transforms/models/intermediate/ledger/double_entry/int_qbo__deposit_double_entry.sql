@@ -1,43 +1,5 @@
 -- QBO deposits: Dr the bank (the total), Cr each line's account.
-with documents as (
-    select *
-    from {{ ref('stg_qbo__deposits') }}
-    where not is_deleted and not is_voided
-)
-
-select
-    'qbo' as source_system,
-    d.tenant_id as tenant_id,
-    'Deposit' as document_type,
-    d.deposit_id as document_id,
-    d.doc_number as doc_number,
-    d.txn_date as posted_on,
-    '0' as line_id,
-    d.bank_account_id as source_account_id,
-    d.total_amount as amount,
-    d.party_id as contact_id,
-    coalesce(d.private_note, 'Deposit') as description,
-    d.currency as doc_currency,
-    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
-    d.raw_key as raw_key
-from documents as d
-
-union all
-
-select
-    'qbo' as source_system,
-    d.tenant_id as tenant_id,
-    'Deposit' as document_type,
-    l.deposit_id as document_id,
-    d.doc_number as doc_number,
-    d.txn_date as posted_on,
-    l.line_id as line_id,
-    l.account_id as source_account_id,
-    -l.amount as amount,
-    coalesce(l.party_id, d.party_id) as contact_id,
-    l.description as description,
-    d.currency as doc_currency,
-    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
-    l.raw_key as raw_key
-from {{ ref('stg_qbo__deposit_lines') }} as l
-inner join documents as d on d.tenant_id = l.tenant_id and d.deposit_id = l.deposit_id
+{{ qbo_header_lines_double_entry(
+    'Deposit', 'stg_qbo__deposits', 'stg_qbo__deposit_lines', 'deposit_id',
+    header_account='d.bank_account_id', header_sign=1, contact='d.party_id',
+    description="coalesce(d.private_note, 'Deposit')", line_contact='coalesce(l.party_id, d.party_id)') }}

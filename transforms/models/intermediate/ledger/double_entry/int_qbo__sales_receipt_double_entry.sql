@@ -1,43 +1,5 @@
 -- QBO sales receipts: Dr the deposit account (the total), Cr each line's income account.
-with documents as (
-    select *
-    from {{ ref('stg_qbo__sales_receipts') }}
-    where not is_deleted and not is_voided
-)
-
-select
-    'qbo' as source_system,
-    d.tenant_id as tenant_id,
-    'SalesReceipt' as document_type,
-    d.sales_receipt_id as document_id,
-    d.doc_number as doc_number,
-    d.txn_date as posted_on,
-    '0' as line_id,
-    d.deposit_account_id as source_account_id,
-    d.total_amount as amount,
-    d.customer_id as contact_id,
-    'Sales receipt' as description,
-    d.currency as doc_currency,
-    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
-    d.raw_key as raw_key
-from documents as d
-
-union all
-
-select
-    'qbo' as source_system,
-    d.tenant_id as tenant_id,
-    'SalesReceipt' as document_type,
-    l.sales_receipt_id as document_id,
-    d.doc_number as doc_number,
-    d.txn_date as posted_on,
-    l.line_id as line_id,
-    l.account_id as source_account_id,
-    -l.amount as amount,
-    d.customer_id as contact_id,
-    l.description as description,
-    d.currency as doc_currency,
-    {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
-    l.raw_key as raw_key
-from {{ ref('stg_qbo__sales_receipt_lines') }} as l
-inner join documents as d on d.tenant_id = l.tenant_id and d.sales_receipt_id = l.sales_receipt_id
+{{ qbo_header_lines_double_entry(
+    'SalesReceipt', 'stg_qbo__sales_receipts', 'stg_qbo__sales_receipt_lines', 'sales_receipt_id',
+    header_account='d.deposit_account_id', header_sign=1, contact='d.customer_id',
+    description="'Sales receipt'") }}
