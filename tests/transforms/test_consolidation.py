@@ -97,7 +97,7 @@ def test_consolidated_balance_sheet_balances_with_cta_and_eliminations(company_b
     for entity, month, klass, balance in wh(
         "select t.entity_id, t.period_month, t.account_class, sum(t.closing_balance) from marts.trial_balance as t"
         " join seeds.intercompany_accounts as ic on ic.entity_id = t.entity_id and ic.account_code = t.account_code"
-        " group by all"
+        " where t.account_class in ('asset', 'liability') group by all"
     ):
         rate = Decimal(1) if currency[entity] == REPORTING else _closing(rates[currency[entity]], _month_end(month))
         intercompany[_month_end(month)][0 if klass == "asset" else 1] += _convert(
