@@ -1,9 +1,10 @@
--- One row per journal line of every legal entity: debit-positive (credit negative), in the
--- entity's functional currency, summing to zero per document. Neither QBO nor Xero
+-- One row per journal line of every legal entity: debit-positive (credit negative), `amount`
+-- in the document's currency and `functional_amount` in the entity's, each summing to zero
+-- per document. Neither QBO nor Xero
 -- expose a posted journal through their transaction APIs, so lines are synthesized from
 -- the documents, as Fivetran's dbt_quickbooks does (docs/DECISIONS.md): one model per
 -- document type (double_entry/int_<source>__<document>_double_entry) with the same named
--- columns, unioned here by name. Deleted and voided documents post nothing.
+-- columns (macros/journal.sql), unioned here by name. Deleted and voided documents post nothing.
 {%- set double_entry = [
     'int_qbo__invoice_double_entry', 'int_qbo__credit_memo_double_entry', 'int_qbo__sales_receipt_double_entry',
     'int_qbo__payment_double_entry', 'int_qbo__bill_double_entry', 'int_qbo__bill_payment_double_entry',
