@@ -155,7 +155,7 @@ def test_fx_gains_and_losses_on_foreign_documents_match_truth_to_the_cent(compan
     # the documents are foreign: transaction currency differs from functional, at the ledger's rate
     foreign = wh("select entity_id, transaction_currency, count(distinct document_id) from marts.general_ledger"
                  " where transaction_currency <> functional_currency and document_type in ('Invoice', 'Bill')"
-                 " group by all order by 1")
+                 " group by all order by 1, 2")
     # (the UK's euro invoices and the dollar bills of the intercompany fee; the US's sterling bills)
     assert [(e, c) for e, c, _ in foreign] == [("UK", "EUR"), ("UK", "USD"), ("US", "GBP")], foreign
     assert all(n >= 10 for *_, n in foreign), foreign
