@@ -22,6 +22,7 @@ PAGES = [
     st.Page("pages/revenue.py", title="Revenue & pipeline", icon=":material/trending_up:"),
     st.Page("pages/statements.py", title="Statements", icon=":material/request_quote:"),
     st.Page("pages/budgets.py", title="Budget vs actual", icon=":material/savings:"),
+    st.Page("pages/consolidation.py", title="Consolidation", icon=":material/account_tree:"),
     st.Page("pages/receivables.py", title="Receivables & payables", icon=":material/receipt_long:"),
     st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
     st.Page("pages/reconciliation.py", title="Reconciliation", icon=":material/rule:"),

@@ -856,6 +856,31 @@ def pipeline_by_stage_month(m: Marts, f: Filters) -> pl.DataFrame:
 # -- Receivables & payables -----------------------------------------------------------
 
 
+# -- consolidation (#20): the group in the reporting currency ----------------------------------
+CONSOLIDATED_PNL = f"{MARTS}.consolidated_profit_and_loss"
+CONSOLIDATED_BS = f"{MARTS}.consolidated_balance_sheet"
+CONSOLIDATION_LINES = "intermediate.int_consolidation_lines"
+
+
+def consolidated_statements(m: Marts, f: Filters) -> dict[str, pl.DataFrame]:
+    """The group's P&L per month and P&L line (entities at average rates, eliminations,
+    consolidated) and balance sheet per month end, in the period of the filters. Always in the
+    reporting currency: translating the group is what these marts are."""
+    m.require(CONSOLIDATED_PNL, CONSOLIDATED_BS)
+    pnl = m.frame(f"select period_month, pl_line, entities_amount, eliminated_amount, consolidated_amount, currency "
+                  f"from {CONSOLIDATED_PNL} where period_month between ? and ? order by period_month, pl_line",
+                  [_month_start(f.period_start), f.period_end])
+    bs = m.frame(f"select month_end, total_assets, total_liabilities, total_equity, earnings_to_date, "
+                 f"translation_adjustment, eliminated_assets, eliminated_liabilities, currency "
+                 f"from {CONSOLIDATED_BS} where month_end between ? and ? order by month_end",
+                 [_month_start(f.period_start), _month_end(f.period_end)])
+    return {"pnl": pnl, "balance_sheet": bs}
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
 def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
     """Documents open at the end of `as_of`: issued by then, less what was applied by then."""
     m.require(DOCUMENTS, ALLOCATIONS)

@@ -236,10 +236,16 @@ def test_revenue_page_equals_revenue_marts(app, dashboard_env):
 
 
 def aging_mart(wh, entity, as_of):
-    """marts.ar_ap_aging for an as-of date it has (week and month ends): kind → bucket → amount."""
+    """marts.ar_ap_aging for an as-of date it has (week and month ends): kind → bucket → amount in
+    USD (a foreign document, such as the US entity's sterling bills, at the as-of day's rate, as
+    the page converts it)."""
     out: dict[str, dict[str, Decimal]] = {"AR": {}, "AP": {}}
-    for kind, bucket, amount in q(wh, """select document_kind, aging_bucket, sum(open_amount) from marts.ar_ap_aging
-                                         where entity_id = ? and as_of_date = ? group by all""", [entity, as_of]):
+    for kind, bucket, amount in q(wh, """select a.document_kind, a.aging_bucket,
+                                                sum(round(a.open_amount * coalesce(r.rate, 1), 2))
+                                         from marts.ar_ap_aging as a
+                                         left join intermediate.int_fx_rates_daily as r
+                                           on r.currency = a.currency and a.currency <> 'USD' and r.rate_date = a.as_of_date
+                                         where a.entity_id = ? and a.as_of_date = ? group by all""", [entity, as_of]):
         out[kind][bucket] = amount
     return out
 
@@ -247,7 +253,7 @@ def aging_mart(wh, entity, as_of):
 def test_receivables_aging_equals_the_aging_mart(app, dashboard_env):
     wh = dashboard_env["warehouse"]
     app.switch_page("pages/receivables.py").run()
-    app.selectbox(key="entity").set_value("US").run()  # USD documents: no conversion in play
+    app.selectbox(key="entity").set_value("US").run()  # USD documents, and sterling bills converted
     assert not app.exception, [e.message for e in app.exception]
     month_ends = [d for (d,) in q(wh, """select distinct as_of_date from marts.ar_ap_aging where is_month_end
                                         and entity_id = 'US' order by 1""")]
@@ -370,7 +376,8 @@ def test_health_page_shows_sources_and_integrity(app, dashboard_env):
         assert int(row["rows"].iloc[0]) == q(wh, f"select count(*) from {table}")[0][0]
 
 
-@pytest.mark.parametrize("page", ["overview", "cash", "revenue", "receivables", "alerts", "health"])
+@pytest.mark.parametrize("page", ["overview", "cash", "revenue", "receivables", "alerts", "health",
+                                  "consolidation"])
 def test_every_page_offers_csv_downloads(app, page):
     if page != "overview":
         app.switch_page(f"pages/{page}.py").run()
@@ -404,3 +411,20 @@ def test_a_warehouse_without_the_forecast_says_not_built(tmp_path, dashboard_env
     at.switch_page("pages/cash.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("forecast.cash_forecast_daily" in i.value for i in at.info)
+
+
+def test_consolidation_page_shows_the_group_statements(app, dashboard_env):
+    wh = dashboard_env["warehouse"]
+    app.switch_page("pages/consolidation.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    pnl, by_month, bs = (app.dataframe[i].value for i in (0, 1, -1))
+    # the period's consolidated P&L lines are the mart's months shown, added up
+    months = sorted({str(m)[:10] for m in by_month["period_month"]})
+    assert months
+    want = dict(q(wh, "select pl_line, sum(consolidated_amount) from marts.consolidated_profit_and_loss"
+                      " where cast(period_month as varchar) between ? and ? group by all", [months[0], months[-1]]))
+    assert {k: Decimal(str(v)) for k, v in zip(pnl["pl_line"], pnl["consolidated_amount"])} == want
+    # and the balance sheet balances with the translation adjustment in equity
+    for a, li, e, r, cta in zip(bs["total_assets"], bs["total_liabilities"], bs["total_equity"],
+                                bs["earnings_to_date"], bs["translation_adjustment"]):
+        assert Decimal(str(a)) == Decimal(str(li)) + Decimal(str(e)) + Decimal(str(r)) + Decimal(str(cta))

@@ -135,3 +135,27 @@ def test_landing_everything_again_changes_no_mart(company_build):
     differing = {name: (len(before[name]), len(set(before[name]) ^ set(after[name])))
                  for name in before if before[name] != after[name]}
     assert not differing  # mart: (rows, rows differing)
+
+
+def test_fx_gains_and_losses_on_foreign_documents_match_truth_to_the_cent(company_build, wh, record):
+    """EUR invoices of the UK entity and GBP bills of the US entity, booked at the ledgers' own
+    rates (Xero CurrencyRate, QBO ExchangeRate): the gain or loss each payment realises, and the
+    month-end revaluations of what is still open (net of their reversals), per entity and month."""
+    truth = _truth(company_build["sim_dir"], "fx_gain_loss_by_month.csv")
+    expected = {(r["month"], r["entity"], kind): Decimal(r[kind]) for r in truth for kind in ("realised", "unrealised")}
+    got = {(str(m)[:7], e, k): a for m, e, k, a in wh(
+        "select period_month, entity_id, case when document_type = 'FxRealised' then 'realised' else 'unrealised' end,"
+        " -sum(functional_amount) from marts.general_ledger"
+        " where document_type like 'Fx%' and journal_line_id like '%:fx' group by all")}
+    result = record["fx_gain_loss_by_month"] = _compare(expected, got)
+    assert result["mismatching"] == 0, result
+    # both entities realise and revalue something, so the comparison is not vacuous
+    assert {(e, k) for (_, e, k), v in expected.items() if v} == {(e, k) for e in ("US", "UK")
+                                                                    for k in ("realised", "unrealised")}
+    # the documents are foreign: transaction currency differs from functional, at the ledger's rate
+    foreign = wh("select entity_id, transaction_currency, count(distinct document_id) from marts.general_ledger"
+                 " where transaction_currency <> functional_currency and document_type in ('Invoice', 'Bill')"
+                 " group by all order by 1, 2")
+    # (the UK's euro invoices and the dollar bills of the intercompany fee; the US's sterling bills)
+    assert [(e, c) for e, c, _ in foreign] == [("UK", "EUR"), ("UK", "USD"), ("US", "GBP")], foreign
+    assert all(n >= 10 for *_, n in foreign), foreign

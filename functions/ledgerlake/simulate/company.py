@@ -65,6 +65,10 @@ QBO_ACCOUNTS = {
     "interest_income": ("Interest Income", "7000", "Other Income", "InterestEarned", "Revenue"),
     # Last, so the accounts before it keep their ids.
     "share_capital": ("Preferred Stock", "3200", "Equity", "PreferredStock", "Equity"),
+    # QBO's own account for realised and unrealised gains and losses on foreign documents
+    "fx_gain_loss": ("Exchange Gain or Loss", "7900", "Other Expense", "ExchangeGainOrLoss", "Expense"),
+    # the management fee charged to Northwind UK (eliminated on consolidation)
+    "ic_revenue": ("Intercompany Service Revenue", "4500", "Other Income", "OtherMiscellaneousIncome", "Revenue"),
 }
 
 # key: (name, code, Xero Type, Xero Class, SystemAccount or "")
@@ -96,6 +100,11 @@ XERO_ACCOUNTS = {
     "employer_ni": ("Employer NI", "478", "EXPENSE", "EXPENSE", ""),
     "software": ("Subscriptions", "485", "EXPENSE", "EXPENSE", ""),
     "hosting": ("Cloud Hosting", "493", "EXPENSE", "EXPENSE", ""),
+    # Xero's system accounts for FX on foreign documents (its default chart's codes)
+    "fx_unrealised": ("Unrealised Currency Gains", "498", "EXPENSE", "EXPENSE", "UNREALISEDCURRENCYGAIN"),
+    "fx_realised": ("Realised Currency Gains", "499", "EXPENSE", "EXPENSE", "REALISEDCURRENCYGAIN"),
+    # the management fee Northwind US charges (eliminated on consolidation)
+    "ic_charges": ("Intercompany Management Fees", "479", "OVERHEADS", "EXPENSE", ""),
 }
 
 # Card-spend accounts (simulate/cards.py), added after the charts so the accounts above keep

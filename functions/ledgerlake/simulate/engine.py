@@ -27,6 +27,7 @@ from .company import (
 )
 from .dynamics import Dynamics
 from .cards import CATEGORIES, PFC, CardLine, draw_lines, merchants
+from .foreign import ForeignTrade
 from .fx import FxTable
 from .hubspot import HubSpot
 from .ledger import QboBooks, XeroBooks
@@ -99,6 +100,7 @@ class Simulation:
         self.qbo = QboBooks(self.out, self.ids)
         self.xero = XeroBooks(self.out, self.ids)
         self.books = {US: self.qbo, UK: self.xero}
+        self.foreign = ForeignTrade(self)
         self.stripe = Stripe(self.out, self.ids, self.rng["stripe"])
         self.shop = ShopifyRun(out_dir, seed, scale, start, self.end, parallel)
         self.hs = HubSpot(self.out, self.ids, self.rng["crm"])
@@ -205,6 +207,7 @@ class Simulation:
                           ("payroll", "Payroll"), ("barclays", "Barclays Bank"),
                           ("northwind_us", "Northwind US Inc")):
             self.xero.contact(moment, key, name, "", False)
+        self.foreign.open(moment)
         us_lines = []
         for acct in BANK_ACCOUNTS:
             if acct.entity == US:
@@ -224,6 +227,7 @@ class Simulation:
         self._today = day
         self.bank.settle(day)
         self._drain(day)
+        self.foreign.step(day)
         self._crm(day)
         self._subscriptions(day)
         shop_day = self.shop.step(day)
@@ -1008,16 +1012,26 @@ class Simulation:
     def _cash_row(self, day: date, entity: str, account_id: str, currency: str, balance: int) -> None:
         self._cash.writerow([day.isoformat(), entity, account_id, currency, money_str(balance, currency)])
 
+    def _on_foreign_payment(self, moment: datetime, payload) -> None:
+        self.foreign.pay(moment, *payload)
+
+    def _on_intercompany_settlement(self, moment: datetime, payload) -> None:
+        self.foreign.settle_intercompany(moment, *payload)
+
     def _month_end(self, day: date) -> None:
+        self.foreign.month_end(day)
         for entity in (US, UK):
             books = self.books[entity]
             currency = books.currency
             for cid, amount in sorted(books.open_ar().items()):
                 if amount:
-                    self._ar.writerow([day.isoformat(), entity, cid, books.customer_names[cid], currency,
-                                       money_str(amount, currency)])
+                    # open AR is in the invoices' currency (a customer billed in euros owes euros)
+                    doc_currency = books.customer_currency.get(cid, currency)
+                    self._ar.writerow([day.isoformat(), entity, cid, books.customer_names[cid], doc_currency,
+                                       money_str(amount, doc_currency)])
             for vid, amount in sorted(books.open_ap(day).items()):
-                self._ap.writerow([day.isoformat(), entity, vid, currency, money_str(amount, currency)])
+                doc_currency = books.customer_currency.get(vid, currency)
+                self._ap.writerow([day.isoformat(), entity, vid, doc_currency, money_str(amount, doc_currency)])
             books.forget_paid()
         self.qbo.emit_accounts(at(day, 23 * 3600 + 59 * 60 + 30))
 
@@ -1042,6 +1056,17 @@ class Simulation:
                     writer.writerow([key, entity, books.currency,
                                      money_str(books.revenue_by_month.get(key, 0), books.currency)])
                 month = add_months(month, 1)
+        with open(truth / "fx_gain_loss_by_month.csv", "w", encoding="utf-8", newline="") as handle:
+            # realised (on payment) and unrealised (month-end revaluation net of its reversal)
+            # gains on foreign documents, credit-positive, in the entity's functional currency
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["month", "entity", "currency", "realised", "unrealised"])
+            for entity in (US, UK):
+                books = self.books[entity]
+                for key in sorted(books.fx_by_month):
+                    gains = books.fx_by_month[key]
+                    writer.writerow([key, entity, books.currency, money_str(gains["realised"], books.currency),
+                                     money_str(gains["unrealised"], books.currency)])
         self.out.close()
         (truth / "problems.json").write_text(json.dumps({"problems": self.problems}, indent=2) + "\n")
         fx_rows = self.fx.write_csv(self.root / "reference" / "fx_rates.csv")

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
 
 from .company import (
     ENTITIES, QBO_ACCOUNTS, QBO_REVENUE_TYPES, UK, US, XERO_ACCOUNTS, XERO_REVENUE_TYPES,
 )
+from ..sources.ecb.feed import cross_rate
 from .out import Output
 from .util import UTC, Ids, dec, dumps, iso_ms_z, qbo_time, xero_date
 
@@ -29,6 +31,25 @@ def xero_day(value: str) -> date:
 
 class Unbalanced(AssertionError):
     pass
+
+
+def to_functional(minor: int, rate: Decimal) -> int:
+    """A document-currency amount in the entity's functional currency at `rate` (functional per
+    1 document unit), rounded half away from zero to the minor unit, as the build's `convert`
+    macro rounds (both currencies have two decimals here)."""
+    return int((Decimal(minor) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def xero_functional_rate(currency_rate: Decimal) -> Decimal:
+    """Xero's CurrencyRate is units of the document currency per 1 unit of the organisation's
+    base currency (EUR per GBP); the functional rate is its inverse, to 10 places half-even,
+    as the build derives it (the fx_cross_rate macro)."""
+    return cross_rate(currency_rate, Decimal(1))
+
+
+def provider_rate(rate: Decimal) -> Decimal:
+    """A rate as the ledgers store one on a document: six decimal places."""
+    return rate.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -44,6 +65,10 @@ class OpenDoc:
     obj: dict
     created: datetime
     payments: list = field(default_factory=list)
+    # a foreign-currency document: its currency, and the functional amount its control line
+    # (receivable debit-positive, payable negative) was booked at: the carrying amount
+    currency: str | None = None
+    functional: int = 0
 
 
 class Books:
@@ -63,6 +88,10 @@ class Books:
         self.customer_names: dict[str, str] = {}
         self.notifications: list[tuple[datetime, str, str, str]] = []  # (moment, name, id, operation)
         self.documents = 0
+        # realised / unrealised FX gain (credit-positive) per month, functional minor units
+        self.fx_by_month: dict[str, dict[str, int]] = defaultdict(lambda: {"realised": 0, "unrealised": 0})
+        self.pending_reversals: list[tuple[str, int]] = []
+        self.customer_currency: dict[str, str] = {}  # customer / vendor id -> its documents' currency
 
     def post(self, day: date, lines: Lines, what: str) -> None:
         total = sum(amount for _, amount, _ in lines)
@@ -92,6 +121,47 @@ class Books:
                 totals[doc.customer_id] += doc.balance
         return totals
 
+    # -- foreign-currency documents -------------------------------------------------------------
+    fx_realised_key = ""
+    fx_unrealised_key = ""
+
+    def settle_foreign(self, day: date, doc: OpenDoc, paid_functional: int, bank_key: str, what: str) -> Lines:
+        """The functional lines of paying a foreign document in full: the control account is
+        cleared at the carrying amount, the bank moves by what the payment is worth at its own
+        rate, and the difference is the realised FX gain (credit) or loss (debit)."""
+        control = "ar" if doc.functional > 0 else "ap"
+        bank = paid_functional if doc.functional > 0 else -paid_functional
+        lines = [(bank_key, bank, what), (control, -doc.functional, what),
+                 (self.fx_realised_key, doc.functional - bank, "Realised FX")]
+        self.post(day, lines, what)
+        self.fx_by_month[day.strftime("%Y-%m")]["realised"] -= doc.functional - bank
+        return lines
+
+    def revalue_foreign(self, day: date, rate_of) -> None:
+        """Month-end revaluation of every open foreign document at the closing rate
+        (`rate_of(currency)`: functional per 1 unit), reversed on the next day."""
+        month = day.strftime("%Y-%m")
+        for doc in [*self.invoices.values(), *getattr(self, "bills", {}).values()]:
+            if not doc.currency or doc.balance <= 0 or doc.created.date() > day:
+                continue
+            control = "ar" if doc.functional > 0 else "ap"
+            sign = 1 if doc.functional > 0 else -1
+            adjustment = sign * to_functional(doc.balance, rate_of(doc.currency)) - doc.functional
+            if adjustment:
+                self.post(day, [(control, adjustment, "Revaluation"),
+                                (self.fx_unrealised_key, -adjustment, "Unrealised FX")], "Revaluation")
+                self.fx_by_month[month]["unrealised"] += adjustment
+                self.pending_reversals.append((control, adjustment))
+
+    def reverse_revaluation(self, day: date) -> None:
+        """The day after a month end: last month end's revaluation reversed."""
+        month = day.strftime("%Y-%m")
+        for control, adjustment in self.pending_reversals:
+            self.post(day, [(control, -adjustment, "Revaluation reversed"),
+                            (self.fx_unrealised_key, adjustment, "Unrealised FX reversed")], "Revaluation reversal")
+            self.fx_by_month[month]["unrealised"] -= adjustment
+        self.pending_reversals = []
+
     def forget_paid(self) -> None:
         """Drop fully settled invoices so memory stays bounded at large scales."""
         for key in [k for k, d in self.invoices.items() if d.balance == 0]:
@@ -108,6 +178,7 @@ _TERMS = {0: ("1", "Due on receipt"), 15: ("2", "Net 15"), 30: ("3", "Net 30"), 
 
 class QboBooks(Books):
     source = "qbo"
+    fx_realised_key = fx_unrealised_key = "fx_gain_loss"  # QBO books both to "Exchange Gain or Loss"
     revenue_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[2] in QBO_REVENUE_TYPES)
 
     def __init__(self, out: Output, ids: Ids):
@@ -138,10 +209,10 @@ class QboBooks(Books):
         self.out.api("qbo", name, moment, obj["Id"], dumps(obj), deleted=deleted)
         self.notifications.append((moment, name, obj["Id"], operation))
 
-    _CUR: ClassVar[dict[str, str]] = {"USD": "United States Dollar"}
+    _CUR: ClassVar[dict[str, str]] = {"USD": "United States Dollar", "GBP": "British Pound Sterling", "EUR": "Euro"}
 
-    def _cur(self) -> dict:
-        return {"value": "USD", "name": self._CUR["USD"]}
+    def _cur(self, currency: str = "USD") -> dict:
+        return {"value": currency, "name": self._CUR[currency]}
 
     # -- lists -----------------------------------------------------------------------------
     def emit_accounts(self, moment: datetime) -> None:
@@ -177,14 +248,15 @@ class QboBooks(Books):
         self._emit("Customer", moment, obj, "Create")
         return cid
 
-    def vendor(self, moment: datetime, key: str, name: str) -> str:
+    def vendor(self, moment: datetime, key: str, name: str, currency: str = "USD") -> str:
         vid = self._id()
         obj = {
-            "Balance": 0, "Vendor1099": False, "CurrencyRef": self._cur(), "domain": "QBO", "sparse": False,
+            "Balance": 0, "Vendor1099": False, "CurrencyRef": self._cur(currency), "domain": "QBO", "sparse": False,
             "Id": vid, "SyncToken": "0", "MetaData": self._meta(moment, moment), "CompanyName": name,
             "DisplayName": name, "PrintOnCheckName": name, "Active": True,
         }
         self.vendors[key] = (vid, name)
+        self.customer_currency[vid] = currency
         self._emit("Vendor", moment, obj, "Create")
         return vid
 
@@ -299,7 +371,9 @@ class QboBooks(Books):
 
     # -- AP --------------------------------------------------------------------------------
     def bill(self, moment: datetime, day: date, vendor_key: str, doc_number: str, amount: int, account: str,
-             desc: str, terms_days: int) -> OpenDoc:
+             desc: str, terms_days: int, currency: str | None = None, rate: Decimal | None = None) -> OpenDoc:
+        """A bill; in a foreign `currency` it carries QBO's ExchangeRate (home units per 1
+        foreign unit) and posts its functional amount at that rate."""
         bid = self._id()
         vid, vname = self.vendors[vendor_key]
         obj = {
@@ -314,13 +388,21 @@ class QboBooks(Books):
             "VendorRef": {"value": vid, "name": vname}, "APAccountRef": self.ref("ap"),
             "TotalAmt": dec(amount),
         }
-        self.post(day, [(account, amount, desc), ("ap", -amount, desc)], f"Bill {doc_number}")
-        doc = OpenDoc(bid, doc_number, vid, vname, amount, amount, 0, obj, moment)
+        functional = amount
+        if currency:
+            functional = to_functional(amount, rate)
+            obj.update({"CurrencyRef": self._cur(currency), "ExchangeRate": rate})
+        self.post(day, [(account, functional, desc), ("ap", -functional, desc)], f"Bill {doc_number}")
+        doc = OpenDoc(bid, doc_number, vid, vname, amount, amount, 0, obj, moment,
+                      currency=currency, functional=-functional)
         self.bills[bid] = doc
         self._emit("Bill", moment, obj, "Create")
         return doc
 
-    def bill_payment(self, moment: datetime, day: date, doc: OpenDoc, bank_key: str) -> str:
+    def bill_payment(self, moment: datetime, day: date, doc: OpenDoc, bank_key: str,
+                     rate: Decimal | None = None) -> str:
+        """Pay a bill in full; a foreign bill at the payment's own ExchangeRate, the difference to
+        the bill's rate booked as a realised exchange gain or loss."""
         pid = self._id()
         amount = doc.balance
         obj = {
@@ -331,7 +413,11 @@ class QboBooks(Books):
             "CurrencyRef": self._cur(), "PrivateNote": f"Payment of bill {doc.number}",
             "Line": [{"Amount": dec(amount), "LinkedTxn": [{"TxnId": doc.id, "TxnType": "Bill"}]}],
         }
-        self.post(day, [("ap", amount, doc.number), (bank_key, -amount, doc.number)], f"BillPayment {pid}")
+        if doc.currency:
+            obj.update({"CurrencyRef": self._cur(doc.currency), "ExchangeRate": rate})
+            self.settle_foreign(day, doc, to_functional(amount, rate), bank_key, f"BillPayment {pid}")
+        else:
+            self.post(day, [("ap", amount, doc.number), (bank_key, -amount, doc.number)], f"BillPayment {pid}")
         self._emit("BillPayment", moment, obj, "Create")
         doc.balance = 0
         doc.obj["LinkedTxn"].append({"TxnId": pid, "TxnType": "BillPaymentCheck"})
@@ -439,6 +525,7 @@ _CE_OP = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void":
 
 class XeroBooks(Books):
     source = "xero"
+    fx_realised_key, fx_unrealised_key = "fx_realised", "fx_unrealised"  # Xero's system accounts
     revenue_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[2] in XERO_REVENUE_TYPES)
 
     def __init__(self, out: Output, ids: Ids):
@@ -482,7 +569,8 @@ class XeroBooks(Books):
                             "BankAccountType": "BANK", "CurrencyCode": "GBP"})
             self._emit("Accounts", moment, obj["AccountID"], obj)
 
-    def contact(self, moment: datetime, key: str, name: str, email: str, customer: bool) -> str:
+    def contact(self, moment: datetime, key: str, name: str, email: str, customer: bool,
+                currency: str = "GBP") -> str:
         cid = self.ids.uuid()
         obj = {
             "ContactID": cid, "ContactStatus": "ACTIVE", "Name": name, "FirstName": "", "LastName": "",
@@ -491,27 +579,29 @@ class XeroBooks(Books):
                 {"AddressType": "POBOX", "City": "", "Region": "", "PostalCode": "", "Country": ""}],
             "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "", "PhoneAreaCode": "", "PhoneCountryCode": ""}],
             "UpdatedDateUTC": xero_date(moment), "ContactGroups": [], "IsSupplier": not customer,
-            "IsCustomer": customer, "DefaultCurrency": "GBP", "ContactPersons": [], "HasAttachments": False,
+            "IsCustomer": customer, "DefaultCurrency": currency, "ContactPersons": [], "HasAttachments": False,
             "HasValidationErrors": False,
         }
         self.contacts[key] = (cid, name)
         if customer:
             self.customer_names[cid] = name
+            self.customer_currency[cid] = currency
         self._emit("Contacts", moment, cid, obj, "CONTACT", "CREATE")
         return cid
 
     # -- invoices (ACCREC) and bills (ACCPAY) ------------------------------------------------
     def _invoice_obj(self, kind: str, iid: str, number: str, reference: str, contact: tuple[str, str],
-                     day: date, due: date, items: list[dict], sub: int, tax: int, moment: datetime) -> dict:
+                     day: date, due: date, items: list[dict], sub: int, tax: int, moment: datetime,
+                     currency: str = "GBP", rate: Decimal | None = None) -> dict:
         return {
             "Type": kind, "InvoiceID": iid, "InvoiceNumber": number, "Reference": reference,
             "Payments": [], "CreditNotes": [], "Prepayments": [], "Overpayments": [], "AmountDue": dec(sub + tax),
-            "AmountPaid": dec(0), "AmountCredited": dec(0), "CurrencyRate": dec(100), "IsDiscounted": False,
+            "AmountPaid": dec(0), "AmountCredited": dec(0), "CurrencyRate": rate or dec(100), "IsDiscounted": False,
             "HasAttachments": False, "HasErrors": False, "Contact": {"ContactID": contact[0], "Name": contact[1]},
             "DateString": day.isoformat() + "T00:00:00", "Date": self._date(day),
             "DueDateString": due.isoformat() + "T00:00:00", "DueDate": self._date(due), "Status": "AUTHORISED",
             "LineAmountTypes": "Exclusive", "LineItems": items, "SubTotal": dec(sub), "TotalTax": dec(tax),
-            "Total": dec(sub + tax), "UpdatedDateUTC": xero_date(moment), "CurrencyCode": "GBP",
+            "Total": dec(sub + tax), "UpdatedDateUTC": xero_date(moment), "CurrencyCode": currency,
             "SentToContact": kind == "ACCREC",
         }
 
@@ -521,20 +611,28 @@ class XeroBooks(Books):
                 "AccountCode": self.code(key), "AccountID": self.account_ids[key], "Tracking": []}
 
     def invoice(self, moment: datetime, day: date, contact_key: str, number: str, deal_ref: str | None,
-                items: list[tuple[str, int, str]], terms_days: int) -> OpenDoc:
+                items: list[tuple[str, int, str]], terms_days: int, currency: str | None = None,
+                currency_rate: Decimal | None = None) -> OpenDoc:
+        """A sales invoice; in a foreign `currency` it carries Xero's CurrencyRate (document
+        units per 1 GBP), is outside the scope of UK VAT (an export of services) and each line
+        posts its functional amount at the inverse rate, the receivable their sum."""
         iid = self.ids.uuid()
         wire, posts, sub, tax = [], [], 0, 0
+        rate = xero_functional_rate(currency_rate) if currency else None
         for desc, amount, key in items:
-            line_tax = (amount * 20 + 50) // 100  # UK standard-rated 20% output VAT
-            wire.append(self._line(desc, amount, key, "OUTPUT2", line_tax))
-            posts.append((key, -amount, desc))
+            line_tax = 0 if currency else (amount * 20 + 50) // 100  # UK standard-rated 20% output VAT
+            wire.append(self._line(desc, amount, key, "NONE" if currency else "OUTPUT2", line_tax))
+            posts.append((key, -(to_functional(amount, rate) if currency else amount), desc))
             sub += amount
             tax += line_tax
         contact = self.contacts[contact_key]
         obj = self._invoice_obj("ACCREC", iid, number, deal_ref or "", contact, day,
-                                day + timedelta(days=terms_days), wire, sub, tax, moment)
-        self.post(day, [("ar", sub + tax, number), ("vat", -tax, "Output VAT")] + posts, f"Invoice {number}")
-        doc = OpenDoc(iid, number, contact[0], contact[1], sub + tax, sub + tax, 0, obj, moment)
+                                day + timedelta(days=terms_days), wire, sub, tax, moment,
+                                currency or "GBP", currency_rate)
+        receivable = -sum(a for _, a, _ in posts) + tax
+        self.post(day, [("ar", receivable, number), ("vat", -tax, "Output VAT")] + posts, f"Invoice {number}")
+        doc = OpenDoc(iid, number, contact[0], contact[1], sub + tax, sub + tax, 0, obj, moment,
+                      currency=currency, functional=receivable)
         self.invoices[iid] = doc
         self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
         return doc
@@ -553,50 +651,60 @@ class XeroBooks(Books):
         del self.invoices[doc.id]
 
     def bill(self, moment: datetime, day: date, contact_key: str, number: str, amount: int, key: str,
-             desc: str, terms_days: int, vat: bool) -> OpenDoc:
+             desc: str, terms_days: int, vat: bool, currency: str | None = None,
+             currency_rate: Decimal | None = None) -> OpenDoc:
+        """A bill (ACCPAY); in a foreign `currency` with its CurrencyRate (document units per 1
+        GBP), no VAT, the line's functional amount at the inverse rate."""
         iid = self.ids.uuid()
-        tax = (amount * 20 + 50) // 100 if vat else 0
-        wire = [self._line(desc, amount, key, "INPUT2" if vat else "NONE", tax)]
+        tax = (amount * 20 + 50) // 100 if vat and not currency else 0
+        wire = [self._line(desc, amount, key, "INPUT2" if tax else "NONE", tax)]
         contact = self.contacts[contact_key]
         obj = self._invoice_obj("ACCPAY", iid, number, "", contact, day, day + timedelta(days=terms_days),
-                                wire, amount, tax, moment)
-        posts = [(key, amount, desc), ("ap", -(amount + tax), number)]
+                                wire, amount, tax, moment, currency or "GBP", currency_rate)
+        functional = to_functional(amount, xero_functional_rate(currency_rate)) if currency else amount
+        posts = [(key, functional, desc), ("ap", -(functional + tax), number)]
         if tax:
             posts.append(("vat", tax, "Input VAT"))
         self.post(day, posts, f"Bill {number}")
-        doc = OpenDoc(iid, number, contact[0], contact[1], amount + tax, amount + tax, 0, obj, moment)
+        doc = OpenDoc(iid, number, contact[0], contact[1], amount + tax, amount + tax, 0, obj, moment,
+                      currency=currency, functional=-(functional + tax))
         self.bills[iid] = doc
         self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
         return doc
 
     def payment(self, moment: datetime, day: date, doc: OpenDoc, amount: int, bank_key: str,
-                reference: str) -> str:
-        """A payment against an ACCREC invoice (money in) or an ACCPAY bill (money out)."""
+                reference: str, currency_rate: Decimal | None = None) -> str:
+        """A payment against an ACCREC invoice (money in) or an ACCPAY bill (money out). For a
+        foreign document (paid in full) `currency_rate` is the payment's own CurrencyRate:
+        Amount is in the document's currency, BankAmount in the GBP bank account's."""
         pid = self.ids.uuid()
         receivable = doc.obj["Type"] == "ACCREC"
+        rate = currency_rate or dec(100)
+        bank_amount = to_functional(amount, xero_functional_rate(rate)) if doc.currency else amount
         obj = {
-            "PaymentID": pid, "Date": self._date(day), "BankAmount": dec(amount), "Amount": dec(amount),
-            "Reference": reference, "CurrencyRate": dec(100), "PaymentType":
+            "PaymentID": pid, "Date": self._date(day), "BankAmount": dec(bank_amount), "Amount": dec(amount),
+            "Reference": reference, "CurrencyRate": rate, "PaymentType":
                 "ACCRECPAYMENT" if receivable else "ACCPAYPAYMENT", "Status": "AUTHORISED",
             "UpdatedDateUTC": xero_date(moment), "HasAccount": True, "IsReconciled": True,
             "HasValidationErrors": False,
             "Account": {"AccountID": self.account_ids[bank_key], "Code": self.code(bank_key)},
             "Invoice": {"Type": doc.obj["Type"], "InvoiceID": doc.id, "InvoiceNumber": doc.number,
                         "Contact": {"ContactID": doc.customer_id, "Name": doc.customer_name},
-                        "CurrencyCode": "GBP", "Payments": [], "CreditNotes": [], "Prepayments": [],
+                        "CurrencyCode": doc.currency or "GBP", "Payments": [], "CreditNotes": [], "Prepayments": [],
                         "Overpayments": [], "HasErrors": False, "IsDiscounted": False, "LineItems": []},
         }
-        if receivable:
-            posts = [(bank_key, amount, reference), ("ar", -amount, reference)]
+        if doc.currency:
+            self.settle_foreign(day, doc, bank_amount, bank_key, f"Payment {pid}")
+        elif receivable:
+            self.post(day, [(bank_key, amount, reference), ("ar", -amount, reference)], f"Payment {pid}")
         else:
-            posts = [("ap", amount, reference), (bank_key, -amount, reference)]
-        self.post(day, posts, f"Payment {pid}")
+            self.post(day, [("ap", amount, reference), (bank_key, -amount, reference)], f"Payment {pid}")
         self._emit("Payments", moment, pid, obj)
         doc.balance -= amount
         doc.version += 1
         inv = doc.obj
         inv["Payments"].append({"PaymentID": pid, "Date": self._date(day), "Amount": dec(amount),
-                                "Reference": reference, "CurrencyRate": dec(100), "HasAccount": False,
+                                "Reference": reference, "CurrencyRate": rate, "HasAccount": False,
                                 "HasValidationErrors": False})
         paid = doc.total - doc.balance
         inv["AmountPaid"] = dec(paid)

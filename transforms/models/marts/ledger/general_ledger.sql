@@ -5,29 +5,21 @@
 -- Each line carries its document's resolved party (parties: one customer or vendor whatever
 -- the ledger's spelling), so a report by customer or vendor never parses contact names.
 {%- set fy = var('fiscal_year_start_month') | int %}
-with converted as (
-    -- each line at its document's dated rate into the functional currency (1 for a line
-    -- already in it); documents int_journal_lines quarantined are not posted at all
-    select
-        l.*,
-        l.currency as transaction_currency,
-        l.amount as transaction_amount,
-        case when l.currency = l.functional_currency then l.amount
-             else {{ convert('l.amount', 'l.to_functional_rate', 'l.functional_currency') }} end as converted_amount
-    from {{ ref('int_journal_lines') }} as l
-    where l.quarantine_reason is null
-),
-
-journal as (
-    -- rounding each converted line can leave a cent per document: it goes to the document's
-    -- first line (the receivable / payable / bank side), so every document still nets to zero
-    select
-        c.*,
-        c.converted_amount
-          + case when row_number() over (partition by c.source_system, c.tenant_id, c.document_type, c.document_id order by c.line_id) = 1
-                 then -sum(c.converted_amount) over (partition by c.source_system, c.tenant_id, c.document_type, c.document_id)
-                 else 0 end as functional_amount
-    from converted as c
+{%- set journal_columns = [
+    'journal_line_id', 'entity_id', 'source_system', 'tenant_id', 'document_type', 'document_id', 'doc_number',
+    'posted_on', 'line_id', 'account_key', 'amount', 'currency', 'functional_currency', 'to_functional_rate',
+    'to_reporting_rate', 'reporting_rate_date', 'contact_key', 'description', 'source_id', 'raw_key',
+    'functional_amount',
+] %}
+with journal as (
+    -- the documents' lines int_journal_lines could post (the rest are in quarantine_records),
+    -- converted there at each document's rate; and the FX gains and losses on foreign documents
+    select {{ journal_columns | join(', ') }}, amount as transaction_amount, currency as transaction_currency
+    from {{ ref('int_journal_lines') }}
+    where quarantine_reason is null
+    union all
+    select {{ journal_columns | join(', ') }}, amount as transaction_amount, currency as transaction_currency
+    from {{ ref('int_fx_gain_loss_lines') }}
 ),
 
 document_roles as (

@@ -9,16 +9,11 @@ select
     max(fiscal_period) as fiscal_period,
     pl_line,
     max(functional_currency) as currency,
-    sum(case when pl_line in ('revenue', 'other_income') then -functional_amount else functional_amount end) as amount,
-    sum(case when pl_line in ('revenue', 'other_income') then -reporting_amount else reporting_amount end) as reporting_amount
+    sum({{ pl_signed('pl_line', 'functional_amount') }}) as amount,
+    sum({{ pl_signed('pl_line', 'reporting_amount') }}) as reporting_amount
 from (
     select *,
-        case
-            when account_class = 'revenue' and is_operating_revenue then 'revenue'
-            when account_class = 'revenue' then 'other_income'
-            when is_cost_of_sales then 'cost_of_sales'
-            else 'operating_expense'
-        end as pl_line
+        {{ pl_line('account_class', 'is_operating_revenue', 'is_cost_of_sales') }} as pl_line
     from {{ ref('general_ledger') }}
     where account_class in ('revenue', 'expense')
 ) as gl
