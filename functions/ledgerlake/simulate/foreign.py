@@ -161,8 +161,8 @@ class ForeignTrade:
         engine, day = self.engine, moment.date()
         rate = provider_rate(self.fx.rate(day, "GBP", "USD"))
         sterling = to_functional(bill.balance, xero_functional_rate(rate))
-        engine.xero.payment(moment, day, bill, bill.balance, "bank_current", bill.number, currency_rate=rate)
-        engine.bank.move(
+        paid = engine.xero.payment(moment, day, bill, bill.balance, "bank_current", bill.number, currency_rate=rate)
+        txn = engine.bank.move(
             "bank_current",
             moment,
             sterling,
@@ -172,9 +172,10 @@ class ForeignTrade:
             counterparty="Northwind US Inc",
             reference=bill.number,
         )
+        engine.bank.explain(txn, "one_to_one", paid)  # the reconciliation truth (truth/bank_lines.csv)
         amount = invoice.balance
-        engine.qbo.payment(moment, day, invoice, amount, "bank_operating", f"WIRE {invoice.number}")
-        engine.bank.move(
+        received = engine.qbo.payment(moment, day, invoice, amount, "bank_operating", f"WIRE {invoice.number}")
+        txn = engine.bank.move(
             "bank_operating",
             moment,
             -amount,
@@ -184,6 +185,7 @@ class ForeignTrade:
             counterparty="Northwind UK Ltd",
             reference=invoice.number,
         )
+        engine.bank.explain(txn, "one_to_one", received)
 
     def pay(self, moment: datetime, entity: str, doc: OpenDoc) -> None:
         engine, day = self.engine, moment.date()
@@ -192,8 +194,8 @@ class ForeignTrade:
         if entity == UK:
             rate = provider_rate(self.fx.rate(day, "GBP", doc.currency))
             received = to_functional(doc.balance, xero_functional_rate(rate))
-            engine.xero.payment(moment, day, doc, doc.balance, "bank_current", doc.number, currency_rate=rate)
-            engine.bank.move(
+            payment = engine.xero.payment(moment, day, doc, doc.balance, "bank_current", doc.number, currency_rate=rate)
+            txn = engine.bank.move(
                 "bank_current",
                 moment,
                 -received,
@@ -205,8 +207,8 @@ class ForeignTrade:
         else:
             rate = provider_rate(self.fx.rate(day, doc.currency, "USD"))
             paid = to_functional(doc.balance, rate)
-            engine.qbo.bill_payment(moment, day, doc, "bank_operating", rate=rate)
-            engine.bank.move(
+            payment = engine.qbo.bill_payment(moment, day, doc, "bank_operating", rate=rate)
+            txn = engine.bank.move(
                 "bank_operating",
                 moment,
                 paid,
@@ -218,4 +220,5 @@ class ForeignTrade:
                 counterparty=GBP_VENDOR.name,
                 reference=doc.number,
             )
+        engine.bank.explain(txn, "one_to_one", payment)
         engine.stats["foreign_payments"] += 1
