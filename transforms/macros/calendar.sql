@@ -13,6 +13,9 @@
 {% macro default__month_end(expr) -%}
     last_day_of_month(cast({{ expr }} as date))
 {%- endmacro %}
+{% macro spark__month_end(expr) -%}
+    last_day(cast({{ expr }} as date))
+{%- endmacro %}
 
 {# Monday of expr's ISO week (date_trunc('week') is Monday-based in DuckDB and Trino). #}
 {% macro week_start(expr) -%}
@@ -34,6 +37,9 @@
 {% macro default__add_days(expr, n) -%}
     date_add('day', {{ n }}, cast({{ expr }} as date))
 {%- endmacro %}
+{% macro spark__add_days(expr, n) -%}
+    date_add(cast({{ expr }} as date), cast({{ n }} as integer))
+{%- endmacro %}
 
 {% macro add_months(expr, n) -%}
     {{ return(adapter.dispatch('add_months', 'ledgerlake')(expr, n)) }}
@@ -43,6 +49,10 @@
 {%- endmacro %}
 {% macro default__add_months(expr, n) -%}
     date_add('month', {{ n }}, cast({{ expr }} as date))
+{%- endmacro %}
+{# (like DuckDB's date + months: the 31st plus one month is the month's last day) #}
+{% macro spark__add_months(expr, n) -%}
+    add_months(cast({{ expr }} as date), cast({{ n }} as integer))
 {%- endmacro %}
 
 {#
@@ -79,4 +89,8 @@
 {%- endmacro %}
 {% macro default__iso_day_of_week(expr) -%}
     day_of_week(cast({{ expr }} as date))
+{%- endmacro %}
+{# weekday(): Monday 0 … Sunday 6 #}
+{% macro spark__iso_day_of_week(expr) -%}
+    (weekday(cast({{ expr }} as date)) + 1)
 {%- endmacro %}

@@ -377,7 +377,7 @@ select
     c.raw_key,
     coalesce(d.first_problem,
              case when d.transaction_net <> 0
-                  then 'unbalanced: the document''s lines net to ' || cast(d.transaction_net as varchar) || ' '
+                  then 'unbalanced: the document' || chr(39) || 's lines net to ' || cast(d.transaction_net as varchar) || ' '
                        || d.transaction_currency || ', not zero' end) as quarantine_reason
 from checked as c
 join documents as d
