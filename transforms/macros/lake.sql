@@ -25,8 +25,9 @@
         {%- do run_query("msck repair table lake.compacted") -%}
         {%- do run_query("refresh table lake.compacted") -%}
         {%- if var('fx_rates_root', '') -%}
-            {%- do run_query("create table if not exists lake.fx_rates using csv options (header 'true', path '"
-                              ~ var('fx_rates_root') ~ "')") -%}
+            {#- typed here, so a prefix with no file yet is an empty table, not a schema error -#}
+            {%- do run_query("create table if not exists lake.fx_rates (date string, base string, quote string, rate string)"
+                              ~ " using csv options (header 'true', path '" ~ var('fx_rates_root') ~ "')") -%}
             {%- do run_query("refresh table lake.fx_rates") -%}
         {%- endif -%}
     {%- endif -%}

@@ -51,7 +51,21 @@
     json_extract_string({{ expr }}, '{{ path }}')
 {%- endmacro %}
 {% macro default__json_str(expr, path) -%}
-    json_extract_scalar({{ expr }}, '{{ path }}')
+    json_extract_scalar({{ expr }}, '{{ json_path_quoted(path) }}')
+{%- endmacro %}
+
+{# Trino's JSON path reads a key with other than letters, digits and _ only as ["key"]
+   ($.headers.x-shopify-topic → $.headers["x-shopify-topic"]); DuckDB and Spark take both. #}
+{% macro json_path_quoted(path) -%}
+    {%- set steps = [] -%}
+    {%- for step in path.split('.') -%}
+        {%- if loop.first or modules.re.match('^[A-Za-z_][A-Za-z0-9_]*(\\[(\\d+|\\*)\\])*$', step) -%}
+            {%- do steps.append(('.' if not loop.first else '') ~ step) -%}
+        {%- else -%}
+            {%- do steps.append('["' ~ step ~ '"]') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- steps | join('') -}}
 {%- endmacro %}
 {% macro spark__json_str(expr, path) -%}
     get_json_object({{ expr }}, '{{ path }}')
@@ -65,7 +79,7 @@
     json_extract({{ expr }}, '{{ path }}')
 {%- endmacro %}
 {% macro default__json_get(expr, path) -%}
-    json_extract({{ expr }}, '{{ path }}')
+    json_extract({{ expr }}, '{{ json_path_quoted(path) }}')
 {%- endmacro %}
 {% macro spark__json_get(expr, path) -%}
     get_json_object({{ expr }}, '{{ path }}')
@@ -214,11 +228,26 @@
 {% macro duckdb__date_spine(start_expr, end_expr) -%}
     (select cast(d as date) as day from generate_series(cast({{ start_expr }} as timestamp), cast({{ end_expr }} as timestamp), interval 1 day) as g(d))
 {%- endmacro %}
+{# (lateral: the bounds are usually the joined relation's columns, `cross join {{ date_spine(...) }} as s`) #}
 {% macro default__date_spine(start_expr, end_expr) -%}
-    (select day from unnest(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval '1' day)) as g(day))
+    lateral (select day from unnest(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval '1' day)) as g(day))
 {%- endmacro %}
 {% macro spark__date_spine(start_expr, end_expr) -%}
-    (select explode(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 day)) as day)
+    lateral (select explode(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 day)) as day)
+{%- endmacro %}
+
+{# The window's last non-NULL value: `{{ last_value_ignore_nulls('x') }} over (...)`. #}
+{% macro last_value_ignore_nulls(expr) -%}
+    {{ return(adapter.dispatch('last_value_ignore_nulls', 'ledgerlake')(expr)) }}
+{%- endmacro %}
+{% macro duckdb__last_value_ignore_nulls(expr) -%}
+    last_value({{ expr }} ignore nulls)
+{%- endmacro %}
+{% macro default__last_value_ignore_nulls(expr) -%}
+    last_value({{ expr }}) ignore nulls
+{%- endmacro %}
+{% macro spark__last_value_ignore_nulls(expr) -%}
+    last_value({{ expr }}, true)
 {%- endmacro %}
 
 {# Whole days from a to b. #}
@@ -238,7 +267,7 @@
 {#
   Keep one row per partition: the first by `order_by`.
       {{ dedupe('select ... from x', 'object_id', 'updated_at desc') }}
-  DuckDB has QUALIFY; elsewhere a row_number() subquery (which keeps a `_row` column).
+  DuckDB has QUALIFY; elsewhere a row_number() subquery (which keeps its `_row_<hash>` column).
 #}
 {% macro dedupe(relation_sql, partition_by, order_by) -%}
     {{ return(adapter.dispatch('dedupe', 'ledgerlake')(relation_sql, partition_by, order_by)) }}
@@ -247,11 +276,14 @@
     select * from ({{ relation_sql }}) as d
     qualify row_number() over (partition by {{ partition_by }} order by {{ order_by }}) = 1
 {%- endmacro %}
+{# (the row number's column is named after the dedupe, so a dedupe of a deduped relation
+   does not meet its input's column of the same name) #}
 {% macro default__dedupe(relation_sql, partition_by, order_by) -%}
+    {%- set row = '_row_' ~ local_md5(partition_by ~ '|' ~ order_by)[:8] -%}
     select * from (
-        select *, row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as _row
+        select *, row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as {{ row }}
         from ({{ relation_sql }}) as d
-    ) as ranked where _row = 1
+    ) as ranked where {{ row }} = 1
 {%- endmacro %}
 {% macro spark__dedupe(relation_sql, partition_by, order_by) -%}
     {#- Spark 3.5 has no QUALIFY -#}
