@@ -31,16 +31,20 @@ SCALE = 0.1
 @pytest.fixture(scope="module")
 def both_engines(company_s3, tmp_path_factory):
     from conftest import company_env
-    from ledgerlake.landing import land_simulation
     from ledgerlake.lake import Lake
+    from ledgerlake.landing import land_simulation
     from ledgerlake.simulate import generate
     from ledgerlake.transform import build
     from ledgerlake.transform.spark import build_spark
 
     work = tmp_path_factory.mktemp("spark-parity")
     suffix = uuid.uuid4().hex[:8]
-    env = {"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
-           "LEDGERLAKE_HOME": str(work / "home"), "LEDGERLAKE_S3_ENDPOINT": company_s3}
+    env = {
+        "LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}",
+        "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
+        "LEDGERLAKE_HOME": str(work / "home"),
+        "LEDGERLAKE_S3_ENDPOINT": company_s3,
+    }
     timings = {}
     with company_env(env):
         generate(work / "company", seed=7, months=MONTHS, scale=SCALE)
@@ -55,26 +59,37 @@ def both_engines(company_s3, tmp_path_factory):
         t0 = time.monotonic()
         ok, progress = build_spark(work / "spark-warehouse", stream=None)
         timings["spark"] = time.monotonic() - t0
-    print(f"\nbuild times: DuckDB {timings['duckdb']:.0f} s, Spark {timings['spark']:.0f} s")
-    return {"duckdb": duck.warehouse, "spark": work / "spark-warehouse", "spark_ok": ok,
-            "spark_progress": progress}
+    print(
+        f"\nbuild times: DuckDB {timings['duckdb']:.0f} s, Spark {timings['spark']:.0f} s"
+    )
+    return {
+        "duckdb": duck.warehouse,
+        "spark": work / "spark-warehouse",
+        "spark_ok": ok,
+        "spark_progress": progress,
+    }
 
 
 def test_every_model_and_data_test_passes_on_spark(both_engines):
     progress = both_engines["spark_progress"]
-    assert both_engines["spark_ok"], "dbt build on Spark failed:\n" + "\n".join(progress.failures)
-    assert progress.models > 100 and progress.tests > 100, (progress.models, progress.tests)
+    assert both_engines["spark_ok"], "dbt build on Spark failed:\n" + "\n".join(
+        progress.failures
+    )
+    assert progress.models > 100 and progress.tests > 100, (
+        progress.models,
+        progress.tests,
+    )
 
 
 def _norm(value):
     """One spelling per value across the engines' Parquet/DuckDB types: exact decimals,
     UTC instants, floats to 9 significant digits (ratios only: money is DECIMAL)."""
     if isinstance(value, Decimal):
-        return value.normalize() if value == value else value
+        return value if value.is_nan() else value.normalize()
     if isinstance(value, float):
         return float(f"{value:.9g}") if math.isfinite(value) else value
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -82,10 +97,14 @@ def _rows(con, relation: str) -> tuple[list[str], list[tuple]]:
     cursor = con.execute(f"select * from {relation}")
     columns = [d[0] for d in cursor.description]
     order = sorted(range(len(columns)), key=lambda i: columns[i])
-    return [columns[i] for i in order], [tuple(_norm(r[i]) for i in order) for r in cursor.fetchall()]
+    return [columns[i] for i in order], [
+        tuple(_norm(r[i]) for i in order) for r in cursor.fetchall()
+    ]
 
 
-def _differences(mart: str, columns: list[str], duck: list[tuple], spark: list[tuple]) -> str | None:
+def _differences(
+    mart: str, columns: list[str], duck: list[tuple], spark: list[tuple]
+) -> str | None:
     """None when the multisets of rows are equal, else which columns differ and how."""
     if Counter(duck) == Counter(spark):
         return None
@@ -95,8 +114,12 @@ def _differences(mart: str, columns: list[str], duck: list[tuple], spark: list[t
         if on_duck != on_spark:
             only_duck = list((on_duck - on_spark).elements())[:3]
             only_spark = list((on_spark - on_duck).elements())[:3]
-            lines.append(f"  {mart}.{column}: DuckDB has {only_duck!r} where Spark has {only_spark!r}")
-    if len(lines) == 1:  # every column's values agree, their combination in rows does not
+            lines.append(
+                f"  {mart}.{column}: DuckDB has {only_duck!r} where Spark has {only_spark!r}"
+            )
+    if (
+        len(lines) == 1
+    ):  # every column's values agree, their combination in rows does not
         extra = list((Counter(duck) - Counter(spark)).elements())[:2]
         lines.append(f"  rows only on DuckDB (columns {columns}): {extra!r}")
     return "\n".join(lines)
@@ -104,22 +127,31 @@ def _differences(mart: str, columns: list[str], duck: list[tuple], spark: list[t
 
 def test_every_mart_is_the_same_on_spark_and_duckdb(both_engines):
     import duckdb
-
     from ledgerlake.transform.spark import mart_tables
 
     assert both_engines["spark_ok"], "the Spark build failed (see the test above)"
     con = duckdb.connect(str(both_engines["duckdb"]), read_only=True)
     try:
-        marts = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         spark_marts = mart_tables(both_engines["spark"])
-        assert sorted(spark_marts) == marts, f"marts only on one engine: {set(marts) ^ set(spark_marts)}"
+        assert sorted(spark_marts) == marts, (
+            f"marts only on one engine: {set(marts) ^ set(spark_marts)}"
+        )
         problems, compared = [], 0
         for mart in marts:
             columns, duck = _rows(con, f'marts."{mart}"')
-            spark_columns, spark = _rows(con, f"read_parquet('{spark_marts[mart]}/*.parquet')")
+            spark_columns, spark = _rows(
+                con, f"read_parquet('{spark_marts[mart]}/*.parquet')"
+            )
             if spark_columns != columns:
-                problems.append(f"{mart}: columns only on one engine: {set(columns) ^ set(spark_columns)}")
+                problems.append(
+                    f"{mart}: columns only on one engine: {set(columns) ^ set(spark_columns)}"
+                )
                 continue
             found = _differences(mart, columns, duck, spark)
             if found:
@@ -127,5 +159,7 @@ def test_every_mart_is_the_same_on_spark_and_duckdb(both_engines):
             compared += len(duck)
     finally:
         con.close()
-    assert not problems, "marts differ between DuckDB and Spark:\n" + "\n".join(problems)
+    assert not problems, "marts differ between DuckDB and Spark:\n" + "\n".join(
+        problems
+    )
     assert compared > 1000, compared  # a company, not empty tables

@@ -14,7 +14,6 @@ import logging
 import re
 
 import pytest
-
 from ledgerlake.transform.runner import project_dir
 
 pytest.importorskip("dbt.adapters.trino")
@@ -23,10 +22,10 @@ sqlglot = pytest.importorskip("sqlglot")
 # Spellings only DuckDB reads (sqlglot would parse some of them as unknown functions).
 DUCKDB_ONLY = {
     "read_parquet / read_csv": re.compile(r"\bread_(parquet|csv)\s*\("),
-    "QUALIFY": re.compile(r"\bqualify\b", re.I),
+    "QUALIFY": re.compile(r"\bqualify\b", re.IGNORECASE),
     ":: cast": re.compile(r"::\s*\w"),
-    "select * exclude": re.compile(r"\*\s*exclude\s*\(", re.I),
-    "HUGEINT": re.compile(r"\bhugeint\b", re.I),
+    "select * exclude": re.compile(r"\*\s*exclude\s*\(", re.IGNORECASE),
+    "HUGEINT": re.compile(r"\bhugeint\b", re.IGNORECASE),
     "json_extract_string": re.compile(r"\bjson_extract_string\s*\("),
     "DuckDB's regex flags": re.compile(r"regexp_replace\([^;]*?,\s*'g'\s*\)"),
 }
@@ -37,12 +36,26 @@ def trino_manifest(tmp_path_factory, monkeypatch_module):
     from dbt.cli.main import dbtRunner
 
     out = tmp_path_factory.mktemp("trino")
-    for name, value in {"LEDGERLAKE_DBT_TARGET": "trino", "DBT_TARGET_PATH": str(out / "target"),
-                        "DBT_LOG_PATH": str(out / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}.items():
+    for name, value in {
+        "LEDGERLAKE_DBT_TARGET": "trino",
+        "DBT_TARGET_PATH": str(out / "target"),
+        "DBT_LOG_PATH": str(out / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }.items():
         monkeypatch_module.setenv(name, value)
     project = str(project_dir())
-    result = dbtRunner().invoke(["compile", "--project-dir", project, "--profiles-dir", project,
-                                 "--no-populate-cache", "--no-introspect", "--quiet"])
+    result = dbtRunner().invoke(
+        [
+            "compile",
+            "--project-dir",
+            project,
+            "--profiles-dir",
+            project,
+            "--no-populate-cache",
+            "--no-introspect",
+            "--quiet",
+        ]
+    )
     assert result.success, f"dbt compile --target trino failed: {result.exception}"
     return json.loads((out / "target" / "manifest.json").read_text())
 
@@ -54,12 +67,17 @@ def monkeypatch_module():
 
 
 def _compiled(manifest, kinds=("model", "test")) -> dict[str, str]:
-    return {node["unique_id"]: node["compiled_code"] for node in manifest["nodes"].values()
-            if node["resource_type"] in kinds and node.get("compiled_code")}
+    return {
+        node["unique_id"]: node["compiled_code"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in kinds and node.get("compiled_code")
+    }
 
 
 def test_every_model_compiles_for_trino(trino_manifest):
-    models = [n for n in trino_manifest["nodes"].values() if n["resource_type"] == "model"]
+    models = [
+        n for n in trino_manifest["nodes"].values() if n["resource_type"] == "model"
+    ]
     missing = [n["unique_id"] for n in models if not n.get("compiled_code")]
     assert models and not missing, f"not compiled for Trino: {missing}"
 
@@ -94,6 +112,10 @@ def test_sqlglot_parses_every_compiled_model_as_trino(trino_manifest):
 
 
 def test_no_duckdb_only_spelling_in_trino_sql(trino_manifest):
-    found = [f"{unique_id}: {what}" for unique_id, sql in _compiled(trino_manifest).items()
-             for what, pattern in DUCKDB_ONLY.items() if pattern.search(sql)]
+    found = [
+        f"{unique_id}: {what}"
+        for unique_id, sql in _compiled(trino_manifest).items()
+        for what, pattern in DUCKDB_ONLY.items()
+        if pattern.search(sql)
+    ]
     assert not found, "\n".join(found)
