@@ -292,19 +292,22 @@
 
 {# A company name reduced for matching: lower case, punctuation and legal suffixes removed. #}
 {% macro normalize_name(expr) -%}
-    {{ return(adapter.dispatch('normalize_name', 'ledgerlake')(expr)) }}
+    trim({{ regexp_replace_all(regexp_replace_all('lower(' ~ expr ~ ')', '[^a-z0-9 ]', ' '),
+        '\\b(inc|llc|ltd|limited|plc|llp|corp|co|com|the)\\b', '') }})
 {%- endmacro %}
-{% macro duckdb__normalize_name(expr) -%}
-    trim(regexp_replace(regexp_replace(lower({{ expr }}), '[^a-z0-9 ]', ' ', 'g'),
-        '\b(inc|llc|ltd|limited|plc|llp|corp|co|com|the)\b', '', 'g'))
+
+{# Every match of `pattern` replaced (DuckDB replaces the first one unless told 'g'). #}
+{% macro regexp_replace_all(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'ledgerlake')(expr, pattern, replacement)) }}
 {%- endmacro %}
-{# Spark and Trino replace every match without a flag. #}
-{% macro default__normalize_name(expr) -%}
-    trim(regexp_replace(regexp_replace(lower({{ expr }}), '[^a-z0-9 ]', ' '),
-        '\b(inc|llc|ltd|limited|plc|llp|corp|co|com|the)\b', ''))
+{% macro duckdb__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
-{% macro spark__normalize_name(expr) -%}
-    {{ default__normalize_name(expr) }}
+{% macro default__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+{% macro spark__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
 {%- endmacro %}
 
 {# An array at a JSON path is present (the quarantine's "wrong shape" test). #}
