@@ -57,7 +57,7 @@ def both_engines(company_s3, tmp_path_factory):
         timings["duckdb"] = time.monotonic() - t0
         assert duck.success, duck.failures
         t0 = time.monotonic()
-        ok, progress = build_spark(work / "spark-warehouse", stream=None)
+        ok, progress = build_spark(work / "spark-warehouse", threads=2, stream=None)
         timings["spark"] = time.monotonic() - t0
     print(
         f"\nbuild times: DuckDB {timings['duckdb']:.0f} s, Spark {timings['spark']:.0f} s"
@@ -88,6 +88,10 @@ def _norm(value):
         return value if value.is_nan() else value.normalize()
     if isinstance(value, float):
         return float(f"{value:.9g}") if math.isfinite(value) else value
+    if isinstance(value, list | tuple):  # arrays (DuckDB lists, Spark arrays)
+        return tuple(_norm(v) for v in value)
+    if isinstance(value, dict):  # structs
+        return tuple(sorted((k, _norm(v)) for k, v in value.items()))
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value

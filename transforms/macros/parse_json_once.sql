@@ -55,3 +55,8 @@
     {{ return(adapter.dispatch('create_table_as', 'dbt')(temporary, relation, compiled_code, language,
                                                           partitioned_by=partitioned_by, sorted_by=sorted_by)) }}
 {%- endmacro %}
+
+{# Data tests go through the same spelling on Spark (a tie-out may cast to varchar too). #}
+{% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {{ return(default__get_test_sql(spark_text_type(main_sql), fail_calc, warn_if, error_if, limit)) }}
+{%- endmacro %}

@@ -290,6 +290,20 @@
     {{ default__dedupe(relation_sql, partition_by, order_by) }}
 {%- endmacro %}
 
+{# The distinct non-NULL values of a group, sorted, as an array (a list in DuckDB). #}
+{% macro sorted_distinct_list(expr) -%}
+    {{ return(adapter.dispatch('sorted_distinct_list', 'ledgerlake')(expr)) }}
+{%- endmacro %}
+{% macro duckdb__sorted_distinct_list(expr) -%}
+    list(distinct {{ expr }} order by {{ expr }}) filter (where {{ expr }} is not null)
+{%- endmacro %}
+{% macro default__sorted_distinct_list(expr) -%}
+    array_sort(array_agg(distinct {{ expr }}) filter (where {{ expr }} is not null))
+{%- endmacro %}
+{% macro spark__sorted_distinct_list(expr) -%}
+    array_sort(collect_set({{ expr }}))
+{%- endmacro %}
+
 {# A company name reduced for matching: lower case, punctuation and legal suffixes removed. #}
 {% macro normalize_name(expr) -%}
     trim({{ regexp_replace_all(regexp_replace_all('lower(' ~ expr ~ ')', '[^a-z0-9 ]', ' '),

@@ -56,13 +56,15 @@ def build_spark(
     settings: Settings | None = None,
     compacted_root: str | None = None,
     fx_rates_root: str | None = None,
+    threads: int = 1,
     stream=sys.stderr,
 ) -> tuple[bool, _NodeProgress]:
     """`dbt <args>` (default BUILD_ARGS) on Spark, tables under `warehouse` (a local
     directory, emptied first, or an s3:// URI on EMR). Reads the compacted lake at
     `compacted_root` (default: the DuckDB build's local mirror) and the FX override files
     at `fx_rates_root` (default: a local copy, when the lake has any). A session this
-    function started is stopped after."""
+    function started is stopped after. `threads` dbt nodes run at once in the one session
+    (2 overlaps dbt's own per-node work with Spark's on a 2-core machine)."""
     settings = settings or Settings.from_env()
     warehouse = str(warehouse)
     if "://" not in warehouse:
@@ -78,6 +80,7 @@ def build_spark(
             fx_rates_root = str(copied) if copied else ""
     env = {
         "LEDGERLAKE_DBT_TARGET": "spark",
+        "LEDGERLAKE_DBT_THREADS": str(threads),
         "LEDGERLAKE_SPARK_WAREHOUSE": warehouse,
         "LEDGERLAKE_FX_RATES_ROOT": fx_rates_root or "",
         "LEDGERLAKE_COMPACTED_ROOT": compacted_root or str(compacted_mirror()),
