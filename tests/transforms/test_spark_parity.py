@@ -27,6 +27,11 @@ pytest.importorskip("dbt.adapters.spark")
 MONTHS = 2
 SCALE = 0.1
 
+# Landing + both builds + the comparison take ~4 minutes on a quiet 2-core machine; the
+# session's 600 s per-test limit also counts the module fixture, which a busy machine can
+# stretch well past it.
+pytestmark = pytest.mark.timeout(2400)
+
 
 @pytest.fixture(scope="module")
 def both_engines(company_s3, tmp_path_factory):
