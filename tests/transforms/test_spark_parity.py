@@ -77,8 +77,10 @@ def both_engines(company_s3, tmp_path_factory):
 
 def test_every_model_and_data_test_passes_on_spark(both_engines):
     progress = both_engines["spark_progress"]
+    # each failure's first lines name the model or test and Spark's error, not its whole plan
+    failures = ["\n".join(f.splitlines()[:4]) for f in progress.failures]
     assert both_engines["spark_ok"], "dbt build on Spark failed:\n" + "\n".join(
-        progress.failures
+        failures
     )
     assert progress.models > 100 and progress.tests > 100, (
         progress.models,
