@@ -193,6 +193,9 @@ def _assert_allowed_wildcard(owner, statement, text, actions):
     elif text.endswith(":table/${MartsDatabase}/*"):
         # Tables the crawler creates, in this stack's database only.
         assert all(a.startswith("glue:") for a in actions), where
+    elif owner == "SparkJobRole" and re.search(r":table/(lake|seeds|staging|intermediate|marts)/\*$", text):
+        # Tables dbt-spark creates (TransformEngine=emr-serverless), in the project's schemas only.
+        assert all(a.startswith("glue:") for a in actions), where
     elif text.endswith(":log-group:/aws-glue/crawlers:*"):
         # Glue crawlers log to this fixed group; the streams are per crawl.
         assert all(a.startswith("logs:") for a in actions), where
@@ -209,7 +212,9 @@ def test_raw_is_append_only_for_everyone_but_the_transform_cache():
             continue
         for resource in as_list(statement["Resource"]):
             text = sub_string(resource) or ""
-            assert text in ("${RawBucket.Arn}/compacted/*", "${MartsBucket.Arn}/marts/*"), f"{owner}: delete on {resource}"
+            # (spark-warehouse/: the Spark engine's tables, TransformEngine=emr-serverless)
+            assert text in ("${RawBucket.Arn}/compacted/*", "${MartsBucket.Arn}/marts/*",
+                            "${MartsBucket.Arn}/spark-warehouse/*"), f"{owner}: delete on {resource}"
 
 
 # --- Buckets ---------------------------------------------------------------------------

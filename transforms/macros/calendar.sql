@@ -18,6 +18,9 @@
 {% macro default__month_end(expr) -%}
     cast({{ dbt.last_day('cast(' ~ expr ~ ' as date)', 'month') }} as date)
 {%- endmacro %}
+{% macro spark__month_end(expr) -%}
+    last_day(cast({{ expr }} as date))
+{%- endmacro %}
 
 {# Monday of expr's ISO week (date_trunc('week') is Monday-based in DuckDB, Trino and Spark). #}
 {% macro week_start(expr) -%}
@@ -36,12 +39,19 @@
 {% macro default__add_days(expr, n) -%}
     cast({{ dbt.dateadd('day', 'cast(' ~ n ~ ' as integer)', 'cast(' ~ expr ~ ' as date)') }} as date)
 {%- endmacro %}
+{% macro spark__add_days(expr, n) -%}
+    date_add(cast({{ expr }} as date), cast({{ n }} as integer))
+{%- endmacro %}
 
 {% macro add_months(expr, n) -%}
     {{ return(adapter.dispatch('add_months', 'ledgerlake')(expr, n)) }}
 {%- endmacro %}
 {% macro default__add_months(expr, n) -%}
     cast({{ dbt.dateadd('month', 'cast(' ~ n ~ ' as integer)', 'cast(' ~ expr ~ ' as date)') }} as date)
+{%- endmacro %}
+{# (like DuckDB's date + months: the 31st plus one month is the month's last day) #}
+{% macro spark__add_months(expr, n) -%}
+    add_months(cast({{ expr }} as date), cast({{ n }} as integer))
 {%- endmacro %}
 
 {#
@@ -78,4 +88,8 @@
 {%- endmacro %}
 {% macro default__iso_day_of_week(expr) -%}
     day_of_week(cast({{ expr }} as date))
+{%- endmacro %}
+{# weekday(): Monday 0 … Sunday 6 #}
+{% macro spark__iso_day_of_week(expr) -%}
+    (weekday(cast({{ expr }} as date)) + 1)
 {%- endmacro %}

@@ -25,6 +25,22 @@
     {# Trino divides DECIMALs exactly, rounding half up (ties differ from half-even only at an exact tie). #}
     cast(cast({{ quote_e10 }} as decimal(38, 0)) / cast({{ base_e10 }} as decimal(38, 0)) as decimal(38, 10))
 {%- endmacro %}
+{#
+  Spark divides DECIMALs exactly but keeps only 6 places of a DECIMAL(38, 0) quotient, so
+  the integer quotient is (a - a % b) / b (exact: a multiple of b) and the half-even
+  remainder test is DuckDB's; the last step divides by 10^10 in a type narrow enough for
+  Spark to keep the 10 places. Same rates as DuckDB to the last digit (test_spark_parity).
+#}
+{% macro spark__fx_cross_rate(base_e10, quote_e10) -%}
+    {%- set a = '(cast(' ~ quote_e10 ~ ' as decimal(38, 0)) * 10000000000)' -%}
+    {%- set b = 'cast(' ~ base_e10 ~ ' as decimal(38, 0))' -%}
+    {%- set r = '(' ~ a ~ ' % ' ~ b ~ ')' -%}
+    {%- set q = 'cast((' ~ a ~ ' - ' ~ r ~ ') / ' ~ b ~ ' as decimal(38, 0))' -%}
+    cast(cast(
+        {{ q }}
+        + case when 2 * {{ r }} > {{ b }} or (2 * {{ r }} = {{ b }} and {{ q }} % 2 = 1) then 1 else 0 end
+      as decimal(27, 0)) / cast(10000000000 as decimal(11, 0)) as decimal(38, 10))
+{%- endmacro %}
 
 {# Is there a hand-uploaded rates file (s3://{raw}/reference/fx_rates/*.csv)? It is optional now. #}
 {% macro fx_override_present() -%}
@@ -35,6 +51,11 @@
 {%- endmacro %}
 {% macro default__fx_override_present() -%}
     {{ return(true) }}
+{%- endmacro %}
+{# Spark reads a local or S3 copy of the rates files registered as lake.fx_rates (macros/lake.sql),
+   named by var('fx_rates_root') (LEDGERLAKE_FX_RATES_ROOT): set only when the lake has such a file. #}
+{% macro spark__fx_override_present() -%}
+    {{ return(var('fx_rates_root', '') != '') }}
 {%- endmacro %}
 
 {# The rate from one currency into another: 1 within one currency, whatever the rates hold

@@ -54,10 +54,29 @@
 
 {# Convert with a rate (decimal(38,10)); the result rounded to the target currency. #}
 {% macro convert(amount_expr, rate_expr, target_currency_expr) -%}
+    {{ return(adapter.dispatch('convert', 'ledgerlake')(amount_expr, rate_expr, target_currency_expr)) }}
+{%- endmacro %}
+{% macro default__convert(amount_expr, rate_expr, target_currency_expr) -%}
     {{ round_to_currency('cast(' ~ amount_expr ~ ' as decimal(38, 6)) * cast(' ~ rate_expr ~ ' as decimal(38, 10))', target_currency_expr) }}
+{%- endmacro %}
+{# Spark keeps a product's 16 places only when its precision fits in 38 digits (else it rounds
+   to 6 places first, and rounding twice can move a cent): amounts below 10^14, rates below 10^7. #}
+{% macro spark__convert(amount_expr, rate_expr, target_currency_expr) -%}
+    {{ round_to_currency('cast(' ~ amount_expr ~ ' as decimal(20, 6)) * cast(' ~ rate_expr ~ ' as decimal(17, 10))', target_currency_expr) }}
 {%- endmacro %}
 
 {# amount / n without leaving DECIMAL (DuckDB divides decimals in DOUBLE): truncated to 6 places. #}
 {% macro divide_money(amount_expr, divisor_expr) -%}
+    {{ return(adapter.dispatch('divide_money', 'ledgerlake')(amount_expr, divisor_expr)) }}
+{%- endmacro %}
+{% macro duckdb__divide_money(amount_expr, divisor_expr) -%}
     cast(cast(cast(({{ amount_expr }}) * 1000000 as hugeint) // cast({{ divisor_expr }} as hugeint) as decimal(38, 0)) * cast('0.000001' as decimal(38, 6)) as {{ money_type() }})
+{%- endmacro %}
+{# Trino divides DECIMALs exactly (rounding half up): truncate explicitly to match DuckDB. #}
+{% macro default__divide_money(amount_expr, divisor_expr) -%}
+    cast(truncate(cast(({{ amount_expr }}) as decimal(38, 6)) * 1000000 / cast({{ divisor_expr }} as decimal(38, 0))) / 1000000 as {{ money_type() }})
+{%- endmacro %}
+{# Spark's `div` truncates toward zero like DuckDB's // (a bigint: amounts below 9.2 * 10^12). #}
+{% macro spark__divide_money(amount_expr, divisor_expr) -%}
+    cast(cast((cast(({{ amount_expr }}) * 1000000 as decimal(38, 0)) div cast({{ divisor_expr }} as decimal(38, 0))) as decimal(24, 0)) / cast(1000000 as decimal(7, 0)) as {{ money_type() }})
 {%- endmacro %}

@@ -33,11 +33,30 @@
     {{- return(rewritten.sql) -}}
 {%- endmacro %}
 
-{# The table materialization's create statement, with the JSON calls rewritten (DuckDB only). #}
+{#
+  Spark accepts VARCHAR only with a length (VARCHAR(n)) and has no JSON type; the models
+  write the standard `cast(x as varchar)` / `cast(x as json)` that DuckDB and Trino read
+  as unbounded text / JSON, so on Spark both become STRING (JSON stays text there, read
+  with get_json_object). Only `as varchar` not followed by a length, and `as json`.
+#}
+{% macro spark_text_type(sql) -%}
+    {{- return(modules.re.sub('(?i)\\bas\\s+(varchar\\b(?!\\s*\\()|json\\b)', 'as string', sql)) -}}
+{%- endmacro %}
+
+{# The table materialization's create statement, with the JSON calls rewritten (DuckDB) or
+   the text type spelt as Spark spells it. #}
 {% macro create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
     {%- if language == 'sql' and target.type == 'duckdb' -%}
         {%- set compiled_code = parse_json_once(compiled_code) -%}
+    {%- elif language == 'sql' and target.type == 'spark' -%}
+        {#- (dbt-spark's create_table_as takes no partitioned_by / sorted_by) -#}
+        {{ return(adapter.dispatch('create_table_as', 'dbt')(temporary, relation, spark_text_type(compiled_code), language)) }}
     {%- endif -%}
     {{ return(adapter.dispatch('create_table_as', 'dbt')(temporary, relation, compiled_code, language,
                                                           partitioned_by=partitioned_by, sorted_by=sorted_by)) }}
+{%- endmacro %}
+
+{# Data tests go through the same spelling on Spark (a tie-out may cast to varchar too). #}
+{% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {{ return(default__get_test_sql(spark_text_type(main_sql), fail_calc, warn_if, error_if, limit)) }}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#
   Engine-specific constructs the sales / finance / ops marts need, behind adapter.dispatch
-  like portable.sql: duckdb__ runs today, default__ is the Trino/Athena spelling.
+  like portable.sql: duckdb__ runs today, spark__ is Spark's, default__ is the Trino/Athena spelling.
 #}
 
 {#
@@ -19,6 +19,9 @@
 {% macro default__raw_objects_all() -%}
     {{ source('lake', 'compacted') }}
 {%- endmacro %}
+{% macro spark__raw_objects_all() -%}
+    {{ default__raw_objects_all() }}
+{%- endmacro %}
 
 {# A UTC timestamp without time zone → TIMESTAMP WITH TIME ZONE (independent of the session's zone). #}
 {% macro utc_timestamptz(expr) -%}
@@ -29,4 +32,8 @@
 {%- endmacro %}
 {% macro default__utc_timestamptz(expr) -%}
     with_timezone({{ expr }}, 'UTC')
+{%- endmacro %}
+{# Spark's TIMESTAMP is an instant (shown in the session's zone, UTC): nothing to convert. #}
+{% macro spark__utc_timestamptz(expr) -%}
+    {{ expr }}
 {%- endmacro %}

@@ -114,11 +114,13 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
     }
 
 
-def run_dbt(args: list[str], settings: Settings, warehouse: Path, stream=sys.stderr) -> tuple[bool, _NodeProgress]:
+def run_dbt(args: list[str], settings: Settings, warehouse: Path, stream=sys.stderr,
+            extra_env: dict[str, str] | None = None) -> tuple[bool, _NodeProgress]:
     # dbt reads these from os.environ; set them for this run only and put the caller's
     # back after, or the process (and every child it starts: `ledgerlake demo`'s dashboard)
-    # would keep pointing LEDGERLAKE_WAREHOUSE at the half-built copy.
-    env = dbt_env(settings, warehouse)
+    # would keep pointing LEDGERLAKE_WAREHOUSE at the half-built copy. `extra_env`: another
+    # engine's settings (transform.spark).
+    env = {**dbt_env(settings, warehouse), **(extra_env or {})}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:

@@ -27,6 +27,21 @@ claims as (
     select b.transaction_id, t.payout_key
     from deposits as b
     inner join payout_tokens as t on b.description like '%' || t.token || '%'
+),
+
+settled as (
+    -- payouts a deposit of the same amount and currency settles: one that names this
+    -- payout, or one that names no payout at all and arrives within the window (a bank
+    -- that truncates descriptions): same amount alone never settles a named twin.
+    -- (A join, not a doubly nested correlated subquery: Spark cannot resolve those.)
+    select distinct p.payout_key
+    from {{ ref('int_payouts') }} as p
+    inner join deposits as b on b.currency = p.currency and b.amount = p.amount
+    left join claims as named on named.transaction_id = b.transaction_id and named.payout_key = p.payout_key
+    left join (select distinct transaction_id from claims) as any_claim on any_claim.transaction_id = b.transaction_id
+    where named.payout_key is not null
+       or (any_claim.transaction_id is null
+           and abs({{ days_between('p.expected_on', 'b.transaction_date') }}) <= {{ var('payout_deposit_window_days') }})
 )
 
 select
@@ -43,15 +58,4 @@ cross join as_of
 where {{ days_between('p.expected_on', 'as_of.as_of_date') }} >= {{ var('payout_deposit_window_days') }}
   and p.status in ('paid', 'in_transit')
   and p.amount > 0
-  and not exists (
-      select 1 from deposits as b
-      where b.currency = p.currency and b.amount = p.amount
-        and (
-            -- the deposit names this payout
-            exists (select 1 from claims as c where c.transaction_id = b.transaction_id and c.payout_key = p.payout_key)
-            -- or it names no payout at all and arrives within the window (a bank that
-            -- truncates descriptions): same amount alone never settles a named twin
-            or (not exists (select 1 from claims as c where c.transaction_id = b.transaction_id)
-                and abs({{ days_between('p.expected_on', 'b.transaction_date') }}) <= {{ var('payout_deposit_window_days') }})
-        )
-  )
+  and not exists (select 1 from settled as s where s.payout_key = p.payout_key)

@@ -10,7 +10,7 @@ with tb as (
 select
     entity_id || ':' || cast(period_month as varchar) as balance_sheet_key,
     entity_id,
-    cast(period_month + interval 1 month - interval 1 day as date) as month_end,
+    {{ month_end('period_month') }} as month_end,
     max(currency) as currency,
     sum(case when account_class = 'asset' then balance else 0 end) as total_assets,
     -sum(case when account_class = 'liability' then balance else 0 end) as total_liabilities,

@@ -5,7 +5,7 @@
 -- customer owes from their own date), in the invoice currency. AR aging as of any date is the same query with
 -- another cut-off (see docs/marts.md).
 with month_ends as (
-    select distinct cast(date_trunc('month', posted_on) + interval 1 month - interval 1 day as date) as month_end
+    select distinct {{ month_end('posted_on') }} as month_end
     from {{ ref('general_ledger') }}
 ),
 

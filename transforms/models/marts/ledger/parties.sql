@@ -4,10 +4,10 @@ select
     party_key,
     any_value(party_kind) as party_kind,
     any_value(party_name) as party_name,
-    list(distinct contact_name order by contact_name) as aliases,
+    {{ sorted_distinct_list('contact_name') }} as aliases,
     count(distinct contact_name) as alias_count,
-    list(distinct contact_key order by contact_key) as contact_keys,
-    list(distinct entity_id order by entity_id) as entities,
+    {{ sorted_distinct_list('contact_key') }} as contact_keys,
+    {{ sorted_distinct_list('entity_id') }} as entities,
     sum(documents) as documents
 from {{ ref('party_contacts') }}
 group by party_key

@@ -58,7 +58,7 @@ keyed as (
         *,
         party_kind || ':' || case
             when party_kind = 'customer'  -- "Orchid Dynamics Inc" and "… LLC" are two companies
-                then trim(regexp_replace(lower(coalesce(canonical_name, contact_name)), '[^a-z0-9]+', ' ', 'g'))
+                then trim({{ regexp_replace_all('lower(coalesce(canonical_name, contact_name))', '[^a-z0-9]+', ' ') }})
             when length(split_part(normalized_name, ' ', 1)) >= 4 then split_part(normalized_name, ' ', 1)
             else normalized_name
         end as party_key

@@ -19,31 +19,33 @@ with pages as {{ inline_cte() }} (
     from {{ raw_objects('ecb', 'eurofxref') }}
 ),
 
+{#- (a quote in a pattern is \x27: see regexp_each_row) #}
+{%- set day_block = "(?s)<Cube\\s+time=[\\x27\"][0-9-]+[\\x27\"]\\s*>.*?</Cube>" %}
+{%- set currency_cube = "<Cube\\s+currency=[^>]*>" %}
 day_blocks as (
-    select raw_key, received_at,
-        unnest(regexp_extract_all(document, '(?s)<Cube\s+time=[''"][0-9-]+[''"]\s*>.*?</Cube>')) as block
-    from pages
+    select raw_key, received_at, block
+    from {{ regexp_each_row('pages', 'p', 'document', day_block, 'block') }}
 ),
 
 cubes as (
     select raw_key, received_at,
-        cast(regexp_extract(block, 'time=[''"]([0-9-]+)[''"]', 1) as date) as rate_date,
-        unnest(regexp_extract_all(block, '<Cube\s+currency=[^>]*>')) as cube
-    from day_blocks
+        cast(regexp_extract(block, 'time=[\x27"]([0-9-]+)[\x27"]', 1) as date) as rate_date,
+        cube
+    from {{ regexp_each_row('day_blocks', 'b', 'block', currency_cube, 'cube') }}
 ),
 
 published as (
-    {{ dedupe("select rate_date, upper(regexp_extract(cube, 'currency=[''\"]([A-Za-z]{3})', 1)) as currency,
-        regexp_extract(cube, 'rate=[''\"]([0-9.]+)', 1) as rate_text, raw_key, received_at from cubes",
+    {{ dedupe("select rate_date, upper(regexp_extract(cube, 'currency=[\\x27\"]([A-Za-z]{3})', 1)) as currency,
+        regexp_extract(cube, 'rate=[\\x27\"]([0-9.]+)', 1) as rate_text, raw_key, received_at from cubes",
         'rate_date, currency', 'received_at desc, raw_key desc') }}
 ),
 
 per_eur as (
-    select rate_date, currency, cast(cast(rate_text as decimal(38, 10)) * 10000000000 as hugeint) as per_eur_e10
+    select rate_date, currency, cast(cast(rate_text as decimal(38, 10)) * 10000000000 as {{ wide_integer_type() }}) as per_eur_e10
     from published
     where rate_text <> ''{% if fx_from %} and rate_date >= cast('{{ fx_from }}' as date){% endif %}
     union all
-    select distinct rate_date, 'EUR', cast(10000000000 as hugeint) from published
+    select distinct rate_date, 'EUR', cast(10000000000 as {{ wide_integer_type() }}) from published
     {%- if fx_from %} where rate_date >= cast('{{ fx_from }}' as date){% endif %}
 ),
 

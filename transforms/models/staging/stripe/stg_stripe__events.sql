@@ -37,7 +37,7 @@ renamed as (
             nullif({{ json_str('event', '$.data.object.object') }}, ''),
             case when {{ json_str('event', '$.type') }} like 'charge.%.%' or {{ json_str('event', '$.type') }} like 'customer.%.%'
                       or {{ json_str('event', '$.type') }} like 'invoice.%.%'
-                 then regexp_extract(regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', ''), '[^.]+$')
+                 then regexp_extract(regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', ''), '[^.]+$', 0)
                  else regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', '') end
         ) as object_type,
         {{ json_str('event', '$.data.object.id') }} as object_id,

@@ -1,0 +1,40 @@
+{#
+  The raw lake as tables, for the engines that read it through a catalog (on-run-start).
+
+  DuckDB reads the compacted Parquet parts directly (raw_objects: read_parquet). Spark and
+  Athena read the same parts as one table, lake.compacted, partitioned by the parts' own
+  directories (source=…/entity=…, ledgerlake/transform/compact.py), and the hand-uploaded
+  FX rates (reference/fx_rates/*.csv) as lake.fx_rates. On Athena/Glue the tables are the
+  Glue catalog's (template.yaml); on Spark this hook registers them over
+  var('compacted_root') (the build's local mirror, or s3://{raw_bucket}/compacted) and
+  var('fx_rates_root'), then lists the partitions again, so a run sees every part.
+#}
+{% macro register_lake() -%}
+    {{ return(adapter.dispatch('register_lake', 'ledgerlake')()) }}
+{%- endmacro %}
+
+{% macro default__register_lake() -%}
+{%- endmacro %}
+
+{% macro spark__register_lake() -%}
+    {%- if execute -%}
+        {%- do run_query("create schema if not exists lake") -%}
+        {#- external tables (LOCATION): dropping one never deletes the parts -#}
+        {%- do run_query("create table if not exists lake.compacted (" ~ lake_compacted_columns() ~ ", source string, entity string)"
+                          ~ " using parquet partitioned by (source, entity) location '" ~ compacted_root() ~ "'") -%}
+        {%- do run_query("msck repair table lake.compacted") -%}
+        {%- do run_query("refresh table lake.compacted") -%}
+        {%- if var('fx_rates_root', '') -%}
+            {#- typed here, so a prefix with no file yet is an empty table, not a schema error -#}
+            {%- do run_query("create table if not exists lake.fx_rates (date string, base string, quote string, rate string)"
+                              ~ " using csv options (header 'true', path '" ~ var('fx_rates_root') ~ "')") -%}
+            {%- do run_query("refresh table lake.fx_rates") -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The compacted parts' columns besides the partition columns (compact.py's SCHEMA). #}
+{% macro lake_compacted_columns() -%}
+    raw_key string, partition_date date, arrival string, received_at string, event_id string,
+    api_version string, envelope string, payload string
+{%- endmacro %}
