@@ -6,9 +6,10 @@ Queries live in ledgerlake.dashboard_data (one home for SQL); this module only r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Callable
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -17,7 +18,6 @@ import streamlit as st
 from ledgerlake import dashboard_data as dd
 from ledgerlake.config import Settings
 from ledgerlake.money import SYMBOLS
-
 
 # -- the connection -------------------------------------------------------------------
 
@@ -88,7 +88,9 @@ def filter_bar() -> dd.Filters | None:
     names = dict(zip(ents["entity_id"].to_list(), ents["entity_name"].to_list()))
     c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
     entity = c1.selectbox(
-        "Entity", [dd.ALL, *names], key="entity",
+        "Entity",
+        [dd.ALL, *names],
+        key="entity",
         format_func=lambda e: e if e == dd.ALL else f"{names[e]} ({e})",
     )
     granularity = c2.segmented_control("Period", ["Month", "Quarter", "Fiscal year"], key="granularity") or "Month"
@@ -155,8 +157,9 @@ def change(current: Any, previous: Any, against: str = "vs previous period") -> 
     return f"{pct:+.1f}% {against}"
 
 
-def change_words(current: Any, previous: Any, metric: str = "",
-                 against: str = "vs previous period") -> tuple[str | None, bool]:
+def change_words(
+    current: Any, previous: Any, metric: str = "", against: str = "vs previous period"
+) -> tuple[str | None, bool]:
     """(the change to show, whether it is words rather than a percentage).
 
     A percentage across a change of sign means nothing (burn from £10k to −£11k is not
@@ -166,7 +169,7 @@ def change_words(current: Any, previous: Any, metric: str = "",
     cur, prev = Decimal(current), Decimal(previous)
     if cur == prev:
         return "no change", True
-    if prev == 0 or (cur < 0) != (prev < 0) and cur != 0:
+    if prev == 0 or ((cur < 0) != (prev < 0) and cur != 0):
         if metric == "burn":
             if cur <= 0 < prev:
                 return "now cash-generative (was burning)", True

@@ -154,8 +154,12 @@ def built_company(company_s3, company_dir, tmp_path_factory):
 
     suffix = uuid.uuid4().hex[:8]
     home = tmp_path_factory.mktemp("company-home")
-    env = {"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
-           "LEDGERLAKE_HOME": str(home), "LEDGERLAKE_S3_ENDPOINT": company_s3}
+    env = {
+        "LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}",
+        "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
+        "LEDGERLAKE_HOME": str(home),
+        "LEDGERLAKE_S3_ENDPOINT": company_s3,
+    }
     timings = {}
     with company_env(env):
         lake = Lake()
@@ -173,6 +177,15 @@ def built_company(company_s3, company_dir, tmp_path_factory):
     frozen = tmp_path_factory.mktemp("company-warehouse") / "warehouse.duckdb"
     shutil.copyfile(first.warehouse, frozen)
     frozen.chmod(0o444)  # read-only on purpose: a consumer that writes takes its own copy
-    return {"env": env, "use_env": lambda: company_env(env), "lake": lake, "sim_dir": company_dir,
-            "landing": landing, "build": first, "forecast": forecast, "build_warehouse": first.warehouse,
-            "warehouse": frozen, "timings": timings}
+    return {
+        "env": env,
+        "use_env": lambda: company_env(env),
+        "lake": lake,
+        "sim_dir": company_dir,
+        "landing": landing,
+        "build": first,
+        "forecast": forecast,
+        "build_warehouse": first.warehouse,
+        "warehouse": frozen,
+        "timings": timings,
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,9 @@ import pytest
 from ledgerlake import money
 from ledgerlake.lake import decode_raw_object, duckdb_connect, raw_key
 
-STRIPE_EVENT = b'{\n  "id": "evt_1",\n  "object": "event",\n  "created": 1748779200,\n  "data": {"object": {"amount": 1999}}\n}'
+STRIPE_EVENT = (
+    b'{\n  "id": "evt_1",\n  "object": "event",\n  "created": 1748779200,\n  "data": {"object": {"amount": 1999}}\n}'
+)
 
 
 def test_land_keeps_payload_bytes_and_envelope(lake):
@@ -20,7 +22,7 @@ def test_land_keeps_payload_bytes_and_envelope(lake):
         entity="events",
         payload=STRIPE_EVENT,
         identity="evt_1",
-        event_time=datetime(2025, 6, 1, 12, tzinfo=timezone.utc),
+        event_time=datetime(2025, 6, 1, 12, tzinfo=UTC),
         arrival="webhook",
         event_id="evt_1",
         api_version="2025-05-28.basil",
@@ -42,11 +44,14 @@ def test_land_keeps_payload_bytes_and_envelope(lake):
 
 def test_redelivery_lands_on_the_same_key_and_never_rewrites(lake):
     kwargs = {
-        "source": "shopify", "entity": "orders", "identity": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
-        "event_time": datetime(2025, 6, 1, tzinfo=timezone.utc), "arrival": "webhook",
+        "source": "shopify",
+        "entity": "orders",
+        "identity": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        "event_time": datetime(2025, 6, 1, tzinfo=UTC),
+        "arrival": "webhook",
     }
-    first = lake.land(payload=b'{"id": 1, "v": 1}', received_at=datetime(2025, 6, 1, tzinfo=timezone.utc), **kwargs)
-    again = lake.land(payload=b'{"id": 1, "v": 1}', received_at=datetime(2025, 6, 3, tzinfo=timezone.utc), **kwargs)
+    first = lake.land(payload=b'{"id": 1, "v": 1}', received_at=datetime(2025, 6, 1, tzinfo=UTC), **kwargs)
+    again = lake.land(payload=b'{"id": 1, "v": 1}', received_at=datetime(2025, 6, 3, tzinfo=UTC), **kwargs)
     assert first.created and not again.created and first.key == again.key
     assert lake.count("raw/source=shopify/") == 1
     envelope, _ = lake.read(first.key)
@@ -74,8 +79,11 @@ def test_quarantine_keeps_the_body_verbatim(lake):
 def test_duckdb_reads_back_what_the_lake_wrote(lake):
     for i, amount in enumerate([1999, 500, 12001]):
         lake.land(
-            source="stripe", entity="events", identity=f"evt_{i}", arrival="webhook",
-            event_time=datetime(2025, 6, 1 + i, tzinfo=timezone.utc),
+            source="stripe",
+            entity="events",
+            identity=f"evt_{i}",
+            arrival="webhook",
+            event_time=datetime(2025, 6, 1 + i, tzinfo=UTC),
             payload=json.dumps({"id": f"evt_{i}", "data": {"object": {"amount": amount, "currency": "usd"}}}).encode(),
         )
     con = duckdb_connect()
@@ -88,7 +96,11 @@ def test_duckdb_reads_back_what_the_lake_wrote(lake):
         order by id
         """
     ).fetchall()
-    assert [(r[0], r[1], r[2]) for r in rows] == [("stripe", "evt_0", 1999), ("stripe", "evt_1", 500), ("stripe", "evt_2", 12001)]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("stripe", "evt_0", 1999),
+        ("stripe", "evt_1", 500),
+        ("stripe", "evt_2", 12001),
+    ]
     assert str(rows[2][3]) == "2025-06-03"
 
 

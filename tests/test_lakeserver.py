@@ -33,17 +33,27 @@ def test_lake_start_reuse_land_status_stop(local_home):
     assert again.returncode == 0 and lakeserver.status().pid == pid
 
     from ledgerlake.config import load_local_env
-    from ledgerlake.lake import Lake, duckdb_connect, s3_client
+    from ledgerlake.lake import Lake, duckdb_connect
 
     load_local_env()
     lake = Lake()
-    lake.land(source="xero", entity="invoices", identity="page-1", arrival="poll",
-              event_time=date(2025, 7, 1), payload=b'{"Invoices": [{"InvoiceID": "a"}, {"InvoiceID": "b"}]}')
-    ids = duckdb_connect().sql(
-        f"select unnest(from_json(payload->'Invoices', '[\"JSON\"]'))->>'InvoiceID' as id "
-        f"from read_json('s3://{lake.bucket}/raw/source=xero/*/*/*.json', "
-        "columns={'envelope':'JSON','payload':'JSON'}) order by id"
-    ).fetchall()
+    lake.land(
+        source="xero",
+        entity="invoices",
+        identity="page-1",
+        arrival="poll",
+        event_time=date(2025, 7, 1),
+        payload=b'{"Invoices": [{"InvoiceID": "a"}, {"InvoiceID": "b"}]}',
+    )
+    ids = (
+        duckdb_connect()
+        .sql(
+            f"select unnest(from_json(payload->'Invoices', '[\"JSON\"]'))->>'InvoiceID' as id "
+            f"from read_json('s3://{lake.bucket}/raw/source=xero/*/*/*.json', "
+            "columns={'envelope':'JSON','payload':'JSON'}) order by id"
+        )
+        .fetchall()
+    )
     assert ids == [("a",), ("b",)]
 
     status = cli("lake", "status")
@@ -53,8 +63,13 @@ def test_lake_start_reuse_land_status_stop(local_home):
     import boto3
     from botocore.exceptions import ClientError
 
-    bad = boto3.client("s3", endpoint_url=lake.settings.s3_endpoint, region_name="us-east-1",
-                       aws_access_key_id="ledgerlake-local", aws_secret_access_key="wrong")
+    bad = boto3.client(
+        "s3",
+        endpoint_url=lake.settings.s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="ledgerlake-local",
+        aws_secret_access_key="wrong",
+    )
     with pytest.raises(ClientError):
         bad.list_objects_v2(Bucket=lake.bucket)
 

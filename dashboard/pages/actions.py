@@ -2,8 +2,9 @@
 evidence and the exact request, and approve / reject for a person (docs/workflows.md)."""
 
 import polars as pl
-import shared
 import streamlit as st
+
+import shared
 from ledgerlake.lake import Lake
 from ledgerlake.workflows import ActionStore
 from ledgerlake.workflows.run import decide

@@ -20,14 +20,16 @@ except dd.MissingMart as err:
     st.stop()
 
 c1, c2, c3 = st.columns(3)
-statuses = c1.multiselect("Status", ["new", "acknowledged", "resolved"], default=["new", "acknowledged"],
-                          key="alert_status")
+statuses = c1.multiselect(
+    "Status", ["new", "acknowledged", "resolved"], default=["new", "acknowledged"], key="alert_status"
+)
 severities = sorted(all_alerts["severity"].unique().to_list())
 severity = c2.multiselect("Severity", severities, default=severities, key="alert_severity")
 rules = sorted(all_alerts["rule"].unique().to_list())
 kinds = c3.multiselect("Type", rules, default=rules, key="alert_rule")
-shown = all_alerts.filter(pl.col("status").is_in(statuses) & pl.col("severity").is_in(severity)
-                          & pl.col("rule").is_in(kinds))
+shown = all_alerts.filter(
+    pl.col("status").is_in(statuses) & pl.col("severity").is_in(severity) & pl.col("rule").is_in(kinds)
+)
 st.caption(f"{shown.height} of {all_alerts.height} alerts · {f.entity} · amounts in {cur}")
 shared.table(shown, "alerts")
 
@@ -38,10 +40,12 @@ st.subheader("Alert detail")
 titles = dict(zip(shown["alert_id"].to_list(), shown["title"].to_list()))
 alert_id = st.selectbox("Alert", list(titles), format_func=lambda a: f"{titles[a]} ({a})", key="alert_pick")
 row = shown.filter(pl.col("alert_id") == alert_id).row(0, named=True)
-st.markdown(f"**{shared.md(row['title'])}** — {shared.md(row['severity'])} · {shared.md(row['rule'])} · "
-            f"{shared.md(row['entity_id'])} · "
-            f"{row['occurred_on']:%d %b %Y} · {shared.md(shared.money(row['amount'], cur, 2))} · "
-            f"status **{shared.md(row['status'])}**")
+st.markdown(
+    f"**{shared.md(row['title'])}** — {shared.md(row['severity'])} · {shared.md(row['rule'])} · "
+    f"{shared.md(row['entity_id'])} · "
+    f"{row['occurred_on']:%d %b %Y} · {shared.md(shared.money(row['amount'], cur, 2))} · "
+    f"status **{shared.md(row['status'])}**"
+)
 st.info(f"**What to do:** {next_step(row['rule'])}", icon=":material/task_alt:")
 
 note = st.text_input("Note (optional)", key=f"note_{alert_id}")
@@ -55,7 +59,12 @@ if b2.button("Resolve", key=f"resolve_{alert_id}", disabled=row["status"] == "re
 history = shared.alert_history(alert_id)
 if history:
     last = history[-1]
-    st.caption(shared.md(f"{last['to'].capitalize()} by {last['by']} at {last['at']}" + (f": {last['note']}" if last.get("note") else "")))
+    st.caption(
+        shared.md(
+            f"{last['to'].capitalize()} by {last['by']} at {last['at']}"
+            + (f": {last['note']}" if last.get("note") else "")
+        )
+    )
 
 st.subheader("Evidence")
 evidence = shared.cached(dd.alert_evidence, alert_id)

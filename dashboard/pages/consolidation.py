@@ -46,8 +46,13 @@ if pnl.height:
         pl.col("entities_amount").sum(), pl.col("eliminated_amount").sum(), pl.col("consolidated_amount").sum()
     )
     st.dataframe(period, hide_index=True, width="stretch", column_config=MONEY)
-    st.download_button("Download the consolidated P&L (CSV)", pnl.write_csv().encode(),
-                       file_name="consolidated_profit_and_loss.csv", mime="text/csv", key="csv_consolidated_pnl")
+    st.download_button(
+        "Download the consolidated P&L (CSV)",
+        pnl.write_csv().encode(),
+        file_name="consolidated_profit_and_loss.csv",
+        mime="text/csv",
+        key="csv_consolidated_pnl",
+    )
     with st.expander("By month"):
         st.dataframe(pnl.drop("currency"), hide_index=True, width="stretch", column_config=MONEY)
 else:
@@ -56,7 +61,12 @@ else:
 st.subheader("Balance sheet")
 if bs.height:
     st.dataframe(bs.drop("currency"), hide_index=True, width="stretch", column_config=MONEY)
-    st.download_button("Download the consolidated balance sheet (CSV)", bs.write_csv().encode(),
-                       file_name="consolidated_balance_sheet.csv", mime="text/csv", key="csv_consolidated_bs")
+    st.download_button(
+        "Download the consolidated balance sheet (CSV)",
+        bs.write_csv().encode(),
+        file_name="consolidated_balance_sheet.csv",
+        mime="text/csv",
+        key="csv_consolidated_bs",
+    )
 else:
     st.info("No consolidated balance sheet in this period.")

@@ -17,11 +17,17 @@ m = shared.marts()
 st.subheader("Sources")
 try:
     health = shared.cached(dd.source_health)
-    shared.table(health, "source health", column_config={
-        "last_event_received_at": st.column_config.DatetimeColumn("Last event received", format="YYYY-MM-DD HH:mm"),
-        "last_poll_succeeded_at": st.column_config.DatetimeColumn("Last successful poll", format="YYYY-MM-DD HH:mm"),
-        "raw_objects": st.column_config.NumberColumn("Raw objects"),
-    })
+    shared.table(
+        health,
+        "source health",
+        column_config={
+            "last_event_received_at": st.column_config.DatetimeColumn("Last event received", format="YYYY-MM-DD HH:mm"),
+            "last_poll_succeeded_at": st.column_config.DatetimeColumn(
+                "Last successful poll", format="YYYY-MM-DD HH:mm"
+            ),
+            "raw_objects": st.column_config.NumberColumn("Raw objects"),
+        },
+    )
 except dd.MissingMart as err:
     shared.missing(err)
 
@@ -33,8 +39,10 @@ try:
     connections = connection_rows(Lake(), from_lake=True)  # the lake's public copy: no secret here
     for row in connections:
         if row["connection"] == "needs reconnect":
-            st.error(f"{row['source']}: the provider refused the refresh token; run "
-                     f"`ledgerlake connect {row['source']}` (polling resumes from its cursors).")
+            st.error(
+                f"{row['source']}: the provider refused the refresh token; run "
+                f"`ledgerlake connect {row['source']}` (polling resumes from its cursors)."
+            )
     shared.table(pl.DataFrame(connections), "connections")
 except Exception as err:  # noqa: BLE001 - the lake is not reachable from here
     st.caption(f"Connection status unavailable ({type(err).__name__}); `ledgerlake sources status` shows it.")
@@ -42,9 +50,12 @@ except Exception as err:  # noqa: BLE001 - the lake is not reachable from here
 st.subheader("Quarantined records")
 try:
     quarantined = shared.cached(dd.quarantine_records)
-    st.metric("Quarantined records", quarantined.height,
-              help="Records the build could not stage or post; every other number published. "
-                   "`ledgerlake quarantine list|show|release`.")
+    st.metric(
+        "Quarantined records",
+        quarantined.height,
+        help="Records the build could not stage or post; every other number published. "
+        "`ledgerlake quarantine list|show|release`.",
+    )
     if quarantined.height:
         shared.table(quarantined, "quarantined records")
 except dd.MissingMart as err:

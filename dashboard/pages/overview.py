@@ -17,16 +17,24 @@ try:
 except dd.MissingMart:
     cov = None
 against = cov.against if cov is not None else "vs previous period"
-st.caption(f"{f.period_start:%b %Y} – {f.period_end:%b %Y} · {f.entity} · amounts in {cur}. "
-           + ("Changes compare with the period of the same length just before." if cov is None or not cov.to_date
-              else f"Changes: {cov.label} vs the same days of the period before."))
+st.caption(
+    f"{f.period_start:%b %Y} – {f.period_end:%b %Y} · {f.entity} · amounts in {cur}. "
+    + (
+        "Changes compare with the period of the same length just before."
+        if cov is None or not cov.to_date
+        else f"Changes: {cov.label} vs the same days of the period before."
+    )
+)
 if cov is not None and cov.to_date:
     kind = {"MTD": "Month", "QTD": "Quarter"}.get(cov.label, "Year")
     (d0, d1), (p0, p1) = cov.days, cov.previous_days
-    st.info(f"**{kind} to date ({cov.label})**: data runs to {d1:%d %b %Y}, so this {kind.lower()} has "
-            f"{cov.n_days} days ({d0:%d %b} – {d1:%d %b %Y}). Flows (revenue, burn) are compared with the same "
-            f"{cov.n_days} days of the {kind.lower()} before ({p0:%d %b} – {p1:%d %b %Y}); cash, AR overdue and "
-            f"the ratios with {p1:%d %b %Y}; MRR with the end of {p1:%b %Y}.", icon=":material/date_range:")
+    st.info(
+        f"**{kind} to date ({cov.label})**: data runs to {d1:%d %b %Y}, so this {kind.lower()} has "
+        f"{cov.n_days} days ({d0:%d %b} – {d1:%d %b %Y}). Flows (revenue, burn) are compared with the same "
+        f"{cov.n_days} days of the {kind.lower()} before ({p0:%d %b} – {p1:%d %b %Y}); cash, AR overdue and "
+        f"the ratios with {p1:%d %b %Y}; MRR with the end of {p1:%b %Y}.",
+        icon=":material/date_range:",
+    )
 
 # The headline figures, by the same definitions as the weekly email (ledgerlake.figures).
 try:
@@ -36,14 +44,27 @@ except dd.MissingMart:
 if h is not None:
     st.subheader(f"At a glance, as of {h.as_of:%d %b %Y}")
     g = st.columns(4)
-    g[0].metric(f"Cash, {h.as_of:%d %b %Y}", shared.money(h.cash, h.currency), help="Bank cash at the close of the last day with data.")
+    g[0].metric(
+        f"Cash, {h.as_of:%d %b %Y}",
+        shared.money(h.cash, h.currency),
+        help="Bank cash at the close of the last day with data.",
+    )
     on = f" ({h.horizon.date:%d %b %Y})" if h.horizon else ""
-    g[1].metric(f"Cash in 13 weeks{on}", shared.money(h.horizon.p50 if h.horizon else None, h.currency),
-                help="The latest forecast's median balance 91 days after its as-of day.")
-    g[2].metric(f"Revenue, {h.revenue_month:%b %Y}", shared.money(h.revenue, h.currency),
-                help="The last whole calendar month.")
-    g[3].metric("Open alerts, all entities", h.alerts.open if h.alerts else "—",
-                f"{h.alerts.high} high" if h.alerts else None, delta_color="inverse", delta_arrow="off")
+    g[1].metric(
+        f"Cash in 13 weeks{on}",
+        shared.money(h.horizon.p50 if h.horizon else None, h.currency),
+        help="The latest forecast's median balance 91 days after its as-of day.",
+    )
+    g[2].metric(
+        f"Revenue, {h.revenue_month:%b %Y}", shared.money(h.revenue, h.currency), help="The last whole calendar month."
+    )
+    g[3].metric(
+        "Open alerts, all entities",
+        h.alerts.open if h.alerts else "—",
+        f"{h.alerts.high} high" if h.alerts else None,
+        delta_color="inverse",
+        delta_arrow="off",
+    )
     st.caption(f"All entities, in {h.currency}. The weekly email heads with the same four figures.")
 
 # label, metric, how to show it, whether an increase is bad (inverse colour)
@@ -108,9 +129,13 @@ if k is not None:
         if v["value"] is None and v["why"]:
             delta, words = v["why"].split(":")[0].split(";")[0], True
         cols[i % 3].metric(
-            label, shown, delta,
+            label,
+            shown,
+            delta,
             delta_color="off" if words else ("inverse" if inverse else "normal"),
-            delta_arrow="off" if words else "auto", help=help_text, border=True,
+            delta_arrow="off" if words else "auto",
+            help=help_text,
+            border=True,
         )
 
 if k is not None:
@@ -118,14 +143,17 @@ if k is not None:
     # source record; the Alerts page opens raw records), download them.
     st.subheader("Documents behind a card")
     labels = {key: label for label, key, _, _ in CARDS if key in k}
-    card = st.segmented_control("Card", list(labels), format_func=labels.get, default="cash_balance",
-                                key="card_drill") or "cash_balance"
+    card = (
+        st.segmented_control("Card", list(labels), format_func=labels.get, default="cash_balance", key="card_drill")
+        or "cash_balance"
+    )
     try:
         docs = shared.cached(dd.card_documents, f, card)
         total = docs["amount"].sum() if docs.height else 0
         day = cov.days[1] if cov else dd._month_end(f.period_end)
-        st.caption(f"{labels[card]}: {BEHIND[card]} · {docs.height} rows, {shared.money(total, cur)} "
-                   f"· to {day:%d %b %Y}.")
+        st.caption(
+            f"{labels[card]}: {BEHIND[card]} · {docs.height} rows, {shared.money(total, cur)} · to {day:%d %b %Y}."
+        )
         shared.table(docs, f"{labels[card].lower()} documents", key="card_docs")
     except dd.MissingMart as err:
         shared.missing(err)
@@ -139,11 +167,18 @@ with left:
             alt.Chart(shared.for_chart(cash))
             .mark_bar()
             .encode(
-                x=alt.X("cash:Q", axis=shared.money_axis(cur, f"Bank cash on {cash['as_of'][0]:%d %b %Y} ({cur})"
-                                                           if cash.height else f"Bank cash ({cur})")),
+                x=alt.X(
+                    "cash:Q",
+                    axis=shared.money_axis(
+                        cur,
+                        f"Bank cash on {cash['as_of'][0]:%d %b %Y} ({cur})" if cash.height else f"Bank cash ({cur})",
+                    ),
+                ),
                 y=alt.Y("entity_id:N", title="Entity"),
-                tooltip=[alt.Tooltip("entity_id:N", title="Entity"),
-                         alt.Tooltip("cash:Q", title=f"Cash ({cur})", format=",.2f")],
+                tooltip=[
+                    alt.Tooltip("entity_id:N", title="Entity"),
+                    alt.Tooltip("cash:Q", title=f"Cash ({cur})", format=",.2f"),
+                ],
             )
             .properties(height=140)
         )
@@ -156,8 +191,9 @@ with right:
     try:
         trend = shared.cached(dd.kpi_trend, f)
         names = {"revenue": "Revenue", "burn": "Burn", "cash_balance": "Cash"}
-        long = (shared.for_chart(trend).rename(names)
-                .unpivot(index="month", variable_name="measure", value_name="amount"))
+        long = (
+            shared.for_chart(trend).rename(names).unpivot(index="month", variable_name="measure", value_name="amount")
+        )
         chart = (
             alt.Chart(long)
             .mark_line(point=True)
@@ -165,9 +201,11 @@ with right:
                 x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")),
                 y=alt.Y("amount:Q", axis=shared.money_axis(cur)),
                 color=alt.Color("measure:N", title=None),
-                tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"),
-                         alt.Tooltip("measure:N", title="Measure"),
-                         alt.Tooltip("amount:Q", title=cur, format=",.2f")],
+                tooltip=[
+                    alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                    alt.Tooltip("measure:N", title="Measure"),
+                    alt.Tooltip("amount:Q", title=cur, format=",.2f"),
+                ],
             )
             .properties(height=220)
         )
@@ -180,8 +218,7 @@ st.subheader("Open alerts")
 try:
     open_alerts = shared.cached(dd.alerts, f, shared.alert_states()).filter(pl.col("status") != "resolved")
     st.metric("Open alerts", open_alerts.height)
-    shared.table(open_alerts.select("occurred_on", "severity", "title", "entity_id", "amount", "status"),
-                 "open alerts")
+    shared.table(open_alerts.select("occurred_on", "severity", "title", "entity_id", "amount", "status"), "open alerts")
     st.page_link("pages/alerts.py", label="Work the alerts →")
 except dd.MissingMart as err:
     shared.missing(err)

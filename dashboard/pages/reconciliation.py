@@ -4,8 +4,9 @@ correction form (kept in the lake with who / when / why; the categoriser never o
 
 import altair as alt
 import polars as pl
-import shared
 import streamlit as st
+
+import shared
 from ledgerlake import dashboard_data as dd
 
 st.title("Reconciliation")
@@ -58,9 +59,7 @@ if daily.height:
         .mark_line(point=True)
         .encode(
             x=alt.X("line_date:T", title=None),
-            y=alt.Y(
-                "match_rate_pct:Q", title="matched %", scale=alt.Scale(domain=[0, 100])
-            ),
+            y=alt.Y("match_rate_pct:Q", title="matched %", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("bank_account_id:N", title="account"),
             tooltip=[
                 "line_date:T",
@@ -88,14 +87,10 @@ if queue.height == 0:
 
 st.subheader("Correct a line")
 labels = {
-    r[
-        "bank_line_id"
-    ]: f"{r['line_date']:%d %b %Y} · {r['description']} · {r['amount']} {r['currency']}"
+    r["bank_line_id"]: f"{r['line_date']:%d %b %Y} · {r['description']} · {r['amount']} {r['currency']}"
     for r in queue.iter_rows(named=True)
 }
-line_id = st.selectbox(
-    "Bank line", list(labels), format_func=lambda k: labels[k], key="recon_line"
-)
+line_id = st.selectbox("Bank line", list(labels), format_func=lambda k: labels[k], key="recon_line")
 row = queue.filter(pl.col("bank_line_id") == line_id).row(0, named=True)
 if row["suggested_account_code"]:
     st.markdown(
@@ -107,11 +102,7 @@ if row["suggested_account_code"]:
 chart_accounts = shared.cached(dd.chart_of_accounts, row["entity_id"])
 codes = chart_accounts["account_code"].to_list()
 names = dict(zip(codes, chart_accounts["account_name"].to_list()))
-default = (
-    codes.index(row["suggested_account_code"])
-    if row["suggested_account_code"] in codes
-    else 0
-)
+default = codes.index(row["suggested_account_code"]) if row["suggested_account_code"] in codes else 0
 account = st.selectbox(
     "Account",
     codes,

@@ -18,9 +18,11 @@ if f is None:
 cur = f.currency
 sp = stm.spans(f)
 labels = sp.labels()
-st.caption(f"{f.entity} · amounts in {cur} · {labels['current']}, compared with the period just before "
-           f"({labels['prior']}) and the same period a year earlier ({labels['last_year']}). "
-           "Select a line to see its general-ledger lines.")
+st.caption(
+    f"{f.entity} · amounts in {cur} · {labels['current']}, compared with the period just before "
+    f"({labels['prior']}) and the same period a year earlier ({labels['last_year']}). "
+    "Select a line to see its general-ledger lines."
+)
 
 basis = st.segmented_control("P&L basis", ["Accrual", "Cash"], default="Accrual", key="pnl_basis") or "Accrual"
 COLUMN_CONFIG = {
@@ -34,11 +36,23 @@ COLUMN_CONFIG = {
 def statement(frame: pl.DataFrame, name: str, key: str) -> dict | None:
     """Show a statement; return the selected line's row (or None)."""
     styled = frame.select("line", "current", "prior", "last_year")
-    event = st.dataframe(styled, hide_index=True, width="stretch", column_config=COLUMN_CONFIG,
-                         on_select="rerun", selection_mode="single-row", key=key, height=min(38 + 35 * frame.height, 700))
-    st.download_button(f"Download {name} (CSV)", stm.for_export(frame, sp).write_csv().encode(),
-                       file_name=f"{name.replace(' ', '_').replace('&', 'and').lower()}.csv", mime="text/csv",
-                       key=f"csv_{key}")
+    event = st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        column_config=COLUMN_CONFIG,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        height=min(38 + 35 * frame.height, 700),
+    )
+    st.download_button(
+        f"Download {name} (CSV)",
+        stm.for_export(frame, sp).write_csv().encode(),
+        file_name=f"{name.replace(' ', '_').replace('&', 'and').lower()}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+    )
     rows = event.selection.rows if event and event.selection else []
     return frame.row(rows[0], named=True) if rows else None
 
@@ -53,14 +67,26 @@ def drill(row: dict | None, key: str, section_drill: bool = False) -> None:
         lines = shared.cached(stm.gl_lines, f, None, row["section"])
     else:
         return
-    st.markdown(f"**{row['line']}** — {lines.height} general-ledger lines in {labels['current']}"
-                + (" (first 2,000)" if lines.height >= 2000 else ""))
-    event = st.dataframe(lines.drop("raw_key", "journal_line_id"), hide_index=True, width="stretch",
-                         on_select="rerun", selection_mode="single-row", key=f"gl_{key}",
-                         column_config={"amount_shown": st.column_config.NumberColumn(f"Amount ({cur})",
-                                                                                       format="accounting")})
-    st.download_button("Download these GL lines (CSV)", lines.write_csv().encode(),
-                       file_name="gl_lines.csv", mime="text/csv", key=f"csv_gl_{key}")
+    st.markdown(
+        f"**{row['line']}** — {lines.height} general-ledger lines in {labels['current']}"
+        + (" (first 2,000)" if lines.height >= 2000 else "")
+    )
+    event = st.dataframe(
+        lines.drop("raw_key", "journal_line_id"),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"gl_{key}",
+        column_config={"amount_shown": st.column_config.NumberColumn(f"Amount ({cur})", format="accounting")},
+    )
+    st.download_button(
+        "Download these GL lines (CSV)",
+        lines.write_csv().encode(),
+        file_name="gl_lines.csv",
+        mime="text/csv",
+        key=f"csv_gl_{key}",
+    )
     picked = event.selection.rows if event and event.selection else []
     if not picked:
         st.caption("Select a GL line to see the source record it came from.")
@@ -89,36 +115,67 @@ try:
         c1.metric(f"Net income, {labels['current']} ({basis.lower()})", shared.money(net["current"], cur))
         c2.metric(f"Net income, {labels['last_year']}", shared.money(net["last_year"], cur))
         if basis == "Cash":
-            st.caption("Cash basis: invoices and bills reach the P&L as they are paid, line by line "
-                       "(profit_and_loss_cash). Select a line for the accrual GL lines of that P&L line.")
+            st.caption(
+                "Cash basis: invoices and bills reach the P&L as they are paid, line by line "
+                "(profit_and_loss_cash). Select a line for the accrual GL lines of that P&L line."
+            )
         drill(statement(pnl, f"P&L {basis.lower()}", "pnl"), "pnl", section_drill=True)
     with tabs[1]:
         bs = shared.cached(stm.balance_sheet, f)
         diff = bs.filter(pl.col("kind") == "check").row(0, named=True)["current"]
         # converting each entity's balances and summing rounds each line to the cent
-        verdict = (" (balances)." if diff == 0 else " (balances, but for cents of conversion rounding)."
-                   if abs(diff) <= Decimal("0.05") else " — does not balance.")
-        st.caption(f"At {dd._month_end(f.period_end):%d %b %Y}. Assets − liabilities − equity = "
-                   f"{shared.money(diff, cur, 2)}" + verdict)
+        verdict = (
+            " (balances)."
+            if diff == 0
+            else " (balances, but for cents of conversion rounding)."
+            if abs(diff) <= Decimal("0.05")
+            else " — does not balance."
+        )
+        st.caption(
+            f"At {dd._month_end(f.period_end):%d %b %Y}. Assets − liabilities − equity = "
+            f"{shared.money(diff, cur, 2)}" + verdict
+        )
         drill(statement(bs, "balance sheet", "bs"), "bs")
     with tabs[2]:
         st.caption("Direct method, from the ledger's bank lines netted per document.")
         statement(shared.cached(stm.cash_flow, f), "cash flow", "cf")
     with tabs[3]:
         tb = shared.cached(stm.trial_balance, f)
-        st.caption(f"Closing balances at {dd._month_end(f.period_end):%d %b %Y} (debit / credit) and the "
-                   f"net movement over {labels['current']}.")
-        event = st.dataframe(tb, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                             key="tb", column_config={c: st.column_config.NumberColumn(c.replace("_", " ").capitalize(),
-                                                                                       format="accounting")
-                                                      for c in ("debit", "credit", "net_movement")})
-        st.download_button("Download trial balance (CSV)", tb.write_csv().encode(), file_name="trial_balance.csv",
-                           mime="text/csv", key="csv_tb")
+        st.caption(
+            f"Closing balances at {dd._month_end(f.period_end):%d %b %Y} (debit / credit) and the "
+            f"net movement over {labels['current']}."
+        )
+        event = st.dataframe(
+            tb,
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="tb",
+            column_config={
+                c: st.column_config.NumberColumn(c.replace("_", " ").capitalize(), format="accounting")
+                for c in ("debit", "credit", "net_movement")
+            },
+        )
+        st.download_button(
+            "Download trial balance (CSV)",
+            tb.write_csv().encode(),
+            file_name="trial_balance.csv",
+            mime="text/csv",
+            key="csv_tb",
+        )
         picked = event.selection.rows if event and event.selection else []
         if picked:
             row = tb.row(picked[0], named=True)
-            drill({"kind": "account", "account_key": row["account_key"], "section": row["account_class"],
-                   "line": f"{row['account_code'] or ''} {row['account_name']}"}, "tb")
+            drill(
+                {
+                    "kind": "account",
+                    "account_key": row["account_key"],
+                    "section": row["account_class"],
+                    "line": f"{row['account_code'] or ''} {row['account_name']}",
+                },
+                "tb",
+            )
 except dd.MissingMart as err:
     shared.missing(err)
     st.stop()
@@ -128,5 +185,6 @@ st.download_button(
     shared.cached(stm.excel, f, basis.lower()),
     file_name=f"statements_{f.period_start:%Y%m}_{f.period_end:%Y%m}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="xlsx", type="primary",
+    key="xlsx",
+    type="primary",
 )

@@ -88,15 +88,10 @@ class Chart:
 
         if not Path(path).exists():
             raise FileNotFoundError(
-                f"no warehouse at {path}: run `ledgerlake run` (or build) first, so the "
-                "chart of accounts is known"
+                f"no warehouse at {path}: run `ledgerlake run` (or build) first, so the chart of accounts is known"
             )
         with duckdb.connect(str(path), read_only=True) as con:
-            entities = dict(
-                con.execute(
-                    "select entity_id, functional_currency from seeds.legal_entities"
-                ).fetchall()
-            )
+            entities = dict(con.execute("select entity_id, functional_currency from seeds.legal_entities").fetchall())
             rows = con.execute("""select entity_id, account_key, account_code, account_name, account_class
                                   from intermediate.int_ledger_accounts where not coalesce(is_deleted, false)
                                   order by entity_id, account_key""").fetchall()
@@ -139,14 +134,10 @@ class BudgetLine:
 def parse(text: str, chart: Chart) -> list[BudgetLine]:
     """Every line of the file, checked; raises BudgetRefused listing every problem found."""
     problems: list[tuple[int, str]] = []
-    reader = csv.DictReader(
-        io.StringIO(text.lstrip("\ufeff"))
-    )  # a BOM from Excel's "CSV UTF-8"
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # a BOM from Excel's "CSV UTF-8"
     header = [h.strip().lower() for h in (reader.fieldnames or []) if h is not None]
     if not header:
-        raise BudgetRefused(
-            [(1, "the file is empty: expected a header row " + ",".join(REQUIRED))]
-        )
+        raise BudgetRefused([(1, "the file is empty: expected a header row " + ",".join(REQUIRED))])
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing:
@@ -261,9 +252,7 @@ def object_key(name: str) -> str:
     return f"{PREFIX}{budget_name(name).replace(' ', '_')}.csv"
 
 
-def to_csv(
-    lines: list[BudgetLine], name: str, by: str, source_file: str, at: datetime
-) -> bytes:
+def to_csv(lines: list[BudgetLine], name: str, by: str, source_file: str, at: datetime) -> bytes:
     """The normalized file the mart reads (one header, the resolved account per line)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
@@ -331,12 +320,8 @@ def import_file(
     body = to_csv(lines, name, by, Path(path).name, at)
     history_key = f"{HISTORY_PREFIX}{key[len(PREFIX) : -4]}/{at:%Y%m%dT%H%M%SZ}.csv"
     if not dry_run:
-        lake.s3.put_object(
-            Bucket=lake.bucket, Key=history_key, Body=body, ContentType="text/csv"
-        )
-        lake.s3.put_object(
-            Bucket=lake.bucket, Key=key, Body=body, ContentType="text/csv"
-        )
+        lake.s3.put_object(Bucket=lake.bucket, Key=history_key, Body=body, ContentType="text/csv")
+        lake.s3.put_object(Bucket=lake.bucket, Key=key, Body=body, ContentType="text/csv")
     months = sorted(b.period_month for b in lines)
     return Imported(
         key,
@@ -350,9 +335,7 @@ def import_file(
 def published(lake) -> list[dict]:
     """The budgets in the lake: key, size, last modified."""
     out = []
-    for page in lake.s3.get_paginator("list_objects_v2").paginate(
-        Bucket=lake.bucket, Prefix=PREFIX
-    ):
+    for page in lake.s3.get_paginator("list_objects_v2").paginate(Bucket=lake.bucket, Prefix=PREFIX):
         for item in page.get("Contents", []):
             out.append(
                 {

@@ -127,8 +127,9 @@ def ensure_local_provider_credentials() -> Path:
     path = ensure_local_env()
     present = {line.split("=", 1)[0].strip() for line in path.read_text().splitlines() if "=" in line}
     prefixes = {"STRIPE_API_KEY": "sk_test_", "SHOPIFY_ACCESS_TOKEN": "shpat_", "PLAID_ACCESS_TOKEN": "access-sandbox-"}
-    missing = {name: prefixes.get(name, "") + _secrets.token_hex(16)
-               for name in LOCAL_PROVIDER_TOKENS if name not in present}
+    missing = {
+        name: prefixes.get(name, "") + _secrets.token_hex(16) for name in LOCAL_PROVIDER_TOKENS if name not in present
+    }
     missing.update({name: value for name, value in LOCAL_PROVIDER_IDS.items() if name not in present})
     if missing:
         with path.open("a") as handle:
@@ -146,7 +147,7 @@ class Settings:
     fiscal_year_start_month: int
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         endpoint = (
             os.environ.get("LEDGERLAKE_S3_ENDPOINT")
             or os.environ.get("AWS_ENDPOINT_URL_S3")

@@ -72,7 +72,12 @@ def check(secrets: Mapping | None, *, authlib_installed: bool | None = None) -> 
     if not secrets:
         return AuthConfig(required=False)
     if "auth" not in secrets:
-        near = [k for k in secrets if isinstance(k, str) and (k.lower() == "auth" or difflib.get_close_matches(k.lower(), ["auth"], cutoff=0.75))]
+        near = [
+            k
+            for k in secrets
+            if isinstance(k, str)
+            and (k.lower() == "auth" or difflib.get_close_matches(k.lower(), ["auth"], cutoff=0.75))
+        ]
         if near:
             raise AuthMisconfigured(
                 f"secrets.toml has a [{near[0]}] section but Streamlit reads only [auth] (lower case): "
@@ -101,7 +106,9 @@ def check(secrets: Mapping | None, *, authlib_installed: bool | None = None) -> 
             else:
                 providers.append(name)
     if not providers:
-        problems.append("no provider: put client_id, client_secret and server_metadata_url under [auth] or [auth.<provider>]")
+        problems.append(
+            "no provider: put client_id, client_secret and server_metadata_url under [auth] or [auth.<provider>]"
+        )
     if authlib_installed is None:
         authlib_installed = _authlib_installed()
     if not authlib_installed:
@@ -146,7 +153,9 @@ AUTH_MODE_ENV = "LEDGERLAKE_DASHBOARD_AUTH"  # "alb": signed in by the load bala
 ALB_ARN_ENV = "LEDGERLAKE_ALB_ARN"  # the one load balancer whose signature is accepted
 ALB_KEYS_URL_ENV = "LEDGERLAKE_ALB_PUBLIC_KEYS_URL"  # default: https://public-keys.auth.elb.<region>.amazonaws.com
 CLAIMS_HEADER = "x-amzn-oidc-data"
-_ALB_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):[0-9]{12}:loadbalancer/app/[A-Za-z0-9-]+/[0-9a-f]+$")
+_ALB_ARN = re.compile(
+    r"^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):[0-9]{12}:loadbalancer/app/[A-Za-z0-9-]+/[0-9a-f]+$"
+)
 _KID = re.compile(r"^[A-Za-z0-9-]{1,128}$")
 _keys: dict[str, object] = {}
 
@@ -162,7 +171,7 @@ class Identity:
 
 
 def deployment_mode(env: Mapping[str, str] | None = None) -> str | None:
-    """"alb" when the dashboard runs behind the load balancer's sign-in, None otherwise.
+    """ "alb" when the dashboard runs behind the load balancer's sign-in, None otherwise.
     AuthMisconfigured for an unknown mode or a missing / malformed load balancer ARN: a
     deployed dashboard that cannot check its users must not start."""
     env = os.environ if env is None else env
@@ -170,11 +179,15 @@ def deployment_mode(env: Mapping[str, str] | None = None) -> str | None:
     if not mode:
         return None
     if mode != "alb":
-        raise AuthMisconfigured(f"{AUTH_MODE_ENV}={mode!r}: the only deployed mode is 'alb' (or unset for [auth] / local use).")
+        raise AuthMisconfigured(
+            f"{AUTH_MODE_ENV}={mode!r}: the only deployed mode is 'alb' (or unset for [auth] / local use)."
+        )
     arn = env.get(ALB_ARN_ENV, "")
     if not _ALB_ARN.match(arn):
-        raise AuthMisconfigured(f"{AUTH_MODE_ENV}=alb needs {ALB_ARN_ENV}, the Application Load Balancer's ARN "
-                                "(the task definition sets it); without it no sign-in can be checked.")
+        raise AuthMisconfigured(
+            f"{AUTH_MODE_ENV}=alb needs {ALB_ARN_ENV}, the Application Load Balancer's ARN "
+            "(the task definition sets it); without it no sign-in can be checked."
+        )
     return mode
 
 
@@ -207,8 +220,9 @@ def alb_identity(headers: Mapping[str, str] | object, alb_arn: str, *, fetch_key
     except (OSError, ValueError) as err:  # unreachable endpoint, unknown kid, not a PEM key
         raise NotSignedIn(f"cannot fetch the load balancer's public key {kid}: {type(err).__name__}") from None
     try:
-        claims = jwt.decode(token, key=key, algorithms=["ES256"], leeway=leeway,
-                            options={"require": ["exp"], "verify_aud": False})
+        claims = jwt.decode(
+            token, key=key, algorithms=["ES256"], leeway=leeway, options={"require": ["exp"], "verify_aud": False}
+        )
     except jwt.PyJWTError as err:
         raise NotSignedIn(f"the sign-in claims do not verify ({type(err).__name__})") from None
     subject = str(claims.get("sub") or "")

@@ -32,30 +32,30 @@ FORECAST = "forecast"
 
 # The tables and columns the dashboard reads (names as the dbt project and the forecaster
 # write them). A missing table shows as "not built yet" on its page, not as an error.
-ENTITIES = "seeds.legal_entities"            # entity_id, entity_name, functional_currency
+ENTITIES = "seeds.legal_entities"  # entity_id, entity_name, functional_currency
 FX_DAILY = "intermediate.int_fx_rates_daily"  # rate_date, currency, rate (into the reporting currency)
 KPIS_MONTHLY = f"{MARTS}.finance_kpis_monthly"  # entity_id, period_month, reporting_currency, revenue, burn,
 #                                                cash_balance, mrr, runway_months, dso_days, dpo_days, ar_overdue
-CASH_DAILY = f"{MARTS}.cash_by_account_day"    # entity_id, account_key, account_name, currency, balance_date, balance
+CASH_DAILY = f"{MARTS}.cash_by_account_day"  # entity_id, account_key, account_name, currency, balance_date, balance
 REVENUE_MONTHLY = f"{MARTS}.revenue_by_month"  # entity_id, period_month, currency, revenue, revenue_reporting
 REVENUE_BY_CHANNEL = f"{MARTS}.revenue_by_channel_month"  # entity_id, period_month, channel, currency, revenue
 MRR_MOVEMENTS = f"{MARTS}.mrr_movements_monthly"  # entity_id, period_month, movement_type, currency, mrr_change
-DEALS = f"{MARTS}.crm_deals"                   # deal_id, stage_label, probability, is_closed, amount, currency,
+DEALS = f"{MARTS}.crm_deals"  # deal_id, stage_label, probability, is_closed, amount, currency,
 #                                                weighted_amount, close_date
-DOCUMENTS = f"{MARTS}.ar_ap_documents"         # document_key, entity_id, document_kind, contact_name, issued_on,
+DOCUMENTS = f"{MARTS}.ar_ap_documents"  # document_key, entity_id, document_kind, contact_name, issued_on,
 #                                                due_date, currency, total_amount, is_voided, is_deleted
-ALLOCATIONS = "intermediate.int_allocations"   # document_key, amount, applied_on
-HEALTH = f"{MARTS}.source_health"              # source_system, entity_id, last_event_received_at,
+ALLOCATIONS = "intermediate.int_allocations"  # document_key, amount, applied_on
+HEALTH = f"{MARTS}.source_health"  # source_system, entity_id, last_event_received_at,
 #                                                last_poll_succeeded_at, raw_objects (one row per source and entity)
-INTEGRITY_PREFIX = "integrity_"                # every marts.integrity_* table is a check; a row is a finding
+INTEGRITY_PREFIX = "integrity_"  # every marts.integrity_* table is a check; a row is a finding
 FORECAST_DAILY = f"{FORECAST}.cash_forecast_daily"  # entity_id, currency, as_of, forecast_date, p10, p50, p90,
 #                                                ar, ap, payroll, recurring, pipeline, unscheduled (docs/forecast.md)
-ACCURACY = f"{FORECAST}.forecast_accuracy"     # series_id, entity_id, as_of, horizon, horizon_weeks, n_origins,
+ACCURACY = f"{FORECAST}.forecast_accuracy"  # series_id, entity_id, as_of, horizon, horizon_weeks, n_origins,
 #                                                mase, naive_mase, wape, bias, coverage_calibrated
-ALERTS = f"{FORECAST}.alerts"                  # alert_id, rule, severity, entity_id, currency, amount,
+ALERTS = f"{FORECAST}.alerts"  # alert_id, rule, severity, entity_id, currency, amount,
 #                                                amount_reporting, occurred_on, title, first_seen, status
 #                                                (new / acknowledged / resolved), evidence (JSON list; docs/alerts.md)
-CASH_FLOOR = f"{FORECAST}.cash_floor"          # entity_id, currency, floor_amount (what the runway alert used)
+CASH_FLOOR = f"{FORECAST}.cash_floor"  # entity_id, currency, floor_amount (what the runway alert used)
 
 FORECAST_COMPONENTS = ("ar", "ap", "payroll", "recurring", "pipeline", "unscheduled", "residual")
 CONSOLIDATED = "consolidated"  # the forecaster's all-entities rows (bands combined properly)
@@ -133,7 +133,7 @@ class Marts:
                 name = parts[-2]
                 self._conn.execute(f'create schema if not exists "{schema}"')
                 url = f"s3://{bucket}/{item['Key']}"
-                self._conn.execute(f'create or replace view {schema}."{name}" as select * from read_parquet(\'{url}\')')
+                self._conn.execute(f"create or replace view {schema}.\"{name}\" as select * from read_parquet('{url}')")
                 latest = max(latest, item["LastModified"].isoformat())
         return latest
 
@@ -298,14 +298,18 @@ def _money(expr: str, rate: str = "fx_rate") -> str:
 
 def _rate_join(alias: str, currency_expr: str, date_expr: str) -> str:
     """ASOF join: the latest rate on or before the row's date, for the row's currency."""
-    return (f"asof left join (select rate_date, currency as fx_currency, rate as fx_rate from fx) {alias} "
-            f"on {alias}.fx_currency = {currency_expr} and {date_expr} >= {alias}.rate_date")
+    return (
+        f"asof left join (select rate_date, currency as fx_currency, rate as fx_rate from fx) {alias} "
+        f"on {alias}.fx_currency = {currency_expr} and {date_expr} >= {alias}.rate_date"
+    )
 
 
 def _rate_at(alias: str, currency_expr: str, date_expr: str) -> str:
     """The same for one date shared by every row (a parameter or current_date)."""
-    return (f"left join (select currency as fx_currency, arg_max(rate, rate_date) as fx_rate from fx "
-            f"where rate_date <= {date_expr} group by 1) {alias} on {alias}.fx_currency = {currency_expr}")
+    return (
+        f"left join (select currency as fx_currency, arg_max(rate, rate_date) as fx_rate from fx "
+        f"where rate_date <= {date_expr} group by 1) {alias} on {alias}.fx_currency = {currency_expr}"
+    )
 
 
 def _with(m: Marts, f: Filters, *ctes: str) -> tuple[str, list[Any]]:
@@ -338,14 +342,14 @@ class Coverage:
     start of the period before it (MTD / QTD / YTD vs the same days), never against a whole
     period. A whole period is compared with the whole period of the same length before it."""
 
-    start: date                 # first month of the period (day 1)
-    end: date                   # last month with data in the period (day 1)
-    data_end: date | None       # the last day with data in that month
+    start: date  # first month of the period (day 1)
+    end: date  # last month with data in the period (day 1)
+    data_end: date | None  # the last day with data in that month
     previous: tuple[date, date]  # the months compared against (day 1 of each)
-    to_date: bool               # the period runs past the data (…-to-date)
+    to_date: bool  # the period runs past the data (…-to-date)
     partial_days: tuple[int, int] | None  # (days with data, days in month) when the last month is partial
     months_in_period: int
-    days: tuple[date, date] = None           # the days shown: first and last (inclusive)
+    days: tuple[date, date] = None  # the days shown: first and last (inclusive)
     previous_days: tuple[date, date] = None  # the days compared against: first and last (inclusive)
 
     @property
@@ -354,7 +358,7 @@ class Coverage:
 
     @property
     def label(self) -> str:
-        """"MTD" / "QTD" / "YTD" for a period to date ("" for a whole one)."""
+        """ "MTD" / "QTD" / "YTD" for a period to date ("" for a whole one)."""
         if not self.to_date:
             return ""
         return {1: "MTD", 3: "QTD"}.get(self.months_in_period, "YTD")
@@ -373,12 +377,16 @@ def coverage(m: Marts, f: Filters) -> Coverage:
     """The chosen period cut to the data (docs/dashboard.md: partial periods)."""
     m.require(KPIS_MONTHLY)
     where, wparams = _entity_clause(f)
-    extra = "max(period_end), bool_and(is_complete)" if {"period_end", "is_complete"} <= m.columns[KPIS_MONTHLY] \
+    extra = (
+        "max(period_end), bool_and(is_complete)"
+        if {"period_end", "is_complete"} <= m.columns[KPIS_MONTHLY]
         else "max(last_day(period_month)), true"
+    )
     last_month, data_end, complete = m.rows(
         f"select max(period_month), {extra} from {KPIS_MONTHLY} where {where} and period_month between ? and ? "
         f"and period_month = (select max(period_month) from {KPIS_MONTHLY} where {where} and period_month <= ?)",
-        wparams + [f.period_start, f.period_end] + wparams + [f.period_end])[0]
+        wparams + [f.period_start, f.period_end] + wparams + [f.period_end],
+    )[0]
     n_period = _months_between(f.period_start, f.period_end)
     if last_month is None or last_month >= f.period_end:
         end, to_date = f.period_end, False
@@ -395,10 +403,17 @@ def coverage(m: Marts, f: Filters) -> Coverage:
         prev_last = min(prev_start + timedelta(days=(last_day - f.period_start).days), _month_end(prev_end))
     else:
         prev_last = _month_end(prev_end)
-    return Coverage(start=f.period_start, end=end, data_end=_day(data_end) if data_end else None,
-                    previous=(prev_start, prev_last.replace(day=1)), to_date=to_date, partial_days=partial,
-                    months_in_period=n_period, days=(f.period_start, last_day),
-                    previous_days=(prev_start, prev_last))
+    return Coverage(
+        start=f.period_start,
+        end=end,
+        data_end=_day(data_end) if data_end else None,
+        previous=(prev_start, prev_last.replace(day=1)),
+        to_date=to_date,
+        partial_days=partial,
+        months_in_period=n_period,
+        days=(f.period_start, last_day),
+        previous_days=(prev_start, prev_last),
+    )
 
 
 def _months_between(start: date, end: date) -> int:
@@ -437,7 +452,8 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
     (cur_start, cur_end), (prev_start, prev_end) = cov.days, cov.previous_days
     money_cols = (*KPI_FLOW, *KPI_STOCK_MONEY)
     head, params = _with(
-        m, f,
+        m,
+        f,
         """periods as (
             select 'current' as period, ?::date as p_start, ?::date as p_end
             union all select 'previous', ?::date, ?::date
@@ -469,8 +485,9 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
         )""",
         f"""k as (
             select x.period, x.period_month, x.entity_id,
-                   {", ".join(f"{_money('x.' + c if c != 'mrr' else 'coalesce(mm.mrr, 0)')} as {c}"
-                              for c in money_cols)},
+                   {
+            ", ".join(f"{_money('x.' + c if c != 'mrr' else 'coalesce(mm.mrr, 0)')} as {c}" for c in money_cols)
+        },
                    x.runway_months, x.dso_days, x.dpo_days, x.net_burn_90d, x.ar_invoiced_90d, x.ap_billed_90d,
                    x.days_of_data
             from months x
@@ -496,7 +513,9 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
     )
     params += [cur_start, cur_end, prev_start, prev_end] + wparams
     last = "filter (where period_month = last_month)"
-    sql = head + f"""
+    sql = (
+        head
+        + f"""
         select period, sum(revenue) as revenue, sum(burn) as burn,
                max(cash_balance) {last} as cash_balance, max(mrr) {last} as mrr,
                max(ar_overdue) {last} as ar_overdue, max(dso_days) {last} as dso_days,
@@ -507,6 +526,7 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
                max(days_of_data) {last} as days_of_data
         from spans group by period
     """
+    )
     out = {k: {"value": None, "previous": None, "why": None} for k in (*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO)}
     current: dict[str, Any] = {}
     for row in m.frame(sql, params).iter_rows(named=True):
@@ -519,8 +539,11 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
         else:
             out["runway_months"][slot] = row["single_runway"]
     if m.has(DOCUMENTS, ALLOCATIONS):  # payables past due: not in the KPI mart, from the documents
-        out["ap_overdue"] = {"value": overdue_total(m, f, cur_end, "AP") if current else None,
-                             "previous": overdue_total(m, f, prev_end, "AP"), "why": None}
+        out["ap_overdue"] = {
+            "value": overdue_total(m, f, cur_end, "AP") if current else None,
+            "previous": overdue_total(m, f, prev_end, "AP"),
+            "why": None,
+        }
     for key, why in _why_undefined(f, cov, current).items():
         if out[key]["value"] is None:
             out[key]["why"] = why
@@ -530,18 +553,29 @@ def kpis(m: Marts, f: Filters) -> dict[str, dict[str, Any]]:
 def _why_undefined(f: Filters, cov: Coverage, row: dict[str, Any]) -> dict[str, str]:
     """What an empty KPI means, in words (the Overview shows it on the card)."""
     if not row:
-        return {k: f"No data for {f.entity} in this period." for k in (*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO)}
+        return dict.fromkeys((*KPI_FLOW, *KPI_STOCK_MONEY, *KPI_RATIO), f"No data for {f.entity} in this period.")
     short = row["days_of_data"] is not None and row["days_of_data"] < 90
     history = f"Needs 90 days of history; there are {row['days_of_data']} to {cov.days[1]:%d %b %Y}."
     if f.entity == ALL:
-        runway = ("Not burning: cash came in faster than it went out over the period (net burn "
-                  f"{row['burn']:,.0f} {f.currency}), so there is no runway to count down.") \
-            if row["burn"] is not None and row["burn"] <= 0 else "No burn figure for the period."
+        runway = (
+            (
+                "Not burning: cash came in faster than it went out over the period (net burn "
+                f"{row['burn']:,.0f} {f.currency}), so there is no runway to count down."
+            )
+            if row["burn"] is not None and row["burn"] <= 0
+            else "No burn figure for the period."
+        )
     elif short:
         runway = history
     else:
-        runway = ("Not burning: over the trailing 90 days cash came in faster than it went out, so there is "
-                  "no runway to count down.") if (row["net_burn_90d"] or 0) <= 0 else "No cash balance on the day."
+        runway = (
+            (
+                "Not burning: over the trailing 90 days cash came in faster than it went out, so there is "
+                "no runway to count down."
+            )
+            if (row["net_burn_90d"] or 0) <= 0
+            else "No cash balance on the day."
+        )
     return {
         "runway_months": runway,
         "dso_days": history if short else "No sales invoices in the trailing 90 days: nothing to measure against.",
@@ -555,7 +589,8 @@ def kpi_trend(m: Marts, f: Filters, months_back: int = 12) -> pl.DataFrame:
     where, wparams = _entity_clause(f)
     start = min(f.period_start, _add_months(f.period_end, -(months_back - 1)))
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""k as (
             select period_month, {_money("revenue")} as revenue, {_money("burn")} as burn,
                    {_money("cash_balance")} as cash_balance
@@ -563,16 +598,19 @@ def kpi_trend(m: Marts, f: Filters, months_back: int = 12) -> pl.DataFrame:
             where {where} and period_month between ? and ?
         )""",
     )
-    return m.frame(head + " select period_month as month, sum(revenue) as revenue, sum(burn) as burn, "
-                   "sum(cash_balance) as cash_balance from k group by 1 order by 1",
-                   params + wparams + [start, f.period_end])
+    return m.frame(
+        head + " select period_month as month, sum(revenue) as revenue, sum(burn) as burn, "
+        "sum(cash_balance) as cash_balance from k group by 1 order by 1",
+        params + wparams + [start, f.period_end],
+    )
 
 
 def _cash_daily_cte(m: Marts, f: Filters, extra_where: str = "true") -> tuple[str, list[Any]]:
     m.require(CASH_DAILY)
     where, wparams = _entity_clause(f, "c.entity_id")
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""cash as (
             select c.entity_id, c.balance_date, {_money("c.balance")} as balance
             from {CASH_DAILY} c {_rate_join("r", "c.currency", "c.balance_date")}
@@ -595,7 +633,8 @@ def cash_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
     head, params = _cash_daily_cte(m, f, "c.balance_date <= ?::date")
     head = head.replace("select c.entity_id, c.balance_date,", "select c.entity_id, c.account_key, c.balance_date,")
     return m.frame(
-        head + """, latest as (
+        head
+        + """, latest as (
                 select entity_id, account_key, arg_max(balance, balance_date) filter (where balance_date <= ?) as cash,
                        arg_max(balance, balance_date) filter (where balance_date <= ?) as previous_cash
                 from cash group by all
@@ -614,7 +653,8 @@ def cash_history(m: Marts, f: Filters, days: int = 120) -> pl.DataFrame:
     """Actual daily bank cash (chosen entities summed) for the last `days` days of data."""
     head, params = _cash_daily_cte(m, f)
     return m.frame(
-        head + f""" select balance_date as date, sum(balance) as cash from cash
+        head
+        + f""" select balance_date as date, sum(balance) as cash from cash
         where balance_date > (select max(balance_date) from cash) - interval {int(days)} day
         group by 1 order by 1""",
         params,
@@ -627,7 +667,8 @@ def _forecast_cte(m: Marts, f: Filters, cols: tuple[str, ...]) -> tuple[str, lis
     m.require(FORECAST_DAILY)
     entity = CONSOLIDATED if f.entity == ALL else f.entity
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""fc as (
             select d.forecast_date as date, {", ".join(f"{_money('d.' + c)} as {c}" for c in cols)}
             from {FORECAST_DAILY} d {_rate_join("r", "d.currency", "d.forecast_date")}
@@ -654,7 +695,8 @@ def cash_scenarios(m: Marts, f: Filters) -> pl.DataFrame:
     entity = CONSOLIDATED if f.entity == ALL else f.entity
     cols = ("base_p50", "change", "p10", "p50", "p90")
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""sc as (
             select s.scenario, s.forecast_date as date, s.horizon_day,
                    {", ".join(f"{_money('s.' + c)} as {c}" for c in cols)}
@@ -666,7 +708,7 @@ def cash_scenarios(m: Marts, f: Filters) -> pl.DataFrame:
 
 
 def cash_in_13_weeks(m: Marts, f: Filters) -> dict[str, Any] | None:
-    """"Cash in 13 weeks" by the one definition every surface uses (ledgerlake.figures: the
+    """ "Cash in 13 weeks" by the one definition every surface uses (ledgerlake.figures: the
     latest run's balance on its as-of day + 91 days), converted like the rest of the page."""
     m.require(FORECAST_DAILY)
     h = figures.cash_in_13_weeks(m.rows, CONSOLIDATED if f.entity == ALL else f.entity)
@@ -691,7 +733,8 @@ def forecast_weekly_components(m: Marts, f: Filters) -> pl.DataFrame:
     head, params = _forecast_cte(m, f, FORECAST_COMPONENTS)
     sums = ", ".join(f"sum({c}) as {c}" for c in FORECAST_COMPONENTS)
     return m.frame(
-        head + f""", w as (select date_trunc('week', date)::date as week_start, {sums} from fc group by 1)
+        head
+        + f""", w as (select date_trunc('week', date)::date as week_start, {sums} from fc group by 1)
         select week_start, component, amount from w
         unpivot (amount for component in ({", ".join(FORECAST_COMPONENTS)}))
         order by week_start, component""",
@@ -703,8 +746,21 @@ def forecast_accuracy(m: Marts, f: Filters) -> pl.DataFrame:
     """The rolling-origin backtest of the statistical part, by horizon (latest run)."""
     m.require(ACCURACY)
     where, wparams = _entity_clause(f)
-    wanted = [c for c in ("entity_id", "series_id", "horizon", "mase", "naive_mase", "wape", "bias",
-                          "coverage_calibrated", "n_origins") if c in m.columns[ACCURACY]]
+    wanted = [
+        c
+        for c in (
+            "entity_id",
+            "series_id",
+            "horizon",
+            "mase",
+            "naive_mase",
+            "wape",
+            "bias",
+            "coverage_calibrated",
+            "n_origins",
+        )
+        if c in m.columns[ACCURACY]
+    ]
     # horizon buckets in order ('weeks 01-04' … 'weeks 09-13'), the overall 'all' last
     return m.frame(
         f"""select {", ".join(wanted)} from {ACCURACY}
@@ -722,8 +778,10 @@ def forecast_headline(m: Marts, f: Filters) -> list[tuple[str, bool]]:
     if not m.has(headline):
         return []
     where, params = _entity_clause(f)
-    return [(s, bool(b)) for s, b in m.rows(
-        f"select sentence, beats_baselines from {headline} where {where} order by entity_id", params)]
+    return [
+        (s, bool(b))
+        for s, b in m.rows(f"select sentence, beats_baselines from {headline} where {where} order by entity_id", params)
+    ]
 
 
 # Optional columns the forecaster may write to say which model a series' forecast uses
@@ -760,8 +818,11 @@ def cash_floor(m: Marts, f: Filters) -> Any:
     from .alerts.rules import AlertConfig
 
     entity = CONSOLIDATED if f.entity == ALL else f.entity
-    found = m.rows(f"select floor_amount, currency from {CASH_FLOOR} where entity_id = ?", [entity]) \
-        if m.has(CASH_FLOOR) else []
+    found = (
+        m.rows(f"select floor_amount, currency from {CASH_FLOOR} where entity_id = ?", [entity])
+        if m.has(CASH_FLOOR)
+        else []
+    )
     if found:
         amount, currency = found[0]
     else:
@@ -775,8 +836,9 @@ def cash_floor(m: Marts, f: Filters) -> Any:
         return None
     on = f"(select max(as_of) from {FORECAST_DAILY})" if m.has(FORECAST_DAILY) else "current_date"
     head, params = _with(m, f, "x as (select ?::decimal(38,6) as amount, ? as currency)")
-    rows = m.rows(head + f" select {_money('amount')} from x {_rate_at('r', 'x.currency', on)}",
-                  params + [str(amount), currency])
+    rows = m.rows(
+        head + f" select {_money('amount')} from x {_rate_at('r', 'x.currency', on)}", params + [str(amount), currency]
+    )
     return rows[0][0] if rows else None
 
 
@@ -789,7 +851,8 @@ def revenue_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
     m.require(REVENUE_MONTHLY)
     where, wparams = _entity_clause(f, "v.entity_id")
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""v as (
             select v.period_month, v.entity_id, v.currency, v.revenue as revenue_functional,
                    {"v.revenue_reporting" if f.currency == base_currency(m) else _money("v.revenue")} as revenue
@@ -797,8 +860,9 @@ def revenue_by_entity(m: Marts, f: Filters) -> pl.DataFrame:
             where {where} and v.period_month between ? and ?
         )""",
     )
-    return m.frame(head + " select * from v order by period_month, entity_id",
-                   params + wparams + [f.period_start, f.period_end])
+    return m.frame(
+        head + " select * from v order by period_month, entity_id", params + wparams + [f.period_start, f.period_end]
+    )
 
 
 def revenue_by_channel(m: Marts, f: Filters) -> pl.DataFrame:
@@ -806,7 +870,8 @@ def revenue_by_channel(m: Marts, f: Filters) -> pl.DataFrame:
     m.require(REVENUE_BY_CHANNEL)
     where, wparams = _entity_clause(f, "v.entity_id")
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""v as (
             select v.period_month, v.entity_id, v.channel, v.currency, v.revenue as revenue_transaction_currency,
                    {_money("v.revenue")} as revenue
@@ -814,24 +879,30 @@ def revenue_by_channel(m: Marts, f: Filters) -> pl.DataFrame:
             where {where} and v.period_month between ? and ?
         )""",
     )
-    return m.frame(head + """ select period_month, channel, currency, sum(revenue_transaction_currency)
+    return m.frame(
+        head
+        + """ select period_month, channel, currency, sum(revenue_transaction_currency)
                    as revenue_transaction_currency, sum(revenue) as revenue from v group by all order by all""",
-                   params + wparams + [f.period_start, f.period_end])
+        params + wparams + [f.period_start, f.period_end],
+    )
 
 
 def mrr_movements(m: Marts, f: Filters) -> pl.DataFrame:
     m.require(MRR_MOVEMENTS)
     where, wparams = _entity_clause(f, "v.entity_id")
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""v as (
             select v.period_month, v.movement_type, {_money("v.mrr_change")} as mrr_change
             from {MRR_MOVEMENTS} v {_rate_join("r", "v.currency", "last_day(v.period_month)")}
             where {where} and v.period_month between ? and ?
         )""",
     )
-    return m.frame(head + " select period_month, movement_type, sum(mrr_change) as mrr_change "
-                   "from v group by all order by all", params + wparams + [f.period_start, f.period_end])
+    return m.frame(
+        head + " select period_month, movement_type, sum(mrr_change) as mrr_change from v group by all order by all",
+        params + wparams + [f.period_start, f.period_end],
+    )
 
 
 def pipeline_by_stage_month(m: Marts, f: Filters) -> pl.DataFrame:
@@ -840,7 +911,8 @@ def pipeline_by_stage_month(m: Marts, f: Filters) -> pl.DataFrame:
     CRM deals carry no legal entity, so the entity filter does not apply here."""
     m.require(DEALS)
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""p as (
             select d.stage_label as stage, date_trunc('month', d.close_date)::date as close_month,
                    {_money("d.amount")} as amount, {_money("d.weighted_amount")} as weighted_amount
@@ -848,9 +920,12 @@ def pipeline_by_stage_month(m: Marts, f: Filters) -> pl.DataFrame:
             where not d.is_closed
         )""",
     )
-    return m.frame(head + """ select stage, close_month, count(*) as deals, sum(amount) as amount,
+    return m.frame(
+        head
+        + """ select stage, close_month, count(*) as deals, sum(amount) as amount,
                    sum(weighted_amount) as weighted_amount from p group by all order by close_month, stage""",
-                   params)
+        params,
+    )
 
 
 # -- Receivables & payables -----------------------------------------------------------
@@ -867,13 +942,17 @@ def consolidated_statements(m: Marts, f: Filters) -> dict[str, pl.DataFrame]:
     consolidated) and balance sheet per month end, in the period of the filters. Always in the
     reporting currency: translating the group is what these marts are."""
     m.require(CONSOLIDATED_PNL, CONSOLIDATED_BS)
-    pnl = m.frame(f"select period_month, pl_line, entities_amount, eliminated_amount, consolidated_amount, currency "
-                  f"from {CONSOLIDATED_PNL} where period_month between ? and ? order by period_month, pl_line",
-                  [_month_start(f.period_start), f.period_end])
-    bs = m.frame(f"select month_end, total_assets, total_liabilities, total_equity, earnings_to_date, "
-                 f"translation_adjustment, eliminated_assets, eliminated_liabilities, currency "
-                 f"from {CONSOLIDATED_BS} where month_end between ? and ? order by month_end",
-                 [_month_start(f.period_start), _month_end(f.period_end)])
+    pnl = m.frame(
+        f"select period_month, pl_line, entities_amount, eliminated_amount, consolidated_amount, currency "
+        f"from {CONSOLIDATED_PNL} where period_month between ? and ? order by period_month, pl_line",
+        [_month_start(f.period_start), f.period_end],
+    )
+    bs = m.frame(
+        f"select month_end, total_assets, total_liabilities, total_equity, earnings_to_date, "
+        f"translation_adjustment, eliminated_assets, eliminated_liabilities, currency "
+        f"from {CONSOLIDATED_BS} where month_end between ? and ? order by month_end",
+        [_month_start(f.period_start), _month_end(f.period_end)],
+    )
     return {"pnl": pnl, "balance_sheet": bs}
 
 
@@ -888,7 +967,8 @@ def _open_items_cte(m: Marts, f: Filters, as_of: date) -> tuple[str, list[Any]]:
     # the resolved customer / vendor name when the marts have parties (one name per party)
     party = "coalesce(d.party_name, d.contact_name)" if "party_name" in m.columns[DOCUMENTS] else "d.contact_name"
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""applied as (
             select document_key, sum(amount) as applied from {ALLOCATIONS} where applied_on <= ? group by 1
         )""",
@@ -917,7 +997,8 @@ def aging(m: Marts, f: Filters, as_of: date) -> pl.DataFrame:
     """AR and AP open amounts by days past due, as of a date."""
     head, params = _open_items_cte(m, f, as_of)
     return m.frame(
-        head + f""", bucketed as (
+        head
+        + f""", bucketed as (
             select document_kind, open_amount, {BUCKET_SQL} as bucket
             from open_items
         )
@@ -928,8 +1009,9 @@ def aging(m: Marts, f: Filters, as_of: date) -> pl.DataFrame:
     )
 
 
-def aging_documents(m: Marts, f: Filters, as_of: date, kind: str, bucket: str | None = None,
-                    overdue_only: bool = False) -> pl.DataFrame:
+def aging_documents(
+    m: Marts, f: Filters, as_of: date, kind: str, bucket: str | None = None, overdue_only: bool = False
+) -> pl.DataFrame:
     """The documents behind an aging bucket (or every overdue one): what a click on a bar or
     a KPI card opens. Amounts open as of `as_of`, converted; lineage to the source record."""
     head, params = _open_items_cte(m, f, as_of)
@@ -939,7 +1021,8 @@ def aging_documents(m: Marts, f: Filters, as_of: date, kind: str, bucket: str | 
     elif overdue_only:
         cond = "days_overdue > 0"
     return m.frame(
-        head + f""" select document_kind, entity_id, contact_name as party, document_number, issued_on, due_date,
+        head
+        + f""" select document_kind, entity_id, contact_name as party, document_number, issued_on, due_date,
                    days_overdue, currency, open_amount_document_currency, open_amount, source_system, source_id
             from open_items where document_kind = ? and {cond}
             order by days_overdue desc, open_amount desc, document_number""",
@@ -951,8 +1034,7 @@ def aging_documents(m: Marts, f: Filters, as_of: date, kind: str, bucket: str | 
 
 GL = f"{MARTS}.general_ledger"
 MRR_CUSTOMERS = "intermediate.int_mrr_customer_month"  # entity_id, customer_id, currency, period_month, mrr
-CARDS = ("cash_balance", "revenue", "burn", "runway_months", "mrr", "dso_days", "dpo_days", "ar_overdue",
-         "ap_overdue")
+CARDS = ("cash_balance", "revenue", "burn", "runway_months", "mrr", "dso_days", "dpo_days", "ar_overdue", "ap_overdue")
 
 
 def card_documents(m: Marts, f: Filters, card: str) -> pl.DataFrame:
@@ -980,26 +1062,35 @@ def card_documents(m: Marts, f: Filters, card: str) -> pl.DataFrame:
 def cash_accounts(m: Marts, f: Filters, day: date) -> pl.DataFrame:
     """Each bank account's balance at the end of `day` (its latest on or before it)."""
     head, params = _cash_daily_cte(m, f, "c.balance_date <= ?::date")
-    head = head.replace("select c.entity_id, c.balance_date,",
-                        "select c.entity_id, c.account_key, c.account_name, c.currency, c.balance as balance_account,"
-                        " c.source_system, c.source_id, c.balance_date,")
-    return m.frame(head + """ select entity_id, account_name, currency, max(balance_date) as balance_date,
+    head = head.replace(
+        "select c.entity_id, c.balance_date,",
+        "select c.entity_id, c.account_key, c.account_name, c.currency, c.balance as balance_account,"
+        " c.source_system, c.source_id, c.balance_date,",
+    )
+    return m.frame(
+        head
+        + """ select entity_id, account_name, currency, max(balance_date) as balance_date,
                arg_max(balance_account, balance_date) as balance_account_currency,
                arg_max(balance, balance_date) as amount, any_value(source_system) as source_system,
                arg_max(source_id, balance_date) as source_id
         from cash group by entity_id, account_key, account_name, currency order by entity_id, amount desc""",
-                   params + [day])
+        params + [day],
+    )
 
 
 def mrr_customers(m: Marts, f: Filters, month: date) -> pl.DataFrame:
     """Subscribers' MRR at the end of `month`, largest first (converted at the month end)."""
     m.require(MRR_CUSTOMERS)
     where, wparams = _entity_clause(f, "c.entity_id")
-    head, params = _with(m, f, f"""mrr as (
+    head, params = _with(
+        m,
+        f,
+        f"""mrr as (
         select c.entity_id, c.customer_id, c.currency, c.mrr as mrr_currency, {_money("c.mrr")} as amount,
                c.movement_type, c.source_system, c.source_id
         from {MRR_CUSTOMERS} c {_rate_join("r", "c.currency", "last_day(c.period_month)")}
-        where {where} and c.period_month = ? and c.mrr <> 0)""")
+        where {where} and c.period_month = ? and c.mrr <> 0)""",
+    )
     return m.frame(head + " select * from mrr order by amount desc, customer_id", params + wparams + [month])
 
 
@@ -1012,13 +1103,20 @@ def ledger_documents(m: Marts, f: Filters, first: date, last: date, what: str) -
     where, wparams = _entity_clause(f, "g.entity_id")
     party = "g.party_name" if "party_name" in m.columns[GL] else "null::varchar"
     if what == "revenue":
-        amount, having = "-sum(case when g.is_operating_revenue then g.functional_amount else 0 end)", \
-            "max(case when g.is_operating_revenue then 1 else 0 end) = 1"
+        amount, having = (
+            "-sum(case when g.is_operating_revenue then g.functional_amount else 0 end)",
+            "max(case when g.is_operating_revenue then 1 else 0 end) = 1",
+        )
     else:
         amount = "-sum(case when g.is_bank then g.functional_amount else 0 end)"
-        having = ("max(case when not g.is_bank and g.account_class <> 'equity' then 1 else 0 end) = 1 "
-                  "and sum(case when g.is_bank then g.functional_amount else 0 end) <> 0")
-    head, params = _with(m, f, f"""docs as (
+        having = (
+            "max(case when not g.is_bank and g.account_class <> 'equity' then 1 else 0 end) = 1 "
+            "and sum(case when g.is_bank then g.functional_amount else 0 end) <> 0"
+        )
+    head, params = _with(
+        m,
+        f,
+        f"""docs as (
         select g.posted_on, g.entity_id, g.document_type, max(g.doc_number) as doc_number,
                max({party}) as party, max(g.description) as description, g.functional_currency as currency,
                {amount} as amount_functional, g.source_system, g.document_id as source_id
@@ -1026,23 +1124,30 @@ def ledger_documents(m: Marts, f: Filters, first: date, last: date, what: str) -
         where {where} and g.posted_on between ? and ?
         group by g.posted_on, g.entity_id, g.document_type, g.functional_currency, g.source_system,
                  g.tenant_id, g.document_id
-        having {having})""")
-    return m.frame(head + f""" select d.*, {_money("d.amount_functional")} as amount
+        having {having})""",
+    )
+    return m.frame(
+        head
+        + f""" select d.*, {_money("d.amount_functional")} as amount
         from docs d {_rate_join("r", "d.currency", "d.posted_on")} order by amount desc, posted_on, source_id""",
-                   params + wparams + [first, last])
+        params + wparams + [first, last],
+    )
 
 
 def overdue_total(m: Marts, f: Filters, day: date, kind: str) -> Any:
     """What is open and past due at the end of `day` (AR or AP), converted."""
     head, params = _open_items_cte(m, f, day)
-    return m.rows(head + " select coalesce(sum(open_amount), 0) from open_items where document_kind = ? "
-                  "and days_overdue > 0", params + [kind])[0][0]
+    return m.rows(
+        head + " select coalesce(sum(open_amount), 0) from open_items where document_kind = ? and days_overdue > 0",
+        params + [kind],
+    )[0][0]
 
 
 def top_overdue_customers(m: Marts, f: Filters, as_of: date, limit: int = 10) -> pl.DataFrame:
     head, params = _open_items_cte(m, f, as_of)
     return m.frame(
-        head + f""" select contact_name as customer, entity_id, count(*) as overdue_invoices,
+        head
+        + f""" select contact_name as customer, entity_id, count(*) as overdue_invoices,
                    sum(open_amount) as overdue_amount, max(days_overdue) as oldest_days_overdue
             from open_items where document_kind = 'AR' and days_overdue > 0
             group by all order by overdue_amount desc, customer limit {int(limit)}""",
@@ -1071,12 +1176,16 @@ def _budget_cte(m: Marts, f: Filters, budget: str) -> tuple[str, list[Any]]:
     """The budget's rows for the chosen entities and months, converted at each month end's rate."""
     m.require(BUDGET_VS_ACTUAL)
     where, wparams = _entity_clause(f, "b.entity_id")
-    head, params = _with(m, f, f"""bva as (
+    head, params = _with(
+        m,
+        f,
+        f"""bva as (
         select b.entity_id, b.period_month, b.account_key, b.account_code, b.account_name, b.account_class,
                b.is_budgeted, b.is_month_complete, {_money("b.budget_amount", "r.fx_rate")} as budget,
                {_money("b.actual_amount", "r.fx_rate")} as actual
         from {BUDGET_VS_ACTUAL} b {_rate_join("r", "b.currency", "last_day(b.period_month)")}
-        where b.budget_name = ? and {where} and b.period_month between ? and ?)""")
+        where b.budget_name = ? and {where} and b.period_month between ? and ?)""",
+    )
     return head, params + [budget] + wparams + [f.period_start, f.period_end]
 
 
@@ -1091,19 +1200,27 @@ def budget_by_account(m: Marts, f: Filters, budget: str) -> pl.DataFrame:
     """Budget, actual and variance per entity and account over the chosen months, largest
     variance first; variance % recomputed from the sums (never averaged)."""
     head, params = _budget_cte(m, f, budget)
-    return m.frame(head + f""" select entity_id, account_class, account_code, account_name, bool_or(is_budgeted)
+    return m.frame(
+        head
+        + f""" select entity_id, account_class, account_code, account_name, bool_or(is_budgeted)
                as is_budgeted, sum(budget) as budget, sum(actual) as actual, {_VARIANCE}
         from bva group by entity_id, account_class, account_code, account_name, account_key
-        order by abs(sum(actual) - sum(budget)) desc, entity_id, account_name""", params)
+        order by abs(sum(actual) - sum(budget)) desc, entity_id, account_name""",
+        params,
+    )
 
 
 def budget_summary(m: Marts, f: Filters, budget: str) -> pl.DataFrame:
     """Per month: revenue and expense, budget and actual (entities summed), and whether the
     month's actuals are whole."""
     head, params = _budget_cte(m, f, budget)
-    return m.frame(head + f""" select period_month, account_class, sum(budget) as budget, sum(actual) as actual,
+    return m.frame(
+        head
+        + f""" select period_month, account_class, sum(budget) as budget, sum(actual) as actual,
                {_VARIANCE}, bool_and(is_month_complete) as is_month_complete
-        from bva group by period_month, account_class order by period_month, account_class""", params)
+        from bva group by period_month, account_class order by period_month, account_class""",
+        params,
+    )
 
 
 # -- Alerts ---------------------------------------------------------------------------
@@ -1121,7 +1238,8 @@ def alerts(m: Marts, f: Filters, states: dict[str, str] | None = None) -> pl.Dat
     where, wparams = _entity_clause(f, "a.entity_id")
     amount = "a.amount_reporting" if f.currency == base_currency(m) else _money("a.amount")
     head, params = _with(
-        m, f,
+        m,
+        f,
         f"""al as (
             select a.alert_id, a.occurred_on, a.severity, a.rule, a.entity_id, a.title,
                    cast({amount} as decimal(38,2)) as amount, a.status, a.first_seen
@@ -1129,12 +1247,16 @@ def alerts(m: Marts, f: Filters, states: dict[str, str] | None = None) -> pl.Dat
             where {where}
         )""",
     )
-    frame = m.frame(head + """ select * from al order by
+    frame = m.frame(
+        head
+        + """ select * from al order by
         list_position(['high', 'medium', 'low'], severity) nulls last, occurred_on desc, alert_id""",
-                    params + wparams)
+        params + wparams,
+    )
     if states:
         frame = frame.with_columns(
-            pl.col("alert_id").replace_strict(states, default=pl.col("status"), return_dtype=pl.Utf8).alias("status"))
+            pl.col("alert_id").replace_strict(states, default=pl.col("status"), return_dtype=pl.Utf8).alias("status")
+        )
     return frame
 
 
@@ -1171,8 +1293,10 @@ def lineage_rows(m: Marts, source_system: str, source_ids: str | list[str]) -> d
     for table in sorted(m.tables):
         if not table.startswith(MARTS + ".") or not {"source_system", "source_id"} <= m.columns[table]:
             continue
-        frame = m.frame(f"select * from {table} where source_system = ? and source_id in ({', '.join('?' * len(ids))})",
-                        [source_system, *ids])
+        frame = m.frame(
+            f"select * from {table} where source_system = ? and source_id in ({', '.join('?' * len(ids))})",
+            [source_system, *ids],
+        )
         if frame.height:
             found[table] = frame
     return found
@@ -1203,8 +1327,11 @@ def _find_record(value: Any, ids: set[str]) -> Any:
     while stack:
         item = stack.pop(0)
         if isinstance(item, dict):
-            if any(k.lower().endswith("id") and str(v) in ids for k, v in item.items()
-                   if isinstance(v, (str, int)) and k.lower() not in ("realmid", "tenantid")):
+            if any(
+                k.lower().endswith("id") and str(v) in ids
+                for k, v in item.items()
+                if isinstance(v, (str, int)) and k.lower() not in ("realmid", "tenantid")
+            ):
                 return item
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -1233,9 +1360,11 @@ QUARANTINE = f"{MARTS}.quarantine_records"
 def quarantine_records(m: Marts) -> pl.DataFrame:
     """Records the build set aside, newest kinds first, each with the command that shows it."""
     m.require(QUARANTINE)
-    return m.frame(f"select source_system, tenant_id, entity, source_id, reason, raw_key, "
-                   f"'ledgerlake quarantine show ' || left(quarantine_key, 12) as show_with "
-                   f"from {QUARANTINE} order by source_system, entity, reason")
+    return m.frame(
+        f"select source_system, tenant_id, entity, source_id, reason, raw_key, "
+        f"'ledgerlake quarantine show ' || left(quarantine_key, 12) as show_with "
+        f"from {QUARANTINE} order by source_system, entity, reason"
+    )
 
 
 def integrity_checks(m: Marts) -> list[str]:
@@ -1250,8 +1379,10 @@ def integrity_summary(m: Marts, f: Filters) -> pl.DataFrame:
     parts, params = [], []
     for t in checks:
         where, wparams = _entity_clause(f) if "entity_id" in m.columns[t] else ("true", [])
-        parts.append(f"select '{t.split('.', 1)[1][len(INTEGRITY_PREFIX):]}' as check_name, count(*) as findings "
-                     f"from {t} where {where}")
+        parts.append(
+            f"select '{t.split('.', 1)[1][len(INTEGRITY_PREFIX) :]}' as check_name, count(*) as findings "
+            f"from {t} where {where}"
+        )
         params += wparams
     return m.frame(" union all ".join(parts) + " order by findings desc, check_name", params)
 
@@ -1287,15 +1418,25 @@ def reconciliation_summary(m: Marts, f: Filters) -> dict[str, Any]:
         f"coalesce(sum(auto_coded_lines), 0), coalesce(sum(corrected_lines), 0), coalesce(sum(review_lines), 0), "
         f"coalesce(sum(judged_auto_codes), 0), coalesce(sum(correct_auto_codes), 0) "
         f"from {BANK_DAILY} where {where} and line_date >= ? and line_date <= ?",
-        wparams + [f.period_start, _month_end(f.period_end)])[0]
+        wparams + [f.period_start, _month_end(f.period_end)],
+    )[0]
     lines, matched, fuzzy, auto, corrected, review, judged, right = (int(v) for v in row)
-    waiting = m.rows(f"select count(*), max(days_outstanding) from {BANK_UNMATCHED} where needs_review and {where}",
-                     wparams)[0]
-    return {"lines": lines, "matched": matched, "fuzzy": fuzzy, "auto_coded": auto, "corrected": corrected,
-            "review": review, "match_rate": matched / lines if lines else None,
-            "coverage": auto / (lines - matched) if lines > matched else None,
-            "precision": right / judged if judged else None,
-            "waiting": int(waiting[0]), "oldest_days": waiting[1]}
+    waiting = m.rows(
+        f"select count(*), max(days_outstanding) from {BANK_UNMATCHED} where needs_review and {where}", wparams
+    )[0]
+    return {
+        "lines": lines,
+        "matched": matched,
+        "fuzzy": fuzzy,
+        "auto_coded": auto,
+        "corrected": corrected,
+        "review": review,
+        "match_rate": matched / lines if lines else None,
+        "coverage": auto / (lines - matched) if lines > matched else None,
+        "precision": right / judged if judged else None,
+        "waiting": int(waiting[0]),
+        "oldest_days": waiting[1],
+    }
 
 
 def reconciliation_daily(m: Marts, f: Filters) -> pl.DataFrame:
@@ -1306,7 +1447,8 @@ def reconciliation_daily(m: Marts, f: Filters) -> pl.DataFrame:
         f"select d.line_date, d.bank_account_id, d.entity_id, d.lines, d.matched_lines, d.fuzzy_matched_lines, "
         f"d.auto_coded_lines, d.review_lines, d.match_rate_pct from {BANK_DAILY} d "
         f"where {where} and d.line_date >= ? and d.line_date <= ? order by d.line_date, d.bank_account_id",
-        wparams + [f.period_start, _month_end(f.period_end)])
+        wparams + [f.period_start, _month_end(f.period_end)],
+    )
 
 
 def bank_queue(m: Marts, f: Filters, statuses: tuple[str, ...] = ("review", "uncoded")) -> pl.DataFrame:
@@ -1319,7 +1461,8 @@ def bank_queue(m: Marts, f: Filters, statuses: tuple[str, ...] = ("review", "unc
         f"counterparty_name, coding_status, account_code, account_name, suggested_account_code, "
         f"suggested_account_name, suggestion_confidence, suggestion_method, corrected_by, corrected_at "
         f"from {BANK_UNMATCHED} where {where} and coding_status in ({marks}) order by line_date, bank_line_id",
-        wparams + list(statuses))
+        wparams + list(statuses),
+    )
 
 
 def bank_match_rules(m: Marts, f: Filters) -> pl.DataFrame:
@@ -1330,11 +1473,15 @@ def bank_match_rules(m: Marts, f: Filters) -> pl.DataFrame:
         f"select match_rule, match_kind, is_exact, count(distinct bank_line_id) as bank_lines, "
         f"count(distinct ledger_line_id) as ledger_lines from {BANK_MATCHES} "
         f"where {where} and line_date >= ? and line_date <= ? group by all order by bank_lines desc",
-        wparams + [f.period_start, _month_end(f.period_end)])
+        wparams + [f.period_start, _month_end(f.period_end)],
+    )
 
 
 def chart_of_accounts(m: Marts, entity: str) -> pl.DataFrame:
     """The entity's P&L accounts (code, name): what a bank line can be coded to."""
-    return m.frame(f"select account_code, min(account_name) as account_name from {MARTS}.general_ledger "
-                   "where entity_id = ? and account_class in ('revenue', 'expense') "
-                   "group by account_code order by account_code", [entity])
+    return m.frame(
+        f"select account_code, min(account_name) as account_name from {MARTS}.general_ledger "
+        "where entity_id = ? and account_class in ('revenue', 'expense') "
+        "group by account_code order by account_code",
+        [entity],
+    )

@@ -56,8 +56,8 @@ def horizon_date(as_of: date) -> date:
 
 @dataclass(frozen=True)
 class CashHorizon:
-    as_of: date          # the forecast's as-of (last actual) day
-    date: date           # as_of + 13 weeks
+    as_of: date  # the forecast's as-of (last actual) day
+    date: date  # as_of + 13 weeks
     p10: Decimal
     p50: Decimal
     p90: Decimal
@@ -68,8 +68,11 @@ def exists(query: Query, table: str) -> bool:
     """Whether `schema.table` is in the warehouse (asked, not tried: DuckDB's replacement
     scans would otherwise look for a Python variable of that name)."""
     schema, name = table.split(".")
-    return bool(query("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                      [schema, name])[0][0])
+    return bool(
+        query(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        )[0][0]
+    )
 
 
 def cash_in_13_weeks(query: Query, entity: str = CONSOLIDATED) -> CashHorizon | None:
@@ -160,9 +163,15 @@ def headline(query: Query, currency: str, live_alerts: Mapping[str, str] | None 
     if as_of is None:
         return None
     month = last_whole_month(as_of)
-    return Headline(as_of=as_of, currency=currency, cash=cash_on(query, as_of), revenue_month=month,
-                    revenue=revenue_for_month(query, month), horizon=horizon,
-                    alerts=open_alerts(query, live_alerts))
+    return Headline(
+        as_of=as_of,
+        currency=currency,
+        cash=cash_on(query, as_of),
+        revenue_month=month,
+        revenue=revenue_for_month(query, month),
+        horizon=horizon,
+        alerts=open_alerts(query, live_alerts),
+    )
 
 
 def alert_store(settings=None):
@@ -176,9 +185,17 @@ def alert_store(settings=None):
     from .config import Settings
 
     settings = settings or Settings.from_env()
-    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint, region_name=settings.region,
-                      config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1},
-                                    s3={"addressing_style": "path"} if settings.s3_endpoint else {}))
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint,
+        region_name=settings.region,
+        config=Config(
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"max_attempts": 1},
+            s3={"addressing_style": "path"} if settings.s3_endpoint else {},
+        ),
+    )
     return AlertState(S3Backend(s3, settings.marts_bucket))
 
 

@@ -21,9 +21,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
 
 from .config import Settings
 
@@ -77,16 +78,13 @@ def raw_prefix(source: str | None = None, entity: str | None = None) -> str:
 def raw_key(source: str, entity: str, event_date: date, arrival: str, identity: str) -> str:
     if arrival not in ARRIVALS:
         raise ValueError(f"arrival must be one of {ARRIVALS}, not {arrival!r}")
-    return (
-        f"{raw_prefix(source, entity)}date={event_date.isoformat()}/"
-        f"{arrival}-{safe_identity(identity)}.json"
-    )
+    return f"{raw_prefix(source, entity)}date={event_date.isoformat()}/{arrival}-{safe_identity(identity)}.json"
 
 
 def _utc_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -226,7 +224,7 @@ class Lake:
             source=source,
             entity=entity,
             arrival=arrival,
-            received_at=_utc_iso(received_at or datetime.now(timezone.utc)),
+            received_at=_utc_iso(received_at or datetime.now(UTC)),
             event_id=event_id,
             api_version=api_version,
             headers=allowed_headers(headers),
@@ -245,8 +243,9 @@ class Lake:
 
         if self._conditional_puts:
             try:
-                self.s3.put_object(Bucket=self.bucket, Key=key, Body=body,
-                                   ContentType="application/json", IfNoneMatch="*")
+                self.s3.put_object(
+                    Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*"
+                )
                 return True
             except ClientError as err:
                 code = err.response.get("Error", {}).get("Code")
@@ -270,7 +269,7 @@ class Lake:
         """
         digest = hashlib.sha256(body).hexdigest()
         why = hashlib.sha256(reason.encode("utf-8", "backslashreplace")).hexdigest()[:12]
-        today = datetime.now(timezone.utc).date().isoformat()
+        today = datetime.now(UTC).date().isoformat()
         key = f"quarantine/source={source}/date={today}/{digest}-{why}.bin"
         meta = {"reason": _ascii(reason), "source": source}
         meta.update({f"h-{k}": _ascii(v) for k, v in allowed_headers(headers).items()})

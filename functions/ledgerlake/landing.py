@@ -28,7 +28,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .lake import Lake
@@ -51,10 +51,12 @@ class LandingReport:
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.deliveries} deliveries ({self.landed_webhook_events} events landed) in "
-                f"{self.webhook_seconds:.1f} s, {self.hydrated} hydrations ({self.hydrate_failed} failed) "
-                f"+{self.hydrate_seconds:.1f} s, {self.polled_pages} polled pages in {self.poll_seconds:.1f} s; "
-                f"total {self.seconds:.1f} s")
+        return (
+            f"{self.deliveries} deliveries ({self.landed_webhook_events} events landed) in "
+            f"{self.webhook_seconds:.1f} s, {self.hydrated} hydrations ({self.hydrate_failed} failed) "
+            f"+{self.hydrate_seconds:.1f} s, {self.polled_pages} polled pages in {self.poll_seconds:.1f} s; "
+            f"total {self.seconds:.1f} s"
+        )
 
 
 def _parse(moment: str) -> datetime:
@@ -183,8 +185,12 @@ def webhooks_landed(lake: Lake, sim_dir: Path) -> dict | None:
 
 def mark_webhooks_landed(lake: Lake, sim_dir: Path, report: LandingReport) -> None:
     key = LANDED_PREFIX + simulation_fingerprint(sim_dir) + ".json"
-    body = {"sim_dir": str(sim_dir), "deliveries": report.deliveries, "hydrated": report.hydrated,
-            "landed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    body = {
+        "sim_dir": str(sim_dir),
+        "deliveries": report.deliveries,
+        "hydrated": report.hydrated,
+        "landed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     lake.s3.put_object(Bucket=lake.bucket, Key=key, Body=json.dumps(body).encode(), ContentType="application/json")
 
 
@@ -195,8 +201,11 @@ def simulation_credentials(manifest: dict) -> dict[str, str]:
 
     creds = local_credentials()
     sources = manifest.get("sources", {})
-    for name, source, key in (("QBO_REALM_ID", "qbo", "realm_id"), ("XERO_TENANT_ID", "xero", "tenant_id"),
-                              ("SHOPIFY_SHOP", "shopify", "shop_domain")):
+    for name, source, key in (
+        ("QBO_REALM_ID", "qbo", "realm_id"),
+        ("XERO_TENANT_ID", "xero", "tenant_id"),
+        ("SHOPIFY_SHOP", "shopify", "shop_domain"),
+    ):
         if sources.get(source, {}).get(key):
             creds[name] = sources[source][key]
     return creds
@@ -222,12 +231,18 @@ def connect_simulation(providers, store=None) -> dict[str, dict]:
         existing = store.read(source)[0] or {}
         url = existing.get("token_url") or ""
         if existing and existing.get("kind") == "oauth2" and not url.startswith("http://127.0.0.1"):
-            raise RuntimeError(f"{store.describe(source)} holds a real {source} connection: land the simulated "
-                               "company under another LEDGERLAKE_HOME")
+            raise RuntimeError(
+                f"{store.describe(source)} holds a real {source} connection: land the simulated "
+                "company under another LEDGERLAKE_HOME"
+            )
     opener = urllib.request.build_opener()  # follows the 302 to the callback, like a browser
 
-    prompt = Prompt(out=lambda line: None, browser=lambda url: opener.open(url, timeout=10).read(),
-                    ask_secret=lambda _: providers.credentials["STRIPE_API_KEY"], timeout=30)
+    prompt = Prompt(
+        out=lambda line: None,
+        browser=lambda url: opener.open(url, timeout=10).read(),
+        ask_secret=lambda _: providers.credentials["STRIPE_API_KEY"],
+        timeout=30,
+    )
     from .sourceapi.oauth import simulated_items
 
     done = {}
@@ -285,13 +300,18 @@ def land_simulation(
     manifest = json.loads((sim_dir / "manifest.json").read_text())
     ecb_feed = sim_dir.joinpath(*SIM_FEED).exists()  # FX rates polled from the simulated ECB feed
     if until is None:
-        until = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+        until = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=UTC)
     quiet = logging.getLogger("ledgerlake-hydrator")
     level = quiet.level
     own_server = providers is None
     if own_server:
-        providers = serve_in_thread(sim_dir, clock=until.timestamp(), credentials=simulation_credentials(manifest),
-                                    token_ttl=token_ttl, oauth_only=connect)
+        providers = serve_in_thread(
+            sim_dir,
+            clock=until.timestamp(),
+            credentials=simulation_credentials(manifest),
+            token_ttl=token_ttl,
+            oauth_only=connect,
+        )
     else:
         providers.set_clock(until.timestamp())
     try:
@@ -315,14 +335,15 @@ def land_simulation(
                 everything = after is None and until.timestamp() >= _parse(manifest["end"] + "T23:59:59Z").timestamp()
                 source_dir = sim_dir if everything else _deliveries_until(sim_dir, until, Path(scratch), after)
                 t0 = time.monotonic()
-                with (Progress("webhook deliveries", every_seconds=15) if progress else nullcontext()) as bar:
-                    sent = deliver_directory(source_dir, receiver.handler, duplicates=duplicates, workers=workers,
-                                             progress=bar)
+                with Progress("webhook deliveries", every_seconds=15) if progress else nullcontext() as bar:
+                    sent = deliver_directory(
+                        source_dir, receiver.handler, duplicates=duplicates, workers=workers, progress=bar
+                    )
                 report.webhook_seconds = time.monotonic() - t0
                 report.deliveries, report.landed_webhook_events = sent.sent, sent.landed
                 report.failures += sent.failures
                 t0 = time.monotonic()
-                with (Progress("hydrations", every_seconds=15) if progress else nullcontext()) as bar:
+                with Progress("hydrations", every_seconds=15) if progress else nullcontext() as bar:
                     report.hydrated, report.hydrate_failed, failed = queue.run(workers=workers, progress=bar)
                 report.hydrate_seconds = time.monotonic() - t0
                 report.failures += [f"hydration failed: {f}" for f in failed]
@@ -330,11 +351,16 @@ def land_simulation(
                 t0 = time.monotonic()
                 since = None
                 if backfill:
-                    since = datetime.fromisoformat(manifest["start"]).replace(tzinfo=timezone.utc) - timedelta(days=1)
-                with (Progress("sources polled", every_seconds=15) if progress else nullcontext()) as bar:
-                    results = poll_all(base_urls=providers.base_urls, credentials=credentials, lake=lake, since=since,
-                                       sources=[s for s in SOURCES if s != "ecb" or ecb_feed],
-                                       progress=(lambda _r: bar.advance()) if bar else None)
+                    since = datetime.fromisoformat(manifest["start"]).replace(tzinfo=UTC) - timedelta(days=1)
+                with Progress("sources polled", every_seconds=15) if progress else nullcontext() as bar:
+                    results = poll_all(
+                        base_urls=providers.base_urls,
+                        credentials=credentials,
+                        lake=lake,
+                        since=since,
+                        sources=[s for s in SOURCES if s != "ecb" or ecb_feed],
+                        progress=(lambda _r: bar.advance()) if bar else None,
+                    )
                 report.poll_seconds = time.monotonic() - t0
                 report.polled_pages = sum(r.pages_landed for r in results.values())
                 report.failures += [r.summary() for r in results.values() if not r.complete]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
-from typing import Callable
 
 from .config import Settings, home
 from .progress import step
@@ -109,9 +110,11 @@ def step_land(ctx: PipelineContext) -> str:
         # once it has landed completely (every delivery, hydration and poll), nothing new
         # can come from it. Polling again would only re-take today's balance snapshot and
         # make the build think the lake changed.
-        return (f"already landed: this simulation's {earlier['deliveries']} deliveries, "
-                f"{earlier['hydrated']} hydrations and polls landed completely at {earlier['landed_at']}; "
-                "nothing new (regenerate it, or land a newer one, to add data)")
+        return (
+            f"already landed: this simulation's {earlier['deliveries']} deliveries, "
+            f"{earlier['hydrated']} hydrations and polls landed completely at {earlier['landed_at']}; "
+            "nothing new (regenerate it, or land a newer one, to add data)"
+        )
     # Every source connects through its provider's OAuth / token flow against the local
     # server, whose access tokens live two minutes: the run lives through their expiry.
     ttl = float(os.environ.get("LEDGERLAKE_DEMO_TOKEN_TTL", "120"))
@@ -123,7 +126,7 @@ def step_land(ctx: PipelineContext) -> str:
 
 
 def step_build(ctx: PipelineContext) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from .transform import build
 
@@ -131,7 +134,7 @@ def step_build(ctx: PipelineContext) -> str:
     # the build would list 30k raw objects only to find them unchanged (its own check).
     state = _warehouse().with_name("build-state.json")
     if ctx.landed_at and state.exists() and _warehouse().exists():
-        built = datetime.fromtimestamp(state.stat().st_mtime, timezone.utc)
+        built = datetime.fromtimestamp(state.stat().st_mtime, UTC)
         if built > datetime.fromisoformat(ctx.landed_at):
             return f"nothing landed since the last build ({built:%Y-%m-%d %H:%M} UTC): kept"
 

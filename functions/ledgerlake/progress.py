@@ -41,7 +41,7 @@ class Progress:
         self.stream.write(("\r" if self.tty else "") + self._text() + " done\n")
         self.stream.flush()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -29,8 +29,18 @@ from typing import Any
 
 RELEASES_KEY = "state/quarantine/releases.json"
 
-COLUMNS = ("quarantine_key", "source_system", "tenant_id", "entity_id", "entity", "source_id", "raw_key",
-           "reason_code", "reason", "stage")
+COLUMNS = (
+    "quarantine_key",
+    "source_system",
+    "tenant_id",
+    "entity_id",
+    "entity",
+    "source_id",
+    "raw_key",
+    "reason_code",
+    "reason",
+    "stage",
+)
 
 
 def _now() -> str:
@@ -93,15 +103,27 @@ class Releases:
     def release(self, row: dict[str, Any], by: str, note: str = "") -> dict[str, Any]:
         """Record a release of one quarantined record (idempotent: a second release of the
         same key adds to its history, it does not duplicate it)."""
-        entry = self.doc["releases"].setdefault(row["quarantine_key"], {
-            "source_system": row["source_system"], "entity": row["entity"], "source_id": row["source_id"],
-            "raw_key": row["raw_key"], "reason": row["reason"], "history": []})
+        entry = self.doc["releases"].setdefault(
+            row["quarantine_key"],
+            {
+                "source_system": row["source_system"],
+                "entity": row["entity"],
+                "source_id": row["source_id"],
+                "raw_key": row["raw_key"],
+                "reason": row["reason"],
+                "history": [],
+            },
+        )
         entry["released_at"] = _now()
         entry["released_by"] = by
         entry["note"] = note
         entry["history"].append({"at": entry["released_at"], "by": by, "note": note})
-        self.s3.put_object(Bucket=self.bucket, Key=RELEASES_KEY, ContentType="application/json",
-                           Body=json.dumps(self.doc, indent=1, sort_keys=True).encode())
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=RELEASES_KEY,
+            ContentType="application/json",
+            Body=json.dumps(self.doc, indent=1, sort_keys=True).encode(),
+        )
         return entry
 
     def status(self, key: str, still_quarantined: bool) -> str:
@@ -116,7 +138,9 @@ class Releases:
 
 def find(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
     """The row whose quarantine key is `key` or starts with it (an unambiguous prefix)."""
-    matches = [r for r in rows if r["quarantine_key"] == key] or [r for r in rows if r["quarantine_key"].startswith(key)]
+    matches = [r for r in rows if r["quarantine_key"] == key] or [
+        r for r in rows if r["quarantine_key"].startswith(key)
+    ]
     if not matches:
         raise KeyError(f"no quarantined record {key!r} (run `ledgerlake quarantine list`)")
     if len(matches) > 1:

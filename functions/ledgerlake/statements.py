@@ -42,8 +42,12 @@ TRIAL_BALANCE = f"{dd.MARTS}.trial_balance"
 BALANCE_SHEET = f"{dd.MARTS}.balance_sheet"
 CASH_FLOW = f"{dd.MARTS}.cash_flow_statement"
 
-PNL_LINES = (("revenue", "Revenue"), ("cost_of_sales", "Cost of sales"),
-             ("operating_expense", "Operating expenses"), ("other_income", "Other income"))
+PNL_LINES = (
+    ("revenue", "Revenue"),
+    ("cost_of_sales", "Cost of sales"),
+    ("operating_expense", "Operating expenses"),
+    ("other_income", "Other income"),
+)
 # P&L line of a GL row: the profit_and_loss model's own rule.
 PL_LINE_SQL = """case when account_class = 'revenue' and is_operating_revenue then 'revenue'
                       when account_class = 'revenue' then 'other_income'
@@ -64,8 +68,11 @@ class Spans:
 
 
 def spans(f: Filters) -> Spans:
-    return Spans((f.period_start, f.period_end), dd.previous_period(f),
-                 (_add_months(f.period_start, -12), _add_months(f.period_end, -12)))
+    return Spans(
+        (f.period_start, f.period_end),
+        dd.previous_period(f),
+        (_add_months(f.period_start, -12), _add_months(f.period_end, -12)),
+    )
 
 
 def _span_label(start: date, end: date) -> str:
@@ -94,7 +101,8 @@ def _period_case(sp: Spans, column: str) -> str:
     """Which comparative column a month belongs to (a month can be in two: prior and last year)."""
     return ", ".join(
         f"sum(amount) filter (where {column} between date '{a}' and date '{b}') as {name}"
-        for name, (a, b) in zip(COLUMNS, (sp.current, sp.prior, sp.last_year)))
+        for name, (a, b) in zip(COLUMNS, (sp.current, sp.prior, sp.last_year))
+    )
 
 
 def _any_span(sp: Spans, column: str) -> str:
@@ -114,24 +122,35 @@ def profit_and_loss(m: Marts, f: Filters, basis: str = "accrual") -> pl.DataFram
     if basis == "cash":
         m.require(PNL_CASH)
         amount = _flow_amount(m, f, "g.reporting_amount", "g.amount")
-        head, params = _with(m, f, f"""src as (
+        head, params = _with(
+            m,
+            f,
+            f"""src as (
             select g.pl_line as section, null::varchar as account_key, null::varchar as line, g.period_month,
                    {amount} as amount
             from {PNL_CASH} g {_rate_join("r", "g.currency", "last_day(g.period_month)")}
-            where {where} and ({_any_span(sp, "g.period_month")}))""")
+            where {where} and ({_any_span(sp, "g.period_month")}))""",
+        )
     else:
         m.require(GL)
         sign = "case when g.account_class = 'revenue' then -1 else 1 end"
         amount = _flow_amount(m, f, f"{sign} * g.reporting_amount", f"{sign} * g.functional_amount")
-        head, params = _with(m, f, f"""src as (
+        head, params = _with(
+            m,
+            f,
+            f"""src as (
             select {PL_LINE_SQL.replace("account_class", "g.account_class").replace("is_", "g.is_")} as section,
                    g.account_key, trim(coalesce(g.account_code, '') || ' ' || g.account_name) as line,
                    g.period_month, {amount} as amount
             from {GL} g {_rate_join("r", "g.functional_currency", "g.posted_on")}
-            where {where} and g.account_class in ('revenue', 'expense') and ({_any_span(sp, "g.period_month")}))""")
-    rows = m.frame(head + f""" select section, coalesce(any_value(line), section) as line, account_key,
+            where {where} and g.account_class in ('revenue', 'expense') and ({_any_span(sp, "g.period_month")}))""",
+        )
+    rows = m.frame(
+        head
+        + f""" select section, coalesce(any_value(line), section) as line, account_key,
                    {_period_case(sp, "period_month")} from src group by section, account_key order by section, line""",
-                   params + wparams)
+        params + wparams,
+    )
     return _pnl_with_totals(rows, basis)
 
 
@@ -144,31 +163,65 @@ def _pnl_with_totals(rows: pl.DataFrame, basis: str) -> pl.DataFrame:
         totals[section] = sums
         if basis == "accrual":
             for r in part.iter_rows(named=True):
-                out.append({"section": section, "line": r["line"], "account_key": r["account_key"],
-                            **{c: r[c] or Decimal(0) for c in COLUMNS}, "kind": "account"})
-        out.append({"section": section, "line": f"Total {title.lower()}" if basis == "accrual" else title,
-                    "account_key": None, **sums, "kind": "total"})
+                out.append(
+                    {
+                        "section": section,
+                        "line": r["line"],
+                        "account_key": r["account_key"],
+                        **{c: r[c] or Decimal(0) for c in COLUMNS},
+                        "kind": "account",
+                    }
+                )
+        out.append(
+            {
+                "section": section,
+                "line": f"Total {title.lower()}" if basis == "accrual" else title,
+                "account_key": None,
+                **sums,
+                "kind": "total",
+            }
+        )
         if section == "cost_of_sales":
             out.append(_derived("Gross profit", totals["revenue"], totals["cost_of_sales"]))
         if section == "operating_expense":
             gross = {c: totals["revenue"][c] - totals["cost_of_sales"][c] for c in COLUMNS}
             out.append(_derived("Operating profit", gross, totals["operating_expense"]))
-    net = {c: totals["revenue"][c] - totals["cost_of_sales"][c] - totals["operating_expense"][c]
-              + totals["other_income"][c] for c in COLUMNS}
+    net = {
+        c: totals["revenue"][c]
+        - totals["cost_of_sales"][c]
+        - totals["operating_expense"][c]
+        + totals["other_income"][c]
+        for c in COLUMNS
+    }
     out.append({"section": "net_income", "line": "Net income", "account_key": None, **net, "kind": "result"})
     return _frame(out)
 
 
 def _derived(label: str, plus: dict, minus: dict) -> dict[str, Any]:
-    return {"section": label.lower().replace(" ", "_"), "line": label, "account_key": None,
-            **{c: plus[c] - minus[c] for c in COLUMNS}, "kind": "result"}
+    return {
+        "section": label.lower().replace(" ", "_"),
+        "line": label,
+        "account_key": None,
+        **{c: plus[c] - minus[c] for c in COLUMNS},
+        "kind": "result",
+    }
 
 
 def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    schema = {"section": pl.Utf8, "line": pl.Utf8, "account_key": pl.Utf8,
-              **{c: pl.Decimal(38, 2) for c in COLUMNS}, "kind": pl.Utf8}
-    return pl.DataFrame([{**r, **{c: Decimal(r[c]).quantize(Decimal("0.01")) if r[c] is not None else None
-                                   for c in COLUMNS}} for r in rows], schema=schema)
+    schema = {
+        "section": pl.Utf8,
+        "line": pl.Utf8,
+        "account_key": pl.Utf8,
+        **{c: pl.Decimal(38, 2) for c in COLUMNS},
+        "kind": pl.Utf8,
+    }
+    return pl.DataFrame(
+        [
+            {**r, **{c: Decimal(r[c]).quantize(Decimal("0.01")) if r[c] is not None else None for c in COLUMNS}}
+            for r in rows
+        ],
+        schema=schema,
+    )
 
 
 # -- balance sheet and trial balance ------------------------------------------------------
@@ -182,18 +235,27 @@ def _balances(m: Marts, f: Filters, classes: tuple[str, ...]) -> pl.DataFrame:
     where, wparams = _where_entity(f, "t.entity_id")
     ends = {name: b for name, (_, b) in zip(COLUMNS, (sp.current, sp.prior, sp.last_year))}
     cls = ", ".join(f"'{c}'" for c in classes)
-    head, params = _with(m, f, f"""src as (
+    head, params = _with(
+        m,
+        f,
+        f"""src as (
         select t.account_key, t.account_class, t.account_code, t.account_name, t.period_month,
                {_m("t.closing_balance")} as closing, {_m("t.net_movement")} as movement
         from {TRIAL_BALANCE} t {_rate_join("r", "t.currency", "last_day(t.period_month)")}
-        where {where} and t.account_class in ({cls}))""")
-    picks = ", ".join(f"sum(closing) filter (where period_month = date '{end}') as {name}" for name, end in ends.items())
+        where {where} and t.account_class in ({cls}))""",
+    )
+    picks = ", ".join(
+        f"sum(closing) filter (where period_month = date '{end}') as {name}" for name, end in ends.items()
+    )
     a, b = sp.current
-    return m.frame(head + f""" select account_class, account_key, any_value(account_code) as account_code,
+    return m.frame(
+        head
+        + f""" select account_class, account_key, any_value(account_code) as account_code,
                    any_value(account_name) as account_name, {picks},
                    sum(movement) filter (where period_month between date '{a}' and date '{b}') as movement
                    from src group by account_class, account_key order by account_class, account_code, account_key""",
-                   params + wparams)
+        params + wparams,
+    )
 
 
 def earnings_to_date(m: Marts, f: Filters) -> dict[str, Decimal]:
@@ -202,9 +264,13 @@ def earnings_to_date(m: Marts, f: Filters) -> dict[str, Decimal]:
     sp = spans(f)
     where, wparams = _where_entity(f, "b.entity_id")
     ends = {name: _month_end(b) for name, (_, b) in zip(COLUMNS, (sp.current, sp.prior, sp.last_year))}
-    head, params = _with(m, f, f"""src as (
+    head, params = _with(
+        m,
+        f,
+        f"""src as (
         select b.month_end, {_m("b.earnings_to_date")} as earnings
-        from {BALANCE_SHEET} b {_rate_join("r", "b.currency", "b.month_end")} where {where})""")
+        from {BALANCE_SHEET} b {_rate_join("r", "b.currency", "b.month_end")} where {where})""",
+    )
     picks = ", ".join(f"sum(earnings) filter (where month_end = date '{e}') as {n}" for n, e in ends.items())
     row = m.frame(head + f" select {picks} from src", params + wparams).row(0, named=True)
     return {c: row[c] for c in COLUMNS}
@@ -226,21 +292,48 @@ def balance_sheet(m: Marts, f: Filters) -> pl.DataFrame:
             values = {c: sign * (r[c] or Decimal(0)) for c in COLUMNS}
             if all(v == 0 for v in values.values()):
                 continue
-            out.append({"section": cls, "line": f"{r['account_code'] or ''} {r['account_name']}".strip(),
-                        "account_key": r["account_key"], **values, "kind": "account"})
+            out.append(
+                {
+                    "section": cls,
+                    "line": f"{r['account_code'] or ''} {r['account_name']}".strip(),
+                    "account_key": r["account_key"],
+                    **values,
+                    "kind": "account",
+                }
+            )
             sums = {c: sums[c] + values[c] for c in COLUMNS}
         if cls == "equity":
             values = {c: earnings[c] or Decimal(0) for c in COLUMNS}
-            out.append({"section": cls, "line": "Earnings to date (current and retained)", "account_key": None,
-                        **values, "kind": "account"})
+            out.append(
+                {
+                    "section": cls,
+                    "line": "Earnings to date (current and retained)",
+                    "account_key": None,
+                    **values,
+                    "kind": "account",
+                }
+            )
             sums = {c: sums[c] + values[c] for c in COLUMNS}
         totals[cls] = sums
         out.append({"section": cls, "line": f"Total {title.lower()}", "account_key": None, **sums, "kind": "total"})
-    out.append({"section": "check", "line": "Liabilities and equity", "account_key": None,
-                **{c: totals["liability"][c] + totals["equity"][c] for c in COLUMNS}, "kind": "result"})
-    out.append({"section": "check", "line": "Difference (assets − liabilities − equity)", "account_key": None,
-                **{c: totals["asset"][c] - totals["liability"][c] - totals["equity"][c] for c in COLUMNS},
-                "kind": "check"})
+    out.append(
+        {
+            "section": "check",
+            "line": "Liabilities and equity",
+            "account_key": None,
+            **{c: totals["liability"][c] + totals["equity"][c] for c in COLUMNS},
+            "kind": "result",
+        }
+    )
+    out.append(
+        {
+            "section": "check",
+            "line": "Difference (assets − liabilities − equity)",
+            "account_key": None,
+            **{c: totals["asset"][c] - totals["liability"][c] - totals["equity"][c] for c in COLUMNS},
+            "kind": "check",
+        }
+    )
     return _frame(out)
 
 
@@ -253,18 +346,44 @@ def trial_balance(m: Marts, f: Filters) -> pl.DataFrame:
         closing = r["current"] or Decimal(0)
         if closing == 0 and not r["movement"]:
             continue
-        rows.append({"account_key": r["account_key"], "account_code": r["account_code"],
-                     "account_name": r["account_name"], "account_class": r["account_class"],
-                     "debit": closing if closing > 0 else Decimal(0), "credit": -closing if closing < 0 else Decimal(0),
-                     "net_movement": r["movement"] or Decimal(0)})
+        rows.append(
+            {
+                "account_key": r["account_key"],
+                "account_code": r["account_code"],
+                "account_name": r["account_name"],
+                "account_class": r["account_class"],
+                "debit": closing if closing > 0 else Decimal(0),
+                "credit": -closing if closing < 0 else Decimal(0),
+                "net_movement": r["movement"] or Decimal(0),
+            }
+        )
     money = pl.Decimal(38, 2)
-    frame = pl.DataFrame(rows, schema={"account_key": pl.Utf8, "account_code": pl.Utf8, "account_name": pl.Utf8,
-                                       "account_class": pl.Utf8, "debit": money, "credit": money,
-                                       "net_movement": money})
-    total = pl.DataFrame([{"account_key": None, "account_code": None, "account_name": "Total",
-                           "account_class": None, "debit": frame["debit"].sum() or Decimal(0),
-                           "credit": frame["credit"].sum() or Decimal(0),
-                           "net_movement": frame["net_movement"].sum() or Decimal(0)}], schema=frame.schema)
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "account_key": pl.Utf8,
+            "account_code": pl.Utf8,
+            "account_name": pl.Utf8,
+            "account_class": pl.Utf8,
+            "debit": money,
+            "credit": money,
+            "net_movement": money,
+        },
+    )
+    total = pl.DataFrame(
+        [
+            {
+                "account_key": None,
+                "account_code": None,
+                "account_name": "Total",
+                "account_class": None,
+                "debit": frame["debit"].sum() or Decimal(0),
+                "credit": frame["credit"].sum() or Decimal(0),
+                "net_movement": frame["net_movement"].sum() or Decimal(0),
+            }
+        ],
+        schema=frame.schema,
+    )
     return pl.concat([frame, total])
 
 
@@ -279,16 +398,31 @@ def cash_flow(m: Marts, f: Filters) -> pl.DataFrame:
     m.require(CASH_FLOW)
     sp = spans(f)
     where, wparams = _where_entity(f, "c.entity_id")
-    head, params = _with(m, f, f"""src as (
+    head, params = _with(
+        m,
+        f,
+        f"""src as (
         select c.section, c.cash_flow_line, c.line_order, c.period_month, {_m("c.amount")} as amount
         from {CASH_FLOW} c {_rate_join("r", "c.currency", "last_day(c.period_month)")}
-        where {where} and ({_any_span(sp, "c.period_month")}))""")
-    lines = m.frame(head + """ select section, cash_flow_line, min(line_order) as line_order, period_month,
+        where {where} and ({_any_span(sp, "c.period_month")}))""",
+    )
+    lines = m.frame(
+        head
+        + """ select section, cash_flow_line, min(line_order) as line_order, period_month,
                     sum(amount) as amount from src group by section, cash_flow_line, period_month""",
-                    params + wparams)
+        params + wparams,
+    )
     out: list[dict[str, Any]] = []
-    names = (lines.select("section", "cash_flow_line", "line_order").unique()
-             .sort("line_order", "cash_flow_line").iter_rows(named=True)) if lines.height else []
+    names = (
+        (
+            lines.select("section", "cash_flow_line", "line_order")
+            .unique()
+            .sort("line_order", "cash_flow_line")
+            .iter_rows(named=True)
+        )
+        if lines.height
+        else []
+    )
     spans_by = dict(zip(COLUMNS, (sp.current, sp.prior, sp.last_year)))
 
     def value(line: str, col: str, month: str = "all") -> Decimal | None:
@@ -313,15 +447,24 @@ def cash_flow(m: Marts, f: Filters) -> pl.DataFrame:
             continue  # net change is recomputed over the period
         values = {c: value(line, c) or Decimal(0) for c in COLUMNS}
         flows = {c: flows[c] + values[c] for c in COLUMNS}
-        out.append({"section": section, "line": line.replace("_", " ").capitalize(), "account_key": None,
-                    **values, "kind": "account"})
+        out.append(
+            {
+                "section": section,
+                "line": line.replace("_", " ").capitalize(),
+                "account_key": None,
+                **values,
+                "kind": "account",
+            }
+        )
     first = {c: (value(opening, c, "first") if opening else None) or Decimal(0) for c in COLUMNS}
     last = {c: (value(closing, c, "last") if closing else None) or Decimal(0) for c in COLUMNS}
     out.insert(0, {"section": "cash", "line": "Opening cash", "account_key": None, **first, "kind": "total"})
     out.append({"section": "cash", "line": "Net change in cash", "account_key": None, **flows, "kind": "result"})
     fx = {c: last[c] - first[c] - flows[c] for c in COLUMNS}
     if any(v != 0 for v in fx.values()):
-        out.append({"section": "cash", "line": "Effect of exchange rates", "account_key": None, **fx, "kind": "account"})
+        out.append(
+            {"section": "cash", "line": "Effect of exchange rates", "account_key": None, **fx, "kind": "account"}
+        )
     out.append({"section": "cash", "line": "Closing cash", "account_key": None, **last, "kind": "total"})
     return _frame(out)
 
@@ -329,8 +472,9 @@ def cash_flow(m: Marts, f: Filters) -> pl.DataFrame:
 # -- drill-down ---------------------------------------------------------------------------
 
 
-def gl_lines(m: Marts, f: Filters, account_key: str | None = None, section: str | None = None,
-             limit: int = 2000) -> pl.DataFrame:
+def gl_lines(
+    m: Marts, f: Filters, account_key: str | None = None, section: str | None = None, limit: int = 2000
+) -> pl.DataFrame:
     """The general-ledger lines behind a statement line over the current period: one
     account's, or one P&L section's; each with its lineage (source system, id, raw key)."""
     m.require(GL)
@@ -343,16 +487,22 @@ def gl_lines(m: Marts, f: Filters, account_key: str | None = None, section: str 
         pl_line = PL_LINE_SQL.replace("account_class", "g.account_class").replace("is_", "g.is_")
         cond = f"g.account_class in ('revenue', 'expense') and ({pl_line}) = ?"
         cparams = [section]
-    head, params = _with(m, f, f"""src as (
+    head, params = _with(
+        m,
+        f,
+        f"""src as (
         select g.posted_on, g.entity_id, g.account_code, g.account_name, g.document_type, g.doc_number,
                {"g.party_name" if "party_name" in m.columns[GL] else "null::varchar"} as party,
                g.description, g.functional_currency as currency, g.functional_amount as amount,
                {_m("g.functional_amount")} as amount_shown, g.source_system, g.source_id, g.raw_key,
                g.journal_line_id
         from {GL} g {_rate_join("r", "g.functional_currency", "g.posted_on")}
-        where {where} and {cond} and g.period_month between ? and ?)""")
-    return m.frame(head + f" select * from src order by posted_on, journal_line_id limit {int(limit)}",
-                   params + wparams + cparams + [a, b])
+        where {where} and {cond} and g.period_month between ? and ?)""",
+    )
+    return m.frame(
+        head + f" select * from src order by posted_on, journal_line_id limit {int(limit)}",
+        params + wparams + cparams + [a, b],
+    )
 
 
 # -- export -------------------------------------------------------------------------------
@@ -362,9 +512,16 @@ def for_export(frame: pl.DataFrame, sp: Spans) -> pl.DataFrame:
     """A statement as a reader sees it: the line and the three period columns, named."""
     names = sp.labels()
     cols = [c for c in ("section", "line") if c in frame.columns]
-    return frame.select(*cols, *[pl.col(c).alias(f"{names[c]}" if c == "current" else
-                                                 f"{names[c]} ({'prior period' if c == 'prior' else 'last year'})")
-                                 for c in COLUMNS], "kind")
+    return frame.select(
+        *cols,
+        *[
+            pl.col(c).alias(
+                f"{names[c]}" if c == "current" else f"{names[c]} ({'prior period' if c == 'prior' else 'last year'})"
+            )
+            for c in COLUMNS
+        ],
+        "kind",
+    )
 
 
 def workbook(sheets: dict[str, pl.DataFrame], title: str) -> bytes:
@@ -386,14 +543,16 @@ def workbook(sheets: dict[str, pl.DataFrame], title: str) -> bytes:
             sheet.set_column(j, j, 44 if j == 1 or col in ("line", "account_name") else 18)
         kinds = frame["kind"].to_list() if "kind" in frame.columns else [None] * frame.height
         for i, row in enumerate(frame.iter_rows()):
-            strong = kinds[i] in ("total", "result", "check") or (row[frame.columns.index("account_name")] == "Total"
-                                                                   if "account_name" in frame.columns else False)
+            strong = kinds[i] in ("total", "result", "check") or (
+                row[frame.columns.index("account_name")] == "Total" if "account_name" in frame.columns else False
+            )
             for j, value in enumerate(row):
                 if isinstance(value, Decimal):
                     sheet.write_number(3 + i, j, float(value), money_bold if strong else money)
                 elif value is not None:
-                    sheet.write(3 + i, j, value if not isinstance(value, date) else value.isoformat(),
-                                bold if strong else None)
+                    sheet.write(
+                        3 + i, j, value if not isinstance(value, date) else value.isoformat(), bold if strong else None
+                    )
     book.close()
     return buf.getvalue()
 
@@ -407,7 +566,6 @@ def all_statements(m: Marts, f: Filters, basis: str = "accrual") -> dict[str, pl
         "Cash flow": for_export(cash_flow(m, f), sp),
         "Trial balance": trial_balance(m, f),
     }
-
 
 
 def excel(m: Marts, f: Filters, basis: str = "accrual") -> bytes:

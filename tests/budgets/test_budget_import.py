@@ -7,7 +7,6 @@ import csv
 import io
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -77,9 +76,7 @@ def test_a_good_file_is_published_normalized(lake, warehouse, tmp_path):
         ("US", "qbo:2", "2025-04-01", "8500", "USD"),
         ("UK", "xero:a", "2025-04-01", "30000.50", "GBP"),
     ]
-    assert {r["budget_name"] for r in rows} == {"FY26 plan"} and rows[0][
-        "imported_by"
-    ] == "cfo@example.com"
+    assert {r["budget_name"] for r in rows} == {"FY26 plan"} and rows[0]["imported_by"] == "cfo@example.com"
     assert [r["line"] for r in rows] == ["2", "3", "4"]
 
 
@@ -107,17 +104,11 @@ BAD_LINES = [
 
 
 @pytest.mark.parametrize("row,reason", BAD_LINES, ids=[r for _, r in BAD_LINES])
-def test_each_bad_line_is_refused_with_its_line_and_reason(
-    lake, warehouse, tmp_path, row, reason
-):
+def test_each_bad_line_is_refused_with_its_line_and_reason(lake, warehouse, tmp_path, row, reason):
     from ledgerlake.budgets import BudgetRefused, Chart, import_file
 
     src = tmp_path / "bad.csv"
-    src.write_text(
-        "entity,account,month,amount,currency,note\nUS,4000,2025-05,10.00,,\n"
-        + row
-        + "\n"
-    )
+    src.write_text("entity,account,month,amount,currency,note\nUS,4000,2025-05,10.00,,\n" + row + "\n")
     before = _objects(lake)
     with pytest.raises(BudgetRefused) as refused:
         import_file(src, Chart.from_warehouse(warehouse), lake)
@@ -148,9 +139,7 @@ def test_header_problems_and_duplicates_refuse_the_file(warehouse):
             "entity,account,month,amount\nUS,4000,2025-04,1\nUS,subscription revenue,2025-04-01,2\n",
             chart,
         )
-    assert refused.value.problems == [
-        (3, "duplicate of line 2 (US, Subscription Revenue, 2025-04)")
-    ]
+    assert refused.value.problems == [(3, "duplicate of line 2 (US, Subscription Revenue, 2025-04)")]
     with pytest.raises(BudgetRefused, match="no budget lines"):
         parse("entity,account,month,amount\n\n", chart)
     with pytest.raises(BudgetRefused, match="the file is empty"):
@@ -173,13 +162,9 @@ def test_a_refused_reimport_keeps_the_previous_budget(lake, warehouse, tmp_path)
     assert lake.s3.get_object(Bucket=lake.bucket, Key=done.key)["Body"].read() == first
 
 
-def test_the_command_refuses_with_lines_and_exit_2_and_imports_a_good_file(
-    lake, warehouse, tmp_path
-):
+def test_the_command_refuses_with_lines_and_exit_2_and_imports_a_good_file(lake, warehouse, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text(
-        "entity,account,month,amount\nUS,4000,2025-04,ten\nZZ,4000,2025-04,1\n"
-    )
+    bad.write_text("entity,account,month,amount\nUS,4000,2025-04,ten\nZZ,4000,2025-04,1\n")
     run = [sys.executable, "-m", "ledgerlake", "budgets", "import"]
     out = subprocess.run(
         [*run, str(bad), "--warehouse", str(warehouse)],
@@ -189,10 +174,7 @@ def test_the_command_refuses_with_lines_and_exit_2_and_imports_a_good_file(
     )
     assert out.returncode == 2, out.stderr
     assert "bad.csv:2: amount 'ten' is not a plain number" in out.stderr
-    assert (
-        "bad.csv:3: unknown entity 'ZZ'" in out.stderr
-        and "nothing imported" in out.stderr
-    )
+    assert "bad.csv:3: unknown entity 'ZZ'" in out.stderr and "nothing imported" in out.stderr
     assert not any(k.startswith("reference/") for k in _objects(lake))
     good = tmp_path / "good.csv"
     good.write_text(GOOD)

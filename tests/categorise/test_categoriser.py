@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import duckdb
 import pytest
+
 from ledgerlake.categorise.model import Categoriser, Line, evaluate, vendor_key
 from ledgerlake.categorise.run import (
     CorrectionError,
@@ -51,14 +52,8 @@ def history(days: int = 120) -> list[Line]:
 
 
 def test_vendor_key_prefers_the_counterparty_and_drops_store_numbers():
-    assert (
-        vendor_key(Line("1", "US", date(2025, 1, 1), "SWEETGREEN NYC 0231", None, 100))
-        == "SWEETGREEN NYC"
-    )
-    assert (
-        vendor_key(Line("1", "US", date(2025, 1, 1), "AMZN MKTP US*2K4", "Amazon", 100))
-        == "AMAZON"
-    )
+    assert vendor_key(Line("1", "US", date(2025, 1, 1), "SWEETGREEN NYC 0231", None, 100)) == "SWEETGREEN NYC"
+    assert vendor_key(Line("1", "US", date(2025, 1, 1), "AMZN MKTP US*2K4", "Amazon", 100)) == "AMAZON"
 
 
 def test_known_vendors_follow_their_history_and_new_ones_get_the_model():
@@ -118,9 +113,7 @@ def test_a_correction_is_final_and_changes_the_vendors_next_suggestion():
         "human",
         1.0,
     )
-    assert (
-        after[1].account == "6300" and after[1].confidence < before.confidence
-    )  # changed, not yet confirmed
+    assert after[1].account == "6300" and after[1].confidence < before.confidence  # changed, not yet confirmed
 
 
 def test_suggest_marks_auto_applied_and_review_per_entity_thresholds():
@@ -185,12 +178,8 @@ def warehouse(tmp_path):
     return path
 
 
-def test_corrections_are_landed_with_who_when_why_and_read_back_latest_first(
-    lake, warehouse
-):
-    correct(
-        "b1", "6800", by="ana", note="office chairs", warehouse=warehouse, lake=lake
-    )
+def test_corrections_are_landed_with_who_when_why_and_read_back_latest_first(lake, warehouse):
+    correct("b1", "6800", by="ana", note="office chairs", warehouse=warehouse, lake=lake)
     second = correct(
         "b1",
         "6600",
@@ -209,16 +198,11 @@ def test_corrections_are_landed_with_who_when_why_and_read_back_latest_first(
         "previous_account_code",
     } <= set(payload)
     latest = load_corrections(lake)["b1"]
-    assert (
-        latest["correction_id"] == second["correction_id"]
-        and latest["account_code"] == "6600"
-    )
+    assert latest["correction_id"] == second["correction_id"] and latest["account_code"] == "6600"
     assert json.loads(json.dumps(latest))["previous_account_code"] == "6600"
 
 
-def test_a_correction_the_warehouse_cannot_place_is_refused_and_lands_nothing(
-    lake, warehouse
-):
+def test_a_correction_the_warehouse_cannot_place_is_refused_and_lands_nothing(lake, warehouse):
     with pytest.raises(CorrectionError, match="unknown bank line"):
         correct("nope", "6600", by="ana", warehouse=warehouse, lake=lake)
     with pytest.raises(CorrectionError, match="chart of accounts"):

@@ -9,6 +9,7 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+
 from ledgerlake.commands.dashboard import refusal
 from ledgerlake.dashboard_auth import (
     AuthMisconfigured,
@@ -30,15 +31,9 @@ def _fetch(kid: str, region: str):
     return KEY.public_key()
 
 
-def _token(
-    *, key=KEY, signer=ARN, kid=KID, exp=120, claims=None, algorithm="ES256"
-) -> str:
-    body = {"sub": "s-1", "email": "ap@example.com", "exp": int(time.time()) + exp} | (
-        claims or {}
-    )
-    return jwt.encode(
-        body, key, algorithm=algorithm, headers={"kid": kid, "signer": signer}
-    )
+def _token(*, key=KEY, signer=ARN, kid=KID, exp=120, claims=None, algorithm="ES256") -> str:
+    body = {"sub": "s-1", "email": "ap@example.com", "exp": int(time.time()) + exp} | (claims or {})
+    return jwt.encode(body, key, algorithm=algorithm, headers={"kid": kid, "signer": signer})
 
 
 def _who(headers: dict[str, str]) -> str:
@@ -64,11 +59,7 @@ def test_valid_claims_name_the_user_and_fetch_the_regional_key():
         ("not a JWT", {"x-amzn-oidc-data": "hello"}),
         (
             "another load balancer",
-            {
-                "x-amzn-oidc-data": _token(
-                    signer=ARN.replace("111122223333", "999999999999")
-                )
-            },
+            {"x-amzn-oidc-data": _token(signer=ARN.replace("111122223333", "999999999999"))},
         ),
         ("expired", {"x-amzn-oidc-data": _token(exp=-3600)}),
         (
@@ -100,10 +91,7 @@ def test_anything_else_is_not_signed_in(case, headers):
 
 def test_the_deployed_mode_needs_its_load_balancer_and_knows_no_other_mode(monkeypatch):
     assert deployment_mode({}) is None
-    assert (
-        deployment_mode({"LEDGERLAKE_DASHBOARD_AUTH": "alb", "LEDGERLAKE_ALB_ARN": ARN})
-        == "alb"
-    )
+    assert deployment_mode({"LEDGERLAKE_DASHBOARD_AUTH": "alb", "LEDGERLAKE_ALB_ARN": ARN}) == "alb"
     for env in (
         {"LEDGERLAKE_DASHBOARD_AUTH": "alb"},
         {

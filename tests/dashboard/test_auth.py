@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ledgerlake.dashboard_auth import (
     AuthMisconfigured,
     check,
@@ -36,9 +37,13 @@ BROKEN = {
     "no cookie_secret": GOOD.replace('cookie_secret = "0123456789abcdef0123456789abcdef-cookie"', ""),
     "short cookie_secret": GOOD.replace("0123456789abcdef0123456789abcdef-cookie", "abc"),
     "bad redirect_uri": GOOD.replace("/oauth2callback", "/"),
-    "provider missing a key": GOOD.replace('server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"', ""),
+    "provider missing a key": GOOD.replace(
+        'server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"', ""
+    ),
     "named provider missing a key": "\n".join(
-        line for line in GOOD.splitlines() if not line.startswith(("client_", "server_"))) + '\n[auth.google]\nclient_id = "x"\n',
+        line for line in GOOD.splitlines() if not line.startswith(("client_", "server_"))
+    )
+    + '\n[auth.google]\nclient_id = "x"\n',
 }
 
 

@@ -18,8 +18,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ledgerlake.bench.dashboard import (CHROMIUM, CHROMIUM_ARGS, free_port, serve_dashboard, stop, wait_for_port,
-                                        wait_until_ready)
+from ledgerlake.bench.dashboard import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    serve_dashboard,
+    stop,
+    wait_for_port,
+    wait_until_ready,
+)
 
 PAGES = [
     ("", "Overview", "Runway"),
@@ -62,8 +69,10 @@ def company_budget(dashboard_env, tmp_path_factory):
             group by 1, 2, 3, 4 order by 1, 2, 3""").fetchall()
     path = tmp_path_factory.mktemp("budget") / "fy-plan.csv"
     plan = {"revenue": Decimal("1.10"), "expense": Decimal("0.95")}
-    path.write_text("entity,account,month,amount\n" + "".join(
-        f"{e},{a},{m},{actual * plan[cls]:.2f}\n" for e, a, m, cls, actual in rows))
+    path.write_text(
+        "entity,account,month,amount\n"
+        + "".join(f"{e},{a},{m},{actual * plan[cls]:.2f}\n" for e, a, m, cls, actual in rows)
+    )
     lake = Lake()
     done = import_file(path, Chart.from_warehouse(wh), lake, name="FY plan", by="fpa@example.com")
     try:
@@ -141,13 +150,18 @@ def test_dashboard_and_email_show_the_same_figures(browser_page, dashboard_env, 
     wh = dashboard_env["warehouse"]
     conn = connect(wh, source="warehouse", lake=False)
     try:
-        monday = conn.execute("select max(week_start) + interval 7 day from marts.finance_kpis_weekly "
-                              "where is_complete").fetchone()[0]
-        mail = weekly_email(conn, as_of=monday.date() if hasattr(monday, "date") else monday,
-                            live_alerts=live_alert_entries())
+        monday = conn.execute(
+            "select max(week_start) + interval 7 day from marts.finance_kpis_weekly where is_complete"
+        ).fetchone()[0]
+        mail = weekly_email(
+            conn, as_of=monday.date() if hasattr(monday, "date") else monday, live_alerts=live_alert_entries()
+        )
         as_of = conn.execute("select max(as_of) from forecast.cash_forecast_daily").fetchone()[0]
-        p50 = conn.execute("select p50 from forecast.cash_forecast_daily where entity_id = 'consolidated' "
-                           "and as_of = ? and forecast_date = ?", [as_of, as_of + timedelta(days=91)]).fetchone()[0]
+        p50 = conn.execute(
+            "select p50 from forecast.cash_forecast_daily where entity_id = 'consolidated' "
+            "and as_of = ? and forecast_date = ?",
+            [as_of, as_of + timedelta(days=91)],
+        ).fetchone()[0]
         cash = conn.execute("select cash_balance from marts.finance_kpis_daily where date = ?", [as_of]).fetchone()[0]
     finally:
         conn.close()
@@ -190,10 +204,18 @@ def test_statements_page_balances_and_equals_the_marts(browser_page, dashboard_e
     wh = dashboard_env["warehouse"]
     with duckdb.connect(str(wh), read_only=True) as con:
         month = con.execute("select max(period_month) from marts.finance_kpis_monthly").fetchone()[0]
-        pnl = dict(con.execute("select pl_line, sum(reporting_amount) from marts.profit_and_loss "
-                               "where period_month = ? group by 1", [month]).fetchall())
-    net = pnl.get("revenue", 0) - pnl.get("cost_of_sales", 0) - pnl.get("operating_expense", 0) \
+        pnl = dict(
+            con.execute(
+                "select pl_line, sum(reporting_amount) from marts.profit_and_loss where period_month = ? group by 1",
+                [month],
+            ).fetchall()
+        )
+    net = (
+        pnl.get("revenue", 0)
+        - pnl.get("cost_of_sales", 0)
+        - pnl.get("operating_expense", 0)
         + pnl.get("other_income", 0)
+    )
     page.get_by_text("Net income", exact=False).first.wait_for(timeout=60000)
     page.wait_for_timeout(1000)
     metrics = page.evaluate(METRICS_JS)
@@ -220,8 +242,7 @@ def test_statements_page_balances_and_equals_the_marts(browser_page, dashboard_e
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_overview_cards_open_their_documents_and_a_quarter_to_date_says_so(browser_page, dashboard_env,
-                                                                           artifacts_dir):
+def test_overview_cards_open_their_documents_and_a_quarter_to_date_says_so(browser_page, dashboard_env, artifacts_dir):
     """Clicking a card's name under "Documents behind a card" lists the records behind it,
     and their total is the card's figure; the current quarter, when the data ends inside it,
     is compared with the same days of the quarter before and says "QTD vs same days"."""
@@ -236,8 +257,9 @@ def test_overview_cards_open_their_documents_and_a_quarter_to_date_says_so(brows
         if label in ("Cash", "Revenue", "Burn", "MRR", "AR overdue"):
             assert f"rows, {cards[label]['value']} ·" in caption.inner_text(), (label, caption.inner_text())
         if label in ("Burn", "Cash"):
-            page.screenshot(path=str(artifacts_dir / f"dashboard-overview-documents-{label.lower()}.png"),
-                            full_page=True)
+            page.screenshot(
+                path=str(artifacts_dir / f"dashboard-overview-documents-{label.lower()}.png"), full_page=True
+            )
         assert _errors(page).count() == 0, f"{label}: {_errors(page).first.inner_text()}"
     with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
         last_month, complete = con.execute("""select max(period_month), bool_and(is_complete) filter
@@ -267,10 +289,14 @@ def test_budget_vs_actual_page_equals_the_mart(browser_page, dashboard_env, comp
     _open(page, url + "/budgets", "Budget vs actual", "By account, largest variance first")
     with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
         month = con.execute("select max(period_month) from marts.finance_kpis_monthly").fetchone()[0]
-        sums = {cls: (b, a) for cls, b, a in con.execute(
-            """select account_class, sum(budget_amount_reporting), sum(actual_amount_reporting)
+        sums = {
+            cls: (b, a)
+            for cls, b, a in con.execute(
+                """select account_class, sum(budget_amount_reporting), sum(actual_amount_reporting)
                from marts.budget_vs_actual where budget_name = ? and period_month = ? group by 1""",
-            [company_budget, month]).fetchall()}
+                [company_budget, month],
+            ).fetchall()
+        }
     page.get_by_text("Expenses vs budget", exact=True).first.wait_for(timeout=60000)
     page.wait_for_timeout(1000)
     metrics = page.evaluate(METRICS_JS)

@@ -54,9 +54,7 @@ def budget_app(tmp_path, monkeypatch):
 
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
-        con.execute(
-            "create schema seeds; create schema marts; create schema intermediate"
-        )
+        con.execute("create schema seeds; create schema marts; create schema intermediate")
         con.execute(
             "create table seeds.legal_entities as select * from (values ('US', 'Northwind US Inc', 'USD'), "
             "('UK', 'Northwind UK Ltd', 'GBP')) t(entity_id, entity_name, functional_currency)"
@@ -74,7 +72,8 @@ def budget_app(tmp_path, monkeypatch):
         )
         con.execute("""create table marts.budget_vs_actual (budget_name varchar, entity_id varchar, period_month date,
             account_key varchar, account_code varchar, account_name varchar, account_class varchar, currency varchar,
-            is_budgeted boolean, is_month_complete boolean, budget_amount decimal(38,6), actual_amount decimal(38,6))""")
+            is_budgeted boolean, is_month_complete boolean,
+            budget_amount decimal(38,6), actual_amount decimal(38,6))""")
         for b, e, m, a, cls, bud, act in ROWS:
             con.execute(
                 "insert into marts.budget_vs_actual values (?, ?, ?, ?, null, ?, ?, ?, ?, true, ?, ?)",
@@ -94,9 +93,7 @@ def budget_app(tmp_path, monkeypatch):
     monkeypatch.setenv("LEDGERLAKE_WAREHOUSE", str(path))
     monkeypatch.setenv("LEDGERLAKE_HOME", str(tmp_path))
     monkeypatch.setenv("LEDGERLAKE_REPORTING_CURRENCY", "USD")
-    monkeypatch.setenv(
-        "LEDGERLAKE_S3_ENDPOINT", "http://127.0.0.1:9"
-    )  # no alert store needed here
+    monkeypatch.setenv("LEDGERLAKE_S3_ENDPOINT", "http://127.0.0.1:9")  # no alert store needed here
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(
@@ -127,10 +124,7 @@ def test_the_page_totals_the_budget_for_the_month(budget_app):
         actual = sum(_usd(r[1], r[6]) for r in june if r[4] == cls)
         shown = next(m for m in at.metric if m.label == label)
         assert shown.value == money(actual, "USD")
-        assert (
-            shown.proto.delta
-            == f"{money(actual - budget, 'USD')} vs {money(budget, 'USD')}"
-        )
+        assert shown.proto.delta == f"{money(actual - budget, 'USD')} vs {money(budget, 'USD')}"
     by_account = at.dataframe[-1].value
     # largest variance first: contractors +25,000, subscriptions −10,000, UK sales −9,000 × 1.25, travel +1,875
     assert list(by_account["account_name"]) == [
@@ -142,9 +136,7 @@ def test_the_page_totals_the_budget_for_the_month(budget_app):
     contractors = by_account[by_account["account_name"] == "Contractors"].iloc[0]
     assert Decimal(str(contractors["variance_pct"])) == Decimal("125.0")
     travel = by_account[by_account["account_name"] == "Travel"].iloc[0]
-    assert not travel["is_budgeted"] and pd.isna(
-        travel["variance_pct"]
-    )  # no budget: no percentage
+    assert not travel["is_budgeted"] and pd.isna(travel["variance_pct"])  # no budget: no percentage
 
 
 def test_another_budget_and_currency(budget_app):
@@ -156,6 +148,4 @@ def test_another_budget_and_currency(budget_app):
     at.selectbox(key="entity").set_value("UK").run()
     at.selectbox(key="currency").set_value("GBP").run()
     assert not at.exception, [e.message for e in at.exception]
-    assert (
-        next(m for m in at.metric if m.label == "Revenue vs budget").value == "£21,000"
-    )
+    assert next(m for m in at.metric if m.label == "Revenue vs budget").value == "£21,000"

@@ -33,9 +33,15 @@ def commonmark_reads(text: str) -> tuple[str, bool]:
 
 
 HOSTILE = [
-    "![pixel](https://evil.example/p.png?c=acme)", "[Pay now](javascript:alert(1))", ":red[URGENT] wire $9,000",
-    "**bold** _it_ ~~gone~~ `code`", "# heading\n- item", "https://evil.example", "<img src=x onerror=alert(1)>",
-    "$x^2$ and \\$ escaped", "Acme [Ltd] (UK) *",
+    "![pixel](https://evil.example/p.png?c=acme)",
+    "[Pay now](javascript:alert(1))",
+    ":red[URGENT] wire $9,000",
+    "**bold** _it_ ~~gone~~ `code`",
+    "# heading\n- item",
+    "https://evil.example",
+    "<img src=x onerror=alert(1)>",
+    "$x^2$ and \\$ escaped",
+    "Acme [Ltd] (UK) *",
 ]
 
 

@@ -40,12 +40,7 @@ def _rows(seed: int = 5) -> dict[tuple[str, date], dict]:
         for entity in ("US", "UK"):
             revenue = Decimal(rng.randint(1_000_00, 9_000_00)) / 100
             burn = (
-                Decimal(
-                    rng.randint(5_000_00, 9_000_00)
-                    if entity == "US"
-                    else -rng.randint(2_000_00, 4_000_00)
-                )
-                / 100
+                Decimal(rng.randint(5_000_00, 9_000_00) if entity == "US" else -rng.randint(2_000_00, 4_000_00)) / 100
             )
             cash[entity] -= burn
             rows[entity, d] = {
@@ -69,9 +64,7 @@ def partial_warehouse(tmp_path_factory):
         "create table seeds.legal_entities as select * from (values ('US', 'Northwind US Inc', 'USD'), "
         "('UK', 'Northwind UK Ltd', 'GBP')) t(entity_id, entity_name, functional_currency)"
     )
-    con.execute(
-        "create table intermediate.int_fx_rates_daily (rate_date date, currency varchar, rate decimal(18,8))"
-    )
+    con.execute("create table intermediate.int_fx_rates_daily (rate_date date, currency varchar, rate decimal(18,8))")
     con.executemany(
         "insert into intermediate.int_fx_rates_daily values (?, 'GBP', ?)",
         [(d, GBP_USD) for d in _days()],
@@ -123,24 +116,16 @@ def marts(partial_warehouse, tmp_path, monkeypatch):
 
 def _sum(rows, field, first, last, entities=("US", "UK")):
     return sum(
-        (
-            r[field]
-            for (e, d), r in rows.items()
-            if e in entities and first <= d <= last
-        ),
+        (r[field] for (e, d), r in rows.items() if e in entities and first <= d <= last),
         Decimal(0),
     )
 
 
-def test_quarter_to_date_compares_the_same_days_of_the_quarter_before(
-    marts, partial_warehouse
-):
+def test_quarter_to_date_compares_the_same_days_of_the_quarter_before(marts, partial_warehouse):
     from ledgerlake import dashboard_data as dd
 
     rows = partial_warehouse["rows"]
-    f = dd.Filters(
-        dd.ALL, date(2025, 10, 1), date(2025, 12, 1), "USD"
-    )  # FQ3, data to 14 Nov
+    f = dd.Filters(dd.ALL, date(2025, 10, 1), date(2025, 12, 1), "USD")  # FQ3, data to 14 Nov
     cov = dd.coverage(marts, f)
     assert (cov.label, cov.against) == ("QTD", "QTD vs same days")
     assert cov.days == (date(2025, 10, 1), LAST)
@@ -150,20 +135,12 @@ def test_quarter_to_date_compares_the_same_days_of_the_quarter_before(
     )  # the same 45 days of FQ2
     k = dd.kpis(marts, f)
     assert k["revenue"]["value"] == _sum(rows, "revenue", date(2025, 10, 1), LAST)
-    assert k["revenue"]["previous"] == _sum(
-        rows, "revenue", date(2025, 7, 1), date(2025, 8, 14)
-    )
-    assert k["burn"]["previous"] == _sum(
-        rows, "burn", date(2025, 7, 1), date(2025, 8, 14)
-    )
+    assert k["revenue"]["previous"] == _sum(rows, "revenue", date(2025, 7, 1), date(2025, 8, 14))
+    assert k["burn"]["previous"] == _sum(rows, "burn", date(2025, 7, 1), date(2025, 8, 14))
     # stocks: on the last day against the same day of the quarter before
     assert k["cash_balance"]["value"] == _sum(rows, "cash", LAST, LAST)
-    assert k["cash_balance"]["previous"] == _sum(
-        rows, "cash", date(2025, 8, 14), date(2025, 8, 14)
-    )
-    assert k["ar_overdue"]["previous"] == _sum(
-        rows, "ar_overdue", date(2025, 8, 14), date(2025, 8, 14)
-    )
+    assert k["cash_balance"]["previous"] == _sum(rows, "cash", date(2025, 8, 14), date(2025, 8, 14))
+    assert k["ar_overdue"]["previous"] == _sum(rows, "ar_overdue", date(2025, 8, 14), date(2025, 8, 14))
 
 
 def test_month_to_date_and_a_whole_month(marts, partial_warehouse):
@@ -177,19 +154,13 @@ def test_month_to_date_and_a_whole_month(marts, partial_warehouse):
         date(2025, 10, 14),
     )
     k = dd.kpis(marts, mtd)
-    assert k["revenue"]["value"] == _sum(
-        rows, "revenue", date(2025, 11, 1), LAST, ("US",)
-    )
-    assert k["revenue"]["previous"] == _sum(
-        rows, "revenue", date(2025, 10, 1), date(2025, 10, 14), ("US",)
-    )
+    assert k["revenue"]["value"] == _sum(rows, "revenue", date(2025, 11, 1), LAST, ("US",))
+    assert k["revenue"]["previous"] == _sum(rows, "revenue", date(2025, 10, 1), date(2025, 10, 14), ("US",))
     whole = dd.Filters("US", date(2025, 9, 1), date(2025, 9, 1), "USD")
     cov = dd.coverage(marts, whole)
     assert not cov.to_date and cov.against == "vs previous period"
     k = dd.kpis(marts, whole)
-    assert k["revenue"]["previous"] == _sum(
-        rows, "revenue", date(2025, 8, 1), date(2025, 8, 31), ("US",)
-    )
+    assert k["revenue"]["previous"] == _sum(rows, "revenue", date(2025, 8, 1), date(2025, 8, 31), ("US",))
 
 
 def test_gbp_amounts_convert_at_the_month_end_rate(marts, partial_warehouse):
@@ -209,21 +180,14 @@ def test_an_undefined_runway_says_why(marts):
     assert k["runway_months"]["why"].startswith("Not burning")
     assert k["burn"]["value"] < 0
     k = dd.kpis(marts, dd.Filters(dd.ALL, date(2025, 9, 1), date(2025, 9, 1), "USD"))
-    assert (
-        k["runway_months"]["value"] is not None and k["runway_months"]["why"] is None
-    )  # the group burns
+    assert k["runway_months"]["value"] is not None and k["runway_months"]["why"] is None  # the group burns
     # before 90 days of data the reason is the history, not the burn
     k = dd.kpis(marts, dd.Filters("US", date(2025, 2, 1), date(2025, 2, 1), "USD"))
     assert k["runway_months"]["value"] is None
-    assert (
-        k["runway_months"]["why"]
-        == "Needs 90 days of history; there are 59 to 28 Feb 2025."
-    )
+    assert k["runway_months"]["why"] == "Needs 90 days of history; there are 59 to 28 Feb 2025."
 
 
-def test_the_overview_labels_a_quarter_to_date_and_explains_an_empty_card(
-    marts, partial_warehouse
-):
+def test_the_overview_labels_a_quarter_to_date_and_explains_an_empty_card(marts, partial_warehouse):
     """What a reader sees: the change says "QTD vs same days" and is computed against the
     same days; the UK's runway card says it is not burning, and why."""
     import streamlit as st
@@ -234,22 +198,15 @@ def test_the_overview_labels_a_quarter_to_date_and_explains_an_empty_card(
     st.cache_resource.clear()
     app_py = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
     at = AppTest.from_file(str(app_py), default_timeout=60)
-    os.environ.setdefault(
-        "LEDGERLAKE_S3_ENDPOINT", "http://127.0.0.1:9"
-    )  # no alert store: the table's copy
+    os.environ.setdefault("LEDGERLAKE_S3_ENDPOINT", "http://127.0.0.1:9")  # no alert store: the table's copy
     at.session_state["granularity"] = "Quarter"
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     revenue = next(m for m in at.metric if m.label == "Revenue")
     now = _sum(rows, "revenue", date(2025, 10, 1), LAST)
     before = _sum(rows, "revenue", date(2025, 7, 1), date(2025, 8, 14))
-    assert (
-        revenue.proto.delta == f"{(now - before) / before * 100:+.1f}% QTD vs same days"
-    )
-    assert any(
-        "Quarter to date (QTD)" in i.value and "01 Jul – 14 Aug 2025" in i.value
-        for i in at.info
-    )
+    assert revenue.proto.delta == f"{(now - before) / before * 100:+.1f}% QTD vs same days"
+    assert any("Quarter to date (QTD)" in i.value and "01 Jul – 14 Aug 2025" in i.value for i in at.info)
     at.selectbox(key="entity").set_value("UK").run()
     runway = next(m for m in at.metric if m.label == "Runway")
     assert runway.value == "Not burning" and "trailing 90 days" in runway.proto.help

@@ -22,9 +22,7 @@ def sources(dashboard_env):
     from ledgerlake.config import Settings
 
     company = dashboard_env["company"]
-    settings = dataclasses.replace(
-        Settings.from_env(), marts_bucket=company["env"]["LEDGERLAKE_MARTS_BUCKET"]
-    )
+    settings = dataclasses.replace(Settings.from_env(), marts_bucket=company["env"]["LEDGERLAKE_MARTS_BUCKET"])
     parquet = dd.Marts(path=Path("/nonexistent/warehouse.duckdb"), settings=settings)
     warehouse = dd.Marts(path=dashboard_env["warehouse"], settings=settings)
     assert (parquet.mode, warehouse.mode) == ("parquet", "warehouse")
@@ -33,9 +31,7 @@ def sources(dashboard_env):
 
 def _same(a, b, what: str) -> None:
     if isinstance(a, pl.DataFrame):
-        assert a.height > 0 or what.startswith("maybe-empty"), (
-            f"{what}: no rows to compare"
-        )
+        assert a.height > 0 or what.startswith("maybe-empty"), f"{what}: no rows to compare"
         assert a.schema == b.schema, f"{what}: {a.schema} != {b.schema}"
         assert a.equals(b), f"{what} differs:\n{a}\n{b}"
     else:
@@ -55,12 +51,8 @@ def test_every_table_the_dashboard_reads_is_published(sources):
         and v.split(".")[0] in ("seeds", "intermediate", dd.MARTS, dd.FORECAST)
     }
     assert dd.ENTITIES in read and dd.FX_DAILY in read and dd.ALLOCATIONS in read
-    missing = sorted(
-        t for t in read if t in warehouse.tables and t not in parquet.tables
-    )
-    assert not missing, (
-        f"in the warehouse but not published for the dashboard: {missing}"
-    )
+    missing = sorted(t for t in read if t in warehouse.tables and t not in parquet.tables)
+    assert not missing, f"in the warehouse but not published for the dashboard: {missing}"
     # every mart and forecast table, with the same columns
     for table in sorted(warehouse.tables):
         if table.split(".")[0] in (dd.MARTS, dd.FORECAST):
@@ -106,9 +98,7 @@ def test_every_page_query_answers_the_same_from_the_published_parquet(sources):
                     dd.cash_in_13_weeks(parquet, f),
                     f"cash_in_13_weeks {where}",
                 )
-            f = dd.Filters(
-                entity=entity, period_start=latest, period_end=latest, currency=currency
-            )
+            f = dd.Filters(entity=entity, period_start=latest, period_end=latest, currency=currency)
             _same(
                 dd.aging(warehouse, f, as_of),
                 dd.aging(parquet, f, as_of),
@@ -127,25 +117,17 @@ def test_every_page_query_answers_the_same_from_the_published_parquet(sources):
     _same(dd.source_health(warehouse), dd.source_health(parquet), "source health")
 
 
-def _overview_cards(
-    run_app, env: dict[str, str]
-) -> tuple[dict[str, tuple[str, str]], list[str]]:
+def _overview_cards(run_app, env: dict[str, str]) -> tuple[dict[str, tuple[str, str]], list[str]]:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
         at = run_app(120)
-        return {m.label: (m.value, m.delta) for m in at.metric}, [
-            c.value for c in at.sidebar.caption
-        ]
+        return {m.label: (m.value, m.delta) for m in at.metric}, [c.value for c in at.sidebar.caption]
 
 
-def test_the_overview_served_from_the_bucket_alone_shows_the_warehouse_kpis(
-    dashboard_env, fresh_app, tmp_path
-):
+def test_the_overview_served_from_the_bucket_alone_shows_the_warehouse_kpis(dashboard_env, fresh_app, tmp_path):
     marts_bucket = dashboard_env["company"]["env"]["LEDGERLAKE_MARTS_BUCKET"]
-    from_file, file_captions = _overview_cards(
-        fresh_app, {"LEDGERLAKE_MARTS_BUCKET": marts_bucket}
-    )
+    from_file, file_captions = _overview_cards(fresh_app, {"LEDGERLAKE_MARTS_BUCKET": marts_bucket})
     from_s3, s3_captions = _overview_cards(
         fresh_app,
         {
@@ -154,8 +136,6 @@ def test_the_overview_served_from_the_bucket_alone_shows_the_warehouse_kpis(
         },
     )
     assert any("Marts: warehouse" in c for c in file_captions)
-    assert any(f"Marts: parquet · {marts_bucket}" in c for c in s3_captions), (
-        s3_captions
-    )
+    assert any(f"Marts: parquet · {marts_bucket}" in c for c in s3_captions), s3_captions
     assert len(from_file) >= 6, from_file
     assert from_s3 == from_file

@@ -8,15 +8,11 @@ import uuid
 import duckdb
 
 
-def test_reconciliation_page_shows_the_queue_and_saves_a_correction(
-    app, dashboard_env, monkeypatch
-):
+def test_reconciliation_page_shows_the_queue_and_saves_a_correction(app, dashboard_env, monkeypatch):
     from ledgerlake.lake import Lake
 
     with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
-        waiting = con.execute(
-            "select count(*) from marts.bank_unmatched where needs_review"
-        ).fetchone()[0]
+        waiting = con.execute("select count(*) from marts.bank_unmatched where needs_review").fetchone()[0]
     app.switch_page("pages/reconciliation.py").run()
     assert not app.exception, [e.message for e in app.exception]
     shown = next(m for m in app.metric if m.label == "Waiting for review")
@@ -37,8 +33,4 @@ def test_reconciliation_page_shows_the_queue_and_saves_a_correction(
     keys = list(Lake().keys("raw/source=ledgerlake/entity=coding_corrections/"))
     assert len(keys) == 1
     _, payload = Lake().read(keys[0])
-    assert (
-        payload["bank_line_id"] == line
-        and payload["note"] == "receipt checked"
-        and payload["by"]
-    )
+    assert payload["bank_line_id"] == line and payload["note"] == "receipt checked" and payload["by"]

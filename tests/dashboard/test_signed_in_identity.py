@@ -25,8 +25,9 @@ def behind_the_alb(dashboard_env, monkeypatch):
     the session's request headers."""
     import jwt
     from cryptography.hazmat.primitives.asymmetric import ec
-    from ledgerlake import dashboard_auth
     from streamlit.runtime.context import ContextProxy
+
+    from ledgerlake import dashboard_auth
 
     key = ec.generate_private_key(ec.SECP256R1())
     monkeypatch.setitem(dashboard_auth._keys, KID, key.public_key())
@@ -49,16 +50,13 @@ def behind_the_alb(dashboard_env, monkeypatch):
 def test_no_signed_claims_no_page(behind_the_alb, fresh_app):
     behind_the_alb(None)
     at = fresh_app(120)
-    assert [e.value for e in at.error] == [
-        "Sign-in required: open the dashboard through its address to sign in."
-    ]
+    assert [e.value for e in at.error] == ["Sign-in required: open the dashboard through its address to sign in."]
     assert not at.metric and not at.dataframe and not at.selectbox
 
 
-def test_an_acknowledgement_records_the_signed_in_user(
-    behind_the_alb, dashboard_env, fresh_app
-):
+def test_an_acknowledgement_records_the_signed_in_user(behind_the_alb, dashboard_env, fresh_app):
     import duckdb
+
     from ledgerlake.alerts.state import AlertState
 
     behind_the_alb(USER)
@@ -68,8 +66,7 @@ def test_an_acknowledgement_records_the_signed_in_user(
         candidates = [
             a
             for (a,) in con.execute(
-                "select alert_id from forecast.alerts where rule <> 'duplicate_payment' "
-                "order by severity, alert_id"
+                "select alert_id from forecast.alerts where rule <> 'duplicate_payment' order by severity, alert_id"
             ).fetchall()
         ]
     state = AlertState.default()

@@ -33,14 +33,24 @@ def test_pnl_accrual_and_cash_equal_the_marts(marts, dashboard_env, month):
     f = Filters(ALL, start, month, "USD")
     for basis, mart in (("accrual", "profit_and_loss"), ("cash", "profit_and_loss_cash")):
         pnl = stm.profit_and_loss(marts, f, basis)
-        expected = dict(q(wh, f"select pl_line, sum(reporting_amount) from marts.{mart} "
-                              "where period_month between ? and ? group by 1", [start, month]))
+        expected = dict(
+            q(
+                wh,
+                f"select pl_line, sum(reporting_amount) from marts.{mart} "
+                "where period_month between ? and ? group by 1",
+                [start, month],
+            )
+        )
         for section, _title in stm.PNL_LINES:
             total = pnl.filter((pnl["section"] == section) & (pnl["kind"] == "total")).row(0, named=True)
             assert total["current"] == Decimal(expected.get(section, 0)).quantize(CENT), (basis, section)
         net = _line(pnl, "Net income")["current"]
-        assert net == (expected["revenue"] - expected["cost_of_sales"] - expected["operating_expense"]
-                       + expected.get("other_income", 0)).quantize(CENT)
+        assert net == (
+            expected["revenue"]
+            - expected["cost_of_sales"]
+            - expected["operating_expense"]
+            + expected.get("other_income", 0)
+        ).quantize(CENT)
         # comparatives: the same statement for the span before and a year before
         prior = stm.profit_and_loss(marts, Filters(ALL, _add_months(start, -3), _add_months(month, -3), "USD"), basis)
         assert _line(pnl, "Net income")["prior"] == _line(prior, "Net income")["current"]
@@ -53,9 +63,12 @@ def test_balance_sheet_balances_and_equals_the_mart(marts, dashboard_env, month)
     wh = dashboard_env["warehouse"]
     for entity, currency in q(wh, "select entity_id, functional_currency from seeds.legal_entities"):
         bs = stm.balance_sheet(marts, Filters(entity, month, month, currency))
-        assets, liabilities, equity, earnings = q(wh, """select total_assets, total_liabilities, total_equity,
+        assets, liabilities, equity, earnings = q(
+            wh,
+            """select total_assets, total_liabilities, total_equity,
             earnings_to_date from marts.balance_sheet where entity_id = ? and month_end = last_day(?::date)""",
-                                                  [entity, month])[0]
+            [entity, month],
+        )[0]
         assert _line(bs, "Total assets")["current"] == assets.quantize(CENT), entity
         assert _line(bs, "Total liabilities")["current"] == liabilities.quantize(CENT), entity
         assert _line(bs, "Total equity")["current"] == (equity + earnings).quantize(CENT), entity
@@ -70,14 +83,22 @@ def test_trial_balance_and_cash_flow_tie_out(marts, dashboard_env, month):
     tb = stm.trial_balance(marts, f)
     total = tb.filter(tb["account_name"] == "Total").row(0, named=True)
     assert total["debit"] == total["credit"] > 0
-    accounts = q(wh, "select count(*) from marts.trial_balance where entity_id = 'US' and period_month = ? "
-                     "and (closing_balance <> 0 or net_movement <> 0)", [month])[0][0]
+    accounts = q(
+        wh,
+        "select count(*) from marts.trial_balance where entity_id = 'US' and period_month = ? "
+        "and (closing_balance <> 0 or net_movement <> 0)",
+        [month],
+    )[0][0]
     assert tb.height - 1 == accounts
     cf = stm.cash_flow(marts, f)
     opening, closing = _line(cf, "Opening cash")["current"], _line(cf, "Closing cash")["current"]
     assert opening + _line(cf, "Net change in cash")["current"] == closing
-    mart_closing = q(wh, "select amount from marts.cash_flow_statement where entity_id = 'US' and period_month = ? "
-                         "and section = 'cash' and cash_flow_line ilike '%closing%'", [month])[0][0]
+    mart_closing = q(
+        wh,
+        "select amount from marts.cash_flow_statement where entity_id = 'US' and period_month = ? "
+        "and section = 'cash' and cash_flow_line ilike '%closing%'",
+        [month],
+    )[0][0]
     assert closing == mart_closing.quantize(CENT)
 
 
@@ -119,14 +140,26 @@ def test_the_party_dimension_resolves_the_aws_cluster(dashboard_env):
     names = {n for (n,) in q(wh, "select contact_name from marts.party_contacts where party_kind = 'vendor'")}
     cluster = names & {"AWS", "Amazon Web Services", "Amazon.com"}
     assert len(cluster) >= 2, names  # the simulated company pays AWS under more than one name
-    [(party_name, aliases)] = q(wh, "select party_name, aliases from marts.parties where party_kind = 'vendor' "
-                                    "and list_has_any(aliases, ['AWS', 'Amazon Web Services', 'Amazon.com'])")
+    [(party_name, aliases)] = q(
+        wh,
+        "select party_name, aliases from marts.parties where party_kind = 'vendor' "
+        "and list_has_any(aliases, ['AWS', 'Amazon Web Services', 'Amazon.com'])",
+    )
     assert party_name == "Amazon Web Services" and cluster <= set(aliases)
     # every document whose contact its ledger lists has the party, and bills under any AWS spelling add up to it
-    assert q(wh, """select count(*) from marts.ar_ap_documents d join marts.party_contacts p
-                    on p.contact_key = d.contact_key where d.party_key is null""")[0][0] == 0
-    spellings = q(wh, """select count(distinct contact_name), count(distinct party_name) from marts.ar_ap_documents
-                         where document_kind = 'AP' and contact_name in ('AWS', 'Amazon Web Services', 'Amazon.com')""")[0]
+    assert (
+        q(
+            wh,
+            """select count(*) from marts.ar_ap_documents d join marts.party_contacts p
+                    on p.contact_key = d.contact_key where d.party_key is null""",
+        )[0][0]
+        == 0
+    )
+    spellings = q(
+        wh,
+        """select count(distinct contact_name), count(distinct party_name) from marts.ar_ap_documents
+                         where document_kind = 'AP' and contact_name in ('AWS', 'Amazon Web Services', 'Amazon.com')""",
+    )[0]
     assert spellings[1] == 1
 
 
@@ -135,19 +168,40 @@ def test_the_ledger_marts_carry_the_party(dashboard_env):
     whose contact its ledger lists has one, AWS under any spelling is one party in the
     general ledger, and the aging mart's party agrees with the documents mart's."""
     wh = dashboard_env["warehouse"]
-    assert q(wh, """select count(*) from marts.general_ledger g
-                    where g.contact_key in (select contact_key from marts.party_contacts) and g.party_key is null""")[0][0] == 0
-    [(parties, spellings)] = q(wh, """select count(distinct g.party_name), count(distinct c.contact_name)
+    assert (
+        q(
+            wh,
+            """select count(*) from marts.general_ledger g
+                    where g.contact_key in (select contact_key from marts.party_contacts) and g.party_key is null""",
+        )[0][0]
+        == 0
+    )
+    [(parties, spellings)] = q(
+        wh,
+        """select count(distinct g.party_name), count(distinct c.contact_name)
         from marts.general_ledger g join marts.party_contacts c on c.contact_key = g.contact_key
-        where c.contact_name in ('AWS', 'Amazon Web Services', 'Amazon.com')""")
+        where c.contact_name in ('AWS', 'Amazon Web Services', 'Amazon.com')""",
+    )
     assert spellings >= 2 and parties == 1
     # a bill's lines and its payment's lines name the vendor the documents mart names
-    assert q(wh, """select count(*) from marts.general_ledger g join marts.ar_ap_documents d
+    assert (
+        q(
+            wh,
+            """select count(*) from marts.general_ledger g join marts.ar_ap_documents d
                     on d.source_system = g.source_system and d.source_id = g.document_id
                    and g.document_type in ('Bill', 'Invoice') and d.contact_key = g.contact_key
-                    where g.party_key is distinct from d.party_key""")[0][0] == 0
+                    where g.party_key is distinct from d.party_key""",
+        )[0][0]
+        == 0
+    )
     for table in ("marts.ar_ap_aging", "marts.open_ar_month_end"):
         assert q(wh, f"select count(*) from {table} where party_name is null")[0][0] == 0, table
-    assert q(wh, """select count(*) from marts.ar_ap_aging a join marts.party_contacts p on p.contact_key = a.contact_key
+    assert (
+        q(
+            wh,
+            """select count(*) from marts.ar_ap_aging a join marts.party_contacts p on p.contact_key = a.contact_key
                    and p.party_kind = case a.document_kind when 'AR' then 'customer' else 'vendor' end
-                    where a.party_key <> p.party_key""")[0][0] == 0
+                    where a.party_key <> p.party_key""",
+        )[0][0]
+        == 0
+    )

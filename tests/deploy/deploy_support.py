@@ -51,7 +51,7 @@ def dockerfile_of(function: dict) -> Path:
 def dockerfile_cmd(dockerfile: Path) -> str:
     """The handler named by the image's CMD (["module.attr"])."""
     cmds = re.findall(r"^CMD\s+\[\s*\"([^\"]+)\"\s*\]", dockerfile.read_text(), flags=re.M)
-    assert len(cmds) == 1, f"{dockerfile}: expected exactly one CMD [\"module.handler\"]"
+    assert len(cmds) == 1, f'{dockerfile}: expected exactly one CMD ["module.handler"]'
     return cmds[0]
 
 
@@ -97,8 +97,13 @@ def distribution_closure(names) -> set[str]:
     markers evaluated for Lambda's Python and no extras."""
     from packaging.requirements import Requirement
 
-    env = {"extra": "", "python_version": LAMBDA_PYTHON, "python_full_version": LAMBDA_PYTHON + ".0",
-           "sys_platform": "linux", "platform_system": "Linux"}
+    env = {
+        "extra": "",
+        "python_version": LAMBDA_PYTHON,
+        "python_full_version": LAMBDA_PYTHON + ".0",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+    }
     seen: set[str] = set()
     todo = [normalise(n) for n in names]
     while todo:
@@ -180,7 +185,9 @@ def python_for_lambda() -> Path | None:
     """An interpreter matching Lambda's runtime, which `sam build` insists on finding."""
     found = shutil.which(f"python{LAMBDA_PYTHON}")
     candidates = [Path(found)] if found else []
-    candidates += sorted(Path(os.path.expanduser("~/.pyenv/versions")).glob(f"{LAMBDA_PYTHON}*/bin/python{LAMBDA_PYTHON}"))
+    candidates += sorted(
+        Path(os.path.expanduser("~/.pyenv/versions")).glob(f"{LAMBDA_PYTHON}*/bin/python{LAMBDA_PYTHON}")
+    )
     for candidate in candidates:
         try:
             import subprocess
@@ -194,8 +201,13 @@ def python_for_lambda() -> Path | None:
 
 def sam_env(extra_path: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": env.get("AWS_REGION", "us-east-1"),
-                "SAM_CLI_CONTAINER_CONNECTION_TIMEOUT": "1"})
+    env.update(
+        {
+            "SAM_CLI_TELEMETRY": "0",
+            "AWS_DEFAULT_REGION": env.get("AWS_REGION", "us-east-1"),
+            "SAM_CLI_CONTAINER_CONNECTION_TIMEOUT": "1",
+        }
+    )
     if extra_path is not None:
         env["PATH"] = f"{extra_path}{os.pathsep}{env.get('PATH', '')}"
     return env

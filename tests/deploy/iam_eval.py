@@ -26,7 +26,11 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 ACCOUNT, REGION, PARTITION = "111122223333", "us-east-1", "aws"
-BUCKET_NAMES = {"RawBucket": "ledgerlake-raw-test", "MartsBucket": "ledgerlake-marts-test", "AccessLogsBucket": "ledgerlake-logs-test"}
+BUCKET_NAMES = {
+    "RawBucket": "ledgerlake-raw-test",
+    "MartsBucket": "ledgerlake-marts-test",
+    "AccessLogsBucket": "ledgerlake-logs-test",
+}
 
 
 def _arn_of(resource: str) -> str:
@@ -107,7 +111,14 @@ def _matches_principal(principal, arn: str) -> bool:
     raise NotImplementedError(f"Principal {principal!r}")
 
 
-_NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals"}
+_NEGATED = {
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NumericNotEquals",
+}
 
 
 def _compare(operator: str, actual: str, expected: str) -> bool:
@@ -165,7 +176,7 @@ def applies(statement: dict, request: Request, *, resource_policy: bool) -> bool
 
 
 def decide(request: Request, identity: list[dict], resource: list[dict]) -> str:
-    """"Allow", "Deny" (explicit) or "ImplicitDeny" for one same-account request."""
+    """ "Allow", "Deny" (explicit) or "ImplicitDeny" for one same-account request."""
     found = [(s, False) for s in identity] + [(s, True) for s in resource]
     applicable = [s for s, is_resource in found if applies(s, request, resource_policy=is_resource)]
     if any(s["Effect"] == "Deny" for s in applicable):
@@ -204,8 +215,15 @@ def object_arn(bucket: str, key: str) -> str:
     return f"arn:{PARTITION}:s3:::{BUCKET_NAMES[bucket]}/{key}"
 
 
-def ask(template: dict, who: str, action: str, bucket: str, key: str, context: dict[str, str],
-        identity: list[dict] | None = None) -> str:
+def ask(
+    template: dict,
+    who: str,
+    action: str,
+    bucket: str,
+    key: str,
+    context: dict[str, str],
+    identity: list[dict] | None = None,
+) -> str:
     """The decision for `who` (a role or managed policy in the template, or any name with
     an explicit `identity` policy) doing `action` on s3://<bucket>/<key>."""
     if identity is None:

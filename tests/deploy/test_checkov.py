@@ -17,10 +17,29 @@ import pytest
 from deploy_support import REPO, TEMPLATE
 
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
-FUNCTIONS = {"ReceiverFunction", "HydratorFunction", "PollerFunction", "TransformFunction", "ForecasterFunction", "KpiEmailFunction",
-             "RefresherFunction", "WritebackFunction"}
-LOG_GROUPS = {"WebhookApiAccessLogs", "ReceiverLogs", "HydratorLogs", "PollerLogs", "TransformLogs", "ForecasterLogs", "KpiEmailLogs",
-              "RefresherLogs", "WritebackLogs", "DashboardLogs", "DashboardFlowLogs"}
+FUNCTIONS = {
+    "ReceiverFunction",
+    "HydratorFunction",
+    "PollerFunction",
+    "TransformFunction",
+    "ForecasterFunction",
+    "KpiEmailFunction",
+    "RefresherFunction",
+    "WritebackFunction",
+}
+LOG_GROUPS = {
+    "WebhookApiAccessLogs",
+    "ReceiverLogs",
+    "HydratorLogs",
+    "PollerLogs",
+    "TransformLogs",
+    "ForecasterLogs",
+    "KpiEmailLogs",
+    "RefresherLogs",
+    "WritebackLogs",
+    "DashboardLogs",
+    "DashboardFlowLogs",
+}
 # check id -> the resources where docs/security.md explains why the finding is noise.
 ACCEPTED = {
     "CKV_AWS_115": {"HydratorFunction", "PollerFunction", "KpiEmailFunction", "RefresherFunction"},  # bounded otherwise
@@ -42,9 +61,23 @@ def findings() -> dict[str, set[str]]:
     if not CHECKOV.exists():
         pytest.skip("the checkov venv is missing: run `make checkov` (make test does)")
     proc = subprocess.run(
-        [str(CHECKOV), "-f", str(TEMPLATE), "--framework", "cloudformation", "--quiet", "--compact", "-o", "json",
-         "--skip-download"],
-        capture_output=True, text=True, cwd=REPO, timeout=600, check=False,
+        [
+            str(CHECKOV),
+            "-f",
+            str(TEMPLATE),
+            "--framework",
+            "cloudformation",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        check=False,
     )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1: there are failed checks
     report = json.loads(proc.stdout)
@@ -57,12 +90,14 @@ def findings() -> dict[str, set[str]]:
 
 
 def test_checkov_finds_nothing_but_the_documented_noise(findings):
-    unexpected = {cid: sorted(res - ACCEPTED.get(cid, set())) for cid, res in findings.items() if res - ACCEPTED.get(cid, set())}
+    unexpected = {
+        cid: sorted(res - ACCEPTED.get(cid, set())) for cid, res in findings.items() if res - ACCEPTED.get(cid, set())
+    }
     assert not unexpected, f"checkov findings not judged in docs/security.md: {unexpected}"
 
 
 def test_every_accepted_finding_is_explained_in_the_security_doc():
     doc = (REPO / "docs" / "security.md").read_text()
-    section = doc[doc.index("## checkov findings judged noise"):]
+    section = doc[doc.index("## checkov findings judged noise") :]
     for check_id in ACCEPTED:
         assert re.search(rf"\b{check_id}\b", section), f"docs/security.md does not explain {check_id}"

@@ -76,10 +76,7 @@ def _dockerignored(path: str) -> bool:
         negate = pattern.startswith("!")
         pattern = pattern.lstrip("!").rstrip("/")
         parts = path.split("/")
-        if any(
-            fnmatch.fnmatch("/".join(parts[:i]), pattern)
-            for i in range(1, len(parts) + 1)
-        ):
+        if any(fnmatch.fnmatch("/".join(parts[:i]), pattern) for i in range(1, len(parts) + 1)):
             ignored = not negate
     return ignored
 
@@ -89,16 +86,10 @@ def test_every_copy_source_exists_and_reaches_the_build_context():
     assert copies
     for source, _ in copies:
         assert (REPO / source).exists(), f"COPY source {source} does not exist"
-        assert not _dockerignored(source), (
-            f".dockerignore keeps {source} out of the build context"
-        )
-    assert _dockerignored("dashboard/.streamlit/secrets.toml"), (
-        "a local login's secrets must never enter the image"
-    )
+        assert not _dockerignored(source), f".dockerignore keeps {source} out of the build context"
+    assert _dockerignored("dashboard/.streamlit/secrets.toml"), "a local login's secrets must never enter the image"
     (user,) = _instructions("USER")
-    assert not user.split(":")[0] in ("root", "0"), (
-        "the dashboard runs as a non-root user"
-    )
+    assert user.split(":")[0] not in ("root", "0"), "the dashboard runs as a non-root user"
     (cmd,) = _instructions("CMD")
     assert json.loads(cmd)[:4] == ["python", "-m", "ledgerlake", "dashboard"], (
         "the image serves through `ledgerlake dashboard`"
@@ -129,11 +120,7 @@ def _dashboard_imports() -> set[str]:
                     "__future__",
                 ):
                     external.add(top)
-    return (
-        external
-        | static_imports("ledgerlake.commands.dashboard")
-        | static_imports("ledgerlake.cli")
-    )
+    return external | static_imports("ledgerlake.commands.dashboard") | static_imports("ledgerlake.cli")
 
 
 def test_the_image_requirements_ship_every_module_the_dashboard_imports():
@@ -146,9 +133,7 @@ def test_the_image_requirements_ship_every_module_the_dashboard_imports():
         for m in _dashboard_imports() - NOT_IN_IMAGE
         if not any(o.lower().replace("_", "-") in available for o in owners.get(m, []))
     }
-    assert not missing, (
-        f"docker/dashboard/requirements.txt lacks what the dashboard imports: {missing}"
-    )
+    assert not missing, f"docker/dashboard/requirements.txt lacks what the dashboard imports: {missing}"
 
 
 # -- the image's CMD as a plain process ------------------------------------------------------
@@ -202,9 +187,7 @@ def signing_key():
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
     class Keys(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -226,9 +209,7 @@ def signing_key():
 def _task_environment(values: dict[str, str]) -> dict[str, str]:
     """The container's environment as template.yaml's task definition sets it, each value
     resolved from `values` (by the Ref it names)."""
-    (container,) = template()["Resources"]["DashboardTaskDefinition"]["Properties"][
-        "ContainerDefinitions"
-    ]
+    (container,) = template()["Resources"]["DashboardTaskDefinition"]["Properties"]["ContainerDefinitions"]
     out = {}
     for item in container["Environment"]:
         value = item["Value"]
@@ -249,9 +230,7 @@ def served(image_venv, signing_key, s3_endpoint, tmp_path_factory):
         target = root / dest.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         if (REPO / source).is_dir():
-            shutil.copytree(
-                REPO / source, target, ignore=shutil.ignore_patterns("__pycache__")
-            )
+            shutil.copytree(REPO / source, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copyfile(REPO / source, target)
     (root / "tmp").mkdir()
@@ -294,9 +273,7 @@ def served(image_venv, signing_key, s3_endpoint, tmp_path_factory):
     cmd = json.loads(_instructions("CMD")[0])
     cmd = [str(image_venv / "bin" / "python") if c == "python" else c for c in cmd]
     cmd[cmd.index("--port") + 1] = str(port)
-    cmd[cmd.index("--address") + 1] = (
-        "127.0.0.1"  # never listen beyond this machine in a test
-    )
+    cmd[cmd.index("--address") + 1] = "127.0.0.1"  # never listen beyond this machine in a test
     proc = subprocess.Popen(
         cmd,
         cwd=workdir,
@@ -350,9 +327,7 @@ def _token(key, signer: str = ALB_ARN, expires_in: int = 120, email: str = USER)
     )
 
 
-def _page(
-    port: int, headers: dict[str, str] | None = None, timeout: float = 120
-) -> str:
+def _page(port: int, headers: dict[str, str] | None = None, timeout: float = 120) -> str:
     """Open a session as the browser does (Streamlit's WebSocket, a rerun of the default
     page) and return everything the server sent for it, as protobuf text."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -380,17 +355,13 @@ def _page(
 
 def test_the_image_serves_streamlits_health_check(served):
     port, _ = served
-    with urllib.request.urlopen(
-        f"http://127.0.0.1:{port}/_stcore/health", timeout=30
-    ) as response:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=30) as response:
         assert response.status == 200 and response.read().strip() == b"ok"
 
 
 REFUSED = {
     "no sign-in header": lambda key: {},
-    "claims signed by another load balancer": lambda key: {
-        "x-amzn-oidc-data": _token(key, signer=OTHER_ALB)
-    },
+    "claims signed by another load balancer": lambda key: {"x-amzn-oidc-data": _token(key, signer=OTHER_ALB)},
     "expired claims": lambda key: {"x-amzn-oidc-data": _token(key, expires_in=-600)},
     "a forged signature": lambda key: {"x-amzn-oidc-data": _token(_other_key())},
     "a client-made identity header": lambda key: {
@@ -407,30 +378,20 @@ def _other_key():
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
-def test_the_deployed_dashboard_serves_no_page_without_a_signed_in_user(
-    served, signing_key, case
-):
+def test_the_deployed_dashboard_serves_no_page_without_a_signed_in_user(served, signing_key, case):
     port, _ = served
     page = _page(port, REFUSED[case](signing_key[0]))
     assert "Sign-in required" in page
-    assert (
-        "marts are not built yet" not in page and "Entity" not in page
-    )  # nothing past the gate
+    assert "marts are not built yet" not in page and "Entity" not in page  # nothing past the gate
 
 
-def test_the_load_balancers_signed_in_user_gets_the_page_and_is_logged(
-    served, signing_key
-):
+def test_the_load_balancers_signed_in_user_gets_the_page_and_is_logged(served, signing_key):
     port, lines = served
     page = _page(port, {"x-amzn-oidc-data": _token(signing_key[0])})
     assert "Sign-in required" not in page
     # the Overview ran past the gate: over an empty marts bucket it says what to build
     assert "marts are not built yet" in page
-    logged = [
-        json.loads(line)
-        for line in lines
-        if line.startswith("{") and '"sign_in"' in line
-    ]
+    logged = [json.loads(line) for line in lines if line.startswith("{") and '"sign_in"' in line]
     assert {
         "event": "sign_in",
         "user": USER,

@@ -53,17 +53,12 @@ def test_every_path_to_the_tasks_signs_in_first_and_never_lets_an_anonymous_requ
     assert set(listeners) == {"DashboardHttpsListener", "DashboardHttpListener"}
     forwarding = 0
     for name, res in {**listeners, **rules}.items():
-        actions = res["Properties"].get("DefaultActions") or res["Properties"].get(
-            "Actions"
-        )
+        actions = res["Properties"].get("DefaultActions") or res["Properties"].get("Actions")
         for chosen in _action_lists(actions):
             ordered = sorted(chosen, key=lambda a: a.get("Order", 0))
             kinds = [a["Type"] for a in ordered]
             if "forward" not in kinds:
-                assert (
-                    kinds == ["redirect"]
-                    and ordered[0]["RedirectConfig"]["Protocol"] == "HTTPS"
-                ), (name, kinds)
+                assert kinds == ["redirect"] and ordered[0]["RedirectConfig"]["Protocol"] == "HTTPS", (name, kinds)
                 continue
             forwarding += 1
             assert res["Properties"].get("Protocol", "HTTPS") == "HTTPS", name
@@ -71,23 +66,13 @@ def test_every_path_to_the_tasks_signs_in_first_and_never_lets_an_anonymous_requ
                 ["authenticate-cognito", "forward"],
                 ["authenticate-oidc", "forward"],
             ), (name, kinds)
-            auth = ordered[0].get("AuthenticateCognitoConfig") or ordered[0].get(
-                "AuthenticateOidcConfig"
-            )
+            auth = ordered[0].get("AuthenticateCognitoConfig") or ordered[0].get("AuthenticateOidcConfig")
             assert auth["OnUnauthenticatedRequest"] == "authenticate", name
-            assert (
-                "openid" in auth["Scope"].split() and "email" in auth["Scope"].split()
-            )
-    assert forwarding == 2, (
-        "the HTTPS listener forwards after Cognito or after the OIDC provider"
-    )
+            assert "openid" in auth["Scope"].split() and "email" in auth["Scope"].split()
+    assert forwarding == 2, "the HTTPS listener forwards after Cognito or after the OIDC provider"
     https = listeners["DashboardHttpsListener"]["Properties"]
-    assert https["Port"] == 443 and https["SslPolicy"].startswith(
-        "ELBSecurityPolicy-TLS13"
-    )
-    assert https["Certificates"] == [
-        {"CertificateArn": {"Ref": "DashboardCertificateArn"}}
-    ]
+    assert https["Port"] == 443 and https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    assert https["Certificates"] == [{"CertificateArn": {"Ref": "DashboardCertificateArn"}}]
 
     # the only way into a task is from the load balancer's security group
     task_sg = _res("DashboardTaskSecurityGroup")["Properties"]
@@ -110,9 +95,7 @@ def test_every_path_to_the_tasks_signs_in_first_and_never_lets_an_anonymous_requ
     assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] == [
         {"Ref": "DashboardTaskSecurityGroup"}
     ]
-    assert service["LoadBalancers"][0]["TargetGroupArn"] == {
-        "Ref": "DashboardTargetGroup"
-    }
+    assert service["LoadBalancers"][0]["TargetGroupArn"] == {"Ref": "DashboardTargetGroup"}
 
 
 def test_the_tasks_check_the_load_balancers_signature_themselves():
@@ -121,39 +104,25 @@ def test_the_tasks_check_the_load_balancers_signature_themselves():
     (container,) = _res("DashboardTaskDefinition")["Properties"]["ContainerDefinitions"]
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert env["LEDGERLAKE_DASHBOARD_AUTH"] == "alb"
-    assert env["LEDGERLAKE_ALB_ARN"] == {
-        "Ref": "DashboardLoadBalancer"
-    }  # Ref of an ALB is its ARN
-    assert (
-        "LEDGERLAKE_DASHBOARD_AUTH=alb" in DOCKERFILE.read_text()
-    )  # the image fails closed on its own too
+    assert env["LEDGERLAKE_ALB_ARN"] == {"Ref": "DashboardLoadBalancer"}  # Ref of an ALB is its ARN
+    assert "LEDGERLAKE_DASHBOARD_AUTH=alb" in DOCKERFILE.read_text()  # the image fails closed on its own too
     assert not any(re.search(r"(SECRET|TOKEN|PASSWORD|KEY)$", name) for name in env)
 
 
 def test_cognito_by_default_external_oidc_by_parameter_secret_never_a_parameter_value():
     params = template()["Parameters"]
     conditions = template()["Conditions"]
-    assert (
-        params["DashboardOidcIssuer"]["Default"] == ""
-    )  # Cognito unless told otherwise
-    assert conditions["DashboardUsesCognito"]["Fn::And"][1] == {
-        "Fn::Equals": [{"Ref": "DashboardOidcIssuer"}, ""]
-    }
+    assert params["DashboardOidcIssuer"]["Default"] == ""  # Cognito unless told otherwise
+    assert conditions["DashboardUsesCognito"]["Fn::And"][1] == {"Fn::Equals": [{"Ref": "DashboardOidcIssuer"}, ""]}
     pool = _res("DashboardUserPool")["Properties"]
-    assert (
-        pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    )  # nobody signs themselves up
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # nobody signs themselves up
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
     client = _res("DashboardUserPoolClient")["Properties"]
     assert client["GenerateSecret"] is True and client["AllowedOAuthFlows"] == ["code"]
-    assert client["CallbackURLs"] == [
-        {"Fn::Sub": "https://${DashboardDomainName}/oauth2/idpresponse"}
-    ]
+    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${DashboardDomainName}/oauth2/idpresponse"}]
     (https,) = [
         a
-        for a in _action_lists(
-            _res("DashboardHttpsListener")["Properties"]["DefaultActions"]
-        )
+        for a in _action_lists(_res("DashboardHttpsListener")["Properties"]["DefaultActions"])
         if a[0]["Type"] == "authenticate-oidc"
     ]
     secret = https[0]["AuthenticateOidcConfig"]["ClientSecret"]
@@ -166,34 +135,24 @@ def test_cognito_by_default_external_oidc_by_parameter_secret_never_a_parameter_
     rule = template()["Rules"]["DashboardOidcIsComplete"]
     assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DashboardOidcIssuer"}, ""]}]}
     required = {a["Assert"]["Fn::Not"][0]["Fn::Equals"][0]["Ref"] for a in rule["Assertions"]}
-    assert required == {f"DashboardOidc{p}" for p in ("AuthorizationEndpoint", "TokenEndpoint", "UserInfoEndpoint", "ClientId")}
+    assert required == {
+        f"DashboardOidc{p}" for p in ("AuthorizationEndpoint", "TokenEndpoint", "UserInfoEndpoint", "ClientId")
+    }
 
 
 def test_health_websockets_logs_autoscaling_and_an_alarm_on_unhealthy_targets():
     tg = _res("DashboardTargetGroup")["Properties"]
-    assert (
-        tg["HealthCheckPath"] == "/_stcore/health"
-        and tg["Matcher"]["HttpCode"] == "200"
-    )
+    assert tg["HealthCheckPath"] == "/_stcore/health" and tg["Matcher"]["HttpCode"] == "200"
     attrs = {a["Key"]: a["Value"] for a in tg["TargetGroupAttributes"]}
-    assert (
-        attrs["stickiness.enabled"] == "true"
-    )  # a session (and its /media/ files) lives in one task
-    lb = {
-        a["Key"]: a["Value"]
-        for a in _res("DashboardLoadBalancer")["Properties"]["LoadBalancerAttributes"]
-    }
+    assert attrs["stickiness.enabled"] == "true"  # a session (and its /media/ files) lives in one task
+    lb = {a["Key"]: a["Value"] for a in _res("DashboardLoadBalancer")["Properties"]["LoadBalancerAttributes"]}
     ping = tomllib.loads(STREAMLIT_TOML.read_text())["server"]["websocketPingInterval"]
-    assert int(lb["idle_timeout.timeout_seconds"]) > ping, (
-        "an idle WebSocket would be cut between pings"
-    )
+    assert int(lb["idle_timeout.timeout_seconds"]) > ping, "an idle WebSocket would be cut between pings"
     assert lb["routing.http.drop_invalid_header_fields.enabled"] == "true"
 
     (container,) = _res("DashboardTaskDefinition")["Properties"]["ContainerDefinitions"]
     logging = container["LogConfiguration"]
-    assert logging["LogDriver"] == "awslogs" and logging["Options"][
-        "awslogs-group"
-    ] == {"Ref": "DashboardLogs"}
+    assert logging["LogDriver"] == "awslogs" and logging["Options"]["awslogs-group"] == {"Ref": "DashboardLogs"}
     assert "/_stcore/health" in " ".join(container["HealthCheck"]["Command"])
     assert container["ReadonlyRootFilesystem"] is True
 
@@ -203,11 +162,7 @@ def test_health_websockets_logs_autoscaling_and_an_alarm_on_unhealthy_targets():
         {"Ref": "DashboardMaxTasks"},
     )
     params = template()["Parameters"]
-    assert (
-        1
-        <= params["DashboardMinTasks"]["Default"]
-        <= params["DashboardMaxTasks"]["Default"]
-    )
+    assert 1 <= params["DashboardMinTasks"]["Default"] <= params["DashboardMaxTasks"]["Default"]
     policy = _res("DashboardCpuScaling")["Properties"]
     assert policy["ScalingTargetId"] == {"Ref": "DashboardScalableTarget"}
 
@@ -219,9 +174,7 @@ def test_health_websockets_logs_autoscaling_and_an_alarm_on_unhealthy_targets():
     assert len(alarms) == 1
     (alarm,) = alarms
     dims = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
-    assert dims["TargetGroup"] == {
-        "Fn::GetAtt": ["DashboardTargetGroup", "TargetGroupFullName"]
-    }
+    assert dims["TargetGroup"] == {"Fn::GetAtt": ["DashboardTargetGroup", "TargetGroupFullName"]}
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] and alarm["Threshold"] == 1
 
 
@@ -303,9 +256,9 @@ def test_the_task_role_may_not(action, bucket, key):
 def test_the_task_role_lists_only_the_marts_the_cursor_times_and_the_actions():
     statements = [
         s
-        for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][
-            0
-        ]["PolicyDocument"]["Statement"]
+        for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+            "Statement"
+        ]
         if "s3:ListBucket" in as_list(s["Action"])
     ]
     listed = {json.dumps(s["Resource"]): s.get("Condition") for s in statements}
@@ -317,9 +270,9 @@ def test_the_task_role_lists_only_the_marts_the_cursor_times_and_the_actions():
     }
     actions = {
         a
-        for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][
-            0
-        ]["PolicyDocument"]["Statement"]
+        for s in template()["Resources"]["DashboardTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+            "Statement"
+        ]
         for a in as_list(s["Action"])
     }
     assert actions == {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}

@@ -14,10 +14,10 @@ import subprocess
 import sys
 
 import pytest
-
 from deploy_support import (
-    REPO,
     LAMBDA_RUNTIME_PROVIDES,
+    REPO,
+    ZIP_REQUIREMENTS,
     as_list,
     distribution_closure,
     dockerfile_of,
@@ -35,7 +35,6 @@ from deploy_support import (
     static_imports,
     sub_string,
     template,
-    ZIP_REQUIREMENTS,
 )
 
 FUNCTIONS = sorted(functions())
@@ -67,7 +66,9 @@ def test_every_function_handler_imports_and_is_callable(name):
     function = functions()[name]
     handler = handler_of(function)
     assert handler.startswith("ledgerlake.handlers."), handler
-    proc = subprocess.run([sys.executable, "-c", _PROBE, handler], capture_output=True, text=True, cwd=REPO, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, handler], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     assert proc.returncode == 0, f"{name}: importing {handler} failed:\n{proc.stderr[-3000:]}"
     probe = json.loads(proc.stdout.strip().splitlines()[-1])
     assert probe["callable"], f"{name}: {handler} is not a callable"
@@ -116,7 +117,11 @@ def test_image_requirements_are_constrained_by_the_lock():
         assert "-c /tmp/constraints.txt" in text and "COPY requirements.lock /tmp/constraints.txt" in text, dockerfile
         # Functions run on Lambda's base image; the dashboard (a container service) on the
         # plain Python image of the same version.
-        base = "public.ecr.aws/lambda/python:3.12" if dockerfile in lambda_images else "public.ecr.aws/docker/library/python:3.12-slim"
+        base = (
+            "public.ecr.aws/lambda/python:3.12"
+            if dockerfile in lambda_images
+            else "public.ecr.aws/docker/library/python:3.12-slim"
+        )
         assert f"FROM {base}" in text, f"{dockerfile}: base image must be {base}"
         names = requirement_names(dockerfile.parent / "requirements.txt")
         assert names
@@ -130,8 +135,12 @@ def test_image_requirements_are_constrained_by_the_lock():
 # --- IAM -------------------------------------------------------------------------------
 
 # Actions that support no resource-level permissions: "*" is the narrowest resource.
-RESOURCE_STAR_ONLY = {"cloudwatch:putmetricdata", "xray:puttracesegments", "xray:puttelemetryrecords",
-                      "ecr:getauthorizationtoken"}
+RESOURCE_STAR_ONLY = {
+    "cloudwatch:putmetricdata",
+    "xray:puttracesegments",
+    "xray:puttelemetryrecords",
+    "ecr:getauthorizationtoken",
+}
 
 
 def _allow_statements():
@@ -213,8 +222,11 @@ def test_raw_is_append_only_for_everyone_but_the_transform_cache():
         for resource in as_list(statement["Resource"]):
             text = sub_string(resource) or ""
             # (spark-warehouse/: the Spark engine's tables, TransformEngine=emr-serverless)
-            assert text in ("${RawBucket.Arn}/compacted/*", "${MartsBucket.Arn}/marts/*",
-                            "${MartsBucket.Arn}/spark-warehouse/*"), f"{owner}: delete on {resource}"
+            assert text in (
+                "${RawBucket.Arn}/compacted/*",
+                "${MartsBucket.Arn}/marts/*",
+                "${MartsBucket.Arn}/spark-warehouse/*",
+            ), f"{owner}: delete on {resource}"
 
 
 # --- Buckets ---------------------------------------------------------------------------
@@ -227,7 +239,9 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only():
     for name, bucket in buckets.items():
         props = bucket["Properties"]
         rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        assert rules and all(r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms", "aws:kms:dsse") for r in rules), name
+        assert rules and all(
+            r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms", "aws:kms:dsse") for r in rules
+        ), name
         pab = props["PublicAccessBlockConfiguration"]
         for key in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"):
             assert pab.get(key) is True, f"{name}: {key} is not true"
@@ -240,8 +254,10 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only():
         mine = [p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": name}]
         assert len(mine) == 1, f"{name}: expected one bucket policy"
         denies = [
-            s for s in as_list(mine[0]["Properties"]["PolicyDocument"]["Statement"])
-            if s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
+            s
+            for s in as_list(mine[0]["Properties"]["PolicyDocument"]["Statement"])
+            if s["Effect"] == "Deny"
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
         ]
         assert denies, f"{name}: no TLS-only (aws:SecureTransport false -> Deny) statement"
         deny = denies[0]
@@ -352,14 +368,21 @@ def test_every_source_has_a_stale_data_alarm_on_what_landed():
 
     alarms = [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values() if "Metrics" in a["Properties"]]
     for source in SOURCES:
-        mine = [a for a in alarms if any(
-            {"Name": "source", "Value": source} in m.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
-            for m in a["Metrics"])]
+        mine = [
+            a
+            for a in alarms
+            if any(
+                {"Name": "source", "Value": source} in m.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+                for m in a["Metrics"]
+            )
+        ]
         assert len(mine) == 1, f"{source}: expected one stale-data alarm"
         alarm = mine[0]
         stats = {m["Id"]: m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m}
         assert {(s["MetricName"], s["Dimensions"][0]["Value"]) for s in stats.values()} == {
-            ("EventsLanded", "receiver"), ("ObjectsCreated", "poller")}, source
+            ("EventsLanded", "receiver"),
+            ("ObjectsCreated", "poller"),
+        }, source
         assert all(s["Namespace"] == "ledgerlake" for s in stats.values())
         (returned,) = [m for m in alarm["Metrics"] if m.get("ReturnData")]
         assert all(f"FILL({i}, 0)" in returned["Expression"] for i in stats)
@@ -378,7 +401,9 @@ def test_glue_crawler_catalogs_exactly_where_the_transform_publishes(lake, tmp_p
     warehouse = tmp_path / "warehouse.duckdb"
     conn = duckdb.connect(str(warehouse))
     conn.execute(f"create schema {MART_SCHEMA}")
-    conn.execute(f"create table {MART_SCHEMA}.revenue_by_month as select 'US' as entity_id, 10.50::decimal(18,2) as revenue")
+    conn.execute(
+        f"create table {MART_SCHEMA}.revenue_by_month as select 'US' as entity_id, 10.50::decimal(18,2) as revenue"
+    )
     conn.close()
     settings = Settings.from_env()
     assert export_marts(warehouse, settings) == ["revenue_by_month"]
@@ -433,7 +458,9 @@ def test_kpi_email_may_send_only_as_the_configured_sender():
     if "KpiEmailFunction" not in functions():
         pytest.skip("KpiEmailFunction is not in template.yaml yet")
     function = functions()["KpiEmailFunction"]
-    statements = [s for s in role_statements(function_role(function)) if any(a.startswith("ses:") for a in as_list(s["Action"]))]
+    statements = [
+        s for s in role_statements(function_role(function)) if any(a.startswith("ses:") for a in as_list(s["Action"]))
+    ]
     assert len(statements) == 1
     (ses,) = statements
     assert as_list(ses["Action"]) == ["ses:SendRawEmail"]  # what report.send calls

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from deploy_support import (
     REPO,
     TEMPLATE,
+    ZIP_REQUIREMENTS,
     functions,
     handler_of,
     is_image,
@@ -27,7 +27,6 @@ from deploy_support import (
     sam_binary,
     sam_env,
     template,
-    ZIP_REQUIREMENTS,
 )
 
 
@@ -47,7 +46,11 @@ def test_cfn_lint_passes():
 def test_sam_validate_lint_passes():
     proc = subprocess.run(
         [str(_sam()), "validate", "--lint", "--template-file", str(TEMPLATE)],
-        capture_output=True, text=True, cwd=REPO, env=sam_env(), timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=sam_env(),
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "is a valid SAM Template" in proc.stdout + proc.stderr
@@ -68,8 +71,12 @@ def _zip_only_template() -> dict:
         props = {k: copy.deepcopy(v) for k, v in function["Properties"].items() if k in kept}
         props["CodeUri"] = str(REPO / props["CodeUri"])
         resources[name] = {"Type": function["Type"], "Properties": props}
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Transform": source["Transform"],
-            "Globals": globals_, "Resources": resources}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": source["Transform"],
+        "Globals": globals_,
+        "Resources": resources,
+    }
 
 
 @pytest.mark.slow
@@ -85,9 +92,21 @@ def test_sam_build_of_the_zip_functions(tmp_path):
     (tmp_path / "template.json").write_text(json.dumps(built_template, indent=1))
     build_dir = tmp_path / "build"
     proc = subprocess.run(
-        [str(sam), "build", "--template-file", str(tmp_path / "template.json"),
-         "--build-dir", str(build_dir), "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, cwd=tmp_path, env=sam_env(python.parent), timeout=600,
+        [
+            str(sam),
+            "build",
+            "--template-file",
+            str(tmp_path / "template.json"),
+            "--build-dir",
+            str(build_dir),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=sam_env(python.parent),
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "Build Succeeded" in proc.stdout + proc.stderr

@@ -47,7 +47,10 @@ def test_reserved_concurrency_on_receiver_transform_and_forecaster():
 
 def _invoked_asynchronously(name: str, fn: dict) -> bool:
     events = fn["Properties"].get("Events") or {}
-    if any(e["Type"] in ("Schedule", "ScheduleV2", "S3", "SNS", "EventBridgeRule", "CloudWatchEvent") for e in events.values()):
+    if any(
+        e["Type"] in ("Schedule", "ScheduleV2", "S3", "SNS", "EventBridgeRule", "CloudWatchEvent")
+        for e in events.values()
+    ):
         return True
     # the target of another function's destination is invoked asynchronously too
     for other in functions().values():
@@ -59,8 +62,14 @@ def _invoked_asynchronously(name: str, fn: dict) -> bool:
 
 def test_every_asynchronous_function_keeps_its_failures():
     asynchronous = {n: f for n, f in functions().items() if _invoked_asynchronously(n, f)}
-    assert set(asynchronous) == {"PollerFunction", "TransformFunction", "ForecasterFunction", "KpiEmailFunction",
-                                 "RefresherFunction", "WritebackFunction"}
+    assert set(asynchronous) == {
+        "PollerFunction",
+        "TransformFunction",
+        "ForecasterFunction",
+        "KpiEmailFunction",
+        "RefresherFunction",
+        "WritebackFunction",
+    }
     queue = {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
     for name, fn in asynchronous.items():
         on_failure = fn["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
@@ -69,8 +78,12 @@ def test_every_asynchronous_function_keeps_its_failures():
         assert [s["Resource"] for s in sends] == [queue], f"{name}: its role cannot deliver the failure record"
     queue_props = template()["Resources"]["AsyncFailureQueue"]["Properties"]
     assert queue_props["SqsManagedSseEnabled"] is True
-    watching = [a for a in resources("AWS::CloudWatch::Alarm").values()
-                if a["Properties"].get("Dimensions") == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["AsyncFailureQueue", "QueueName"]}}]]
+    watching = [
+        a
+        for a in resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Dimensions")
+        == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["AsyncFailureQueue", "QueueName"]}}]
+    ]
     assert len(watching) == 1 and watching[0]["Properties"]["Threshold"] == 1
 
 

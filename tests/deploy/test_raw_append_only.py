@@ -35,8 +35,14 @@ def raw_violations(tpl: dict) -> list[str]:
     found = []
     refusals = {
         "unconditional PUT": ("s3:PutObject", CREATE),
-        "PUT If-Match (replace by ETag)": ("s3:PutObject", {**CREATE, "s3:if-match": '"0f343b0931126a20f133d67c2b018a3b"'}),
-        "PUT If-Match and If-None-Match": ("s3:PutObject", {**CREATE, "s3:if-none-match": "*", "s3:if-match": '"0f34"'}),
+        "PUT If-Match (replace by ETag)": (
+            "s3:PutObject",
+            {**CREATE, "s3:if-match": '"0f343b0931126a20f133d67c2b018a3b"'},
+        ),
+        "PUT If-Match and If-None-Match": (
+            "s3:PutObject",
+            {**CREATE, "s3:if-none-match": "*", "s3:if-match": '"0f34"'},
+        ),
         "CopyObject onto a key": ("s3:PutObject", CREATE),
         "CompleteMultipartUpload without If-None-Match": ("s3:PutObject", CREATE),
         "PUT without s3:ObjectCreationOperation in the context": ("s3:PutObject", TLS),
@@ -67,8 +73,13 @@ def test_the_pipeline_still_lands_new_raw_objects(who):
 def test_writes_outside_raw_are_untouched():
     tpl = template()
     assert _ask(tpl, "PollerRole", "s3:PutObject", "state/cursors/stripe/charges.json", CREATE) == "Allow"
-    assert _ask(tpl, "ReceiverRole", "s3:PutObject", "quarantine/source=stripe/date=2025-05-02/ab.bin", CREATE) == "Allow"
-    assert _ask(tpl, "TransformRole", "s3:DeleteObject", "compacted/source=stripe/entity=charge/part-1-0.parquet", TLS) == "Allow"
+    assert (
+        _ask(tpl, "ReceiverRole", "s3:PutObject", "quarantine/source=stripe/date=2025-05-02/ab.bin", CREATE) == "Allow"
+    )
+    assert (
+        _ask(tpl, "TransformRole", "s3:DeleteObject", "compacted/source=stripe/entity=charge/part-1-0.parquet", TLS)
+        == "Allow"
+    )
 
 
 def test_plain_http_is_refused_even_for_a_conditional_create():
@@ -80,11 +91,16 @@ def _without(sid: str):
     def mutate(tpl):
         policy = tpl["Resources"]["RawBucketPolicy"]["Properties"]["PolicyDocument"]
         policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != sid]
+
     return mutate
 
 
 def _statement(tpl, sid):
-    return next(s for s in tpl["Resources"]["RawBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == sid)
+    return next(
+        s
+        for s in tpl["Resources"]["RawBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == sid
+    )
 
 
 def _narrowed(tpl):
@@ -100,10 +116,18 @@ def _no_policy(tpl):
     del tpl["Resources"]["RawBucketPolicy"]
 
 
-@pytest.mark.parametrize("weaken", [
-    _no_policy, _without("RawCreateOnlyIfAbsent"), _without("RawNoReplaceByEtag"), _without("RawNoDelete"),
-    _narrowed, _creation_key_required,
-], ids=lambda f: getattr(f, "__name__", "without"))
+@pytest.mark.parametrize(
+    "weaken",
+    [
+        _no_policy,
+        _without("RawCreateOnlyIfAbsent"),
+        _without("RawNoReplaceByEtag"),
+        _without("RawNoDelete"),
+        _narrowed,
+        _creation_key_required,
+    ],
+    ids=lambda f: getattr(f, "__name__", "without"),
+)
 def test_a_weakened_policy_is_caught(weaken):
     tpl = copy.deepcopy(template())
     weaken(tpl)
@@ -117,14 +141,21 @@ def test_no_lifecycle_rule_expires_raw_versions():
     for rule in rules:
         prefix = rule.get("Prefix") or (rule.get("Filter") or {}).get("Prefix") or ""
         covers_raw = "raw/".startswith(prefix) or prefix.startswith("raw/")
-        expires = {"ExpirationInDays", "ExpirationDate", "NoncurrentVersionExpiration", "NoncurrentVersionExpirationInDays"} & set(rule)
+        expires = {
+            "ExpirationInDays",
+            "ExpirationDate",
+            "NoncurrentVersionExpiration",
+            "NoncurrentVersionExpirationInDays",
+        } & set(rule)
         assert not (covers_raw and expires), f"lifecycle rule {rule['Id']} expires objects or versions under raw/"
 
 
 def test_the_analyst_policy_reads_marts_and_writes_nothing_but_query_results():
     tpl = template()
+
     def analyst(action, bucket, key):
         return ask(tpl, "AnalystPolicy", action, bucket, key, TLS)
+
     assert analyst("s3:GetObject", "MartsBucket", "marts/finance/fct_invoices/part-0.parquet") == "Allow"
     assert analyst("s3:PutObject", "MartsBucket", "athena-results/q1.csv") == "Allow"
     for action in ("s3:PutObject", "s3:DeleteObject"):

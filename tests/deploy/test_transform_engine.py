@@ -61,37 +61,24 @@ def test_cfn_lint_passes_with_the_spark_engine(tmp_path):
 def test_duckdb_is_the_default_and_spark_resources_need_the_spark_engine():
     tpl = template()
     assert tpl["Parameters"]["TransformEngine"]["Default"] == "duckdb"
-    assert tpl["Conditions"]["UsesSparkEngine"] == {
-        "Fn::Equals": [{"Ref": "TransformEngine"}, "emr-serverless"]
-    }
+    assert tpl["Conditions"]["UsesSparkEngine"] == {"Fn::Equals": [{"Ref": "TransformEngine"}, "emr-serverless"]}
     found = {name for name, res in tpl["Resources"].items() if name.startswith("Spark")}
     assert found == SPARK_RESOURCES
-    assert all(
-        tpl["Resources"][name].get("Condition") == "UsesSparkEngine" for name in found
-    )
+    assert all(tpl["Resources"][name].get("Condition") == "UsesSparkEngine" for name in found)
     # one engine builds at a time: the Lambda's schedule is disabled with Spark
-    state = tpl["Resources"]["TransformFunction"]["Properties"]["Events"]["Schedule"][
-        "Properties"
-    ]["State"]
+    state = tpl["Resources"]["TransformFunction"]["Properties"]["Events"]["Schedule"]["Properties"]["State"]
     assert state == {"Fn::If": ["UsesSparkEngine", "DISABLED", "ENABLED"]}
 
 
 def test_the_scheduled_job_runs_the_image_entry_point_with_the_lake_settings():
-    target = resources("AWS::Scheduler::Schedule")["SparkTransformSchedule"][
-        "Properties"
-    ]["Target"]
+    target = resources("AWS::Scheduler::Schedule")["SparkTransformSchedule"]["Properties"]["Target"]
     assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun"
     body, values = target["Input"]["Fn::Sub"]
-    request = json.loads(
-        re.sub(r"\$\{[^}]+\}", "x", body)
-    )  # valid JSON once substituted
+    request = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
     entry = request["JobDriver"]["SparkSubmit"]["EntryPoint"]
     dockerfile = (REPO / "deploy" / "emr-serverless" / "Dockerfile").read_text()
     assert entry == "local:///app/spark_transform.py"
-    assert (
-        "COPY deploy/emr-serverless/spark_transform.py /app/spark_transform.py"
-        in dockerfile
-    )
+    assert "COPY deploy/emr-serverless/spark_transform.py /app/spark_transform.py" in dockerfile
     assert (REPO / "deploy" / "emr-serverless" / "spark_transform.py").exists()
     submit = json.dumps(values["SubmitParameters"])
     for setting in (
@@ -107,14 +94,8 @@ def test_the_scheduled_job_runs_the_image_entry_point_with_the_lake_settings():
 
 def test_the_spark_job_role_reads_raw_and_writes_only_derived_prefixes():
     statements = role_statements("SparkJobRole")
-    writes = [
-        s
-        for s in statements
-        if {"s3:PutObject", "s3:DeleteObject"} & set(as_list(s["Action"]))
-    ]
+    writes = [s for s in statements if {"s3:PutObject", "s3:DeleteObject"} & set(as_list(s["Action"]))]
     written = json.dumps([s["Resource"] for s in writes])
     assert "/raw/" not in written and "/reference/" not in written
     assert "/compacted/*" in written and "/spark-warehouse/*" in written
-    assert (
-        "/marts/*" not in written
-    )  # the Lambda's published marts and the alert state are not the job's
+    assert "/marts/*" not in written  # the Lambda's published marts and the alert state are not the job's

@@ -21,8 +21,15 @@ from ledgerlake.alerts.vendors import VendorResolver, normalize_vendor
 
 CONFIG = AlertConfig()
 _SCHEMA = {
-    "entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8, "source_id": pl.Utf8, "raw_key": pl.Utf8,
-    "record_type": pl.Utf8, "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": pl.Decimal(18, 2),
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "source_system": pl.Utf8,
+    "source_id": pl.Utf8,
+    "raw_key": pl.Utf8,
+    "record_type": pl.Utf8,
+    "vendor_name": pl.Utf8,
+    "paid_on": pl.Date,
+    "amount": pl.Decimal(18, 2),
     "invoice_number": pl.Utf8,
 }
 
@@ -31,9 +38,18 @@ def payments(*rows: tuple) -> pl.DataFrame:
     """rows: (source_id, vendor_name, paid_on, amount, invoice_number)."""
     return pl.DataFrame(
         [
-            {"entity": "us", "currency": "USD", "source_system": "qbo", "source_id": sid,
-             "raw_key": f"raw/source=qbo/entity=cdc/date={day}/poll-x.json", "record_type": "BillPayment",
-             "vendor_name": vendor, "paid_on": day, "amount": Decimal(amount), "invoice_number": inv}
+            {
+                "entity": "us",
+                "currency": "USD",
+                "source_system": "qbo",
+                "source_id": sid,
+                "raw_key": f"raw/source=qbo/entity=cdc/date={day}/poll-x.json",
+                "record_type": "BillPayment",
+                "vendor_name": vendor,
+                "paid_on": day,
+                "amount": Decimal(amount),
+                "invoice_number": inv,
+            }
             for sid, vendor, day, amount, inv in rows
         ],
         schema=_SCHEMA,
@@ -92,8 +108,10 @@ def test_monthly_repeat_payment_on_schedule_is_not_a_duplicate():
 
 
 def test_exact_duplicate_same_invoice_alerts():
-    frame = payments(*monthly("Devon Park Consulting", ["11000.00", "10400.00", "12100.00"]),
-                     ("dup", "Devon Park Consulting", date(2024, 3, 25), "12100.00", "INV-1042"))
+    frame = payments(
+        *monthly("Devon Park Consulting", ["11000.00", "10400.00", "12100.00"]),
+        ("dup", "Devon Park Consulting", date(2024, 3, 25), "12100.00", "INV-1042"),
+    )
     alerts = duplicate_payments(frame, resolver_for(frame), CONFIG)
     assert [(a.metrics["match"], a.identity, a.amount) for a in alerts] == [("exact", ("dup",), Decimal("12100.00"))]
     assert {e.role: e.source_id for e in alerts[0].evidence} == {"original": "p2", "duplicate": "dup"}
@@ -102,16 +120,20 @@ def test_exact_duplicate_same_invoice_alerts():
 
 
 def test_fuzzy_duplicate_across_name_variants_within_window():
-    frame = payments(*monthly("Amazon Web Services", ["9200.00", "9350.12"], invoices=False),
-                     ("dup", "AMAZON WEB SERVICES INC", date(2024, 2, 17), "9350.12", None))
+    frame = payments(
+        *monthly("Amazon Web Services", ["9200.00", "9350.12"], invoices=False),
+        ("dup", "AMAZON WEB SERVICES INC", date(2024, 2, 17), "9350.12", None),
+    )
     alerts = duplicate_payments(frame, resolver_for(frame), CONFIG)
     assert [a.identity for a in alerts] == [("dup",)]
     assert alerts[0].metrics["match"].startswith("same amount within")
 
 
 def test_near_identical_invoice_number_alerts_even_weeks_apart():
-    frame = payments(("a", "Mira Chen Design", date(2024, 5, 1), "4200.00", "INV-00731"),
-                     ("b", "Mira Chen Design", date(2024, 5, 29), "4200.00", "inv 731"))
+    frame = payments(
+        ("a", "Mira Chen Design", date(2024, 5, 1), "4200.00", "INV-00731"),
+        ("b", "Mira Chen Design", date(2024, 5, 29), "4200.00", "inv 731"),
+    )
     alerts = duplicate_payments(frame, resolver_for(frame), CONFIG)
     assert [a.metrics["match"] for a in alerts] in (["exact"], ["near-identical invoice number"])
 
@@ -165,8 +187,11 @@ def test_variable_vendor_within_its_usual_spread_does_not_alert():
 
 def test_new_vendor_receiving_a_large_payment_alerts():
     base = monthly("Landmark Properties LLC", ["14500.00"] * 10)
-    frame = payments(*base, ("new", "Brightline Advisory Partners", date(2024, 7, 16), "48500.00", "BAP-1"),
-                     ("small", "Corner Coffee Co", date(2024, 7, 20), "85.00", None))
+    frame = payments(
+        *base,
+        ("new", "Brightline Advisory Partners", date(2024, 7, 16), "48500.00", "BAP-1"),
+        ("small", "Corner Coffee Co", date(2024, 7, 20), "85.00", None),
+    )
     alerts = new_vendor_large_payments(frame, resolver_for(frame), CONFIG)
     assert [a.identity for a in alerts] == [("new",)]
 
@@ -188,14 +213,25 @@ def test_vendors_already_paid_at_the_start_of_the_data_are_not_new():
 def _forecast(p50: list[int], spread: int = 30_000) -> pl.DataFrame:
     days = [date(2025, 1, 1) + timedelta(days=i) for i in range(len(p50))]
     dec = lambda xs: pl.Series([Decimal(x) for x in xs], dtype=pl.Decimal(18, 2))  # noqa: E731
-    return pl.DataFrame({"entity_id": "us", "currency": "USD", "forecast_date": days,
-                         "p10": dec([v - spread for v in p50]), "p50": dec(p50), "p90": dec([v + spread for v in p50])})
+    return pl.DataFrame(
+        {
+            "entity_id": "us",
+            "currency": "USD",
+            "forecast_date": days,
+            "p10": dec([v - spread for v in p50]),
+            "p50": dec(p50),
+            "p90": dec([v + spread for v in p50]),
+        }
+    )
 
 
 @pytest.mark.parametrize(
     "path, expected",
     [
-        ([500_000 - 5_000 * i for i in range(91)], [("high", date(2025, 3, 23))]),  # p50 = 100k on day 80, below on day 81
+        (
+            [500_000 - 5_000 * i for i in range(91)],
+            [("high", date(2025, 3, 23))],
+        ),  # p50 = 100k on day 80, below on day 81
         ([120_000] * 91, [("medium", date(2025, 1, 1))]),  # only p10 (90k) is below
         ([400_000] * 91, []),
     ],
@@ -206,8 +242,10 @@ def test_cash_below_floor_within_13_weeks(path, expected):
 
 
 def test_alert_ids_are_stable_and_distinct():
-    frame = payments(*monthly("Devon Park Consulting", ["11000.00"] * 3),
-                     ("dup", "Devon Park Consulting", date(2024, 3, 16), "11000.00", "INV-1042"))
+    frame = payments(
+        *monthly("Devon Park Consulting", ["11000.00"] * 3),
+        ("dup", "Devon Park Consulting", date(2024, 3, 16), "11000.00", "INV-1042"),
+    )
     first = duplicate_payments(frame, resolver_for(frame), CONFIG)
     again = duplicate_payments(frame.reverse(), resolver_for(frame), CONFIG)
     assert [a.alert_id for a in first] == [a.alert_id for a in again]
@@ -221,11 +259,19 @@ def test_scoring_matches_alerts_to_planted_problems_by_typed_record_ids():
     from ledgerlake.alerts.score import score
 
     problems = [
-        {"id": "P001", "kind": "duplicate_vendor_payment",
-         "records": [{"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "123"},
-                     {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "130"}]},
-        {"id": "P002", "kind": "payout_missing_from_bank",
-         "records": [{"source": "stripe", "resource": "payouts", "raw_entity": "events", "id": "po_1ABC"}]},
+        {
+            "id": "P001",
+            "kind": "duplicate_vendor_payment",
+            "records": [
+                {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "123"},
+                {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "130"},
+            ],
+        },
+        {
+            "id": "P002",
+            "kind": "payout_missing_from_bank",
+            "records": [{"source": "stripe", "resource": "payouts", "raw_entity": "events", "id": "po_1ABC"}],
+        },
         {"id": "P003", "kind": "inventory_shrinkage", "records": []},  # no rule covers it: listed, not hidden
     ]
     alerts = [
@@ -235,6 +281,10 @@ def test_scoring_matches_alerts_to_planted_problems_by_typed_record_ids():
     ]
     scores, unmapped = score(alerts, problems)
     by = {s.alert_type: s for s in scores}
-    assert (by["duplicate_payment"].found, by["duplicate_payment"].true_alerts, by["duplicate_payment"].alerts) == (1, 1, 2)
+    assert (by["duplicate_payment"].found, by["duplicate_payment"].true_alerts, by["duplicate_payment"].alerts) == (
+        1,
+        1,
+        2,
+    )
     assert by["duplicate_payment"].precision == 0.5 and by["payout_without_deposit"].recall == 1.0
     assert unmapped == ["inventory_shrinkage"]

@@ -23,7 +23,9 @@ def _truth(sim_dir, name: str, key: str) -> dict[str, dict]:
 
 
 def _bare(frame, key: str) -> dict:
-    return {(e, k.split(":", 1)[1]): Decimal(str(v)) for e, k, v in frame.select("entity", key, "open_amount").iter_rows()}
+    return {
+        (e, k.split(":", 1)[1]): Decimal(str(v)) for e, k, v in frame.select("entity", key, "open_amount").iter_rows()
+    }
 
 
 def test_as_of_open_ar_and_ap_equal_the_truth_at_every_past_month_end(built_company):

@@ -102,16 +102,27 @@ def test_a_model_worse_than_a_baseline_is_not_used_and_says_so():
 
 def test_overdue_invoices_spread_by_age_and_some_never_pay():
     as_of = date(2026, 6, 30)
-    paid = pl.DataFrame({"entity": ["US"] * 20, "customer_id": [f"c{i}" for i in range(20)],
-                         "due_date": [date(2026, 1, 1)] * 20,
-                         "paid_date": [date(2026, 1, 1) + timedelta(days=5 + i) for i in range(20)]})
+    paid = pl.DataFrame(
+        {
+            "entity": ["US"] * 20,
+            "customer_id": [f"c{i}" for i in range(20)],
+            "due_date": [date(2026, 1, 1)] * 20,
+            "paid_date": [date(2026, 1, 1) + timedelta(days=5 + i) for i in range(20)],
+        }
+    )
     # two invoices from last year never paid: evidence that very old invoices do not come in
     stuck = [("c90", date(2025, 6, 1), "5000.00"), ("c91", date(2025, 7, 1), "5000.00")]
     fresh = [("c1", date(2026, 6, 20), "10000.00"), ("c2", date(2026, 7, 15), "8000.00")]
-    open_ar = pl.DataFrame({"entity": "US", "currency": "USD", "customer_id": [c for c, _, _ in stuck + fresh],
-                            "document_id": [f"inv-{c}" for c, _, _ in stuck + fresh],
-                            "due_date": [d for _, d, _ in stuck + fresh],
-                            "open_amount": [Decimal(a) for _, _, a in stuck + fresh]})
+    open_ar = pl.DataFrame(
+        {
+            "entity": "US",
+            "currency": "USD",
+            "customer_id": [c for c, _, _ in stuck + fresh],
+            "document_id": [f"inv-{c}" for c, _, _ in stuck + fresh],
+            "due_date": [d for _, d, _ in stuck + fresh],
+            "open_amount": [Decimal(a) for _, _, a in stuck + fresh],
+        }
+    )
     flows = ar_flows(open_ar, paid, as_of, H)
     by_doc = {d: g for (d,), g in flows.group_by("source_id")}
     # 10 days overdue: not all tomorrow, spread over the days customers actually pay
@@ -140,8 +151,13 @@ def test_payroll_moved_before_weekends_keeps_its_nominal_days_and_grows():
             amounts.append(Decimal(100_000) * Decimal(1.03) ** month)  # noqa: RUF032 - any growth factor will do
     assert monthly_days(runs) == [15, 31]
     projected = project_series(runs, amounts, date(2026, 9, 30), 91, grow=True)
-    assert [d for d, _ in projected] == [date(2026, 10, 15), date(2026, 10, 30), date(2026, 11, 13),
-                                         date(2026, 11, 30), date(2026, 12, 15)]
+    assert [d for d, _ in projected] == [
+        date(2026, 10, 15),
+        date(2026, 10, 30),
+        date(2026, 11, 13),
+        date(2026, 11, 30),
+        date(2026, 12, 15),
+    ]
     assert projected[-1][1] > amounts[-1] * Decimal("1.05")  # headcount growth continues
 
 

@@ -32,7 +32,9 @@ def test_ack_survives_in_the_state_store_and_mirrors_into_the_table(lake, tmp_pa
     state.observe(["al_1", "al_2"], "2026-01-01T00:00:00Z")
     state.save()
 
-    assert main(["alerts", "ack", "al_1", "--note", "asked vendor for refund", "--by", "cfo", "--warehouse", str(wh)]) == 0
+    assert (
+        main(["alerts", "ack", "al_1", "--note", "asked vendor for refund", "--by", "cfo", "--warehouse", str(wh)]) == 0
+    )
     assert main(["alerts", "resolve", "al_2", "--warehouse", str(wh)]) == 0
     assert main(["alerts", "ack", "al_nope", "--warehouse", str(wh)]) == 2
 
@@ -42,7 +44,9 @@ def test_ack_survives_in_the_state_store_and_mirrors_into_the_table(lake, tmp_pa
     assert fresh.first_seen("al_1") == "2026-01-01T00:00:00Z"
     conn = duckdb.connect(str(wh), read_only=True)
     assert dict(conn.execute("select alert_id, status from forecast.alerts order by 1").fetchall()) == {
-        "al_1": "acknowledged", "al_2": "resolved"}
+        "al_1": "acknowledged",
+        "al_2": "resolved",
+    }
     conn.close()
 
 
@@ -51,10 +55,22 @@ def test_score_prints_precision_and_recall_per_type(tmp_path, capsys):
     _warehouse(wh)
     sim = tmp_path / "sim"
     (sim / "truth").mkdir(parents=True)
-    (sim / "truth" / "problems.json").write_text(json.dumps({"problems": [
-        {"id": "P002", "kind": "duplicate_vendor_payment",
-         "records": [{"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "817"},
-                     {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "818"}]}]}))
+    (sim / "truth" / "problems.json").write_text(
+        json.dumps(
+            {
+                "problems": [
+                    {
+                        "id": "P002",
+                        "kind": "duplicate_vendor_payment",
+                        "records": [
+                            {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "817"},
+                            {"source": "qbo", "resource": "Bill", "raw_entity": "bill", "id": "818"},
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     assert main(["alerts", "score", "--sim-dir", str(sim), "--warehouse", str(wh)]) == 0
     out = capsys.readouterr().out
     assert "| duplicate_payment | 1 | 1 | 2 | 1 | 50% | 100% |" in out

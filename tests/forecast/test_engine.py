@@ -19,8 +19,10 @@ def weekly_sales(days: int = 400, seed: int = 3) -> pl.DataFrame:
     start = date(2024, 1, 1)
     ds = [start + timedelta(days=i) for i in range(days)]
     shape = np.array([1.0, 1.1, 1.15, 1.2, 1.4, 0.5, 0.4])
-    y = [10_000 * shape[d.weekday()] * (1 + i / 2000) + (3_000 if d.day >= 28 else 0) + rng.normal(0, 900)
-         for i, d in enumerate(ds)]
+    y = [
+        10_000 * shape[d.weekday()] * (1 + i / 2000) + (3_000 if d.day >= 28 else 0) + rng.normal(0, 900)
+        for i, d in enumerate(ds)
+    ]
     return pl.DataFrame({"ds": ds, "y": y})
 
 
@@ -46,7 +48,14 @@ def test_calibrated_interval_covers_about_eighty_percent(backtest):
 def test_backtest_never_sees_the_future(backtest):
     points = backtest.points
     assert (points["ds"] > points["origin"]).all()
-    assert points.group_by("origin").agg(pl.col("ds").min() - pl.col("origin").first()).to_series(1).dt.total_days().to_list() == [1] * 4
+    assert (
+        points.group_by("origin")
+        .agg(pl.col("ds").min() - pl.col("origin").first())
+        .to_series(1)
+        .dt.total_days()
+        .to_list()
+        == [1] * 4
+    )
 
 
 def test_seasonal_naive_and_scale():

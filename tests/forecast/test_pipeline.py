@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 import polars as pl
+
 from ledgerlake.forecast.collection import Survival
 from ledgerlake.forecast.pipeline import (
     EVENT_SCHEMA,

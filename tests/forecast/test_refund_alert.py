@@ -15,10 +15,21 @@ from ledgerlake.alerts.score import cited_ids, score
 CONFIG = AlertConfig()
 AS_OF = date(2025, 10, 1)
 _SCHEMA = {
-    "refund_key": pl.Utf8, "source_system": pl.Utf8, "entity_id": pl.Utf8, "refund_id": pl.Utf8,
-    "parent_id": pl.Utf8, "refunded_on": pl.Date, "currency": pl.Utf8, "amount": pl.Decimal(38, 6),
-    "day_refunded": pl.Decimal(38, 6), "day_booked": pl.Decimal(38, 6), "day_shortfall": pl.Decimal(38, 6),
-    "match_basis": pl.Utf8, "days_since_refund": pl.Int64, "source_id": pl.Utf8, "raw_key": pl.Utf8,
+    "refund_key": pl.Utf8,
+    "source_system": pl.Utf8,
+    "entity_id": pl.Utf8,
+    "refund_id": pl.Utf8,
+    "parent_id": pl.Utf8,
+    "refunded_on": pl.Date,
+    "currency": pl.Utf8,
+    "amount": pl.Decimal(38, 6),
+    "day_refunded": pl.Decimal(38, 6),
+    "day_booked": pl.Decimal(38, 6),
+    "day_shortfall": pl.Decimal(38, 6),
+    "match_basis": pl.Utf8,
+    "days_since_refund": pl.Int64,
+    "source_id": pl.Utf8,
+    "raw_key": pl.Utf8,
 }
 
 
@@ -26,13 +37,23 @@ def mart(*rows: tuple) -> pl.DataFrame:
     """rows: (source_system, refund_id, parent_id, day, amount, day_refunded, day_booked, match_basis)."""
     return pl.DataFrame(
         [
-            {"refund_key": f"{system}:{rid}", "source_system": system, "entity_id": "US" if system == "stripe" else "UK",
-             "refund_id": rid, "parent_id": parent, "refunded_on": day,
-             "currency": "USD" if system == "stripe" else "GBP", "amount": Decimal(amount),
-             "day_refunded": Decimal(refunded), "day_booked": Decimal(booked),
-             "day_shortfall": Decimal(refunded) - Decimal(booked), "match_basis": basis,
-             "days_since_refund": (AS_OF - day).days, "source_id": rid,
-             "raw_key": f"raw/source={system}/entity=events/date={day}/webhook-{rid}.json"}
+            {
+                "refund_key": f"{system}:{rid}",
+                "source_system": system,
+                "entity_id": "US" if system == "stripe" else "UK",
+                "refund_id": rid,
+                "parent_id": parent,
+                "refunded_on": day,
+                "currency": "USD" if system == "stripe" else "GBP",
+                "amount": Decimal(amount),
+                "day_refunded": Decimal(refunded),
+                "day_booked": Decimal(booked),
+                "day_shortfall": Decimal(refunded) - Decimal(booked),
+                "match_basis": basis,
+                "days_since_refund": (AS_OF - day).days,
+                "source_id": rid,
+                "raw_key": f"raw/source={system}/entity=events/date={day}/webhook-{rid}.json",
+            }
             for system, rid, parent, day, amount, refunded, booked, basis in rows
         ],
         schema=_SCHEMA,
@@ -40,17 +61,24 @@ def mart(*rows: tuple) -> pl.DataFrame:
 
 
 def test_a_pinned_down_refund_is_one_alert_for_its_amount_with_lineage():
-    frame = mart(("stripe", "re_MISSING", "ch_PARENT", date(2025, 7, 27), "199.00", "398.00", "199.00",
-                  "exact_amount"))
+    frame = mart(("stripe", "re_MISSING", "ch_PARENT", date(2025, 7, 27), "199.00", "398.00", "199.00", "exact_amount"))
     [alert] = refunds_not_in_ledger(frame, CONFIG, AS_OF)
     assert alert.type == "refund_not_in_ledger"
-    assert (alert.entity, alert.currency, alert.amount, alert.occurred_on) == ("US", "USD", Decimal("199.00"),
-                                                                               date(2025, 7, 27))
+    assert (alert.entity, alert.currency, alert.amount, alert.occurred_on) == (
+        "US",
+        "USD",
+        Decimal("199.00"),
+        date(2025, 7, 27),
+    )
     assert alert.severity == "low"  # below the 1,000 medium threshold
     assert "re_MISSING" in alert.title and "$199.00 of $398.00" in alert.title
     refund, parent = alert.evidence
     assert (refund.role, refund.source_system, refund.source_id, refund.record_type) == (
-        "refund", "stripe", "re_MISSING", "refund")
+        "refund",
+        "stripe",
+        "re_MISSING",
+        "refund",
+    )
     assert refund.raw_key.startswith("raw/source=stripe/") and refund.amount == Decimal("199.00")
     assert (parent.role, parent.source_id) == ("charge", "ch_PARENT")
     assert alert.metrics["day_shortfall"] == "199.00" and alert.metrics["match_basis"] == "exact_amount"
@@ -58,9 +86,11 @@ def test_a_pinned_down_refund_is_one_alert_for_its_amount_with_lineage():
 
 def test_a_short_day_no_single_refund_explains_is_one_alert_for_the_shortfall():
     day = date(2025, 8, 3)
-    frame = mart(("shopify", "5001", "9001", day, "40.00", "100.00", "30.00", "day_shortfall"),
-                 ("shopify", "5002", "9002", day, "60.00", "100.00", "30.00", "day_shortfall"),
-                 ("stripe", "re_OTHER", "ch_X", day, "2500.00", "2500.00", "0.00", "exact_amount"))
+    frame = mart(
+        ("shopify", "5001", "9001", day, "40.00", "100.00", "30.00", "day_shortfall"),
+        ("shopify", "5002", "9002", day, "60.00", "100.00", "30.00", "day_shortfall"),
+        ("stripe", "re_OTHER", "ch_X", day, "2500.00", "2500.00", "0.00", "exact_amount"),
+    )
     alerts = {a.entity: a for a in refunds_not_in_ledger(frame, CONFIG, AS_OF)}
     assert len(alerts) == 2
     uk = alerts["UK"]
@@ -72,8 +102,10 @@ def test_a_short_day_no_single_refund_explains_is_one_alert_for_the_shortfall():
 
 
 def test_alert_ids_are_stable_across_rebuilds_and_differ_per_refund():
-    rows = [("stripe", "re_A", "ch_A", date(2025, 7, 1), "50.00", "50.00", "0.00", "exact_amount"),
-            ("stripe", "re_B", "ch_B", date(2025, 7, 2), "50.00", "50.00", "0.00", "exact_amount")]
+    rows = [
+        ("stripe", "re_A", "ch_A", date(2025, 7, 1), "50.00", "50.00", "0.00", "exact_amount"),
+        ("stripe", "re_B", "ch_B", date(2025, 7, 2), "50.00", "50.00", "0.00", "exact_amount"),
+    ]
     first = [a.alert_id for a in refunds_not_in_ledger(mart(*rows), CONFIG, AS_OF)]
     again = [a.alert_id for a in refunds_not_in_ledger(mart(*reversed(rows)), CONFIG, AS_OF)]
     assert sorted(first) == sorted(again) and len(set(first)) == 2
@@ -84,9 +116,16 @@ def test_the_mart_feeds_integrity_alerts_and_scores_against_the_planted_refund()
     assert "integrity_refunds_missing_from_ledger" in INTEGRITY_MARTS
     alerts = integrity_alerts({"integrity_refunds_missing_from_ledger": frame}, CONFIG, {}, AS_OF)
     assert [a.type for a in alerts] == ["refund_not_in_ledger"]
-    problems = [{"id": "P006", "kind": "refund_missing_from_ledger",
-                 "records": [{"source": "stripe", "resource": "refunds", "raw_entity": "events", "id": "re_PLANTED"},
-                             {"source": "stripe", "resource": "charges", "raw_entity": "events", "id": "ch_P"}]}]
+    problems = [
+        {
+            "id": "P006",
+            "kind": "refund_missing_from_ledger",
+            "records": [
+                {"source": "stripe", "resource": "refunds", "raw_entity": "events", "id": "re_PLANTED"},
+                {"source": "stripe", "resource": "charges", "raw_entity": "events", "id": "ch_P"},
+            ],
+        }
+    ]
     scores, unmapped = score([cited_ids(a) for a in alerts], problems)
     [s] = scores
     assert (s.alert_type, s.planted, s.found, s.alerts, s.true_alerts) == ("refund_not_in_ledger", 1, 1, 1, 1)
@@ -103,10 +142,12 @@ def test_an_empty_integrity_mart_loads_as_an_empty_frame(tmp_path):
 
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     conn.execute("create schema marts")
-    conn.execute("create table marts.integrity_refunds_missing_from_ledger "
-                 "(refund_key varchar, amount decimal(38, 6))")
-    frame = _Reader(conn).frame("select * from marts.integrity_refunds_missing_from_ledger",
-                                ("marts.integrity_refunds_missing_from_ledger",), "refunds")
+    conn.execute("create table marts.integrity_refunds_missing_from_ledger (refund_key varchar, amount decimal(38, 6))")
+    frame = _Reader(conn).frame(
+        "select * from marts.integrity_refunds_missing_from_ledger",
+        ("marts.integrity_refunds_missing_from_ledger",),
+        "refunds",
+    )
     conn.close()
     assert frame is not None and frame.is_empty() and frame.columns == ["refund_key", "amount"]
     assert integrity_alerts({"integrity_refunds_missing_from_ledger": frame}, CONFIG, {}, AS_OF) == []

@@ -23,23 +23,52 @@ def _gl_rows():
     rows = []
 
     def line(entity, ccy, doc_type, doc_id, day, amount, contact=None, desc=None, account="qbo:35", other=None):
-        rows.append({"journal_line_id": f"{doc_type}:{doc_id}:{account}", "entity_id": entity,
-                     "functional_currency": ccy, "transaction_currency": ccy, "source_system": "qbo",
-                     "document_type": doc_type, "document_id": doc_id, "posted_on": day,
-                     "functional_amount": Decimal(amount).quantize(Decimal("0.01")), "contact_key": contact,
-                     "description": desc, "raw_key": f"raw/source=qbo/entity=cdc/date={day}/poll-{doc_id}.json",
-                     "is_bank": True, "account_key": account, "account_name": "Chase Operating",
-                     "fx_rate": Decimal("1") if ccy == "USD" else Decimal("1.27")})
+        rows.append(
+            {
+                "journal_line_id": f"{doc_type}:{doc_id}:{account}",
+                "entity_id": entity,
+                "functional_currency": ccy,
+                "transaction_currency": ccy,
+                "source_system": "qbo",
+                "document_type": doc_type,
+                "document_id": doc_id,
+                "posted_on": day,
+                "functional_amount": Decimal(amount).quantize(Decimal("0.01")),
+                "contact_key": contact,
+                "description": desc,
+                "raw_key": f"raw/source=qbo/entity=cdc/date={day}/poll-{doc_id}.json",
+                "is_bank": True,
+                "account_key": account,
+                "account_name": "Chase Operating",
+                "fx_rate": Decimal("1") if ccy == "USD" else Decimal("1.27"),
+            }
+        )
         if other:  # the document's other side (not a bank line): what tells payroll apart
-            rows.append({**rows[-1], "journal_line_id": rows[-1]["journal_line_id"] + ":x", "is_bank": False,
-                         "account_key": "qbo:60", "account_name": other, "functional_amount": -rows[-1]["functional_amount"],
-                         "description": None})
+            rows.append(
+                {
+                    **rows[-1],
+                    "journal_line_id": rows[-1]["journal_line_id"] + ":x",
+                    "is_bank": False,
+                    "account_key": "qbo:60",
+                    "account_name": other,
+                    "functional_amount": -rows[-1]["functional_amount"],
+                    "description": None,
+                }
+            )
 
     for i in range(241):
         day = START + timedelta(days=i)
         if day.weekday() < 5:  # card payouts on business days, heavier on Fridays
-            line("US", "USD", "Deposit", f"dep{i}", day, 4000 + 1500 * (day.weekday() == 4) + rng.normal(0, 300),
-                 desc="Stripe payout", other="Stripe Clearing")
+            line(
+                "US",
+                "USD",
+                "Deposit",
+                f"dep{i}",
+                day,
+                4000 + 1500 * (day.weekday() == 4) + rng.normal(0, 300),
+                desc="Stripe payout",
+                other="Stripe Clearing",
+            )
         if day.day == 12:
             line("US", "USD", "Purchase", f"atl{i}", day, -870, "qbo:atl", "Atlassian")
         if day.day == 1:
@@ -63,39 +92,94 @@ def warehouse(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     conn = duckdb.connect(str(path))
     conn.execute("create schema marts")
-    gl = pl.DataFrame(_gl_rows()).with_columns(pl.col("functional_amount").cast(pl.Decimal(18, 2)),
-                                               pl.col("fx_rate").cast(pl.Decimal(18, 6)))
+    gl = pl.DataFrame(_gl_rows()).with_columns(
+        pl.col("functional_amount").cast(pl.Decimal(18, 2)), pl.col("fx_rate").cast(pl.Decimal(18, 6))
+    )
     conn.register("gl", gl)
     conn.execute("create table marts.general_ledger as select * from gl")
-    docs = pl.DataFrame([
-        # Acme pays 10 days late, twice; its open invoice is due on July 10 -> expected July 20.
-        {"document_key": "qbo:Invoice:1", "entity_id": "US", "document_kind": "AR", "contact_key": "qbo:c1",
-         "contact_name": "Acme Inc", "due_date": date(2025, 3, 1), "currency": "USD", "open_amount": Decimal(0),
-         "status": "paid", "last_applied_on": date(2025, 3, 11), "document_number": "1001"},
-        {"document_key": "qbo:Invoice:2", "entity_id": "US", "document_kind": "AR", "contact_key": "qbo:c1",
-         "contact_name": "Acme Inc", "due_date": date(2025, 4, 1), "currency": "USD", "open_amount": Decimal(0),
-         "status": "paid", "last_applied_on": date(2025, 4, 11), "document_number": "1002"},
-        {"document_key": "qbo:Invoice:3", "entity_id": "US", "document_kind": "AR", "contact_key": "qbo:c1",
-         "contact_name": "Acme Inc", "due_date": date(2025, 7, 10), "currency": "USD",
-         "open_amount": Decimal("25000.00"), "status": "open", "last_applied_on": None, "document_number": "1003"},
-        {"document_key": "qbo:Bill:9", "entity_id": "US", "document_kind": "AP", "contact_key": "qbo:land",
-         "contact_name": "Landmark Properties LLC", "due_date": date(2025, 7, 1), "currency": "USD",
-         "open_amount": Decimal("14500.00"), "status": "open", "last_applied_on": None, "document_number": "R-7"},
-    ]).with_columns(
-        # the mart's other columns: issued 30 days before due, nothing voided; what was
-        # applied (paid documents: in full on their last payment day)
-        issued_on=pl.col("due_date") - timedelta(days=30), total_amount=pl.when(pl.col("status") == "paid")
-        .then(pl.lit(Decimal("9000.00"))).otherwise(pl.col("open_amount")).cast(pl.Decimal(18, 2)),
-        is_voided=pl.lit(False), is_deleted=pl.lit(False),
-    ).with_columns(applied_amount=pl.col("total_amount") - pl.col("open_amount"),
-                   open_amount=pl.col("open_amount").cast(pl.Decimal(18, 2)))
+    docs = (
+        pl.DataFrame(
+            [
+                # Acme pays 10 days late, twice; its open invoice is due on July 10 -> expected July 20.
+                {
+                    "document_key": "qbo:Invoice:1",
+                    "entity_id": "US",
+                    "document_kind": "AR",
+                    "contact_key": "qbo:c1",
+                    "contact_name": "Acme Inc",
+                    "due_date": date(2025, 3, 1),
+                    "currency": "USD",
+                    "open_amount": Decimal(0),
+                    "status": "paid",
+                    "last_applied_on": date(2025, 3, 11),
+                    "document_number": "1001",
+                },
+                {
+                    "document_key": "qbo:Invoice:2",
+                    "entity_id": "US",
+                    "document_kind": "AR",
+                    "contact_key": "qbo:c1",
+                    "contact_name": "Acme Inc",
+                    "due_date": date(2025, 4, 1),
+                    "currency": "USD",
+                    "open_amount": Decimal(0),
+                    "status": "paid",
+                    "last_applied_on": date(2025, 4, 11),
+                    "document_number": "1002",
+                },
+                {
+                    "document_key": "qbo:Invoice:3",
+                    "entity_id": "US",
+                    "document_kind": "AR",
+                    "contact_key": "qbo:c1",
+                    "contact_name": "Acme Inc",
+                    "due_date": date(2025, 7, 10),
+                    "currency": "USD",
+                    "open_amount": Decimal("25000.00"),
+                    "status": "open",
+                    "last_applied_on": None,
+                    "document_number": "1003",
+                },
+                {
+                    "document_key": "qbo:Bill:9",
+                    "entity_id": "US",
+                    "document_kind": "AP",
+                    "contact_key": "qbo:land",
+                    "contact_name": "Landmark Properties LLC",
+                    "due_date": date(2025, 7, 1),
+                    "currency": "USD",
+                    "open_amount": Decimal("14500.00"),
+                    "status": "open",
+                    "last_applied_on": None,
+                    "document_number": "R-7",
+                },
+            ]
+        )
+        .with_columns(
+            # the mart's other columns: issued 30 days before due, nothing voided; what was
+            # applied (paid documents: in full on their last payment day)
+            issued_on=pl.col("due_date") - timedelta(days=30),
+            total_amount=pl.when(pl.col("status") == "paid")
+            .then(pl.lit(Decimal("9000.00")))
+            .otherwise(pl.col("open_amount"))
+            .cast(pl.Decimal(18, 2)),
+            is_voided=pl.lit(False),
+            is_deleted=pl.lit(False),
+        )
+        .with_columns(
+            applied_amount=pl.col("total_amount") - pl.col("open_amount"),
+            open_amount=pl.col("open_amount").cast(pl.Decimal(18, 2)),
+        )
+    )
     conn.register("docs", docs)
     conn.execute("create table marts.ar_ap_documents as select * from docs")
-    cash = pl.DataFrame([
-        {"entity_id": "US", "account_key": "qbo:35", "balance_date": AS_OF, "balance": Decimal("400000.00")},
-        {"entity_id": "US", "account_key": "qbo:36", "balance_date": AS_OF, "balance": Decimal("50000.00")},
-        {"entity_id": "UK", "account_key": "xero:1", "balance_date": AS_OF, "balance": Decimal("30000.00")},
-    ]).with_columns(pl.col("balance").cast(pl.Decimal(18, 2)))
+    cash = pl.DataFrame(
+        [
+            {"entity_id": "US", "account_key": "qbo:35", "balance_date": AS_OF, "balance": Decimal("400000.00")},
+            {"entity_id": "US", "account_key": "qbo:36", "balance_date": AS_OF, "balance": Decimal("50000.00")},
+            {"entity_id": "UK", "account_key": "xero:1", "balance_date": AS_OF, "balance": Decimal("30000.00")},
+        ]
+    ).with_columns(pl.col("balance").cast(pl.Decimal(18, 2)))
     conn.register("cash", cash)
     conn.execute("create table marts.cash_by_account_day as select * from cash")
     conn.execute("""create table marts.integrity_won_deals_without_invoice as
@@ -115,15 +199,34 @@ def _run(warehouse, state, monkeypatch, lake):
     from ledgerlake.forecast import run_forecast
 
     monkeypatch.setenv("LEDGERLAKE_CASH_FLOOR", "25000")
-    return run_forecast(warehouse=warehouse, settings=lake.settings, horizon=28, n_origins=2, step=28,
-                        state=AlertState(state.backend))
+    return run_forecast(
+        warehouse=warehouse, settings=lake.settings, horizon=28, n_origins=2, step=28, state=AlertState(state.backend)
+    )
 
 
 def test_forecast_publishes_marts_and_alerts_keep_state_across_rebuilds(warehouse, state, monkeypatch, lake, tmp_path):
     # A saved what-if scenario (#20): published beside the base forecast, the base unchanged.
     store = tmp_path / "scenarios.json"
-    store.write_text(json.dumps({"scenarios": [{"name": "new office", "layers": [
-        {"kind": "recurring_cost", "entity": "US", "start": "2025-07-01", "monthly_amount": 4000, "day": 5}]}]}))
+    store.write_text(
+        json.dumps(
+            {
+                "scenarios": [
+                    {
+                        "name": "new office",
+                        "layers": [
+                            {
+                                "kind": "recurring_cost",
+                                "entity": "US",
+                                "start": "2025-07-01",
+                                "monthly_amount": 4000,
+                                "day": 5,
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     monkeypatch.setenv("LEDGERLAKE_SCENARIOS", str(store))
     result = _run(warehouse, state, monkeypatch, lake)
     office = result.scenarios.filter((pl.col("entity_id") == "US") & (pl.col("horizon_day") == 28))
@@ -163,11 +266,21 @@ def test_forecast_publishes_marts_and_alerts_keep_state_across_rebuilds(warehous
 
     # Published: warehouse schema `forecast` and Parquet beside the marts.
     conn = duckdb.connect(str(warehouse), read_only=True)
-    tables = {r[0] for r in conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'forecast'").fetchall()}
+    tables = {
+        r[0]
+        for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'forecast'"
+        ).fetchall()
+    }
     conn.close()
-    assert {"cash_forecast_daily", "forecast_accuracy", "alerts", "alert_state", "cash_floor",
-            "cash_scenarios"} <= tables
+    assert {
+        "cash_forecast_daily",
+        "forecast_accuracy",
+        "alerts",
+        "alert_state",
+        "cash_floor",
+        "cash_scenarios",
+    } <= tables
     listed = lake.s3.list_objects_v2(Bucket=lake.settings.marts_bucket, Prefix="marts/forecast/")
     keys = {o["Key"] for o in listed.get("Contents", [])}
     assert "marts/forecast/alerts/alerts.parquet" in keys

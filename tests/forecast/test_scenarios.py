@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+
 from ledgerlake.cli import main
 from ledgerlake.forecast.flows import FLOW_SCHEMA
 from ledgerlake.forecast.scenarios import (

@@ -21,5 +21,7 @@ def ecb_sim(tmp_path_factory) -> Path:
     from ledgerlake.simulate.fx import FxTable
 
     sim = tmp_path_factory.mktemp("ecb-sim")
-    FxTable(random.Random(3), date(2024, 5, 1), date(2024, 7, 31)).write_ecb(sim / "reference" / "ecb" / "eurofxref-hist.xml")
+    FxTable(random.Random(3), date(2024, 5, 1), date(2024, 7, 31)).write_ecb(
+        sim / "reference" / "ecb" / "eurofxref-hist.xml"
+    )
     return sim

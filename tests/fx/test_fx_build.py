@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import REAL_DAILY
+
 from ledgerlake.sources.ecb import feed
 
 FRIDAY = date(2024, 6, 28)
@@ -63,13 +64,22 @@ def test_real_ecb_document_through_poller_and_dbt(lake, real_ecb, monkeypatch):
     assert lake.read(key)[1] == REAL_DAILY.read_text(encoding="utf-8")  # verbatim
 
     # A hand-uploaded file: one pair the feed also has (the file wins), one day it has not.
-    lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv",
-                       Body=b"date,base,quote,rate\n2024-06-28,EUR,CHF,0.9500000000\n2024-07-01,USD,GBP,0.8000000000\n")
+    lake.s3.put_object(
+        Bucket=lake.bucket,
+        Key="reference/fx_rates/fx_rates.csv",
+        Body=b"date,base,quote,rate\n2024-06-28,EUR,CHF,0.9500000000\n2024-07-01,USD,GBP,0.8000000000\n",
+    )
     built = build(select=MODELS, stream=None, export=False)
     assert built.success, built.failures
-    rows = {(b, q): (r, s) for b, q, r, s in _rows(
-        built.warehouse, "select base_currency, quote_currency, rate, rate_source from staging.stg_reference__fx_rates "
-                         "where rate_date = ?", FRIDAY)}
+    rows = {
+        (b, q): (r, s)
+        for b, q, r, s in _rows(
+            built.warehouse,
+            "select base_currency, quote_currency, rate, rate_source from staging.stg_reference__fx_rates "
+            "where rate_date = ?",
+            FRIDAY,
+        )
+    }
     want = feed.cross_rates(feed.parse_xml(REAL_DAILY.read_bytes())[FRIDAY])
     assert len(want) == 930 and set(rows) == set(want)
     assert rows.pop(("EUR", "CHF")) == (Decimal("0.95"), "file")
@@ -77,20 +87,40 @@ def test_real_ecb_document_through_poller_and_dbt(lake, real_ecb, monkeypatch):
     assert rows == {pair: (rate, "ecb") for pair, rate in want.items() if pair != ("EUR", "CHF")}
 
     # Saturday and Sunday carry Friday's publication and say so; Monday has the file's rate
-    carried = _rows(built.warehouse, "select rate_date, rate, published_on from intermediate.int_fx_pair_rates_daily "
-                                     "where base_currency = 'USD' and quote_currency = 'GBP' and rate_date between ? and ? "
-                                     "order by rate_date", FRIDAY, FRIDAY + timedelta(days=3))
+    carried = _rows(
+        built.warehouse,
+        "select rate_date, rate, published_on from intermediate.int_fx_pair_rates_daily "
+        "where base_currency = 'USD' and quote_currency = 'GBP' and rate_date between ? and ? "
+        "order by rate_date",
+        FRIDAY,
+        FRIDAY + timedelta(days=3),
+    )
     assert carried == [(FRIDAY + timedelta(days=i), Decimal("0.7906398879"), FRIDAY) for i in range(3)] + [
-        (FRIDAY + timedelta(days=3), Decimal("0.8"), FRIDAY + timedelta(days=3))]
-    sunday = _rows(built.warehouse, "select rate, published_on from intermediate.int_fx_rates_daily "
-                                    "where currency = 'JPY' and rate_date = ?", FRIDAY + timedelta(days=2))
+        (FRIDAY + timedelta(days=3), Decimal("0.8"), FRIDAY + timedelta(days=3))
+    ]
+    sunday = _rows(
+        built.warehouse,
+        "select rate, published_on from intermediate.int_fx_rates_daily where currency = 'JPY' and rate_date = ?",
+        FRIDAY + timedelta(days=2),
+    )
     assert sunday == [(want[("JPY", "USD")], FRIDAY)]
 
     # LEDGERLAKE_FX_CURRENCIES keeps the feed to what the company uses (EUR always); the file is not filtered
     monkeypatch.setenv("LEDGERLAKE_FX_CURRENCIES", "usd, GBP")
     narrow = build(select=["stg_reference__fx_rates"], stream=None, export=False)
     assert narrow.success, narrow.failures
-    kept = _rows(narrow.warehouse, "select base_currency, quote_currency, rate_source from staging.stg_reference__fx_rates "
-                                   "where rate_date = ? order by all", FRIDAY)
-    assert kept == [("EUR", "CHF", "file"), ("EUR", "GBP", "ecb"), ("EUR", "USD", "ecb"), ("GBP", "EUR", "ecb"),
-                    ("GBP", "USD", "ecb"), ("USD", "EUR", "ecb"), ("USD", "GBP", "ecb")]
+    kept = _rows(
+        narrow.warehouse,
+        "select base_currency, quote_currency, rate_source from staging.stg_reference__fx_rates "
+        "where rate_date = ? order by all",
+        FRIDAY,
+    )
+    assert kept == [
+        ("EUR", "CHF", "file"),
+        ("EUR", "GBP", "ecb"),
+        ("EUR", "USD", "ecb"),
+        ("GBP", "EUR", "ecb"),
+        ("GBP", "USD", "ecb"),
+        ("USD", "EUR", "ecb"),
+        ("USD", "GBP", "ecb"),
+    ]

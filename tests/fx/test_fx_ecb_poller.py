@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import REAL_DAILY
+
 from ledgerlake.sources.ecb import feed
 
 
@@ -30,7 +31,9 @@ def test_cross_rates_go_through_eur_exactly():
     assert len(pairs) == 31 * 30
     # USD→GBP = GBP per EUR / USD per EUR = 0.84638 / 1.0705 = 0.79063988790284... (bc) → 10 places
     assert pairs[("USD", "GBP")] == Decimal("0.7906398879")
-    assert pairs[("EUR", "USD")] == Decimal("1.0705000000") and pairs[("USD", "EUR")] == Decimal("0.9341429239")  # 0.93414292386735...
+    assert pairs[("EUR", "USD")] == Decimal("1.0705000000") and pairs[("USD", "EUR")] == Decimal(
+        "0.9341429239"
+    )  # 0.93414292386735...
     assert pairs[("IDR", "USD")] == Decimal("0.0000612162")  # 0.00006121616884...: 6 significant digits kept
     # exact quotients stay exact; an exact tie at the 10th place rounds to even
     assert feed.cross_rate(Decimal(8), Decimal(1)) == Decimal("0.1250000000")
@@ -42,9 +45,12 @@ def test_formats_round_trip_and_bad_documents_are_refused():
     rates = feed.parse_xml(REAL_DAILY.read_bytes())
     assert feed.parse_xml(feed.render_xml(rates)) == rates
     assert feed.parse_csv_zip(feed.render_csv_zip(rates)) == rates
-    for bad in (b"<html><body>Service unavailable</body></html>", b"not xml at all",
-                REAL_DAILY.read_bytes().replace(b"rate='1.0705'", b"rate='1,0705'"),
-                REAL_DAILY.read_bytes().replace(b"rate='1.0705'", b"rate='-1'")):
+    for bad in (
+        b"<html><body>Service unavailable</body></html>",
+        b"not xml at all",
+        REAL_DAILY.read_bytes().replace(b"rate='1.0705'", b"rate='1,0705'"),
+        REAL_DAILY.read_bytes().replace(b"rate='1.0705'", b"rate='-1'"),
+    ):
         with pytest.raises(feed.FeedError):
             feed.parse_xml(bad)
 

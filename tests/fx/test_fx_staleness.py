@@ -8,16 +8,26 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
+
 from ledgerlake.alerts.fx import stale_fx_rates
 from ledgerlake.sources.ecb.feed import business_days_between
 
 
 def _latest(day: date) -> pl.DataFrame:
-    rows = [{"currency": c, "reporting_currency": "USD", "latest_rate_date": day, "rate": Decimal(r), "rate_source": "ecb"}
-            for c, r in (("GBP", "1.2647855577"), ("EUR", "1.0705000000"))]
+    rows = [
+        {"currency": c, "reporting_currency": "USD", "latest_rate_date": day, "rate": Decimal(r), "rate_source": "ecb"}
+        for c, r in (("GBP", "1.2647855577"), ("EUR", "1.0705000000"))
+    ]
     # Croatia joined the euro: the ECB's last HRK rate stays the newest HRK rate for ever
-    rows.append({"currency": "HRK", "reporting_currency": "USD", "latest_rate_date": date(2022, 12, 30),
-                 "rate": Decimal("0.1413468812"), "rate_source": "ecb"})
+    rows.append(
+        {
+            "currency": "HRK",
+            "reporting_currency": "USD",
+            "latest_rate_date": date(2022, 12, 30),
+            "rate": Decimal("0.1413468812"),
+            "rate_source": "ecb",
+        }
+    )
     return pl.DataFrame(rows)
 
 

@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import polling_minisim as minisim  # noqa: E402
-from polling_minisim import MID, SOURCES  # noqa: E402,F401
-import lake_fixtures  # noqa: E402
+import lake_fixtures
+import polling_minisim as minisim
+from polling_minisim import MID, SOURCES  # noqa: F401
 
 _s3_client, lake = lake_fixtures._s3_client, lake_fixtures.lake  # one session client for every lake
 
@@ -42,8 +42,9 @@ def poll(lake, providers):
     from ledgerlake.polling import poll_source
 
     def run(source, **kw):
-        return poll_source(source, lake=lake, base_url=providers.base_urls[source],
-                           credentials=providers.credentials, **kw)
+        return poll_source(
+            source, lake=lake, base_url=providers.base_urls[source], credentials=providers.credentials, **kw
+        )
 
     return run
 
@@ -53,10 +54,10 @@ def small_provider_caps(monkeypatch):
     """Shrink QuickBooks' 1,000-object CDC cap and HubSpot's 10,000-result search cap (on
     both the server and the poller) so the small company exercises the narrowing and
     window-sliding paths in every test."""
-    from ledgerlake.sources.hubspot import poll as hubspot_poll
-    from ledgerlake.sources.qbo import poll as qbo_poll
     from ledgerlake.sourceapi.providers import hubspot as hubspot_api
     from ledgerlake.sourceapi.providers import qbo as qbo_api
+    from ledgerlake.sources.hubspot import poll as hubspot_poll
+    from ledgerlake.sources.qbo import poll as qbo_poll
 
     monkeypatch.setattr(qbo_api, "CDC_CAP", 40)
     monkeypatch.setattr(qbo_poll, "CDC_CAP", 40)

@@ -8,8 +8,19 @@ from datetime import datetime
 from pathlib import Path
 
 XERO = ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals")
-QBO = ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor", "Purchase",
-       "Deposit", "CreditMemo")
+QBO = (
+    "Invoice",
+    "Payment",
+    "Bill",
+    "BillPayment",
+    "JournalEntry",
+    "Account",
+    "Customer",
+    "Vendor",
+    "Purchase",
+    "Deposit",
+    "CreditMemo",
+)
 
 
 def _norm(name: str) -> str:
@@ -56,11 +67,17 @@ def latest_versions(sim_dir: Path, source: str, clock: float) -> dict[tuple[str,
 
 def expected(sim_dir: Path, source: str, clock: float) -> set[tuple[str, str]]:
     """Every (kind, id) a poll from empty at `clock` must land."""
-    return {key for key, row in latest_versions(sim_dir, source, clock).items()
-            if not row["deleted"] or row["_reports_deletes"]}
+    return {
+        key
+        for key, row in latest_versions(sim_dir, source, clock).items()
+        if not row["deleted"] or row["_reports_deletes"]
+    }
 
 
 def changed(sim_dir: Path, source: str, after: float, clock: float) -> set[tuple[str, str]]:
     """(kind, id) with a version in (after, clock]."""
-    return {key for key, row in latest_versions(sim_dir, source, clock).items()
-            if row["_at"] > after and (not row["deleted"] or row["_reports_deletes"])}
+    return {
+        key
+        for key, row in latest_versions(sim_dir, source, clock).items()
+        if row["_at"] > after and (not row["deleted"] or row["_reports_deletes"])
+    }

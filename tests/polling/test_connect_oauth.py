@@ -56,8 +56,11 @@ def test_every_source_connects_and_polls_with_its_stored_credentials(oauth_serve
 
 def test_static_tokens_are_refused_in_oauth_only_mode(oauth_server):
     url = oauth_server.base_urls["qbo"] + f"/v3/company/{oauth_server.credentials['QBO_REALM_ID']}/cdc"
-    answer = HTTP.request("GET", url + "?entities=Invoice&changedSince=2000-01-01T00:00:00Z",
-                          headers={"Authorization": f"Bearer {oauth_server.credentials['QBO_ACCESS_TOKEN']}"})
+    answer = HTTP.request(
+        "GET",
+        url + "?entities=Invoice&changedSince=2000-01-01T00:00:00Z",
+        headers={"Authorization": f"Bearer {oauth_server.credentials['QBO_ACCESS_TOKEN']}"},
+    )
     assert answer.status == 401
 
 
@@ -74,6 +77,7 @@ def _tampered(**changes):
         query = dict(urllib.parse.parse_qsl(target.query))
         query.update(changes)
         return urllib.request.urlopen(target._replace(query=urllib.parse.urlencode(query)).geturl(), timeout=10).read()
+
     return open_
 
 
@@ -84,8 +88,7 @@ def test_state_mismatch_is_refused_and_nothing_stored(source, oauth_server):
     assert store_from_env().read(source)[0] is None
 
 
-@pytest.mark.parametrize("change", [{"hmac": "0" * 64}, {"shop": "evil-shop.myshopify.com"},
-                                    {"timestamp": "1"}])
+@pytest.mark.parametrize("change", [{"hmac": "0" * 64}, {"shop": "evil-shop.myshopify.com"}, {"timestamp": "1"}])
 def test_shopify_callback_with_bad_hmac_is_refused(change, oauth_server):
     with pytest.raises(ConnectError, match="HMAC"):
         connect("shopify", prompt(oauth_server, browser=_tampered(**change)))
@@ -112,10 +115,12 @@ def test_token_endpoints_speak_each_providers_client_auth(oauth_server):
     qbo = store_from_env().read("qbo")[0]
     form = {"grant_type": "refresh_token", "refresh_token": qbo["refresh_token"]}
     # Intuit wants HTTP Basic client auth: credentials in the form are not client auth.
-    answer = HTTP.request("POST", _token_url(oauth_server, "qbo"),
-                          body=urllib.parse.urlencode({**form, "client_id": qbo["client_id"],
-                                                       "client_secret": qbo["client_secret"]}),
-                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    answer = HTTP.request(
+        "POST",
+        _token_url(oauth_server, "qbo"),
+        body=urllib.parse.urlencode({**form, "client_id": qbo["client_id"], "client_secret": qbo["client_secret"]}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status == 401 and json.loads(answer.data)["error"] == "invalid_client"
     basic = base64.b64encode(f"{qbo['client_id']}:{qbo['client_secret']}".encode()).decode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {basic}"}
@@ -127,11 +132,19 @@ def test_token_endpoints_speak_each_providers_client_auth(oauth_server):
     assert again.status == 400 and json.loads(again.data)["error"] == "invalid_grant"  # the old one died
     # HubSpot takes client_id/client_secret in the form, and its refresh token does not rotate.
     hub = store_from_env().read("hubspot")[0]
-    form = {"grant_type": "refresh_token", "refresh_token": hub["refresh_token"], "client_id": hub["client_id"],
-            "client_secret": hub["client_secret"]}
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": hub["refresh_token"],
+        "client_id": hub["client_id"],
+        "client_secret": hub["client_secret"],
+    }
     for _ in range(2):
-        answer = HTTP.request("POST", _token_url(oauth_server, "hubspot"), body=urllib.parse.urlencode(form),
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        answer = HTTP.request(
+            "POST",
+            _token_url(oauth_server, "hubspot"),
+            body=urllib.parse.urlencode(form),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert answer.status == 200 and json.loads(answer.data)["refresh_token"] == hub["refresh_token"]
 
 
@@ -140,16 +153,36 @@ def test_xero_code_exchange_needs_the_pkce_verifier(oauth_server):
 
     ends = endpoints("xero", oauth_server.base_urls["xero"])
     creds = oauth_server.credentials
-    location = _redirect_of(ends.authorize + "?" + urllib.parse.urlencode({
-        "response_type": "code", "client_id": creds["XERO_CLIENT_ID"], "redirect_uri": "http://127.0.0.1:9/callback",
-        "scope": "offline_access accounting.transactions.read", "state": "s",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}))
+    location = _redirect_of(
+        ends.authorize
+        + "?"
+        + urllib.parse.urlencode(
+            {
+                "response_type": "code",
+                "client_id": creds["XERO_CLIENT_ID"],
+                "redirect_uri": "http://127.0.0.1:9/callback",
+                "scope": "offline_access accounting.transactions.read",
+                "state": "s",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+            }
+        )
+    )
     code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
     basic = base64.b64encode(f"{creds['XERO_CLIENT_ID']}:{creds['XERO_CLIENT_SECRET']}".encode()).decode()
-    answer = HTTP.request("POST", ends.token, body=urllib.parse.urlencode({
-        "grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1:9/callback",
-        "code_verifier": "not-the-verifier"}), headers={"Authorization": f"Basic {basic}",
-                                                        "Content-Type": "application/x-www-form-urlencoded"})
+    answer = HTTP.request(
+        "POST",
+        ends.token,
+        body=urllib.parse.urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": "http://127.0.0.1:9/callback",
+                "code_verifier": "not-the-verifier",
+            }
+        ),
+        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status == 400 and json.loads(answer.data)["error"] == "invalid_grant"
 
 
@@ -165,12 +198,21 @@ def test_plaid_link_page_to_public_token_exchange(forged, oauth_server):
         page = urllib.request.urlopen(url, timeout=10).read().decode()
         assert re.search(r'token: "link-sandbox-[0-9a-f-]+"', page)
         state = re.search(r'state: "([^"]+)"', page).group(1)
-        public = json.loads(HTTP.request("POST", oauth_server.base_urls["plaid"] + "/sandbox/public_token/create",
-                                         body=json.dumps({"client_id": creds["PLAID_CLIENT_ID"],
-                                                          "secret": creds["PLAID_SECRET"],
-                                                          "institution_id": "ins_109508",
-                                                          "initial_products": ["transactions"]}),
-                                         headers={"Content-Type": "application/json"}).data)["public_token"]
+        public = json.loads(
+            HTTP.request(
+                "POST",
+                oauth_server.base_urls["plaid"] + "/sandbox/public_token/create",
+                body=json.dumps(
+                    {
+                        "client_id": creds["PLAID_CLIENT_ID"],
+                        "secret": creds["PLAID_SECRET"],
+                        "institution_id": "ins_109508",
+                        "initial_products": ["transactions"],
+                    }
+                ),
+                headers={"Content-Type": "application/json"},
+            ).data
+        )["public_token"]
         query = urllib.parse.urlencode({"public_token": public, "state": "forged" if forged else state})
         return urllib.request.urlopen(url + "callback?" + query, timeout=10).read()
 

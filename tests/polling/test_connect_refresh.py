@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC
 
 import polling_truth as truth
 import pytest
@@ -62,9 +63,11 @@ def _jobs(company, server):
     xero = truth.latest_versions(company, "xero", END.timestamp())
     xinv = next(k[1] for k, v in xero.items() if k[0] == "Invoice" and not v["deleted"])
     deal = next(k[1] for k in truth.latest_versions(company, "hubspot", END.timestamp()) if k[0] == "deal")
-    return {"qbo": {"realm_id": server.credentials["QBO_REALM_ID"], "entity": "Invoice", "id": invoice},
-            "xero": {"resource": "Invoices", "id": xinv, "tenant_id": server.credentials["XERO_TENANT_ID"]},
-            "hubspot": {"object_type": "deals", "id": deal, "portal_id": "24681357"}}
+    return {
+        "qbo": {"realm_id": server.credentials["QBO_REALM_ID"], "entity": "Invoice", "id": invoice},
+        "xero": {"resource": "Invoices", "id": xinv, "tenant_id": server.credentials["XERO_TENANT_ID"]},
+        "hubspot": {"object_type": "deals", "id": deal, "portal_id": "24681357"},
+    }
 
 
 @pytest.mark.parametrize("when", ["ahead", "on_401"])
@@ -121,8 +124,10 @@ def test_two_refreshers_race_and_exactly_one_rotation_wins(source, store_kind, o
     assert record["refresh_count"] == 1 and record["status"] == "connected" and not record.get("lease")
     if source == "xero":  # the token both hold works
         answer = urllib3.PoolManager().request(
-            "GET", oauth_server.base_urls["xero"] + "/api.xro/2.0/Accounts",
-            headers={"Authorization": results[0], "Xero-tenant-id": record["tenant_id"]})
+            "GET",
+            oauth_server.base_urls["xero"] + "/api.xro/2.0/Accounts",
+            headers={"Authorization": results[0], "Xero-tenant-id": record["tenant_id"]},
+        )
         assert answer.status == 200
 
 
@@ -164,12 +169,16 @@ def test_reused_refresh_token_needs_reconnect_then_resumes_from_the_cursor(oauth
     row = {r["source"]: r for r in rows(lake)}["qbo"]
     assert row["connection"] == "needs reconnect" and "invalid_grant" in row["error"]
     assert published(lake)["qbo"]["status"] == "needs_reconnect"  # what the dashboard and email read
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ledgerlake.report import weekly
 
-    email_rows = weekly.health_rows([{"source": "qbo", "last_event_at": None, "last_poll_at": datetime.now(timezone.utc)}],
-                                    datetime.now(timezone.utc), timezone.utc, weekly._needs_reconnect())
+    email_rows = weekly.health_rows(
+        [{"source": "qbo", "last_event_at": None, "last_poll_at": datetime.now(UTC)}],
+        datetime.now(UTC),
+        UTC,
+        weekly._needs_reconnect(),
+    )
     assert email_rows[0].status == "needs reconnect"
     # Nothing lost: every landed page and the cursor are as they were.
     assert keys_at_mid <= set(lake.keys("raw/source=qbo/"))
@@ -208,8 +217,9 @@ def test_on_aws_pollers_ask_the_refresher_and_only_it_writes(store_kind, oauth_s
             return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(refresher.handler(event, None)).encode())}
 
     real_client = boto3.client
-    monkeypatch.setattr(boto3, "client", lambda name, *a, **k: LambdaStandIn() if name == "lambda"
-                        else real_client(name, *a, **k))
+    monkeypatch.setattr(
+        boto3, "client", lambda name, *a, **k: LambdaStandIn() if name == "lambda" else real_client(name, *a, **k)
+    )
     monkeypatch.setenv("LEDGERLAKE_REFRESHER_FUNCTION", "ledgerlake-refresher")
     monkeypatch.setenv("LEDGERLAKE_REFRESH_AHEAD_SECONDS", "-3600")  # only the 401 refreshes
     store = store_from_env()
@@ -222,8 +232,11 @@ def test_on_aws_pollers_ask_the_refresher_and_only_it_writes(store_kind, oauth_s
     assert result.complete and result.http["reauth"] == 1 and len(invoked) == 1
     assert store.read("xero")[0]["access_token"] != stale
     monkeypatch.setenv("LEDGERLAKE_REFRESH_AHEAD_SECONDS", "3600")  # the schedule: all expire within the hour
-    assert refresher.handler({}, None) == {"qbo": "not connected", "xero": "fresh, 2 refreshes",
-                                           "hubspot": "not connected"}
+    assert refresher.handler({}, None) == {
+        "qbo": "not connected",
+        "xero": "fresh, 2 refreshes",
+        "hubspot": "not connected",
+    }
     assert published(lake)["xero"]["refresh_count"] == 2
 
 

@@ -4,6 +4,7 @@ and lands the simulated company while access tokens expire underneath it."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import polling_truth as truth
 import pytest
@@ -20,7 +21,7 @@ def small_company(tmp_path_factory):
 
 
 def test_landing_through_short_lived_tokens(small_company, lake, monkeypatch):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ledgerlake.landing import land_simulation
 
@@ -35,7 +36,7 @@ def test_landing_through_short_lived_tokens(small_company, lake, monkeypatch):
         assert record["status"] == "connected" and record["refresh_count"] >= 1, source  # lived through expiry
     assert len(store.read("plaid")[0]["items"]) == 2  # one access token per simulated item
     manifest = json.loads((small_company / "manifest.json").read_text())
-    end = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+    end = datetime.fromisoformat(manifest["end"]).replace(hour=23, minute=59, second=59, tzinfo=UTC)
     for source in ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid"):
         landed = set(latest_from_lake(lake, source))
         assert truth.expected(small_company, source, end.timestamp()) <= landed, source

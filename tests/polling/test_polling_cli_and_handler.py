@@ -19,8 +19,13 @@ BIN = Path(sys.executable).parent / "ledgerlake"
 
 def test_serve_and_poll_commands(company, lake, tmp_path):
     env = {**os.environ, "LEDGERLAKE_HOME": str(tmp_path / "home")}
-    server = subprocess.Popen([str(BIN), "sources", "serve", "--dir", str(company), "--port", "0"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(BIN), "sources", "serve", "--dir", str(company), "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         while not lines or lines[-1] != "}":
@@ -30,13 +35,19 @@ def test_serve_and_poll_commands(company, lake, tmp_path):
         base_urls = json.loads("\n".join(lines))
         local_env = (tmp_path / "home" / "local.env").read_text()
         assert "STRIPE_API_KEY=sk_test_" in local_env and "XERO_TENANT_ID=" in local_env
-        done = subprocess.run([str(BIN), "poll", "qbo", "--base-url", base_urls["qbo"]], env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(BIN), "poll", "qbo", "--base-url", base_urls["qbo"]],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert "qbo: complete" in done.stderr
         assert set(latest_from_lake(lake, "qbo")) == truth.expected(company, "qbo", END.timestamp())
-        shown = subprocess.run([str(BIN), "poll", "qbo", "--show-cursors"], env=env, capture_output=True,
-                               text=True, timeout=60)
+        shown = subprocess.run(
+            [str(BIN), "poll", "qbo", "--show-cursors"], env=env, capture_output=True, text=True, timeout=60
+        )
         assert json.loads(shown.stdout)["qbo/cdc"]["changed_since"].startswith("2025-")
     finally:
         server.terminate()

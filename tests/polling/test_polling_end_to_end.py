@@ -3,18 +3,23 @@ an incremental run picks up only the changes; a repeat run at the same clock lan
 
 from __future__ import annotations
 
-import pytest
 import polling_truth as truth
-from polling_minisim import MID, SOURCES
-from polling_minisim import END
+import pytest
+from polling_minisim import END, MID, SOURCES
 
 from ledgerlake.polling.dedupe import latest_from_lake
 
 # The stream whose every record has a provider update stamp, per source: for these the
 # incremental run must land changes plus, at most, the records at the cursor's boundary
 # (cursors are inclusive so nothing at the boundary second is ever skipped).
-PRIMARY = {"stripe": "event", "shopify": "order", "hubspot": "deal", "qbo": None, "xero": "Invoice",
-           "plaid": "transaction"}
+PRIMARY = {
+    "stripe": "event",
+    "shopify": "order",
+    "hubspot": "deal",
+    "qbo": None,
+    "xero": "Invoice",
+    "plaid": "transaction",
+}
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -68,8 +73,13 @@ def test_poll_all_in_process_entry(company, providers, lake):
     from ledgerlake.polling import poll_all
 
     seen = []
-    results = poll_all(base_urls=providers.base_urls, credentials=providers.credentials, lake=lake,
-                       sources=SOURCES, progress=lambda r: seen.append(r.source))
+    results = poll_all(
+        base_urls=providers.base_urls,
+        credentials=providers.credentials,
+        lake=lake,
+        sources=SOURCES,
+        progress=lambda r: seen.append(r.source),
+    )
     assert seen == list(SOURCES) and all(r.complete for r in results.values())
     for source in SOURCES:
         assert set(latest_from_lake(lake, source)) == truth.expected(company, source, END.timestamp())

@@ -4,10 +4,9 @@ nothing missing (raw may hold duplicates; dedupe resolves them)."""
 
 from __future__ import annotations
 
-import pytest
 import polling_truth as truth
-from polling_minisim import SOURCES
-from polling_minisim import END
+import pytest
+from polling_minisim import END, SOURCES
 
 from ledgerlake.polling import RetryPolicy
 from ledgerlake.polling.cursors import CursorStore
@@ -139,7 +138,7 @@ def test_duckdb_over_raw_pages_gives_one_row_per_event(company, providers, lake,
     con = duckdb_connect(settings=lake.settings)
     rows = con.execute(f"""
         with pages as (
-            select payload from read_json('{raw_glob(lake.settings, 'stripe', 'events')}',
+            select payload from read_json('{raw_glob(lake.settings, "stripe", "events")}',
                  columns={{'envelope': 'JSON', 'payload': 'JSON'}}, hive_partitioning=true)
         ), events as (
             select unnest(from_json(payload->'data', '["JSON"]')) as e from pages

@@ -37,6 +37,7 @@ def test_cursor_waits_for_every_earlier_page():
 def test_failed_landing_blocks_later_cursors_and_surfaces():
     cursors = Cursors()
     writer = PageWriter(cursors, "x", workers=2)
+
     def boom():
         raise OSError("S3 said no")
 

@@ -4,8 +4,8 @@ weeks. (A window keeps this quick; the whole-history figures are in the benchmar
 
 from __future__ import annotations
 
-import pytest
 import polling_truth as truth
+import pytest
 from polling_minisim import SOURCES
 
 from ledgerlake.polling.dedupe import latest_from_lake
@@ -28,8 +28,9 @@ def test_generator_company_polls_exactly(source, sim_dir, company_api, lake):
     first_clock, second_clock = start + 40 * 86400, start + 55 * 86400
 
     def run():
-        return poll_source(source, lake=lake, base_url=company_api.base_urls[source],
-                           credentials=company_api.credentials)
+        return poll_source(
+            source, lake=lake, base_url=company_api.base_urls[source], credentials=company_api.credentials
+        )
 
     company_api.set_clock(first_clock)
     assert run().complete

@@ -27,15 +27,21 @@ def test_missing_auth_gets_each_providers_error(providers):
     assert status == 401 and "Invalid API key or access token" in body["errors"]
     status, body = call("POST", urls["hubspot"] + "/crm/v3/objects/deals/search", body={})
     assert status == 401 and body["category"] == "INVALID_AUTHENTICATION" and body["correlationId"]
-    status, body = call("GET", urls["qbo"] + f"/v3/company/{creds['QBO_REALM_ID']}/cdc?entities=Invoice&changedSince=2025-01-01")
+    status, body = call(
+        "GET", urls["qbo"] + f"/v3/company/{creds['QBO_REALM_ID']}/cdc?entities=Invoice&changedSince=2025-01-01"
+    )
     assert status == 401 and body["fault"]["error"][0]["code"] == "3200"
     status, body = call("GET", urls["xero"] + "/api.xro/2.0/Invoices")
     assert status == 401 and body["Title"] == "Unauthorized" and body["Detail"] == "AuthenticationUnsuccessful"
-    status, body = call("GET", urls["xero"] + "/api.xro/2.0/Invoices",
-                        {"Authorization": f"Bearer {creds['XERO_ACCESS_TOKEN']}"})
+    status, body = call(
+        "GET", urls["xero"] + "/api.xro/2.0/Invoices", {"Authorization": f"Bearer {creds['XERO_ACCESS_TOKEN']}"}
+    )
     assert status == 403  # a token without the Xero-tenant-id header
-    status, body = call("POST", urls["plaid"] + "/transactions/sync",
-                        body={"client_id": creds["PLAID_CLIENT_ID"], "secret": "wrong", "access_token": "x"})
+    status, body = call(
+        "POST",
+        urls["plaid"] + "/transactions/sync",
+        body={"client_id": creds["PLAID_CLIENT_ID"], "secret": "wrong", "access_token": "x"},
+    )
     assert status == 400 and body["error_type"] == "INVALID_INPUT" and body["error_code"] == "INVALID_API_KEYS"
 
 
@@ -64,8 +70,9 @@ def test_xero_dates_and_if_modified_since(providers):
     assert status == 200 and doc["Status"] == "OK"
     assert re.fullmatch(r"/Date\(\d+\+0000\)/", doc["DateTimeUTC"])
     assert all(re.fullmatch(r"/Date\(\d{13}\+0000\)/", inv["UpdatedDateUTC"]) for inv in doc["Invoices"])
-    _, later = call("GET", url + "/api.xro/2.0/Invoices?page=1",
-                    {**headers, "If-Modified-Since": "2025-02-15T00:00:00"})
+    _, later = call(
+        "GET", url + "/api.xro/2.0/Invoices?page=1", {**headers, "If-Modified-Since": "2025-02-15T00:00:00"}
+    )
     stamps = [int(re.search(r"\d+", i["UpdatedDateUTC"]).group()) for i in later["Invoices"]]
     assert stamps and min(stamps) >= 1739577600000 and len(later["Invoices"]) < len(doc["Invoices"])
     one = doc["Invoices"][0]
@@ -75,8 +82,11 @@ def test_xero_dates_and_if_modified_since(providers):
 
 def test_plaid_sync_shape_and_outflow_sign(providers):
     url, creds = providers.base_urls["plaid"], providers.credentials
-    auth = {"client_id": creds["PLAID_CLIENT_ID"], "secret": creds["PLAID_SECRET"],
-            "access_token": creds["PLAID_ACCESS_TOKEN"]}
+    auth = {
+        "client_id": creds["PLAID_CLIENT_ID"],
+        "secret": creds["PLAID_SECRET"],
+        "access_token": creds["PLAID_ACCESS_TOKEN"],
+    }
     status, page = call("POST", url + "/transactions/sync", body={**auth, "count": 500})
     assert status == 200 and set(page) >= {"added", "modified", "removed", "next_cursor", "has_more", "request_id"}
     assert page["has_more"] is False and page["next_cursor"]
@@ -90,8 +100,11 @@ def test_plaid_sync_shape_and_outflow_sign(providers):
 
 def test_plaid_mutation_error_body(providers):
     url, creds = providers.base_urls["plaid"], providers.credentials
-    auth = {"client_id": creds["PLAID_CLIENT_ID"], "secret": creds["PLAID_SECRET"],
-            "access_token": creds["PLAID_ACCESS_TOKEN"]}
+    auth = {
+        "client_id": creds["PLAID_CLIENT_ID"],
+        "secret": creds["PLAID_SECRET"],
+        "access_token": creds["PLAID_ACCESS_TOKEN"],
+    }
     _, page = call("POST", url + "/transactions/sync", body={**auth, "count": 5})
     providers.fault("plaid:mutation=1")
     status, err = call("POST", url + "/transactions/sync", body={**auth, "count": 5, "cursor": page["next_cursor"]})
@@ -105,14 +118,28 @@ def test_qbo_cdc_reports_deletes_and_caps(providers):
     url, creds = providers.base_urls["qbo"], providers.credentials
     auth = {"Authorization": f"Bearer {creds['QBO_ACCESS_TOKEN']}"}
     entities = ",".join(qbo.ENTITIES)
-    status, doc = call("GET", url + f"/v3/company/{creds['QBO_REALM_ID']}/cdc?entities={entities}"
-                       "&changedSince=2024-12-01T00:00:00Z", auth)
-    rows = [row for qr in doc["CDCResponse"][0]["QueryResponse"] for k, v in qr.items() if isinstance(v, list) for row in v]
+    status, doc = call(
+        "GET",
+        url + f"/v3/company/{creds['QBO_REALM_ID']}/cdc?entities={entities}&changedSince=2024-12-01T00:00:00Z",
+        auth,
+    )
+    rows = [
+        row for qr in doc["CDCResponse"][0]["QueryResponse"] for k, v in qr.items() if isinstance(v, list) for row in v
+    ]
     assert status == 200 and len(rows) == qbo.CDC_CAP  # capped (40 in these tests)
-    _, everything = call("GET", url + f"/v3/company/{creds['QBO_REALM_ID']}/cdc?entities=Invoice,Bill,Vendor"
-                         "&changedSince=2024-12-01T00:00:00Z", auth)
-    deleted = [row for qr in everything["CDCResponse"][0]["QueryResponse"] for k, v in qr.items()
-               if isinstance(v, list) for row in v if row.get("status") == "Deleted"]
+    _, everything = call(
+        "GET",
+        url + f"/v3/company/{creds['QBO_REALM_ID']}/cdc?entities=Invoice,Bill,Vendor&changedSince=2024-12-01T00:00:00Z",
+        auth,
+    )
+    deleted = [
+        row
+        for qr in everything["CDCResponse"][0]["QueryResponse"]
+        for k, v in qr.items()
+        if isinstance(v, list)
+        for row in v
+        if row.get("status") == "Deleted"
+    ]
     assert all(set(d) >= {"Id", "status", "MetaData"} for d in deleted)
     status, one = call("GET", url + f"/v3/company/{creds['QBO_REALM_ID']}/invoice/1", auth)
     assert status == 200 and one["Invoice"]["Id"] == "1"
@@ -138,8 +165,10 @@ def test_hubspot_search_stops_at_the_cap(providers):
 def test_shopify_graphql_cost_extension(providers):
     url, token = providers.base_urls["shopify"], providers.credentials["SHOPIFY_ACCESS_TOKEN"]
     auth = {"X-Shopify-Access-Token": token}
-    query = ("query($first:Int!,$after:String){orders(first:$first,after:$after,sortKey:UPDATED_AT)"
-             "{edges{cursor node{id updatedAt}} pageInfo{hasNextPage endCursor}}}")
+    query = (
+        "query($first:Int!,$after:String){orders(first:$first,after:$after,sortKey:UPDATED_AT)"
+        "{edges{cursor node{id updatedAt}} pageInfo{hasNextPage endCursor}}}"
+    )
     _, doc = call("POST", url + "/admin/api/2025-01/graphql.json", auth, {"query": query, "variables": {"first": 10}})
     cost = doc["extensions"]["cost"]
     assert cost["requestedQueryCost"] == 12 and cost["actualQueryCost"] == 12
@@ -153,7 +182,9 @@ def test_shopify_graphql_cost_extension(providers):
     assert node["totalPriceSet"]["shopMoney"]["currencyCode"] == "GBP"
     assert node["customer"]["id"].startswith("gid://shopify/Customer/")
     providers.fault("shopify:throttle=1")
-    _, throttled = call("POST", url + "/admin/api/2025-01/graphql.json", auth, {"query": query, "variables": {"first": 10}})
+    _, throttled = call(
+        "POST", url + "/admin/api/2025-01/graphql.json", auth, {"query": query, "variables": {"first": 10}}
+    )
     assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
     assert throttled["extensions"]["cost"]["actualQueryCost"] is None
 

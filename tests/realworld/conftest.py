@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import lake_fixtures  # noqa: E402
+import lake_fixtures
 
 _s3_client, lake = lake_fixtures._s3_client, lake_fixtures.lake  # one session client for every lake
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
-
 from schema_strategy import from_schema
 
 HERE = Path(__file__).resolve().parent
@@ -28,23 +27,56 @@ SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
 # Where each spec entity is served from and which field is its id, per source:
 # entity -> (API resource in the local server's layout, id field, id maker).
 SERVED = {
-    "xero": {name: (name.lower() + "s", f"{name}ID", lambda i: str(uuid.UUID(int=i + 1, version=4)))
-             for name in ("Invoice", "Payment", "BankTransaction", "CreditNote", "Account", "Contact", "ManualJournal")},
-    "qbo": {name: (name, "Id", lambda i: str(9000 + i))
-            for name in ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor",
-                         "Purchase", "Deposit", "CreditMemo", "SalesReceipt")},
-    "hubspot": {"deal": ("deals", "id", lambda i: str(90000 + i)), "company": ("companies", "id", lambda i: str(80000 + i)),
-                "pipeline": ("pipelines", "id", lambda i: f"corpus-pipeline-{i}")},
-    "plaid": {"transaction": ("transactions", "transaction_id", lambda i: f"corpus-txn-{i}"),
-              "account": ("accounts", "account_id", lambda i: f"corpus-acct-{i}")},
+    "xero": {
+        name: (name.lower() + "s", f"{name}ID", lambda i: str(uuid.UUID(int=i + 1, version=4)))
+        for name in ("Invoice", "Payment", "BankTransaction", "CreditNote", "Account", "Contact", "ManualJournal")
+    },
+    "qbo": {
+        name: (name, "Id", lambda i: str(9000 + i))
+        for name in (
+            "Invoice",
+            "Payment",
+            "Bill",
+            "BillPayment",
+            "JournalEntry",
+            "Account",
+            "Customer",
+            "Vendor",
+            "Purchase",
+            "Deposit",
+            "CreditMemo",
+            "SalesReceipt",
+        )
+    },
+    "hubspot": {
+        "deal": ("deals", "id", lambda i: str(90000 + i)),
+        "company": ("companies", "id", lambda i: str(80000 + i)),
+        "pipeline": ("pipelines", "id", lambda i: f"corpus-pipeline-{i}"),
+    },
+    "plaid": {
+        "transaction": ("transactions", "transaction_id", lambda i: f"corpus-txn-{i}"),
+        "account": ("accounts", "account_id", lambda i: f"corpus-acct-{i}"),
+    },
     "stripe": {"balance_transaction": ("balance_transactions", "id", lambda i: f"txn_corpus{i}")},
 }
 # Stripe objects reach the lake inside events (poll or webhook): object -> event type.
-STRIPE_EVENTS = {"charge": "charge.succeeded", "refund": "charge.refund.updated", "payout": "payout.paid",
-                 "customer": "customer.updated", "invoice": "invoice.paid",
-                 "subscription": "customer.subscription.updated"}
-STRIPE_PREFIX = {"charge": "ch", "refund": "re", "payout": "po", "customer": "cus", "invoice": "in",
-                 "subscription": "sub", "balance_transaction": "txn"}
+STRIPE_EVENTS = {
+    "charge": "charge.succeeded",
+    "refund": "charge.refund.updated",
+    "payout": "payout.paid",
+    "customer": "customer.updated",
+    "invoice": "invoice.paid",
+    "subscription": "customer.subscription.updated",
+}
+STRIPE_PREFIX = {
+    "charge": "ch",
+    "refund": "re",
+    "payout": "po",
+    "customer": "cus",
+    "invoice": "in",
+    "subscription": "sub",
+    "balance_transaction": "txn",
+}
 
 
 def schemas(source: str) -> dict[str, dict]:
@@ -58,8 +90,9 @@ def draw(schema: dict, n: int, seed_value: int) -> list[dict]:
     out: list = []
 
     @seed(seed_value)
-    @settings(max_examples=n, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck)
+    )
     @given(from_schema(schema))
     def collect(record):
         out.append(record)
@@ -113,13 +146,22 @@ def with_unknown_fields(record: dict) -> dict:
 
 def stripe_event(obj: dict, i: int, event_type: str) -> dict:
     created = obj.get("created") if isinstance(obj.get("created"), int) else 1_700_000_000 + i
-    return {"id": f"evt_corpus{i:05d}", "object": "event", "api_version": "2022-08-01", "created": created,
-            "data": {"object": obj}, "livemode": False, "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None}, "type": event_type}
+    return {
+        "id": f"evt_corpus{i:05d}",
+        "object": "event",
+        "api_version": "2022-08-01",
+        "created": created,
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
 
 
-def api_dir(root: Path, rows: dict[str, dict[str, list[tuple[str, dict]]]],
-            start: datetime = datetime(2026, 1, 5, tzinfo=timezone.utc)) -> Path:
+def api_dir(
+    root: Path, rows: dict[str, dict[str, list[tuple[str, dict]]]], start: datetime = datetime(2026, 1, 5, tzinfo=UTC)
+) -> Path:
     """Write {source: {resource: [(id, object), ...]}} where the local API server reads
     it (one version per record, a second apart in list order)."""
     for source, resources in rows.items():

@@ -37,8 +37,10 @@ def from_schema(schema: dict, defs: dict | None = None) -> st.SearchStrategy:
     if kind == "number":
         low, high = schema.get("minimum"), schema.get("maximum")
         # Providers send money as JSON numbers with at most a few decimals.
-        return st.one_of(st.integers(int(low or -10**6), int(high or 10**6)),
-                         st.decimals(low, high, places=2, allow_nan=False, allow_infinity=False).map(float))
+        return st.one_of(
+            st.integers(int(low or -(10**6)), int(high or 10**6)),
+            st.decimals(low, high, places=2, allow_nan=False, allow_infinity=False).map(float),
+        )
     if kind == "string":
         if "pattern" in schema:
             return st.from_regex(schema["pattern"], fullmatch=True)

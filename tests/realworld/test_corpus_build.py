@@ -13,13 +13,12 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 import corpus_kit as kit
+import pytest
 import webhook_corpus as hooks
 
 SEED = 14
@@ -38,13 +37,22 @@ def _api_rows() -> dict[str, dict[str, list]]:
             resource, id_field, make = kit.SERVED[source][entity]
             drawn = kit.draw(schema, DRAWN, SEED)
             fullest = max(drawn, key=lambda r: len(json.dumps(r)))  # Hypothesis draws the emptiest first
-            copies = drawn + [kit.with_unknown_fields(fullest)] + [obj for path, obj in kit.without_each_field(fullest)
-                              if not (source == "hubspot" and path.startswith("properties"))]
+            copies = (
+                drawn
+                + [kit.with_unknown_fields(fullest)]
+                + [
+                    obj
+                    for path, obj in kit.without_each_field(fullest)
+                    if not (source == "hubspot" and path.startswith("properties"))
+                ]
+            )
             for obj in copies:
                 n += 1
                 if id_field in obj:
                     obj[id_field] = make(n)
-                rows.setdefault(source, {}).setdefault(resource, []).append((str(obj.get(id_field) or f"noid-{n}"), obj))
+                rows.setdefault(source, {}).setdefault(resource, []).append(
+                    (str(obj.get(id_field) or f"noid-{n}"), obj)
+                )
     return rows
 
 
@@ -65,7 +73,7 @@ def _write_api(root: Path, rows) -> Path:
             ordered = sorted(items, key=lambda item: stamp(source, item[1]))
             with path.open("w") as out:
                 for i, (rid, obj) in enumerate(ordered):
-                    at = stamp(source, obj) or datetime.fromtimestamp(1_262_304_000 + i, timezone.utc).isoformat()
+                    at = stamp(source, obj) or datetime.fromtimestamp(1_262_304_000 + i, UTC).isoformat()
                     out.write(json.dumps({"at": at, "id": rid, "deleted": False, "object": obj}) + "\n")
     return root
 
@@ -83,8 +91,12 @@ def corpus_build(company_s3, tmp_path_factory):
 
     suffix = uuid.uuid4().hex[:8]
     home = tmp_path_factory.mktemp("corpus-home")
-    env = {"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
-           "LEDGERLAKE_HOME": str(home), "LEDGERLAKE_S3_ENDPOINT": company_s3}
+    env = {
+        "LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}",
+        "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
+        "LEDGERLAKE_HOME": str(home),
+        "LEDGERLAKE_S3_ENDPOINT": company_s3,
+    }
     company = generate(tmp_path_factory.mktemp("corpus-company") / "co", seed=7, months=2, scale=0.1)
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
@@ -117,15 +129,28 @@ def corpus_build(company_s3, tmp_path_factory):
         server = serve_in_thread(_write_api(tmp_path_factory.mktemp("corpus-api"), rows))
         try:
             for source in POLLED:
-                result = poll_source(source, lake=lake, base_url=server.base_urls[source],
-                                     credentials=server.credentials, since=datetime(2000, 1, 1, tzinfo=timezone.utc))
+                result = poll_source(
+                    source,
+                    lake=lake,
+                    base_url=server.base_urls[source],
+                    credentials=server.credentials,
+                    since=datetime(2000, 1, 1, tzinfo=UTC),
+                )
                 assert result.complete, result.summary()
         finally:
             server.stop()
         corpus_keys = set(lake.keys("raw/")) - before
         built = build(stream=None)
-    return {"env": env, "company": company, "build": built, "events": events, "rows": rows, "refused": refused,
-            "corpus_keys": corpus_keys, "lake": lake}
+    return {
+        "env": env,
+        "company": company,
+        "build": built,
+        "events": events,
+        "rows": rows,
+        "refused": refused,
+        "corpus_keys": corpus_keys,
+        "lake": lake,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -170,19 +195,24 @@ def test_bad_records_are_quarantined_with_reasons(corpus_build, wh):
 
 def _staged_or_quarantined(wh, source: str, model: str, key: str, ids: set[str]) -> set[str]:
     staged = {str(r[0]) for r in wh(f"select {key} from staging.{model}")}
-    quarantined = {str(r[0]) for r in wh("select source_id from marts.quarantine_records where source_system = ?", [source])}
+    quarantined = {
+        str(r[0]) for r in wh("select source_id from marts.quarantine_records where source_system = ?", [source])
+    }
     return ids - staged - quarantined
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("source, resource, model, key", [
-    ("xero", "invoices", "stg_xero__invoices", "invoice_id"),
-    ("xero", "payments", "stg_xero__payments", "payment_id"),
-    ("qbo", "Invoice", "stg_qbo__invoices", "invoice_id"),
-    ("qbo", "Payment", "stg_qbo__payments", "payment_id"),
-    ("hubspot", "deals", "stg_hubspot__deals", "deal_id"),
-    ("plaid", "transactions", "stg_plaid__transactions", "transaction_id"),
-])
+@pytest.mark.parametrize(
+    "source, resource, model, key",
+    [
+        ("xero", "invoices", "stg_xero__invoices", "invoice_id"),
+        ("xero", "payments", "stg_xero__payments", "payment_id"),
+        ("qbo", "Invoice", "stg_qbo__invoices", "invoice_id"),
+        ("qbo", "Payment", "stg_qbo__payments", "payment_id"),
+        ("hubspot", "deals", "stg_hubspot__deals", "deal_id"),
+        ("plaid", "transactions", "stg_plaid__transactions", "transaction_id"),
+    ],
+)
 def test_no_polled_corpus_record_is_silently_dropped(corpus_build, wh, source, resource, model, key):
     id_field = next(f for r, f, _ in kit.SERVED[source].values() if r == resource)
     ids = {str(obj[id_field]) for _, obj in corpus_build["rows"][source][resource] if obj.get(id_field)}
@@ -192,8 +222,11 @@ def test_no_polled_corpus_record_is_silently_dropped(corpus_build, wh, source, r
 
 @pytest.mark.slow
 def test_no_stripe_charge_is_silently_dropped(corpus_build, wh):
-    ids = {e["data"]["object"]["id"] for e in corpus_build["events"]
-           if e["type"] == "charge.succeeded" and e["data"]["object"].get("id")}
+    ids = {
+        e["data"]["object"]["id"]
+        for e in corpus_build["events"]
+        if e["type"] == "charge.succeeded" and e["data"]["object"].get("id")
+    }
     dropped = _staged_or_quarantined(wh, "stripe", "stg_stripe__charges", "charge_id", ids)
     assert not dropped, f"{len(dropped)} of {len(ids)} charges neither staged nor quarantined"
 
@@ -208,16 +241,25 @@ def test_the_company_still_matches_its_ground_truth(corpus_build, wh):
     """Corpus records are dated before 2024 and belong to their own customers and accounts,
     so on the company's own keys every number is the simulator's, to the cent."""
     company = corpus_build["company"]
-    revenue = {(r["month"], r["entity"], r["currency"]): Decimal(r["revenue"])
-               for r in _truth(company, "revenue_by_month.csv")}
-    got = {(str(m)[:7], e, c): v for m, e, c, v in wh(
-        "select period_month, entity_id, currency, revenue from marts.revenue_by_month")}
+    revenue = {
+        (r["month"], r["entity"], r["currency"]): Decimal(r["revenue"]) for r in _truth(company, "revenue_by_month.csv")
+    }
+    got = {
+        (str(m)[:7], e, c): v
+        for m, e, c, v in wh("select period_month, entity_id, currency, revenue from marts.revenue_by_month")
+    }
     assert revenue and {k: got.get(k) for k in revenue} == revenue
     cash = {(r["date"], r["account_id"]): Decimal(r["balance"]) for r in _truth(company, "cash_by_account_day.csv")}
-    got = {(str(d), a): b for d, a, b in wh("select balance_date, bank_account_id, balance from marts.cash_by_account_day")}
+    got = {
+        (str(d), a): b for d, a, b in wh("select balance_date, bank_account_id, balance from marts.cash_by_account_day")
+    }
     assert cash and {k: got.get(k) for k in cash} == cash
-    open_ar = {(r["month_end"], r["entity"], r["customer_id"]): Decimal(r["open_amount"])
-               for r in _truth(company, "open_ar_month_end.csv")}
-    got = {(str(m), e, c): a for m, e, c, a in wh(
-        "select month_end, entity_id, customer_id, open_amount from marts.open_ar_month_end")}
+    open_ar = {
+        (r["month_end"], r["entity"], r["customer_id"]): Decimal(r["open_amount"])
+        for r in _truth(company, "open_ar_month_end.csv")
+    }
+    got = {
+        (str(m), e, c): a
+        for m, e, c, a in wh("select month_end, entity_id, customer_id, open_amount from marts.open_ar_month_end")
+    }
     assert {k: got.get(k, Decimal(0)) for k in open_ar} == open_ar

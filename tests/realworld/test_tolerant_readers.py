@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import corpus_kit as kit
+import pytest
 
 SEED = 14
 PER_ENTITY = 2  # drawn records per entity; each then loses each of its fields in turn
@@ -42,8 +41,11 @@ def _variants(source: str) -> dict[str, list[tuple[str, dict]]]:
             continue
         resource, id_field, make = kit.SERVED[source][entity]
         for record in kit.draw(schema, PER_ENTITY, SEED):
-            for path, obj in [("", record), ("+unknown", kit.with_unknown_fields(record)),
-                              *kit.without_each_field(record)]:
+            for path, obj in [
+                ("", record),
+                ("+unknown", kit.with_unknown_fields(record)),
+                *kit.without_each_field(record),
+            ]:
                 if source == "hubspot" and path in ("properties", "properties.hs_lastmodifieddate"):
                     continue  # HubSpot sets it on every object; its search cannot return one without it
                 n += 1
@@ -98,8 +100,14 @@ def test_poller_reads_every_record_missing_any_field(source, tmp_path, lake, ser
     server = serve_corpus(root)
     policy = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05)
 
-    first = poll_source(source, lake=lake, base_url=server.base_urls[source], credentials=server.credentials,
-                        policy=policy, page_size=50)
+    first = poll_source(
+        source,
+        lake=lake,
+        base_url=server.base_urls[source],
+        credentials=server.credentials,
+        policy=policy,
+        page_size=50,
+    )
     assert first.complete, first.summary()
     assert first.http["retries_5xx"] == 0, "the local API server failed on a corpus record"
     served = {kit.canonical(obj) for items in rows.values() for _, obj in items}
@@ -109,8 +117,14 @@ def test_poller_reads_every_record_missing_any_field(source, tmp_path, lake, ser
     missing = served - landed
     assert not missing, f"{len(missing)} of {len(served)} records never landed, e.g. {sorted(missing)[:1]}"
 
-    again = poll_source(source, lake=lake, base_url=server.base_urls[source], credentials=server.credentials,
-                        policy=policy, page_size=50)
+    again = poll_source(
+        source,
+        lake=lake,
+        base_url=server.base_urls[source],
+        credentials=server.credentials,
+        policy=policy,
+        page_size=50,
+    )
     assert again.complete, again.summary()
 
 
@@ -129,7 +143,11 @@ def test_shopify_poller_reads_every_record_missing_any_field(tmp_path, lake, ser
     transactions = load("payouts_transactions.json", "transactions")
     n = 0
     rows: dict[str, list] = {"orders": [], "payouts": [], "balance_transactions": []}
-    for resource, examples in (("orders", orders), ("payouts", payouts[:1]), ("balance_transactions", transactions[:2])):
+    for resource, examples in (
+        ("orders", orders),
+        ("payouts", payouts[:1]),
+        ("balance_transactions", transactions[:2]),
+    ):
         for example in examples:
             for path, obj in [("", example), *kit.without_each_field(example)]:
                 if path == "id":
@@ -144,12 +162,22 @@ def test_shopify_poller_reads_every_record_missing_any_field(tmp_path, lake, ser
     for resource, items in rows.items():
         path = root / "api" / "shopify" / f"{resource}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps({"at": at, "id": rid, "deleted": False, "object": obj}) + "\n"
-                                for rid, obj, at in sorted(items, key=lambda r: r[2])))
+        path.write_text(
+            "".join(
+                json.dumps({"at": at, "id": rid, "deleted": False, "object": obj}) + "\n"
+                for rid, obj, at in sorted(items, key=lambda r: r[2])
+            )
+        )
     server = serve_corpus(root)
     policy = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05)
-    result = poll_source("shopify", lake=lake, base_url=server.base_urls["shopify"], credentials=server.credentials,
-                         policy=policy, page_size=50)
+    result = poll_source(
+        "shopify",
+        lake=lake,
+        base_url=server.base_urls["shopify"],
+        credentials=server.credentials,
+        policy=policy,
+        page_size=50,
+    )
     assert result.complete and result.http["retries_5xx"] == 0, result.summary()
 
     from ledgerlake.polling.dedupe import raw_records
@@ -157,8 +185,11 @@ def test_shopify_poller_reads_every_record_missing_any_field(tmp_path, lake, ser
     landed = {(r.kind, r.id) for r in raw_records(lake, "shopify")}
     assert {("order", str(obj["id"])) for _, obj, _ in rows["orders"]} <= landed
     assert {("payout", str(obj["id"])) for _, obj, _ in rows["payouts"]} <= landed
-    reachable = {("balance_transaction", str(obj["id"])) for _, obj, _ in rows["balance_transactions"]
-                 if obj.get("payout_id") == payouts[0]["id"]}  # without payout_id only a pending one is listed
+    reachable = {
+        ("balance_transaction", str(obj["id"]))
+        for _, obj, _ in rows["balance_transactions"]
+        if obj.get("payout_id") == payouts[0]["id"]
+    }  # without payout_id only a pending one is listed
     assert reachable and reachable <= landed
 
 
@@ -180,9 +211,14 @@ def test_hydrator_reads_every_record_missing_any_field(source, tmp_path, lake, s
     for resource, items in rows.items():
         for rid, obj in items:
             if source == "xero":
-                name = {"banktransactions": "BankTransactions", "creditnotes": "CreditNotes",
-                        "manualjournals": "ManualJournals"}.get(resource, resource.capitalize())
-                jobs.append(({"source": "xero", "resource": name, "id": rid, "tenant_id": creds["XERO_TENANT_ID"]}, obj))
+                name = {
+                    "banktransactions": "BankTransactions",
+                    "creditnotes": "CreditNotes",
+                    "manualjournals": "ManualJournals",
+                }.get(resource, resource.capitalize())
+                jobs.append(
+                    ({"source": "xero", "resource": name, "id": rid, "tenant_id": creds["XERO_TENANT_ID"]}, obj)
+                )
             elif source == "qbo":
                 jobs.append(({"source": "qbo", "realm_id": creds["QBO_REALM_ID"], "entity": resource, "id": rid}, obj))
             elif resource != "pipelines":  # pipelines are polled, never pinged
@@ -210,8 +246,9 @@ def test_plaid_hydrator_reads_transactions_missing_any_field(tmp_path, lake, ser
 
     rows = _variants("plaid")
     serve_corpus(_write(tmp_path, "plaid", rows))
-    landed = hydrator("plaid").hydrate({"source": "plaid", "item_id": "corpus-item",
-                                        "event_time": "2026-01-01T00:00:00Z"}, lake)
+    landed = hydrator("plaid").hydrate(
+        {"source": "plaid", "item_id": "corpus-item", "event_time": "2026-01-01T00:00:00Z"}, lake
+    )
     assert landed
     seen = set()
     for result in landed:

@@ -8,7 +8,6 @@ import uuid
 
 import corpus_kit as kit
 
-
 TRIMMED = ("charge", "refund")  # the objects orders and refunds read: fixture without each field
 
 
@@ -37,8 +36,10 @@ def stripe_events(n_per_entity: int, seed_value: int) -> list[dict]:
 # only one is `created_at`: its `processed_at` and `updated_at` are null). Without one of
 # them a delivery is refused with 400 and kept in quarantine with its reason; without any
 # other field it lands.
-SHOPIFY_IDENTIFYING = {"orders/updated": {"id", "line_items"},
-                       "refunds/create": {"id", "order_id", "refund_line_items", "created_at"}}
+SHOPIFY_IDENTIFYING = {
+    "orders/updated": {"id", "line_items"},
+    "refunds/create": {"id", "order_id", "refund_line_items", "created_at"},
+}
 
 
 def shopify_deliveries() -> list[tuple[str, str, dict]]:
@@ -48,8 +49,11 @@ def shopify_deliveries() -> list[tuple[str, str, dict]]:
     refund = json.loads((kit.SHARED / "shopify" / "refund.json").read_text())["refund"]
     out = []
     for topic, example in (("orders/updated", order), ("refunds/create", refund)):
-        for removed, body in [("", example), ("", kit.with_unknown_fields(example)),
-                              *kit.without_each_field(example, depth=1)]:
+        for removed, body in [
+            ("", example),
+            ("", kit.with_unknown_fields(example)),
+            *kit.without_each_field(example, depth=1),
+        ]:
             out.append((topic, removed, body))
     return out
 
@@ -61,9 +65,14 @@ def shopify_must_refuse(topic: str, removed: str) -> bool:
 def shopify_headers(topic: str, body: bytes, shop: str = "corpus-shop.myshopify.com") -> dict[str, str]:
     from ledgerlake.webhooks.registry import provider
 
-    return {"X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": shop, "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-Triggered-At": "2026-01-05T10:00:00Z", "X-Shopify-API-Version": "2025-04",
-            **provider("shopify").sign(body)}
+    return {
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": "2026-01-05T10:00:00Z",
+        "X-Shopify-API-Version": "2025-04",
+        **provider("shopify").sign(body),
+    }
 
 
 def stripe_headers(body: bytes) -> dict[str, str]:
@@ -77,7 +86,11 @@ def post(source: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     from ledgerlake.handlers.receiver import handler
     from ledgerlake.webhooks.apigw import build_event
 
-    event = build_event("POST", f"https://hooks.ledgerlake.test/webhooks/{source}",
-                        {"Content-Type": "application/json", **headers}, body)
+    event = build_event(
+        "POST",
+        f"https://hooks.ledgerlake.test/webhooks/{source}",
+        {"Content-Type": "application/json", **headers},
+        body,
+    )
     answer = handler(event, None)
     return answer["statusCode"], answer.get("body") or ""

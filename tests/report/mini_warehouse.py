@@ -7,7 +7,7 @@ tests run without a full pipeline build; the must-show test runs on the real bui
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,18 +42,34 @@ def build_mini_warehouse(path: Path, seed: int = 3) -> Path:
         ws = first + timedelta(days=7 * i)
         conn.execute(
             "insert into marts.finance_kpis_weekly values (?, ?, 'USD', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ws, ws + timedelta(days=6), _money(rng, 80_000, 140_000), _money(rng, 50_000, 200_000),
-             _money(rng, 70_000, 130_000), _money(rng, 1_500_000, 2_500_000), _money(rng, 90_000, 120_000),
-             _money(rng, -20_000, 40_000), Decimal(rng.randint(80, 400)) / 10, Decimal(rng.randint(300, 600)) / 10,
-             Decimal(rng.randint(200, 500)) / 10, Decimal(rng.randint(550, 750)) / 10],
+            [
+                ws,
+                ws + timedelta(days=6),
+                _money(rng, 80_000, 140_000),
+                _money(rng, 50_000, 200_000),
+                _money(rng, 70_000, 130_000),
+                _money(rng, 1_500_000, 2_500_000),
+                _money(rng, 90_000, 120_000),
+                _money(rng, -20_000, 40_000),
+                Decimal(rng.randint(80, 400)) / 10,
+                Decimal(rng.randint(300, 600)) / 10,
+                Decimal(rng.randint(200, 500)) / 10,
+                Decimal(rng.randint(550, 750)) / 10,
+            ],
         )
-    conn.execute("create table marts.finance_kpis_monthly (period_month date, entity_id varchar,"
-                 " reporting_currency varchar, revenue decimal(38,6))")
+    conn.execute(
+        "create table marts.finance_kpis_monthly (period_month date, entity_id varchar,"
+        " reporting_currency varchar, revenue decimal(38,6))"
+    )
     for month in (date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)):
         for entity in ("US", "UK"):
-            conn.execute("insert into marts.finance_kpis_monthly values (?, ?, 'USD', ?)",
-                         [month, entity, _money(rng, 200_000, 400_000)])
-    conn.execute("create table marts.finance_kpis_daily (date date, reporting_currency varchar, cash_balance decimal(38,6))")
+            conn.execute(
+                "insert into marts.finance_kpis_monthly values (?, ?, 'USD', ?)",
+                [month, entity, _money(rng, 200_000, 400_000)],
+            )
+    conn.execute(
+        "create table marts.finance_kpis_daily (date date, reporting_currency varchar, cash_balance decimal(38,6))"
+    )
     day, cash = WEEK - timedelta(days=120), Decimal("2000000.00")
     while day <= WEEK + timedelta(days=8):
         cash += _money(rng, -30_000, 31_000)
@@ -70,8 +86,10 @@ def build_mini_warehouse(path: Path, seed: int = 3) -> Path:
         level -= _money(rng, 1_000, 6_000)
         spread = Decimal(d * 1500)
         day = as_of + timedelta(days=d)
-        conn.execute("insert into forecast.cash_forecast_daily values ('consolidated', 'USD', ?, ?, ?, ?, ?, ?)",
-                     [as_of, day, d, level - spread, level, level + spread])
+        conn.execute(
+            "insert into forecast.cash_forecast_daily values ('consolidated', 'USD', ?, ?, ?, ?, ?, ?)",
+            [as_of, day, d, level - spread, level, level + spread],
+        )
         conn.execute("insert into forecast.cash_forecast_daily values ('UK', 'GBP', ?, ?, ?, 1, 2, 3)", [as_of, day, d])
     conn.execute(
         """
@@ -82,33 +100,77 @@ def build_mini_warehouse(path: Path, seed: int = 3) -> Path:
         """
     )
     alerts = [  # (id, rule, severity, entity, currency, amount, amount_reporting, raised_at, title)
-        ("al_dup1", "duplicate_payment", "high", "US", "USD", Decimal("4250.00"), Decimal("4250.00"),
-         datetime(2025, 6, 10, 9, tzinfo=timezone.utc), "Vendor paid twice: Acme Hosting <Ltd> & Co"),
-        ("al_inv1", "won_deal_not_invoiced", "medium", "UK", "GBP", Decimal("18000.50"), Decimal("22860.64"),
-         datetime(2025, 6, 12, 15, tzinfo=timezone.utc), "Won deal not invoiced after 14 days: Globex renewal"),
-        ("al_pay1", "payout_without_deposit", "low", "US", "USD", None, None,
-         datetime(2025, 6, 16, 3, 59, tzinfo=timezone.utc), "Stripe payout without bank deposit"),  # Sun 23:59 NY
-        ("al_old1", "duplicate_payment", "high", "US", "USD", Decimal("99"), Decimal("99"),
-         datetime(2025, 6, 9, 3, tzinfo=timezone.utc), "Last week's alert (Sun 8 Jun in New York)"),
-        ("al_next", "duplicate_payment", "high", "US", "USD", Decimal("5"), Decimal("5"),
-         datetime(2025, 6, 16, 4, 1, tzinfo=timezone.utc), "This Monday's alert (next week's email)"),
+        (
+            "al_dup1",
+            "duplicate_payment",
+            "high",
+            "US",
+            "USD",
+            Decimal("4250.00"),
+            Decimal("4250.00"),
+            datetime(2025, 6, 10, 9, tzinfo=UTC),
+            "Vendor paid twice: Acme Hosting <Ltd> & Co",
+        ),
+        (
+            "al_inv1",
+            "won_deal_not_invoiced",
+            "medium",
+            "UK",
+            "GBP",
+            Decimal("18000.50"),
+            Decimal("22860.64"),
+            datetime(2025, 6, 12, 15, tzinfo=UTC),
+            "Won deal not invoiced after 14 days: Globex renewal",
+        ),
+        (
+            "al_pay1",
+            "payout_without_deposit",
+            "low",
+            "US",
+            "USD",
+            None,
+            None,
+            datetime(2025, 6, 16, 3, 59, tzinfo=UTC),
+            "Stripe payout without bank deposit",
+        ),  # Sun 23:59 NY
+        (
+            "al_old1",
+            "duplicate_payment",
+            "high",
+            "US",
+            "USD",
+            Decimal("99"),
+            Decimal("99"),
+            datetime(2025, 6, 9, 3, tzinfo=UTC),
+            "Last week's alert (Sun 8 Jun in New York)",
+        ),
+        (
+            "al_next",
+            "duplicate_payment",
+            "high",
+            "US",
+            "USD",
+            Decimal("5"),
+            Decimal("5"),
+            datetime(2025, 6, 16, 4, 1, tzinfo=UTC),
+            "This Monday's alert (next week's email)",
+        ),
     ]
     for aid, rule, sev, ent, cur, amt, amt_rep, raised, title in alerts:
         conn.execute(
             "insert into forecast.alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, '{}', '{}', ['x'])",
-            [aid, rule, sev, ent, cur, amt, amt_rep, raised.date(), raised.isoformat(), raised, title])
+            [aid, rule, sev, ent, cur, amt, amt_rep, raised.date(), raised.isoformat(), raised, title],
+        )
     conn.execute(
         "create table marts.source_health (source_system varchar, entity_id varchar,"
         " last_event_received_at timestamptz, last_poll_succeeded_at timestamptz, raw_objects bigint)"
     )
     health = [
-        ("stripe", "US", datetime(2025, 6, 15, 22, tzinfo=timezone.utc), datetime(2025, 6, 15, 23, tzinfo=timezone.utc), 1234),
-        ("stripe", "UK", datetime(2025, 6, 14, 22, tzinfo=timezone.utc), None, 10),
-        ("xero", "UK", None, datetime(2025, 6, 10, 4, tzinfo=timezone.utc), 12),  # silent since Tuesday: stale
+        ("stripe", "US", datetime(2025, 6, 15, 22, tzinfo=UTC), datetime(2025, 6, 15, 23, tzinfo=UTC), 1234),
+        ("stripe", "UK", datetime(2025, 6, 14, 22, tzinfo=UTC), None, 10),
+        ("xero", "UK", None, datetime(2025, 6, 10, 4, tzinfo=UTC), 12),  # silent since Tuesday: stale
         ("plaid", "US", None, None, 0),
     ]
     conn.executemany("insert into marts.source_health values (?, ?, ?, ?, ?)", health)
     conn.close()
     return path
-
-

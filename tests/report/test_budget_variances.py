@@ -9,14 +9,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from mini_warehouse import AS_OF
+
 from ledgerlake.analyst import connect
 from ledgerlake.report import formatting as fmt
 from ledgerlake.report import weekly_email
-from mini_warehouse import AS_OF
 
-MAY = date(
-    2025, 5, 1
-)  # the last whole month on 16 Jun 2025: the headline revenue's month
+MAY = date(2025, 5, 1)  # the last whole month on 16 Jun 2025: the headline revenue's month
 
 
 @pytest.fixture
@@ -82,9 +81,7 @@ def _settings(monkeypatch):
 
 
 def test_the_email_lists_the_months_largest_variances(budget_conn, monkeypatch):
-    mail = weekly_email(
-        budget_conn, as_of=AS_OF, settings=_settings(monkeypatch), live_alerts=None
-    )
+    mail = weekly_email(budget_conn, as_of=AS_OF, settings=_settings(monkeypatch), live_alerts=None)
     shown = [(v["entity_id"], v["account_name"]) for v in mail.report.budget_variances]
     # by size of the variance, largest first, five at most; an on-budget line never shows
     assert shown == [
@@ -96,12 +93,8 @@ def test_the_email_lists_the_months_largest_variances(budget_conn, monkeypatch):
     ]
     html = mail.rendered.html
     assert "Largest budget variances, May 2025" in html
-    assert re.findall(r'data-variance="([^"]+)"', html) == [
-        f"{e}:{a}" for e, a in shown
-    ]
-    assert (
-        f"{fmt.money(Decimal(25000), 'USD')} (+125.0%)" in html
-    )  # contractors: 45,000 vs 20,000
+    assert re.findall(r'data-variance="([^"]+)"', html) == [f"{e}:{a}" for e, a in shown]
+    assert f"{fmt.money(Decimal(25000), 'USD')} (+125.0%)" in html  # contractors: 45,000 vs 20,000
     assert "not budgeted" in html  # travel: an actual with no budget line
     text = mail.rendered.text
     assert "LARGEST BUDGET VARIANCES, MAY 2025" in text
@@ -115,17 +108,12 @@ def test_a_named_budget_and_no_budget(budget_conn, mini_warehouse, monkeypatch):
     settings = _settings(monkeypatch)
     monkeypatch.setenv("LEDGERLAKE_REPORT_BUDGET", "Reforecast")
     mail = weekly_email(budget_conn, as_of=AS_OF, settings=settings, live_alerts=None)
-    assert [
-        (v["budget_name"], v["account_name"]) for v in mail.report.budget_variances
-    ] == [("Reforecast", "Contractors")]
-    plain = connect(
-        mini_warehouse, source="warehouse", lake=False
-    )  # no budget_vs_actual mart
+    assert [(v["budget_name"], v["account_name"]) for v in mail.report.budget_variances] == [
+        ("Reforecast", "Contractors")
+    ]
+    plain = connect(mini_warehouse, source="warehouse", lake=False)  # no budget_vs_actual mart
     try:
         mail = weekly_email(plain, as_of=AS_OF, settings=settings, live_alerts=None)
     finally:
         plain.close()
-    assert (
-        mail.report.budget_variances == []
-        and "budget variances" not in mail.rendered.html.lower()
-    )
+    assert mail.report.budget_variances == [] and "budget variances" not in mail.rendered.html.lower()

@@ -64,7 +64,7 @@ def test_lambda_sends_through_ses(ses):
     assert "KEY METRICS" in text and "Vendor paid twice" in text
     assert 'data-kpi="revenue"' in html
     images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
-    assert len(images) == 1 and f'cid:{images[0]["Content-ID"].strip("<>")}' in html
+    assert len(images) == 1 and f"cid:{images[0]['Content-ID'].strip('<>')}" in html
     assert images[0].get_content()[:4] == b"\x89PNG"
 
 
@@ -109,15 +109,23 @@ def test_screenshot_in_headless_chromium(mini_warehouse, artifacts_dir, monkeypa
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("headless Chromium is missing: `make browser` installs Debian's chromium")
     monkeypatch.setenv("LEDGERLAKE_REPORT_TIMEZONE", "America/New_York")
-    mail = weekly_email(connect(mini_warehouse, source="warehouse", lake=False), as_of=AS_OF,
-                        settings=ReportSettings.from_env())
+    mail = weekly_email(
+        connect(mini_warehouse, source="warehouse", lake=False), as_of=AS_OF, settings=ReportSettings.from_env()
+    )
     paths = write_local(mail, tmp_path / "email")
     shot = artifacts_dir / "weekly-email-mini.png"
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             page = browser.new_page(viewport={"width": 800, "height": 900})

@@ -73,9 +73,12 @@ def _expected_rows(conn, week: date) -> dict[str, tuple]:
     """Straight from the mart: (this week, prior week, mean of the 4 weeks before)."""
     out = {}
     for m in METRICS:
-        rows = dict(conn.execute(
-            f"select week_start, {m.column} from marts.finance_kpis_weekly where week_start between ? and ?",
-            [week - timedelta(days=28), week]).fetchall())
+        rows = dict(
+            conn.execute(
+                f"select week_start, {m.column} from marts.finance_kpis_weekly where week_start between ? and ?",
+                [week - timedelta(days=28), week],
+            ).fetchall()
+        )
         before = [rows[week - timedelta(days=7 * k)] for k in range(1, 5)]
         out[m.column] = (rows[week], rows[week - timedelta(days=7)], sum(before, Decimal(0)) / 4)
     return out
@@ -115,7 +118,9 @@ def test_formatting_rules():
 def test_week_selection(conn, monkeypatch):
     settings = _settings(monkeypatch)
     assert weekly_email(conn, as_of=AS_OF + timedelta(days=2), settings=settings).report.week_start == WEEK
-    assert weekly_email(conn, as_of=AS_OF - timedelta(days=1), settings=settings).report.week_start == WEEK - timedelta(days=7)
+    assert weekly_email(conn, as_of=AS_OF - timedelta(days=1), settings=settings).report.week_start == WEEK - timedelta(
+        days=7
+    )
     with pytest.raises(NoData):
         weekly_email(conn, as_of=date(2020, 1, 6), settings=settings)
 
@@ -143,9 +148,12 @@ def test_forecast_summary_matches_the_forecast_table(conn, monkeypatch):
     end = WEEK + timedelta(days=6 + 91)
     cash, low, high = conn.execute(
         "select p50, p10, p90 from forecast.cash_forecast_daily where entity_id = 'consolidated' and forecast_date = ?",
-        [end]).fetchone()
-    expected = (f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} "
-                f"(range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})")
+        [end],
+    ).fetchone()
+    expected = (
+        f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} "
+        f"(range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})"
+    )
     assert expected in mail.rendered.text
     assert len(mail.report.cash_actuals) == 92  # 13 weeks of actuals up to the forecast's as-of day
     # the forecast drawn is the latest run's 13 weeks from its own as-of day, as on the dashboard
@@ -159,14 +167,22 @@ def test_headline_figures(conn, monkeypatch):
     h = mail.report.headline
     assert h.as_of == as_of and h.horizon.date == as_of + timedelta(days=91)
     cash = conn.execute("select cash_balance from marts.finance_kpis_daily where date = ?", [as_of]).fetchone()[0]
-    revenue = conn.execute("select sum(revenue) from marts.finance_kpis_monthly where period_month = '2025-05-01'"
-                           ).fetchone()[0]  # June is not whole on 15 Jun: May is the last whole month
-    p50 = conn.execute("select p50 from forecast.cash_forecast_daily where entity_id = 'consolidated' "
-                       "and forecast_date = ?", [as_of + timedelta(days=91)]).fetchone()[0]
+    revenue = conn.execute(
+        "select sum(revenue) from marts.finance_kpis_monthly where period_month = '2025-05-01'"
+    ).fetchone()[0]  # June is not whole on 15 Jun: May is the last whole month
+    p50 = conn.execute(
+        "select p50 from forecast.cash_forecast_daily where entity_id = 'consolidated' and forecast_date = ?",
+        [as_of + timedelta(days=91)],
+    ).fetchone()[0]
     figures = _Figures()
     figures.feed(mail.rendered.html)
-    assert figures.values == {"cash": fmt.money(cash, "USD"), "cash_13w": fmt.money(p50, "USD"),
-                              "revenue": fmt.money(revenue, "USD"), "open_alerts": "5", "open_high": "3 high"}
+    assert figures.values == {
+        "cash": fmt.money(cash, "USD"),
+        "cash_13w": fmt.money(p50, "USD"),
+        "revenue": fmt.money(revenue, "USD"),
+        "open_alerts": "5",
+        "open_high": "3 high",
+    }
     assert f"Cash in 13 weeks ({as_of + timedelta(days=91):%d %b %Y}): {fmt.money(p50, 'USD')}" in mail.rendered.text
 
 
@@ -174,16 +190,19 @@ def test_alert_lists_new_still_open_resolved(conn, monkeypatch):
     """New this week, still open (every open high one, whatever its age) and resolved this
     week are three lists; statuses and resolution times come from the live alert store."""
     live = {
-        "al_inv1": {"status": "resolved", "history": [
-            {"at": "2025-06-12T16:00:00Z", "from": "new", "to": "resolved", "by": "cfo", "note": ""}]},
-        "al_old1": {"status": "acknowledged", "history": [
-            {"at": "2025-06-10T09:00:00Z", "from": "new", "to": "acknowledged", "by": "cfo", "note": ""}]},
+        "al_inv1": {
+            "status": "resolved",
+            "history": [{"at": "2025-06-12T16:00:00Z", "from": "new", "to": "resolved", "by": "cfo", "note": ""}],
+        },
+        "al_old1": {
+            "status": "acknowledged",
+            "history": [{"at": "2025-06-10T09:00:00Z", "from": "new", "to": "acknowledged", "by": "cfo", "note": ""}],
+        },
     }
     mail = weekly_email(conn, as_of=AS_OF, settings=_settings(monkeypatch), live_alerts=live)
     lists = _Lists()
     lists.feed(mail.rendered.html)
-    assert lists.ids == {"alerts": ["al_dup1", "al_pay1"], "open-high": ["al_old1", "al_next"],
-                         "resolved": ["al_inv1"]}
+    assert lists.ids == {"alerts": ["al_dup1", "al_pay1"], "open-high": ["al_old1", "al_next"], "resolved": ["al_inv1"]}
     assert mail.report.open_count == 4 and mail.report.headline.alerts.open == 4
     assert "Alerts: 4 open" in mail.rendered.html and "ALERTS: 4 OPEN" in mail.rendered.text
     assert "No new alerts this week" not in mail.rendered.text
@@ -240,8 +259,11 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_mime_structure_and_local_files(conn, monkeypatch, tmp_path):
-    settings = _settings(monkeypatch, LEDGERLAKE_EMAIL_SENDER="Finance <finance@example.com>",
-                         LEDGERLAKE_EMAIL_RECIPIENTS="cfo@example.com, ceo@example.com")
+    settings = _settings(
+        monkeypatch,
+        LEDGERLAKE_EMAIL_SENDER="Finance <finance@example.com>",
+        LEDGERLAKE_EMAIL_RECIPIENTS="cfo@example.com, ceo@example.com",
+    )
     mail = weekly_email(conn, as_of=AS_OF, settings=settings)
     paths = write_local(mail, tmp_path / "out")
     parsed = email.message_from_bytes(paths["eml"].read_bytes(), policy=email.policy.default)
@@ -291,11 +313,16 @@ def test_the_forecasts_own_accuracy_sentence_is_in_the_email(mini_warehouse, mon
 
     path = tmp_path / "warehouse.duckdb"
     shutil.copyfile(mini_warehouse, path)
-    sentence = ("US: 13-week forecasts have been within ±7% of the actual balance on average over 24 past "
-                "forecasts; flat would have been ±14%.")
+    sentence = (
+        "US: 13-week forecasts have been within ±7% of the actual balance on average over 24 past "
+        "forecasts; flat would have been ±14%."
+    )
     with duckdb.connect(str(path)) as w:
-        w.execute("create table forecast.forecast_headline as select 'US' as entity_id, ? as sentence, true as "
-                  "beats_baselines", [sentence])
+        w.execute(
+            "create table forecast.forecast_headline as select 'US' as entity_id, ? as sentence, true as "
+            "beats_baselines",
+            [sentence],
+        )
     c = connect(path, source="warehouse", lake=False)
     try:
         mail = weekly_email(c, as_of=AS_OF, settings=_settings(monkeypatch))

@@ -39,9 +39,12 @@ def test_email_numbers_equal_the_marts(company_conn, monkeypatch):
     cells = _Cells()
     cells.feed(mail.rendered.html)
     for m in METRICS:
-        found = dict(conn.execute(
-            f"select week_start, {m.column} from marts.finance_kpis_weekly where week_start between ? and ?",
-            [week - timedelta(days=28), week]).fetchall())
+        found = dict(
+            conn.execute(
+                f"select week_start, {m.column} from marts.finance_kpis_weekly where week_start between ? and ?",
+                [week - timedelta(days=28), week],
+            ).fetchall()
+        )
         current, prior = found[week], found[week - timedelta(days=7)]
         before = [found[week - timedelta(days=7 * k)] for k in range(1, 5)]
         before = [v for v in before if v is not None]
@@ -60,18 +63,24 @@ def test_email_cash_chart_and_forecast_equal_the_marts(company_conn, monkeypatch
     _, monday = _last_whole_week(conn)
     mail = weekly_email(conn, as_of=monday, settings=_settings(monkeypatch))
     as_of = conn.execute("select max(as_of) from forecast.cash_forecast_daily").fetchone()[0]
-    actuals = conn.execute("""select date, cash_balance from marts.finance_kpis_daily
+    actuals = conn.execute(
+        """select date, cash_balance from marts.finance_kpis_daily
                               where date between ? and ? and cash_balance is not null order by date""",
-                           [as_of - timedelta(days=91), as_of]).fetchall()
+        [as_of - timedelta(days=91), as_of],
+    ).fetchall()
     assert mail.report.cash_actuals == actuals and len(actuals) == 92
-    forecast = conn.execute("""select forecast_date, p50, p10, p90 from forecast.cash_forecast_daily
+    forecast = conn.execute(
+        """select forecast_date, p50, p10, p90 from forecast.cash_forecast_daily
                                where entity_id = 'consolidated' and as_of = ? order by forecast_date""",
-                            [as_of]).fetchall()
+        [as_of],
+    ).fetchall()
     assert len(forecast) == 91 and forecast[-1][0] == as_of + timedelta(days=91)
     assert [(p["date"], p["cash"], p["cash_lower"], p["cash_upper"]) for p in mail.report.forecast] == forecast
     end, cash, low, high = forecast[-1]  # cash in 13 weeks: as_of + 91 days, as on the dashboard
-    expected = (f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} "
-                f"(range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})")
+    expected = (
+        f"Cash in 13 weeks, on {end:%d %b %Y}: {fmt.money(cash, 'USD')} "
+        f"(range {fmt.money(low, 'USD')} to {fmt.money(high, 'USD')})"
+    )
     assert expected in mail.rendered.text
 
 
@@ -81,8 +90,12 @@ def test_email_alerts_and_health_equal_the_marts(company_conn, monkeypatch):
     mail = weekly_email(conn, as_of=monday, settings=_settings(monkeypatch))
     zone = ZoneInfo("America/New_York")
     start, end = datetime.combine(week, time(0), zone), datetime.combine(monday, time(0), zone)
-    raised = [a for (a,) in conn.execute("select alert_id from forecast.alerts where raised_at >= ? and raised_at < ?",
-                                         [start, end]).fetchall()]
+    raised = [
+        a
+        for (a,) in conn.execute(
+            "select alert_id from forecast.alerts where raised_at >= ? and raised_at < ?", [start, end]
+        ).fetchall()
+    ]
     assert sorted(a["alert_id"] for a in mail.report.alerts) == sorted(raised)
     # every open high alert is listed, whatever its age (the forecaster raised them after the
     # company's last simulated week, so none is "new" in it: the email still shows them)

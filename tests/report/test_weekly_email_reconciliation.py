@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ledgerlake.report import weekly_email
 from test_weekly_email import _settings
 from test_weekly_email_company import _last_whole_week, company_conn  # noqa: F401 (fixture)
 
+from ledgerlake.report import weekly_email
 
-def test_email_reconciliation_section_equals_the_bank_marts(company_conn, monkeypatch):  # noqa: F811
+
+def test_email_reconciliation_section_equals_the_bank_marts(company_conn, monkeypatch):
     conn = company_conn
     week, monday = _last_whole_week(conn)
     mail = weekly_email(conn, as_of=monday, settings=_settings(monkeypatch))
     lines, matched = conn.execute(
         "select count(*), count(m.bank_line_id) from intermediate.int_bank_lines b "
         "left join (select distinct bank_line_id from marts.bank_matches) m on m.bank_line_id = b.bank_line_id "
-        "where b.line_date between ? and ?", [week, week + timedelta(days=6)]).fetchone()
-    waiting = conn.execute("select count(*) from marts.bank_unmatched where needs_review and line_date <= ?",
-                           [week + timedelta(days=6)]).fetchone()[0]
+        "where b.line_date between ? and ?",
+        [week, week + timedelta(days=6)],
+    ).fetchone()
+    waiting = conn.execute(
+        "select count(*) from marts.bank_unmatched where needs_review and line_date <= ?", [week + timedelta(days=6)]
+    ).fetchone()[0]
     text = mail.rendered.text
     assert "BANK RECONCILIATION" in text
     assert f"{lines} bank lines this week: {matched} matched to the books" in text

@@ -27,4 +27,5 @@ def stripe_fixtures() -> dict:
 def shopify_fixture():
     def load(name: str):
         return json.loads((SHARED_FIXTURES / "shopify" / name).read_text())
+
     return load

@@ -46,5 +46,10 @@ class Api:
 
 def problem_ids(problems: list[dict], kind: str, *resources: str) -> set[str]:
     """Ids of the records of every planted problem of `kind` (only of these resources, if given)."""
-    return {r["id"] for p in problems if p["kind"] == kind for r in p["records"]
-            if not resources or r["resource"] in resources}
+    return {
+        r["id"]
+        for p in problems
+        if p["kind"] == kind
+        for r in p["records"]
+        if not resources or r["resource"] in resources
+    }

@@ -8,12 +8,13 @@ import json
 import re
 import statistics
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from ledgerlake.sources.ecb.feed import cross_rate
 from sim_readers import problem_ids
+
+from ledgerlake.sources.ecb.feed import cross_rate
 
 ZERO = Decimal(0)
 
@@ -24,7 +25,7 @@ def cents(value) -> Decimal:
 
 def xero_day(value: str) -> date:
     ms = int(re.fullmatch(r"/Date\((\d+)[+-]\d{4}\)/", value).group(1))
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).date()
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).date()
 
 
 def read_csv(path):
@@ -33,6 +34,7 @@ def read_csv(path):
 
 
 # -- ledger postings, recomputed from the wire documents ------------------------------------
+
 
 def functional(lines, rate):
     """A foreign document's lines in the entity's currency at the document's rate: each line
@@ -68,7 +70,9 @@ def qbo_postings(api):
                 lines.append((ar, sign * total))
                 for ln in obj["Line"]:
                     if ln["DetailType"] == "SalesItemLineDetail":
-                        lines.append((ln["SalesItemLineDetail"]["ItemAccountRef"]["value"], -sign * cents(ln["Amount"])))
+                        lines.append(
+                            (ln["SalesItemLineDetail"]["ItemAccountRef"]["value"], -sign * cents(ln["Amount"]))
+                        )
             elif kind == "Payment":
                 lines += [(obj["DepositToAccountRef"]["value"], total), (ar, -total)]
             elif kind in ("Bill", "Purchase"):
@@ -122,8 +126,14 @@ def xero_postings(api):
             lines += [(ln["AccountCode"], sign * cents(ln["LineAmount"])), (vat, sign * cents(ln["TaxAmount"]))]
         docs.append(("BankTransaction", oid, xero_day(obj["Date"]), lines))
     for oid, obj in api.latest("xero", "ManualJournals").items():
-        docs.append(("ManualJournal", oid, xero_day(obj["Date"]),
-                     [(ln["AccountCode"], cents(ln["LineAmount"])) for ln in obj["JournalLines"]]))
+        docs.append(
+            (
+                "ManualJournal",
+                oid,
+                xero_day(obj["Date"]),
+                [(ln["AccountCode"], cents(ln["LineAmount"])) for ln in obj["JournalLines"]],
+            )
+        )
     return docs
 
 
@@ -201,9 +211,13 @@ def test_open_ar_truth_recomputes_from_invoice_versions(api, sim_dir):
 
 # -- processors and the bank -------------------------------------------------------------------
 
+
 def plaid_posted(api):
-    return [line["object"] for line in api.lines("plaid", "transactions")
-            if not line["deleted"] and not line["object"]["pending"]]
+    return [
+        line["object"]
+        for line in api.lines("plaid", "transactions")
+        if not line["deleted"] and not line["object"]["pending"]
+    ]
 
 
 def test_each_stripe_payout_equals_its_balance_transactions(api):
@@ -230,7 +244,7 @@ def test_each_stripe_payout_reaches_the_bank_except_the_planted_one(api, problem
             deposits["po_" + txn["name"].removeprefix("STRIPE TRANSFER ST-")] = txn
     end = json.loads((api.root / "manifest.json").read_text())["end"]
     for po_id, payout in api.latest("stripe", "payouts").items():
-        arrival = datetime.fromtimestamp(payout["arrival_date"], tz=timezone.utc).date().isoformat()
+        arrival = datetime.fromtimestamp(payout["arrival_date"], tz=UTC).date().isoformat()
         if payout["status"] != "paid":  # the run ended before it arrived
             assert arrival > end and po_id not in deposits
             continue
@@ -250,8 +264,11 @@ def test_each_shopify_payout_equals_its_transactions_and_reaches_the_bank(api):
     for bt in api.latest("shopify", "balance_transactions").values():
         assert Decimal(bt["amount"]) - Decimal(bt["fee"]) == Decimal(bt["net"])
         nets[bt["payout_id"]] += Decimal(bt["net"])
-    deposits = {txn["name"].removeprefix("SHOPIFY PAYMENTS "): txn for txn in plaid_posted(api)
-                if txn["name"].startswith("SHOPIFY PAYMENTS ")}
+    deposits = {
+        txn["name"].removeprefix("SHOPIFY PAYMENTS "): txn
+        for txn in plaid_posted(api)
+        if txn["name"].startswith("SHOPIFY PAYMENTS ")
+    }
     assert len(payouts) > 300
     end = json.loads((api.root / "manifest.json").read_text())["end"]
     for pid, payout in payouts.items():
@@ -266,9 +283,14 @@ def test_each_shopify_payout_equals_its_transactions_and_reaches_the_bank(api):
 
 # -- CRM <-> ledger ---------------------------------------------------------------------------------
 
+
 def won_stages(api):
-    return {s["id"] for p in api.latest("hubspot", "pipelines").values() for s in p["stages"]
-            if s["metadata"]["probability"] == "1.0"}
+    return {
+        s["id"]
+        for p in api.latest("hubspot", "pipelines").values()
+        for s in p["stages"]
+        if s["metadata"]["probability"] == "1.0"
+    }
 
 
 def test_each_ledger_invoice_matches_a_won_deal_except_the_planted_ones(api, problems):
@@ -278,10 +300,15 @@ def test_each_ledger_invoice_matches_a_won_deal_except_the_planted_ones(api, pro
     not_invoiced = problem_ids(problems, "won_deal_not_invoiced")
     assert len(not_invoiced) >= 2 and len(open_but_paid) == 2
     invoiced = set()
-    invoices = [(i, o["CustomField"][0]["StringValue"], cents(o["TotalAmt"]), cents(o["Balance"]),
-                 o["CustomerRef"]["name"]) for i, o in api.latest("qbo", "Invoice").items()]
-    invoices += [(i, o["Reference"], cents(o["SubTotal"]), cents(o["AmountDue"]), o["Contact"]["Name"])
-                 for i, o in api.latest("xero", "Invoices").items() if o["Type"] == "ACCREC"]
+    invoices = [
+        (i, o["CustomField"][0]["StringValue"], cents(o["TotalAmt"]), cents(o["Balance"]), o["CustomerRef"]["name"])
+        for i, o in api.latest("qbo", "Invoice").items()
+    ]
+    invoices += [
+        (i, o["Reference"], cents(o["SubTotal"]), cents(o["AmountDue"]), o["Contact"]["Name"])
+        for i, o in api.latest("xero", "Invoices").items()
+        if o["Type"] == "ACCREC"
+    ]
     assert len(invoices) > 150
     # invoices outside the CRM: the customer billed in euros every month, and the intercompany fee
     without_deal = {name for _, reference, _, _, name in invoices if not reference}
@@ -314,11 +341,19 @@ def test_stripe_invoice_payments_reference_the_ledger_invoice(api):
 
 # -- planted problems and their look-alikes ---------------------------------------------------------
 
+
 def test_every_planted_problem_is_listed_with_existing_records(api, problems):
     kinds = {p["kind"] for p in problems}
-    assert kinds == {"duplicate_vendor_payment", "vendor_name_variants", "unusual_vendor_charge",
-                     "won_deal_not_invoiced", "payout_missing_from_bank", "paid_invoice_deal_open",
-                     "refund_missing_from_ledger", "new_vendor_large_payment"}
+    assert kinds == {
+        "duplicate_vendor_payment",
+        "vendor_name_variants",
+        "unusual_vendor_charge",
+        "won_deal_not_invoiced",
+        "payout_missing_from_bank",
+        "paid_invoice_deal_open",
+        "refund_missing_from_ledger",
+        "new_vendor_large_payment",
+    }
     for p in problems:
         assert p["entity"] in ("US", "UK") and re.fullmatch(r"\d+\.\d\d", p["amount"])
         for record in p["records"]:
@@ -346,14 +381,17 @@ def test_only_the_planted_bills_are_duplicates_while_recurring_amounts_repeat(ap
             assert resources.count("BillPayment") + resources.count("Payments") == 2
     # Legit repeats: rent is the same amount every month under a different bill number.
     rent = [b for b in api.latest("qbo", "Bill").values() if b["VendorRef"]["name"] == "Landmark Properties LLC"]
-    assert len(rent) >= 17 and len({b["TotalAmt"] for b in rent}) == 1 and len({b["DocNumber"] for b in rent}) == len(rent)
+    assert (
+        len(rent) >= 17 and len({b["TotalAmt"] for b in rent}) == 1 and len({b["DocNumber"] for b in rent}) == len(rent)
+    )
     fixed = [p for p in api.latest("qbo", "Purchase").values() if p["EntityRef"]["name"] == "Atlassian"]
     assert len(fixed) >= 17 and len({p["TotalAmt"] for p in fixed}) == 1
 
 
 def test_only_the_planted_vendor_charge_is_a_spike(api, problems):
-    planted = problem_ids(problems, "unusual_vendor_charge", "Bill") | problem_ids(problems, "new_vendor_large_payment",
-                                                                                   "Bill")
+    planted = problem_ids(problems, "unusual_vendor_charge", "Bill") | problem_ids(
+        problems, "new_vendor_large_payment", "Bill"
+    )
     by_vendor = defaultdict(list)
     for bid, bill in api.latest("qbo", "Bill").items():
         by_vendor[bill["VendorRef"]["name"]].append((bid, cents(bill["TotalAmt"])))
@@ -372,8 +410,12 @@ def test_the_missing_refund_is_the_only_refund_not_booked(api, problems):
     missing_refunds = [r for r in refunds.values() if r["id"] in missing]
     assert len(missing_refunds) == 1
     refund_account = next(i for i, a in api.latest("qbo", "Account").items() if a["Name"] == "Refunds & Allowances")
-    booked = sum(cents(ln["Amount"]) for je in api.latest("qbo", "JournalEntry").values() for ln in je["Line"]
-                 if ln["JournalEntryLineDetail"]["AccountRef"]["value"] == refund_account)
+    booked = sum(
+        cents(ln["Amount"])
+        for je in api.latest("qbo", "JournalEntry").values()
+        for ln in je["Line"]
+        if ln["JournalEntryLineDetail"]["AccountRef"]["value"] == refund_account
+    )
     total = sum(Decimal(r["amount"]) for r in refunds.values()) / 100
     assert booked == total - Decimal(missing_refunds[0]["amount"]) / 100
 
@@ -384,8 +426,11 @@ def test_the_fx_transfer_links_both_entities(api):
     assert len(out) == 1 and len(into) == 1
     assert out[0]["iso_currency_code"] == "USD" and into[0]["iso_currency_code"] == "GBP"
     assert date.fromisoformat(into[0]["date"]) - date.fromisoformat(out[0]["date"]) == timedelta(days=1)
-    rates = {(r["date"], r["base"], r["quote"]): Decimal(r["rate"])
-             for r in read_csv(api.root / "reference" / "fx_rates.csv") if r["base"] == "USD"}
+    rates = {
+        (r["date"], r["base"], r["quote"]): Decimal(r["rate"])
+        for r in read_csv(api.root / "reference" / "fx_rates.csv")
+        if r["base"] == "USD"
+    }
     rate = rates[(out[0]["date"], "USD", "GBP")]
     assert cents(-into[0]["amount"]) == cents(out[0]["amount"] * rate)
 
@@ -400,19 +445,25 @@ def test_clearing_accounts_tie_out_to_the_processors(api, ledgers, problems):
     """Ledger clearing = processor balance + what left the processor but is not booked at the bank."""
     qbo_accounts = api.latest("qbo", "Account")
     stripe_clearing = next(i for i, a in qbo_accounts.items() if a["Name"] == "Stripe Clearing")
-    clearing = sum(amount for _, _, _, lines in ledgers["US"] for account, amount in lines
-                   if account == stripe_clearing)
+    clearing = sum(
+        amount for _, _, _, lines in ledgers["US"] for account, amount in lines if account == stripe_clearing
+    )
     balance = sum(bt["net"] for bt in api.latest("stripe", "balance_transactions").values())
-    deposited = {"po_" + t["name"].removeprefix("STRIPE TRANSFER ST-") for t in plaid_posted(api)
-                 if t["name"].startswith("STRIPE TRANSFER ST-")}
+    deposited = {
+        "po_" + t["name"].removeprefix("STRIPE TRANSFER ST-")
+        for t in plaid_posted(api)
+        if t["name"].startswith("STRIPE TRANSFER ST-")
+    }
     undeposited = sum(p["amount"] for i, p in api.latest("stripe", "payouts").items() if i not in deposited)
-    unbooked = sum(r["amount"] for i, r in api.latest("stripe", "refunds").items()
-                   if i in problem_ids(problems, "refund_missing_from_ledger"))
+    unbooked = sum(
+        r["amount"]
+        for i, r in api.latest("stripe", "refunds").items()
+        if i in problem_ids(problems, "refund_missing_from_ledger")
+    )
     assert undeposited > 0 and unbooked > 0
     assert clearing == Decimal(balance + undeposited + unbooked) / 100
 
-    shopify_clearing = sum(amount for _, _, _, lines in ledgers["UK"] for account, amount in lines
-                           if account == "620")
+    shopify_clearing = sum(amount for _, _, _, lines in ledgers["UK"] for account, amount in lines if account == "620")
     net = sum(Decimal(bt["net"]) for bt in api.latest("shopify", "balance_transactions").values())
     paid = sum(Decimal(p["amount"]) for p in api.latest("shopify", "payouts").values() if p["status"] == "paid")
     assert shopify_clearing == net - paid

@@ -15,8 +15,11 @@ from ledgerlake.simulate.engine import Simulation
 
 
 def digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +58,26 @@ def test_rerun_into_the_same_directory_replaces_the_old_run(tmp_path):
 
 
 def test_cli_simulate_writes_a_company_and_reports_counts(tmp_path, capsys):
-    assert main(["simulate", "--seed", "3", "--months", "2", "--scale", "0.3", "--start", "2026-01-01",
-                 "--fiscal-year-start-month", "1", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--seed",
+                "3",
+                "--months",
+                "2",
+                "--scale",
+                "0.3",
+                "--start",
+                "2026-01-01",
+                "--fiscal-year-start-month",
+                "1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["start"] == "2026-01-01" and manifest["end"] == "2026-02-28"
     assert manifest["fiscal_year_start_month"] == 1

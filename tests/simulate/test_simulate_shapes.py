@@ -8,20 +8,49 @@ from decimal import Decimal
 
 from sim_readers import read_lines
 
-STRIPE_RESOURCES = ("charges", "balance_transactions", "payouts", "refunds", "disputes", "customers",
-                    "subscriptions", "invoices", "events")
+STRIPE_RESOURCES = (
+    "charges",
+    "balance_transactions",
+    "payouts",
+    "refunds",
+    "disputes",
+    "customers",
+    "subscriptions",
+    "invoices",
+    "events",
+)
 CONTRACT_FILES = [
-    "manifest.json", "reference/fx_rates.csv", "reference/ecb/eurofxref-hist.xml", "truth/problems.json",
+    "manifest.json",
+    "reference/fx_rates.csv",
+    "reference/ecb/eurofxref-hist.xml",
+    "truth/problems.json",
     "truth/revenue_by_month.csv",
-    "truth/cash_by_account_day.csv", "truth/open_ar_month_end.csv",
+    "truth/cash_by_account_day.csv",
+    "truth/open_ar_month_end.csv",
     *(f"webhooks/{s}.jsonl" for s in ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")),
     *(f"api/stripe/{r}.jsonl" for r in STRIPE_RESOURCES),
     *(f"api/shopify/{r}.jsonl" for r in ("orders", "transactions", "payouts", "balance_transactions")),
     *(f"api/hubspot/{r}.jsonl" for r in ("deals", "companies", "pipelines")),
-    *(f"api/qbo/{r}.jsonl" for r in ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account",
-                                      "Customer", "Vendor", "Purchase", "Deposit", "CreditMemo")),
-    *(f"api/xero/{r}.jsonl" for r in ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts",
-                                       "Contacts", "ManualJournals")),
+    *(
+        f"api/qbo/{r}.jsonl"
+        for r in (
+            "Invoice",
+            "Payment",
+            "Bill",
+            "BillPayment",
+            "JournalEntry",
+            "Account",
+            "Customer",
+            "Vendor",
+            "Purchase",
+            "Deposit",
+            "CreditMemo",
+        )
+    ),
+    *(
+        f"api/xero/{r}.jsonl"
+        for r in ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals")
+    ),
     *(f"api/plaid/{r}.jsonl" for r in ("accounts", "transactions")),
 ]
 
@@ -70,8 +99,17 @@ def test_stripe_objects_carry_every_key_of_the_fixture_object(sim_dir, stripe_fi
                 assert not set(stripe_fixtures[inner["object"]]) - set(inner), obj["type"]
                 checked.add(inner["object"])
             checked.add(kind)
-    assert {"charge", "balance_transaction", "payout", "refund", "dispute", "customer", "subscription",
-            "invoice", "event"} <= checked
+    assert {
+        "charge",
+        "balance_transaction",
+        "payout",
+        "refund",
+        "dispute",
+        "customer",
+        "subscription",
+        "invoice",
+        "event",
+    } <= checked
 
 
 def test_shopify_payloads_carry_every_fixture_key(sim_dir, shopify_fixture):
@@ -91,9 +129,11 @@ def test_shopify_payloads_carry_every_fixture_key(sim_dir, shopify_fixture):
             assert not set(refund["refund_line_items"][0]) - set(r["refund_line_items"][0])
             refunded += 1
     assert refunded > 20
-    for name, fixture, key in (("payouts", "payouts.json", "payouts"),
-                               ("balance_transactions", "payouts_transactions.json", "transactions"),
-                               ("transactions", "transaction.json", None)):
+    for name, fixture, key in (
+        ("payouts", "payouts.json", "payouts"),
+        ("balance_transactions", "payouts_transactions.json", "transactions"),
+        ("transactions", "transaction.json", None),
+    ):
         sample = shopify_fixture(fixture)
         sample = sample[key][0] if key else sample["transaction"]
         for line in read_lines(sim_dir / "api" / "shopify" / f"{name}.jsonl", limit=2000):
@@ -120,8 +160,15 @@ def test_xero_dates_are_ms_json_dates(sim_dir):
             for item in value:
                 walk(item, path)
 
-    for resource in ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts",
-                     "ManualJournals"):
+    for resource in (
+        "Invoices",
+        "Payments",
+        "BankTransactions",
+        "CreditNotes",
+        "Accounts",
+        "Contacts",
+        "ManualJournals",
+    ):
         for line in read_lines(sim_dir / "api" / "xero" / f"{resource}.jsonl"):
             walk(line["object"], resource)
 
@@ -154,8 +201,15 @@ def test_plaid_pending_transactions_are_removed_and_replaced_when_posted(api):
 
 
 def test_webhook_deliveries_have_provider_shapes(sim_dir):
-    signature_headers = {"stripe-signature", "x-shopify-hmac-sha256", "x-hubspot-signature-v3",
-                         "x-hubspot-request-timestamp", "intuit-signature", "x-xero-signature", "plaid-verification"}
+    signature_headers = {
+        "stripe-signature",
+        "x-shopify-hmac-sha256",
+        "x-hubspot-signature-v3",
+        "x-hubspot-request-timestamp",
+        "intuit-signature",
+        "x-xero-signature",
+        "plaid-verification",
+    }
     seen_qbo_formats = set()
     shopify_topics = set()
     for source in ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid"):
@@ -170,16 +224,31 @@ def test_webhook_deliveries_have_provider_shapes(sim_dir):
                 assert body["object"] == "event" and body["id"] == delivery["delivery_id"]
             elif source == "shopify":
                 headers = delivery["headers"]
-                for name in ("X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Shop-Domain",
-                             "X-Shopify-API-Version", "X-Shopify-Triggered-At", "X-Shopify-Event-Id"):
+                for name in (
+                    "X-Shopify-Topic",
+                    "X-Shopify-Webhook-Id",
+                    "X-Shopify-Shop-Domain",
+                    "X-Shopify-API-Version",
+                    "X-Shopify-Triggered-At",
+                    "X-Shopify-Event-Id",
+                ):
                     assert headers[name]
                 assert headers["X-Shopify-Webhook-Id"] == delivery["delivery_id"]
                 shopify_topics.add(headers["X-Shopify-Topic"])
             elif source == "hubspot":
                 assert isinstance(body, list) and 1 <= len(body) <= 100
                 for event in body:
-                    assert {"eventId", "subscriptionId", "portalId", "appId", "occurredAt", "subscriptionType",
-                            "attemptNumber", "objectId", "changeSource"} <= set(event)
+                    assert {
+                        "eventId",
+                        "subscriptionId",
+                        "portalId",
+                        "appId",
+                        "occurredAt",
+                        "subscriptionType",
+                        "attemptNumber",
+                        "objectId",
+                        "changeSource",
+                    } <= set(event)
                     if event["subscriptionType"] == "deal.propertyChange":
                         assert {"propertyName", "propertyValue"} <= set(event)
             elif source == "qbo":
@@ -193,8 +262,15 @@ def test_webhook_deliveries_have_provider_shapes(sim_dir):
             elif source == "xero":
                 assert {"events", "firstEventSequence", "lastEventSequence", "entropy"} <= set(body)
                 for event in body["events"]:
-                    assert {"resourceUrl", "resourceId", "eventDateUtc", "eventType", "eventCategory", "tenantId",
-                            "tenantType"} <= set(event)
+                    assert {
+                        "resourceUrl",
+                        "resourceId",
+                        "eventDateUtc",
+                        "eventType",
+                        "eventCategory",
+                        "tenantId",
+                        "tenantType",
+                    } <= set(event)
             elif source == "plaid":
                 assert body["webhook_type"] == "TRANSACTIONS"
                 assert body["webhook_code"] == "SYNC_UPDATES_AVAILABLE" and body["item_id"]
@@ -210,15 +286,32 @@ def test_hubspot_pipelines_have_stage_labels_and_probabilities(api):
             assert stage["label"] and stage["metadata"]["isClosed"] in ("true", "false")
             assert Decimal(stage["metadata"]["probability"]) <= 1
     deal = next(iter(api.latest("hubspot", "deals").values()))
-    assert {"dealname", "amount", "dealstage", "pipeline", "closedate", "hs_lastmodifieddate",
-            "deal_currency_code", "hs_deal_stage_probability"} <= set(deal["properties"])
+    assert {
+        "dealname",
+        "amount",
+        "dealstage",
+        "pipeline",
+        "closedate",
+        "hs_lastmodifieddate",
+        "deal_currency_code",
+        "hs_deal_stage_probability",
+    } <= set(deal["properties"])
     assert deal["associations"]["companies"]["results"][0]["type"] == "deal_to_company"
 
 
 def test_charts_of_accounts_cover_the_needed_classes(api):
     qbo = {a["AccountType"] for a in api.latest("qbo", "Account").values()}
-    assert {"Bank", "Accounts Receivable", "Accounts Payable", "Other Current Asset", "Income",
-            "Cost of Goods Sold", "Expense", "Equity", "Other Current Liability"} <= qbo
+    assert {
+        "Bank",
+        "Accounts Receivable",
+        "Accounts Payable",
+        "Other Current Asset",
+        "Income",
+        "Cost of Goods Sold",
+        "Expense",
+        "Equity",
+        "Other Current Liability",
+    } <= qbo
     xero = {a["Type"] for a in api.latest("xero", "Accounts").values()}
     assert {"BANK", "CURRENT", "CURRLIAB", "EQUITY", "REVENUE", "SALES", "DIRECTCOSTS", "EXPENSE"} <= xero
     # QBO versions: SyncToken increments with each version of the same record.

@@ -15,7 +15,7 @@ LEDGER_END = date(2025, 6, 30)  # the last posted day: what the AR aging example
 @dataclass
 class MiniLedger:
     path: Path
-    revenue: list[tuple]    # (period_month, entity_id, currency, revenue, revenue_reporting)
+    revenue: list[tuple]  # (period_month, entity_id, currency, revenue, revenue_reporting)
     documents: list[tuple]  # (kind, entity, contact, due_date, currency, total, open, status, voided)
 
 
@@ -55,19 +55,38 @@ def build(path: Path, seed: int = 11) -> MiniLedger:
         total = Decimal(rng.randint(10_000, 2_000_000)) / 100
         roll = rng.random()
         voided = roll < 0.05
-        open_amount = Decimal(0) if voided or roll > 0.7 else (total if roll < 0.5 else (total / 2).quantize(Decimal("0.01")))
-        status = "voided" if voided else ("paid" if open_amount == 0 else ("open" if open_amount == total else "partially_paid"))
+        open_amount = (
+            Decimal(0) if voided or roll > 0.7 else (total if roll < 0.5 else (total / 2).quantize(Decimal("0.01")))
+        )
+        status = (
+            "voided"
+            if voided
+            else ("paid" if open_amount == 0 else ("open" if open_amount == total else "partially_paid"))
+        )
         contact = rng.choice(vendors if kind == "AP" else customers)
         documents.append((kind, entity, contact, due, currency, total, open_amount, status, voided))
         conn.execute(
             "insert into marts.ar_ap_documents values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, 'qbo', ?)",
-            [f"d{i}", entity, kind, contact, due - timedelta(days=30), due, currency, total, total - open_amount,
-             open_amount, status, voided, str(i)],
+            [
+                f"d{i}",
+                entity,
+                kind,
+                contact,
+                due - timedelta(days=30),
+                due,
+                currency,
+                total,
+                total - open_amount,
+                open_amount,
+                status,
+                voided,
+                str(i),
+            ],
         )
     conn.execute("create table marts.general_ledger (journal_line_id varchar, entity_id varchar, posted_on date)")
-    conn.execute("insert into marts.general_ledger values ('a', 'US', ?), ('b', 'UK', ?)",
-                 [LEDGER_END - timedelta(days=3), LEDGER_END])
+    conn.execute(
+        "insert into marts.general_ledger values ('a', 'US', ?), ('b', 'UK', ?)",
+        [LEDGER_END - timedelta(days=3), LEDGER_END],
+    )
     conn.close()
     return MiniLedger(path, revenue, documents)
-
-

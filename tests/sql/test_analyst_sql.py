@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -46,8 +47,17 @@ def test_ar_aging(mini_ledger, capsys):
         if kind != "AR" or open_amount <= 0 or status not in ("open", "partially_paid"):
             continue
         late = (LEDGER_END - due).days
-        bucket = ("current" if late <= 0 else "1-30" if late <= 30 else "31-60" if late <= 60
-                  else "61-90" if late <= 90 else "90+")
+        bucket = (
+            "current"
+            if late <= 0
+            else "1-30"
+            if late <= 30
+            else "31-60"
+            if late <= 60
+            else "61-90"
+            if late <= 90
+            else "90+"
+        )
         expected[(entity, currency)][bucket] += open_amount
         expected[(entity, currency)]["total"] += open_amount
     assert {(r["entity_id"], r["currency"]) for r in rows} == set(expected)
@@ -60,8 +70,10 @@ def test_ar_aging(mini_ledger, capsys):
 def test_top_vendors(mini_ledger, capsys):
     code, out, _ = sql(capsys, mini_ledger.path, "-c", TOP_VENDORS, "--format", "csv")
     assert code == 0
-    got = [(r["vendor"], r["entity_id"], r["currency"], int(r["bills"]), Decimal(r["billed"]))
-           for r in csv.DictReader(io.StringIO(out))]
+    got = [
+        (r["vendor"], r["entity_id"], r["currency"], int(r["bills"]), Decimal(r["billed"]))
+        for r in csv.DictReader(io.StringIO(out))
+    ]
     totals: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
     for kind, entity, contact, _due, currency, total, _open, _status, voided in mini_ledger.documents:
         if kind == "AP" and not voided:
@@ -86,18 +98,20 @@ def test_shell_session(mini_ledger):
     from ledgerlake.analyst import connect
     from ledgerlake.analyst.shell import Shell
 
-    script = iter([
-        ".tables",
-        "select count(*) as docs",
-        "  from ar_ap_documents   -- current schema is marts",
-        "  where document_kind = 'AP';",
-        "select oops;",
-        ".mode csv",
-        ".schema marts.revenue_by_month",
-        "create temp table scratch as select 41 + 1 as answer; select answer from scratch;",
-        ".quit",
-        "select 'never reached';",
-    ])
+    script = iter(
+        [
+            ".tables",
+            "select count(*) as docs",
+            "  from ar_ap_documents   -- current schema is marts",
+            "  where document_kind = 'AP';",
+            "select oops;",
+            ".mode csv",
+            ".schema marts.revenue_by_month",
+            "create temp table scratch as select 41 + 1 as answer; select answer from scratch;",
+            ".quit",
+            "select 'never reached';",
+        ]
+    )
     out, err = io.StringIO(), io.StringIO()
     conn = connect(mini_ledger.path, source="warehouse", lake=False)
 
@@ -124,7 +138,10 @@ def test_piped_script_through_the_real_command(mini_ledger):
     exe = Path(sys.executable).parent / "ledgerlake"
     proc = subprocess.run(
         [str(exe), "sql", "--warehouse", str(mini_ledger.path), "--no-lake", "--format", "csv"],
-        input="select count(*) as n\nfrom marts.revenue_by_month;\n", capture_output=True, text=True, timeout=60,
+        input="select count(*) as n\nfrom marts.revenue_by_month;\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["n", str(len(mini_ledger.revenue))]
@@ -132,14 +149,22 @@ def test_piped_script_through_the_real_command(mini_ledger):
 
 def test_the_lake_is_readable(lake, mini_ledger, capsys):
     """Raw objects on S3 are queryable in the same session as the marts."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     for n in range(3):
-        lake.land(source="stripe", entity="events", payload=json.dumps({"id": f"evt_{n}", "object": "event"}).encode(),
-                  identity=f"evt_{n}", event_time=datetime(2025, 6, 1, tzinfo=timezone.utc), arrival="webhook")
-    query = (f"select count(*) as n, min(json_extract_string(payload, '$.id')) as first "
-             f"from read_json('s3://{lake.bucket}/raw/source=stripe/entity=events/*/*.json', "
-             "columns={'envelope':'JSON','payload':'JSON'}, hive_partitioning=true)")
+        lake.land(
+            source="stripe",
+            entity="events",
+            payload=json.dumps({"id": f"evt_{n}", "object": "event"}).encode(),
+            identity=f"evt_{n}",
+            event_time=datetime(2025, 6, 1, tzinfo=UTC),
+            arrival="webhook",
+        )
+    query = (
+        f"select count(*) as n, min(json_extract_string(payload, '$.id')) as first "
+        f"from read_json('s3://{lake.bucket}/raw/source=stripe/entity=events/*/*.json', "
+        "columns={'envelope':'JSON','payload':'JSON'}, hive_partitioning=true)"
+    )
     code = main(["sql", "--warehouse", str(mini_ledger.path), "-c", query, "--format", "csv"])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -151,8 +176,8 @@ def test_start_here_lists_the_same_dozen_marts_everywhere():
 
     for doc in (REPO / "docs" / "analysts.md", REPO / "transforms" / "models" / "overview.md"):
         text = doc.read_text()
-        table = text[text.index("| mart | one row per | ask it |"):]
-        table = table[:table.index("\n\n")]
+        table = text[text.index("| mart | one row per | ask it |") :]
+        table = table[: table.index("\n\n")]
         named = re.findall(r"^\| `([a-z_]+)` \|", table, re.M)
         assert tuple(named) == START_HERE, (doc.name, named)
 

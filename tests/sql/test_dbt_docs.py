@@ -24,8 +24,11 @@ def docs_site(mini_ledger, s3_endpoint, tmp_path_factory):
 
 def test_every_mart_has_its_grain_and_columns(docs_site):
     manifest = json.loads((docs_site / "manifest.json").read_text())
-    marts = {n["name"]: n for n in manifest["nodes"].values()
-             if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")}
+    marts = {
+        n["name"]: n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
+    }
     assert len(marts) >= 3, "the project has no marts yet"
     for name, node in marts.items():
         assert "grain" in node["description"].lower(), f"{name}: no grain in its description"
@@ -46,8 +49,12 @@ def test_the_site_is_served_by_dbt_docs_serve(docs_site):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen(serve_command(docs_site, port=port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    proc = subprocess.Popen(
+        serve_command(docs_site, port=port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+    )
     try:
         base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
         while True:

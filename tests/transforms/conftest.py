@@ -23,10 +23,19 @@ from .planted import plant_bad_records, resend_orders_with_refunds
 # moto's werkzeug logs every S3 request; tens of thousands of lines slow the landing down.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-MART_SNAPSHOT = ("revenue_by_month", "cash_by_account_day", "open_ar_month_end", "trial_balance",
-                 "ar_ap_documents", "general_ledger", "integrity_unreconciled_bank_lines",
-                 "integrity_won_deals_without_invoice", "integrity_payouts_without_bank_deposit",
-                 "integrity_paid_invoices_open_deals", "integrity_duplicate_vendors")
+MART_SNAPSHOT = (
+    "revenue_by_month",
+    "cash_by_account_day",
+    "open_ar_month_end",
+    "trial_balance",
+    "ar_ap_documents",
+    "general_ledger",
+    "integrity_unreconciled_bank_lines",
+    "integrity_won_deals_without_invoice",
+    "integrity_payouts_without_bank_deposit",
+    "integrity_paid_invoices_open_deals",
+    "integrity_duplicate_vendors",
+)
 
 
 def _snapshot(warehouse) -> dict:
@@ -38,10 +47,15 @@ def _snapshot(warehouse) -> dict:
     try:
         snap = {}
         for name in MART_SNAPSHOT:
-            columns = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'marts' and table_name = ? "
-                "and column_name <> 'raw_key' order by ordinal_position", [name]).fetchall()]
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? "
+                    "and column_name <> 'raw_key' order by ordinal_position",
+                    [name],
+                ).fetchall()
+            ]
             snap[name] = con.execute(f"select {', '.join(columns)} from marts.{name} order by all").fetchall()
         return snap
     finally:
@@ -68,7 +82,9 @@ def _sim_realm() -> str:
     from ledgerlake.transform.runner import project_dir
 
     with (project_dir() / "seeds" / "source_tenants.csv").open() as f:
-        return next(r["tenant_id"] for r in csv.DictReader(f) if r["source_system"] == "qbo" and r["is_default"] == "true")
+        return next(
+            r["tenant_id"] for r in csv.DictReader(f) if r["source_system"] == "qbo" and r["is_default"] == "true"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +123,20 @@ def company_build(built_company, tmp_path_factory):
         second = build(stream=None)
         timings["second_build"] = second.seconds
         after = _snapshot(second.warehouse)
-    yield {"first": first, "second": second, "landing": built_company["landing"], "relanding": relanding,
-           "new_keys": keys_after - keys_before, "before": before, "after": after, "planted": planted,
-           "warehouse": second.warehouse, "lake": lake, "sim_dir": company_dir, "timings": timings}
+    yield {
+        "first": first,
+        "second": second,
+        "landing": built_company["landing"],
+        "relanding": relanding,
+        "new_keys": keys_after - keys_before,
+        "before": before,
+        "after": after,
+        "planted": planted,
+        "warehouse": second.warehouse,
+        "lake": lake,
+        "sim_dir": company_dir,
+        "timings": timings,
+    }
 
 
 @pytest.fixture(scope="session")

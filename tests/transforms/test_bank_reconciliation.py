@@ -33,27 +33,16 @@ def company(built_company):
 def reconciliation_verdicts(con, truth) -> Counter:
     """Per bank line of the marts: correct / wrong / queued (and why), against the truth."""
     matched = defaultdict(set)
-    for line, document in con.execute(
-        "select bank_line_id, document_id from marts.bank_matches"
-    ).fetchall():
+    for line, document in con.execute("select bank_line_id, document_id from marts.bank_matches").fetchall():
         matched[line].add(document)
-    queued = {
-        r[0]
-        for r in con.execute("select bank_line_id from marts.bank_unmatched").fetchall()
-    }
+    queued = {r[0] for r in con.execute("select bank_line_id from marts.bank_unmatched").fetchall()}
     verdicts = Counter()
-    for (line,) in con.execute(
-        "select bank_line_id from intermediate.int_bank_lines"
-    ).fetchall():
+    for (line,) in con.execute("select bank_line_id from intermediate.int_bank_lines").fetchall():
         want = set(truth[line]["explained_by"].split())
         kind = truth[line]["match_kind"]
-        assert (line in matched) != (line in queued), (
-            f"{line} must be either matched or queued"
-        )
+        assert (line in matched) != (line in queued), f"{line} must be either matched or queued"
         if not want:
-            verdicts[
-                "unexplained_matched" if line in matched else "unexplained_queued"
-            ] += 1
+            verdicts["unexplained_matched" if line in matched else "unexplained_queued"] += 1
         elif line not in matched:
             verdicts[f"queued:{kind}"] += 1
         else:
@@ -66,11 +55,7 @@ def test_bank_lines_are_matched_as_the_simulator_explains_them(company, artifact
     verdicts = reconciliation_verdicts(con, truth)
     explained = sum(v for k, v in verdicts.items() if not k.startswith("unexplained"))
     correct = sum(v for k, v in verdicts.items() if k.startswith("correct"))
-    wrong = {
-        k: v
-        for k, v in verdicts.items()
-        if k.startswith("wrong") or k == "unexplained_matched"
-    }
+    wrong = {k: v for k, v in verdicts.items() if k.startswith("wrong") or k == "unexplained_matched"}
     (artifacts_dir / "bank_reconciliation.json").write_text(
         json.dumps(
             {
@@ -89,19 +74,12 @@ def test_bank_lines_are_matched_as_the_simulator_explains_them(company, artifact
     # every line the books never explained waits in the queue
     posted = _posted(con)
     assert verdicts["unexplained_queued"] == sum(
-        1
-        for r in truth.values()
-        if not r["explained_by"] and r["transaction_id"] in posted
+        1 for r in truth.values() if not r["explained_by"] and r["transaction_id"] in posted
     )
 
 
 def _posted(con) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "select bank_line_id from intermediate.int_bank_lines"
-        ).fetchall()
-    }
+    return {r[0] for r in con.execute("select bank_line_id from intermediate.int_bank_lines").fetchall()}
 
 
 def test_match_rate_per_account_and_day_adds_up(company):
@@ -110,23 +88,10 @@ def test_match_rate_per_account_and_day_adds_up(company):
         "select sum(lines), sum(matched_lines), sum(unmatched_lines) from marts.bank_reconciliation_daily"
     ).fetchone()
     assert lines == len(_posted(con))
-    assert (
-        matched
-        == con.execute(
-            "select count(distinct bank_line_id) from marts.bank_matches"
-        ).fetchone()[0]
-    )
-    assert (
-        unmatched
-        == con.execute("select count(*) from marts.bank_unmatched").fetchone()[0]
-    )
+    assert matched == con.execute("select count(distinct bank_line_id) from marts.bank_matches").fetchone()[0]
+    assert unmatched == con.execute("select count(*) from marts.bank_unmatched").fetchone()[0]
     # the consolidated KPI mart carries the same lines
-    assert (
-        con.execute("select sum(bank_lines) from marts.finance_kpis_daily").fetchone()[
-            0
-        ]
-        == lines
-    )
+    assert con.execute("select sum(bank_lines) from marts.finance_kpis_daily").fetchone()[0] == lines
 
 
 def test_auto_applied_codes_are_precise_and_a_correction_changes_the_next_suggestion(
@@ -138,9 +103,7 @@ def test_auto_applied_codes_are_precise_and_a_correction_changes_the_next_sugges
     history, todo = load_lines(con)
     run = suggest(history, todo, {})
     auto = [s for s in run.suggestions if s["status"] == "auto_applied"]
-    right = sum(
-        truth[s["bank_line_id"]]["true_account_code"] == s["account_code"] for s in auto
-    )
+    right = sum(truth[s["bank_line_id"]]["true_account_code"] == s["account_code"] for s in auto)
     assert len(auto) >= len(run.suggestions) // 2, run.counts()
     assert right / len(auto) >= 0.95, (right, len(auto))
 
@@ -157,12 +120,8 @@ def test_auto_applied_codes_are_precise_and_a_correction_changes_the_next_sugges
     first, other = ids[0], ids[1]
     codes = sorted({ln.account for ln in history if ln.entity == entity})
     new_code = next(c for c in codes if c != by_line[other]["account_code"])
-    again = suggest(
-        history, todo, {first: {"account_code": new_code, "entity_id": entity}}
-    )
+    again = suggest(history, todo, {first: {"account_code": new_code, "entity_id": entity}})
     after = {s["bank_line_id"]: s for s in again.suggestions}
-    assert (
-        after[first]["account_code"] == new_code and after[first]["method"] == "human"
-    )
+    assert after[first]["account_code"] == new_code and after[first]["method"] == "human"
     assert after[other]["account_code"] == new_code != by_line[other]["account_code"]
     assert lines[other].entity == entity

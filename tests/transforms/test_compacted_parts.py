@@ -37,8 +37,11 @@ def small_groups(monkeypatch):
 
 def test_a_part_mixing_webhooks_and_pages_keeps_each_row_group_near_the_byte_budget(small_groups):
     # 300 webhooks of ~1 KB, then 40 pages of ~30 KB, then webhooks again
-    rows = ([_row(i, 1_000) for i in range(300)] + [_row(300 + i, 30_000) for i in range(40)]
-            + [_row(340 + i, 1_000) for i in range(100)])
+    rows = (
+        [_row(i, 1_000) for i in range(300)]
+        + [_row(300 + i, 30_000) for i in range(40)]
+        + [_row(340 + i, 1_000) for i in range(100)]
+    )
     frame = compact._frame(rows)
 
     parquet = pq.ParquetFile(io.BytesIO(compact._parquet_bytes(frame)))
@@ -67,9 +70,15 @@ def _land(lake, n: int, start: int = 0, pad: int = 2_000) -> set[str]:
 
     keys = set()
     for i in range(start, start + n):
-        landed = lake.land(source="stripe", entity="events", identity=f"evt_{i:05d}", arrival="webhook",
-                           event_time=date(2026, 1, 1 + i % 28), event_id=f"evt_{i:05d}",
-                           payload=json.dumps({"id": f"evt_{i:05d}", "object": "event", "pad": "x" * pad}).encode())
+        landed = lake.land(
+            source="stripe",
+            entity="events",
+            identity=f"evt_{i:05d}",
+            arrival="webhook",
+            event_time=date(2026, 1, 1 + i % 28),
+            event_id=f"evt_{i:05d}",
+            payload=json.dumps({"id": f"evt_{i:05d}", "object": "event", "pad": "x" * pad}).encode(),
+        )
         keys.add(landed.key)
     return keys
 

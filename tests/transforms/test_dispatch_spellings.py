@@ -14,9 +14,7 @@ from ledgerlake.transform.runner import project_dir
 
 
 def test_every_dispatched_macro_is_spelt_for_spark_duckdb_and_trino():
-    text = "\n".join(
-        p.read_text() for p in sorted((project_dir() / "macros").glob("*.sql"))
-    )
+    text = "\n".join(p.read_text() for p in sorted((project_dir() / "macros").glob("*.sql")))
     dispatched = set(re.findall(r"adapter\.dispatch\('(\w+)', 'ledgerlake'\)", text))
     defined = set(re.findall(r"\{%-?\s*macro (\w+)\(", text))
     missing = sorted(

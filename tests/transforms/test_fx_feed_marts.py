@@ -18,14 +18,20 @@ import pytest
 
 
 def _tables(con, db):
-    return [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'marts' "
-        "order by 1", [db]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'marts' "
+            "order by 1",
+            [db],
+        ).fetchall()
+    ]
 
 
 @pytest.mark.timeout(1800)  # may be the test that lands and builds the session's company
 def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, tmp_path_factory, monkeypatch):
     import duckdb
+
     from ledgerlake.lake import Lake
     from ledgerlake.transform import build
 
@@ -34,8 +40,12 @@ def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, 
     assert list(feed_lake.keys("raw/source=ecb/")), "the ecb poller landed nothing"
 
     suffix = uuid.uuid4().hex[:8]
-    env = dict(built_company["env"], LEDGERLAKE_RAW_BUCKET=f"raw-fx-{suffix}",
-               LEDGERLAKE_MARTS_BUCKET=f"marts-fx-{suffix}", LEDGERLAKE_HOME=str(tmp_path_factory.mktemp("fx-file-home")))
+    env = dict(
+        built_company["env"],
+        LEDGERLAKE_RAW_BUCKET=f"raw-fx-{suffix}",
+        LEDGERLAKE_MARTS_BUCKET=f"marts-fx-{suffix}",
+        LEDGERLAKE_HOME=str(tmp_path_factory.mktemp("fx-file-home")),
+    )
     for name, value in env.items():  # this test's own lake and home; restored afterwards
         monkeypatch.setenv(name, value)
     lake = Lake()
@@ -43,8 +53,11 @@ def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, 
     for key in feed_lake.keys("compacted/"):  # the same raw, already compacted; no ECB pages
         if "/source=ecb/" not in key:
             lake.s3.copy_object(Bucket=lake.bucket, Key=key, CopySource={"Bucket": feed_lake.bucket, "Key": key})
-    lake.s3.put_object(Bucket=lake.bucket, Key="reference/fx_rates/fx_rates.csv",
-                       Body=(sim_dir / "reference" / "fx_rates.csv").read_bytes())
+    lake.s3.put_object(
+        Bucket=lake.bucket,
+        Key="reference/fx_rates/fx_rates.csv",
+        Body=(sim_dir / "reference" / "fx_rates.csv").read_bytes(),
+    )
     from ledgerlake.transform.runner import warehouse_path
 
     warehouse_path().parent.mkdir(parents=True, exist_ok=True)
@@ -57,8 +70,14 @@ def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, 
     try:
         con.execute(f"attach '{built_company['warehouse']}' as feed (read_only)")
         con.execute(f"attach '{from_file.warehouse}' as file (read_only)")
-        sources = {db: dict(con.execute(f"select rate_source, count(*) from {db}.staging.stg_reference__fx_rates "
-                                        "group by 1").fetchall()) for db in ("feed", "file")}
+        sources = {
+            db: dict(
+                con.execute(
+                    f"select rate_source, count(*) from {db}.staging.stg_reference__fx_rates group by 1"
+                ).fetchall()
+            )
+            for db in ("feed", "file")
+        }
         assert set(sources["feed"]) == {"ecb"} and set(sources["file"]) == {"file"}
         assert sources["feed"]["ecb"] == sources["file"]["file"] > 0  # the same days and pairs
         tables = _tables(con, "feed")
@@ -66,20 +85,29 @@ def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, 
         differing, converted = {}, 0
         for name in tables:
             # every column but rate_source, which says 'ecb' in one build and 'file' in the other
-            cols = ", ".join(c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_catalog = 'feed' and "
-                "table_schema = 'marts' and table_name = ? and column_name <> 'rate_source' "
-                "order by ordinal_position",
-                [name]).fetchall())
+            cols = ", ".join(
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_catalog = 'feed' and "
+                    "table_schema = 'marts' and table_name = ? and column_name <> 'rate_source' "
+                    "order by ordinal_position",
+                    [name],
+                ).fetchall()
+            )
             rows = con.execute(f"select count(*) from feed.marts.{name}").fetchone()[0]
-            extra = con.execute(f"select count(*) from (select {cols} from feed.marts.{name} except all "
-                                f"select {cols} from file.marts.{name})").fetchone()[0]
-            missing = con.execute(f"select count(*) from (select {cols} from file.marts.{name} except all "
-                                  f"select {cols} from feed.marts.{name})").fetchone()[0]
+            extra = con.execute(
+                f"select count(*) from (select {cols} from feed.marts.{name} except all "
+                f"select {cols} from file.marts.{name})"
+            ).fetchone()[0]
+            missing = con.execute(
+                f"select count(*) from (select {cols} from file.marts.{name} except all "
+                f"select {cols} from feed.marts.{name})"
+            ).fetchone()[0]
             if extra or missing:
                 differing[name] = (rows, extra, missing)
-        converted = con.execute("select count(*) from feed.marts.general_ledger "
-                                "where transaction_currency <> reporting_currency").fetchone()[0]
+        converted = con.execute(
+            "select count(*) from feed.marts.general_ledger where transaction_currency <> reporting_currency"
+        ).fetchone()[0]
     finally:
         con.close()
     assert not differing  # mart: (rows, rows only in the feed build, rows only in the file build)

@@ -36,8 +36,12 @@ def _compare(expected: dict, got: dict, drop_zero: bool = True) -> dict:
         if drop_zero:
             want, have = want if want is not None else ZERO, have if have is not None else ZERO
         (matching if want == have else mismatching).append((key, want, have))
-    return {"rows": len(keys), "matching": len(matching), "mismatching": len(mismatching),
-            "first_mismatches": [[str(k), str(w), str(h)] for k, w, h in mismatching[:10]]}
+    return {
+        "rows": len(keys),
+        "matching": len(matching),
+        "mismatching": len(mismatching),
+        "first_mismatches": [[str(k), str(w), str(h)] for k, w, h in mismatching[:10]],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +55,14 @@ def record(artifacts_dir):
 
 
 def test_revenue_by_month_matches_truth_to_the_cent(company_build, wh, record):
-    expected = {(r["month"], r["entity"], r["currency"]): Decimal(r["revenue"])
-                for r in _truth(company_build["sim_dir"], "revenue_by_month.csv")}
-    got = {(str(m)[:7], e, c): r for m, e, c, r in wh(
-        "select period_month, entity_id, currency, revenue from marts.revenue_by_month")}
+    expected = {
+        (r["month"], r["entity"], r["currency"]): Decimal(r["revenue"])
+        for r in _truth(company_build["sim_dir"], "revenue_by_month.csv")
+    }
+    got = {
+        (str(m)[:7], e, c): r
+        for m, e, c, r in wh("select period_month, entity_id, currency, revenue from marts.revenue_by_month")
+    }
     result = record["revenue_by_month"] = _compare(expected, got)
     assert result["mismatching"] == 0, result
     assert result["matching"] == len(expected) > 0
@@ -63,28 +71,38 @@ def test_revenue_by_month_matches_truth_to_the_cent(company_build, wh, record):
 def test_cash_by_account_day_matches_the_bank_to_the_cent(company_build, wh, record):
     truth = _truth(company_build["sim_dir"], "cash_by_account_day.csv")
     expected = {(r["date"], r["account_id"]): Decimal(r["balance"]) for r in truth}
-    got = {(str(d), a): b for d, a, b in wh(
-        "select balance_date, bank_account_id, balance from marts.cash_by_account_day")}
+    got = {
+        (str(d), a): b for d, a, b in wh("select balance_date, bank_account_id, balance from marts.cash_by_account_day")
+    }
     result = record["cash_by_account_day"] = _compare(expected, got, drop_zero=False)
     assert result["mismatching"] == 0, result
     # every account is linked to its ledger account and entity as the simulator booked it
     manifest = json.loads((company_build["sim_dir"] / "manifest.json").read_text())
-    links = {a: (e, k) for a, e, k in wh("select bank_account_id, entity_id, ledger_account_key "
-                                         "from intermediate.int_bank_accounts")}
+    links = {
+        a: (e, k)
+        for a, e, k in wh("select bank_account_id, entity_id, ledger_account_key from intermediate.int_bank_accounts")
+    }
     for account in manifest["accounts"]:
         entity, key = links[account["plaid_account_id"]]
         assert entity == account["entity"]
         assert key.split(":", 1)[0] == ("qbo" if entity == "US" else "xero")
-        code = wh("select coalesce(account_code, source_account_id), source_account_id "
-                  "from intermediate.int_ledger_accounts where account_key = ?", key)[0]
+        code = wh(
+            "select coalesce(account_code, source_account_id), source_account_id "
+            "from intermediate.int_ledger_accounts where account_key = ?",
+            key,
+        )[0]
         assert account["ledger_account"] in code
 
 
 def test_open_ar_month_end_matches_truth_to_the_cent(company_build, wh, record):
-    expected = {(r["month_end"], r["entity"], r["customer_id"]): Decimal(r["open_amount"])
-                for r in _truth(company_build["sim_dir"], "open_ar_month_end.csv")}
-    got = {(str(m), e, c): a for m, e, c, a in wh(
-        "select month_end, entity_id, customer_id, open_amount from marts.open_ar_month_end")}
+    expected = {
+        (r["month_end"], r["entity"], r["customer_id"]): Decimal(r["open_amount"])
+        for r in _truth(company_build["sim_dir"], "open_ar_month_end.csv")
+    }
+    got = {
+        (str(m), e, c): a
+        for m, e, c, a in wh("select month_end, entity_id, customer_id, open_amount from marts.open_ar_month_end")
+    }
     result = record["open_ar_month_end"] = _compare(expected, got)
     assert result["mismatching"] == 0, result
     assert len(expected) > 10
@@ -97,16 +115,24 @@ def _ids(problems, raw_entity):
 def test_won_deals_without_invoice_are_exactly_the_planted_ones(company_build, wh, record):
     planted = _ids(_problems(company_build["sim_dir"], "won_deal_not_invoiced"), "deals")
     flagged = {r[0] for r in wh("select deal_id from marts.integrity_won_deals_without_invoice")}
-    record["integrity_won_deals_without_invoice"] = {"planted": len(planted), "flagged": len(flagged),
-                                                     "extra": sorted(flagged - planted)}
+    record["integrity_won_deals_without_invoice"] = {
+        "planted": len(planted),
+        "flagged": len(flagged),
+        "extra": sorted(flagged - planted),
+    }
     assert flagged == planted
 
 
 def test_paid_invoices_with_open_deals_are_exactly_the_planted_ones(company_build, wh, record):
     problems = _problems(company_build["sim_dir"], "paid_invoice_deal_open")
     flagged = set(wh("select deal_id, source_id from marts.integrity_paid_invoices_open_deals"))
-    planted = {(next(r["id"] for r in p["records"] if r["raw_entity"] == "deals"),
-                next(r["id"] for r in p["records"] if r["raw_entity"] == "invoice")) for p in problems}
+    planted = {
+        (
+            next(r["id"] for r in p["records"] if r["raw_entity"] == "deals"),
+            next(r["id"] for r in p["records"] if r["raw_entity"] == "invoice"),
+        )
+        for p in problems
+    }
     record["integrity_paid_invoices_open_deals"] = {"planted": len(planted), "flagged": len(flagged)}
     assert flagged == planted
 
@@ -132,8 +158,11 @@ def test_landing_everything_again_changes_no_mart(company_build):
     assert company_build["second"].success, company_build["second"].failures
     assert company_build["relanding"].polled_pages > 0 and company_build["new_keys"]  # records landed again
     before, after = company_build["before"], company_build["after"]
-    differing = {name: (len(before[name]), len(set(before[name]) ^ set(after[name])))
-                 for name in before if before[name] != after[name]}
+    differing = {
+        name: (len(before[name]), len(set(before[name]) ^ set(after[name])))
+        for name in before
+        if before[name] != after[name]
+    }
     assert not differing  # mart: (rows, rows differing)
 
 
@@ -143,19 +172,27 @@ def test_fx_gains_and_losses_on_foreign_documents_match_truth_to_the_cent(compan
     month-end revaluations of what is still open (net of their reversals), per entity and month."""
     truth = _truth(company_build["sim_dir"], "fx_gain_loss_by_month.csv")
     expected = {(r["month"], r["entity"], kind): Decimal(r[kind]) for r in truth for kind in ("realised", "unrealised")}
-    got = {(str(m)[:7], e, k): a for m, e, k, a in wh(
-        "select period_month, entity_id, case when document_type = 'FxRealised' then 'realised' else 'unrealised' end,"
-        " -sum(functional_amount) from marts.general_ledger"
-        " where document_type like 'Fx%' and journal_line_id like '%:fx' group by all")}
+    got = {
+        (str(m)[:7], e, k): a
+        for m, e, k, a in wh(
+            "select period_month, entity_id,"
+            " case when document_type = 'FxRealised' then 'realised' else 'unrealised' end,"
+            " -sum(functional_amount) from marts.general_ledger"
+            " where document_type like 'Fx%' and journal_line_id like '%:fx' group by all"
+        )
+    }
     result = record["fx_gain_loss_by_month"] = _compare(expected, got)
     assert result["mismatching"] == 0, result
     # both entities realise and revalue something, so the comparison is not vacuous
-    assert {(e, k) for (_, e, k), v in expected.items() if v} == {(e, k) for e in ("US", "UK")
-                                                                    for k in ("realised", "unrealised")}
+    assert {(e, k) for (_, e, k), v in expected.items() if v} == {
+        (e, k) for e in ("US", "UK") for k in ("realised", "unrealised")
+    }
     # the documents are foreign: transaction currency differs from functional, at the ledger's rate
-    foreign = wh("select entity_id, transaction_currency, count(distinct document_id) from marts.general_ledger"
-                 " where transaction_currency <> functional_currency and document_type in ('Invoice', 'Bill')"
-                 " group by all order by 1, 2")
+    foreign = wh(
+        "select entity_id, transaction_currency, count(distinct document_id) from marts.general_ledger"
+        " where transaction_currency <> functional_currency and document_type in ('Invoice', 'Bill')"
+        " group by all order by 1, 2"
+    )
     # (the UK's euro invoices and the dollar bills of the intercompany fee; the US's sterling bills)
     assert [(e, c) for e, c, _ in foreign] == [("UK", "EUR"), ("UK", "USD"), ("US", "GBP")], foreign
     assert all(n >= 10 for *_, n in foreign), foreign

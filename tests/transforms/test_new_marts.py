@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,10 +19,12 @@ CENT = Decimal("0.01")
 
 # The shared end-to-end build lives in conftest.py (another engineer's, landing with
 # test_ground_truth.py); until it is there these tests have nothing to read.
-if "def company_build" not in (Path(__file__).with_name("conftest.py").read_text()
-                               if Path(__file__).with_name("conftest.py").exists() else ""):
-    pytest.skip("the session build fixture (company_build) is not in tests/transforms/conftest.py yet",
-                allow_module_level=True)
+if "def company_build" not in (
+    Path(__file__).with_name("conftest.py").read_text() if Path(__file__).with_name("conftest.py").exists() else ""
+):
+    pytest.skip(
+        "the session build fixture (company_build) is not in tests/transforms/conftest.py yet", allow_module_level=True
+    )
 
 
 def _lines(sim_dir, source, resource):
@@ -60,16 +62,19 @@ def test_mrr_movements_recompute_from_stripe_subscription_versions(company_build
         billing = sub["status"] in ("active", "past_due") and not rec["deleted"]
         at = datetime.fromisoformat(rec["at"].replace("Z", "+00:00"))
         versions[rec["id"]].append((at, sub["customer"], monthly.quantize(CENT) if billing else Decimal(0)))
-    rows = wh("select period_month, movement_type, mrr_change, closing_mrr from marts.mrr_movements_monthly "
-              "where entity_id = 'US' order by 1, 2")
+    rows = wh(
+        "select period_month, movement_type, mrr_change, closing_mrr from marts.mrr_movements_monthly "
+        "where entity_id = 'US' order by 1, 2"
+    )
     got = {(m, t): c for m, t, c, _ in rows}
     closing = {m: c for m, _, _, c in rows}
     months = sorted(closing)
     assert len(months) >= 17
     previous: dict[str, Decimal] = {}
     for month in months:
-        cutoff = datetime.combine((month.replace(day=28) + timedelta(days=4)).replace(day=1), datetime.min.time(),
-                                  tzinfo=timezone.utc)
+        cutoff = datetime.combine(
+            (month.replace(day=28) + timedelta(days=4)).replace(day=1), datetime.min.time(), tzinfo=UTC
+        )
         current: dict[str, Decimal] = defaultdict(Decimal)
         for history in versions.values():
             seen = [v for v in history if v[0] < cutoff]
@@ -80,7 +85,7 @@ def test_mrr_movements_recompute_from_stripe_subscription_versions(company_build
             before, now = previous.get(customer, Decimal(0)), current.get(customer, Decimal(0))
             if before == now:
                 continue
-            kind = ("new" if before == 0 else "churn" if now == 0 else "expansion" if now > before else "contraction")
+            kind = "new" if before == 0 else "churn" if now == 0 else "expansion" if now > before else "contraction"
             moves[kind] += now - before
         for kind in ("new", "expansion", "contraction", "churn"):
             assert got[(month, kind)] == moves[kind], (month, kind)
@@ -93,34 +98,52 @@ def test_mrr_movements_recompute_from_stripe_subscription_versions(company_build
 def test_revenue_by_channel_equals_the_processors_records(company_build, wh):
     sim = company_build["sim_dir"]
     charges = _latest(sim, "stripe", "charges")
-    subscription_sales = sum(Decimal(c["object"]["amount"]) / 100 for c in charges.values()
-                             if c["object"]["metadata"].get("subscription") and c["object"]["status"] == "succeeded")
+    subscription_sales = sum(
+        Decimal(c["object"]["amount"]) / 100
+        for c in charges.values()
+        if c["object"]["metadata"].get("subscription") and c["object"]["status"] == "succeeded"
+    )
     refunds = _latest(sim, "stripe", "refunds")
-    stripe_refunds = sum(Decimal(r["object"]["amount"]) / 100 for r in refunds.values()
-                         if r["object"]["charge"] in charges and charges[r["object"]["charge"]]["object"]["metadata"].get("subscription"))
+    stripe_refunds = sum(
+        Decimal(r["object"]["amount"]) / 100
+        for r in refunds.values()
+        if r["object"]["charge"] in charges and charges[r["object"]["charge"]]["object"]["metadata"].get("subscription")
+    )
     orders = _latest(sim, "shopify", "orders")
-    shop_sales = sum(Decimal(o["object"]["total_price"]) - Decimal(o["object"]["total_tax"])
-                     for o in orders.values() if not o["deleted"] and not o["object"].get("cancelled_at"))
-    got = {ch: (s, r) for ch, s, r in wh(
-        "select channel, sum(sales), sum(refunds) from marts.revenue_by_channel_month group by 1")}
+    shop_sales = sum(
+        Decimal(o["object"]["total_price"]) - Decimal(o["object"]["total_tax"])
+        for o in orders.values()
+        if not o["deleted"] and not o["object"].get("cancelled_at")
+    )
+    got = {
+        ch: (s, r)
+        for ch, s, r in wh("select channel, sum(sales), sum(refunds) from marts.revenue_by_channel_month group by 1")
+    }
     assert got["subscriptions"] == (subscription_sales, stripe_refunds)
     assert got["online_store"][0] == shop_sales
     # the monthly mart is the daily one summed; orders are one row per Shopify order / sale charge
-    assert wh("select sum(revenue) from marts.revenue_by_channel_month")[0][0] == \
-        wh("select sum(revenue) from marts.revenue_by_channel_daily")[0][0]
+    assert (
+        wh("select sum(revenue) from marts.revenue_by_channel_month")[0][0]
+        == wh("select sum(revenue) from marts.revenue_by_channel_daily")[0][0]
+    )
     counted = dict(wh("select channel, count(*) from marts.orders group by 1"))
     assert counted["online_store"] == len(orders)
     assert counted["subscriptions"] == sum(1 for c in charges.values() if c["object"]["metadata"].get("subscription"))
 
 
 def test_weekly_and_monthly_kpis_are_the_days_added_up(wh):
-    weekly = {w: (rev, col, book, burn, cash) for w, rev, col, book, burn, cash in wh(
-        "select week_start, revenue, collections, bookings, net_burn, cash_balance from marts.finance_kpis_weekly")}
+    weekly = {
+        w: (rev, col, book, burn, cash)
+        for w, rev, col, book, burn, cash in wh(
+            "select week_start, revenue, collections, bookings, net_burn, cash_balance from marts.finance_kpis_weekly"
+        )
+    }
     daily = defaultdict(lambda: [Decimal(0)] * 4)
     last_cash = {}
     for day, rev, col, book, burn, cash in wh(
-            "select date, revenue, collections, bookings, net_burn, cash_balance "
-            "from marts.finance_kpis_daily order by date"):
+        "select date, revenue, collections, bookings, net_burn, cash_balance "
+        "from marts.finance_kpis_daily order by date"
+    ):
         week = day - timedelta(days=day.weekday())
         for i, v in enumerate((rev, col, book, burn)):
             daily[week][i] += v
@@ -129,11 +152,14 @@ def test_weekly_and_monthly_kpis_are_the_days_added_up(wh):
     for week, row in weekly.items():
         assert list(row[:4]) == daily[week] and row[4] == last_cash[week], week
     # each entity's daily revenue adds up to the ledger's (revenue_by_month), to the cent
-    assert dict(wh("select entity_id, sum(revenue) from marts.finance_kpis_entity_daily group by 1")) == \
-        dict(wh("select entity_id, sum(revenue) from marts.revenue_by_month group by 1"))
+    assert dict(wh("select entity_id, sum(revenue) from marts.finance_kpis_entity_daily group by 1")) == dict(
+        wh("select entity_id, sum(revenue) from marts.revenue_by_month group by 1")
+    )
     # monthly (per entity) adds back up to the consolidated days
-    assert wh("select sum(revenue), sum(net_burn) from marts.finance_kpis_monthly")[0] == \
-        wh("select sum(revenue), sum(net_burn) from marts.finance_kpis_daily")[0]
+    assert (
+        wh("select sum(revenue), sum(net_burn) from marts.finance_kpis_monthly")[0]
+        == wh("select sum(revenue), sum(net_burn) from marts.finance_kpis_daily")[0]
+    )
 
 
 def test_entity_cash_is_the_bank_truth(company_build, wh):
@@ -143,15 +169,20 @@ def test_entity_cash_is_the_bank_truth(company_build, wh):
         truth = defaultdict(Decimal)
         for r in csv.DictReader(handle):
             truth[(r["date"], r["entity"])] += Decimal(r["balance"])
-    got = {(str(d), e): c for d, e, c in wh("select date, entity_id, cash_balance from marts.finance_kpis_entity_daily")}
+    got = {
+        (str(d), e): c for d, e, c in wh("select date, entity_id, cash_balance from marts.finance_kpis_entity_daily")
+    }
     common = set(truth) & set(got)
     assert len(common) > 500
     assert all(got[k] == truth[k] for k in common)
 
 
 def test_duplicate_vendor_payments_are_counted(company_build, wh):
-    planted = [p for p in json.loads((company_build["sim_dir"] / "truth" / "problems.json").read_text())["problems"]
-               if p["kind"] == "duplicate_vendor_payment"]
+    planted = [
+        p
+        for p in json.loads((company_build["sim_dir"] / "truth" / "problems.json").read_text())["problems"]
+        if p["kind"] == "duplicate_vendor_payment"
+    ]
     counted = wh("select sum(duplicate_bills_paid) from marts.finance_kpis_daily")[0][0]
     assert planted and counted == len(planted)
 
@@ -186,7 +217,14 @@ def test_consumers_read_the_real_marts(company_build):
         assert len(kpis) == 5 and {m.column for m in queries.METRICS} <= set(kpis[0])
         assert queries.reporting_currency(con) == "USD"
         assert len(queries.cash_actuals(con, week - timedelta(days=90), week + timedelta(days=6))) == 97
-        assert {r["source"] for r in queries.integration_health(con)} == {"stripe", "shopify", "hubspot", "qbo", "xero", "plaid"}
+        assert {r["source"] for r in queries.integration_health(con)} == {
+            "stripe",
+            "shopify",
+            "hubspot",
+            "qbo",
+            "xero",
+            "plaid",
+        }
     finally:
         con.close()
     m = dd.Marts(path=company_build["warehouse"])

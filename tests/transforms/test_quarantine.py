@@ -55,60 +55,172 @@ def second_tenants(lake):
     """A second QBO realm and a second Xero tenant: the same ids, codes and numbers as the
     first ones' (realms and orgs number their records independently), other amounts."""
     invoice = qbo_invoice("401", "1001", "2025-01-20", 333.33, "9901")
-    customer = {"Id": "101", "DisplayName": "Zephyr Robotics Inc", "SyncToken": "0", "Active": True,
-                "MetaData": {"CreateTime": "2025-01-01T00:00:00-08:00", "LastUpdatedTime": "2025-01-01T00:00:00-08:00"}}
-    _land(lake, "qbo", "cdc", cdc_page(Account=qbo_accounts(), Customer=[customer], Invoice=[invoice]), "2025-01-20",
-          extra={"request": {"path": f"/v3/company/{REALM2}/cdc"}})
+    customer = {
+        "Id": "101",
+        "DisplayName": "Zephyr Robotics Inc",
+        "SyncToken": "0",
+        "Active": True,
+        "MetaData": {"CreateTime": "2025-01-01T00:00:00-08:00", "LastUpdatedTime": "2025-01-01T00:00:00-08:00"},
+    }
+    _land(
+        lake,
+        "qbo",
+        "cdc",
+        cdc_page(Account=qbo_accounts(), Customer=[customer], Invoice=[invoice]),
+        "2025-01-20",
+        extra={"request": {"path": f"/v3/company/{REALM2}/cdc"}},
+    )
     accounts = [
-        {"AccountID": "x-ar", "Code": "610", "Name": "Accounts Receivable", "Type": "CURRENT", "Class": "ASSET",
-         "SystemAccount": "DEBTORS", "Status": "ACTIVE", "UpdatedDateUTC": xero_date("2025-01-01")},
-        {"AccountID": "x-vat", "Code": "820", "Name": "VAT", "Type": "CURRLIAB", "Class": "LIABILITY",
-         "SystemAccount": "GST", "Status": "ACTIVE", "UpdatedDateUTC": xero_date("2025-01-01")},
-        {"AccountID": "x-rev", "Code": "200", "Name": "Sales", "Type": "REVENUE", "Class": "REVENUE",
-         "Status": "ACTIVE", "UpdatedDateUTC": xero_date("2025-01-01")}]
-    invoice = {"InvoiceID": "x-inv-1", "Type": "ACCREC", "InvoiceNumber": "INV-0001", "Reference": "",
-               "Contact": {"ContactID": "x-c-1", "Name": "Birch Ltd"}, "Date": xero_date("2025-02-07"),
-               "DueDate": xero_date("2025-03-07"), "Status": "AUTHORISED", "LineAmountTypes": "Exclusive",
-               "LineItems": [{"LineItemID": "li-1", "Description": "Widgets", "AccountCode": "200",
-                              "LineAmount": "50.00", "TaxAmount": "10.00"}],
-               "SubTotal": "50.00", "TotalTax": "10.00", "Total": "60.00", "AmountDue": "60.00",
-               "AmountPaid": "0.00", "CurrencyCode": "GBP", "UpdatedDateUTC": xero_date("2025-02-07")}
+        {
+            "AccountID": "x-ar",
+            "Code": "610",
+            "Name": "Accounts Receivable",
+            "Type": "CURRENT",
+            "Class": "ASSET",
+            "SystemAccount": "DEBTORS",
+            "Status": "ACTIVE",
+            "UpdatedDateUTC": xero_date("2025-01-01"),
+        },
+        {
+            "AccountID": "x-vat",
+            "Code": "820",
+            "Name": "VAT",
+            "Type": "CURRLIAB",
+            "Class": "LIABILITY",
+            "SystemAccount": "GST",
+            "Status": "ACTIVE",
+            "UpdatedDateUTC": xero_date("2025-01-01"),
+        },
+        {
+            "AccountID": "x-rev",
+            "Code": "200",
+            "Name": "Sales",
+            "Type": "REVENUE",
+            "Class": "REVENUE",
+            "Status": "ACTIVE",
+            "UpdatedDateUTC": xero_date("2025-01-01"),
+        },
+    ]
+    invoice = {
+        "InvoiceID": "x-inv-1",
+        "Type": "ACCREC",
+        "InvoiceNumber": "INV-0001",
+        "Reference": "",
+        "Contact": {"ContactID": "x-c-1", "Name": "Birch Ltd"},
+        "Date": xero_date("2025-02-07"),
+        "DueDate": xero_date("2025-03-07"),
+        "Status": "AUTHORISED",
+        "LineAmountTypes": "Exclusive",
+        "LineItems": [
+            {
+                "LineItemID": "li-1",
+                "Description": "Widgets",
+                "AccountCode": "200",
+                "LineAmount": "50.00",
+                "TaxAmount": "10.00",
+            }
+        ],
+        "SubTotal": "50.00",
+        "TotalTax": "10.00",
+        "Total": "60.00",
+        "AmountDue": "60.00",
+        "AmountPaid": "0.00",
+        "CurrencyCode": "GBP",
+        "UpdatedDateUTC": xero_date("2025-02-07"),
+    }
     for tenant in (XERO2, XERO_UNMAPPED):
-        _land(lake, "xero", "accounts", {"Accounts": accounts}, "2025-01-01", arrival="hydrate",
-              extra={"tenant_id": tenant})
-        _land(lake, "xero", "invoices", {"Invoices": [invoice]}, "2025-02-07", arrival="hydrate",
-              extra={"tenant_id": tenant})
+        _land(
+            lake,
+            "xero",
+            "accounts",
+            {"Accounts": accounts},
+            "2025-01-01",
+            arrival="hydrate",
+            extra={"tenant_id": tenant},
+        )
+        _land(
+            lake,
+            "xero",
+            "invoices",
+            {"Invoices": [invoice]},
+            "2025-02-07",
+            arrival="hydrate",
+            extra={"tenant_id": tenant},
+        )
 
 
 def land_usd_journal_before_the_rates(lake):
     """A USD journal of the USD entity (reporting in USD) dated before the rates file's first
     day: an identity conversion, which needs no rate."""
-    journal = {"Id": "350", "SyncToken": "0", "DocNumber": "EARLY", "TxnDate": "2024-06-03",
-               "CurrencyRef": {"value": "USD"},
-               "MetaData": {"CreateTime": "2024-06-03T00:00:00-07:00", "LastUpdatedTime": "2024-06-03T00:00:00-07:00"},
-               "Line": [{"Id": "0", "Amount": 250, "DetailType": "JournalEntryLineDetail",
-                         "JournalEntryLineDetail": {"PostingType": "Debit", "AccountRef": {"value": "20"}}},
-                        {"Id": "1", "Amount": 250, "DetailType": "JournalEntryLineDetail",
-                         "JournalEntryLineDetail": {"PostingType": "Credit", "AccountRef": {"value": "1"}}}]}
-    _land(lake, "qbo", "journalentry", {"JournalEntry": journal}, "2024-06-03", arrival="hydrate",
-          extra={"realm_id": REALM})
+    journal = {
+        "Id": "350",
+        "SyncToken": "0",
+        "DocNumber": "EARLY",
+        "TxnDate": "2024-06-03",
+        "CurrencyRef": {"value": "USD"},
+        "MetaData": {"CreateTime": "2024-06-03T00:00:00-07:00", "LastUpdatedTime": "2024-06-03T00:00:00-07:00"},
+        "Line": [
+            {
+                "Id": "0",
+                "Amount": 250,
+                "DetailType": "JournalEntryLineDetail",
+                "JournalEntryLineDetail": {"PostingType": "Debit", "AccountRef": {"value": "20"}},
+            },
+            {
+                "Id": "1",
+                "Amount": 250,
+                "DetailType": "JournalEntryLineDetail",
+                "JournalEntryLineDetail": {"PostingType": "Credit", "AccountRef": {"value": "1"}},
+            },
+        ],
+    }
+    _land(
+        lake,
+        "qbo",
+        "journalentry",
+        {"JournalEntry": journal},
+        "2024-06-03",
+        arrival="hydrate",
+        extra={"realm_id": REALM},
+    )
 
 
 def land_order_before_the_rates(lake):
     """A GBP Shopify order of the UK entity dated before the rates file's first GBP->USD
     rate: the GBP->GBP leg converts at 1, the GBP->USD reporting leg has no rate."""
-    order = {**shopify_order(updated="2024-12-20T10:00:00+00:00"), "id": 720982911946150001, "name": "#0999",
-             "created_at": "2024-12-20T09:00:00+00:00", "processed_at": "2024-12-20T09:00:00+00:00",
-             "financial_status": "paid", "refunds": []}
-    return _land(lake, "shopify", "orders", order, "2024-12-20", arrival="webhook",
-                 headers=_shopify_headers("orders/create"))
+    order = {
+        **shopify_order(updated="2024-12-20T10:00:00+00:00"),
+        "id": 720982911946150001,
+        "name": "#0999",
+        "created_at": "2024-12-20T09:00:00+00:00",
+        "processed_at": "2024-12-20T09:00:00+00:00",
+        "financial_status": "paid",
+        "refunds": [],
+    }
+    return _land(
+        lake, "shopify", "orders", order, "2024-12-20", arrival="webhook", headers=_shopify_headers("orders/create")
+    )
 
 
 def land_shopify_once(lake):
-    _land(lake, "shopify", "refunds", shopify_refund(), "2025-02-12", arrival="webhook",
-          headers=_shopify_headers("refunds/create"))
-    _land(lake, "shopify", "orders", shopify_order(refunds=[shopify_refund()]), "2025-02-12", arrival="webhook",
-          headers=_shopify_headers("orders/updated"))
+    _land(
+        lake,
+        "shopify",
+        "refunds",
+        shopify_refund(),
+        "2025-02-12",
+        arrival="webhook",
+        headers=_shopify_headers("refunds/create"),
+    )
+    _land(
+        lake,
+        "shopify",
+        "orders",
+        shopify_order(refunds=[shopify_refund()]),
+        "2025-02-12",
+        arrival="webhook",
+        headers=_shopify_headers("orders/updated"),
+    )
 
 
 def land_every_path_again(lake, rng: random.Random, skip: set[str]):
@@ -130,25 +242,55 @@ def land_every_path_again(lake, rng: random.Random, skip: set[str]):
                 for name, records in response.items():
                     if isinstance(records, list):
                         for record in records:
-                            copies.append(({**envelope, "entity": name.lower(), "arrival": "hydrate",
-                                            "extra": {"realm_id": realm}}, {name: record}))
+                            copies.append(
+                                (
+                                    {
+                                        **envelope,
+                                        "entity": name.lower(),
+                                        "arrival": "hydrate",
+                                        "extra": {"realm_id": realm},
+                                    },
+                                    {name: record},
+                                )
+                            )
         if source == "xero" and envelope["arrival"] == "poll":
             for name, records in payload.items():
                 if isinstance(records, list):
                     for record in records:
-                        copies.append(({**envelope, "arrival": "hydrate", "extra": {"tenant_id": XERO1}},
-                                       {name: [record]}))
+                        copies.append(
+                            ({**envelope, "arrival": "hydrate", "extra": {"tenant_id": XERO1}}, {name: [record]})
+                        )
         if source == "stripe" and entity == "events" and envelope["arrival"] == "webhook":
-            copies.append(({**envelope, "arrival": "poll", "extra": {"request": {"path": "/v1/events"}}},
-                           {"object": "list", "data": [payload], "has_more": False}))
+            copies.append(
+                (
+                    {**envelope, "arrival": "poll", "extra": {"request": {"path": "/v1/events"}}},
+                    {"object": "list", "data": [payload], "has_more": False},
+                )
+            )
     for _ in range(13):  # Shopify resends the whole order, refunds included, on every update
-        copies.append(({"source": "shopify", "entity": "orders", "arrival": "webhook",
-                        "headers": _shopify_headers("orders/updated")},
-                       shopify_order(updated="2025-02-12T10:00:00+00:00", refunds=[shopify_refund()])))
+        copies.append(
+            (
+                {
+                    "source": "shopify",
+                    "entity": "orders",
+                    "arrival": "webhook",
+                    "headers": _shopify_headers("orders/updated"),
+                },
+                shopify_order(updated="2025-02-12T10:00:00+00:00", refunds=[shopify_refund()]),
+            )
+        )
     rng.shuffle(copies)
     for envelope, payload in copies:
-        _land(lake, envelope["source"], envelope["entity"], payload, "2025-03-01", arrival=envelope["arrival"],
-              extra=envelope.get("extra"), headers=envelope.get("headers"))
+        _land(
+            lake,
+            envelope["source"],
+            envelope["entity"],
+            payload,
+            "2025-03-01",
+            arrival=envelope["arrival"],
+            extra=envelope.get("extra"),
+            headers=envelope.get("headers"),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -171,11 +313,18 @@ def _staging_sums(warehouse, exclude_raw_keys=()) -> dict[str, tuple]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         out = {}
-        tables = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                            "where table_schema = 'staging' order by 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'staging' order by 1"
+            ).fetchall()
+        ]
         for table in tables:
-            cols = con.execute("select column_name, data_type from information_schema.columns "
-                               "where table_schema = 'staging' and table_name = ?", [table]).fetchall()
+            cols = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'staging' and table_name = ?",
+                [table],
+            ).fetchall()
             numbers = [c for c, t in cols if t.startswith("DECIMAL") or t in ("BIGINT", "INTEGER", "HUGEINT")]
             where = "true"
             if exclude_raw_keys and any(c == "raw_key" for c, _ in cols):
@@ -196,9 +345,12 @@ def lake_builds(s3_endpoint, tmp_path_factory, project_with_tenants):
 
     suffix = uuid.uuid4().hex[:8]
     with pytest.MonkeyPatch.context() as env:
-        for name, value in {"LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}", "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
-                            "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("quarantine-home")),
-                            "LEDGERLAKE_DBT_PROJECT_DIR": str(project_with_tenants)}.items():
+        for name, value in {
+            "LEDGERLAKE_RAW_BUCKET": f"raw-{suffix}",
+            "LEDGERLAKE_MARTS_BUCKET": f"marts-{suffix}",
+            "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("quarantine-home")),
+            "LEDGERLAKE_DBT_PROJECT_DIR": str(project_with_tenants),
+        }.items():
             env.setenv(name, value)
         lake = Lake()
         lake.ensure_buckets()
@@ -217,21 +369,47 @@ def lake_builds(s3_endpoint, tmp_path_factory, project_with_tenants):
         assert second.success, second.failures
         frozen_b = frozen.with_name("b.duckdb")
         shutil.copyfile(second.warehouse, frozen_b)  # test_release_* builds again
-        yield {"a": frozen, "b": frozen_b, "first": first, "second": second, "planted": planted,
-               "lake": lake, "project": project_with_tenants, "early_order": early_order,
-               "sums": {"a": _staging_sums(frozen), "b": _staging_sums(frozen_b)}}
+        yield {
+            "a": frozen,
+            "b": frozen_b,
+            "first": first,
+            "second": second,
+            "planted": planted,
+            "lake": lake,
+            "project": project_with_tenants,
+            "early_order": early_order,
+            "sums": {"a": _staging_sums(frozen), "b": _staging_sums(frozen_b)},
+        }
 
 
 # entities the mini lake has no records of (their dedup is covered by the simulated company,
 # tests/transforms/conftest.py `company_build`)
 EMPTY_IN_THE_MINI_LAKE = {
-    "stg_hubspot__companies", "stg_hubspot__notifications", "stg_qbo__bill_payment_allocations",
-    "stg_qbo__bill_payments", "stg_qbo__credit_memo_lines", "stg_qbo__credit_memos", "stg_qbo__deposit_lines",
-    "stg_qbo__deposits", "stg_qbo__purchase_lines", "stg_qbo__purchases", "stg_qbo__sales_receipt_lines",
-    "stg_qbo__sales_receipts", "stg_shopify__balance_transactions", "stg_shopify__payouts", "stg_stripe__charges",
-    "stg_stripe__customers", "stg_stripe__invoices", "stg_stripe__refunds", "stg_stripe__subscriptions",
-    "stg_xero__bank_transaction_lines", "stg_xero__bank_transactions", "stg_xero__contacts", "stg_xero__credit_notes",
-    "stg_xero__notifications"}
+    "stg_hubspot__companies",
+    "stg_hubspot__notifications",
+    "stg_qbo__bill_payment_allocations",
+    "stg_qbo__bill_payments",
+    "stg_qbo__credit_memo_lines",
+    "stg_qbo__credit_memos",
+    "stg_qbo__deposit_lines",
+    "stg_qbo__deposits",
+    "stg_qbo__purchase_lines",
+    "stg_qbo__purchases",
+    "stg_qbo__sales_receipt_lines",
+    "stg_qbo__sales_receipts",
+    "stg_shopify__balance_transactions",
+    "stg_shopify__payouts",
+    "stg_stripe__charges",
+    "stg_stripe__customers",
+    "stg_stripe__invoices",
+    "stg_stripe__refunds",
+    "stg_stripe__subscriptions",
+    "stg_xero__bank_transaction_lines",
+    "stg_xero__bank_transactions",
+    "stg_xero__contacts",
+    "stg_xero__credit_notes",
+    "stg_xero__notifications",
+}
 
 
 def q(warehouse, sql, *params):
@@ -256,8 +434,11 @@ def test_every_mart_publishes_despite_the_bad_records(lake_builds):
 
 @pytest.mark.parametrize("build", ["a", "b"])
 def test_each_planted_record_is_quarantined_with_its_reason(lake_builds, build):
-    rows = q(lake_builds[build], "select raw_key, source_system, tenant_id, entity, source_id, reason_code, reason "
-                                 "from marts.quarantine_records")
+    rows = q(
+        lake_builds[build],
+        "select raw_key, source_system, tenant_id, entity, source_id, reason_code, reason "
+        "from marts.quarantine_records",
+    )
     by_key = {}
     for raw_key, *rest in rows:
         by_key.setdefault(raw_key, []).append(tuple(rest))
@@ -265,7 +446,9 @@ def test_each_planted_record_is_quarantined_with_its_reason(lake_builds, build):
     tenants = {"shopify": SHOP, "stripe": "default", "xero": XERO1, "qbo": REALM}
     expect = PLANTED_AS
     for what, (source, entity, source_id, code) in expect.items():
-        found = [r for r in by_key.get(planted[what], []) if r[:5] == (source, tenants[source], entity, source_id, code)]
+        found = [
+            r for r in by_key.get(planted[what], []) if r[:5] == (source, tenants[source], entity, source_id, code)
+        ]
         assert found, (what, by_key.get(planted[what]))
     reasons = {r[5] for rs in by_key.values() for r in rs}
     assert any("999" in r and "chart of accounts" in r for r in reasons), reasons
@@ -281,51 +464,80 @@ def test_each_planted_record_is_quarantined_with_its_reason(lake_builds, build):
 
 def test_quarantined_documents_post_nothing_and_the_books_still_balance(lake_builds):
     wh = lake_builds["b"]
-    assert q(wh, "select count(*) from marts.general_ledger where document_id in ('999777', 'mj-unknown-account')") \
-        == [(0,)]
+    assert q(wh, "select count(*) from marts.general_ledger where document_id in ('999777', 'mj-unknown-account')") == [
+        (0,)
+    ]
     assert q(wh, "select count(*) from marts.general_ledger where tenant_id = ?", XERO_UNMAPPED) == [(0,)]
-    assert q(wh, "select entity_id, sum(functional_amount) from marts.general_ledger group by 1 "
-                 "having sum(functional_amount) <> 0") == []
-    assert q(wh, "select count(*) from marts.general_ledger where functional_amount is null "
-                 "or reporting_amount is null") == [(0,)]
+    assert (
+        q(
+            wh,
+            "select entity_id, sum(functional_amount) from marts.general_ledger group by 1 "
+            "having sum(functional_amount) <> 0",
+        )
+        == []
+    )
+    assert q(
+        wh, "select count(*) from marts.general_ledger where functional_amount is null or reporting_amount is null"
+    ) == [(0,)]
 
 
 def test_same_currency_converts_at_one_without_a_rate(lake_builds):
-    rows = q(lake_builds["b"], "select transaction_amount, functional_amount, to_functional_rate, reporting_amount, "
-                               "fx_rate from marts.general_ledger where document_id = '350' order by journal_line_id")
-    assert rows == [(Decimal(250), Decimal(250), Decimal(1), Decimal(250), Decimal(1)),
-                    (Decimal(-250), Decimal(-250), Decimal(1), Decimal(-250), Decimal(1))]
+    rows = q(
+        lake_builds["b"],
+        "select transaction_amount, functional_amount, to_functional_rate, reporting_amount, "
+        "fx_rate from marts.general_ledger where document_id = '350' order by journal_line_id",
+    )
+    assert rows == [
+        (Decimal(250), Decimal(250), Decimal(1), Decimal(250), Decimal(1)),
+        (Decimal(-250), Decimal(-250), Decimal(1), Decimal(-250), Decimal(1)),
+    ]
 
 
 @pytest.mark.parametrize("build", ["a", "b"])
 def test_an_order_without_a_rate_is_quarantined_not_published_as_null(lake_builds, build):
     wh = lake_builds[build]
-    assert q(wh, "select source_system, entity, source_id, reason, stage from marts.quarantine_records "
-                 "where raw_key = ?", lake_builds["early_order"]) == [
-        ("shopify", "orders", "720982911946150001", "no fx rate: GBP->USD on 2024-12-20", "sales")]
+    assert q(
+        wh,
+        "select source_system, entity, source_id, reason, stage from marts.quarantine_records where raw_key = ?",
+        lake_builds["early_order"],
+    ) == [("shopify", "orders", "720982911946150001", "no fx rate: GBP->USD on 2024-12-20", "sales")]
     # not in the mart with a NULL amount: not published at all, and nothing published is NULL
     assert q(wh, "select count(*) from marts.orders where source_id = '720982911946150001'") == [(0,)]
-    assert q(wh, "select count(*) from marts.orders where net_amount_functional is null "
-                 "or net_amount_reporting is null or fx_rate is null") == [(0,)]
+    assert q(
+        wh,
+        "select count(*) from marts.orders where net_amount_functional is null "
+        "or net_amount_reporting is null or fx_rate is null",
+    ) == [(0,)]
     assert q(wh, "select count(*) from marts.revenue_by_channel_daily where revenue_reporting is null") == [(0,)]
     # the converted order next to it is published, its GBP->GBP leg at 1
-    assert q(wh, "select to_functional_rate, net_amount_functional = net_amount from marts.orders "
-                 "where source_id = '820982911946154508'") == [(Decimal(1), True)]
+    assert q(
+        wh,
+        "select to_functional_rate, net_amount_functional = net_amount from marts.orders "
+        "where source_id = '820982911946154508'",
+    ) == [(Decimal(1), True)]
 
 
 def test_two_realms_and_two_xero_tenants_build_side_by_side(lake_builds):
     wh = lake_builds["b"]
-    revenue = {(e, a): v for e, a, v in q(
-        wh, "select entity_id, account_code, -sum(functional_amount) from marts.general_ledger "
-            "where account_class = 'revenue' group by all")}
+    revenue = {
+        (e, a): v
+        for e, a, v in q(
+            wh,
+            "select entity_id, account_code, -sum(functional_amount) from marts.general_ledger "
+            "where account_class = 'revenue' group by all",
+        )
+    }
     # realm 1's invoice 401 (1,200.50) and 402 (800; 403 voided); realm 2's own invoice 401 (333.33)
     assert revenue[("US", "4000")] == Decimal("2000.50")
     assert revenue[("US2", "4000")] == Decimal("333.33")
     # the same "200 Sales" code (and AccountID) in two Xero orgs: each its own line
     assert revenue[("UK", "200")] == Decimal("1000.00")
     assert revenue[("UK2", "200")] == Decimal("50.00")
-    docs = q(wh, "select entity_id, document_key, total_amount, status from marts.ar_ap_documents "
-                 "where document_id in ('401', 'x-inv-1') order by 1")
+    docs = q(
+        wh,
+        "select entity_id, document_key, total_amount, status from marts.ar_ap_documents "
+        "where document_id in ('401', 'x-inv-1') order by 1",
+    )
     assert docs == [
         ("UK", "xero:Invoice:x-inv-1", Decimal("1200.00"), "paid"),
         ("UK2", f"xero@{XERO2}:Invoice:x-inv-1", Decimal("60.00"), "open"),
@@ -333,27 +545,39 @@ def test_two_realms_and_two_xero_tenants_build_side_by_side(lake_builds):
         ("US2", f"qbo@{REALM2}:Invoice:401", Decimal("333.33"), "open"),
     ]
     # customer 101 of each realm is its own contact, a customer through its own invoice
-    contacts = q(wh, "select source_id, contact_name, is_customer from intermediate.int_contacts "
-                     "where source_system = 'qbo' and record_type = 'customer' and source_id like '%101' order by 1")
+    contacts = q(
+        wh,
+        "select source_id, contact_name, is_customer from intermediate.int_contacts "
+        "where source_system = 'qbo' and record_type = 'customer' and source_id like '%101' order by 1",
+    )
     assert contacts == [("101", "Acme Analytics Inc", True), (f"{REALM2}/101", "Zephyr Robotics Inc", True)]
     # each entity's trial balance nets to zero on its own
-    assert q(wh, "select entity_id from marts.trial_balance group by entity_id, period_month "
-                 "having sum(net_movement) <> 0") == []
+    assert (
+        q(
+            wh,
+            "select entity_id from marts.trial_balance group by entity_id, period_month having sum(net_movement) <> 0",
+        )
+        == []
+    )
 
 
 def test_a_refund_seen_in_fourteen_raw_objects_counts_once(lake_builds):
     for build in ("a", "b"):
         wh = lake_builds[build]
         assert q(wh, "select refund_id, amount from staging.stg_shopify__refunds") == [("509562969", Decimal("209.00"))]
-        assert q(wh, "select gross_amount, refunded_amount from marts.orders where source_system = 'shopify'") \
-            == [(Decimal("598.94"), Decimal("209.00"))]
+        assert q(wh, "select gross_amount, refunded_amount from marts.orders where source_system = 'shopify'") == [
+            (Decimal("598.94"), Decimal("209.00"))
+        ]
     parts = Path(lake_builds["first"].warehouse).parent / "compacted" / "source=shopify" / "*" / "*.parquet"
     copies = q(lake_builds["b"], f"select count(*) from read_parquet('{parts}') where payload like '%509562969%'")
     assert copies[0][0] >= 14
 
 
-STAGING = sorted(p.stem for p in (REPO / "transforms" / "models" / "staging").rglob("stg_*.sql")
-                 if not p.stem.endswith("__quarantine"))
+STAGING = sorted(
+    p.stem
+    for p in (REPO / "transforms" / "models" / "staging").rglob("stg_*.sql")
+    if not p.stem.endswith("__quarantine")
+)
 
 
 @pytest.mark.parametrize("model", STAGING)
@@ -368,6 +592,7 @@ def test_every_record_through_every_path_moves_no_staging_sum(lake_builds, model
 def test_the_alert_list_has_one_alert_per_source_citing_each_record(lake_builds):
     import duckdb
     import polars as pl
+
     from ledgerlake.alerts.integrity import records_quarantined
 
     con = duckdb.connect(str(lake_builds["b"]), read_only=True)
@@ -387,12 +612,15 @@ def test_the_alert_list_has_one_alert_per_source_citing_each_record(lake_builds)
 
 def test_integration_health_counts_quarantined_records_per_source(lake_builds):
     import duckdb
+
     from ledgerlake.report import queries
 
     con = duckdb.connect(str(lake_builds["b"]), read_only=True)
     try:
         health = {r["source"]: r["quarantined"] for r in queries.integration_health(con)}
-        expected = dict(con.execute("select source_system, count(*) from marts.quarantine_records group by 1").fetchall())
+        expected = dict(
+            con.execute("select source_system, count(*) from marts.quarantine_records group by 1").fetchall()
+        )
     finally:
         con.close()
     assert health == {s: expected.get(s, 0) for s in ("hubspot", "plaid", "qbo", "shopify", "stripe", "xero")}
@@ -417,16 +645,33 @@ def test_release_after_a_fix_the_record_flows_on_the_next_build(lake_builds, cap
 
     unchanged = build(stream=None)
     assert unchanged.skipped  # nothing new: no dbt run
-    _land(lake_builds["lake"], "xero", "accounts", {"Accounts": [
-        {"AccountID": "x-accruals", "Code": "999", "Name": "Accruals", "Type": "CURRLIAB", "Class": "LIABILITY",
-         "Status": "ACTIVE", "UpdatedDateUTC": xero_date("2025-02-20")}]}, "2025-02-20")
+    _land(
+        lake_builds["lake"],
+        "xero",
+        "accounts",
+        {
+            "Accounts": [
+                {
+                    "AccountID": "x-accruals",
+                    "Code": "999",
+                    "Name": "Accruals",
+                    "Type": "CURRLIAB",
+                    "Class": "LIABILITY",
+                    "Status": "ACTIVE",
+                    "UpdatedDateUTC": xero_date("2025-02-20"),
+                }
+            ]
+        },
+        "2025-02-20",
+    )
     assert main(["quarantine", "release", key, "--note", "added 999 Accruals", "--by", "ops"]) == 0
     assert "the next `ledgerlake build` takes it again" in capsys.readouterr().out
 
     after = build(stream=None)
     assert after.success and not after.skipped, after.failures
-    assert q(wh, "select sum(functional_amount), count(*) from marts.general_ledger "
-                 "where document_id = 'mj-unknown-account'") == [(Decimal("0.00"), 2)]
+    assert q(
+        wh, "select sum(functional_amount), count(*) from marts.general_ledger where document_id = 'mj-unknown-account'"
+    ) == [(Decimal("0.00"), 2)]
     assert main(["quarantine", "list", "--warehouse", str(wh)]) == 0
     out, err = capsys.readouterr()
     assert "6 quarantined" in err and "1 released and flowed" in err
@@ -441,8 +686,10 @@ def test_release_after_a_fix_the_record_flows_on_the_next_build(lake_builds, cap
 @pytest.fixture(scope="module")
 def company_sums(built_company, company_build):
     planted = set(company_build["planted"].values())
-    return {"first": _staging_sums(built_company["warehouse"], planted),
-            "second": _staging_sums(company_build["warehouse"], planted)}
+    return {
+        "first": _staging_sums(built_company["warehouse"], planted),
+        "second": _staging_sums(company_build["warehouse"], planted),
+    }
 
 
 def test_the_simulated_company_quarantines_exactly_the_planted_records(built_company, company_build, wh):
@@ -468,6 +715,8 @@ def test_simulated_company_refunds_count_once_however_often_their_order_is_resen
     sql = "select count(*), sum(gross_amount), sum(refunded_amount) from marts.orders where source_system = 'shopify'"
     assert wh(sql) == q(built_company["warehouse"], sql)
     refund_id = wh("select refund_id from staging.stg_shopify__refunds order by refund_id limit 1")[0][0]
-    parts = Path(built_company["env"]["LEDGERLAKE_HOME"]) / "compacted" / "source=shopify" / "entity=orders" / "*.parquet"
+    parts = (
+        Path(built_company["env"]["LEDGERLAKE_HOME"]) / "compacted" / "source=shopify" / "entity=orders" / "*.parquet"
+    )
     copies = wh(f"select count(*) from read_parquet('{parts}') where payload like '%\"id\":{refund_id},%'")
     assert copies[0][0] >= 14

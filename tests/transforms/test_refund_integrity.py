@@ -22,8 +22,10 @@ def planted(company_build):
 
 def test_the_planted_refund_is_the_only_refund_missing_from_the_ledger(wh, planted):
     problem, refund_id, charge_id = planted
-    rows = wh("select source_system, entity_id, refund_id, parent_id, refunded_on, currency, amount, "
-              "day_booked, match_basis, raw_key from marts.integrity_refunds_missing_from_ledger")
+    rows = wh(
+        "select source_system, entity_id, refund_id, parent_id, refunded_on, currency, amount, "
+        "day_booked, match_basis, raw_key from marts.integrity_refunds_missing_from_ledger"
+    )
     assert len(rows) == 1, rows
     system, entity, rid, parent, day, currency, amount, booked, basis, raw_key = rows[0]
     assert (system, entity, rid, parent) == ("stripe", problem["entity"], refund_id, charge_id)
@@ -31,9 +33,13 @@ def test_the_planted_refund_is_the_only_refund_missing_from_the_ledger(wh, plant
     assert basis == "exact_amount" and booked == 0
     assert raw_key.startswith("raw/source=stripe/")
     # the mart did compare something: refunds of both processors were landed and checked
-    landed = dict(wh("select 'stripe', count(*) from staging.stg_stripe__refunds union all "
-                     "select 'shopify', count(*) from staging.stg_shopify__balance_transactions "
-                     "where transaction_type = 'refund'"))
+    landed = dict(
+        wh(
+            "select 'stripe', count(*) from staging.stg_stripe__refunds union all "
+            "select 'shopify', count(*) from staging.stg_shopify__balance_transactions "
+            "where transaction_type = 'refund'"
+        )
+    )
     assert landed["stripe"] >= 2 and landed["shopify"] >= 2, landed
 
 
@@ -82,9 +88,14 @@ def test_the_forecast_run_raises_one_refund_alert_for_the_planted_amount(built_c
     assert {(e["role"], e["source_id"]) for e in evidence} == {("refund", refund_id), ("charge", charge_id)}
     assert all(e["raw_key"].startswith("raw/source=stripe/") for e in evidence if e["role"] == "refund")
     # scored as `ledgerlake alerts score` scores the table
-    scores, unmapped = score([(r[0], evidence_keys(json.loads(r[5]))) for r in rows],
-                             load_problems(built_company["sim_dir"]))
+    scores, unmapped = score(
+        [(r[0], evidence_keys(json.loads(r[5]))) for r in rows], load_problems(built_company["sim_dir"])
+    )
     by = {s.alert_type: s for s in scores}
-    assert (by["refund_not_in_ledger"].planted, by["refund_not_in_ledger"].found,
-            by["refund_not_in_ledger"].alerts, by["refund_not_in_ledger"].true_alerts) == (1, 1, 1, 1)
+    assert (
+        by["refund_not_in_ledger"].planted,
+        by["refund_not_in_ledger"].found,
+        by["refund_not_in_ledger"].alerts,
+        by["refund_not_in_ledger"].true_alerts,
+    ) == (1, 1, 1, 1)
     assert "refund_missing_from_ledger" not in unmapped

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.timeout(2400)
 @pytest.fixture(scope="module")
 def both_engines(company_s3, tmp_path_factory):
     from conftest import company_env
+
     from ledgerlake.lake import Lake
     from ledgerlake.landing import land_simulation
     from ledgerlake.simulate import generate
@@ -64,9 +65,7 @@ def both_engines(company_s3, tmp_path_factory):
         t0 = time.monotonic()
         ok, progress = build_spark(work / "spark-warehouse", threads=2, stream=None)
         timings["spark"] = time.monotonic() - t0
-    print(
-        f"\nbuild times: DuckDB {timings['duckdb']:.0f} s, Spark {timings['spark']:.0f} s"
-    )
+    print(f"\nbuild times: DuckDB {timings['duckdb']:.0f} s, Spark {timings['spark']:.0f} s")
     return {
         "duckdb": duck.warehouse,
         "spark": work / "spark-warehouse",
@@ -79,9 +78,7 @@ def test_every_model_and_data_test_passes_on_spark(both_engines):
     progress = both_engines["spark_progress"]
     # each failure's first lines name the model or test and Spark's error, not its whole plan
     failures = ["\n".join(f.splitlines()[:4]) for f in progress.failures]
-    assert both_engines["spark_ok"], "dbt build on Spark failed:\n" + "\n".join(
-        failures
-    )
+    assert both_engines["spark_ok"], "dbt build on Spark failed:\n" + "\n".join(failures)
     assert progress.models > 100 and progress.tests > 100, (
         progress.models,
         progress.tests,
@@ -108,14 +105,10 @@ def _rows(con, relation: str) -> tuple[list[str], list[tuple]]:
     cursor = con.execute(f"select * from {relation}")
     columns = [d[0] for d in cursor.description]
     order = sorted(range(len(columns)), key=lambda i: columns[i])
-    return [columns[i] for i in order], [
-        tuple(_norm(r[i]) for i in order) for r in cursor.fetchall()
-    ]
+    return [columns[i] for i in order], [tuple(_norm(r[i]) for i in order) for r in cursor.fetchall()]
 
 
-def _differences(
-    mart: str, columns: list[str], duck: list[tuple], spark: list[tuple]
-) -> str | None:
+def _differences(mart: str, columns: list[str], duck: list[tuple], spark: list[tuple]) -> str | None:
     """None when the multisets of rows are equal, else which columns differ and how."""
     if Counter(duck) == Counter(spark):
         return None
@@ -125,12 +118,8 @@ def _differences(
         if on_duck != on_spark:
             only_duck = list((on_duck - on_spark).elements())[:3]
             only_spark = list((on_spark - on_duck).elements())[:3]
-            lines.append(
-                f"  {mart}.{column}: DuckDB has {only_duck!r} where Spark has {only_spark!r}"
-            )
-    if (
-        len(lines) == 1
-    ):  # every column's values agree, their combination in rows does not
+            lines.append(f"  {mart}.{column}: DuckDB has {only_duck!r} where Spark has {only_spark!r}")
+    if len(lines) == 1:  # every column's values agree, their combination in rows does not
         extra = list((Counter(duck) - Counter(spark)).elements())[:2]
         lines.append(f"  rows only on DuckDB (columns {columns}): {extra!r}")
     return "\n".join(lines)
@@ -138,6 +127,7 @@ def _differences(
 
 def test_every_mart_is_the_same_on_spark_and_duckdb(both_engines):
     import duckdb
+
     from ledgerlake.transform.spark import mart_tables
 
     assert both_engines["spark_ok"], "the Spark build failed (see the test above)"
@@ -150,19 +140,13 @@ def test_every_mart_is_the_same_on_spark_and_duckdb(both_engines):
             ).fetchall()
         ]
         spark_marts = mart_tables(both_engines["spark"])
-        assert sorted(spark_marts) == marts, (
-            f"marts only on one engine: {set(marts) ^ set(spark_marts)}"
-        )
+        assert sorted(spark_marts) == marts, f"marts only on one engine: {set(marts) ^ set(spark_marts)}"
         problems, compared = [], 0
         for mart in marts:
             columns, duck = _rows(con, f'marts."{mart}"')
-            spark_columns, spark = _rows(
-                con, f"read_parquet('{spark_marts[mart]}/*.parquet')"
-            )
+            spark_columns, spark = _rows(con, f"read_parquet('{spark_marts[mart]}/*.parquet')")
             if spark_columns != columns:
-                problems.append(
-                    f"{mart}: columns only on one engine: {set(columns) ^ set(spark_columns)}"
-                )
+                problems.append(f"{mart}: columns only on one engine: {set(columns) ^ set(spark_columns)}")
                 continue
             found = _differences(mart, columns, duck, spark)
             if found:
@@ -170,7 +154,5 @@ def test_every_mart_is_the_same_on_spark_and_duckdb(both_engines):
             compared += len(duck)
     finally:
         con.close()
-    assert not problems, "marts differ between DuckDB and Spark:\n" + "\n".join(
-        problems
-    )
+    assert not problems, "marts differ between DuckDB and Spark:\n" + "\n".join(problems)
     assert compared > 1000, compared  # a company, not empty tables

@@ -14,6 +14,7 @@ import logging
 import re
 
 import pytest
+
 from ledgerlake.transform.runner import project_dir
 
 pytest.importorskip("dbt.adapters.trino")
@@ -75,9 +76,7 @@ def _compiled(manifest, kinds=("model", "test")) -> dict[str, str]:
 
 
 def test_every_model_compiles_for_trino(trino_manifest):
-    models = [
-        n for n in trino_manifest["nodes"].values() if n["resource_type"] == "model"
-    ]
+    models = [n for n in trino_manifest["nodes"].values() if n["resource_type"] == "model"]
     missing = [n["unique_id"] for n in models if not n.get("compiled_code")]
     assert models and not missing, f"not compiled for Trino: {missing}"
 

@@ -11,12 +11,11 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
+from webhook_kit import ITEM, REALM, TENANT, TOKENS  # noqa: F401  (re-exported for tests)
 
 from ledgerlake.webhooks.apigw import build_event
-from webhook_kit import ITEM, REALM, TENANT, TOKENS  # noqa: F401  (re-exported for tests)
 
 # -- a local provider API ---------------------------------------------------------------
 
@@ -35,14 +34,27 @@ class FakeProviders:
 def _qbo_invoice(realm, entity_id):
     return {
         "Invoice": {
-            "Id": entity_id, "SyncToken": "2", "DocNumber": "1042", "TxnDate": "2025-05-02",
+            "Id": entity_id,
+            "SyncToken": "2",
+            "DocNumber": "1042",
+            "TxnDate": "2025-05-02",
             "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
             "CustomerRef": {"value": "58", "name": "Acme Corp"},
-            "Line": [{"Id": "1", "LineNum": 1, "Amount": 1200.0, "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}}}],
-            "TotalAmt": 1200.0, "Balance": 1200.0, "DueDate": "2025-06-01",
+            "Line": [
+                {
+                    "Id": "1",
+                    "LineNum": 1,
+                    "Amount": 1200.0,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}},
+                }
+            ],
+            "TotalAmt": 1200.0,
+            "Balance": 1200.0,
+            "DueDate": "2025-06-01",
             "MetaData": {"CreateTime": "2025-05-02T09:00:00-07:00", "LastUpdatedTime": "2025-05-03T10:15:00-07:00"},
-            "domain": "QBO", "sparse": False,
+            "domain": "QBO",
+            "sparse": False,
         },
         "time": "2025-05-03T10:16:02.123-07:00",
     }
@@ -50,27 +62,59 @@ def _qbo_invoice(realm, entity_id):
 
 def _xero_invoice(invoice_id):
     return {
-        "Id": "9f1c7c1e-0000-4000-8000-000000000001", "Status": "OK", "ProviderName": "ledgerlake",
+        "Id": "9f1c7c1e-0000-4000-8000-000000000001",
+        "Status": "OK",
+        "ProviderName": "ledgerlake",
         "DateTimeUTC": "/Date(1746266400000)/",
-        "Invoices": [{
-            "Type": "ACCREC", "InvoiceID": invoice_id, "InvoiceNumber": "INV-0042", "Status": "AUTHORISED",
-            "Contact": {"ContactID": "c0ffee00-0000-4000-8000-000000000002", "Name": "Brightside Ltd"},
-            "DateString": "2025-05-02T00:00:00", "DueDateString": "2025-06-01T00:00:00",
-            "CurrencyCode": "GBP", "CurrencyRate": 1.0, "SubTotal": 1000.00, "TotalTax": 200.00, "Total": 1200.00,
-            "AmountDue": 1200.00, "AmountPaid": 0.00, "UpdatedDateUTC": "/Date(1746267300000+0000)/",
-            "LineItems": [{"Description": "Consulting", "Quantity": 1.0, "UnitAmount": 1000.00, "AccountCode": "200",
-                           "TaxType": "OUTPUT2", "LineAmount": 1000.00}],
-        }],
+        "Invoices": [
+            {
+                "Type": "ACCREC",
+                "InvoiceID": invoice_id,
+                "InvoiceNumber": "INV-0042",
+                "Status": "AUTHORISED",
+                "Contact": {"ContactID": "c0ffee00-0000-4000-8000-000000000002", "Name": "Brightside Ltd"},
+                "DateString": "2025-05-02T00:00:00",
+                "DueDateString": "2025-06-01T00:00:00",
+                "CurrencyCode": "GBP",
+                "CurrencyRate": 1.0,
+                "SubTotal": 1000.00,
+                "TotalTax": 200.00,
+                "Total": 1200.00,
+                "AmountDue": 1200.00,
+                "AmountPaid": 0.00,
+                "UpdatedDateUTC": "/Date(1746267300000+0000)/",
+                "LineItems": [
+                    {
+                        "Description": "Consulting",
+                        "Quantity": 1.0,
+                        "UnitAmount": 1000.00,
+                        "AccountCode": "200",
+                        "TaxType": "OUTPUT2",
+                        "LineAmount": 1000.00,
+                    }
+                ],
+            }
+        ],
     }
 
 
 def _hubspot_deal(deal_id):
     return {
         "id": deal_id,
-        "properties": {"amount": "48000", "closedate": "2025-05-02T12:00:00Z", "createdate": "2025-03-01T09:00:00Z",
-                       "deal_currency_code": "USD", "dealname": "Acme renewal", "dealstage": "closedwon",
-                       "hs_lastmodifieddate": "2025-05-02T12:00:05Z", "hs_object_id": deal_id, "pipeline": "default"},
-        "createdAt": "2025-03-01T09:00:00Z", "updatedAt": "2025-05-02T12:00:05Z", "archived": False,
+        "properties": {
+            "amount": "48000",
+            "closedate": "2025-05-02T12:00:00Z",
+            "createdate": "2025-03-01T09:00:00Z",
+            "deal_currency_code": "USD",
+            "dealname": "Acme renewal",
+            "dealstage": "closedwon",
+            "hs_lastmodifieddate": "2025-05-02T12:00:05Z",
+            "hs_object_id": deal_id,
+            "pipeline": "default",
+        },
+        "createdAt": "2025-03-01T09:00:00Z",
+        "updatedAt": "2025-05-02T12:00:05Z",
+        "archived": False,
         "associations": {"companies": {"results": [{"id": "9001", "type": "deal_to_company"}]}},
     }
 
@@ -78,17 +122,39 @@ def _hubspot_deal(deal_id):
 def _plaid_page(cursor):
     # Two pages: the first says has_more, the second ends the sync.
     txn = lambda n, day: {  # noqa: E731
-        "account_id": "BxBXxLj1m4HMXBm9WZZmCWVbPjX16EHwv99vp", "transaction_id": f"txn{n}", "amount": 12.5 * n,
-        "iso_currency_code": "USD", "unofficial_currency_code": None, "date": day, "authorized_date": day,
-        "name": f"Vendor {n}", "merchant_name": f"Vendor {n}", "pending": False, "payment_channel": "online",
+        "account_id": "BxBXxLj1m4HMXBm9WZZmCWVbPjX16EHwv99vp",
+        "transaction_id": f"txn{n}",
+        "amount": 12.5 * n,
+        "iso_currency_code": "USD",
+        "unofficial_currency_code": None,
+        "date": day,
+        "authorized_date": day,
+        "name": f"Vendor {n}",
+        "merchant_name": f"Vendor {n}",
+        "pending": False,
+        "payment_channel": "online",
     }
     if not cursor:
-        return {"added": [txn(1, "2025-05-01"), txn(2, "2025-05-02")], "modified": [], "removed": [],
-                "next_cursor": "cursor-page-1", "has_more": True, "request_id": "req-1",
-                "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE", "accounts": []}
-    return {"added": [txn(3, "2025-05-03")], "modified": [], "removed": [], "next_cursor": "cursor-page-2",
-            "has_more": False, "request_id": "req-2", "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
-            "accounts": []}
+        return {
+            "added": [txn(1, "2025-05-01"), txn(2, "2025-05-02")],
+            "modified": [],
+            "removed": [],
+            "next_cursor": "cursor-page-1",
+            "has_more": True,
+            "request_id": "req-1",
+            "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
+            "accounts": [],
+        }
+    return {
+        "added": [txn(3, "2025-05-03")],
+        "modified": [],
+        "removed": [],
+        "next_cursor": "cursor-page-2",
+        "has_more": False,
+        "request_id": "req-2",
+        "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
+        "accounts": [],
+    }
 
 
 def _provider_handler(state: FakeProviders):
@@ -143,7 +209,9 @@ def _provider_handler(state: FakeProviders):
                 # local API server serves through local_verification_jwk()).
                 keys = {k["kid"]: k for k in (jwk_of(state.key), local_verification_jwk())}
                 if body.get("key_id") not in keys:
-                    return self._send(400, {"error_type": "INVALID_INPUT", "error_code": "INVALID_WEBHOOK_VERIFICATION_KEY_ID"})
+                    return self._send(
+                        400, {"error_type": "INVALID_INPUT", "error_code": "INVALID_WEBHOOK_VERIFICATION_KEY_ID"}
+                    )
                 return self._send(200, {"key": keys[body["key_id"]], "request_id": "req-key"})
             if self.path == "/transactions/sync":
                 if body.get("access_token") != TOKENS["PLAID_ACCESS_TOKEN"]:
@@ -166,7 +234,9 @@ def providers():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _provider_handler(state))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    saved = {k: os.environ.get(k) for k in list(TOKENS) + [f"{s}_API_BASE_URL" for s in ("QBO", "XERO", "HUBSPOT", "PLAID")]}
+    saved = {
+        k: os.environ.get(k) for k in list(TOKENS) + [f"{s}_API_BASE_URL" for s in ("QBO", "XERO", "HUBSPOT", "PLAID")]
+    }
     os.environ.update(TOKENS)
     for source in ("QBO", "XERO", "HUBSPOT", "PLAID"):
         os.environ[f"{source}_API_BASE_URL"] = state.url
@@ -188,7 +258,9 @@ class Receiver:
     queue: object
     base_url: str = "https://hooks.ledgerlake.test"
 
-    def post(self, source: str, body: bytes, headers: dict, *, method: str = "POST", base64_body: bool = False) -> tuple[int, object]:
+    def post(
+        self, source: str, body: bytes, headers: dict, *, method: str = "POST", base64_body: bool = False
+    ) -> tuple[int, object]:
         from ledgerlake.handlers.receiver import handler
 
         headers = {"Content-Type": "application/octet-stream" if base64_body else "application/json", **headers}
@@ -233,7 +305,9 @@ class HttpReceiver(Receiver):
         import urllib3
 
         headers = {"Content-Type": "application/json", **headers}
-        response = urllib3.request(method, f"{self.base_url}/webhooks/{source}", body=body, headers=headers, retries=False)
+        response = urllib3.request(
+            method, f"{self.base_url}/webhooks/{source}", body=body, headers=headers, retries=False
+        )
         try:
             return response.status, json.loads(response.data) if response.data else None
         except ValueError:

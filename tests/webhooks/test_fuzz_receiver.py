@@ -27,7 +27,6 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from webhook_kit import SOURCES, TOKENS, sample, sign
 
 FUZZ = settings(
@@ -37,13 +36,22 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SECRETS = ("STRIPE_WEBHOOK_SECRET", "SHOPIFY_WEBHOOK_SECRET", "HUBSPOT_CLIENT_SECRET",
-           "QBO_WEBHOOK_VERIFIER_TOKEN", "XERO_WEBHOOK_KEY")
+SECRETS = (
+    "STRIPE_WEBHOOK_SECRET",
+    "SHOPIFY_WEBHOOK_SECRET",
+    "HUBSPOT_CLIENT_SECRET",
+    "QBO_WEBHOOK_VERIFIER_TOKEN",
+    "XERO_WEBHOOK_KEY",
+)
 SIGNATURE_HEADERS = {
     "stripe": ["Stripe-Signature"],
     "shopify": ["X-Shopify-Hmac-Sha256", "shopify-hmac-sha256"],
-    "hubspot": ["X-HubSpot-Signature-v3", "X-HubSpot-Request-Timestamp", "X-HubSpot-Signature",
-                "X-HubSpot-Signature-Version"],
+    "hubspot": [
+        "X-HubSpot-Signature-v3",
+        "X-HubSpot-Request-Timestamp",
+        "X-HubSpot-Signature",
+        "X-HubSpot-Signature-Version",
+    ],
     "qbo": ["intuit-signature"],
     "xero": ["x-xero-signature"],
     "plaid": ["Plaid-Verification"],
@@ -100,7 +108,7 @@ def assert_clean_logs(spy, body: bytes, headers: dict):
     text = body.decode("utf-8", "replace")
     if len(text) >= 16:
         for start in range(0, len(text) - 16, max(16, len(text) // 8)):
-            assert text[start:start + 16] not in logged
+            assert text[start : start + 16] not in logged
 
 
 def post(receiver, source, body: bytes, headers: dict) -> tuple[int, object]:
@@ -112,11 +120,18 @@ def post(receiver, source, body: bytes, headers: dict) -> tuple[int, object]:
 # -- strategies --------------------------------------------------------------------------
 
 junk_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-                      st.floats(allow_nan=True, allow_infinity=True), junk_text)
-json_value = st.recursive(json_leaf, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                             st.dictionaries(junk_text, inner, max_size=4)),
-                          max_leaves=12)
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    junk_text,
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(junk_text, inner, max_size=4)),
+    max_leaves=12,
+)
 bombs = st.builds(bomb, st.integers(min_value=1_000, max_value=100_000), st.sampled_from(["list", "dict"]))
 junk_bodies = st.one_of(
     st.binary(max_size=300),
@@ -132,10 +147,12 @@ def jwt_bombs():
     ok_claims = b64url(json.dumps({"iat": int(time.time()), "request_body_sha256": "0" * 64}))
     return st.builds(
         lambda depth, where, kind: (
-            f"{b64url(bomb(depth, kind))}.{ok_claims}.{'A' * 86}" if where == "header"
+            f"{b64url(bomb(depth, kind))}.{ok_claims}.{'A' * 86}"
+            if where == "header"
             else f"{ok_header}.{b64url(bomb(depth, kind))}.{'A' * 86}"
         ),
-        st.integers(min_value=50, max_value=3_000), st.sampled_from(["header", "claims"]),
+        st.integers(min_value=50, max_value=3_000),
+        st.sampled_from(["header", "claims"]),
         st.sampled_from(["list", "dict"]),
     )
 
@@ -161,9 +178,12 @@ def test_unsigned_junk_is_refused_without_trace(receiver, spy, source):
 
 
 @FUZZ
-@given(name=st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~%", min_size=1, max_size=40)
-       .filter(lambda n: n not in SOURCES and n.strip(".") != ""),
-       method=st.sampled_from(["POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]))
+@given(
+    name=st.text(
+        alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~%", min_size=1, max_size=40
+    ).filter(lambda n: n not in SOURCES and n.strip(".") != ""),
+    method=st.sampled_from(["POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]),
+)
 def test_unknown_sources_and_methods_are_4xx(receiver, name, method):
     status, _ = receiver.post(name, b"{}", {"Stripe-Signature": "t=1,v1=00"}, method=method)
     assert 400 <= status < 500
@@ -191,7 +211,9 @@ def test_stale_signatures_are_refused(receiver, spy, providers, source):
     """Signed correctly, but long ago (or far ahead): a replay, refused like a forgery."""
 
     @FUZZ
-    @given(offset=st.one_of(st.integers(min_value=301, max_value=10**8), st.integers(min_value=-(10**8), max_value=-301)))
+    @given(
+        offset=st.one_of(st.integers(min_value=301, max_value=10**8), st.integers(min_value=-(10**8), max_value=-301))
+    )
     def check(offset):
         body, headers = sample(source)
         signed = sign(source, body, _url(receiver, source), now=time.time() - offset, providers=providers)
@@ -205,23 +227,36 @@ def test_stale_signatures_are_refused(receiver, spy, providers, source):
 
 # -- authentic but unusable: 400, in quarantine, nothing in raw ---------------------------------
 
+
 # A correctly shaped delivery per source, and where in it the fuzzer puts bad values.
 def _mutations(source: str):
     """(path into the sample document, what goes there) pairs that make it unusable."""
-    out_of_range = st.one_of(st.integers(min_value=10**13 * 1000, max_value=10**40),
-                             st.integers(max_value=-(10**12) * 1000, min_value=-(10**40)),
-                             st.sampled_from(["/Date(99999999999999999)/", "/Date(-99999999999999999)/",
-                                              "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00",
-                                              "2200-01-01T00:00:00Z", "1969-12-31T23:59:59Z"]))
+    out_of_range = st.one_of(
+        st.integers(min_value=10**13 * 1000, max_value=10**40),
+        st.integers(max_value=-(10**12) * 1000, min_value=-(10**40)),
+        st.sampled_from(
+            [
+                "/Date(99999999999999999)/",
+                "/Date(-99999999999999999)/",
+                "9999-12-31T23:59:59-23:59",
+                "0001-01-01T00:00:00+14:00",
+                "2200-01-01T00:00:00Z",
+                "1969-12-31T23:59:59Z",
+            ]
+        ),
+    )
     wrong_type = st.one_of(junk_text, st.integers(), st.lists(st.integers(), min_size=1, max_size=3), st.booleans())
     paths = {
         "stripe": [(("created",), out_of_range), ((), wrong_type)],
         "shopify": [(("updated_at",), out_of_range), ((), wrong_type)],
         "hubspot": [((0, "occurredAt"), out_of_range), ((0,), wrong_type), ((), wrong_type)],
-        "qbo": [(("eventNotifications", 0, "dataChangeEvent", "entities", 0, "lastUpdated"), out_of_range),
-                (("eventNotifications", 0, "dataChangeEvent"), wrong_type),
-                (("eventNotifications", 0, "dataChangeEvent", "entities"), wrong_type),
-                (("eventNotifications", 0), wrong_type), (("eventNotifications",), wrong_type)],
+        "qbo": [
+            (("eventNotifications", 0, "dataChangeEvent", "entities", 0, "lastUpdated"), out_of_range),
+            (("eventNotifications", 0, "dataChangeEvent"), wrong_type),
+            (("eventNotifications", 0, "dataChangeEvent", "entities"), wrong_type),
+            (("eventNotifications", 0), wrong_type),
+            (("eventNotifications",), wrong_type),
+        ],
         "xero": [(("events", 0, "eventDateUtc"), out_of_range), (("events", 0), wrong_type), (("events",), wrong_type)],
         "plaid": [((), wrong_type)],
     }[source]
@@ -281,8 +316,11 @@ def test_signed_nesting_bombs_are_400_and_quarantined(receiver, spy, providers, 
     sent = []
 
     @FUZZ
-    @given(depth=st.integers(min_value=33, max_value=200_000), kind=st.sampled_from(["list", "dict"]),
-           where=st.sampled_from(["whole", "inside"]))
+    @given(
+        depth=st.integers(min_value=33, max_value=200_000),
+        kind=st.sampled_from(["list", "dict"]),
+        where=st.sampled_from(["whole", "inside"]),
+    )
     def check(depth, kind, where):
         body, headers = sample(source)
         if where == "whole":
@@ -312,15 +350,22 @@ def test_shopify_header_tampering_never_lands_a_second_object(receiver, spy):
     assert original.startswith("raw/source=shopify/entity=orders/date=2008-01-10/")  # the order's updated_at
 
     @FUZZ
-    @given(topic=st.one_of(st.sampled_from(["refunds/create", "products/update", "orders/delete", "customers/redact"]),
-                           junk_text),
-           webhook_id=junk_text, triggered=st.one_of(st.sampled_from(["2019-01-01T00:00:00Z", "2099-12-31T00:00:00Z"]),
-                                                     junk_text),
-           unprefixed=st.booleans())
+    @given(
+        topic=st.one_of(
+            st.sampled_from(["refunds/create", "products/update", "orders/delete", "customers/redact"]), junk_text
+        ),
+        webhook_id=junk_text,
+        triggered=st.one_of(st.sampled_from(["2019-01-01T00:00:00Z", "2099-12-31T00:00:00Z"]), junk_text),
+        unprefixed=st.booleans(),
+    )
     def check(topic, webhook_id, triggered, unprefixed):
         prefix = "" if unprefixed else "X-"
-        tampered = {f"{prefix}Shopify-Topic": topic, f"{prefix}Shopify-Webhook-Id": webhook_id,
-                    f"{prefix}Shopify-Triggered-At": triggered, f"{prefix}Shopify-Hmac-Sha256": signed["X-Shopify-Hmac-Sha256"]}
+        tampered = {
+            f"{prefix}Shopify-Topic": topic,
+            f"{prefix}Shopify-Webhook-Id": webhook_id,
+            f"{prefix}Shopify-Triggered-At": triggered,
+            f"{prefix}Shopify-Hmac-Sha256": signed["X-Shopify-Hmac-Sha256"],
+        }
         status, answer = post(receiver, "shopify", body, tampered)
         assert status == 200 and answer["landed"] == 0 and answer["duplicates"] == 1
         assert receiver.everything() == [original]

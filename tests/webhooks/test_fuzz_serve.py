@@ -26,7 +26,9 @@ from webhook_kit import sample, sign
 
 TIMEOUTS = {"header": 0.6, "body": 0.6, "keep_alive": 0.6}
 READ_LIMIT = 5.0  # a client waiting this long for an answer means the server hung
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 STATUS = re.compile(rb"HTTP/1\.1 (\d{3}) ")
 
 
@@ -92,7 +94,9 @@ def test_a_signed_delivery_sent_chunked_lands_once(server, receiver, cuts, chunk
     framed = chunked(body, cuts)
     if chunk_extension:  # RFC 9112 chunk extensions are legal and ignored
         framed = framed.replace(b"\r\n", b";ext=1\r\n", 1)
-    statuses, _, _ = exchange(server, head("/webhooks/stripe", {**headers, "Transfer-Encoding": "chunked", "Connection": "close"}) + framed)
+    statuses, _, _ = exchange(
+        server, head("/webhooks/stripe", {**headers, "Transfer-Encoding": "chunked", "Connection": "close"}) + framed
+    )
     assert statuses == [200]
     assert len([k for k in receiver.everything() if k.startswith("raw/")]) == 1  # a redelivery adds nothing
 
@@ -105,7 +109,11 @@ def test_content_length_with_transfer_encoding_is_refused(server, receiver):
     disagree on where the request ends. Refused outright; nothing lands."""
     body, headers = signed_stripe()
     framed = chunked(body, [])
-    statuses, raw, _ = exchange(server, head("/webhooks/stripe", {**headers, "Content-Length": str(len(framed)), "Transfer-Encoding": "chunked"}) + framed)
+    statuses, raw, _ = exchange(
+        server,
+        head("/webhooks/stripe", {**headers, "Content-Length": str(len(framed)), "Transfer-Encoding": "chunked"})
+        + framed,
+    )
     assert statuses == [400] and b"connection: close" in raw.lower()
     assert receiver.everything() == []
 
@@ -115,7 +123,9 @@ def test_a_request_inside_a_chunked_body_is_body_not_a_request(server, receiver)
     inner_body, inner_headers = signed_stripe("test0042")
     inner = head("/webhooks/stripe", {**inner_headers, "Content-Length": str(len(inner_body))}) + inner_body
     # Keep-alive: the connection stays open for a next request, which must not be the inner one.
-    statuses, _, _ = exchange(server, head("/webhooks/stripe", {"Transfer-Encoding": "chunked"}) + chunked(inner, [17, 300]))
+    statuses, _, _ = exchange(
+        server, head("/webhooks/stripe", {"Transfer-Encoding": "chunked"}) + chunked(inner, [17, 300])
+    )
     assert statuses == [401]  # one answer: the outer request, unsigned
     assert receiver.everything() == []
 
@@ -127,24 +137,39 @@ BAD_LENGTHS = ["abc", "-1", "1.5", "0x10", "", "+5", "5 5", "1e3", "9" * 40, "ï¼
 
 @seed(15)
 @FUZZ
-@given(length=st.one_of(st.sampled_from(BAD_LENGTHS), st.text(alphabet="0123456789abc-+. ,", min_size=1, max_size=8).filter(lambda s: not s.strip().isdigit())))
+@given(
+    length=st.one_of(
+        st.sampled_from(BAD_LENGTHS),
+        st.text(alphabet="0123456789abc-+. ,", min_size=1, max_size=8).filter(lambda s: not s.strip().isdigit()),
+    )
+)
 def test_a_malformed_content_length_is_a_400_not_a_hang(server, receiver, length):
     body, headers = signed_stripe()
-    statuses, _, took = exchange(server, head("/webhooks/stripe", headers).replace(b"\r\n\r\n", f"\r\nContent-Length: {length}\r\n\r\n".encode()) + body)
+    statuses, _, took = exchange(
+        server,
+        head("/webhooks/stripe", headers).replace(b"\r\n\r\n", f"\r\nContent-Length: {length}\r\n\r\n".encode()) + body,
+    )
     assert statuses == [400] and took < READ_LIMIT
     assert receiver.everything() == []
 
 
 def test_conflicting_content_lengths_are_refused(server, receiver):
     body, headers = signed_stripe()
-    request = head("/webhooks/stripe", {**headers, "Content-Length": str(len(body))}).replace(b"\r\n\r\n", b"\r\nContent-Length: 3\r\n\r\n") + body
+    request = (
+        head("/webhooks/stripe", {**headers, "Content-Length": str(len(body))}).replace(
+            b"\r\n\r\n", b"\r\nContent-Length: 3\r\n\r\n"
+        )
+        + body
+    )
     assert exchange(server, request)[0] == [400]
     assert receiver.everything() == []
 
 
 def test_a_body_shorter_than_its_content_length_times_out_with_408(server, receiver):
     body, headers = signed_stripe()
-    statuses, _, took = exchange(server, head("/webhooks/stripe", {**headers, "Content-Length": str(len(body) + 100)}) + body)
+    statuses, _, took = exchange(
+        server, head("/webhooks/stripe", {**headers, "Content-Length": str(len(body) + 100)}) + body
+    )
     assert statuses == [408] and took < TIMEOUTS["body"] + 2
     assert receiver.everything() == []
 
@@ -168,7 +193,9 @@ def test_idle_and_trickling_connections_are_closed_and_do_not_starve_others(serv
     for connection in trickling:
         connection.sendall(b"POST /webhooks/stripe HTTP/1.1\r\nHost: x\r\n")
     body, headers = signed_stripe()
-    statuses, _, took = exchange(server, head("/webhooks/stripe", {**headers, "Content-Length": str(len(body)), "Connection": "close"}) + body)
+    statuses, _, took = exchange(
+        server, head("/webhooks/stripe", {**headers, "Content-Length": str(len(body)), "Connection": "close"}) + body
+    )
     assert statuses == [200] and took < READ_LIMIT  # a real delivery goes through meanwhile
     deadline = time.monotonic() + TIMEOUTS["header"] + 3
     for connection in idle + trickling:
@@ -213,13 +240,24 @@ def test_an_unsupported_transfer_coding_is_refused(server, receiver):
 
 @seed(15)
 @FUZZ
-@given(junk=st.one_of(
-    st.binary(min_size=1, max_size=300),
-    st.builds(lambda line, rest: line + b"\r\n" + rest + b"\r\n\r\n",
-              st.sampled_from([b"POST /webhooks/stripe HTTP/1.1", b"POST /webhooks/stripe HTTP/9.9", b"POST  HTTP/1.1",
-                               b"GET /webhooks/../../etc/passwd HTTP/1.1", b"POST /webhooks/stripe\x00 HTTP/1.1"]),
-              st.binary(max_size=200)),
-))
+@given(
+    junk=st.one_of(
+        st.binary(min_size=1, max_size=300),
+        st.builds(
+            lambda line, rest: line + b"\r\n" + rest + b"\r\n\r\n",
+            st.sampled_from(
+                [
+                    b"POST /webhooks/stripe HTTP/1.1",
+                    b"POST /webhooks/stripe HTTP/9.9",
+                    b"POST  HTTP/1.1",
+                    b"GET /webhooks/../../etc/passwd HTTP/1.1",
+                    b"POST /webhooks/stripe\x00 HTTP/1.1",
+                ]
+            ),
+            st.binary(max_size=200),
+        ),
+    )
+)
 def test_arbitrary_bytes_never_get_a_5xx(server, receiver, junk):
     statuses, _, _ = exchange(server, junk)
     assert all(s < 500 for s in statuses)
@@ -230,7 +268,14 @@ def test_arbitrary_bytes_never_get_a_5xx(server, receiver, junk):
 
 
 def _post(server, body: bytes, headers: dict[str, str]) -> int:
-    statuses, _, _ = exchange(server, head("/webhooks/stripe", {"Content-Type": "application/json", **headers, "Content-Length": str(len(body)), "Connection": "close"}) + body)
+    statuses, _, _ = exchange(
+        server,
+        head(
+            "/webhooks/stripe",
+            {"Content-Type": "application/json", **headers, "Content-Length": str(len(body)), "Connection": "close"},
+        )
+        + body,
+    )
     assert len(statuses) == 1
     return statuses[0]
 
@@ -242,7 +287,9 @@ def test_signature_classes_through_the_socket(server, receiver, caplog, capfd):
     capfd.readouterr()
     assert _post(server, body, {}) == 401  # missing
     assert _post(server, body, {"Stripe-Signature": signature.replace("v1=", "v1=0")}) == 401  # wrong
-    assert _post(server, body.replace(b'"amount": ', b'"amount": 9'), {"Stripe-Signature": signature}) == 401  # tampered
+    assert (
+        _post(server, body.replace(b'"amount": ', b'"amount": 9'), {"Stripe-Signature": signature}) == 401
+    )  # tampered
     assert _post(server, body, sign("stripe", body, "", now=time.time() - 3600)) == 401  # stale
     nested = b"[" * 50_000 + b"]" * 50_000
     assert _post(server, nested, {"Stripe-Signature": signature}) == 401  # a nesting bomb, unsigned
@@ -256,8 +303,10 @@ def test_signature_classes_through_the_socket(server, receiver, caplog, capfd):
 
 @seed(15)
 @FUZZ
-@given(name=st.sampled_from(["Stripe-Signature", "Content-Type", "Host", "X-Forwarded-Proto", "X-Shopify-Hmac-Sha256"]),
-       value=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=200))
+@given(
+    name=st.sampled_from(["Stripe-Signature", "Content-Type", "Host", "X-Forwarded-Proto", "X-Shopify-Hmac-Sha256"]),
+    value=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=200),
+)
 def test_header_garbage_through_the_socket_is_4xx(server, receiver, name, value):
     body = json.dumps({"id": "evt_x", "object": "event"}).encode()
     status = _post(server, body, {name: value})

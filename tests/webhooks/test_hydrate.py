@@ -8,7 +8,6 @@ import json
 import uuid
 
 import pytest
-
 from webhook_kit import REALM, sample, sign
 
 
@@ -25,8 +24,10 @@ def sqs(s3_endpoint, receiver):
     dlq_arn = client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     url = client.create_queue(
         QueueName=name,
-        Attributes={"VisibilityTimeout": "30",
-                    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})},
+        Attributes={
+            "VisibilityTimeout": "30",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
+        },
     )["QueueUrl"]
     receiver_module.configure(queue=SqsQueue(url, client))
     hydrator.configure(lake=receiver.lake)
@@ -35,7 +36,9 @@ def sqs(s3_endpoint, receiver):
 
 
 def _deliver(receiver, source, body, headers, providers):
-    status, answer = receiver.post(source, body, {**headers, **sign(source, body, f"{receiver.base_url}/webhooks/{source}", providers=providers)})
+    status, answer = receiver.post(
+        source, body, {**headers, **sign(source, body, f"{receiver.base_url}/webhooks/{source}", providers=providers)}
+    )
     assert status == 200, answer
 
 
@@ -91,8 +94,25 @@ def test_hydration_sends_provider_auth(receiver, sqs, providers):
 
 
 def test_failing_fetch_retries_then_lands_in_the_dlq_with_the_ping_kept(receiver, sqs, providers):
-    body = json.dumps({"eventNotifications": [{"realmId": REALM, "dataChangeEvent": {"entities": [
-        {"name": "Invoice", "id": "fail-131", "operation": "Create", "lastUpdated": "2025-05-03T17:20:00.000Z"}]}}]}).encode()
+    body = json.dumps(
+        {
+            "eventNotifications": [
+                {
+                    "realmId": REALM,
+                    "dataChangeEvent": {
+                        "entities": [
+                            {
+                                "name": "Invoice",
+                                "id": "fail-131",
+                                "operation": "Create",
+                                "lastUpdated": "2025-05-03T17:20:00.000Z",
+                            }
+                        ]
+                    },
+                }
+            ]
+        }
+    ).encode()
     providers.reset()
     _deliver(receiver, "qbo", body, {}, providers)
 

@@ -19,8 +19,8 @@ def _created_then_deleted_invoice(sim_dir) -> tuple[str, str]:
 
 
 def test_ping_for_a_deleted_invoice_hydrates_nothing_and_succeeds(sim_dir, lake, monkeypatch):
-    from ledgerlake.sources.qbo.hydrate import hydrate
     from ledgerlake.sourceapi import serve_in_thread
+    from ledgerlake.sources.qbo.hydrate import hydrate
 
     entity_id, created_at = _created_then_deleted_invoice(sim_dir)
     with serve_in_thread(sim_dir) as providers:
@@ -31,8 +31,11 @@ def test_ping_for_a_deleted_invoice_hydrates_nothing_and_succeeds(sim_dir, lake,
         job = {"realm_id": realm_id, "entity": "Invoice", "id": entity_id, "last_updated": created_at}
         assert hydrate(job, lake) == []
         # A live invoice on the same server still hydrates (the 610 rule is narrow).
-        live = next(json.loads(line)["id"] for line in (sim_dir / "api" / "qbo" / "Invoice.jsonl").read_text().splitlines()
-                    if json.loads(line)["id"] != entity_id)
+        live = next(
+            json.loads(line)["id"]
+            for line in (sim_dir / "api" / "qbo" / "Invoice.jsonl").read_text().splitlines()
+            if json.loads(line)["id"] != entity_id
+        )
         landed = hydrate({**job, "id": live}, lake)
     assert len(landed) == 1 and landed[0].created
     assert list(lake.keys("raw/source=qbo/entity=invoice/")) == [landed[0].key]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from webhook_kit import SHARED, sample, sign
 
 
@@ -38,7 +37,11 @@ def test_wrong_method_is_405(via, method):
 
 def test_oversized_body_is_413(via):
     body = b'{"pad": "' + b"x" * (1024 * 1024) + b'"}'
-    status, _ = via.post("shopify", body, _signed(via, "shopify", body, {"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "big"}))
+    status, _ = via.post(
+        "shopify",
+        body,
+        _signed(via, "shopify", body, {"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "big"}),
+    )
     assert status == 413
     assert via.everything() == []
 
@@ -95,9 +98,17 @@ def test_hubspot_retry_with_a_new_attempt_number_is_the_same_event(receiver):
 
 def test_qbo_cloudevents_array_lands_one_object_per_event(receiver):
     events = [
-        {"specversion": "1.0", "id": f"88cd52aa-33b6-4351-9aa4-47572edbd06{i}", "source": "intuit.dsnBgbseACLLRZNxo2dfc4evmEJdxde58xeeYcZliOU=",
-         "type": f"qbo.{kind}.v1", "datacontenttype": "application/json", "time": "2025-09-10T21:31:25.179851517Z",
-         "intuitentityid": str(100 + i), "intuitaccountid": "310687", "data": {}}
+        {
+            "specversion": "1.0",
+            "id": f"88cd52aa-33b6-4351-9aa4-47572edbd06{i}",
+            "source": "intuit.dsnBgbseACLLRZNxo2dfc4evmEJdxde58xeeYcZliOU=",
+            "type": f"qbo.{kind}.v1",
+            "datacontenttype": "application/json",
+            "time": "2025-09-10T21:31:25.179851517Z",
+            "intuitentityid": str(100 + i),
+            "intuitaccountid": "310687",
+            "data": {},
+        }
         for i, kind in enumerate(["invoice.created", "payment.updated", "customer.deleted"])
     ]
     body = json.dumps(events).encode()
@@ -196,8 +207,12 @@ def test_every_shopify_fixture_lands(receiver):
         for i, resource in enumerate(resources if isinstance(resources, list) else [resources]):
             webhook_id = f"{filename}-{i}-{resource['id']}"
             body = json.dumps(resource).encode()
-            headers = {"X-Shopify-Topic": topic, "X-Shopify-Webhook-Id": webhook_id,
-                       "X-Shopify-Shop-Domain": "apple.myshopify.com", "X-Shopify-API-Version": "2025-04"}
+            headers = {
+                "X-Shopify-Topic": topic,
+                "X-Shopify-Webhook-Id": webhook_id,
+                "X-Shopify-Shop-Domain": "apple.myshopify.com",
+                "X-Shopify-API-Version": "2025-04",
+            }
             status, answer = receiver.post("shopify", body, _signed(receiver, "shopify", body, headers))
             assert status == 200 and answer["landed"] == (body not in seen), (filename, i)
             seen.add(body)
@@ -219,18 +234,39 @@ def _mutated(source, change):
 
 
 def _cloudevent_at(time_text):
-    return json.dumps([{"specversion": "1.0", "id": "ce-1", "source": "intuit.qbo", "type": "qbo.invoice.updated.v1",
-                        "time": time_text, "intuitentityid": "130", "intuitaccountid": "9130350000000001",
-                        "data": {}}]).encode(), {}
+    return json.dumps(
+        [
+            {
+                "specversion": "1.0",
+                "id": "ce-1",
+                "source": "intuit.qbo",
+                "type": "qbo.invoice.updated.v1",
+                "time": time_text,
+                "intuitentityid": "130",
+                "intuitaccountid": "9130350000000001",
+                "data": {},
+            }
+        ]
+    ).encode(), {}
 
 
 OUT_OF_RANGE = {  # case -> (source, (body, headers)): timestamps no date partition can hold
     "stripe-created": ("stripe", lambda: _mutated("stripe", lambda d: d.update(created=10**20))),
     "hubspot-occurredAt": ("hubspot", lambda: _mutated("hubspot", lambda d: d[0].update(occurredAt=10**19))),
-    "qbo-ms-date": ("qbo", lambda: _mutated("qbo", lambda d: d["eventNotifications"][0]["dataChangeEvent"]["entities"][0]
-                                          .update(lastUpdated="/Date(99999999999999999+0000)/"))),
+    "qbo-ms-date": (
+        "qbo",
+        lambda: _mutated(
+            "qbo",
+            lambda d: d["eventNotifications"][0]["dataChangeEvent"]["entities"][0].update(
+                lastUpdated="/Date(99999999999999999+0000)/"
+            ),
+        ),
+    ),
     "qbo-cloudevent-time": ("qbo", lambda: _cloudevent_at("9999-12-31T23:59:59-23:59")),
-    "xero-negative": ("xero", lambda: _mutated("xero", lambda d: d["events"][0].update(eventDateUtc="/Date(-99999999999999999)/"))),
+    "xero-negative": (
+        "xero",
+        lambda: _mutated("xero", lambda d: d["events"][0].update(eventDateUtc="/Date(-99999999999999999)/")),
+    ),
 }
 
 
@@ -268,10 +304,13 @@ def test_quarantine_keeps_every_reason_a_body_was_refused_for(receiver):
     body = b'{"id": "evt_1", "object": "event"'
     first = receiver.lake.quarantine(source="stripe", body=body, reason="malformed JSON")
     again = receiver.lake.quarantine(source="stripe", body=body, reason="malformed JSON")
-    second = receiver.lake.quarantine(source="stripe", body=body, reason="timestamp 'é' is outside 1970-2099",
-                                      headers={"X-Shopify-Topic": "orders/ü"})
+    second = receiver.lake.quarantine(
+        source="stripe", body=body, reason="timestamp 'é' is outside 1970-2099", headers={"X-Shopify-Topic": "orders/ü"}
+    )
     assert first == again != second
-    reasons = {receiver.lake.s3.head_object(Bucket=receiver.lake.bucket, Key=k)["Metadata"]["reason"] for k in (first, second)}
+    reasons = {
+        receiver.lake.s3.head_object(Bucket=receiver.lake.bucket, Key=k)["Metadata"]["reason"] for k in (first, second)
+    }
     assert reasons == {"malformed JSON", "timestamp '\\xe9' is outside 1970-2099"}
     assert all(receiver.lake.read_bytes(k) == body for k in (first, second))
 
@@ -280,13 +319,26 @@ def test_shopify_delete_lands_by_its_topic_only_as_a_delete(receiver):
     """`{"id": …}` is all Shopify signs for a */delete: the topic names the resource, but
     only a delete topic is taken, and a replay under another topic adds nothing to orders."""
     body = b'{"id":820982911946154508}'
-    status, answer = receiver.post("shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/delete"}))
+    status, answer = receiver.post(
+        "shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/delete"})
+    )
     assert status == 200 and answer["landed"] == 1
     (key,) = receiver.everything()
     assert key.startswith("raw/source=shopify/entity=orders/date=1970-01-01/")
-    assert receiver.post("shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/delete",
-                                                                            "X-Shopify-Webhook-Id": "replayed"}))[1]["landed"] == 0
-    assert receiver.post("shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/updated"}))[0] == 400
+    assert (
+        receiver.post(
+            "shopify",
+            body,
+            _signed(
+                receiver, "shopify", body, {"X-Shopify-Topic": "orders/delete", "X-Shopify-Webhook-Id": "replayed"}
+            ),
+        )[1]["landed"]
+        == 0
+    )
+    assert (
+        receiver.post("shopify", body, _signed(receiver, "shopify", body, {"X-Shopify-Topic": "orders/updated"}))[0]
+        == 400
+    )
     assert [k for k in receiver.everything() if k.startswith("raw/")] == [key]
 
 
@@ -302,9 +354,18 @@ def test_large_batch_is_answered_at_once_and_fanned_out_later(receiver, source):
     n = FANOUT_CHUNK + 20
     assert n > INLINE_EVENTS
     if source == "qbo":
-        entities = [{"name": "Invoice", "id": str(1000 + i), "operation": "Update",
-                     "lastUpdated": f"2025-05-03T17:{i // 60 % 60:02d}:{i % 60:02d}.000Z"} for i in range(n)]
-        body = json.dumps({"eventNotifications": [{"realmId": "9130350000000001", "dataChangeEvent": {"entities": entities}}]}).encode()
+        entities = [
+            {
+                "name": "Invoice",
+                "id": str(1000 + i),
+                "operation": "Update",
+                "lastUpdated": f"2025-05-03T17:{i // 60 % 60:02d}:{i % 60:02d}.000Z",
+            }
+            for i in range(n)
+        ]
+        body = json.dumps(
+            {"eventNotifications": [{"realmId": "9130350000000001", "dataChangeEvent": {"entities": entities}}]}
+        ).encode()
     else:
         template = json.loads(sample("xero")[0])["events"][0]
         events = [dict(template, resourceId=f"7a1b2c3d-0000-4000-8000-{i:012d}") for i in range(n)]

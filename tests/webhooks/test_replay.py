@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from webhook_kit import SOURCES, sample
 
 PER_SOURCE = 60  # deliveries per source taken from the simulated company (test time)
@@ -47,11 +46,24 @@ def _mini_company(directory: Path) -> Path:
         elif source == "plaid":
             second["item_id"] = "another-item"
         rows[source] = [
-            {"delivery_id": f"{source}-1", "source": source, "sent_at": "2025-05-03T10:00:00Z", "method": "POST",
-             "path": f"/webhooks/{source}", "headers": headers, "body": body.decode()},
-            {"delivery_id": f"{source}-2", "source": source, "sent_at": "2025-05-03T10:05:00Z", "method": "POST",
-             "path": f"/webhooks/{source}", "headers": headers2 if source == "shopify" else headers,
-             "body": json.dumps(second)},
+            {
+                "delivery_id": f"{source}-1",
+                "source": source,
+                "sent_at": "2025-05-03T10:00:00Z",
+                "method": "POST",
+                "path": f"/webhooks/{source}",
+                "headers": headers,
+                "body": body.decode(),
+            },
+            {
+                "delivery_id": f"{source}-2",
+                "source": source,
+                "sent_at": "2025-05-03T10:05:00Z",
+                "method": "POST",
+                "path": f"/webhooks/{source}",
+                "headers": headers2 if source == "shopify" else headers,
+                "body": json.dumps(second),
+            },
         ]
         del doc
     return _write_deliveries(directory, rows)
@@ -79,8 +91,11 @@ def expected_objects(directory: Path, at_sent_time: bool) -> Counter:
         elif d.source == "hubspot":
             counts[d.source] += len(doc)
         elif d.source == "qbo":
-            counts[d.source] += len(doc) if isinstance(doc, list) else sum(
-                len(n["dataChangeEvent"]["entities"]) for n in doc["eventNotifications"])
+            counts[d.source] += (
+                len(doc)
+                if isinstance(doc, list)
+                else sum(len(n["dataChangeEvent"]["entities"]) for n in doc["eventNotifications"])
+            )
         elif d.source == "xero":
             counts[d.source] += len(doc["events"])
         elif d.source == "plaid":
@@ -161,9 +176,10 @@ def test_in_process_clock_is_restored_after_a_simulated_replay(receiver, tmp_pat
     """After replaying history, the receiver judges freshness by the wall clock again."""
     from datetime import datetime
 
+    from webhook_kit import sign
+
     from ledgerlake.handlers.receiver import handler
     from ledgerlake.webhooks.replay import deliver_directory
-    from webhook_kit import sign
 
     directory = _mini_company(tmp_path / "mini")
     report = deliver_directory(directory, handler, at_sent_time=True)  # signed and judged in 2025
@@ -204,5 +220,7 @@ def test_concurrent_deliveries_never_cross(receiver, served, tmp_path, path):
     assert report.landed == 300 and report.duplicates == 0
     landed = {k.rsplit("/webhook-", 1)[1].removesuffix(".json") for k in receiver.everything()}
     # Stripe lands on its event id, Shopify on the hash of the signed body.
-    assert landed == {d.delivery_id if d.source == "stripe" else hashlib.sha256(d.body).hexdigest()[:32]
-                      for d in read_deliveries(directory)}
+    assert landed == {
+        d.delivery_id if d.source == "stripe" else hashlib.sha256(d.body).hexdigest()[:32]
+        for d in read_deliveries(directory)
+    }

@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-
 from webhook_kit import SOURCES, sample, sign
 
 # Shopify, QBO and Xero sign no timestamp: a stale delivery cannot be told from a fresh one.
@@ -21,8 +20,14 @@ SIGNATURE_HEADERS = {
     "xero": ["x-xero-signature"],
     "plaid": ["Plaid-Verification"],
 }
-EXPECTED_ENTITY = {"stripe": "events", "shopify": "orders", "hubspot": "notifications", "qbo": "notifications",
-                   "xero": "notifications", "plaid": "notifications"}
+EXPECTED_ENTITY = {
+    "stripe": "events",
+    "shopify": "orders",
+    "hubspot": "notifications",
+    "qbo": "notifications",
+    "xero": "notifications",
+    "plaid": "notifications",
+}
 
 
 def _url(via, source):
@@ -123,7 +128,9 @@ def test_hubspot_signature_covers_the_uri(via):
 
 def test_xero_intent_to_receive(via):
     """Correctly signed empty `events`: 200 with an empty body; wrongly signed: 401."""
-    body = json.dumps({"events": [], "firstEventSequence": 0, "lastEventSequence": 0, "entropy": "YSXCMKAQBJOEMNSBSBXZ"}).encode()
+    body = json.dumps(
+        {"events": [], "firstEventSequence": 0, "lastEventSequence": 0, "entropy": "YSXCMKAQBJOEMNSBSBXZ"}
+    ).encode()
     status, answer = via.post("xero", body, sign("xero", body, ""))
     assert status == 200 and answer in (None, "")
     status, _ = via.post("xero", body, sign("xero", body, "", secret_value="wrong-key"))
@@ -143,7 +150,9 @@ def test_plaid_jwt_with_another_alg_is_refused(via, providers, alg):
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
     header = b64(json.dumps({"alg": alg, "kid": providers.kid, "typ": "JWT"}).encode())
-    claims = b64(json.dumps({"iat": int(time.time()), "request_body_sha256": hashlib.sha256(body).hexdigest()}).encode())
+    claims = b64(
+        json.dumps({"iat": int(time.time()), "request_body_sha256": hashlib.sha256(body).hexdigest()}).encode()
+    )
     # HS256 keyed with the public key's text: the classic algorithm-confusion forgery.
     key = json.dumps({"kid": providers.kid}).encode()
     signature = "" if alg == "none" else b64(hmac.new(key, f"{header}.{claims}".encode(), hashlib.sha256).digest())
@@ -193,7 +202,10 @@ def test_shopify_headers_without_the_x_prefix_are_accepted(via):
     (key,) = via.everything()
     envelope, _ = via.lake.read(key)
     assert key.startswith("raw/source=shopify/entity=orders/") and envelope["extra"]["topic"] == "orders/create"
-    wrong = {**bare, "Shopify-Hmac-Sha256": sign("shopify", body, "", secret_value="not-the-secret")["X-Shopify-Hmac-Sha256"]}
+    wrong = {
+        **bare,
+        "Shopify-Hmac-Sha256": sign("shopify", body, "", secret_value="not-the-secret")["X-Shopify-Hmac-Sha256"],
+    }
     assert via.post("shopify", body.replace(b"1", b"2", 1), wrong)[0] == 401
     assert via.everything() == [key]
 
@@ -206,13 +218,19 @@ def test_hubspot_v1_and_v2_match_hubspots_documented_examples():
     from ledgerlake.sources.hubspot.webhook import _legacy_expected
 
     secret = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
-    body = (b'[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,'
-            b'"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM",'
-            b'"changeFlag":"NEW","appId":54321}]')
-    assert _legacy_expected("v1", secret, "POST", "https://ignored.example", body) == \
-        "232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de"
-    assert _legacy_expected("v2", secret, "GET", "https://www.example.com/webhook_uri", b"") == \
-        "eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e"
+    body = (
+        b'[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,'
+        b'"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM",'
+        b'"changeFlag":"NEW","appId":54321}]'
+    )
+    assert (
+        _legacy_expected("v1", secret, "POST", "https://ignored.example", body)
+        == "232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de"
+    )
+    assert (
+        _legacy_expected("v2", secret, "GET", "https://www.example.com/webhook_uri", b"")
+        == "eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e"
+    )
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
@@ -241,8 +259,11 @@ def test_hubspot_failing_v3_is_not_downgraded_to_v1(via):
     from ledgerlake.sources.hubspot.webhook import sign as hubspot_sign
 
     body, _ = sample("hubspot")
-    headers = {**hubspot_sign(body, url=_url(via, "hubspot"), version="v1"),
-               "X-HubSpot-Signature-v3": "A" * 44, "X-HubSpot-Request-Timestamp": str(int(time.time() * 1000))}
+    headers = {
+        **hubspot_sign(body, url=_url(via, "hubspot"), version="v1"),
+        "X-HubSpot-Signature-v3": "A" * 44,
+        "X-HubSpot-Request-Timestamp": str(int(time.time() * 1000)),
+    }
     assert via.post("hubspot", body, headers)[0] == 401
     assert via.everything() == []
 
@@ -318,7 +339,9 @@ def test_plaid_key_fetches_are_single_flight(receiver, providers):
     plaid.request_json = counting
     try:
         with ThreadPoolExecutor(max_workers=12) as pool:
-            statuses = list(pool.map(lambda t: receiver.post("plaid", body, {**headers, "Plaid-Verification": t})[0], tokens))
+            statuses = list(
+                pool.map(lambda t: receiver.post("plaid", body, {**headers, "Plaid-Verification": t})[0], tokens)
+            )
     finally:
         plaid.request_json = original
     assert statuses == [401] * 12

@@ -15,7 +15,11 @@ TOKENS = {
     "PLAID_SECRET": "test-plaid-secret",
     "PLAID_ACCESS_TOKEN": "access-sandbox-test",
 }
-REALM, TENANT, ITEM = "9130350000000001", "3b5e2f4a-6d7c-4e1b-9a0f-2c8d7e6f5a41", "eVBnVMp7zdTJLkRNr33Rs6zr7KNJqBFL9DrE6"
+REALM, TENANT, ITEM = (
+    "9130350000000001",
+    "3b5e2f4a-6d7c-4e1b-9a0f-2c8d7e6f5a41",
+    "eVBnVMp7zdTJLkRNr33Rs6zr7KNJqBFL9DrE6",
+)
 
 
 # -- one valid delivery per source --------------------------------------------------------
@@ -42,28 +46,80 @@ def sample(source: str) -> tuple[bytes, dict[str, str]]:
         }
     if source == "hubspot":
         events = [
-            {"eventId": 100, "subscriptionId": 2181, "portalId": 62515, "appId": 54321, "occurredAt": 1746187200000,
-             "subscriptionType": "deal.propertyChange", "attemptNumber": 0, "objectId": 1234567,
-             "propertyName": "dealstage", "propertyValue": "closedwon", "changeSource": "CRM", "sourceId": "userId:1"},
-            {"eventId": 100, "subscriptionId": 2182, "portalId": 62515, "appId": 54321, "occurredAt": 1746187200000,
-             "subscriptionType": "deal.creation", "attemptNumber": 0, "objectId": 7654321, "changeFlag": "CREATED",
-             "changeSource": "CRM"},
+            {
+                "eventId": 100,
+                "subscriptionId": 2181,
+                "portalId": 62515,
+                "appId": 54321,
+                "occurredAt": 1746187200000,
+                "subscriptionType": "deal.propertyChange",
+                "attemptNumber": 0,
+                "objectId": 1234567,
+                "propertyName": "dealstage",
+                "propertyValue": "closedwon",
+                "changeSource": "CRM",
+                "sourceId": "userId:1",
+            },
+            {
+                "eventId": 100,
+                "subscriptionId": 2182,
+                "portalId": 62515,
+                "appId": 54321,
+                "occurredAt": 1746187200000,
+                "subscriptionType": "deal.creation",
+                "attemptNumber": 0,
+                "objectId": 7654321,
+                "changeFlag": "CREATED",
+                "changeSource": "CRM",
+            },
         ]
         return json.dumps(events).encode(), {}
     if source == "qbo":
-        body = {"eventNotifications": [{"realmId": REALM, "dataChangeEvent": {"entities": [
-            {"name": "Invoice", "id": "130", "operation": "Update", "lastUpdated": "2025-05-03T17:15:00.000Z"}]}}]}
+        body = {
+            "eventNotifications": [
+                {
+                    "realmId": REALM,
+                    "dataChangeEvent": {
+                        "entities": [
+                            {
+                                "name": "Invoice",
+                                "id": "130",
+                                "operation": "Update",
+                                "lastUpdated": "2025-05-03T17:15:00.000Z",
+                            }
+                        ]
+                    },
+                }
+            ]
+        }
         return json.dumps(body).encode(), {}
     if source == "xero":
-        body = {"events": [{
-            "resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/7a1b2c3d-0000-4000-8000-000000000042",
-            "resourceId": "7a1b2c3d-0000-4000-8000-000000000042", "eventDateUtc": "2025-05-03T10:15:20.345",
-            "eventType": "UPDATE", "eventCategory": "INVOICE", "tenantId": TENANT, "tenantType": "ORGANISATION"}],
-            "firstEventSequence": 42, "lastEventSequence": 42, "entropy": "S0M3R4ND0MT3XT"}
+        body = {
+            "events": [
+                {
+                    "resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/7a1b2c3d-0000-4000-8000-000000000042",
+                    "resourceId": "7a1b2c3d-0000-4000-8000-000000000042",
+                    "eventDateUtc": "2025-05-03T10:15:20.345",
+                    "eventType": "UPDATE",
+                    "eventCategory": "INVOICE",
+                    "tenantId": TENANT,
+                    "tenantType": "ORGANISATION",
+                }
+            ],
+            "firstEventSequence": 42,
+            "lastEventSequence": 42,
+            "entropy": "S0M3R4ND0MT3XT",
+        }
         return json.dumps(body).encode(), {}
     if source == "plaid":
-        body = {"environment": "production", "historical_update_complete": True, "initial_update_complete": True,
-                "item_id": ITEM, "webhook_code": "SYNC_UPDATES_AVAILABLE", "webhook_type": "TRANSACTIONS"}
+        body = {
+            "environment": "production",
+            "historical_update_complete": True,
+            "initial_update_complete": True,
+            "item_id": ITEM,
+            "webhook_code": "SYNC_UPDATES_AVAILABLE",
+            "webhook_type": "TRANSACTIONS",
+        }
         return json.dumps(body, indent=2).encode(), {"Plaid-Version": "2020-09-14"}
     raise KeyError(source)
 
@@ -74,5 +130,3 @@ def sign(source: str, body: bytes, url: str, *, now: float | None = None, secret
     if source == "plaid" and secret_value is None:
         secret_value = providers.key
     return provider(source).sign(body, url=url, now=now, secret_value=secret_value)
-
-

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 import urllib3
+
 from ledgerlake.sourceapi import writes
 
 HTTP = urllib3.PoolManager()

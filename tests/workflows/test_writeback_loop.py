@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+
 from ledgerlake.sourceapi import writes as server_writes
 
 STATE: dict = {}
@@ -165,7 +166,7 @@ def test_next_poll_and_build_clear_the_integrity_marts(company):
         "from staging.stg_xero__invoices where status = 'DRAFT' group by 1",
     )
     per_deal = {d: n for d, n in qbo if d in planted} | {d: n for d, n, _ in xero if d in planted}
-    assert per_deal == {d: 1 for d in planted}
+    assert per_deal == dict.fromkeys(planted, 1)
     # every paid invoice's deal shows paid in HubSpot (as the lake now has it)
     unpaid = _query(
         wh,

@@ -1,2 +1,3 @@
 -- Integrity (always on): assets = liabilities + equity + earnings to date, every month end.
-select * from {{ ref('balance_sheet') }} where imbalance <> 0
+select * from {{ ref('balance_sheet') }}
+where imbalance != 0

@@ -40,20 +40,36 @@ def stale_fx_rates(latest: pl.DataFrame, as_of: date, max_days: int | None = Non
             continue
         currencies = sorted(r["currency"] for r in rows)
         reporting = rows[0]["reporting_currency"]
-        alerts.append(Alert(
-            type="fx_rates_stale",
-            severity="high" if age > 2 * max_days else "medium",
-            entity="all",
-            currency=reporting,
-            amount=Decimal(0),
-            occurred_on=day,
-            title=(f"FX rates stale: the latest {', '.join(currencies)} → {reporting} rate is from {day}, "
-                   f"{age} business days before {as_of}; conversions since then carry it forward"),
-            identity=tuple(f"fx:{c}:{day}" for c in currencies),
-            evidence=tuple(Evidence(role="latest rate", source_system=r["rate_source"], source_id=f"{r['currency']}:{day}",
-                                    record_type="fx_rate", occurred_on=day, detail={"rate": str(r["rate"])})
-                           for r in rows),
-            metrics={"as_of": as_of.isoformat(), "business_days_old": age, "max_business_days": max_days,
-                     "currencies": currencies},
-        ))
+        alerts.append(
+            Alert(
+                type="fx_rates_stale",
+                severity="high" if age > 2 * max_days else "medium",
+                entity="all",
+                currency=reporting,
+                amount=Decimal(0),
+                occurred_on=day,
+                title=(
+                    f"FX rates stale: the latest {', '.join(currencies)} → {reporting} rate is from {day}, "
+                    f"{age} business days before {as_of}; conversions since then carry it forward"
+                ),
+                identity=tuple(f"fx:{c}:{day}" for c in currencies),
+                evidence=tuple(
+                    Evidence(
+                        role="latest rate",
+                        source_system=r["rate_source"],
+                        source_id=f"{r['currency']}:{day}",
+                        record_type="fx_rate",
+                        occurred_on=day,
+                        detail={"rate": str(r["rate"])},
+                    )
+                    for r in rows
+                ),
+                metrics={
+                    "as_of": as_of.isoformat(),
+                    "business_days_old": age,
+                    "max_business_days": max_days,
+                    "currencies": currencies,
+                },
+            )
+        )
     return alerts

@@ -32,8 +32,12 @@ class Evidence:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"role": self.role, "source_system": self.source_system, "source_id": self.source_id,
-                               "raw_key": self.raw_key}
+        out: dict[str, Any] = {
+            "role": self.role,
+            "source_system": self.source_system,
+            "source_id": self.source_id,
+            "raw_key": self.raw_key,
+        }
         if self.record_type:
             out["record_type"] = self.record_type
         if self.occurred_on:

@@ -12,20 +12,28 @@ from __future__ import annotations
 import os
 import re
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable
 
 import polars as pl
 
-from .wording import day, money, times_usual
 from .model import Alert, Evidence, severity_for
 from .vendors import VendorResolver
+from .wording import day, money, times_usual
 
 PAYMENT_COLUMNS = (
-    "entity", "currency", "source_system", "source_id", "raw_key", "record_type",
-    "vendor_name", "paid_on", "amount", "invoice_number",
+    "entity",
+    "currency",
+    "source_system",
+    "source_id",
+    "raw_key",
+    "record_type",
+    "vendor_name",
+    "paid_on",
+    "amount",
+    "invoice_number",
 )
 MAD_TO_SIGMA = Decimal("1.4826")  # MAD of a normal distribution * 1.4826 = its sigma
 
@@ -49,11 +57,11 @@ class AlertConfig:
     default_cash_floor: Decimal = Decimal("100000")
 
     @classmethod
-    def from_env(cls) -> "AlertConfig":
+    def from_env(cls) -> AlertConfig:
         """`LEDGERLAKE_CASH_FLOOR=100000` (each entity, own currency) and/or
         `LEDGERLAKE_CASH_FLOOR_<ENTITY>=...` (e.g. `_CONSOLIDATED`, in reporting currency)."""
         floors = {
-            k[len("LEDGERLAKE_CASH_FLOOR_"):].lower(): Decimal(v)
+            k[len("LEDGERLAKE_CASH_FLOOR_") :].lower(): Decimal(v)
             for k, v in os.environ.items()
             if k.startswith("LEDGERLAKE_CASH_FLOOR_") and v
         }
@@ -66,8 +74,12 @@ class AlertConfig:
 
 def _evidence(row: dict, role: str) -> tuple[Evidence, ...]:
     docs = tuple(
-        Evidence(role=f"{role} document", source_system=key.split(":")[0], source_id=key.split(":")[-1],
-                 record_type=key.split(":")[1] if key.count(":") >= 2 else None)
+        Evidence(
+            role=f"{role} document",
+            source_system=key.split(":")[0],
+            source_id=key.split(":")[-1],
+            record_type=key.split(":")[1] if key.count(":") >= 2 else None,
+        )
         for key in (row.get("document_keys") or [])
     )
     return (_payment_evidence(row, role), *docs)
@@ -153,8 +165,10 @@ def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config:
                         currency=currency,
                         amount=later["amount"],
                         occurred_on=later["paid_on"],
-                        title=(f"Possibly paid {later['vendor_name']} twice: {money(later['amount'], currency)} on "
-                               f"{day(later['paid_on'])}, {gap} days after the same payment ({match.replace('_', ' ')})"),
+                        title=(
+                            f"Possibly paid {later['vendor_name']} twice: {money(later['amount'], currency)} on "
+                            f"{day(later['paid_on'])}, {gap} days after the same payment ({match.replace('_', ' ')})"
+                        ),
                         identity=(later["source_id"],),
                         evidence=(*_evidence(earlier, "original"), *_evidence(later, "duplicate")),
                         metrics={"match": match, "days_apart": gap, "vendor": vendor},
@@ -194,12 +208,20 @@ def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, con
                     currency=currency,
                     amount=row["amount"],
                     occurred_on=row["paid_on"],
-                    title=(f"{row['vendor_name']} charged {money(row['amount'], currency)} on {day(row['paid_on'])}, "
-                           f"{times_usual(row['amount'], median)} {money(median, currency)}"),
+                    title=(
+                        f"{row['vendor_name']} charged {money(row['amount'], currency)} on {day(row['paid_on'])}, "
+                        f"{times_usual(row['amount'], median)} {money(median, currency)}"
+                    ),
                     identity=(row["source_id"],),
                     evidence=_evidence(row, "charge"),
-                    metrics={"vendor": vendor, "usual": str(median), "mad": str(mad), "excess": str(excess),
-                             "robust_z": str(z.quantize(Decimal("0.1"))), "history": len(prior)},
+                    metrics={
+                        "vendor": vendor,
+                        "usual": str(median),
+                        "mad": str(mad),
+                        "excess": str(excess),
+                        "robust_z": str(z.quantize(Decimal("0.1"))),
+                        "history": len(prior),
+                    },
                 )
             )
     return alerts
@@ -233,8 +255,10 @@ def new_vendor_large_payments(payments: pl.DataFrame, resolver: VendorResolver, 
                 currency=currency,
                 amount=first["amount"],
                 occurred_on=first["paid_on"],
-                title=(f"First payment to a new vendor, {first['vendor_name']}: {money(first['amount'], currency)} "
-                       f"on {day(first['paid_on'])}"),
+                title=(
+                    f"First payment to a new vendor, {first['vendor_name']}: {money(first['amount'], currency)} "
+                    f"on {day(first['paid_on'])}"
+                ),
                 identity=(first["source_id"],),
                 evidence=_evidence(first, "payment"),
                 metrics={"vendor": vendor, "threshold": str(config.new_vendor_threshold)},
@@ -252,8 +276,9 @@ def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Ale
     that moves by a day between runs stays the same alert.
     """
     alerts = []
-    for (entity, currency), rows in forecast.sort("forecast_date").group_by(["entity_id", "currency"],
-                                                                             maintain_order=True):
+    for (entity, currency), rows in forecast.sort("forecast_date").group_by(
+        ["entity_id", "currency"], maintain_order=True
+    ):
         floor = config.floor_for(entity)
         for column, severity in (("p50", "high"), ("p10", "medium")):
             below = rows.filter(pl.col(column) < floor)
@@ -269,17 +294,29 @@ def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Ale
                     currency=currency,
                     amount=low[column],
                     occurred_on=first["forecast_date"],
-                    title=(f"{entity}: forecast cash ({column}) falls to {money(first[column], currency)} on "
-                           f"{day(first['forecast_date'])}, below the {money(floor, currency)} floor"),
+                    title=(
+                        f"{entity}: forecast cash ({column}) falls to {money(first[column], currency)} on "
+                        f"{day(first['forecast_date'])}, below the {money(floor, currency)} floor"
+                    ),
                     identity=(f"{entity}:{column}",),
                     evidence=(
-                        Evidence(role="forecast", source_system="ledgerlake.forecast",
-                                 source_id=f"cash_forecast_daily:{entity}:{first['forecast_date']}",
-                                 record_type="cash_forecast_daily", occurred_on=first["forecast_date"],
-                                 amount=first[column], currency=currency),
+                        Evidence(
+                            role="forecast",
+                            source_system="ledgerlake.forecast",
+                            source_id=f"cash_forecast_daily:{entity}:{first['forecast_date']}",
+                            record_type="cash_forecast_daily",
+                            occurred_on=first["forecast_date"],
+                            amount=first[column],
+                            currency=currency,
+                        ),
                     ),
-                    metrics={"floor": str(floor), "as_of": as_of.isoformat(), "path": column,
-                             "lowest": str(low[column]), "lowest_on": low["forecast_date"].isoformat()},
+                    metrics={
+                        "floor": str(floor),
+                        "as_of": as_of.isoformat(),
+                        "path": column,
+                        "lowest": str(low[column]),
+                        "lowest_on": low["forecast_date"].isoformat(),
+                    },
                 )
             )
             break  # the median breach says it all; the p10 one only when p50 stays above

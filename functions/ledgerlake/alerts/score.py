@@ -12,9 +12,10 @@ naturally ("duplicate_payment", "vendor_spike", ...); unknown types are listed, 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .model import Alert
 
@@ -128,16 +129,22 @@ def score(alerts: Iterable[tuple[str, set[str]]], problems: list[dict[str, Any]]
 
 def format_scores(scores: list[TypeScore]) -> str:
     pct = lambda x: "—" if x is None else f"{x:.0%}"  # noqa: E731
-    lines = ["| alert type | planted | found | alerts raised | true alerts | precision | recall |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| alert type | planted | found | alerts raised | true alerts | precision | recall |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for s in scores:
-        lines.append(f"| {s.alert_type} | {s.planted} | {s.found} | {s.alerts} | {s.true_alerts} | "
-                     f"{pct(s.precision)} | {pct(s.recall)} |")
+        lines.append(
+            f"| {s.alert_type} | {s.planted} | {s.found} | {s.alerts} | {s.true_alerts} | "
+            f"{pct(s.precision)} | {pct(s.recall)} |"
+        )
     planted = sum(s.planted for s in scores)
     scored = [s for s in scores if s.planted]
     alerts = sum(s.alerts for s in scored)
     true = sum(s.true_alerts for s in scored)
     found = sum(s.found for s in scores)
-    lines.append(f"| **all planted types** | {planted} | {found} | {alerts} | {true} | "
-                 f"{pct(true / alerts if alerts else None)} | {pct(found / planted if planted else None)} |")
+    lines.append(
+        f"| **all planted types** | {planted} | {found} | {alerts} | {true} | "
+        f"{pct(true / alerts if alerts else None)} | {pct(found / planted if planted else None)} |"
+    )
     return "\n".join(lines)

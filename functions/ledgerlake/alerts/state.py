@@ -14,16 +14,17 @@ hand and one forecaster run at a time (the forecaster Lambda has reserved concur
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 STATUSES = ("new", "acknowledged", "resolved")
 STATE_KEY = "state/alerts/alert_state.json"
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class S3Backend:
@@ -38,8 +39,12 @@ class S3Backend:
         return json.loads(body)
 
     def write(self, doc: dict[str, Any]) -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=json.dumps(doc, indent=1, sort_keys=True).encode(),
-                           ContentType="application/json")
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=self.key,
+            Body=json.dumps(doc, indent=1, sort_keys=True).encode(),
+            ContentType="application/json",
+        )
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
@@ -71,7 +76,7 @@ class AlertState:
         self.alerts: dict[str, dict[str, Any]] = doc["alerts"]
 
     @classmethod
-    def default(cls, settings=None) -> "AlertState":
+    def default(cls, settings=None) -> AlertState:
         from ..config import Settings
         from ..lake import s3_client
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from difflib import SequenceMatcher
-from typing import Iterable
 
 LEGAL_SUFFIXES = frozenset(
     "inc incorporated llc ltd limited corp corporation co company plc llp lp gmbh ag sa sas bv nv pty pte srl".split()
@@ -86,8 +86,7 @@ def _candidate_pairs(names: list[str]) -> set[tuple[str, str]]:
         if " " not in a:
             pairs.update((a, b) for b in [*by_acronym.get(a, []), *by_first_word.get(a, [])])
         if len(a) >= 6:
-            for b, _, _ in process.extract(a, names, scorer=fuzz.ratio, score_cutoff=TYPO_SIMILARITY * 100,
-                                           limit=None):
+            for b, _, _ in process.extract(a, names, scorer=fuzz.ratio, score_cutoff=TYPO_SIMILARITY * 100, limit=None):
                 if b != a:
                     pairs.add((a, b))
     return pairs

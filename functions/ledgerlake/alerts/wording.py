@@ -16,20 +16,20 @@ from ..money import SYMBOLS
 NEXT_STEP: dict[str, str] = {
     "duplicate_payment": "Check both payments with the vendor and ask for the second one back (or a credit).",
     "unusual_vendor_charge": "Check the invoice behind the charge with whoever owns this vendor; "
-                             "dispute it if it is wrong.",
+    "dispute it if it is wrong.",
     "new_vendor_large_payment": "Confirm the new vendor is genuine (contract, bank details) before paying them again.",
     "cash_below_floor": "Plan for the shortfall now: move cash between entities, draw on a facility, "
-                        "or delay discretionary spend.",
+    "or delay discretionary spend.",
     "won_deal_without_invoice": "Raise the invoice for the won deal (or correct the deal if it was not won).",
     "payout_without_deposit": "Ask the payment provider where the payout went; check the bank account it pays into.",
     "crm_out_of_sync": "Move the HubSpot deal to Closed won so the pipeline and forecast stop counting it.",
     "vendor_name_variants": "Merge the vendor records into one in the ledger so spend and alerts see one vendor.",
     "refund_not_in_ledger": "Book the refund in the ledger (a credit note or refund receipt) "
-                            "so revenue is not overstated.",
+    "so revenue is not overstated.",
     "records_quarantined": "Run `ledgerlake quarantine show` on each record, fix its cause (a missing account, rate "
-                           "or tenant mapping; or the record at the provider), then `ledgerlake quarantine release` it.",
+    "or tenant mapping; or the record at the provider), then `ledgerlake quarantine release` it.",
     "fx_rates_stale": "Check the ECB poller's last run (`ledgerlake poll ecb`); upload today's rates as an override "
-                      "file if the feed is down.",
+    "file if the feed is down.",
 }
 
 

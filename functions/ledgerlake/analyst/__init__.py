@@ -73,7 +73,7 @@ def connect(
 
         try:
             configure_duckdb(conn, settings)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             if source == "s3":
                 raise MartsNotFound(f"cannot set up S3 access for the published marts: {err}") from err
             # The marts are in the file; an unreachable lake only costs the raw-lake reads.
@@ -88,8 +88,12 @@ def connect(
         catalog = "memory"
     else:
         raise ValueError(f"source must be auto, warehouse or s3, not {source!r}")
-    schemas = {r[0] for r in conn.execute(
-        "select schema_name from information_schema.schemata where catalog_name = ?", [catalog]).fetchall()}
+    schemas = {
+        r[0]
+        for r in conn.execute(
+            "select schema_name from information_schema.schemata where catalog_name = ?", [catalog]
+        ).fetchall()
+    }
     conn.execute(f"USE {catalog}.{DEFAULT_SCHEMA if DEFAULT_SCHEMA in schemas else 'main'}")
     return conn
 
@@ -105,11 +109,11 @@ def attach_published_marts(conn, settings: Settings) -> list[str]:
     root = f"s3://{bucket}/{PUBLISHED_PREFIX}/"
     try:
         files = [r[0] for r in conn.execute(f"select file from glob({_quote(root + '**/*.parquet')})").fetchall()]
-    except Exception as err:  # noqa: BLE001 - an unreachable lake is a "not found" to the user
+    except Exception as err:
         raise MartsNotFound(f"cannot list {root}: {err}") from err
     tables: dict[tuple[str, str], str] = {}
     for file in files:
-        parts = file[len(root):].split("/")
+        parts = file[len(root) :].split("/")
         if len(parts) == 2:
             schema, table = DEFAULT_SCHEMA, parts[0]
         elif len(parts) == 3:

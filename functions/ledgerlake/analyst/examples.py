@@ -74,7 +74,16 @@ HELP_EXAMPLES: tuple[str, ...] = (
 # The dozen marts an analyst starts with (docs/analysts.md "Start here", the dbt docs'
 # landing page, and the hint `.tables` prints): the rest are layers underneath.
 START_HERE: tuple[str, ...] = (
-    "finance_kpis_monthly", "finance_kpis_daily", "general_ledger", "profit_and_loss", "balance_sheet",
-    "trial_balance", "cash_flow_statement", "cash_by_account_day", "ar_ap_documents", "revenue_by_month",
-    "crm_deals", "crm_deal_invoices",
+    "finance_kpis_monthly",
+    "finance_kpis_daily",
+    "general_ledger",
+    "profit_and_loss",
+    "balance_sheet",
+    "trial_balance",
+    "cash_flow_statement",
+    "cash_by_account_day",
+    "ar_ap_documents",
+    "revenue_by_month",
+    "crm_deals",
+    "crm_deal_invoices",
 )

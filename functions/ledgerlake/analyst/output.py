@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 FORMATS = ("table", "csv", "json")
 
@@ -44,8 +45,12 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_rows
     shown = list(rows if max_rows is None else rows[:max_rows])
     cells = [["NULL" if v is None else _text(v) for v in row] for row in shown]
     numeric = [
-        all(isinstance(row[i], (int, float, Decimal)) and not isinstance(row[i], bool)
-            for row in shown if row[i] is not None) and any(row[i] is not None for row in shown)
+        all(
+            isinstance(row[i], (int, float, Decimal)) and not isinstance(row[i], bool)
+            for row in shown
+            if row[i] is not None
+        )
+        and any(row[i] is not None for row in shown)
         for i in range(len(columns))
     ]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]

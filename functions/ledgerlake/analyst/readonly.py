@@ -14,7 +14,20 @@ from __future__ import annotations
 
 import duckdb
 
-_REMOTE = ("s3://", "s3a://", "s3n://", "r2://", "gcs://", "gs://", "az://", "azure://", "abfss://", "http://", "https://", "hf://")
+_REMOTE = (
+    "s3://",
+    "s3a://",
+    "s3n://",
+    "r2://",
+    "gcs://",
+    "gs://",
+    "az://",
+    "azure://",
+    "abfss://",
+    "http://",
+    "https://",
+    "hf://",
+)
 
 
 class LakeWriteRefused(duckdb.PermissionException):
@@ -68,4 +81,5 @@ def refuse_lake_writes(conn, text: str) -> None:
             if target.lower().startswith(_REMOTE) or "://" in target:
                 raise LakeWriteRefused(
                     f"ledgerlake sql is read-only on the lake: refusing to write {target} "
-                    "(COPY … TO and EXPORT may write local files only; the raw lake is append-only)")
+                    "(COPY … TO and EXPORT may write local files only; the raw lake is append-only)"
+                )

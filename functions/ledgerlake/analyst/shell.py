@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from . import list_tables
 from .output import FORMATS, render
@@ -70,8 +71,9 @@ class Shell:
             rows = list_tables(self.conn)
             self.out.write(render(self.fmt, ["schema", "name", "kind"], rows))
             # on stderr, so `.mode csv` output stays a clean CSV
-            self.err.write(f"{len(rows)} relations. Start here: {', '.join(START_HERE)} "
-                           "(docs/analysts.md, `ledgerlake docs`).\n")
+            self.err.write(
+                f"{len(rows)} relations. Start here: {', '.join(START_HERE)} (docs/analysts.md, `ledgerlake docs`).\n"
+            )
         elif cmd == ".schema":
             if not args:
                 self.err.write("usage: .schema NAME\n")

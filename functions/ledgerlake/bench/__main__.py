@@ -24,11 +24,14 @@ def areas() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ledgerlake.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("areas", nargs="*", help=f"areas to run (default all: {', '.join(areas())})")
     parser.add_argument("--quick", action="store_true", help="small scales only")
-    parser.add_argument("--write", default="docs/benchmarks.md", help="kept for the Makefile; modules write their own section")
+    parser.add_argument(
+        "--write", default="docs/benchmarks.md", help="kept for the Makefile; modules write their own section"
+    )
     args, area_options = parser.parse_known_args(argv)
     unknown = [a for a in args.areas if a not in areas()]
     if unknown:

@@ -29,8 +29,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # -- the synthetic warehouse ---------------------------------------------------------------
 
@@ -42,8 +49,9 @@ def _r(row: str, salt: str, seed: int) -> str:
     return _R.format(seed=seed, row=row, salt=salt)
 
 
-def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month: str = "2025-06-01",
-                        raw_keys: dict[str, str] | None = None) -> Path:
+def synthetic_warehouse(
+    path: Path, scale: float = 1.0, seed: int = 7, end_month: str = "2025-06-01", raw_keys: dict[str, str] | None = None
+) -> Path:
     """Build a DuckDB file with every table the dashboard reads, under the real names and
     columns (dbt marts, seeds, the two intermediate tables it reads, the forecaster's
     tables), internally consistent (KPI revenue = revenue_by_month; KPI cash = the bank
@@ -58,7 +66,7 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
     if path.exists():
         path.unlink()
     con = duckdb.connect(str(path))
-    n_docs = max(int(120 * scale), 5)   # AR and AP documents per entity per month
+    n_docs = max(int(120 * scale), 5)  # AR and AP documents per entity per month
     n_deals = max(int(300 * scale), 10)
     n_cust = max(int(20 * scale), 4)
     n_accounts = max(int(2 * scale), 2)  # bank accounts per entity
@@ -245,8 +253,13 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
     """)
     comp = ", ".join(
         f"cast(round(({lo} + {r('horizon_day * 13 + length(entity)', name)} * {span}) * w, 2) as decimal(18,2)) as {name}"
-        for name, lo, span in (("ar", 20000, 30000), ("ap", -30000, 20000), ("recurring", -3000, 0),
-                               ("pipeline", 0, 15000), ("unscheduled", -5000, 10000))
+        for name, lo, span in (
+            ("ar", 20000, 30000),
+            ("ap", -30000, 20000),
+            ("recurring", -3000, 0),
+            ("pipeline", 0, 15000),
+            ("unscheduled", -5000, 10000),
+        )
     )
     con.execute(f"""
         create table forecast.cash_forecast_daily as
@@ -332,20 +345,77 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
     """)
     raw_keys = raw_keys or {}
     alerts = [
-        ("al_runway_consol", "runway_below_floor", "high", "consolidated", "USD", "0", "2025-06-30",
-         "Cash p10 falls below the floor in week 9", []),
-        ("al_dup_payment", "duplicate_payment", "high", "US", "USD", "8123.45", "2025-06-29",
-         "Vendor 3 paid twice for one bill",
-         [{"role": "original", "source_system": "qbo", "source_id": "BillPayment:AP-US-17-3",
-           "raw_key": raw_keys.get("AP-US-17-3"), "record_type": "BillPayment", "amount": "8123.45", "currency": "USD"},
-          {"role": "duplicate", "source_system": "qbo", "source_id": "BillPayment:AP-US-17-4",
-           "raw_key": raw_keys.get("AP-US-17-4"), "record_type": "BillPayment", "amount": "8123.45", "currency": "USD"}]),
-        ("al_uninvoiced", "won_deal_without_invoice", "medium", "UK", "GBP", "42000", "2025-06-20",
-         "Won deal not invoiced after 14 days",
-         [{"role": "deal", "source_system": "hubspot", "source_id": "4", "raw_key": raw_keys.get("4"),
-           "record_type": "deal"}]),
-        ("al_new_vendor", "new_vendor_large_payment", "low", "US", "USD", "12500", "2025-06-10",
-         "First payment to a new vendor above 10,000", []),
+        (
+            "al_runway_consol",
+            "runway_below_floor",
+            "high",
+            "consolidated",
+            "USD",
+            "0",
+            "2025-06-30",
+            "Cash p10 falls below the floor in week 9",
+            [],
+        ),
+        (
+            "al_dup_payment",
+            "duplicate_payment",
+            "high",
+            "US",
+            "USD",
+            "8123.45",
+            "2025-06-29",
+            "Vendor 3 paid twice for one bill",
+            [
+                {
+                    "role": "original",
+                    "source_system": "qbo",
+                    "source_id": "BillPayment:AP-US-17-3",
+                    "raw_key": raw_keys.get("AP-US-17-3"),
+                    "record_type": "BillPayment",
+                    "amount": "8123.45",
+                    "currency": "USD",
+                },
+                {
+                    "role": "duplicate",
+                    "source_system": "qbo",
+                    "source_id": "BillPayment:AP-US-17-4",
+                    "raw_key": raw_keys.get("AP-US-17-4"),
+                    "record_type": "BillPayment",
+                    "amount": "8123.45",
+                    "currency": "USD",
+                },
+            ],
+        ),
+        (
+            "al_uninvoiced",
+            "won_deal_without_invoice",
+            "medium",
+            "UK",
+            "GBP",
+            "42000",
+            "2025-06-20",
+            "Won deal not invoiced after 14 days",
+            [
+                {
+                    "role": "deal",
+                    "source_system": "hubspot",
+                    "source_id": "4",
+                    "raw_key": raw_keys.get("4"),
+                    "record_type": "deal",
+                }
+            ],
+        ),
+        (
+            "al_new_vendor",
+            "new_vendor_large_payment",
+            "low",
+            "US",
+            "USD",
+            "12500",
+            "2025-06-10",
+            "First payment to a new vendor above 10,000",
+            [],
+        ),
     ]
     con.execute("""create table forecast.alerts (alert_id varchar, rule varchar, severity varchar, entity_id varchar,
                    currency varchar, amount decimal(18,2), amount_reporting decimal(18,2), occurred_on date,
@@ -354,10 +424,12 @@ def synthetic_warehouse(path: Path, scale: float = 1.0, seed: int = 7, end_month
     for a in alerts:
         ids = [rec["source_id"] for rec in a[8]]
         rate = "(select rate from intermediate.int_fx_rates_daily where currency = ? and rate_date = ?)"
-        con.execute(f"""insert into forecast.alerts values (?, ?, ?, ?, ?, ?,
+        con.execute(
+            f"""insert into forecast.alerts values (?, ?, ?, ?, ?, ?,
                         cast(?::decimal(18,2) * coalesce({rate}, 1) as decimal(18,2)), ?, '2025-06-30T18:00:00Z',
                         timestamptz '2025-06-30 18:00:00+00', 'new', ?, '', ?, ?)""",
-                    [*a[:6], a[5], a[4], a[6], a[6], a[7], json.dumps(a[8]), ids])
+            [*a[:6], a[5], a[4], a[6], a[6], a[7], json.dumps(a[8]), ids],
+        )
     con.close()
     return path
 
@@ -391,7 +463,11 @@ def serve_dashboard(port: int, env: dict[str, str]) -> subprocess.Popen:
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "ledgerlake", "dashboard", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     proc.ready = threading.Event()
     proc.output = []
@@ -456,8 +532,12 @@ def measure(warehouse: Path, home: Path) -> dict[str, float]:
 
     # No lake here: the alert-state store is unreachable (refused at once), as a dashboard
     # whose store is down; statuses then come from the alerts table.
-    env = dict(os.environ, LEDGERLAKE_WAREHOUSE=str(warehouse), LEDGERLAKE_HOME=str(home),
-               LEDGERLAKE_S3_ENDPOINT=os.environ.get("LEDGERLAKE_S3_ENDPOINT", "http://127.0.0.1:9"))
+    env = dict(
+        os.environ,
+        LEDGERLAKE_WAREHOUSE=str(warehouse),
+        LEDGERLAKE_HOME=str(home),
+        LEDGERLAKE_S3_ENDPOINT=os.environ.get("LEDGERLAKE_S3_ENDPOINT", "http://127.0.0.1:9"),
+    )
     out: dict[str, float] = {}
     with sync_playwright() as p:
         for run in ("ready", "at_once"):
@@ -499,8 +579,11 @@ def _write_section(markdown: str, doc: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
-    parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench dashboard", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ledgerlake.bench dashboard",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="scale 1 only")
     parser.add_argument("--scales", default="1,100", help="comma-separated scales (default 1,100)")
     parser.add_argument("--warehouse", type=Path, help="measure this warehouse instead of the synthetic ones")
@@ -515,8 +598,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 t0 = time.monotonic()
                 wh = synthetic_warehouse(Path(tmp) / f"warehouse-{scale:g}.duckdb", scale=scale)
-                print(f"  scale {scale:g}: warehouse built in {time.monotonic() - t0:.1f}s "
-                      f"({wh.stat().st_size / 1e6:.0f} MB)", file=sys.stderr)
+                print(
+                    f"  scale {scale:g}: warehouse built in {time.monotonic() - t0:.1f}s "
+                    f"({wh.stat().st_size / 1e6:.0f} MB)",
+                    file=sys.stderr,
+                )
                 label = f"{scale:g}"
             res = measure(wh, Path(tmp) / "home")
             import duckdb
@@ -524,23 +610,36 @@ def main(argv: list[str] | None = None) -> int:
             with duckdb.connect(str(wh), read_only=True) as con:
                 revenue_rows = con.execute("select count(*) from marts.ar_ap_documents").fetchone()[0]
             rows.append((label, revenue_rows, wh.stat().st_size / 1e6, res))
-            print(f"  scale {label}: ready after {res['ready_s']:.1f}s, first render {res['cold']:.2f}s, "
-                  f"warm {res['warm']:.2f}s, opened at once {res['at_once']:.2f}s, server RSS {res['rss_mb']:.0f} MB, "
-                  f"load {res['load']:.2f}", file=sys.stderr)
+            print(
+                f"  scale {label}: ready after {res['ready_s']:.1f}s, first render {res['cold']:.2f}s, "
+                f"warm {res['warm']:.2f}s, opened at once {res['at_once']:.2f}s, server RSS {res['rss_mb']:.0f} MB, "
+                f"load {res['load']:.2f}",
+                file=sys.stderr,
+            )
             if args.warehouse:
                 break
-    md = ["## Dashboard", "",
-          ("`python -m ledgerlake.bench.dashboard`: `ledgerlake dashboard` served on a free port, the Overview "
-           "opened in a fresh headless Chromium; *first render* is navigation → KPI cards on screen for the first "
-           "visitor after the server says it is ready, *warm* a second tab, *opened at once* the first visitor "
-           "arriving the moment the port opens (during the server's warm-up). Memory is the resident set of the "
-           "server process tree. Targets: first render under 2 s at scale 1 and under 5 s at scale 100."), "",
-          ("| warehouse | AR/AP documents | file | server ready | first render | warm render | opened at once "
-           "| server RSS | load average |"),
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    md = [
+        "## Dashboard",
+        "",
+        (
+            "`python -m ledgerlake.bench.dashboard`: `ledgerlake dashboard` served on a free port, the Overview "
+            "opened in a fresh headless Chromium; *first render* is navigation → KPI cards on screen for the first "
+            "visitor after the server says it is ready, *warm* a second tab, *opened at once* the first visitor "
+            "arriving the moment the port opens (during the server's warm-up). Memory is the resident set of the "
+            "server process tree. Targets: first render under 2 s at scale 1 and under 5 s at scale 100."
+        ),
+        "",
+        (
+            "| warehouse | AR/AP documents | file | server ready | first render | warm render | opened at once "
+            "| server RSS | load average |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for label, n, size, res in rows:
-        md.append(f"| {label} | {n:,} | {size:,.0f} MB | {res['ready_s']:.1f} s | {res['cold']:.2f} s | "
-                  f"{res['warm']:.2f} s | {res['at_once']:.2f} s | {res['rss_mb']:,.0f} MB | {res['load']:.2f} |")
+        md.append(
+            f"| {label} | {n:,} | {size:,.0f} MB | {res['ready_s']:.1f} s | {res['cold']:.2f} s | "
+            f"{res['warm']:.2f} s | {res['at_once']:.2f} s | {res['rss_mb']:,.0f} MB | {res['load']:.2f} |"
+        )
     markdown = "\n".join(md) + "\n"
     print(markdown)
     _write_section(markdown, args.doc)

@@ -33,7 +33,9 @@ import sys
 from pathlib import Path
 from ledgerlake.config import Settings
 from ledgerlake.transform.runner import run_dbt
-ok, progress = run_dbt(["build", "--exclude-resource-type", "unit_test"], Settings.from_env(), Path(sys.argv[1]), stream=None)
+ok, progress = run_dbt(
+    ["build", "--exclude-resource-type", "unit_test"], Settings.from_env(), Path(sys.argv[1]), stream=None
+)
 sys.exit(0 if ok else "\n".join(progress.failures))
 """
 
@@ -118,9 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         help="also build over N copies of the raw (0: no)",
     )
     parser.add_argument("--work", type=Path, default=None)
-    parser.add_argument(
-        "--quick", action="store_true", help="scale 0.1, 2 months, no copies"
-    )
+    parser.add_argument("--quick", action="store_true", help="scale 0.1, 2 months, no copies")
     args = parser.parse_args(argv)
     if args.quick:
         args.scale, args.months, args.copies = 0.1, 2, 0
@@ -158,9 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             flush=True,
         )
-        first = build(
-            stream=None, export=False
-        )  # compacts the lake (and checks it builds)
+        first = build(stream=None, export=False)  # compacts the lake (and checks it builds)
         assert first.success, first.failures
         mirror = home / "compacted"
         roots = {1: mirror}

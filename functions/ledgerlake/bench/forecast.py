@@ -49,12 +49,25 @@ def synthetic_inputs(scale: float = 1.0, months: int = 18, seed: int = 7):
             for m in range(months):
                 due = start + timedelta(days=30 * m + int(rng.integers(0, 28)) + 30)
                 if due <= as_of - timedelta(days=30):
-                    paid_ar.append({"entity": e, "customer_id": f"{e}:c{c}", "due_date": due,
-                                    "paid_date": due + timedelta(days=delay)})
+                    paid_ar.append(
+                        {
+                            "entity": e,
+                            "customer_id": f"{e}:c{c}",
+                            "due_date": due,
+                            "paid_date": due + timedelta(days=delay),
+                        }
+                    )
                 else:
-                    open_ar.append({"entity": e, "currency": info.currency, "customer_id": f"{e}:c{c}",
-                                    "document_id": f"{e}:inv{c}:{m}", "due_date": due,
-                                    "open_amount": Decimal(int(rng.integers(2_000, 40_000)))})
+                    open_ar.append(
+                        {
+                            "entity": e,
+                            "currency": info.currency,
+                            "customer_id": f"{e}:c{c}",
+                            "document_id": f"{e}:inv{c}:{m}",
+                            "due_date": due,
+                            "open_amount": Decimal(int(rng.integers(2_000, 40_000))),
+                        }
+                    )
         vendors = max(3, int(12 * scale))
         for v in range(vendors):
             amount = Decimal(int(rng.integers(200, 15_000)))
@@ -63,32 +76,79 @@ def synthetic_inputs(scale: float = 1.0, months: int = 18, seed: int = 7):
                 if d > as_of:
                     continue
                 noisy = (amount * Decimal(str(round(1 + rng.normal(0, 0.05), 3)))).quantize(Decimal("0.01"))
-                payments.append({"entity": e, "currency": info.currency, "source_system": "qbo",
-                                 "source_id": f"BillPayment:{e}{v}-{m}", "raw_key": None, "record_type": "BillPayment",
-                                 "vendor_name": f"Vendor {v} Ltd", "paid_on": d, "amount": noisy,
-                                 "invoice_number": f"V{v}-{m:04d}", "document_keys": [f"qbo:Bill:{e}{v}{m}"]})
-                recurring.append({"entity": e, "currency": info.currency, "kind": "recurring",
-                                  "series": f"Vendor {v} Ltd", "date": d, "amount": noisy})
+                payments.append(
+                    {
+                        "entity": e,
+                        "currency": info.currency,
+                        "source_system": "qbo",
+                        "source_id": f"BillPayment:{e}{v}-{m}",
+                        "raw_key": None,
+                        "record_type": "BillPayment",
+                        "vendor_name": f"Vendor {v} Ltd",
+                        "paid_on": d,
+                        "amount": noisy,
+                        "invoice_number": f"V{v}-{m:04d}",
+                        "document_keys": [f"qbo:Bill:{e}{v}{m}"],
+                    }
+                )
+                recurring.append(
+                    {
+                        "entity": e,
+                        "currency": info.currency,
+                        "kind": "recurring",
+                        "series": f"Vendor {v} Ltd",
+                        "date": d,
+                        "amount": noisy,
+                    }
+                )
         for d in days:
             if d.day in (15, 28):
-                recurring.append({"entity": e, "currency": info.currency, "kind": "payroll", "series": "payroll",
-                                  "date": d, "amount": Decimal(int(90_000 * scale))})
+                recurring.append(
+                    {
+                        "entity": e,
+                        "currency": info.currency,
+                        "kind": "payroll",
+                        "series": "payroll",
+                        "date": d,
+                        "amount": Decimal(int(90_000 * scale)),
+                    }
+                )
         for k in range(max(2, int(25 * scale))):
-            deals.append({"entity": e, "currency": info.currency, "deal_id": f"{e}d{k}",
-                          "amount": Decimal(int(rng.integers(5_000, 80_000))), "probability": float(rng.choice([0.2, 0.4, 0.6, 0.8])),
-                          "close_date": as_of + timedelta(days=int(rng.integers(1, 80)))})
+            deals.append(
+                {
+                    "entity": e,
+                    "currency": info.currency,
+                    "deal_id": f"{e}d{k}",
+                    "amount": Decimal(int(rng.integers(5_000, 80_000))),
+                    "probability": float(rng.choice([0.2, 0.4, 0.6, 0.8])),
+                    "close_date": as_of + timedelta(days=int(rng.integers(1, 80))),
+                }
+            )
 
     def frame(rows, money_cols):
         return pl.DataFrame(rows).with_columns([pl.col(c).cast(MONEY) for c in money_cols])
 
     return ForecastInputs(
-        as_of=as_of, reporting_currency="USD", entities=entities,
+        as_of=as_of,
+        reporting_currency="USD",
+        entities=entities,
         openings={"US": Decimal("1200000.00") * Decimal(str(scale)), "UK": Decimal("400000.00") * Decimal(str(scale))},
         fx_to_reporting={"USD": Decimal(1), "GBP": Decimal("1.27")},
-        open_ar=frame(open_ar, ["open_amount"]), paid_ar=pl.DataFrame(paid_ar),
-        open_ap=pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "vendor_name": pl.Utf8,
-                                     "document_id": pl.Utf8, "due_date": pl.Date, "open_amount": MONEY}),
-        recurring=frame(recurring, ["amount"]), deals=frame(deals, ["amount"]), sales_daily=frame(sales, ["amount"]),
+        open_ar=frame(open_ar, ["open_amount"]),
+        paid_ar=pl.DataFrame(paid_ar),
+        open_ap=pl.DataFrame(
+            schema={
+                "entity": pl.Utf8,
+                "currency": pl.Utf8,
+                "vendor_name": pl.Utf8,
+                "document_id": pl.Utf8,
+                "due_date": pl.Date,
+                "open_amount": MONEY,
+            }
+        ),
+        recurring=frame(recurring, ["amount"]),
+        deals=frame(deals, ["amount"]),
+        sales_daily=frame(sales, ["amount"]),
         vendor_payments=frame(payments, ["amount"]),
     )
 
@@ -103,10 +163,17 @@ def bench_scale(scale: float) -> dict:
     result = forecast_from_inputs(inputs)
     total = time.monotonic() - t0
     series = len(result.backtests)
-    return {"scale": scale, "series": series, "fits": result.fits, "seconds": total, "prep": prep,
-            "payments": inputs.vendor_payments.height, "open_ar": inputs.open_ar.height,
-            "alerts": len(result.alerts),
-            "mase": result.forecast_accuracy.filter(pl.col("horizon") == "all")["mase"].to_list()}
+    return {
+        "scale": scale,
+        "series": series,
+        "fits": result.fits,
+        "seconds": total,
+        "prep": prep,
+        "payments": inputs.vendor_payments.height,
+        "open_ar": inputs.open_ar.height,
+        "alerts": len(result.alerts),
+        "mase": result.forecast_accuracy.filter(pl.col("horizon") == "all")["mase"].to_list(),
+    }
 
 
 def bench_fixtures() -> tuple[float, int, dict]:
@@ -123,8 +190,13 @@ def bench_warehouse(path: Path) -> dict:
 
     t0 = time.monotonic()
     result = run_forecast(warehouse=path, publish=False)
-    return {"seconds": time.monotonic() - t0, "fits": result.fits, "series": len(result.backtests),
-            "alerts": len(result.alerts), "missing": result.missing}
+    return {
+        "seconds": time.monotonic() - t0,
+        "fits": result.fits,
+        "series": len(result.backtests),
+        "alerts": len(result.alerts),
+        "missing": result.missing,
+    }
 
 
 def write_section(markdown: str, path: Path) -> None:
@@ -136,8 +208,11 @@ def write_section(markdown: str, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench forecast", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ledgerlake.bench forecast",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--warehouse", type=Path, default=None, help="also time run_forecast on this warehouse")
     parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
@@ -148,8 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     from ..forecast.engine import SeriesSpec, fit_predict
 
     t0 = time.monotonic()
-    warm = pl.DataFrame({"ds": [date(2025, 1, 1) + timedelta(days=i) for i in range(60)],
-                         "y": [float(i % 7) for i in range(60)]})
+    warm = pl.DataFrame(
+        {"ds": [date(2025, 1, 1) + timedelta(days=i) for i in range(60)], "y": [float(i % 7) for i in range(60)]}
+    )
     fit_predict(warm, 7, SeriesSpec(freq="D", country="US"))
     cold = time.monotonic() - t0
 
@@ -172,22 +248,34 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| synthetic company, scale {r['scale']:g} | {r['series']} | {r['fits']} | {r['payments']:,} | "
-                     f"{r['open_ar']:,} | {r['alerts']} | {r['seconds']:.1f} s |")
+        lines.append(
+            f"| synthetic company, scale {r['scale']:g} | {r['series']} | {r['fits']} | {r['payments']:,} | "
+            f"{r['open_ar']:,} | {r['alerts']} | {r['seconds']:.1f} s |"
+        )
     if args.warehouse:
         w = bench_warehouse(args.warehouse)
-        lines.append(f"| warehouse {args.warehouse.name} | {w['series']} | {w['fits']} | | | {w['alerts']} | "
-                     f"{w['seconds']:.1f} s |")
+        lines.append(
+            f"| warehouse {args.warehouse.name} | {w['series']} | {w['fits']} | | | {w['alerts']} | "
+            f"{w['seconds']:.1f} s |"
+        )
     if not args.quick:
         seconds, fits, results = bench_fixtures()
-        lines.append(f"| reference fixtures (3 files, {len(results)} configurations) | {len(results)} | {fits} "
-                     f"| | | | {seconds:.1f} s |")
-    lines.append(f"| cold start: a process's first Prophet fit (imports, Stan model, holidays) | | 1 | | | | "
-                 f"{cold:.1f} s |")
-    lines += ["", ("Target: under 60 s at scale 1 — met with a wide margin. Prophet fits dominate "
-                   "(≈0.1–0.3 s each once warm); scale 10 adds rows to the flow and alert code, not series, "
-                   "so it costs about the same. The warehouse row is the simulated company's real marts "
-                   "(seed 7, 18 months, scale 1), reading included.")]
+        lines.append(
+            f"| reference fixtures (3 files, {len(results)} configurations) | {len(results)} | {fits} "
+            f"| | | | {seconds:.1f} s |"
+        )
+    lines.append(
+        f"| cold start: a process's first Prophet fit (imports, Stan model, holidays) | | 1 | | | | {cold:.1f} s |"
+    )
+    lines += [
+        "",
+        (
+            "Target: under 60 s at scale 1 — met with a wide margin. Prophet fits dominate "
+            "(≈0.1–0.3 s each once warm); scale 10 adds rows to the flow and alert code, not series, "
+            "so it costs about the same. The warehouse row is the simulated company's real marts "
+            "(seed 7, 18 months, scale 1), reading included."
+        ),
+    ]
     md = "\n".join(lines)
     print(md)
     if not args.quick:

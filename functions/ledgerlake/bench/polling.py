@@ -63,12 +63,15 @@ def _poll_all(providers, lake) -> dict[str, dict]:
 
     out = {}
     for source in SOURCES:
-        result = poll_source(source, lake=lake, base_url=providers.base_urls[source],
-                             credentials=providers.credentials)
+        result = poll_source(source, lake=lake, base_url=providers.base_urls[source], credentials=providers.credentials)
         if not result.complete:
             raise RuntimeError(f"{source} did not complete: {result.summary()}")
-        out[source] = {"records": result.records, "pages": result.pages_landed, "seconds": result.seconds,
-                       "requests": result.http["requests"]}
+        out[source] = {
+            "records": result.records,
+            "pages": result.pages_landed,
+            "seconds": result.seconds,
+            "requests": result.http["requests"],
+        }
     return out
 
 
@@ -97,8 +100,14 @@ def measure(scale: float, months: int, work: Path, s3_env: dict) -> dict:
         landed = _poll_all(providers, lake)
     finally:
         providers.stop()
-    return {"scale": scale, "versions": versions, "generate_s": generated, "index_s": indexed,
-            "memory": memory, "landed": landed}
+    return {
+        "scale": scale,
+        "versions": versions,
+        "generate_s": generated,
+        "index_s": indexed,
+        "memory": memory,
+        "landed": landed,
+    }
 
 
 S3_KINDS = {"local": "local SeaweedFS", "moto": "moto server (in-process)"}
@@ -131,18 +140,25 @@ def render(runs: list[dict], s3_kind: str, months: int) -> str:
             )
         total = sum(run["landed"][s]["seconds"] for s in SOURCES)
         records = sum(run["landed"][s]["records"] for s in SOURCES)
-        lines.append(f"| {run['scale']:g} | **all** | {records:,} | | {total:.1f} | {records / total:,.0f} | "
-                     f"{sum(run['memory'][s]['seconds'] for s in SOURCES):.2f} | |")
+        lines.append(
+            f"| {run['scale']:g} | **all** | {records:,} | | {total:.1f} | {records / total:,.0f} | "
+            f"{sum(run['memory'][s]['seconds'] for s in SOURCES):.2f} | |"
+        )
     if len(runs) >= 2:
         a, b = runs[0], runs[-1]
         ta = sum(a["landed"][s]["seconds"] for s in SOURCES)
         tb = sum(b["landed"][s]["seconds"] for s in SOURCES)
         ra = sum(a["landed"][s]["records"] for s in SOURCES)
         rb = sum(b["landed"][s]["records"] for s in SOURCES)
-        lines += ["", (f"Growth from scale {a['scale']:g} to {b['scale']:g}: records x{rb / ra:.1f}, "
-                       f"full-poll time x{tb / ta:.1f} ({ta:.0f} s -> {tb:.0f} s); the server indexes "
-                       f"{a['versions']:,} -> {b['versions']:,} versions in {a['index_s']:.1f} s "
-                       f"-> {b['index_s']:.1f} s.")]
+        lines += [
+            "",
+            (
+                f"Growth from scale {a['scale']:g} to {b['scale']:g}: records x{rb / ra:.1f}, "
+                f"full-poll time x{tb / ta:.1f} ({ta:.0f} s -> {tb:.0f} s); the server indexes "
+                f"{a['versions']:,} -> {b['versions']:,} versions in {a['index_s']:.1f} s "
+                f"-> {b['index_s']:.1f} s."
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -158,8 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench.polling", description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10")
     parser.add_argument("--months", type=int, default=18)
-    parser.add_argument("--s3", choices=["local", "moto", "moto-process"], default="moto-process",
-                        help="local SeaweedFS (needs port 8333 free), moto in-process, or moto in its own process")
+    parser.add_argument(
+        "--s3",
+        choices=["local", "moto", "moto-process"],
+        default="moto-process",
+        help="local SeaweedFS (needs port 8333 free), moto in-process, or moto in its own process",
+    )
     parser.add_argument("--work", type=Path, default=None, help="keep generated companies here (reused if present)")
     parser.add_argument("--quick", action="store_true", help="scale 0.2, 3 months, moto (a smoke run; not written)")
     parser.add_argument("--no-write", action="store_true")
@@ -182,8 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -191,8 +214,11 @@ def main(argv: list[str] | None = None) -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        env = {"LEDGERLAKE_S3_ENDPOINT": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "bench",
-               "AWS_SECRET_ACCESS_KEY": "bench-secret"}
+        env = {
+            "LEDGERLAKE_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench-secret",
+        }
         return env, lambda: (proc.terminate(), proc.wait(timeout=10))
 
     with tempfile.TemporaryDirectory() as tmp:

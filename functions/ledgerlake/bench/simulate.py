@@ -50,10 +50,16 @@ def measure(scale: float, root: Path, keep: bool = False) -> dict:
     manifest = json.loads((out / "manifest.json").read_text())
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     result = {
-        "scale": scale, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-        "main_rss_mib": usage.ru_maxrss / 1024, "shopify_rss_mib": report.get("shopify_process_max_rss_kb", 0) / 1024,
-        "parallel": report.get("parallel", False), "bytes": size, "lines": sum(manifest["files"].values()),
-        "orders": manifest["stats"].get("shopify_orders", 0), "deals": manifest["stats"].get("deals", 0),
+        "scale": scale,
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "main_rss_mib": usage.ru_maxrss / 1024,
+        "shopify_rss_mib": report.get("shopify_process_max_rss_kb", 0) / 1024,
+        "parallel": report.get("parallel", False),
+        "bytes": size,
+        "lines": sum(manifest["files"].values()),
+        "orders": manifest["stats"].get("shopify_orders", 0),
+        "deals": manifest["stats"].get("deals", 0),
         "charges": manifest["files"].get("api/stripe/charges.jsonl", 0),
         "bank_lines": manifest["files"].get("api/plaid/transactions.jsonl", 0),
     }
@@ -76,7 +82,8 @@ def markdown(results: list[dict]) -> str:
         rows.append(
             f"| {r['scale']:g} | {r['wall_s']:.1f} s | {r['cpu_s']:.1f} s | {peak:.0f} MiB{split} | "
             f"{r['bytes'] / 2**30:.2f} GiB | {r['lines']:,} | {r['deals']:,} | {r['orders']:,} | {r['charges']:,} | "
-            f"{r['bank_lines']:,} |")
+            f"{r['bank_lines']:,} |"
+        )
     return "\n".join(rows)
 
 
@@ -92,8 +99,11 @@ def write_section(body: str, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench simulate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ledgerlake.bench simulate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--scales", default="1,10,100", help="comma-separated scales (default 1,10,100)")
     parser.add_argument("--quick", action="store_true", help="scale 1 only")
     parser.add_argument("--keep", action="store_true", help="keep the generated directories")

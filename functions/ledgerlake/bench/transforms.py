@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
@@ -52,7 +52,9 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 """
 
-_BUILD = _PEAK_RSS + r"""
+_BUILD = (
+    _PEAK_RSS
+    + r"""
 import json, sys, time
 from ledgerlake.transform import build
 t0 = time.monotonic()
@@ -65,9 +67,12 @@ print(json.dumps({"ok": r.success, "failures": r.failures[:5], "seconds": round(
                   "models": r.models, "tests": r.tests,
                   "rss_mb": peak_rss_mb()}))
 """
+)
 
 # dbt alone over a compacted mirror (no compaction, no export): the replicated-lake run.
-_DBT_ONLY = _PEAK_RSS + r"""
+_DBT_ONLY = (
+    _PEAK_RSS
+    + r"""
 import json, sys, time
 from ledgerlake.config import Settings, load_local_env
 from ledgerlake.transform.runner import run_dbt
@@ -79,6 +84,7 @@ print(json.dumps({"ok": ok, "failures": progress.failures[:5], "seconds": round(
                   "models": progress.models, "tests": progress.tests,
                   "rss_mb": peak_rss_mb()}))
 """
+)
 
 
 def replicated_build(home: Path, copies: int) -> dict:
@@ -105,10 +111,13 @@ def replicated_build(home: Path, copies: int) -> dict:
     os.environ.update(_scale_env(home))
     try:
         lakeserver.start()  # the FX reference file is read from the lake
-        env = dict(os.environ, LEDGERLAKE_COMPACTED_DIR=str(replica),
-                   LEDGERLAKE_DBT_SCRATCH=str(home / "dbt-replica"))
-        out = subprocess.run([sys.executable, "-c", _DBT_ONLY, str(home / f"replica-x{copies}.duckdb")], env=env,
-                             capture_output=True, text=True)
+        env = dict(os.environ, LEDGERLAKE_COMPACTED_DIR=str(replica), LEDGERLAKE_DBT_SCRATCH=str(home / "dbt-replica"))
+        out = subprocess.run(
+            [sys.executable, "-c", _DBT_ONLY, str(home / f"replica-x{copies}.duckdb")],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     finally:
         lakeserver.stop()
         os.environ.clear()
@@ -126,8 +135,11 @@ def _home(work: Path, scale: float) -> Path:
 def _scale_env(home: Path) -> dict[str, str]:
     """A scale's lake: its home and its own buckets (named after the home)."""
     suffix = home.name.removeprefix("home-")
-    return {"LEDGERLAKE_HOME": str(home), "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{suffix}",
-            "LEDGERLAKE_MARTS_BUCKET": f"bench-marts-{suffix}"}
+    return {
+        "LEDGERLAKE_HOME": str(home),
+        "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{suffix}",
+        "LEDGERLAKE_MARTS_BUCKET": f"bench-marts-{suffix}",
+    }
 
 
 def _free_port() -> int:
@@ -137,10 +149,12 @@ def _free_port() -> int:
 
 
 def _moto(port: int) -> subprocess.Popen:
-    code = ("import logging, time\nlogging.getLogger('werkzeug').setLevel(logging.WARNING)\n"
-            "from moto.server import ThreadedMotoServer\n"
-            f"s = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start()\n"
-            "while True: time.sleep(3600)\n")
+    code = (
+        "import logging, time\nlogging.getLogger('werkzeug').setLevel(logging.WARNING)\n"
+        "from moto.server import ThreadedMotoServer\n"
+        f"s = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start()\n"
+        "while True: time.sleep(3600)\n"
+    )
     log = open(os.path.join(tempfile.gettempdir(), f"ledgerlake-bench-moto-{port}.log"), "w")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -163,9 +177,13 @@ def _build(kind: str, env: dict) -> dict:
 
 
 def _secrets(env: dict) -> None:
-    for name, value in {"STRIPE_WEBHOOK_SECRET": "whsec_bench", "SHOPIFY_WEBHOOK_SECRET": "bench-shopify",
-                        "HUBSPOT_CLIENT_SECRET": "bench-hubspot", "QBO_WEBHOOK_VERIFIER_TOKEN": "bench-qbo",
-                        "XERO_WEBHOOK_KEY": "bench-xero"}.items():
+    for name, value in {
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+        "SHOPIFY_WEBHOOK_SECRET": "bench-shopify",
+        "HUBSPOT_CLIENT_SECRET": "bench-hubspot",
+        "QBO_WEBHOOK_VERIFIER_TOKEN": "bench-qbo",
+        "XERO_WEBHOOK_KEY": "bench-xero",
+    }.items():
         env.setdefault(name, value)
 
 
@@ -179,16 +197,19 @@ def run_scale(scale: float, months: int, work: Path, workers: int, server: str =
     generate(sim, seed=7, months=months, scale=scale)
     generated = time.monotonic() - t0
     manifest = json.loads((sim / "manifest.json").read_text())
-    end = datetime.fromisoformat(manifest["end"]).replace(tzinfo=timezone.utc)
+    end = datetime.fromisoformat(manifest["end"]).replace(tzinfo=UTC)
     env = dict(os.environ, **_scale_env(_home(work, scale)), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     _secrets(env)
     moto = None
     if server == "moto":
         port = _free_port()
         moto = _moto(port)
-        env.update(LEDGERLAKE_S3_ENDPOINT=f"http://127.0.0.1:{port}", AWS_REGION="us-east-1",
-                   AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "bench"),
-                   AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "bench-secret"))
+        env.update(
+            LEDGERLAKE_S3_ENDPOINT=f"http://127.0.0.1:{port}",
+            AWS_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "bench"),
+            AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "bench-secret"),
+        )
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
@@ -206,8 +227,9 @@ def run_scale(scale: float, months: int, work: Path, workers: int, server: str =
         child_env = dict(os.environ)
         cold = _build("cold", child_env)
         full = _build("full", child_env)
-        last = land_simulation(sim, lake, until=end + timedelta(hours=23, minutes=59, seconds=59), after=day_before,
-                               workers=workers)
+        last = land_simulation(
+            sim, lake, until=end + timedelta(hours=23, minutes=59, seconds=59), after=day_before, workers=workers
+        )
         incremental = _build("incremental", child_env)
         again = _build("incremental", child_env)
     finally:
@@ -220,10 +242,19 @@ def run_scale(scale: float, months: int, work: Path, workers: int, server: str =
         if moto is not None:
             moto.kill()
             moto.wait()
-    return {"scale": scale, "months": months, "server": server, "generate_s": round(generated, 1),
-            "landing_s": round(first.seconds, 1), "landing": first.summary(),
-            "last_day_landing_s": round(last.seconds, 1), "cold": cold, "full": full, "incremental": incremental,
-            "no_change": again}
+    return {
+        "scale": scale,
+        "months": months,
+        "server": server,
+        "generate_s": round(generated, 1),
+        "landing_s": round(first.seconds, 1),
+        "landing": first.summary(),
+        "last_day_landing_s": round(last.seconds, 1),
+        "cold": cold,
+        "full": full,
+        "incremental": incremental,
+        "no_change": again,
+    }
 
 
 def markdown(results: list[dict], note: str = "") -> str:
@@ -233,7 +264,7 @@ def markdown(results: list[dict], note: str = "") -> str:
         "",
         (
             f"Measured with `python -m ledgerlake.bench transforms` on {platform.node() or 'this machine'} "
-            f"({os.cpu_count()} cores), S3: {servers}, {datetime.now(timezone.utc):%Y-%m-%d}. "
+            f"({os.cpu_count()} cores), S3: {servers}, {datetime.now(UTC):%Y-%m-%d}. "
             "Each company is landed through the real paths (receiver + hydration, pollers) up to its "
             "second-last day and built: *cold* is the lake's first build (every raw object is new, so "
             "compaction reads them all), *full* is `--full-refresh` (every model rebuilt from the "
@@ -258,14 +289,19 @@ def markdown(results: list[dict], note: str = "") -> str:
         c, f, i, n = r["cold"], r["full"], r["incremental"], r["no_change"]
         lines.append(
             f"| {r['scale']:g} | {c['raw']:,} | {cell(c)} | {cell(f)} | {c['rss_mb']:,} / {f['rss_mb']:,} MB | "
-            f"{i['new_raw']:,} | {cell(i)} | {n['seconds']:.1f} s |")
+            f"{i['new_raw']:,} | {cell(i)} | {n['seconds']:.1f} s |"
+        )
     for r in results:
         if "replicated" in r:
             x = r["replicated"]
-            lines += ["", f"Scale {r['scale']:g}'s compacted lake in {x['copies']} copies (every raw object "
-                      f"{x['copies']} times: {x['copies'] * r['cold']['raw']:,} raw objects to read and parse), "
-                      f"dbt `--full-refresh` alone: **{x['seconds']:.1f} s**, peak RSS **{x['rss_mb']:,} MB**"
-                      + ("" if x["ok"] else " (FAILED)") + "."]
+            lines += [
+                "",
+                f"Scale {r['scale']:g}'s compacted lake in {x['copies']} copies (every raw object "
+                f"{x['copies']} times: {x['copies'] * r['cold']['raw']:,} raw objects to read and parse), "
+                f"dbt `--full-refresh` alone: **{x['seconds']:.1f} s**, peak RSS **{x['rss_mb']:,} MB**"
+                + ("" if x["ok"] else " (FAILED)")
+                + ".",
+            ]
     if note:
         lines += ["", note]
     return "\n".join(lines) + "\n"
@@ -285,26 +321,41 @@ def write_section(text: str, doc: Path) -> None:
         body = body.rstrip() + "\n\n## transforms\n\n" + text.rstrip() + "\n"
     else:
         old = found.group(0)
-        new = latest.sub(lambda _: text.rstrip() + "\n\n", old) if latest.search(old) else \
-            old.rstrip() + "\n\n" + text.rstrip() + "\n\n"
-        body = body[:found.start()] + new + body[found.end():]
+        new = (
+            latest.sub(lambda _: text.rstrip() + "\n\n", old)
+            if latest.search(old)
+            else old.rstrip() + "\n\n" + text.rstrip() + "\n\n"
+        )
+        body = body[: found.start()] + new + body[found.end() :]
     doc.write_text(body)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench transforms", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ledgerlake.bench transforms",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="scale 1 only")
     parser.add_argument("--scales", default="1,10,100", help="comma-separated scales (default 1,10,100)")
     parser.add_argument("--months", type=int, default=18, help="months of history (default 18)")
     parser.add_argument("--workers", type=int, default=16, help="webhook delivery threads while landing")
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
-    parser.add_argument("--server", choices=("seaweedfs", "moto"), default="seaweedfs",
-                        help="S3 server for the lake (default seaweedfs, the demo's; it takes port 8333)")
+    parser.add_argument(
+        "--server",
+        choices=("seaweedfs", "moto"),
+        default="seaweedfs",
+        help="S3 server for the lake (default seaweedfs, the demo's; it takes port 8333)",
+    )
     parser.add_argument("--work", type=Path, help="keep the simulations and lakes here (default: a temp dir)")
-    parser.add_argument("--replicate", type=int, default=0, metavar="N",
-                        help="after the largest scale, also time dbt over N copies of its compacted lake")
+    parser.add_argument(
+        "--replicate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the largest scale, also time dbt over N copies of its compacted lake",
+    )
     args = parser.parse_args(argv)
     scales = [1.0] if args.quick else [float(s) for s in args.scales.split(",") if s]
     results = []

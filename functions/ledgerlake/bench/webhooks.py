@@ -43,13 +43,17 @@ def import_time(runs: int = 7) -> tuple[float, list[str]]:
     for _ in range(runs):
         out = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", "import ledgerlake.handlers.receiver"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stderr
         match = re.search(r"\|\s*(\d+)\s*\|\s*ledgerlake\.handlers\.receiver\s*$", out, re.M)
         times.append(int(match.group(1)) / 1000)
     loaded = subprocess.run(
         [sys.executable, "-c", "import sys, ledgerlake.handlers.receiver; print(' '.join(sys.modules))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     heavy = sorted({m.split(".")[0] for m in loaded if m.split(".")[0] in HEAVY})
     return statistics.median(times), heavy
@@ -102,28 +106,76 @@ def write_deliveries(directory: Path, n: int) -> Path:
     """n distinct deliveries (alternating Stripe events and Shopify orders), real shapes."""
     (directory / "webhooks").mkdir(parents=True, exist_ok=True)
     base = 1746187200
-    with (directory / "webhooks" / "stripe.jsonl").open("w") as stripe, (directory / "webhooks" / "shopify.jsonl").open("w") as shop:
+    with (
+        (directory / "webhooks" / "stripe.jsonl").open("w") as stripe,
+        (directory / "webhooks" / "shopify.jsonl").open("w") as shop,
+    ):
         for i in range(n):
             if i % 2 == 0:
-                event = {"id": f"evt_bench_{i:07d}", "object": "event", "api_version": "2024-06-20", "created": base + i,
-                         "type": "charge.succeeded", "livemode": False, "pending_webhooks": 1,
-                         "request": {"id": None, "idempotency_key": None},
-                         "data": {"object": {"id": f"ch_bench_{i:07d}", "object": "charge", "amount": 1000 + i,
-                                             "currency": "usd", "created": base + i, "status": "succeeded", "paid": True}}}
-                stripe.write(json.dumps({"delivery_id": event["id"], "source": "stripe", "method": "POST",
-                                         "path": "/webhooks/stripe", "headers": {"Content-Type": "application/json"},
-                                         "body": json.dumps(event)}) + "\n")
+                event = {
+                    "id": f"evt_bench_{i:07d}",
+                    "object": "event",
+                    "api_version": "2024-06-20",
+                    "created": base + i,
+                    "type": "charge.succeeded",
+                    "livemode": False,
+                    "pending_webhooks": 1,
+                    "request": {"id": None, "idempotency_key": None},
+                    "data": {
+                        "object": {
+                            "id": f"ch_bench_{i:07d}",
+                            "object": "charge",
+                            "amount": 1000 + i,
+                            "currency": "usd",
+                            "created": base + i,
+                            "status": "succeeded",
+                            "paid": True,
+                        }
+                    },
+                }
+                stripe.write(
+                    json.dumps(
+                        {
+                            "delivery_id": event["id"],
+                            "source": "stripe",
+                            "method": "POST",
+                            "path": "/webhooks/stripe",
+                            "headers": {"Content-Type": "application/json"},
+                            "body": json.dumps(event),
+                        }
+                    )
+                    + "\n"
+                )
             else:
-                order = {"id": 5000000000 + i, "name": f"#{1000 + i}", "created_at": "2025-05-02T12:00:00-04:00",
-                         "updated_at": "2025-05-02T12:00:00-04:00", "currency": "USD", "total_price": "49.00",
-                         "financial_status": "paid", "line_items": [{"id": i, "title": "Widget", "price": "49.00", "quantity": 1}]}
+                order = {
+                    "id": 5000000000 + i,
+                    "name": f"#{1000 + i}",
+                    "created_at": "2025-05-02T12:00:00-04:00",
+                    "updated_at": "2025-05-02T12:00:00-04:00",
+                    "currency": "USD",
+                    "total_price": "49.00",
+                    "financial_status": "paid",
+                    "line_items": [{"id": i, "title": "Widget", "price": "49.00", "quantity": 1}],
+                }
                 webhook_id = str(uuid.UUID(int=i))
-                shop.write(json.dumps({"delivery_id": webhook_id, "source": "shopify", "method": "POST",
-                                       "path": "/webhooks/shopify",
-                                       "headers": {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
-                                                   "X-Shopify-Webhook-Id": webhook_id,
-                                                   "X-Shopify-Triggered-At": "2025-05-02T16:00:00.000000Z"},
-                                       "body": json.dumps(order)}) + "\n")
+                shop.write(
+                    json.dumps(
+                        {
+                            "delivery_id": webhook_id,
+                            "source": "shopify",
+                            "method": "POST",
+                            "path": "/webhooks/shopify",
+                            "headers": {
+                                "Content-Type": "application/json",
+                                "X-Shopify-Topic": "orders/create",
+                                "X-Shopify-Webhook-Id": webhook_id,
+                                "X-Shopify-Triggered-At": "2025-05-02T16:00:00.000000Z",
+                            },
+                            "body": json.dumps(order),
+                        }
+                    )
+                    + "\n"
+                )
     return directory
 
 
@@ -132,25 +184,38 @@ def throughput(env: dict, workers: int, events: int, senders: int = 16) -> dict:
     from ..webhooks.replay import replay_http
 
     bucket = f"bench-raw-{uuid.uuid4().hex[:8]}"
-    run_env = dict(env, LEDGERLAKE_RAW_BUCKET=bucket, POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
+    run_env = dict(
+        env, LEDGERLAKE_RAW_BUCKET=bucket, POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING"
+    )
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "ledgerlake", "serve", "--port", str(port), "--workers", str(workers)],
-        env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=run_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_port(port)
         time.sleep(1.0 if workers > 1 else 0.2)  # let every worker bind
         with tempfile.TemporaryDirectory() as tmp:
             directory = write_deliveries(Path(tmp), events)
-            report = _with_env(run_env, lambda: replay_http(directory, f"http://127.0.0.1:{port}", duplicates=False, workers=senders))
+            report = _with_env(
+                run_env, lambda: replay_http(directory, f"http://127.0.0.1:{port}", duplicates=False, workers=senders)
+            )
             landed = _with_env(run_env, lambda: Lake().count("raw/"))
     finally:
         server.terminate()
         server.wait(timeout=10)
-    return {"workers": workers, "sent": report.sent, "landed": landed, "seconds": report.seconds,
-            "per_second": landed / report.seconds, "ok": report.ok, "statuses": report.statuses,
-            "failures": report.failures[:3]}
+    return {
+        "workers": workers,
+        "sent": report.sent,
+        "landed": landed,
+        "seconds": report.seconds,
+        "per_second": landed / report.seconds,
+        "ok": report.ok,
+        "statuses": report.statuses,
+        "failures": report.failures[:3],
+    }
 
 
 def qbo_batch(env: dict, entities: int) -> dict:
@@ -169,10 +234,13 @@ def qbo_batch(env: dict, entities: int) -> dict:
         lake.ensure_buckets()
         receiver.configure(lake=lake, queue=queue)
         hydrator.configure(lake=lake, queue=out)
-        changes = [{"name": "Invoice", "id": str(1000 + i), "operation": "Update",
-                    "lastUpdated": "2025-05-03T17:15:00.000Z"} for i in range(entities)]
-        body = json.dumps({"eventNotifications": [{"realmId": "9130350000000001",
-                                                   "dataChangeEvent": {"entities": changes}}]}).encode()
+        changes = [
+            {"name": "Invoice", "id": str(1000 + i), "operation": "Update", "lastUpdated": "2025-05-03T17:15:00.000Z"}
+            for i in range(entities)
+        ]
+        body = json.dumps(
+            {"eventNotifications": [{"realmId": "9130350000000001", "dataChangeEvent": {"entities": changes}}]}
+        ).encode()
         url = "https://hooks.example/webhooks/qbo"
         event = build_event("POST", url, {"Content-Type": "application/json", **sign(body, url=url)}, body)
         t0 = time.perf_counter()
@@ -182,8 +250,13 @@ def qbo_batch(env: dict, entities: int) -> dict:
         t0 = time.perf_counter()
         for job in fanouts:
             hydrator.handler(sqs_event([job]), None)
-        return {"status": status, "answer_s": answered, "fanout_jobs": len(fanouts),
-                "fanout_s": time.perf_counter() - t0, "notifications": lake.count("raw/source=qbo/entity=notifications/")}
+        return {
+            "status": status,
+            "answer_s": answered,
+            "fanout_jobs": len(fanouts),
+            "fanout_s": time.perf_counter() - t0,
+            "notifications": lake.count("raw/source=qbo/entity=notifications/"),
+        }
 
     return _with_env(env, run)
 
@@ -213,12 +286,22 @@ def _s3(kind: str, home: str) -> tuple[dict, object]:
             for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # the new home's local.env decides
                 os.environ.pop(name, None)
             endpoint = lakeserver.start().endpoint
-            values = dict(line.split("=", 1) for line in local_env_path().read_text().splitlines()
-                          if "=" in line and not line.startswith("#"))
+            values = dict(
+                line.split("=", 1)
+                for line in local_env_path().read_text().splitlines()
+                if "=" in line and not line.startswith("#")
+            )
             return {**values, "LEDGERLAKE_S3_ENDPOINT": endpoint}
 
-        env = _with_env({"LEDGERLAKE_HOME": home, "LEDGERLAKE_S3_ENDPOINT": f"http://127.0.0.1:{LOCAL_S3_PORT}",
-                         "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}, start)
+        env = _with_env(
+            {
+                "LEDGERLAKE_HOME": home,
+                "LEDGERLAKE_S3_ENDPOINT": f"http://127.0.0.1:{LOCAL_S3_PORT}",
+                "AWS_ACCESS_KEY_ID": "",
+                "AWS_SECRET_ACCESS_KEY": "",
+            },
+            start,
+        )
         return env, lambda: _with_env({"LEDGERLAKE_HOME": home}, lakeserver.stop)
     import logging
 
@@ -228,36 +311,59 @@ def _s3(kind: str, home: str) -> tuple[dict, object]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    return {"LEDGERLAKE_S3_ENDPOINT": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench-secret"}, server.stop
+    return {
+        "LEDGERLAKE_S3_ENDPOINT": f"http://{host}:{port}",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench-secret",
+    }, server.stop
 
 
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(prog="python -m ledgerlake.bench.webhooks", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--s3", choices=["moto", "local"], default="moto", help="moto server, or the local SeaweedFS lake")
-    parser.add_argument("--qbo-batch", type=int, default=0, metavar="N",
-                        help="only time one QBO delivery of N entity changes (answer, then its fan-out)")
+    parser.add_argument(
+        "--s3", choices=["moto", "local"], default="moto", help="moto server, or the local SeaweedFS lake"
+    )
+    parser.add_argument(
+        "--qbo-batch",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only time one QBO delivery of N entity changes (answer, then its fan-out)",
+    )
     args = parser.parse_args(argv)
     if args.qbo_batch:
         with tempfile.TemporaryDirectory() as home:
             s3_env, stop = _s3(args.s3, home)
             try:
-                env = {**SECRETS, **s3_env, "LEDGERLAKE_HOME": home, "POWERTOOLS_METRICS_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "WARNING", "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{uuid.uuid4().hex[:8]}"}
+                env = {
+                    **SECRETS,
+                    **s3_env,
+                    "LEDGERLAKE_HOME": home,
+                    "POWERTOOLS_METRICS_DISABLED": "true",
+                    "POWERTOOLS_LOG_LEVEL": "WARNING",
+                    "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{uuid.uuid4().hex[:8]}",
+                }
                 r = qbo_batch(env, args.qbo_batch)
             finally:
                 stop()
-        return (f"QBO delivery of {args.qbo_batch} entities: {r['status']} in {r['answer_s']:.2f} s; "
-                f"{r['fanout_jobs']} fan-out jobs landed {r['notifications']} notifications in {r['fanout_s']:.1f} s\n")
+        return (
+            f"QBO delivery of {args.qbo_batch} entities: {r['status']} in {r['answer_s']:.2f} s; "
+            f"{r['fanout_jobs']} fan-out jobs landed {r['notifications']} notifications in {r['fanout_s']:.1f} s\n"
+        )
 
     import_ms, heavy = import_time()
     with tempfile.TemporaryDirectory() as home:
         s3_env, stop = _s3(args.s3, home)
         try:
-            env = {**os.environ, **SECRETS, **s3_env, "LEDGERLAKE_HOME": home,
-                   "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{uuid.uuid4().hex[:8]}"}
+            env = {
+                **os.environ,
+                **SECRETS,
+                **s3_env,
+                "LEDGERLAKE_HOME": home,
+                "LEDGERLAKE_RAW_BUCKET": f"bench-raw-{uuid.uuid4().hex[:8]}",
+            }
             first = first_delivery(dict(env, POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING"))
             runs = [throughput(env, int(w), args.events) for w in args.workers.split(",")]
         finally:

@@ -82,15 +82,17 @@ class Categoriser:
     corrections: dict[str, str] = field(default_factory=dict)  # line id -> account (final)
 
     @classmethod
-    def fit(cls, history: list[Line], corrections: dict[str, str] | None = None,
-            corrected_lines: list[Line] = ()) -> Categoriser:
+    def fit(
+        cls, history: list[Line], corrections: dict[str, str] | None = None, corrected_lines: list[Line] = ()
+    ) -> Categoriser:
         """`corrections`: line id -> account a person chose, in the order they were made;
         `corrected_lines`: those lines (so a correction teaches the vendor and the words, not
         only its own line)."""
         corrections = dict(corrections or {})
         labelled = [(ln, ln.account, 1.0) for ln in history if ln.account and ln.line_id not in corrections]
-        labelled += [(ln, corrections[ln.line_id], CORRECTION_WEIGHT) for ln in corrected_lines
-                     if ln.line_id in corrections]
+        labelled += [
+            (ln, corrections[ln.line_id], CORRECTION_WEIGHT) for ln in corrected_lines if ln.line_id in corrections
+        ]
         self = cls(corrections=corrections)
         votes: dict[str, Counter] = defaultdict(Counter)
         for ln, account, weight in labelled:
@@ -146,13 +148,18 @@ def _train_model(labelled):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, make_pipeline
 
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)),
-    ])
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)),
+        ]
+    )
     model = make_pipeline(features, LogisticRegression(C=4.0, max_iter=2000))
-    model.fit([_features(ln) for ln, _, _ in labelled], [a for _, a, _ in labelled],
-              logisticregression__sample_weight=[w for _, _, w in labelled])
+    model.fit(
+        [_features(ln) for ln, _, _ in labelled],
+        [a for _, a, _ in labelled],
+        logisticregression__sample_weight=[w for _, _, w in labelled],
+    )
     return model
 
 
@@ -177,8 +184,13 @@ class Scores:
         return self.correct_all / self.lines if self.lines else 0.0
 
     def as_dict(self) -> dict:
-        return {"lines": self.lines, "auto_applied": self.applied, "coverage": round(self.coverage, 4),
-                "precision": round(self.precision, 4), "top1_accuracy": round(self.accuracy, 4)}
+        return {
+            "lines": self.lines,
+            "auto_applied": self.applied,
+            "coverage": round(self.coverage, 4),
+            "precision": round(self.precision, 4),
+            "top1_accuracy": round(self.accuracy, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -209,16 +221,23 @@ def _lowest_precise(scored: list[tuple[float, bool]], target: float, default: fl
 def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float = 0.25, folds: int = 4) -> Thresholds:
     """Per entity, from its own history, for a `target` precision measured against the
     booked codes. Those carry the bookkeeper's own slips, so the precision measured is a
-    floor of the true one (docs/benchmarks.md has both). Rules: trained on the earlier part, scored on the latest `holdout`
-    share. Model (what answers for new vendors): vendors held out in `folds` groups, the
+    floor of the true one (docs/benchmarks.md has both). Rules: trained on the earlier part,
+    scored on the latest `holdout` share. Model (what answers for new vendors): vendors held out in `folds` groups, the
     model trained on the others: how it does on vendors it has never seen."""
     history = sorted((ln for ln in history if ln.account), key=lambda ln: (ln.day, ln.line_id))
     cut = int(len(history) * (1 - holdout))
     rule = model = None
     if cut >= 50 and len(history) - cut >= 30:
         suggestions = Categoriser.fit(history[:cut]).suggest(history[cut:])
-        rule = _lowest_precise([(s.confidence, s.account == ln.account) for s, ln in
-                                zip(suggestions, history[cut:], strict=True) if s.method == "rule"], target, 0.9)
+        rule = _lowest_precise(
+            [
+                (s.confidence, s.account == ln.account)
+                for s, ln in zip(suggestions, history[cut:], strict=True)
+                if s.method == "rule"
+            ],
+            target,
+            0.9,
+        )
     vendors = sorted({vendor_key(ln) for ln in history})
     if len(vendors) >= folds * 2:
         scored = []
@@ -232,8 +251,9 @@ def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float 
     return Thresholds(rule=rule if rule is not None else 0.9, model=model if model is not None else 0.99)
 
 
-def evaluate(history: list[Line], cutoff: date, truth: dict[str, str] | None = None,
-             thresholds: Thresholds | None = None) -> dict:
+def evaluate(
+    history: list[Line], cutoff: date, truth: dict[str, str] | None = None, thresholds: Thresholds | None = None
+) -> dict:
     """Train on lines before `cutoff`, suggest for the lines from it on; score seen and new
     vendors apart. `truth` (line id -> the right account, when known, e.g. from the
     simulator) replaces the booked labels as the yardstick."""
@@ -250,7 +270,13 @@ def evaluate(history: list[Line], cutoff: date, truth: dict[str, str] | None = N
         if thresholds.applies(s):
             bucket.applied += 1
             bucket.correct_applied += s.account == right
-    total = Scores(*(sum(getattr(b, f) for b in scores.values())
-                     for f in ("lines", "applied", "correct_applied", "correct_all")))
-    return {"thresholds": {"rule": thresholds.rule, "model": thresholds.model}, "train_lines": len(train), "seen": scores["seen"].as_dict(),
-            "new": scores["new"].as_dict(), "all": total.as_dict()}
+    total = Scores(
+        *(sum(getattr(b, f) for b in scores.values()) for f in ("lines", "applied", "correct_applied", "correct_all"))
+    )
+    return {
+        "thresholds": {"rule": thresholds.rule, "model": thresholds.model},
+        "train_lines": len(train),
+        "seen": scores["seen"].as_dict(),
+        "new": scores["new"].as_dict(),
+        "all": total.as_dict(),
+    }

@@ -29,8 +29,7 @@ SOURCE = "ledgerlake"
 SUGGESTIONS = "coding_suggestions"
 CORRECTIONS = "coding_corrections"
 
-_LINE_COLUMNS = ("bank_line_id, entity_id, line_date, description, counterparty_name, amount, {label}, "
-                 "bank_category")
+_LINE_COLUMNS = "bank_line_id, entity_id, line_date, description, counterparty_name, amount, {label}, bank_category"
 
 
 @dataclass
@@ -60,12 +59,20 @@ def _line(row) -> Line:
 
 def load_lines(con) -> tuple[list[Line], list[Line]]:
     """(coded history, unexplained lines) from the warehouse's marts."""
-    history = [_line(r) for r in con.execute(
-        f"select {_LINE_COLUMNS.format(label='account_code')} from marts.bank_coded_history "
-        "order by line_date, bank_line_id").fetchall()]
-    todo = [_line(r) for r in con.execute(
-        f"select {_LINE_COLUMNS.format(label='cast(null as varchar)')} from marts.bank_unmatched "
-        "order by line_date, bank_line_id").fetchall()]
+    history = [
+        _line(r)
+        for r in con.execute(
+            f"select {_LINE_COLUMNS.format(label='account_code')} from marts.bank_coded_history "
+            "order by line_date, bank_line_id"
+        ).fetchall()
+    ]
+    todo = [
+        _line(r)
+        for r in con.execute(
+            f"select {_LINE_COLUMNS.format(label='cast(null as varchar)')} from marts.bank_unmatched "
+            "order by line_date, bank_line_id"
+        ).fetchall()
+    ]
     return history, todo
 
 
@@ -92,18 +99,25 @@ def suggest(history: list[Line], todo: list[Line], corrections: dict[str, dict])
         run.thresholds[entity] = {"rule": thresholds.rule, "model": thresholds.model}
         cat = Categoriser.fit(own, fixes, [everything[k] for k in fixes if k in everything])
         lines = [ln for ln in todo if ln.entity == entity]
-        for s, ln in zip(cat.suggest(lines), lines, strict=True):
+        for s, _line in zip(cat.suggest(lines), lines, strict=True):
             status = "human" if s.method == "human" else ("auto_applied" if thresholds.applies(s) else "review")
-            run.suggestions.append({
-                "bank_line_id": s.line_id, "entity_id": entity, "account_code": s.account,
-                "confidence": f"{s.confidence:.4f}", "method": s.method, "status": status,
-                "threshold": f"{thresholds.rule if s.method == 'rule' else thresholds.model:.4f}",
-            })
+            run.suggestions.append(
+                {
+                    "bank_line_id": s.line_id,
+                    "entity_id": entity,
+                    "account_code": s.account,
+                    "confidence": f"{s.confidence:.4f}",
+                    "method": s.method,
+                    "status": status,
+                    "threshold": f"{thresholds.rule if s.method == 'rule' else thresholds.model:.4f}",
+                }
+            )
     return run
 
 
-def run_categoriser(warehouse: Path | None = None, settings=None, lake: Lake | None = None,
-                    now: datetime | None = None) -> CodingRun:
+def run_categoriser(
+    warehouse: Path | None = None, settings=None, lake: Lake | None = None, now: datetime | None = None
+) -> CodingRun:
     """Suggest for the warehouse's unexplained lines and land the run (see the module doc)."""
     import duckdb
 
@@ -120,10 +134,21 @@ def run_categoriser(warehouse: Path | None = None, settings=None, lake: Lake | N
         return run
     moment = now or _now()
     run_id = identity_hash(json.dumps([run.suggestions, run.thresholds], sort_keys=True))[:24]
-    body = {"run_id": run_id, "suggested_at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "thresholds": run.thresholds, "suggestions": run.suggestions}
-    landed = lake.land(source=SOURCE, entity=SUGGESTIONS, payload=json.dumps(body).encode(), identity=run_id,
-                       event_time=moment, arrival="poll", extra={"producer": "ledgerlake.categorise"})
+    body = {
+        "run_id": run_id,
+        "suggested_at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "thresholds": run.thresholds,
+        "suggestions": run.suggestions,
+    }
+    landed = lake.land(
+        source=SOURCE,
+        entity=SUGGESTIONS,
+        payload=json.dumps(body).encode(),
+        identity=run_id,
+        event_time=moment,
+        arrival="poll",
+        extra={"producer": "ledgerlake.categorise"},
+    )
     run.landed_key, run.created = landed.key, landed.created
     return run
 
@@ -132,8 +157,16 @@ class CorrectionError(ValueError):
     """A correction the warehouse cannot place (unknown line, unknown account)."""
 
 
-def correct(bank_line_id: str, account_code: str, by: str, note: str = "", warehouse: Path | None = None,
-            lake: Lake | None = None, settings=None, now: datetime | None = None) -> dict:
+def correct(
+    bank_line_id: str,
+    account_code: str,
+    by: str,
+    note: str = "",
+    warehouse: Path | None = None,
+    lake: Lake | None = None,
+    settings=None,
+    now: datetime | None = None,
+) -> dict:
     """Record a person's choice of account for a bank line: validated against the warehouse
     (the line must be one ledgerlake knows, the account one of its entity's), landed as a
     new object (the audit trail), and final: the categoriser never overrides it."""
@@ -145,23 +178,42 @@ def correct(bank_line_id: str, account_code: str, by: str, note: str = "", wareh
         raise CorrectionError("say who is correcting (by)")
     con = duckdb.connect(str(warehouse or warehouse_path()), read_only=True)
     try:
-        line = con.execute("select entity_id, suggested_account_code from marts.bank_unmatched where bank_line_id = ? "
-                           "union all select entity_id, account_code from marts.bank_coded_history "
-                           "where bank_line_id = ?", [bank_line_id, bank_line_id]).fetchone()
+        line = con.execute(
+            "select entity_id, suggested_account_code from marts.bank_unmatched where bank_line_id = ? "
+            "union all select entity_id, account_code from marts.bank_coded_history "
+            "where bank_line_id = ?",
+            [bank_line_id, bank_line_id],
+        ).fetchone()
         if line is None:
             raise CorrectionError(f"unknown bank line {bank_line_id!r} (not in bank_unmatched or bank_coded_history)")
         entity, previous = line
-        known = con.execute("select 1 from intermediate.int_ledger_accounts where entity_id = ? and account_code = ? "
-                            "and not is_deleted", [entity, account_code]).fetchone()
+        known = con.execute(
+            "select 1 from intermediate.int_ledger_accounts where entity_id = ? and account_code = ? "
+            "and not is_deleted",
+            [entity, account_code],
+        ).fetchone()
         if known is None:
             raise CorrectionError(f"account {account_code!r} is not in {entity}'s chart of accounts")
     finally:
         con.close()
     moment = now or _now()
-    correction = {"correction_id": str(uuid.uuid4()), "bank_line_id": bank_line_id, "entity_id": entity,
-                  "account_code": account_code, "previous_account_code": previous, "by": by.strip(),
-                  "at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"), "note": note}
-    (lake or Lake(settings)).land(source=SOURCE, entity=CORRECTIONS, payload=json.dumps(correction).encode(),
-                                  identity=correction["correction_id"], event_time=moment, arrival="webhook",
-                                  extra={"producer": "ledgerlake.categorise", "by": by.strip()})
+    correction = {
+        "correction_id": str(uuid.uuid4()),
+        "bank_line_id": bank_line_id,
+        "entity_id": entity,
+        "account_code": account_code,
+        "previous_account_code": previous,
+        "by": by.strip(),
+        "at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "note": note,
+    }
+    (lake or Lake(settings)).land(
+        source=SOURCE,
+        entity=CORRECTIONS,
+        payload=json.dumps(correction).encode(),
+        identity=correction["correction_id"],
+        event_time=moment,
+        arrival="webhook",
+        extra={"producer": "ledgerlake.categorise", "by": by.strip()},
+    )
     return correction

@@ -10,34 +10,55 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("alerts", help="list, score, acknowledge and resolve alerts",
-                            description="Work with the alerts the forecaster raised (table forecast.alerts).")
+    parser = sub.add_parser(
+        "alerts",
+        help="list, score, acknowledge and resolve alerts",
+        description="Work with the alerts the forecaster raised (table forecast.alerts).",
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
     verbs.required = True
 
-    p = verbs.add_parser("list", help="list alerts with their status",
-                         description="List the alerts in the warehouse, newest first, with their current status.")
+    p = verbs.add_parser(
+        "list",
+        help="list alerts with their status",
+        description="List the alerts in the warehouse, newest first, with their current status.",
+    )
     p.add_argument("--warehouse", type=Path, default=None)
     p.add_argument("--status", choices=("new", "acknowledged", "resolved"), default=None)
     p.set_defaults(func=_list)
 
     p = verbs.add_parser(
-        "score", help="precision / recall per alert type against the simulation's planted problems",
-        description=("Compare the alerts with truth/problems.json of the simulated company: a problem is found "
-                     "when an alert of its type cites one of its records; precision = true alerts / alerts."))
-    p.add_argument("--sim-dir", type=Path, default=None, help="simulation directory (default $LEDGERLAKE_HOME/simulation)")
+        "score",
+        help="precision / recall per alert type against the simulation's planted problems",
+        description=(
+            "Compare the alerts with truth/problems.json of the simulated company: a problem is found "
+            "when an alert of its type cites one of its records; precision = true alerts / alerts."
+        ),
+    )
+    p.add_argument(
+        "--sim-dir", type=Path, default=None, help="simulation directory (default $LEDGERLAKE_HOME/simulation)"
+    )
     p.add_argument("--warehouse", type=Path, default=None)
-    p.add_argument("--recompute", action="store_true",
-                   help="recompute alerts from the marts (no Prophet fits, nothing written) instead of reading forecast.alerts")
-    p.add_argument("--sim-files", action="store_true",
-                   help="no marts needed: run the payment rules on the simulation's own API files "
-                        "(integrity findings need the marts and are not scored this way)")
+    p.add_argument(
+        "--recompute",
+        action="store_true",
+        help="recompute alerts from the marts (no Prophet fits, nothing written) instead of reading forecast.alerts",
+    )
+    p.add_argument(
+        "--sim-files",
+        action="store_true",
+        help="no marts needed: run the payment rules on the simulation's own API files "
+        "(integrity findings need the marts and are not scored this way)",
+    )
     p.set_defaults(func=_score)
 
     for verb, status in (("ack", "acknowledged"), ("resolve", "resolved"), ("reopen", "new")):
-        p = verbs.add_parser(verb, help=f"mark an alert {status}",
-                             description=f"Mark alert ID {status}. The state is kept outside the rebuilt tables, "
-                                         "so it survives every rebuild.")
+        p = verbs.add_parser(
+            verb,
+            help=f"mark an alert {status}",
+            description=f"Mark alert ID {status}. The state is kept outside the rebuilt tables, "
+            "so it survives every rebuild.",
+        )
         p.add_argument("alert_id", metavar="ID")
         p.add_argument("--note", default="", help="why (kept in the alert's history)")
         p.add_argument("--by", default=None, help="who (default: the current user)")
@@ -73,8 +94,10 @@ def _list(args) -> int:
     if args.status:
         table = table.filter(pl.col("status") == args.status)
     for r in table.sort("occurred_on", descending=True).iter_rows(named=True):
-        print(f"{r['alert_id']}  {r['status']:<12} {r['severity']:<6} {r['rule']:<26} {r['entity_id']:<6} "
-              f"{r['amount']:>14,} {r['currency']:<3}  {r['title']}")
+        print(
+            f"{r['alert_id']}  {r['status']:<12} {r['severity']:<6} {r['rule']:<26} {r['entity_id']:<6} "
+            f"{r['amount']:>14,} {r['currency']:<3}  {r['title']}"
+        )
     print(f"{table.height} alerts", file=sys.stderr)
     return 0
 

@@ -33,9 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the budget's name (default: Budget); re-importing replaces it",
     )
     p.add_argument("--dry-run", action="store_true", help="check only; write nothing")
-    p.add_argument(
-        "--by", default=None, help="who imports it (default: the current user)"
-    )
+    p.add_argument("--by", default=None, help="who imports it (default: the current user)")
     p.add_argument(
         "--warehouse",
         type=Path,
@@ -81,11 +79,7 @@ def _import(args) -> int:
                 file=sys.stderr,
             )
         return 2
-    verb = (
-        "checked (dry run, nothing written)"
-        if args.dry_run
-        else f"imported as {done.key}"
-    )
+    verb = "checked (dry run, nothing written)" if args.dry_run else f"imported as {done.key}"
     print(
         f"{args.file}: {done.lines} budget lines for {', '.join(done.entities)}, "
         f"{done.months[0]:%b %Y} – {done.months[1]:%b %Y}: {verb}. The next `ledgerlake run` (or build) "
@@ -102,7 +96,5 @@ def _list(args) -> int:
     if not found:
         print("No budgets yet: `ledgerlake budgets import FILE`.")
     for item in found:
-        print(
-            f"{item['key']}\t{item['bytes']} bytes\t{item['modified']:%Y-%m-%d %H:%M}"
-        )
+        print(f"{item['key']}\t{item['bytes']} bytes\t{item['modified']:%Y-%m-%d %H:%M}")
     return 0

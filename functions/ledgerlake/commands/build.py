@@ -15,10 +15,14 @@ def register(subparsers) -> None:
             "marts bucket. The DuckDB warehouse is written to $LEDGERLAKE_HOME/warehouse.duckdb."
         ),
     )
-    parser.add_argument("--full-refresh", action="store_true",
-                        help="rebuild every model from scratch (from the compacted lake)")
-    parser.add_argument("--recompact", action="store_true",
-                        help="also discard the compacted Parquet and re-read every raw object (recovery; slow)")
+    parser.add_argument(
+        "--full-refresh", action="store_true", help="rebuild every model from scratch (from the compacted lake)"
+    )
+    parser.add_argument(
+        "--recompact",
+        action="store_true",
+        help="also discard the compacted Parquet and re-read every raw object (recovery; slow)",
+    )
     parser.add_argument("--select", nargs="+", metavar="SELECTOR", help="dbt selectors, e.g. marts.ledger+")
     parser.add_argument("--no-export", action="store_true", help="skip publishing marts to S3")
     parser.set_defaults(func=run)
@@ -27,8 +31,9 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from ..transform import build
 
-    result = build(full_refresh=args.full_refresh, recompact=args.recompact, select=args.select,
-                   export=not args.no_export)
+    result = build(
+        full_refresh=args.full_refresh, recompact=args.recompact, select=args.select, export=not args.no_export
+    )
     print(
         f"build {'ok' if result.success else 'FAILED'} in {result.seconds:.1f}s: "
         f"{result.new_raw_objects} new of {result.total_raw_objects} raw objects "

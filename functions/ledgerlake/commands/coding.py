@@ -9,28 +9,40 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("coding", help="bank-line coding: suggest, review queue, corrections",
-                            description="Suggest GL accounts for bank lines no ledger document explains "
-                                        "(marts.bank_unmatched), list what waits for review, record corrections.")
+    parser = sub.add_parser(
+        "coding",
+        help="bank-line coding: suggest, review queue, corrections",
+        description="Suggest GL accounts for bank lines no ledger document explains "
+        "(marts.bank_unmatched), list what waits for review, record corrections.",
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
     verbs.required = True
 
-    p = verbs.add_parser("suggest", help="run the categoriser on the warehouse and land its suggestions",
-                         description="Train per entity on its coded history and corrections, suggest for every "
-                                     "unexplained line, land the run in the lake (the next build shows it).")
+    p = verbs.add_parser(
+        "suggest",
+        help="run the categoriser on the warehouse and land its suggestions",
+        description="Train per entity on its coded history and corrections, suggest for every "
+        "unexplained line, land the run in the lake (the next build shows it).",
+    )
     p.add_argument("--warehouse", type=Path, default=None)
     p.set_defaults(func=_suggest)
 
-    p = verbs.add_parser("queue", help="list the lines waiting for a person",
-                         description="Bank lines with no ledger match whose suggestion is below the threshold "
-                                     "(or missing), oldest first.")
+    p = verbs.add_parser(
+        "queue",
+        help="list the lines waiting for a person",
+        description="Bank lines with no ledger match whose suggestion is below the threshold "
+        "(or missing), oldest first.",
+    )
     p.add_argument("--warehouse", type=Path, default=None)
     p.add_argument("--entity", default=None)
     p.set_defaults(func=_queue)
 
-    p = verbs.add_parser("correct", help="choose the account of a bank line (final, audited)",
-                         description="Record the account for bank line LINE: kept in the lake with who, when and "
-                                     "why; the categoriser never overrides it and learns from it.")
+    p = verbs.add_parser(
+        "correct",
+        help="choose the account of a bank line (final, audited)",
+        description="Record the account for bank line LINE: kept in the lake with who, when and "
+        "why; the categoriser never overrides it and learns from it.",
+    )
     p.add_argument("line", metavar="LINE", help="bank_line_id (marts.bank_unmatched)")
     p.add_argument("account", metavar="ACCOUNT", help="account code in the line's entity's chart")
     p.add_argument("--by", default=None, help="who (default: the current user)")
@@ -59,7 +71,9 @@ def _queue(args) -> int:
         rows = con.execute(
             "select bank_line_id, entity_id, line_date, amount, currency, description, suggested_account_code, "
             "suggestion_confidence from marts.bank_unmatched where needs_review and (? is null or entity_id = ?) "
-            "order by line_date, bank_line_id", [args.entity, args.entity]).fetchall()
+            "order by line_date, bank_line_id",
+            [args.entity, args.entity],
+        ).fetchall()
     finally:
         con.close()
     for line, entity, day, amount, currency, text, code, confidence in rows:
@@ -73,11 +87,14 @@ def _correct(args) -> int:
     from ..categorise.run import CorrectionError, correct
 
     try:
-        done = correct(args.line, args.account, by=args.by or getpass.getuser(), note=args.note,
-                       warehouse=args.warehouse)
+        done = correct(
+            args.line, args.account, by=args.by or getpass.getuser(), note=args.note, warehouse=args.warehouse
+        )
     except CorrectionError as exc:
         print(exc, file=sys.stderr)
         return 2
-    print(f"{done['bank_line_id']}: {done['previous_account_code'] or '-'} -> {done['account_code']} "
-          f"by {done['by']} ({done['correction_id']})")
+    print(
+        f"{done['bank_line_id']}: {done['previous_account_code'] or '-'} -> {done['account_code']} "
+        f"by {done['by']} ({done['correction_id']})"
+    )
     return 0

@@ -33,12 +33,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Serve the Streamlit dashboard over the marts (the warehouse file or the Parquet marts).",
     )
     parser.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    parser.add_argument("--address", default="127.0.0.1",
-                        help="address to bind (default 127.0.0.1); any other address needs [auth] "
-                             "in .streamlit/secrets.toml, or --no-auth")
-    parser.add_argument("--no-auth", action="store_true",
-                        help="serve a non-loopback --address without login (only behind something "
-                             "else that authenticates: a VPN, an authenticating proxy)")
+    parser.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1); any other address needs [auth] "
+        "in .streamlit/secrets.toml, or --no-auth",
+    )
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve a non-loopback --address without login (only behind something "
+        "else that authenticates: a VPN, an authenticating proxy)",
+    )
     parser.set_defaults(func=_dashboard)
 
 
@@ -54,24 +60,35 @@ def refusal(address: str, no_auth: bool = False) -> str | None:
     except AuthMisconfigured as err:
         return str(err)
     if not auth.required and not is_loopback(address) and not no_auth:
-        return (f"refusing to serve the company's numbers on {address} without login: configure [auth] in "
-                ".streamlit/secrets.toml (docs/dashboard.md), bind 127.0.0.1, or pass --no-auth if "
-                "something in front of it authenticates")
+        return (
+            f"refusing to serve the company's numbers on {address} without login: configure [auth] in "
+            ".streamlit/secrets.toml (docs/dashboard.md), bind 127.0.0.1, or pass --no-auth if "
+            "something in front of it authenticates"
+        )
     return None
 
 
 def streamlit_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]:
     return [
-        sys.executable, "-m", "ledgerlake.commands.dashboard", str(APP),
-        "--server.address", address,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "ledgerlake.commands.dashboard",
+        str(APP),
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
         # Nobody edits the pages of a running dashboard: no file watcher thread competing
         # with the first render for the CPU (and no reload on a stray file change).
-        "--server.fileWatcherType", "none",
+        "--server.fileWatcherType",
+        "none",
         # The people reading it are not developing it: no Deploy button or cache menu.
-        "--client.toolbarMode", "viewer",
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 
@@ -142,8 +159,7 @@ def warm_up(port: int, host: str = "127.0.0.1", timeout: float = 120.0) -> float
                 raise TimeoutError(f"the dashboard did not listen on {port}") from None
             time.sleep(0.05)
     started = time.monotonic()
-    with connect(f"ws://{host}:{port}/_stcore/stream", subprotocols=["streamlit"],
-                 open_timeout=timeout) as ws:
+    with connect(f"ws://{host}:{port}/_stcore/stream", subprotocols=["streamlit"], open_timeout=timeout) as ws:
         request = BackMsg()
         request.rerun_script.page_script_hash = ""  # the default page: the Overview
         ws.send(request.SerializeToString())

@@ -43,8 +43,11 @@ def _demo(args) -> int:
 
     # Say so before the pipeline's minutes, not after them.
     if _port_taken(args.port):
-        print(f"ledgerlake demo: port {args.port} is in use (another dashboard or demo?); stop it, "
-              f"or choose another port: ledgerlake demo --port {args.port + 1}", file=sys.stderr)
+        print(
+            f"ledgerlake demo: port {args.port} is in use (another dashboard or demo?); stop it, "
+            f"or choose another port: ledgerlake demo --port {args.port + 1}",
+            file=sys.stderr,
+        )
         return 2
     # Ctrl-C (SIGINT) and a plain `kill` (SIGTERM) both end the demo through the same
     # clean-up, even when SIGINT was inherited as ignored (started from a script).

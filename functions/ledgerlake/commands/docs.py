@@ -28,10 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
     parser.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--no-serve", action="store_true", help="only build the docs, print where they are")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default $LEDGERLAKE_HOME/warehouse.duckdb)")
-    parser.add_argument("--target-path", type=Path, default=None,
-                        help="where the site is written (default transforms/target)")
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse file (default $LEDGERLAKE_HOME/warehouse.duckdb)"
+    )
+    parser.add_argument(
+        "--target-path", type=Path, default=None, help="where the site is written (default transforms/target)"
+    )
     parser.set_defaults(func=_docs)
 
 
@@ -53,8 +55,17 @@ def generate(warehouse: Path | None = None, target: Path | None = None, stream=s
     warehouse = warehouse or warehouse_path()
     with tempfile.TemporaryDirectory(prefix="ledgerlake-docs-") as scratch:
         copy = Path(scratch) / "warehouse.duckdb"
-        args = ["docs", "generate", "--project-dir", str(project), "--profiles-dir", str(project),
-                "--target-path", str(target), "--quiet"]
+        args = [
+            "docs",
+            "generate",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(target),
+            "--quiet",
+        ]
         if warehouse.exists():
             shutil.copyfile(warehouse, copy)
         else:
@@ -88,9 +99,24 @@ def generate(warehouse: Path | None = None, target: Path | None = None, stream=s
 def serve_command(target: Path, address: str = "127.0.0.1", port: int = 8080) -> list[str]:
     """dbt's own `dbt docs serve --no-browser` over the built site in `target`."""
     project = project_dir()
-    return [sys.executable, "-m", "dbt.cli.main", "docs", "serve", "--no-browser", "--host", address,
-            "--port", str(port), "--project-dir", str(project), "--profiles-dir", str(project),
-            "--target-path", str(target)]
+    return [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        "docs",
+        "serve",
+        "--no-browser",
+        "--host",
+        address,
+        "--port",
+        str(port),
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(target),
+    ]
 
 
 def _docs(args) -> int:

@@ -20,8 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             "in ../shared/fixtures/forecasting instead."
         ),
     )
-    parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB warehouse (default $LEDGERLAKE_HOME/warehouse.duckdb)")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="forecast from this day (default: the ledger's last day)")
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="DuckDB warehouse (default $LEDGERLAKE_HOME/warehouse.duckdb)"
+    )
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, default=None, help="forecast from this day (default: the ledger's last day)"
+    )
     parser.add_argument("--horizon", type=int, default=91, help="days ahead (default 91 = 13 weeks)")
     parser.add_argument("--origins", type=int, default=8, help="backtest origins per series (default 8)")
     parser.add_argument("--step", type=int, default=14, help="days between backtest origins (default 14)")
@@ -42,23 +46,33 @@ def _run(args) -> int:
         print(accuracy_markdown({k: v.metrics for k, v in results.items()}))
         return 0
 
-    from ..forecast import run_forecast
     import polars as pl
 
+    from ..forecast import run_forecast
     from ..forecast.report import accuracy_markdown, balance_markdown, cash_summary
 
     step("forecast: reading marts, backtesting, forecasting")
     with Progress("prophet fits") as bar:
-        result = run_forecast(warehouse=args.warehouse, horizon=args.horizon, n_origins=args.origins,
-                              step=args.step, as_of=args.as_of, publish=not args.no_publish, on_fit=bar.advance)
+        result = run_forecast(
+            warehouse=args.warehouse,
+            horizon=args.horizon,
+            n_origins=args.origins,
+            step=args.step,
+            as_of=args.as_of,
+            publish=not args.no_publish,
+            on_fit=bar.advance,
+        )
     if result.missing:
         print("inputs not available (forecast made without them):", file=sys.stderr)
         for m in result.missing:
             print(f"  - {m}", file=sys.stderr)
     if not result.forecast_accuracy.is_empty():
         print("\nbacktest of the statistical part (unscheduled flows)\n")
-        series = result.forecast_accuracy.filter(pl.col("kind") == "series") \
-            if "kind" in result.forecast_accuracy.columns else result.forecast_accuracy
+        series = (
+            result.forecast_accuracy.filter(pl.col("kind") == "series")
+            if "kind" in result.forecast_accuracy.columns
+            else result.forecast_accuracy
+        )
         by_series = {s: g for (s,), g in series.group_by("series_id", maintain_order=True)}
         print(accuracy_markdown(by_series))
     bt = result.balance_backtest

@@ -13,12 +13,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    actions.add_parser("start", help="start the server (or reuse the running one) and create the buckets",
-                       description="Start SeaweedFS on 127.0.0.1:8333 and create the raw and marts buckets.").set_defaults(func=_start)
-    actions.add_parser("stop", help="stop the server this home started",
-                       description="Stop the local S3 server; its data stays on disk.").set_defaults(func=_stop)
-    actions.add_parser("status", help="is it running, where, and how many raw objects per source",
-                       description="Show the server's state and the raw object count per source.").set_defaults(func=_status)
+    actions.add_parser(
+        "start",
+        help="start the server (or reuse the running one) and create the buckets",
+        description="Start SeaweedFS on 127.0.0.1:8333 and create the raw and marts buckets.",
+    ).set_defaults(func=_start)
+    actions.add_parser(
+        "stop",
+        help="stop the server this home started",
+        description="Stop the local S3 server; its data stays on disk.",
+    ).set_defaults(func=_stop)
+    actions.add_parser(
+        "status",
+        help="is it running, where, and how many raw objects per source",
+        description="Show the server's state and the raw object count per source.",
+    ).set_defaults(func=_status)
 
 
 def _start(args) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..sources import POLLED
 
@@ -21,20 +21,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(e.g. the local `ledgerlake sources serve`), else the provider's real API.",
     )
     parser.add_argument("source", choices=SOURCES + ("all",), help="provider to poll, or 'all'")
-    parser.add_argument("--since", default=None,
-                        help="backfill: start at this date/time (ISO, UTC) instead of the saved cursor")
-    parser.add_argument("--budget", type=float, default=None,
-                        help="stop cleanly after this many seconds (resumes next run)")
+    parser.add_argument(
+        "--since", default=None, help="backfill: start at this date/time (ISO, UTC) instead of the saved cursor"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=None, help="stop cleanly after this many seconds (resumes next run)"
+    )
     parser.add_argument("--base-url", default=None, help="override <SOURCE>_API_BASE_URL for this run")
-    parser.add_argument("--local", action="store_true",
-                        help="poll the local API server (`ledgerlake sources serve`, http://127.0.0.1:8340/<source>)")
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="poll the local API server (`ledgerlake sources serve`, http://127.0.0.1:8340/<source>)",
+    )
     parser.add_argument("--show-cursors", action="store_true", help="print the saved cursors and exit")
     parser.set_defaults(func=_poll)
 
 
 def parse_since(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _poll(args) -> int:

@@ -11,11 +11,15 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "quarantine", help="list, show and release quarantined records",
-        description=("Records the last build could not stage or post (marts.quarantine_records), with their "
-                     "reason and raw key. Everything else published. A record flows again on the first build "
-                     "after its cause is fixed; `release` records that you fixed it and makes the next build "
-                     "re-evaluate it (docs/marts.md, quarantine_records)."))
+        "quarantine",
+        help="list, show and release quarantined records",
+        description=(
+            "Records the last build could not stage or post (marts.quarantine_records), with their "
+            "reason and raw key. Everything else published. A record flows again on the first build "
+            "after its cause is fixed; `release` records that you fixed it and makes the next build "
+            "re-evaluate it (docs/marts.md, quarantine_records)."
+        ),
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
     verbs.required = True
 
@@ -32,11 +36,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_show)
 
     p = verbs.add_parser(
-        "release", help="record that a quarantined record's cause is fixed; the next build takes it again",
-        description=("Record (who, when, why) that the cause of a quarantined record is fixed. The next "
-                     "`ledgerlake build` runs even if no raw object changed, re-evaluates the record from raw, "
-                     "and publishes it if it now stages; if it still fails, `list` shows it as "
-                     "'released, still failing'. Raw is never changed."))
+        "release",
+        help="record that a quarantined record's cause is fixed; the next build takes it again",
+        description=(
+            "Record (who, when, why) that the cause of a quarantined record is fixed. The next "
+            "`ledgerlake build` runs even if no raw object changed, re-evaluates the record from raw, "
+            "and publishes it if it now stages; if it still fails, `list` shows it as "
+            "'released, still failing'. Raw is never changed."
+        ),
+    )
     p.add_argument("key", help="quarantine key (or an unambiguous prefix of it)")
     p.add_argument("--note", default="", help="what was fixed (kept in the release history)")
     p.add_argument("--by", default=None, help="who (default: the current user)")
@@ -60,15 +68,19 @@ def _list(args) -> int:
         if args.json:
             print(json.dumps(row, default=str))
         else:
-            print(f"{row['quarantine_key'][:12]}  {row['source_system']:<8} {row['entity']:<16} "
-                  f"{(row['source_id'] or '-'):<24} {row['status']:<24} {row['reason']}\n"
-                  f"{'':14}{row['raw_key']}")
+            print(
+                f"{row['quarantine_key'][:12]}  {row['source_system']:<8} {row['entity']:<16} "
+                f"{(row['source_id'] or '-'):<24} {row['status']:<24} {row['reason']}\n"
+                f"{'':14}{row['raw_key']}"
+            )
     current = {r["quarantine_key"] for r in rows}
     flowed = [] if args.source else releases.flowed(current)
     for key, entry in flowed:
         if not args.json:
-            print(f"{key[:12]}  {entry['source_system']:<8} {entry['entity']:<16} {(entry['source_id'] or '-'):<24} "
-                  f"{'flowed':<24} released {entry['released_at']} by {entry['released_by']}")
+            print(
+                f"{key[:12]}  {entry['source_system']:<8} {entry['entity']:<16} {(entry['source_id'] or '-'):<24} "
+                f"{'flowed':<24} released {entry['released_at']} by {entry['released_by']}"
+            )
     counts = counts_by_source(rows)
     summary = ", ".join(f"{source} {n}" for source, n in sorted(counts.items())) or "none"
     print(f"{len(rows)} quarantined ({summary}); {len(flowed)} released and flowed", file=sys.stderr)
@@ -114,6 +126,8 @@ def _release(args) -> int:
     if row is None:
         return 1
     entry = Releases.default().release(row, by=args.by or getpass.getuser(), note=args.note)
-    print(f"released {row['quarantine_key']} ({row['source_system']} {row['entity']} {row['source_id'] or ''}) "
-          f"at {entry['released_at']}: the next `ledgerlake build` takes it again")
+    print(
+        f"released {row['quarantine_key']} ({row['source_system']} {row['entity']} {row['source_id'] or ''}) "
+        f"at {entry['released_at']}: the next `ledgerlake build` takes it again"
+    )
     return 0

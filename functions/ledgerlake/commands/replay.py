@@ -18,11 +18,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--to", required=True, help="receiver base URL, e.g. http://127.0.0.1:8800")
-    parser.add_argument("--dir", type=Path, default=None, help="simulation directory (default: $LEDGERLAKE_HOME/simulation)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="simulation directory (default: $LEDGERLAKE_HOME/simulation)"
+    )
     dup = parser.add_mutually_exclusive_group()
-    dup.add_argument("--duplicates", dest="duplicates", action="store_true", default=True,
-                     help="send each delivery 1-3 times, shuffled (default)")
-    dup.add_argument("--no-duplicates", dest="duplicates", action="store_false", help="send each delivery once, in file order")
+    dup.add_argument(
+        "--duplicates",
+        dest="duplicates",
+        action="store_true",
+        default=True,
+        help="send each delivery 1-3 times, shuffled (default)",
+    )
+    dup.add_argument(
+        "--no-duplicates", dest="duplicates", action="store_false", help="send each delivery once, in file order"
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed for duplicates and order (default: random)")
     parser.add_argument("--workers", type=int, default=8, help="concurrent senders (default 8)")
     parser.add_argument("--source", action="append", default=None, help="only this source (repeatable)")
@@ -49,8 +58,15 @@ def _replay(args) -> int:
     step(f"replaying {sim_dir}/webhooks to {args.to}")
     total = sum(1 for _ in read_deliveries(sim_dir, sources))
     with Progress("deliveries", total=None if args.duplicates else total) as progress:
-        report = replay_http(sim_dir, args.to, duplicates=args.duplicates, seed=args.seed, workers=args.workers,
-                             sources=sources, progress=progress)
+        report = replay_http(
+            sim_dir,
+            args.to,
+            duplicates=args.duplicates,
+            seed=args.seed,
+            workers=args.workers,
+            sources=sources,
+            progress=progress,
+        )
     print(report.summary())
     for failure in report.failures:
         print(f"  {failure}", file=sys.stderr)

@@ -28,12 +28,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     weekly.add_argument("--out", type=Path, required=True, help="output directory")
-    weekly.add_argument("--as-of", type=date.fromisoformat, default=None,
-                        help="report date YYYY-MM-DD (default: today in LEDGERLAKE_REPORT_TIMEZONE)")
-    weekly.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default $LEDGERLAKE_HOME/warehouse.duckdb)")
-    weekly.add_argument("--source", choices=("auto", "warehouse", "s3"), default="auto",
-                        help="where the marts come from (default: the warehouse file when it exists)")
+    weekly.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="report date YYYY-MM-DD (default: today in LEDGERLAKE_REPORT_TIMEZONE)",
+    )
+    weekly.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse file (default $LEDGERLAKE_HOME/warehouse.duckdb)"
+    )
+    weekly.add_argument(
+        "--source",
+        choices=("auto", "warehouse", "s3"),
+        default="auto",
+        help="where the marts come from (default: the warehouse file when it exists)",
+    )
     weekly.add_argument("--send", action="store_true", help="also send it through Amazon SES")
     weekly.set_defaults(func=_weekly)
 

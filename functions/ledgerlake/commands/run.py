@@ -16,12 +16,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             "running it again changes nothing."
         ),
     )
-    parser.add_argument("--sim-dir", type=Path, default=None, help="simulation directory (default: $LEDGERLAKE_HOME/simulation)")
+    parser.add_argument(
+        "--sim-dir", type=Path, default=None, help="simulation directory (default: $LEDGERLAKE_HOME/simulation)"
+    )
     parser.add_argument("--seed", type=int, default=42, help="simulation seed when generating (default 42)")
     parser.add_argument("--months", type=int, default=18, help="months of history when generating (default 18)")
     parser.add_argument("--scale", type=float, default=1.0, help="volume multiplier when generating (default 1)")
     parser.add_argument("--steps", default=None, help="comma-separated subset of steps to run")
-    parser.add_argument("--no-start-lake", action="store_true", help="do not start the local S3 server if it is not running")
+    parser.add_argument(
+        "--no-start-lake", action="store_true", help="do not start the local S3 server if it is not running"
+    )
     parser.set_defaults(func=_run)
 
 

@@ -26,7 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _serve(args) -> int:
     from ..webhooks.serve import serve
 
-    print(f"receiving webhooks on http://{args.host}:{args.port}/webhooks/{{stripe,shopify,hubspot,qbo,xero,plaid}} "
-          f"({args.workers} worker{'s' if args.workers != 1 else ''}); Ctrl-C to stop", flush=True)
+    print(
+        f"receiving webhooks on http://{args.host}:{args.port}/webhooks/{{stripe,shopify,hubspot,qbo,xero,plaid}} "
+        f"({args.workers} worker{'s' if args.workers != 1 else ''}); Ctrl-C to stop",
+        flush=True,
+    )
     serve(args.host, args.port, workers=args.workers)
     return 0

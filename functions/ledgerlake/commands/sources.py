@@ -12,8 +12,11 @@ DEFAULT_PORT = 8340
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("sources", help="local provider APIs (Stripe, Shopify, HubSpot, QBO, Xero, Plaid)",
-                            description="Local servers speaking each provider's API over the simulated company.")
+    parser = sub.add_parser(
+        "sources",
+        help="local provider APIs (Stripe, Shopify, HubSpot, QBO, Xero, Plaid)",
+        description="Local servers speaking each provider's API over the simulated company.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     serve = actions.add_parser(
@@ -25,18 +28,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         "SHOPIFY_ACCESS_TOKEN, HUBSPOT_ACCESS_TOKEN, QBO_ACCESS_TOKEN, XERO_ACCESS_TOKEN, PLAID_SECRET, "
         "PLAID_ACCESS_TOKEN ... in the environment / local.env.",
     )
-    serve.add_argument("--dir", type=Path, default=None,
-                       help="simulation directory (default: $LEDGERLAKE_HOME/simulation)")
+    serve.add_argument(
+        "--dir", type=Path, default=None, help="simulation directory (default: $LEDGERLAKE_HOME/simulation)"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)")
-    serve.add_argument("--clock", default=None,
-                       help="serve the company as of this ISO time (default: the end of the simulation)")
-    serve.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                       help="switch a fault on, e.g. stripe:429, xero:5xx=3, hubspot:slow=4,2.5, plaid:mutation=1, "
-                       "shopify:throttle, *:5xx (repeatable; see docs/polling.md)")
-    serve.add_argument("--token-ttl", type=float, default=None, metavar="SECONDS",
-                       help="lifetime of the OAuth access tokens it issues (default: each provider's, "
-                       "3600 QBO, 1800 Xero/HubSpot); short values exercise refresh")
+    serve.add_argument(
+        "--clock", default=None, help="serve the company as of this ISO time (default: the end of the simulation)"
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="switch a fault on, e.g. stripe:429, xero:5xx=3, hubspot:slow=4,2.5, plaid:mutation=1, "
+        "shopify:throttle, *:5xx (repeatable; see docs/polling.md)",
+    )
+    serve.add_argument(
+        "--token-ttl",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime of the OAuth access tokens it issues (default: each provider's, "
+        "3600 QBO, 1800 Xero/HubSpot); short values exercise refresh",
+    )
     serve.set_defaults(func=_serve)
 
     status = actions.add_parser(
@@ -63,8 +78,9 @@ def _serve(args) -> int:
     load_local_env()
     step(f"indexing {sim_dir / 'api'}")
     started = time.monotonic()
-    running = serve_in_thread(sim_dir, clock=args.clock, host=args.host, port=args.port, faults=tuple(args.fault),
-                              token_ttl=args.token_ttl)
+    running = serve_in_thread(
+        sim_dir, clock=args.clock, host=args.host, port=args.port, faults=tuple(args.fault), token_ttl=args.token_ttl
+    )
     state = running.api.describe()
     step(f"{state['versions']:,} versions indexed in {time.monotonic() - started:.1f}s; clock {state['clock']}")
     print(json.dumps(state["base_urls"], indent=1))
@@ -98,6 +114,8 @@ def _status(args) -> int:
         print("  ".join(str(r[c] or "-").ljust(widths[c]) for c in columns))
     for r in table:
         if r["connection"] == "needs reconnect":
-            print(f"\n{r['source']}: {r['error'] or 'needs reconnecting'} -> run `ledgerlake connect {r['source']}`",
-                  file=sys.stderr)
+            print(
+                f"\n{r['source']}: {r['error'] or 'needs reconnecting'} -> run `ledgerlake connect {r['source']}`",
+                file=sys.stderr,
+            )
     return 1 if any(r["connection"] == "needs reconnect" for r in table) else 0

@@ -21,20 +21,28 @@ def register(sub: argparse._SubParsersAction) -> None:
             "runs as a script. See docs/analysts.md."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="examples:\n" + "\n".join(f"  {e}" for e in HELP_EXAMPLES)
+        epilog="examples:\n"
+        + "\n".join(f"  {e}" for e in HELP_EXAMPLES)
         + "\n\nstart with: .tables lists every relation; docs/analysts.md names the dozen marts to begin with.",
     )
     parser.add_argument("query", nargs="?", default=None, help="same as -c QUERY")
     parser.add_argument("-c", "--command", metavar="QUERY", help="run QUERY (one or more statements) and exit")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                        help="output format (default table)")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default $LEDGERLAKE_HOME/warehouse.duckdb)")
-    parser.add_argument("--source", choices=("auto", "warehouse", "s3"), default="auto",
-                        help="where the marts come from: the warehouse file, the Parquet marts on S3, "
-                             "or auto (the file when it exists)")
-    parser.add_argument("--no-lake", action="store_true",
-                        help="do not set up S3 access (httpfs + secret) for the raw lake")
+    parser.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format (default table)"
+    )
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse file (default $LEDGERLAKE_HOME/warehouse.duckdb)"
+    )
+    parser.add_argument(
+        "--source",
+        choices=("auto", "warehouse", "s3"),
+        default="auto",
+        help="where the marts come from: the warehouse file, the Parquet marts on S3, "
+        "or auto (the file when it exists)",
+    )
+    parser.add_argument(
+        "--no-lake", action="store_true", help="do not set up S3 access (httpfs + secret) for the raw lake"
+    )
     parser.set_defaults(func=_sql)
 
 

@@ -21,8 +21,23 @@ from .records import REFRESHING, SOURCES, account_of, public_view
 from .store import Conflict, FileStore, SecretsManagerStore, store_from_env
 from .tokens import InvalidGrant, NeedsReconnect, TokenError, refresh
 
-__all__ = ["Auth", "Conflict", "FileStore", "InvalidGrant", "NeedsReconnect", "SOURCES", "SecretsManagerStore",
-           "TokenError", "account_of", "auth", "credential", "lookup", "public_view", "refresh", "store_from_env"]
+__all__ = [
+    "SOURCES",
+    "Auth",
+    "Conflict",
+    "FileStore",
+    "InvalidGrant",
+    "NeedsReconnect",
+    "SecretsManagerStore",
+    "TokenError",
+    "account_of",
+    "auth",
+    "credential",
+    "lookup",
+    "public_view",
+    "refresh",
+    "store_from_env",
+]
 
 # configuration name -> (source, record field)
 FIELDS = {
@@ -48,8 +63,15 @@ _cache_lock = threading.Lock()
 def _store_key() -> str:
     import os
 
-    return "|".join(os.environ.get(n, "") for n in ("LEDGERLAKE_SECRET_STORE", "LEDGERLAKE_SECRET_PREFIX",
-                                                   "LEDGERLAKE_CONNECTIONS_DIR", "LEDGERLAKE_HOME"))
+    return "|".join(
+        os.environ.get(n, "")
+        for n in (
+            "LEDGERLAKE_SECRET_STORE",
+            "LEDGERLAKE_SECRET_PREFIX",
+            "LEDGERLAKE_CONNECTIONS_DIR",
+            "LEDGERLAKE_HOME",
+        )
+    )
 
 
 def _record(source: str) -> dict | None:
@@ -111,8 +133,13 @@ def credential(name: str, credentials: dict[str, str] | None = None) -> str:
 class Auth:
     """One credential sent as a header; `renew` after a 401 refreshes a connected OAuth token."""
 
-    def __init__(self, name: str, header: str = "Authorization", scheme: str = "Bearer ",
-                 credentials: dict[str, str] | None = None):
+    def __init__(
+        self,
+        name: str,
+        header: str = "Authorization",
+        scheme: str = "Bearer ",
+        credentials: dict[str, str] | None = None,
+    ):
         self.name, self.header, self.scheme = name, header, scheme
         self.static = (credentials or {}).get(name)
 
@@ -129,13 +156,14 @@ class Auth:
         record = store.read(source)[0]
         if record is None or record.get("kind") != "oauth2":
             return False
-        rejected = (sent.get(self.header) or "")[len(self.scheme):]
+        rejected = (sent.get(self.header) or "")[len(self.scheme) :]
         fresh = refresh(store, source, rejected=rejected)
         with _cache_lock:
             _cache[(_store_key(), source)] = (time.monotonic(), fresh)
         return fresh.get("access_token") != rejected
 
 
-def auth(name: str, credentials: dict[str, str] | None = None, header: str = "Authorization",
-         scheme: str = "Bearer ") -> Auth:
+def auth(
+    name: str, credentials: dict[str, str] | None = None, header: str = "Authorization", scheme: str = "Bearer "
+) -> Auth:
     return Auth(name, header, scheme, credentials)

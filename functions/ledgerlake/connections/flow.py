@@ -22,8 +22,9 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .records import endpoints, public_view, scopes_for
@@ -44,8 +45,9 @@ def _app(source: str) -> tuple[str, str]:
     try:
         return credential(f"{name}_CLIENT_ID"), credential(f"{name}_CLIENT_SECRET")
     except KeyError as err:
-        raise ConnectError(f"register a {source} app first and set {name}_CLIENT_ID and {name}_CLIENT_SECRET "
-                           f"(docs/connect.md)") from err
+        raise ConnectError(
+            f"register a {source} app first and set {name}_CLIENT_ID and {name}_CLIENT_SECRET (docs/connect.md)"
+        ) from err
 
 
 def _pkce() -> tuple[str, str]:
@@ -107,9 +109,15 @@ class Callback:
 class Prompt:
     """How the flow talks to its user: where lines go, how a browser opens, how input is read."""
 
-    def __init__(self, out: Callable[[str], None] = print, browser: Callable[[str], Any] | None = None,
-                 ask: Callable[[str], str] | None = None, ask_secret: Callable[[str], str] | None = None,
-                 headless: bool = False, timeout: float = 300.0):
+    def __init__(
+        self,
+        out: Callable[[str], None] = print,
+        browser: Callable[[str], Any] | None = None,
+        ask: Callable[[str], str] | None = None,
+        ask_secret: Callable[[str], str] | None = None,
+        headless: bool = False,
+        timeout: float = 300.0,
+    ):
         import getpass
 
         self.out, self.browser, self.headless, self.timeout = out, browser, headless, timeout
@@ -139,8 +147,9 @@ def _check_callback(query: dict[str, str], state: str) -> str:
     if query.get("error"):
         raise ConnectError(f"the provider refused: {query.get('error')} {query.get('error_description', '')}".strip())
     if not hmac.compare_digest(query.get("state", ""), state):
-        raise ConnectError("state mismatch: this redirect was not started by this `ledgerlake connect` "
-                           "(possible CSRF); nothing stored")
+        raise ConnectError(
+            "state mismatch: this redirect was not started by this `ledgerlake connect` (possible CSRF); nothing stored"
+        )
     if not query.get("code"):
         raise ConnectError("the redirect carries no authorization code")
     return query["code"]
@@ -151,8 +160,9 @@ def _save(store, source: str, record: dict, replace_items: bool = True) -> dict:
         old, version = store.read(source)
         if source == "plaid" and old and not replace_items:
             known = {i["item_id"] for i in record["items"]}
-            record = dict(record, items=[i for i in old.get("items") or [] if i["item_id"] not in known]
-                          + record["items"])
+            record = dict(
+                record, items=[i for i in old.get("items") or [] if i["item_id"] not in known] + record["items"]
+            )
         try:
             store.write(source, record, version)
             return record
@@ -162,8 +172,16 @@ def _save(store, source: str, record: dict, replace_items: bool = True) -> dict:
 
 
 def _base(source: str, now: float, **fields) -> dict:
-    return {"source": source, "status": "connected", "error": None, "connected_at": now, "refreshed_at": now,
-            "refresh_count": 0, "lease": None, **fields}
+    return {
+        "source": source,
+        "status": "connected",
+        "error": None,
+        "connected_at": now,
+        "refreshed_at": now,
+        "refresh_count": 0,
+        "lease": None,
+        **fields,
+    }
 
 
 def _http():
@@ -172,9 +190,16 @@ def _http():
     return HttpClient(policy=RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=1.0))
 
 
-def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, redirect_host: str = "127.0.0.1",
-                  tenant: str | None = None,
-                  shop: str | None = None, store=None) -> dict:
+def connect_oauth(
+    source: str,
+    prompt: Prompt,
+    *,
+    port: int = 0,
+    redirect_host: str = "127.0.0.1",
+    tenant: str | None = None,
+    shop: str | None = None,
+    store=None,
+) -> dict:
     store = store or store_from_env()
     client_id, client_secret = _app(source)
     ends = endpoints(source)
@@ -185,13 +210,18 @@ def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, redirect_host: 
         if not SHOP_HOST.match(shop):
             raise ConnectError("give the shop as NAME.myshopify.com (--shop)")
         if not os.environ.get("SHOPIFY_API_BASE_URL"):  # the real endpoints live on the shop's host
-            ends = dataclasses.replace(ends, authorize=ends.authorize.format(shop=shop),
-                                       token=ends.token.format(shop=shop))
+            ends = dataclasses.replace(
+                ends, authorize=ends.authorize.format(shop=shop), token=ends.token.format(shop=shop)
+            )
     state = secrets.token_urlsafe(32)
     callback = Callback(port, host_name=redirect_host)
     try:
-        params = {"client_id": client_id, "redirect_uri": callback.redirect_uri,
-                  "scope": ends.scope_sep.join(scopes_for(source, ends)), "state": state}
+        params = {
+            "client_id": client_id,
+            "redirect_uri": callback.redirect_uri,
+            "scope": ends.scope_sep.join(scopes_for(source, ends)),
+            "state": state,
+        }
         if source != "shopify":
             params["response_type"] = "code"
         verifier = None
@@ -210,15 +240,35 @@ def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, redirect_host: 
         if query.get("shop", "").lower() != shop:
             raise ConnectError(f"Shopify callback is for shop {query.get('shop')!r}, not {shop!r}: refused")
         answer = token_request(source, ends.token, {"code": code}, client_id, client_secret, "body")
-        record = _base(source, now, kind="shopify", shop=shop, client_id=client_id, client_secret=client_secret,
-                       access_token=answer["access_token"], scope=answer.get("scope"), expires_at=None)
+        record = _base(
+            source,
+            now,
+            kind="shopify",
+            shop=shop,
+            client_id=client_id,
+            client_secret=client_secret,
+            access_token=answer["access_token"],
+            scope=answer.get("scope"),
+            expires_at=None,
+        )
         return _save(store, source, record)
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": callback.redirect_uri}
     if verifier:
         form["code_verifier"] = verifier
     answer = token_request(source, ends.token, form, client_id, client_secret, ends.client_auth)
-    record = apply_tokens(_base(source, now, kind="oauth2", client_id=client_id, client_secret=client_secret,
-                                token_url=ends.token, client_auth=ends.client_auth), answer, now)
+    record = apply_tokens(
+        _base(
+            source,
+            now,
+            kind="oauth2",
+            client_id=client_id,
+            client_secret=client_secret,
+            token_url=ends.token,
+            client_auth=ends.client_auth,
+        ),
+        answer,
+        now,
+    )
     if source == "qbo":
         if not query.get("realmId"):
             raise ConnectError("the QuickBooks redirect carries no realmId (pick a company when approving)")
@@ -230,8 +280,9 @@ def connect_oauth(source: str, prompt: Prompt, *, port: int = 0, redirect_host: 
         import os
 
         base = (os.environ.get("HUBSPOT_API_BASE_URL") or "https://api.hubapi.com").rstrip("/")
-        info = _http().request("GET", base + "/account-info/v3/details",
-                               headers={"Authorization": f"Bearer {record['access_token']}"})
+        info = _http().request(
+            "GET", base + "/account-info/v3/details", headers={"Authorization": f"Bearer {record['access_token']}"}
+        )
         if info.ok:
             extra["hub_id"] = info.json().get("portalId")
     return _save(store, source, {**record, **extra})
@@ -244,8 +295,9 @@ def shopify_hmac(query: dict[str, str], secret: str) -> str:
 
 
 def _xero_tenant(url: str, access_token: str, wanted: str | None, prompt: Prompt) -> dict:
-    response = _http().request("GET", url, headers={"Authorization": f"Bearer {access_token}",
-                                                    "Accept": "application/json"})
+    response = _http().request(
+        "GET", url, headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    )
     if not response.ok:
         raise ConnectError(f"Xero GET /connections answered HTTP {response.status}")
     tenants = [t for t in response.json() if t.get("tenantType") == "ORGANISATION"]
@@ -268,8 +320,9 @@ PLAID_LINK_PAGE = """<!doctype html><title>ledgerlake: link a bank</title>
 }}).open();</script>"""
 
 
-def connect_plaid(prompt: Prompt, *, port: int = 0, sandbox_institution: str | None = None,
-                  replace: bool = False, store=None) -> dict:
+def connect_plaid(
+    prompt: Prompt, *, port: int = 0, sandbox_institution: str | None = None, replace: bool = False, store=None
+) -> dict:
     """Link token → Plaid Link (a local page; or Plaid's sandbox shortcut) → public token →
     `/item/public_token/exchange` → one access token per item, added to the connection."""
     import os
@@ -289,23 +342,36 @@ def connect_plaid(prompt: Prompt, *, port: int = 0, sandbox_institution: str | N
         response = _http().request("POST", base + path, json_body={**auth, **body})
         answer = response.json() if response.body else {}
         if not response.ok:
-            raise ConnectError(f"Plaid {path}: {answer.get('error_code', response.status)} "
-                               f"{answer.get('error_message', '')}".strip())
+            raise ConnectError(
+                f"Plaid {path}: {answer.get('error_code', response.status)} {answer.get('error_message', '')}".strip()
+            )
         return answer
 
     if sandbox_institution:
-        public = call("/sandbox/public_token/create", {"institution_id": sandbox_institution,
-                                                       "initial_products": ["transactions"]})["public_token"]
+        public = call(
+            "/sandbox/public_token/create",
+            {"institution_id": sandbox_institution, "initial_products": ["transactions"]},
+        )["public_token"]
     else:
-        link = call("/link/token/create", {"client_name": "ledgerlake", "language": "en", "country_codes": ["US"],
-                                           "user": {"client_user_id": "ledgerlake"}, "products": ["transactions"]})
+        link = call(
+            "/link/token/create",
+            {
+                "client_name": "ledgerlake",
+                "language": "en",
+                "country_codes": ["US"],
+                "user": {"client_user_id": "ledgerlake"},
+                "products": ["transactions"],
+            },
+        )
         state = secrets.token_urlsafe(24)
         page = (PLAID_LINK_PAGE % {"link_token": link["link_token"], "state": state}).encode()
         callback = Callback(port, page)
         try:
             if prompt.headless:
-                prompt.out("Open Plaid Link with this link token (expires "
-                           f"{link['expiration']}) and paste the public_token from onSuccess.")
+                prompt.out(
+                    "Open Plaid Link with this link token (expires "
+                    f"{link['expiration']}) and paste the public_token from onSuccess."
+                )
                 query = {"public_token": prompt.ask("public_token: ").strip(), "state": state}
             else:
                 query = prompt.authorize(callback.redirect_uri.rsplit("/", 1)[0] + "/", callback)
@@ -316,8 +382,15 @@ def connect_plaid(prompt: Prompt, *, port: int = 0, sandbox_institution: str | N
         public = query.get("public_token") or ""
     exchanged = call("/item/public_token/exchange", {"public_token": public})
     now = time.time()
-    record = _base("plaid", now, kind="plaid", client_id=client_id, client_secret=secret, expires_at=None,
-                   items=[{"item_id": exchanged["item_id"], "access_token": exchanged["access_token"]}])
+    record = _base(
+        "plaid",
+        now,
+        kind="plaid",
+        client_id=client_id,
+        client_secret=secret,
+        expires_at=None,
+        items=[{"item_id": exchanged["item_id"], "access_token": exchanged["access_token"]}],
+    )
     return _save(store, "plaid", record, replace_items=replace)
 
 
@@ -332,13 +405,16 @@ def connect_key(source: str, prompt: Prompt, *, store=None) -> dict:
         raise ConnectError("no key given")
     if source == "stripe" and key.startswith("sk_"):
         prompt.out("note: a secret key (sk_) has full access; a restricted key with read permissions is enough")
-    base = (os.environ.get(f"{source.upper()}_API_BASE_URL") or
-            {"stripe": "https://api.stripe.com", "hubspot": "https://api.hubapi.com"}[source]).rstrip("/")
+    base = (
+        os.environ.get(f"{source.upper()}_API_BASE_URL")
+        or {"stripe": "https://api.stripe.com", "hubspot": "https://api.hubapi.com"}[source]
+    ).rstrip("/")
     path = "/v1/balance_transactions?limit=1" if source == "stripe" else "/crm/v3/pipelines/deals"
     response = _http().request("GET", base + path, headers={"Authorization": f"Bearer {key}"})
     if not response.ok:
-        raise ConnectError(f"{source} refused the key (HTTP {response.status} on GET {path.split('?')[0]}); "
-                           "nothing stored")
+        raise ConnectError(
+            f"{source} refused the key (HTTP {response.status} on GET {path.split('?')[0]}); nothing stored"
+        )
     record = _base(source, time.time(), kind="api_key", access_token=key, expires_at=None)
     return _save(store, source, record)
 
@@ -350,11 +426,15 @@ def connect(source: str, prompt: Prompt | None = None, *, private_app: bool = Fa
         if source in ("stripe",) or (source == "hubspot" and private_app):
             record = connect_key(source, prompt, store=options.get("store"))
         elif source == "plaid":
-            record = connect_plaid(prompt, **{k: v for k, v in options.items()
-                                               if k in ("port", "sandbox_institution", "replace", "store")})
+            record = connect_plaid(
+                prompt, **{k: v for k, v in options.items() if k in ("port", "sandbox_institution", "replace", "store")}
+            )
         elif source in ("qbo", "xero", "hubspot", "shopify"):
-            record = connect_oauth(source, prompt, **{k: v for k, v in options.items()
-                                                      if k in ("port", "redirect_host", "tenant", "shop", "store")})
+            record = connect_oauth(
+                source,
+                prompt,
+                **{k: v for k, v in options.items() if k in ("port", "redirect_host", "tenant", "shop", "store")},
+            )
         else:
             raise ConnectError(f"unknown source {source!r}")
     except TokenError as err:

@@ -39,22 +39,42 @@ class Endpoints:
 
 REAL = {
     # https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0
-    "qbo": Endpoints("https://appcenter.intuit.com/connect/oauth2",
-                     "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
-                     ("com.intuit.quickbooks.accounting",), rotates=True),
+    "qbo": Endpoints(
+        "https://appcenter.intuit.com/connect/oauth2",
+        "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        ("com.intuit.quickbooks.accounting",),
+        rotates=True,
+    ),
     # https://developer.xero.com/documentation/guides/oauth2/auth-flow (and /pkce-flow)
-    "xero": Endpoints("https://login.xero.com/identity/connect/authorize",
-                      "https://identity.xero.com/connect/token",
-                      ("offline_access", "accounting.transactions.read", "accounting.contacts.read",
-                       "accounting.settings.read", "accounting.journals.read"),
-                      pkce=True, rotates=True, connections="https://api.xero.com/connections"),
+    "xero": Endpoints(
+        "https://login.xero.com/identity/connect/authorize",
+        "https://identity.xero.com/connect/token",
+        (
+            "offline_access",
+            "accounting.transactions.read",
+            "accounting.contacts.read",
+            "accounting.settings.read",
+            "accounting.journals.read",
+        ),
+        pkce=True,
+        rotates=True,
+        connections="https://api.xero.com/connections",
+    ),
     # https://developers.hubspot.com/docs/api/oauth-quickstart-guide
-    "hubspot": Endpoints("https://app.hubspot.com/oauth/authorize", "https://api.hubapi.com/oauth/v1/token",
-                         ("oauth", "crm.objects.deals.read", "crm.objects.companies.read",
-                          "crm.objects.contacts.read"), client_auth="body"),
+    "hubspot": Endpoints(
+        "https://app.hubspot.com/oauth/authorize",
+        "https://api.hubapi.com/oauth/v1/token",
+        ("oauth", "crm.objects.deals.read", "crm.objects.companies.read", "crm.objects.contacts.read"),
+        client_auth="body",
+    ),
     # https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/authorization-code-grant
-    "shopify": Endpoints("https://{shop}/admin/oauth/authorize", "https://{shop}/admin/oauth/access_token",
-                         ("read_orders", "read_shopify_payments_payouts"), scope_sep=",", client_auth="body"),
+    "shopify": Endpoints(
+        "https://{shop}/admin/oauth/authorize",
+        "https://{shop}/admin/oauth/access_token",
+        ("read_orders", "read_shopify_payments_payouts"),
+        scope_sep=",",
+        client_auth="body",
+    ),
 }
 
 # What write-back needs on top (docs/workflows.md): asked for only when
@@ -62,12 +82,16 @@ REAL = {
 # QuickBooks' one accounting scope covers reads and writes.
 WRITE_SCOPES = {
     "xero": ("accounting.transactions", "accounting.contacts"),
-    "hubspot": ("crm.objects.deals.write", "crm.objects.companies.write", "crm.schemas.deals.write",
-                "crm.schemas.companies.write"),
+    "hubspot": (
+        "crm.objects.deals.write",
+        "crm.objects.companies.write",
+        "crm.schemas.deals.write",
+        "crm.schemas.companies.write",
+    ),
 }
 
 
-def scopes_for(source: str, ends: "Endpoints") -> tuple[str, ...]:
+def scopes_for(source: str, ends: Endpoints) -> tuple[str, ...]:
     import os
 
     if os.environ.get("LEDGERLAKE_CONNECT_WRITE_SCOPES") in ("1", "true", "yes"):
@@ -92,8 +116,16 @@ def endpoints(source: str, api_base_url: str | None = None) -> Endpoints:
     if not base:
         return real
     authorize, token, connections = LOCAL_PATHS[source]
-    return Endpoints(base + authorize, base + token, real.scopes, real.scope_sep, real.client_auth, real.pkce,
-                     real.rotates, base + connections if connections else None)
+    return Endpoints(
+        base + authorize,
+        base + token,
+        real.scopes,
+        real.scope_sep,
+        real.client_auth,
+        real.pkce,
+        real.rotates,
+        base + connections if connections else None,
+    )
 
 
 def account_of(record: dict) -> str:
@@ -109,8 +141,13 @@ def account_of(record: dict) -> str:
         ids = [i.get("item_id") for i in record.get("items") or []]
         return f"{len(ids)} item(s): {', '.join(ids)}"
     if source == "hubspot":
-        return f"hub {record.get('hub_id')}" if record.get("hub_id") else "private app" if \
-            record.get("kind") == "api_key" else "hub"
+        return (
+            f"hub {record.get('hub_id')}"
+            if record.get("hub_id")
+            else "private app"
+            if record.get("kind") == "api_key"
+            else "hub"
+        )
     return "restricted key" if source == "stripe" else ""
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .records import SOURCES, account_of, public_view
@@ -27,23 +27,34 @@ PREFIX = "state/connections/"
 def _iso(epoch) -> str | None:
     if epoch in (None, ""):
         return None
-    return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def describe(record: dict | None, source: str) -> dict[str, Any]:
     """One status row from a record (or its public copy)."""
     if record is None:
-        return {"source": source, "connection": "not connected", "account": None, "token_expires_at": None,
-                "refresh_expires_at": None, "last_refresh": None, "error": None}
+        return {
+            "source": source,
+            "connection": "not connected",
+            "account": None,
+            "token_expires_at": None,
+            "refresh_expires_at": None,
+            "last_refresh": None,
+            "error": None,
+        }
     expires = record.get("expires_at")
     state = "needs reconnect" if record.get("status") == "needs_reconnect" else "connected"
-    if state == "connected" and expires is not None and float(expires) < time.time() \
-            and record.get("kind") != "oauth2":
+    if state == "connected" and expires is not None and float(expires) < time.time() and record.get("kind") != "oauth2":
         state = "expired"
-    return {"source": source, "connection": state, "account": account_of(record),
-            "token_expires_at": _iso(expires) if expires is not None else "never",
-            "refresh_expires_at": _iso(record.get("refresh_expires_at")),
-            "last_refresh": _iso(record.get("refreshed_at")), "error": record.get("error")}
+    return {
+        "source": source,
+        "connection": state,
+        "account": account_of(record),
+        "token_expires_at": _iso(expires) if expires is not None else "never",
+        "refresh_expires_at": _iso(record.get("refresh_expires_at")),
+        "last_refresh": _iso(record.get("refreshed_at")),
+        "error": record.get("error"),
+    }
 
 
 def publish(lake, sources=SOURCES, store=None) -> None:
@@ -53,10 +64,16 @@ def publish(lake, sources=SOURCES, store=None) -> None:
         store = store or store_from_env()
         for source in sources:
             record = store.read(source)[0]
-            body = dict(public_view(record) if record else {"source": source, "status": "not_connected"},
-                        published_at=time.time())
-            lake.s3.put_object(Bucket=lake.bucket, Key=f"{PREFIX}{source}.json",
-                               Body=json.dumps(body, sort_keys=True).encode(), ContentType="application/json")
+            body = dict(
+                public_view(record) if record else {"source": source, "status": "not_connected"},
+                published_at=time.time(),
+            )
+            lake.s3.put_object(
+                Bucket=lake.bucket,
+                Key=f"{PREFIX}{source}.json",
+                Body=json.dumps(body, sort_keys=True).encode(),
+                ContentType="application/json",
+            )
     except Exception as err:  # noqa: BLE001 - status is advisory
         log.warning("could not publish connection status: %s", type(err).__name__)
 
@@ -81,8 +98,8 @@ def last_polls(lake) -> dict[str, str]:
     newest: dict[str, str] = {}
     for page in lake.s3.get_paginator("list_objects_v2").paginate(Bucket=lake.bucket, Prefix=CURSOR_PREFIX):
         for item in page.get("Contents", []):
-            source = item["Key"][len(CURSOR_PREFIX):].split("/", 1)[0]
-            stamp = item["LastModified"].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            source = item["Key"][len(CURSOR_PREFIX) :].split("/", 1)[0]
+            stamp = item["LastModified"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             newest[source] = max(newest.get(source, ""), stamp)
     return newest
 
@@ -94,11 +111,12 @@ def last_webhooks() -> dict[str, str]:
         from ..analyst import connect
 
         conn = connect(source="warehouse", lake=False)
-        rows = conn.execute("select source_system, max(last_event_received_at) from source_health "
-                            "group by 1").fetchall()
+        rows = conn.execute(
+            "select source_system, max(last_event_received_at) from source_health group by 1"
+        ).fetchall()
     except Exception:  # noqa: BLE001 - no warehouse built yet
         return {}
-    return {s: v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") for s, v in rows if v is not None}
+    return {s: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for s, v in rows if v is not None}
 
 
 def rows(lake=None, *, from_lake: bool = False, store=None) -> list[dict[str, Any]]:

@@ -127,16 +127,19 @@ class SecretsManagerStore:
         name = self.name(source)
         if expected is None:
             try:
-                return self.client.create_secret(Name=name, SecretString=body,
-                                                 ClientRequestToken=str(uuid.uuid4()))["VersionId"]
+                return self.client.create_secret(Name=name, SecretString=body, ClientRequestToken=str(uuid.uuid4()))[
+                    "VersionId"
+                ]
             except self.client.exceptions.ResourceExistsException as err:
                 raise Conflict(f"{source} connection appeared meanwhile") from err
         version = str(uuid.uuid4())
-        self.client.put_secret_value(SecretId=name, SecretString=body, ClientRequestToken=version,
-                                     VersionStages=[self.CANDIDATE])
+        self.client.put_secret_value(
+            SecretId=name, SecretString=body, ClientRequestToken=version, VersionStages=[self.CANDIDATE]
+        )
         try:
-            self.client.update_secret_version_stage(SecretId=name, VersionStage="AWSCURRENT",
-                                                    MoveToVersionId=version, RemoveFromVersionId=expected)
+            self.client.update_secret_version_stage(
+                SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=version, RemoveFromVersionId=expected
+            )
         except self.client.exceptions.InvalidParameterException as err:
             raise Conflict(f"{source} connection changed since version {expected}") from err
         return version

@@ -50,8 +50,10 @@ class InvalidGrant(TokenError):
 class NeedsReconnect(Exception):
     def __init__(self, source: str, reason: str = ""):
         self.source = source
-        super().__init__(f"{source} connection needs reconnecting ({reason or 'refresh token refused'}): "
-                         f"run `ledgerlake connect {source}`; polling resumes from its cursors afterwards")
+        super().__init__(
+            f"{source} connection needs reconnecting ({reason or 'refresh token refused'}): "
+            f"run `ledgerlake connect {source}`; polling resumes from its cursors afterwards"
+        )
 
 
 def _http():
@@ -60,8 +62,9 @@ def _http():
     return HttpClient(policy=RetryPolicy(max_attempts=4, base_delay=0.2, max_delay=2.0))
 
 
-def token_request(source: str, token_url: str, form: dict[str, str], client_id: str,
-                  client_secret: str | None, client_auth: str) -> dict[str, Any]:
+def token_request(
+    source: str, token_url: str, form: dict[str, str], client_id: str, client_secret: str | None, client_auth: str
+) -> dict[str, Any]:
     """POST the form to the token endpoint with the provider's client authentication."""
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
     form = dict(form)
@@ -126,8 +129,9 @@ def digest(token: str | None) -> str | None:
     return None if token is None else hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-def refresh(store, source: str, *, rejected: str | None = None, force: bool = False,
-            margin: float | None = None) -> dict:
+def refresh(
+    store, source: str, *, rejected: str | None = None, force: bool = False, margin: float | None = None
+) -> dict:
     """A record whose access token is fresh. `rejected`: the access token a provider just
     answered 401 to (refresh unless someone already replaced it). Raises NeedsReconnect.
 
@@ -151,8 +155,9 @@ def refresh(store, source: str, *, rejected: str | None = None, force: bool = Fa
     return record
 
 
-def refresh_here(store, source: str, *, rejected_digest: str | None = None, force: bool = False,
-                 margin: float | None = None) -> dict:
+def refresh_here(
+    store, source: str, *, rejected_digest: str | None = None, force: bool = False, margin: float | None = None
+) -> dict:
     """`refresh` in this process, under the lease (see the module doc)."""
     cap = margin is None
     margin = refresh_ahead() if margin is None else margin
@@ -188,12 +193,22 @@ def _refresh_holding_lease(store, source: str, record: dict, version: str) -> di
     ends = endpoints(source)
     form = {"grant_type": "refresh_token", "refresh_token": record.get("refresh_token") or ""}
     try:
-        answer = token_request(source, record.get("token_url") or ends.token, form, record["client_id"],
-                               record.get("client_secret"), record.get("client_auth") or ends.client_auth)
+        answer = token_request(
+            source,
+            record.get("token_url") or ends.token,
+            form,
+            record["client_id"],
+            record.get("client_secret"),
+            record.get("client_auth") or ends.client_auth,
+        )
     except InvalidGrant:
-        failed = dict(record, status="needs_reconnect", lease=None,
-                      error="refresh token refused (invalid_grant: revoked, expired or already used)",
-                      failed_at=time.time())
+        failed = dict(
+            record,
+            status="needs_reconnect",
+            lease=None,
+            error="refresh token refused (invalid_grant: revoked, expired or already used)",
+            failed_at=time.time(),
+        )
         _write_as_holder(store, source, failed, version)
         alarm(source)
         raise NeedsReconnect(source, "invalid_grant") from None
@@ -221,11 +236,24 @@ def _write_as_holder(store, source: str, record: dict, version: str) -> None:
 def alarm(source: str) -> None:
     """The `ConnectionNeedsReconnect` metric as a CloudWatch embedded-metric log line
     (template.yaml alarms on it) plus a clear error line; no secret in either."""
-    print(json.dumps({
-        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
-            "Namespace": "ledgerlake", "Dimensions": [["source"], []],
-            "Metrics": [{"Name": "ConnectionNeedsReconnect", "Unit": "Count"}]}]},
-        "source": source, "ConnectionNeedsReconnect": 1,
-    }))
-    log.error("%s connection needs reconnecting: its refresh token was refused; run `ledgerlake connect %s`",
-              source, source)
+    print(
+        json.dumps(
+            {
+                "_aws": {
+                    "Timestamp": int(time.time() * 1000),
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": "ledgerlake",
+                            "Dimensions": [["source"], []],
+                            "Metrics": [{"Name": "ConnectionNeedsReconnect", "Unit": "Count"}],
+                        }
+                    ],
+                },
+                "source": source,
+                "ConnectionNeedsReconnect": 1,
+            }
+        )
+    )
+    log.error(
+        "%s connection needs reconnecting: its refresh token was refused; run `ledgerlake connect %s`", source, source
+    )

@@ -28,8 +28,8 @@ too wide (~100 %); the per-origin 80th percentile lands at 70–95 %.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -107,8 +107,10 @@ def horizon_bucket(steps: pl.Expr, freq: str) -> pl.Expr:
     if freq == "D":
         week = (steps - 1) // 7 + 1
         return (
-            pl.when(week <= 4).then(pl.lit("weeks 01-04"))
-            .when(week <= 8).then(pl.lit("weeks 05-08"))
+            pl.when(week <= 4)
+            .then(pl.lit("weeks 01-04"))
+            .when(week <= 8)
+            .then(pl.lit("weeks 05-08"))
             .otherwise(pl.lit("weeks 09-13"))
         )
     return pl.format("month {}", steps)
@@ -169,8 +171,9 @@ def run_backtest(
 
 
 def _calibration(points: pl.DataFrame, n_origins: int) -> Calibration:
-    low, high, power = cumulative_quantiles(points["cum_err"].to_numpy(), points["step"].to_numpy(),
-                                            points["origin_index"].to_numpy())
+    low, high, power = cumulative_quantiles(
+        points["cum_err"].to_numpy(), points["step"].to_numpy(), points["origin_index"].to_numpy()
+    )
     return Calibration(
         cqr_margin=conformal_quantile(points["score"].to_numpy()),
         cum_q_low=low,
@@ -194,8 +197,9 @@ def _sequential_calibration(points: pl.DataFrame, horizon: int) -> pl.DataFrame:
             continue
         past = points.filter(pl.col("origin_index").is_in(done))
         margins[k] = conformal_quantile(past["score"].to_numpy())
-        lows[k], highs[k], powers[k] = cumulative_quantiles(past["cum_err"].to_numpy(), past["step"].to_numpy(),
-                                                            past["origin_index"].to_numpy())
+        lows[k], highs[k], powers[k] = cumulative_quantiles(
+            past["cum_err"].to_numpy(), past["step"].to_numpy(), past["origin_index"].to_numpy()
+        )
     idx = pl.col("origin_index")
     as_float = lambda mapping: idx.replace_strict(mapping, return_dtype=pl.Float64)  # noqa: E731
     margin = as_float(margins)
@@ -222,9 +226,11 @@ def _metrics(points: pl.DataFrame, freq: str) -> pl.DataFrame:
         inside(pl.col("lower"), pl.col("upper")).mean().alias("coverage_raw"),
         inside(pl.col("cal_lower"), pl.col("cal_upper")).filter(calibrated).mean().alias("coverage_calibrated"),
         # Cumulative flow to day h inside its calibrated interval (what the balance band uses).
-        (
-            (pl.col("cum_err") >= pl.col("cum_lower")) & (pl.col("cum_err") <= pl.col("cum_upper"))
-        ).cast(pl.Float64).filter(calibrated).mean().alias("coverage_cumulative"),
+        ((pl.col("cum_err") >= pl.col("cum_lower")) & (pl.col("cum_err") <= pl.col("cum_upper")))
+        .cast(pl.Float64)
+        .filter(calibrated)
+        .mean()
+        .alias("coverage_cumulative"),
     ]
     bucketed = points.with_columns(horizon=horizon_bucket(pl.col("step"), freq))
     per_bucket = bucketed.group_by("horizon").agg(aggs)
@@ -232,9 +238,15 @@ def _metrics(points: pl.DataFrame, freq: str) -> pl.DataFrame:
     return pl.concat([per_bucket, overall.select(per_bucket.columns)]).sort("horizon")
 
 
-def choose_model(series: pl.DataFrame, spec: SeriesSpec, horizon: int, n_origins: int, step: int,
-                 models: tuple[str, ...] = MODELS, on_fit: Callable[[], None] | None = None
-                 ) -> tuple[str, dict[str, BacktestResult], str]:
+def choose_model(
+    series: pl.DataFrame,
+    spec: SeriesSpec,
+    horizon: int,
+    n_origins: int,
+    step: int,
+    models: tuple[str, ...] = MODELS,
+    on_fit: Callable[[], None] | None = None,
+) -> tuple[str, dict[str, BacktestResult], str]:
     """Backtest every candidate on the same origins and keep the lowest MASE over the whole
     horizon. Returns (winner, backtests, why) — `why` is the sentence the dashboard shows."""
     results = {m: run_backtest(series, spec, horizon, n_origins, step, on_fit=on_fit, model=m) for m in models}
@@ -245,8 +257,10 @@ def choose_model(series: pl.DataFrame, spec: SeriesSpec, horizon: int, n_origins
     winner = min(scores, key=scores.get)
     ranked = sorted(scores.items(), key=lambda kv: kv[1])
     naive = scores.get("seasonal_naive", math.inf)
-    why = (f"{winner}: lowest MASE {scores[winner]:.2f} on {results[winner].fits} backtest origins"
-           + (f" (next {ranked[1][0]} {ranked[1][1]:.2f})" if len(ranked) > 1 else "")
-           + (f"; seasonal naive {naive:.2f}" if winner != "seasonal_naive" and math.isfinite(naive) else "")
-           + ("; no model beat seasonal naive, so it is used" if winner == "seasonal_naive" else ""))
+    why = (
+        f"{winner}: lowest MASE {scores[winner]:.2f} on {results[winner].fits} backtest origins"
+        + (f" (next {ranked[1][0]} {ranked[1][1]:.2f})" if len(ranked) > 1 else "")
+        + (f"; seasonal naive {naive:.2f}" if winner != "seasonal_naive" and math.isfinite(naive) else "")
+        + ("; no model beat seasonal naive, so it is used" if winner == "seasonal_naive" else "")
+    )
     return winner, results, why

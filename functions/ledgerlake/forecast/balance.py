@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -52,9 +52,13 @@ MIN_HISTORY_DAYS = 182
 VARIANTS = {"model": None, "model_no_payouts": "unscheduled"}
 METHODS = (*VARIANTS, "flat", "drift", "seasonal_naive")
 BASELINES = ("flat", "drift", "seasonal_naive")
-BASELINE_LABEL = {"flat": "flat", "drift": "drift (last 13 weeks' pace)",
-                  "seasonal_naive": "seasonal naive (last 4 weeks' net flow repeated)", "model": "model",
-                  "model_no_payouts": "model without the payout forecast"}
+BASELINE_LABEL = {
+    "flat": "flat",
+    "drift": "drift (last 13 weeks' pace)",
+    "seasonal_naive": "seasonal naive (last 4 weeks' net flow repeated)",
+    "model": "model",
+    "model_no_payouts": "model without the payout forecast",
+}
 
 
 @dataclass
@@ -82,8 +86,9 @@ class BalanceBacktest:
     variants: pl.DataFrame | None = None  # accuracy with both model variants (`accuracy` keeps the chosen one)
 
 
-def origins_for(first: date, last: date, step: int, min_history: int = MIN_HISTORY_DAYS,
-                max_origins: int | None = None) -> list[date]:
+def origins_for(
+    first: date, last: date, step: int, min_history: int = MIN_HISTORY_DAYS, max_origins: int | None = None
+) -> list[date]:
     """Past origins, oldest first: `step` days apart back from `last - step`."""
     out, o = [], last - timedelta(days=step)
     while o >= first + timedelta(days=min_history):
@@ -177,9 +182,14 @@ def run_balance_backtest(
                 for v, dropped in VARIANTS.items():
                     raws[v][o] = sum(c for name, c in comps[o].items() if name != dropped)
             b0 = bal(o)
-            actual[o] = np.array([(bal(o + timedelta(days=d)) - b0) if b0 is not None and o + timedelta(days=d)
-                                  <= last_day and bal(o + timedelta(days=d)) is not None else np.nan
-                                  for d in range(1, horizon + 1)])
+            actual[o] = np.array(
+                [
+                    (bal(o + timedelta(days=d)) - b0)
+                    if b0 is not None and o + timedelta(days=d) <= last_day and bal(o + timedelta(days=d)) is not None
+                    else np.nan
+                    for d in range(1, horizon + 1)
+                ]
+            )
             base[o] = baselines(bal, o, horizon)
         # out-of-sample p50 per method and origin, then bands from earlier errors
         p50 = {m: {} for m in METHODS}
@@ -223,26 +233,53 @@ def run_balance_backtest(
                     a = actual[o][d - 1]
                     if math.isnan(a) or math.isnan(path[d - 1]):
                         continue
-                    rows.append({"entity_id": entity, "origin": o, "horizon_day": d, "method": m,
-                                 "opening": b0, "actual": b0 + a, "p50": b0 + path[d - 1],
-                                 "half_width": None if math.isnan(half[d - 1]) else float(half[d - 1]),
-                                 "scored": bool(scored[d - 1])})
+                    rows.append(
+                        {
+                            "entity_id": entity,
+                            "origin": o,
+                            "horizon_day": d,
+                            "method": m,
+                            "opening": b0,
+                            "actual": b0 + a,
+                            "p50": b0 + path[d - 1],
+                            "half_width": None if math.isnan(half[d - 1]) else float(half[d - 1]),
+                            "scored": bool(scored[d - 1]),
+                        }
+                    )
         for o in origins:
             if o not in comps:
                 continue
             for d in (28, 56, 91):
                 if d <= horizon and not math.isnan(actual[o][d - 1]):
-                    comp_rows.append({"entity_id": entity, "origin": o, "horizon_day": d,
-                                      **{f"fc_{c}": float(v[d - 1]) for c, v in comps[o].items()},
-                                      "actual_change": float(actual[o][d - 1])})
+                    comp_rows.append(
+                        {
+                            "entity_id": entity,
+                            "origin": o,
+                            "horizon_day": d,
+                            **{f"fc_{c}": float(v[d - 1]) for c, v in comps[o].items()},
+                            "actual_change": float(actual[o][d - 1]),
+                        }
+                    )
         live[entity] = {m: p50[m].get(live_origin) for m in METHODS}
         live[entity]["shrink"] = {v: s.get(live_origin) for v, s in shrinks.items()}
-    points = pl.DataFrame(rows, schema={"entity_id": pl.Utf8, "origin": pl.Date, "horizon_day": pl.Int64,
-                                        "method": pl.Utf8, "opening": pl.Float64, "actual": pl.Float64,
-                                        "p50": pl.Float64, "half_width": pl.Float64, "scored": pl.Boolean})
+    points = pl.DataFrame(
+        rows,
+        schema={
+            "entity_id": pl.Utf8,
+            "origin": pl.Date,
+            "horizon_day": pl.Int64,
+            "method": pl.Utf8,
+            "opening": pl.Float64,
+            "actual": pl.Float64,
+            "p50": pl.Float64,
+            "half_width": pl.Float64,
+            "scored": pl.Boolean,
+        },
+    )
     variants = accuracy_frame(points)
-    result = BalanceBacktest(points, model_rows(variants), pl.DataFrame(comp_rows), origins=list(origins),
-                             variants=variants)
+    result = BalanceBacktest(
+        points, model_rows(variants), pl.DataFrame(comp_rows), origins=list(origins), variants=variants
+    )
     result.live = {e: choose_method(e, variants, live[e], horizon) for e in entities}
     return result
 
@@ -255,18 +292,23 @@ def accuracy_frame(points: pl.DataFrame) -> pl.DataFrame:
     if scored.is_empty():
         return pl.DataFrame()
     err = pl.col("p50") - pl.col("actual")
-    inside = ((pl.col("actual") >= pl.col("p50") - pl.col("half_width"))
-              & (pl.col("actual") <= pl.col("p50") + pl.col("half_width")))
-    return (scored.group_by("entity_id", "horizon_day", "method")
-            .agg(pl.col("origin").n_unique().alias("n_origins"),
-                 err.abs().mean().alias("mae"),
-                 (err.abs() / pl.col("actual").abs()).mean().alias("error_pct"),
-                 (err.sum() / pl.col("actual").abs().sum()).alias("bias_pct"),
-                 err.mean().alias("bias"),
-                 inside.cast(pl.Float64).filter(pl.col("half_width").is_not_null()).mean().alias("coverage"),
-                 pl.col("half_width").is_not_null().sum().alias("n_banded"))
-            .with_columns(horizon_weeks=(pl.col("horizon_day") // 7).cast(pl.Int32))
-            .sort("entity_id", "horizon_day", "method"))
+    inside = (pl.col("actual") >= pl.col("p50") - pl.col("half_width")) & (
+        pl.col("actual") <= pl.col("p50") + pl.col("half_width")
+    )
+    return (
+        scored.group_by("entity_id", "horizon_day", "method")
+        .agg(
+            pl.col("origin").n_unique().alias("n_origins"),
+            err.abs().mean().alias("mae"),
+            (err.abs() / pl.col("actual").abs()).mean().alias("error_pct"),
+            (err.sum() / pl.col("actual").abs().sum()).alias("bias_pct"),
+            err.mean().alias("bias"),
+            inside.cast(pl.Float64).filter(pl.col("half_width").is_not_null()).mean().alias("coverage"),
+            pl.col("half_width").is_not_null().sum().alias("n_banded"),
+        )
+        .with_columns(horizon_weeks=(pl.col("horizon_day") // 7).cast(pl.Int32))
+        .sort("entity_id", "horizon_day", "method")
+    )
 
 
 def choose_method(entity: str, accuracy: pl.DataFrame, live: dict, horizon: int) -> LivePath:
@@ -284,17 +326,32 @@ def choose_method(entity: str, accuracy: pl.DataFrame, live: dict, horizon: int)
     model_score = scores.get(variant, math.inf)
     beats = best_base is None or model_score < scores[best_base]
     per_week = {(r["horizon_weeks"], r["method"]): r["error_pct"] for r in mine.iter_rows(named=True)}
-    every = all(per_week.get((w, variant), math.inf) < min(per_week.get((w, m), math.inf) for m in BASELINES)
-                for w in HORIZON_WEEKS)
+    every = all(
+        per_week.get((w, variant), math.inf) < min(per_week.get((w, m), math.inf) for m in BASELINES)
+        for w in HORIZON_WEEKS
+    )
     which = "" if variant == "model" else " (without the payout forecast: the residual model does better there)"
     if beats:
-        note = ("beats every baseline at weeks 4, 8 and 13" if every else
-                f"beats {BASELINE_LABEL[best_base]} on average but not at every horizon") + which
-        return LivePath("model", residual, None, _fill(live[variant][3]), every, note,
-                        without=VARIANTS[variant], shrink=live["shrink"][variant])
+        note = (
+            "beats every baseline at weeks 4, 8 and 13"
+            if every
+            else f"beats {BASELINE_LABEL[best_base]} on average but not at every horizon"
+        ) + which
+        return LivePath(
+            "model",
+            residual,
+            None,
+            _fill(live[variant][3]),
+            every,
+            note,
+            without=VARIANTS[variant],
+            shrink=live["shrink"][variant],
+        )
     chosen = live[best_base]
-    note = (f"the model did not beat {BASELINE_LABEL[best_base]} on the backtest "
-            f"({model_score:.1%} vs {scores[best_base]:.1%} average error): {best_base} is used")
+    note = (
+        f"the model did not beat {BASELINE_LABEL[best_base]} on the backtest "
+        f"({model_score:.1%} vs {scores[best_base]:.1%} average error): {best_base} is used"
+    )
     return LivePath(best_base, residual, chosen[0], _fill(chosen[3]), False, note, without=VARIANTS[variant])
 
 
@@ -303,15 +360,19 @@ def model_rows(accuracy: pl.DataFrame) -> pl.DataFrame:
     rows kept as they are), so tables and sentences read one model."""
     if accuracy.is_empty():
         return accuracy
-    score = accuracy.filter(pl.col("method").is_in(list(VARIANTS))).group_by("entity_id", "method").agg(
-        pl.col("error_pct").mean())
+    score = (
+        accuracy.filter(pl.col("method").is_in(list(VARIANTS)))
+        .group_by("entity_id", "method")
+        .agg(pl.col("error_pct").mean())
+    )
     chosen = {e: v for e, v, _ in score.sort("error_pct").unique("entity_id", keep="first").iter_rows()}
     keep = pl.struct("entity_id", "method").map_elements(
-        lambda r: r["method"] not in VARIANTS or chosen.get(r["entity_id"]) == r["method"], return_dtype=pl.Boolean)
-    return (accuracy.filter(keep)
-            .with_columns(model_variant=pl.col("entity_id").replace_strict(chosen, default=None),
-                          method=pl.when(pl.col("method").is_in(list(VARIANTS))).then(pl.lit("model"))
-                          .otherwise(pl.col("method"))))
+        lambda r: r["method"] not in VARIANTS or chosen.get(r["entity_id"]) == r["method"], return_dtype=pl.Boolean
+    )
+    return accuracy.filter(keep).with_columns(
+        model_variant=pl.col("entity_id").replace_strict(chosen, default=None),
+        method=pl.when(pl.col("method").is_in(list(VARIANTS))).then(pl.lit("model")).otherwise(pl.col("method")),
+    )
 
 
 def _fill(half: np.ndarray | None) -> np.ndarray | None:
@@ -331,9 +392,18 @@ def _fill(half: np.ndarray | None) -> np.ndarray | None:
 def headline(accuracy: pl.DataFrame, weeks: int = 13, live: dict | None = None) -> pl.DataFrame:
     """The sentence a CFO reads, per entity: how far 13-week forecasts have been from the
     actual balance, beside flat (and the best baseline when it is not flat)."""
-    schema = {"entity_id": pl.Utf8, "horizon_weeks": pl.Int32, "n_origins": pl.Int64, "model_error_pct": pl.Float64,
-              "flat_error_pct": pl.Float64, "best_baseline": pl.Utf8, "best_baseline_error_pct": pl.Float64,
-              "coverage": pl.Float64, "beats_baselines": pl.Boolean, "sentence": pl.Utf8}
+    schema = {
+        "entity_id": pl.Utf8,
+        "horizon_weeks": pl.Int32,
+        "n_origins": pl.Int64,
+        "model_error_pct": pl.Float64,
+        "flat_error_pct": pl.Float64,
+        "best_baseline": pl.Utf8,
+        "best_baseline_error_pct": pl.Float64,
+        "coverage": pl.Float64,
+        "beats_baselines": pl.Boolean,
+        "sentence": pl.Utf8,
+    }
     if accuracy.is_empty():
         return pl.DataFrame(schema=schema)
     rows = []
@@ -345,8 +415,10 @@ def headline(accuracy: pl.DataFrame, weeks: int = 13, live: dict | None = None) 
         bases = {k: v for k, v in by.items() if k != "model" and v["error_pct"] is not None}
         best = min(bases, key=lambda k: bases[k]["error_pct"]) if bases else None
         beats = best is None or m["error_pct"] < bases[best]["error_pct"]
-        sentence = (f"{entity}: {weeks}-week forecasts have been within ±{m['error_pct']:.0%} of the actual balance "
-                    f"on average over {m['n_origins']} past forecasts")
+        sentence = (
+            f"{entity}: {weeks}-week forecasts have been within ±{m['error_pct']:.0%} of the actual balance "
+            f"on average over {m['n_origins']} past forecasts"
+        )
         if flat is not None:
             sentence += f"; flat would have been ±{flat['error_pct']:.0%}"
         if best and best != "flat":
@@ -357,12 +429,24 @@ def headline(accuracy: pl.DataFrame, weeks: int = 13, live: dict | None = None) 
         if beats:
             sentence += "."
         elif used == "model":  # loses this week, wins on average over weeks 4, 8 and 13: still used
-            sentence += (f". At {weeks} weeks the forecast does not beat {BASELINE_LABEL[best]}; over weeks 4, 8 "
-                         "and 13 on average it does, so it is used.")
+            sentence += (
+                f". At {weeks} weeks the forecast does not beat {BASELINE_LABEL[best]}; over weeks 4, 8 "
+                "and 13 on average it does, so it is used."
+            )
         else:
             sentence += f". The forecast does not beat {BASELINE_LABEL[best]}, which is used instead."
-        rows.append({"entity_id": entity, "horizon_weeks": weeks, "n_origins": m["n_origins"],
-                     "model_error_pct": m["error_pct"], "flat_error_pct": flat["error_pct"] if flat else None,
-                     "best_baseline": best, "best_baseline_error_pct": bases[best]["error_pct"] if best else None,
-                     "coverage": m["coverage"], "beats_baselines": beats, "sentence": sentence})
+        rows.append(
+            {
+                "entity_id": entity,
+                "horizon_weeks": weeks,
+                "n_origins": m["n_origins"],
+                "model_error_pct": m["error_pct"],
+                "flat_error_pct": flat["error_pct"] if flat else None,
+                "best_baseline": best,
+                "best_baseline_error_pct": bases[best]["error_pct"] if best else None,
+                "coverage": m["coverage"],
+                "beats_baselines": beats,
+                "sentence": sentence,
+            }
+        )
     return pl.DataFrame(rows, schema=schema)

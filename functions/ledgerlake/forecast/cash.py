@@ -37,8 +37,16 @@ def _cents(x: float | Decimal) -> Decimal:
     return Decimal(str(round(float(x), 2))).quantize(CENT) if not isinstance(x, Decimal) else x.quantize(CENT)
 
 
-def entity_forecast(entity: str, currency: str, opening: Decimal, flows: pl.DataFrame,
-                    stat: Statistical | None, as_of: date, horizon: int, live=None) -> pl.DataFrame:
+def entity_forecast(
+    entity: str,
+    currency: str,
+    opening: Decimal,
+    flows: pl.DataFrame,
+    stat: Statistical | None,
+    as_of: date,
+    horizon: int,
+    live=None,
+) -> pl.DataFrame:
     """`live` (balance.LivePath) adds the residual model's flow (column `residual`), or the
     baseline the backtest chose instead (then `residual` is the difference to it), and the
     band calibrated on the whole balance; without it the band is the statistical part's."""
@@ -55,9 +63,12 @@ def entity_forecast(entity: str, currency: str, opening: Decimal, flows: pl.Data
         if live is not None and live.without:
             cum_left += comp[live.without]  # left to the residual model by the chosen variant
         if live is not None:
-            target = (float(live.baseline[i]) if live.baseline is not None
-                      else (float(cum_model - cum_left) + float(live.residual[i]))
-                      * (float(live.shrink[i]) if live.shrink is not None else 1.0))
+            target = (
+                float(live.baseline[i])
+                if live.baseline is not None
+                else (float(cum_model - cum_left) + float(live.residual[i]))
+                * (float(live.shrink[i]) if live.shrink is not None else 1.0)
+            )
             # the residual's daily flow: what takes the balance from the components to the target
             comp["residual"] = _cents(target) - (balance - opening) - sum(comp.values(), Decimal(0))
         else:
@@ -69,12 +80,24 @@ def entity_forecast(entity: str, currency: str, opening: Decimal, flows: pl.Data
         else:
             low = _cents(stat.cum_low[i]) if stat is not None else Decimal("0.00")
             high = _cents(stat.cum_high[i]) if stat is not None else Decimal("0.00")
-        rows.append({"entity_id": entity, "currency": currency, "as_of": as_of, "forecast_date": day, "horizon_day": i + 1,
-                     "opening_balance": opening, **comp, "net_flow": net,
-                     "p10": balance + low, "p50": balance, "p90": balance + high,
-                     "forecast_method": live.method if live is not None else "model",
-                     "beats_baselines": live.beats_baselines if live is not None else None,
-                     "method_note": live.note if live is not None else "not backtested on the balance"})
+        rows.append(
+            {
+                "entity_id": entity,
+                "currency": currency,
+                "as_of": as_of,
+                "forecast_date": day,
+                "horizon_day": i + 1,
+                "opening_balance": opening,
+                **comp,
+                "net_flow": net,
+                "p10": balance + low,
+                "p50": balance,
+                "p90": balance + high,
+                "forecast_method": live.method if live is not None else "model",
+                "beats_baselines": live.beats_baselines if live is not None else None,
+                "method_note": live.note if live is not None else "not backtested on the balance",
+            }
+        )
     return _typed(pl.DataFrame(rows, schema_overrides={"beats_baselines": pl.Boolean}))
 
 
@@ -90,11 +113,25 @@ def consolidate(per_entity: pl.DataFrame, fx_to_reporting: dict[str, Decimal], r
         rate = fx_to_reporting.get(r["currency"], Decimal(1) if r["currency"] == reporting else None)
         if rate is None:
             raise ValueError(f"no FX rate {r['currency']}->{reporting} for consolidation")
-        acc = rows.setdefault(r["forecast_date"], {
-            "entity_id": CONSOLIDATED, "currency": reporting, "as_of": r["as_of"], "forecast_date": r["forecast_date"],
-            "horizon_day": r["horizon_day"], "opening_balance": Decimal(0),
-            **{c: Decimal(0) for c in (*COMPONENTS, "residual")}, "net_flow": Decimal(0), "p50": Decimal(0),
-            "_lo2": 0.0, "_hi2": 0.0, "forecast_method": set(), "beats_baselines": True, "method_note": None})
+        acc = rows.setdefault(
+            r["forecast_date"],
+            {
+                "entity_id": CONSOLIDATED,
+                "currency": reporting,
+                "as_of": r["as_of"],
+                "forecast_date": r["forecast_date"],
+                "horizon_day": r["horizon_day"],
+                "opening_balance": Decimal(0),
+                **{c: Decimal(0) for c in (*COMPONENTS, "residual")},
+                "net_flow": Decimal(0),
+                "p50": Decimal(0),
+                "_lo2": 0.0,
+                "_hi2": 0.0,
+                "forecast_method": set(),
+                "beats_baselines": True,
+                "method_note": None,
+            },
+        )
         acc["forecast_method"].add(r["forecast_method"])
         acc["beats_baselines"] = acc["beats_baselines"] and bool(r["beats_baselines"])
         for c in ("opening_balance", *COMPONENTS, "residual", "net_flow", "p50"):

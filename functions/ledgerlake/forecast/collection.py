@@ -57,14 +57,16 @@ class Survival:
 
 def survivals(open_ar: pl.DataFrame, paid: pl.DataFrame, as_of: date) -> tuple[dict, dict]:
     """Per (entity, customer) with enough history, and per entity."""
-    paid = paid.select("entity", "customer_id",
-                       lateness=(pl.col("paid_date") - pl.col("due_date")).dt.total_days(), event=pl.lit(1))
+    paid = paid.select(
+        "entity", "customer_id", lateness=(pl.col("paid_date") - pl.col("due_date")).dt.total_days(), event=pl.lit(1)
+    )
     still = open_ar.filter(pl.col("open_amount") > 0).select(
-        "entity", "customer_id", lateness=(pl.lit(as_of) - pl.col("due_date")).dt.total_days(), event=pl.lit(0))
-    obs = pl.concat([paid.cast({"lateness": pl.Int64, "event": pl.Int32}),
-                     still.cast({"lateness": pl.Int64, "event": pl.Int32})])
-    per_entity = {e: Survival(g["lateness"].to_numpy(), g["event"].to_numpy())
-                  for (e,), g in obs.group_by("entity")}
+        "entity", "customer_id", lateness=(pl.lit(as_of) - pl.col("due_date")).dt.total_days(), event=pl.lit(0)
+    )
+    obs = pl.concat(
+        [paid.cast({"lateness": pl.Int64, "event": pl.Int32}), still.cast({"lateness": pl.Int64, "event": pl.Int32})]
+    )
+    per_entity = {e: Survival(g["lateness"].to_numpy(), g["event"].to_numpy()) for (e,), g in obs.group_by("entity")}
     per_customer = {}
     for (e, c), g in obs.group_by("entity", "customer_id"):
         if int(g["event"].sum()) >= MIN_CUSTOMER_PAID:
@@ -81,18 +83,45 @@ def collection_assumptions(open_ar: pl.DataFrame, paid: pl.DataFrame, as_of: dat
         surv = per_customer.get((r["entity"], r["customer_id"])) or per_entity.get(r["entity"])
         age = (as_of - r["due_date"]).days
         share = float(surv.daily(age, horizon).sum()) if surv else 0.0
-        bucket = ("not yet due" if age <= 0 else "1-30 days overdue" if age <= 30 else
-                  "31-60 days overdue" if age <= 60 else "61-90 days overdue" if age <= 90 else "over 90 days overdue")
-        rows.append({"entity_id": r["entity"], "currency": r["currency"], "age_bucket": bucket,
-                     "open_amount": float(r["open_amount"]), "expected": float(r["open_amount"]) * share})
-    schema = {"entity_id": pl.Utf8, "currency": pl.Utf8, "age_bucket": pl.Utf8, "open_amount": pl.Float64,
-              "expected": pl.Float64}
+        bucket = (
+            "not yet due"
+            if age <= 0
+            else "1-30 days overdue"
+            if age <= 30
+            else "31-60 days overdue"
+            if age <= 60
+            else "61-90 days overdue"
+            if age <= 90
+            else "over 90 days overdue"
+        )
+        rows.append(
+            {
+                "entity_id": r["entity"],
+                "currency": r["currency"],
+                "age_bucket": bucket,
+                "open_amount": float(r["open_amount"]),
+                "expected": float(r["open_amount"]) * share,
+            }
+        )
+    schema = {
+        "entity_id": pl.Utf8,
+        "currency": pl.Utf8,
+        "age_bucket": pl.Utf8,
+        "open_amount": pl.Float64,
+        "expected": pl.Float64,
+    }
     frame = pl.DataFrame(rows, schema=schema)
     order = ["not yet due", "1-30 days overdue", "31-60 days overdue", "61-90 days overdue", "over 90 days overdue"]
-    return (frame.group_by("entity_id", "currency", "age_bucket")
-            .agg(pl.len().alias("invoices"), pl.col("open_amount").sum(), pl.col("expected").sum())
-            .with_columns(expected_share=pl.col("expected") / pl.col("open_amount"),
-                          as_of=pl.lit(as_of), horizon_days=pl.lit(horizon),
-                          bucket_order=pl.col("age_bucket").replace_strict(order, list(range(len(order)))))
-            .sort("entity_id", "bucket_order").drop("bucket_order")
-            .with_columns(pl.col("open_amount", "expected").round(2).cast(pl.Decimal(18, 2))))
+    return (
+        frame.group_by("entity_id", "currency", "age_bucket")
+        .agg(pl.len().alias("invoices"), pl.col("open_amount").sum(), pl.col("expected").sum())
+        .with_columns(
+            expected_share=pl.col("expected") / pl.col("open_amount"),
+            as_of=pl.lit(as_of),
+            horizon_days=pl.lit(horizon),
+            bucket_order=pl.col("age_bucket").replace_strict(order, list(range(len(order)))),
+        )
+        .sort("entity_id", "bucket_order")
+        .drop("bucket_order")
+        .with_columns(pl.col("open_amount", "expected").round(2).cast(pl.Decimal(18, 2)))
+    )

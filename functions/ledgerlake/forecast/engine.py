@@ -135,10 +135,11 @@ def predict(model: str, train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> 
 
     season = spec.season
     y = train.sort("ds")["y"].to_numpy().astype(float)
-    candidates = {"autoets": lambda: AutoETS(season_length=season, model="ZZA" if spec.seasonality_mode == "additive"
-                                             else "ZZZ"),
-                  "autotheta": lambda: AutoTheta(season_length=season),
-                  "seasonal_naive": lambda: SeasonalNaive(season_length=season)}
+    candidates = {
+        "autoets": lambda: AutoETS(season_length=season, model="ZZA" if spec.seasonality_mode == "additive" else "ZZZ"),
+        "autotheta": lambda: AutoTheta(season_length=season),
+        "seasonal_naive": lambda: SeasonalNaive(season_length=season),
+    }
     if model not in candidates:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
     with warnings.catch_warnings():
@@ -147,9 +148,14 @@ def predict(model: str, train: pl.DataFrame, horizon: int, spec: SeriesSpec) -> 
     ds = future_dates(train["ds"].max(), horizon, spec.freq)
     level = int(INTERVAL * 100)
     # float64 whatever the model returns (some return float32 for some inputs)
-    return pl.DataFrame({"ds": ds, "yhat": np.asarray(out["mean"], dtype=float),
-                         "yhat_lower": np.asarray(out[f"lo-{level}"], dtype=float),
-                         "yhat_upper": np.asarray(out[f"hi-{level}"], dtype=float)})
+    return pl.DataFrame(
+        {
+            "ds": ds,
+            "yhat": np.asarray(out["mean"], dtype=float),
+            "yhat_lower": np.asarray(out[f"lo-{level}"], dtype=float),
+            "yhat_upper": np.asarray(out[f"hi-{level}"], dtype=float),
+        }
+    )
 
 
 def seasonal_naive(train_y: np.ndarray, horizon: int, season: int) -> np.ndarray:

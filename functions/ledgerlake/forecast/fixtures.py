@@ -43,8 +43,9 @@ def load_fixture(name: str, directory: Path | None = None) -> tuple[pl.DataFrame
     rows = [line.replace('"', "").split(",") for line in lines[1:]]
     frame = pl.DataFrame({"ds": [r[0] for r in rows], "y": [float(r[1]) for r in rows]})
     frame = frame.with_columns(pl.col("ds").str.to_date("%Y-%m-%d"))
-    return regularise(frame, freq, fill="interpolate"), SeriesSpec(freq=freq, country=None, month_end=False,
-                                                                 seasonality_mode=mode, changepoint_prior_scale=cps)
+    return regularise(frame, freq, fill="interpolate"), SeriesSpec(
+        freq=freq, country=None, month_end=False, seasonality_mode=mode, changepoint_prior_scale=cps
+    )
 
 
 def evaluate_fixtures(directory: Path | None = None, on_fit=None) -> dict[str, BacktestResult]:
@@ -70,8 +71,20 @@ def compare_models(directory: Path | None = None, on_fit=None) -> pl.DataFrame:
         winner, results, why = choose_model(series, spec, horizon, n_origins, step, on_fit=on_fit)
         for model, bt in results.items():
             m = bt.metrics.filter(pl.col("horizon") == "all").row(0, named=True)
-            rows.append({"series": name, "model": model, "origins": m["n_origins"], "mase": m["mase"],
-                         "naive_mase": m["naive_mase"], "wape": m["wape"], "bias": m["bias"],
-                         "coverage_raw": m["coverage_raw"], "coverage_calibrated": m["coverage_calibrated"],
-                         "coverage_cumulative": m["coverage_cumulative"], "chosen": model == winner, "why": why})
+            rows.append(
+                {
+                    "series": name,
+                    "model": model,
+                    "origins": m["n_origins"],
+                    "mase": m["mase"],
+                    "naive_mase": m["naive_mase"],
+                    "wape": m["wape"],
+                    "bias": m["bias"],
+                    "coverage_raw": m["coverage_raw"],
+                    "coverage_calibrated": m["coverage_calibrated"],
+                    "coverage_cumulative": m["coverage_cumulative"],
+                    "chosen": model == winner,
+                    "why": why,
+                }
+            )
     return pl.DataFrame(rows)

@@ -29,8 +29,12 @@ import polars as pl
 from ..alerts.vendors import normalize_vendor
 
 FLOW_SCHEMA = {
-    "entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "component": pl.Utf8,
-    "amount": pl.Decimal(18, 2), "source_id": pl.Utf8,
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "date": pl.Date,
+    "component": pl.Utf8,
+    "amount": pl.Decimal(18, 2),
+    "source_id": pl.Utf8,
 }
 COMPONENTS = ("ar", "ap", "payroll", "recurring", "pipeline", "unscheduled")
 MIN_CUSTOMER_HISTORY = 2
@@ -65,7 +69,9 @@ def paying_delays(paid: pl.DataFrame) -> tuple[dict[tuple[str, str], int], dict[
         .filter(pl.col("n") >= MIN_CUSTOMER_HISTORY)
         .iter_rows(named=True)
     }
-    per_entity = {r["entity"]: int(r["days"]) for r in late.group_by("entity").agg(pl.col("days").median()).iter_rows(named=True)}
+    per_entity = {
+        r["entity"]: int(r["days"]) for r in late.group_by("entity").agg(pl.col("days").median()).iter_rows(named=True)
+    }
     return per_customer, per_entity
 
 
@@ -84,8 +90,16 @@ def ar_flows(open_ar: pl.DataFrame, paid: pl.DataFrame, as_of: date, horizon: in
         if not r["open_amount"]:
             continue
         if r["open_amount"] < 0:
-            rows.append({"entity": r["entity"], "currency": r["currency"], "date": _place(r["due_date"], as_of),
-                         "component": "ar", "amount": r["open_amount"], "source_id": r["document_id"]})
+            rows.append(
+                {
+                    "entity": r["entity"],
+                    "currency": r["currency"],
+                    "date": _place(r["due_date"], as_of),
+                    "component": "ar",
+                    "amount": r["open_amount"],
+                    "source_id": r["document_id"],
+                }
+            )
             continue
         surv = per_customer.get((r["entity"], r["customer_id"])) or per_entity.get(r["entity"])
         if surv is None:
@@ -93,9 +107,16 @@ def ar_flows(open_ar: pl.DataFrame, paid: pl.DataFrame, as_of: date, horizon: in
         probs = surv.daily((as_of - r["due_date"]).days, horizon)
         amount = float(r["open_amount"])
         for k in np.nonzero(probs > 1e-4)[0]:
-            rows.append({"entity": r["entity"], "currency": r["currency"], "date": as_of + timedelta(days=int(k) + 1),
-                         "component": "ar", "amount": Decimal(str(round(amount * probs[k], 2))),
-                         "source_id": r["document_id"]})
+            rows.append(
+                {
+                    "entity": r["entity"],
+                    "currency": r["currency"],
+                    "date": as_of + timedelta(days=int(k) + 1),
+                    "component": "ar",
+                    "amount": Decimal(str(round(amount * probs[k], 2))),
+                    "source_id": r["document_id"],
+                }
+            )
     return _frame(rows)
 
 
@@ -103,8 +124,14 @@ def ap_flows(open_ap: pl.DataFrame, as_of: date, horizon: int) -> pl.DataFrame:
     """open_ap: entity, currency, vendor_name, document_id, due_date, open_amount (positive)."""
     end = as_of + timedelta(days=horizon)
     rows = [
-        {"entity": r["entity"], "currency": r["currency"], "date": _place(r["due_date"], as_of), "component": "ap",
-         "amount": -r["open_amount"], "source_id": r["document_id"]}
+        {
+            "entity": r["entity"],
+            "currency": r["currency"],
+            "date": _place(r["due_date"], as_of),
+            "component": "ap",
+            "amount": -r["open_amount"],
+            "source_id": r["document_id"],
+        }
         for r in open_ap.iter_rows(named=True)
         if _place(r["due_date"], as_of) <= end and r["open_amount"]
     ]
@@ -160,8 +187,11 @@ def monthly_days(days: list[date]) -> list[int] | None:
             current = [m]
     clusters.append(current)
     counts = [m for r in recent for m in r]
-    kept = [max(c, key=lambda m: (counts.count(m), m)) for c in clusters
-            if 3 * sum(any(m in c for m in r) for r in recent) >= 2 * len(recent)]
+    kept = [
+        max(c, key=lambda m: (counts.count(m), m))
+        for c in clusters
+        if 3 * sum(any(m in c for m in r) for r in recent) >= 2 * len(recent)
+    ]
     return kept or None
 
 
@@ -188,8 +218,14 @@ def growth_per_day(days: list[date], amounts: list[Decimal]) -> float:
     return float(np.clip(slope, np.log(0.99) / 30.4, np.log(1.05) / 30.4))
 
 
-def project_series(days: list[date], amounts: list[Decimal], as_of: date, horizon: int,
-                   not_before: date | None = None, grow: bool = False) -> list[tuple[date, Decimal]]:
+def project_series(
+    days: list[date],
+    amounts: list[Decimal],
+    as_of: date,
+    horizon: int,
+    not_before: date | None = None,
+    grow: bool = False,
+) -> list[tuple[date, Decimal]]:
     """Repeat a recurring series after `as_of`: on its nominal days of month when it keeps
     them (monthly rent, semi-monthly payroll; moved before weekends when the series always
     is), else every `cadence_days` from its last occurrence. `grow`: the amount follows the
@@ -208,8 +244,11 @@ def project_series(days: list[date], amounts: list[Decimal], as_of: date, horizo
     doms = monthly_days(list(days)) if gap >= 12 else None
     if doms:
         weekdays_only = all(d.weekday() < 5 for d in days[-12:])
-        candidates = [_add_months(date(days[-1].year, days[-1].month, 1), k, dom)
-                      for k in range(0, horizon // 28 + 2) for dom in doms]
+        candidates = [
+            _add_months(date(days[-1].year, days[-1].month, 1), k, dom)
+            for k in range(horizon // 28 + 2)
+            for dom in doms
+        ]
         if weekdays_only:
             candidates = [_business_day_on_or_before(d) for d in candidates]
     else:
@@ -233,16 +272,32 @@ def recurring_flows(history: pl.DataFrame, open_ap: pl.DataFrame, as_of: date, h
         "entity", "currency", "kind", "series", maintain_order=True
     ):
         not_before = covered.get((entity, normalize_vendor(series)))
-        for day, amount in project_series(g["date"].to_list(), g["amount"].to_list(), as_of, horizon, not_before,
-                                          grow=kind == "payroll"):
-            rows.append({"entity": entity, "currency": currency, "date": day, "component": kind,
-                         "amount": -Decimal(amount).quantize(CENT), "source_id": f"{kind}:{series}"})
+        for day, amount in project_series(
+            g["date"].to_list(), g["amount"].to_list(), as_of, horizon, not_before, grow=kind == "payroll"
+        ):
+            rows.append(
+                {
+                    "entity": entity,
+                    "currency": currency,
+                    "date": day,
+                    "component": kind,
+                    "amount": -Decimal(amount).quantize(CENT),
+                    "source_id": f"{kind}:{series}",
+                }
+            )
     return _frame(rows)
 
 
-def pipeline_flows(deals: pl.DataFrame, paid: pl.DataFrame, as_of: date, horizon: int,
-                   terms_days: dict[str, int] | None = None, events: pl.DataFrame | None = None,
-                   invoiced: pl.DataFrame | None = None, open_ar: pl.DataFrame | None = None) -> pl.DataFrame:
+def pipeline_flows(
+    deals: pl.DataFrame,
+    paid: pl.DataFrame,
+    as_of: date,
+    horizon: int,
+    terms_days: dict[str, int] | None = None,
+    events: pl.DataFrame | None = None,
+    invoiced: pl.DataFrame | None = None,
+    open_ar: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """deals: entity, currency, deal_id, amount, probability (0..1), close_date[, stage_id] (open
     deals only); `events`: the CRM's stage history, from which win rates and slippage are
     learnt (`pipeline.py`; without it, the stage's nominal probability at the close date).

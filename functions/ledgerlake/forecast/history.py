@@ -34,13 +34,33 @@ from .run import EntityInfo, ForecastInputs
 MONEY = pl.Decimal(18, 2)
 CENT = Decimal("0.01")
 
-AR_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "customer_id": pl.Utf8, "document_id": pl.Utf8,
-             "issued_on": pl.Date, "due_date": pl.Date, "open_amount": MONEY}
+AR_SCHEMA = {
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "customer_id": pl.Utf8,
+    "document_id": pl.Utf8,
+    "issued_on": pl.Date,
+    "due_date": pl.Date,
+    "open_amount": MONEY,
+}
 PAID_SCHEMA = {"entity": pl.Utf8, "customer_id": pl.Utf8, "due_date": pl.Date, "paid_date": pl.Date}
-AP_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "vendor_name": pl.Utf8, "document_id": pl.Utf8,
-             "due_date": pl.Date, "open_amount": MONEY}
-DEAL_SCHEMA = {"entity": pl.Utf8, "currency": pl.Utf8, "deal_id": pl.Utf8, "amount": MONEY,
-               "probability": pl.Float64, "close_date": pl.Date, "stage_id": pl.Utf8}
+AP_SCHEMA = {
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "vendor_name": pl.Utf8,
+    "document_id": pl.Utf8,
+    "due_date": pl.Date,
+    "open_amount": MONEY,
+}
+DEAL_SCHEMA = {
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "deal_id": pl.Utf8,
+    "amount": MONEY,
+    "probability": pl.Float64,
+    "close_date": pl.Date,
+    "stage_id": pl.Utf8,
+}
 
 
 @dataclass
@@ -78,45 +98,78 @@ class History:
 
 def _ar_ap_as_of(h: History, day: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     docs = h.documents.filter(pl.col("issued_on") <= day)
-    applied = (h.allocations.filter(pl.col("applied_on") <= day)
-               .group_by("document_key").agg(pl.col("amount").sum().alias("applied"),
-                                             pl.col("applied_on").max().alias("paid_date")))
+    applied = (
+        h.allocations.filter(pl.col("applied_on") <= day)
+        .group_by("document_key")
+        .agg(pl.col("amount").sum().alias("applied"), pl.col("applied_on").max().alias("paid_date"))
+    )
     docs = docs.join(applied, on="document_key", how="left").with_columns(
-        open_amount=(pl.col("total_amount") - pl.col("applied").fill_null(0)).cast(MONEY))
+        open_amount=(pl.col("total_amount") - pl.col("applied").fill_null(0)).cast(MONEY)
+    )
     ar = docs.filter((pl.col("kind") == "AR") & (pl.col("open_amount") > 0)).select(
-        "entity", "currency", pl.col("contact_key").alias("customer_id"), pl.col("document_key").alias("document_id"),
-        "issued_on", "due_date", "open_amount")
+        "entity",
+        "currency",
+        pl.col("contact_key").alias("customer_id"),
+        pl.col("document_key").alias("document_id"),
+        "issued_on",
+        "due_date",
+        "open_amount",
+    )
     credits = h.credits.filter(pl.col("issued_on") <= day)
     if not credits.is_empty():
         # An unapplied credit memo lowers what its customer owes from its own date: it is
         # netted against the customer's next collection (due the day it was issued).
-        ar = pl.concat([ar, credits.select(
-            "entity", "currency", pl.col("contact_key").alias("customer_id"),
-            pl.col("document_key").alias("document_id"), "issued_on", pl.col("issued_on").alias("due_date"),
-            (-pl.col("amount")).cast(MONEY).alias("open_amount"))])
-    paid = docs.filter((pl.col("kind") == "AR") & (pl.col("open_amount") <= 0) & pl.col("paid_date").is_not_null()
-                       ).select("entity", pl.col("contact_key").alias("customer_id"), "due_date", "paid_date")
+        ar = pl.concat(
+            [
+                ar,
+                credits.select(
+                    "entity",
+                    "currency",
+                    pl.col("contact_key").alias("customer_id"),
+                    pl.col("document_key").alias("document_id"),
+                    "issued_on",
+                    pl.col("issued_on").alias("due_date"),
+                    (-pl.col("amount")).cast(MONEY).alias("open_amount"),
+                ),
+            ]
+        )
+    paid = docs.filter(
+        (pl.col("kind") == "AR") & (pl.col("open_amount") <= 0) & pl.col("paid_date").is_not_null()
+    ).select("entity", pl.col("contact_key").alias("customer_id"), "due_date", "paid_date")
     ap = docs.filter((pl.col("kind") == "AP") & (pl.col("open_amount") > 0)).select(
-        "entity", "currency", pl.col("contact_name").alias("vendor_name"), pl.col("document_key").alias("document_id"),
-        "due_date", "open_amount")
+        "entity",
+        "currency",
+        pl.col("contact_name").alias("vendor_name"),
+        pl.col("document_key").alias("document_id"),
+        "due_date",
+        "open_amount",
+    )
     return ar.cast(AR_SCHEMA), paid.cast(PAID_SCHEMA), ap.cast(AP_SCHEMA)
 
 
 def open_ar_by_customer(h: History, day: date) -> pl.DataFrame:
     """entity, customer_id, open_amount as of `day` (the as-of test compares it with the truth)."""
     ar, _, _ = _ar_ap_as_of(h, day)
-    return (ar.group_by("entity", "customer_id").agg(pl.col("open_amount").sum())
-            .filter(pl.col("open_amount") != 0).sort("entity", "customer_id"))
+    return (
+        ar.group_by("entity", "customer_id")
+        .agg(pl.col("open_amount").sum())
+        .filter(pl.col("open_amount") != 0)
+        .sort("entity", "customer_id")
+    )
 
 
 def open_ap_by_vendor(h: History, day: date) -> pl.DataFrame:
     """entity, vendor_id (the ledger's contact key), open_amount as of `day`."""
     docs = h.documents.filter((pl.col("kind") == "AP") & (pl.col("issued_on") <= day))
     applied = h.allocations.filter(pl.col("applied_on") <= day).group_by("document_key").agg(pl.col("amount").sum())
-    return (docs.join(applied, on="document_key", how="left")
-            .with_columns(open_amount=pl.col("total_amount") - pl.col("amount").fill_null(0))
-            .group_by("entity", pl.col("contact_key").alias("vendor_id")).agg(pl.col("open_amount").sum())
-            .filter(pl.col("open_amount") != 0).sort("entity", "vendor_id"))
+    return (
+        docs.join(applied, on="document_key", how="left")
+        .with_columns(open_amount=pl.col("total_amount") - pl.col("amount").fill_null(0))
+        .group_by("entity", pl.col("contact_key").alias("vendor_id"))
+        .agg(pl.col("open_amount").sum())
+        .filter(pl.col("open_amount") != 0)
+        .sort("entity", "vendor_id")
+    )
 
 
 def inputs_as_of(h: History, day: date) -> ForecastInputs:
@@ -127,26 +180,37 @@ def inputs_as_of(h: History, day: date) -> ForecastInputs:
         b = h.balance_on(entity, day)
         if b is not None:
             openings[entity] = Decimal(str(b)).quantize(CENT)
-    fx = h.fx.filter(pl.col("posted_on") <= day).group_by("currency").agg(
-        pl.col("fx_rate").sort_by("posted_on").last())
+    fx = h.fx.filter(pl.col("posted_on") <= day).group_by("currency").agg(pl.col("fx_rate").sort_by("posted_on").last())
     fx_to_reporting = {c: Decimal(str(v)) for c, v in fx.iter_rows() if v is not None}
     fx_to_reporting.setdefault(h.reporting_currency, Decimal(1))
     if h.deal_snapshots is not None:
         deals = h.deal_snapshots.filter(pl.col("snapshot_date") == day).drop("snapshot_date")
     elif h.deal_intervals is not None:
         deals = h.deal_intervals.filter((pl.col("valid_from") <= day) & (pl.col("valid_to") > day)).drop(
-            "valid_from", "valid_to")
+            "valid_from", "valid_to"
+        )
     else:
         deals = h.deals_now
     live = day >= h.last_day
     return ForecastInputs(
-        as_of=day, reporting_currency=h.reporting_currency, entities=h.entities, openings=openings,
-        fx_to_reporting=fx_to_reporting, open_ar=ar.drop("issued_on"), paid_ar=paid, open_ap=ap,
-        recurring=h.recurring.filter(pl.col("date") <= day), deals=deals.cast(DEAL_SCHEMA),
+        as_of=day,
+        reporting_currency=h.reporting_currency,
+        entities=h.entities,
+        openings=openings,
+        fx_to_reporting=fx_to_reporting,
+        open_ar=ar.drop("issued_on"),
+        paid_ar=paid,
+        open_ap=ap,
+        recurring=h.recurring.filter(pl.col("date") <= day),
+        deals=deals.cast(DEAL_SCHEMA),
         sales_daily=h.sales.filter(pl.col("date") <= day),
         vendor_payments=h.payments.filter(pl.col("paid_on") <= day),
-        integrity_alerts=list(h.integrity_alerts) if live else [], missing=list(h.missing),
+        integrity_alerts=list(h.integrity_alerts) if live else [],
+        missing=list(h.missing),
         deal_events=h.deal_events.filter(pl.col("day") <= day) if h.deal_events is not None else None,
-        invoiced=h.documents.filter((pl.col("kind") == "AR") & (pl.col("issued_on") <= day)
-                                    & (pl.col("issued_on") > day - timedelta(days=RUN_RATE_DAYS))).select(
-            "entity", "currency", "issued_on", "due_date", "total_amount"))
+        invoiced=h.documents.filter(
+            (pl.col("kind") == "AR")
+            & (pl.col("issued_on") <= day)
+            & (pl.col("issued_on") > day - timedelta(days=RUN_RATE_DAYS))
+        ).select("entity", "currency", "issued_on", "due_date", "total_amount"),
+    )

@@ -40,7 +40,7 @@ VENDOR_DOCS = ("BillPayment", "Purchase", "Payment", "BankTransaction")
 SALES_DOCS = ("Deposit", "SalesReceipt", "BankTransaction")
 
 
-def connect(warehouse: Path | None, settings) -> "duckdb.DuckDBPyConnection":  # noqa: F821
+def connect(warehouse: Path | None, settings) -> duckdb.DuckDBPyConnection:  # noqa: F821
     """The warehouse file if it exists, else views over the published Parquet on S3."""
     from ..lake import duckdb_connect
 
@@ -56,8 +56,10 @@ def connect(warehouse: Path | None, settings) -> "duckdb.DuckDBPyConnection":  #
         for obj in page.get("Contents", []):
             parts = obj["Key"].split("/")
             if len(parts) == 3 and parts[2] == parts[1] + ".parquet":
-                conn.execute(f'create view {MARTS}."{parts[1]}" as select * from read_parquet('
-                             f"'s3://{settings.marts_bucket}/{obj['Key']}')")
+                conn.execute(
+                    f'create view {MARTS}."{parts[1]}" as select * from read_parquet('
+                    f"'s3://{settings.marts_bucket}/{obj['Key']}')"
+                )
     return conn
 
 
@@ -66,8 +68,8 @@ class _Reader:
         self.conn = conn
         self.missing: list[str] = []
         self.tables = {
-            f"{s}.{t}" for s, t in conn.execute(
-                "select table_schema, table_name from information_schema.tables").fetchall()
+            f"{s}.{t}"
+            for s, t in conn.execute("select table_schema, table_name from information_schema.tables").fetchall()
         }
 
     def has(self, *names: str) -> bool:
@@ -94,7 +96,7 @@ def load_inputs(warehouse: Path | None, settings, as_of: date | None = None) -> 
     return inputs_as_of(history, as_of or history.last_day)
 
 
-def load_history(warehouse: Path | None, settings, as_of: date | None = None) -> "History":  # noqa: F821
+def load_history(warehouse: Path | None, settings, as_of: date | None = None) -> History:  # noqa: F821
     """Every input with its dates, for `history.inputs_as_of` (the live run and the backtest)."""
     conn = connect(warehouse, settings)
     try:
@@ -110,8 +112,11 @@ def _load(r: _Reader, settings, as_of: date | None):
     reporting = settings.reporting_currency
     money = pl.Decimal(18, 2)
 
-    entities_f = r.frame(f"select entity_id, any_value(functional_currency) as currency from {gl} group by 1",
-                         (gl,), "entities") if r.has(gl) else None
+    entities_f = (
+        r.frame(f"select entity_id, any_value(functional_currency) as currency from {gl} group by 1", (gl,), "entities")
+        if r.has(gl)
+        else None
+    )
     entities = {e: EntityInfo(c, COUNTRY.get(c)) for e, c in (entities_f.iter_rows() if entities_f is not None else [])}
     last_day = r.conn.execute(f"select max(posted_on) from {gl}").fetchone()[0] if r.has(gl) else None
     last_day = as_of or last_day or date.today()
@@ -128,35 +133,66 @@ def _load(r: _Reader, settings, as_of: date | None):
                             from grid g asof left join {MARTS}.cash_by_account_day c
                             on c.account_key = g.account_key and c.balance_date <= g.day)
             select entity_id as entity, day as date, sum(balance)::double as balance from filled group by 1, 2""",
-        (f"{MARTS}.cash_by_account_day",), "opening cash", [last_day])
-    balances = cash if cash is not None else pl.DataFrame(
-        schema={"entity": pl.Utf8, "date": pl.Date, "balance": pl.Float64})
+        (f"{MARTS}.cash_by_account_day",),
+        "opening cash",
+        [last_day],
+    )
+    balances = (
+        cash if cash is not None else pl.DataFrame(schema={"entity": pl.Utf8, "date": pl.Date, "balance": pl.Float64})
+    )
 
     # FX: the ledger's own conversions into the reporting currency, by day.
-    fx = r.frame(f"""select transaction_currency as currency, posted_on, arg_max(fx_rate, posted_on)::double as fx_rate
-                     from {gl} where fx_rate is not null group by 1, 2""", (gl,), "fx rates")
-    fx = fx if fx is not None else pl.DataFrame(schema={"currency": pl.Utf8, "posted_on": pl.Date,
-                                                        "fx_rate": pl.Float64})
+    fx = r.frame(
+        f"""select transaction_currency as currency, posted_on, arg_max(fx_rate, posted_on)::double as fx_rate
+                     from {gl} where fx_rate is not null group by 1, 2""",
+        (gl,),
+        "fx rates",
+    )
+    fx = (
+        fx
+        if fx is not None
+        else pl.DataFrame(schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64})
+    )
 
     documents = r.frame(
         f"""select entity_id as entity, document_kind as kind, currency, contact_key, contact_name, document_key,
                    issued_on, due_date, total_amount
             from {docs} where not coalesce(is_voided, false) and not coalesce(is_deleted, false)""",
-        (docs,), "AR/AP documents")
-    doc_schema = {"entity": pl.Utf8, "kind": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
-                  "contact_name": pl.Utf8, "document_key": pl.Utf8, "issued_on": pl.Date, "due_date": pl.Date,
-                  "total_amount": money}
+        (docs,),
+        "AR/AP documents",
+    )
+    doc_schema = {
+        "entity": pl.Utf8,
+        "kind": pl.Utf8,
+        "currency": pl.Utf8,
+        "contact_key": pl.Utf8,
+        "contact_name": pl.Utf8,
+        "document_key": pl.Utf8,
+        "issued_on": pl.Date,
+        "due_date": pl.Date,
+        "total_amount": money,
+    }
     documents = documents.cast(doc_schema) if documents is not None else pl.DataFrame(schema=doc_schema)
     alloc_schema = {"document_key": pl.Utf8, "applied_on": pl.Date, "amount": money}
     if r.has("intermediate.int_allocations"):
-        allocations = r.frame("select document_key, applied_on, amount from intermediate.int_allocations",
-                              ("intermediate.int_allocations",), "allocations").cast(alloc_schema)
+        allocations = r.frame(
+            "select document_key, applied_on, amount from intermediate.int_allocations",
+            ("intermediate.int_allocations",),
+            "allocations",
+        ).cast(alloc_schema)
     else:
         # Published marts only (the Lambda): each document's applied total on its last
         # payment's day — exact for documents paid in one go, late for partial payments.
-        allocations = (r.frame(f"""select document_key, last_applied_on as applied_on, applied_amount as amount
-                                   from {docs} where last_applied_on is not null""", (docs,), "allocations")
-                       if r.has(docs) else None)
+        allocations = (
+            r.frame(
+                f"""select document_key, last_applied_on as applied_on, applied_amount as amount
+                                   from {docs} where last_applied_on is not null""",
+                (docs,),
+                "allocations",
+            )
+            if r.has(docs)
+            else None
+        )
         allocations = allocations.cast(alloc_schema) if allocations is not None else pl.DataFrame(schema=alloc_schema)
     credits = _credits(r)
 
@@ -164,25 +200,44 @@ def _load(r: _Reader, settings, as_of: date | None):
     deals_now, snapshots, events = _deals(r, entities)
     frames = {name: r.frame(f"select * from {MARTS}.{name}", (f"{MARTS}.{name}",), name) for name in INTEGRITY_MARTS}
     entity_for_currency = {info.currency: e for e, info in entities.items()}
-    integrity = integrity_alerts({k: v for k, v in frames.items() if v is not None}, AlertConfig.from_env(),
-                                 entity_for_currency, last_day)
+    integrity = integrity_alerts(
+        {k: v for k, v in frames.items() if v is not None}, AlertConfig.from_env(), entity_for_currency, last_day
+    )
     fx_latest = r.frame(f"select * from {MARTS}.fx_rates_latest", (f"{MARTS}.fx_rates_latest",), "fx freshness")
     if fx_latest is not None:  # FX rates older than the ECB calendar allows (ledgerlake.alerts.fx)
         integrity = [*integrity, *stale_fx_rates(fx_latest, last_day)]
     del AP_SCHEMA, DEAL_SCHEMA
     return History(
-        reporting_currency=reporting, entities=entities, last_day=last_day, balances=balances, fx=fx,
-        documents=documents, allocations=allocations, credits=credits, deal_snapshots=snapshots, deals_now=deals_now,
+        reporting_currency=reporting,
+        entities=entities,
+        last_day=last_day,
+        balances=balances,
+        fx=fx,
+        documents=documents,
+        allocations=allocations,
+        credits=credits,
+        deal_snapshots=snapshots,
+        deals_now=deals_now,
         deal_events=events,
-        recurring=bank["recurring"], sales=bank["sales"], payments=bank["payments"], integrity_alerts=integrity,
-        missing=r.missing)
+        recurring=bank["recurring"],
+        sales=bank["sales"],
+        payments=bank["payments"],
+        integrity_alerts=integrity,
+        missing=r.missing,
+    )
 
 
 def _credits(r: _Reader) -> pl.DataFrame:
     """QBO credit memos minus what payments applied of them to a named invoice (the same rule
     as the `open_ar_month_end` mart): what is left lowers the customer's balance."""
-    schema = {"entity": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8, "document_key": pl.Utf8,
-              "issued_on": pl.Date, "amount": pl.Decimal(18, 2)}
+    schema = {
+        "entity": pl.Utf8,
+        "currency": pl.Utf8,
+        "contact_key": pl.Utf8,
+        "document_key": pl.Utf8,
+        "issued_on": pl.Date,
+        "amount": pl.Decimal(18, 2),
+    }
     needs = ("staging.stg_qbo__credit_memos", "staging.stg_qbo__payment_allocations", "seeds.legal_entities")
     if not r.has(*needs):
         return pl.DataFrame(schema=schema)
@@ -197,19 +252,41 @@ def _credits(r: _Reader) -> pl.DataFrame:
                 and not a.is_deleted and not a.is_voided
            where not c.is_deleted and not c.is_voided
            group by e.entity_id, c.currency, c.customer_id, c.credit_memo_id, c.txn_date, c.total_amount
-           having c.total_amount - coalesce(sum(a.amount), 0) <> 0""", needs, "credit memos")
+           having c.total_amount - coalesce(sum(a.amount), 0) <> 0""",
+        needs,
+        "credit memos",
+    )
     return frame.cast(schema) if frame is not None else pl.DataFrame(schema=schema)
 
 
 def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     money = pl.Decimal(18, 2)
     empty = {
-        "payments": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8,
-                                         "source_id": pl.Utf8, "raw_key": pl.Utf8, "record_type": pl.Utf8,
-                                         "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": money,
-                                         "invoice_number": pl.Utf8, "document_keys": pl.List(pl.Utf8)}),
-        "recurring": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "kind": pl.Utf8, "series": pl.Utf8,
-                                          "date": pl.Date, "amount": money}),
+        "payments": pl.DataFrame(
+            schema={
+                "entity": pl.Utf8,
+                "currency": pl.Utf8,
+                "source_system": pl.Utf8,
+                "source_id": pl.Utf8,
+                "raw_key": pl.Utf8,
+                "record_type": pl.Utf8,
+                "vendor_name": pl.Utf8,
+                "paid_on": pl.Date,
+                "amount": money,
+                "invoice_number": pl.Utf8,
+                "document_keys": pl.List(pl.Utf8),
+            }
+        ),
+        "recurring": pl.DataFrame(
+            schema={
+                "entity": pl.Utf8,
+                "currency": pl.Utf8,
+                "kind": pl.Utf8,
+                "series": pl.Utf8,
+                "date": pl.Date,
+                "amount": money,
+            }
+        ),
         "sales": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": money}),
     }
     # Contact names: AR/AP documents name their contacts; direct purchases may name a contact
@@ -227,13 +304,13 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
                               list(distinct a.document_key order by a.document_key) as document_keys
                        from {alloc} a join {docs} d using (document_key) group by 1, 2) inv
               on inv.payment_id = b.document_id and inv.payment_type = b.document_type"""
-        if r.has(alloc, docs) else
-        "left join (select null as payment_id, null as invoice_number, null::varchar[] as document_keys) inv "
+        if r.has(alloc, docs)
+        else "left join (select null as payment_id, null as invoice_number, null::varchar[] as document_keys) inv "
         "on false"
     )
     frame = r.frame(
         f"""with names as (select contact_key, any_value(name) as name
-                           from ({' union all '.join(names_sql)}) group by 1),
+                           from ({" union all ".join(names_sql)}) group by 1),
             b as (
               -- One row per document that moved the entity's cash: its net across all bank
               -- accounts (so transfers between own accounts cancel), and the accounts and
@@ -252,7 +329,9 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
             select b.*, coalesce(n.name, case when b.contact_key is not null then b.description end) as contact_name,
                    inv.invoice_number, inv.document_keys
             from b left join names n using (contact_key) {invoice_sql}""",
-        (gl, docs), "bank documents")
+        (gl, docs),
+        "bank documents",
+    )
     if frame is None or frame.is_empty():
         return empty
     frame = frame.with_columns(pl.col("amount").cast(money))
@@ -263,41 +342,64 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
     # Payroll is not a vendor: its runs move with headcount, raises and bonuses, which the
     # payroll component forecasts; as vendor payments they would raise "unusual charge" alerts.
     payments = frame.filter(is_vendor & ~payroll).select(
-        pl.col("entity_id").alias("entity"), "currency", "source_system",
-        (pl.col("document_type") + ":" + pl.col("document_id")).alias("source_id"), "raw_key",
-        pl.col("document_type").alias("record_type"), pl.col("contact_name").alias("vendor_name"),
-        pl.col("posted_on").alias("paid_on"), (-pl.col("amount")).alias("amount"), "invoice_number",
-        pl.col("document_keys").cast(pl.List(pl.Utf8)))
+        pl.col("entity_id").alias("entity"),
+        "currency",
+        "source_system",
+        (pl.col("document_type") + ":" + pl.col("document_id")).alias("source_id"),
+        "raw_key",
+        pl.col("document_type").alias("record_type"),
+        pl.col("contact_name").alias("vendor_name"),
+        pl.col("posted_on").alias("paid_on"),
+        (-pl.col("amount")).alias("amount"),
+        "invoice_number",
+        pl.col("document_keys").cast(pl.List(pl.Utf8)),
+    )
     recurring = frame.filter(outflow & (payroll | is_vendor)).select(
-        pl.col("entity_id").alias("entity"), "currency",
+        pl.col("entity_id").alias("entity"),
+        "currency",
         pl.when(payroll).then(pl.lit("payroll")).otherwise(pl.lit("recurring")).alias("kind"),
         # one series per payee (net pay, the tax office): each keeps its own calendar
-        pl.when(payroll).then(pl.coalesce("contact_name", pl.lit("payroll"))).otherwise(pl.col("contact_name"))
+        pl.when(payroll)
+        .then(pl.coalesce("contact_name", pl.lit("payroll")))
+        .otherwise(pl.col("contact_name"))
         .alias("series"),
-        pl.col("posted_on").alias("date"), (-pl.col("amount")).alias("amount"))
+        pl.col("posted_on").alias("date"),
+        (-pl.col("amount")).alias("amount"),
+    )
     # Payroll runs of one day (several journal lines/documents) are one occurrence.
     recurring = recurring.group_by("entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
     # Unscheduled sales = card / shop payouts (credited from a processor's clearing account,
     # or described as a payout). Other receipts — opening balances, interest, intercompany
     # transfers — are not sales, and one large transfer would swamp the series.
     payout = text.str.contains("payout|clearing")
-    sales = frame.filter(~outflow & payout & pl.col("document_type").is_in(SALES_DOCS)).group_by(
-        pl.col("entity_id").alias("entity"), "currency", pl.col("posted_on").alias("date")).agg(pl.col("amount").sum())
+    sales = (
+        frame.filter(~outflow & payout & pl.col("document_type").is_in(SALES_DOCS))
+        .group_by(pl.col("entity_id").alias("entity"), "currency", pl.col("posted_on").alias("date"))
+        .agg(pl.col("amount").sum())
+    )
     # Invoice payments taken through a processor (debited to its clearing account) reach the
     # bank inside its payouts; the AR component already expects them, so they leave the
     # payout series — counted once.
-    via = r.frame(f"""select entity_id as entity, functional_currency as currency, posted_on as date,
+    via = r.frame(
+        f"""select entity_id as entity, functional_currency as currency, posted_on as date,
                              -sum(functional_amount) as amount
                       from {gl} where document_type = 'Payment' and functional_amount > 0
-                        and lower(account_name) like '%clearing%' group by all""", (gl,), "processor receipts")
+                        and lower(account_name) like '%clearing%' group by all""",
+        (gl,),
+        "processor receipts",
+    )
     if via is not None and not via.is_empty():
-        sales = pl.concat([sales, via.cast(sales.schema)]).group_by("entity", "currency", "date").agg(
-            pl.col("amount").sum())
+        sales = (
+            pl.concat([sales, via.cast(sales.schema)])
+            .group_by("entity", "currency", "date")
+            .agg(pl.col("amount").sum())
+        )
     return {"payments": payments, "recurring": recurring, "sales": sales}
 
 
-def _deals(r: _Reader, entities: dict[str, EntityInfo]
-           ) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+def _deals(
+    r: _Reader, entities: dict[str, EntityInfo]
+) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
     """(open deals now, open deals as they stood each day, the stage history as events — the
     last two None without the snapshot mart)."""
     from .history import DEAL_SCHEMA
@@ -310,18 +412,35 @@ def _deals(r: _Reader, entities: dict[str, EntityInfo]
             return None
         frame = frame.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None))
         return _money(frame.filter(pl.col("entity").is_not_null()), "amount").select(
-            *extra, "entity", "currency", pl.col("deal_id").cast(pl.Utf8), "amount",
-            pl.col("probability").cast(pl.Float64), "close_date", pl.col("stage_id").cast(pl.Utf8))
+            *extra,
+            "entity",
+            "currency",
+            pl.col("deal_id").cast(pl.Utf8),
+            "amount",
+            pl.col("probability").cast(pl.Float64),
+            "close_date",
+            pl.col("stage_id").cast(pl.Utf8),
+        )
 
-    now = shape(r.frame(
-        f"""select currency, source_id as deal_id, amount, probability, close_date, stage_id
+    now = shape(
+        r.frame(
+            f"""select currency, source_id as deal_id, amount, probability, close_date, stage_id
             from {MARTS}.crm_deals where not is_closed and amount > 0 and close_date is not null""",
-        (f"{MARTS}.crm_deals",), "pipeline"))
-    snapshots = shape(r.frame(
-        f"""select snapshot_date, currency, deal_id, amount, probability, expected_close_date as close_date, stage_id
+            (f"{MARTS}.crm_deals",),
+            "pipeline",
+        )
+    )
+    snapshots = shape(
+        r.frame(
+            f"""select snapshot_date, currency, deal_id, amount, probability,
+                   expected_close_date as close_date, stage_id
             from {MARTS}.crm_pipeline_snapshot_daily
             where not is_closed and amount > 0 and expected_close_date is not null""",
-        (f"{MARTS}.crm_pipeline_snapshot_daily",), "pipeline history"), "snapshot_date")
+            (f"{MARTS}.crm_pipeline_snapshot_daily",),
+            "pipeline history",
+        ),
+        "snapshot_date",
+    )
     return (now if now is not None else pl.DataFrame(schema=DEAL_SCHEMA)), snapshots, _deal_events(r, entity_for)
 
 
@@ -336,9 +455,16 @@ def _deal_events(r: _Reader, entity_for: dict[str, str]) -> pl.DataFrame | None:
                    min(snapshot_date) as day
             from {snap}
             group by deal_id, currency, stage_id, probability, expected_close_date, is_closed, is_won""",
-        (snap,), "pipeline history")
+        (snap,),
+        "pipeline history",
+    )
     if frame is None:
         return None
-    return (frame.with_columns(entity=pl.col("currency").replace_strict(entity_for, default=None),
-                               deal_id=pl.col("deal_id").cast(pl.Utf8))
-            .filter(pl.col("entity").is_not_null()).select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA))
+    return (
+        frame.with_columns(
+            entity=pl.col("currency").replace_strict(entity_for, default=None), deal_id=pl.col("deal_id").cast(pl.Utf8)
+        )
+        .filter(pl.col("entity").is_not_null())
+        .select(list(EVENT_SCHEMA))
+        .cast(EVENT_SCHEMA)
+    )

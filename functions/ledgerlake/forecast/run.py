@@ -11,11 +11,11 @@ import io
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -100,9 +100,15 @@ def _series(inputs: ForecastInputs, entity: str) -> pl.DataFrame | None:
     return series if series.height >= MIN_HISTORY_DAYS else None
 
 
-def _statistical(inputs: ForecastInputs, entity: str, horizon: int, n_origins: int, step: int,
-                 on_fit: Callable[[], None] | None, models: tuple[str, ...] = MODELS
-                 ) -> tuple[Statistical | None, BacktestResult | None, int, str]:
+def _statistical(
+    inputs: ForecastInputs,
+    entity: str,
+    horizon: int,
+    n_origins: int,
+    step: int,
+    on_fit: Callable[[], None] | None,
+    models: tuple[str, ...] = MODELS,
+) -> tuple[Statistical | None, BacktestResult | None, int, str]:
     """Choose the series' model by rolling-origin backtest, forecast with it live.
     Returns (forecast, the winner's backtest, fits, why it won)."""
     series = _series(inputs, entity)
@@ -118,7 +124,7 @@ def _statistical(inputs: ForecastInputs, entity: str, horizon: int, n_origins: i
     cal = backtest.calibration if backtest.calibration.calibrated else Calibration()
     steps = np.arange(1, horizon + 1, dtype=float)
     if cal.calibrated:
-        growth = steps ** cal.cum_power
+        growth = steps**cal.cum_power
         low, high = cal.cum_q_low * growth, cal.cum_q_high * growth
     else:
         # Uncalibrated fallback: the model's daily band, added up as if days were independent.
@@ -131,14 +137,23 @@ def _statistical(inputs: ForecastInputs, entity: str, horizon: int, n_origins: i
 
 def _flows(inputs: ForecastInputs, horizon: int) -> pl.DataFrame:
     as_of = inputs.as_of
-    return pl.concat([
-        ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
-        ap_flows(inputs.open_ap, as_of, horizon),
-        recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
-        pipeline_flows(inputs.deals, inputs.paid_ar, as_of, horizon, events=inputs.deal_events,
-                       invoiced=inputs.invoiced, open_ar=inputs.open_ar),
-        empty_flows(),
-    ])
+    return pl.concat(
+        [
+            ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
+            ap_flows(inputs.open_ap, as_of, horizon),
+            recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
+            pipeline_flows(
+                inputs.deals,
+                inputs.paid_ar,
+                as_of,
+                horizon,
+                events=inputs.deal_events,
+                invoiced=inputs.invoiced,
+                open_ar=inputs.open_ar,
+            ),
+            empty_flows(),
+        ]
+    )
 
 
 def component_paths(inputs: ForecastInputs, horizon: int, models: dict[str, str]) -> dict[str, dict[str, np.ndarray]]:
@@ -149,8 +164,11 @@ def component_paths(inputs: ForecastInputs, horizon: int, models: dict[str, str]
     out = {}
     for entity in inputs.entities:
         comps = {c: np.zeros(horizon) for c in COMPONENTS}
-        for comp, day, amount in flows.filter(pl.col("entity") == entity).select(
-                "component", "date", pl.col("amount").cast(pl.Float64)).iter_rows():
+        for comp, day, amount in (
+            flows.filter(pl.col("entity") == entity)
+            .select("component", "date", pl.col("amount").cast(pl.Float64))
+            .iter_rows()
+        ):
             if day in days:
                 comps[comp][days[day] - 1] += amount
         series = _series(inputs, entity)
@@ -189,10 +207,17 @@ def forecast_from_inputs(
             winners[entity] = bt.model
             series_id = f"{entity}:unscheduled"
             backtests[series_id] = bt
-            accuracy.append(bt.metrics.with_columns(
-                series_id=pl.lit(series_id), entity_id=pl.lit(entity), currency=pl.lit(info.currency),
-                cqr_margin=pl.lit(bt.calibration.cqr_margin), cum_power=pl.lit(bt.calibration.cum_power),
-                model_choice=pl.lit(why), kind=pl.lit("series")))
+            accuracy.append(
+                bt.metrics.with_columns(
+                    series_id=pl.lit(series_id),
+                    entity_id=pl.lit(entity),
+                    currency=pl.lit(info.currency),
+                    cqr_margin=pl.lit(bt.calibration.cqr_margin),
+                    cum_power=pl.lit(bt.calibration.cum_power),
+                    model_choice=pl.lit(why),
+                    kind=pl.lit("series"),
+                )
+            )
     balance_bt = None
     if history is not None:
         balance_bt = _balance_backtest(history, inputs, horizon, balance_step, winners)
@@ -209,17 +234,22 @@ def forecast_from_inputs(
     if not daily.is_empty() and not accuracy_frame.is_empty() and "mase" in accuracy_frame.columns:
         # Accuracy beside every forecast row: the backtest of the series that drives its band.
         headline = accuracy_frame.filter(pl.col("horizon") == "all").select(
-            "entity_id", pl.col("mase").alias("backtest_mase"), pl.col("naive_mase").alias("backtest_naive_mase"),
-            pl.col("wape").alias("backtest_wape"), pl.col("coverage_calibrated").alias("backtest_coverage"),
-            pl.col("model").alias("statistical_model"))
+            "entity_id",
+            pl.col("mase").alias("backtest_mase"),
+            pl.col("naive_mase").alias("backtest_naive_mase"),
+            pl.col("wape").alias("backtest_wape"),
+            pl.col("coverage_calibrated").alias("backtest_coverage"),
+            pl.col("model").alias("statistical_model"),
+        )
         daily = daily.join(headline, on="entity_id", how="left")
     alerts = [
         *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
         *(runway(daily, config, as_of) if not daily.is_empty() else []),
         *inputs.integrity_alerts,
     ]
-    result = ForecastResult(daily, accuracy_frame, _dedupe(alerts), backtests, fits, time.monotonic() - started,
-                            list(inputs.missing))
+    result = ForecastResult(
+        daily, accuracy_frame, _dedupe(alerts), backtests, fits, time.monotonic() - started, list(inputs.missing)
+    )
     result.balance_backtest = balance_bt
     result.collection = collection_assumptions(inputs.open_ar, inputs.paid_ar, as_of, horizon)
     result.flows, result.open_ar = flows, inputs.open_ar
@@ -235,8 +265,14 @@ def _balance_backtest(history, inputs: ForecastInputs, horizon: int, step: int, 
     origins = origins_for(first, inputs.as_of, step)
     lookup = {(e, d): b for e, d, b in history.balances.iter_rows()}
     result = run_balance_backtest(
-        origins, inputs.as_of, sorted(inputs.entities), lambda e, d: lookup.get((e, d)),
-        lambda o: component_paths(inputs_as_of(history, o), horizon, winners), horizon, inputs.as_of)
+        origins,
+        inputs.as_of,
+        sorted(inputs.entities),
+        lambda e, d: lookup.get((e, d)),
+        lambda o: component_paths(inputs_as_of(history, o), horizon, winners),
+        horizon,
+        inputs.as_of,
+    )
     result.seconds = time.monotonic() - started
     log.info("whole-balance backtest: %d origins in %.1f s", len(origins), result.seconds)
     return result
@@ -248,8 +284,11 @@ def _balance_rows(bt, inputs: ForecastInputs, as_of: date) -> pl.DataFrame:
     acc = bt.accuracy
     if acc.is_empty():
         return pl.DataFrame()
-    wide = acc.pivot(on="method", index=["entity_id", "horizon_weeks", "model_variant"],
-                     values=["error_pct", "mae", "bias_pct", "coverage", "n_origins"])
+    wide = acc.pivot(
+        on="method",
+        index=["entity_id", "horizon_weeks", "model_variant"],
+        values=["error_pct", "mae", "bias_pct", "coverage", "n_origins"],
+    )
     rows = []
     for r in wide.iter_rows(named=True):
         e, w = r["entity_id"], r["horizon_weeks"]
@@ -257,22 +296,36 @@ def _balance_rows(bt, inputs: ForecastInputs, as_of: date) -> pl.DataFrame:
         bases = {m: v for m, v in bases.items() if v is not None}
         best = min(bases, key=bases.get) if bases else None
         live = bt.live.get(e)
-        rows.append({
-            "series_id": f"{e}:balance", "entity_id": e, "currency": inputs.entities[e].currency, "as_of": as_of,
-            "horizon": f"week {w:02d}", "horizon_weeks": w, "kind": "balance",
-            "model": "components+residual" if r.get("model_variant") in (None, "model")
-            else "components without payouts+residual",
-            "n_origins": r.get("n_origins_model"), "balance_error": r.get("mae_model"),
-            "balance_error_pct": r.get("error_pct_model"), "bias": r.get("bias_pct_model"),
-            "p10_p90_coverage": r.get("coverage_model"), "interval_nominal": 0.8,
-            "flat_error_pct": r.get("error_pct_flat"), "drift_error_pct": r.get("error_pct_drift"),
-            "seasonal_naive_error_pct": r.get("error_pct_seasonal_naive"),
-            "flat_bias": r.get("bias_pct_flat"), "drift_bias": r.get("bias_pct_drift"),
-            "best_baseline": best,
-            "beats_baseline": best is None or (r.get("error_pct_model") or math.inf) < bases[best],
-            "method_used": live.method if live else "model", "model_choice": live.note if live else None,
-            "backtests": r.get("n_origins_model"),
-        })
+        rows.append(
+            {
+                "series_id": f"{e}:balance",
+                "entity_id": e,
+                "currency": inputs.entities[e].currency,
+                "as_of": as_of,
+                "horizon": f"week {w:02d}",
+                "horizon_weeks": w,
+                "kind": "balance",
+                "model": "components+residual"
+                if r.get("model_variant") in (None, "model")
+                else "components without payouts+residual",
+                "n_origins": r.get("n_origins_model"),
+                "balance_error": r.get("mae_model"),
+                "balance_error_pct": r.get("error_pct_model"),
+                "bias": r.get("bias_pct_model"),
+                "p10_p90_coverage": r.get("coverage_model"),
+                "interval_nominal": 0.8,
+                "flat_error_pct": r.get("error_pct_flat"),
+                "drift_error_pct": r.get("error_pct_drift"),
+                "seasonal_naive_error_pct": r.get("error_pct_seasonal_naive"),
+                "flat_bias": r.get("bias_pct_flat"),
+                "drift_bias": r.get("bias_pct_drift"),
+                "best_baseline": best,
+                "beats_baseline": best is None or (r.get("error_pct_model") or math.inf) < bases[best],
+                "method_used": live.method if live else "model",
+                "model_choice": live.note if live else None,
+                "backtests": r.get("n_origins_model"),
+            }
+        )
     return pl.DataFrame(rows)
 
 
@@ -289,36 +342,62 @@ def _accuracy_frame(parts: list[pl.DataFrame], as_of: date) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame()
     frame = pl.concat(parts).with_columns(
-        as_of=pl.lit(as_of), interval_nominal=pl.lit(0.8),
+        as_of=pl.lit(as_of),
+        interval_nominal=pl.lit(0.8),
         # The dashboard's names for the headline figures.
         horizon_weeks=pl.col("horizon").str.extract(r"(\d+)$").cast(pl.Int32),
-        p10_p90_coverage=pl.col("coverage_calibrated"), backtests=pl.col("n_origins"))
+        p10_p90_coverage=pl.col("coverage_calibrated"),
+        backtests=pl.col("n_origins"),
+    )
     first = ["series_id", "entity_id", "currency", "as_of", "horizon", "horizon_weeks"]
     return frame.select(*first, *[c for c in frame.columns if c not in first])
 
 
-def alerts_frame(alerts: list[Alert], fx_to_reporting: dict[str, Decimal], state=None,
-                 seen_at: str | None = None) -> pl.DataFrame:
+def alerts_frame(
+    alerts: list[Alert], fx_to_reporting: dict[str, Decimal], state=None, seen_at: str | None = None
+) -> pl.DataFrame:
     """The alerts table: one row per alert; status and first_seen come from the alert state."""
     rows = []
     for a in alerts:
         aid = a.alert_id
         rate = fx_to_reporting.get(a.currency)
         first_seen = (state.first_seen(aid) if state else None) or seen_at
-        rows.append({
-            "alert_id": aid, "rule": a.type, "severity": a.severity, "entity_id": a.entity,
-            "currency": a.currency, "amount": a.amount,
-            "amount_reporting": (a.amount * rate).quantize(Decimal("0.01")) if rate is not None else None,
-            "occurred_on": a.occurred_on, "first_seen": first_seen,
-            "raised_at": datetime.fromisoformat(first_seen.replace("Z", "+00:00")) if first_seen else None,
-            "status": state.status(aid) if state else "new", "title": a.title,
-            "detail": a.detail_json(), "evidence": a.evidence_json(), "source_ids": sorted(a.source_ids()),
-        })
-    schema = {"alert_id": pl.Utf8, "rule": pl.Utf8, "severity": pl.Utf8, "entity_id": pl.Utf8,
-              "currency": pl.Utf8, "amount": pl.Decimal(18, 2), "amount_reporting": pl.Decimal(18, 2),
-              "occurred_on": pl.Date, "first_seen": pl.Utf8, "raised_at": pl.Datetime("us", "UTC"),
-              "status": pl.Utf8, "title": pl.Utf8, "detail": pl.Utf8, "evidence": pl.Utf8,
-              "source_ids": pl.List(pl.Utf8)}
+        rows.append(
+            {
+                "alert_id": aid,
+                "rule": a.type,
+                "severity": a.severity,
+                "entity_id": a.entity,
+                "currency": a.currency,
+                "amount": a.amount,
+                "amount_reporting": (a.amount * rate).quantize(Decimal("0.01")) if rate is not None else None,
+                "occurred_on": a.occurred_on,
+                "first_seen": first_seen,
+                "raised_at": datetime.fromisoformat(first_seen.replace("Z", "+00:00")) if first_seen else None,
+                "status": state.status(aid) if state else "new",
+                "title": a.title,
+                "detail": a.detail_json(),
+                "evidence": a.evidence_json(),
+                "source_ids": sorted(a.source_ids()),
+            }
+        )
+    schema = {
+        "alert_id": pl.Utf8,
+        "rule": pl.Utf8,
+        "severity": pl.Utf8,
+        "entity_id": pl.Utf8,
+        "currency": pl.Utf8,
+        "amount": pl.Decimal(18, 2),
+        "amount_reporting": pl.Decimal(18, 2),
+        "occurred_on": pl.Date,
+        "first_seen": pl.Utf8,
+        "raised_at": pl.Datetime("us", "UTC"),
+        "status": pl.Utf8,
+        "title": pl.Utf8,
+        "detail": pl.Utf8,
+        "evidence": pl.Utf8,
+        "source_ids": pl.List(pl.Utf8),
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -374,23 +453,47 @@ def extra_tables(result: ForecastResult) -> dict[str, pl.DataFrame]:
 
 
 def state_frame(state) -> pl.DataFrame:
-    rows = [{"alert_id": k, "status": v["status"], "first_seen": v.get("first_seen"), "last_seen": v.get("last_seen"),
-             "changes": len(v.get("history", []))} for k, v in sorted(state.alerts.items())]
-    return pl.DataFrame(rows, schema={"alert_id": pl.Utf8, "status": pl.Utf8, "first_seen": pl.Utf8,
-                                      "last_seen": pl.Utf8, "changes": pl.Int64})
+    rows = [
+        {
+            "alert_id": k,
+            "status": v["status"],
+            "first_seen": v.get("first_seen"),
+            "last_seen": v.get("last_seen"),
+            "changes": len(v.get("history", [])),
+        }
+        for k, v in sorted(state.alerts.items())
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "alert_id": pl.Utf8,
+            "status": pl.Utf8,
+            "first_seen": pl.Utf8,
+            "last_seen": pl.Utf8,
+            "changes": pl.Int64,
+        },
+    )
 
 
 def floor_frame(inputs: ForecastInputs, config: AlertConfig) -> pl.DataFrame:
     """The configured cash floors (what the runway alert compares against), per entity."""
-    rows = [{"entity_id": e, "currency": info.currency, "floor_amount": config.floor_for(e)}
-            for e, info in sorted(inputs.entities.items())]
-    rows.append({"entity_id": CONSOLIDATED, "currency": inputs.reporting_currency,
-                 "floor_amount": config.floor_for(CONSOLIDATED)})
+    rows = [
+        {"entity_id": e, "currency": info.currency, "floor_amount": config.floor_for(e)}
+        for e, info in sorted(inputs.entities.items())
+    ]
+    rows.append(
+        {
+            "entity_id": CONSOLIDATED,
+            "currency": inputs.reporting_currency,
+            "floor_amount": config.floor_for(CONSOLIDATED),
+        }
+    )
     return pl.DataFrame(rows, schema={"entity_id": pl.Utf8, "currency": pl.Utf8, "floor_amount": pl.Decimal(18, 2)})
 
 
-def alerts_only(warehouse: Path | None = None, settings=None, as_of: date | None = None,
-                config: AlertConfig | None = None) -> list[Alert]:
+def alerts_only(
+    warehouse: Path | None = None, settings=None, as_of: date | None = None, config: AlertConfig | None = None
+) -> list[Alert]:
     """The record-level alerts (payments and integrity) without forecasting: no Prophet fits."""
     from ..config import Settings, home
     from .marts import load_inputs
@@ -398,8 +501,12 @@ def alerts_only(warehouse: Path | None = None, settings=None, as_of: date | None
     settings = settings or Settings.from_env()
     inputs = load_inputs(Path(warehouse or home() / "warehouse.duckdb"), settings, as_of=as_of)
     config = config or AlertConfig.from_env()
-    return _dedupe([*all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
-                    *inputs.integrity_alerts])
+    return _dedupe(
+        [
+            *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
+            *inputs.integrity_alerts,
+        ]
+    )
 
 
 def run_forecast(
@@ -436,9 +543,16 @@ def run_forecast(
     history = load_history(warehouse, settings, as_of=as_of)
     inputs = inputs_as_of(history, as_of or history.last_day)
     config = config or AlertConfig.from_env()
-    result = forecast_from_inputs(inputs, horizon=horizon, n_origins=n_origins, step=step, config=config,
-                                  on_fit=on_fit, history=history if balance_backtest else None)
-    seen_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    result = forecast_from_inputs(
+        inputs,
+        horizon=horizon,
+        n_origins=n_origins,
+        step=step,
+        config=config,
+        on_fit=on_fit,
+        history=history if balance_backtest else None,
+    )
+    seen_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     if publish:
         state = state or AlertState.default(settings)
         state.observe([a.alert_id for a in result.alerts], seen_at)
@@ -446,16 +560,26 @@ def run_forecast(
     result.fx_to_reporting = inputs.fx_to_reporting
     # Saved what-if scenarios on the live forecast only: never in the backtest (scenarios.py).
     try:
-        result.scenarios = apply_scenarios(load_scenarios(scenarios_path(home())), result.cash_forecast_daily,
-                                           result.flows, result.open_ar, inputs.fx_to_reporting)
+        result.scenarios = apply_scenarios(
+            load_scenarios(scenarios_path(home())),
+            result.cash_forecast_daily,
+            result.flows,
+            result.open_ar,
+            inputs.fx_to_reporting,
+        )
     except ScenarioError as err:  # a bad scenario never stops the base forecast
         log.warning("scenarios not applied: %s", err)
         result.missing.append(f"scenarios: {err}")
     result.alerts_table = alerts_frame(result.alerts, inputs.fx_to_reporting, state, seen_at)
     if publish:
-        tables = {"cash_forecast_daily": result.cash_forecast_daily, "forecast_accuracy": result.forecast_accuracy,
-                  "alerts": result.alerts_table, "alert_state": state_frame(state),
-                  "cash_floor": floor_frame(inputs, config), **extra_tables(result)}
+        tables = {
+            "cash_forecast_daily": result.cash_forecast_daily,
+            "forecast_accuracy": result.forecast_accuracy,
+            "alerts": result.alerts_table,
+            "alert_state": state_frame(state),
+            "cash_floor": floor_frame(inputs, config),
+            **extra_tables(result),
+        }
         tables = {k: v for k, v in tables.items() if v.width}
         if local_warehouse:
             write_warehouse(warehouse, tables)

@@ -3,13 +3,14 @@
 A scenario is a name and a list of layers, each a change to the base forecast's flows of one
 entity:
 
-| kind | parameters | effect |
-|---|---|---|
-| `hire` | `start`, `monthly_cost`, `on_cost_pct` (default 20) | from `start`, monthly_cost × (1 + on-costs) a month, paid with the entity's payroll runs that month (or its last day) |
-| `lost_customer` | `customer` (the ledger contact key, e.g. `qbo:58`) | that customer's open invoices are not collected |
-| `delayed_receivable` | `document` (e.g. `qbo:Invoice:1234`), `days` | that invoice's expected collections move `days` later (out of the horizon if far enough) |
-| `recurring_cost` | `start`, `monthly_amount`, `day` (default 1) | a new cost every month from `start` |
-| `pipeline_haircut` | `pct` | the pipeline's expected cash (deals and run-rate) cut by `pct` % |
+- `hire` (`start`, `monthly_cost`, `on_cost_pct` default 20): from `start`, monthly_cost ×
+  (1 + on-costs) a month, paid with the entity's payroll runs that month (or its last day).
+- `lost_customer` (`customer`, the ledger contact key, e.g. `qbo:58`): that customer's open
+  invoices are not collected.
+- `delayed_receivable` (`document`, e.g. `qbo:Invoice:1234`, and `days`): that invoice's
+  expected collections move `days` later (out of the horizon if far enough).
+- `recurring_cost` (`start`, `monthly_amount`, `day` default 1): a new cost every month from `start`.
+- `pipeline_haircut` (`pct`): the pipeline's expected cash (deals and run-rate) cut by `pct` %.
 
 Scenarios are kept in a JSON file (`$LEDGERLAKE_SCENARIOS`, default `<home>/scenarios.json`:
 `{"scenarios": [{"name": ..., "layers": [{"kind": ..., "entity": ..., ...}]}]}`) and applied

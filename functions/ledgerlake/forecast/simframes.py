@@ -18,7 +18,7 @@ deposit, CRM out of sync, vendor name variants): those are cross-system joins th
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,9 +27,17 @@ import polars as pl
 MONEY = pl.Decimal(18, 2)
 PAYROLL_CONTACTS = ("Payroll", "HM Revenue & Customs")  # Xero SPEND contacts of net pay and PAYE/NI
 PAYMENT_SCHEMA = {
-    "entity": pl.Utf8, "currency": pl.Utf8, "source_system": pl.Utf8, "source_id": pl.Utf8, "raw_key": pl.Utf8,
-    "record_type": pl.Utf8, "vendor_name": pl.Utf8, "paid_on": pl.Date, "amount": MONEY,
-    "invoice_number": pl.Utf8, "document_keys": pl.List(pl.Utf8),
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "source_system": pl.Utf8,
+    "source_id": pl.Utf8,
+    "raw_key": pl.Utf8,
+    "record_type": pl.Utf8,
+    "vendor_name": pl.Utf8,
+    "paid_on": pl.Date,
+    "amount": MONEY,
+    "invoice_number": pl.Utf8,
+    "document_keys": pl.List(pl.Utf8),
 }
 
 
@@ -50,7 +58,7 @@ def latest(path: Path) -> list[dict]:
 
 def _xero_date(value: str) -> date:
     millis = int(value.split("(")[1].split("+")[0].split(")")[0])
-    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).date()
+    return datetime.fromtimestamp(millis / 1000, tz=UTC).date()
 
 
 def _money(value) -> Decimal:
@@ -74,40 +82,82 @@ def vendor_payments(sim_dir: Path) -> pl.DataFrame:
     rows = []
     bills = {b["Id"]: b for b in latest(api / "qbo" / "Bill.jsonl")}
     for p in latest(api / "qbo" / "BillPayment.jsonl"):
-        linked = [t["TxnId"] for line in p.get("Line", []) for t in line.get("LinkedTxn", []) if t.get("TxnType") == "Bill"]
+        linked = [
+            t["TxnId"] for line in p.get("Line", []) for t in line.get("LinkedTxn", []) if t.get("TxnType") == "Bill"
+        ]
         numbers = sorted(bills[i].get("DocNumber") or "" for i in linked if i in bills)
-        rows.append({"entity": ent["qbo"], "currency": p["CurrencyRef"]["value"], "source_system": "qbo",
-                     "source_id": f"BillPayment:{p['Id']}", "raw_key": None, "record_type": "BillPayment",
-                     "vendor_name": p["VendorRef"].get("name"), "paid_on": date.fromisoformat(p["TxnDate"]),
-                     "amount": _money(p["TotalAmt"]), "invoice_number": numbers[0] if numbers else None,
-                     "document_keys": [f"qbo:Bill:{i}" for i in linked]})
+        rows.append(
+            {
+                "entity": ent["qbo"],
+                "currency": p["CurrencyRef"]["value"],
+                "source_system": "qbo",
+                "source_id": f"BillPayment:{p['Id']}",
+                "raw_key": None,
+                "record_type": "BillPayment",
+                "vendor_name": p["VendorRef"].get("name"),
+                "paid_on": date.fromisoformat(p["TxnDate"]),
+                "amount": _money(p["TotalAmt"]),
+                "invoice_number": numbers[0] if numbers else None,
+                "document_keys": [f"qbo:Bill:{i}" for i in linked],
+            }
+        )
     for p in latest(api / "qbo" / "Purchase.jsonl"):
         if p.get("Credit"):
             continue
-        rows.append({"entity": ent["qbo"], "currency": p["CurrencyRef"]["value"], "source_system": "qbo",
-                     "source_id": f"Purchase:{p['Id']}", "raw_key": None, "record_type": "Purchase",
-                     "vendor_name": (p.get("EntityRef") or {}).get("name"), "paid_on": date.fromisoformat(p["TxnDate"]),
-                     "amount": _money(p["TotalAmt"]), "invoice_number": p.get("DocNumber") or None,
-                     "document_keys": []})
+        rows.append(
+            {
+                "entity": ent["qbo"],
+                "currency": p["CurrencyRef"]["value"],
+                "source_system": "qbo",
+                "source_id": f"Purchase:{p['Id']}",
+                "raw_key": None,
+                "record_type": "Purchase",
+                "vendor_name": (p.get("EntityRef") or {}).get("name"),
+                "paid_on": date.fromisoformat(p["TxnDate"]),
+                "amount": _money(p["TotalAmt"]),
+                "invoice_number": p.get("DocNumber") or None,
+                "document_keys": [],
+            }
+        )
     for p in latest(api / "xero" / "Payments.jsonl"):
         inv = p.get("Invoice") or {}
         if inv.get("Type") != "ACCPAY" or p.get("Status") == "DELETED":
             continue
-        rows.append({"entity": ent["xero"], "currency": inv.get("CurrencyCode"), "source_system": "xero",
-                     "source_id": f"Payment:{p['PaymentID']}", "raw_key": None, "record_type": "Payment",
-                     "vendor_name": (inv.get("Contact") or {}).get("Name"), "paid_on": _xero_date(p["Date"]),
-                     "amount": _money(p["Amount"]), "invoice_number": inv.get("InvoiceNumber"),
-                     "document_keys": [f"xero:Invoice:{inv['InvoiceID']}"]})
+        rows.append(
+            {
+                "entity": ent["xero"],
+                "currency": inv.get("CurrencyCode"),
+                "source_system": "xero",
+                "source_id": f"Payment:{p['PaymentID']}",
+                "raw_key": None,
+                "record_type": "Payment",
+                "vendor_name": (inv.get("Contact") or {}).get("Name"),
+                "paid_on": _xero_date(p["Date"]),
+                "amount": _money(p["Amount"]),
+                "invoice_number": inv.get("InvoiceNumber"),
+                "document_keys": [f"xero:Invoice:{inv['InvoiceID']}"],
+            }
+        )
     for t in latest(api / "xero" / "BankTransactions.jsonl"):
         if t.get("Type") != "SPEND" or t.get("Status") != "AUTHORISED":
             continue
         if (t.get("Contact") or {}).get("Name") in PAYROLL_CONTACTS:
             continue  # payroll is not a vendor (its own component; bonus runs are not "unusual charges")
-        rows.append({"entity": ent["xero"], "currency": t.get("CurrencyCode"), "source_system": "xero",
-                     "source_id": f"BankTransaction:{t['BankTransactionID']}", "raw_key": None,
-                     "record_type": "BankTransaction", "vendor_name": (t.get("Contact") or {}).get("Name"),
-                     "paid_on": _xero_date(t["Date"]), "amount": _money(t["Total"]),
-                     "invoice_number": t.get("Reference") or None, "document_keys": []})
+        rows.append(
+            {
+                "entity": ent["xero"],
+                "currency": t.get("CurrencyCode"),
+                "source_system": "xero",
+                "source_id": f"BankTransaction:{t['BankTransactionID']}",
+                "raw_key": None,
+                "record_type": "BankTransaction",
+                "vendor_name": (t.get("Contact") or {}).get("Name"),
+                "paid_on": _xero_date(t["Date"]),
+                "amount": _money(t["Total"]),
+                "invoice_number": t.get("Reference") or None,
+                "document_keys": [],
+            }
+        )
     return pl.DataFrame([r for r in rows if r["vendor_name"]], schema=PAYMENT_SCHEMA)
 
 
@@ -122,20 +172,38 @@ def sales_daily(sim_dir: Path) -> pl.DataFrame:
     for d in latest(api / "qbo" / "Deposit.jsonl"):
         if "payout" not in (d.get("PrivateNote") or "").lower():
             continue
-        rows.append({"entity": ent["qbo"], "currency": d["CurrencyRef"]["value"],
-                     "date": date.fromisoformat(d["TxnDate"]), "amount": _money(d["TotalAmt"])})
+        rows.append(
+            {
+                "entity": ent["qbo"],
+                "currency": d["CurrencyRef"]["value"],
+                "date": date.fromisoformat(d["TxnDate"]),
+                "amount": _money(d["TotalAmt"]),
+            }
+        )
     for t in latest(api / "xero" / "BankTransactions.jsonl"):
         text = " ".join(line.get("Description") or "" for line in t.get("LineItems", [])).lower()
         if t.get("Type") != "RECEIVE" or t.get("Status") != "AUTHORISED" or "payout" not in text:
             continue
-        rows.append({"entity": ent["xero"], "currency": t.get("CurrencyCode"), "date": _xero_date(t["Date"]),
-                     "amount": _money(t["Total"])})
+        rows.append(
+            {
+                "entity": ent["xero"],
+                "currency": t.get("CurrencyCode"),
+                "date": _xero_date(t["Date"]),
+                "amount": _money(t["Total"]),
+            }
+        )
     # Invoice payments taken by card reach the bank inside the processor's payouts; the AR
     # component already expects them, so they leave the payout series (counted once).
     clearing = {a["Id"] for a in latest(api / "qbo" / "Account.jsonl") if "clearing" in a.get("Name", "").lower()}
     for p in latest(api / "qbo" / "Payment.jsonl"):
         if (p.get("DepositToAccountRef") or {}).get("value") in clearing:
-            rows.append({"entity": ent["qbo"], "currency": p["CurrencyRef"]["value"],
-                         "date": date.fromisoformat(p["TxnDate"]), "amount": -_money(p["TotalAmt"])})
+            rows.append(
+                {
+                    "entity": ent["qbo"],
+                    "currency": p["CurrencyRef"]["value"],
+                    "date": date.fromisoformat(p["TxnDate"]),
+                    "amount": -_money(p["TotalAmt"]),
+                }
+            )
     frame = pl.DataFrame(rows, schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": MONEY})
     return frame.group_by("entity", "currency", "date").agg(pl.col("amount").sum()).sort("entity", "date")

@@ -50,7 +50,8 @@ def _day(at: str) -> date:
 def _documents(api: Path) -> tuple[list[dict], list[dict]]:
     docs, allocations, last = {}, [], {}
     for source, file, kind_of in (
-        ("qbo", "Invoice.jsonl", lambda o: "AR"), ("qbo", "Bill.jsonl", lambda o: "AP"),
+        ("qbo", "Invoice.jsonl", lambda o: "AR"),
+        ("qbo", "Bill.jsonl", lambda o: "AP"),
         ("xero", "Invoices.jsonl", lambda o: {"ACCREC": "AR", "ACCPAY": "AP"}.get(o.get("Type"))),
     ):
         for v in _versions(api / source / file):
@@ -76,14 +77,26 @@ def _documents(api: Path) -> tuple[list[dict], list[dict]]:
                 balance = Decimal(str(o.get("AmountDue", o.get("Total", 0))))
                 entity, currency = "UK", o.get("CurrencyCode", "GBP")
                 issued, due = _xero_date(o["Date"]), _xero_date(o.get("DueDate") or o["Date"])
-                contact, name, total = f"xero:{contact_obj.get('ContactID')}", contact_obj.get("Name"), o.get("Total", 0)
+                contact, name, total = (
+                    f"xero:{contact_obj.get('ContactID')}",
+                    contact_obj.get("Name"),
+                    o.get("Total", 0),
+                )
                 dead = o.get("Status") in ("VOIDED", "DELETED")
             if dead:
                 balance = Decimal(0)
             if key not in docs:
-                docs[key] = {"entity": entity, "kind": kind, "currency": currency, "contact_key": contact,
-                             "contact_name": name, "document_key": key, "issued_on": issued, "due_date": due,
-                             "total_amount": Decimal(str(total))}
+                docs[key] = {
+                    "entity": entity,
+                    "kind": kind,
+                    "currency": currency,
+                    "contact_key": contact,
+                    "contact_name": name,
+                    "document_key": key,
+                    "issued_on": issued,
+                    "due_date": due,
+                    "total_amount": Decimal(str(total)),
+                }
                 last[key] = docs[key]["total_amount"]
             drop = last[key] - balance
             # Versions can arrive out of order (a bill paid the hour it was entered: the
@@ -116,9 +129,17 @@ def _deal_intervals(api: Path) -> pl.DataFrame:
         currency = p.get("deal_currency_code") or "USD"
         if v.get("deleted") or closed or not p.get("amount") or not p.get("closedate") or currency not in entity_for:
             continue
-        row = {"entity": entity_for[currency], "currency": currency, "deal_id": v["id"],
-               "amount": Decimal(p["amount"]), "probability": prob, "close_date": _day(p["closedate"]),
-               "stage_id": p.get("dealstage"), "valid_from": day, "valid_to": date(9999, 1, 1)}
+        row = {
+            "entity": entity_for[currency],
+            "currency": currency,
+            "deal_id": v["id"],
+            "amount": Decimal(p["amount"]),
+            "probability": prob,
+            "close_date": _day(p["closedate"]),
+            "stage_id": p.get("dealstage"),
+            "valid_from": day,
+            "valid_to": date(9999, 1, 1),
+        }
         rows.append(row)
         open_row[v["id"]] = row
     return pl.DataFrame(rows, schema={**DEAL_SCHEMA, "valid_from": pl.Date, "valid_to": pl.Date})
@@ -137,10 +158,18 @@ def _deal_events(api: Path) -> pl.DataFrame:
         if v.get("deleted") or currency not in entity_for or p.get("dealstage") not in stages:
             continue
         prob, closed = stages[p["dealstage"]]
-        rows.append({"entity": entity_for[currency], "deal_id": v["id"], "day": _day(v["at"]),
-                     "stage_id": p["dealstage"], "probability": prob,
-                     "close_date": _day(p["closedate"]) if p.get("closedate") else None,
-                     "is_closed": closed, "is_won": closed and prob >= 1.0})
+        rows.append(
+            {
+                "entity": entity_for[currency],
+                "deal_id": v["id"],
+                "day": _day(v["at"]),
+                "stage_id": p["dealstage"],
+                "probability": prob,
+                "close_date": _day(p["closedate"]) if p.get("closedate") else None,
+                "is_closed": closed,
+                "is_won": closed and prob >= 1.0,
+            }
+        )
     return pl.DataFrame(rows, schema=EVENT_SCHEMA)
 
 
@@ -150,19 +179,40 @@ def _payroll(api: Path) -> list[dict]:
         o = v["object"]
         if not str(o.get("DocNumber", "")).startswith(("PR-", "PRTAX-")):
             continue
-        paid = sum(Decimal(str(line["Amount"])) for line in o.get("Line", [])
-                   if line.get("JournalEntryLineDetail", {}).get("PostingType") == "Credit"
-                   and "Payroll" in line["JournalEntryLineDetail"].get("AccountRef", {}).get("name", "")
-                   and "Liab" not in line["JournalEntryLineDetail"]["AccountRef"].get("name", ""))
+        paid = sum(
+            Decimal(str(line["Amount"]))
+            for line in o.get("Line", [])
+            if line.get("JournalEntryLineDetail", {}).get("PostingType") == "Credit"
+            and "Payroll" in line["JournalEntryLineDetail"].get("AccountRef", {}).get("name", "")
+            and "Liab" not in line["JournalEntryLineDetail"]["AccountRef"].get("name", "")
+        )
         if paid:
-            rows.append({"entity": "US", "currency": "USD", "kind": "payroll", "series": "payroll",
-                         "date": date.fromisoformat(o["TxnDate"]), "amount": paid, "id": v["id"]})
+            rows.append(
+                {
+                    "entity": "US",
+                    "currency": "USD",
+                    "kind": "payroll",
+                    "series": "payroll",
+                    "date": date.fromisoformat(o["TxnDate"]),
+                    "amount": paid,
+                    "id": v["id"],
+                }
+            )
     for v in _versions(api / "xero" / "BankTransactions.jsonl"):
         o = v["object"]
         name = (o.get("Contact") or {}).get("Name")
         if o.get("Type") == "SPEND" and o.get("Status") == "AUTHORISED" and name in PAYROLL_CONTACTS:
-            rows.append({"entity": "UK", "currency": "GBP", "kind": "payroll", "series": name,
-                         "date": _xero_date(o["Date"]), "amount": Decimal(str(o["Total"])), "id": v["id"]})
+            rows.append(
+                {
+                    "entity": "UK",
+                    "currency": "GBP",
+                    "kind": "payroll",
+                    "series": name,
+                    "date": _xero_date(o["Date"]),
+                    "amount": Decimal(str(o["Total"])),
+                    "id": v["id"],
+                }
+            )
     latest = {r["id"]: r for r in rows}  # the latest version of each document
     return [{k: v for k, v in r.items() if k != "id"} for r in latest.values()]
 
@@ -176,34 +226,66 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
         for r in csv.DictReader(fh):
             key = (r["entity"], date.fromisoformat(r["date"]))
             cash[key] = cash.get(key, 0.0) + float(r["balance"])
-    balances = pl.DataFrame([{"entity": e, "date": d, "balance": b} for (e, d), b in cash.items()],
-                            schema={"entity": pl.Utf8, "date": pl.Date, "balance": pl.Float64}).sort("entity", "date")
+    balances = pl.DataFrame(
+        [{"entity": e, "date": d, "balance": b} for (e, d), b in cash.items()],
+        schema={"entity": pl.Utf8, "date": pl.Date, "balance": pl.Float64},
+    ).sort("entity", "date")
     fx_rows = []
     with open(sim_dir / "reference" / "fx_rates.csv", encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
             if r["quote"] == reporting_currency:
-                fx_rows.append({"currency": r["base"], "posted_on": date.fromisoformat(r["date"]),
-                                "fx_rate": float(r["rate"])})
+                fx_rows.append(
+                    {"currency": r["base"], "posted_on": date.fromisoformat(r["date"]), "fx_rate": float(r["rate"])}
+                )
     payments = vendor_payments(sim_dir)
     # (net pay and the tax office are not vendor payments: they are the payroll series below)
-    vendor_series = payments.select("entity", "currency", kind=pl.lit("recurring"), series=pl.col("vendor_name"),
-                                    date=pl.col("paid_on"), amount=pl.col("amount"))
-    recurring = pl.concat([vendor_series, pl.DataFrame(_payroll(api), schema=vendor_series.schema)]).group_by(
-        "entity", "currency", "kind", "series", "date").agg(pl.col("amount").sum())
-    doc_schema = {"entity": pl.Utf8, "kind": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
-                  "contact_name": pl.Utf8, "document_key": pl.Utf8, "issued_on": pl.Date, "due_date": pl.Date,
-                  "total_amount": MONEY}
+    vendor_series = payments.select(
+        "entity",
+        "currency",
+        kind=pl.lit("recurring"),
+        series=pl.col("vendor_name"),
+        date=pl.col("paid_on"),
+        amount=pl.col("amount"),
+    )
+    recurring = (
+        pl.concat([vendor_series, pl.DataFrame(_payroll(api), schema=vendor_series.schema)])
+        .group_by("entity", "currency", "kind", "series", "date")
+        .agg(pl.col("amount").sum())
+    )
+    doc_schema = {
+        "entity": pl.Utf8,
+        "kind": pl.Utf8,
+        "currency": pl.Utf8,
+        "contact_key": pl.Utf8,
+        "contact_name": pl.Utf8,
+        "document_key": pl.Utf8,
+        "issued_on": pl.Date,
+        "due_date": pl.Date,
+        "total_amount": MONEY,
+    }
     return History(
         reporting_currency=reporting_currency,
         entities={"US": EntityInfo("USD", "US"), "UK": EntityInfo("GBP", "GB")},
-        last_day=balances["date"].max(), balances=balances,
+        last_day=balances["date"].max(),
+        balances=balances,
         fx=pl.DataFrame(fx_rows, schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64}),
         documents=pl.DataFrame(docs, schema=doc_schema),
         allocations=pl.DataFrame(allocations, schema={"document_key": pl.Utf8, "applied_on": pl.Date, "amount": MONEY}),
-        credits=pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "contact_key": pl.Utf8,
-                                     "document_key": pl.Utf8, "issued_on": pl.Date, "amount": MONEY}),
-        deal_snapshots=None, deals_now=pl.DataFrame(schema=DEAL_SCHEMA), deal_intervals=_deal_intervals(api),
+        credits=pl.DataFrame(
+            schema={
+                "entity": pl.Utf8,
+                "currency": pl.Utf8,
+                "contact_key": pl.Utf8,
+                "document_key": pl.Utf8,
+                "issued_on": pl.Date,
+                "amount": MONEY,
+            }
+        ),
+        deal_snapshots=None,
+        deals_now=pl.DataFrame(schema=DEAL_SCHEMA),
+        deal_intervals=_deal_intervals(api),
         deal_events=_deal_events(api),
-        recurring=recurring.with_columns(pl.col("amount").cast(MONEY)), sales=sales_daily(sim_dir),
-        payments=payments)
-
+        recurring=recurring.with_columns(pl.col("amount").cast(MONEY)),
+        sales=sales_daily(sim_dir),
+        payments=payments,
+    )

@@ -71,12 +71,22 @@ def _record_handler(record: SQSRecord) -> None:
     except Exception as err:
         logger.warning(
             "hydration failed",
-            extra={"source": job.get("source"), "job_id": job.get("id") or job.get("item_id"), "error": str(err)[:300],
-                   "receive_count": record.attributes.approximate_receive_count},
+            extra={
+                "source": job.get("source"),
+                "job_id": job.get("id") or job.get("item_id"),
+                "error": str(err)[:300],
+                "receive_count": record.attributes.approximate_receive_count,
+            },
         )
         raise
-    logger.info("hydrated", extra={"source": job.get("source"), "keys": [obj.key for obj in landed],
-                                   "new": sum(1 for obj in landed if obj.created)})
+    logger.info(
+        "hydrated",
+        extra={
+            "source": job.get("source"),
+            "keys": [obj.key for obj in landed],
+            "new": sum(1 for obj in landed if obj.created),
+        },
+    )
 
 
 def handler(event: dict, context) -> dict:
@@ -86,7 +96,9 @@ def handler(event: dict, context) -> dict:
     result = process_partial_response(event=event, record_handler=_record_handler, processor=processor, context=context)
     if not is_metrics_disabled():
         failed = len(result.get("batchItemFailures", []))
-        metrics.add_metric(name="HydrationSucceeded", unit=MetricUnit.Count, value=len(event.get("Records", [])) - failed)
+        metrics.add_metric(
+            name="HydrationSucceeded", unit=MetricUnit.Count, value=len(event.get("Records", [])) - failed
+        )
         metrics.add_metric(name="HydrationFailed", unit=MetricUnit.Count, value=failed)
         metrics.flush_metrics()
     return result

@@ -7,6 +7,8 @@ Imports stay light: urllib3 and boto3, no dataframe libraries.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
@@ -55,13 +57,13 @@ def _emit_metrics(source: str, result) -> None:
 
 def _fx_freshness_metric(summary: dict) -> None:
     """FX staleness for CloudWatch: the newest landed rate's age in TARGET business days."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ..lake import Lake
     from ..polling.cursors import CursorStore
     from ..sources.ecb.poll import age_business_days, emf_line, latest_rate_day
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     latest = latest_rate_day(CursorStore(Lake()))
     summary["fx_rate_age_business_days"] = age_business_days(latest, now.date())
     print(emf_line(summary["fx_rate_age_business_days"], latest, now), flush=True)

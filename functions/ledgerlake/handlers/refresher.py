@@ -41,8 +41,9 @@ def handler(event, context):
             # Scheduled: the configured margin as is (LEDGERLAKE_REFRESH_AHEAD_SECONDS);
             # asked by a poller: its own rule (the rejected token, or expiring soon).
             margin = refresh_ahead() if not event.get("source") else None
-            record = refresh_here(store, source, rejected_digest=event.get("rejected"),
-                                  force=bool(event.get("force")), margin=margin)
+            record = refresh_here(
+                store, source, rejected_digest=event.get("rejected"), force=bool(event.get("force")), margin=margin
+            )
             result[source] = f"fresh, {record.get('refresh_count', 0)} refreshes"
         except NeedsReconnect:
             result[source] = "needs_reconnect"

@@ -13,7 +13,7 @@ and never skips one.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 CURSOR_PREFIX = "state/cursors/"
@@ -43,7 +43,7 @@ class CursorStore:
         doc = {
             "source": source,
             "stream": stream,
-            "saved_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "saved_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "cursor": cursor,
         }
         self.s3.put_object(
@@ -63,6 +63,6 @@ class CursorStore:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=CURSOR_PREFIX):
             for item in page.get("Contents", []):
                 key = item["Key"]
-                source, stream = key[len(CURSOR_PREFIX):].removesuffix(".json").split("/", 1)
+                source, stream = key[len(CURSOR_PREFIX) :].removesuffix(".json").split("/", 1)
                 out[f"{source}/{stream}"] = self.get(source, stream) or {}
         return out

@@ -6,8 +6,10 @@ implementation of that rule, used by tests and operators to check a poll is comp
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from datetime import UTC
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,12 @@ def stamp_time(stamp: str):
 
 def page_time(stamps, fallback=None):
     """The date a page is filed under: its earliest readable stamp, else `fallback`, else now."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     known = sorted(s for s in stamps if s)
     if known:
         return stamp_time(known[0])
-    return fallback or datetime.now(timezone.utc)
+    return fallback or datetime.now(UTC)
 
 
 def xero_date_epoch(text: str) -> float:

@@ -21,8 +21,9 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
@@ -35,7 +36,7 @@ class BudgetExhausted(Exception):
 
 
 class HttpError(Exception):
-    def __init__(self, response: "Response", message: str = ""):
+    def __init__(self, response: Response, message: str = ""):
         self.response = response
         super().__init__(message or f"HTTP {response.status} from {response.url}: {response.body[:300]!r}")
 
@@ -68,7 +69,7 @@ class Response:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    def expect_ok(self) -> "Response":
+    def expect_ok(self) -> Response:
         if not self.ok:
             raise HttpError(self)
         return self
@@ -169,8 +170,11 @@ class HttpClient:
                 raw = self.pool.request(
                     method, url, body=body, headers=headers, timeout=timeout, redirect=False, retries=False
                 )
-            except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError,
-                    urllib3.exceptions.NewConnectionError) as err:
+            except (
+                urllib3.exceptions.TimeoutError,
+                urllib3.exceptions.ProtocolError,
+                urllib3.exceptions.NewConnectionError,
+            ) as err:
                 attempt += 1
                 self.stats.retries_timeout += 1
                 if attempt >= self.policy.max_attempts:

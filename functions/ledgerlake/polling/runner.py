@@ -19,9 +19,10 @@ import importlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 from ..lake import Lake, identity_hash
 from ..sources import POLLED
@@ -152,7 +153,7 @@ class PageWriter:
     def drain(self) -> None:
         """Wait for every landing; write the cursors they cover; raise the first failure."""
         try:
-            for future in self.lands[self.landed_prefix:]:
+            for future in self.lands[self.landed_prefix :]:
                 future.exception()
             self._write_ready()
         finally:
@@ -358,7 +359,7 @@ def poll_all(
 
 
 def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Boundary:

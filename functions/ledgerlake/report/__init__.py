@@ -1,12 +1,12 @@
 """The weekly KPI email: marts → report data → HTML + text + chart → MIME → SES.
 
-    queries.py     every SQL query the email runs (its whole dependency on mart names)
-    weekly.py      the report as data: the week, KPIs vs prior week and 4-week average, ...
-    formatting.py  how numbers read (Decimal in, text out)
-    chart.py       the cash chart PNG (matplotlib, Agg)
-    render.py      jinja2 templates (templates/) → HTML and plain text
-    message.py     the MIME message with the chart inline (cid:)
-    send.py        SES SendRawEmail
+queries.py     every SQL query the email runs (its whole dependency on mart names)
+weekly.py      the report as data: the week, KPIs vs prior week and 4-week average, ...
+formatting.py  how numbers read (Decimal in, text out)
+chart.py       the cash chart PNG (matplotlib, Agg)
+render.py      jinja2 templates (templates/) → HTML and plain text
+message.py     the MIME message with the chart inline (cid:)
+send.py        SES SendRawEmail
 """
 
 from __future__ import annotations
@@ -20,20 +20,24 @@ from .settings import ReportSettings
 
 @dataclass
 class WeeklyEmail:
-    report: "object"   # weekly.WeeklyReport
-    rendered: "object"  # render.Rendered
-    message: "object"   # email.message.EmailMessage
+    report: object  # weekly.WeeklyReport
+    rendered: object  # render.Rendered
+    message: object  # email.message.EmailMessage
 
 
-def weekly_email(conn=None, as_of: date | None = None, settings: ReportSettings | None = None,
-                 live_alerts: "dict | None | str" = "store") -> WeeklyEmail:
+def weekly_email(
+    conn=None,
+    as_of: date | None = None,
+    settings: ReportSettings | None = None,
+    live_alerts: dict | str | None = "store",
+) -> WeeklyEmail:
     """Build the week's email from the marts (a connection from ledgerlake.analyst.connect).
 
     `live_alerts`: the alert store's entries; "store" (default) reads the shared store
     (s3://{marts}/state/alerts/, the dashboard's) and falls back to the alerts table's
     statuses when it is unreachable; None uses the table's statuses."""
-    from ..figures import live_alert_entries
     from ..analyst import connect
+    from ..figures import live_alert_entries
     from .message import build_message
     from .render import render
     from .weekly import build

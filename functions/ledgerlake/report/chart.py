@@ -50,11 +50,18 @@ def cash_chart_png(
         if forecast:
             days = [p["date"] for p in forecast]
             if any(p.get("cash_lower") is not None for p in forecast):
-                ax.fill_between(days, [f(p.get("cash_lower")) for p in forecast],
-                                [f(p.get("cash_upper")) for p in forecast],
-                                color="#f0a030", alpha=0.25, linewidth=0, label="Forecast range")
-            ax.plot(days, [f(p["cash"]) for p in forecast], color="#d07000", linewidth=2,
-                    linestyle="--", label="Forecast")
+                ax.fill_between(
+                    days,
+                    [f(p.get("cash_lower")) for p in forecast],
+                    [f(p.get("cash_upper")) for p in forecast],
+                    color="#f0a030",
+                    alpha=0.25,
+                    linewidth=0,
+                    label="Forecast range",
+                )
+            ax.plot(
+                days, [f(p["cash"]) for p in forecast], color="#d07000", linewidth=2, linestyle="--", label="Forecast"
+            )
         if not actuals and not forecast:
             ax.text(0.5, 0.5, "No cash data", ha="center", va="center", transform=ax.transAxes, color="#666")
         if values and min(values) < 0 < max(values):  # a zero line only when cash crosses it

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from ..money import SYMBOLS
+
 ONE = Decimal("1")
 TENTH = Decimal("0.1")
 

@@ -31,7 +31,11 @@ def build_message(rendered: Rendered, sender: str, recipients: list[str] | tuple
     msg.add_alternative(rendered.html, subtype="html")
     html_part = msg.get_payload()[1]
     html_part.add_related(
-        rendered.chart_png, maintype="image", subtype="png",
-        cid=f"<{rendered.chart_cid}>", filename="cash-forecast.png", disposition="inline",
+        rendered.chart_png,
+        maintype="image",
+        subtype="png",
+        cid=f"<{rendered.chart_cid}>",
+        filename="cash-forecast.png",
+        disposition="inline",
     )
     return msg

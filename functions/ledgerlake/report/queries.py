@@ -12,20 +12,20 @@ from datetime import date, datetime
 from decimal import Decimal
 
 # -- the marts this email reads ---------------------------------------------------------
-KPIS_WEEKLY = "marts.finance_kpis_weekly"      # one row per ISO week (Monday start), reporting currency
-KPIS_DAILY = "marts.finance_kpis_daily"        # one row per day; cash_balance = consolidated closing cash
+KPIS_WEEKLY = "marts.finance_kpis_weekly"  # one row per ISO week (Monday start), reporting currency
+KPIS_DAILY = "marts.finance_kpis_daily"  # one row per day; cash_balance = consolidated closing cash
 CASH_FORECAST = "forecast.cash_forecast_daily"  # one row per entity and forecast date (latest run)
-CONSOLIDATED = "consolidated"                   # its all-entities rows, in the reporting currency
-ALERTS = "forecast.alerts"                      # one row per alert (stable alert_id)
-SOURCE_HEALTH = "marts.source_health"           # one row per source system and entity
+CONSOLIDATED = "consolidated"  # its all-entities rows, in the reporting currency
+ALERTS = "forecast.alerts"  # one row per alert (stable alert_id)
+SOURCE_HEALTH = "marts.source_health"  # one row per source system and entity
 
 
 @dataclass(frozen=True)
 class Metric:
-    column: str      # column in KPIS_WEEKLY
+    column: str  # column in KPIS_WEEKLY
     label: str
-    unit: str        # money | days | months | pct
-    better: str      # up | down: which way is good news (colours the change)
+    unit: str  # money | days | months | pct
+    better: str  # up | down: which way is good news (colours the change)
 
 
 # The KPIs in the order the email shows them.
@@ -45,20 +45,25 @@ METRICS: tuple[Metric, ...] = (
 
 def table_exists(conn, qualified: str) -> bool:
     schema, name = qualified.split(".")
-    return bool(conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-        " and table_catalog = current_database()",
-        [schema, name],
-    ).fetchone()[0])
+    return bool(
+        conn.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+            " and table_catalog = current_database()",
+            [schema, name],
+        ).fetchone()[0]
+    )
 
 
 def columns_of(conn, qualified: str) -> set[str]:
     schema, name = qualified.split(".")
-    return {r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?"
-        " and table_catalog = current_database()",
-        [schema, name],
-    ).fetchall()}
+    return {
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?"
+            " and table_catalog = current_database()",
+            [schema, name],
+        ).fetchall()
+    }
 
 
 def _records(cursor) -> list[dict]:
@@ -92,11 +97,13 @@ def weekly_kpis(conn, week_start: date, weeks_back: int = 4) -> list[dict]:
     """The reported week and the `weeks_back` weeks before it, newest first."""
     present = columns_of(conn, KPIS_WEEKLY)
     cols = ", ".join(m.column for m in METRICS if m.column in present)
-    return _records(conn.execute(
-        f"select week_start, {cols} from {KPIS_WEEKLY}"
-        f" where week_start between ? - interval {7 * weeks_back} day and ? order by week_start desc",
-        [week_start, week_start],
-    ))
+    return _records(
+        conn.execute(
+            f"select week_start, {cols} from {KPIS_WEEKLY}"
+            f" where week_start between ? - interval {7 * weeks_back} day and ? order by week_start desc",
+            [week_start, week_start],
+        )
+    )
 
 
 # -- cash: actuals and forecast ------------------------------------------------------------
@@ -116,12 +123,14 @@ def cash_forecast(conn, days: int = 91) -> list[dict]:
     dashboard's Cash page draws (ledgerlake.figures)."""
     if not table_exists(conn, CASH_FORECAST):
         return []
-    return _records(conn.execute(
-        f"select forecast_date as date, p50 as cash, p10 as cash_lower, p90 as cash_upper from {CASH_FORECAST}"
-        f" where entity_id = ? and as_of = (select max(as_of) from {CASH_FORECAST})"
-        " and forecast_date > as_of and forecast_date <= as_of + interval (?) day order by forecast_date",
-        [CONSOLIDATED, days],
-    ))
+    return _records(
+        conn.execute(
+            f"select forecast_date as date, p50 as cash, p10 as cash_lower, p90 as cash_upper from {CASH_FORECAST}"
+            f" where entity_id = ? and as_of = (select max(as_of) from {CASH_FORECAST})"
+            " and forecast_date > as_of and forecast_date <= as_of + interval (?) day order by forecast_date",
+            [CONSOLIDATED, days],
+        )
+    )
 
 
 def forecast_accuracy_sentences(conn) -> list[str]:
@@ -145,14 +154,19 @@ def largest_budget_variances(conn, month, budget: str | None = None, limit: int 
     Empty when no budget covers the month."""
     if not table_exists(conn, BUDGET_VS_ACTUAL):
         return []
-    names = [n for (n,) in conn.execute(
-        f"select distinct budget_name from {BUDGET_VS_ACTUAL} where period_month = ? and is_budgeted order by 1",
-        [month]).fetchall()]
+    names = [
+        n
+        for (n,) in conn.execute(
+            f"select distinct budget_name from {BUDGET_VS_ACTUAL} where period_month = ? and is_budgeted order by 1",
+            [month],
+        ).fetchall()
+    ]
     if not names:
         return []
     chosen = budget if budget in names else names[0]
-    return _records(conn.execute(
-        f"""
+    return _records(
+        conn.execute(
+            f"""
         select budget_name, period_month, entity_id, account_name, account_class, is_budgeted,
                budget_amount_reporting as budget, actual_amount_reporting as actual,
                variance_reporting as variance, variance_pct, favourable_variance > 0 as favourable
@@ -160,7 +174,10 @@ def largest_budget_variances(conn, month, budget: str | None = None, limit: int 
         where budget_name = ? and period_month = ? and variance_reporting <> 0
         order by abs(variance_reporting) desc, entity_id, account_name
         limit {int(limit)}
-        """, [chosen, month]))
+        """,
+            [chosen, month],
+        )
+    )
 
 
 # -- alerts and integration health -----------------------------------------------------------
@@ -171,8 +188,9 @@ def all_alerts(conn) -> list[dict]:
     most severe first, then largest."""
     if not table_exists(conn, ALERTS):
         return []
-    return _records(conn.execute(
-        f"""
+    return _records(
+        conn.execute(
+            f"""
         select alert_id, raised_at, severity, rule, title, entity_id, status,
                coalesce(amount_reporting, amount) as amount,
                case when amount_reporting is null then currency end as currency
@@ -180,7 +198,8 @@ def all_alerts(conn) -> list[dict]:
         order by case lower(severity) when 'critical' then 0 when 'high' then 1 when 'medium' then 2
                  when 'low' then 3 else 4 end, amount desc nulls last, alert_id
         """
-    ))
+        )
+    )
 
 
 def integration_health(conn) -> list[dict]:
@@ -188,15 +207,18 @@ def integration_health(conn) -> list[dict]:
     and how many of its records the build quarantined."""
     if not table_exists(conn, SOURCE_HEALTH):
         return []
-    quarantined = ("sum(quarantined_records)" if "quarantined_records" in columns_of(conn, SOURCE_HEALTH)
-                   else "0")  # (a warehouse built before quarantine existed)
-    return _records(conn.execute(
-        f"""
+    quarantined = (
+        "sum(quarantined_records)" if "quarantined_records" in columns_of(conn, SOURCE_HEALTH) else "0"
+    )  # (a warehouse built before quarantine existed)
+    return _records(
+        conn.execute(
+            f"""
         select source_system as source, max(last_event_received_at) as last_event_at,
                max(last_poll_succeeded_at) as last_poll_at, {quarantined} as quarantined
         from {SOURCE_HEALTH} group by 1 order by 1
         """
-    ))
+        )
+    )
 
 
 def reconciliation_week(conn, week_start: date, week_end: date) -> dict | None:
@@ -206,16 +228,28 @@ def reconciliation_week(conn, week_start: date, week_end: date) -> dict | None:
         return None
     week = conn.execute(
         f"select sum(bank_lines), sum(bank_lines_matched), sum(bank_lines_auto_coded), sum(judged_auto_codes), "
-        f"sum(correct_auto_codes) from {KPIS_DAILY} where date between ? and ?", [week_start, week_end]).fetchone()
+        f"sum(correct_auto_codes) from {KPIS_DAILY} where date between ? and ?",
+        [week_start, week_end],
+    ).fetchone()
     end = conn.execute(
         f"select unreconciled_lines, oldest_unreconciled_days, last_closed_month from {KPIS_DAILY} "
-        f"where date <= ? and bank_lines is not null order by date desc limit 1", [week_end]).fetchone()
+        f"where date <= ? and bank_lines is not null order by date desc limit 1",
+        [week_end],
+    ).fetchone()
     lines, matched, auto, judged, correct = (int(v or 0) for v in week)
     waiting, oldest, closed = end if end else (None, None, None)
-    return {"lines": lines, "matched": matched, "auto_coded": auto, "unmatched": lines - matched,
-            "match_rate": fmt_pct(matched, lines), "coverage": fmt_pct(auto, lines - matched),
-            "precision": fmt_pct(correct, judged), "waiting": waiting, "oldest_days": oldest,
-            "last_closed_month": closed.strftime("%B %Y") if closed else "none yet"}
+    return {
+        "lines": lines,
+        "matched": matched,
+        "auto_coded": auto,
+        "unmatched": lines - matched,
+        "match_rate": fmt_pct(matched, lines),
+        "coverage": fmt_pct(auto, lines - matched),
+        "precision": fmt_pct(correct, judged),
+        "waiting": waiting,
+        "oldest_days": oldest,
+        "last_closed_month": closed.strftime("%B %Y") if closed else "none yet",
+    }
 
 
 def fmt_pct(part: int, whole: int) -> str:

@@ -41,8 +41,9 @@ def _env():
 
 def render(report: WeeklyReport) -> Rendered:
     env = _env()
-    png = cash_chart_png(report.cash_actuals, report.forecast, report.currency,
-                         formatting.SYMBOLS.get(report.currency.upper(), ""))
+    png = cash_chart_png(
+        report.cash_actuals, report.forecast, report.currency, formatting.SYMBOLS.get(report.currency.upper(), "")
+    )
     from ..alerts.wording import next_step
 
     context = {"r": report, "fmt": formatting, "chart_cid": CHART_CID, "zone": report.zone, "next_step": next_step}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..config import DEFAULT_REGION
@@ -24,16 +24,18 @@ class ReportSettings:
     dashboard_url: str | None
 
     @classmethod
-    def from_env(cls) -> "ReportSettings":
-        recipients = tuple(
-            r.strip() for r in os.environ.get("LEDGERLAKE_EMAIL_RECIPIENTS", "").split(",") if r.strip()
-        )
+    def from_env(cls) -> ReportSettings:
+        recipients = tuple(r.strip() for r in os.environ.get("LEDGERLAKE_EMAIL_RECIPIENTS", "").split(",") if r.strip())
         return cls(
             sender=os.environ.get("LEDGERLAKE_EMAIL_SENDER") or None,
             recipients=recipients,
             timezone=os.environ.get("LEDGERLAKE_REPORT_TIMEZONE") or DEFAULT_TIMEZONE,
-            ses_region=(os.environ.get("LEDGERLAKE_SES_REGION") or os.environ.get("AWS_REGION")
-                        or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION),
+            ses_region=(
+                os.environ.get("LEDGERLAKE_SES_REGION")
+                or os.environ.get("AWS_REGION")
+                or os.environ.get("AWS_DEFAULT_REGION")
+                or DEFAULT_REGION
+            ),
             company=os.environ.get("LEDGERLAKE_COMPANY_NAME", "ledgerlake"),
             dashboard_url=os.environ.get("LEDGERLAKE_DASHBOARD_URL") or None,
         )
@@ -49,9 +51,9 @@ class ReportSettings:
 
     def today(self, now: datetime | None = None) -> date:
         """The date it is now in the report's timezone (what "this Monday" means)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if now.tzinfo is None:
-            now = now.replace(tzinfo=timezone.utc)
+            now = now.replace(tzinfo=UTC)
         return now.astimezone(self.zone()).date()
 
     def require_delivery(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from .. import figures
@@ -20,9 +20,9 @@ from .queries import METRICS, Metric
 from .settings import ReportSettings
 
 STALE_AFTER = timedelta(hours=48)  # a source silent this long before the report is flagged
-CHART_HISTORY_DAYS = 91            # 13 weeks of actual cash before the forecast
-FORECAST_DAYS = 91                 # the 13-week cash forecast
-MAX_ALERTS_SHOWN = 15             # per list; the open high alerts are always all shown
+CHART_HISTORY_DAYS = 91  # 13 weeks of actual cash before the forecast
+FORECAST_DAYS = 91  # the 13-week cash forecast
+MAX_ALERTS_SHOWN = 15  # per list; the open high alerts are always all shown
 
 
 class NoData(RuntimeError):
@@ -67,17 +67,19 @@ class WeeklyReport:
     kpis: list[KpiRow]
     cash_actuals: list[tuple[date, Decimal]]
     forecast: list[dict]
-    alerts: list[dict]             # new: first raised during the week and not resolved
+    alerts: list[dict]  # new: first raised during the week and not resolved
     health: list[HealthRow]
     dashboard_url: str | None = None
     forecast_accuracy: list[str] = field(default_factory=list)  # forecast.forecast_headline sentences
     headline: figures.Headline | None = None
-    open_high: list[dict] = field(default_factory=list)   # still open (raised before or after the week), high
+    open_high: list[dict] = field(default_factory=list)  # still open (raised before or after the week), high
     open_other: list[dict] = field(default_factory=list)  # still open, medium / low
-    resolved: list[dict] = field(default_factory=list)    # resolved during the week
+    resolved: list[dict] = field(default_factory=list)  # resolved during the week
     writeback: dict[str, int] = field(default_factory=dict)  # open write-back actions by state (docs/workflows.md)
-    budget_variances: list[dict] = field(default_factory=list)  # the last whole month's largest (marts.budget_vs_actual)
-    generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    budget_variances: list[dict] = field(
+        default_factory=list
+    )  # the last whole month's largest (marts.budget_vs_actual)
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     reconciliation: dict | None = None  # queries.reconciliation_week: bank matching and coding
 
     @property
@@ -143,14 +145,22 @@ def kpi_rows(weeks: list[dict], currency: str) -> list[KpiRow]:
         else:
             d_prior, d_avg = fmt.change_pct(cur, pri), fmt.change_pct(cur, avg)
             vs_prior, vs_avg = fmt.signed_pct(d_prior), fmt.signed_pct(d_avg)
-        rows.append(KpiRow(
-            metric=metric, current=cur, prior=pri, avg4=avg, weeks_in_avg=len(values),
-            current_text=fmt.value(cur, metric.unit, currency),
-            prior_text=fmt.value(pri, metric.unit, currency),
-            avg4_text=fmt.value(avg, metric.unit, currency),
-            vs_prior=vs_prior, vs_avg=vs_avg,
-            tone_prior=_tone(metric, d_prior), tone_avg=_tone(metric, d_avg),
-        ))
+        rows.append(
+            KpiRow(
+                metric=metric,
+                current=cur,
+                prior=pri,
+                avg4=avg,
+                weeks_in_avg=len(values),
+                current_text=fmt.value(cur, metric.unit, currency),
+                prior_text=fmt.value(pri, metric.unit, currency),
+                avg4_text=fmt.value(avg, metric.unit, currency),
+                vs_prior=vs_prior,
+                vs_avg=vs_avg,
+                tone_prior=_tone(metric, d_prior),
+                tone_avg=_tone(metric, d_avg),
+            )
+        )
     return rows
 
 
@@ -159,12 +169,15 @@ def _aware(moment) -> datetime | None:
         return None
     if isinstance(moment, date) and not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(0))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def health_rows(rows: list[dict], reference: datetime, zone, reconnect: frozenset[str] = frozenset()) -> list[HealthRow]:
+def health_rows(
+    rows: list[dict], reference: datetime, zone, reconnect: frozenset[str] = frozenset()
+) -> list[HealthRow]:
     """A source is stale when neither a webhook nor a poll landed in STALE_AFTER before the
     report; `reconnect` names sources whose provider refused the refresh token."""
+
     def text(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%a %d %b %H:%M") if moment else "never"
 
@@ -228,8 +241,9 @@ def sort_alerts(rows: list[dict], live: dict[str, dict] | None, start: datetime,
 
     Status: the live alert store's when it knows the alert (a resolution made on the
     dashboard shows at once), else the table's copy — the dashboard's rule too."""
-    status = figures.alert_status(((r["alert_id"], r["status"]) for r in rows),
-                                  {k: v["status"] for k, v in (live or {}).items()})
+    status = figures.alert_status(
+        ((r["alert_id"], r["status"]) for r in rows), {k: v["status"] for k, v in (live or {}).items()}
+    )
     out: dict[str, list] = {"new": [], "open_high": [], "open_other": [], "resolved": []}
     for r in rows:
         r = {**r, "status": status[r["alert_id"]]}
@@ -247,8 +261,9 @@ def sort_alerts(rows: list[dict], live: dict[str, dict] | None, start: datetime,
     return out
 
 
-def build(conn, as_of: date | None = None, settings: ReportSettings | None = None,
-          live_alerts: dict[str, dict] | None = None) -> WeeklyReport:
+def build(
+    conn, as_of: date | None = None, settings: ReportSettings | None = None, live_alerts: dict[str, dict] | None = None
+) -> WeeklyReport:
     """Read the marts and assemble the report for the last full week before `as_of`.
 
     `live_alerts`: the alert store's entries (ledgerlake.figures.live_alert_entries), for
@@ -269,8 +284,9 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
     end = datetime.combine(week_end + timedelta(days=1), time(0), zone)
     # "New" = first raised during the reported week, Monday 00:00 to Monday 00:00 in the report's zone.
     lists = sort_alerts(queries.all_alerts(conn), live_alerts, start, end)
-    headline = figures.headline(figures.for_connection(conn), currency,
-                                {k: v["status"] for k, v in (live_alerts or {}).items()})
+    headline = figures.headline(
+        figures.for_connection(conn), currency, {k: v["status"] for k, v in (live_alerts or {}).items()}
+    )
     forecast = queries.cash_forecast(conn, FORECAST_DAYS)
     # Actual cash runs up to the day the forecast starts from, so the chart has no gap.
     actual_end = headline.horizon.as_of if headline and headline.horizon else week_end
@@ -295,7 +311,9 @@ def build(conn, as_of: date | None = None, settings: ReportSettings | None = Non
         writeback=_writeback_counts(),
         # the month the headline revenue is for: the last whole month
         budget_variances=queries.largest_budget_variances(
-            conn, headline.revenue_month if headline else figures.last_whole_month(week_end),
-            os.environ.get("LEDGERLAKE_REPORT_BUDGET")),
+            conn,
+            headline.revenue_month if headline else figures.last_whole_month(week_end),
+            os.environ.get("LEDGERLAKE_REPORT_BUDGET"),
+        ),
         reconciliation=queries.reconciliation_week(conn, week_start, week_end),
     )

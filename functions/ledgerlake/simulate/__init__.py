@@ -7,15 +7,22 @@ files and the id conventions the rest of the pipeline relies on.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 __all__ = ["generate"]
 
 
-def generate(out: Path, seed: int = 42, months: int = 18, scale: float = 1.0, start: date = date(2025, 5, 1),
-             fiscal_year_start_month: int = 4, on_day: Callable[[date], None] | None = None) -> Path:
+def generate(
+    out: Path,
+    seed: int = 42,
+    months: int = 18,
+    scale: float = 1.0,
+    start: date = date(2025, 5, 1),
+    fiscal_year_start_month: int = 4,
+    on_day: Callable[[date], None] | None = None,
+) -> Path:
     """Write the simulated company into `out` (replacing what a previous run left there).
 
     Deterministic: the same arguments give byte-identical files. `on_day` is called after

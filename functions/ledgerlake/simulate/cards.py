@@ -112,8 +112,11 @@ def merchants(entity: str, start: date) -> list[Merchant]:
     for n, (name, descriptor, merchant_name, categories) in enumerate(MERCHANTS[entity]):
         offset = max(0, n - STARTING + 1) * NEW_MERCHANT_EVERY_DAYS
         key = f"card_{entity.lower()}_{n:02d}"
-        out.append(Merchant(entity, key, name, descriptor, merchant_name, categories,
-                            date.fromordinal(start.toordinal() + offset)))
+        out.append(
+            Merchant(
+                entity, key, name, descriptor, merchant_name, categories, date.fromordinal(start.toordinal() + offset)
+            )
+        )
     return out
 
 
@@ -152,4 +155,3 @@ def _weighted(rng, choices) -> str:
         if x < acc:
             return value
     return choices[-1][0]
-

@@ -15,18 +15,40 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
+from .cards import CATEGORIES, PFC, CardLine, draw_lines, merchants
 from .company import (
-    AWS_ALIAS_NAME, BANK_ACCOUNTS, COMPANY_WORDS_A, COMPANY_WORDS_B, ENTITIES, FIRST_NAMES, LAST_NAMES,
-    NEW_VENDOR, PAYROLL, PIPELINE_FOR, PIPELINES, PLANS, QBO_ACCOUNTS, REPORTING_CURRENCY, SHOP_DOMAIN,
-    STRIPE_ACCOUNT, UK, XERO_ACCOUNTS,
-    UK_SUFFIX, US, US_SUFFIX, VENDORS, WON_STAGE, LOST_STAGE, HUBSPOT_PORTAL_ID, Vendor,
+    AWS_ALIAS_NAME,
+    BANK_ACCOUNTS,
+    COMPANY_WORDS_A,
+    COMPANY_WORDS_B,
+    ENTITIES,
+    FIRST_NAMES,
+    HUBSPOT_PORTAL_ID,
+    LAST_NAMES,
+    LOST_STAGE,
+    NEW_VENDOR,
+    PAYROLL,
+    PIPELINE_FOR,
+    PIPELINES,
+    PLANS,
+    QBO_ACCOUNTS,
+    REPORTING_CURRENCY,
+    SHOP_DOMAIN,
+    STRIPE_ACCOUNT,
+    UK,
+    UK_SUFFIX,
+    US,
+    US_SUFFIX,
+    VENDORS,
+    WON_STAGE,
+    XERO_ACCOUNTS,
+    Vendor,
 )
 from .dynamics import Dynamics
-from .cards import CATEGORIES, PFC, CardLine, draw_lines, merchants
 from .foreign import ForeignTrade
 from .fx import FxTable
 from .hubspot import HubSpot
@@ -36,7 +58,15 @@ from .plaid import Bank
 from .shopify import ShopifyRun
 from .stripe import Stripe
 from .util import (
-    Ids, add_months, at, business_day_on_or_before, iso_ms_z, money_str, month_end, poisson, stream,
+    Ids,
+    add_months,
+    at,
+    business_day_on_or_before,
+    iso_ms_z,
+    money_str,
+    month_end,
+    poisson,
+    stream,
 )
 
 GENERATOR_VERSION = "1"
@@ -45,19 +75,48 @@ CARD_LINES_PER_DAY = 3.0  # per entity at scale 1 (at least 0.9 a day at small s
 # provider's own resource names: REST paths for Stripe/Shopify/HubSpot/Xero/Plaid, entity
 # names for QuickBooks).
 RESOURCES = {
-    "stripe": ("events", "charges", "balance_transactions", "payouts", "refunds", "disputes", "customers",
-               "subscriptions", "invoices"),
+    "stripe": (
+        "events",
+        "charges",
+        "balance_transactions",
+        "payouts",
+        "refunds",
+        "disputes",
+        "customers",
+        "subscriptions",
+        "invoices",
+    ),
     "shopify": ("orders", "transactions", "payouts", "balance_transactions"),
     "hubspot": ("deals", "companies", "pipelines"),
-    "qbo": ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor", "Purchase",
-            "Deposit", "CreditMemo"),
+    "qbo": (
+        "Invoice",
+        "Payment",
+        "Bill",
+        "BillPayment",
+        "JournalEntry",
+        "Account",
+        "Customer",
+        "Vendor",
+        "Purchase",
+        "Deposit",
+        "CreditMemo",
+    ),
     "xero": ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals"),
     "plaid": ("accounts", "transactions"),
 }
-CITIES = {US: ("New York", "Austin", "Chicago", "Denver", "Seattle", "Boston", "Atlanta", "San Diego"),
-          UK: ("London", "Manchester", "Bristol", "Leeds", "Edinburgh", "Cambridge", "Birmingham")}
-INDUSTRIES = ("COMPUTER_SOFTWARE", "RETAIL", "LOGISTICS_AND_SUPPLY_CHAIN", "HOSPITAL_HEALTH_CARE",
-              "FINANCIAL_SERVICES", "FOOD_BEVERAGES", "MARKETING_AND_ADVERTISING")
+CITIES = {
+    US: ("New York", "Austin", "Chicago", "Denver", "Seattle", "Boston", "Atlanta", "San Diego"),
+    UK: ("London", "Manchester", "Bristol", "Leeds", "Edinburgh", "Cambridge", "Birmingham"),
+}
+INDUSTRIES = (
+    "COMPUTER_SOFTWARE",
+    "RETAIL",
+    "LOGISTICS_AND_SUPPLY_CHAIN",
+    "HOSPITAL_HEALTH_CARE",
+    "FINANCIAL_SERVICES",
+    "FOOD_BEVERAGES",
+    "MARKETING_AND_ADVERTISING",
+)
 
 
 @dataclass
@@ -73,6 +132,7 @@ class Deal:
 @dataclass
 class Plan:
     """When each planted problem happens (fractions of the run, so short runs get them too)."""
+
     when: dict[str, date] = field(default_factory=dict)
     done: set = field(default_factory=set)
 
@@ -81,17 +141,41 @@ class Plan:
 
 
 class Simulation:
-    def __init__(self, out_dir: Path, seed: int, months: int, scale: float, start: date,
-                 fiscal_year_start_month: int, on_day=None, parallel: bool | None = None):
+    def __init__(
+        self,
+        out_dir: Path,
+        seed: int,
+        months: int,
+        scale: float,
+        start: date,
+        fiscal_year_start_month: int,
+        on_day=None,
+        parallel: bool | None = None,
+    ):
         self.root = out_dir
         self.seed, self.months, self.scale, self.start = seed, months, scale, start
         self.fy_start = fiscal_year_start_month
         self.end = add_months(start, months) - timedelta(days=1)
         self.on_day = on_day
         self.ids = Ids(seed)
-        self.rng = {name: stream(seed, name) for name in
-                    ("crm", "ar", "subs", "shop", "ap", "payroll", "bank", "hooks", "fx", "stripe", "names",
-                     "recon", "cards")}
+        self.rng = {
+            name: stream(seed, name)
+            for name in (
+                "crm",
+                "ar",
+                "subs",
+                "shop",
+                "ap",
+                "payroll",
+                "bank",
+                "hooks",
+                "fx",
+                "stripe",
+                "names",
+                "recon",
+                "cards",
+            )
+        }
         self.out = Output(out_dir, self.end)
         self.fx = FxTable(self.rng["fx"], start, self.end)
         # Hiring waves, seasonal pay, late payers drifting, deals slipping: its own stream.
@@ -146,23 +230,47 @@ class Simulation:
         def frac(x: float) -> date:
             return self.start + timedelta(days=int((self.end - self.start).days * x))
 
-        return Plan({
-            "duplicate_vendor_payment_us": frac(0.38), "duplicate_vendor_payment_uk": frac(0.52),
-            "vendor_alias_1": frac(0.28), "vendor_alias_2": frac(0.72), "unusual_vendor_charge": frac(0.6),
-            "new_vendor_large_payment": frac(0.66), "won_deal_not_invoiced_1": frac(0.3),
-            "won_deal_not_invoiced_2": frac(0.55), "won_deal_not_invoiced_3": frac(0.45),
-            "paid_invoice_deal_open": frac(0.4), "payout_missing_from_bank": frac(0.5),
-            "refund_missing_from_ledger": frac(0.42), "dispute": frac(0.48), "fx_transfer": frac(0.35),
-            "equity_raise": frac(0.25),
-        })
+        return Plan(
+            {
+                "duplicate_vendor_payment_us": frac(0.38),
+                "duplicate_vendor_payment_uk": frac(0.52),
+                "vendor_alias_1": frac(0.28),
+                "vendor_alias_2": frac(0.72),
+                "unusual_vendor_charge": frac(0.6),
+                "new_vendor_large_payment": frac(0.66),
+                "won_deal_not_invoiced_1": frac(0.3),
+                "won_deal_not_invoiced_2": frac(0.55),
+                "won_deal_not_invoiced_3": frac(0.45),
+                "paid_invoice_deal_open": frac(0.4),
+                "payout_missing_from_bank": frac(0.5),
+                "refund_missing_from_ledger": frac(0.42),
+                "dispute": frac(0.48),
+                "fx_transfer": frac(0.35),
+                "equity_raise": frac(0.25),
+            }
+        )
 
-    def problem(self, kind: str, description: str, entity: str, amount: int, currency: str, day: date,
-                records: list[tuple[str, str, str, str]], follow: list[str] = ()) -> dict:
+    def problem(
+        self,
+        kind: str,
+        description: str,
+        entity: str,
+        amount: int,
+        currency: str,
+        day: date,
+        records: list[tuple[str, str, str, str]],
+        follow: list[str] = (),
+    ) -> dict:
         """records: (source, resource file, raw lake entity, provider id). Payments later made
         against the documents in `follow` (and their bank lines) are added to the records."""
         problem = {
-            "id": f"P{len(self.problems) + 1:03d}", "kind": kind, "description": description, "entity": entity,
-            "amount": money_str(amount, currency), "currency": currency, "date": day.isoformat(),
+            "id": f"P{len(self.problems) + 1:03d}",
+            "kind": kind,
+            "description": description,
+            "entity": entity,
+            "amount": money_str(amount, currency),
+            "currency": currency,
+            "date": day.isoformat(),
             "records": [{"source": s, "resource": r, "raw_entity": e, "id": i} for s, r, e, i in records],
         }
         self.problems.append(problem)
@@ -203,9 +311,14 @@ class Simulation:
                 self.qbo.vendor(moment, v.key, v.ledger_name)
             else:
                 self.xero.contact(moment, v.key, v.ledger_name, f"accounts@{v.key.replace('_', '')}.co.uk", False)
-        for key, name in (("shopify", "Shopify"), ("opening", "Opening Balance"), ("hmrc", "HM Revenue & Customs"),
-                          ("payroll", "Payroll"), ("barclays", "Barclays Bank"),
-                          ("northwind_us", "Northwind US Inc")):
+        for key, name in (
+            ("shopify", "Shopify"),
+            ("opening", "Opening Balance"),
+            ("hmrc", "HM Revenue & Customs"),
+            ("payroll", "Payroll"),
+            ("barclays", "Barclays Bank"),
+            ("northwind_us", "Northwind US Inc"),
+        ):
             self.xero.contact(moment, key, name, "", False)
         self.foreign.open(moment)
         us_lines = []
@@ -216,12 +329,19 @@ class Simulation:
                 # Xero rejects manual journals on bank accounts: opening balances are RECEIVE
                 # bank transactions against Opening Balance Equity (no bank feed line: the
                 # feed's opening balance already contains them).
-                self.xero.bank_transaction(moment, day, "RECEIVE", acct.key, "opening",
-                                           [("opening_equity", acct.opening_minor, "Opening balance")],
-                                           "Opening balance")
+                self.xero.bank_transaction(
+                    moment,
+                    day,
+                    "RECEIVE",
+                    acct.key,
+                    "opening",
+                    [("opening_equity", acct.opening_minor, "Opening balance")],
+                    "Opening balance",
+                )
         total = sum(a for _, a, _ in us_lines)
-        self.qbo.journal(moment, day, us_lines + [("opening_equity", -total, "Opening balance")],
-                         "OPENING", "Opening balances")
+        self.qbo.journal(
+            moment, day, us_lines + [("opening_equity", -total, "Opening balance")], "OPENING", "Opening balances"
+        )
 
     def _day(self, day: date) -> None:
         self._today = day
@@ -278,10 +398,17 @@ class Simulation:
                     company = pool[rng.randrange(len(pool))]
                 else:
                     name = self._company_name(entity, rng)
-                    domain = name.split(" ")[0].lower() + name.split(" ")[1].lower() + (
-                        ".com" if entity == US else ".co.uk")
-                    company = self.hs.company(moment, name, domain, "United States" if entity == US else
-                                              "United Kingdom", rng.choice(CITIES[entity]), rng.choice(INDUSTRIES))
+                    domain = (
+                        name.split(" ")[0].lower() + name.split(" ")[1].lower() + (".com" if entity == US else ".co.uk")
+                    )
+                    company = self.hs.company(
+                        moment,
+                        name,
+                        domain,
+                        "United States" if entity == US else "United Kingdom",
+                        rng.choice(CITIES[entity]),
+                        rng.choice(INDUSTRIES),
+                    )
                     self.emails[company["id"]] = f"ap@{domain}"
                     pool.append(company)
                     if len(pool) > 5000:
@@ -292,22 +419,33 @@ class Simulation:
                 stages = [s[0] for p in PIPELINES if p[0] == pipeline for s in p[2] if not s[3]]
                 currency = ENTITIES[entity]["currency"]
                 deal_kind = rng.choice(("New business", "Expansion", "Platform", "Annual plan"))
-                deal = self.hs.deal(moment, f"{company['properties']['name']} - {deal_kind}",
-                                    money_str(amount, currency), currency, pipeline, stages[0],
-                                    moment + timedelta(days=30 + rng.randrange(60)), company["id"],
-                                    str(61_000_000 + rng.randrange(6)))
+                deal = self.hs.deal(
+                    moment,
+                    f"{company['properties']['name']} - {deal_kind}",
+                    money_str(amount, currency),
+                    currency,
+                    pipeline,
+                    stages[0],
+                    moment + timedelta(days=30 + rng.randrange(60)),
+                    company["id"],
+                    str(61_000_000 + rng.randrange(6)),
+                )
                 state = Deal(entity, deal, company, amount, stages[1:])
                 self.stats["deals"] += 1
-                self.schedule(moment + timedelta(days=3 + rng.randrange(12), seconds=rng.randrange(3600)),
-                              "deal_step", state)
+                self.schedule(
+                    moment + timedelta(days=3 + rng.randrange(12), seconds=rng.randrange(3600)), "deal_step", state
+                )
 
     def _on_deal_step(self, moment: datetime, deal: Deal) -> None:
         rng = self.rng["crm"]
         day = moment.date()
         lose = 0.15 if deal.entity == US else 0.22
         if rng.random() < lose:
-            self.hs.update_deal(moment, deal.obj, {"dealstage": LOST_STAGE[deal.entity],
-                                                   "closedate": iso_ms_z(moment), "hs_is_closed": "true"})
+            self.hs.update_deal(
+                moment,
+                deal.obj,
+                {"dealstage": LOST_STAGE[deal.entity], "closedate": iso_ms_z(moment), "hs_is_closed": "true"},
+            )
             return
         if deal.stages:
             stage = deal.stages.pop(0)
@@ -321,8 +459,12 @@ class Simulation:
                 close = datetime.fromisoformat(deal.obj["properties"]["closedate"].replace("Z", "+00:00"))
                 changes["closedate"] = iso_ms_z(max(close, moment) + timedelta(days=30))
             self.hs.update_deal(moment, deal.obj, changes)
-            if (not deal.stages and deal.entity == US and self.plan.due("paid_invoice_deal_open", day)
-                    and day < self.end - timedelta(days=60)):
+            if (
+                not deal.stages
+                and deal.entity == US
+                and self.plan.due("paid_invoice_deal_open", day)
+                and day < self.end - timedelta(days=60)
+            ):
                 # Planted: invoiced and paid in the ledger, but the deal stays at its last open stage.
                 self.plan.done.add("paid_invoice_deal_open")
                 deal.plant = "paid_invoice_deal_open"
@@ -332,23 +474,39 @@ class Simulation:
             self.schedule(moment + timedelta(days=wait, seconds=rng.randrange(3600)), "deal_step", deal)
             return
         # Won.
-        self.hs.update_deal(moment, deal.obj, {"dealstage": WON_STAGE[deal.entity], "closedate": iso_ms_z(moment),
-                                               "hs_is_closed": "true", "hs_is_closed_won": "true"})
+        self.hs.update_deal(
+            moment,
+            deal.obj,
+            {
+                "dealstage": WON_STAGE[deal.entity],
+                "closedate": iso_ms_z(moment),
+                "hs_is_closed": "true",
+                "hs_is_closed_won": "true",
+            },
+        )
         self.stats["deals_won"] += 1
         for n, entity in (("1", US), ("2", US), ("3", UK)):
             kind = f"won_deal_not_invoiced_{n}"
             if entity == deal.entity and self.plan.due(kind, day):
                 self.plan.done.add(kind)
                 currency = ENTITIES[entity]["currency"]
-                self.problem("won_deal_not_invoiced",
-                             f"Deal '{deal.obj['properties']['dealname']}' was won on {day} but never invoiced in "
-                             f"{ENTITIES[entity]['ledger'].upper()}.", entity, deal.amount, currency, day,
-                             [("hubspot", "deals", "deals", deal.obj["id"])])
+                self.problem(
+                    "won_deal_not_invoiced",
+                    f"Deal '{deal.obj['properties']['dealname']}' was won on {day} but never invoiced in "
+                    f"{ENTITIES[entity]['ledger'].upper()}.",
+                    entity,
+                    deal.amount,
+                    currency,
+                    day,
+                    [("hubspot", "deals", "deals", deal.obj["id"])],
+                )
                 return
         # Invoiced 0-3 days after the win, but never after the run's last day: a won deal
         # without an invoice must only ever be a planted one.
-        invoice_at = min(moment + timedelta(days=rng.randrange(4), hours=rng.randrange(6)),
-                         max(at(self.end, 20 * 3600), moment + timedelta(seconds=1)))
+        invoice_at = min(
+            moment + timedelta(days=rng.randrange(4), hours=rng.randrange(6)),
+            max(at(self.end, 20 * 3600), moment + timedelta(seconds=1)),
+        )
         self.schedule(invoice_at, "invoice", deal)
 
     # -- AR: invoices and customer payments ----------------------------------------------------
@@ -390,12 +548,17 @@ class Simulation:
         number, doc = self._issue_invoice(moment, deal, cid, deal_ref, items, terms)
         self.stats["invoices"] += 1
         if deal.plant == "paid_invoice_deal_open":
-            self.problem("paid_invoice_deal_open",
-                         f"Invoice {number} (deal {deal.obj['id']}) is paid in the ledger while the HubSpot deal "
-                         f"is still open at stage '{deal.obj['properties']['dealstage']}'.", deal.entity,
-                         doc.total, ENTITIES[deal.entity]["currency"], day,
-                         [("hubspot", "deals", "deals", deal.obj["id"]), ("qbo", "Invoice", "invoice", doc.id)],
-                         follow=[doc.id])
+            self.problem(
+                "paid_invoice_deal_open",
+                f"Invoice {number} (deal {deal.obj['id']}) is paid in the ledger while the HubSpot deal "
+                f"is still open at stage '{deal.obj['properties']['dealstage']}'.",
+                deal.entity,
+                doc.total,
+                ENTITIES[deal.entity]["currency"],
+                day,
+                [("hubspot", "deals", "deals", deal.obj["id"]), ("qbo", "Invoice", "invoice", doc.id)],
+                follow=[doc.id],
+            )
         # How and when the customer pays.
         due = day + timedelta(days=terms)
         r = rng.random()
@@ -413,11 +576,9 @@ class Simulation:
             method = "card" if m < 0.15 else ("ach" if m < 0.4 else "bank")
         if not deal.plant and rng.random() < 0.05:
             credit = (doc.total // 10) // 100 * 100
-            self.schedule(at(day + timedelta(days=3 + rng.randrange(5)), 15 * 3600), "credit_memo",
-                          (deal, doc, credit))
+            self.schedule(at(day + timedelta(days=3 + rng.randrange(5)), 15 * 3600), "credit_memo", (deal, doc, credit))
         if not deal.plant and rng.random() < 0.1:
-            self.schedule(at(pay_day, 10 * 3600 + rng.randrange(6 * 3600)), "pay_invoice",
-                          (deal, doc, method, 0.6))
+            self.schedule(at(pay_day, 10 * 3600 + rng.randrange(6 * 3600)), "pay_invoice", (deal, doc, method, 0.6))
             pay_day = pay_day + timedelta(days=20 + rng.randrange(25))
         self.schedule(at(pay_day, 10 * 3600 + rng.randrange(6 * 3600)), "pay_invoice", (deal, doc, method, None))
 
@@ -426,8 +587,9 @@ class Simulation:
         if deal.entity == US:
             self.doc_numbers[US] += 1
             number = str(self.doc_numbers[US])
-            return number, self.qbo.invoice(moment, day, cid, number, deal_ref, items, terms,
-                                            self.emails[deal.company["id"]])
+            return number, self.qbo.invoice(
+                moment, day, cid, number, deal_ref, items, terms, self.emails[deal.company["id"]]
+            )
         self.doc_numbers[UK] += 1
         number = f"INV-{self.doc_numbers[UK]:04d}"
         return number, self.xero.invoice(moment, day, f"hs:{deal.company['id']}", number, deal_ref, items, terms)
@@ -455,15 +617,27 @@ class Simulation:
             company_id = deal.company["id"]
             customer = self.stripe_customer.get(company_id)
             if customer is None:
-                customer = self.stripe.customer(moment, name, self.emails[company_id],
-                                                {"qbo_customer_id": doc.customer_id})
+                customer = self.stripe.customer(
+                    moment, name, self.emails[company_id], {"qbo_customer_id": doc.customer_id}
+                )
                 self.stripe_customer[company_id] = customer
-            charge = self.stripe.charge(moment, customer, amount, f"Invoice {doc.number}",
-                                        {"customer_name": name, "qbo_invoice_id": doc.id,
-                                         "invoice_number": doc.number, "hubspot_deal_id": deal.obj["id"]},
-                                        "card" if method == "card" else "ach", "invoice")
-            pid = self.qbo.payment(moment, day, doc, amount, "stripe_clearing", charge["id"],
-                                   note=f"Stripe charge {charge['id']}")
+            charge = self.stripe.charge(
+                moment,
+                customer,
+                amount,
+                f"Invoice {doc.number}",
+                {
+                    "customer_name": name,
+                    "qbo_invoice_id": doc.id,
+                    "invoice_number": doc.number,
+                    "hubspot_deal_id": deal.obj["id"],
+                },
+                "card" if method == "card" else "ach",
+                "invoice",
+            )
+            pid = self.qbo.payment(
+                moment, day, doc, amount, "stripe_clearing", charge["id"], note=f"Stripe charge {charge['id']}"
+            )
             self._record(doc.id, "qbo", "Payment", "payment", pid)
             self._record(doc.id, "stripe", "charges", "events", charge["id"])
         self.stats["invoice_payments"] += 1
@@ -481,11 +655,18 @@ class Simulation:
         day = moment.date()
         name = doc.customer_name.upper()[:24]
         shape, r = "one_to_one", rng.random()
-        others = [d for d in self.books[deal.entity].invoices.values()
-                  if d.customer_id == doc.customer_id and d.id != doc.id and d.balance > 0 and d.id not in self.followed]
+        others = [
+            d
+            for d in self.books[deal.entity].invoices.values()
+            if d.customer_id == doc.customer_id and d.id != doc.id and d.balance > 0 and d.id not in self.followed
+        ]
         if not deal.plant and share is None:
-            possible = {"transposed_reference": _transposed(doc.number) != doc.number, "split": True,
-                        "fee_netted": uk, "multi_invoice": bool(others)}
+            possible = {
+                "transposed_reference": _transposed(doc.number) != doc.number,
+                "split": True,
+                "fee_netted": uk,
+                "multi_invoice": bool(others),
+            }
             # every shape at least once per entity (small runs too), then at their usual rates
             todo = [k for k in possible if possible[k] and (deal.entity, k) not in self._receipt_shapes]
             if todo:
@@ -508,8 +689,16 @@ class Simulation:
 
         def transfer(value: int, pending_days: int = 0) -> str:
             text = f"FP {name} REF {refs}" if uk else f"ACH CREDIT {name} INV {refs}"
-            txn = self.bank.move(key, moment, -value, text, pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
-                                 pending_days=pending_days, counterparty=doc.customer_name, reference=refs)
+            txn = self.bank.move(
+                key,
+                moment,
+                -value,
+                text,
+                pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
+                pending_days=pending_days,
+                counterparty=doc.customer_name,
+                reference=refs,
+            )
             self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
             return txn
 
@@ -529,9 +718,17 @@ class Simulation:
                 self._record(d.id, "qbo", "Payment", "payment", pid)
             pids.append(pid)
         if fee:
-            pids.append(self.xero.bank_transaction(moment, day, "SPEND", key, "barclays",
-                                                   [("bank_fees", fee, "International payment charge")],
-                                                   f"Charges {doc.number}"))
+            pids.append(
+                self.xero.bank_transaction(
+                    moment,
+                    day,
+                    "SPEND",
+                    key,
+                    "barclays",
+                    [("bank_fees", fee, "International payment charge")],
+                    f"Charges {doc.number}",
+                )
+            )
         for txn in txns:
             self.bank.explain(txn, shape, *pids)
         self.stats[f"bank_receipts_{shape}"] += 1
@@ -540,8 +737,9 @@ class Simulation:
     def _card_spend(self, day: date) -> None:
         rng = self.rng["cards"]
         for entity in (US, UK):
-            for line in draw_lines(rng, entity, day, self.end, self.merchants[entity],
-                                   CARD_LINES_PER_DAY * max(self.scale, 0.3)):
+            for line in draw_lines(
+                rng, entity, day, self.end, self.merchants[entity], CARD_LINES_PER_DAY * max(self.scale, 0.3)
+            ):
                 self._card_line(rng, day, line)
 
     def _card_line(self, rng, day: date, line: CardLine) -> None:
@@ -559,11 +757,20 @@ class Simulation:
             if us:
                 doc = self.qbo.purchase(moment, day, m.key, line.amount, account, f"{m.name} card")
             else:
-                doc = self.xero.bank_transaction(moment, day, "SPEND", key, m.key,
-                                                 [(account, line.amount, f"{m.name} card")], "Card")
+                doc = self.xero.bank_transaction(
+                    moment, day, "SPEND", key, m.key, [(account, line.amount, f"{m.name} card")], "Card"
+                )
         pending = 1 if rng.random() < 0.5 else 0
-        txn = self.bank.move(key, moment, line.amount, m.descriptor, m.merchant_name, PFC[m.categories[0][0]],
-                             "in store" if line.category in ("meals", "travel") else "online", pending)
+        txn = self.bank.move(
+            key,
+            moment,
+            line.amount,
+            m.descriptor,
+            m.merchant_name,
+            PFC[m.categories[0][0]],
+            "in store" if line.category in ("meals", "travel") else "online",
+            pending,
+        )
         if doc:
             self.bank.explain(txn, "one_to_one", doc)
         self.card_lines[txn] = line
@@ -582,19 +789,43 @@ class Simulation:
 
         with open(self.root / "truth" / "bank_lines.csv", "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["transaction_id", "entity", "account_key", "date", "amount", "description", "match_kind",
-                             "explained_by", "vendor", "vendor_first_used", "true_account_code",
-                             "booked_account_code"])
+            writer.writerow(
+                [
+                    "transaction_id",
+                    "entity",
+                    "account_key",
+                    "date",
+                    "amount",
+                    "description",
+                    "match_kind",
+                    "explained_by",
+                    "vendor",
+                    "vendor_first_used",
+                    "true_account_code",
+                    "booked_account_code",
+                ]
+            )
             for txn, (key, day, amount_out, name) in self.bank.posted.items():
                 entity = entity_of[key]
                 currency = ENTITIES[entity]["currency"]
                 card = self.card_lines.get(txn)
                 kind, docs = self.bank.explained.get(txn, ("uncoded" if card else "unexplained", ()))
-                writer.writerow([txn, entity, key, day.isoformat(), money_str(-amount_out, currency), name, kind,
-                                 " ".join(docs), card.merchant.name if card else "",
-                                 card.merchant.starts.isoformat() if card else "",
-                                 code(entity, card.category) if card else "",
-                                 code(entity, card.coded_category) if card else ""])
+                writer.writerow(
+                    [
+                        txn,
+                        entity,
+                        key,
+                        day.isoformat(),
+                        money_str(-amount_out, currency),
+                        name,
+                        kind,
+                        " ".join(docs),
+                        card.merchant.name if card else "",
+                        card.merchant.starts.isoformat() if card else "",
+                        code(entity, card.category) if card else "",
+                        code(entity, card.coded_category) if card else "",
+                    ]
+                )
 
     # -- Stripe subscriptions --------------------------------------------------------------------
     def _subscriptions(self, day: date) -> None:
@@ -616,8 +847,9 @@ class Simulation:
             customer = self.stripe.customer(moment, f"{first} {last}", email, {"company": company})
             sub = self.stripe.subscription(moment, customer, plan, f"price_{plan.key}_nw", f"prod_{plan.key[:-2]}_nw")
             self.stripe.save_subscription(moment, sub, "customer.subscription.created")
-            self._bill_subscription(moment, {"sub": sub, "plan": plan, "name": f"{first} {last}", "email": email,
-                                             "n": 0})
+            self._bill_subscription(
+                moment, {"sub": sub, "plan": plan, "name": f"{first} {last}", "email": email, "n": 0}
+            )
 
     def _bill_subscription(self, moment: datetime, state: dict) -> None:
         rng = self.rng["subs"]
@@ -626,11 +858,25 @@ class Simulation:
         period_end = datetime.combine(add_months(moment.date(), months), moment.timetz())
         state["n"] += 1
         method = "card"
-        charge = self.stripe.charge(moment, sub["customer"], plan.unit_amount, "Subscription update",
-                                    {"subscription": sub["id"]}, method, "subscription")
-        inv = self.stripe.invoice_paid(moment + timedelta(seconds=2), sub, moment, period_end, charge,
-                                       f"{sub['customer'][4:12].upper()}-{state['n']:04d}", state["name"],
-                                       state["email"])
+        charge = self.stripe.charge(
+            moment,
+            sub["customer"],
+            plan.unit_amount,
+            "Subscription update",
+            {"subscription": sub["id"]},
+            method,
+            "subscription",
+        )
+        inv = self.stripe.invoice_paid(
+            moment + timedelta(seconds=2),
+            sub,
+            moment,
+            period_end,
+            charge,
+            f"{sub['customer'][4:12].upper()}-{state['n']:04d}",
+            state["name"],
+            state["email"],
+        )
         previous = {"latest_invoice": sub["latest_invoice"]}
         item = sub["items"]["data"][0]
         item["current_period_start"] = int(moment.timestamp())
@@ -669,10 +915,15 @@ class Simulation:
         re_id = self.stripe.refund(moment, charge, charge["amount"], "requested_by_customer", booked)
         self.stats["stripe_refunds"] += 1
         if not booked:
-            self.problem("refund_missing_from_ledger",
-                         f"Stripe refund {re_id} of charge {charge['id']} was never booked in QuickBooks.",
-                         US, charge["amount"], "USD", day,
-                         [("stripe", "refunds", "events", re_id), ("stripe", "charges", "events", charge["id"])])
+            self.problem(
+                "refund_missing_from_ledger",
+                f"Stripe refund {re_id} of charge {charge['id']} was never booked in QuickBooks.",
+                US,
+                charge["amount"],
+                "USD",
+                day,
+                [("stripe", "refunds", "events", re_id), ("stripe", "charges", "events", charge["id"])],
+            )
 
     def _on_dispute(self, moment: datetime, charge: dict) -> None:
         self.stripe.dispute(moment, charge)
@@ -684,13 +935,19 @@ class Simulation:
             self.stats["stripe_payouts"] += 1
             # The planted missing payout is a material one (not a few-dollar day).
             if self.plan.due("payout_missing_from_bank", day) and (
-                    po["amount"] >= 1_000_00 or day >= self.plan.when["payout_missing_from_bank"] + timedelta(days=21)):
+                po["amount"] >= 1_000_00 or day >= self.plan.when["payout_missing_from_bank"] + timedelta(days=21)
+            ):
                 self.plan.done.add("payout_missing_from_bank")
-                self.problem("payout_missing_from_bank",
-                             f"Stripe payout {po['id']} ({po['count']} balance transactions) is marked paid for "
-                             f"{po['arrival']} but no deposit ever reached the Chase Operating account.",
-                             US, po["amount"], "USD", po["arrival"],
-                             [("stripe", "payouts", "events", po["id"])])
+                self.problem(
+                    "payout_missing_from_bank",
+                    f"Stripe payout {po['id']} ({po['count']} balance transactions) is marked paid for "
+                    f"{po['arrival']} but no deposit ever reached the Chase Operating account.",
+                    US,
+                    po["amount"],
+                    "USD",
+                    po["arrival"],
+                    [("stripe", "payouts", "events", po["id"])],
+                )
             else:
                 self.schedule(po["paid_at"], "stripe_payout_arrival", po)
         if sp:
@@ -698,44 +955,82 @@ class Simulation:
             self.schedule(sp["paid_at"], "shopify_payout_arrival", sp)
 
     def _on_stripe_payout_arrival(self, moment: datetime, po: dict) -> None:
-        txn = self.bank.move("bank_operating", moment, -po["amount"], f"STRIPE TRANSFER ST-{po['id'][3:]}",
-                             pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Stripe",
-                             reference=po["id"])
-        dep = self.qbo.deposit(moment, moment.date(), "bank_operating",
-                               [("stripe_clearing", po["amount"], f"Stripe payout {po['id']}")],
-                               f"Stripe payout {po['id']}")
+        txn = self.bank.move(
+            "bank_operating",
+            moment,
+            -po["amount"],
+            f"STRIPE TRANSFER ST-{po['id'][3:]}",
+            pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
+            counterparty="Stripe",
+            reference=po["id"],
+        )
+        dep = self.qbo.deposit(
+            moment,
+            moment.date(),
+            "bank_operating",
+            [("stripe_clearing", po["amount"], f"Stripe payout {po['id']}")],
+            f"Stripe payout {po['id']}",
+        )
         self.bank.explain(txn, "payout", dep)
 
     def _on_shopify_payout_arrival(self, moment: datetime, sp: dict) -> None:
-        txn = self.bank.move("bank_current", moment, -sp["amount"], f"SHOPIFY PAYMENTS {sp['id']}",
-                             pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Shopify",
-                             reference=str(sp["id"]))
-        bt = self.xero.bank_transaction(moment, moment.date(), "RECEIVE", "bank_current", "shopify",
-                                        [("shopify_clearing", sp["amount"], f"Shopify payout {sp['id']}")],
-                                        f"Shopify payout {sp['id']}")
+        txn = self.bank.move(
+            "bank_current",
+            moment,
+            -sp["amount"],
+            f"SHOPIFY PAYMENTS {sp['id']}",
+            pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
+            counterparty="Shopify",
+            reference=str(sp["id"]),
+        )
+        bt = self.xero.bank_transaction(
+            moment,
+            moment.date(),
+            "RECEIVE",
+            "bank_current",
+            "shopify",
+            [("shopify_clearing", sp["amount"], f"Shopify payout {sp['id']}")],
+            f"Shopify payout {sp['id']}",
+        )
         self.bank.explain(txn, "payout", bt)
 
     def _sales_journals(self, day: date, h) -> None:
         moment = at(day, 23 * 3600 + 50 * 60)
         s = self.stripe.days.pop(day, None)
         if s and (s.subscription_gross or s.refunds or s.fees or s.dispute_amount):
-            self.qbo.journal(moment, day, [
-                ("stripe_clearing", s.subscription_gross, "Subscription charges"),
-                ("rev_subscriptions", -s.subscription_gross, "Subscription charges"),
-                ("rev_refunds", s.refunds, "Refunds"), ("stripe_clearing", -s.refunds, "Refunds"),
-                ("merchant_fees", s.fees + s.dispute_fee, "Stripe fees"),
-                ("chargebacks", s.dispute_amount, "Disputed charges"),
-                ("stripe_clearing", -(s.fees + s.dispute_fee + s.dispute_amount), "Fees and disputes"),
-            ], f"STRIPE-{day:%Y%m%d}", f"Stripe sales {day.isoformat()}")
+            self.qbo.journal(
+                moment,
+                day,
+                [
+                    ("stripe_clearing", s.subscription_gross, "Subscription charges"),
+                    ("rev_subscriptions", -s.subscription_gross, "Subscription charges"),
+                    ("rev_refunds", s.refunds, "Refunds"),
+                    ("stripe_clearing", -s.refunds, "Refunds"),
+                    ("merchant_fees", s.fees + s.dispute_fee, "Stripe fees"),
+                    ("chargebacks", s.dispute_amount, "Disputed charges"),
+                    ("stripe_clearing", -(s.fees + s.dispute_fee + s.dispute_amount), "Fees and disputes"),
+                ],
+                f"STRIPE-{day:%Y%m%d}",
+                f"Stripe sales {day.isoformat()}",
+            )
         if h:
             gross = h.goods_net + h.shipping_net + h.vat
-            self.xero.journal(moment, day, [
-                ("shopify_clearing", gross, "Orders (gross)"), ("rev_store", -h.goods_net, "Online store sales"),
-                ("rev_shipping", -h.shipping_net, "Shipping charged"), ("shopify_vat", -h.vat, "VAT on sales"),
-                ("rev_returns", h.refunds_net, "Refunds"), ("shopify_vat", h.refunds_vat, "VAT on refunds"),
-                ("shopify_clearing", -(h.refunds_net + h.refunds_vat), "Refunds"),
-                ("merchant_fees", h.fees, "Shopify Payments fees"), ("shopify_clearing", -h.fees, "Fees"),
-            ], f"Shopify sales {day.isoformat()}")
+            self.xero.journal(
+                moment,
+                day,
+                [
+                    ("shopify_clearing", gross, "Orders (gross)"),
+                    ("rev_store", -h.goods_net, "Online store sales"),
+                    ("rev_shipping", -h.shipping_net, "Shipping charged"),
+                    ("shopify_vat", -h.vat, "VAT on sales"),
+                    ("rev_returns", h.refunds_net, "Refunds"),
+                    ("shopify_vat", h.refunds_vat, "VAT on refunds"),
+                    ("shopify_clearing", -(h.refunds_net + h.refunds_vat), "Refunds"),
+                    ("merchant_fees", h.fees, "Shopify Payments fees"),
+                    ("shopify_clearing", -h.fees, "Fees"),
+                ],
+                f"Shopify sales {day.isoformat()}",
+            )
 
     # -- vendors --------------------------------------------------------------------------------
     def _vendor_amount(self, v: Vendor, day: date) -> int:
@@ -763,7 +1058,8 @@ class Simulation:
                 self.plan.done.add(kind)
                 self._vendor_charge(v, day, moment, amount, plant=kind)
             elif v.key in ("devon", "cotswold") and self.plan.due(
-                    f"duplicate_vendor_payment_{'us' if v.entity == US else 'uk'}", day):
+                f"duplicate_vendor_payment_{'us' if v.entity == US else 'uk'}", day
+            ):
                 self.plan.done.add(f"duplicate_vendor_payment_{'us' if v.entity == US else 'uk'}")
                 self._vendor_charge(v, day, moment, amount, plant="duplicate")
             else:
@@ -784,13 +1080,22 @@ class Simulation:
             pending = 1 + rng.randrange(2) if rng.random() < 0.6 else 0
             if entity == US:
                 doc = self.qbo.purchase(moment, day, v.key, amount, v.account, f"{v.ledger_name} {day:%B %Y}")
-                txn = self.bank.move("bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online",
-                                     pending)
+                txn = self.bank.move(
+                    "bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online", pending
+                )
             else:
-                doc = self.xero.bank_transaction(moment, day, "SPEND", "bank_current", v.key,
-                                                 [(v.account, amount, f"{v.ledger_name} {day:%B %Y}")], number)
-                txn = self.bank.move("bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online",
-                                     pending)
+                doc = self.xero.bank_transaction(
+                    moment,
+                    day,
+                    "SPEND",
+                    "bank_current",
+                    v.key,
+                    [(v.account, amount, f"{v.ledger_name} {day:%B %Y}")],
+                    number,
+                )
+                txn = self.bank.move(
+                    "bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "online", pending
+                )
             self.bank.explain(txn, "one_to_one", doc)
             return
         vendor_key = v.key
@@ -801,8 +1106,7 @@ class Simulation:
         docs = [self._bill(v, vendor_key, day, moment, number, amount)]
         if plant == "duplicate":
             # The same supplier invoice entered twice (a week later) and paid twice.
-            docs.append(self._bill(v, vendor_key, day + timedelta(days=7), moment + timedelta(days=7), number,
-                                   amount))
+            docs.append(self._bill(v, vendor_key, day + timedelta(days=7), moment + timedelta(days=7), number, amount))
         pay_ids = []
         for n, doc in enumerate(docs):
             due = doc_day = day + timedelta(days=7 * n)
@@ -812,35 +1116,61 @@ class Simulation:
         if plant == "duplicate":
             ids = [d.id for d in docs]
             src, res, raw = ("qbo", "Bill", "bill") if entity == US else ("xero", "Invoices", "invoices")
-            self.problem("duplicate_vendor_payment",
-                         f"{v.ledger_name} invoice {number} was entered twice and paid twice.", entity, amount
-                         if entity == US else docs[0].total, currency, day,
-                         [(src, res, raw, i) for i in ids], follow=ids)
+            self.problem(
+                "duplicate_vendor_payment",
+                f"{v.ledger_name} invoice {number} was entered twice and paid twice.",
+                entity,
+                amount if entity == US else docs[0].total,
+                currency,
+                day,
+                [(src, res, raw, i) for i in ids],
+                follow=ids,
+            )
         elif plant == "unusual_vendor_charge":
             history = self.vendor_history[v.key][:-1]
             typical = sorted(history)[len(history) // 2] if history else amount
-            self.problem("unusual_vendor_charge",
-                         f"{v.ledger_name} bill {number} is {amount / typical:.1f}x the vendor's typical monthly "
-                         f"amount ({money_str(typical, currency)} {currency}).", entity, amount, currency, day,
-                         [("qbo", "Bill", "bill", docs[0].id)], follow=[docs[0].id])
+            self.problem(
+                "unusual_vendor_charge",
+                f"{v.ledger_name} bill {number} is {amount / typical:.1f}x the vendor's typical monthly "
+                f"amount ({money_str(typical, currency)} {currency}).",
+                entity,
+                amount,
+                currency,
+                day,
+                [("qbo", "Bill", "bill", docs[0].id)],
+                follow=[docs[0].id],
+            )
         elif plant in ("vendor_alias_1", "vendor_alias_2"):
             self._alias_bills.append(docs[0].id)
             if plant == "vendor_alias_2":
-                self.problem("vendor_name_variants",
-                             "Amazon Web Services appears as 'Amazon Web Services' and 'Amazon.com' in QuickBooks, "
-                             "'AWS' in Xero and 'AMAZON WEB SERVICES' / 'AWS EMEA' on the bank feeds.", US,
-                             sum(self._alias_amounts) + amount, "USD", day,
-                             [("qbo", "Vendor", "vendor", self.qbo.vendors["aws_us"][0]),
-                              ("qbo", "Vendor", "vendor", self.qbo.vendors["aws_alias"][0]),
-                              ("xero", "Contacts", "contacts", self.xero.contacts["aws_uk"][0])]
-                             + [("qbo", "Bill", "bill", b) for b in self._alias_bills])
+                self.problem(
+                    "vendor_name_variants",
+                    "Amazon Web Services appears as 'Amazon Web Services' and 'Amazon.com' in QuickBooks, "
+                    "'AWS' in Xero and 'AMAZON WEB SERVICES' / 'AWS EMEA' on the bank feeds.",
+                    US,
+                    sum(self._alias_amounts) + amount,
+                    "USD",
+                    day,
+                    [
+                        ("qbo", "Vendor", "vendor", self.qbo.vendors["aws_us"][0]),
+                        ("qbo", "Vendor", "vendor", self.qbo.vendors["aws_alias"][0]),
+                        ("xero", "Contacts", "contacts", self.xero.contacts["aws_uk"][0]),
+                    ]
+                    + [("qbo", "Bill", "bill", b) for b in self._alias_bills],
+                )
             self._alias_amounts.append(amount)
         elif plant == "new_vendor":
-            self.problem("new_vendor_large_payment",
-                         f"First-ever payment to new vendor {v.ledger_name}: {money_str(amount, currency)} "
-                         f"{currency} in one go.", entity, amount, currency, day,
-                         [("qbo", "Vendor", "vendor", self.qbo.vendors[v.key][0]),
-                          ("qbo", "Bill", "bill", docs[0].id)], follow=[docs[0].id])
+            self.problem(
+                "new_vendor_large_payment",
+                f"First-ever payment to new vendor {v.ledger_name}: {money_str(amount, currency)} "
+                f"{currency} in one go.",
+                entity,
+                amount,
+                currency,
+                day,
+                [("qbo", "Vendor", "vendor", self.qbo.vendors[v.key][0]), ("qbo", "Bill", "bill", docs[0].id)],
+                follow=[docs[0].id],
+            )
 
     def _bill(self, v: Vendor, vendor_key: str, day: date, moment: datetime, number: str, amount: int):
         desc = f"{v.ledger_name} {day:%B %Y}"
@@ -859,14 +1189,34 @@ class Simulation:
         amount = doc.balance
         if v.entity == US:
             pid = self.qbo.bill_payment(moment, day, doc, "bank_operating")
-            txn = self.bank.move("bank_operating", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other",
-                                 pending, counterparty=v.ledger_name, reference=doc.number)
+            txn = self.bank.move(
+                "bank_operating",
+                moment,
+                amount,
+                v.bank_name,
+                v.merchant_name,
+                v.pfc,
+                "other",
+                pending,
+                counterparty=v.ledger_name,
+                reference=doc.number,
+            )
             self.bank.explain(txn, "one_to_one", pid)
             self._record(doc.id, "qbo", "BillPayment", "billpayment", pid)
         else:
             pid = self.xero.payment(moment, day, doc, amount, "bank_current", doc.number)
-            txn = self.bank.move("bank_current", moment, amount, v.bank_name, v.merchant_name, v.pfc, "other",
-                                 pending, counterparty=v.ledger_name, reference=doc.number)
+            txn = self.bank.move(
+                "bank_current",
+                moment,
+                amount,
+                v.bank_name,
+                v.merchant_name,
+                v.pfc,
+                "other",
+                pending,
+                counterparty=v.ledger_name,
+                reference=doc.number,
+            )
             self.bank.explain(txn, "one_to_one", pid)
             self._record(doc.id, "xero", "Payments", "payments", pid)
         self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
@@ -882,13 +1232,19 @@ class Simulation:
         # US: Gusto pays on the 15th and the last day (business day on or before); the payroll
         # account is funded from operating two business days ahead.
         for month_start in (day.replace(day=1), add_months(day.replace(day=1), 1)):
-            for pay_day in (business_day_on_or_before(month_start.replace(day=15)),
-                            business_day_on_or_before(month_end(month_start))):
+            for pay_day in (
+                business_day_on_or_before(month_start.replace(day=15)),
+                business_day_on_or_before(month_end(month_start)),
+            ):
                 if business_day_on_or_before(pay_day - timedelta(days=2)) != day or pay_day > self.end:
                     continue
                 heads = self._headcount(US, pay_day)
-                gross = int(heads * PAYROLL[US].avg_gross_minor * rng.uniform(0.97, 1.03)
-                            * self.world.pay_factor(US, pay_day, pay_day.day > 15))
+                gross = int(
+                    heads
+                    * PAYROLL[US].avg_gross_minor
+                    * rng.uniform(0.97, 1.03)
+                    * self.world.pay_factor(US, pay_day, pay_day.day > 15)
+                )
                 withholding = gross * 24 // 100
                 employer = gross * 765 // 10000
                 net = gross - withholding
@@ -902,56 +1258,133 @@ class Simulation:
             employer = gross * 15 // 100
             net = gross - paye
             moment = at(day, 8 * 3600)
-            self.xero.journal(moment, day, [("salaries", gross, "Gross pay"), ("employer_ni", employer, "Employer NI"),
-                                            ("wages_payable", -net, "Net pay"),
-                                            ("paye_payable", -(paye + employer), "PAYE and NI")],
-                              f"Payroll {day:%B %Y} ({heads} employees)")
-            bt = self.xero.bank_transaction(moment, day, "SPEND", "bank_current", "payroll",
-                                            [("wages_payable", net, "Net pay")], f"Payroll {day:%Y-%m}")
-            txn = self.bank.move("bank_current", moment, net, f"BACS PAYROLL NORTHWIND UK {day:%b%y}".upper(),
-                                 pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), counterparty="Payroll")
+            self.xero.journal(
+                moment,
+                day,
+                [
+                    ("salaries", gross, "Gross pay"),
+                    ("employer_ni", employer, "Employer NI"),
+                    ("wages_payable", -net, "Net pay"),
+                    ("paye_payable", -(paye + employer), "PAYE and NI"),
+                ],
+                f"Payroll {day:%B %Y} ({heads} employees)",
+            )
+            bt = self.xero.bank_transaction(
+                moment,
+                day,
+                "SPEND",
+                "bank_current",
+                "payroll",
+                [("wages_payable", net, "Net pay")],
+                f"Payroll {day:%Y-%m}",
+            )
+            txn = self.bank.move(
+                "bank_current",
+                moment,
+                net,
+                f"BACS PAYROLL NORTHWIND UK {day:%b%y}".upper(),
+                pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+                counterparty="Payroll",
+            )
             self.bank.explain(txn, "one_to_one", bt)
             hmrc = business_day_on_or_before(add_months(day, 1).replace(day=22))
             self.schedule(at(hmrc, 10 * 3600), "hmrc", (paye + employer, day))
 
     def _on_payroll_funding(self, moment: datetime, payload) -> None:
         amount, pay_day = payload
-        jid = self.qbo.journal(moment, moment.date(), [("bank_payroll", amount, "Payroll funding"),
-                                                       ("bank_operating", -amount, "Payroll funding")],
-                               f"XFER-{pay_day:%Y%m%d}", f"Fund payroll for {pay_day.isoformat()}")
-        out = self.bank.move("bank_operating", moment, amount, "ONLINE TRANSFER TO CHK ...9021",
-                             pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"))
-        into = self.bank.move("bank_payroll", moment, -amount, "ONLINE TRANSFER FROM CHK ...4417",
-                              pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"))
+        jid = self.qbo.journal(
+            moment,
+            moment.date(),
+            [("bank_payroll", amount, "Payroll funding"), ("bank_operating", -amount, "Payroll funding")],
+            f"XFER-{pay_day:%Y%m%d}",
+            f"Fund payroll for {pay_day.isoformat()}",
+        )
+        out = self.bank.move(
+            "bank_operating",
+            moment,
+            amount,
+            "ONLINE TRANSFER TO CHK ...9021",
+            pfc=("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+        )
+        into = self.bank.move(
+            "bank_payroll",
+            moment,
+            -amount,
+            "ONLINE TRANSFER FROM CHK ...4417",
+            pfc=("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
+        )
         self.bank.explain(out, "one_to_one", jid)
         self.bank.explain(into, "one_to_one", jid)
 
     def _on_payroll_us(self, moment: datetime, payload) -> None:
         gross, withholding, employer, net, heads = payload
         day = moment.date()
-        pay = self.qbo.journal(moment, day, [("salaries", gross, "Gross wages"),
-                                             ("payroll_tax", employer, "Employer taxes"),
-                                             ("bank_payroll", -net, "Net pay"),
-                                             ("payroll_liab", -(withholding + employer),
-                                              "Taxes withheld and employer")],
-                               f"PR-{day:%Y%m%d}", f"Gusto payroll {day.isoformat()} ({heads} employees)")
-        tax = self.qbo.journal(moment, day, [("payroll_liab", withholding + employer, "Tax remittance"),
-                                             ("bank_payroll", -(withholding + employer), "Tax remittance")],
-                               f"PRTAX-{day:%Y%m%d}", f"Gusto tax remittance {day.isoformat()}")
-        net_txn = self.bank.move("bank_payroll", moment, net, "GUSTO NET PAY 8F3K2Q", "Gusto",
-                                 ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), "other", 1)
-        tax_txn = self.bank.move("bank_payroll", moment, withholding + employer, "GUSTO TAX 8F3K2Q", "Gusto",
-                                 ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"), "other", 1)
+        pay = self.qbo.journal(
+            moment,
+            day,
+            [
+                ("salaries", gross, "Gross wages"),
+                ("payroll_tax", employer, "Employer taxes"),
+                ("bank_payroll", -net, "Net pay"),
+                ("payroll_liab", -(withholding + employer), "Taxes withheld and employer"),
+            ],
+            f"PR-{day:%Y%m%d}",
+            f"Gusto payroll {day.isoformat()} ({heads} employees)",
+        )
+        tax = self.qbo.journal(
+            moment,
+            day,
+            [
+                ("payroll_liab", withholding + employer, "Tax remittance"),
+                ("bank_payroll", -(withholding + employer), "Tax remittance"),
+            ],
+            f"PRTAX-{day:%Y%m%d}",
+            f"Gusto tax remittance {day.isoformat()}",
+        )
+        net_txn = self.bank.move(
+            "bank_payroll",
+            moment,
+            net,
+            "GUSTO NET PAY 8F3K2Q",
+            "Gusto",
+            ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+            "other",
+            1,
+        )
+        tax_txn = self.bank.move(
+            "bank_payroll",
+            moment,
+            withholding + employer,
+            "GUSTO TAX 8F3K2Q",
+            "Gusto",
+            ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"),
+            "other",
+            1,
+        )
         self.bank.explain(net_txn, "one_to_one", pay)
         self.bank.explain(tax_txn, "one_to_one", tax)
 
     def _on_hmrc(self, moment: datetime, payload) -> None:
         amount, pay_day = payload
-        bt = self.xero.bank_transaction(moment, moment.date(), "SPEND", "bank_current", "hmrc",
-                                        [("paye_payable", amount, f"PAYE/NI for {pay_day:%B %Y}")],
-                                        f"HMRC {pay_day:%Y-%m}")
-        txn = self.bank.move("bank_current", moment, amount, "HMRC PAYE CUMBERNAULD", "HM Revenue & Customs",
-                             ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"), "other", 1)
+        bt = self.xero.bank_transaction(
+            moment,
+            moment.date(),
+            "SPEND",
+            "bank_current",
+            "hmrc",
+            [("paye_payable", amount, f"PAYE/NI for {pay_day:%B %Y}")],
+            f"HMRC {pay_day:%Y-%m}",
+        )
+        txn = self.bank.move(
+            "bank_current",
+            moment,
+            amount,
+            "HMRC PAYE CUMBERNAULD",
+            "HM Revenue & Customs",
+            ("GOVERNMENT_AND_NON_PROFIT", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"),
+            "other",
+            1,
+        )
         self.bank.explain(txn, "one_to_one", bt)
 
     # -- treasury: interest, the FX transfer -------------------------------------------------------
@@ -960,10 +1393,18 @@ class Simulation:
             reserve = self.bank.accounts["bank_reserve"]
             interest = reserve.current * 35 // 1000 // 12
             moment = at(day, 5 * 3600)
-            txn = self.bank.move("bank_reserve", moment, -interest, "INTEREST PAID", None,
-                                 ("INCOME", "INCOME_INTEREST_EARNED"))
-            bt = self.xero.bank_transaction(moment, day, "RECEIVE", "bank_reserve", "barclays",
-                                            [("interest_income", interest, "Interest")], f"Interest {day:%Y-%m}")
+            txn = self.bank.move(
+                "bank_reserve", moment, -interest, "INTEREST PAID", None, ("INCOME", "INCOME_INTEREST_EARNED")
+            )
+            bt = self.xero.bank_transaction(
+                moment,
+                day,
+                "RECEIVE",
+                "bank_reserve",
+                "barclays",
+                [("interest_income", interest, "Interest")],
+                f"Interest {day:%Y-%m}",
+            )
             self.bank.explain(txn, "one_to_one", bt)
         if self.plan.due("equity_raise", day) and day.weekday() < 5:
             # A venture-backed company burns cash; without its Series A the US bank balance
@@ -971,12 +1412,27 @@ class Simulation:
             self.plan.done.add("equity_raise")
             usd = 2_500_000_00 * max(1, round(self.scale)) if self.scale >= 1 else 2_500_000_00
             moment = at(day, 14 * 3600)
-            jid = self.qbo.journal(moment, day, [("bank_operating", usd, "Series A proceeds"),
-                                                 ("share_capital", -usd, "Series A preferred stock issued")],
-                                   f"EQ-{day:%Y%m%d}", "Series A financing from Northwind Ventures LP")
-            txn = self.bank.move("bank_operating", moment, -usd, "WIRE TRANSFER IN NORTHWIND VENTURES LP", None,
-                                 ("TRANSFER_IN", "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS"), "other", 0,
-                                 counterparty="Northwind Ventures LP")
+            jid = self.qbo.journal(
+                moment,
+                day,
+                [
+                    ("bank_operating", usd, "Series A proceeds"),
+                    ("share_capital", -usd, "Series A preferred stock issued"),
+                ],
+                f"EQ-{day:%Y%m%d}",
+                "Series A financing from Northwind Ventures LP",
+            )
+            txn = self.bank.move(
+                "bank_operating",
+                moment,
+                -usd,
+                "WIRE TRANSFER IN NORTHWIND VENTURES LP",
+                None,
+                ("TRANSFER_IN", "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS"),
+                "other",
+                0,
+                counterparty="Northwind Ventures LP",
+            )
             self.bank.explain(txn, "one_to_one", jid)
         if self.plan.due("fx_transfer", day) and day.weekday() < 5:
             self.plan.done.add("fx_transfer")
@@ -984,16 +1440,32 @@ class Simulation:
             rate = self.fx.rate(day, "USD", "GBP")
             gbp = int((Decimal(usd) * rate).quantize(Decimal(1)))
             moment = at(day, 15 * 3600)
-            jid = self.qbo.journal(moment, day, [("ic_receivable", usd, "Funding to Northwind UK"),
-                                           ("bank_operating", -usd, "Wire to Northwind UK"),
-                                           ("bank_fees", 35_00, "Outgoing wire fee"),
-                                           ("bank_operating", -35_00, "Outgoing wire fee")],
-                             f"FX-{day:%Y%m%d}", f"Intercompany funding to Northwind UK at {rate} GBP/USD")
-            wire = self.bank.move("bank_operating", moment, usd, "WIRE TRANSFER OUT NORTHWIND UK LTD", None,
-                                  ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), "other", 0,
-                                  counterparty="Northwind UK Ltd")
-            fee = self.bank.move("bank_operating", moment, 35_00, "WIRE FEE", None,
-                                 ("BANK_FEES", "BANK_FEES_OTHER_BANK_FEES"))
+            jid = self.qbo.journal(
+                moment,
+                day,
+                [
+                    ("ic_receivable", usd, "Funding to Northwind UK"),
+                    ("bank_operating", -usd, "Wire to Northwind UK"),
+                    ("bank_fees", 35_00, "Outgoing wire fee"),
+                    ("bank_operating", -35_00, "Outgoing wire fee"),
+                ],
+                f"FX-{day:%Y%m%d}",
+                f"Intercompany funding to Northwind UK at {rate} GBP/USD",
+            )
+            wire = self.bank.move(
+                "bank_operating",
+                moment,
+                usd,
+                "WIRE TRANSFER OUT NORTHWIND UK LTD",
+                None,
+                ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+                "other",
+                0,
+                counterparty="Northwind UK Ltd",
+            )
+            fee = self.bank.move(
+                "bank_operating", moment, 35_00, "WIRE FEE", None, ("BANK_FEES", "BANK_FEES_OTHER_BANK_FEES")
+            )
             self.bank.explain(wire, "one_to_one", jid)
             self.bank.explain(fee, "one_to_one", jid)
             arrive = at(day + timedelta(days=1), 11 * 3600)
@@ -1001,11 +1473,24 @@ class Simulation:
 
     def _on_fx_arrival(self, moment: datetime, payload) -> None:
         usd, gbp, rate = payload
-        txn = self.bank.move("bank_current", moment, -gbp, "NORTHWIND US INC TT INTERCOMPANY", None,
-                             ("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"), counterparty="Northwind US Inc")
+        txn = self.bank.move(
+            "bank_current",
+            moment,
+            -gbp,
+            "NORTHWIND US INC TT INTERCOMPANY",
+            None,
+            ("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
+            counterparty="Northwind US Inc",
+        )
         bt = self.xero.bank_transaction(
-            moment, moment.date(), "RECEIVE", "bank_current", "northwind_us",
-            [("ic_payable", gbp, f"Funding from Northwind US: USD {money_str(usd)} at {rate}")], "Intercompany funding")
+            moment,
+            moment.date(),
+            "RECEIVE",
+            "bank_current",
+            "northwind_us",
+            [("ic_payable", gbp, f"Funding from Northwind US: USD {money_str(usd)} at {rate}")],
+            "Intercompany funding",
+        )
         self.bank.explain(txn, "one_to_one", bt)
 
     # -- truth -------------------------------------------------------------------------------------
@@ -1027,8 +1512,16 @@ class Simulation:
                 if amount:
                     # open AR is in the invoices' currency (a customer billed in euros owes euros)
                     doc_currency = books.customer_currency.get(cid, currency)
-                    self._ar.writerow([day.isoformat(), entity, cid, books.customer_names[cid], doc_currency,
-                                       money_str(amount, doc_currency)])
+                    self._ar.writerow(
+                        [
+                            day.isoformat(),
+                            entity,
+                            cid,
+                            books.customer_names[cid],
+                            doc_currency,
+                            money_str(amount, doc_currency),
+                        ]
+                    )
             for vid, amount in sorted(books.open_ap(day).items()):
                 doc_currency = books.customer_currency.get(vid, currency)
                 self._ap.writerow([day.isoformat(), entity, vid, doc_currency, money_str(amount, doc_currency)])
@@ -1053,8 +1546,9 @@ class Simulation:
                 key = month.strftime("%Y-%m")
                 for entity in (US, UK):
                     books = self.books[entity]
-                    writer.writerow([key, entity, books.currency,
-                                     money_str(books.revenue_by_month.get(key, 0), books.currency)])
+                    writer.writerow(
+                        [key, entity, books.currency, money_str(books.revenue_by_month.get(key, 0), books.currency)]
+                    )
                 month = add_months(month, 1)
         with open(truth / "fx_gain_loss_by_month.csv", "w", encoding="utf-8", newline="") as handle:
             # realised (on payment) and unrealised (month-end revaluation net of its reversal)
@@ -1065,25 +1559,45 @@ class Simulation:
                 books = self.books[entity]
                 for key in sorted(books.fx_by_month):
                     gains = books.fx_by_month[key]
-                    writer.writerow([key, entity, books.currency, money_str(gains["realised"], books.currency),
-                                     money_str(gains["unrealised"], books.currency)])
+                    writer.writerow(
+                        [
+                            key,
+                            entity,
+                            books.currency,
+                            money_str(gains["realised"], books.currency),
+                            money_str(gains["unrealised"], books.currency),
+                        ]
+                    )
         self.out.close()
         (truth / "problems.json").write_text(json.dumps({"problems": self.problems}, indent=2) + "\n")
         fx_rows = self.fx.write_csv(self.root / "reference" / "fx_rates.csv")
         ecb_days = self.fx.write_ecb(self.root / "reference" / "ecb" / "eurofxref-hist.xml")
         manifest = {
-            "generator": "ledgerlake.simulate", "generator_version": GENERATOR_VERSION,
-            "seed": self.seed, "months": self.months, "scale": self.scale,
-            "start": self.start.isoformat(), "end": self.end.isoformat(),
-            "fiscal_year_start_month": self.fy_start, "reporting_currency": REPORTING_CURRENCY,
+            "generator": "ledgerlake.simulate",
+            "generator_version": GENERATOR_VERSION,
+            "seed": self.seed,
+            "months": self.months,
+            "scale": self.scale,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "fiscal_year_start_month": self.fy_start,
+            "reporting_currency": REPORTING_CURRENCY,
             "currencies": ["USD", "GBP", "EUR", "CAD"],
             "entities": [dict(ENTITIES[e], plaid_item_id=self.bank.items[e]) for e in (US, UK)],
-            "accounts": [{"entity": a.spec.entity, "name": a.spec.name, "plaid_account_id": a.account_id,
-                          "currency": a.spec.currency, "mask": a.spec.mask,
-                          "ledger_account": (self.qbo.account_ids[a.spec.key] if a.spec.entity == US
-                                             else self.xero.code(a.spec.key)),
-                          "opening_balance": money_str(a.spec.opening_minor, a.spec.currency)}
-                         for a in self.bank.accounts.values()],
+            "accounts": [
+                {
+                    "entity": a.spec.entity,
+                    "name": a.spec.name,
+                    "plaid_account_id": a.account_id,
+                    "currency": a.spec.currency,
+                    "mask": a.spec.mask,
+                    "ledger_account": (
+                        self.qbo.account_ids[a.spec.key] if a.spec.entity == US else self.xero.code(a.spec.key)
+                    ),
+                    "opening_balance": money_str(a.spec.opening_minor, a.spec.currency),
+                }
+                for a in self.bank.accounts.values()
+            ],
             "sources": {
                 "stripe": {"entity": US, "account": STRIPE_ACCOUNT, "api_version": "2025-06-30.basil"},
                 "shopify": {"entity": UK, "shop_domain": SHOP_DOMAIN, "currency": "GBP"},
@@ -1094,8 +1608,15 @@ class Simulation:
             },
             "stats": dict(sorted(self.stats.items())),
             "problems": len(self.problems),
-            "files": dict(sorted({**self.out.counts, "reference/fx_rates.csv": fx_rows,
-                                 "reference/ecb/eurofxref-hist.xml": ecb_days}.items())),
+            "files": dict(
+                sorted(
+                    {
+                        **self.out.counts,
+                        "reference/fx_rates.csv": fx_rows,
+                        "reference/ecb/eurofxref-hist.xml": ecb_days,
+                    }.items()
+                )
+            ),
         }
         (self.root / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

@@ -15,10 +15,16 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
 
-from .company import (
-    ENTITIES, QBO_ACCOUNTS, QBO_REVENUE_TYPES, UK, US, XERO_ACCOUNTS, XERO_REVENUE_TYPES,
-)
 from ..sources.ecb.feed import cross_rate
+from .company import (
+    ENTITIES,
+    QBO_ACCOUNTS,
+    QBO_REVENUE_TYPES,
+    UK,
+    US,
+    XERO_ACCOUNTS,
+    XERO_REVENUE_TYPES,
+)
 from .out import Output
 from .util import UTC, Ids, dec, dumps, iso_ms_z, qbo_time, xero_date
 
@@ -26,7 +32,7 @@ Lines = list[tuple[str, int, str]]  # (account key, debit-positive minor amount,
 
 
 def xero_day(value: str) -> date:
-    return datetime.fromtimestamp(int(value[6:value.index("+")]) / 1000, tz=UTC).date()
+    return datetime.fromtimestamp(int(value[6 : value.index("+")]) / 1000, tz=UTC).date()
 
 
 class Unbalanced(AssertionError):
@@ -55,6 +61,7 @@ def provider_rate(rate: Decimal) -> Decimal:
 @dataclass
 class OpenDoc:
     """An AR/AP document still tracked for balance and versioning."""
+
     id: str
     number: str
     customer_id: str
@@ -131,8 +138,11 @@ class Books:
         rate, and the difference is the realised FX gain (credit) or loss (debit)."""
         control = "ar" if doc.functional > 0 else "ap"
         bank = paid_functional if doc.functional > 0 else -paid_functional
-        lines = [(bank_key, bank, what), (control, -doc.functional, what),
-                 (self.fx_realised_key, doc.functional - bank, "Realised FX")]
+        lines = [
+            (bank_key, bank, what),
+            (control, -doc.functional, what),
+            (self.fx_realised_key, doc.functional - bank, "Realised FX"),
+        ]
         self.post(day, lines, what)
         self.fx_by_month[day.strftime("%Y-%m")]["realised"] -= doc.functional - bank
         return lines
@@ -148,8 +158,11 @@ class Books:
             sign = 1 if doc.functional > 0 else -1
             adjustment = sign * to_functional(doc.balance, rate_of(doc.currency)) - doc.functional
             if adjustment:
-                self.post(day, [(control, adjustment, "Revaluation"),
-                                (self.fx_unrealised_key, -adjustment, "Unrealised FX")], "Revaluation")
+                self.post(
+                    day,
+                    [(control, adjustment, "Revaluation"), (self.fx_unrealised_key, -adjustment, "Unrealised FX")],
+                    "Revaluation",
+                )
                 self.fx_by_month[month]["unrealised"] += adjustment
                 self.pending_reversals.append((control, adjustment))
 
@@ -157,8 +170,14 @@ class Books:
         """The day after a month end: last month end's revaluation reversed."""
         month = day.strftime("%Y-%m")
         for control, adjustment in self.pending_reversals:
-            self.post(day, [(control, -adjustment, "Revaluation reversed"),
-                            (self.fx_unrealised_key, adjustment, "Unrealised FX reversed")], "Revaluation reversal")
+            self.post(
+                day,
+                [
+                    (control, -adjustment, "Revaluation reversed"),
+                    (self.fx_unrealised_key, adjustment, "Unrealised FX reversed"),
+                ],
+                "Revaluation reversal",
+            )
             self.fx_by_month[month]["unrealised"] -= adjustment
         self.pending_reversals = []
 
@@ -172,8 +191,13 @@ class Books:
 # QuickBooks Online
 # =========================================================================================
 
-_TERMS = {0: ("1", "Due on receipt"), 15: ("2", "Net 15"), 30: ("3", "Net 30"), 45: ("4", "Net 45"),
-          60: ("5", "Net 60")}
+_TERMS = {
+    0: ("1", "Due on receipt"),
+    15: ("2", "Net 15"),
+    30: ("3", "Net 30"),
+    45: ("4", "Net 45"),
+    60: ("5", "Net 60"),
+}
 
 
 class QboBooks(Books):
@@ -186,7 +210,7 @@ class QboBooks(Books):
         self.realm = ENTITIES[US]["ledger_company_id"]
         self.account_ids = {key: str(i + 1) for i, key in enumerate(QBO_ACCOUNTS)}
         self.account_ids_inv = {v: k for k, v in self.account_ids.items()}
-        self.account_versions = {key: 0 for key in QBO_ACCOUNTS}
+        self.account_versions = dict.fromkeys(QBO_ACCOUNTS, 0)
         self.account_created: datetime | None = None
         self.bills: dict[str, OpenDoc] = {}
         self.vendors: dict[str, tuple[str, str]] = {}  # key -> (id, name)
@@ -224,11 +248,21 @@ class QboBooks(Books):
             if classification in ("Liability", "Equity", "Revenue"):
                 balance = -balance
             obj = {
-                "Name": name, "SubAccount": False, "FullyQualifiedName": name, "Active": True,
-                "Classification": classification, "AccountType": atype, "AccountSubType": subtype,
-                "AcctNum": number, "CurrentBalance": dec(balance),
-                "CurrentBalanceWithSubAccounts": dec(balance), "CurrencyRef": self._cur(),
-                "domain": "QBO", "sparse": False, "Id": self.account_ids[key], "SyncToken": str(version),
+                "Name": name,
+                "SubAccount": False,
+                "FullyQualifiedName": name,
+                "Active": True,
+                "Classification": classification,
+                "AccountType": atype,
+                "AccountSubType": subtype,
+                "AcctNum": number,
+                "CurrentBalance": dec(balance),
+                "CurrentBalanceWithSubAccounts": dec(balance),
+                "CurrencyRef": self._cur(),
+                "domain": "QBO",
+                "sparse": False,
+                "Id": self.account_ids[key],
+                "SyncToken": str(version),
                 "MetaData": self._meta(self.account_created, moment),
             }
             self.account_versions[key] = version + 1
@@ -237,11 +271,24 @@ class QboBooks(Books):
     def customer(self, moment: datetime, name: str, email: str) -> str:
         cid = self._id()
         obj = {
-            "Taxable": False, "Job": False, "BillWithParent": False, "Balance": 0, "BalanceWithJobs": 0,
-            "CurrencyRef": self._cur(), "PreferredDeliveryMethod": "Email", "IsProject": False,
-            "domain": "QBO", "sparse": False, "Id": cid, "SyncToken": "0",
-            "MetaData": self._meta(moment, moment), "FullyQualifiedName": name, "CompanyName": name,
-            "DisplayName": name, "PrintOnCheckName": name, "Active": True,
+            "Taxable": False,
+            "Job": False,
+            "BillWithParent": False,
+            "Balance": 0,
+            "BalanceWithJobs": 0,
+            "CurrencyRef": self._cur(),
+            "PreferredDeliveryMethod": "Email",
+            "IsProject": False,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": cid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "FullyQualifiedName": name,
+            "CompanyName": name,
+            "DisplayName": name,
+            "PrintOnCheckName": name,
+            "Active": True,
             "PrimaryEmailAddr": {"Address": email},
         }
         self.customer_names[cid] = name
@@ -251,9 +298,18 @@ class QboBooks(Books):
     def vendor(self, moment: datetime, key: str, name: str, currency: str = "USD") -> str:
         vid = self._id()
         obj = {
-            "Balance": 0, "Vendor1099": False, "CurrencyRef": self._cur(currency), "domain": "QBO", "sparse": False,
-            "Id": vid, "SyncToken": "0", "MetaData": self._meta(moment, moment), "CompanyName": name,
-            "DisplayName": name, "PrintOnCheckName": name, "Active": True,
+            "Balance": 0,
+            "Vendor1099": False,
+            "CurrencyRef": self._cur(currency),
+            "domain": "QBO",
+            "sparse": False,
+            "Id": vid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "CompanyName": name,
+            "DisplayName": name,
+            "PrintOnCheckName": name,
+            "Active": True,
         }
         self.vendors[key] = (vid, name)
         self.customer_currency[vid] = currency
@@ -261,39 +317,74 @@ class QboBooks(Books):
         return vid
 
     # -- AR --------------------------------------------------------------------------------
-    def invoice(self, moment: datetime, day: date, customer_id: str, doc_number: str, deal_ref: str | None,
-                items: list[tuple[str, int, str]], terms_days: int, email: str) -> OpenDoc:
+    def invoice(
+        self,
+        moment: datetime,
+        day: date,
+        customer_id: str,
+        doc_number: str,
+        deal_ref: str | None,
+        items: list[tuple[str, int, str]],
+        terms_days: int,
+        email: str,
+    ) -> OpenDoc:
         """items: (description, amount, revenue account key)."""
         iid = self._id()
         total = sum(a for _, a, _ in items)
         lines = []
         for n, (desc, amount, key) in enumerate(items, 1):
-            lines.append({
-                "Id": str(n), "LineNum": n, "Description": desc, "Amount": dec(amount),
-                "DetailType": "SalesItemLineDetail",
-                "SalesItemLineDetail": {
-                    "ItemRef": {"value": "1" if key == "rev_services" else "2",
-                                "name": "Services" if key == "rev_services" else "Subscription"},
-                    "UnitPrice": dec(amount), "Qty": 1, "ItemAccountRef": self.ref(key),
-                    "TaxCodeRef": {"value": "NON"},
-                },
-            })
+            lines.append(
+                {
+                    "Id": str(n),
+                    "LineNum": n,
+                    "Description": desc,
+                    "Amount": dec(amount),
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {
+                        "ItemRef": {
+                            "value": "1" if key == "rev_services" else "2",
+                            "name": "Services" if key == "rev_services" else "Subscription",
+                        },
+                        "UnitPrice": dec(amount),
+                        "Qty": 1,
+                        "ItemAccountRef": self.ref(key),
+                        "TaxCodeRef": {"value": "NON"},
+                    },
+                }
+            )
         lines.append({"Amount": dec(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
         term_id, term_name = _TERMS.get(terms_days, ("3", "Net 30"))
         name = self.customer_names[customer_id]
         obj = {
-            "AllowIPNPayment": False, "AllowOnlinePayment": False, "AllowOnlineCreditCardPayment": False,
-            "AllowOnlineACHPayment": False, "domain": "QBO", "sparse": False, "Id": iid, "SyncToken": "0",
+            "AllowIPNPayment": False,
+            "AllowOnlinePayment": False,
+            "AllowOnlineCreditCardPayment": False,
+            "AllowOnlineACHPayment": False,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": iid,
+            "SyncToken": "0",
             "MetaData": self._meta(moment, moment),
-            "CustomField": [{"DefinitionId": "1", "Name": "HubSpot Deal", "Type": "StringType",
-                             "StringValue": deal_ref or ""}],
-            "DocNumber": doc_number, "TxnDate": day.isoformat(), "CurrencyRef": self._cur(),
-            "PrivateNote": f"HubSpot deal {deal_ref}" if deal_ref else "", "LinkedTxn": [], "Line": lines,
-            "TxnTaxDetail": {"TotalTax": 0}, "CustomerRef": {"value": customer_id, "name": name},
-            "BillEmail": {"Address": email}, "SalesTermRef": {"value": term_id, "name": term_name},
-            "DueDate": (day + timedelta(days=terms_days)).isoformat(), "TotalAmt": dec(total),
-            "ApplyTaxAfterDiscount": False, "PrintStatus": "NotSet", "EmailStatus": "EmailSent",
-            "Balance": dec(total), "Deposit": 0,
+            "CustomField": [
+                {"DefinitionId": "1", "Name": "HubSpot Deal", "Type": "StringType", "StringValue": deal_ref or ""}
+            ],
+            "DocNumber": doc_number,
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "PrivateNote": f"HubSpot deal {deal_ref}" if deal_ref else "",
+            "LinkedTxn": [],
+            "Line": lines,
+            "TxnTaxDetail": {"TotalTax": 0},
+            "CustomerRef": {"value": customer_id, "name": name},
+            "BillEmail": {"Address": email},
+            "SalesTermRef": {"value": term_id, "name": term_name},
+            "DueDate": (day + timedelta(days=terms_days)).isoformat(),
+            "TotalAmt": dec(total),
+            "ApplyTaxAfterDiscount": False,
+            "PrintStatus": "NotSet",
+            "EmailStatus": "EmailSent",
+            "Balance": dec(total),
+            "Deposit": 0,
         }
         self.post(day, [("ar", total, doc_number)] + [(k, -a, d) for d, a, k in items], f"Invoice {doc_number}")
         doc = OpenDoc(iid, doc_number, customer_id, name, total, total, 0, obj, moment)
@@ -305,12 +396,16 @@ class QboBooks(Books):
         """Delete an unpaid invoice (a mistake). QBO then reports only Id, status Deleted and MetaData."""
         txn_day = date.fromisoformat(doc.obj["TxnDate"])
         lines = [("ar", -doc.total, "Deleted")] + [
-            (self.account_ids_inv[ln["SalesItemLineDetail"]["ItemAccountRef"]["value"]],
-             int(ln["Amount"] * 100), "Deleted")
-            for ln in doc.obj["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+            (
+                self.account_ids_inv[ln["SalesItemLineDetail"]["ItemAccountRef"]["value"]],
+                int(ln["Amount"] * 100),
+                "Deleted",
+            )
+            for ln in doc.obj["Line"]
+            if ln["DetailType"] == "SalesItemLineDetail"
+        ]
         self.post(txn_day, lines, f"Delete Invoice {doc.number}")
-        obj = {"domain": "QBO", "status": "Deleted", "Id": doc.id,
-               "MetaData": {"LastUpdatedTime": qbo_time(moment)}}
+        obj = {"domain": "QBO", "status": "Deleted", "Id": doc.id, "MetaData": {"LastUpdatedTime": qbo_time(moment)}}
         self.out.api("qbo", "Invoice", moment, doc.id, dumps(obj), deleted=True)
         self.notifications.append((moment, "Invoice", doc.id, "Delete"))
         del self.invoices[doc.id]
@@ -323,20 +418,43 @@ class QboBooks(Books):
         obj[balance_field] = dec(doc.balance)
         self._emit(name, moment, obj, "Update")
 
-    def payment(self, moment: datetime, day: date, doc: OpenDoc, amount: int, deposit_key: str,
-                ref: str, note: str = "", credit: tuple[str, int] | None = None) -> str:
+    def payment(
+        self,
+        moment: datetime,
+        day: date,
+        doc: OpenDoc,
+        amount: int,
+        deposit_key: str,
+        ref: str,
+        note: str = "",
+        credit: tuple[str, int] | None = None,
+    ) -> str:
         """Apply `amount` of cash (plus an optional credit memo) to one invoice."""
         pid = self._id()
-        lines = [{"Amount": dec(amount + (credit[1] if credit else 0)),
-                  "LinkedTxn": [{"TxnId": doc.id, "TxnType": "Invoice"}]}]
+        lines = [
+            {
+                "Amount": dec(amount + (credit[1] if credit else 0)),
+                "LinkedTxn": [{"TxnId": doc.id, "TxnType": "Invoice"}],
+            }
+        ]
         if credit:
             lines.append({"Amount": dec(credit[1]), "LinkedTxn": [{"TxnId": credit[0], "TxnType": "CreditMemo"}]})
         obj = {
             "CustomerRef": {"value": doc.customer_id, "name": doc.customer_name},
-            "DepositToAccountRef": {"value": self.account_ids[deposit_key]}, "PaymentRefNum": ref,
-            "TotalAmt": dec(amount), "UnappliedAmt": 0, "ProcessPayment": False, "domain": "QBO",
-            "sparse": False, "Id": pid, "SyncToken": "0", "MetaData": self._meta(moment, moment),
-            "TxnDate": day.isoformat(), "CurrencyRef": self._cur(), "PrivateNote": note, "Line": lines,
+            "DepositToAccountRef": {"value": self.account_ids[deposit_key]},
+            "PaymentRefNum": ref,
+            "TotalAmt": dec(amount),
+            "UnappliedAmt": 0,
+            "ProcessPayment": False,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": pid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "PrivateNote": note,
+            "Line": lines,
         }
         self.post(day, [(deposit_key, amount, ref), ("ar", -amount, ref)], f"Payment {pid}")
         self._emit("Payment", moment, obj, "Create")
@@ -350,18 +468,39 @@ class QboBooks(Books):
         cid = self._id()
         number = f"CM-{doc.number}"
         obj = {
-            "RemainingCredit": 0, "domain": "QBO", "sparse": False, "Id": cid, "SyncToken": "0",
-            "MetaData": self._meta(moment, moment), "DocNumber": number, "TxnDate": day.isoformat(),
-            "CurrencyRef": self._cur(), "PrivateNote": reason,
-            "Line": [{"Id": "1", "LineNum": 1, "Description": reason, "Amount": dec(amount),
-                      "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"},
-                                              "UnitPrice": dec(amount), "Qty": 1,
-                                              "ItemAccountRef": self.ref("rev_services"),
-                                              "TaxCodeRef": {"value": "NON"}}},
-                     {"Amount": dec(amount), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}],
-            "TxnTaxDetail": {"TotalTax": 0}, "CustomerRef": {"value": doc.customer_id, "name": doc.customer_name},
-            "TotalAmt": dec(amount), "Balance": 0, "PrintStatus": "NotSet", "EmailStatus": "NotSet",
+            "RemainingCredit": 0,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": cid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "DocNumber": number,
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "PrivateNote": reason,
+            "Line": [
+                {
+                    "Id": "1",
+                    "LineNum": 1,
+                    "Description": reason,
+                    "Amount": dec(amount),
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {
+                        "ItemRef": {"value": "1", "name": "Services"},
+                        "UnitPrice": dec(amount),
+                        "Qty": 1,
+                        "ItemAccountRef": self.ref("rev_services"),
+                        "TaxCodeRef": {"value": "NON"},
+                    },
+                },
+                {"Amount": dec(amount), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}},
+            ],
+            "TxnTaxDetail": {"TotalTax": 0},
+            "CustomerRef": {"value": doc.customer_id, "name": doc.customer_name},
+            "TotalAmt": dec(amount),
+            "Balance": 0,
+            "PrintStatus": "NotSet",
+            "EmailStatus": "NotSet",
         }
         self.post(day, [("rev_services", amount, reason), ("ar", -amount, reason)], f"CreditMemo {number}")
         self._emit("CreditMemo", moment, obj, "Create")
@@ -370,22 +509,51 @@ class QboBooks(Books):
         return cid
 
     # -- AP --------------------------------------------------------------------------------
-    def bill(self, moment: datetime, day: date, vendor_key: str, doc_number: str, amount: int, account: str,
-             desc: str, terms_days: int, currency: str | None = None, rate: Decimal | None = None) -> OpenDoc:
+    def bill(
+        self,
+        moment: datetime,
+        day: date,
+        vendor_key: str,
+        doc_number: str,
+        amount: int,
+        account: str,
+        desc: str,
+        terms_days: int,
+        currency: str | None = None,
+        rate: Decimal | None = None,
+    ) -> OpenDoc:
         """A bill; in a foreign `currency` it carries QBO's ExchangeRate (home units per 1
         foreign unit) and posts its functional amount at that rate."""
         bid = self._id()
         vid, vname = self.vendors[vendor_key]
         obj = {
-            "DueDate": (day + timedelta(days=terms_days)).isoformat(), "Balance": dec(amount), "domain": "QBO",
-            "sparse": False, "Id": bid, "SyncToken": "0", "MetaData": self._meta(moment, moment),
-            "DocNumber": doc_number, "TxnDate": day.isoformat(), "CurrencyRef": self._cur(), "LinkedTxn": [],
-            "Line": [{"Id": "1", "LineNum": 1, "Description": desc, "Amount": dec(amount),
-                      "DetailType": "AccountBasedExpenseLineDetail",
-                      "AccountBasedExpenseLineDetail": {"AccountRef": self.ref(account),
-                                                        "BillableStatus": "NotBillable",
-                                                        "TaxCodeRef": {"value": "NON"}}}],
-            "VendorRef": {"value": vid, "name": vname}, "APAccountRef": self.ref("ap"),
+            "DueDate": (day + timedelta(days=terms_days)).isoformat(),
+            "Balance": dec(amount),
+            "domain": "QBO",
+            "sparse": False,
+            "Id": bid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "DocNumber": doc_number,
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "LinkedTxn": [],
+            "Line": [
+                {
+                    "Id": "1",
+                    "LineNum": 1,
+                    "Description": desc,
+                    "Amount": dec(amount),
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "AccountBasedExpenseLineDetail": {
+                        "AccountRef": self.ref(account),
+                        "BillableStatus": "NotBillable",
+                        "TaxCodeRef": {"value": "NON"},
+                    },
+                }
+            ],
+            "VendorRef": {"value": vid, "name": vname},
+            "APAccountRef": self.ref("ap"),
             "TotalAmt": dec(amount),
         }
         functional = amount
@@ -393,24 +561,34 @@ class QboBooks(Books):
             functional = to_functional(amount, rate)
             obj.update({"CurrencyRef": self._cur(currency), "ExchangeRate": rate})
         self.post(day, [(account, functional, desc), ("ap", -functional, desc)], f"Bill {doc_number}")
-        doc = OpenDoc(bid, doc_number, vid, vname, amount, amount, 0, obj, moment,
-                      currency=currency, functional=-functional)
+        doc = OpenDoc(
+            bid, doc_number, vid, vname, amount, amount, 0, obj, moment, currency=currency, functional=-functional
+        )
         self.bills[bid] = doc
         self._emit("Bill", moment, obj, "Create")
         return doc
 
-    def bill_payment(self, moment: datetime, day: date, doc: OpenDoc, bank_key: str,
-                     rate: Decimal | None = None) -> str:
+    def bill_payment(
+        self, moment: datetime, day: date, doc: OpenDoc, bank_key: str, rate: Decimal | None = None
+    ) -> str:
         """Pay a bill in full; a foreign bill at the payment's own ExchangeRate, the difference to
         the bill's rate booked as a realised exchange gain or loss."""
         pid = self._id()
         amount = doc.balance
         obj = {
-            "VendorRef": {"value": doc.customer_id, "name": doc.customer_name}, "PayType": "Check",
+            "VendorRef": {"value": doc.customer_id, "name": doc.customer_name},
+            "PayType": "Check",
             "CheckPayment": {"BankAccountRef": self.ref(bank_key), "PrintStatus": "NotSet"},
-            "TotalAmt": dec(amount), "domain": "QBO", "sparse": False, "Id": pid, "SyncToken": "0",
-            "MetaData": self._meta(moment, moment), "DocNumber": f"ACH{pid}", "TxnDate": day.isoformat(),
-            "CurrencyRef": self._cur(), "PrivateNote": f"Payment of bill {doc.number}",
+            "TotalAmt": dec(amount),
+            "domain": "QBO",
+            "sparse": False,
+            "Id": pid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "DocNumber": f"ACH{pid}",
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "PrivateNote": f"Payment of bill {doc.number}",
             "Line": [{"Amount": dec(amount), "LinkedTxn": [{"TxnId": doc.id, "TxnType": "Bill"}]}],
         }
         if doc.currency:
@@ -425,60 +603,114 @@ class QboBooks(Books):
         del self.bills[doc.id]
         return pid
 
-    def purchase(self, moment: datetime, day: date, vendor_key: str, amount: int, account: str, desc: str,
-                 bank_key: str = "bank_operating") -> str:
+    def purchase(
+        self,
+        moment: datetime,
+        day: date,
+        vendor_key: str,
+        amount: int,
+        account: str,
+        desc: str,
+        bank_key: str = "bank_operating",
+    ) -> str:
         pid = self._id()
         vid, vname = self.vendors[vendor_key]
         obj = {
-            "AccountRef": self.ref(bank_key), "PaymentType": "Check", "EntityRef":
-                {"value": vid, "name": vname, "type": "Vendor"}, "Credit": False, "TotalAmt": dec(amount),
-            "PurchaseEx": {"any": []}, "domain": "QBO", "sparse": False, "Id": pid, "SyncToken": "0",
-            "MetaData": self._meta(moment, moment), "DocNumber": "", "TxnDate": day.isoformat(),
-            "CurrencyRef": self._cur(), "PrivateNote": desc,
-            "Line": [{"Id": "1", "Description": desc, "Amount": dec(amount),
-                      "DetailType": "AccountBasedExpenseLineDetail",
-                      "AccountBasedExpenseLineDetail": {"AccountRef": self.ref(account),
-                                                        "BillableStatus": "NotBillable",
-                                                        "TaxCodeRef": {"value": "NON"}}}],
+            "AccountRef": self.ref(bank_key),
+            "PaymentType": "Check",
+            "EntityRef": {"value": vid, "name": vname, "type": "Vendor"},
+            "Credit": False,
+            "TotalAmt": dec(amount),
+            "PurchaseEx": {"any": []},
+            "domain": "QBO",
+            "sparse": False,
+            "Id": pid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "DocNumber": "",
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "PrivateNote": desc,
+            "Line": [
+                {
+                    "Id": "1",
+                    "Description": desc,
+                    "Amount": dec(amount),
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "AccountBasedExpenseLineDetail": {
+                        "AccountRef": self.ref(account),
+                        "BillableStatus": "NotBillable",
+                        "TaxCodeRef": {"value": "NON"},
+                    },
+                }
+            ],
         }
         self.post(day, [(account, amount, desc), (bank_key, -amount, desc)], f"Purchase {pid}")
         self._emit("Purchase", moment, obj, "Create")
         return pid
 
     # -- cash and journals -----------------------------------------------------------------
-    def deposit(self, moment: datetime, day: date, bank_key: str, lines: list[tuple[str, int, str]],
-                note: str) -> str:
+    def deposit(self, moment: datetime, day: date, bank_key: str, lines: list[tuple[str, int, str]], note: str) -> str:
         did = self._id()
         total = sum(a for _, a, _ in lines)
         obj = {
-            "DepositToAccountRef": self.ref(bank_key), "TotalAmt": dec(total), "domain": "QBO", "sparse": False,
-            "Id": did, "SyncToken": "0", "MetaData": self._meta(moment, moment), "TxnDate": day.isoformat(),
-            "CurrencyRef": self._cur(), "PrivateNote": note,
-            "Line": [{"Id": str(n), "LineNum": n, "Description": desc, "Amount": dec(amount),
-                      "DetailType": "DepositLineDetail",
-                      "DepositLineDetail": {"AccountRef": self.ref(key)}}
-                     for n, (key, amount, desc) in enumerate(lines, 1)],
+            "DepositToAccountRef": self.ref(bank_key),
+            "TotalAmt": dec(total),
+            "domain": "QBO",
+            "sparse": False,
+            "Id": did,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "PrivateNote": note,
+            "Line": [
+                {
+                    "Id": str(n),
+                    "LineNum": n,
+                    "Description": desc,
+                    "Amount": dec(amount),
+                    "DetailType": "DepositLineDetail",
+                    "DepositLineDetail": {"AccountRef": self.ref(key)},
+                }
+                for n, (key, amount, desc) in enumerate(lines, 1)
+            ],
         }
         self.post(day, [(bank_key, total, note)] + [(k, -a, d) for k, a, d in lines], f"Deposit {did}")
         self._emit("Deposit", moment, obj, "Create")
         return did
 
-    def journal(self, moment: datetime, day: date, lines: Lines, doc_number: str, note: str,
-                adjustment: bool = False) -> str:
+    def journal(
+        self, moment: datetime, day: date, lines: Lines, doc_number: str, note: str, adjustment: bool = False
+    ) -> str:
         jid = self._id()
         wire_lines = []
         for n, (key, amount, desc) in enumerate((ln for ln in lines if ln[1] != 0), 1):
-            wire_lines.append({
-                "Id": str(n - 1), "Description": desc, "Amount": dec(abs(amount)),
-                "DetailType": "JournalEntryLineDetail",
-                "JournalEntryLineDetail": {"PostingType": "Debit" if amount > 0 else "Credit",
-                                           "AccountRef": self.ref(key)},
-            })
+            wire_lines.append(
+                {
+                    "Id": str(n - 1),
+                    "Description": desc,
+                    "Amount": dec(abs(amount)),
+                    "DetailType": "JournalEntryLineDetail",
+                    "JournalEntryLineDetail": {
+                        "PostingType": "Debit" if amount > 0 else "Credit",
+                        "AccountRef": self.ref(key),
+                    },
+                }
+            )
         obj = {
-            "Adjustment": adjustment, "TotalAmt": dec(sum(a for _, a, _ in lines if a > 0)), "domain": "QBO",
-            "sparse": False, "Id": jid, "SyncToken": "0", "MetaData": self._meta(moment, moment),
-            "DocNumber": doc_number, "TxnDate": day.isoformat(), "CurrencyRef": self._cur(),
-            "PrivateNote": note, "Line": wire_lines,
+            "Adjustment": adjustment,
+            "TotalAmt": dec(sum(a for _, a, _ in lines if a > 0)),
+            "domain": "QBO",
+            "sparse": False,
+            "Id": jid,
+            "SyncToken": "0",
+            "MetaData": self._meta(moment, moment),
+            "DocNumber": doc_number,
+            "TxnDate": day.isoformat(),
+            "CurrencyRef": self._cur(),
+            "PrivateNote": note,
+            "Line": wire_lines,
         }
         self.post(day, [ln for ln in lines if ln[1] != 0], f"JournalEntry {doc_number}")
         self._emit("JournalEntry", moment, obj, "Create")
@@ -503,15 +735,38 @@ class QboBooks(Books):
             items = batches[window]
             sent = items[-1][0] + timedelta(seconds=30 + rng.randrange(240))
             if rng.random() < 0.33:
-                body = dumps([{
-                    "specversion": "1.0", "id": ids.uuid(), "source": "intuit.qbo.dataservices",
-                    "type": f"qbo.{name.lower()}.{_CE_OP[op]}.v1", "datacontenttype": "application/json",
-                    "time": iso_ms_z(moment), "intuitentityid": oid, "intuitaccountid": self.realm, "data": {},
-                } for moment, name, oid, op in items])
+                body = dumps(
+                    [
+                        {
+                            "specversion": "1.0",
+                            "id": ids.uuid(),
+                            "source": "intuit.qbo.dataservices",
+                            "type": f"qbo.{name.lower()}.{_CE_OP[op]}.v1",
+                            "datacontenttype": "application/json",
+                            "time": iso_ms_z(moment),
+                            "intuitentityid": oid,
+                            "intuitaccountid": self.realm,
+                            "data": {},
+                        }
+                        for moment, name, oid, op in items
+                    ]
+                )
             else:
-                body = dumps({"eventNotifications": [{"realmId": self.realm, "dataChangeEvent": {"entities": [
-                    {"name": name, "id": oid, "operation": op, "lastUpdated": iso_ms_z(moment)}
-                    for moment, name, oid, op in items]}}]})
+                body = dumps(
+                    {
+                        "eventNotifications": [
+                            {
+                                "realmId": self.realm,
+                                "dataChangeEvent": {
+                                    "entities": [
+                                        {"name": name, "id": oid, "operation": op, "lastUpdated": iso_ms_z(moment)}
+                                        for moment, name, oid, op in items
+                                    ]
+                                },
+                            }
+                        ]
+                    }
+                )
             headers = {"Content-Type": "application/json; charset=utf-8", "intuit-t-id": ids.uuid()}
             self.out.webhook("qbo", sent, ids.uuid(), headers, body)
 
@@ -522,6 +777,7 @@ _CE_OP = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void":
 # =========================================================================================
 # Xero
 # =========================================================================================
+
 
 class XeroBooks(Books):
     source = "xero"
@@ -541,8 +797,16 @@ class XeroBooks(Books):
     def code(self, key: str) -> str:
         return XERO_ACCOUNTS[key][1]
 
-    def _emit(self, resource: str, moment: datetime, oid: str, obj: dict, category: str | None = None,
-              event_type: str = "CREATE", deleted: bool = False) -> None:
+    def _emit(
+        self,
+        resource: str,
+        moment: datetime,
+        oid: str,
+        obj: dict,
+        category: str | None = None,
+        event_type: str = "CREATE",
+        deleted: bool = False,
+    ) -> None:
         self.out.api("xero", resource, moment, oid, dumps(obj), deleted=deleted)
         self.documents += 0
         if category:  # Xero webhooks only cover contacts and invoices (incl. bills)
@@ -555,31 +819,57 @@ class XeroBooks(Books):
     def emit_accounts(self, moment: datetime) -> None:
         for key, (name, code, atype, klass, system) in XERO_ACCOUNTS.items():
             obj = {
-                "AccountID": self.account_ids[key], "Code": code, "Name": name, "Status": "ACTIVE",
-                "Type": atype, "TaxType": "NONE" if atype in ("BANK", "CURRENT", "CURRLIAB", "EQUITY") else
-                ("OUTPUT2" if klass == "REVENUE" else "INPUT2"),
-                "Class": klass, "EnablePaymentsToAccount": False, "ShowInExpenseClaims": False,
-                "ReportingCode": "", "ReportingCodeName": "", "HasAttachments": False,
-                "UpdatedDateUTC": xero_date(moment), "AddToWatchlist": False,
+                "AccountID": self.account_ids[key],
+                "Code": code,
+                "Name": name,
+                "Status": "ACTIVE",
+                "Type": atype,
+                "TaxType": "NONE"
+                if atype in ("BANK", "CURRENT", "CURRLIAB", "EQUITY")
+                else ("OUTPUT2" if klass == "REVENUE" else "INPUT2"),
+                "Class": klass,
+                "EnablePaymentsToAccount": False,
+                "ShowInExpenseClaims": False,
+                "ReportingCode": "",
+                "ReportingCodeName": "",
+                "HasAttachments": False,
+                "UpdatedDateUTC": xero_date(moment),
+                "AddToWatchlist": False,
             }
             if system:
                 obj["SystemAccount"] = system
             if atype == "BANK":
-                obj.update({"BankAccountNumber": "20320643917251" if code == "090" else "20320690120388",
-                            "BankAccountType": "BANK", "CurrencyCode": "GBP"})
+                obj.update(
+                    {
+                        "BankAccountNumber": "20320643917251" if code == "090" else "20320690120388",
+                        "BankAccountType": "BANK",
+                        "CurrencyCode": "GBP",
+                    }
+                )
             self._emit("Accounts", moment, obj["AccountID"], obj)
 
-    def contact(self, moment: datetime, key: str, name: str, email: str, customer: bool,
-                currency: str = "GBP") -> str:
+    def contact(self, moment: datetime, key: str, name: str, email: str, customer: bool, currency: str = "GBP") -> str:
         cid = self.ids.uuid()
         obj = {
-            "ContactID": cid, "ContactStatus": "ACTIVE", "Name": name, "FirstName": "", "LastName": "",
-            "EmailAddress": email, "BankAccountDetails": "", "Addresses": [
+            "ContactID": cid,
+            "ContactStatus": "ACTIVE",
+            "Name": name,
+            "FirstName": "",
+            "LastName": "",
+            "EmailAddress": email,
+            "BankAccountDetails": "",
+            "Addresses": [
                 {"AddressType": "STREET", "City": "", "Region": "", "PostalCode": "", "Country": ""},
-                {"AddressType": "POBOX", "City": "", "Region": "", "PostalCode": "", "Country": ""}],
+                {"AddressType": "POBOX", "City": "", "Region": "", "PostalCode": "", "Country": ""},
+            ],
             "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "", "PhoneAreaCode": "", "PhoneCountryCode": ""}],
-            "UpdatedDateUTC": xero_date(moment), "ContactGroups": [], "IsSupplier": not customer,
-            "IsCustomer": customer, "DefaultCurrency": currency, "ContactPersons": [], "HasAttachments": False,
+            "UpdatedDateUTC": xero_date(moment),
+            "ContactGroups": [],
+            "IsSupplier": not customer,
+            "IsCustomer": customer,
+            "DefaultCurrency": currency,
+            "ContactPersons": [],
+            "HasAttachments": False,
             "HasValidationErrors": False,
         }
         self.contacts[key] = (cid, name)
@@ -590,29 +880,80 @@ class XeroBooks(Books):
         return cid
 
     # -- invoices (ACCREC) and bills (ACCPAY) ------------------------------------------------
-    def _invoice_obj(self, kind: str, iid: str, number: str, reference: str, contact: tuple[str, str],
-                     day: date, due: date, items: list[dict], sub: int, tax: int, moment: datetime,
-                     currency: str = "GBP", rate: Decimal | None = None) -> dict:
+    def _invoice_obj(
+        self,
+        kind: str,
+        iid: str,
+        number: str,
+        reference: str,
+        contact: tuple[str, str],
+        day: date,
+        due: date,
+        items: list[dict],
+        sub: int,
+        tax: int,
+        moment: datetime,
+        currency: str = "GBP",
+        rate: Decimal | None = None,
+    ) -> dict:
         return {
-            "Type": kind, "InvoiceID": iid, "InvoiceNumber": number, "Reference": reference,
-            "Payments": [], "CreditNotes": [], "Prepayments": [], "Overpayments": [], "AmountDue": dec(sub + tax),
-            "AmountPaid": dec(0), "AmountCredited": dec(0), "CurrencyRate": rate or dec(100), "IsDiscounted": False,
-            "HasAttachments": False, "HasErrors": False, "Contact": {"ContactID": contact[0], "Name": contact[1]},
-            "DateString": day.isoformat() + "T00:00:00", "Date": self._date(day),
-            "DueDateString": due.isoformat() + "T00:00:00", "DueDate": self._date(due), "Status": "AUTHORISED",
-            "LineAmountTypes": "Exclusive", "LineItems": items, "SubTotal": dec(sub), "TotalTax": dec(tax),
-            "Total": dec(sub + tax), "UpdatedDateUTC": xero_date(moment), "CurrencyCode": currency,
+            "Type": kind,
+            "InvoiceID": iid,
+            "InvoiceNumber": number,
+            "Reference": reference,
+            "Payments": [],
+            "CreditNotes": [],
+            "Prepayments": [],
+            "Overpayments": [],
+            "AmountDue": dec(sub + tax),
+            "AmountPaid": dec(0),
+            "AmountCredited": dec(0),
+            "CurrencyRate": rate or dec(100),
+            "IsDiscounted": False,
+            "HasAttachments": False,
+            "HasErrors": False,
+            "Contact": {"ContactID": contact[0], "Name": contact[1]},
+            "DateString": day.isoformat() + "T00:00:00",
+            "Date": self._date(day),
+            "DueDateString": due.isoformat() + "T00:00:00",
+            "DueDate": self._date(due),
+            "Status": "AUTHORISED",
+            "LineAmountTypes": "Exclusive",
+            "LineItems": items,
+            "SubTotal": dec(sub),
+            "TotalTax": dec(tax),
+            "Total": dec(sub + tax),
+            "UpdatedDateUTC": xero_date(moment),
+            "CurrencyCode": currency,
             "SentToContact": kind == "ACCREC",
         }
 
     def _line(self, desc: str, amount: int, key: str, tax_type: str, tax: int) -> dict:
-        return {"LineItemID": self.ids.uuid(), "Description": desc, "Quantity": dec(100), "UnitAmount": dec(amount),
-                "TaxType": tax_type, "TaxAmount": dec(tax), "LineAmount": dec(amount),
-                "AccountCode": self.code(key), "AccountID": self.account_ids[key], "Tracking": []}
+        return {
+            "LineItemID": self.ids.uuid(),
+            "Description": desc,
+            "Quantity": dec(100),
+            "UnitAmount": dec(amount),
+            "TaxType": tax_type,
+            "TaxAmount": dec(tax),
+            "LineAmount": dec(amount),
+            "AccountCode": self.code(key),
+            "AccountID": self.account_ids[key],
+            "Tracking": [],
+        }
 
-    def invoice(self, moment: datetime, day: date, contact_key: str, number: str, deal_ref: str | None,
-                items: list[tuple[str, int, str]], terms_days: int, currency: str | None = None,
-                currency_rate: Decimal | None = None) -> OpenDoc:
+    def invoice(
+        self,
+        moment: datetime,
+        day: date,
+        contact_key: str,
+        number: str,
+        deal_ref: str | None,
+        items: list[tuple[str, int, str]],
+        terms_days: int,
+        currency: str | None = None,
+        currency_rate: Decimal | None = None,
+    ) -> OpenDoc:
         """A sales invoice; in a foreign `currency` it carries Xero's CurrencyRate (document
         units per 1 GBP), is outside the scope of UK VAT (an export of services) and each line
         posts its functional amount at the inverse rate, the receivable their sum."""
@@ -626,13 +967,36 @@ class XeroBooks(Books):
             sub += amount
             tax += line_tax
         contact = self.contacts[contact_key]
-        obj = self._invoice_obj("ACCREC", iid, number, deal_ref or "", contact, day,
-                                day + timedelta(days=terms_days), wire, sub, tax, moment,
-                                currency or "GBP", currency_rate)
+        obj = self._invoice_obj(
+            "ACCREC",
+            iid,
+            number,
+            deal_ref or "",
+            contact,
+            day,
+            day + timedelta(days=terms_days),
+            wire,
+            sub,
+            tax,
+            moment,
+            currency or "GBP",
+            currency_rate,
+        )
         receivable = -sum(a for _, a, _ in posts) + tax
         self.post(day, [("ar", receivable, number), ("vat", -tax, "Output VAT")] + posts, f"Invoice {number}")
-        doc = OpenDoc(iid, number, contact[0], contact[1], sub + tax, sub + tax, 0, obj, moment,
-                      currency=currency, functional=receivable)
+        doc = OpenDoc(
+            iid,
+            number,
+            contact[0],
+            contact[1],
+            sub + tax,
+            sub + tax,
+            0,
+            obj,
+            moment,
+            currency=currency,
+            functional=receivable,
+        )
         self.invoices[iid] = doc
         self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
         return doc
@@ -642,7 +1006,8 @@ class XeroBooks(Books):
         inv = doc.obj
         txn_day = xero_day(inv["Date"])
         lines = [("ar", -doc.total, "Voided"), ("vat", int(inv["TotalTax"] * 100), "Voided")] + [
-            (self.key_by_code[ln["AccountCode"]], int(ln["LineAmount"] * 100), "Voided") for ln in inv["LineItems"]]
+            (self.key_by_code[ln["AccountCode"]], int(ln["LineAmount"] * 100), "Voided") for ln in inv["LineItems"]
+        ]
         self.post(txn_day, lines, f"Void {doc.number}")
         inv["Status"] = "VOIDED"
         inv["AmountDue"] = dec(0)
@@ -650,30 +1015,73 @@ class XeroBooks(Books):
         self._emit("Invoices", moment, doc.id, inv, "INVOICE", "UPDATE", deleted=True)
         del self.invoices[doc.id]
 
-    def bill(self, moment: datetime, day: date, contact_key: str, number: str, amount: int, key: str,
-             desc: str, terms_days: int, vat: bool, currency: str | None = None,
-             currency_rate: Decimal | None = None) -> OpenDoc:
+    def bill(
+        self,
+        moment: datetime,
+        day: date,
+        contact_key: str,
+        number: str,
+        amount: int,
+        key: str,
+        desc: str,
+        terms_days: int,
+        vat: bool,
+        currency: str | None = None,
+        currency_rate: Decimal | None = None,
+    ) -> OpenDoc:
         """A bill (ACCPAY); in a foreign `currency` with its CurrencyRate (document units per 1
         GBP), no VAT, the line's functional amount at the inverse rate."""
         iid = self.ids.uuid()
         tax = (amount * 20 + 50) // 100 if vat and not currency else 0
         wire = [self._line(desc, amount, key, "INPUT2" if tax else "NONE", tax)]
         contact = self.contacts[contact_key]
-        obj = self._invoice_obj("ACCPAY", iid, number, "", contact, day, day + timedelta(days=terms_days),
-                                wire, amount, tax, moment, currency or "GBP", currency_rate)
+        obj = self._invoice_obj(
+            "ACCPAY",
+            iid,
+            number,
+            "",
+            contact,
+            day,
+            day + timedelta(days=terms_days),
+            wire,
+            amount,
+            tax,
+            moment,
+            currency or "GBP",
+            currency_rate,
+        )
         functional = to_functional(amount, xero_functional_rate(currency_rate)) if currency else amount
         posts = [(key, functional, desc), ("ap", -(functional + tax), number)]
         if tax:
             posts.append(("vat", tax, "Input VAT"))
         self.post(day, posts, f"Bill {number}")
-        doc = OpenDoc(iid, number, contact[0], contact[1], amount + tax, amount + tax, 0, obj, moment,
-                      currency=currency, functional=-(functional + tax))
+        doc = OpenDoc(
+            iid,
+            number,
+            contact[0],
+            contact[1],
+            amount + tax,
+            amount + tax,
+            0,
+            obj,
+            moment,
+            currency=currency,
+            functional=-(functional + tax),
+        )
         self.bills[iid] = doc
         self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
         return doc
 
-    def payment(self, moment: datetime, day: date, doc: OpenDoc, amount: int, bank_key: str,
-                reference: str, currency_rate: Decimal | None = None) -> str:
+    def payment(
+        self,
+        moment: datetime,
+        day: date,
+        doc: OpenDoc,
+        amount: int,
+        bank_key: str,
+        reference: str,
+        currency_rate: Decimal | None = None,
+    ) -> str:
         """A payment against an ACCREC invoice (money in) or an ACCPAY bill (money out). For a
         foreign document (paid in full) `currency_rate` is the payment's own CurrencyRate:
         Amount is in the document's currency, BankAmount in the GBP bank account's."""
@@ -682,16 +1090,33 @@ class XeroBooks(Books):
         rate = currency_rate or dec(100)
         bank_amount = to_functional(amount, xero_functional_rate(rate)) if doc.currency else amount
         obj = {
-            "PaymentID": pid, "Date": self._date(day), "BankAmount": dec(bank_amount), "Amount": dec(amount),
-            "Reference": reference, "CurrencyRate": rate, "PaymentType":
-                "ACCRECPAYMENT" if receivable else "ACCPAYPAYMENT", "Status": "AUTHORISED",
-            "UpdatedDateUTC": xero_date(moment), "HasAccount": True, "IsReconciled": True,
+            "PaymentID": pid,
+            "Date": self._date(day),
+            "BankAmount": dec(bank_amount),
+            "Amount": dec(amount),
+            "Reference": reference,
+            "CurrencyRate": rate,
+            "PaymentType": "ACCRECPAYMENT" if receivable else "ACCPAYPAYMENT",
+            "Status": "AUTHORISED",
+            "UpdatedDateUTC": xero_date(moment),
+            "HasAccount": True,
+            "IsReconciled": True,
             "HasValidationErrors": False,
             "Account": {"AccountID": self.account_ids[bank_key], "Code": self.code(bank_key)},
-            "Invoice": {"Type": doc.obj["Type"], "InvoiceID": doc.id, "InvoiceNumber": doc.number,
-                        "Contact": {"ContactID": doc.customer_id, "Name": doc.customer_name},
-                        "CurrencyCode": doc.currency or "GBP", "Payments": [], "CreditNotes": [], "Prepayments": [],
-                        "Overpayments": [], "HasErrors": False, "IsDiscounted": False, "LineItems": []},
+            "Invoice": {
+                "Type": doc.obj["Type"],
+                "InvoiceID": doc.id,
+                "InvoiceNumber": doc.number,
+                "Contact": {"ContactID": doc.customer_id, "Name": doc.customer_name},
+                "CurrencyCode": doc.currency or "GBP",
+                "Payments": [],
+                "CreditNotes": [],
+                "Prepayments": [],
+                "Overpayments": [],
+                "HasErrors": False,
+                "IsDiscounted": False,
+                "LineItems": [],
+            },
         }
         if doc.currency:
             self.settle_foreign(day, doc, bank_amount, bank_key, f"Payment {pid}")
@@ -703,9 +1128,17 @@ class XeroBooks(Books):
         doc.balance -= amount
         doc.version += 1
         inv = doc.obj
-        inv["Payments"].append({"PaymentID": pid, "Date": self._date(day), "Amount": dec(amount),
-                                "Reference": reference, "CurrencyRate": rate, "HasAccount": False,
-                                "HasValidationErrors": False})
+        inv["Payments"].append(
+            {
+                "PaymentID": pid,
+                "Date": self._date(day),
+                "Amount": dec(amount),
+                "Reference": reference,
+                "CurrencyRate": rate,
+                "HasAccount": False,
+                "HasValidationErrors": False,
+            }
+        )
         paid = doc.total - doc.balance
         inv["AmountPaid"] = dec(paid)
         inv["AmountDue"] = dec(max(doc.balance, 0))
@@ -718,8 +1151,17 @@ class XeroBooks(Books):
             (self.invoices if receivable else self.bills).pop(doc.id, None)
         return pid
 
-    def bank_transaction(self, moment: datetime, day: date, kind: str, bank_key: str, contact_key: str,
-                         lines: list[tuple[str, int, str]], reference: str, vat: bool = False) -> str:
+    def bank_transaction(
+        self,
+        moment: datetime,
+        day: date,
+        kind: str,
+        bank_key: str,
+        contact_key: str,
+        lines: list[tuple[str, int, str]],
+        reference: str,
+        vat: bool = False,
+    ) -> str:
         """SPEND (money out) or RECEIVE (money in): lines are (account key, amount, description)."""
         tid = self.ids.uuid()
         wire, posts, sub, tax = [], [], 0, 0
@@ -735,14 +1177,28 @@ class XeroBooks(Books):
         posts.append((bank_key, -sign * (sub + tax), reference))
         contact = self.contacts[contact_key]
         obj = {
-            "BankTransactionID": tid, "Type": kind, "Contact": {"ContactID": contact[0], "Name": contact[1]},
-            "LineItems": wire, "BankAccount": {"AccountID": self.account_ids[bank_key], "Code":
-                                               self.code(bank_key), "Name": XERO_ACCOUNTS[bank_key][0]},
-            "IsReconciled": True, "HasAttachments": False, "Date": self._date(day),
-            "DateString": day.isoformat() + "T00:00:00", "Reference": reference, "CurrencyCode": "GBP",
-            "CurrencyRate": dec(100), "Status": "AUTHORISED",
-            "LineAmountTypes": "Exclusive" if vat else "NoTax", "SubTotal": dec(sub), "TotalTax": dec(tax),
-            "Total": dec(sub + tax), "UpdatedDateUTC": xero_date(moment),
+            "BankTransactionID": tid,
+            "Type": kind,
+            "Contact": {"ContactID": contact[0], "Name": contact[1]},
+            "LineItems": wire,
+            "BankAccount": {
+                "AccountID": self.account_ids[bank_key],
+                "Code": self.code(bank_key),
+                "Name": XERO_ACCOUNTS[bank_key][0],
+            },
+            "IsReconciled": True,
+            "HasAttachments": False,
+            "Date": self._date(day),
+            "DateString": day.isoformat() + "T00:00:00",
+            "Reference": reference,
+            "CurrencyCode": "GBP",
+            "CurrencyRate": dec(100),
+            "Status": "AUTHORISED",
+            "LineAmountTypes": "Exclusive" if vat else "NoTax",
+            "SubTotal": dec(sub),
+            "TotalTax": dec(tax),
+            "Total": dec(sub + tax),
+            "UpdatedDateUTC": xero_date(moment),
         }
         self.post(day, posts, f"BankTransaction {tid}")
         self._emit("BankTransactions", moment, tid, obj)
@@ -752,13 +1208,27 @@ class XeroBooks(Books):
         jid = self.ids.uuid()
         lines = [ln for ln in lines if ln[1] != 0]
         obj = {
-            "Date": self._date(day), "Status": "POSTED", "LineAmountTypes": "NoTax",
-            "UpdatedDateUTC": xero_date(moment), "ManualJournalID": jid, "Narration": narration,
-            "JournalLines": [{"Description": desc, "TaxType": "NONE", "TaxAmount": dec(0),
-                              "LineAmount": dec(amount), "AccountCode": self.code(key),
-                              "AccountID": self.account_ids[key], "Tracking": [], "IsBlank": False}
-                             for key, amount, desc in lines],
-            "ShowOnCashBasisReports": True, "HasAttachments": False,
+            "Date": self._date(day),
+            "Status": "POSTED",
+            "LineAmountTypes": "NoTax",
+            "UpdatedDateUTC": xero_date(moment),
+            "ManualJournalID": jid,
+            "Narration": narration,
+            "JournalLines": [
+                {
+                    "Description": desc,
+                    "TaxType": "NONE",
+                    "TaxAmount": dec(0),
+                    "LineAmount": dec(amount),
+                    "AccountCode": self.code(key),
+                    "AccountID": self.account_ids[key],
+                    "Tracking": [],
+                    "IsBlank": False,
+                }
+                for key, amount, desc in lines
+            ],
+            "ShowOnCashBasisReports": True,
+            "HasAttachments": False,
         }
         for key, _, _ in lines:
             if key in ("bank_current", "bank_reserve", "ar", "ap", "retained", "vat"):
@@ -774,22 +1244,50 @@ class XeroBooks(Books):
         number = f"CN-{doc.number[4:]}"
         line = self._line(reason, amount, "rev_services", "OUTPUT2", tax)
         obj = {
-            "CreditNoteID": cid, "CreditNoteNumber": number, "Type": "ACCRECCREDIT", "Reference": doc.number,
-            "Contact": {"ContactID": doc.customer_id, "Name": doc.customer_name}, "Date": self._date(day),
-            "DateString": day.isoformat() + "T00:00:00", "Status": "PAID", "LineAmountTypes": "Exclusive",
-            "LineItems": [line], "SubTotal": dec(amount), "TotalTax": dec(tax), "Total": dec(amount + tax),
-            "UpdatedDateUTC": xero_date(moment), "CurrencyCode": "GBP", "CurrencyRate": dec(100),
-            "FullyPaidOnDate": self._date(day), "RemainingCredit": dec(0), "HasAttachments": False,
-            "Allocations": [{"Amount": dec(amount + tax), "Date": self._date(day),
-                             "Invoice": {"InvoiceID": doc.id, "InvoiceNumber": doc.number}}],
+            "CreditNoteID": cid,
+            "CreditNoteNumber": number,
+            "Type": "ACCRECCREDIT",
+            "Reference": doc.number,
+            "Contact": {"ContactID": doc.customer_id, "Name": doc.customer_name},
+            "Date": self._date(day),
+            "DateString": day.isoformat() + "T00:00:00",
+            "Status": "PAID",
+            "LineAmountTypes": "Exclusive",
+            "LineItems": [line],
+            "SubTotal": dec(amount),
+            "TotalTax": dec(tax),
+            "Total": dec(amount + tax),
+            "UpdatedDateUTC": xero_date(moment),
+            "CurrencyCode": "GBP",
+            "CurrencyRate": dec(100),
+            "FullyPaidOnDate": self._date(day),
+            "RemainingCredit": dec(0),
+            "HasAttachments": False,
+            "Allocations": [
+                {
+                    "Amount": dec(amount + tax),
+                    "Date": self._date(day),
+                    "Invoice": {"InvoiceID": doc.id, "InvoiceNumber": doc.number},
+                }
+            ],
         }
-        self.post(day, [("rev_services", amount, reason), ("vat", tax, "Output VAT"),
-                        ("ar", -(amount + tax), reason)], f"CreditNote {number}")
+        self.post(
+            day,
+            [("rev_services", amount, reason), ("vat", tax, "Output VAT"), ("ar", -(amount + tax), reason)],
+            f"CreditNote {number}",
+        )
         self._emit("CreditNotes", moment, cid, obj)
         doc.balance -= amount + tax
         inv = doc.obj
-        inv["CreditNotes"].append({"CreditNoteID": cid, "CreditNoteNumber": number, "Total": dec(amount + tax),
-                                   "AppliedAmount": dec(amount + tax), "Date": self._date(day)})
+        inv["CreditNotes"].append(
+            {
+                "CreditNoteID": cid,
+                "CreditNoteNumber": number,
+                "Total": dec(amount + tax),
+                "AppliedAmount": dec(amount + tax),
+                "Date": self._date(day),
+            }
+        )
         inv["AmountCredited"] = dec(amount + tax)
         inv["AmountDue"] = dec(doc.balance)
         inv["UpdatedDateUTC"] = xero_date(moment)
@@ -808,12 +1306,25 @@ class XeroBooks(Books):
             items = batches[window]
             first = self.event_seq + 1
             self.event_seq += len(items)
-            body = dumps({"events": [{
-                "resourceUrl": "https://api.xero.com/api.xro/2.0/"
-                               f"{'Invoices' if cat == 'INVOICE' else 'Contacts'}/{oid}",
-                "resourceId": oid, "eventDateUtc": moment.strftime("%Y-%m-%dT%H:%M:%S.") +
-                f"{moment.microsecond // 1000:03d}", "eventType": etype, "eventCategory": cat,
-                "tenantId": self.tenant, "tenantType": "ORGANISATION"} for moment, cat, oid, etype in items],
-                "firstEventSequence": first, "lastEventSequence": self.event_seq, "entropy": ids.lower(20).upper()})
+            body = dumps(
+                {
+                    "events": [
+                        {
+                            "resourceUrl": "https://api.xero.com/api.xro/2.0/"
+                            f"{'Invoices' if cat == 'INVOICE' else 'Contacts'}/{oid}",
+                            "resourceId": oid,
+                            "eventDateUtc": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}",
+                            "eventType": etype,
+                            "eventCategory": cat,
+                            "tenantId": self.tenant,
+                            "tenantType": "ORGANISATION",
+                        }
+                        for moment, cat, oid, etype in items
+                    ],
+                    "firstEventSequence": first,
+                    "lastEventSequence": self.event_seq,
+                    "entropy": ids.lower(20).upper(),
+                }
+            )
             sent = items[-1][0] + timedelta(seconds=5 + rng.randrange(120))
             self.out.webhook("xero", sent, ids.uuid(), {"Content-Type": "application/json; charset=utf-8"}, body)

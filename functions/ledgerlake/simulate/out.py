@@ -10,9 +10,9 @@ already been flushed is a bug and raises.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring as _escape  # C; keeps non-ASCII as is
 from collections import defaultdict
 from datetime import date, datetime
+from json.encoder import encode_basestring as _escape  # C; keeps non-ASCII as is
 from pathlib import Path
 
 from .util import dumps, iso_z
@@ -50,8 +50,16 @@ class Output:
         self._buffers[day][key].append((moment.timestamp(), self._seq, line))
 
     # -- record kinds --------------------------------------------------------------------
-    def api(self, source: str, resource: str, moment: datetime, obj_id, obj_json: str,
-            deleted: bool = False, refs: dict | None = None) -> None:
+    def api(
+        self,
+        source: str,
+        resource: str,
+        moment: datetime,
+        obj_id,
+        obj_json: str,
+        deleted: bool = False,
+        refs: dict | None = None,
+    ) -> None:
         """One version of an API resource. `obj_json` is the provider JSON text."""
         extra = f',"refs":{dumps(refs)}' if refs else ""
         line = (
@@ -60,8 +68,9 @@ class Output:
         )
         self._add(f"api/{source}/{resource}.jsonl", moment, line)
 
-    def webhook(self, source: str, moment: datetime, delivery_id: str, headers: dict, body: str,
-                path: str | None = None) -> None:
+    def webhook(
+        self, source: str, moment: datetime, delivery_id: str, headers: dict, body: str, path: str | None = None
+    ) -> None:
         # Assembled by hand (same bytes as dumps of the dict) so that a body delivered
         # twice (Shopify's orders/create + orders/paid) is JSON-escaped only once.
         if body is not self._last_body:

@@ -10,7 +10,6 @@ day: `current` = posted balance, `available` = current minus pending outflows.
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -54,36 +53,100 @@ class Bank:
     def account_id(self, key: str) -> str:
         return self.accounts[key].account_id
 
-    def _txn(self, acct: PlaidAccount, txn_id: str, amount: int, day: date, auth_day: date, name: str,
-             merchant: str | None, pfc: tuple[str, str], channel: str, pending: bool,
-             pending_id: str | None, counterparty: str | None, reference: str | None = None) -> dict:
+    def _txn(
+        self,
+        acct: PlaidAccount,
+        txn_id: str,
+        amount: int,
+        day: date,
+        auth_day: date,
+        name: str,
+        merchant: str | None,
+        pfc: tuple[str, str],
+        channel: str,
+        pending: bool,
+        pending_id: str | None,
+        counterparty: str | None,
+        reference: str | None = None,
+    ) -> dict:
         cur = acct.spec.currency
         return {
-            "account_id": acct.account_id, "account_owner": None, "amount": dec(amount, cur),
-            "authorized_date": auth_day.isoformat(), "authorized_datetime": None,
-            "category": None, "category_id": None, "check_number": None,
-            "counterparties": ([{"name": merchant or counterparty, "type": "merchant" if merchant else "financial_institution",
-                                 "website": None, "logo_url": None, "confidence_level": "HIGH",
-                                 "entity_id": None, "phone_number": None}] if (merchant or counterparty) else []),
-            "date": day.isoformat(), "datetime": None, "iso_currency_code": cur,
-            "location": {"address": None, "city": None, "country": None, "lat": None, "lon": None,
-                         "postal_code": None, "region": None, "store_number": None},
-            "logo_url": None, "merchant_entity_id": None, "merchant_name": merchant, "name": name,
-            "original_description": name, "payment_channel": channel,
-            "payment_meta": {"by_order_of": None, "payee": None, "payer": None, "payment_method": None,
-                             "payment_processor": None, "ppd_id": None, "reason": None,
-                             "reference_number": reference},
-            "pending": pending, "pending_transaction_id": pending_id,
+            "account_id": acct.account_id,
+            "account_owner": None,
+            "amount": dec(amount, cur),
+            "authorized_date": auth_day.isoformat(),
+            "authorized_datetime": None,
+            "category": None,
+            "category_id": None,
+            "check_number": None,
+            "counterparties": (
+                [
+                    {
+                        "name": merchant or counterparty,
+                        "type": "merchant" if merchant else "financial_institution",
+                        "website": None,
+                        "logo_url": None,
+                        "confidence_level": "HIGH",
+                        "entity_id": None,
+                        "phone_number": None,
+                    }
+                ]
+                if (merchant or counterparty)
+                else []
+            ),
+            "date": day.isoformat(),
+            "datetime": None,
+            "iso_currency_code": cur,
+            "location": {
+                "address": None,
+                "city": None,
+                "country": None,
+                "lat": None,
+                "lon": None,
+                "postal_code": None,
+                "region": None,
+                "store_number": None,
+            },
+            "logo_url": None,
+            "merchant_entity_id": None,
+            "merchant_name": merchant,
+            "name": name,
+            "original_description": name,
+            "payment_channel": channel,
+            "payment_meta": {
+                "by_order_of": None,
+                "payee": None,
+                "payer": None,
+                "payment_method": None,
+                "payment_processor": None,
+                "ppd_id": None,
+                "reason": None,
+                "reference_number": reference,
+            },
+            "pending": pending,
+            "pending_transaction_id": pending_id,
             "personal_finance_category": {"primary": pfc[0], "detailed": pfc[1], "confidence_level": "HIGH"},
-            "personal_finance_category_icon_url":
-                f"https://plaid-category-icons.plaid.com/PFC_{pfc[0]}.png",
-            "transaction_code": None, "transaction_id": txn_id, "transaction_type": _CHANNEL_TYPE[channel],
-            "unofficial_currency_code": None, "website": None,
+            "personal_finance_category_icon_url": f"https://plaid-category-icons.plaid.com/PFC_{pfc[0]}.png",
+            "transaction_code": None,
+            "transaction_id": txn_id,
+            "transaction_type": _CHANNEL_TYPE[channel],
+            "unofficial_currency_code": None,
+            "website": None,
         }
 
-    def move(self, key: str, moment: datetime, amount_out: int, name: str, merchant: str | None = None,
-             pfc: tuple[str, str] = ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"), channel: str = "other",
-             pending_days: int = 0, counterparty: str | None = None, reference: str | None = None) -> str:
+    def move(
+        self,
+        key: str,
+        moment: datetime,
+        amount_out: int,
+        name: str,
+        merchant: str | None = None,
+        pfc: tuple[str, str] = ("TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+        channel: str = "other",
+        pending_days: int = 0,
+        counterparty: str | None = None,
+        reference: str | None = None,
+    ) -> str:
         """Record one cash movement. amount_out > 0 is money out. Returns the final transaction id.
 
         With pending_days > 0 the transaction appears pending on the day of `moment` and posts
@@ -93,8 +156,21 @@ class Bank:
         day = moment.date()
         if pending_days:
             pending_id = self.ids.plaid()
-            obj = self._txn(acct, pending_id, amount_out, day, day, name, merchant, pfc, channel, True, None,
-                            counterparty, reference)
+            obj = self._txn(
+                acct,
+                pending_id,
+                amount_out,
+                day,
+                day,
+                name,
+                merchant,
+                pfc,
+                channel,
+                True,
+                None,
+                counterparty,
+                reference,
+            )
             self.out.api("plaid", "transactions", moment, pending_id, dumps(obj))
             self.lines += 1
             if amount_out > 0:
@@ -102,19 +178,65 @@ class Bank:
             self.changed_items[acct.item_id] = moment
             posted_id = self.ids.plaid()
             self._seq += 1
-            heapq.heappush(self._postings, (day + timedelta(days=pending_days), self._seq,
-                                            (key, pending_id, posted_id, amount_out, day, name, merchant, pfc,
-                                             channel, counterparty, reference, obj)))
+            heapq.heappush(
+                self._postings,
+                (
+                    day + timedelta(days=pending_days),
+                    self._seq,
+                    (
+                        key,
+                        pending_id,
+                        posted_id,
+                        amount_out,
+                        day,
+                        name,
+                        merchant,
+                        pfc,
+                        channel,
+                        counterparty,
+                        reference,
+                        obj,
+                    ),
+                ),
+            )
             return posted_id
         txn_id = self.ids.plaid()
-        self._post(acct, moment, txn_id, amount_out, day, day, name, merchant, pfc, channel, None, counterparty,
-                   reference)
+        self._post(
+            acct, moment, txn_id, amount_out, day, day, name, merchant, pfc, channel, None, counterparty, reference
+        )
         return txn_id
 
-    def _post(self, acct, moment, txn_id, amount_out, day, auth_day, name, merchant, pfc, channel, pending_id,
-              counterparty, reference=None):
-        obj = self._txn(acct, txn_id, amount_out, day, auth_day, name, merchant, pfc, channel, False, pending_id,
-                        counterparty, reference)
+    def _post(
+        self,
+        acct,
+        moment,
+        txn_id,
+        amount_out,
+        day,
+        auth_day,
+        name,
+        merchant,
+        pfc,
+        channel,
+        pending_id,
+        counterparty,
+        reference=None,
+    ):
+        obj = self._txn(
+            acct,
+            txn_id,
+            amount_out,
+            day,
+            auth_day,
+            name,
+            merchant,
+            pfc,
+            channel,
+            False,
+            pending_id,
+            counterparty,
+            reference,
+        )
         self.out.api("plaid", "transactions", moment, txn_id, dumps(obj))
         self.lines += 1
         self.posted[txn_id] = (acct.spec.key, day, amount_out, name)
@@ -125,23 +247,47 @@ class Bank:
         """Post every pending transaction due on `day` (early morning bank processing)."""
         while self._postings and self._postings[0][0] <= day:
             post_day, _, payload = heapq.heappop(self._postings)
-            key, pending_id, posted_id, amount_out, auth_day, name, merchant, pfc, channel, cp, ref, pending_obj = payload
+            key, pending_id, posted_id, amount_out, auth_day, name, merchant, pfc, channel, cp, ref, pending_obj = (
+                payload
+            )
             acct = self.accounts[key]
             moment = at(post_day, 6 * 3600 + self.rng.randrange(3600))
             self.out.api("plaid", "transactions", moment, pending_id, dumps(pending_obj), deleted=True)
             if amount_out > 0:
                 acct.pending_out -= amount_out
-            self._post(acct, moment, posted_id, amount_out, post_day, auth_day, name, merchant, pfc, channel,
-                       pending_id, cp, ref)
+            self._post(
+                acct,
+                moment,
+                posted_id,
+                amount_out,
+                post_day,
+                auth_day,
+                name,
+                merchant,
+                pfc,
+                channel,
+                pending_id,
+                cp,
+                ref,
+            )
 
     def account_obj(self, acct: PlaidAccount) -> dict:
         cur = acct.spec.currency
         return {
             "account_id": acct.account_id,
-            "balances": {"available": dec(acct.current - acct.pending_out, cur), "current": dec(acct.current, cur),
-                         "iso_currency_code": cur, "limit": None, "unofficial_currency_code": None},
-            "mask": acct.spec.mask, "name": acct.spec.name, "official_name": acct.spec.official_name,
-            "persistent_account_id": None, "subtype": acct.spec.subtype, "type": "depository",
+            "balances": {
+                "available": dec(acct.current - acct.pending_out, cur),
+                "current": dec(acct.current, cur),
+                "iso_currency_code": cur,
+                "limit": None,
+                "unofficial_currency_code": None,
+            },
+            "mask": acct.spec.mask,
+            "name": acct.spec.name,
+            "official_name": acct.spec.official_name,
+            "persistent_account_id": None,
+            "subtype": acct.spec.subtype,
+            "type": "depository",
         }
 
     def end_of_day(self, day: date, cash_truth, deliver_webhooks: bool = True) -> None:
@@ -154,11 +300,23 @@ class Bank:
         if deliver_webhooks:
             for item_id in sorted(self.changed_items):
                 sent = self.changed_items[item_id] + timedelta(seconds=60 + self.rng.randrange(600))
-                body = dumps({"environment": "production", "historical_update_complete": True,
-                              "initial_update_complete": True, "item_id": item_id,
-                              "webhook_code": "SYNC_UPDATES_AVAILABLE", "webhook_type": "TRANSACTIONS"})
-                self.out.webhook("plaid", sent, self.ids.uuid(),
-                                 {"Content-Type": "application/json", "Plaid-Version": "2020-09-14"}, body)
+                body = dumps(
+                    {
+                        "environment": "production",
+                        "historical_update_complete": True,
+                        "initial_update_complete": True,
+                        "item_id": item_id,
+                        "webhook_code": "SYNC_UPDATES_AVAILABLE",
+                        "webhook_type": "TRANSACTIONS",
+                    }
+                )
+                self.out.webhook(
+                    "plaid",
+                    sent,
+                    self.ids.uuid(),
+                    {"Content-Type": "application/json", "Plaid-Version": "2020-09-14"},
+                    body,
+                )
         self.changed_items = {}
 
     def opening_accounts(self, moment: datetime) -> None:

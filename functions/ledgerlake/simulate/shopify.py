@@ -7,7 +7,7 @@ bags, transactions, refunds inside orders, payouts, balance transactions).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,18 +15,22 @@ from .company import PRESENTMENT, PRODUCTS, SHOP_DOMAIN, SHOPIFY_API_VERSION
 from .out import Output
 from .util import Ids, at, dumps, iso_z, money_str, shopify_time
 
-_PRODUCT_IDS = {p.sku: (7_100_000_000_000 + i * 1_000_003, 42_000_000_000_000 + i * 1_000_033)
-                for i, p in enumerate(PRODUCTS)}
+_PRODUCT_IDS = {
+    p.sku: (7_100_000_000_000 + i * 1_000_003, 42_000_000_000_000 + i * 1_000_033) for i, p in enumerate(PRODUCTS)
+}
 
 
 def _bag(shop: int, pres: int, pres_cur: str) -> dict:
-    return {"shop_money": {"amount": money_str(shop, "GBP"), "currency_code": "GBP"},
-            "presentment_money": {"amount": money_str(pres, pres_cur), "currency_code": pres_cur}}
+    return {
+        "shop_money": {"amount": money_str(shop, "GBP"), "currency_code": "GBP"},
+        "presentment_money": {"amount": money_str(pres, pres_cur), "currency_code": pres_cur},
+    }
 
 
 @dataclass
 class ShopDay:
     """What the UK ledger books per Shopify day (journal 'Shopify sales YYYY-MM-DD')."""
+
     goods_net: int = 0  # ex VAT, after discounts
     shipping_net: int = 0
     vat: int = 0
@@ -49,9 +53,12 @@ class Shopify:
 
     def _headers(self, topic: str, moment: datetime) -> dict:
         return {
-            "Content-Type": "application/json", "X-Shopify-Topic": topic,
-            "X-Shopify-Shop-Domain": SHOP_DOMAIN, "X-Shopify-API-Version": SHOPIFY_API_VERSION,
-            "X-Shopify-Webhook-Id": self.ids.uuid(), "X-Shopify-Event-Id": self.ids.uuid(),
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Shop-Domain": SHOP_DOMAIN,
+            "X-Shopify-API-Version": SHOPIFY_API_VERSION,
+            "X-Shopify-Webhook-Id": self.ids.uuid(),
+            "X-Shopify-Event-Id": self.ids.uuid(),
             "X-Shopify-Triggered-At": iso_z(moment).replace("Z", ".000000Z"),
         }
 
@@ -66,8 +73,15 @@ class Shopify:
             cust = self.customers[rng.randrange(len(self.customers))]
         else:
             first, last = rng.choice(names[0]), rng.choice(names[1])
-            cust = [self.ids.shopify(), first, last, f"{first.lower()}.{last.lower()}{rng.randrange(1000)}@example.com",
-                    0, 0, moment]
+            cust = [
+                self.ids.shopify(),
+                first,
+                last,
+                f"{first.lower()}.{last.lower()}{rng.randrange(1000)}@example.com",
+                0,
+                0,
+                moment,
+            ]
             if len(self.customers) < 50_000:
                 self.customers.append(cust)
         return cust
@@ -104,99 +118,251 @@ class Shopify:
             li_total = product.price_minor * qty
             li_disc = (discount * li_total) // line_total if discount else 0
             li_tax = (li_total - li_disc + 3) // 6
-            line_items.append({
-                "id": self.ids.shopify(), "admin_graphql_api_id": "", "fulfillable_quantity": qty,
-                "fulfillment_service": "manual", "fulfillment_status": None, "gift_card": False,
-                "grams": product.grams, "name": f"{product.title} - {product.variant}",
-                "price": money_str(product.price_minor, "GBP"),
-                "price_set": _bag(product.price_minor, pres(product.price_minor), cur),
-                "product_exists": True, "product_id": pid, "properties": [], "quantity": qty,
-                "requires_shipping": True, "sku": product.sku, "taxable": True, "title": product.title,
-                "total_discount": money_str(li_disc, "GBP"), "total_discount_set": _bag(li_disc, pres(li_disc), cur),
-                "variant_id": vid, "variant_inventory_management": "shopify", "variant_title": product.variant,
-                "vendor": "Northwind",
-                "tax_lines": [{"channel_liable": False, "price": money_str(li_tax, "GBP"),
-                               "price_set": _bag(li_tax, pres(li_tax), cur), "rate": 0.2, "title": "GB VAT"}],
-                "duties": [], "discount_allocations": [],
-            })
+            line_items.append(
+                {
+                    "id": self.ids.shopify(),
+                    "admin_graphql_api_id": "",
+                    "fulfillable_quantity": qty,
+                    "fulfillment_service": "manual",
+                    "fulfillment_status": None,
+                    "gift_card": False,
+                    "grams": product.grams,
+                    "name": f"{product.title} - {product.variant}",
+                    "price": money_str(product.price_minor, "GBP"),
+                    "price_set": _bag(product.price_minor, pres(product.price_minor), cur),
+                    "product_exists": True,
+                    "product_id": pid,
+                    "properties": [],
+                    "quantity": qty,
+                    "requires_shipping": True,
+                    "sku": product.sku,
+                    "taxable": True,
+                    "title": product.title,
+                    "total_discount": money_str(li_disc, "GBP"),
+                    "total_discount_set": _bag(li_disc, pres(li_disc), cur),
+                    "variant_id": vid,
+                    "variant_inventory_management": "shopify",
+                    "variant_title": product.variant,
+                    "vendor": "Northwind",
+                    "tax_lines": [
+                        {
+                            "channel_liable": False,
+                            "price": money_str(li_tax, "GBP"),
+                            "price_set": _bag(li_tax, pres(li_tax), cur),
+                            "rate": 0.2,
+                            "title": "GB VAT",
+                        }
+                    ],
+                    "duties": [],
+                    "discount_allocations": [],
+                }
+            )
             line_items[-1]["admin_graphql_api_id"] = f"gid://shopify/LineItem/{line_items[-1]['id']}"
-        address = {"first_name": cust[1], "address1": f"{1 + rng.randrange(200)} High Street", "phone": None,
-                   "city": rng.choice(("London", "Manchester", "Leeds", "Bristol", "Paris", "Berlin", "Toronto",
-                                       "New York")),
-                   "zip": "EC1A 1BB", "province": None, "country": "United Kingdom", "last_name": cust[2],
-                   "address2": "", "company": None, "latitude": None, "longitude": None,
-                   "name": f"{cust[1]} {cust[2]}", "country_code": "GB", "province_code": None}
+        address = {
+            "first_name": cust[1],
+            "address1": f"{1 + rng.randrange(200)} High Street",
+            "phone": None,
+            "city": rng.choice(("London", "Manchester", "Leeds", "Bristol", "Paris", "Berlin", "Toronto", "New York")),
+            "zip": "EC1A 1BB",
+            "province": None,
+            "country": "United Kingdom",
+            "last_name": cust[2],
+            "address2": "",
+            "company": None,
+            "latitude": None,
+            "longitude": None,
+            "name": f"{cust[1]} {cust[2]}",
+            "country_code": "GB",
+            "province_code": None,
+        }
         token = self.ids.hexstr(32)
         transaction = {
-            "id": self.ids.shopify(), "admin_graphql_api_id": "", "amount": money_str(pres(total), cur),
-            "authorization": f"ch_{self.ids.lower(24)}", "created_at": ts, "currency": cur, "device_id": None,
-            "error_code": None, "gateway": "shopify_payments", "kind": "sale", "location_id": None,
-            "message": "Transaction approved", "order_id": oid, "parent_id": None, "processed_at": ts,
-            "receipt": {"paid_amount": money_str(pres(total), cur)}, "source_name": "web", "status": "success",
-            "test": False, "user_id": None,
-            "payment_details": {"avs_result_code": "Y", "credit_card_bin": "424242", "cvv_result_code": "M",
-                                "credit_card_number": f"•••• •••• •••• {rng.randrange(10000):04d}",
-                                "credit_card_company": rng.choice(("Visa", "Mastercard", "American Express"))},
+            "id": self.ids.shopify(),
+            "admin_graphql_api_id": "",
+            "amount": money_str(pres(total), cur),
+            "authorization": f"ch_{self.ids.lower(24)}",
+            "created_at": ts,
+            "currency": cur,
+            "device_id": None,
+            "error_code": None,
+            "gateway": "shopify_payments",
+            "kind": "sale",
+            "location_id": None,
+            "message": "Transaction approved",
+            "order_id": oid,
+            "parent_id": None,
+            "processed_at": ts,
+            "receipt": {"paid_amount": money_str(pres(total), cur)},
+            "source_name": "web",
+            "status": "success",
+            "test": False,
+            "user_id": None,
+            "payment_details": {
+                "avs_result_code": "Y",
+                "credit_card_bin": "424242",
+                "cvv_result_code": "M",
+                "credit_card_number": f"•••• •••• •••• {rng.randrange(10000):04d}",
+                "credit_card_company": rng.choice(("Visa", "Mastercard", "American Express")),
+            },
         }
         transaction["admin_graphql_api_id"] = f"gid://shopify/OrderTransaction/{transaction['id']}"
         obj = {
-            "id": oid, "admin_graphql_api_id": f"gid://shopify/Order/{oid}", "app_id": 580111,
+            "id": oid,
+            "admin_graphql_api_id": f"gid://shopify/Order/{oid}",
+            "app_id": 580111,
             "browser_ip": f"81.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}",
-            "buyer_accepts_marketing": rng.random() < 0.4, "cancel_reason": None, "cancelled_at": None,
-            "cart_token": self.ids.hexstr(32), "checkout_id": self.ids.shopify(), "checkout_token": self.ids.hexstr(32),
-            "client_details": {"accept_language": "en-GB", "browser_height": None, "browser_ip": None,
-                               "browser_width": None, "session_hash": None, "user_agent": "Mozilla/5.0"},
-            "closed_at": None, "confirmed": True, "contact_email": cust[3], "created_at": ts, "currency": "GBP",
+            "buyer_accepts_marketing": rng.random() < 0.4,
+            "cancel_reason": None,
+            "cancelled_at": None,
+            "cart_token": self.ids.hexstr(32),
+            "checkout_id": self.ids.shopify(),
+            "checkout_token": self.ids.hexstr(32),
+            "client_details": {
+                "accept_language": "en-GB",
+                "browser_height": None,
+                "browser_ip": None,
+                "browser_width": None,
+                "session_hash": None,
+                "user_agent": "Mozilla/5.0",
+            },
+            "closed_at": None,
+            "confirmed": True,
+            "contact_email": cust[3],
+            "created_at": ts,
+            "currency": "GBP",
             "current_subtotal_price": money_str(subtotal, "GBP"),
             "current_subtotal_price_set": _bag(subtotal, pres(subtotal), cur),
             "current_total_discounts": money_str(discount, "GBP"),
             "current_total_discounts_set": _bag(discount, pres(discount), cur),
-            "current_total_price": money_str(total, "GBP"), "current_total_price_set": _bag(total, pres(total), cur),
-            "current_total_tax": money_str(tax, "GBP"), "current_total_tax_set": _bag(tax, pres(tax), cur),
-            "customer_locale": "en-GB", "device_id": None,
-            "discount_codes": ([{"code": "WELCOME10", "amount": money_str(discount, "GBP"), "type": "percentage"}]
-                               if discount else []),
-            "email": cust[3], "estimated_taxes": False, "financial_status": "paid", "fulfillment_status": None,
-            "gateway": "shopify_payments", "landing_site": "/", "landing_site_ref": None, "location_id": None,
-            "name": f"#{self.number}", "note": None, "note_attributes": [], "number": self.number - 1000,
+            "current_total_price": money_str(total, "GBP"),
+            "current_total_price_set": _bag(total, pres(total), cur),
+            "current_total_tax": money_str(tax, "GBP"),
+            "current_total_tax_set": _bag(tax, pres(tax), cur),
+            "customer_locale": "en-GB",
+            "device_id": None,
+            "discount_codes": (
+                [{"code": "WELCOME10", "amount": money_str(discount, "GBP"), "type": "percentage"}] if discount else []
+            ),
+            "email": cust[3],
+            "estimated_taxes": False,
+            "financial_status": "paid",
+            "fulfillment_status": None,
+            "gateway": "shopify_payments",
+            "landing_site": "/",
+            "landing_site_ref": None,
+            "location_id": None,
+            "name": f"#{self.number}",
+            "note": None,
+            "note_attributes": [],
+            "number": self.number - 1000,
             "order_number": self.number,
             "order_status_url": f"https://{SHOP_DOMAIN}/{oid}/orders/{token}/authenticate?key={self.ids.hexstr(32)}",
-            "payment_details": transaction["payment_details"], "payment_gateway_names": ["shopify_payments"],
-            "phone": None, "presentment_currency": cur, "processed_at": ts, "processing_method": "direct",
-            "reference": None, "referring_site": rng.choice(("https://www.google.com/", "https://www.instagram.com/",
-                                                            "")),
-            "source": None, "source_identifier": None, "source_name": "web", "source_url": None,
-            "subtotal_price": money_str(subtotal, "GBP"), "subtotal_price_set": _bag(subtotal, pres(subtotal), cur),
-            "tags": "", "tax_lines": [{"price": money_str(tax, "GBP"), "rate": 0.2, "title": "GB VAT",
-                                       "price_set": _bag(tax, pres(tax), cur), "channel_liable": False}],
-            "taxes_included": True, "test": False, "token": token,
-            "total_discounts": money_str(discount, "GBP"), "total_discounts_set": _bag(discount, pres(discount), cur),
+            "payment_details": transaction["payment_details"],
+            "payment_gateway_names": ["shopify_payments"],
+            "phone": None,
+            "presentment_currency": cur,
+            "processed_at": ts,
+            "processing_method": "direct",
+            "reference": None,
+            "referring_site": rng.choice(("https://www.google.com/", "https://www.instagram.com/", "")),
+            "source": None,
+            "source_identifier": None,
+            "source_name": "web",
+            "source_url": None,
+            "subtotal_price": money_str(subtotal, "GBP"),
+            "subtotal_price_set": _bag(subtotal, pres(subtotal), cur),
+            "tags": "",
+            "tax_lines": [
+                {
+                    "price": money_str(tax, "GBP"),
+                    "rate": 0.2,
+                    "title": "GB VAT",
+                    "price_set": _bag(tax, pres(tax), cur),
+                    "channel_liable": False,
+                }
+            ],
+            "taxes_included": True,
+            "test": False,
+            "token": token,
+            "total_discounts": money_str(discount, "GBP"),
+            "total_discounts_set": _bag(discount, pres(discount), cur),
             "total_line_items_price": money_str(line_total, "GBP"),
             "total_line_items_price_set": _bag(line_total, pres(line_total), cur),
-            "total_outstanding": "0.00", "total_price": money_str(total, "GBP"),
+            "total_outstanding": "0.00",
+            "total_price": money_str(total, "GBP"),
             "total_price_set": _bag(total, pres(total), cur),
-            "total_price_usd": money_str(int((Decimal(total) * self.fx(day, "GBP", "USD")).quantize(Decimal(1))), "USD"),
-            "total_shipping_price_set": _bag(shipping, pres(shipping), cur), "total_tax": money_str(tax, "GBP"),
-            "total_tax_set": _bag(tax, pres(tax), cur), "total_tip_received": "0.00",
-            "total_weight": sum(p.grams * q for p, q in items), "updated_at": ts, "user_id": None,
-            "billing_address": address, "shipping_address": address,
-            "customer": {"id": cust[0], "email": cust[3], "accepts_marketing": False,
-                         "created_at": shopify_time(cust[6]), "updated_at": ts, "first_name": cust[1],
-                         "last_name": cust[2], "orders_count": cust[4], "state": "enabled",
-                         "total_spent": money_str(cust[5], "GBP"), "last_order_id": oid, "note": None,
-                         "verified_email": True, "multipass_identifier": None, "tax_exempt": False, "phone": None,
-                         "tags": "", "last_order_name": f"#{self.number}", "currency": "GBP",
-                         "accepts_marketing_updated_at": shopify_time(cust[6]), "marketing_opt_in_level": None,
-                         "tax_exemptions": [], "admin_graphql_api_id": f"gid://shopify/Customer/{cust[0]}",
-                         "default_address": None},
-            "discount_applications": ([{"type": "discount_code", "value": "10.0", "value_type": "percentage",
-                                        "allocation_method": "across", "target_selection": "all",
-                                        "target_type": "line_item", "code": "WELCOME10"}] if discount else []),
-            "fulfillments": [], "line_items": line_items, "refunds": [],
-            "shipping_lines": ([{"id": self.ids.shopify(), "code": "Standard", "price": money_str(shipping, "GBP"),
-                                 "price_set": _bag(shipping, pres(shipping), cur), "source": "shopify",
-                                 "title": "Royal Mail Standard", "discounted_price": money_str(shipping, "GBP"),
-                                 "tax_lines": [], "carrier_identifier": None, "discount_allocations": []}]),
+            "total_price_usd": money_str(
+                int((Decimal(total) * self.fx(day, "GBP", "USD")).quantize(Decimal(1))), "USD"
+            ),
+            "total_shipping_price_set": _bag(shipping, pres(shipping), cur),
+            "total_tax": money_str(tax, "GBP"),
+            "total_tax_set": _bag(tax, pres(tax), cur),
+            "total_tip_received": "0.00",
+            "total_weight": sum(p.grams * q for p, q in items),
+            "updated_at": ts,
+            "user_id": None,
+            "billing_address": address,
+            "shipping_address": address,
+            "customer": {
+                "id": cust[0],
+                "email": cust[3],
+                "accepts_marketing": False,
+                "created_at": shopify_time(cust[6]),
+                "updated_at": ts,
+                "first_name": cust[1],
+                "last_name": cust[2],
+                "orders_count": cust[4],
+                "state": "enabled",
+                "total_spent": money_str(cust[5], "GBP"),
+                "last_order_id": oid,
+                "note": None,
+                "verified_email": True,
+                "multipass_identifier": None,
+                "tax_exempt": False,
+                "phone": None,
+                "tags": "",
+                "last_order_name": f"#{self.number}",
+                "currency": "GBP",
+                "accepts_marketing_updated_at": shopify_time(cust[6]),
+                "marketing_opt_in_level": None,
+                "tax_exemptions": [],
+                "admin_graphql_api_id": f"gid://shopify/Customer/{cust[0]}",
+                "default_address": None,
+            },
+            "discount_applications": (
+                [
+                    {
+                        "type": "discount_code",
+                        "value": "10.0",
+                        "value_type": "percentage",
+                        "allocation_method": "across",
+                        "target_selection": "all",
+                        "target_type": "line_item",
+                        "code": "WELCOME10",
+                    }
+                ]
+                if discount
+                else []
+            ),
+            "fulfillments": [],
+            "line_items": line_items,
+            "refunds": [],
+            "shipping_lines": (
+                [
+                    {
+                        "id": self.ids.shopify(),
+                        "code": "Standard",
+                        "price": money_str(shipping, "GBP"),
+                        "price_set": _bag(shipping, pres(shipping), cur),
+                        "source": "shopify",
+                        "title": "Royal Mail Standard",
+                        "discounted_price": money_str(shipping, "GBP"),
+                        "tax_lines": [],
+                        "carrier_identifier": None,
+                        "discount_allocations": [],
+                    }
+                ]
+            ),
         }
         text = dumps(obj)
         self.out.api("shopify", "orders", moment, oid, text)
@@ -217,18 +383,38 @@ class Shopify:
         totals.vat += vat
         totals.fees += fee
         self._balance_txn(moment, "charge", total, fee, transaction["id"], oid, transaction["id"])
-        return {"obj": obj, "total": total, "pres": pres, "cur": cur, "transaction": transaction,
-                "goods_net": goods_net, "ship_net": ship_net, "vat": vat}
+        return {
+            "obj": obj,
+            "total": total,
+            "pres": pres,
+            "cur": cur,
+            "transaction": transaction,
+            "goods_net": goods_net,
+            "ship_net": ship_net,
+            "vat": vat,
+        }
 
-    def _balance_txn(self, moment: datetime, btype: str, amount: int, fee: int, source_id: int, order_id: int,
-                     txn_id: int) -> None:
+    def _balance_txn(
+        self, moment: datetime, btype: str, amount: int, fee: int, source_id: int, order_id: int, txn_id: int
+    ) -> None:
         # Shopify Payments pays out three days after the transaction.
         payout_day = moment.date() + timedelta(days=3)
-        bt = {"id": self.ids.shopify(), "type": btype, "test": False, "payout_id": None,
-              "payout_status": "pending", "currency": "GBP", "amount": money_str(amount, "GBP"),
-              "fee": money_str(fee, "GBP"), "net": money_str(amount - fee, "GBP"), "source_id": source_id,
-              "source_type": "charge" if btype == "charge" else "refund", "source_order_id": order_id,
-              "source_order_transaction_id": txn_id, "processed_at": shopify_time(moment)}
+        bt = {
+            "id": self.ids.shopify(),
+            "type": btype,
+            "test": False,
+            "payout_id": None,
+            "payout_status": "pending",
+            "currency": "GBP",
+            "amount": money_str(amount, "GBP"),
+            "fee": money_str(fee, "GBP"),
+            "net": money_str(amount - fee, "GBP"),
+            "source_id": source_id,
+            "source_type": "charge" if btype == "charge" else "refund",
+            "source_order_id": order_id,
+            "source_order_transaction_id": txn_id,
+            "processed_at": shopify_time(moment),
+        }
         # Listed at once as pending (no payout yet), then again when a payout takes it.
         self.out.api("shopify", "balance_transactions", moment, bt["id"], dumps(bt))
         self.by_payout_day[payout_day].append((bt, amount, fee, moment))
@@ -238,14 +424,29 @@ class Shopify:
         ts = shopify_time(moment)
         obj["fulfillment_status"] = "fulfilled"
         obj["updated_at"] = ts
-        obj["fulfillments"] = [{
-            "id": self.ids.shopify(), "admin_graphql_api_id": "", "created_at": ts, "location_id": 71_234_567,
-            "name": f"{obj['name']}.1", "order_id": obj["id"], "receipt": {}, "service": "manual",
-            "shipment_status": None, "status": "success", "tracking_company": "Royal Mail",
-            "tracking_number": f"RM{self.rng.randrange(10**9):09d}GB", "tracking_numbers": [],
-            "tracking_url": "https://www.royalmail.com/track-your-item", "tracking_urls": [], "updated_at": ts,
-            "line_items": [{"id": li["id"], "quantity": li["quantity"], "sku": li["sku"]} for li in obj["line_items"]],
-        }]
+        obj["fulfillments"] = [
+            {
+                "id": self.ids.shopify(),
+                "admin_graphql_api_id": "",
+                "created_at": ts,
+                "location_id": 71_234_567,
+                "name": f"{obj['name']}.1",
+                "order_id": obj["id"],
+                "receipt": {},
+                "service": "manual",
+                "shipment_status": None,
+                "status": "success",
+                "tracking_company": "Royal Mail",
+                "tracking_number": f"RM{self.rng.randrange(10**9):09d}GB",
+                "tracking_numbers": [],
+                "tracking_url": "https://www.royalmail.com/track-your-item",
+                "tracking_urls": [],
+                "updated_at": ts,
+                "line_items": [
+                    {"id": li["id"], "quantity": li["quantity"], "sku": li["sku"]} for li in obj["line_items"]
+                ],
+            }
+        ]
         for li in obj["line_items"]:
             li["fulfillment_status"] = "fulfilled"
             li["fulfillable_quantity"] = 0
@@ -267,20 +468,46 @@ class Shopify:
         vat = (amount + 3) // 6
         rid = self.ids.shopify()
         txn = dict(state["transaction"])
-        txn.update(id=self.ids.shopify(), kind="refund", amount=money_str(pres(amount), cur), created_at=ts,
-                   processed_at=ts, parent_id=state["transaction"]["id"], message="Refund processed",
-                   authorization=f"re_{self.ids.lower(24)}", receipt={})
+        txn.update(
+            id=self.ids.shopify(),
+            kind="refund",
+            amount=money_str(pres(amount), cur),
+            created_at=ts,
+            processed_at=ts,
+            parent_id=state["transaction"]["id"],
+            message="Refund processed",
+            authorization=f"re_{self.ids.lower(24)}",
+            receipt={},
+        )
         txn["admin_graphql_api_id"] = f"gid://shopify/OrderTransaction/{txn['id']}"
         refund = {
-            "id": rid, "admin_graphql_api_id": f"gid://shopify/Refund/{rid}", "created_at": ts,
-            "note": "Customer return", "order_id": obj["id"], "processed_at": ts, "restock": True,
-            "total_duties_set": _bag(0, 0, cur), "user_id": None, "order_adjustments": [],
-            "transactions": [txn], "duties": [],
-            "refund_line_items": [{
-                "id": self.ids.shopify(), "line_item_id": li["id"], "location_id": None, "quantity": li["quantity"],
-                "restock_type": "return", "subtotal": li["price"], "subtotal_set": li["price_set"],
-                "total_tax": li["tax_lines"][0]["price"], "total_tax_set": li["tax_lines"][0]["price_set"],
-                "line_item": li} for li in lines],
+            "id": rid,
+            "admin_graphql_api_id": f"gid://shopify/Refund/{rid}",
+            "created_at": ts,
+            "note": "Customer return",
+            "order_id": obj["id"],
+            "processed_at": ts,
+            "restock": True,
+            "total_duties_set": _bag(0, 0, cur),
+            "user_id": None,
+            "order_adjustments": [],
+            "transactions": [txn],
+            "duties": [],
+            "refund_line_items": [
+                {
+                    "id": self.ids.shopify(),
+                    "line_item_id": li["id"],
+                    "location_id": None,
+                    "quantity": li["quantity"],
+                    "restock_type": "return",
+                    "subtotal": li["price"],
+                    "subtotal_set": li["price_set"],
+                    "total_tax": li["tax_lines"][0]["price"],
+                    "total_tax_set": li["tax_lines"][0]["price_set"],
+                    "line_item": li,
+                }
+                for li in lines
+            ],
         }
         obj["refunds"].append(refund)
         obj["financial_status"] = "refunded" if full else "partially_refunded"
@@ -289,8 +516,9 @@ class Shopify:
         obj["current_total_price"] = money_str(remaining, "GBP")
         obj["current_total_price_set"] = _bag(remaining, pres(remaining), cur)
         obj["current_total_tax"] = money_str(state["vat"] - vat if not full else 0, "GBP")
-        obj["current_total_tax_set"] = _bag(state["vat"] - vat if not full else 0,
-                                            pres(state["vat"] - vat if not full else 0), cur)
+        obj["current_total_tax_set"] = _bag(
+            state["vat"] - vat if not full else 0, pres(state["vat"] - vat if not full else 0), cur
+        )
         self.out.api("shopify", "transactions", moment, txn["id"], dumps(txn))
         self._webhook("refunds/create", moment, dumps(refund))
         text = dumps(obj)
@@ -314,10 +542,21 @@ class Shopify:
             return None
         pid = self.ids.shopify()
         moment = at(day, 4 * 3600 + self.rng.randrange(3600))
-        summary = {k: "0.00" for k in (
-            "adjustments_fee_amount", "adjustments_gross_amount", "charges_fee_amount", "charges_gross_amount",
-            "refunds_fee_amount", "refunds_gross_amount", "reserved_funds_fee_amount",
-            "reserved_funds_gross_amount", "retried_payouts_fee_amount", "retried_payouts_gross_amount")}
+        summary = dict.fromkeys(
+            (
+                "adjustments_fee_amount",
+                "adjustments_gross_amount",
+                "charges_fee_amount",
+                "charges_gross_amount",
+                "refunds_fee_amount",
+                "refunds_gross_amount",
+                "reserved_funds_fee_amount",
+                "reserved_funds_gross_amount",
+                "retried_payouts_fee_amount",
+                "retried_payouts_gross_amount",
+            ),
+            "0.00",
+        )
         charges = [(a, f) for bt, a, f, _ in items if bt["type"] == "charge"]
         refunds = [(a, f) for bt, a, f, _ in items if bt["type"] == "refund"]
         summary["charges_gross_amount"] = money_str(sum(a for a, _ in charges), "GBP")
@@ -325,8 +564,14 @@ class Shopify:
         summary["refunds_gross_amount"] = money_str(sum(a for a, _ in refunds), "GBP")
         summary["refunds_fee_amount"] = money_str(sum(f for _, f in refunds), "GBP")
         arrival = day + timedelta(days=1)
-        obj = {"id": pid, "status": "scheduled", "date": arrival.isoformat(), "currency": "GBP",
-               "amount": money_str(total, "GBP"), "summary": summary}
+        obj = {
+            "id": pid,
+            "status": "scheduled",
+            "date": arrival.isoformat(),
+            "currency": "GBP",
+            "amount": money_str(total, "GBP"),
+            "summary": summary,
+        }
         self.out.api("shopify", "payouts", moment, pid, dumps(obj))
         for bt, _, _, _ in items:
             bt["payout_id"] = pid
@@ -353,6 +598,7 @@ def _pick(x: float, weighted) -> str:
 @dataclass
 class ShopResult:
     """What the rest of the company needs from one Shopify day."""
+
     totals: ShopDay | None
     payout: dict | None
 
@@ -405,19 +651,34 @@ class ShopifyRun:
                     stats["shopify_refunds"] += 1
             months_in = (day - self.start_day).days / 30.4
             season = {11: 1.3, 12: 1.5, 1: 0.8}.get(day.month, 1.0)
-            lam = 5 * self.scale * season * (1.015 ** months_in)
+            lam = 5 * self.scale * season * (1.015**months_in)
             for seconds in sorted(rng.randrange(86_000) for _ in range(poisson(rng, lam))):
                 moment = at(day, seconds)
                 state = shop.order(moment, names)
                 stats["shopify_orders"] += 1
                 seq += 1
-                heapq.heappush(agenda, (moment + timedelta(days=1 + rng.randrange(3), seconds=rng.randrange(3600)),
-                                        seq, "fulfil", state, False))
+                heapq.heappush(
+                    agenda,
+                    (
+                        moment + timedelta(days=1 + rng.randrange(3), seconds=rng.randrange(3600)),
+                        seq,
+                        "fulfil",
+                        state,
+                        False,
+                    ),
+                )
                 if rng.random() < 0.05:
                     seq += 1
-                    heapq.heappush(agenda, (moment + timedelta(days=3 + rng.randrange(18),
-                                                               seconds=rng.randrange(3600)),
-                                            seq, "refund", state, rng.random() < 0.6))
+                    heapq.heappush(
+                        agenda,
+                        (
+                            moment + timedelta(days=3 + rng.randrange(18), seconds=rng.randrange(3600)),
+                            seq,
+                            "refund",
+                            state,
+                            rng.random() < 0.6,
+                        ),
+                    )
             payout = shop.payout(day)
             if payout:
                 stats["shopify_payouts"] += 1

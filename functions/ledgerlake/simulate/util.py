@@ -81,6 +81,7 @@ class Ids:
 
 # --- time -------------------------------------------------------------------------------
 
+
 def at(day: date, seconds: int) -> datetime:
     """A moment on a simulated day: midnight UTC plus `seconds` (may spill into the next day)."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(seconds=seconds)
@@ -144,8 +145,10 @@ def shopify_time(moment: datetime) -> str:
     if window is None:
         mar = date(year, 3, 31)
         octo = date(year, 10, 31)
-        window = (at(mar - timedelta(days=(mar.weekday() + 1) % 7), 3600),  # last Sunday of March, 01:00 UTC
-                  at(octo - timedelta(days=(octo.weekday() + 1) % 7), 3600))  # last Sunday of October
+        window = (
+            at(mar - timedelta(days=(mar.weekday() + 1) % 7), 3600),  # last Sunday of March, 01:00 UTC
+            at(octo - timedelta(days=(octo.weekday() + 1) % 7), 3600),
+        )  # last Sunday of October
         _BST_CACHE[year] = window
     hours = 1 if window[0] <= moment < window[1] else 0
     return moment.astimezone(_LONDON[hours]).isoformat()[:19] + f"+0{hours}:00"
@@ -176,6 +179,7 @@ def business_day_on_or_after(day: date) -> date:
 
 
 # --- money and JSON -----------------------------------------------------------------------
+
 
 def dec(minor: int, currency: str = "USD") -> Decimal:
     return from_minor(minor, currency)

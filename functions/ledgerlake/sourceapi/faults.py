@@ -88,12 +88,12 @@ class FaultState:
             if source not in sources:
                 raise ValueError(f"unknown source {source!r} in fault spec {spec!r}")
             if kind == "429":
-                every, burst, retry = (values + ["10", "3", "1"][len(values):])[:3]
+                every, burst, retry = (values + ["10", "3", "1"][len(values) :])[:3]
                 self.set(source, rate_limit_every=int(every), rate_limit_burst=int(burst), retry_after=int(retry))
             elif kind == "5xx":
                 self.set(source, error_every=int(values[0]) if values else 4)
             elif kind == "slow":
-                every, seconds = (values + ["4", "2.0"][len(values):])[:2]
+                every, seconds = (values + ["4", "2.0"][len(values) :])[:2]
                 self.set(source, slow_every=int(every), slow_seconds=float(seconds))
             elif kind == "mutation":
                 self.set(source, plaid_mutations=int(values[0]) if values else 1)

@@ -41,12 +41,24 @@ APP_NAMES = {  # the app credentials a source's OAuth client authenticates with
     "hubspot": ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET"),
     "shopify": ("SHOPIFY_CLIENT_ID", "SHOPIFY_CLIENT_SECRET"),
 }
-AUTHORIZE = {"qbo": "/connect/oauth2", "xero": "/identity/connect/authorize", "hubspot": "/oauth/authorize",
-             "shopify": "/admin/oauth/authorize"}
-TOKEN = {"qbo": "/oauth2/v1/tokens/bearer", "xero": "/identity/connect/token", "hubspot": "/oauth/v1/token",
-         "shopify": "/admin/oauth/access_token"}
-SCOPE = {"qbo": "com.intuit.quickbooks.accounting", "xero": "offline_access", "hubspot": "oauth",
-         "shopify": "read_orders"}
+AUTHORIZE = {
+    "qbo": "/connect/oauth2",
+    "xero": "/identity/connect/authorize",
+    "hubspot": "/oauth/authorize",
+    "shopify": "/admin/oauth/authorize",
+}
+TOKEN = {
+    "qbo": "/oauth2/v1/tokens/bearer",
+    "xero": "/identity/connect/token",
+    "hubspot": "/oauth/v1/token",
+    "shopify": "/admin/oauth/access_token",
+}
+SCOPE = {
+    "qbo": "com.intuit.quickbooks.accounting",
+    "xero": "offline_access",
+    "hubspot": "oauth",
+    "shopify": "read_orders",
+}
 
 
 class OAuthState:
@@ -105,8 +117,10 @@ def _basic(req) -> tuple[str | None, str | None]:
 def _oauth_error(status: int, error: str, description: str = "", source: str = "") -> Reply:
     if source == "hubspot":  # HubSpot's error shape
         code = {"invalid_grant": "BAD_REFRESH_TOKEN", "invalid_client": "BAD_CLIENT_ID"}.get(error, "BAD_REQUEST")
-        return json_reply(status, {"status": code, "message": description or error, "error": error,
-                                   "correlationId": str(uuid.uuid4())})
+        return json_reply(
+            status,
+            {"status": code, "message": description or error, "error": error, "correlationId": str(uuid.uuid4())},
+        )
     body = {"error": error}
     if description:
         body["error_description"] = description
@@ -135,10 +149,15 @@ def _authorize(api, source: str, req) -> Reply:
         return _redirect(redirect_uri, {"error": "invalid_scope", "state": args.get("state", "")})
     code = secrets.token_urlsafe(24)
     with api.oauth.lock:
-        api.oauth.codes[code] = {"source": source, "client_id": client_id, "redirect_uri": redirect_uri,
-                                 "challenge": args.get("code_challenge"),
-                                 "method": args.get("code_challenge_method", "plain"),
-                                 "scope": " ".join(scopes), "expires": time.time() + 600}
+        api.oauth.codes[code] = {
+            "source": source,
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "challenge": args.get("code_challenge"),
+            "method": args.get("code_challenge_method", "plain"),
+            "scope": " ".join(scopes),
+            "expires": time.time() + 600,
+        }
     out = {"code": code, "state": args.get("state", "")}
     if source == "qbo":
         out["realmId"] = api.credentials["QBO_REALM_ID"]
@@ -146,8 +165,11 @@ def _authorize(api, source: str, req) -> Reply:
         out.update(scope=" ".join(scopes), session_state=secrets.token_urlsafe(12))
     elif source == "shopify":
         shop = api.credentials["SHOPIFY_SHOP"]
-        out.update(shop=shop, host=base64.b64encode(f"{shop}/admin".encode()).decode().rstrip("="),
-                   timestamp=str(int(time.time())))
+        out.update(
+            shop=shop,
+            host=base64.b64encode(f"{shop}/admin".encode()).decode().rstrip("="),
+            timestamp=str(int(time.time())),
+        )
         out["hmac"] = shopify_hmac(out, api.credentials[APP_NAMES["shopify"][1]])
     return _redirect(redirect_uri, out)
 
@@ -191,8 +213,12 @@ def _token(api, source: str, req) -> Reply:
     with state.lock:
         if grant == "authorization_code":
             code = state.codes.pop(form.get("code", ""), None)  # single use
-            if (code is None or code["source"] != source or code["expires"] < time.time()
-                    or (source != "shopify" and form.get("redirect_uri") != code["redirect_uri"])):
+            if (
+                code is None
+                or code["source"] != source
+                or code["expires"] < time.time()
+                or (source != "shopify" and form.get("redirect_uri") != code["redirect_uri"])
+            ):
                 return _oauth_error(400, "invalid_grant", "authorization code invalid, expired or used", source)
             if not _pkce_ok(code, form.get("code_verifier")):
                 return _oauth_error(400, "invalid_grant", "code_verifier does not match", source)
@@ -247,26 +273,54 @@ def revoke_refresh_tokens(api, source: str) -> None:
 
 
 def _xero_connections(api, req) -> Reply:
-    token = req.headers.get("authorization", "")[len("Bearer "):]
+    token = req.headers.get("authorization", "")[len("Bearer ") :]
     if not api.oauth.accepts("xero", token):
-        return json_reply(401, {"Type": None, "Title": "Unauthorized", "Status": 401,
-                                "Detail": "TokenExpired" if token in api.oauth.access else "AuthenticationUnsuccessful"})
+        return json_reply(
+            401,
+            {
+                "Type": None,
+                "Title": "Unauthorized",
+                "Status": 401,
+                "Detail": "TokenExpired" if token in api.oauth.access else "AuthenticationUnsuccessful",
+            },
+        )
     now = time.strftime("%Y-%m-%dT%H:%M:%S.0000000", time.gmtime())
     tenant = api.credentials["XERO_TENANT_ID"]
-    return json_reply(200, [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "conn-" + tenant)),
-                             "authEventId": str(uuid.uuid4()), "tenantId": tenant, "tenantType": "ORGANISATION",
-                             "tenantName": "Ledgerlake Demo Co", "createdDateUtc": now, "updatedDateUtc": now}])
+    return json_reply(
+        200,
+        [
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, "conn-" + tenant)),
+                "authEventId": str(uuid.uuid4()),
+                "tenantId": tenant,
+                "tenantType": "ORGANISATION",
+                "tenantName": "Ledgerlake Demo Co",
+                "createdDateUtc": now,
+                "updatedDateUtc": now,
+            }
+        ],
+    )
 
 
 def _hubspot_account(api, req) -> Reply:
     """`GET /account-info/v3/details`: the portal (hub) the token belongs to."""
-    token = req.headers.get("authorization", "")[len("Bearer "):]
+    token = req.headers.get("authorization", "")[len("Bearer ") :]
     if not api.accepts("hubspot", token, "HUBSPOT_ACCESS_TOKEN"):
         return _oauth_error(401, "invalid_token", "Authentication credentials not found.", "hubspot")
-    return json_reply(200, {"portalId": 24681357, "accountType": "STANDARD", "timeZone": "US/Eastern",
-                            "companyCurrency": "USD", "additionalCurrencies": [], "utcOffset": "-05:00",
-                            "utcOffsetMilliseconds": -18000000, "uiDomain": "app.hubspot.com",
-                            "dataHostingLocation": "na1"})
+    return json_reply(
+        200,
+        {
+            "portalId": 24681357,
+            "accountType": "STANDARD",
+            "timeZone": "US/Eastern",
+            "companyCurrency": "USD",
+            "additionalCurrencies": [],
+            "utcOffset": "-05:00",
+            "utcOffsetMilliseconds": -18000000,
+            "uiDomain": "app.hubspot.com",
+            "dataHostingLocation": "na1",
+        },
+    )
 
 
 def simulated_items(api) -> list[str]:
@@ -286,7 +340,10 @@ def _plaid(api, req) -> Reply | None:
         body = req.json()
     except ValueError:
         return _error(400, "INVALID_REQUEST", "INVALID_BODY", "body could not be parsed as JSON")
-    if body.get("client_id") != api.credentials["PLAID_CLIENT_ID"] or body.get("secret") != api.credentials["PLAID_SECRET"]:
+    if (
+        body.get("client_id") != api.credentials["PLAID_CLIENT_ID"]
+        or body.get("secret") != api.credentials["PLAID_SECRET"]
+    ):
         return _error(400, "INVALID_INPUT", "INVALID_API_KEYS", "invalid client_id or secret provided")
     rid = uuid.uuid4().hex[:15]
     state = api.oauth
@@ -294,29 +351,44 @@ def _plaid(api, req) -> Reply | None:
         if req.path == "/link/token/create":
             missing = [k for k in ("client_name", "user", "country_codes", "language") if not body.get(k)]
             if missing:
-                return _error(400, "INVALID_REQUEST", "MISSING_FIELDS",
-                              f"the following required fields are missing: {', '.join(missing)}")
+                return _error(
+                    400,
+                    "INVALID_REQUEST",
+                    "MISSING_FIELDS",
+                    f"the following required fields are missing: {', '.join(missing)}",
+                )
             token = "link-sandbox-" + str(uuid.uuid4())
             state.codes[token] = {"source": "plaid-link", "expires": time.time() + 4 * 3600}
             expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 4 * 3600))
             return json_reply(200, {"link_token": token, "expiration": expiration, "request_id": rid})
         if req.path == "/sandbox/public_token/create":
             public = "public-sandbox-" + str(uuid.uuid4())
-            state.codes[public] = {"source": "plaid-public", "expires": time.time() + 1800,
-                                   "institution_id": body.get("institution_id") or "ins_109508"}
+            state.codes[public] = {
+                "source": "plaid-public",
+                "expires": time.time() + 1800,
+                "institution_id": body.get("institution_id") or "ins_109508",
+            }
             return json_reply(200, {"public_token": public, "request_id": rid})
         if req.path == "/item/public_token/exchange":
             public = state.codes.pop(body.get("public_token", ""), None)
             if public is None or public["source"] != "plaid-public" or public["expires"] < time.time():
-                return _error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN",
-                              "provided public token is expired. Public tokens expire 30 minutes after creation")
+                return _error(
+                    400,
+                    "INVALID_INPUT",
+                    "INVALID_PUBLIC_TOKEN",
+                    "provided public token is expired. Public tokens expire 30 minutes after creation",
+                )
             unlinked = [i for i in simulated_items(api) if i not in state.items.values()]
             item_id = unlinked[0] if unlinked else secrets.token_urlsafe(27)
             # Plaid keeps one access token per item; a restarted local server linking the
             # same item hands out the same token, so the poller's per-item cursor (keyed by
             # the token's digest) carries over and a second `ledgerlake run` lands nothing.
-            token = "access-sandbox-" + hmac.new(api.credentials["PLAID_CLIENT_ID"].encode(), item_id.encode(),
-                                                 hashlib.sha256).hexdigest()[:32]
+            token = (
+                "access-sandbox-"
+                + hmac.new(api.credentials["PLAID_CLIENT_ID"].encode(), item_id.encode(), hashlib.sha256).hexdigest()[
+                    :32
+                ]
+            )
             state.access[token] = ("plaid", None)
             state.items[token] = item_id
             return json_reply(200, {"access_token": token, "item_id": item_id, "request_id": rid})
@@ -326,8 +398,11 @@ def _plaid(api, req) -> Reply | None:
 def handle(api, source: str, req) -> Reply | None:
     """The answer for an OAuth path of `source`, or None when the path is the provider's API."""
     path = req.path.rstrip("/")
-    if source == "plaid" and path in ("/link/token/create", "/sandbox/public_token/create",
-                                      "/item/public_token/exchange"):
+    if source == "plaid" and path in (
+        "/link/token/create",
+        "/sandbox/public_token/create",
+        "/item/public_token/exchange",
+    ):
         return _plaid(api, req)
     if source not in AUTHORIZE:
         return None

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SOURCES = POLLED  # the providers + ecb (FX reference rates)
 
+
 def local_credentials() -> dict[str, str]:
     """The credentials the local server accepts: the environment's (local.env), else
     generated for this server (`serve_in_thread(...).credentials` hands them to pollers)."""
@@ -46,8 +47,11 @@ def local_credentials() -> dict[str, str]:
 
     creds = {name: os.environ.get(name) or value for name, value in LOCAL_PROVIDER_IDS.items()}
     for name in LOCAL_PROVIDER_TOKENS:
-        prefix = {"STRIPE_API_KEY": "sk_test_", "SHOPIFY_ACCESS_TOKEN": "shpat_",
-                  "PLAID_ACCESS_TOKEN": "access-sandbox-"}.get(name, "")
+        prefix = {
+            "STRIPE_API_KEY": "sk_test_",
+            "SHOPIFY_ACCESS_TOKEN": "shpat_",
+            "PLAID_ACCESS_TOKEN": "access-sandbox-",
+        }.get(name, "")
         creds[name] = os.environ.get(name) or prefix + _secrets.token_hex(16)
     from .oauth import APP_NAMES
 
@@ -90,8 +94,14 @@ def json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> 
 class ProviderAPI:
     """The state behind the server: the simulation at a clock, credentials, faults."""
 
-    def __init__(self, sim_dir: Path | str, clock=None, credentials: dict[str, str] | None = None,
-                 token_ttl: float | None = None, oauth_only: bool = False):
+    def __init__(
+        self,
+        sim_dir: Path | str,
+        clock=None,
+        credentials: dict[str, str] | None = None,
+        token_ttl: float | None = None,
+        oauth_only: bool = False,
+    ):
         from . import providers
         from .oauth import OAuthState
 
@@ -265,16 +275,22 @@ class LocalProviders:
         self.server.server_close()
         self.thread.join(timeout=5)
 
-    def __enter__(self) -> "LocalProviders":
+    def __enter__(self) -> LocalProviders:
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
 
-def make_server(sim_dir, host: str = "127.0.0.1", port: int = 0, clock=None,
-                credentials: dict[str, str] | None = None, token_ttl: float | None = None,
-                oauth_only: bool = False) -> tuple[_Server, ProviderAPI]:
+def make_server(
+    sim_dir,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    clock=None,
+    credentials: dict[str, str] | None = None,
+    token_ttl: float | None = None,
+    oauth_only: bool = False,
+) -> tuple[_Server, ProviderAPI]:
     api = ProviderAPI(sim_dir, clock=clock, credentials=credentials, token_ttl=token_ttl, oauth_only=oauth_only)
     handler = type("Handler", (_Handler,), {"api": api})
     server = _Server((host, port), handler)
@@ -282,9 +298,17 @@ def make_server(sim_dir, host: str = "127.0.0.1", port: int = 0, clock=None,
     return server, api
 
 
-def serve_in_thread(sim_dir, *, clock=None, host: str = "127.0.0.1", port: int = 0,
-                    credentials: dict[str, str] | None = None, faults: tuple[str, ...] = (),
-                    token_ttl: float | None = None, oauth_only: bool = False) -> LocalProviders:
+def serve_in_thread(
+    sim_dir,
+    *,
+    clock=None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    credentials: dict[str, str] | None = None,
+    faults: tuple[str, ...] = (),
+    token_ttl: float | None = None,
+    oauth_only: bool = False,
+) -> LocalProviders:
     """Start the local API server on a background thread; `.base_urls` feed `poll_all`.
     `token_ttl`: seconds an issued OAuth access token lives (default: each provider's)."""
     server, api = make_server(sim_dir, host, port, clock, credentials, token_ttl, oauth_only)

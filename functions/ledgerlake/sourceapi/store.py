@@ -16,21 +16,22 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 def parse_time(text: str) -> float:
     """ISO-8601 (with Z or offset) to epoch seconds."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 
 def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 def norm_name(name: str) -> str:
@@ -43,7 +44,7 @@ class Version:
     """One version line. The object stays as its JSON bytes (served verbatim, spliced into
     responses) and is parsed only when a provider needs a field from it."""
 
-    __slots__ = ("at", "id", "deleted", "raw", "ordinal", "seq", "refs")
+    __slots__ = ("at", "deleted", "id", "ordinal", "raw", "refs", "seq")
 
     def __init__(self, at: float, rid: str, deleted: bool, raw: bytes, ordinal: int, seq: int, refs: dict | None):
         self.at, self.id, self.deleted, self.raw = at, rid, deleted, raw
@@ -54,7 +55,7 @@ class Version:
         return json.loads(self.raw)
 
     @property
-    def json(self) -> "RawJSON":
+    def json(self) -> RawJSON:
         return RawJSON(self.raw)
 
 
@@ -194,7 +195,7 @@ class SimStore:
         if isinstance(clock, str):
             clock = parse_time(clock)
         elif isinstance(clock, datetime):
-            clock = clock.timestamp() if clock.tzinfo else clock.replace(tzinfo=timezone.utc).timestamp()
+            clock = clock.timestamp() if clock.tzinfo else clock.replace(tzinfo=UTC).timestamp()
         self.clock = float(clock)
         return self.clock
 
@@ -231,7 +232,9 @@ class SimStore:
 # The generator writes `{"at":…,"id":…,"deleted":…[,"refs":{…}],"object":{…}}` lines; the
 # object's bytes are taken from the line without parsing it. Other key orders fall back
 # to a full parse.
-_LINE = re.compile(rb'^\{"at":"([^"]+)","id":("(?:[^"\\]|\\.)*"),"deleted":(true|false)(?:,"refs":(\{[^{}]*\}))?,"object":')
+_LINE = re.compile(
+    rb'^\{"at":"([^"]+)","id":("(?:[^"\\]|\\.)*"),"deleted":(true|false)(?:,"refs":(\{[^{}]*\}))?,"object":'
+)
 
 
 def _load(path: Path) -> Resource:
@@ -244,10 +247,24 @@ def _load(path: Path) -> Resource:
             match = _LINE.match(line)
             if match and line.endswith(b"}"):
                 refs = json.loads(match.group(4)) if match.group(4) else None
-                rows.append((parse_time(match.group(1).decode()), json.loads(match.group(2)),
-                             match.group(3) == b"true", line[match.end():-1], refs))
+                rows.append(
+                    (
+                        parse_time(match.group(1).decode()),
+                        json.loads(match.group(2)),
+                        match.group(3) == b"true",
+                        line[match.end() : -1],
+                        refs,
+                    )
+                )
             else:
                 item = json.loads(line)
-                rows.append((parse_time(item["at"]), str(item["id"]), bool(item.get("deleted")),
-                             json.dumps(item["object"], separators=(",", ":")).encode(), item.get("refs")))
+                rows.append(
+                    (
+                        parse_time(item["at"]),
+                        str(item["id"]),
+                        bool(item.get("deleted")),
+                        json.dumps(item["object"], separators=(",", ":")).encode(),
+                        item.get("refs"),
+                    )
+                )
     return Resource(path.stem, rows)

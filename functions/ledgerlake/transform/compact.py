@@ -54,13 +54,31 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
     "shopify": ("orders", "refunds", "payouts", "balance_transactions"),
     "hubspot": ("notifications", "deals", "companies", "pipelines"),
     "qbo": (
-        "notifications", "cdc", "invoice", "payment", "bill", "billpayment", "customer",
-        "vendor", "account", "journalentry", "creditmemo", "purchase", "deposit", "salesreceipt",
+        "notifications",
+        "cdc",
+        "invoice",
+        "payment",
+        "bill",
+        "billpayment",
+        "customer",
+        "vendor",
+        "account",
+        "journalentry",
+        "creditmemo",
+        "purchase",
+        "deposit",
+        "salesreceipt",
         "refundreceipt",
     ),
     "xero": (
-        "notifications", "invoices", "payments", "banktransactions", "creditnotes",
-        "accounts", "contacts", "manualjournals",
+        "notifications",
+        "invoices",
+        "payments",
+        "banktransactions",
+        "creditnotes",
+        "accounts",
+        "contacts",
+        "manualjournals",
     ),
     "plaid": ("notifications", "transactions_sync", "accounts"),
     "ecb": ("eurofxref",),  # FX reference rates (sources/ecb)
@@ -151,8 +169,9 @@ def _row_group_bounds(frame: pl.DataFrame) -> list[tuple[int, int]]:
     """(offset, length) of each row group: consecutive rows up to ROW_GROUP_BYTES of JSON."""
     if frame.height == 0:
         return [(0, 0)]
-    row_bytes = frame.select(pl.col("payload").str.len_bytes().fill_null(0)
-                             + pl.col("envelope").str.len_bytes().fill_null(0)).to_series()
+    row_bytes = frame.select(
+        pl.col("payload").str.len_bytes().fill_null(0) + pl.col("envelope").str.len_bytes().fill_null(0)
+    ).to_series()
     # a row starts a new group when the bytes before it cross a multiple of ROW_GROUP_BYTES
     group = ((row_bytes.cum_sum() - row_bytes) // ROW_GROUP_BYTES).to_list()
     bounds, start = [], 0
@@ -180,8 +199,13 @@ def _put_parquet(lake: Lake, key: str, frame: pl.DataFrame) -> bytes:
 
 
 class Compactor:
-    def __init__(self, lake: Lake | None = None, settings: Settings | None = None, workers: int = 32,
-                 local_dir: Path | None = None):
+    def __init__(
+        self,
+        lake: Lake | None = None,
+        settings: Settings | None = None,
+        workers: int = 32,
+        local_dir: Path | None = None,
+    ):
         self.settings = settings or Settings.from_env()
         self.lake = lake or Lake(self.settings)
         self.workers = workers
@@ -215,7 +239,7 @@ class Compactor:
         return self._all_parts.get((source, entity), [])
 
     def _local(self, key: str) -> Path:
-        return self.local_dir / key[len(COMPACTED_PREFIX):]
+        return self.local_dir / key[len(COMPACTED_PREFIX) :]
 
     def _mirror(self, key: str, body: bytes | None = None) -> Path | None:
         """The local copy of a part (downloaded once; parts never change under one name)."""
@@ -233,7 +257,8 @@ class Compactor:
 
     def _child_prefixes(self, prefix: str) -> list[str]:
         pages = self.lake.s3.get_paginator("list_objects_v2").paginate(
-            Bucket=self.lake.bucket, Prefix=prefix, Delimiter="/")
+            Bucket=self.lake.bucket, Prefix=prefix, Delimiter="/"
+        )
         return [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
 
     def _listing_chunks(self, prefix: str) -> list[str]:
@@ -245,7 +270,7 @@ class Compactor:
         months: set[str] = set()
         others: list[str] = []
         for child in self._child_prefixes(prefix):
-            name = child[len(prefix):]
+            name = child[len(prefix) :]
             if name.startswith("date=") and len(name) >= len("date=YYYY-MM"):
                 months.add(name[: len("date=YYYY-MM")])
             else:
@@ -263,17 +288,28 @@ class Compactor:
         key = _parse_key(prefix + "-")
         source, entity = key["source"], key["entity"]
         parts = [p for p in self._parts(source, entity) if not p.endswith("-empty.parquet")]
-        done = [str(self._mirror(p)) for p in parts] if self.local_dir is not None else \
-            [f"s3://{self.lake.bucket}/{p}" for p in parts]
+        done = (
+            [str(self._mirror(p)) for p in parts]
+            if self.local_dir is not None
+            else [f"s3://{self.lake.bucket}/{p}" for p in parts]
+        )
         # a month per glob costs a LIST per month: worth it only where the keys are many
         # (the part footers of the local mirror say how many; no mirror, no cheap count)
-        few = bool(done) and self.local_dir is not None and \
-            sum(pq.ParquetFile(path).metadata.num_rows for path in done) < WHOLE_ENTITY_GLOB_KEYS
+        few = (
+            bool(done)
+            and self.local_dir is not None
+            and sum(pq.ParquetFile(path).metadata.num_rows for path in done) < WHOLE_ENTITY_GLOB_KEYS
+        )
         patterns = [f"{prefix}*/*"] if few else self._listing_chunks(prefix)
         listed = f"select substr(file, {len(f's3://{self.lake.bucket}/') + 1}) as raw_key from glob(?)"
-        unseen = ("select list(raw_key order by raw_key) from listed anti join (select raw_key from "
-                  "read_parquet(?) where starts_with(raw_key, ?)) as done using (raw_key)") if done else \
-            "select list(raw_key order by raw_key) from listed"
+        unseen = (
+            (
+                "select list(raw_key order by raw_key) from listed anti join (select raw_key from "
+                "read_parquet(?) where starts_with(raw_key, ?)) as done using (raw_key)"
+            )
+            if done
+            else "select list(raw_key order by raw_key) from listed"
+        )
         sql = f"with listed as materialized ({listed}) select (select count(*) from listed), ({unseen})"
         total, new = 0, []
         cursor = self.duck.cursor()  # its own cursor: threads overlap their round trips
@@ -367,7 +403,7 @@ class Compactor:
             rows, size, written = [], 0, written + 1
 
         for start in range(0, len(new), FETCH_CHUNK):
-            chunk = new[start:start + FETCH_CHUNK]
+            chunk = new[start : start + FETCH_CHUNK]
             for row in pool.map(lambda k: _row(k, self.lake.read_bytes(k)), chunk):
                 rows.append(row)
                 size += len(row["payload"]) + len(row["envelope"])
@@ -401,8 +437,9 @@ class Compactor:
         )
 
 
-def compact(full_refresh: bool = False, settings: Settings | None = None, progress=None,
-            local_dir: Path | None = None) -> CompactionResult:
+def compact(
+    full_refresh: bool = False, settings: Settings | None = None, progress=None, local_dir: Path | None = None
+) -> CompactionResult:
     compactor = Compactor(settings=settings, local_dir=local_dir)
     if full_refresh:
         compactor.reset()

@@ -86,8 +86,11 @@ class _NodeProgress:
             self.failures.append(f"{info.unique_id}: {getattr(result, 'message', '')}")
         if self.stream is not None:
             seconds = getattr(result, "execution_time", 0.0) or 0.0
-            print(f"  [{self.done:>4}] {kind:<9} {info.node_name:<52} {status} ({seconds:.1f}s)",
-                  file=self.stream, flush=True)
+            print(
+                f"  [{self.done:>4}] {kind:<9} {info.node_name:<52} {status} ({seconds:.1f}s)",
+                file=self.stream,
+                flush=True,
+            )
 
 
 def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
@@ -114,8 +117,9 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
     }
 
 
-def run_dbt(args: list[str], settings: Settings, warehouse: Path, stream=sys.stderr,
-            extra_env: dict[str, str] | None = None) -> tuple[bool, _NodeProgress]:
+def run_dbt(
+    args: list[str], settings: Settings, warehouse: Path, stream=sys.stderr, extra_env: dict[str, str] | None = None
+) -> tuple[bool, _NodeProgress]:
     # dbt reads these from os.environ; set them for this run only and put the caller's
     # back after, or the process (and every child it starts: `ledgerlake demo`'s dashboard)
     # would keep pointing LEDGERLAKE_WAREHOUSE at the half-built copy. `extra_env`: another
@@ -166,8 +170,10 @@ def export_marts(warehouse: Path, settings: Settings) -> list[str]:
 
     conn = duckdb_connect(str(warehouse), read_only=True, settings=settings)
     try:
-        present = {f"{s}.{t}" for s, t in conn.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
+        present = {
+            f"{s}.{t}"
+            for s, t in conn.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        }
         names = sorted(t.split(".", 1)[1] for t in present if t.startswith(MART_SCHEMA + "."))
         support = [t for t in SUPPORT_TABLES if t in present]
 
@@ -179,9 +185,13 @@ def export_marts(warehouse: Path, settings: Settings) -> list[str]:
             try:
                 columns = cursor.execute(
                     "select column_name, data_type from information_schema.columns "
-                    "where table_schema = ? and table_name = ? order by ordinal_position", [schema, name]).fetchall()
-                cursor.execute(f'copy (select {_parquet_columns(columns)} from {schema}."{name}") '
-                               f"to '{url}' (format parquet, compression zstd)")
+                    "where table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+                cursor.execute(
+                    f'copy (select {_parquet_columns(columns)} from {schema}."{name}") '
+                    f"to '{url}' (format parquet, compression zstd)"
+                )
             finally:
                 cursor.close()
 

@@ -32,15 +32,8 @@ def mirror_fx_rates(settings: Settings, local_dir: Path) -> Path | None:
     from ..lake import Lake
 
     lake = Lake(settings)
-    pages = lake.s3.get_paginator("list_objects_v2").paginate(
-        Bucket=lake.bucket, Prefix="reference/fx_rates/"
-    )
-    keys = [
-        o["Key"]
-        for page in pages
-        for o in page.get("Contents", [])
-        if o["Key"].endswith(".csv")
-    ]
+    pages = lake.s3.get_paginator("list_objects_v2").paginate(Bucket=lake.bucket, Prefix="reference/fx_rates/")
+    keys = [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".csv")]
     if not keys:
         return None
     local_dir.mkdir(parents=True, exist_ok=True)
@@ -74,9 +67,7 @@ def build_spark(
         shutil.rmtree(local, ignore_errors=True)
         warehouse = str(local)
         if fx_rates_root is None:
-            copied = mirror_fx_rates(
-                settings, local.parent / (local.name + "-fx_rates")
-            )
+            copied = mirror_fx_rates(settings, local.parent / (local.name + "-fx_rates"))
             fx_rates_root = str(copied) if copied else ""
     env = {
         "LEDGERLAKE_DBT_TARGET": "spark",
@@ -87,9 +78,7 @@ def build_spark(
     }
     started_here = _active_session() is None
     try:
-        return run_dbt(
-            args or BUILD_ARGS, settings, Path(os.devnull), stream=stream, extra_env=env
-        )
+        return run_dbt(args or BUILD_ARGS, settings, Path(os.devnull), stream=stream, extra_env=env)
     finally:
         if started_here and _active_session() is not None:
             _active_session().stop()
@@ -106,11 +95,7 @@ def _active_session():
 def mart_tables(warehouse_dir: Path) -> dict[str, Path]:
     """The marts a local Spark build wrote: {model: its Parquet directory}."""
     root = Path(warehouse_dir) / "marts.db"
-    return (
-        {p.name: p for p in sorted(root.iterdir()) if p.is_dir()}
-        if root.exists()
-        else {}
-    )
+    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()} if root.exists() else {}
 
 
 def main() -> int:

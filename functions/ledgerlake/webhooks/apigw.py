@@ -89,4 +89,6 @@ def request_of(event: dict, now: float | None = None) -> Request:
     if event.get("rawQueryString"):
         url += "?" + event["rawQueryString"]
     method = (context.get("http") or {}).get("method", "POST")
-    return Request(method=method, url=url, headers=headers, body=raw_body(event), now=time.time() if now is None else now)
+    return Request(
+        method=method, url=url, headers=headers, body=raw_body(event), now=time.time() if now is None else now
+    )

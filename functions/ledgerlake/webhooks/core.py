@@ -23,7 +23,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: far above any provider's real delivery
@@ -33,8 +33,8 @@ MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: far above any provider's real delivery
 MAX_JSON_DEPTH = 32
 # Event dates must fall in [1970, 2100): the raw key's date partition is derived from
 # them, and anything outside is a broken or hostile stamp, not a business date.
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class Refused(Exception):
@@ -173,7 +173,7 @@ def _in_range(moment: datetime, value: Any) -> datetime:
 
 def _from_epoch(seconds: float, value: Any) -> datetime:
     try:
-        return _in_range(datetime.fromtimestamp(seconds, tz=timezone.utc), value)
+        return _in_range(datetime.fromtimestamp(seconds, tz=UTC), value)
     except (OverflowError, OSError, ValueError):  # beyond what the platform's time_t holds
         raise _out_of_range(value) from None
 
@@ -211,9 +211,9 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     try:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:59:59-23:59 and the like
         raise _out_of_range(value) from None
     return _in_range(moment, value)
@@ -233,7 +233,7 @@ def event_time(*candidates: Any, fallback: float | None = None) -> datetime:
     moment = first_time(*candidates)
     if moment is not None:
         return moment
-    return datetime.fromtimestamp(fallback if fallback is not None else time.time(), tz=timezone.utc)
+    return datetime.fromtimestamp(fallback if fallback is not None else time.time(), tz=UTC)
 
 
 def compact(document: Any) -> bytes:

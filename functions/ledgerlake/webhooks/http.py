@@ -37,8 +37,9 @@ def pool() -> urllib3.PoolManager:
     return _POOL
 
 
-def request_json(method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
-                 auth: Any = None) -> tuple[bytes, Any]:
+def request_json(
+    method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None, auth: Any = None
+) -> tuple[bytes, Any]:
     """(raw response bytes, parsed JSON). Raises FetchError on transport errors and non-2xx.
     `auth` (a `connections.Auth`) adds a fresh token; on a 401 it is refreshed and the
     request retried once (an access token can expire between two jobs)."""

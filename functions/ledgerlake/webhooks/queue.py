@@ -22,7 +22,8 @@ import queue as _queue
 import threading
 import time
 import uuid
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,9 @@ class LocalQueue:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as handle:
             handle.write(json.dumps(job) + "\n")
-        log.warning("hydration job dead-lettered to %s: %s %s", path, job.get("source"), job.get("id") or job.get("item_id"))
+        log.warning(
+            "hydration job dead-lettered to %s: %s %s", path, job.get("source"), job.get("id") or job.get("item_id")
+        )
 
 
 def queue_from_env():
@@ -201,7 +204,9 @@ def local_queue_or_discard():
     return DiscardQueue()
 
 
-def pump_sqs(url: str, handler: Callable[[dict, Any], dict], *, client=None, max_rounds: int = 50, wait: float = 0.0) -> dict:
+def pump_sqs(
+    url: str, handler: Callable[[dict, Any], dict], *, client=None, max_rounds: int = 50, wait: float = 0.0
+) -> dict:
     """Drain a queue the way Lambda's event source mapping does; returns counts.
 
     Successful records are deleted; failed ones (reported in `batchItemFailures`) are

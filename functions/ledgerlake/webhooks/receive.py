@@ -84,7 +84,9 @@ def receive(source: str, request: Request, *, lake, queue) -> Outcome:
     except Refused as bad:
         return _quarantine(source, request, bad.reason, lake, module)
     except _UNUSABLE as odd:
-        return _quarantine(source, request, f"unexpected {source} payload shape ({odd.__class__.__name__})", lake, module)
+        return _quarantine(
+            source, request, f"unexpected {source} payload shape ({odd.__class__.__name__})", lake, module
+        )
 
     if len(events) > INLINE_EVENTS and getattr(queue, "runs_fanout", False):
         return _land_batch(source, module, request, events, lake=lake, queue=queue)
@@ -96,9 +98,15 @@ def receive(source: str, request: Request, *, lake, queue) -> Outcome:
         "EventsDuplicate": len(landed) - created,
         "HydrationJobsEnqueued": jobs,
     }
-    body = None if getattr(module, "EMPTY_RESPONSE", False) else {
-        "received": len(events), "landed": created, "duplicates": len(landed) - created,
-    }
+    body = (
+        None
+        if getattr(module, "EMPTY_RESPONSE", False)
+        else {
+            "received": len(events),
+            "landed": created,
+            "duplicates": len(landed) - created,
+        }
+    )
     return Outcome(200, body, counts=counts, keys=[r.key for r in landed])
 
 
@@ -171,12 +179,21 @@ def _land_batch(source: str, module, request: Request, events: list[Landing], *,
     ]
     if result.created:  # a redelivered batch was fanned out (or is being) already
         queue.send(jobs)
-    counts = {"DeliveriesAccepted": 1, "BatchesDeferred": 1, "EventsDeferred": len(events) if result.created else 0,
-              "FanoutJobsEnqueued": len(jobs) if result.created else 0}
-    body = None if getattr(module, "EMPTY_RESPONSE", False) else {
-        "received": len(events), "deferred": len(events) if result.created else 0,
-        "duplicates": 0 if result.created else len(events),
+    counts = {
+        "DeliveriesAccepted": 1,
+        "BatchesDeferred": 1,
+        "EventsDeferred": len(events) if result.created else 0,
+        "FanoutJobsEnqueued": len(jobs) if result.created else 0,
     }
+    body = (
+        None
+        if getattr(module, "EMPTY_RESPONSE", False)
+        else {
+            "received": len(events),
+            "deferred": len(events) if result.created else 0,
+            "duplicates": 0 if result.created else len(events),
+        }
+    )
     return Outcome(200, body, counts=counts, keys=[result.key])  # 200: what QBO and Xero expect
 
 
@@ -189,14 +206,21 @@ def fan_out(job: dict, *, lake, queue) -> list:
 
     raw = lake.read_bytes(job["fanout"])
     envelope, _ = decode_raw_object(raw)
-    body = raw[raw.index(b',"payload":') + len(b',"payload":'):-1]  # the delivery's bytes, as landed
+    body = raw[raw.index(b',"payload":') + len(b',"payload":') : -1]  # the delivery's bytes, as landed
     extra = envelope.get("extra") or {}
     received = extra.get("received_epoch")
     if received is None:
         received = datetime.fromisoformat(envelope["received_at"]).timestamp()
-    request = Request(method=extra.get("method", "POST"), url=extra.get("url", ""),
-                      headers=envelope.get("headers") or {}, body=body, now=float(received))
+    request = Request(
+        method=extra.get("method", "POST"),
+        url=extra.get("url", ""),
+        headers=envelope.get("headers") or {},
+        body=body,
+        now=float(received),
+    )
     source = job["source"]
     events = provider(source).landings(request, load_json(body))
-    landed, _ = land_events(source, request.headers, events[int(job["start"]):int(job["stop"])], lake=lake, queue=queue)
+    landed, _ = land_events(
+        source, request.headers, events[int(job["start"]) : int(job["stop"])], lake=lake, queue=queue
+    )
     return landed

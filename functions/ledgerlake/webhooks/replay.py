@@ -20,10 +20,11 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from .apigw import build_event
 from .core import parse_time
@@ -120,8 +121,10 @@ class Report:
     def summary(self) -> str:
         rate = self.sent / self.seconds if self.seconds else 0.0
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(self.statuses.items()))
-        return (f"{self.sent} deliveries ({self.unique} unique) in {self.seconds:.1f} s ({rate:,.0f}/s); "
-                f"HTTP {statuses}; {self.landed} events landed, {self.duplicates} already there")
+        return (
+            f"{self.sent} deliveries ({self.unique} unique) in {self.seconds:.1f} s ({rate:,.0f}/s); "
+            f"HTTP {statuses}; {self.landed} events landed, {self.duplicates} already there"
+        )
 
 
 def _run(deliveries: list[Delivery], send: Callable[[Delivery], tuple[int, Any]], workers: int, progress) -> Report:

@@ -103,7 +103,11 @@ def make_app(handler: Callable[[dict, Any], dict], executor: ThreadPoolExecutor,
     """The ASGI app: frame checks, read the body, hand the v2 event to `handler`."""
 
     async def send_reply(send, status: int, headers: dict[str, str], data: bytes) -> None:
-        raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items() if k.lower() != "content-length"]
+        raw = [
+            (k.lower().encode("latin-1"), str(v).encode("latin-1"))
+            for k, v in headers.items()
+            if k.lower() != "content-length"
+        ]
         raw.append((b"content-length", str(len(data)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": data})
@@ -174,7 +178,16 @@ class Server:
     """A bound (not yet serving) receiver server; `serve_forever()` blocks until
     `shutdown()` (from another thread) or Ctrl-C."""
 
-    def __init__(self, host: str, port: int, handler, *, reuse_port: bool = False, timeouts: Timeouts = Timeouts(), threads: int = 32):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler,
+        *,
+        reuse_port: bool = False,
+        timeouts: Timeouts = Timeouts(),
+        threads: int = 32,
+    ):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -216,7 +229,13 @@ class Server:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def make_server(host: str = "127.0.0.1", port: int = DEFAULT_PORT, handler=None, reuse_port: bool = False, timeouts: Timeouts = Timeouts()) -> Server:
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    handler=None,
+    reuse_port: bool = False,
+    timeouts: Timeouts = Timeouts(),
+) -> Server:
     """A ready (not yet serving) server; `port=0` picks a free one (see server_address)."""
     if handler is None:
         from ..handlers.receiver import handler as receiver_handler
@@ -255,7 +274,12 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, workers: int = 1) -
     if workers <= 1:
         queue = prepare_local()
         server = make_server(host, port)
-        log.info("receiver on http://%s:%d/webhooks/{source} (hydration: %s)", host, server.server_address[1], type(queue).__name__)
+        log.info(
+            "receiver on http://%s:%d/webhooks/{source} (hydration: %s)",
+            host,
+            server.server_address[1],
+            type(queue).__name__,
+        )
         try:
             server.serve_forever()
         finally:

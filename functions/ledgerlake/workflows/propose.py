@@ -198,7 +198,8 @@ def paid_proposals(conn) -> list[Proposal]:
                     "pipeline": None,
                     "mark_won": False,
                 },
-                f"Company {company_id}: {outstanding} outstanding on its invoiced deals, last paid {company['last_paid']}.",
+                f"Company {company_id}: {outstanding} outstanding on its invoiced deals, "
+                f"last paid {company['last_paid']}.",
                 {"mart": "crm_deal_invoices", "company_id": company_id},
             )
         )

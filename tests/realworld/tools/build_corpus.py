@@ -33,8 +33,11 @@ OUT = Path(__file__).resolve().parents[1] / "corpus"
 UNIX = {"type": "integer", "minimum": 1262304000, "maximum": 1704067199}  # 2010..2023
 MSDATE = {"type": "string", "pattern": r"^/Date\(1[3-6][0-9]{11}\+0000\)/$"}  # 2011..2020
 ISODATE = {"type": "string", "pattern": r"^20(1[0-9]|2[0-3])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"}
-ISODATETIME = {"type": "string", "pattern": r"^20(1[0-9]|2[0-3])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
-                                            r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{3})?(Z|[+-]0[0-9]:00)$"}
+ISODATETIME = {
+    "type": "string",
+    "pattern": r"^20(1[0-9]|2[0-3])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{3})?(Z|[+-]0[0-9]:00)$",
+}
 UUID = {"type": "string", "pattern": r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"}
 MAX_STRING, MAX_ITEMS = 24, 2
 
@@ -46,6 +49,7 @@ def _nullable(schema: dict) -> dict:
 
 
 # -- OpenAPI 3 (Stripe, Xero) -------------------------------------------------------------
+
 
 def openapi_trim(spec: dict, schema: dict, depth: int) -> dict:
     if "$ref" in schema:
@@ -89,23 +93,32 @@ def openapi_trim(spec: dict, schema: dict, depth: int) -> dict:
     elif kind in ("integer", "number", "boolean"):
         out = {"type": kind}
         if kind == "integer":
-            out.update(minimum=-10**9, maximum=10**9)
+            out.update(minimum=-(10**9), maximum=10**9)
         if kind == "number":
-            out.update(minimum=-10**7, maximum=10**7)
+            out.update(minimum=-(10**7), maximum=10**7)
     elif kind == "array":
-        out = {"type": "array", "maxItems": MAX_ITEMS,
-               "items": openapi_trim(spec, schema.get("items", {}), depth - 1) if depth > 0 else {}}
+        out = {
+            "type": "array",
+            "maxItems": MAX_ITEMS,
+            "items": openapi_trim(spec, schema.get("items", {}), depth - 1) if depth > 0 else {},
+        }
     elif kind == "object" or "properties" in schema:
         if depth < 0:
             return {"type": "object", "maxProperties": 0}
         props = schema.get("properties") or {}
-        out = {"type": "object", "additionalProperties": False,
-               "properties": {k: openapi_trim(spec, v, depth - 1) for k, v in props.items()}}
+        out = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: openapi_trim(spec, v, depth - 1) for k, v in props.items()},
+        }
         if schema.get("required"):
             out["required"] = [r for r in schema["required"] if r in props]
         if not props and isinstance(schema.get("additionalProperties"), dict):
-            out = {"type": "object", "maxProperties": 2,
-                   "additionalProperties": openapi_trim(spec, schema["additionalProperties"], 0)}
+            out = {
+                "type": "object",
+                "maxProperties": 2,
+                "additionalProperties": openapi_trim(spec, schema["additionalProperties"], 0),
+            }
     return _nullable(out) if schema.get("nullable") and out else out
 
 
@@ -126,8 +139,11 @@ def xero(inputs: Path) -> dict:
     for name in names:  # the spec's own per-property examples, assembled into one record
         props = spec["components"]["schemas"][name].get("properties", {})
         examples[name] = {k: v["example"] for k, v in props.items() if isinstance(v, dict) and "example" in v}
-    return {"$comment": "Trimmed from XeroAPI/Xero-OpenAPI xero_accounting.yaml (see README)",
-            "entities": entities, "examples": examples}
+    return {
+        "$comment": "Trimmed from XeroAPI/Xero-OpenAPI xero_accounting.yaml (see README)",
+        "entities": entities,
+        "examples": examples,
+    }
 
 
 # -- QuickBooks Online: Intuit's XSD (the JSON API renders the same elements) ----------------
@@ -147,11 +163,16 @@ def qbo(inputs: Path) -> dict:
     def simple(type_name: str) -> dict | None:
         base = type_name.split(":")[-1]
         if type_name.startswith("xs:"):
-            return {"string": {"type": "string", "maxLength": MAX_STRING}, "decimal": {"type": "number", "minimum": -10**7, "maximum": 10**7},
-                    "boolean": {"type": "boolean"}, "int": {"type": "integer", "minimum": -10**6, "maximum": 10**6},
-                    "integer": {"type": "integer", "minimum": -10**6, "maximum": 10**6},
-                    "long": {"type": "integer", "minimum": -10**6, "maximum": 10**6},
-                    "date": dict(ISODATE), "dateTime": dict(ISODATETIME)}.get(base, {"type": "string", "maxLength": MAX_STRING})
+            return {
+                "string": {"type": "string", "maxLength": MAX_STRING},
+                "decimal": {"type": "number", "minimum": -(10**7), "maximum": 10**7},
+                "boolean": {"type": "boolean"},
+                "int": {"type": "integer", "minimum": -(10**6), "maximum": 10**6},
+                "integer": {"type": "integer", "minimum": -(10**6), "maximum": 10**6},
+                "long": {"type": "integer", "minimum": -(10**6), "maximum": 10**6},
+                "date": dict(ISODATE),
+                "dateTime": dict(ISODATETIME),
+            }.get(base, {"type": "string", "maxLength": MAX_STRING})
         node = types.get(base)
         if node is not None and node.tag == XS + "simpleType":
             enum = [e.get("value") for e in node.iter(XS + "enumeration")]
@@ -197,15 +218,31 @@ def qbo(inputs: Path) -> dict:
         elements(node, depth, props)
         return {"type": "object", "additionalProperties": False, "properties": props}
 
-    names = ["Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor",
-             "Purchase", "Deposit", "CreditMemo", "SalesReceipt"]
+    names = [
+        "Invoice",
+        "Payment",
+        "Bill",
+        "BillPayment",
+        "JournalEntry",
+        "Account",
+        "Customer",
+        "Vendor",
+        "Purchase",
+        "Deposit",
+        "CreditMemo",
+        "SalesReceipt",
+    ]
     # Every element is minOccurs="0" in Intuit's XSD: nothing is required on the wire.
     # Shared `$defs` (ReferenceType and friends): the tests attach them to each entity schema.
-    return {"$comment": "Converted from intuit/QuickBooks-V3-Java-SDK XSD (see README)",
-            "entities": {name: convert(name, 2) for name in names}, "$defs": defs}
+    return {
+        "$comment": "Converted from intuit/QuickBooks-V3-Java-SDK XSD (see README)",
+        "entities": {name: convert(name, 2) for name in names},
+        "$defs": defs,
+    }
 
 
 # -- HubSpot and Plaid: the schema as generated into their official clients -----------------
+
 
 def generated_models(paths: list[Path], style: str) -> dict[str, dict]:
     """openapi-generator Python models -> {class: {"types": {json name: type text}, "required": [...]}}."""
@@ -216,10 +253,16 @@ def generated_models(paths: list[Path], style: str) -> dict[str, dict]:
         for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
             info = {"types": {}, "required": []}
             for item in ast.walk(cls):
-                if isinstance(item, ast.Assign) and any(getattr(t, "id", None) in ("openapi_types", "attribute_map") for t in item.targets):
+                if isinstance(item, ast.Assign) and any(
+                    getattr(t, "id", None) in ("openapi_types", "attribute_map") for t in item.targets
+                ):
                     target = item.targets[0].id
                     info[target] = ast.literal_eval(item.value)
-                if isinstance(item, ast.FunctionDef) and item.name in ("openapi_types", "attribute_map") and style == "plaid":
+                if (
+                    isinstance(item, ast.FunctionDef)
+                    and item.name in ("openapi_types", "attribute_map")
+                    and style == "plaid"
+                ):
                     ret = next(n for n in ast.walk(item) if isinstance(n, ast.Return))
                     info[item.name] = {k.value: ast.unparse(v) for k, v in zip(ret.value.keys, ret.value.values)}
                 if isinstance(item, ast.FunctionDef) and item.name == "_from_openapi_data":
@@ -239,23 +282,43 @@ def hubspot(inputs: Path) -> dict:
         for attr, kind in info["openapi_types"].items():
             name = info["attribute_map"][attr]
             props[name] = overrides.get(name) or {
-                "datetime": dict(ISODATETIME), "bool": {"type": "boolean"}, "int": {"type": "integer", "minimum": 0, "maximum": 1000},
-                "str": {"type": "string", "maxLength": MAX_STRING}}.get(kind, {"type": "object", "maxProperties": 0})
+                "datetime": dict(ISODATETIME),
+                "bool": {"type": "boolean"},
+                "int": {"type": "integer", "minimum": 0, "maximum": 1000},
+                "str": {"type": "string", "maxLength": MAX_STRING},
+            }.get(kind, {"type": "object", "maxProperties": 0})
             if attr in info["required"]:
                 required.append(name)
         return {"type": "object", "additionalProperties": False, "properties": props, "required": required}
 
     # `properties` is dict(str, str): every value a string or null. The keys we ask for are listed.
-    deal_props = ["dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate", "createdate",
-                  "hs_lastmodifieddate", "hs_is_closed_won", "hs_is_closed", "hubspot_owner_id"]
+    deal_props = [
+        "dealname",
+        "amount",
+        "deal_currency_code",
+        "dealstage",
+        "pipeline",
+        "closedate",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_is_closed_won",
+        "hs_is_closed",
+        "hubspot_owner_id",
+    ]
     company_props = ["name", "domain", "country", "currency", "createdate", "hs_lastmodifieddate", "lifecyclestage"]
 
     # Values are strings in the property's type (HubSpot's property model): datetimes as
     # ISO text, numbers as decimal text, booleans as "true"/"false".
-    typed = {"createdate": ISODATETIME, "closedate": ISODATETIME, "hs_lastmodifieddate": ISODATETIME,
-             "amount": {"type": "string", "pattern": r"^-?[0-9]{1,7}(\.[0-9]{1,2})?$"},
-             "hs_is_closed_won": {"enum": ["true", "false"]}, "hs_is_closed": {"enum": ["true", "false"]},
-             "deal_currency_code": {"enum": ["USD", "GBP", "EUR", "JPY"]}, "currency": {"enum": ["USD", "GBP", "EUR"]}}
+    typed = {
+        "createdate": ISODATETIME,
+        "closedate": ISODATETIME,
+        "hs_lastmodifieddate": ISODATETIME,
+        "amount": {"type": "string", "pattern": r"^-?[0-9]{1,7}(\.[0-9]{1,2})?$"},
+        "hs_is_closed_won": {"enum": ["true", "false"]},
+        "hs_is_closed": {"enum": ["true", "false"]},
+        "deal_currency_code": {"enum": ["USD", "GBP", "EUR", "JPY"]},
+        "currency": {"enum": ["USD", "GBP", "EUR"]},
+    }
 
     def bag(keys):
         props = {}
@@ -263,16 +326,33 @@ def hubspot(inputs: Path) -> dict:
             value = typed.get(k, {"type": "string", "maxLength": MAX_STRING})
             props[k] = {"anyOf": [value, {"type": "null"}]} if k != "hs_lastmodifieddate" else value
         # Asked for, HubSpot always returns hs_lastmodifieddate (it sets it on every write).
-        return {"type": "object", "additionalProperties": False, "properties": props, "required": ["hs_lastmodifieddate"]}
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": props,
+            "required": ["hs_lastmodifieddate"],
+        }
 
     numeric_id = {"type": "string", "pattern": r"^[1-9][0-9]{3,10}$"}
-    stage = schema("PipelineStage", {"id": {"type": "string", "maxLength": MAX_STRING},
-                                     "metadata": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 8}, "maxProperties": 2}})
-    return {"$comment": "Transcribed from HubSpot/hubspot-api-python generated models (see README)", "entities": {
-        "deal": schema("SimplePublicObject", {"properties": bag(deal_props), "id": numeric_id}),
-        "company": schema("SimplePublicObject", {"properties": bag(company_props), "id": numeric_id}),
-        "pipeline": schema("Pipeline", {"stages": {"type": "array", "maxItems": 3, "items": stage}}),
-    }}
+    stage = schema(
+        "PipelineStage",
+        {
+            "id": {"type": "string", "maxLength": MAX_STRING},
+            "metadata": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "maxLength": 8},
+                "maxProperties": 2,
+            },
+        },
+    )
+    return {
+        "$comment": "Transcribed from HubSpot/hubspot-api-python generated models (see README)",
+        "entities": {
+            "deal": schema("SimplePublicObject", {"properties": bag(deal_props), "id": numeric_id}),
+            "company": schema("SimplePublicObject", {"properties": bag(company_props), "id": numeric_id}),
+            "pipeline": schema("Pipeline", {"stages": {"type": "array", "maxItems": 3, "items": stage}}),
+        },
+    }
 
 
 def plaid(inputs: Path) -> dict:
@@ -281,10 +361,14 @@ def plaid(inputs: Path) -> dict:
     def prop(kind: str) -> dict:
         nullable = "none_type" in kind
         base = kind.strip("()").split(",")[0].strip()
-        schema = {"str": {"type": "string", "maxLength": MAX_STRING}, "float": {"type": "number", "minimum": -10**6, "maximum": 10**6},
-                  "bool": {"type": "boolean"}, "date": dict(ISODATE), "datetime": dict(ISODATETIME),
-                  "[str]": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 12}}}.get(
-                      base, {"type": "object", "maxProperties": 0})
+        schema = {
+            "str": {"type": "string", "maxLength": MAX_STRING},
+            "float": {"type": "number", "minimum": -(10**6), "maximum": 10**6},
+            "bool": {"type": "boolean"},
+            "date": dict(ISODATE),
+            "datetime": dict(ISODATETIME),
+            "[str]": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 12}},
+        }.get(base, {"type": "object", "maxProperties": 0})
         return _nullable(schema) if nullable else schema
 
     def schema(*classes: str) -> dict:
@@ -297,13 +381,20 @@ def plaid(inputs: Path) -> dict:
         return {"type": "object", "additionalProperties": False, "properties": props, "required": sorted(set(required))}
 
     transaction = schema("TransactionBase", "TransactionAllOf")
-    transaction["properties"].update({k: v for k, v in schema("Transaction")["properties"].items()
-                                      if k not in transaction["properties"]})
+    transaction["properties"].update(
+        {k: v for k, v in schema("Transaction")["properties"].items() if k not in transaction["properties"]}
+    )
     account = schema("AccountBase")
     account["properties"]["balances"] = schema("AccountBalance")
     account["properties"]["type"] = {"enum": ["investment", "credit", "depository", "loan", "brokerage", "other"]}
-    return {"$comment": "Transcribed from plaid/plaid-python generated models (see README)", "entities": {
-        "transaction": transaction, "removed_transaction": schema("RemovedTransaction"), "account": account}}
+    return {
+        "$comment": "Transcribed from plaid/plaid-python generated models (see README)",
+        "entities": {
+            "transaction": transaction,
+            "removed_transaction": schema("RemovedTransaction"),
+            "account": account,
+        },
+    }
 
 
 def main(inputs: Path) -> None:
@@ -314,9 +405,13 @@ def main(inputs: Path) -> None:
         doc = build(inputs)
         lines = [f" {json.dumps(k)}: {json.dumps(v, sort_keys=True, default=str)}" for k, v in doc["entities"].items()]
         rest = {k: v for k, v in doc.items() if k != "entities"}
-        target.write_text("{\n" + "".join(f" {json.dumps(k)}: {json.dumps(v, sort_keys=True, default=str)},\n"
-                                            for k, v in rest.items())
-                          + ' "entities": {\n' + ",\n".join(lines) + "\n }\n}\n")
+        target.write_text(
+            "{\n"
+            + "".join(f" {json.dumps(k)}: {json.dumps(v, sort_keys=True, default=str)},\n" for k, v in rest.items())
+            + ' "entities": {\n'
+            + ",\n".join(lines)
+            + "\n }\n}\n"
+        )
         print(target, target.stat().st_size)
 
 

@@ -77,8 +77,7 @@ def handle(api, req) -> Reply:
     else:
         return _text(404, f"Not Found: /{name}")
     modified = datetime.combine(newest, datetime.min.time(), UTC) + PUBLISHED_AT_UTC
-    return Reply(200, body, {"Content-Type": kind,
-                             "Last-Modified": modified.strftime("%a, %d %b %Y %H:%M:%S GMT")})
+    return Reply(200, body, {"Content-Type": kind, "Last-Modified": modified.strftime("%a, %d %b %Y %H:%M:%S GMT")})
 
 
 def first_day(api) -> date | None:

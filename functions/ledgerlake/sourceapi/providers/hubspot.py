@@ -36,15 +36,19 @@ def _error(status: int, message: str, category: str, **more) -> Reply:
 def check_auth(api, req) -> Reply | None:
     header = req.headers.get("authorization", "")
     if not header.startswith("Bearer ") or not api.accepts("hubspot", header[7:], "HUBSPOT_ACCESS_TOKEN"):
-        return _error(401, "Authentication credentials not found. This API supports OAuth 2.0 authentication "
-                      "and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
-                      "INVALID_AUTHENTICATION")
+        return _error(
+            401,
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication "
+            "and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            "INVALID_AUTHENTICATION",
+        )
     return None
 
 
 def rate_limited(api, retry_after: int) -> Reply:
-    reply = _error(429, "You have reached your secondly limit.", "RATE_LIMITS", errorType="RATE_LIMIT",
-                   policyName="SECONDLY")
+    reply = _error(
+        429, "You have reached your secondly limit.", "RATE_LIMITS", errorType="RATE_LIMIT", policyName="SECONDLY"
+    )
     reply.headers["Retry-After"] = str(retry_after)
     return reply
 
@@ -69,9 +73,12 @@ def _value(text):
 
 
 _OPS = {
-    "EQ": lambda a, b: a == b, "NEQ": lambda a, b: a != b,
-    "GT": lambda a, b: a > b, "GTE": lambda a, b: a >= b,
-    "LT": lambda a, b: a < b, "LTE": lambda a, b: a <= b,
+    "EQ": lambda a, b: a == b,
+    "NEQ": lambda a, b: a != b,
+    "GT": lambda a, b: a > b,
+    "GTE": lambda a, b: a >= b,
+    "LT": lambda a, b: a < b,
+    "LTE": lambda a, b: a <= b,
 }
 
 
@@ -98,8 +105,9 @@ def _search(api, req, object_type: str) -> Reply:
         return _error(400, "limit must be between 1 and 200", "VALIDATION_ERROR")
     offset = int(body.get("after") or 0)
     if offset >= SEARCH_CAP:
-        return _error(400, f"Paging beyond {SEARCH_CAP} results is not supported; narrow the search",
-                      "VALIDATION_ERROR")
+        return _error(
+            400, f"Paging beyond {SEARCH_CAP} results is not supported; narrow the search", "VALIDATION_ERROR"
+        )
     groups = body.get("filterGroups") or []
     sorts = body.get("sorts") or []
     res = api.store.resource("hubspot", object_type)
@@ -109,11 +117,19 @@ def _search(api, req, object_type: str) -> Reply:
         if groups:
             rows = [r for r in rows if any(_matches(r[0].get("properties", {}), g) for g in groups)]
         if sorts:
-            sort = sorts[0] if isinstance(sorts[0], dict) else {"propertyName": sorts[0].lstrip("-"),
-                                                                 "direction": "DESCENDING" if sorts[0].startswith("-") else "ASCENDING"}
+            sort = (
+                sorts[0]
+                if isinstance(sorts[0], dict)
+                else {
+                    "propertyName": sorts[0].lstrip("-"),
+                    "direction": "DESCENDING" if sorts[0].startswith("-") else "ASCENDING",
+                }
+            )
             prop = sort["propertyName"]
-            rows.sort(key=lambda r: (_sort_key(r[0].get("properties", {}).get(prop)), int(r[0].get("id") or 0)),
-                      reverse=sort.get("direction") == "DESCENDING")
+            rows.sort(
+                key=lambda r: (_sort_key(r[0].get("properties", {}).get(prop)), int(r[0].get("id") or 0)),
+                reverse=sort.get("direction") == "DESCENDING",
+            )
         else:
             rows.sort(key=lambda r: int(r[0].get("id") or 0))
         return [v for _, v in rows]  # keep versions (bytes), not the parsed objects
@@ -153,11 +169,27 @@ def handle(api, req) -> Reply:
 # -- writes ----------------------------------------------------------------------------------
 
 _PROPERTY = re.compile(r"^/crm/v3/properties/(?P<type>deals|companies)(?:/(?P<name>[a-z0-9_]+))?$")
-READ_ONLY = {"hs_object_id", "hs_lastmodifieddate", "createdate", "hs_is_closed", "hs_is_closed_won",
-             "hs_deal_stage_probability"}
-STANDARD = {"deals": {"amount", "closedate", "dealname", "dealstage", "pipeline", "hubspot_owner_id",
-                      "deal_currency_code", "description"},
-            "companies": {"name", "domain", "city", "country", "industry", "lifecyclestage", "phone"}}
+READ_ONLY = {
+    "hs_object_id",
+    "hs_lastmodifieddate",
+    "createdate",
+    "hs_is_closed",
+    "hs_is_closed_won",
+    "hs_deal_stage_probability",
+}
+STANDARD = {
+    "deals": {
+        "amount",
+        "closedate",
+        "dealname",
+        "dealstage",
+        "pipeline",
+        "hubspot_owner_id",
+        "deal_currency_code",
+        "description",
+    },
+    "companies": {"name", "domain", "city", "country", "industry", "lifecyclestage", "phone"},
+}
 
 
 def _custom(api, object_type: str) -> dict:
@@ -210,17 +242,35 @@ def _patch(api, req, object_type: str, oid: str) -> Reply:
     current = found.obj
     known = STANDARD[object_type] | set(current.get("properties", {})) | set(_custom(api, object_type))
     bad = []
-    for name, value in changes.items():
+    for name in changes:
         if name in READ_ONLY:
-            bad.append({"isValid": False, "message": f"\"{name}\" is a read only property; its value cannot be set.",
-                        "error": "READ_ONLY_VALUE", "name": name})
+            bad.append(
+                {
+                    "isValid": False,
+                    "message": f'"{name}" is a read only property; its value cannot be set.',
+                    "error": "READ_ONLY_VALUE",
+                    "name": name,
+                }
+            )
         elif name not in known:
-            bad.append({"isValid": False, "message": f"Property \"{name}\" does not exist",
-                        "error": "PROPERTY_DOESNT_EXIST", "name": name})
+            bad.append(
+                {
+                    "isValid": False,
+                    "message": f'Property "{name}" does not exist',
+                    "error": "PROPERTY_DOESNT_EXIST",
+                    "name": name,
+                }
+            )
     stages = _stages(api, current.get("properties", {}).get("pipeline")) if object_type == "deals" else {}
     if "dealstage" in changes and changes["dealstage"] not in stages:
-        bad.append({"isValid": False, "message": f"{changes['dealstage']} was not one of the allowed options",
-                    "error": "INVALID_OPTION", "name": "dealstage"})
+        bad.append(
+            {
+                "isValid": False,
+                "message": f"{changes['dealstage']} was not one of the allowed options",
+                "error": "INVALID_OPTION",
+                "name": "dealstage",
+            }
+        )
     if bad:
         return _error(400, "Property values were not valid: " + _json.dumps(bad), "VALIDATION_ERROR")
 

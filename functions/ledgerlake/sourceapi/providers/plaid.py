@@ -23,13 +23,20 @@ MAX_COUNT = 500
 
 
 def _error(status: int, error_type: str, code: str, message: str) -> Reply:
-    return json_reply(status, {
-        "display_message": None,
-        "documentation_url": (f"https://plaid.com/docs/errors/{error_type.lower().replace('_', '-')}/"
-                              f"#{code.lower()}"),
-        "error_code": code, "error_message": message, "error_type": error_type,
-        "request_id": uuid.uuid4().hex[:15], "suggested_action": None,
-    })
+    return json_reply(
+        status,
+        {
+            "display_message": None,
+            "documentation_url": (
+                f"https://plaid.com/docs/errors/{error_type.lower().replace('_', '-')}/#{code.lower()}"
+            ),
+            "error_code": code,
+            "error_message": message,
+            "error_type": error_type,
+            "request_id": uuid.uuid4().hex[:15],
+            "suggested_action": None,
+        },
+    )
 
 
 def access_tokens(api) -> set[str]:
@@ -49,19 +56,23 @@ def check_auth(api, req) -> Reply | None:
     client_id = body.get("client_id") or req.headers.get("plaid-client-id")
     secret = body.get("secret") or req.headers.get("plaid-secret")
     if not client_id or not secret:
-        return _error(400, "INVALID_REQUEST", "MISSING_FIELDS",
-                      "the following required fields are missing: client_id, secret")
+        return _error(
+            400, "INVALID_REQUEST", "MISSING_FIELDS", "the following required fields are missing: client_id, secret"
+        )
     if client_id != api.credentials["PLAID_CLIENT_ID"] or secret != api.credentials["PLAID_SECRET"]:
-        return _error(400, "INVALID_INPUT", "INVALID_API_KEYS",
-                      "invalid client_id or secret provided")
+        return _error(400, "INVALID_INPUT", "INVALID_API_KEYS", "invalid client_id or secret provided")
     if req.path != "/webhook_verification_key/get" and body.get("access_token") not in access_tokens(api):
         return _error(400, "INVALID_INPUT", "INVALID_ACCESS_TOKEN", "provided access token is in an invalid format")
     return None
 
 
 def rate_limited(api, retry_after: int) -> Reply:
-    reply = _error(429, "RATE_LIMIT_EXCEEDED", "TRANSACTIONS_SYNC_LIMIT",
-                   "rate limit exceeded for attempts to access this item. please try again later")
+    reply = _error(
+        429,
+        "RATE_LIMIT_EXCEEDED",
+        "TRANSACTIONS_SYNC_LIMIT",
+        "rate limit exceeded for attempts to access this item. please try again later",
+    )
     reply.headers["Retry-After"] = str(retry_after)
     return reply
 
@@ -93,9 +104,13 @@ def _sync(api, req) -> Reply:
         except (ValueError, KeyError, TypeError):
             return _error(400, "INVALID_INPUT", "INVALID_FIELD", "cursor is invalid")
         if state.get("m") and (state.get("v") != visible or api.faults.take("plaid", "plaid_mutations")):
-            return _error(400, "TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
-                          "Underlying transaction data changed since last page was fetched. "
-                          "Please restart pagination from last update.")
+            return _error(
+                400,
+                "TRANSACTIONS_ERROR",
+                "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+                "Underlying transaction data changed since last page was fetched. "
+                "Please restart pagination from last update.",
+            )
     end = min(start + count, visible)
     latest: dict[str, object] = {}
     for version in res.versions[start:end]:
@@ -109,11 +124,19 @@ def _sync(api, req) -> Reply:
         else:
             modified.append(version.json)
     has_more = end < visible
-    return json_reply(200, {
-        "accounts": _accounts(api), "added": added, "modified": modified, "removed": removed,
-        "next_cursor": _encode(end, visible, has_more), "has_more": has_more,
-        "request_id": uuid.uuid4().hex[:15], "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
-    })
+    return json_reply(
+        200,
+        {
+            "accounts": _accounts(api),
+            "added": added,
+            "modified": modified,
+            "removed": removed,
+            "next_cursor": _encode(end, visible, has_more),
+            "has_more": has_more,
+            "request_id": uuid.uuid4().hex[:15],
+            "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
+        },
+    )
 
 
 def _verification_key(api, req) -> Reply:
@@ -123,13 +146,21 @@ def _verification_key(api, req) -> Reply:
         webhook = None
     key_fn = getattr(webhook, "local_verification_jwk", None) if webhook else None
     if key_fn is None:
-        return _error(400, "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
-                      "no local webhook verification key is configured")
+        return _error(
+            400,
+            "INVALID_INPUT",
+            "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+            "no local webhook verification key is configured",
+        )
     key = key_fn()
     wanted = req.json().get("key_id")
     if wanted and wanted != key.get("kid"):
-        return _error(400, "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
-                      "invalid key_id provided. note that key_ids are specific to Plaid environments")
+        return _error(
+            400,
+            "INVALID_INPUT",
+            "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+            "invalid key_id provided. note that key_ids are specific to Plaid environments",
+        )
     return json_reply(200, {"key": key, "request_id": uuid.uuid4().hex[:15]})
 
 
@@ -139,10 +170,19 @@ def handle(api, req) -> Reply:
     if req.path == "/transactions/sync":
         return _sync(api, req)
     if req.path == "/accounts/get":
-        return json_reply(200, {"accounts": _accounts(api),
-                                "item": {"item_id": "ledgerlake-local-item", "institution_id": "ins_local",
-                                         "products": ["transactions"], "webhook": ""},
-                                "request_id": uuid.uuid4().hex[:15]})
+        return json_reply(
+            200,
+            {
+                "accounts": _accounts(api),
+                "item": {
+                    "item_id": "ledgerlake-local-item",
+                    "institution_id": "ins_local",
+                    "products": ["transactions"],
+                    "webhook": "",
+                },
+                "request_id": uuid.uuid4().hex[:15],
+            },
+        )
     if req.path == "/webhook_verification_key/get":
         return _verification_key(api, req)
     return _error(404, "INVALID_REQUEST", "NOT_FOUND", f"unknown endpoint {req.path}")

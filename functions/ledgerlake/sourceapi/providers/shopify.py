@@ -42,8 +42,11 @@ def check_auth(api, req) -> Reply | None:
 
 
 def rate_limited(api, retry_after: int) -> Reply:
-    return _errors(429, "Exceeded 2 calls per second for api client. Reduce request rates to resume "
-                   "uninterrupted service.", {"Retry-After": f"{float(retry_after):.1f}"})
+    return _errors(
+        429,
+        "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.",
+        {"Retry-After": f"{float(retry_after):.1f}"},
+    )
 
 
 def server_error(api) -> Reply:
@@ -62,8 +65,10 @@ def _money_set(order: dict, rest_field: str) -> dict | None:
     if isinstance(bag, dict) and bag.get("shop_money"):
         out = {"shopMoney": {"amount": bag["shop_money"]["amount"], "currencyCode": bag["shop_money"]["currency_code"]}}
         if bag.get("presentment_money"):
-            out["presentmentMoney"] = {"amount": bag["presentment_money"]["amount"],
-                                       "currencyCode": bag["presentment_money"]["currency_code"]}
+            out["presentmentMoney"] = {
+                "amount": bag["presentment_money"]["amount"],
+                "currencyCode": bag["presentment_money"]["currency_code"],
+            }
         return out
     if order.get(rest_field) is None:
         return None
@@ -82,7 +87,8 @@ def order_node(order: dict) -> dict:
     customer = order.get("customer") or {}
     first, last = customer.get("first_name"), customer.get("last_name")
     refunded = sum(
-        (float(t.get("amount") or 0) for r in order.get("refunds") or [] for t in r.get("transactions") or []), 0.0)
+        (float(t.get("amount") or 0) for r in order.get("refunds") or [] for t in r.get("transactions") or []), 0.0
+    )
     return {
         "id": order.get("admin_graphql_api_id") or _gid("Order", order["id"]),
         "legacyResourceId": str(order["id"]),
@@ -111,14 +117,23 @@ def order_node(order: dict) -> dict:
             "firstName": first,
             "lastName": last,
             "displayName": " ".join(p for p in (first, last) if p) or None,
-        } if customer else None,
-        "lineItems": {"edges": [{"node": {
-            "id": item.get("admin_graphql_api_id") or _gid("LineItem", item.get("id")),
-            "sku": item.get("sku"),
-            "title": item.get("title") or item.get("name"),
-            "quantity": item.get("quantity"),
-            "originalUnitPriceSet": _money_set(item, "price"),
-        }} for item in order.get("line_items") or []]},
+        }
+        if customer
+        else None,
+        "lineItems": {
+            "edges": [
+                {
+                    "node": {
+                        "id": item.get("admin_graphql_api_id") or _gid("LineItem", item.get("id")),
+                        "sku": item.get("sku"),
+                        "title": item.get("title") or item.get("name"),
+                        "quantity": item.get("quantity"),
+                        "originalUnitPriceSet": _money_set(item, "price"),
+                    }
+                }
+                for item in order.get("line_items") or []
+            ]
+        },
     }
 
 
@@ -143,8 +158,11 @@ def _bucket(api, cost: float) -> tuple[bool, dict]:
         paid = state["available"] >= cost
         if paid:
             state["available"] -= cost
-        return paid, {"maximumAvailable": BUCKET_MAX, "currentlyAvailable": round(state["available"]),
-                      "restoreRate": RESTORE_RATE}
+        return paid, {
+            "maximumAvailable": BUCKET_MAX,
+            "currentlyAvailable": round(state["available"]),
+            "restoreRate": RESTORE_RATE,
+        }
 
 
 def _graphql(api, req) -> Reply:
@@ -152,8 +170,17 @@ def _graphql(api, req) -> Reply:
     query = body.get("query") or ""
     variables = body.get("variables") or {}
     if "orders" not in query:
-        return json_reply(200, {"errors": [{"message": "Only the orders connection is served locally",
-                                            "extensions": {"code": "undefinedField"}}]})
+        return json_reply(
+            200,
+            {
+                "errors": [
+                    {
+                        "message": "Only the orders connection is served locally",
+                        "extensions": {"code": "undefinedField"},
+                    }
+                ]
+            },
+        )
 
     def arg(name, cast=str):
         if name in variables:
@@ -166,17 +193,37 @@ def _graphql(api, req) -> Reply:
 
     first = int(arg("first", int) or 50)
     if not 1 <= first <= 250:
-        return json_reply(200, {"errors": [{"message": "The first argument must be between 1 and 250",
-                                            "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}]})
+        return json_reply(
+            200,
+            {
+                "errors": [
+                    {
+                        "message": "The first argument must be between 1 and 250",
+                        "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"},
+                    }
+                ]
+            },
+        )
     requested = 2 + first
     paid, throttle = _bucket(api, requested)
     if not paid:
-        return json_reply(200, {
-            "errors": [{"message": "Throttled", "extensions": {
-                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-            "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
-                                    "throttleStatus": throttle}},
-        })
+        return json_reply(
+            200,
+            {
+                "errors": [
+                    {
+                        "message": "Throttled",
+                        "extensions": {
+                            "code": "THROTTLED",
+                            "documentation": "https://shopify.dev/api/usage/rate-limits",
+                        },
+                    }
+                ],
+                "extensions": {
+                    "cost": {"requestedQueryCost": requested, "actualQueryCost": None, "throttleStatus": throttle}
+                },
+            },
+        )
     res = api.store.resource("shopify", "orders")
     search = arg("query") or ""
 
@@ -184,8 +231,12 @@ def _graphql(api, req) -> Reply:
         rows = [v for v in res.latest(api.clock) if not v.deleted]  # ordered by (at, seq) = UPDATED_AT
         for match in _FILTER.finditer(search):
             bound, op = parse_time(match.group("value")), match.group("op") or ">="
-            test = {">=": lambda a, b=bound: a >= b, ">": lambda a, b=bound: a > b,
-                    "<=": lambda a, b=bound: a <= b, "<": lambda a, b=bound: a < b}[op]
+            test = {
+                ">=": lambda a, b=bound: a >= b,
+                ">": lambda a, b=bound: a > b,
+                "<=": lambda a, b=bound: a <= b,
+                "<": lambda a, b=bound: a < b,
+            }[op]
             rows = [v for v in rows if test(v.at)]
         return rows, [(v.at, v.seq) for v in rows]
 
@@ -199,19 +250,29 @@ def _graphql(api, req) -> Reply:
     actual = 2 + len(page)
     with api.lock:
         api.state["shopify_bucket"]["available"] = min(
-            BUCKET_MAX, api.state["shopify_bucket"]["available"] + requested - actual)
+            BUCKET_MAX, api.state["shopify_bucket"]["available"] + requested - actual
+        )
         throttle["currentlyAvailable"] = round(api.state["shopify_bucket"]["available"])
     edges = [{"cursor": _cursor(v), "node": order_node(v.obj)} for v in page]
-    return json_reply(200, {
-        "data": {"orders": {"edges": edges, "pageInfo": {
-            "hasNextPage": len(rows) > first,
-            "hasPreviousPage": bool(after),
-            "startCursor": edges[0]["cursor"] if edges else None,
-            "endCursor": edges[-1]["cursor"] if edges else None,
-        }}},
-        "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
-                                "throttleStatus": throttle}},
-    })
+    return json_reply(
+        200,
+        {
+            "data": {
+                "orders": {
+                    "edges": edges,
+                    "pageInfo": {
+                        "hasNextPage": len(rows) > first,
+                        "hasPreviousPage": bool(after),
+                        "startCursor": edges[0]["cursor"] if edges else None,
+                        "endCursor": edges[-1]["cursor"] if edges else None,
+                    },
+                }
+            },
+            "extensions": {
+                "cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": throttle}
+            },
+        },
+    )
 
 
 def _rest_list(api, req, resource: str, key: str, base_path: str, filters: dict) -> Reply:

@@ -17,8 +17,11 @@ API_VERSION = "2025-03-31.basil"
 
 
 def _error(status: int, message: str, type_: str = "invalid_request_error", **more) -> Reply:
-    return json_reply(status, {"error": {"message": message, "type": type_, **more}},
-                      {"Request-Id": "req_local", "Stripe-Version": API_VERSION})
+    return json_reply(
+        status,
+        {"error": {"message": message, "type": type_, **more}},
+        {"Request-Id": "req_local", "Stripe-Version": API_VERSION},
+    )
 
 
 def check_auth(api, req) -> Reply | None:
@@ -29,18 +32,24 @@ def check_auth(api, req) -> Reply | None:
     elif header.startswith("Basic "):
         key = base64.b64decode(header[6:]).decode().split(":", 1)[0]
     if not key:
-        return _error(401, "You did not provide an API key. You need to provide your API key in the "
-                      "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
-                      "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, "
-                      "or we can help at https://support.stripe.com/.")
+        return _error(
+            401,
+            "You did not provide an API key. You need to provide your API key in the "
+            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+            "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, "
+            "or we can help at https://support.stripe.com/.",
+        )
     if key != api.credentials["STRIPE_API_KEY"]:
         return _error(401, f"Invalid API Key provided: {key[:8]}{'*' * 12}{key[-4:]}")
     return None
 
 
 def rate_limited(api, retry_after: int) -> Reply:
-    reply = _error(429, "Too many requests hit the API too quickly. We recommend an exponential "
-                   "backoff of your requests.", code="rate_limit")
+    reply = _error(
+        429,
+        "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+        code="rate_limit",
+    )
     reply.headers["Retry-After"] = str(retry_after)
     return reply
 
@@ -113,8 +122,9 @@ def payout_members(api) -> dict[str, list[dict]]:
                     members.setdefault(payout, []).append(row)
         else:
             payouts = sorted((r for r in rows if r["type"] == "payout"), key=lambda r: (r["created"], r["id"]))
-            others = sorted((r for r in rows if r["type"] != "payout"),
-                            key=lambda r: (r["available_on"] or r["created"], r["id"]))
+            others = sorted(
+                (r for r in rows if r["type"] != "payout"), key=lambda r: (r["available_on"] or r["created"], r["id"])
+            )
             keys = [r["available_on"] or r["created"] for r in others]
             taken = 0
             for payout in payouts:
@@ -160,8 +170,11 @@ def _list(api, req, url: str, rows: list[dict], cache_on=None) -> Reply:
     else:
         page = rows[:limit]
         has_more = len(rows) > limit
-    return json_reply(200, {"object": "list", "data": [r["_v"].json for r in page], "has_more": has_more, "url": url},
-                      {"Request-Id": "req_local", "Stripe-Version": API_VERSION})
+    return json_reply(
+        200,
+        {"object": "list", "data": [r["_v"].json for r in page], "has_more": has_more, "url": url},
+        {"Request-Id": "req_local", "Stripe-Version": API_VERSION},
+    )
 
 
 def handle(api, req) -> Reply:
@@ -176,9 +189,17 @@ def handle(api, req) -> Reply:
             if payout not in members:
                 return _error(404, f"No such payout: '{payout}'", param="payout", code="resource_missing")
             return _list(api, req, "/v1/balance_transactions", members[payout])
-        return _list(api, req, "/v1/balance_transactions", _newest_first(api, "balance_transactions"),
-                     api.store.resource("stripe", "balance_transactions"))
+        return _list(
+            api,
+            req,
+            "/v1/balance_transactions",
+            _newest_first(api, "balance_transactions"),
+            api.store.resource("stripe", "balance_transactions"),
+        )
     if req.path == "/v1/payouts":
         return _list(api, req, "/v1/payouts", _newest_first(api, "payouts"))
-    return _error(404, f"Unrecognized request URL (GET: {req.path}). Please see https://stripe.com/docs "
-                  "or we can help at https://support.stripe.com/.")
+    return _error(
+        404,
+        f"Unrecognized request URL (GET: {req.path}). Please see https://stripe.com/docs "
+        "or we can help at https://support.stripe.com/.",
+    )

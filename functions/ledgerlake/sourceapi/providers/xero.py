@@ -20,15 +20,19 @@ from __future__ import annotations
 import email.utils
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..server import Reply, json_reply
 from ..store import parse_time
 
 RESOURCES = {
-    "invoices": "Invoices", "payments": "Payments", "banktransactions": "BankTransactions",
-    "creditnotes": "CreditNotes", "accounts": "Accounts", "contacts": "Contacts",
+    "invoices": "Invoices",
+    "payments": "Payments",
+    "banktransactions": "BankTransactions",
+    "creditnotes": "CreditNotes",
+    "accounts": "Accounts",
+    "contacts": "Contacts",
     "manualjournals": "ManualJournals",
 }
 UNPAGED = {"Accounts"}
@@ -42,23 +46,38 @@ def ms_date(epoch: float) -> str:
 
 
 def _problem(status: int, title: str, detail: str, headers=None) -> Reply:
-    return json_reply(status, {"Type": None, "Title": title, "Status": status, "Detail": detail,
-                               "Instance": str(uuid.uuid4()), "Extensions": {}}, headers)
+    return json_reply(
+        status,
+        {
+            "Type": None,
+            "Title": title,
+            "Status": status,
+            "Detail": detail,
+            "Instance": str(uuid.uuid4()),
+            "Extensions": {},
+        },
+        headers,
+    )
 
 
 def check_auth(api, req) -> Reply | None:
     header = req.headers.get("authorization") or ""
     if not header.startswith("Bearer ") or not api.accepts("xero", header[7:], "XERO_ACCESS_TOKEN"):
-        return _problem(401, "Unauthorized", "AuthenticationUnsuccessful",
-                        {"WWW-Authenticate": 'OAuth Realm="api.xero.com"'})
+        return _problem(
+            401, "Unauthorized", "AuthenticationUnsuccessful", {"WWW-Authenticate": 'OAuth Realm="api.xero.com"'}
+        )
     if req.headers.get("xero-tenant-id") != api.credentials["XERO_TENANT_ID"]:
         return _problem(403, "Forbidden", "AuthenticationUnsuccessful")
     return None
 
 
 def rate_limited(api, retry_after: int) -> Reply:
-    return _problem(429, "Too Many Requests", "Rate limit exceeded",
-                    {"Retry-After": str(retry_after), "X-Rate-Limit-Problem": "minute"})
+    return _problem(
+        429,
+        "Too Many Requests",
+        "Rate limit exceeded",
+        {"Retry-After": str(retry_after), "X-Rate-Limit-Problem": "minute"},
+    )
 
 
 def server_error(api) -> Reply:
@@ -71,12 +90,17 @@ def parse_if_modified_since(value: str) -> float:
     if re.match(r"^\d{4}-\d\d-\d\d", value):
         return parse_time(value)
     moment = email.utils.parsedate_to_datetime(value)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _envelope(api, resource: str, rows: list) -> dict:
-    return {"Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": "ledgerlake local API",
-            "DateTimeUTC": ms_date(api.clock), resource: rows}
+    return {
+        "Id": str(uuid.uuid4()),
+        "Status": "OK",
+        "ProviderName": "ledgerlake local API",
+        "DateTimeUTC": ms_date(api.clock),
+        resource: rows,
+    }
 
 
 def handle(api, req) -> Reply:
@@ -107,15 +131,27 @@ def handle(api, req) -> Reply:
 
 # -- writes ----------------------------------------------------------------------------------
 
-TAX_RATES = {"OUTPUT2": Decimal("0.20"), "INPUT2": Decimal("0.20"), "NONE": Decimal(0), "ZERORATEDOUTPUT": Decimal(0),
-             "EXEMPTOUTPUT": Decimal(0)}
+TAX_RATES = {
+    "OUTPUT2": Decimal("0.20"),
+    "INPUT2": Decimal("0.20"),
+    "NONE": Decimal(0),
+    "ZERORATEDOUTPUT": Decimal(0),
+    "EXEMPTOUTPUT": Decimal(0),
+}
 _CENT = Decimal("0.01")
 
 
 def _validation(invoice: dict, messages: list[str]) -> Reply:
     element = dict(invoice, HasErrors=True, ValidationErrors=[{"Message": m} for m in messages])
-    return json_reply(400, {"ErrorNumber": 10, "Type": "ValidationException",
-                            "Message": "A validation exception occurred", "Elements": [element]})
+    return json_reply(
+        400,
+        {
+            "ErrorNumber": 10,
+            "Type": "ValidationException",
+            "Message": "A validation exception occurred",
+            "Elements": [element],
+        },
+    )
 
 
 def _day(text: str | None, default):
@@ -139,12 +175,24 @@ def _contact(api, given: dict) -> tuple[dict | None, str | None]:
         if not version.deleted and (version.obj.get("Name") or "").lower() == name.lower():
             return version.obj, None
     cid = str(uuid.uuid4())
-    fields = {"ContactID": cid, "ContactStatus": "ACTIVE", "Name": name, "EmailAddress": given.get("EmailAddress", ""),
-           "Addresses": [], "Phones": [], "ContactGroups": [],
-           "IsSupplier": False, "IsCustomer": True, "DefaultCurrency": "GBP", "ContactPersons": [],
-           "HasAttachments": False, "HasValidationErrors": False}
-    return writes.record(api, "xero", "Contacts", cid, lambda at: {**fields, "UpdatedDateUTC": ms_date(at)},
-                         method="create"), None
+    fields = {
+        "ContactID": cid,
+        "ContactStatus": "ACTIVE",
+        "Name": name,
+        "EmailAddress": given.get("EmailAddress", ""),
+        "Addresses": [],
+        "Phones": [],
+        "ContactGroups": [],
+        "IsSupplier": False,
+        "IsCustomer": True,
+        "DefaultCurrency": "GBP",
+        "ContactPersons": [],
+        "HasAttachments": False,
+        "HasValidationErrors": False,
+    }
+    return writes.record(
+        api, "xero", "Contacts", cid, lambda at: {**fields, "UpdatedDateUTC": ms_date(at)}, method="create"
+    ), None
 
 
 def _write(api, req, invoice_id: str | None) -> Reply:
@@ -183,13 +231,21 @@ def _update(api, invoice_id: str, change: dict) -> Reply:
     if status == "DELETED" and current.get("Status") not in ("DRAFT", "SUBMITTED"):
         return _validation(current, ["Only DRAFT and SUBMITTED invoices can be deleted"])
     if Decimal(str(current.get("AmountPaid") or 0)) and status in ("VOIDED", "DELETED"):
-        return _validation(current, ["This document cannot be edited as it has a payment or credit note allocated "
-                                     "to it."])
+        return _validation(
+            current, ["This document cannot be edited as it has a payment or credit note allocated to it."]
+        )
     updated = dict(current, **{k: v for k, v in change.items() if k in ("Status", "Reference", "DueDate")})
     if status in ("VOIDED", "DELETED"):
         updated["AmountDue"] = Decimal(0)
-    updated = writes.record(api, "xero", "Invoices", invoice_id, lambda at: {**updated, "UpdatedDateUTC": ms_date(at)},
-                            deleted=status in ("VOIDED", "DELETED"), method="update")
+    updated = writes.record(
+        api,
+        "xero",
+        "Invoices",
+        invoice_id,
+        lambda at: {**updated, "UpdatedDateUTC": ms_date(at)},
+        deleted=status in ("VOIDED", "DELETED"),
+        method="update",
+    )
     return json_reply(200, _envelope(api, "Invoices", [updated]))
 
 
@@ -217,13 +273,24 @@ def _create(api, given: dict) -> Reply:
         tax_type = line.get("TaxType") or codes[code].get("TaxType") or "NONE"
         amount = (qty * unit).quantize(_CENT, ROUND_HALF_UP)
         line_tax = (amount * TAX_RATES.get(tax_type, Decimal(0))).quantize(_CENT, ROUND_HALF_UP)
-        lines.append({"LineItemID": str(uuid.uuid4()), "Description": line.get("Description", ""), "Quantity": qty,
-                      "UnitAmount": unit, "TaxType": tax_type, "TaxAmount": line_tax, "LineAmount": amount,
-                      "AccountCode": code, "AccountID": codes[code].get("AccountID"), "Tracking": []})
+        lines.append(
+            {
+                "LineItemID": str(uuid.uuid4()),
+                "Description": line.get("Description", ""),
+                "Quantity": qty,
+                "UnitAmount": unit,
+                "TaxType": tax_type,
+                "TaxAmount": line_tax,
+                "LineAmount": amount,
+                "AccountCode": code,
+                "AccountID": codes[code].get("AccountID"),
+                "Tracking": [],
+            }
+        )
         sub, tax = sub + amount, tax + line_tax
     if not given.get("LineItems"):
         errors.append("One or more line items must be specified")
-    today = datetime.fromtimestamp(api.clock, timezone.utc).date()
+    today = datetime.fromtimestamp(api.clock, UTC).date()
     day = _day(given.get("Date"), today)
     if status == "AUTHORISED" and not given.get("DueDate"):
         errors.append("Due Date is required.")
@@ -235,24 +302,46 @@ def _create(api, given: dict) -> Reply:
     due = _day(given.get("DueDate"), day + timedelta(days=30))
     number = given.get("InvoiceNumber")
     if not number and given["Type"] == "ACCREC":
-        numbers = [int(v.obj["InvoiceNumber"][4:]) for v in api.store.resource("xero", "Invoices").latest(api.clock)
-                   if str(v.obj.get("InvoiceNumber") or "").startswith("INV-") and v.obj["InvoiceNumber"][4:].isdigit()]
+        numbers = [
+            int(v.obj["InvoiceNumber"][4:])
+            for v in api.store.resource("xero", "Invoices").latest(api.clock)
+            if str(v.obj.get("InvoiceNumber") or "").startswith("INV-") and v.obj["InvoiceNumber"][4:].isdigit()
+        ]
         number = f"INV-{max(numbers, default=0) + 1:04d}"
     iid = str(uuid.uuid4())
-    midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
-    due_midnight = datetime(due.year, due.month, due.day, tzinfo=timezone.utc).timestamp()
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+    due_midnight = datetime(due.year, due.month, due.day, tzinfo=UTC).timestamp()
     obj = {
-        "Type": given["Type"], "InvoiceID": iid, "InvoiceNumber": number or "", "Reference": given.get("Reference", ""),
-        "Payments": [], "CreditNotes": [], "Prepayments": [], "Overpayments": [], "AmountDue": sub + tax,
-        "AmountPaid": Decimal(0), "AmountCredited": Decimal(0), "CurrencyRate": Decimal(1), "IsDiscounted": False,
-        "HasAttachments": False, "HasErrors": False,
+        "Type": given["Type"],
+        "InvoiceID": iid,
+        "InvoiceNumber": number or "",
+        "Reference": given.get("Reference", ""),
+        "Payments": [],
+        "CreditNotes": [],
+        "Prepayments": [],
+        "Overpayments": [],
+        "AmountDue": sub + tax,
+        "AmountPaid": Decimal(0),
+        "AmountCredited": Decimal(0),
+        "CurrencyRate": Decimal(1),
+        "IsDiscounted": False,
+        "HasAttachments": False,
+        "HasErrors": False,
         "Contact": {"ContactID": contact["ContactID"], "Name": contact.get("Name")},
-        "DateString": day.isoformat() + "T00:00:00", "Date": ms_date(midnight),
-        "DueDateString": due.isoformat() + "T00:00:00", "DueDate": ms_date(due_midnight), "Status": status,
-        "LineAmountTypes": given.get("LineAmountTypes") or "Exclusive", "LineItems": lines, "SubTotal": sub,
-        "TotalTax": tax, "Total": sub + tax, "CurrencyCode": currency,
+        "DateString": day.isoformat() + "T00:00:00",
+        "Date": ms_date(midnight),
+        "DueDateString": due.isoformat() + "T00:00:00",
+        "DueDate": ms_date(due_midnight),
+        "Status": status,
+        "LineAmountTypes": given.get("LineAmountTypes") or "Exclusive",
+        "LineItems": lines,
+        "SubTotal": sub,
+        "TotalTax": tax,
+        "Total": sub + tax,
+        "CurrencyCode": currency,
         "SentToContact": False,
     }
-    obj = writes.record(api, "xero", "Invoices", iid, lambda at: {**obj, "UpdatedDateUTC": ms_date(at)},
-                        method="create")
+    obj = writes.record(
+        api, "xero", "Invoices", iid, lambda at: {**obj, "UpdatedDateUTC": ms_date(at)}, method="create"
+    )
     return json_reply(200, _envelope(api, "Invoices", [obj]))

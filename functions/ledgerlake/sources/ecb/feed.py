@@ -89,8 +89,11 @@ def parse_csv_zip(body: bytes) -> Rates:
         if not row or not row[0].strip():
             continue
         day = _day(row[0])
-        out[day] = {_currency(cur): _rate(value, row[0]) for cur, value in zip(header[1:], row[1:])
-                    if cur and value.strip() not in ("", "N/A")}
+        out[day] = {
+            _currency(cur): _rate(value, row[0])
+            for cur, value in zip(header[1:], row[1:])
+            if cur and value.strip() not in ("", "N/A")
+        }
     return out
 
 
@@ -126,11 +129,15 @@ def _rate(text: str | None, day: str) -> Decimal:
 
 def render_xml(rates: Mapping[date, Mapping[str, Decimal]]) -> bytes:
     """A gesmes document in the ECB's own layout (newest day first, single-quoted attributes)."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             f'<gesmes:Envelope xmlns:gesmes="{GESMES_NS}" xmlns="{EUROFXREF_NS}">',
-             "\t<gesmes:subject>Reference rates</gesmes:subject>",
-             "\t<gesmes:Sender>", "\t\t<gesmes:name>European Central Bank</gesmes:name>", "\t</gesmes:Sender>",
-             "\t<Cube>"]
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<gesmes:Envelope xmlns:gesmes="{GESMES_NS}" xmlns="{EUROFXREF_NS}">',
+        "\t<gesmes:subject>Reference rates</gesmes:subject>",
+        "\t<gesmes:Sender>",
+        "\t\t<gesmes:name>European Central Bank</gesmes:name>",
+        "\t</gesmes:Sender>",
+        "\t<Cube>",
+    ]
     for day in sorted(rates, reverse=True):
         lines.append(f"\t\t<Cube time='{day.isoformat()}'>")
         lines += [f"\t\t\t<Cube currency='{cur}' rate='{rate}'/>" for cur, rate in rates[day].items()]

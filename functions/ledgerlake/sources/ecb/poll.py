@@ -43,8 +43,7 @@ def _fetch(ctx, name: str) -> tuple[bytes, dict[str, str], feed.Rates]:
     try:
         rates = feed.parse_xml(response.body)
     except feed.FeedError as err:
-        key = ctx.lake.quarantine(source=SOURCE, body=response.body, reason=f"{name}: {err}",
-                                  headers=response.headers)
+        key = ctx.lake.quarantine(source=SOURCE, body=response.body, reason=f"{name}: {err}", headers=response.headers)
         raise feed.FeedError(f"{name}: {err} (body quarantined at {key})") from None
     return response.body, response.headers, rates
 
@@ -59,9 +58,14 @@ def _land(ctx, name: str, body: bytes, headers: dict[str, str], rates: feed.Rate
         page_time=days[-1],
         fingerprint=hashlib.sha256(body).hexdigest(),
         headers=headers,
-        extra={"feed": name, "payload_format": "xml", "first_day": days[0].isoformat(),
-               "last_day": days[-1].isoformat(), "days": len(days),
-               "last_modified": headers.get("last-modified")},
+        extra={
+            "feed": name,
+            "payload_format": "xml",
+            "first_day": days[0].isoformat(),
+            "last_day": days[-1].isoformat(),
+            "days": len(days),
+            "last_modified": headers.get("last-modified"),
+        },
         stream=stream,
     )
 
@@ -126,10 +130,20 @@ def age_business_days(latest: date | None, today: date) -> int | None:
 def emf_line(age: int | None, latest: date | None, now) -> str:
     """A CloudWatch embedded-metric-format line (stdout in Lambda → the metric the
     FxRatesStaleAlarm watches). No rate landed yet counts as very stale (9999)."""
-    return json.dumps({
-        "_aws": {"Timestamp": int(now.timestamp() * 1000), "CloudWatchMetrics": [{
-            "Namespace": "ledgerlake", "Dimensions": [["source"]],
-            "Metrics": [{"Name": METRIC, "Unit": "Count"}]}]},
-        "source": SOURCE, METRIC: 9999 if age is None else age,
-        "latest_rate_date": latest.isoformat() if latest else None,
-    })
+    return json.dumps(
+        {
+            "_aws": {
+                "Timestamp": int(now.timestamp() * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": "ledgerlake",
+                        "Dimensions": [["source"]],
+                        "Metrics": [{"Name": METRIC, "Unit": "Count"}],
+                    }
+                ],
+            },
+            "source": SOURCE,
+            METRIC: 9999 if age is None else age,
+            "latest_rate_date": latest.isoformat() if latest else None,
+        }
+    )

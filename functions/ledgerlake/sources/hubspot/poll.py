@@ -24,9 +24,20 @@ STREAMS = ("deals", "companies", "pipelines")
 PAGE_SIZE = 200  # the search endpoint's maximum
 SEARCH_CAP = 10_000
 PROPERTIES = {
-    "deals": ["dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate", "createdate",
-              "hs_lastmodifieddate", "hs_is_closed_won", "hs_deal_stage_probability", "hubspot_owner_id",
-              "hs_object_id"],
+    "deals": [
+        "dealname",
+        "amount",
+        "deal_currency_code",
+        "dealstage",
+        "pipeline",
+        "closedate",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_is_closed_won",
+        "hs_deal_stage_probability",
+        "hubspot_owner_id",
+        "hs_object_id",
+    ],
     "companies": ["name", "domain", "country", "industry", "createdate", "hs_lastmodifieddate", "hs_object_id"],
 }
 # ...and the ledger's payment status that write-back keeps on them (sources/hubspot/write.py)
@@ -58,16 +69,22 @@ def _search(ctx, object_type: str) -> None:
         after, seen_in_window, newest_ms = None, 0, since_ms
         while not ctx.out_of_time():
             body = {
-                "filterGroups": [{"filters": [
-                    {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(since_ms)}]}],
+                "filterGroups": [
+                    {"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(since_ms)}]}
+                ],
                 "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
                 "properties": PROPERTIES[object_type],
                 "limit": ctx.page_size or PAGE_SIZE,
             }
             if after:
                 body["after"] = after
-            response = ctx.http.request("POST", ctx.base_url + path, headers=_headers(ctx), json_body=body,
-                                        auth=ctx.auth("HUBSPOT_ACCESS_TOKEN")).expect_ok()
+            response = ctx.http.request(
+                "POST",
+                ctx.base_url + path,
+                headers=_headers(ctx),
+                json_body=body,
+                auth=ctx.auth("HUBSPOT_ACCESS_TOKEN"),
+            ).expect_ok()
             page = response.json()
             results = [r for r in page.get("results") or [] if isinstance(r, dict)]
             if results:
@@ -95,15 +112,18 @@ def _search(ctx, object_type: str) -> None:
         if not capped:
             return
         if newest_ms == since_ms:
-            raise RuntimeError(f"more than {SEARCH_CAP} {object_type} share hs_lastmodifieddate {since_ms}: "
-                               "cannot slide the search window")
+            raise RuntimeError(
+                f"more than {SEARCH_CAP} {object_type} share hs_lastmodifieddate {since_ms}: "
+                "cannot slide the search window"
+            )
         since_ms = newest_ms  # slide past the cap
 
 
 def _pipelines(ctx) -> None:
     path = "/crm/v3/pipelines/deals"
-    response = ctx.http.request("GET", ctx.base_url + path, headers=_headers(ctx),
-                                auth=ctx.auth("HUBSPOT_ACCESS_TOKEN")).expect_ok()
+    response = ctx.http.request(
+        "GET", ctx.base_url + path, headers=_headers(ctx), auth=ctx.auth("HUBSPOT_ACCESS_TOKEN")
+    ).expect_ok()
     results = response.json().get("results", [])
     if not results:
         return
@@ -134,6 +154,6 @@ def page_records(entity: str, payload: dict):
             yield Record(kind, str(row.get("id", "")), _stamp(row), bool(row.get("archived")), row)
     elif entity == "pipelines":
         for row in payload.get("results") or []:
-            yield Record("pipeline", str(row.get("id", "")), utc_stamp(row.get("updatedAt")), bool(row.get("archived")), row)
-
-
+            yield Record(
+                "pipeline", str(row.get("id", "")), utc_stamp(row.get("updatedAt")), bool(row.get("archived")), row
+            )

@@ -29,7 +29,17 @@ import time
 
 from ...config import secret
 from ...lake import identity_hash
-from ...webhooks.core import Landing, Refused, Request, check_fresh, compact, event_time, hmac_sha256_b64, require_header, same
+from ...webhooks.core import (
+    Landing,
+    Refused,
+    Request,
+    check_fresh,
+    compact,
+    event_time,
+    hmac_sha256_b64,
+    require_header,
+    same,
+)
 
 SOURCE = "hubspot"
 THIN = True
@@ -39,17 +49,42 @@ MAX_EVENTS = 100
 
 # The escapes HubSpot decodes in the URI before signing (its request-validation guide).
 _DECODE = {
-    "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$", "%27": "'",
-    "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
+    "%3A": ":",
+    "%2F": "/",
+    "%3F": "?",
+    "%40": "@",
+    "%21": "!",
+    "%24": "$",
+    "%27": "'",
+    "%28": "(",
+    "%29": ")",
+    "%2A": "*",
+    "%2C": ",",
+    "%3B": ";",
 }
 # Object type of a subscription -> CRM object path (and raw entity of the hydrated record).
 OBJECT_TYPES = {"deal": "deals", "company": "companies", "contact": "contacts"}
 # Generic `object.*` subscriptions name the type by id.
 OBJECT_TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals"}
 IDENTITY_FIELDS = (
-    "portalId", "appId", "subscriptionId", "subscriptionType", "eventId", "objectId", "objectTypeId",
-    "occurredAt", "propertyName", "propertyValue", "changeSource", "changeFlag", "sourceId",
-    "fromObjectId", "toObjectId", "associationType", "primaryObjectId", "mergedObjectIds",
+    "portalId",
+    "appId",
+    "subscriptionId",
+    "subscriptionType",
+    "eventId",
+    "objectId",
+    "objectTypeId",
+    "occurredAt",
+    "propertyName",
+    "propertyValue",
+    "changeSource",
+    "changeFlag",
+    "sourceId",
+    "fromObjectId",
+    "toObjectId",
+    "associationType",
+    "primaryObjectId",
+    "mergedObjectIds",
 )
 
 
@@ -100,7 +135,11 @@ def object_type(event: dict) -> str | None:
 def _job(event: dict) -> dict | None:
     action = str(event.get("subscriptionType", "")).partition(".")[2]
     kind = object_type(event)
-    if kind is None or event.get("objectId") is None or action not in ("creation", "propertyChange", "restore", "merge"):
+    if (
+        kind is None
+        or event.get("objectId") is None
+        or action not in ("creation", "propertyChange", "restore", "merge")
+    ):
         return None
     return {
         "source": SOURCE,
@@ -127,15 +166,26 @@ def landings(request: Request, document) -> list[Landing]:
                 event_time=event_time(event.get("occurredAt"), fallback=request.now),
                 payload=compact(event),
                 event_id=str(event.get("eventId")) if event.get("eventId") is not None else None,
-                extra={"subscription_type": event.get("subscriptionType"), "batch_index": index, "batch_size": len(document)},
+                extra={
+                    "subscription_type": event.get("subscriptionType"),
+                    "batch_index": index,
+                    "batch_size": len(document),
+                },
                 jobs=(job,) if job else (),
             )
         )
     return out
 
 
-def sign(body: bytes, *, url: str, method: str = "POST", now: float | None = None, secret_value: str | None = None,
-         version: str = "v3") -> dict[str, str]:
+def sign(
+    body: bytes,
+    *,
+    url: str,
+    method: str = "POST",
+    now: float | None = None,
+    secret_value: str | None = None,
+    version: str = "v3",
+) -> dict[str, str]:
     if version in ("v1", "v2"):
         signature = _legacy_expected(version, secret_value or secret(SECRET_NAME), method, url, body)
         return {"X-HubSpot-Signature": signature, "X-HubSpot-Signature-Version": version}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from ...polling.dedupe import Record, page_time, utc_stamp
 
@@ -34,8 +34,10 @@ def _tokens(ctx) -> list[str]:
 
 
 def _auth(ctx) -> dict[str, str]:
-    return {"client_id": ctx.setting("PLAID_CLIENT_ID") or ctx.secret("PLAID_CLIENT_ID"),
-            "secret": ctx.secret("PLAID_SECRET")}
+    return {
+        "client_id": ctx.setting("PLAID_CLIENT_ID") or ctx.secret("PLAID_CLIENT_ID"),
+        "secret": ctx.secret("PLAID_SECRET"),
+    }
 
 
 def item_key(token: str) -> str:
@@ -44,8 +46,9 @@ def item_key(token: str) -> str:
 
 def _content(doc: dict) -> str:
     """The page without its request_id (which differs on every call)."""
-    return hashlib.sha256(json.dumps({k: v for k, v in doc.items() if k != "request_id"},
-                                     sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps({k: v for k, v in doc.items() if k != "request_id"}, sort_keys=True).encode()
+    ).hexdigest()
 
 
 def _rows(doc: dict, key: str) -> list[dict]:
@@ -65,8 +68,7 @@ def _sync(ctx, token: str) -> None:
     while True:
         cursor, finished = start_cursor, False
         while not ctx.out_of_time():
-            body = {**_auth(ctx), "access_token": token, "cursor": cursor or None,
-                    "count": ctx.page_size or PAGE_SIZE}
+            body = {**_auth(ctx), "access_token": token, "cursor": cursor or None, "count": ctx.page_size or PAGE_SIZE}
             response = ctx.http.request("POST", ctx.base_url + "/transactions/sync", json_body=body)
             doc = response.json()
             if response.status == 400 and doc.get("error_code") == "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION":
@@ -110,7 +112,7 @@ def _accounts(ctx, token: str) -> None:
         request={"path": "/accounts/get", "item": item_key(token)},
         body=response.body,
         records=len(_rows(doc, "accounts")),
-        page_time=datetime.now(timezone.utc).date(),  # a balance snapshot, dated when taken
+        page_time=datetime.now(UTC).date(),  # a balance snapshot, dated when taken
         fingerprint=_content(doc),
         headers=response.headers,
         extra={"item": item_key(token)},

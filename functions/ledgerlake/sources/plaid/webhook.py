@@ -163,7 +163,9 @@ def _fetch(kid: str, now: float, stale: tuple[float, dict] | None) -> dict:
                     _UNKNOWN.popitem(last=False)
         elif stale is not None:
             return stale[1]
-        raise Refused(f"verification key {kid[:40]!r} unavailable ({err.__class__.__name__}, HTTP {err.status})") from err
+        raise Refused(
+            f"verification key {kid[:40]!r} unavailable ({err.__class__.__name__}, HTTP {err.status})"
+        ) from err
     with _KEYS_LOCK:
         _KEYS[kid] = (now, key)
         _UNKNOWN.pop(kid, None)
@@ -225,8 +227,14 @@ def verify(request: Request) -> None:
 
     # PyJWT checks the ES256 signature only: freshness (iat against the request's clock)
     # and the body hash are Plaid's rules, checked below with the receiver's own helpers.
-    unchecked = {"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False,
-                 "verify_iss": False, "require": []}
+    unchecked = {
+        "verify_exp": False,
+        "verify_nbf": False,
+        "verify_iat": False,
+        "verify_aud": False,
+        "verify_iss": False,
+        "require": [],
+    }
     try:
         jwt.decode(token, key=_public_key(jwk), algorithms=["ES256"], options=unchecked)
     except jwt.exceptions.InvalidSignatureError as err:
@@ -323,7 +331,10 @@ def sign_jwt(body: bytes, private_key, *, now: float | None = None, alg: str = "
     import jwt
 
     header = {"alg": alg, "kid": kid or jwk_of(private_key)["kid"], "typ": "JWT"}
-    claims = {"iat": int(now if now is not None else time.time()), "request_body_sha256": hashlib.sha256(body).hexdigest()}
+    claims = {
+        "iat": int(now if now is not None else time.time()),
+        "request_body_sha256": hashlib.sha256(body).hexdigest(),
+    }
     return jwt.encode(claims, private_key, algorithm="ES256", headers=header)
 
 
@@ -341,7 +352,9 @@ def sign_local(body: bytes, *, now: float | None = None) -> str:
     return sign_jwt(body, local_private_key(), now=now)
 
 
-def sign(body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value=None) -> dict[str, str]:
+def sign(
+    body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value=None
+) -> dict[str, str]:
     """Headers for a locally signed delivery (`secret_value` may be another private key)."""
     return {"Plaid-Verification": sign_jwt(body, secret_value or local_private_key(), now=now)}
 

@@ -44,7 +44,9 @@ def hydrate(job: dict, lake: Lake) -> list[Landed]:
             source=SOURCE,
             entity=entity,
             payload=raw,
-            identity=identity_hash("qbo", realm, entity, entity_id, record.get("SyncToken"), meta.get("LastUpdatedTime")),
+            identity=identity_hash(
+                "qbo", realm, entity, entity_id, record.get("SyncToken"), meta.get("LastUpdatedTime")
+            ),
             event_time=event_time(meta.get("LastUpdatedTime"), job.get("last_updated"), answer.get("time")),
             arrival="hydrate",
             event_id=str(entity_id),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ...polling.dedupe import Record, page_time, utc_stamp
 from ...polling.runner import Boundary
@@ -22,8 +22,20 @@ from ...polling.runner import Boundary
 SOURCE = "qbo"
 DEFAULT_BASE_URL = "https://quickbooks.api.intuit.com"
 STREAMS = ("cdc",)
-ENTITIES = ("Invoice", "Payment", "Bill", "BillPayment", "JournalEntry", "Account", "Customer", "Vendor",
-            "Purchase", "Deposit", "CreditMemo", "SalesReceipt")
+ENTITIES = (
+    "Invoice",
+    "Payment",
+    "Bill",
+    "BillPayment",
+    "JournalEntry",
+    "Account",
+    "Customer",
+    "Vendor",
+    "Purchase",
+    "Deposit",
+    "CreditMemo",
+    "SalesReceipt",
+)
 CDC_CAP = 1000
 EPOCH_START = "2000-01-01T00:00:00Z"  # "everything" for an empty cursor against the local API
 
@@ -51,14 +63,18 @@ def _stamp(row: dict) -> str:
 def poll(ctx) -> None:
     state = ctx.start("cdc") or {}
     boundary = Boundary(state)
-    since = (ctx.since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if ctx.since
-             else state.get("changed_since", EPOCH_START))
+    since = (
+        ctx.since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if ctx.since
+        else state.get("changed_since", EPOCH_START)
+    )
     realm = ctx.secret("QBO_REALM_ID")
     path = f"/v3/company/{realm}/cdc"
     while not ctx.out_of_time():
         params = {"entities": ",".join(ENTITIES), "changedSince": since, "minorversion": "75"}
-        response = ctx.http.request("GET", ctx.base_url + path, params=params, headers=_headers(ctx),
-                                    auth=ctx.auth("QBO_ACCESS_TOKEN")).expect_ok()
+        response = ctx.http.request(
+            "GET", ctx.base_url + path, params=params, headers=_headers(ctx), auth=ctx.auth("QBO_ACCESS_TOKEN")
+        ).expect_ok()
         doc = response.json()
         objects = list(_objects(doc))
         if not objects:
@@ -67,8 +83,9 @@ def poll(ctx) -> None:
         # A record without a stamp counts as changed at the window start: it can never
         # move the cursor past anything.
         window = utc_stamp(since)
-        items = [(f"{kind}:{row.get('Id', '')}", (stamp or window)[:19] + "Z")
-                 for (kind, row), stamp in zip(objects, stamps)]
+        items = [
+            (f"{kind}:{row.get('Id', '')}", (stamp or window)[:19] + "Z") for (kind, row), stamp in zip(objects, stamps)
+        ]
         if boundary.all_seen(items):
             return  # only the objects at the cursor's second, landed last run
         ctx.land_page(

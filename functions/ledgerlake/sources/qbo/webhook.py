@@ -110,5 +110,7 @@ def landings(request: Request, document) -> list[Landing]:
     raise Refused("neither eventNotifications nor a CloudEvents array", status=400)
 
 
-def sign(body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None) -> dict[str, str]:
+def sign(
+    body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None
+) -> dict[str, str]:
     return {"intuit-signature": hmac_sha256_b64(secret_value or secret(SECRET_NAME), body)}

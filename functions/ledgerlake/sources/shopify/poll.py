@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ...polling.dedupe import Record, page_time, utc_stamp
 from ...polling.runner import Boundary
@@ -68,8 +68,12 @@ def _api(ctx, path: str) -> str:
 def _graphql(ctx, variables: dict) -> tuple[dict, bytes, dict]:
     """One GraphQL call, waiting out THROTTLED answers within the run's budget."""
     while True:
-        response = ctx.http.request("POST", _api(ctx, "graphql.json"), headers=_headers(ctx),
-                                    json_body={"query": ORDERS_QUERY, "variables": variables}).expect_ok()
+        response = ctx.http.request(
+            "POST",
+            _api(ctx, "graphql.json"),
+            headers=_headers(ctx),
+            json_body={"query": ORDERS_QUERY, "variables": variables},
+        ).expect_ok()
         doc = response.json()
         errors = doc.get("errors") or []
         cost = (doc.get("extensions") or {}).get("cost") or {}
@@ -87,7 +91,7 @@ def _graphql(ctx, variables: dict) -> tuple[dict, bytes, dict]:
 def _poll_orders(ctx) -> None:
     state = ctx.start("orders") or {}
     boundary = Boundary(state)
-    since = ctx.since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if ctx.since else state.get("updated_at_min")
+    since = ctx.since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ctx.since else state.get("updated_at_min")
     first = ctx.page_size or ORDERS_PAGE
     after = None
     while not ctx.out_of_time():
@@ -98,8 +102,11 @@ def _poll_orders(ctx) -> None:
         variables = {"first": first, "after": after, "query": f"updated_at:>='{since}'" if since else None}
         doc, body, headers = _graphql(ctx, variables)
         orders = (doc.get("data") or {}).get("orders") or {}
-        nodes = [edge["node"] for edge in orders.get("edges") or []
-                 if isinstance(edge, dict) and isinstance(edge.get("node"), dict)]
+        nodes = [
+            edge["node"]
+            for edge in orders.get("edges") or []
+            if isinstance(edge, dict) and isinstance(edge.get("node"), dict)
+        ]
         items = []
         if nodes:
             stamps = [utc_stamp(_updated(n)) for n in nodes]
@@ -182,15 +189,16 @@ def _page_info(url: str) -> str | None:
 
 def _rest_date(rows: list[dict]) -> datetime:
     stamps = [utc_stamp(r.get("date")) or utc_stamp(r.get("processed_at")) for r in rows]
-    return page_time(stamps, datetime(1970, 1, 1, tzinfo=timezone.utc))
+    return page_time(stamps, datetime(1970, 1, 1, tzinfo=UTC))
 
 
 def _poll_payouts(ctx) -> None:
     state = ctx.start("payouts") or {}
     pending = list((ctx.read_cursor("payouts") or {}).get("pending", []))
     newest = state.get("newest_date")
-    start = ctx.since.date() if ctx.since else (
-        datetime.fromisoformat(newest).date() - PAYOUT_LOOKBACK if newest else None)
+    start = (
+        ctx.since.date() if ctx.since else (datetime.fromisoformat(newest).date() - PAYOUT_LOOKBACK if newest else None)
+    )
     params = {"limit": ctx.page_size or REST_PAGE}
     if start:
         params["date_min"] = start.isoformat()
@@ -208,9 +216,15 @@ def _poll_payouts(ctx) -> None:
     ctx.save_cursor("payouts", {**cursor, "pending": pending})
     while pending and not ctx.out_of_time():
         payout = pending[0]
-        done = _rest_walk(ctx, "shopify_payments/balance/transactions.json",
-                          {"limit": ctx.page_size or REST_PAGE, "payout_id": payout}, "transactions",
-                          "balance_transactions", "payout_transactions", extra={"payout_id": payout})
+        done = _rest_walk(
+            ctx,
+            "shopify_payments/balance/transactions.json",
+            {"limit": ctx.page_size or REST_PAGE, "payout_id": payout},
+            "transactions",
+            "balance_transactions",
+            "payout_transactions",
+            extra={"payout_id": payout},
+        )
         if done is None:
             return
         pending.pop(0)
@@ -224,8 +238,15 @@ def _poll_balance_transactions(ctx) -> None:
     state = ctx.start("balance_transactions") or {}
     seen = state.get("seen", {})
     params = {"limit": ctx.page_size or REST_PAGE, "payout_status": "pending"}
-    rows = _rest_walk(ctx, "shopify_payments/balance/transactions.json", params, "transactions",
-                      "balance_transactions", "balance_transactions", seen=seen)
+    rows = _rest_walk(
+        ctx,
+        "shopify_payments/balance/transactions.json",
+        params,
+        "transactions",
+        "balance_transactions",
+        "balance_transactions",
+        seen=seen,
+    )
     if rows is None:
         return
     ctx.save_cursor("balance_transactions", {"seen": {str(r.get("id")): _hash(r)[:16] for r in rows}})

@@ -130,5 +130,7 @@ def landings(request: Request, document) -> list[Landing]:
     ]
 
 
-def sign(body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None) -> dict[str, str]:
+def sign(
+    body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None
+) -> dict[str, str]:
     return {"X-Shopify-Hmac-Sha256": hmac_sha256_b64(secret_value or secret(SECRET_NAME), body)}

@@ -79,8 +79,9 @@ def _walk(ctx, stream: str, path: str, entity: str, on_page=None) -> bool:
             walk["high"] = max(walk["high"], max(item[1] for item in items))
         extra = on_page(data) if on_page else {}
         if page.get("has_more") and data and walk["starting_after"]:
-            ctx.save_cursor(stream, {"created_gte": state.get("created_gte", walk["gte"]), **seen.to_json(),
-                                     "walk": walk, **extra})
+            ctx.save_cursor(
+                stream, {"created_gte": state.get("created_gte", walk["gte"]), **seen.to_json(), "walk": walk, **extra}
+            )
             continue
         final = fresh if fresh.stamp is not None else seen
         ctx.save_cursor(stream, {"created_gte": walk["high"], **final.to_json(), **extra})
@@ -94,8 +95,11 @@ def poll(ctx) -> None:
     pending = list((ctx.read_cursor("payouts") or {}).get("pending", []))
 
     def queue_payouts(data):
-        new = [row["source"] for row in data if row.get("type") == "payout"
-               and isinstance(row.get("source"), str) and row["source"] not in pending]
+        new = [
+            row["source"]
+            for row in data
+            if row.get("type") == "payout" and isinstance(row.get("source"), str) and row["source"] not in pending
+        ]
         if new:
             pending.extend(new)
             # Queued before the balance-transactions cursor moves past them.
@@ -120,8 +124,9 @@ def _payout_pages(ctx, payout: str) -> None:
         params = {"limit": ctx.page_size or PAGE_SIZE, "payout": payout}
         if starting_after:
             params["starting_after"] = starting_after
-        response = ctx.http.request("GET", ctx.base_url + "/v1/balance_transactions", params=params,
-                                    headers=_headers(ctx)).expect_ok()
+        response = ctx.http.request(
+            "GET", ctx.base_url + "/v1/balance_transactions", params=params, headers=_headers(ctx)
+        ).expect_ok()
         page = response.json()
         data = [r for r in page.get("data") or [] if isinstance(r, dict)]
         if data:

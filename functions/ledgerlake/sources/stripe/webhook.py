@@ -45,8 +45,12 @@ def verify(request: Request) -> None:
 
 
 def landings(request: Request, document) -> list[Landing]:
-    if not isinstance(document, dict) or document.get("object") != "event" or not isinstance(document.get("id"), str) \
-            or not document["id"]:
+    if (
+        not isinstance(document, dict)
+        or document.get("object") != "event"
+        or not isinstance(document.get("id"), str)
+        or not document["id"]
+    ):
         raise Refused("body is not a Stripe Event", status=400)
     data = document.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
@@ -64,7 +68,9 @@ def landings(request: Request, document) -> list[Landing]:
     ]
 
 
-def sign(body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None) -> dict[str, str]:
+def sign(
+    body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None
+) -> dict[str, str]:
     timestamp = str(int(now if now is not None else time.time()))
     signature = _expected(secret_value or secret(SECRET_NAME), timestamp, body)
     return {"Stripe-Signature": f"t={timestamp},v1={signature}"}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ...polling.dedupe import Record, page_time, stamp_time, utc_stamp
 from ...polling.runner import Boundary
@@ -26,8 +26,12 @@ from ...polling.runner import Boundary
 SOURCE = "xero"
 DEFAULT_BASE_URL = "https://api.xero.com"
 RESOURCES = {  # endpoint -> id field
-    "Invoices": "InvoiceID", "Payments": "PaymentID", "BankTransactions": "BankTransactionID",
-    "CreditNotes": "CreditNoteID", "Accounts": "AccountID", "Contacts": "ContactID",
+    "Invoices": "InvoiceID",
+    "Payments": "PaymentID",
+    "BankTransactions": "BankTransactionID",
+    "CreditNotes": "CreditNoteID",
+    "Accounts": "AccountID",
+    "Contacts": "ContactID",
     "ManualJournals": "ManualJournalID",
 }
 STREAMS = tuple(name.lower() for name in RESOURCES)
@@ -60,14 +64,26 @@ def _walk(ctx, resource: str) -> None:
     stream = resource.lower()
     state = ctx.start(stream) or {}
     boundary = Boundary(state)
-    since = ctx.since if ctx.since else (
-        datetime.fromisoformat(state["modified_since"].replace("Z", "+00:00")) if state.get("modified_since") else None)
+    since = (
+        ctx.since
+        if ctx.since
+        else (
+            datetime.fromisoformat(state["modified_since"].replace("Z", "+00:00"))
+            if state.get("modified_since")
+            else None
+        )
+    )
     page_no = 1
     size = ctx.page_size or PAGE_SIZE
     while not ctx.out_of_time():
         params = {} if resource in UNPAGED else {"page": page_no, "pageSize": size, "order": "UpdatedDateUTC ASC"}
-        response = ctx.http.request("GET", f"{ctx.base_url}/api.xro/2.0/{resource}", params=params,
-                                    headers=_headers(ctx, since), auth=ctx.auth("XERO_ACCESS_TOKEN")).expect_ok()
+        response = ctx.http.request(
+            "GET",
+            f"{ctx.base_url}/api.xro/2.0/{resource}",
+            params=params,
+            headers=_headers(ctx, since),
+            auth=ctx.auth("XERO_ACCESS_TOKEN"),
+        ).expect_ok()
         doc = response.json()
         rows = doc.get(resource) or []
         id_field = RESOURCES[resource]
@@ -77,25 +93,31 @@ def _walk(ctx, resource: str) -> None:
         if rows and not boundary.all_seen(items):
             ctx.land_page(
                 stream,
-                request={"path": f"/api.xro/2.0/{resource}", "params": params,
-                         "if_modified_since": since.isoformat() if since else None},
+                request={
+                    "path": f"/api.xro/2.0/{resource}",
+                    "params": params,
+                    "if_modified_since": since.isoformat() if since else None,
+                },
                 body=response.body,
                 records=len(rows),
-                page_time=page_time([utc_stamp(r.get("UpdatedDateUTC")) for r in rows if isinstance(r, dict)],
-                                    datetime.fromtimestamp(floor, timezone.utc) if since else None),
+                page_time=page_time(
+                    [utc_stamp(r.get("UpdatedDateUTC")) for r in rows if isinstance(r, dict)],
+                    datetime.fromtimestamp(floor, UTC) if since else None,
+                ),
                 # The envelope's Id and DateTimeUTC differ per call; the page is the records.
                 fingerprint=hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest(),
                 headers=response.headers,
             )
         if rows:
             boundary.advance(items)
-            floored = datetime.fromtimestamp(boundary.stamp, timezone.utc)
-            ctx.save_cursor(stream, {"modified_since": floored.isoformat().replace("+00:00", "Z"),
-                                     **boundary.to_json()})
+            floored = datetime.fromtimestamp(boundary.stamp, UTC)
+            ctx.save_cursor(
+                stream, {"modified_since": floored.isoformat().replace("+00:00", "Z"), **boundary.to_json()}
+            )
         if resource in UNPAGED or len(rows) < size:
             return
-        floored = datetime.fromtimestamp(int(max(updated)), timezone.utc)
-        if since is not None and floored <= since or since is None and max(updated) == 0.0:
+        floored = datetime.fromtimestamp(int(max(updated)), UTC)
+        if (since is not None and floored <= since) or (since is None and max(updated) == 0.0):
             page_no += 1  # a whole page within one second: step past it
         else:
             since, page_no = floored, 1
@@ -114,5 +136,10 @@ def page_records(entity: str, payload: dict):
     for row in payload.get(resource) or []:
         if not isinstance(row, dict):
             continue  # not a record at all; the page itself stays in raw
-        yield Record(resource[:-1] if resource.endswith("s") else resource, _id(row, id_field),
-                     utc_stamp(row.get("UpdatedDateUTC")), row.get("Status") == "DELETED", row)
+        yield Record(
+            resource[:-1] if resource.endswith("s") else resource,
+            _id(row, id_field),
+            utc_stamp(row.get("UpdatedDateUTC")),
+            row.get("Status") == "DELETED",
+            row,
+        )

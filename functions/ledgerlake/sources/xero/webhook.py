@@ -73,8 +73,12 @@ def landings(request: Request, document) -> list[Landing]:
             Landing(
                 entity="notifications",
                 identity=identity_hash(
-                    "xero", event.get("tenantId"), event.get("eventCategory"), event.get("resourceId"),
-                    event.get("eventType"), event.get("eventDateUtc"),
+                    "xero",
+                    event.get("tenantId"),
+                    event.get("eventCategory"),
+                    event.get("resourceId"),
+                    event.get("eventType"),
+                    event.get("eventDateUtc"),
                 ),
                 event_time=event_time(event.get("eventDateUtc"), fallback=request.now),
                 payload=compact(event),
@@ -89,5 +93,7 @@ def landings(request: Request, document) -> list[Landing]:
     return out
 
 
-def sign(body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None) -> dict[str, str]:
+def sign(
+    body: bytes, *, url: str = "", method: str = "POST", now: float | None = None, secret_value: str | None = None
+) -> dict[str, str]:
     return {"x-xero-signature": hmac_sha256_b64(secret_value or secret(SECRET_NAME), body)}

@@ -10,8 +10,15 @@ with feed as (
 ),
 
 ledger as (
-    select a.account_key, a.entity_id, a.source_system as ledger_source, a.source_account_id, a.account_code,
-           a.account_name, a.currency, x.bank_account_number
+    select
+        a.account_key,
+        a.entity_id,
+        a.source_system as ledger_source,
+        a.source_account_id,
+        a.account_code,
+        a.account_name,
+        a.currency,
+        x.bank_account_number
     from {{ ref('int_ledger_accounts') }} as a
     left join {{ ref('stg_xero__accounts') }} as x
         on x.account_id = case when a.source_system = 'xero' then a.source_account_id end
@@ -23,8 +30,9 @@ candidates as (
         f.account_id,
         l.*,
         case
-            when l.bank_account_number is not null and f.mask is not null
-                 and right(l.bank_account_number, length(f.mask)) = f.mask then 1
+            when
+                l.bank_account_number is not null and f.mask is not null
+                and right(l.bank_account_number, length(f.mask)) = f.mask then 1
             when lower(l.account_name) = lower(f.account_name) then 2
             when f.mask is not null and l.account_name like '%' || f.mask || '%' then 3
         end as link_rank
@@ -37,11 +45,12 @@ best as (
 ),
 
 posted as (
-    select account_id,
-           sum(case when not is_deleted and not is_pending then amount else 0 end) as posted_total,
-           -- the feed's first day: its earliest transaction, pending ones (later removed) included
-           min(least(transaction_date, coalesce(authorized_date, transaction_date))) as first_transaction_on,
-           max(transaction_date) as last_transaction_on
+    select
+        account_id,
+        sum(case when not is_deleted and not is_pending then amount else 0 end) as posted_total,
+        -- the feed's first day: its earliest transaction, pending ones (later removed) included
+        min(least(transaction_date, coalesce(authorized_date, transaction_date))) as first_transaction_on,
+        max(transaction_date) as last_transaction_on
     from {{ ref('stg_plaid__transactions') }}
     group by account_id
 )

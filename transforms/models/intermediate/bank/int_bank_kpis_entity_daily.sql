@@ -23,25 +23,37 @@ with daily as (
 ),
 
 bounds as (
-    select entity_id, min(line_date) as first_day, max(line_date) as last_day
+    select
+        entity_id,
+        min(line_date) as first_day,
+        max(line_date) as last_day
     from daily
     group by entity_id
 ),
 
 grid as (
-    select b.entity_id, s.day
+    select
+        b.entity_id,
+        s.day
     from bounds as b
     cross join {{ date_spine('(select min(first_day) from bounds)', '(select max(last_day) from bounds)') }} as s
     where s.day >= b.first_day and s.day <= b.last_day
 ),
 
 waiting as (
-    select entity_id, line_date from {{ ref('bank_unmatched') }} where needs_review
+    select
+        entity_id,
+        line_date
+    from {{ ref('bank_unmatched') }}
+    where needs_review
 ),
 
 open_queue as (
-    select g.entity_id, g.day, count(w.line_date) as unreconciled_lines,
-           max({{ days_between('w.line_date', 'g.day') }}) as oldest_unreconciled_days
+    select
+        g.entity_id,
+        g.day,
+        count(w.line_date) as unreconciled_lines,
+        max({{ days_between('w.line_date', 'g.day') }}) as oldest_unreconciled_days
     from grid as g
     left join waiting as w on w.entity_id = g.entity_id and w.line_date <= g.day
     group by g.entity_id, g.day
@@ -49,12 +61,18 @@ open_queue as (
 
 open_months as (
     -- months with at least one line still waiting
-    select distinct entity_id, {{ month_start('line_date') }} as period_month from waiting
+    select distinct
+        entity_id,
+        {{ month_start('line_date') }} as period_month
+    from waiting
 ),
 
 closed as (
     -- for each day: the latest month that has ended by then, has bank lines and none waiting
-    select g.entity_id, g.day, max({{ month_start('d.line_date') }}) as last_closed_month
+    select
+        g.entity_id,
+        g.day,
+        max({{ month_start('d.line_date') }}) as last_closed_month
     from grid as g
     inner join daily as d
         on d.entity_id = g.entity_id and {{ month_end('d.line_date') }} <= g.day

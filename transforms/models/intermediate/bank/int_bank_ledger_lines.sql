@@ -4,7 +4,8 @@
 -- deposit books (its description names the payout), so a bank deposit that matches the
 -- deposit is traced to the payout and through it to the charges it settles.
 with accounts as (
-    select * from {{ ref('int_bank_accounts') }} where ledger_account_key is not null
+    select * from {{ ref('int_bank_accounts') }}
+    where ledger_account_key is not null
 ),
 
 feed_start as (
@@ -20,7 +21,9 @@ lines as (
 ),
 
 payouts as (
-    select l.journal_line_id, min(p.payout_key) as payout_key
+    select
+        l.journal_line_id,
+        min(p.payout_key) as payout_key
     from lines as l
     inner join {{ ref('int_payouts') }} as p
         on l.description like '%' || p.payout_id || '%' and p.currency = l.functional_currency

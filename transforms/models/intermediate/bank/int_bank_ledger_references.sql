@@ -7,16 +7,27 @@ with ledger as (
 ),
 
 candidates as (
-    select ledger_line_id, account_key, doc_number as reference from ledger
+    select
+        ledger_line_id,
+        account_key,
+        doc_number as reference
+    from ledger
     union all
-    select l.ledger_line_id, l.account_key, d.document_number
+    select
+        l.ledger_line_id,
+        l.account_key,
+        d.document_number
     from ledger as l
     inner join {{ ref('int_allocations') }} as a
-        on a.payment_type = l.document_type and a.payment_id = l.document_id
-        and a.allocation_key like l.source_system || ':%'
+        on
+            a.payment_type = l.document_type and a.payment_id = l.document_id
+            and a.allocation_key like l.source_system || ':%'
     inner join {{ ref('int_ar_ap_documents') }} as d on d.document_key = a.document_key
     union all
-    select l.ledger_line_id, l.account_key, replace(p.payout_id, 'po_', '')
+    select
+        l.ledger_line_id,
+        l.account_key,
+        replace(p.payout_id, 'po_', '')
     from ledger as l
     inner join {{ ref('int_payouts') }} as p on p.payout_key = l.payout_key
 )
@@ -26,5 +37,6 @@ select distinct
     account_key,
     upper(trim(reference)) as reference
 from candidates
-where length(trim(reference)) >= 4
-  and length(translate(reference, '0123456789', '')) < length(reference)
+where
+    length(trim(reference)) >= 4
+    and length(translate(reference, '0123456789', '')) < length(reference)

@@ -2,7 +2,8 @@
 -- the bank side of reconciliation. `match_text` is what the matcher searches for ledger
 -- references (descriptor, counterparty and the payment reference, upper-cased).
 with accounts as (
-    select * from {{ ref('int_bank_accounts') }} where ledger_account_key is not null
+    select * from {{ ref('int_bank_accounts') }}
+    where ledger_account_key is not null
 )
 
 select

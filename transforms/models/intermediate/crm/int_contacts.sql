@@ -13,34 +13,97 @@
 -- so it is stable across builds. Stripe subscribers' free-text `metadata.company` is
 -- kept but not matched on (unrelated businesses share names).
 with aliases as (
-    select lower(alias_name) as alias_name, canonical_name from {{ ref('contact_aliases') }}
+    select
+        lower(alias_name) as alias_name,
+        canonical_name
+    from {{ ref('contact_aliases') }}
 ),
 
 records as (
-    select 'hubspot' as source_system, 'company' as record_type, company_id as source_id, cast(null as varchar) as entity_id,
-           company_name as contact_name, cast(null as varchar) as email, domain,
-           false as is_customer_record, false as is_supplier_record, is_deleted, raw_key
+    select
+        'hubspot' as source_system,
+        'company' as record_type,
+        company_id as source_id,
+        cast(null as varchar) as entity_id,
+        company_name as contact_name,
+        cast(null as varchar) as email,
+        domain,
+        false as is_customer_record,
+        false as is_supplier_record,
+        is_deleted,
+        raw_key
     from {{ ref('stg_hubspot__companies') }}
     union all
     -- (a second realm's / Xero org's records: the id qualified by its tenant, so the same
     -- customer id in two realms is two records)
-    select 'qbo', 'customer', {{ tenant_qualified_id('qbo', 'tenant_id', 'customer_id') }}, 'US', display_name, email,
-           cast(null as varchar), true, false, is_deleted, raw_key
+    select
+        'qbo',
+        'customer',
+        {{ tenant_qualified_id('qbo', 'tenant_id', 'customer_id') }},
+        'US',
+        display_name,
+        email,
+        cast(null as varchar),
+        true,
+        false,
+        is_deleted,
+        raw_key
     from {{ ref('stg_qbo__customers') }}
     union all
-    select 'qbo', 'vendor', {{ tenant_qualified_id('qbo', 'tenant_id', 'vendor_id') }}, 'US', display_name, email,
-           cast(null as varchar), false, true, is_deleted, raw_key
+    select
+        'qbo',
+        'vendor',
+        {{ tenant_qualified_id('qbo', 'tenant_id', 'vendor_id') }},
+        'US',
+        display_name,
+        email,
+        cast(null as varchar),
+        false,
+        true,
+        is_deleted,
+        raw_key
     from {{ ref('stg_qbo__vendors') }}
     union all
-    select 'xero', 'contact', {{ tenant_qualified_id('xero', 'tenant_id', 'contact_id') }}, 'UK', contact_name, email,
-           cast(null as varchar), is_customer, is_supplier, is_deleted, raw_key
+    select
+        'xero',
+        'contact',
+        {{ tenant_qualified_id('xero', 'tenant_id', 'contact_id') }},
+        'UK',
+        contact_name,
+        email,
+        cast(null as varchar),
+        is_customer,
+        is_supplier,
+        is_deleted,
+        raw_key
     from {{ ref('stg_xero__contacts') }}
     union all
-    select 'stripe', 'customer', customer_id, 'US', customer_name, email, cast(null as varchar), true, false, is_deleted, raw_key
+    select
+        'stripe',
+        'customer',
+        customer_id,
+        'US',
+        customer_name,
+        email,
+        cast(null as varchar),
+        true,
+        false,
+        is_deleted,
+        raw_key
     from {{ ref('stg_stripe__customers') }}
     union all
-    select 'shopify', 'customer', customer_id, 'UK', max(customer_name), max(customer_email), cast(null as varchar), true, false,
-           false, max(raw_key)
+    select
+        'shopify',
+        'customer',
+        customer_id,
+        'UK',
+        max(customer_name),
+        max(customer_email),
+        cast(null as varchar),
+        true,
+        false,
+        false,
+        max(raw_key)
     from {{ ref('stg_shopify__orders') }}
     where customer_id is not null
     group by customer_id
@@ -48,40 +111,58 @@ records as (
 
 -- entities of the records that are per entity (seeds/source_entities.csv decides, not the literals above)
 placed as (
-    select r.source_system, r.record_type, r.source_id, coalesce(se.entity_id, r.entity_id) as entity_id,
-           r.contact_name, nullif(trim(lower(r.email)), '') as email, r.domain,
-           r.is_customer_record, r.is_supplier_record, r.is_deleted, r.raw_key
+    select
+        r.source_system,
+        r.record_type,
+        r.source_id,
+        coalesce(se.entity_id, r.entity_id) as entity_id,
+        r.contact_name,
+        nullif(trim(lower(r.email)), '') as email,
+        r.domain,
+        r.is_customer_record,
+        r.is_supplier_record,
+        r.is_deleted,
+        r.raw_key
     from records as r
     -- left joins put a condition on the left row inside the join key (`case when ... end`):
     -- as a separate `and` it makes DuckDB fall back to a nested loop (DECISIONS.md)
     left join {{ ref('source_entities') }} as se
-        on se.source_system = case when r.source_system <> 'hubspot' then r.source_system end
+        on se.source_system = case when r.source_system != 'hubspot' then r.source_system end
 ),
 
 stripe_links as (
-    select object_id as customer_id,
-           {{ json_str('object', '$.metadata.qbo_customer_id') }} as qbo_customer_id,
-           {{ json_str('object', '$.metadata.hubspot_company_id') }} as hubspot_company_id,
-           {{ json_str('object', '$.metadata.company') }} as company_hint
+    select
+        object_id as customer_id,
+        {{ json_str('object', '$.metadata.qbo_customer_id') }} as qbo_customer_id,
+        {{ json_str('object', '$.metadata.hubspot_company_id') }} as hubspot_company_id,
+        {{ json_str('object', '$.metadata.company') }} as company_hint
     from {{ ref('stg_stripe__objects') }}
     where object_type = 'customer'
 ),
 
 normalized as (
-    select p.*,
-           nullif({{ normalize_name('coalesce(al.canonical_name, p.contact_name)') }}, '') as normalized_name
+    select
+        p.*,
+        nullif({{ normalize_name('coalesce(al.canonical_name, p.contact_name)') }}, '') as normalized_name
     from placed as p
     left join aliases as al on al.alias_name = lower(p.contact_name)
 ),
 
 organisations as (
-    select *, 'org:' || normalized_name as org_key
+    select
+        *,
+        'org:' || normalized_name as org_key
     from normalized
     where source_system in ('hubspot', 'qbo', 'xero') and normalized_name is not null
 ),
 
 org_emails as (
-    select email, min(org_key) as org_key from organisations where email is not null group by email
+    select
+        email,
+        min(org_key) as org_key
+    from organisations
+    where email is not null
+    group by email
 ),
 
 keyed as (
@@ -116,15 +197,21 @@ keyed as (
 
 document_roles as (
     -- ledger contacts that have AR / AP documents are customers / suppliers whatever their flags
-    select contact_key,
-           max(case when document_kind = 'AR' then 1 else 0 end) = 1 as has_ar,
-           max(case when document_kind = 'AP' then 1 else 0 end) = 1 as has_ap
+    select
+        contact_key,
+        max(case when document_kind = 'AR' then 1 else 0 end) = 1 as has_ar,
+        max(case when document_kind = 'AP' then 1 else 0 end) = 1 as has_ap
     from {{ ref('int_ar_ap_documents') }}
     group by contact_key
 ),
 
 won as (
-    select company_id, count(*) as won_deals from {{ ref('crm_deals') }} where is_won group by company_id
+    select
+        company_id,
+        count(*) as won_deals
+    from {{ ref('crm_deals') }}
+    where is_won
+    group by company_id
 )
 
 select
@@ -147,7 +234,13 @@ select
 from keyed as k
 left join document_roles as dr
     -- (the ledger's contact_key: qbo:123, or qbo@<realm>:123 for another realm's)
-    on dr.contact_key = case when k.source_system in ('qbo', 'xero') then
-                            k.source_system || case when k.source_id like '%/%'
-                                                    then '@' || replace(k.source_id, '/', ':') else ':' || k.source_id end end
+    on dr.contact_key = case
+        when k.source_system in ('qbo', 'xero')
+            then
+                k.source_system || case
+                    when k.source_id like '%/%'
+                        then '@' || replace(k.source_id, '/', ':')
+                    else ':' || k.source_id
+                end
+    end
 left join won as w on w.company_id = case when k.source_system = 'hubspot' then k.source_id end

@@ -14,11 +14,16 @@
 -- balances. Consolidated = sum over entities of (reporting_amount - eliminated_amount).
 {%- set reporting = "'" ~ var('reporting_currency') ~ "'" %}
 with entities as (
-    select entity_id, functional_currency from {{ ref('legal_entities') }}
+    select
+        entity_id,
+        functional_currency
+    from {{ ref('legal_entities') }}
 ),
 
 intercompany as (
-    select a.entity_id as entity_id, a.account_key as account_key
+    select
+        a.entity_id,
+        a.account_key
     from {{ ref('int_ledger_accounts') }} as a
     inner join {{ ref('intercompany_accounts') }} as ic
         on ic.entity_id = a.entity_id and ic.account_code = a.account_code
@@ -34,15 +39,17 @@ gl as (
 ),
 
 months as (
-    select distinct b.entity_id as entity_id, cast({{ dbt.date_trunc('month', 'b.month_end') }} as date) as period_month
+    select distinct
+        b.entity_id,
+        cast({{ dbt.date_trunc('month', 'b.month_end') }} as date) as period_month
     from {{ ref('balance_sheet') }} as b
 ),
 
 rates as (
     select
-        m.entity_id as entity_id,
-        m.period_month as period_month,
-        e.functional_currency as functional_currency,
+        m.entity_id,
+        m.period_month,
+        e.functional_currency,
         {{ rate_or_identity('e.functional_currency', reporting, 'r.average_rate') }} as average_rate,
         {{ rate_or_identity('e.functional_currency', reporting, 'r.closing_rate') }} as closing_rate
     from months as m
@@ -53,8 +60,8 @@ rates as (
 
 pnl_functional as (
     select
-        gl.entity_id as entity_id,
-        gl.period_month as period_month,
+        gl.entity_id,
+        gl.period_month,
         gl.pl_line as line,
         sum({{ pl_signed('gl.pl_line', 'gl.functional_amount') }}) as functional_amount,
         sum(case when gl.is_intercompany then {{ pl_signed('gl.pl_line', 'gl.functional_amount') }} else 0 end)
@@ -66,12 +73,12 @@ pnl_functional as (
 
 pnl as (
     select
-        p.entity_id as entity_id,
-        p.period_month as period_month,
+        p.entity_id,
+        p.period_month,
         'pnl' as statement,
-        p.line as line,
-        r.functional_currency as functional_currency,
-        p.functional_amount as functional_amount,
+        p.line,
+        r.functional_currency,
+        p.functional_amount,
         'average' as rate_kind,
         r.average_rate as rate,
         {{ convert('p.functional_amount', 'r.average_rate', reporting) }} as reporting_amount,
@@ -94,17 +101,20 @@ earnings_by_month as (
 
 balances as (
     select
-        b.entity_id as entity_id,
+        b.entity_id,
         cast({{ dbt.date_trunc('month', 'b.month_end') }} as date) as period_month,
-        b.total_assets as total_assets,
-        b.total_liabilities as total_liabilities,
-        b.total_equity as total_equity,
-        b.earnings_to_date as earnings_to_date
+        b.total_assets,
+        b.total_liabilities,
+        b.total_equity,
+        b.earnings_to_date
     from {{ ref('balance_sheet') }} as b
 ),
 
 month_grid as (
-    select b.entity_id as entity_id, b.period_month as period_month, m.period_month as through_month
+    select
+        b.entity_id,
+        b.period_month,
+        m.period_month as through_month
     from balances as b
     inner join months as m on m.entity_id = b.entity_id and m.period_month <= b.period_month
 ),
@@ -112,15 +122,20 @@ month_grid as (
 historical as (
     -- equity at the rates of its postings, earnings at each month's average, to the month end
     select
-        g.entity_id as entity_id,
-        g.period_month as period_month,
+        g.entity_id,
+        g.period_month,
         coalesce(sum(eq.equity), 0) as equity,
         coalesce(sum(em.earnings), 0) as earnings,
         coalesce(sum(em.eliminated_earnings), 0) as eliminated_earnings
     from month_grid as g
     left join (
-        select entity_id, period_month, -sum(reporting_amount) as equity
-        from gl where account_class = 'equity' group by entity_id, period_month
+        select
+            entity_id,
+            period_month,
+            -sum(reporting_amount) as equity
+        from gl
+        where account_class = 'equity'
+        group by entity_id, period_month
     ) as eq on eq.entity_id = g.entity_id and eq.period_month = g.through_month
     left join earnings_by_month as em on em.entity_id = g.entity_id and em.period_month = g.through_month
     group by g.entity_id, g.period_month
@@ -129,8 +144,8 @@ historical as (
 intercompany_balances as (
     -- closing balances of intercompany accounts (assets debit-positive, liabilities credit-positive)
     select
-        t.entity_id as entity_id,
-        t.period_month as period_month,
+        t.entity_id,
+        t.period_month,
         sum(case when t.account_class = 'asset' then t.closing_balance else 0 end) as assets,
         sum(case when t.account_class = 'liability' then -t.closing_balance else 0 end) as liabilities
     from {{ ref('trial_balance') }} as t
@@ -140,14 +155,14 @@ intercompany_balances as (
 
 balance_sheet as (
     select
-        b.entity_id as entity_id,
-        b.period_month as period_month,
-        r.functional_currency as functional_currency,
+        b.entity_id,
+        b.period_month,
+        r.functional_currency,
         b.total_assets as assets,
         b.total_liabilities as liabilities,
         b.total_equity as equity,
         b.earnings_to_date as earnings,
-        r.closing_rate as closing_rate,
+        r.closing_rate,
         {{ convert('b.total_assets', 'r.closing_rate', reporting) }} as assets_reporting,
         {{ convert('b.total_liabilities', 'r.closing_rate', reporting) }} as liabilities_reporting,
         h.equity as equity_reporting,
@@ -162,42 +177,92 @@ balance_sheet as (
 ),
 
 balance_sheet_lines as (
-    select entity_id, period_month, 'assets' as line, functional_currency, assets as functional_amount,
-           'closing' as rate_kind, closing_rate as rate, assets_reporting as reporting_amount,
-           assets_eliminated as eliminated_amount
+    select
+        entity_id,
+        period_month,
+        'assets' as line,
+        functional_currency,
+        assets as functional_amount,
+        'closing' as rate_kind,
+        closing_rate as rate,
+        assets_reporting as reporting_amount,
+        assets_eliminated as eliminated_amount
     from balance_sheet
     union all
-    select entity_id, period_month, 'liabilities' as line, functional_currency, liabilities as functional_amount,
-           'closing' as rate_kind, closing_rate as rate, liabilities_reporting as reporting_amount,
-           liabilities_eliminated as eliminated_amount
+    select
+        entity_id,
+        period_month,
+        'liabilities' as line,
+        functional_currency,
+        liabilities as functional_amount,
+        'closing' as rate_kind,
+        closing_rate as rate,
+        liabilities_reporting as reporting_amount,
+        liabilities_eliminated as eliminated_amount
     from balance_sheet
     union all
-    select entity_id, period_month, 'equity' as line, functional_currency, equity as functional_amount,
-           'historical' as rate_kind, cast(null as decimal(38, 10)) as rate, equity_reporting as reporting_amount,
-           cast(0 as {{ money_type() }}) as eliminated_amount
+    select
+        entity_id,
+        period_month,
+        'equity' as line,
+        functional_currency,
+        equity as functional_amount,
+        'historical' as rate_kind,
+        cast(null as decimal(38, 10)) as rate,
+        equity_reporting as reporting_amount,
+        cast(0 as {{ money_type() }}) as eliminated_amount
     from balance_sheet
     union all
-    select entity_id, period_month, 'earnings' as line, functional_currency, earnings as functional_amount,
-           'average' as rate_kind, cast(null as decimal(38, 10)) as rate, earnings_reporting as reporting_amount,
-           earnings_eliminated as eliminated_amount
+    select
+        entity_id,
+        period_month,
+        'earnings' as line,
+        functional_currency,
+        earnings as functional_amount,
+        'average' as rate_kind,
+        cast(null as decimal(38, 10)) as rate,
+        earnings_reporting as reporting_amount,
+        earnings_eliminated as eliminated_amount
     from balance_sheet
     union all
-    select entity_id, period_month, 'cta' as line, functional_currency, cast(0 as {{ money_type() }}) as functional_amount,
-           'derived' as rate_kind, cast(null as decimal(38, 10)) as rate,
-           assets_reporting - liabilities_reporting - equity_reporting - earnings_reporting as reporting_amount,
-           assets_eliminated - liabilities_eliminated - earnings_eliminated as eliminated_amount
+    select
+        entity_id,
+        period_month,
+        'cta' as line,
+        functional_currency,
+        cast(0 as {{ money_type() }}) as functional_amount,
+        'derived' as rate_kind,
+        cast(null as decimal(38, 10)) as rate,
+        assets_reporting - liabilities_reporting - equity_reporting - earnings_reporting as reporting_amount,
+        assets_eliminated - liabilities_eliminated - earnings_eliminated as eliminated_amount
     from balance_sheet
 ),
 
 all_lines as (
     select
-        entity_id, period_month, statement, line, functional_currency, functional_amount, rate_kind, rate,
-        reporting_amount, eliminated_amount
+        entity_id,
+        period_month,
+        statement,
+        line,
+        functional_currency,
+        functional_amount,
+        rate_kind,
+        rate,
+        reporting_amount,
+        eliminated_amount
     from pnl
     union all
     select
-        entity_id, period_month, 'balance_sheet' as statement, line, functional_currency, functional_amount,
-        rate_kind, rate, reporting_amount, eliminated_amount
+        entity_id,
+        period_month,
+        'balance_sheet' as statement,
+        line,
+        functional_currency,
+        functional_amount,
+        rate_kind,
+        rate,
+        reporting_amount,
+        eliminated_amount
     from balance_sheet_lines
 )
 

@@ -10,7 +10,7 @@ with currencies as (
 
 published as (
     select
-        r.currency as currency,
+        r.currency,
         cast({{ dbt.date_trunc('month', 'r.rate_date') }} as date) as period_month,
         count(*) as days,
         sum(cast(r.rate * 10000000000 as decimal(38, 0))) as rate_sum_e10
@@ -21,19 +21,19 @@ published as (
 
 closing as (
     select
-        r.currency as currency,
+        r.currency,
         r.rate_date as month_end,
-        r.rate as rate,
-        r.published_on as published_on
+        r.rate,
+        r.published_on
     from {{ ref('int_fx_rates_daily') }} as r
     where r.rate_date = cast({{ dbt.last_day('r.rate_date', 'month') }} as date)
 )
 
 select
     p.currency || ':' || cast(p.period_month as varchar) as consolidation_rate_key,
-    p.currency as currency,
+    p.currency,
     '{{ reporting }}' as reporting_currency,
-    p.period_month as period_month,
+    p.period_month,
     cast({{ dbt.last_day('p.period_month', 'month') }} as date) as month_end,
     p.days as publication_days,
     {{ rate_or_identity('p.currency', "'" ~ reporting ~ "'",

@@ -11,7 +11,8 @@
 -- system accounts (docs/DECISIONS.md, "Foreign-currency documents").
 {%- set reporting = var('reporting_currency') %}
 with posted as (
-    select * from {{ ref('int_journal_lines') }} where quarantine_reason is null
+    select * from {{ ref('int_journal_lines') }}
+    where quarantine_reason is null
 ),
 
 accounts as (
@@ -23,12 +24,12 @@ control_lines as (
     select l.*
     from posted as l
     inner join accounts as a on a.entity_id = l.entity_id and a.account_key = l.account_key
-    where (a.is_receivable or a.is_payable) and l.currency <> l.functional_currency
+    where (a.is_receivable or a.is_payable) and l.currency != l.functional_currency
 ),
 
 documents as (
     select
-        d.document_key as document_key,
+        d.document_key,
         max(d.key_prefix) as key_prefix,
         max(d.entity_id) as entity_id,
         max(d.source_system) as source_system,
@@ -51,7 +52,7 @@ documents as (
 
 payments as (
     select
-        p.document_key as document_key,
+        p.document_key,
         abs(sum(p.amount)) as total_amount,
         sum(p.functional_amount) as functional_amount,
         max(p.raw_key) as raw_key
@@ -62,8 +63,8 @@ payments as (
 
 fx_accounts as (
     select
-        c.source_system as source_system,
-        c.tenant_id as tenant_id,
+        c.source_system,
+        c.tenant_id,
         r.account_key as realised_account_key,
         u.account_key as unrealised_account_key
     from {{ ref('int_ledger_control_accounts') }} as c
@@ -82,10 +83,14 @@ realised as (
         al.payment_id || '/' || d.document_id as fx_document_id,
         al.applied_on as fx_posted_on,
         p.raw_key as fx_raw_key,
-        -(case when al.amount = d.total_amount then d.carrying_amount
-               else {{ round_to_currency('d.carrying_amount * al.amount / d.total_amount', 'd.functional_currency') }} end)
-        - (case when al.amount = p.total_amount then p.functional_amount
-                else {{ round_to_currency('p.functional_amount * al.amount / p.total_amount', 'd.functional_currency') }} end)
+        -(case
+            when al.amount = d.total_amount then d.carrying_amount
+            else {{ round_to_currency('d.carrying_amount * al.amount / d.total_amount', 'd.functional_currency') }}
+        end)
+        - (case
+            when al.amount = p.total_amount then p.functional_amount
+            else {{ round_to_currency('p.functional_amount * al.amount / p.total_amount', 'd.functional_currency') }}
+        end)
             as adjustment,
         'Realised FX on ' || coalesce(d.doc_number, d.document_id) as fx_description,
         'realised' as kind
@@ -101,14 +106,19 @@ month_ends as (
 
 document_month_ends as (
     -- only month ends the ledger has moved past: the revaluation's reversal is then posted too
-    select d.document_key as document_key, m.month_end as month_end
+    select
+        d.document_key,
+        m.month_end
     from documents as d
     inner join month_ends as m on m.month_end >= d.posted_on
     where m.month_end < (select max(posted_on) from posted)
 ),
 
 applied_by_month_end as (
-    select dm.document_key as document_key, dm.month_end as month_end, sum(al.amount) as applied_amount
+    select
+        dm.document_key,
+        dm.month_end,
+        sum(al.amount) as applied_amount
     from document_month_ends as dm
     inner join {{ ref('int_allocations') }} as al
         on al.document_key = dm.document_key and al.applied_on <= dm.month_end
@@ -118,7 +128,7 @@ applied_by_month_end as (
 open_at_month_end as (
     select
         d.*,
-        dm.month_end as month_end,
+        dm.month_end,
         d.total_amount - coalesce(ap.applied_amount, 0) as open_amount
     from document_month_ends as dm
     inner join documents as d on d.document_key = dm.document_key
@@ -129,9 +139,11 @@ revalued as (
     select
         o.*,
         (case when o.carrying_amount < 0 then -1 else 1 end)
-            * {{ convert('o.open_amount', 'r.rate', 'o.functional_currency') }}
-        - (case when o.open_amount = o.total_amount then o.carrying_amount
-                else {{ round_to_currency('o.carrying_amount * o.open_amount / o.total_amount', 'o.functional_currency') }} end)
+        * {{ convert('o.open_amount', 'r.rate', 'o.functional_currency') }}
+        - (case
+            when o.open_amount = o.total_amount then o.carrying_amount
+            else {{ round_to_currency('o.carrying_amount * o.open_amount / o.total_amount', 'o.functional_currency') }}
+        end)
             as adjustment
     from open_at_month_end as o
     inner join {{ ref('int_fx_pair_rates_daily') }} as r
@@ -164,52 +176,83 @@ unrealised as (
 
 postings as (
     select
-        key_prefix, entity_id, source_system, tenant_id, document_type, fx_document_id as document_id, doc_number,
-        fx_posted_on as posted_on, contact_key, functional_currency, fx_raw_key as raw_key, fx_description as description,
-        control_account_key, adjustment as amount, 'realised' as kind
+        key_prefix,
+        entity_id,
+        source_system,
+        tenant_id,
+        document_type,
+        fx_document_id as document_id,
+        doc_number,
+        fx_posted_on as posted_on,
+        contact_key,
+        functional_currency,
+        fx_raw_key as raw_key,
+        fx_description as description,
+        control_account_key,
+        adjustment as amount,
+        'realised' as kind
     from realised
     union all
     select
-        key_prefix, entity_id, source_system, tenant_id, document_type, fx_document_id as document_id, doc_number,
-        fx_posted_on as posted_on, contact_key, functional_currency, fx_raw_key as raw_key, fx_description as description,
-        control_account_key, posted_adjustment as amount, 'unrealised' as kind
+        key_prefix,
+        entity_id,
+        source_system,
+        tenant_id,
+        document_type,
+        fx_document_id as document_id,
+        doc_number,
+        fx_posted_on as posted_on,
+        contact_key,
+        functional_currency,
+        fx_raw_key as raw_key,
+        fx_description as description,
+        control_account_key,
+        posted_adjustment as amount,
+        'unrealised' as kind
     from unrealised
 ),
 
 sides as (
-    select 'control' as line_id, 1 as sign
+    select
+        'control' as line_id,
+        1 as sign
     union all
-    select 'fx' as line_id, -1 as sign
+    select
+        'fx' as line_id,
+        -1 as sign
 )
 
 select
     p.key_prefix || ':' || p.document_type || ':' || p.document_id || ':' || s.line_id as journal_line_id,
-    p.entity_id as entity_id,
-    p.source_system as source_system,
-    p.tenant_id as tenant_id,
-    p.document_type as document_type,
-    p.document_id as document_id,
-    p.doc_number as doc_number,
-    p.posted_on as posted_on,
-    s.line_id as line_id,
-    case when s.line_id = 'control' then p.control_account_key
-         when p.kind = 'realised' then f.realised_account_key
-         else f.unrealised_account_key end as account_key,
+    p.entity_id,
+    p.source_system,
+    p.tenant_id,
+    p.document_type,
+    p.document_id,
+    p.doc_number,
+    p.posted_on,
+    s.line_id,
+    case
+        when s.line_id = 'control' then p.control_account_key
+        when p.kind = 'realised' then f.realised_account_key
+        else f.unrealised_account_key
+    end as account_key,
     cast(s.sign * p.amount as {{ money_type() }}) as amount,
     p.functional_currency as currency,
-    p.functional_currency as functional_currency,
+    p.functional_currency,
     cast(1 as decimal(38, 10)) as to_functional_rate,
     {{ rate_or_identity('p.functional_currency', "'" ~ reporting ~ "'", 'fx.rate') }} as to_reporting_rate,
     case when p.functional_currency = '{{ reporting }}' then p.posted_on else fx.published_on end as reporting_rate_date,
-    p.contact_key as contact_key,
-    p.description as description,
+    p.contact_key,
+    p.description,
     p.document_id as source_id,
-    p.raw_key as raw_key,
+    p.raw_key,
     cast(s.sign * p.amount as {{ money_type() }}) as functional_amount
 from postings as p
 cross join sides as s
 left join fx_accounts as f on f.source_system = p.source_system and f.tenant_id = p.tenant_id
 left join {{ ref('int_fx_rates_daily') }} as fx
-    on fx.currency = case when p.functional_currency <> '{{ reporting }}' then p.functional_currency end
-   and fx.rate_date = p.posted_on
-where p.amount <> 0
+    on
+        fx.currency = case when p.functional_currency != '{{ reporting }}' then p.functional_currency end
+        and fx.rate_date = p.posted_on
+where p.amount != 0

@@ -30,17 +30,20 @@ keyed as (
 {%- set reporting = var('reporting_currency') %}
 mapped as (
     -- each tenant's ledger is one legal entity's (seeds/source_tenants.csv)
-    select u.*, t.entity_id, e.functional_currency,
-           u.key_prefix || ':' || u.source_account_id as account_key,
-           u.key_prefix || ':' || u.contact_id as contact_key,
-           coalesce(u.doc_currency, e.functional_currency) as transaction_currency,
-           a.account_key is not null as is_known_account
+    select
+        u.*,
+        t.entity_id,
+        e.functional_currency,
+        u.key_prefix || ':' || u.source_account_id as account_key,
+        u.key_prefix || ':' || u.contact_id as contact_key,
+        coalesce(u.doc_currency, e.functional_currency) as transaction_currency,
+        a.account_key is not null as is_known_account
     from keyed as u
     left join {{ ref('source_tenants') }} as t on t.source_system = u.source_system and t.tenant_id = u.tenant_id
     left join {{ ref('legal_entities') }} as e on e.entity_id = t.entity_id
     left join {{ ref('int_ledger_accounts') }} as a
         on a.source_system = u.source_system and a.tenant_id = u.tenant_id and a.source_account_id = u.source_account_id
-    where u.amount is null or u.amount <> 0
+    where u.amount is null or u.amount != 0
 ),
 
 rated as (
@@ -58,11 +61,13 @@ rated as (
     from mapped as m
     -- a condition on m alone goes inside the key, else DuckDB nested-loops (DECISIONS.md)
     left join {{ ref('int_fx_pair_rates_daily') }} as r
-        on r.base_currency = case when m.transaction_currency <> m.functional_currency then m.transaction_currency end
-       and r.quote_currency = m.functional_currency and r.rate_date = m.posted_on
+        on
+            r.base_currency = case when m.transaction_currency != m.functional_currency then m.transaction_currency end
+            and r.quote_currency = m.functional_currency and r.rate_date = m.posted_on
     left join {{ ref('int_fx_rates_daily') }} as fx
-        on fx.currency = case when m.functional_currency <> '{{ reporting }}' then m.functional_currency end
-       and fx.rate_date = m.posted_on
+        on
+            fx.currency = case when m.functional_currency != '{{ reporting }}' then m.functional_currency end
+            and fx.rate_date = m.posted_on
 ),
 
 checked as (
@@ -70,20 +75,24 @@ checked as (
         r.*,
         case
             when r.entity_id is null or r.functional_currency is null
-                then 'unmapped tenant: ' || r.source_system || ' tenant ' || coalesce(r.tenant_id, '?')
-                     || ' is not mapped to a legal entity (seeds/source_tenants.csv, seeds/legal_entities.csv)'
+                then
+                    'unmapped tenant: ' || r.source_system || ' tenant ' || coalesce(r.tenant_id, '?')
+                    || ' is not mapped to a legal entity (seeds/source_tenants.csv, seeds/legal_entities.csv)'
             when r.amount is null then 'no amount: line ' || r.line_id || ' has no amount'
             when r.posted_on is null then 'no date: the document has no date'
             when r.source_account_id is null then 'unknown account: line ' || r.line_id || ' names no account'
             when not r.is_known_account
-                then 'unknown account: line ' || r.line_id || ' posts to account ' || r.source_account_id
-                     || ', not (yet) in the chart of accounts'
+                then
+                    'unknown account: line ' || r.line_id || ' posts to account ' || r.source_account_id
+                    || ', not (yet) in the chart of accounts'
             when r.to_functional_rate is null
-                then 'no fx rate: no ' || r.transaction_currency || '->' || r.functional_currency
-                     || ' rate on or before ' || cast(r.posted_on as varchar)
+                then
+                    'no fx rate: no ' || r.transaction_currency || '->' || r.functional_currency
+                    || ' rate on or before ' || cast(r.posted_on as varchar)
             when r.to_reporting_rate is null
-                then 'no fx rate: no ' || r.functional_currency || '->{{ reporting }} rate on or before '
-                     || cast(r.posted_on as varchar)
+                then
+                    'no fx rate: no ' || r.functional_currency || '->{{ reporting }} rate on or before '
+                    || cast(r.posted_on as varchar)
         end as line_problem,
         -- the most actionable problem names the document: an unmapped tenant or an unknown
         -- account before a missing rate (fixing the account may be all it takes)
@@ -101,7 +110,10 @@ documents as (
     -- a document posts whole or not at all: one bad line quarantines all its lines, so
     -- what is published still balances
     select
-        source_system, tenant_id, document_type, document_id,
+        source_system,
+        tenant_id,
+        document_type,
+        document_id,
         min_by(line_problem, case when line_problem is not null then problem_rank end) as first_problem,
         sum(amount) as transaction_net,
         min(transaction_currency) as transaction_currency
@@ -112,17 +124,25 @@ documents as (
 published as (
     select
         c.*,
-        coalesce(d.first_problem,
-                 case when d.transaction_net <> 0
-                      then 'unbalanced: the document' || chr(39) || 's lines net to ' || cast(d.transaction_net as varchar) || ' '
-                           || d.transaction_currency || ', not zero' end) as quarantine_reason,
+        coalesce(
+            d.first_problem,
+            case
+                when d.transaction_net != 0
+                    then
+                        'unbalanced: the document' || chr(39) || 's lines net to ' || cast(d.transaction_net as varchar) || ' '
+                        || d.transaction_currency || ', not zero'
+            end
+        ) as quarantine_reason,
         -- each line at its document's rate into the functional currency (1 for a line already in it)
-        case when c.transaction_currency = c.functional_currency then c.amount
-             else {{ convert('c.amount', 'c.to_functional_rate', 'c.functional_currency') }} end as converted_amount
+        case
+            when c.transaction_currency = c.functional_currency then c.amount
+            else {{ convert('c.amount', 'c.to_functional_rate', 'c.functional_currency') }}
+        end as converted_amount
     from checked as c
     join documents as d
-        on d.source_system = c.source_system and d.tenant_id = c.tenant_id
-       and d.document_type = c.document_type and d.document_id = c.document_id
+        on
+            d.source_system = c.source_system and d.tenant_id = c.tenant_id
+            and d.document_type = c.document_type and d.document_id = c.document_id
 )
 
 select
@@ -156,8 +176,11 @@ select
     -- payable / bank side), so every document still nets to zero
     case when p.quarantine_reason is null then cast(
         p.converted_amount
-          + case when row_number() over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id order by p.line_id) = 1
-                 then -sum(p.converted_amount) over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id)
-                 else 0 end
-        as {{ money_type() }}) end as functional_amount
+        + case
+            when row_number() over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id order by p.line_id) = 1
+                then -sum(p.converted_amount) over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id)
+            else 0
+        end
+        as {{ money_type() }}
+    ) end as functional_amount
 from published as p

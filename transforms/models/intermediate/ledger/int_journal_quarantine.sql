@@ -3,7 +3,10 @@
 -- Unioned into marts/ops/quarantine_records.
 with documents as (
     select
-        source_system, tenant_id, document_type, document_id,
+        source_system,
+        tenant_id,
+        document_type,
+        document_id,
         min(quarantine_reason) as reason,
         min(raw_key) as raw_key
     from {{ ref('int_journal_lines') }}

@@ -3,8 +3,8 @@
 -- losses on foreign-currency documents go to (QBO: "Exchange Gain or Loss" for both; Xero:
 -- its REALISEDCURRENCYGAIN and UNREALISEDCURRENCYGAIN system accounts).
 select
-    source_system as source_system,
-    tenant_id as tenant_id,
+    source_system,
+    tenant_id,
     max(case when is_receivable then source_account_id end) as ar_account_id,
     max(case when is_payable then source_account_id end) as ap_account_id,
     max(case when is_tax then source_account_id end) as tax_account_id,

@@ -8,7 +8,8 @@
 --   contraction  down, to > 0
 --   churn        > 0 → 0
 with versions as (
-    select * from {{ ref('int_subscription_versions') }} where currency is not null
+    select * from {{ ref('int_subscription_versions') }}
+    where currency is not null
 ),
 
 bounds as (
@@ -25,25 +26,39 @@ months as (
 ),
 
 customers as (
-    select customer_id, currency, max(entity_id) as entity_id, {{ month_start('min(valid_from)') }} as first_month
+    select
+        customer_id,
+        currency,
+        max(entity_id) as entity_id,
+        {{ month_start('min(valid_from)') }} as first_month
     from versions
     group by customer_id, currency
 ),
 
 grid as (
-    select c.customer_id, c.currency, c.entity_id, m.period_month
+    select
+        c.customer_id,
+        c.currency,
+        c.entity_id,
+        m.period_month
     from customers as c
     join months as m on m.period_month >= c.first_month
 ),
 
 at_month_end as (
     -- the version of each subscription in force at the end of the month
-    select g.customer_id, g.currency, g.period_month, sum(v.mrr) as mrr, count(*) as subscriptions
+    select
+        g.customer_id,
+        g.currency,
+        g.period_month,
+        sum(v.mrr) as mrr,
+        count(*) as subscriptions
     from grid as g
     join versions as v
-      on v.customer_id = g.customer_id and v.currency = g.currency
-     and v.valid_from < cast({{ add_months('g.period_month', 1) }} as timestamp)
-     and (v.valid_to is null or v.valid_to >= cast({{ add_months('g.period_month', 1) }} as timestamp))
+        on
+            v.customer_id = g.customer_id and v.currency = g.currency
+            and v.valid_from < cast({{ add_months('g.period_month', 1) }} as timestamp)
+            and (v.valid_to is null or v.valid_to >= cast({{ add_months('g.period_month', 1) }} as timestamp))
     where v.mrr > 0
     group by g.customer_id, g.currency, g.period_month
 ),
@@ -80,4 +95,4 @@ select
     'stripe' as source_system,
     customer_id as source_id
 from with_previous
-where mrr <> 0 or previous_mrr <> 0
+where mrr != 0 or previous_mrr != 0

@@ -27,8 +27,11 @@ stripe_charges as (
         'stripe:' || c.charge_id as order_key,
         'stripe' as source_system,
         c.charge_id as source_id,
-        case when coalesce(i.subscription_id, {{ json_str('c.metadata', '$.subscription') }}) is not null
-             then 'subscriptions' else 'one_off_charges' end as channel,
+        case
+            when coalesce(i.subscription_id, {{ json_str('c.metadata', '$.subscription') }}) is not null
+                then 'subscriptions'
+            else 'one_off_charges'
+        end as channel,
         coalesce(i.invoice_id, c.charge_id) as order_number,
         case when c.customer_id is not null then 'stripe:' || c.customer_id end as customer_key,
         c.customer_id as source_customer_id,
@@ -47,10 +50,11 @@ stripe_charges as (
         c.raw_key
     from {{ ref('stg_stripe__charges') }} as c
     left join subscription_invoices as i on i.charge_id = c.charge_id
-    where c.status = 'succeeded'
-      and {{ json_str('c.metadata', '$.qbo_invoice_id') }} is null
-      and {{ json_str('c.metadata', '$.invoice_number') }} is null
-      and coalesce(c.description, '') not like 'Invoice %'
+    where
+        c.status = 'succeeded'
+        and {{ json_str('c.metadata', '$.qbo_invoice_id') }} is null
+        and {{ json_str('c.metadata', '$.invoice_number') }} is null
+        and coalesce(c.description, '') not like 'Invoice %'
 ),
 
 shopify_orders as (
@@ -85,12 +89,18 @@ unioned as (
 ),
 
 refunds as (
-    select 'stripe:' || charge_id as order_key, sum(amount) as refunded_amount, max(created_at) as last_refunded_at
+    select
+        'stripe:' || charge_id as order_key,
+        sum(amount) as refunded_amount,
+        max(created_at) as last_refunded_at
     from {{ ref('stg_stripe__refunds') }}
     where coalesce(status, 'succeeded') in ('succeeded', 'pending')
     group by charge_id
     union all
-    select 'shopify:' || order_id, sum(amount), max(processed_at)
+    select
+        'shopify:' || order_id,
+        sum(amount),
+        max(processed_at)
     from {{ ref('stg_shopify__refunds') }}
     group by order_id
 ),
@@ -136,8 +146,10 @@ select
     -- functional currency (the entity's), at the order day's rate (1 within one currency)
     t.functional_currency,
     {{ rate_or_identity('t.currency', 't.functional_currency', 'fr.rate') }} as to_functional_rate,
-    case when t.currency = t.functional_currency then t.net_amount
-         else {{ convert('t.net_amount', 'fr.rate', 't.functional_currency') }} end as net_amount_functional,
+    case
+        when t.currency = t.functional_currency then t.net_amount
+        else {{ convert('t.net_amount', 'fr.rate', 't.functional_currency') }}
+    end as net_amount_functional,
     -- reporting currency, at the same day's rate (1 when the entity reports in it)
     '{{ reporting }}' as reporting_currency,
     {{ rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate') }} as fx_rate,
@@ -145,7 +157,7 @@ select
     {{ to_reporting('case when t.currency = t.functional_currency then t.net_amount else ' ~ convert('t.net_amount', 'fr.rate', 't.functional_currency') ~ ' end',
                     rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')) }} as net_amount_reporting,
     (t.currency = t.functional_currency or fr.rate is not null)
-        and (t.functional_currency = '{{ reporting }}' or rr.rate is not null) as has_fx_rate,
+    and (t.functional_currency = '{{ reporting }}' or rr.rate is not null) as has_fx_rate,
     t.source_system,
     t.source_id,
     t.raw_key

@@ -25,7 +25,7 @@ items as (
         v.event_id,
         upper({{ json_str('item', '$.price.currency') }}) as currency,
         cast({{ json_str('item', '$.price.unit_amount') }} as bigint)
-            * coalesce(cast({{ json_str('item', '$.quantity') }} as bigint), 1) as item_minor,
+        * coalesce(cast({{ json_str('item', '$.quantity') }} as bigint), 1) as item_minor,
         {{ json_str('item', '$.price.recurring.interval') }} as price_interval,
         coalesce(cast({{ json_str('item', '$.price.recurring.interval_count') }} as integer), 1) as interval_count
     from {{ json_each_row('versions', 'v', 'object', '$.items.data', 'item') }}
@@ -51,9 +51,10 @@ ordered as (
         -- several events in one second: deletes and cancels after updates, updates after creates
         row_number() over (
             partition by v.subscription_id
-            order by v.created_unix,
-                     case when v.event_type like '%.deleted' then 3 when v.event_type like '%.created' then 0 else 1 end,
-                     v.event_id
+            order by
+                v.created_unix,
+                case when v.event_type like '%.deleted' then 3 when v.event_type like '%.created' then 0 else 1 end,
+                v.event_id
         ) as version_number
     from versions as v
     left join monthly as m using (event_id)

@@ -26,8 +26,9 @@ other_lines as (
     -- documents that also book balance-sheet accounts (AR/AP, VAT aside) are not a coding
     select distinct source_system || ':' || document_type || ':' || document_id as document_key
     from {{ ref('general_ledger') }}
-    where not is_bank and account_class not in ('revenue', 'expense') and account_code is not null
-      and not coalesce(account_type, '') in ('CURRLIAB', 'Other Current Liability')
+    where
+        not is_bank and account_class not in ('revenue', 'expense') and account_code is not null
+        and not coalesce(account_type, '') in ('CURRLIAB', 'Other Current Liability')
 )
 
 select
@@ -47,6 +48,7 @@ select
 from matches as m
 inner join {{ ref('int_bank_lines') }} as b on b.bank_line_id = m.bank_line_id
 inner join pl_lines as p on p.document_key = m.document_key
-where m.documents = 1
-  and p.accounts = 1
-  and m.document_key not in (select document_key from other_lines)
+where
+    m.documents = 1
+    and p.accounts = 1
+    and m.document_key not in (select document_key from other_lines)

@@ -33,24 +33,26 @@ refs as (
 -- line quotes one of the ledger line's references
 quoted as (
     select distinct
-        b.bank_line_id as bank_line_id,
-        l.ledger_line_id as ledger_line_id,
+        b.bank_line_id,
+        l.ledger_line_id,
         b.amount as bank_amount,
         l.amount as ledger_amount
     from bank as b
     inner join ledger as l
-        on l.account_key = b.account_key
-        and abs({{ days_between('l.posted_on', 'b.line_date') }}) <= {{ window }}
+        on
+            l.account_key = b.account_key
+            and abs({{ days_between('l.posted_on', 'b.line_date') }}) <= {{ window }}
     inner join refs as r
-        on r.ledger_line_id = l.ledger_line_id
-        and b.match_text like '%' || r.reference || '%'
+        on
+            r.ledger_line_id = l.ledger_line_id
+            and b.match_text like '%' || r.reference || '%'
 ),
 
 -- 1. reference: one quoted ledger line of the same amount, on both sides
 r1_candidates as (
     select
-        bank_line_id as bank_line_id,
-        ledger_line_id as ledger_line_id,
+        bank_line_id,
+        ledger_line_id,
         count(*) over (partition by bank_line_id) as per_bank,
         count(*) over (partition by ledger_line_id) as per_ledger
     from quoted
@@ -58,7 +60,10 @@ r1_candidates as (
 ),
 
 r1 as (
-    select bank_line_id as bank_line_id, ledger_line_id as ledger_line_id, 'reference' as match_rule
+    select
+        bank_line_id,
+        ledger_line_id,
+        'reference' as match_rule
     from r1_candidates
     where per_bank = 1 and per_ledger = 1
 ),
@@ -69,20 +74,23 @@ q2 as (
         q.*,
         count(*) over (partition by q.ledger_line_id) as per_ledger
     from quoted as q
-    where q.bank_line_id not in (select bank_line_id from r1)
-      and q.ledger_line_id not in (select ledger_line_id from r1)
+    where
+        q.bank_line_id not in (select bank_line_id from r1)
+        and q.ledger_line_id not in (select ledger_line_id from r1)
 ),
 
 r2_groups as (
-    select bank_line_id as bank_line_id
+    select bank_line_id
     from q2
     group by bank_line_id, bank_amount
     having count(*) >= 2 and sum(ledger_amount) = bank_amount and max(per_ledger) = 1
 ),
 
 r2 as (
-    select q2.bank_line_id as bank_line_id, q2.ledger_line_id as ledger_line_id,
-           'reference_many_ledger' as match_rule
+    select
+        q2.bank_line_id,
+        q2.ledger_line_id,
+        'reference_many_ledger' as match_rule
     from q2
     inner join r2_groups as g on g.bank_line_id = q2.bank_line_id
 ),
@@ -99,20 +107,23 @@ q3 as (
         q.*,
         count(*) over (partition by q.bank_line_id) as per_bank
     from quoted as q
-    where q.bank_line_id not in (select bank_line_id from m2)
-      and q.ledger_line_id not in (select ledger_line_id from m2)
+    where
+        q.bank_line_id not in (select bank_line_id from m2)
+        and q.ledger_line_id not in (select ledger_line_id from m2)
 ),
 
 r3_groups as (
-    select ledger_line_id as ledger_line_id
+    select ledger_line_id
     from q3
     group by ledger_line_id, ledger_amount
     having count(*) >= 2 and sum(bank_amount) = ledger_amount and max(per_bank) = 1
 ),
 
 r3 as (
-    select q3.bank_line_id as bank_line_id, q3.ledger_line_id as ledger_line_id,
-           'reference_many_bank' as match_rule
+    select
+        q3.bank_line_id,
+        q3.ledger_line_id,
+        'reference_many_bank' as match_rule
     from q3
     inner join r3_groups as g on g.ledger_line_id = q3.ledger_line_id
 ),
@@ -125,13 +136,14 @@ m3 as (
 
 -- 4. fee_netted: the bank line is a quoted ledger line net of a charge booked on its own
 open_ledger_3 as (
-    select * from ledger where ledger_line_id not in (select ledger_line_id from m3)
+    select * from ledger
+    where ledger_line_id not in (select ledger_line_id from m3)
 ),
 
 r4_candidates as (
     select
-        q.bank_line_id as bank_line_id,
-        q.ledger_line_id as ledger_line_id,
+        q.bank_line_id,
+        q.ledger_line_id,
         f.ledger_line_id as fee_line_id,
         count(*) over (partition by q.bank_line_id) as per_bank,
         count(*) over (partition by q.ledger_line_id) as per_ledger,
@@ -139,24 +151,33 @@ r4_candidates as (
     from quoted as q
     inner join open_ledger_3 as l on l.ledger_line_id = q.ledger_line_id
     inner join open_ledger_3 as f
-        on f.account_key = l.account_key
-        and f.ledger_line_id <> l.ledger_line_id
-        and f.amount = q.bank_amount - q.ledger_amount
-        and abs({{ days_between('f.posted_on', 'l.posted_on') }}) <= {{ window }}
-    where q.bank_line_id not in (select bank_line_id from m3)
-      and q.bank_amount <> q.ledger_amount
-      and abs(q.bank_amount - q.ledger_amount) <= {{ fee_tolerance }}
+        on
+            f.account_key = l.account_key
+            and f.ledger_line_id != l.ledger_line_id
+            and f.amount = q.bank_amount - q.ledger_amount
+            and abs({{ days_between('f.posted_on', 'l.posted_on') }}) <= {{ window }}
+    where
+        q.bank_line_id not in (select bank_line_id from m3)
+        and q.bank_amount != q.ledger_amount
+        and abs(q.bank_amount - q.ledger_amount) <= {{ fee_tolerance }}
 ),
 
 r4_pairs as (
-    select * from r4_candidates where per_bank = 1 and per_ledger = 1 and per_fee = 1
+    select * from r4_candidates
+    where per_bank = 1 and per_ledger = 1 and per_fee = 1
 ),
 
 r4 as (
-    select bank_line_id as bank_line_id, ledger_line_id as ledger_line_id, 'fee_netted' as match_rule
+    select
+        bank_line_id,
+        ledger_line_id,
+        'fee_netted' as match_rule
     from r4_pairs
     union all
-    select bank_line_id, fee_line_id, 'fee_netted'
+    select
+        bank_line_id,
+        fee_line_id,
+        'fee_netted'
     from r4_pairs
 ),
 
@@ -167,36 +188,43 @@ m4 as (
 ),
 
 open_bank as (
-    select * from bank where bank_line_id not in (select bank_line_id from m4)
+    select * from bank
+    where bank_line_id not in (select bank_line_id from m4)
 ),
 
 open_ledger as (
-    select * from ledger where ledger_line_id not in (select ledger_line_id from m4)
+    select * from ledger
+    where ledger_line_id not in (select ledger_line_id from m4)
 ),
 
 -- 5. reference_transposed: same amount, the payment reference two edits from a ledger one
 r5_candidates as (
     select
-        b.bank_line_id as bank_line_id,
-        l.ledger_line_id as ledger_line_id,
+        b.bank_line_id,
+        l.ledger_line_id,
         count(*) over (partition by b.bank_line_id) as per_bank,
         count(*) over (partition by l.ledger_line_id) as per_ledger
     from open_bank as b
     inner join open_ledger as l
-        on l.account_key = b.account_key
-        and l.amount = b.amount
-        and abs({{ days_between('l.posted_on', 'b.line_date') }}) <= {{ window }}
+        on
+            l.account_key = b.account_key
+            and l.amount = b.amount
+            and abs({{ days_between('l.posted_on', 'b.line_date') }}) <= {{ window }}
     where exists (
         select 1 from refs as r
-        where r.ledger_line_id = l.ledger_line_id
-          and length(r.reference) = length(b.reference_number)
-          and r.reference <> upper(b.reference_number)
-          and {{ edit_distance('r.reference', 'upper(b.reference_number)') }} <= 2
+        where
+            r.ledger_line_id = l.ledger_line_id
+            and length(r.reference) = length(b.reference_number)
+            and r.reference != upper(b.reference_number)
+            and {{ edit_distance('r.reference', 'upper(b.reference_number)') }} <= 2
     )
 ),
 
 r5 as (
-    select bank_line_id as bank_line_id, ledger_line_id as ledger_line_id, 'reference_transposed' as match_rule
+    select
+        bank_line_id,
+        ledger_line_id,
+        'reference_transposed' as match_rule
     from r5_candidates
     where per_bank = 1 and per_ledger = 1
 ),
@@ -219,7 +247,10 @@ ledger_6 as (
 ),
 
 r6 as (
-    select b.bank_line_id as bank_line_id, l.ledger_line_id as ledger_line_id, 'amount_same_day' as match_rule
+    select
+        b.bank_line_id,
+        l.ledger_line_id,
+        'amount_same_day' as match_rule
     from bank_6 as b
     inner join ledger_6 as l
         on l.account_key = b.account_key and l.amount = b.amount and l.posted_on = b.line_date and l.k = b.k
@@ -243,7 +274,10 @@ ledger_7 as (
 ),
 
 r7 as (
-    select b.bank_line_id as bank_line_id, l.ledger_line_id as ledger_line_id, 'amount_window' as match_rule
+    select
+        b.bank_line_id,
+        l.ledger_line_id,
+        'amount_window' as match_rule
     from bank_7 as b
     inner join ledger_7 as l
         on l.account_key = b.account_key and l.amount = b.amount and l.k = b.k
@@ -262,12 +296,16 @@ matched as (
 
 select
     m.bank_line_id || '|' || m.ledger_line_id as match_line_key,
-    case when m.match_rule = 'reference_many_bank' then 'ledger:' || m.ledger_line_id
-         else 'bank:' || m.bank_line_id end as match_id,
+    case
+        when m.match_rule = 'reference_many_bank' then 'ledger:' || m.ledger_line_id
+        else 'bank:' || m.bank_line_id
+    end as match_id,
     m.match_rule,
-    case when m.match_rule in ('reference_many_ledger', 'fee_netted') then 'one_to_many'
-         when m.match_rule = 'reference_many_bank' then 'many_to_one'
-         else 'one_to_one' end as match_kind,
+    case
+        when m.match_rule in ('reference_many_ledger', 'fee_netted') then 'one_to_many'
+        when m.match_rule = 'reference_many_bank' then 'many_to_one'
+        else 'one_to_one'
+    end as match_kind,
     m.match_rule in ('reference', 'amount_same_day') as is_exact,
     b.entity_id,
     b.bank_account_id,

@@ -17,7 +17,7 @@ matched as (
 ),
 
 first_auto as (
-    -- the first auto-applied suggestion for each line, whatever happened later
+-- the first auto-applied suggestion for each line, whatever happened later
     {{ dedupe("select * from " ~ ref('stg_ledgerlake__coding_suggestions') ~ " where status = 'auto_applied'",
               'bank_line_id', 'suggested_at, run_id') }}
 ),

@@ -24,7 +24,10 @@ correction as (
 ),
 
 accounts as (
-    select entity_id, account_code, min(account_name) as account_name
+    select
+        entity_id,
+        account_code,
+        min(account_name) as account_name
     from {{ ref('int_ledger_accounts') }}
     where not is_deleted
     group by entity_id, account_code

@@ -4,20 +4,25 @@
 -- int_contacts (explicit links, normalized organisation name with the alias seed, email).
 {%- set reporting = var('reporting_currency') %}
 with contacts as (
-    select * from {{ ref('int_contacts') }} where not is_deleted
+    select * from {{ ref('int_contacts') }}
+    where not is_deleted
 ),
 
 customers as (
-    select contact_id from contacts group by contact_id
+    select contact_id from contacts
+    group by contact_id
     having max(case when is_customer or source_system = 'hubspot' then 1 else 0 end) = 1
 ),
 
 ranked as (
     -- the display name: the CRM's, then the ledgers', then the processors'
-    select c.*,
-           row_number() over (partition by c.contact_id order by
-               case c.source_system when 'hubspot' then 1 when 'qbo' then 2 when 'xero' then 3 when 'stripe' then 4 else 5 end,
-               c.source_id) as name_rank
+    select
+        c.*,
+        row_number() over (
+            partition by c.contact_id order by
+                case c.source_system when 'hubspot' then 1 when 'qbo' then 2 when 'xero' then 3 when 'stripe' then 4 else 5 end,
+                c.source_id
+        ) as name_rank
     from contacts as c
     join customers using (contact_id)
 ),
@@ -43,16 +48,23 @@ rolled as (
 ),
 
 deals as (
-    select c.contact_id, count(*) as deals, sum(case when d.is_won then 1 else 0 end) as won_deals,
-           sum(case when not d.is_closed then 1 else 0 end) as open_deals
+    select
+        c.contact_id,
+        count(*) as deals,
+        sum(case when d.is_won then 1 else 0 end) as won_deals,
+        sum(case when not d.is_closed then 1 else 0 end) as open_deals
     from {{ ref('crm_deals') }} as d
     join contacts as c on c.source_system = 'hubspot' and c.source_id = d.company_id
     group by c.contact_id
 ),
 
 orders as (
-    select c.contact_id, count(*) as orders, sum(o.net_amount_reporting) as order_revenue_reporting,
-           min(o.order_date) as first_order_date, max(o.order_date) as last_order_date
+    select
+        c.contact_id,
+        count(*) as orders,
+        sum(o.net_amount_reporting) as order_revenue_reporting,
+        min(o.order_date) as first_order_date,
+        max(o.order_date) as last_order_date
     from {{ ref('orders') }} as o
     join contacts as c on c.source_system = o.source_system and c.source_id = o.source_customer_id
     where not o.is_cancelled and not o.is_deleted

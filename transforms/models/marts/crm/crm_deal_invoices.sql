@@ -6,9 +6,21 @@
 with invoices as (
     select
         {{ referenced_deal_id('deal_reference') }} as deal_id,
-        document_key, entity_id, document_id, document_number, issued_on, due_date, currency,
-        total_amount, applied_amount, open_amount, last_applied_on, status, is_voided,
-        source_system, source_id
+        document_key,
+        entity_id,
+        document_id,
+        document_number,
+        issued_on,
+        due_date,
+        currency,
+        total_amount,
+        applied_amount,
+        open_amount,
+        last_applied_on,
+        status,
+        is_voided,
+        source_system,
+        source_id
     from {{ ref('ar_ap_documents') }}
     where document_kind = 'AR' and deal_reference is not null and not is_deleted
 ),
@@ -44,8 +56,8 @@ linked as (
 select
     *,
     -- voided invoices neither invoice nor pay a deal
-    coalesce(max(case when invoice_status <> 'voided' then 1 end) over (partition by deal_id), 0) = 1
+    coalesce(max(case when invoice_status != 'voided' then 1 end) over (partition by deal_id), 0) = 1
         as deal_is_invoiced,
-    coalesce(min(case when invoice_status <> 'voided' then cast(invoice_is_paid as integer) end) over (partition by deal_id), 0) = 1
+    coalesce(min(case when invoice_status != 'voided' then cast(invoice_is_paid as integer) end) over (partition by deal_id), 0) = 1
         as deal_is_paid
 from linked

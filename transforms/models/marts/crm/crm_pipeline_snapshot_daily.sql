@@ -13,17 +13,49 @@ with deals as (
 
 versions as (
     select v.* from {{ ref('stg_hubspot__deal_versions') }} as v
-    join deals as d using (deal_id)
+    join deals using (deal_id)
 ),
 
 changes as (
     -- (deal, property, when, value) from versions and from propertyChange webhooks
-    select deal_id, 'dealstage' as property_name, updated_at as changed_at, stage_id as value, 0 as priority from versions
-    union all select deal_id, 'amount', updated_at, cast(amount as varchar), 0 from versions
-    union all select deal_id, 'closedate', updated_at, cast(close_at as varchar), 0 from versions
-    union all select deal_id, 'pipeline', updated_at, pipeline_id, 0 from versions
+    select
+        deal_id,
+        'dealstage' as property_name,
+        updated_at as changed_at,
+        stage_id as value,
+        0 as priority
+    from versions
     union all
-    select n.object_id, n.property_name, n.occurred_at, n.property_value, 1
+    select
+        deal_id,
+        'amount',
+        updated_at,
+        cast(amount as varchar),
+        0
+    from versions
+    union all
+    select
+        deal_id,
+        'closedate',
+        updated_at,
+        cast(close_at as varchar),
+        0
+    from versions
+    union all
+    select
+        deal_id,
+        'pipeline',
+        updated_at,
+        pipeline_id,
+        0
+    from versions
+    union all
+    select
+        n.object_id,
+        n.property_name,
+        n.occurred_at,
+        n.property_value,
+        1
     from {{ ref('stg_hubspot__notifications') }} as n
     join deals as d on d.deal_id = n.object_id
     where n.subscription_type = 'deal.propertyChange' and n.property_name in ('dealstage', 'amount', 'closedate', 'pipeline')
@@ -38,7 +70,10 @@ stages as (
 ),
 
 stage_changes as (
-    select c.deal_id, c.changed_at, s.is_closed
+    select
+        c.deal_id,
+        c.changed_at,
+        s.is_closed
     from changes as c
     join deals as d using (deal_id)
     left join stages as s on s.stage_id = c.value and s.pipeline_id = d.pipeline_id
@@ -57,7 +92,9 @@ spans as (
 ),
 
 grid as (
-    select sp.deal_id, s.day
+    select
+        sp.deal_id,
+        s.day
     from spans as sp
     cross join last_day as l
     cross join {{ date_spine('(select min(first_day) from spans)', 'l.last_day') }} as s
@@ -65,10 +102,11 @@ grid as (
 ),
 
 {%- for p in props %}
-{{ p }}_value as (
+
+    {{ p }}_value as (
     -- the latest value stamped before the day's end; at equal stamps the webhook's (the newer word)
-    {{ dedupe("select g.deal_id, g.day, c.value, c.changed_at, c.priority from grid as g join changes as c on c.deal_id = g.deal_id and c.property_name = '" ~ p ~ "' and c.changed_at < cast(" ~ add_days('g.day', 1) ~ " as timestamp)", 'deal_id, day', 'changed_at desc, priority desc, value') }}
-),
+        {{ dedupe("select g.deal_id, g.day, c.value, c.changed_at, c.priority from grid as g join changes as c on c.deal_id = g.deal_id and c.property_name = '" ~ p ~ "' and c.changed_at < cast(" ~ add_days('g.day', 1) ~ " as timestamp)", 'deal_id, day', 'changed_at desc, priority desc, value') }}
+    ),
 {%- endfor %}
 
 states as (
@@ -79,8 +117,10 @@ states as (
         st.value as stage_id,
         {{ to_amount('am.value') }} as amount,
         -- HubSpot webhooks send datetime properties as epoch milliseconds, the API as ISO-8601
-        case when cd.value not like '%-%' then {{ from_unix_seconds('cast(cd.value as bigint) / 1000') }}
-             else {{ iso_to_utc('cd.value') }} end as close_at
+        case
+            when cd.value not like '%-%' then {{ from_unix_seconds('cast(cd.value as bigint) / 1000') }}
+            else {{ iso_to_utc('cd.value') }}
+        end as close_at
     from grid as g
     join deals as d using (deal_id)
     left join dealstage_value as st on st.deal_id = g.deal_id and st.day = g.day
@@ -114,6 +154,10 @@ join deals as d using (deal_id)
 left join stages as ps on ps.pipeline_id = s.pipeline_id and ps.stage_id = s.stage_id
 left join {{ ref('crm_pipeline_entities') }} as pe on pe.pipeline_id = s.pipeline_id
 left join (
-    select functional_currency, min(entity_id) as entity_id from {{ ref('legal_entities') }}
-    group by functional_currency having count(*) = 1
+    select
+        functional_currency,
+        min(entity_id) as entity_id
+    from {{ ref('legal_entities') }}
+    group by functional_currency
+    having count(*) = 1
 ) as ce on ce.functional_currency = d.currency

@@ -49,9 +49,9 @@ rolling as (
     select
         d.*,
         count(*) over w as days_in_window,
-        sum(cash_out - cash_in) over w as net_burn_90d,
-        sum(ar_invoiced) over w as ar_invoiced_90d,
-        sum(ap_billed) over w as ap_billed_90d
+        sum(d.cash_out - d.cash_in) over w as net_burn_90d,
+        sum(d.ar_invoiced) over w as ar_invoiced_90d,
+        sum(d.ap_billed) over w as ap_billed_90d
     from daily as d
     window w as (order by date rows between 89 preceding and current row)
 )

@@ -16,7 +16,10 @@
 -- Amounts are DECIMAL; a foreign-currency line converts at its own day's rate.
 {%- set reporting = var('reporting_currency') %}
 with entities as (
-    select entity_id, functional_currency from {{ ref('legal_entities') }}
+    select
+        entity_id,
+        functional_currency
+    from {{ ref('legal_entities') }}
 ),
 
 last_day as (
@@ -24,16 +27,29 @@ last_day as (
 ),
 
 first_days as (
-    select entity_id, min(day) as first_day from (
-        select entity_id, posted_on as day from {{ ref('general_ledger') }}
+    select
+        entity_id,
+        min(day) as first_day
+    from (
+        select
+            entity_id,
+            posted_on as day
+        from {{ ref('general_ledger') }}
         union all
-        select entity_id, balance_date from {{ ref('cash_by_account_day') }} where entity_id is not null
+        select
+            entity_id,
+            balance_date
+        from {{ ref('cash_by_account_day') }}
+        where entity_id is not null
     ) as d
     group by entity_id
 ),
 
 grid as (
-    select e.entity_id, e.functional_currency, s.day
+    select
+        e.entity_id,
+        e.functional_currency,
+        s.day
     from entities as e
     join first_days as f using (entity_id)
     cross join last_day as l
@@ -43,12 +59,18 @@ grid as (
 
 -- a transaction-currency amount into the functional currency at the day's rate
 pair_rates as (
-    select base_currency, quote_currency, rate_date, rate from {{ ref('int_fx_pair_rates_daily') }}
+    select
+        base_currency,
+        quote_currency,
+        rate_date,
+        rate
+    from {{ ref('int_fx_pair_rates_daily') }}
 ),
 
 ledger as (
     select
-        entity_id, posted_on as day,
+        entity_id,
+        posted_on as day,
         -sum(case when is_operating_revenue then functional_amount else 0 end) as revenue,
         sum(case when is_cost_of_sales then functional_amount else 0 end) as cost_of_sales
     from {{ ref('general_ledger') }}
@@ -57,69 +79,129 @@ ledger as (
 ),
 
 won_deals as (
-    select coalesce(pe.entity_id, ce.entity_id) as entity_id, d.close_date as day, d.currency, sum(d.amount) as amount
+    select
+        coalesce(pe.entity_id, ce.entity_id) as entity_id,
+        d.close_date as day,
+        d.currency,
+        sum(d.amount) as amount
     from {{ ref('crm_deals') }} as d
     left join {{ ref('crm_pipeline_entities') }} as pe on pe.pipeline_id = d.pipeline_id
     left join (
-        select functional_currency, min(entity_id) as entity_id from entities group by functional_currency having count(*) = 1
+        select
+            functional_currency,
+            min(entity_id) as entity_id
+        from entities
+        group by functional_currency
+        having count(*) = 1
     ) as ce on ce.functional_currency = d.currency
     where d.is_won and d.amount is not null
     group by 1, 2, 3
 ),
 
 new_orders as (
-    select entity_id, order_date as day, currency, sum(net_amount) as amount
+    select
+        entity_id,
+        order_date as day,
+        currency,
+        sum(net_amount) as amount
     from {{ ref('orders') }}
     where not is_renewal and not is_cancelled and not is_deleted
     group by 1, 2, 3
 ),
 
 bookings as (
-    select entity_id, day, currency, amount from won_deals
+    select
+        entity_id,
+        day,
+        currency,
+        amount
+    from won_deals
     union all
-    select entity_id, day, currency, amount from new_orders
+    select
+        entity_id,
+        day,
+        currency,
+        amount
+    from new_orders
 ),
 
 processor_sales as (
-    select o.entity_id, o.order_date as day, o.currency, sum(o.gross_amount) as amount
+    select
+        o.entity_id,
+        o.order_date as day,
+        o.currency,
+        sum(o.gross_amount) as amount
     from {{ ref('orders') }} as o
     where not o.is_cancelled and not o.is_deleted
     group by 1, 2, 3
     union all
-    select o.entity_id, cast(r.created_at as date), o.currency, -sum(r.amount)
+    select
+        o.entity_id,
+        cast(r.created_at as date),
+        o.currency,
+        -sum(r.amount)
     from {{ ref('stg_stripe__refunds') }} as r
     join {{ ref('orders') }} as o on o.order_key = 'stripe:' || r.charge_id
     where coalesce(r.status, 'succeeded') in ('succeeded', 'pending')
     group by 1, 2, 3
     union all
-    select o.entity_id, cast(r.processed_at as date), o.currency, -sum(r.amount)
+    select
+        o.entity_id,
+        cast(r.processed_at as date),
+        o.currency,
+        -sum(r.amount)
     from {{ ref('stg_shopify__refunds') }} as r
     join {{ ref('orders') }} as o on o.order_key = 'shopify:' || r.order_id
     group by 1, 2, 3
 ),
 
 collections as (
-    select d.entity_id, a.applied_on as day, d.currency, sum(a.amount) as amount
+    select
+        d.entity_id,
+        a.applied_on as day,
+        d.currency,
+        sum(a.amount) as amount
     from {{ ref('int_allocations') }} as a
     join {{ ref('int_ar_ap_documents') }} as d using (document_key)
     where d.document_kind = 'AR' and a.payment_type = 'Payment'
     group by 1, 2, 3
     union all
-    select entity_id, day, currency, amount from processor_sales
+    select
+        entity_id,
+        day,
+        currency,
+        amount
+    from processor_sales
 ),
 
 -- flows in a transaction currency → functional, day by day
 foreign_flows as (
-    select 'bookings' as measure, entity_id, day, currency, amount from bookings
+    select
+        'bookings' as measure,
+        entity_id,
+        day,
+        currency,
+        amount
+    from bookings
     union all
-    select 'collections', entity_id, day, currency, amount from collections
+    select
+        'collections',
+        entity_id,
+        day,
+        currency,
+        amount
+    from collections
 ),
 
 flows as (
     select
-        f.measure, f.entity_id, f.day,
-        sum(case when f.currency = e.functional_currency then f.amount
-                 else {{ convert('f.amount', 'r.rate', 'e.functional_currency') }} end) as amount
+        f.measure,
+        f.entity_id,
+        f.day,
+        sum(case
+            when f.currency = e.functional_currency then f.amount
+            else {{ convert('f.amount', 'r.rate', 'e.functional_currency') }}
+        end) as amount
     from foreign_flows as f
     join entities as e using (entity_id)
     left join pair_rates as r
@@ -128,9 +210,13 @@ flows as (
 ),
 
 cash as (
-    select c.entity_id, c.balance_date as day,
-           sum(case when c.currency = e.functional_currency then c.balance
-                    else {{ convert('c.balance', 'r.rate', 'e.functional_currency') }} end) as cash_balance
+    select
+        c.entity_id,
+        c.balance_date as day,
+        sum(case
+            when c.currency = e.functional_currency then c.balance
+            else {{ convert('c.balance', 'r.rate', 'e.functional_currency') }}
+        end) as cash_balance
     from {{ ref('cash_by_account_day') }} as c
     join entities as e using (entity_id)
     left join pair_rates as r
@@ -142,25 +228,32 @@ bank_documents as (
     -- each document's net effect on the entity's bank accounts, and whether anything but
     -- equity sits on the other side
     select
-        entity_id, posted_on as day, source_system, document_type, document_id,
+        entity_id,
+        posted_on as day,
+        source_system,
+        document_type,
+        document_id,
         sum(case when is_bank then functional_amount else 0 end) as bank_net,
-        max(case when not is_bank and account_class <> 'equity' then 1 else 0 end) as has_operating_side
+        max(case when not is_bank and account_class != 'equity' then 1 else 0 end) as has_operating_side
     from {{ ref('general_ledger') }}
     group by entity_id, posted_on, source_system, document_type, document_id
 ),
 
 bank_flows as (
-    select entity_id, day,
-           sum(case when bank_net > 0 then bank_net else 0 end) as cash_in,
-           sum(case when bank_net < 0 then -bank_net else 0 end) as cash_out
+    select
+        entity_id,
+        day,
+        sum(case when bank_net > 0 then bank_net else 0 end) as cash_in,
+        sum(case when bank_net < 0 then -bank_net else 0 end) as cash_out
     from bank_documents
-    where has_operating_side = 1 and bank_net <> 0
+    where has_operating_side = 1 and bank_net != 0
     group by entity_id, day
 ),
 
 documents as (
     select
-        entity_id, issued_on as day,
+        entity_id,
+        issued_on as day,
         sum(case when document_kind = 'AR' and not is_voided and not is_deleted then total_amount else 0 end) as ar_invoiced,
         sum(case when document_kind = 'AP' and not is_voided and not is_deleted then total_amount else 0 end) as ap_billed,
         sum(case when document_kind = 'AR' then 1 else 0 end) as invoices_issued,
@@ -173,15 +266,18 @@ paid_bills as (
     -- a bill is a duplicate when the same entity already has a bill from a supplier of the
     -- same normalized name, number and amount; counted on the day the bill was fully paid
     select
-        d.entity_id, d.last_applied_on as day, count(*) as bills_paid,
+        d.entity_id,
+        d.last_applied_on as day,
+        count(*) as bills_paid,
         sum(case when exists (
-                select 1 from {{ ref('ar_ap_documents') }} as o
-                where o.entity_id = d.entity_id and o.document_kind = 'AP' and o.document_key <> d.document_key
-                  and o.document_number = d.document_number and o.total_amount = d.total_amount
-                  and {{ normalize_name('o.contact_name') }} = {{ normalize_name('d.contact_name') }}
-                  and (o.issued_on < d.issued_on or (o.issued_on = d.issued_on and o.document_key < d.document_key))
-                  and not o.is_voided and not o.is_deleted
-            ) then 1 else 0 end) as duplicate_bills_paid
+            select 1 from {{ ref('ar_ap_documents') }} as o
+            where
+                o.entity_id = d.entity_id and o.document_kind = 'AP' and o.document_key != d.document_key
+                and o.document_number = d.document_number and o.total_amount = d.total_amount
+                and {{ normalize_name('o.contact_name') }} = {{ normalize_name('d.contact_name') }}
+                and (o.issued_on < d.issued_on or (o.issued_on = d.issued_on and o.document_key < d.document_key))
+                and not o.is_voided and not o.is_deleted
+        ) then 1 else 0 end) as duplicate_bills_paid
     from {{ ref('ar_ap_documents') }} as d
     where d.document_kind = 'AP' and d.status = 'paid' and d.last_applied_on is not null
     group by d.entity_id, d.last_applied_on
@@ -192,16 +288,33 @@ open_items as (
 ),
 
 open_balances as (
-    select o.entity_id, o.as_of_date as day,
-           sum(case when o.document_kind = 'AR' then
-                   case when o.currency = e.functional_currency then o.open_amount
-                        else {{ convert('o.open_amount', 'r.rate', 'e.functional_currency') }} end end) as ar_open,
-           sum(case when o.document_kind = 'AR' and o.days_overdue > 0 then
-                   case when o.currency = e.functional_currency then o.open_amount
-                        else {{ convert('o.open_amount', 'r.rate', 'e.functional_currency') }} end end) as ar_overdue,
-           sum(case when o.document_kind = 'AP' then
-                   case when o.currency = e.functional_currency then o.open_amount
-                        else {{ convert('o.open_amount', 'r.rate', 'e.functional_currency') }} end end) as ap_open
+    select
+        o.entity_id,
+        o.as_of_date as day,
+        sum(case
+            when o.document_kind = 'AR'
+                then
+                    case
+                        when o.currency = e.functional_currency then o.open_amount
+                        else {{ convert('o.open_amount', 'r.rate', 'e.functional_currency') }}
+                    end
+        end) as ar_open,
+        sum(case
+            when o.document_kind = 'AR' and o.days_overdue > 0
+                then
+                    case
+                        when o.currency = e.functional_currency then o.open_amount
+                        else {{ convert('o.open_amount', 'r.rate', 'e.functional_currency') }}
+                    end
+        end) as ar_overdue,
+        sum(case
+            when o.document_kind = 'AP'
+                then
+                    case
+                        when o.currency = e.functional_currency then o.open_amount
+                        else {{ convert('o.open_amount', 'r.rate', 'e.functional_currency') }}
+                    end
+        end) as ap_open
     from open_items as o
     join entities as e using (entity_id)
     left join pair_rates as r
@@ -267,9 +380,9 @@ rolling as (
     select
         r.*,
         count(*) over w as days_in_window,
-        sum(cash_out - cash_in) over w as net_burn_90d,
-        sum(ar_invoiced) over w as ar_invoiced_90d,
-        sum(ap_billed) over w as ap_billed_90d
+        sum(r.cash_out - r.cash_in) over w as net_burn_90d,
+        sum(r.ar_invoiced) over w as ar_invoiced_90d,
+        sum(r.ap_billed) over w as ap_billed_90d
     from reported as r
     window w as (partition by entity_id order by day rows between 89 preceding and current row)
 )
@@ -344,8 +457,19 @@ select
 from rolling
 left join (
     select
-        entity_id as bank_entity_id, day as bank_day, bank_lines, bank_lines_matched, auto_match_rate_pct,
-        bank_lines_auto_coded, auto_coding_coverage_pct, judged_auto_codes, correct_auto_codes,
-        auto_coding_precision_pct, unreconciled_lines, oldest_unreconciled_days, last_closed_month, days_since_close
+        entity_id as bank_entity_id,
+        day as bank_day,
+        bank_lines,
+        bank_lines_matched,
+        auto_match_rate_pct,
+        bank_lines_auto_coded,
+        auto_coding_coverage_pct,
+        judged_auto_codes,
+        correct_auto_codes,
+        auto_coding_precision_pct,
+        unreconciled_lines,
+        oldest_unreconciled_days,
+        last_closed_month,
+        days_since_close
     from {{ ref('int_bank_kpis_entity_daily') }}
 ) as bk on bk.bank_entity_id = rolling.entity_id and bk.bank_day = rolling.day

@@ -34,13 +34,20 @@ months as (
 ),
 
 mrr as (
-    select entity_id, period_month, currency, sum(mrr) as mrr
+    select
+        entity_id,
+        period_month,
+        currency,
+        sum(mrr) as mrr
     from {{ ref('int_mrr_customer_month') }}
     group by entity_id, period_month, currency
 ),
 
 mrr_reporting as (
-    select m.entity_id, m.period_month, sum({{ to_reporting('m.mrr', 'fx.rate') }}) as mrr
+    select
+        m.entity_id,
+        m.period_month,
+        sum({{ to_reporting('m.mrr', 'fx.rate') }}) as mrr
     from mrr as m
     left join {{ ref('int_fx_rates_daily') }} as fx
         on fx.currency = m.currency and fx.rate_date = {{ month_end('m.period_month') }}

@@ -4,11 +4,21 @@
 -- name; otherwise the normalized name (lower case, punctuation and legal suffixes
 -- removed) and its first word.
 with suppliers as (
-    select 'qbo:' || vendor_id as contact_key, 'US' as entity_id, display_name as vendor_name, raw_key
-    from {{ ref('stg_qbo__vendors') }} where not is_deleted
+    select
+        'qbo:' || vendor_id as contact_key,
+        'US' as entity_id,
+        display_name as vendor_name,
+        raw_key
+    from {{ ref('stg_qbo__vendors') }}
+    where not is_deleted
     union all
-    select 'xero:' || contact_id as contact_key, 'UK' as entity_id, contact_name as vendor_name, raw_key
-    from {{ ref('stg_xero__contacts') }} where is_supplier and not is_deleted
+    select
+        'xero:' || contact_id as contact_key,
+        'UK' as entity_id,
+        contact_name as vendor_name,
+        raw_key
+    from {{ ref('stg_xero__contacts') }}
+    where is_supplier and not is_deleted
 ),
 
 normalized as (
@@ -20,11 +30,16 @@ normalized as (
 ),
 
 keyed as (
-    select *, split_part(normalized_name, ' ', 1) as identity_key from normalized
+    select
+        *,
+        split_part(normalized_name, ' ', 1) as identity_key
+    from normalized
 ),
 
 families as (
-    select entity_id, identity_key
+    select
+        entity_id,
+        identity_key
     from keyed
     group by entity_id, identity_key
     having count(distinct vendor_name) > 1

@@ -8,7 +8,8 @@
 -- against the book balance before it.
 {%- set window = var('bank_reconcile_grace_days') | int %}
 with accounts as (
-    select * from {{ ref('int_bank_accounts') }} where ledger_account_key is not null
+    select * from {{ ref('int_bank_accounts') }}
+    where ledger_account_key is not null
 ),
 
 feed_start as (
@@ -17,23 +18,49 @@ feed_start as (
 ),
 
 bank as (
-    select t.transaction_id as line_id, a.ledger_account_key as account_key, a.entity_id, a.currency,
-           t.transaction_date as line_date, t.amount, t.description, t.source_system, t.source_id, t.raw_key
+    select
+        t.transaction_id as line_id,
+        a.ledger_account_key as account_key,
+        a.entity_id,
+        a.currency,
+        t.transaction_date as line_date,
+        t.amount,
+        t.description,
+        t.source_system,
+        t.source_id,
+        t.raw_key
     from {{ ref('stg_plaid__transactions') }} as t
     join accounts as a on a.bank_account_id = t.account_id
     where not t.is_deleted and not t.is_pending
     union all
-    select 'opening:' || a.bank_account_id, a.ledger_account_key, a.entity_id, a.currency, f.first_day,
-           a.implied_opening_balance, 'Opening balance', a.source_system, a.source_id, a.raw_key
+    select
+        'opening:' || a.bank_account_id,
+        a.ledger_account_key,
+        a.entity_id,
+        a.currency,
+        f.first_day,
+        a.implied_opening_balance,
+        'Opening balance',
+        a.source_system,
+        a.source_id,
+        a.raw_key
     from accounts as a
     cross join feed_start as f
-    where a.implied_opening_balance <> 0
+    where a.implied_opening_balance != 0
 ),
 
 ledger as (
-    select g.journal_line_id as line_id, g.account_key, g.entity_id, g.functional_currency as currency,
-           g.posted_on as line_date, g.functional_amount as amount,
-           coalesce(g.description, g.document_type) as description, g.source_system, g.source_id, g.raw_key
+    select
+        g.journal_line_id as line_id,
+        g.account_key,
+        g.entity_id,
+        g.functional_currency as currency,
+        g.posted_on as line_date,
+        g.functional_amount as amount,
+        coalesce(g.description, g.document_type) as description,
+        g.source_system,
+        g.source_id,
+        g.raw_key
     from {{ ref('general_ledger') }} as g
     join accounts as a on a.ledger_account_key = g.account_key
     cross join feed_start as f
@@ -41,40 +68,69 @@ ledger as (
     union all
     -- the book balance before the feed starts, as one line on its first day (it meets the
     -- feed's opening balance)
-    select 'opening:' || g.account_key, g.account_key, max(g.entity_id), max(g.functional_currency), max(f.first_day),
-           sum(g.functional_amount), 'Book balance before the bank feed', max(g.source_system), g.account_key, max(g.raw_key)
+    select
+        'opening:' || g.account_key,
+        g.account_key,
+        max(g.entity_id),
+        max(g.functional_currency),
+        max(f.first_day),
+        sum(g.functional_amount),
+        'Book balance before the bank feed',
+        max(g.source_system),
+        g.account_key,
+        max(g.raw_key)
     from {{ ref('general_ledger') }} as g
     join accounts as a on a.ledger_account_key = g.account_key
     cross join feed_start as f
     where g.is_bank and g.posted_on < f.first_day
     group by g.account_key
-    having sum(g.functional_amount) <> 0
+    having sum(g.functional_amount) != 0
 ),
 
 -- pass 1: same account, amount and day
 bank_same_day as (
-    select *, row_number() over (partition by account_key, amount, line_date order by line_id) as k from bank
+    select
+        *,
+        row_number() over (partition by account_key, amount, line_date order by line_id) as k
+    from bank
 ),
+
 ledger_same_day as (
-    select *, row_number() over (partition by account_key, amount, line_date order by line_id) as k from ledger
+    select
+        *,
+        row_number() over (partition by account_key, amount, line_date order by line_id) as k
+    from ledger
 ),
+
 same_day as (
-    select b.line_id as bank_line_id, l.line_id as ledger_line_id
+    select
+        b.line_id as bank_line_id,
+        l.line_id as ledger_line_id
     from bank_same_day as b
     join ledger_same_day as l using (account_key, amount, line_date, k)
 ),
 
 -- pass 2: what is left, paired in date order within the window
 bank_left as (
-    select *, row_number() over (partition by account_key, amount order by line_date, line_id) as k
-    from bank where line_id not in (select bank_line_id from same_day)
+    select
+        *,
+        row_number() over (partition by account_key, amount order by line_date, line_id) as k
+    from bank
+    where line_id not in (select bank_line_id from same_day)
 ),
+
 ledger_left as (
-    select *, row_number() over (partition by account_key, amount order by line_date, line_id) as k
-    from ledger where line_id not in (select ledger_line_id from same_day)
+    select
+        *,
+        row_number() over (partition by account_key, amount order by line_date, line_id) as k
+    from ledger
+    where line_id not in (select ledger_line_id from same_day)
 ),
+
 windowed as (
-    select b.line_id as bank_line_id, l.line_id as ledger_line_id
+    select
+        b.line_id as bank_line_id,
+        l.line_id as ledger_line_id
     from bank_left as b
     join ledger_left as l using (account_key, amount, k)
     where abs({{ days_between('l.line_date', 'b.line_date') }}) <= {{ window }}
@@ -91,11 +147,15 @@ as_of as (
 ),
 
 unmatched as (
-    select 'bank_without_ledger' as problem, b.*
+    select
+        'bank_without_ledger' as problem,
+        b.*
     from bank as b
     where b.line_id not in (select bank_line_id from matched)
     union all
-    select 'ledger_without_bank', l.*
+    select
+        'ledger_without_bank',
+        l.*
     from ledger as l
     where l.line_id not in (select ledger_line_id from matched)
 )

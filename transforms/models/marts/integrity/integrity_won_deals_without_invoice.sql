@@ -12,7 +12,7 @@ invoiced as (
     where document_kind = 'AR' and deal_reference is not null and not is_deleted
     union all
     select {{ referenced_deal_id('reference') }} as deal_id from {{ ref('stg_xero__invoices') }}
-    where invoice_type = 'ACCREC' and status = 'DRAFT' and reference is not null and reference <> ''
+    where invoice_type = 'ACCREC' and status = 'DRAFT' and reference is not null and reference != ''
 )
 
 select
@@ -27,6 +27,10 @@ select
     d.raw_key
 from {{ ref('crm_deals') }} as d
 cross join as_of
-where d.is_won
-  and d.close_date <= as_of.as_of_date - {{ var('won_deal_invoice_grace_days') }}
-  and d.deal_id not in (select deal_id from invoiced where deal_id is not null)
+where
+    d.is_won
+    and d.close_date <= as_of.as_of_date - {{ var('won_deal_invoice_grace_days') }}
+    and d.deal_id not in (
+        select deal_id from invoiced
+        where deal_id is not null
+    )

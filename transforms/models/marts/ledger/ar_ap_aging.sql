@@ -5,14 +5,20 @@
 -- currency at that day's rate. Any other date: the ar_ap_open_items macro (docs/marts.md).
 {%- set reporting = var('reporting_currency') %}
 with bounds as (
-    select min(issued_on) as first_day,
-           (select max(date_day) from {{ ref('fiscal_calendar') }}
-             where date_day <= (select max(posted_on) from {{ ref('general_ledger') }})) as last_day
+    select
+        min(issued_on) as first_day,
+        (
+            select max(date_day) from {{ ref('fiscal_calendar') }}
+            where date_day <= (select max(posted_on) from {{ ref('general_ledger') }})
+        ) as last_day
     from {{ ref('int_ar_ap_documents') }}
 ),
 
 as_of_dates as (
-    select c.date_day as as_of_date, c.is_week_end, c.is_month_end
+    select
+        c.date_day as as_of_date,
+        c.is_week_end,
+        c.is_month_end
     from {{ ref('fiscal_calendar') }} as c
     cross join bounds as b
     where c.date_day between b.first_day and b.last_day and (c.is_week_end or c.is_month_end)
@@ -23,12 +29,15 @@ open_items as (
 ),
 
 bucketed as (
-    select o.*, {{ aging_bucket('o.days_overdue') }} as aging_bucket from open_items as o
+    select
+        o.*,
+        {{ aging_bucket('o.days_overdue') }} as aging_bucket
+    from open_items as o
 )
 
 select
     cast(b.as_of_date as varchar) || ':' || b.entity_id || ':' || b.document_kind || ':' || b.contact_key || ':'
-        || b.currency || ':' || b.aging_bucket as aging_key,
+    || b.currency || ':' || b.aging_bucket as aging_key,
     b.as_of_date,
     d.is_week_end,
     d.is_month_end,

@@ -1,7 +1,10 @@
 -- Grain: one row per AR or AP document (sales invoice or bill) of every entity: total,
 -- amount applied (payments and credits), open balance today, status and CRM deal link.
 with applied as (
-    select document_key, sum(amount) as applied_amount, max(applied_on) as last_applied_on
+    select
+        document_key,
+        sum(amount) as applied_amount,
+        max(applied_on) as last_applied_on
     from {{ ref('int_allocations') }}
     group by document_key
 )
@@ -19,8 +22,10 @@ select
     d.currency,
     d.total_amount,
     coalesce(a.applied_amount, 0) as applied_amount,
-    case when d.is_voided or d.is_deleted or d.is_paid_at_source then 0
-         else d.total_amount - coalesce(a.applied_amount, 0) end as open_amount,
+    case
+        when d.is_voided or d.is_deleted or d.is_paid_at_source then 0
+        else d.total_amount - coalesce(a.applied_amount, 0)
+    end as open_amount,
     a.last_applied_on,
     case
         when d.is_deleted then 'deleted'

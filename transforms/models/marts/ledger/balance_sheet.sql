@@ -2,7 +2,12 @@
 -- profit and loss accumulated to date (current earnings), in functional currency, with
 -- the natural sign (assets debit-positive; the other sides credit-positive).
 with tb as (
-    select entity_id, period_month, account_class, sum(closing_balance) as balance, max(currency) as currency
+    select
+        entity_id,
+        period_month,
+        account_class,
+        sum(closing_balance) as balance,
+        max(currency) as currency
     from {{ ref('trial_balance') }}
     group by entity_id, period_month, account_class
 )
@@ -17,6 +22,6 @@ select
     -sum(case when account_class = 'equity' then balance else 0 end) as total_equity,
     -sum(case when account_class in ('revenue', 'expense') then balance else 0 end) as earnings_to_date,
     sum(case when account_class = 'asset' then balance else 0 end)
-      + sum(case when account_class in ('liability', 'equity', 'revenue', 'expense') then balance else 0 end) as imbalance
+    + sum(case when account_class in ('liability', 'equity', 'revenue', 'expense') then balance else 0 end) as imbalance
 from tb
 group by entity_id, period_month

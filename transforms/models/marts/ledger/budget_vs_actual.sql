@@ -7,12 +7,23 @@
 -- good (more revenue, less cost).
 {%- set reporting = var('reporting_currency') %}
 with budget_lines as (
-    select budget_name, entity_id, account_key, period_month, amount, source_file, line
+    select
+        budget_name,
+        entity_id,
+        account_key,
+        period_month,
+        amount,
+        source_file,
+        line
     from {{ ref('stg_reference__budgets') }}
 ),
 
 spans as (
-    select budget_name, entity_id, min(period_month) as first_month, max(period_month) as last_month
+    select
+        budget_name,
+        entity_id,
+        min(period_month) as first_month,
+        max(period_month) as last_month
     from budget_lines
     group by budget_name, entity_id
 ),
@@ -35,9 +46,18 @@ data_end as (
 ),
 
 keys as (
-    select budget_name, entity_id, account_key, period_month from budget_lines
+    select
+        budget_name,
+        entity_id,
+        account_key,
+        period_month
+    from budget_lines
     union
-    select s.budget_name, a.entity_id, a.account_key, a.period_month
+    select
+        s.budget_name,
+        a.entity_id,
+        a.account_key,
+        a.period_month
     from actuals as a
     join spans as s on s.entity_id = a.entity_id and a.period_month between s.first_month and s.last_month
 ),
@@ -66,8 +86,9 @@ joined as (
     join {{ ref('legal_entities') }} as e on e.entity_id = k.entity_id
     left join {{ ref('int_ledger_accounts') }} as acc on acc.entity_id = k.entity_id and acc.account_key = k.account_key
     left join budget_lines as b
-        on b.budget_name = k.budget_name and b.entity_id = k.entity_id
-       and b.account_key = k.account_key and b.period_month = k.period_month
+        on
+            b.budget_name = k.budget_name and b.entity_id = k.entity_id
+            and b.account_key = k.account_key and b.period_month = k.period_month
     left join actuals as a on a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
     cross join data_end as de
 ),
@@ -79,9 +100,13 @@ rated as (
     from joined as j
     cross join fx_last as fl
     left join {{ ref('int_fx_rates_daily') }} as fx
-        on fx.currency = j.currency
-       and fx.rate_date = case when {{ month_end('j.period_month') }} < fl.last_rate_date
-                               then {{ month_end('j.period_month') }} else fl.last_rate_date end
+        on
+            fx.currency = j.currency
+            and fx.rate_date = case
+                when {{ month_end('j.period_month') }} < fl.last_rate_date
+                    then {{ month_end('j.period_month') }}
+                else fl.last_rate_date
+            end
 )
 
 select
@@ -100,8 +125,10 @@ select
     actual_amount,
     actual_amount - budget_amount as variance,
     {{ ratio('(actual_amount - budget_amount) * 100', 'abs(budget_amount)', 1) }} as variance_pct,
-    case when account_class = 'revenue' then actual_amount - budget_amount
-         else budget_amount - actual_amount end as favourable_variance,
+    case
+        when account_class = 'revenue' then actual_amount - budget_amount
+        else budget_amount - actual_amount
+    end as favourable_variance,
     '{{ reporting }}' as reporting_currency,
     fx_rate,
     {{ to_reporting('budget_amount', 'fx_rate') }} as budget_amount_reporting,

@@ -9,25 +9,36 @@ with accounts as (
 ),
 
 posted as (
-    select account_id as bank_account_id, transaction_date as day, sum(amount) as net
+    select
+        account_id as bank_account_id,
+        transaction_date as day,
+        sum(amount) as net
     from {{ ref('stg_plaid__transactions') }}
     where not is_deleted and not is_pending
     group by 1, 2
 ),
 
 bounds as (
-    select min(first_transaction_on) as first_day, max(last_transaction_on) as last_day from accounts
+    select
+        min(first_transaction_on) as first_day,
+        max(last_transaction_on) as last_day
+    from accounts
 ),
 
 grid as (
-    select a.bank_account_id, s.day
+    select
+        a.bank_account_id,
+        s.day
     from accounts as a
     cross join bounds
     cross join {{ date_spine('bounds.first_day', 'bounds.last_day') }} as s
 ),
 
 book as (
-    select account_key, posted_on, sum(functional_amount) as net
+    select
+        account_key,
+        posted_on,
+        sum(functional_amount) as net
     from {{ ref('general_ledger') }}
     where is_bank
     group by 1, 2
@@ -47,7 +58,9 @@ daily as (
 
 book_opening as (
     -- book movements before the feed starts (opening balances entered earlier)
-    select a.bank_account_id, sum(b.net) as amount
+    select
+        a.bank_account_id,
+        sum(b.net) as amount
     from accounts as a
     cross join bounds
     join book as b on b.account_key = a.ledger_account_key and b.posted_on < bounds.first_day
@@ -66,11 +79,13 @@ select
     d.day as balance_date,
     d.net_change,
     a.implied_opening_balance
-      + sum(d.net_change) over (partition by d.bank_account_id order by d.day rows between unbounded preceding and current row)
-      as balance,
-    case when a.ledger_account_key is not null then
-        coalesce(bo.amount, 0)
-        + sum(d.book_net_change) over (partition by d.bank_account_id order by d.day rows between unbounded preceding and current row)
+    + sum(d.net_change) over (partition by d.bank_account_id order by d.day rows between unbounded preceding and current row)
+        as balance,
+    case
+        when a.ledger_account_key is not null
+            then
+                coalesce(bo.amount, 0)
+                + sum(d.book_net_change) over (partition by d.bank_account_id order by d.day rows between unbounded preceding and current row)
     end as book_balance,
     a.source_system,
     a.source_id,

@@ -17,17 +17,25 @@ with gl as (
 ),
 
 documents as (
-    select entity_id, posted_on, source_system, document_type, document_id,
-           max(functional_currency) as currency,
-           sum(case when is_bank then functional_amount else 0 end) as bank_net
+    select
+        entity_id,
+        posted_on,
+        source_system,
+        document_type,
+        document_id,
+        max(functional_currency) as currency,
+        sum(case when is_bank then functional_amount else 0 end) as bank_net
     from gl
     group by entity_id, posted_on, source_system, document_type, document_id
-    having sum(case when is_bank then functional_amount else 0 end) <> 0
+    having sum(case when is_bank then functional_amount else 0 end) != 0
 ),
 
 counterparts as (
     select
-        g.entity_id, g.source_system, g.document_type, g.document_id,
+        g.entity_id,
+        g.source_system,
+        g.document_type,
+        g.document_id,
         case
             when lower(coalesce(g.account_name, '')) like '%intercompany%' then 'intercompany'
             when a.is_receivable or g.account_class = 'revenue' then 'customer_receipts'
@@ -50,32 +58,52 @@ classified as (
 ),
 
 movements as (
-    select d.entity_id, d.posted_on, d.currency, coalesce(c.cash_flow_line, 'other') as cash_flow_line, d.bank_net
+    select
+        d.entity_id,
+        d.posted_on,
+        d.currency,
+        coalesce(c.cash_flow_line, 'other') as cash_flow_line,
+        d.bank_net
     from documents as d
     left join classified as c
         on c.entity_id = d.entity_id and c.source_system = d.source_system and c.document_type = d.document_type and c.document_id = d.document_id
 ),
 
 converted as (
-    select m.*, {{ to_reporting('m.bank_net', 'fx.rate') }} as bank_net_reporting
+    select
+        m.*,
+        {{ to_reporting('m.bank_net', 'fx.rate') }} as bank_net_reporting
     from movements as m
     left join {{ ref('int_fx_rates_daily') }} as fx on fx.currency = m.currency and fx.rate_date = m.posted_on
 ),
 
 lines as (
-    select entity_id, {{ month_start('posted_on') }} as period_month, max(currency) as currency, cash_flow_line,
-           sum(bank_net) as amount, sum(bank_net_reporting) as reporting_amount
+    select
+        entity_id,
+        {{ month_start('posted_on') }} as period_month,
+        max(currency) as currency,
+        cash_flow_line,
+        sum(bank_net) as amount,
+        sum(bank_net_reporting) as reporting_amount
     from converted
     group by entity_id, {{ month_start('posted_on') }}, cash_flow_line
 ),
 
 months as (
-    select distinct entity_id, period_month, currency from lines
+    select distinct
+        entity_id,
+        period_month,
+        currency
+    from lines
 ),
 
 net as (
-    select m.entity_id, m.period_month, m.currency,
-           coalesce(sum(l.amount), 0) as net_change, coalesce(sum(l.reporting_amount), 0) as net_change_reporting
+    select
+        m.entity_id,
+        m.period_month,
+        m.currency,
+        coalesce(sum(l.amount), 0) as net_change,
+        coalesce(sum(l.reporting_amount), 0) as net_change_reporting
     from months as m
     left join lines as l using (entity_id, period_month)
     group by m.entity_id, m.period_month, m.currency
@@ -89,18 +117,65 @@ balances as (
 ),
 
 catalogue as (
-    select 'opening_cash' as cash_flow_line, 'cash' as section, 0 as line_order
-    union all select 'customer_receipts', 'operating', 1
-    union all select 'processor_payouts', 'operating', 2
-    union all select 'supplier_payments', 'operating', 3
-    union all select 'operating_expenses_paid', 'operating', 4
-    union all select 'taxes_and_payroll_liabilities', 'operating', 5
-    union all select 'other', 'operating', 6
-    union all select 'fixed_assets', 'investing', 7
-    union all select 'equity', 'financing', 8
-    union all select 'intercompany', 'financing', 9
-    union all select 'net_change', 'cash', 10
-    union all select 'closing_cash', 'cash', 11
+    select
+        'opening_cash' as cash_flow_line,
+        'cash' as section,
+        0 as line_order
+    union all
+    select
+        'customer_receipts',
+        'operating',
+        1
+    union all
+    select
+        'processor_payouts',
+        'operating',
+        2
+    union all
+    select
+        'supplier_payments',
+        'operating',
+        3
+    union all
+    select
+        'operating_expenses_paid',
+        'operating',
+        4
+    union all
+    select
+        'taxes_and_payroll_liabilities',
+        'operating',
+        5
+    union all
+    select
+        'other',
+        'operating',
+        6
+    union all
+    select
+        'fixed_assets',
+        'investing',
+        7
+    union all
+    select
+        'equity',
+        'financing',
+        8
+    union all
+    select
+        'intercompany',
+        'financing',
+        9
+    union all
+    select
+        'net_change',
+        'cash',
+        10
+    union all
+    select
+        'closing_cash',
+        'cash',
+        11
 )
 
 select
@@ -120,9 +195,11 @@ select
         else coalesce(l.amount, 0)
     end as amount,
     '{{ reporting }}' as reporting_currency,
-    case when k.section = 'cash' and k.cash_flow_line <> 'net_change' then null
-         when k.cash_flow_line = 'net_change' then b.net_change_reporting
-         else coalesce(l.reporting_amount, 0) end as reporting_amount
+    case
+        when k.section = 'cash' and k.cash_flow_line != 'net_change' then null
+        when k.cash_flow_line = 'net_change' then b.net_change_reporting
+        else coalesce(l.reporting_amount, 0)
+    end as reporting_amount
 from balances as b
 cross join catalogue as k
 left join lines as l

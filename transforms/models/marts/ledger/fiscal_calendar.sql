@@ -4,9 +4,15 @@
 -- (LEDGERLAKE_FISCAL_YEAR_START_MONTH, default April) and is named by the calendar
 -- year it ends in (FY2026 = April 2025 – March 2026), as general_ledger's columns.
 with data_days as (
-    select min(posted_on) as first_day, max(posted_on) as last_day from {{ ref('general_ledger') }}
+    select
+        min(posted_on) as first_day,
+        max(posted_on) as last_day
+    from {{ ref('general_ledger') }}
     union all
-    select min(balance_date), max(balance_date) from {{ ref('cash_by_account_day') }}
+    select
+        min(balance_date),
+        max(balance_date)
+    from {{ ref('cash_by_account_day') }}
 ),
 
 bounds as (

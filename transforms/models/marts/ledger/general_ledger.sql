@@ -27,7 +27,10 @@ document_roles as (
     -- payable or pays money out with neither AR nor AP (a purchase, a spend), customer
     -- otherwise; a Xero contact can be both, and its two roles may be two parties
     select
-        j.source_system, j.tenant_id, j.document_type, j.document_id,
+        j.source_system,
+        j.tenant_id,
+        j.document_type,
+        j.document_id,
         case
             when max(case when a.is_payable then 1 else 0 end) = 1 then 'vendor'
             when max(case when a.is_receivable then 1 else 0 end) = 1 then 'customer'
@@ -73,10 +76,14 @@ select
     j.contact_key,
     -- the resolved party in the document's role, else the contact's other role (a journal
     -- naming a contact known only as a vendor); NULL for lines with no contact
-    case when r.party_kind = 'vendor' then coalesce(p.vendor_party_key, p.customer_party_key)
-         else coalesce(p.customer_party_key, p.vendor_party_key) end as party_key,
-    case when r.party_kind = 'vendor' then coalesce(p.vendor_party_name, p.customer_party_name)
-         else coalesce(p.customer_party_name, p.vendor_party_name) end as party_name,
+    case
+        when r.party_kind = 'vendor' then coalesce(p.vendor_party_key, p.customer_party_key)
+        else coalesce(p.customer_party_key, p.vendor_party_key)
+    end as party_key,
+    case
+        when r.party_kind = 'vendor' then coalesce(p.vendor_party_name, p.customer_party_name)
+        else coalesce(p.customer_party_name, p.vendor_party_name)
+    end as party_name,
     j.description,
     -- money: transaction (the document's currency), functional (the entity's) and reporting
     j.transaction_currency,
@@ -89,8 +96,10 @@ select
     '{{ var("reporting_currency") }}' as reporting_currency,
     j.to_reporting_rate as fx_rate,
     j.reporting_rate_date as fx_rate_date,
-    case when j.functional_currency = '{{ var("reporting_currency") }}' then j.functional_amount
-         else {{ convert('j.functional_amount', 'j.to_reporting_rate', "'" ~ var('reporting_currency') ~ "'") }} end as reporting_amount,
+    case
+        when j.functional_currency = '{{ var("reporting_currency") }}' then j.functional_amount
+        else {{ convert('j.functional_amount', 'j.to_reporting_rate', "'" ~ var('reporting_currency') ~ "'") }}
+    end as reporting_amount,
     j.source_system,
     j.tenant_id,
     j.source_id,
@@ -98,6 +107,7 @@ select
 from journal as j
 left join {{ ref('int_ledger_accounts') }} as a using (entity_id, account_key)
 left join document_roles as r
-    on r.source_system = j.source_system and r.tenant_id = j.tenant_id
-   and r.document_type = j.document_type and r.document_id = j.document_id
+    on
+        r.source_system = j.source_system and r.tenant_id = j.tenant_id
+        and r.document_type = j.document_type and r.document_id = j.document_id
 left join contact_parties as p on p.contact_key = j.contact_key

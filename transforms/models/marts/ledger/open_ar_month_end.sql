@@ -17,21 +17,31 @@ documents as (
 qbo_unapplied_credits as (
     -- QBO credit memos minus what payments applied of them to a named invoice (that part is
     -- already inside the invoice's payment line)
-    select c.credit_memo_id, t.entity_id, {{ ledger_prefix('qbo', 'c.tenant_id') }} || ':' || c.customer_id as contact_key,
-           c.customer_name, c.currency,
-           c.txn_date as issued_on,
-           c.total_amount - coalesce(sum(a.amount), 0) as unapplied_amount
+    select
+        c.credit_memo_id,
+        t.entity_id,
+        {{ ledger_prefix('qbo', 'c.tenant_id') }} || ':' || c.customer_id as contact_key,
+        c.customer_name,
+        c.currency,
+        c.txn_date as issued_on,
+        c.total_amount - coalesce(sum(a.amount), 0) as unapplied_amount
     from {{ ref('stg_qbo__credit_memos') }} as c
     join {{ ref('source_tenants') }} as t on t.source_system = 'qbo' and t.tenant_id = c.tenant_id
     left join {{ ref('stg_qbo__payment_allocations') }} as a
-        on a.tenant_id = c.tenant_id and a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id
-       and not a.is_deleted and not a.is_voided
+        on
+            a.tenant_id = c.tenant_id and a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id
+            and not a.is_deleted and not a.is_voided
     where not c.is_deleted and not c.is_voided
     group by c.credit_memo_id, c.tenant_id, t.entity_id, c.customer_id, c.customer_name, c.currency, c.txn_date, c.total_amount
 ),
 
 credits_at as (
-    select m.month_end, c.entity_id, c.contact_key, c.currency, sum(c.unapplied_amount) as amount
+    select
+        m.month_end,
+        c.entity_id,
+        c.contact_key,
+        c.currency,
+        sum(c.unapplied_amount) as amount
     from month_ends as m
     join qbo_unapplied_credits as c on c.issued_on <= m.month_end
     group by m.month_end, c.entity_id, c.contact_key, c.currency
@@ -48,7 +58,10 @@ invoices_at as (
     from month_ends as m
     join documents as d on d.issued_on <= m.month_end
     left join (
-        select a.document_key, m2.month_end, sum(a.amount) as amount
+        select
+            a.document_key,
+            m2.month_end,
+            sum(a.amount) as amount
         from {{ ref('int_allocations') }} as a
         join month_ends as m2 on a.applied_on <= m2.month_end
         group by a.document_key, m2.month_end
@@ -57,8 +70,13 @@ invoices_at as (
 ),
 
 open_at as (
-    select i.month_end, i.entity_id, i.contact_key, i.customer_name, i.currency,
-           i.open_amount - coalesce(c.amount, 0) as open_amount
+    select
+        i.month_end,
+        i.entity_id,
+        i.contact_key,
+        i.customer_name,
+        i.currency,
+        i.open_amount - coalesce(c.amount, 0) as open_amount
     from invoices_at as i
     left join credits_at as c using (month_end, entity_id, contact_key, currency)
 )
@@ -77,4 +95,4 @@ select
     o.open_amount
 from open_at as o
 left join {{ ref('party_contacts') }} as p on p.contact_key = o.contact_key and p.party_kind = 'customer'
-where o.open_amount <> 0
+where o.open_amount != 0

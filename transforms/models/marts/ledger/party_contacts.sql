@@ -8,18 +8,51 @@
 -- ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate companies in the CRM,
 -- so a legal suffix tells customers apart.
 with ledger_contacts as (
-    select 'qbo' as source, tenant_id, customer_id as contact_id, 'customer' as party_kind,
-           display_name as contact_name, source_system, source_id, raw_key
+    select
+        'qbo' as source,
+        tenant_id,
+        customer_id as contact_id,
+        'customer' as party_kind,
+        display_name as contact_name,
+        source_system,
+        source_id,
+        raw_key
     from {{ ref('stg_qbo__customers') }}
     union all
-    select 'qbo', tenant_id, vendor_id, 'vendor', display_name, source_system, source_id, raw_key
+    select
+        'qbo',
+        tenant_id,
+        vendor_id,
+        'vendor',
+        display_name,
+        source_system,
+        source_id,
+        raw_key
     from {{ ref('stg_qbo__vendors') }}
     union all
-    select 'xero', tenant_id, contact_id, 'customer', contact_name, source_system, source_id, raw_key
-    from {{ ref('stg_xero__contacts') }} where is_customer
+    select
+        'xero',
+        tenant_id,
+        contact_id,
+        'customer',
+        contact_name,
+        source_system,
+        source_id,
+        raw_key
+    from {{ ref('stg_xero__contacts') }}
+    where is_customer
     union all
-    select 'xero', tenant_id, contact_id, 'vendor', contact_name, source_system, source_id, raw_key
-    from {{ ref('stg_xero__contacts') }} where is_supplier
+    select
+        'xero',
+        tenant_id,
+        contact_id,
+        'vendor',
+        contact_name,
+        source_system,
+        source_id,
+        raw_key
+    from {{ ref('stg_xero__contacts') }}
+    where is_supplier
 ),
 
 contacts as (
@@ -27,18 +60,27 @@ contacts as (
     -- legal entity its tenant keeps books for; a tenant mapped to no entity posts nothing
     -- (its documents are quarantined), so its contacts have no party here either
     select
-        case when c.source = 'qbo' then {{ ledger_prefix('qbo', 'c.tenant_id') }}
-             else {{ ledger_prefix('xero', 'c.tenant_id') }} end || ':' || c.contact_id as contact_key,
-        t.entity_id, c.party_kind, c.contact_name, c.source_system, c.source_id, c.raw_key
+        case
+            when c.source = 'qbo' then {{ ledger_prefix('qbo', 'c.tenant_id') }}
+            else {{ ledger_prefix('xero', 'c.tenant_id') }}
+        end || ':' || c.contact_id as contact_key,
+        t.entity_id,
+        c.party_kind,
+        c.contact_name,
+        c.source_system,
+        c.source_id,
+        c.raw_key
     from ledger_contacts as c
     join {{ ref('source_tenants') }} as t on t.source_system = c.source and t.tenant_id = c.tenant_id
 ),
 
 documents as (
-    select contact_key, case document_kind when 'AR' then 'customer' else 'vendor' end as party_kind,
-           count(*) as documents
+    select
+        contact_key,
+        case document_kind when 'AR' then 'customer' else 'vendor' end as party_kind,
+        count(*) as documents
     from {{ ref('int_ar_ap_documents') }}
-   
+
     group by 1, 2
 ),
 
@@ -63,7 +105,7 @@ keyed as (
             else normalized_name
         end as party_key
     from normalized
-    where normalized_name <> ''
+    where normalized_name != ''
 )
 
 select
@@ -76,7 +118,7 @@ select
     -- the party's one name: the alias seed's canonical name, else the name on most documents
     coalesce(
         max(canonical_name) over (partition by party_key),
-        first_value(contact_name) over (partition by party_key order by documents desc, length(contact_name), contact_name)
+        first_value(contact_name) over (partition by party_key order by documents desc, length(contact_name), contact_name asc)
     ) as party_name,
     documents,
     source_system,

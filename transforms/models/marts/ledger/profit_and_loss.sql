@@ -12,7 +12,8 @@ select
     sum({{ pl_signed('pl_line', 'functional_amount') }}) as amount,
     sum({{ pl_signed('pl_line', 'reporting_amount') }}) as reporting_amount
 from (
-    select *,
+    select
+        *,
         {{ pl_line('account_class', 'is_operating_revenue', 'is_cost_of_sales') }} as pl_line
     from {{ ref('general_ledger') }}
     where account_class in ('revenue', 'expense')

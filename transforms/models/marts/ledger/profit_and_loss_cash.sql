@@ -23,8 +23,11 @@ with lines as (
 ),
 
 settled_documents as (
-    select document_key, total_amount from {{ ref('int_ar_ap_documents') }}
-    where not is_voided and not is_deleted and total_amount <> 0
+    select
+        document_key,
+        total_amount
+    from {{ ref('int_ar_ap_documents') }}
+    where not is_voided and not is_deleted and total_amount != 0
 ),
 
 allocations as (
@@ -34,8 +37,10 @@ allocations as (
         a.allocation_key,
         a.applied_on,
         d.total_amount,
-        sum(a.amount) over (partition by a.document_key order by a.applied_on, a.allocation_key
-                            rows between unbounded preceding and current row) as applied_to_date
+        sum(a.amount) over (
+            partition by a.document_key order by a.applied_on, a.allocation_key
+            rows between unbounded preceding and current row
+        ) as applied_to_date
     from {{ ref('int_allocations') }} as a
     join settled_documents as d using (document_key)
 ),
@@ -43,20 +48,30 @@ allocations as (
 cash_lines as (
     -- a settled document's lines, step by step: the cumulative share minus the previous one
     select
-        l.entity_id, a.applied_on as cash_date, l.pl_line, l.functional_currency,
+        l.entity_id,
+        a.applied_on as cash_date,
+        l.pl_line,
+        l.functional_currency,
         {{ round_to_currency('l.functional_amount * least(a.applied_to_date, a.total_amount) / a.total_amount', 'l.functional_currency') }}
-          - coalesce(lag({{ round_to_currency('l.functional_amount * least(a.applied_to_date, a.total_amount) / a.total_amount', 'l.functional_currency') }})
-                over (partition by l.journal_line_id order by a.applied_on, a.allocation_key), 0) as functional_amount
+        - coalesce(lag({{ round_to_currency('l.functional_amount * least(a.applied_to_date, a.total_amount) / a.total_amount', 'l.functional_currency') }})
+            over (partition by l.journal_line_id order by a.applied_on, a.allocation_key), 0) as functional_amount
     from lines as l
     join allocations as a using (document_key)
     union all
-    select l.entity_id, l.posted_on, l.pl_line, l.functional_currency, l.functional_amount
+    select
+        l.entity_id,
+        l.posted_on,
+        l.pl_line,
+        l.functional_currency,
+        l.functional_amount
     from lines as l
     where l.document_key not in (select document_key from settled_documents)
 ),
 
 converted as (
-    select c.*, {{ to_reporting('c.functional_amount', 'fx.rate') }} as reporting_amount
+    select
+        c.*,
+        {{ to_reporting('c.functional_amount', 'fx.rate') }} as reporting_amount
     from cash_lines as c
     left join {{ ref('int_fx_rates_daily') }} as fx on fx.currency = c.functional_currency and fx.rate_date = c.cash_date
 )

@@ -3,21 +3,34 @@
 -- their balance forward; P&L accounts reset each fiscal year in the balance sheet's
 -- retained earnings, not here.
 with movements as (
-    select entity_id, account_key, period_month, sum(functional_amount) as net_movement
+    select
+        entity_id,
+        account_key,
+        period_month,
+        sum(functional_amount) as net_movement
     from {{ ref('general_ledger') }}
     group by entity_id, account_key, period_month
 ),
 
 months as (
-    select distinct entity_id, period_month from {{ ref('general_ledger') }}
+    select distinct
+        entity_id,
+        period_month
+    from {{ ref('general_ledger') }}
 ),
 
 accounts as (
-    select distinct entity_id, account_key from {{ ref('general_ledger') }}
+    select distinct
+        entity_id,
+        account_key
+    from {{ ref('general_ledger') }}
 ),
 
 grid as (
-    select m.entity_id, a.account_key, m.period_month
+    select
+        m.entity_id,
+        a.account_key,
+        m.period_month
     from months as m join accounts as a using (entity_id)
 )
 

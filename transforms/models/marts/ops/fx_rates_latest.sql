@@ -3,7 +3,12 @@
 -- "how current are our rates?".
 {%- set reporting = var('reporting_currency') %}
 with into_reporting as (
-    select rate_date, base_currency, quote_currency, rate, rate_source
+    select
+        rate_date,
+        base_currency,
+        quote_currency,
+        rate,
+        rate_source
     from {{ ref('stg_reference__fx_rates') }}
     where quote_currency = '{{ reporting }}'
 ),

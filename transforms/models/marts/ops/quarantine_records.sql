@@ -6,12 +6,19 @@
                  'stg_qbo__quarantine', 'stg_xero__quarantine', 'stg_plaid__quarantine', 'int_journal_quarantine',
                  'int_orders_fx_quarantine'] %}
 with found as (
-{%- for part in parts %}
-    select quarantine_key, source_system, tenant_id, entity, source_id, raw_key, reason,
-           '{{ 'ledger' if part == 'int_journal_quarantine' else ('sales' if part.startswith('int_') else 'staging') }}' as stage
-    from {{ ref(part) }}{% if not loop.last %}
-    union all{% endif %}
-{%- endfor %}
+    {%- for part in parts %}
+        select
+            quarantine_key,
+            source_system,
+            tenant_id,
+            entity,
+            source_id,
+            raw_key,
+            reason,
+            '{{ 'ledger' if part == 'int_journal_quarantine' else ('sales' if part.startswith('int_') else 'staging') }}' as stage
+        from {{ ref(part) }}{% if not loop.last %}
+            union all{% endif %}
+    {%- endfor %}
 )
 
 select

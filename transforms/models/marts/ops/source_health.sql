@@ -8,19 +8,26 @@
 -- times live in its cursors (s3://{raw}/state/cursors/), which the marts do not read.
 {%- set sources = ['stripe', 'shopify', 'hubspot', 'qbo', 'xero', 'plaid'] %}
 with raw as {{ inline_cte() }} (
-    select source, arrival, {{ iso_to_utc('received_at') }} as received_at, partition_date
+    select
+        source,
+        arrival,
+        {{ iso_to_utc('received_at') }} as received_at,
+        partition_date
     from {{ raw_objects_all() }}
     where raw_key is not null
 ),
 
 known as (
-{%- for s in sources %}
-    select '{{ s }}' as source_system{% if not loop.last %} union all{% endif %}
-{%- endfor %}
+    {%- for s in sources %}
+        select '{{ s }}' as source_system{% if not loop.last %}
+            union all{% endif %}
+    {%- endfor %}
 ),
 
 systems as (
-    select k.source_system, coalesce(se.entity_id, 'all') as entity_id
+    select
+        k.source_system,
+        coalesce(se.entity_id, 'all') as entity_id
     from known as k
     left join {{ ref('source_entities') }} as se on se.source_system = k.source_system
 ),
@@ -42,7 +49,9 @@ per_source as (
 ),
 
 quarantined as (
-    select source_system, count(*) as quarantined_records
+    select
+        source_system,
+        count(*) as quarantined_records
     from {{ ref('quarantine_records') }}
     group by source_system
 )

@@ -8,26 +8,50 @@ with movements as (
 ),
 
 months as (
-    select distinct entity_id, currency, period_month from movements
+    select distinct
+        entity_id,
+        currency,
+        period_month
+    from movements
 ),
 
 types as (
-    select 'new' as movement_type, 1 as movement_order
-    union all select 'expansion' as movement_type, 2 as movement_order
-    union all select 'contraction' as movement_type, 3 as movement_order
-    union all select 'churn' as movement_type, 4 as movement_order
+    select
+        'new' as movement_type,
+        1 as movement_order
+    union all
+    select
+        'expansion' as movement_type,
+        2 as movement_order
+    union all
+    select
+        'contraction' as movement_type,
+        3 as movement_order
+    union all
+    select
+        'churn' as movement_type,
+        4 as movement_order
 ),
 
 summed as (
-    select entity_id, currency, period_month, movement_type,
-           sum(mrr_change) as mrr_change, count(*) as customers
+    select
+        entity_id,
+        currency,
+        period_month,
+        movement_type,
+        sum(mrr_change) as mrr_change,
+        count(*) as customers
     from movements
     where movement_type is not null
     group by entity_id, currency, period_month, movement_type
 ),
 
 closing as (
-    select entity_id, currency, period_month, sum(mrr) as closing_mrr
+    select
+        entity_id,
+        currency,
+        period_month,
+        sum(mrr) as closing_mrr
     from movements
     group by entity_id, currency, period_month
 )
@@ -51,8 +75,9 @@ select
 from months as m
 cross join types as t
 left join summed as s
-    on s.entity_id = m.entity_id and s.currency = m.currency and s.period_month = m.period_month
-   and s.movement_type = t.movement_type
+    on
+        s.entity_id = m.entity_id and s.currency = m.currency and s.period_month = m.period_month
+        and s.movement_type = t.movement_type
 left join closing as c
     on c.entity_id = m.entity_id and c.currency = m.currency and c.period_month = m.period_month
 left join {{ ref('int_fx_rates_daily') }} as fx

@@ -7,39 +7,64 @@
 -- Refund tax is apportioned by the order's tax share (processors report refunds gross).
 {%- set reporting = var('reporting_currency') %}
 with orders as (
-    select * from {{ ref('orders') }} where not is_cancelled and not is_deleted
+    select * from {{ ref('orders') }}
+    where not is_cancelled and not is_deleted
 ),
 
 order_sales as (
-    select entity_id, order_date as day, channel, currency,
-           count(*) as orders, sum(net_amount) as sales, cast(0 as {{ money_type() }}) as refunds
+    select
+        entity_id,
+        order_date as day,
+        channel,
+        currency,
+        count(*) as orders,
+        sum(net_amount) as sales,
+        cast(0 as {{ money_type() }}) as refunds
     from orders
     group by entity_id, order_date, channel, currency
 ),
 
 refund_rows as (
-    select 'stripe:' || r.charge_id as order_key, cast(r.created_at as date) as day, r.amount
+    select
+        'stripe:' || r.charge_id as order_key,
+        cast(r.created_at as date) as day,
+        r.amount
     from {{ ref('stg_stripe__refunds') }} as r
     where coalesce(r.status, 'succeeded') in ('succeeded', 'pending')
     union all
-    select 'shopify:' || r.order_id, cast(r.processed_at as date), r.amount
+    select
+        'shopify:' || r.order_id,
+        cast(r.processed_at as date),
+        r.amount
     from {{ ref('stg_shopify__refunds') }} as r
 ),
 
 order_refunds as (
-    select o.entity_id, r.day, o.channel, o.currency, 0 as orders, cast(0 as {{ money_type() }}) as sales,
-           sum(case when o.gross_amount = 0 then r.amount
-                    else {{ round_to_currency('r.amount * o.net_amount / o.gross_amount', 'o.currency') }} end) as refunds
+    select
+        o.entity_id,
+        r.day,
+        o.channel,
+        o.currency,
+        0 as orders,
+        cast(0 as {{ money_type() }}) as sales,
+        sum(case
+            when o.gross_amount = 0 then r.amount
+            else {{ round_to_currency('r.amount * o.net_amount / o.gross_amount', 'o.currency') }}
+        end) as refunds
     from refund_rows as r
     join orders as o using (order_key)
     group by o.entity_id, r.day, o.channel, o.currency
 ),
 
 invoiced as (
-    select entity_id, posted_on as day, 'invoiced' as channel, transaction_currency as currency,
-           count(distinct case when document_type in ('Invoice', 'SalesReceipt') then document_id end) as orders,
-           sum(case when document_type in ('Invoice', 'SalesReceipt') then -transaction_amount else 0 end) as sales,
-           sum(case when document_type in ('CreditMemo', 'CreditNote') then transaction_amount else 0 end) as refunds
+    select
+        entity_id,
+        posted_on as day,
+        'invoiced' as channel,
+        transaction_currency as currency,
+        count(distinct case when document_type in ('Invoice', 'SalesReceipt') then document_id end) as orders,
+        sum(case when document_type in ('Invoice', 'SalesReceipt') then -transaction_amount else 0 end) as sales,
+        sum(case when document_type in ('CreditMemo', 'CreditNote') then transaction_amount else 0 end) as refunds
     from {{ ref('general_ledger') }}
     where is_operating_revenue and document_type in ('Invoice', 'SalesReceipt', 'CreditMemo', 'CreditNote')
     group by entity_id, posted_on, transaction_currency
@@ -47,13 +72,22 @@ invoiced as (
 
 unioned as (
     select * from order_sales
-    union all select * from order_refunds
-    union all select * from invoiced
+    union all
+    select * from order_refunds
+    union all
+    select * from invoiced
 ),
 
 daily as (
-    select entity_id, day, channel, currency,
-           sum(orders) as orders, sum(sales) as sales, sum(refunds) as refunds, sum(sales) - sum(refunds) as revenue
+    select
+        entity_id,
+        day,
+        channel,
+        currency,
+        sum(orders) as orders,
+        sum(sales) as sales,
+        sum(refunds) as refunds,
+        sum(sales) - sum(refunds) as revenue
     from unioned
     group by entity_id, day, channel, currency
 ),
@@ -63,8 +97,10 @@ converted as (
         d.*,
         le.functional_currency,
         {{ rate_or_identity('d.currency', 'le.functional_currency', 'fr.rate') }} as to_functional_rate,
-        case when d.currency = le.functional_currency then d.revenue
-             else {{ convert('d.revenue', 'fr.rate', 'le.functional_currency') }} end as revenue_functional
+        case
+            when d.currency = le.functional_currency then d.revenue
+            else {{ convert('d.revenue', 'fr.rate', 'le.functional_currency') }}
+        end as revenue_functional
     from daily as d
     join {{ ref('legal_entities') }} as le on le.entity_id = d.entity_id
     left join {{ ref('int_fx_pair_rates_daily') }} as fr

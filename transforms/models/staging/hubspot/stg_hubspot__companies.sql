@@ -4,7 +4,7 @@ with raw as {{ inline_cte() }} (
 ),
 
 records as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('hubspot', 'raw.envelope') }} as tenant_id, item as company
+    select raw.raw_key, raw.received_at, {{ tenant_id('hubspot', 'raw.envelope') }} as tenant_id, raw.item as company
     from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
     union all
     select raw_key, received_at, {{ tenant_id('hubspot', 'envelope') }}, cast(payload as json) as company

@@ -12,8 +12,10 @@ renamed as (
         {{ json_str('deal', '$.properties.dealstage') }} as stage_id,
         {{ to_amount(json_str('deal', '$.properties.amount')) }} as amount,
         upper(coalesce({{ json_str('deal', '$.properties.deal_currency_code') }}, 'USD')) as currency,
-        coalesce({{ json_str('deal', '$.properties.associatedcompanyid') }},
-                 {{ json_str('deal', '$.associations.companies.results[0].id') }}) as company_id,
+        coalesce(
+            {{ json_str('deal', '$.properties.associatedcompanyid') }},
+            {{ json_str('deal', '$.associations.companies.results[0].id') }}
+        ) as company_id,
         {{ json_str('deal', '$.properties.invoice_reference') }} as invoice_reference,
         {{ iso_to_utc(json_str('deal', '$.properties.closedate')) }} as close_at,
         {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.createdAt') ~ ', ' ~ json_str('deal', '$.properties.createdate') ~ ')') }} as created_at,
@@ -34,7 +36,9 @@ latest as (
 ),
 
 deletions as (
-    select distinct tenant_id, object_id as deal_id
+    select distinct
+        tenant_id,
+        object_id as deal_id
     from {{ ref('stg_hubspot__notifications') }}
     where subscription_type = 'deal.deletion'
 )

@@ -5,13 +5,20 @@ with raw as {{ inline_cte() }} (
 ),
 
 pipelines as (
-    select raw.raw_key, raw.received_at, item as pipeline
+    select
+        raw.raw_key,
+        raw.received_at,
+        raw.item as pipeline
     from {{ json_each_row('raw', 'raw', 'payload', '$.results', 'item') }}
 ),
 
 stages as (
-    select p.raw_key, p.received_at, {{ json_str('p.pipeline', '$.id') }} as pipeline_id,
-           {{ json_str('p.pipeline', '$.label') }} as pipeline_label, stage
+    select
+        p.raw_key,
+        p.received_at,
+        {{ json_str('p.pipeline', '$.id') }} as pipeline_id,
+        {{ json_str('p.pipeline', '$.label') }} as pipeline_label,
+        p.stage
     from {{ json_each_row('pipelines', 'p', 'pipeline', '$.stages', 'stage') }}
 ),
 
@@ -26,7 +33,7 @@ renamed as (
         try_cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) as probability,
         coalesce(try_cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false) as is_closed,
         coalesce(try_cast({{ json_str('stage', '$.metadata.isClosed') }} as boolean), false)
-            and try_cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) = 1 as is_won,
+        and try_cast({{ json_str('stage', '$.metadata.probability') }} as decimal(9, 6)) = 1 as is_won,
         'hubspot' as source_system,
         raw_key,
         received_at

@@ -3,7 +3,11 @@
 -- Corrections are never rewritten; a later one for the same line supersedes an earlier one
 -- (bank_unmatched takes the latest), and the categoriser never overrides them.
 with raw as {{ inline_cte() }} (
-    select raw_key, received_at, payload from {{ raw_objects('ledgerlake', 'coding_corrections') }}
+    select
+        raw_key,
+        received_at,
+        payload
+    from {{ raw_objects('ledgerlake', 'coding_corrections') }}
 )
 
 select

@@ -3,7 +3,11 @@
 -- and whether it was auto-applied (at or above the entity's threshold) or sent to review.
 -- Each run lands one object (raw/source=ledgerlake/entity=coding_suggestions).
 with raw as {{ inline_cte() }} (
-    select raw_key, received_at, payload from {{ raw_objects('ledgerlake', 'coding_suggestions') }}
+    select
+        raw_key,
+        received_at,
+        payload
+    from {{ raw_objects('ledgerlake', 'coding_suggestions') }}
 ),
 
 items as (
@@ -11,7 +15,7 @@ items as (
         raw.raw_key,
         {{ json_str('raw.payload', '$.run_id') }} as run_id,
         try_cast({{ json_str('raw.payload', '$.suggested_at') }} as timestamp) as suggested_at,
-        item
+        raw.item
     from {{ json_each_row('raw', 'raw', 'payload', '$.suggestions', 'item') }}
 )
 

@@ -1,13 +1,27 @@
 -- One row per Plaid account (/accounts/get, and the accounts echoed on sync pages),
 -- latest balances by when the page was received.
 with raw as {{ inline_cte() }} (
-    select raw_key, received_at, envelope, payload from {{ raw_objects('plaid', 'accounts') }}
+    select
+        raw_key,
+        received_at,
+        envelope,
+        payload
+    from {{ raw_objects('plaid', 'accounts') }}
     union all
-    select raw_key, received_at, envelope, payload from {{ raw_objects('plaid', 'transactions_sync') }}
+    select
+        raw_key,
+        received_at,
+        envelope,
+        payload
+    from {{ raw_objects('plaid', 'transactions_sync') }}
 ),
 
 items as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, item
+    select
+        raw.raw_key,
+        raw.received_at,
+        {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id,
+        raw.item
     from {{ json_each_row('raw', 'raw', 'payload', '$.accounts', 'item') }}
 ),
 

@@ -9,7 +9,7 @@ with raw as {{ inline_cte() }} (
 ),
 
 changed as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, 0 as section_rank, item as txn
+    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, 0 as section_rank, raw.item as txn
     from {{ json_each_row('raw', 'raw', 'payload', '$.added', 'item') }}
     union all
     select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }}, 1 as section_rank, item as txn

@@ -8,10 +8,15 @@ with raw as {{ inline_cte() }} (
 ),
 
 legacy_envelopes as (
-    select raw_key, cast(payload as json) as n from raw
+    select
+        raw_key,
+        cast(payload as json) as n
+    from raw
     where {{ json_get('payload', '$.dataChangeEvent') }} is not null
     union all
-    select raw.raw_key, n
+    select
+        raw.raw_key,
+        n
     from {{ json_each_row('raw', 'raw', 'payload', '$.eventNotifications', 'n') }}
 ),
 
@@ -36,16 +41,26 @@ cloudevents as (
         {{ json_str('payload', '$.intuitentityid') }} as record_id,
         case split_part({{ json_str('payload', '$.type') }}, '.', 3)
             when 'created' then 'Create' when 'updated' then 'Update' when 'deleted' then 'Delete'
-            when 'voided' then 'Void' when 'merged' then 'Merge' end as operation,
+            when 'voided' then 'Void' when 'merged' then 'Merge'
+        end as operation,
         {{ json_str('payload', '$.time') }} as last_updated_text
     from raw
     where {{ json_str('payload', '$.specversion') }} is not null
 ),
 
 unioned as (
-    select raw_key, coalesce(nullif(realm_id, ''), {{ default_tenant('qbo') }}) as realm_id, entity_type, record_id,
-           operation, last_updated_text
-    from (select * from legacy union all select * from cloudevents) as n
+    select
+        raw_key,
+        coalesce(nullif(realm_id, ''), {{ default_tenant('qbo') }}) as realm_id,
+        entity_type,
+        record_id,
+        operation,
+        last_updated_text
+    from (
+        select * from legacy
+        union all
+        select * from cloudevents
+    ) as n
 )
 
 select distinct

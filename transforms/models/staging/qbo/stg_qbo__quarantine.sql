@@ -11,10 +11,10 @@ where nullif({{ json_str('record', '$.Id') }}, '') is null
 union all
 {{ quarantine_wrong_shape('qbo', 'cdc', '$.CDCResponse') }}
 {%- for t in qbo_entity_types() %}
-union all
-select distinct
+    union all
+    select distinct
     {{ quarantine_columns('qbo', qbo_tenant('envelope'), "'" ~ (t | lower) ~ "'", 'null', 'raw_key',
                           "'wrong shape: no " ~ t ~ " object in the read'") }}
-from {{ raw_objects('qbo', t | lower) }}
-where {{ json_get('payload', '$.' ~ t) }} is null
+    from {{ raw_objects('qbo', t | lower) }}
+    where {{ json_get('payload', '$.' ~ t) }} is null
 {%- endfor %}

@@ -33,9 +33,12 @@ latest as (
 ),
 
 notified as (
-    select realm_id, entity_type_lower, record_id,
-           max(case when operation = 'Delete' then 1 else 0 end) = 1 as is_deleted,
-           max(case when operation = 'Void' then 1 else 0 end) = 1 as is_voided
+    select
+        realm_id,
+        entity_type_lower,
+        record_id,
+        max(case when operation = 'Delete' then 1 else 0 end) = 1 as is_deleted,
+        max(case when operation = 'Void' then 1 else 0 end) = 1 as is_voided
     from {{ ref('stg_qbo__notifications') }}
     group by realm_id, entity_type_lower, record_id
 )
@@ -49,7 +52,7 @@ select
     latest.created_at,
     latest.is_deleted_in_cdc or coalesce(notified.is_deleted, false) as is_deleted,
     coalesce(notified.is_voided, false)
-        or coalesce({{ json_str('latest.record', '$.PrivateNote') }} like 'Voided%', false) as is_voided,
+    or coalesce({{ json_str('latest.record', '$.PrivateNote') }} like 'Voided%', false) as is_voided,
     latest.realm_id,
     latest.realm_id as tenant_id,
     latest.record,
@@ -57,5 +60,6 @@ select
     latest.raw_key
 from latest
 left join notified
-    on notified.realm_id = latest.realm_id and notified.entity_type_lower = lower(latest.entity_type)
-   and notified.record_id = latest.record_id
+    on
+        notified.realm_id = latest.realm_id and notified.entity_type_lower = lower(latest.entity_type)
+        and notified.record_id = latest.record_id

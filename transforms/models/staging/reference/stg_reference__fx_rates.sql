@@ -15,20 +15,29 @@
 {%- set wanted = env_var('LEDGERLAKE_FX_CURRENCIES', '') | upper | replace(' ', '') %}
 {%- set fx_from = env_var('LEDGERLAKE_FX_FROM', '') %}
 with pages as {{ inline_cte() }} (
-    select raw_key, received_at, {{ json_str('payload', '$') }} as document
+    select
+        raw_key,
+        received_at,
+        {{ json_str('payload', '$') }} as document
     from {{ raw_objects('ecb', 'eurofxref') }}
 ),
 
 {#- (a quote in a pattern is \x27: see regexp_each_row) #}
 {%- set day_block = "(?s)<Cube\\s+time=[\\x27\"][0-9-]+[\\x27\"]\\s*>.*?</Cube>" %}
 {%- set currency_cube = "<Cube\\s+currency=[^>]*>" %}
+
 day_blocks as (
-    select raw_key, received_at, block
+    select
+        raw_key,
+        received_at,
+        block
     from {{ regexp_each_row('pages', 'p', 'document', day_block, 'block') }}
 ),
 
 cubes as (
-    select raw_key, received_at,
+    select
+        raw_key,
+        received_at,
         cast(regexp_extract(block, 'time=[\x27"]([0-9-]+)[\x27"]', 1) as date) as rate_date,
         cube
     from {{ regexp_each_row('day_blocks', 'b', 'block', currency_cube, 'cube') }}
@@ -41,18 +50,25 @@ published as (
 ),
 
 per_eur as (
-    select rate_date, currency, cast(cast(rate_text as decimal(38, 10)) * 10000000000 as {{ wide_integer_type() }}) as per_eur_e10
+    select
+        rate_date,
+        currency,
+        cast(cast(rate_text as decimal(38, 10)) * 10000000000 as {{ wide_integer_type() }}) as per_eur_e10
     from published
-    where rate_text <> ''{% if fx_from %} and rate_date >= cast('{{ fx_from }}' as date){% endif %}
+    where rate_text != ''{% if fx_from %} and rate_date >= cast('{{ fx_from }}' as date){% endif %}
     union all
-    select distinct rate_date, 'EUR', cast(10000000000 as {{ wide_integer_type() }}) from published
+    select distinct
+        rate_date,
+        'EUR',
+        cast(10000000000 as {{ wide_integer_type() }})
+    from published
     {%- if fx_from %} where rate_date >= cast('{{ fx_from }}' as date){% endif %}
 ),
 
 kept as (
     select * from per_eur
     {%- if wanted %}
-    where currency = 'EUR' or currency in ({% for c in wanted.split(',') if c %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        where currency = 'EUR' or currency in ({% for c in wanted.split(',') if c %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %})
     {%- endif %}
 ),
 
@@ -63,7 +79,7 @@ feed_rates as (
         q.currency as quote_currency,
         {{ fx_cross_rate('b.per_eur_e10', 'q.per_eur_e10') }} as rate
     from kept as b
-    inner join kept as q on q.rate_date = b.rate_date and q.currency <> b.currency
+    inner join kept as q on q.rate_date = b.rate_date and q.currency != b.currency
 ),
 
 file_rates as (
@@ -75,15 +91,29 @@ file_rates as (
         cast(rate as decimal(38, 10)) as rate
     from {{ fx_rates_file() }}
     {%- else %}
-    select cast(null as date) as rate_date, cast(null as varchar) as base_currency,
-        cast(null as varchar) as quote_currency, cast(null as decimal(38, 10)) as rate
-    where false
+        select
+            cast(null as date) as rate_date,
+            cast(null as varchar) as base_currency,
+            cast(null as varchar) as quote_currency,
+            cast(null as decimal(38, 10)) as rate
+        where false
     {%- endif %}
 )
 
-select rate_date, base_currency, quote_currency, rate, 'file' as rate_source from file_rates
+select
+    rate_date,
+    base_currency,
+    quote_currency,
+    rate,
+    'file' as rate_source
+from file_rates
 union all
-select f.rate_date, f.base_currency, f.quote_currency, f.rate, 'ecb' as rate_source
+select
+    f.rate_date,
+    f.base_currency,
+    f.quote_currency,
+    f.rate,
+    'ecb' as rate_source
 from feed_rates as f
 where not exists (
     select 1 from file_rates as o

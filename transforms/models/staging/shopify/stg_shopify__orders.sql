@@ -35,7 +35,11 @@ rest as (
 ),
 
 graphql_nodes as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('shopify', 'raw.envelope') }} as tenant_id, {{ json_get('edge', '$.node') }} as node
+    select
+        raw.raw_key,
+        raw.received_at,
+        {{ tenant_id('shopify', 'raw.envelope') }} as tenant_id,
+        {{ json_get('edge', '$.node') }} as node
     from {{ json_each_row('raw', 'raw', 'payload', '$.data.orders.edges', 'edge', where="raw.arrival <> 'webhook'") }}
 ),
 
@@ -46,8 +50,10 @@ graphql as (
         {{ json_str('node', '$.name') }} as order_name,
         regexp_replace({{ json_str('node', '$.customer.id') }}, '^.*/', '') as customer_id,
         lower(coalesce({{ json_str('node', '$.customer.email') }}, {{ json_str('node', '$.email') }})) as customer_email,
-        coalesce({{ json_str('node', '$.customer.displayName') }},
-                 trim(coalesce({{ json_str('node', '$.customer.firstName') }}, '') || ' ' || coalesce({{ json_str('node', '$.customer.lastName') }}, ''))) as customer_name,
+        coalesce(
+            {{ json_str('node', '$.customer.displayName') }},
+            trim(coalesce({{ json_str('node', '$.customer.firstName') }}, '') || ' ' || coalesce({{ json_str('node', '$.customer.lastName') }}, ''))
+        ) as customer_name,
         upper(coalesce({{ json_str('node', '$.currencyCode') }}, {{ json_str('node', '$.totalPriceSet.shopMoney.currencyCode') }})) as currency,
         {{ json_str('node', '$.totalPriceSet.shopMoney.amount') }} as total_price,
         {{ json_str('node', '$.subtotalPriceSet.shopMoney.amount') }} as subtotal_price,
@@ -102,7 +108,11 @@ typed as (
 
 -- A delete carries no fields: it wins, and the order's last full version supplies them.
 deletes as (
-    select distinct tenant_id, order_id from typed where is_deleted
+    select distinct
+        tenant_id,
+        order_id
+    from typed
+    where is_deleted
 ),
 
 latest as (

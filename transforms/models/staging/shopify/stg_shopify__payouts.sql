@@ -4,7 +4,7 @@ with raw as {{ inline_cte() }} (
 ),
 
 items as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('shopify', 'raw.envelope') }} as tenant_id, item
+    select raw.raw_key, raw.received_at, {{ tenant_id('shopify', 'raw.envelope') }} as tenant_id, raw.item
     from {{ json_each_row('raw', 'raw', 'payload', '$.payouts', 'item') }}
 ),
 

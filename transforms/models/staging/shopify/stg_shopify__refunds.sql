@@ -8,16 +8,27 @@ with raw_refunds as {{ inline_cte() }} (
 ),
 
 refunds as (
-    select raw_key, received_at, {{ tenant_id('shopify', 'envelope') }} as tenant_id, 0 as embedded,
-           cast(payload as json) as refund
+    select
+        raw_key,
+        received_at,
+        {{ tenant_id('shopify', 'envelope') }} as tenant_id,
+        0 as embedded,
+        cast(payload as json) as refund
     from raw_refunds
     union all
-    select o.raw_key, o.received_at, {{ tenant_id('shopify', 'o.envelope') }}, 1, item
+    select
+        o.raw_key,
+        o.received_at,
+        {{ tenant_id('shopify', 'o.envelope') }},
+        1,
+        item
     from {{ json_each_row(raw_objects('shopify', 'orders'), 'o', 'payload', '$.refunds', 'item', where="o.arrival = 'webhook'") }}
 ),
 
 identified as (
-    select *, nullif({{ json_str('refund', '$.id') }}, '') as refund_id
+    select
+        *,
+        nullif({{ json_str('refund', '$.id') }}, '') as refund_id
     from refunds
 ),
 
@@ -41,7 +52,11 @@ transactions as (
 ),
 
 totals as (
-    select tenant_id, refund_id, sum(amount) as amount, min(currency) as currency
+    select
+        tenant_id,
+        refund_id,
+        sum(amount) as amount,
+        min(currency) as currency
     from transactions
     where kind = 'refund' and coalesce(status, 'success') = 'success'
     group by tenant_id, refund_id
@@ -54,8 +69,10 @@ select
     coalesce(totals.currency, orders.currency) as currency,
     coalesce(totals.amount, cast(0 as {{ money_type() }})) as amount,
     {{ iso_to_utc(json_str('latest.refund', '$.created_at')) }} as created_at,
-    coalesce({{ iso_to_utc(json_str('latest.refund', '$.processed_at')) }},
-             {{ iso_to_utc(json_str('latest.refund', '$.created_at')) }}) as processed_at,
+    coalesce(
+        {{ iso_to_utc(json_str('latest.refund', '$.processed_at')) }},
+        {{ iso_to_utc(json_str('latest.refund', '$.created_at')) }}
+    ) as processed_at,
     {{ json_str('latest.refund', '$.note') }} as note,
     'shopify' as source_system,
     latest.refund_id as source_id,

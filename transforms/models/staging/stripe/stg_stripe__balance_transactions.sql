@@ -10,7 +10,7 @@ items as (
         raw.raw_key,
         raw.received_at,
         {{ tenant_id('stripe', 'raw.envelope') }} as tenant_id,
-        item,
+        raw.item,
         coalesce(
             {{ json_str('raw.envelope', '$.extra.request.params.payout') }},
             {{ json_str('raw.envelope', '$.extra.request.payout') }},
@@ -45,7 +45,10 @@ renamed as (
 -- A transaction seen on a payout= page and on a date page: keep its payout link from
 -- whichever page had it, and the newest version of the rest.
 payout_links as (
-    select tenant_id, balance_transaction_id, max(page_payout_id) as payout_id
+    select
+        tenant_id,
+        balance_transaction_id,
+        max(page_payout_id) as payout_id
     from renamed
     group by tenant_id, balance_transaction_id
 ),
@@ -61,8 +64,10 @@ select
     latest.reporting_category,
     latest.source_object_id,
     -- A payout's own transaction settles itself (type payout, source po_…).
-    coalesce(payout_links.payout_id,
-             case when latest.transaction_type = 'payout' then latest.source_object_id end) as payout_id,
+    coalesce(
+        payout_links.payout_id,
+        case when latest.transaction_type = 'payout' then latest.source_object_id end
+    ) as payout_id,
     latest.currency,
     latest.amount,
     latest.fee,

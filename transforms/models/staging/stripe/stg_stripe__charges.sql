@@ -1,5 +1,6 @@
 with objects as (
-    select * from {{ ref('stg_stripe__objects') }} where object_type = 'charge'
+    select * from {{ ref('stg_stripe__objects') }}
+    where object_type = 'charge'
 ),
 
 renamed as (
@@ -44,4 +45,5 @@ renamed as (
 )
 
 -- a charge without amount or currency has no money to count: it is in stg_stripe__quarantine
-select * from renamed where amount is not null and nullif(currency, '') is not null
+select * from renamed
+where amount is not null and nullif(currency, '') is not null

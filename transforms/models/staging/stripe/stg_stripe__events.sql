@@ -9,13 +9,23 @@ with raw as {{ inline_cte() }} (
 ),
 
 webhook_events as (
-    select raw_key, arrival, received_at, envelope, cast(payload as json) as event
+    select
+        raw_key,
+        arrival,
+        received_at,
+        envelope,
+        cast(payload as json) as event
     from raw
     where arrival = 'webhook'
 ),
 
 polled_events as (
-    select raw.raw_key, raw.arrival, raw.received_at, raw.envelope, item as event
+    select
+        raw.raw_key,
+        raw.arrival,
+        raw.received_at,
+        raw.envelope,
+        raw.item as event
     from {{ json_each_row('raw', 'raw', 'payload', '$.data', 'item', where="raw.arrival = 'poll'") }}
 ),
 
@@ -35,10 +45,11 @@ renamed as (
         -- charge; charge.refund.updated -> refund, customer.subscription.* -> subscription
         coalesce(
             nullif({{ json_str('event', '$.data.object.object') }}, ''),
-            case when {{ json_str('event', '$.type') }} like 'charge.%.%' or {{ json_str('event', '$.type') }} like 'customer.%.%'
-                      or {{ json_str('event', '$.type') }} like 'invoice.%.%'
-                 then regexp_extract(regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', ''), '[^.]+$', 0)
-                 else regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', '') end
+            case when
+                {{ json_str('event', '$.type') }} like 'charge.%.%' or {{ json_str('event', '$.type') }} like 'customer.%.%'
+                or {{ json_str('event', '$.type') }} like 'invoice.%.%'
+                then regexp_extract(regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', ''), '[^.]+$', 0)
+            else regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', '') end
         ) as object_type,
         {{ json_str('event', '$.data.object.id') }} as object_id,
         -- payload

@@ -1,5 +1,6 @@
 with objects as (
-    select * from {{ ref('stg_stripe__objects') }} where object_type = 'invoice'
+    select * from {{ ref('stg_stripe__objects') }}
+    where object_type = 'invoice'
 )
 
 select

@@ -1,13 +1,27 @@
 -- Refunds arrive as their own objects (refund.* events) and embedded in charges
 -- (charge.refunded carries charge.refunds.data); the standalone object wins.
 with standalone as (
-    select tenant_id, object as refund, created_unix, event_id, raw_key, source_system, 0 as preference
+    select
+        tenant_id,
+        object as refund,
+        created_unix,
+        event_id,
+        raw_key,
+        source_system,
+        0 as preference
     from {{ ref('stg_stripe__objects') }}
     where object_type = 'refund'
 ),
 
 embedded as (
-    select e.tenant_id, item as refund, e.created_unix, e.event_id, e.raw_key, e.source_system, 1 as preference
+    select
+        e.tenant_id,
+        e.item as refund,
+        e.created_unix,
+        e.event_id,
+        e.raw_key,
+        e.source_system,
+        1 as preference
     from {{ json_each_row(ref('stg_stripe__events'), 'e', 'object', '$.refunds.data', 'item', where="e.object_type = 'charge'") }}
 ),
 

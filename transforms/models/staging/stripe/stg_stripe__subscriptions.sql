@@ -1,7 +1,8 @@
 -- Subscriptions with their recurring amount per month (the MRR input): the sum over
 -- items of unit_amount × quantity, normalised from the price's interval to a month.
 with objects as (
-    select * from {{ ref('stg_stripe__objects') }} where object_type = 'subscription'
+    select * from {{ ref('stg_stripe__objects') }}
+    where object_type = 'subscription'
 ),
 
 items as (
@@ -10,7 +11,7 @@ items as (
         o.object_id as subscription_id,
         {{ json_str('item', '$.price.currency') }} as currency,
         try_cast({{ json_str('item', '$.price.unit_amount') }} as bigint)
-            * coalesce(try_cast({{ json_str('item', '$.quantity') }} as bigint), 1) as item_minor,
+        * coalesce(try_cast({{ json_str('item', '$.quantity') }} as bigint), 1) as item_minor,
         {{ json_str('item', '$.price.recurring.interval') }} as price_interval,
         coalesce(try_cast({{ json_str('item', '$.price.recurring.interval_count') }} as integer), 1) as interval_count
     from {{ json_each_row('objects', 'o', 'object', '$.items.data', 'item') }}

@@ -13,6 +13,6 @@ no_id as (
 
 select * from no_id
 {%- for entity, collection, id_field in xero_collections() %}
-union all
-{{ quarantine_wrong_shape('xero', entity, '$.' ~ collection) }}
+    union all
+    {{ quarantine_wrong_shape('xero', entity, '$.' ~ collection) }}
 {%- endfor %}

@@ -2,7 +2,7 @@
 -- A manual journal names no currency: it is in the organisation's base currency.
 select
     'xero' as source_system,
-    l.tenant_id as tenant_id,
+    l.tenant_id,
     'ManualJournal' as document_type,
     l.manual_journal_id as document_id,
     cast(null as varchar) as doc_number,
@@ -14,7 +14,7 @@ select
     coalesce(l.description, l.narration) as description,
     cast(null as varchar) as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
-    l.raw_key as raw_key
+    l.raw_key
 from {{ ref('stg_xero__manual_journal_lines') }} as l
 left join {{ ref('int_ledger_accounts') }} as a
     on a.source_system = 'xero' and a.tenant_id = l.tenant_id and a.account_code = l.account_code
