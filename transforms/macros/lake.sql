@@ -30,6 +30,15 @@
                               ~ " using csv options (header 'true', path '" ~ var('fx_rates_root') ~ "')") -%}
             {%- do run_query("refresh table lake.fx_rates") -%}
         {%- endif -%}
+        {%- if var('budgets_root', '') -%}
+            {#- the columns `ledgerlake budgets import` writes, in its order (budgets.OUTPUT_COLUMNS) -#}
+            {%- do run_query("create table if not exists lake.budgets (budget_name string, line string, entity_id string,"
+                              ~ " account_key string, account_code string, account_name string, account_class string,"
+                              ~ " period_month string, currency string, amount string, note string, imported_at string,"
+                              ~ " imported_by string, source_file string)"
+                              ~ " using csv options (header 'true', path '" ~ var('budgets_root') ~ "')") -%}
+            {%- do run_query("refresh table lake.budgets") -%}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 

@@ -56,6 +56,14 @@
                                                           partitioned_by=partitioned_by, sorted_by=sorted_by)) }}
 {%- endmacro %}
 
+{# Views (the per-document double-entry models) get the same text type on Spark. #}
+{% macro create_view_as(relation, sql) -%}
+    {%- if target.type == 'spark' -%}
+        {{ return(adapter.dispatch('create_view_as', 'dbt')(relation, spark_text_type(sql))) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('create_view_as', 'dbt')(relation, sql)) }}
+{%- endmacro %}
+
 {# Data tests go through the same spelling on Spark (a tie-out may cast to varchar too). #}
 {% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
     {{ return(default__get_test_sql(spark_text_type(main_sql), fail_calc, warn_if, error_if, limit)) }}

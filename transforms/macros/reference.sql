@@ -12,6 +12,11 @@
     {% set found = run_query("select count(*) from glob('s3://" ~ var('raw_bucket') ~ "/reference/" ~ folder ~ "/*.csv')") %}
     {{ return(found.columns[0].values()[0] > 0) }}
 {%- endmacro %}
+{# Spark reads a copy of the folder registered as lake.<folder> (macros/lake.sql), named by
+   var('<folder>_root'): set only when the lake has such a file. #}
+{% macro spark__reference_files_present(folder) -%}
+    {{ return(var(folder ~ '_root', '') != '') }}
+{%- endmacro %}
 {% macro default__reference_files_present(folder) -%}
     {{ return(true) }}
 {%- endmacro %}

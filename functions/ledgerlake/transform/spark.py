@@ -26,13 +26,14 @@ from .runner import _NodeProgress, compacted_mirror, run_dbt
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
 
-def mirror_fx_rates(settings: Settings, local_dir: Path) -> Path | None:
-    """Copy s3://{raw}/reference/fx_rates/*.csv to `local_dir`; None when there is none
-    (DuckDB globs S3 itself; a local Spark has no S3 connector)."""
+def mirror_reference(settings: Settings, folder: str, local_dir: Path) -> Path | None:
+    """Copy s3://{raw}/reference/<folder>/*.csv (the FX override, imported budgets) to
+    `local_dir`; None when there is none (DuckDB globs S3 itself; a local Spark has no S3
+    connector)."""
     from ..lake import Lake
 
     lake = Lake(settings)
-    pages = lake.s3.get_paginator("list_objects_v2").paginate(Bucket=lake.bucket, Prefix="reference/fx_rates/")
+    pages = lake.s3.get_paginator("list_objects_v2").paginate(Bucket=lake.bucket, Prefix=f"reference/{folder}/")
     keys = [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".csv")]
     if not keys:
         return None
@@ -49,13 +50,15 @@ def build_spark(
     settings: Settings | None = None,
     compacted_root: str | None = None,
     fx_rates_root: str | None = None,
+    budgets_root: str | None = None,
     threads: int = 1,
     stream=sys.stderr,
 ) -> tuple[bool, _NodeProgress]:
     """`dbt <args>` (default BUILD_ARGS) on Spark, tables under `warehouse` (a local
     directory, emptied first, or an s3:// URI on EMR). Reads the compacted lake at
-    `compacted_root` (default: the DuckDB build's local mirror) and the FX override files
-    at `fx_rates_root` (default: a local copy, when the lake has any). A session this
+    `compacted_root` (default: the DuckDB build's local mirror), the FX override files at
+    `fx_rates_root` and the imported budgets at `budgets_root` (default: a local copy of
+    each, when the lake has any). A session this
     function started is stopped after. `threads` dbt nodes run at once in the one session
     (2 overlaps dbt's own per-node work with Spark's on a 2-core machine)."""
     settings = settings or Settings.from_env()
@@ -67,13 +70,17 @@ def build_spark(
         shutil.rmtree(local, ignore_errors=True)
         warehouse = str(local)
         if fx_rates_root is None:
-            copied = mirror_fx_rates(settings, local.parent / (local.name + "-fx_rates"))
+            copied = mirror_reference(settings, "fx_rates", local.parent / (local.name + "-fx_rates"))
             fx_rates_root = str(copied) if copied else ""
+        if budgets_root is None:
+            copied = mirror_reference(settings, "budgets", local.parent / (local.name + "-budgets"))
+            budgets_root = str(copied) if copied else ""
     env = {
         "LEDGERLAKE_DBT_TARGET": "spark",
         "LEDGERLAKE_DBT_THREADS": str(threads),
         "LEDGERLAKE_SPARK_WAREHOUSE": warehouse,
         "LEDGERLAKE_FX_RATES_ROOT": fx_rates_root or "",
+        "LEDGERLAKE_BUDGETS_ROOT": budgets_root or "",
         "LEDGERLAKE_COMPACTED_ROOT": compacted_root or str(compacted_mirror()),
     }
     started_here = _active_session() is None
@@ -117,6 +124,7 @@ def main() -> int:
         settings=settings,
         compacted_root=f"s3://{settings.raw_bucket}/compacted",
         fx_rates_root=f"s3://{settings.raw_bucket}/reference/fx_rates/",
+        budgets_root=f"s3://{settings.raw_bucket}/reference/budgets/",
     )
     for failure in progress.failures:
         print(failure, file=sys.stderr)

@@ -233,7 +233,7 @@ r5 as (
 bank_6 as (
     select
         b.*,
-        row_number() over (partition by b.account_key, b.amount, b.line_date order by b.bank_line_id) as k
+        row_number() over (partition by b.account_key, b.amount, b.line_date order by b.bank_line_id) as k6
     from open_bank as b
     where b.bank_line_id not in (select bank_line_id from r5)
 ),
@@ -241,7 +241,7 @@ bank_6 as (
 ledger_6 as (
     select
         l.*,
-        row_number() over (partition by l.account_key, l.amount, l.posted_on order by l.ledger_line_id) as k
+        row_number() over (partition by l.account_key, l.amount, l.posted_on order by l.ledger_line_id) as k6
     from open_ledger as l
     where l.ledger_line_id not in (select ledger_line_id from r5)
 ),
@@ -253,14 +253,14 @@ r6 as (
         'amount_same_day' as match_rule
     from bank_6 as b
     inner join ledger_6 as l
-        on l.account_key = b.account_key and l.amount = b.amount and l.posted_on = b.line_date and l.k = b.k
+        on l.account_key = b.account_key and l.amount = b.amount and l.posted_on = b.line_date and l.k6 = b.k6
 ),
 
 -- 7. amount_window: what is left, the k-th of an amount on each side in date order
 bank_7 as (
     select
         b.*,
-        row_number() over (partition by b.account_key, b.amount order by b.line_date, b.bank_line_id) as k
+        row_number() over (partition by b.account_key, b.amount order by b.line_date, b.bank_line_id) as k7
     from bank_6 as b
     where b.bank_line_id not in (select bank_line_id from r6)
 ),
@@ -268,7 +268,7 @@ bank_7 as (
 ledger_7 as (
     select
         l.*,
-        row_number() over (partition by l.account_key, l.amount order by l.posted_on, l.ledger_line_id) as k
+        row_number() over (partition by l.account_key, l.amount order by l.posted_on, l.ledger_line_id) as k7
     from ledger_6 as l
     where l.ledger_line_id not in (select ledger_line_id from r6)
 ),
@@ -280,7 +280,7 @@ r7 as (
         'amount_window' as match_rule
     from bank_7 as b
     inner join ledger_7 as l
-        on l.account_key = b.account_key and l.amount = b.amount and l.k = b.k
+        on l.account_key = b.account_key and l.amount = b.amount and l.k7 = b.k7
     where abs({{ days_between('l.posted_on', 'b.line_date') }}) <= {{ window }}
 ),
 
