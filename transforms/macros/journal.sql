@@ -141,3 +141,17 @@ from payments as p
 cross join sides as s
 left join control as c on c.tenant_id = p.tenant_id
 {%- endmacro %}
+
+{# The two lookups every double-entry model of one ledger joins: its control accounts
+   (receivable, payable, tax) and its chart of accounts. #}
+{% macro ledger_lookups(source_system) -%}
+control as (
+    select * from {{ ref('int_ledger_control_accounts') }}
+    where source_system = '{{ source_system }}'
+),
+
+accounts as (
+    select * from {{ ref('int_ledger_accounts') }}
+    where source_system = '{{ source_system }}'
+)
+{%- endmacro %}

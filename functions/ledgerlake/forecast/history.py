@@ -52,6 +52,18 @@ AP_SCHEMA = {
     "due_date": pl.Date,
     "open_amount": MONEY,
 }
+# An AR/AP document as the forecaster reads it (the marts' ar_ap_documents, or the simulation's files).
+DOCUMENT_SCHEMA = {
+    "entity": pl.Utf8,
+    "kind": pl.Utf8,
+    "currency": pl.Utf8,
+    "contact_key": pl.Utf8,
+    "contact_name": pl.Utf8,
+    "document_key": pl.Utf8,
+    "issued_on": pl.Date,
+    "due_date": pl.Date,
+    "total_amount": MONEY,
+}
 DEAL_SCHEMA = {
     "entity": pl.Utf8,
     "currency": pl.Utf8,

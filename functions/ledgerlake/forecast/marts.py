@@ -29,6 +29,7 @@ import polars as pl
 from ..alerts.fx import stale_fx_rates
 from ..alerts.integrity import INTEGRITY_MARTS, integrity_alerts
 from ..alerts.rules import AlertConfig
+from .history import DOCUMENT_SCHEMA
 from .run import EntityInfo, ForecastInputs
 
 log = logging.getLogger(__name__)
@@ -161,17 +162,7 @@ def _load(r: _Reader, settings, as_of: date | None):
         (docs,),
         "AR/AP documents",
     )
-    doc_schema = {
-        "entity": pl.Utf8,
-        "kind": pl.Utf8,
-        "currency": pl.Utf8,
-        "contact_key": pl.Utf8,
-        "contact_name": pl.Utf8,
-        "document_key": pl.Utf8,
-        "issued_on": pl.Date,
-        "due_date": pl.Date,
-        "total_amount": money,
-    }
+    doc_schema = DOCUMENT_SCHEMA
     documents = documents.cast(doc_schema) if documents is not None else pl.DataFrame(schema=doc_schema)
     alloc_schema = {"document_key": pl.Utf8, "applied_on": pl.Date, "amount": money}
     if r.has("intermediate.int_allocations"):

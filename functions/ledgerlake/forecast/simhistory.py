@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .history import DEAL_SCHEMA, History
+from .history import DEAL_SCHEMA, DOCUMENT_SCHEMA, History
 from .run import EntityInfo
 from .simframes import PAYROLL_CONTACTS, _xero_date, sales_daily, vendor_payments
 
@@ -252,17 +252,7 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
         .group_by("entity", "currency", "kind", "series", "date")
         .agg(pl.col("amount").sum())
     )
-    doc_schema = {
-        "entity": pl.Utf8,
-        "kind": pl.Utf8,
-        "currency": pl.Utf8,
-        "contact_key": pl.Utf8,
-        "contact_name": pl.Utf8,
-        "document_key": pl.Utf8,
-        "issued_on": pl.Date,
-        "due_date": pl.Date,
-        "total_amount": MONEY,
-    }
+    doc_schema = DOCUMENT_SCHEMA
     return History(
         reporting_currency=reporting_currency,
         entities={"US": EntityInfo("USD", "US"), "UK": EntityInfo("GBP", "GB")},

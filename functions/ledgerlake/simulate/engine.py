@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from ..sources.qbo.poll import ENTITIES as QBO_ENTITIES
 from .cards import CATEGORIES, PFC, CardLine, draw_lines, merchants
 from .company import (
     AWS_ALIAS_NAME,
@@ -88,19 +89,7 @@ RESOURCES = {
     ),
     "shopify": ("orders", "transactions", "payouts", "balance_transactions"),
     "hubspot": ("deals", "companies", "pipelines"),
-    "qbo": (
-        "Invoice",
-        "Payment",
-        "Bill",
-        "BillPayment",
-        "JournalEntry",
-        "Account",
-        "Customer",
-        "Vendor",
-        "Purchase",
-        "Deposit",
-        "CreditMemo",
-    ),
+    "qbo": tuple(e for e in QBO_ENTITIES if e != "SalesReceipt"),  # the company makes no cash sales
     "xero": ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals"),
     "plaid": ("accounts", "transactions"),
 }
@@ -1188,37 +1177,27 @@ class Simulation:
         pending = 1 if rng.random() < 0.4 else 0
         amount = doc.balance
         if v.entity == US:
-            pid = self.qbo.bill_payment(moment, day, doc, "bank_operating")
-            txn = self.bank.move(
-                "bank_operating",
-                moment,
-                amount,
-                v.bank_name,
-                v.merchant_name,
-                v.pfc,
-                "other",
-                pending,
-                counterparty=v.ledger_name,
-                reference=doc.number,
-            )
-            self.bank.explain(txn, "one_to_one", pid)
-            self._record(doc.id, "qbo", "BillPayment", "billpayment", pid)
+            bank_key = "bank_operating"
+            pid = self.qbo.bill_payment(moment, day, doc, bank_key)
+            recorded = ("qbo", "BillPayment", "billpayment")
         else:
-            pid = self.xero.payment(moment, day, doc, amount, "bank_current", doc.number)
-            txn = self.bank.move(
-                "bank_current",
-                moment,
-                amount,
-                v.bank_name,
-                v.merchant_name,
-                v.pfc,
-                "other",
-                pending,
-                counterparty=v.ledger_name,
-                reference=doc.number,
-            )
-            self.bank.explain(txn, "one_to_one", pid)
-            self._record(doc.id, "xero", "Payments", "payments", pid)
+            bank_key = "bank_current"
+            pid = self.xero.payment(moment, day, doc, amount, bank_key, doc.number)
+            recorded = ("xero", "Payments", "payments")
+        txn = self.bank.move(
+            bank_key,
+            moment,
+            amount,
+            v.bank_name,
+            v.merchant_name,
+            v.pfc,
+            "other",
+            pending,
+            counterparty=v.ledger_name,
+            reference=doc.number,
+        )
+        self.bank.explain(txn, "one_to_one", pid)
+        self._record(doc.id, *recorded, pid)
         self._record(doc.id, "plaid", "transactions", "transactions_sync", txn)
 
     # -- payroll ---------------------------------------------------------------------------------

@@ -235,6 +235,20 @@ class QboBooks(Books):
 
     _CUR: ClassVar[dict[str, str]] = {"USD": "United States Dollar", "GBP": "British Pound Sterling", "EUR": "Euro"}
 
+    def _expense_line(self, desc: str, amount: int, account: str) -> dict:
+        """A bill's or a purchase's one expense line (AccountBasedExpenseLineDetail)."""
+        return {
+            "Id": "1",
+            "Description": desc,
+            "Amount": dec(amount),
+            "DetailType": "AccountBasedExpenseLineDetail",
+            "AccountBasedExpenseLineDetail": {
+                "AccountRef": self.ref(account),
+                "BillableStatus": "NotBillable",
+                "TaxCodeRef": {"value": "NON"},
+            },
+        }
+
     def _cur(self, currency: str = "USD") -> dict:
         return {"value": currency, "name": self._CUR[currency]}
 
@@ -538,20 +552,7 @@ class QboBooks(Books):
             "TxnDate": day.isoformat(),
             "CurrencyRef": self._cur(),
             "LinkedTxn": [],
-            "Line": [
-                {
-                    "Id": "1",
-                    "LineNum": 1,
-                    "Description": desc,
-                    "Amount": dec(amount),
-                    "DetailType": "AccountBasedExpenseLineDetail",
-                    "AccountBasedExpenseLineDetail": {
-                        "AccountRef": self.ref(account),
-                        "BillableStatus": "NotBillable",
-                        "TaxCodeRef": {"value": "NON"},
-                    },
-                }
-            ],
+            "Line": [{"Id": "1", "LineNum": 1} | self._expense_line(desc, amount, account)],
             "VendorRef": {"value": vid, "name": vname},
             "APAccountRef": self.ref("ap"),
             "TotalAmt": dec(amount),
@@ -631,19 +632,7 @@ class QboBooks(Books):
             "TxnDate": day.isoformat(),
             "CurrencyRef": self._cur(),
             "PrivateNote": desc,
-            "Line": [
-                {
-                    "Id": "1",
-                    "Description": desc,
-                    "Amount": dec(amount),
-                    "DetailType": "AccountBasedExpenseLineDetail",
-                    "AccountBasedExpenseLineDetail": {
-                        "AccountRef": self.ref(account),
-                        "BillableStatus": "NotBillable",
-                        "TaxCodeRef": {"value": "NON"},
-                    },
-                }
-            ],
+            "Line": [self._expense_line(desc, amount, account)],
         }
         self.post(day, [(account, amount, desc), (bank_key, -amount, desc)], f"Purchase {pid}")
         self._emit("Purchase", moment, obj, "Create")

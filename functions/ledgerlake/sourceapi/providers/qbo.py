@@ -26,24 +26,11 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from ...sources.qbo.poll import ENTITIES  # the entities the poller asks CDC for: one home
 from ..server import Reply, json_reply
 from ..store import parse_time
 
 CDC_CAP = 1000
-ENTITIES = (
-    "Invoice",
-    "Payment",
-    "Bill",
-    "BillPayment",
-    "JournalEntry",
-    "Account",
-    "Customer",
-    "Vendor",
-    "Purchase",
-    "Deposit",
-    "CreditMemo",
-    "SalesReceipt",
-)
 _BY_LOWER = {name.lower(): name for name in ENTITIES}
 _PATH = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<what>[A-Za-z]+)(?:/(?P<id>[^/]+))?$")
 

@@ -10,6 +10,11 @@
 -- Accounts: QBO "Exchange Gain or Loss" (both), Xero's REALISEDCURRENCYGAIN / UNREALISEDCURRENCYGAIN
 -- system accounts (docs/DECISIONS.md, "Foreign-currency documents").
 {%- set reporting = var('reporting_currency') %}
+{%- set posting_columns = [
+    'key_prefix', 'entity_id', 'source_system', 'tenant_id', 'document_type', 'fx_document_id as document_id',
+    'doc_number', 'fx_posted_on as posted_on', 'contact_key', 'functional_currency', 'fx_raw_key as raw_key',
+    'fx_description as description', 'control_account_key',
+] %}
 with posted as (
     select * from {{ ref('int_journal_lines') }}
     where quarantine_reason is null
@@ -175,38 +180,19 @@ unrealised as (
 ),
 
 postings as (
+    -- the realised and the unrealised adjustments, in the same columns
     select
-        key_prefix,
-        entity_id,
-        source_system,
-        tenant_id,
-        document_type,
-        fx_document_id as document_id,
-        doc_number,
-        fx_posted_on as posted_on,
-        contact_key,
-        functional_currency,
-        fx_raw_key as raw_key,
-        fx_description as description,
-        control_account_key,
+        {%- for column in posting_columns %}
+            {{ column }},
+        {%- endfor %}
         adjustment as amount,
         'realised' as kind
     from realised
     union all
     select
-        key_prefix,
-        entity_id,
-        source_system,
-        tenant_id,
-        document_type,
-        fx_document_id as document_id,
-        doc_number,
-        fx_posted_on as posted_on,
-        contact_key,
-        functional_currency,
-        fx_raw_key as raw_key,
-        fx_description as description,
-        control_account_key,
+        {%- for column in posting_columns %}
+            {{ column }},
+        {%- endfor %}
         posted_adjustment as amount,
         'unrealised' as kind
     from unrealised

@@ -8,15 +8,7 @@ with bank_transactions as (
     where status = 'AUTHORISED'
 ),
 
-control as (
-    select * from {{ ref('int_ledger_control_accounts') }}
-    where source_system = 'xero'
-),
-
-accounts as (
-    select * from {{ ref('int_ledger_accounts') }}
-    where source_system = 'xero'
-)
+{{ ledger_lookups('xero') }}
 
 select
     'xero' as source_system,

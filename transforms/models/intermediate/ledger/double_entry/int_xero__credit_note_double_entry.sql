@@ -8,15 +8,7 @@ with credit_notes as (
     where status in ('AUTHORISED', 'PAID')
 ),
 
-control as (
-    select * from {{ ref('int_ledger_control_accounts') }}
-    where source_system = 'xero'
-),
-
-accounts as (
-    select * from {{ ref('int_ledger_accounts') }}
-    where source_system = 'xero'
-),
+{{ ledger_lookups('xero') }},
 
 credit_note_lines as (
     -- staging has no credit-note line model: the lines are read from the record here
