@@ -117,6 +117,7 @@ def _dashboard_imports() -> set[str]:
                     external |= static_imports(name)
                 elif top not in sys.stdlib_module_names and top not in (
                     "shared",
+                    "charts",
                     "__future__",
                 ):
                     external.add(top)

@@ -46,6 +46,14 @@ class CodingRun:
         return out
 
 
+def _warehouse() -> Path:
+    """The local warehouse file (transform.runner.warehouse_path, without importing dbt's side:
+    the dashboard's correction form calls this module)."""
+    from .. import config
+
+    return config.home() / "warehouse.duckdb"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -121,10 +129,8 @@ def run_categoriser(
     """Suggest for the warehouse's unexplained lines and land the run (see the module doc)."""
     import duckdb
 
-    from ..transform.runner import warehouse_path
-
     lake = lake or Lake(settings)
-    con = duckdb.connect(str(warehouse or warehouse_path()), read_only=True)
+    con = duckdb.connect(str(warehouse or _warehouse()), read_only=True)
     try:
         history, todo = load_lines(con)
     finally:
@@ -172,11 +178,9 @@ def correct(
     new object (the audit trail), and final: the categoriser never overrides it."""
     import duckdb
 
-    from ..transform.runner import warehouse_path
-
     if not by.strip():
         raise CorrectionError("say who is correcting (by)")
-    con = duckdb.connect(str(warehouse or warehouse_path()), read_only=True)
+    con = duckdb.connect(str(warehouse or _warehouse()), read_only=True)
     try:
         line = con.execute(
             "select entity_id, suggested_account_code from marts.bank_unmatched where bank_line_id = ? "
