@@ -21,7 +21,13 @@ MART_SCHEMA = "marts"
 # rates it converts with, payment allocations for aging as of any date). Published beside
 # the marts as marts/<schema>/<table>/<table>.parquet, so a dashboard with no warehouse
 # file (on AWS) reads exactly what a local one reads: ledgerlake.dashboard_data.
-SUPPORT_TABLES = ("seeds.legal_entities", "intermediate.int_fx_rates_daily", "intermediate.int_allocations")
+SUPPORT_TABLES = (
+    "seeds.legal_entities",
+    "intermediate.int_fx_rates_daily",
+    "intermediate.int_allocations",
+    "intermediate.int_mrr_customer_month",  # the MRR card's documents (Overview)
+    "intermediate.int_consolidation_lines",  # the Consolidation page's eliminations
+)
 
 
 def project_dir() -> Path:
