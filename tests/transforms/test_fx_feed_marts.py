@@ -103,7 +103,10 @@ def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, 
                 f"select count(*) from (select {cols} from file.marts.{name} except all "
                 f"select {cols} from feed.marts.{name})"
             ).fetchone()[0]
-            if extra or missing:
+            # source_health counts the lake's raw objects by source, and other tests of the
+            # session land into the same lake after the feed build (coding runs, budgets): its
+            # FX rows are compared above (the same ECB days and pairs as the file's)
+            if (extra or missing) and name != "source_health":
                 differing[name] = (rows, extra, missing)
         converted = con.execute(
             "select count(*) from feed.marts.general_ledger where transaction_currency <> reporting_currency"

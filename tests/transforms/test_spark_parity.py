@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import time
 import uuid
 from collections import Counter
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
@@ -51,8 +53,6 @@ MARTS_NOT_YET_ON_SPARK = {
 
 @pytest.fixture(scope="module")
 def both_engines(company_s3, tmp_path_factory):
-    from conftest import company_env
-
     from ledgerlake.lake import Lake
     from ledgerlake.landing import land_simulation
     from ledgerlake.simulate import generate
@@ -68,7 +68,9 @@ def both_engines(company_s3, tmp_path_factory):
         "LEDGERLAKE_S3_ENDPOINT": company_s3,
     }
     timings = {}
-    with company_env(env):
+    # (mock.patch.dict, not tests/conftest.py's company_env: `from conftest import` resolves to
+    # whichever conftest module a full run imported first)
+    with mock.patch.dict(os.environ, env):
         generate(work / "company", seed=7, months=MONTHS, scale=SCALE)
         lake = Lake()
         lake.ensure_buckets()

@@ -8,16 +8,21 @@ with raw as {{ inline_cte() }} (
         received_at,
         payload
     from {{ raw_objects('ledgerlake', 'coding_corrections') }}
+),
+
+corrections as (
+    select
+        {{ json_str('payload', '$.correction_id') }} as correction_id,
+        {{ json_str('payload', '$.bank_line_id') }} as bank_line_id,
+        {{ json_str('payload', '$.entity_id') }} as entity_id,
+        {{ json_str('payload', '$.account_code') }} as account_code,
+        {{ json_str('payload', '$.previous_account_code') }} as previous_account_code,
+        {{ json_str('payload', '$.by') }} as corrected_by,
+        try_cast({{ json_str('payload', '$.at') }} as timestamp) as corrected_at,
+        {{ json_str('payload', '$.note') }} as note,
+        raw_key
+    from raw
 )
 
-select
-    {{ json_str('payload', '$.correction_id') }} as correction_id,
-    {{ json_str('payload', '$.bank_line_id') }} as bank_line_id,
-    {{ json_str('payload', '$.entity_id') }} as entity_id,
-    {{ json_str('payload', '$.account_code') }} as account_code,
-    {{ json_str('payload', '$.previous_account_code') }} as previous_account_code,
-    {{ json_str('payload', '$.by') }} as corrected_by,
-    try_cast({{ json_str('payload', '$.at') }} as timestamp) as corrected_at,
-    {{ json_str('payload', '$.note') }} as note,
-    raw_key
-from raw
+-- a correction landed again (a replay) counts once: it is never rewritten
+{{ dedupe('select * from corrections', 'correction_id', 'raw_key') }}

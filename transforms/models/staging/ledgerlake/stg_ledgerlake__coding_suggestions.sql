@@ -17,18 +17,23 @@ items as (
         try_cast({{ json_str('raw.payload', '$.suggested_at') }} as timestamp) as suggested_at,
         raw.item
     from {{ json_each_row('raw', 'raw', 'payload', '$.suggestions', 'item') }}
+),
+
+suggestions as (
+    select
+        run_id || ':' || {{ json_str('item', '$.bank_line_id') }} as suggestion_key,
+        run_id,
+        suggested_at,
+        {{ json_str('item', '$.bank_line_id') }} as bank_line_id,
+        {{ json_str('item', '$.entity_id') }} as entity_id,
+        {{ json_str('item', '$.account_code') }} as account_code,
+        try_cast({{ json_str('item', '$.confidence') }} as decimal(6, 4)) as confidence,
+        {{ json_str('item', '$.method') }} as method,
+        {{ json_str('item', '$.status') }} as status,
+        try_cast({{ json_str('item', '$.threshold') }} as decimal(6, 4)) as threshold,
+        raw_key
+    from items
 )
 
-select
-    run_id || ':' || {{ json_str('item', '$.bank_line_id') }} as suggestion_key,
-    run_id,
-    suggested_at,
-    {{ json_str('item', '$.bank_line_id') }} as bank_line_id,
-    {{ json_str('item', '$.entity_id') }} as entity_id,
-    {{ json_str('item', '$.account_code') }} as account_code,
-    try_cast({{ json_str('item', '$.confidence') }} as decimal(6, 4)) as confidence,
-    {{ json_str('item', '$.method') }} as method,
-    {{ json_str('item', '$.status') }} as status,
-    try_cast({{ json_str('item', '$.threshold') }} as decimal(6, 4)) as threshold,
-    raw_key
-from items
+-- a run's object landed again (a replay, a re-poll) counts once
+{{ dedupe('select * from suggestions', 'suggestion_key', 'raw_key') }}
