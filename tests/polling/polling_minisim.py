@@ -12,22 +12,12 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from ledgerlake.simulate.engine import RESOURCES
+
 START = datetime(2025, 1, 1, tzinfo=UTC)
 END = START + timedelta(days=60)
 
-QBO_ENTITIES = (
-    "Invoice",
-    "Payment",
-    "Bill",
-    "BillPayment",
-    "JournalEntry",
-    "Account",
-    "Customer",
-    "Vendor",
-    "Purchase",
-    "Deposit",
-    "CreditMemo",
-)
+QBO_ENTITIES = RESOURCES["qbo"]  # what the simulated company emits (no cash sales)
 XERO_RESOURCES = {
     "Invoices": "InvoiceID",
     "Payments": "PaymentID",

@@ -19,6 +19,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schema_strategy import from_schema
 
+from ledgerlake.sources.qbo.poll import ENTITIES as QBO_ENTITIES
+
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 SHARED = HERE.parents[1].parent / "shared" / "fixtures"
@@ -33,20 +35,7 @@ SERVED = {
     },
     "qbo": {
         name: (name, "Id", lambda i: str(9000 + i))
-        for name in (
-            "Invoice",
-            "Payment",
-            "Bill",
-            "BillPayment",
-            "JournalEntry",
-            "Account",
-            "Customer",
-            "Vendor",
-            "Purchase",
-            "Deposit",
-            "CreditMemo",
-            "SalesReceipt",
-        )
+        for name in QBO_ENTITIES  # the poller's own list
     },
     "hubspot": {
         "deal": ("deals", "id", lambda i: str(90000 + i)),

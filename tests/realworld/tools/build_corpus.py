@@ -218,20 +218,9 @@ def qbo(inputs: Path) -> dict:
         elements(node, depth, props)
         return {"type": "object", "additionalProperties": False, "properties": props}
 
-    names = [
-        "Invoice",
-        "Payment",
-        "Bill",
-        "BillPayment",
-        "JournalEntry",
-        "Account",
-        "Customer",
-        "Vendor",
-        "Purchase",
-        "Deposit",
-        "CreditMemo",
-        "SalesReceipt",
-    ]
+    from ledgerlake.sources.qbo.poll import ENTITIES
+
+    names = list(ENTITIES)  # the entities the poller asks CDC for
     # Every element is minOccurs="0" in Intuit's XSD: nothing is required on the wire.
     # Shared `$defs` (ReferenceType and friends): the tests attach them to each entity schema.
     return {
