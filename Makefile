@@ -9,7 +9,7 @@ CHECKOV_VENV := .venv-checkov
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo test lint fmt bench lock browser sam checkov clean
+.PHONY: help install demo test lint fmt bench lock browser java sam checkov clean
 
 help:
 	@echo "make demo   - install, start the local S3 lake, simulate the company, run the pipeline, serve the dashboard"
@@ -34,6 +34,10 @@ install: $(STAMP)
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Java for local Spark (#21: the mart-by-mart parity test runs dbt-spark on pyspark; Debian's package).
+java:
+	@test -x /usr/bin/java || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
 # Tools whose pins conflict with the app's get a venv each, from their own hashed lock:
 # the SAM CLI pins a click that conflicts with dbt-core's; checkov (the template's
 # security scan) pins its own boto3/pydantic ranges.
@@ -53,7 +57,7 @@ checkov: $(CHECKOV_VENV)/.installed
 demo: install
 	$(BIN)/ledgerlake demo
 
-test: install browser sam checkov lint
+test: install browser java sam checkov lint
 	$(BIN)/python -m pytest
 
 # House style (#22; config in pyproject.toml [tool.ruff] and .sqlfluff, reasons in
