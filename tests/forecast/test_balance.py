@@ -161,6 +161,34 @@ def test_payroll_moved_before_weekends_keeps_its_nominal_days_and_grows():
     assert projected[-1][1] > amounts[-1] * Decimal("1.05")  # headcount growth continues
 
 
+def test_last_years_bonus_run_is_expected_again_and_does_not_tilt_the_growth():
+    # semi-monthly payroll at 100k with a 60 % bonus in the second December run
+    runs, amounts = [], []
+    for year, month in [(2025, m) for m in range(1, 13)] + [(2026, m) for m in range(1, 12)]:
+        for dom in (15, calendar.monthrange(year, month)[1]):
+            runs.append(date(year, month, dom))
+            amounts.append(Decimal(160_000 if (month, dom) == (12, 31) else 100_000))
+    projected = dict(project_series(runs, amounts, date(2026, 11, 30), 91, grow=True))
+    assert projected[date(2026, 12, 31)] == Decimal(160_000)  # the bonus run, as a year ago
+    assert projected[date(2026, 12, 15)] == Decimal(100_000)  # its neighbours are ordinary runs
+    assert projected[date(2027, 2, 15)] == Decimal(100_000)  # and the bonus did not make a trend
+
+
+def test_card_spend_at_random_moments_is_projected_at_its_run_rate():
+    # a merchant charged at random moments: the median charge at the median gap would
+    # overstate it (exponential gaps: the median gap is ~0.7 of the mean)
+    rng = np.random.default_rng(4)
+    day, runs, amounts = date(2026, 1, 1), [], []
+    while day < date(2026, 9, 30):
+        day += timedelta(days=int(rng.exponential(5.0)) + 1)
+        runs.append(day)
+        amounts.append(Decimal(int(rng.lognormal(5, 0.8))))
+    as_of = runs[-1]
+    projected = project_series(runs, amounts, as_of, 91)
+    paid = sum(a for d, a in zip(runs, amounts) if d > as_of - timedelta(days=91))
+    assert len(projected) == 91 and abs(sum(a for _, a in projected) - paid) < 1  # the last 13 weeks' pace
+
+
 def test_the_predicted_change_is_shrunk_by_what_earlier_origins_showed_and_only_them():
     from ledgerlake.forecast.balance import _shrink
 
