@@ -41,6 +41,10 @@ VENDOR_DOCS = ("BillPayment", "Purchase", "Payment", "BankTransaction")
 SALES_DOCS = ("Deposit", "SalesReceipt", "BankTransaction")
 
 
+# Published beside the marts (transform.runner.SUPPORT_TABLES) and read by the forecaster.
+SUPPORT_READ = ("seeds.intercompany_accounts",)
+
+
 def connect(warehouse: Path | None, settings) -> duckdb.DuckDBPyConnection:  # noqa: F821
     """The warehouse file if it exists, else views over the published Parquet on S3."""
     from ..lake import duckdb_connect
@@ -59,6 +63,12 @@ def connect(warehouse: Path | None, settings) -> duckdb.DuckDBPyConnection:  # n
             if len(parts) == 3 and parts[2] == parts[1] + ".parquet":
                 conn.execute(
                     f'create view {MARTS}."{parts[1]}" as select * from read_parquet('
+                    f"'s3://{settings.marts_bucket}/{obj['Key']}')"
+                )
+            elif len(parts) == 4 and ".".join(parts[1:3]) in SUPPORT_READ and parts[3] == parts[2] + ".parquet":
+                conn.execute(f"create schema if not exists {parts[1]}")
+                conn.execute(
+                    f'create view {parts[1]}."{parts[2]}" as select * from read_parquet('
                     f"'s3://{settings.marts_bucket}/{obj['Key']}')"
                 )
     return conn
