@@ -161,6 +161,34 @@ def test_payroll_moved_before_weekends_keeps_its_nominal_days_and_grows():
     assert projected[-1][1] > amounts[-1] * Decimal("1.05")  # headcount growth continues
 
 
+def test_last_years_bonus_run_is_expected_again_and_does_not_tilt_the_growth():
+    # semi-monthly payroll at 100k with a 60 % bonus in the second December run
+    runs, amounts = [], []
+    for year, month in [(2025, m) for m in range(1, 13)] + [(2026, m) for m in range(1, 12)]:
+        for dom in (15, calendar.monthrange(year, month)[1]):
+            runs.append(date(year, month, dom))
+            amounts.append(Decimal(160_000 if (month, dom) == (12, 31) else 100_000))
+    projected = dict(project_series(runs, amounts, date(2026, 11, 30), 91, grow=True))
+    assert projected[date(2026, 12, 31)] == Decimal(160_000)  # the bonus run, as a year ago
+    assert projected[date(2026, 12, 15)] == Decimal(100_000)  # its neighbours are ordinary runs
+    assert projected[date(2027, 2, 15)] == Decimal(100_000)  # and the bonus did not make a trend
+
+
+def test_card_spend_at_random_moments_is_projected_at_its_run_rate():
+    # a merchant charged at random moments: the median charge at the median gap would
+    # overstate it (exponential gaps: the median gap is ~0.7 of the mean)
+    rng = np.random.default_rng(4)
+    day, runs, amounts = date(2026, 1, 1), [], []
+    while day < date(2026, 9, 30):
+        day += timedelta(days=int(rng.exponential(5.0)) + 1)
+        runs.append(day)
+        amounts.append(Decimal(int(rng.lognormal(5, 0.8))))
+    as_of = runs[-1]
+    projected = project_series(runs, amounts, as_of, 91)
+    paid = sum(a for d, a in zip(runs, amounts) if d > as_of - timedelta(days=91))
+    assert len(projected) == 91 and abs(sum(a for _, a in projected) - paid) < 1  # the last 13 weeks' pace
+
+
 def test_the_predicted_change_is_shrunk_by_what_earlier_origins_showed_and_only_them():
     from ledgerlake.forecast.balance import _shrink
 
@@ -178,3 +206,67 @@ def test_the_predicted_change_is_shrunk_by_what_earlier_origins_showed_and_only_
     swing = np.linspace(1_000, 40_000, h)
     noise = {o: (swing * (1 if k % 2 else -1), None, None) for k, o in enumerate(origins)}
     assert _shrink(noise, actual, origins, h)[last][-1] < 0.1
+
+
+def test_a_known_funding_wire_is_not_learnt_as_a_recurring_miss():
+    # A one-off wire of 250k to the other entity, read from the ledger as an internal transfer.
+    # Not told of it, the forecaster learnt it as a miss that recurs and was off for months.
+    balances, paths = _company(missed_per_day=0.0, noise=300.0)
+    wire_day = date(2025, 9, 10)
+    wired = {d: b - (250_000.0 if d >= wire_day else 0.0) for d, b in balances.items()}
+    transferred = lambda e, d: -250_000.0 if d >= wire_day else 0.0  # noqa: E731
+    origins = origins_for(START, LAST, 14)
+
+    def run(bal, known):
+        return run_balance_backtest(origins, LAST, ["US"], lambda e, d: bal.get(d), paths, H, LAST, known)
+
+    clean, told = run(balances, None), run(wired, transferred)
+    model, later = pl.col("method") == "model", pl.col("origin") > wire_day
+
+    def change(bt):  # each later origin's predicted change from its opening balance
+        p = bt.points.filter(model & later)
+        return p.select("origin", "horizon_day", (pl.col("p50") - pl.col("opening")).alias("c"))
+
+    # told of the wire, every origin after it predicts what it would have without the wire
+    both = change(told).join(change(clean), on=["origin", "horizon_day"])
+    assert both.height > 1000 and np.allclose(both["c"], both["c_right"])
+    # the band is still calibrated on the balance the bank showed (an unscheduled wire is a
+    # real way to land away from the p50): wider than without any wire
+    widths = [bt.points.filter(model & later)["half_width"].drop_nulls().max() for bt in (told, clean)]
+    assert widths[0] > 100_000 > widths[1]
+
+
+def test_internal_transfers_are_read_from_the_ledger_bank_lines_against_intercompany_accounts():
+    import duckdb
+
+    from ledgerlake.forecast.marts import MARTS, _internal_transfers, _Reader
+
+    con = duckdb.connect()
+    con.execute("create schema seeds; create schema if not exists " + MARTS)
+    con.execute(
+        """create table seeds.intercompany_accounts as select * from (values
+           ('US', '1300', 'UK'), ('US', '4500', 'UK'), ('UK', '835', 'US'))
+           t(entity_id, account_code, counterparty_entity_id)"""
+    )
+    con.execute(
+        f"""create table {MARTS}.general_ledger as select * from (values
+        -- the funding wire: due from the UK debited, the bank credited (and its fee)
+        ('US', 'qbo', 'JournalEntry', '1', date '2026-01-12', '1300', 'asset', false, 250000.00),
+        ('US', 'qbo', 'JournalEntry', '1', date '2026-01-12', '1000', 'asset', true, -250035.00),
+        ('US', 'qbo', 'JournalEntry', '1', date '2026-01-12', '6100', 'expense', false, 35.00),
+        -- its arrival in the UK, coded to due to the US
+        ('UK', 'xero', 'BankTransaction', 'b', date '2026-01-13', '090', 'asset', true, 212711.18),
+        ('UK', 'xero', 'BankTransaction', 'b', date '2026-01-13', '835', 'liability', false, -212711.18),
+        -- the management fee is intercompany revenue, invoiced: an operating flow, not a transfer
+        ('US', 'qbo', 'Invoice', '7', date '2026-02-01', '4500', 'revenue', false, -12000.00),
+        ('US', 'qbo', 'Invoice', '7', date '2026-02-01', '1200', 'asset', false, 12000.00),
+        ('US', 'qbo', 'Payment', '8', date '2026-02-20', '1000', 'asset', true, 12000.00),
+        ('US', 'qbo', 'Payment', '8', date '2026-02-20', '1200', 'asset', false, -12000.00),
+        -- month-end revaluation of the intercompany balance: no cash moved
+        ('UK', 'xero', 'ManualJournal', 'r', date '2026-01-31', '835', 'liability', false, 1500.00),
+        ('UK', 'xero', 'ManualJournal', 'r', date '2026-01-31', '499', 'expense', false, -1500.00)
+        ) t(entity_id, source_system, document_type, document_id, posted_on, account_code, account_class,
+            is_bank, functional_amount)"""
+    )
+    got = _internal_transfers(_Reader(con), f"{MARTS}.general_ledger").sort("entity")
+    assert got.rows() == [("UK", date(2026, 1, 13), 212711.18), ("US", date(2026, 1, 12), -250000.0)]

@@ -15,17 +15,24 @@ given that evening:
   history up to the day (which deals closed, won or lost, and when) teaches the pipeline's
   win rates and slippage (`pipeline.py`);
 * opening cash: every bank account's balance at the day's close;
-* bank history (payroll, vendors, payouts): only what was posted on or before the day.
+* bank history (payroll, vendors, payouts): only what was posted on or before the day;
+* internal transfers (intercompany funding between the group's entities, read from the
+  ledger: the bank lines whose other side is an intercompany balance-sheet account,
+  seeds/intercompany_accounts.csv): known flows, which the whole-balance backtest keeps out
+  of what the model learns (`balance.py`).
 
 Nothing after the day leaks in; that is what makes the whole-balance backtest honest.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import polars as pl
 
 from .pipeline import RUN_RATE_DAYS
@@ -64,6 +71,8 @@ DOCUMENT_SCHEMA = {
     "due_date": pl.Date,
     "total_amount": MONEY,
 }
+# One internal transfer as it touched one entity's bank: + in, - out, the entity's currency.
+TRANSFER_SCHEMA = {"entity": pl.Utf8, "date": pl.Date, "amount": pl.Float64}
 DEAL_SCHEMA = {
     "entity": pl.Utf8,
     "currency": pl.Utf8,
@@ -102,10 +111,30 @@ class History:
     # pipeline.EVENT_SCHEMA: every change of a deal's stage / close date and its close, dated
     # (the stage history the pipeline's win rates and slippage are learnt from)
     deal_events: pl.DataFrame | None = None
+    # TRANSFER_SCHEMA: money the bank moved between the group's own entities (intercompany
+    # funding), by the day it posted; the backtest keeps it out of what the model learns
+    internal_transfers: pl.DataFrame | None = None
 
     def balance_on(self, entity: str, day: date) -> float | None:
         row = self.balances.filter((pl.col("entity") == entity) & (pl.col("date") == day))
         return None if row.is_empty() else float(row["balance"][0])
+
+    def transferred(self) -> Callable[[str, date], float]:
+        """`f(entity, day)`: the net internal transfers posted up to that day's close, in the
+        entity's currency (as its balance), cumulative: what `balance.run_balance_backtest`
+        leaves out of the change the model learns from."""
+        frame = self.internal_transfers if self.internal_transfers is not None else pl.DataFrame(schema=TRANSFER_SCHEMA)
+        per = {}
+        for entity, g in frame.cast(TRANSFER_SCHEMA).group_by("entity"):
+            g = g.group_by("date").agg(pl.col("amount").sum()).sort("date")
+            per[entity[0]] = (g["date"].to_list(), np.cumsum(g["amount"].to_numpy()).tolist())
+
+        def at(entity: str, day: date) -> float:
+            days, cum = per.get(entity, ([], []))
+            k = bisect.bisect_right(days, day)
+            return float(cum[k - 1]) if k else 0.0
+
+        return at
 
 
 def _ar_ap_as_of(h: History, day: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

@@ -41,6 +41,10 @@ VENDOR_DOCS = ("BillPayment", "Purchase", "Payment", "BankTransaction")
 SALES_DOCS = ("Deposit", "SalesReceipt", "BankTransaction")
 
 
+# Published beside the marts (transform.runner.SUPPORT_TABLES) and read by the forecaster.
+SUPPORT_READ = ("seeds.intercompany_accounts",)
+
+
 def connect(warehouse: Path | None, settings) -> duckdb.DuckDBPyConnection:  # noqa: F821
     """The warehouse file if it exists, else views over the published Parquet on S3."""
     from ..lake import duckdb_connect
@@ -59,6 +63,12 @@ def connect(warehouse: Path | None, settings) -> duckdb.DuckDBPyConnection:  # n
             if len(parts) == 3 and parts[2] == parts[1] + ".parquet":
                 conn.execute(
                     f'create view {MARTS}."{parts[1]}" as select * from read_parquet('
+                    f"'s3://{settings.marts_bucket}/{obj['Key']}')"
+                )
+            elif len(parts) == 4 and ".".join(parts[1:3]) in SUPPORT_READ and parts[3] == parts[2] + ".parquet":
+                conn.execute(f"create schema if not exists {parts[1]}")
+                conn.execute(
+                    f'create view {parts[1]}."{parts[2]}" as select * from read_parquet('
                     f"'s3://{settings.marts_bucket}/{obj['Key']}')"
                 )
     return conn
@@ -188,6 +198,7 @@ def _load(r: _Reader, settings, as_of: date | None):
     credits = _credits(r)
 
     bank = _bank_documents(r, gl, docs)
+    transfers = _internal_transfers(r, gl)
     deals_now, snapshots, events = _deals(r, entities)
     frames = {name: r.frame(f"select * from {MARTS}.{name}", (f"{MARTS}.{name}",), name) for name in INTEGRITY_MARTS}
     entity_for_currency = {info.currency: e for e, info in entities.items()}
@@ -215,7 +226,32 @@ def _load(r: _Reader, settings, as_of: date | None):
         payments=bank["payments"],
         integrity_alerts=integrity,
         missing=r.missing,
+        internal_transfers=transfers,
     )
+
+
+def _internal_transfers(r: _Reader, gl: str) -> pl.DataFrame:
+    """entity, date, amount (history.TRANSFER_SCHEMA): money the bank moved to or from another
+    entity of the group — a document with a bank line whose other side is an intercompany
+    balance-sheet account (seeds/intercompany_accounts.csv, the accounts consolidation
+    eliminates; the P&L ones, a management fee, are operating flows forecast as AR/AP). The
+    bank moves by the opposite of what the intercompany account takes (debit "due from" =
+    cash out)."""
+    from .history import TRANSFER_SCHEMA
+
+    ic = "seeds.intercompany_accounts"
+    frame = r.frame(
+        f"""select g.entity_id as entity, min(g.posted_on) as date,
+                   -sum(g.functional_amount) filter (where ic.account_code is not null)::double as amount
+            from {gl} g
+            left join {ic} ic on ic.entity_id = g.entity_id and ic.account_code = g.account_code
+                and g.account_class in ('asset', 'liability')
+            group by g.entity_id, g.source_system, g.document_type, g.document_id
+            having bool_or(g.is_bank) and bool_or(ic.account_code is not null)""",
+        (gl, ic),
+        "internal transfers",
+    )
+    return frame.cast(TRANSFER_SCHEMA) if frame is not None else pl.DataFrame(schema=TRANSFER_SCHEMA)
 
 
 def _credits(r: _Reader) -> pl.DataFrame:

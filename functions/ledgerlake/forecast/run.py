@@ -272,6 +272,7 @@ def _balance_backtest(history, inputs: ForecastInputs, horizon: int, step: int, 
         lambda o: component_paths(inputs_as_of(history, o), horizon, winners),
         horizon,
         inputs.as_of,
+        history.transferred(),
     )
     result.seconds = time.monotonic() - started
     log.info("whole-balance backtest: %d origins in %.1f s", len(origins), result.seconds)

@@ -207,3 +207,49 @@ def sales_daily(sim_dir: Path) -> pl.DataFrame:
             )
     frame = pl.DataFrame(rows, schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": MONEY})
     return frame.group_by("entity", "currency", "date").agg(pl.col("amount").sum()).sort("entity", "date")
+
+
+def intercompany_codes(entity: str) -> set[str]:
+    """The entity's intercompany account codes: seeds/intercompany_accounts.csv, the one list
+    consolidation eliminates (the forecast reads the same)."""
+    import csv
+
+    from ..transform.runner import project_dir
+
+    with (project_dir() / "seeds" / "intercompany_accounts.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["account_code"] for r in csv.DictReader(fh) if r["entity_id"] == entity}
+
+
+def internal_transfers(sim_dir: Path) -> pl.DataFrame:
+    """entity, date, amount (history.TRANSFER_SCHEMA): money moved between the group's
+    entities, read from the ledgers as the marts read it — a bank movement whose other side
+    is an intercompany balance-sheet account (a QBO journal entry crediting the bank and
+    debiting "Due from Northwind UK"; a Xero bank transaction coded to "Due to Northwind US").
+    Intercompany P&L accounts (the management fee) are operating flows, invoiced and
+    forecast as AR/AP: they are not transfers."""
+    sim_dir = Path(sim_dir)
+    ent, api, rows = _entities(sim_dir), Path(sim_dir) / "api", []
+    accounts = latest(api / "qbo" / "Account.jsonl")
+    codes = intercompany_codes(ent["qbo"])
+    ic = {a["Id"] for a in accounts if a.get("AcctNum") in codes and a.get("Classification") in ("Asset", "Liability")}
+    for j in latest(api / "qbo" / "JournalEntry.jsonl"):
+        lines = [ln.get("JournalEntryLineDetail") or {} for ln in j.get("Line", [])]
+        # the bank moves by what the intercompany account takes: debit "due from" = cash out
+        moved = sum(
+            (-1 if d.get("PostingType") == "Debit" else 1) * float(ln["Amount"])
+            for ln, d in zip(j.get("Line", []), lines, strict=True)
+            if (d.get("AccountRef") or {}).get("value") in ic
+        )
+        if moved:
+            rows.append({"entity": ent["qbo"], "date": date.fromisoformat(j["TxnDate"]), "amount": moved})
+    codes = intercompany_codes(ent["xero"])
+    accounts = latest(api / "xero" / "Accounts.jsonl")
+    ic = {a["Code"] for a in accounts if a.get("Code") in codes and a.get("Class") in ("ASSET", "LIABILITY")}
+    for t in latest(api / "xero" / "BankTransactions.jsonl"):
+        if t.get("Status") != "AUTHORISED" or t.get("Type") not in ("RECEIVE", "SPEND"):
+            continue
+        sign = 1 if t["Type"] == "RECEIVE" else -1
+        moved = sum(float(li.get("LineAmount") or 0) for li in t.get("LineItems", []) if li.get("AccountCode") in ic)
+        if moved:
+            rows.append({"entity": ent["xero"], "date": _xero_date(t["Date"]), "amount": sign * moved})
+    return pl.DataFrame(rows, schema={"entity": pl.Utf8, "date": pl.Date, "amount": pl.Float64})

@@ -29,7 +29,7 @@ import polars as pl
 
 from .history import DEAL_SCHEMA, DOCUMENT_SCHEMA, History
 from .run import EntityInfo
-from .simframes import PAYROLL_CONTACTS, _xero_date, sales_daily, vendor_payments
+from .simframes import PAYROLL_CONTACTS, _xero_date, internal_transfers, sales_daily, vendor_payments
 
 MONEY = pl.Decimal(18, 2)
 
@@ -278,4 +278,5 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
         recurring=recurring.with_columns(pl.col("amount").cast(MONEY)),
         sales=sales_daily(sim_dir),
         payments=payments,
+        internal_transfers=internal_transfers(sim_dir),
     )

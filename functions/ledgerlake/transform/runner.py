@@ -27,6 +27,7 @@ SUPPORT_TABLES = (
     "intermediate.int_allocations",
     "intermediate.int_mrr_customer_month",  # the MRR card's documents (Overview)
     "intermediate.int_consolidation_lines",  # the Consolidation page's eliminations
+    "seeds.intercompany_accounts",  # the forecaster's internal transfers (forecast.marts)
 )
 
 
