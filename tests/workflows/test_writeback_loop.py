@@ -6,6 +6,8 @@ poll and build clear the integrity marts → a second run writes nothing.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
@@ -40,6 +42,18 @@ def _actions(company):
     from ledgerlake.workflows import ActionStore
 
     return {a["action_id"]: a for a in ActionStore(company["lake"]).all()}
+
+
+def _sim_line_items(company) -> dict[str, list[dict]]:
+    """{deal id: its HubSpot line items as the simulator made them, in quote order}."""
+    import json
+
+    out: dict[str, list[dict]] = {}
+    for text in (company["sim"] / "api" / "hubspot" / "line_items.jsonl").read_text().splitlines():
+        obj = json.loads(text)["object"]
+        deal = obj["associations"]["deals"]["results"][0]["id"]
+        out.setdefault(deal, []).append(obj["properties"])
+    return {d: sorted(rows, key=lambda p: int(p["hs_position_on_quote"])) for d, rows in out.items()}
 
 
 def _planted_deals(company):
@@ -138,6 +152,37 @@ def test_auto_writes_each_proposal_once_as_the_dry_run_showed(company):
         assert sent["request"] == expected
     STATE["writes"] = len(log)
 
+    # each invoice carries its deal's line items as quoted in HubSpot: name, quantity, unit
+    # price, and the product's ledger item (the mapped subscription SKU vs the services default)
+    quoted = _sim_line_items(company)
+    invoices = [a for a in actions.values() if a["kind"] == "create_invoice"]
+    assert invoices and all(a["payload"]["deal_id"] in quoted for a in invoices)  # planted deals have line items
+    api = providers.api
+    for action in invoices:
+        expected = quoted[action["payload"]["deal_id"]]
+        if action["system"] == "qbo":
+            doc = api.store.resource("qbo", "Invoice").get(action["result"]["invoice_id"], api.clock).obj
+            got = [
+                (ln["Description"], ln["SalesItemLineDetail"]["Qty"], ln["SalesItemLineDetail"]["UnitPrice"])
+                + (ln["SalesItemLineDetail"]["ItemRef"]["value"],)
+                for ln in doc["Line"]
+                if ln["DetailType"] == "SalesItemLineDetail"
+            ]
+            items = ["2" if p["hs_sku"] == "NW-PLAT-12" else "1" for p in expected]
+            total = doc["TotalAmt"]
+        else:
+            doc = api.store.resource("xero", "Invoices").get(action["result"]["invoice_id"], api.clock).obj
+            got = [
+                (ln["Description"], ln["Quantity"], ln["UnitAmount"], ln.get("ItemCode") or ln["AccountCode"])
+                for ln in doc["LineItems"]
+            ]
+            items = ["NW-PLAT-12" if p["hs_sku"] == "NW-PLAT-12" else "200" for p in expected]
+            total = doc["SubTotal"]
+        assert [(str(d), Decimal(str(q)), Decimal(str(u)), i) for d, q, u, i in got] == [
+            (p["name"], Decimal(p["quantity"]), Decimal(p["price"]), item) for p, item in zip(expected, items)
+        ]
+        assert Decimal(str(total)) == sum(Decimal(p["amount"]) for p in expected)
+
 
 def test_next_poll_and_build_clear_the_integrity_marts(company):
     from ledgerlake.polling import poll_source
@@ -167,6 +212,12 @@ def test_next_poll_and_build_clear_the_integrity_marts(company):
     )
     per_deal = {d: n for d, n in qbo if d in planted} | {d: n for d, n, _ in xero if d in planted}
     assert per_deal == dict.fromkeys(planted, 1)
+    # the deals' line items came through the poll (search + v4 associations), every one on its deal
+    landed = _query(wh, "select deal_id, line_item_name, quantity, unit_price from marts.crm_deal_line_items")
+    quoted = _sim_line_items(company)
+    assert sorted((d, n, q, u) for d, n, q, u in landed) == sorted(
+        (d, p["name"], Decimal(p["quantity"]), Decimal(p["price"])) for d, rows in quoted.items() for p in rows
+    )
     # every paid invoice's deal shows paid in HubSpot (as the lake now has it)
     unpaid = _query(
         wh,

@@ -14,6 +14,12 @@ as direct expenses):
 A human correction is final for its line (never overridden) and is learnt from: the
 corrected vendor's rule is rebuilt with the correction outweighing history, and the model
 trains on corrections with a heavy weight.
+
+The same two layers also suggest the line's other labels where the entity's history carries
+them (`LABELS`: the tax code — Xero TaxType, QBO TaxCodeRef — and the class and department),
+each trained on its own label (`label_view`), with its own confidence and thresholds and the
+same auto-apply / review rule. "No class" is a label value like any other (`NO_LABEL`): an
+entity that tags some lines with a class learns which lines go untagged.
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 _NOISE = re.compile(r"[^A-Z ]+")
 _STOP = {"INC", "LTD", "LLC", "CO", "THE", "COM", "UK", "US", "WWW", "HTTP", "HTTPS", "PMT", "ACH", "DD", "FP"}
 CORRECTION_WEIGHT = 10.0  # a correction counts like this many history lines
+# What is suggested besides the account, when the history carries it (bank_coded_history columns).
+LABELS = ("tax_code", "class_name", "department_name")
+NO_LABEL = "(none)"  # a coded line without the label: "leave it untagged" is a suggestion too
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,18 @@ class Line:
     amount: int  # minor units, money out positive
     account: str | None = None
     bank_category: str | None = None  # the feed's own enrichment (Plaid personal_finance_category)
+    labels: dict = field(default_factory=dict, compare=False)  # LABELS name -> value (None: not tagged)
+
+
+def uses_label(history: list[Line], label: str) -> bool:
+    """The entity codes this label: some of its coded lines carry it."""
+    return any(ln.labels.get(label) for ln in history if ln.account)
+
+
+def label_view(lines: list[Line], label: str) -> list[Line]:
+    """The lines with `label` as what is learnt and predicted (in `account`): its value, or
+    NO_LABEL for a coded line without it; uncoded lines stay unlabelled."""
+    return [replace(ln, account=(ln.labels.get(label) or NO_LABEL) if ln.account else None) for ln in lines]
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ class Categoriser:
     model: object | None = None
     seen_vendors: set[str] = field(default_factory=set)
     corrections: dict[str, str] = field(default_factory=dict)  # line id -> account (final)
+    constant: tuple[str, float] | None = None  # the answer when the history holds one value only
 
     @classmethod
     def fit(
@@ -114,8 +136,14 @@ class Categoriser:
             latest = accounts[-1]
             self.rules[vendor] = (latest, accounts.count(latest) / (len(accounts) + 1))
         self.seen_vendors = set(votes)
-        if len({a for _, a, _ in labelled}) >= 2:
+        classes = Counter()
+        for _, account, weight in labelled:
+            classes[account] += weight
+        if len(classes) >= 2:
             self.model = _train_model(labelled)
+        elif classes:  # one value in the whole history (a US entity's tax code): that, as sure as its count
+            (only, weight), total = classes.most_common(1)[0], sum(classes.values())
+            self.constant = (only, weight / (total + 1))
         return self
 
     def suggest(self, lines: list[Line]) -> list[Suggestion]:
@@ -130,6 +158,9 @@ class Categoriser:
                 out[i] = Suggestion(ln.line_id, rule[0], round(rule[1], 4), "rule")
             else:
                 todo.append(i)
+        if todo and self.model is None and self.constant is not None:
+            for i in todo:
+                out[i] = Suggestion(lines[i].line_id, self.constant[0], round(self.constant[1], 4), "model")
         if todo and self.model is not None:
             probs = self.model.predict_proba([_features(lines[i]) for i in todo])
             classes = self.model.classes_

@@ -88,7 +88,7 @@ RESOURCES = {
         "invoices",
     ),
     "shopify": ("orders", "transactions", "payouts", "balance_transactions"),
-    "hubspot": ("deals", "companies", "pipelines"),
+    "hubspot": ("deals", "companies", "pipelines", "line_items"),
     "qbo": tuple(e for e in QBO_ENTITIES if e != "SalesReceipt"),  # the company makes no cash sales
     "xero": ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals"),
     "plaid": ("accounts", "transactions"),
@@ -169,6 +169,8 @@ class Simulation:
         self.fx = FxTable(self.rng["fx"], start, self.end)
         # Hiring waves, seasonal pay, late payers drifting, deals slipping: its own stream.
         self.world = Dynamics(stream(seed, "world"), start, months)
+        # Which won deals were quoted with line items, and what they were: its own stream.
+        self.line_item_rng = stream(seed, "deal_line_items")
         self.bank = Bank(self.out, self.ids, self.rng["bank"])
         self.qbo = QboBooks(self.out, self.ids)
         self.xero = XeroBooks(self.out, self.ids)
@@ -474,6 +476,10 @@ class Simulation:
             },
         )
         self.stats["deals_won"] += 1
+        if self.line_item_rng.random() < 0.7:  # quoted with line items (the rest: an amount only)
+            currency = ENTITIES[deal.entity]["currency"]
+            self.hs.line_items(moment, deal.obj, deal.entity, deal.amount, currency, self.line_item_rng)
+            self.stats["deals_with_line_items"] += 1
         for n, entity in (("1", US), ("2", US), ("3", UK)):
             kind = f"won_deal_not_invoiced_{n}"
             if entity == deal.entity and self.plan.due(kind, day):

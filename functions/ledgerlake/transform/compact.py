@@ -52,7 +52,7 @@ COMPACTED_PREFIX = "compacted/"
 KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
     "stripe": ("events", "balance_transactions"),
     "shopify": ("orders", "refunds", "payouts", "balance_transactions"),
-    "hubspot": ("notifications", "deals", "companies", "pipelines"),
+    "hubspot": ("notifications", "deals", "companies", "pipelines", "line_items", "line_item_deals"),
     "qbo": (
         "notifications",
         "cdc",

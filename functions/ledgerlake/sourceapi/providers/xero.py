@@ -23,6 +23,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from ...simulate.company import CRM_PRODUCTS
 from ..server import Reply, json_reply
 from ..store import parse_time
 
@@ -249,6 +250,11 @@ def _update(api, invoice_id: str, change: dict) -> Reply:
     return json_reply(200, _envelope(api, "Invoices", [updated]))
 
 
+# The simulated organisation's Items (GET /Items): one per product its sales team sells,
+# Code = the product's SKU. A line's ItemCode must name one of them.
+ITEM_CODES = frozenset(CRM_PRODUCTS)
+
+
 def _create(api, given: dict) -> Reply:
     from .. import writes
 
@@ -270,6 +276,10 @@ def _create(api, given: dict) -> Reply:
         if code not in codes:
             errors.append(f"Account code '{code}' is not a valid code for this document.")
             continue
+        item_code = line.get("ItemCode")
+        if item_code and item_code not in ITEM_CODES:
+            errors.append(f"Item code '{item_code}' is not valid")
+            continue
         tax_type = line.get("TaxType") or codes[code].get("TaxType") or "NONE"
         amount = (qty * unit).quantize(_CENT, ROUND_HALF_UP)
         line_tax = (amount * TAX_RATES.get(tax_type, Decimal(0))).quantize(_CENT, ROUND_HALF_UP)
@@ -285,6 +295,7 @@ def _create(api, given: dict) -> Reply:
                 "AccountCode": code,
                 "AccountID": codes[code].get("AccountID"),
                 "Tracking": [],
+                **({"ItemCode": item_code} if item_code else {}),
             }
         )
         sub, tax = sub + amount, tax + line_tax
