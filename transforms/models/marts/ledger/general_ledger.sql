@@ -85,6 +85,12 @@ select
         else coalesce(p.customer_party_name, p.vendor_party_name)
     end as party_name,
     j.description,
+    -- dimensions (docs/marts.md "Dimensions"): QBO Class and Department (Location); Xero's
+    -- tracking categories mapped onto the same two; NULL on a line its document leaves uncoded
+    cast(null as varchar) as class_id,
+    cast(null as varchar) as class_name,
+    cast(null as varchar) as department_id,
+    cast(null as varchar) as department_name,
     -- money: transaction (the document's currency), functional (the entity's) and reporting
     j.transaction_currency,
     j.transaction_amount,
