@@ -69,6 +69,8 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "deposit",
         "salesreceipt",
         "refundreceipt",
+        "class",
+        "department",
     ),
     "xero": (
         "notifications",
@@ -79,6 +81,7 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "accounts",
         "contacts",
         "manualjournals",
+        "trackingcategories",
     ),
     "plaid": ("notifications", "transactions_sync", "accounts"),
     "ecb": ("eurofxref",),  # FX reference rates (sources/ecb)

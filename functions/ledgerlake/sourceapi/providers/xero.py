@@ -2,8 +2,9 @@
 
 * `GET /api.xro/2.0/{Invoices|Payments|BankTransactions|CreditNotes|Contacts|ManualJournals}`
   with `If-Modified-Since` (records modified at or after it), `page` (1-based, 100 per
-  page; `pageSize` up to 1,000), ordered by `UpdatedDateUTC` ascending. `Accounts` is
-  not paged. Dates in payloads are Microsoft JSON dates, `/Date(1439434356790+0000)/`.
+  page; `pageSize` up to 1,000), ordered by `UpdatedDateUTC` ascending. `Accounts` and
+  `TrackingCategories` (each category with its `Options`; no `UpdatedDateUTC`) are not paged.
+  Dates in payloads are Microsoft JSON dates, `/Date(1439434356790+0000)/`.
 * `GET /api.xro/2.0/{Resource}/{id}` — one record, in the same envelope.
 * Writes (https://developer.xero.com/documentation/api/accounting/invoices):
   `PUT /api.xro/2.0/Invoices` creates (`{"Invoices": [...]}` or one object; the contact
@@ -35,8 +36,9 @@ RESOURCES = {
     "accounts": "Accounts",
     "contacts": "Contacts",
     "manualjournals": "ManualJournals",
+    "trackingcategories": "TrackingCategories",
 }
-UNPAGED = {"Accounts"}
+UNPAGED = {"Accounts", "TrackingCategories"}
 PAGE_SIZE = 100
 _PATH = re.compile(r"^/api\.xro/2\.0/(?P<resource>[A-Za-z]+)(?:/(?P<id>[^/]+))?$")
 

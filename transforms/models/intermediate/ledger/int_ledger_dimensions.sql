@@ -1,0 +1,42 @@
+-- One row per class or department a ledger's journal lines can name: QBO Class and
+-- Department lists, and Xero tracking options in the category mapped to each
+-- (macros/dimensions.sql). int_journal_lines names a line's class and department from here,
+-- so a renamed class shows its current name on every line, old documents included.
+select
+    'qbo' as source_system,
+    tenant_id,
+    'class' as dimension,
+    class_id as dimension_id,
+    coalesce(fully_qualified_name, class_name) as dimension_name,
+    is_active
+from {{ ref('stg_qbo__classes') }}
+where not is_deleted
+
+union all
+
+select
+    'qbo' as source_system,
+    tenant_id,
+    'department' as dimension,
+    department_id as dimension_id,
+    coalesce(fully_qualified_name, department_name) as dimension_name,
+    is_active
+from {{ ref('stg_qbo__departments') }}
+where not is_deleted
+
+union all
+
+select
+    'xero' as source_system,
+    tenant_id,
+    case
+        when {{ _xero_is_category('tracking_category_name', 'department') }} then 'department'
+        else 'class'
+    end as dimension,
+    tracking_option_id as dimension_id,
+    tracking_option_name as dimension_name,
+    coalesce(tracking_category_status = 'ACTIVE' and tracking_option_status = 'ACTIVE', true) as is_active
+from {{ ref('stg_xero__tracking_options') }}
+where
+    {{ _xero_is_category('tracking_category_name', 'department') }}
+    or {{ _xero_is_category('tracking_category_name', 'class') }}
