@@ -46,6 +46,7 @@ renamed as (
             {{ json_str('line', detail ~ '.ItemAccountRef.value') }}
         ) as account_id,
         {{ json_str('line', detail ~ '.ItemRef.value') }} as item_id,
+        {{ json_str('line', detail ~ '.TaxCodeRef.value') }} as tax_code,
         -- a line's class; a journal entry line's department too (other documents set it on the transaction)
         {{ qbo_ref_columns('line', detail ~ '.ClassRef', 'class') }},
         {{ qbo_ref_columns('line', detail ~ '.DepartmentRef', 'department') }},
