@@ -300,3 +300,29 @@ def test_the_lambda_reads_the_published_marts_and_finds_nothing_left_to_write(co
     assert body["missing"] == [] and body["proposed"] == 0 and body["applied"] == 0
     assert body["open_by_status"].get("applied", 0) > 0  # it saw the actions the earlier runs applied
     assert server_writes.log(providers.api) == before
+
+
+def test_the_categoriser_lambda_reads_the_published_bank_marts_and_lands_what_the_local_step_would(
+    company, monkeypatch
+):
+    """The categoriser function as write-back's on-success destination invokes it: no
+    warehouse file, only the two published bank marts; it lands the suggestions the local
+    step makes from the warehouse (the same object: a second run lands nothing)."""
+    import duckdb
+
+    from ledgerlake.categorise.run import load_corrections, load_lines, suggest
+    from ledgerlake.handlers import categoriser
+
+    for key, value in dict(company["env"], LEDGERLAKE_HOME="/nonexistent-home").items():
+        monkeypatch.setenv(key, value)
+    con = duckdb.connect(str(company["warehouse"]), read_only=True)
+    try:
+        history, todo = load_lines(con)
+    finally:
+        con.close()
+    local = suggest(history, todo, load_corrections(company["lake"]))
+    assert local.suggestions and any("tax_code" in s for s in local.suggestions)  # the UK codes VAT
+    body = categoriser.handler({}, _Context())
+    assert body["suggestions"] == len(local.suggestions) and body["by_status"] == local.counts()
+    assert body["landed_key"].startswith("raw/source=ledgerlake/entity=coding_suggestions/")
+    assert categoriser.handler({}, _Context())["created"] is False

@@ -160,14 +160,31 @@ def _suggest_label(run: CodingRun, entity: str, label: str, own, lines, correcti
         row[f"{label}_status"] = status
 
 
+def _marts(path: Path, settings=None):
+    """The warehouse file when there is one; else views over the two published bank marts
+    alone (the Lambda's role may read nothing else)."""
+    import duckdb
+
+    if path.exists():
+        return duckdb.connect(str(path), read_only=True)
+    from ..analyst import attach_published_marts
+    from ..config import Settings
+    from ..lake import configure_duckdb
+
+    settings = settings or Settings.from_env()
+    con = duckdb.connect(":memory:")
+    configure_duckdb(con, settings)
+    attach_published_marts(con, settings, only=("bank_coded_history", "bank_unmatched"))
+    return con
+
+
 def run_categoriser(
     warehouse: Path | None = None, settings=None, lake: Lake | None = None, now: datetime | None = None
 ) -> CodingRun:
-    """Suggest for the warehouse's unexplained lines and land the run (see the module doc)."""
-    import duckdb
-
+    """Suggest for the unexplained lines and land the run (see the module doc). Reads the
+    warehouse file when there is one, else the published Parquet marts (the Lambda)."""
     lake = lake or Lake(settings)
-    con = duckdb.connect(str(warehouse or _warehouse()), read_only=True)
+    con = _marts(Path(warehouse or _warehouse()), settings)
     try:
         history, todo = load_lines(con)
     finally:
@@ -209,14 +226,19 @@ def correct(
     lake: Lake | None = None,
     settings=None,
     now: datetime | None = None,
+    labels: dict[str, str] | None = None,
 ) -> dict:
     """Record a person's choice of account for a bank line: validated against the warehouse
     (the line must be one ledgerlake knows, the account one of its entity's), landed as a
-    new object (the audit trail), and final: the categoriser never overrides it."""
+    new object (the audit trail), and final: the categoriser never overrides it. `labels`:
+    the tax code / class / department chosen too (model.LABELS; "" = leave it unset)."""
     import duckdb
 
     if not by.strip():
         raise CorrectionError("say who is correcting (by)")
+    unknown = sorted(set(labels or {}) - set(LABELS))
+    if unknown:
+        raise CorrectionError(f"unknown label(s) {', '.join(unknown)}: one of {', '.join(LABELS)}")
     con = duckdb.connect(str(warehouse or _warehouse()), read_only=True)
     try:
         line = con.execute(
@@ -248,6 +270,7 @@ def correct(
         # milliseconds: two corrections of a line within a second still order by when they were made
         "at": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "note": note,
+        **{label: (value or "").strip() or None for label, value in (labels or {}).items()},
     }
     (lake or Lake(settings)).land(
         source=SOURCE,

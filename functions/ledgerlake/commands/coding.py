@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("account", metavar="ACCOUNT", help="account code in the line's entity's chart")
     p.add_argument("--by", default=None, help="who (default: the current user)")
     p.add_argument("--note", default="", help="why")
+    p.add_argument("--tax-code", default=None, help="the tax code too (Xero TaxType, QBO TaxCodeRef); '' = none")
+    p.add_argument("--class", dest="class_name", default=None, help="the class too; '' = none")
+    p.add_argument("--department", default=None, help="the department too; '' = none")
     p.add_argument("--warehouse", type=Path, default=None)
     p.set_defaults(func=_correct)
 
@@ -87,8 +90,14 @@ def _correct(args) -> int:
     from ..categorise.run import CorrectionError, correct
 
     try:
+        chosen = {"tax_code": args.tax_code, "class_name": args.class_name, "department_name": args.department}
         done = correct(
-            args.line, args.account, by=args.by or getpass.getuser(), note=args.note, warehouse=args.warehouse
+            args.line,
+            args.account,
+            by=args.by or getpass.getuser(),
+            note=args.note,
+            warehouse=args.warehouse,
+            labels={k: v for k, v in chosen.items() if v is not None},
         )
     except CorrectionError as exc:
         print(exc, file=sys.stderr)
