@@ -168,6 +168,13 @@ def test_tax_code_and_class_are_suggested_with_their_own_confidence_and_correcti
     assert again["c"]["class_name"] == "Growth" and again["c"]["class_name_status"] == "review"
     assert again["c"]["tax_code"] == "INPUT2"  # the other labels are untouched
 
+    # the time-split evaluation per label (ledgerlake coding evaluate): each scored on its own
+    from ledgerlake.categorise.model import evaluate_labels
+
+    scores = evaluate_labels(past)["US"]
+    assert set(scores) == {"account", "tax_code", "class_name"}
+    assert scores["tax_code"]["all"]["precision"] == 1.0 and scores["tax_code"]["all"]["coverage"] > 0.9
+
 
 def test_time_split_evaluation_scores_seen_and_new_vendors_apart():
     past = history(200)

@@ -325,4 +325,4 @@ def test_the_categoriser_lambda_reads_the_published_bank_marts_and_lands_what_th
     body = categoriser.handler({}, _Context())
     assert body["suggestions"] == len(local.suggestions) and body["by_status"] == local.counts()
     assert body["landed_key"].startswith("raw/source=ledgerlake/entity=coding_suggestions/")
-    assert categoriser.handler({}, _Context())["created"] is False
+    assert categoriser.handler({}, _Context())["landed_new"] is False

@@ -311,3 +311,20 @@ def evaluate(
         "new": scores["new"].as_dict(),
         "all": total.as_dict(),
     }
+
+
+def evaluate_labels(history: list[Line], train_share: float = 0.6) -> dict[str, dict[str, dict]]:
+    """{entity: {label: evaluate(...)}} for the account and every label the entity's history
+    uses, on a time split: trained on the first `train_share` of its coded lines by date,
+    scored on the rest against the booked values."""
+    out: dict[str, dict[str, dict]] = {}
+    for entity in sorted({ln.entity for ln in history}):
+        own = sorted((ln for ln in history if ln.entity == entity and ln.account), key=lambda ln: (ln.day, ln.line_id))
+        if len(own) < 10:
+            continue
+        cutoff = own[int(len(own) * train_share)].day
+        out[entity] = {"account": evaluate(own, cutoff)}
+        for label in LABELS:
+            if uses_label(own, label):
+                out[entity][label] = evaluate(label_view(own, label), cutoff)
+    return out

@@ -29,7 +29,7 @@ def handler(event, context):
         "by_status": run.counts(),
         "thresholds": run.thresholds,
         "landed_key": run.landed_key,
-        "created": run.created,
+        "landed_new": run.created,
     }
     logger.info("categoriser done", extra=body)
     return body
