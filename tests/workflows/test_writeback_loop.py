@@ -79,6 +79,20 @@ def test_dry_run_proposes_and_writes_nothing(company):
     won = [a for a in actions.values() if a["kind"] == "update_deal" and a["payload"]["mark_won"]]
     assert {a["payload"]["object_id"] for a in won} == planted_open
     assert summary.proposed == len(actions) and summary.applied == 0
+    # payment terms: the customer's own (its latest invoice in that ledger), else the default
+    for action in invoices:
+        customer, evidence = action["payload"]["customer"], action["evidence"]
+        latest = _query(
+            company["warehouse"],
+            "select cast(due_date - issued_on as integer) from marts.ar_ap_documents where document_kind = 'AR' "
+            f"and contact_key = '{action['system']}:{customer['ledger_id']}' and not is_voided and not is_deleted "
+            "order by issued_on desc, document_key desc limit 1",
+        )
+        if latest:
+            assert evidence["terms_from"] == "the customer's latest invoice"
+            assert action["payload"]["terms_days"] == latest[0][0]
+        else:
+            assert (evidence["terms_from"], action["payload"]["terms_days"]) == ("LEDGERLAKE_WRITEBACK_TERMS_DAYS", 30)
     # the dry run shows the request it would send
     uk = next(a for a in invoices if a["system"] == "xero")
     body = uk["preview"]["body"]["Invoices"][0]
