@@ -9,7 +9,7 @@
 with lines as (
     select *
     from {{ ref('int_bank_lines') }}
-    where bank_line_id not in (select bank_line_id from {{ ref('bank_matches') }})
+    where bank_line_id not in (select m.bank_line_id from {{ ref('bank_matches') }} as m)
 ),
 
 as_of as (
