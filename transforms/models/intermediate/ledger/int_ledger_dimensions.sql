@@ -30,7 +30,7 @@ select
     'xero' as source_system,
     tenant_id,
     case
-        when {{ _xero_is_category('tracking_category_name', 'department') }} then 'department'
+        when {{ xero_is_tracking_category('tracking_category_name', 'department') }} then 'department'
         else 'class'
     end as dimension,
     tracking_option_id as dimension_id,
@@ -38,5 +38,5 @@ select
     coalesce(tracking_category_status = 'ACTIVE' and tracking_option_status = 'ACTIVE', true) as is_active
 from {{ ref('stg_xero__tracking_options') }}
 where
-    {{ _xero_is_category('tracking_category_name', 'department') }}
-    or {{ _xero_is_category('tracking_category_name', 'class') }}
+    {{ xero_is_tracking_category('tracking_category_name', 'department') }}
+    or {{ xero_is_tracking_category('tracking_category_name', 'class') }}
