@@ -14,9 +14,9 @@ with budget_lines as (
         entity_id,
         account_key,
         period_month,
-        -- the dimensions a budget line is set at; a budget CSV line is per account (all of them)
-        cast(null as varchar) as class_name,
-        cast(null as varchar) as department_name,
+        -- the dimensions a budget line is set at (NULL: all of the account's postings)
+        class_name,
+        department_name,
         amount,
         source_file,
         line
