@@ -32,3 +32,7 @@
 {% macro default__budget_optional_column(alias, column) -%}
     {{ alias }}.{{ column }}
 {%- endmacro %}
+{% macro spark__budget_optional_column(alias, column) -%}
+    {#- lake.budgets declares the column (macros/lake.sql): a file without it reads NULL -#}
+    {{ default__budget_optional_column(alias, column) }}
+{%- endmacro %}
