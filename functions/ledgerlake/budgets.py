@@ -190,6 +190,7 @@ def parse(text: str, chart: Chart) -> list[BudgetLine]:
     reader.fieldnames = header
     lines: list[BudgetLine] = []
     seen: dict[tuple[str, str, date, str | None, str | None], int] = {}
+    shapes: dict[tuple[str, str, date], tuple[tuple[bool, bool], int]] = {}
     for row in reader:
         n = reader.line_num
         if None in row:  # more cells than the header has columns
@@ -220,12 +221,37 @@ def parse(text: str, chart: Chart) -> list[BudgetLine]:
             problems.append((n, f"duplicate of line {seen[key]} ({where})"))
             continue
         seen[key] = n
+        mixed = _mixed_dimensions(found, shapes)
+        if mixed:
+            problems.append((n, mixed))
+            continue
         lines.append(found)
     if not lines and not problems:
         problems.append((1, "no budget lines under the header"))
     if problems:
         raise BudgetRefused(problems)
     return lines
+
+
+def _mixed_dimensions(b: BudgetLine, shapes: dict) -> str | None:
+    """Why a line cannot join the account and month's other lines: one budgets it by class and
+    another by department (a posting coded with both would count twice), else None. The lines
+    of one account and month name the same dimensions, plus at most one line for the rest."""
+    shape = (b.class_name is not None, b.department_name is not None)
+    if shape == (False, False):
+        return None
+    key = (b.entity_id, b.account.account_key, b.period_month)
+    first = shapes.setdefault(key, (shape, b.line))
+    if first[0] == shape:
+        return None
+
+    def words(s: tuple[bool, bool]) -> str:
+        return " and ".join(name for name, named in zip(("class", "department"), s) if named)
+
+    return (
+        f"budgets {b.entity_id}, {b.account.account_name}, {b.period_month:%Y-%m} by {words(shape)}, line {first[1]}"
+        f" by {words(first[0])}: budget one account and month by one set of dimensions, or a posting would count twice"
+    )
 
 
 def _line(n: int, v: dict[str, str], chart: Chart) -> BudgetLine | str:

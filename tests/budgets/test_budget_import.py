@@ -183,11 +183,24 @@ def test_a_line_may_budget_one_class_or_department_of_the_ledger(lake, warehouse
         ("qbo:2", "", "Engineering", "3000"),
         ("qbo:2", "", "", "5500"),
     ]
-    src.write_text("entity,account,month,class,amount\nUS,4000,2025-04,Retail,1\nUK,200,2025-04,Online Store,1\n")
+    src.write_text(
+        "entity,account,month,class,department,amount\n"
+        "US,4000,2025-04,Retail,,1\n"
+        "UK,200,2025-04,Online Store,,1\n"
+        "US,Rent,2025-04,,Engineering,1\n"
+        "US,Rent,2025-04,Services,,1\n"
+    )
     with pytest.raises(BudgetRefused) as refused:
         import_file(src, chart, lake, name="By class")
     assert refused.value.problems == [
         (2, "unknown class 'Retail' in US's ledger (known: Services, Subscriptions)"),
+        (
+            5,
+            (
+                "budgets US, Rent, 2025-04 by class, line 4 by department: budget one account and month by one"
+                " set of dimensions, or a posting would count twice"
+            ),
+        ),
     ]
 
 

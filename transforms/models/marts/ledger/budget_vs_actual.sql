@@ -1,7 +1,10 @@
 -- Grain: one row per budget, legal entity, P&L account, month within the budget's months
--- for that entity, and the class and department a budget line is set at (NULL: all of them,
--- coded or not), where the account has a budget line or actual postings (actual-only rows are
--- at the all-classes, all-departments level): the budget, the
+-- for that entity, and the class and department a budget line is set at, where the account
+-- has a budget line or actual postings. A line with a class or department compares with the
+-- postings coded with it; the row without (NULL: budget lines per account, and actual-only
+-- rows) with the rest of the account's postings, so an account's rows add up to its actual
+-- (the import keeps one account and month to one set of dimensions: no posting counts twice):
+-- the budget, the
 -- actual (general_ledger, accrual basis), the variance (actual − budget) and the variance %
 -- of the budget, in the entity's functional currency and in the reporting currency at the
 -- month end's rate (the latest rate for months past the data). Income and costs are both
@@ -75,6 +78,7 @@ keys as (
 
 key_actuals as (
     -- a key's actuals: the postings in its class and department, any when it names none
+    -- (less what the dimension-level keys take: covered below)
     select
         k.budget_name,
         k.entity_id,
@@ -90,6 +94,19 @@ key_actuals as (
             and (k.class_name is null or a.class_name = k.class_name)
             and (k.department_name is null or a.department_name = k.department_name)
     group by k.budget_name, k.entity_id, k.account_key, k.period_month, k.class_name, k.department_name
+),
+
+covered as (
+    -- what an account and month's dimension-level keys take, left out of its whole-account row
+    select
+        budget_name,
+        entity_id,
+        account_key,
+        period_month,
+        sum(actual_amount) as covered_amount
+    from key_actuals
+    where class_name is not null or department_name is not null
+    group by budget_name, entity_id, account_key, period_month
 ),
 
 fx_last as (
@@ -110,7 +127,9 @@ joined as (
         e.functional_currency as currency,
         b.amount is not null as is_budgeted,
         coalesce(b.amount, 0) as budget_amount,
-        coalesce(a.actual_amount, 0) as actual_amount,
+        coalesce(a.actual_amount, 0)
+        - case when k.class_name is null and k.department_name is null then coalesce(c.covered_amount, 0) else 0 end
+            as actual_amount,
         coalesce(de.last_day >= {{ month_end('k.period_month') }}, false) as is_month_complete,
         b.source_file,
         b.line
@@ -129,6 +148,10 @@ joined as (
             and a.account_key = k.account_key and a.period_month = k.period_month
             and coalesce(a.class_name, '') = coalesce(k.class_name, '')
             and coalesce(a.department_name, '') = coalesce(k.department_name, '')
+    left join covered as c
+        on
+            c.budget_name = k.budget_name and c.entity_id = k.entity_id
+            and c.account_key = k.account_key and c.period_month = k.period_month
     cross join data_end as de
 ),
 
