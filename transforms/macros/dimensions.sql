@@ -12,14 +12,14 @@
 
   Names compare case-insensitively. The option's id is the dimension id, its name the name.
 #}
-{% macro _xero_tracking_names(var_name) -%}
+{% macro xero_tracking_category_names(var_name) -%}
     {%- set names = var(var_name, []) -%}
     {{- return(names | map('lower') | list) -}}
 {%- endmacro %}
 
-{% macro _xero_is_category(name_expr, dimension) -%}
-    {%- set department = _xero_tracking_names('xero_department_tracking_categories') -%}
-    {%- set klass = _xero_tracking_names('xero_class_tracking_categories') -%}
+{% macro xero_is_tracking_category(name_expr, dimension) -%}
+    {%- set department = xero_tracking_category_names('xero_department_tracking_categories') -%}
+    {%- set klass = xero_tracking_category_names('xero_class_tracking_categories') -%}
     {%- if dimension == 'department' or klass -%}
         {%- set names = department if dimension == 'department' else klass -%}
         coalesce(lower({{ name_expr }}) in ('{{ names | join("', '") }}'), false)
@@ -34,12 +34,12 @@
     {%- for dimension in ['class', 'department'] %}
     case
         {%- for slot in slots %}
-        when {{ _xero_is_category(json_str(line, slot ~ '.Name'), dimension) }} then {{ json_str(line, slot ~ '.TrackingOptionID') }}
+        when {{ xero_is_tracking_category(json_str(line, slot ~ '.Name'), dimension) }} then {{ json_str(line, slot ~ '.TrackingOptionID') }}
         {%- endfor %}
     end as {{ dimension }}_id,
     case
         {%- for slot in slots %}
-        when {{ _xero_is_category(json_str(line, slot ~ '.Name'), dimension) }} then {{ json_str(line, slot ~ '.Option') }}
+        when {{ xero_is_tracking_category(json_str(line, slot ~ '.Name'), dimension) }} then {{ json_str(line, slot ~ '.Option') }}
         {%- endfor %}
     end as {{ dimension }}_name{% if not loop.last %},{% endif %}
     {%- endfor %}

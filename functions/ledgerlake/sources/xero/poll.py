@@ -67,6 +67,19 @@ def _id(row, id_field: str) -> str:
     return str(row.get(id_field, "")) if isinstance(row, dict) else ""
 
 
+def _get(ctx, resource: str, params: dict, since: datetime | None):
+    """One GET of a resource: (the response, its JSON, its records)."""
+    response = ctx.http.request(
+        "GET",
+        f"{ctx.base_url}/api.xro/2.0/{resource}",
+        params=params,
+        headers=_headers(ctx, since),
+        auth=ctx.auth("XERO_ACCESS_TOKEN"),
+    ).expect_ok()
+    doc = response.json()
+    return response, doc, doc.get(resource) or []
+
+
 def _walk(ctx, resource: str) -> None:
     stream = resource.lower()
     state = ctx.start(stream) or {}
@@ -84,15 +97,7 @@ def _walk(ctx, resource: str) -> None:
     size = ctx.page_size or PAGE_SIZE
     while not ctx.out_of_time():
         params = {} if resource in UNPAGED else {"page": page_no, "pageSize": size, "order": "UpdatedDateUTC ASC"}
-        response = ctx.http.request(
-            "GET",
-            f"{ctx.base_url}/api.xro/2.0/{resource}",
-            params=params,
-            headers=_headers(ctx, since),
-            auth=ctx.auth("XERO_ACCESS_TOKEN"),
-        ).expect_ok()
-        doc = response.json()
-        rows = doc.get(resource) or []
+        response, _, rows = _get(ctx, resource, params, since)
         id_field = RESOURCES[resource]
         floor = since.timestamp() if since else 0.0
         updated = [_updated(r, floor) for r in rows]
@@ -136,15 +141,7 @@ def _list(ctx, resource: str) -> None:
     stream = resource.lower()
     state = ctx.start(stream) or {}
     params = {"includeArchived": "true"}
-    response = ctx.http.request(
-        "GET",
-        f"{ctx.base_url}/api.xro/2.0/{resource}",
-        params=params,
-        headers=_headers(ctx, None),
-        auth=ctx.auth("XERO_ACCESS_TOKEN"),
-    ).expect_ok()
-    doc = response.json()
-    rows = doc.get(resource) or []
+    response, doc, rows = _get(ctx, resource, params, None)
     fingerprint = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
     if not rows or state.get("fingerprint") == fingerprint:
         return

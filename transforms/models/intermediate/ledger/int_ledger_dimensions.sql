@@ -2,35 +2,25 @@
 -- Department lists, and Xero tracking options in the category mapped to each
 -- (macros/dimensions.sql). int_journal_lines names a line's class and department from here,
 -- so a renamed class shows its current name on every line, old documents included.
+{%- for dimension, model in [('class', 'stg_qbo__classes'), ('department', 'stg_qbo__departments')] %}
 select
     'qbo' as source_system,
     tenant_id,
-    'class' as dimension,
-    class_id as dimension_id,
-    coalesce(fully_qualified_name, class_name) as dimension_name,
+    '{{ dimension }}' as dimension,
+    {{ dimension }}_id as dimension_id,
+    coalesce(fully_qualified_name, {{ dimension }}_name) as dimension_name,
     is_active
-from {{ ref('stg_qbo__classes') }}
+from {{ ref(model) }}
 where not is_deleted
 
 union all
-
-select
-    'qbo' as source_system,
-    tenant_id,
-    'department' as dimension,
-    department_id as dimension_id,
-    coalesce(fully_qualified_name, department_name) as dimension_name,
-    is_active
-from {{ ref('stg_qbo__departments') }}
-where not is_deleted
-
-union all
+{% endfor %}
 
 select
     'xero' as source_system,
     tenant_id,
     case
-        when {{ _xero_is_category('tracking_category_name', 'department') }} then 'department'
+        when {{ xero_is_tracking_category('tracking_category_name', 'department') }} then 'department'
         else 'class'
     end as dimension,
     tracking_option_id as dimension_id,
@@ -38,5 +28,5 @@ select
     coalesce(tracking_category_status = 'ACTIVE' and tracking_option_status = 'ACTIVE', true) as is_active
 from {{ ref('stg_xero__tracking_options') }}
 where
-    {{ _xero_is_category('tracking_category_name', 'department') }}
-    or {{ _xero_is_category('tracking_category_name', 'class') }}
+    {{ xero_is_tracking_category('tracking_category_name', 'department') }}
+    or {{ xero_is_tracking_category('tracking_category_name', 'class') }}
