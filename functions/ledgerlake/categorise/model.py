@@ -236,20 +236,32 @@ class Thresholds:
         return s.method == "human" or s.confidence >= (self.rule if s.method == "rule" else self.model)
 
 
-def _lowest_precise(scored: list[tuple[float, bool]], target: float, default: float) -> float:
+def _wilson_low(correct: int, n: int, z: float = 1.645) -> float:
+    """One-sided 95 % lower bound of a precision measured as correct / n (Wilson)."""
+    p = correct / n
+    centre = p + z * z / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - margin) / (1 + z * z / n)
+
+
+def _lowest_precise(scored: list[tuple[float, bool]], target: float, default: float, strict: bool = False) -> float:
     """The lowest confidence whose auto-applied set (everything at or above it) is at least
-    `target` precise; `default` when there are too few cases to tell."""
+    `target` precise; `default` when there are too few cases to tell. `strict`: the precision's
+    lower confidence bound must reach the target, not the point estimate (for labels whose
+    history is thin or noisy, where a handful of right answers says little)."""
     if len(scored) < 20:
         return default
     best, correct = 1.0, 0
     for n, (confidence, ok) in enumerate(sorted(scored, reverse=True), 1):
         correct += ok
-        if correct / n >= target:
+        if (_wilson_low(correct, n) if strict else correct / n) >= target:
             best = confidence
     return min(best, 1.0)
 
 
-def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float = 0.25, folds: int = 4) -> Thresholds:
+def choose_thresholds(
+    history: list[Line], target: float = 0.95, holdout: float = 0.25, folds: int = 4, strict: bool = False
+) -> Thresholds:
     """Per entity, from its own history, for a `target` precision measured against the
     booked codes. Those carry the bookkeeper's own slips, so the precision measured is a
     floor of the true one (docs/benchmarks.md has both). Rules: trained on the earlier part,
@@ -268,6 +280,7 @@ def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float 
             ],
             target,
             0.9,
+            strict,
         )
     vendors = sorted({vendor_key(ln) for ln in history})
     if len(vendors) >= folds * 2:
@@ -278,19 +291,23 @@ def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float 
             cat.rules = {}  # the model alone: what a new vendor gets
             test = [ln for ln in history if vendor_key(ln) in held]
             scored += [(s.confidence, s.account == ln.account) for s, ln in zip(cat.suggest(test), test, strict=True)]
-        model = _lowest_precise(scored, target, 0.99)
+        model = _lowest_precise(scored, target, 0.99, strict)
     return Thresholds(rule=rule if rule is not None else 0.9, model=model if model is not None else 0.99)
 
 
 def evaluate(
-    history: list[Line], cutoff: date, truth: dict[str, str] | None = None, thresholds: Thresholds | None = None
+    history: list[Line],
+    cutoff: date,
+    truth: dict[str, str] | None = None,
+    thresholds: Thresholds | None = None,
+    strict: bool = False,
 ) -> dict:
     """Train on lines before `cutoff`, suggest for the lines from it on; score seen and new
     vendors apart. `truth` (line id -> the right account, when known, e.g. from the
     simulator) replaces the booked labels as the yardstick."""
     train = [ln for ln in history if ln.day < cutoff and ln.account]
     test = [ln for ln in history if ln.day >= cutoff and (truth or {}).get(ln.line_id, ln.account)]
-    thresholds = choose_thresholds(train) if thresholds is None else thresholds
+    thresholds = choose_thresholds(train, strict=strict) if thresholds is None else thresholds
     cat = Categoriser.fit(train)
     scores = {"seen": Scores(), "new": Scores()}
     for s, ln in zip(cat.suggest(test), test, strict=True):
@@ -326,5 +343,5 @@ def evaluate_labels(history: list[Line], train_share: float = 0.6) -> dict[str, 
         out[entity] = {"account": evaluate(own, cutoff)}
         for label in LABELS:
             if uses_label(own, label):
-                out[entity][label] = evaluate(label_view(own, label), cutoff)
+                out[entity][label] = evaluate(label_view(own, label), cutoff, strict=True)
     return out

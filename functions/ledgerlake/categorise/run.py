@@ -150,7 +150,7 @@ def _suggest_label(run: CodingRun, entity: str, label: str, own, lines, correcti
     on the coded history (and people's corrections of it), its own thresholds."""
     history = label_view(own, label)
     fixes = {k: c[label] or NO_LABEL for k, c in corrections.items() if c.get("entity_id") == entity and label in c}
-    thresholds = choose_thresholds(history)
+    thresholds = choose_thresholds(history, strict=True)  # a label's history is thinner than the account's
     run.thresholds[entity][label] = {"rule": thresholds.rule, "model": thresholds.model}
     cat = Categoriser.fit(history, fixes, [everything[k] for k in fixes if k in everything])
     for row, s in zip(rows, cat.suggest(lines), strict=True):
