@@ -25,6 +25,33 @@ st.caption(
 )
 
 basis = st.segmented_control("P&L basis", ["Accrual", "Cash"], default="Accrual", key="pnl_basis") or "Accrual"
+
+
+def dimension_filter() -> stm.Dims:
+    """Class and department pickers for the P&L, side by side (the classes and departments
+    its lines are coded with: QBO Class / Department, Xero tracking categories); "All" is
+    everything, "(not coded)" the lines their documents leave uncoded."""
+    try:
+        values = shared.cached(stm.dimension_values, f)
+    except dd.MissingMart:
+        return stm.ALL_DIMS
+    if not values["class_name"] and not values["department_name"]:
+        return stm.ALL_DIMS
+    chosen = []
+    for place, column, label in zip(st.columns(2), ("class_name", "department_name"), ("Class", "Department")):
+        options = ["All", *values[column], stm.NOT_CODED]
+        key = f"dim_{column}"
+        if st.session_state.get(key) not in options:  # another entity's class, say
+            st.session_state[key] = "All"
+        choice = place.selectbox(label, options, key=key)
+        chosen.append(None if choice == "All" else choice)
+    return stm.Dims(*chosen)
+
+
+dims = dimension_filter()
+if dims != stm.ALL_DIMS and basis == "Cash":
+    st.info("Class and department filter the accrual P&L: the cash basis is by P&L line only, shown for all.")
+pnl_dims = dims if basis == "Accrual" else stm.ALL_DIMS
 COLUMN_CONFIG = {
     "line": st.column_config.Column("Line", width="large"),
     "current": st.column_config.NumberColumn(labels["current"], format="accounting"),
@@ -61,10 +88,12 @@ def drill(row: dict | None, key: str, section_drill: bool = False) -> None:
     """The GL lines behind a statement line, and from a GL line its source record."""
     if row is None or row["kind"] not in ("account", "total"):
         return
+    # a P&L line's GL lines are those of its class and department; a balance's are all
+    line_dims = pnl_dims if key == "pnl" else stm.ALL_DIMS
     if row.get("account_key"):
-        lines = shared.cached(stm.gl_lines, f, row["account_key"], None)
+        lines = shared.cached(stm.gl_lines, f, row["account_key"], None, 2000, line_dims)
     elif section_drill and row["section"] in dict(stm.PNL_LINES):
-        lines = shared.cached(stm.gl_lines, f, None, row["section"])
+        lines = shared.cached(stm.gl_lines, f, None, row["section"], 2000, line_dims)
     else:
         return
     st.markdown(
@@ -109,10 +138,11 @@ def drill(row: dict | None, key: str, section_drill: bool = False) -> None:
 tabs = st.tabs(["Profit and loss", "Balance sheet", "Cash flow", "Trial balance"])
 try:
     with tabs[0]:
-        pnl = shared.cached(stm.profit_and_loss, f, basis.lower())
+        pnl = shared.cached(stm.profit_and_loss, f, basis.lower(), pnl_dims)
         net = pnl.filter(pl.col("kind") == "result").row(-1, named=True)
         c1, c2 = st.columns(2)
-        c1.metric(f"Net income, {labels['current']} ({basis.lower()})", shared.money(net["current"], cur))
+        for_dims = f", {pnl_dims.label()}" if pnl_dims != stm.ALL_DIMS else ""
+        c1.metric(f"Net income, {labels['current']} ({basis.lower()}{for_dims})", shared.money(net["current"], cur))
         c2.metric(f"Net income, {labels['last_year']}", shared.money(net["last_year"], cur))
         if basis == "Cash":
             st.caption(
@@ -182,7 +212,7 @@ except dd.MissingMart as err:
 
 st.download_button(
     "Download all statements (Excel)",
-    shared.cached(stm.excel, f, basis.lower()),
+    shared.cached(stm.excel, f, basis.lower(), pnl_dims),
     file_name=f"statements_{f.period_start:%Y%m}_{f.period_end:%Y%m}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="xlsx",

@@ -12,6 +12,10 @@ The file (one row per entity, account and month; a header row names the columns,
               both positive, as a P&L shows them
     currency  optional: when present it must be the entity's functional currency
     note      optional: free text, kept
+    class     optional: a class (business line) of that entity's ledger (QBO Class, Xero
+              tracking option; docs/marts.md "Dimensions"); the line then budgets only the
+              account's postings coded with it. Empty: the whole account
+    department optional: a department of that entity's ledger, likewise
 
 An import is all or nothing: every line is checked first, and a file with any problem is
 refused with each problem's line number and reason, and nothing is written. An accepted
@@ -25,7 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,7 +39,8 @@ from .money import exponent
 PREFIX = "reference/budgets/"
 HISTORY_PREFIX = "reference/budgets-history/"
 REQUIRED = ("entity", "account", "month", "amount")
-OPTIONAL = ("currency", "note")
+OPTIONAL = ("currency", "note", "class", "department")
+DIMENSIONS = {"class": "class_name", "department": "department_name"}  # CSV column -> output column
 PNL_CLASSES = ("revenue", "expense")
 OUTPUT_COLUMNS = (
     "budget_name",
@@ -52,6 +57,9 @@ OUTPUT_COLUMNS = (
     "imported_at",
     "imported_by",
     "source_file",
+    # appended last: files published before dimensions read as NULL here (all classes)
+    "class_name",
+    "department_name",
 )
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(-01)?$")
@@ -81,6 +89,8 @@ class Chart:
 
     entities: dict[str, str]
     accounts: dict[str, list[Account]]  # entity_id → accounts
+    # (entity_id, "class" | "department") → the names its ledger codes lines with
+    dimensions: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_warehouse(cls, path: Path) -> Chart:
@@ -95,10 +105,20 @@ class Chart:
             rows = con.execute("""select entity_id, account_key, account_code, account_name, account_class
                                   from intermediate.int_ledger_accounts where not coalesce(is_deleted, false)
                                   order by entity_id, account_key""").fetchall()
+            try:
+                coded = con.execute("""select t.entity_id, d.dimension, d.dimension_name
+                                         from intermediate.int_ledger_dimensions as d
+                                         join seeds.source_tenants as t using (source_system, tenant_id)
+                                         order by 1, 2, 3""").fetchall()
+            except duckdb.CatalogException:  # a warehouse built before dimensions
+                coded = []
         accounts: dict[str, list[Account]] = {}
         for entity_id, *fields in rows:
             accounts.setdefault(entity_id, []).append(Account(*fields))
-        return cls(entities, accounts)
+        dimensions: dict[tuple[str, str], tuple[str, ...]] = {}
+        for entity_id, dimension, name in coded:
+            dimensions[(entity_id, dimension)] = (*dimensions.get((entity_id, dimension), ()), name)
+        return cls(entities, accounts, dimensions)
 
     def find(self, entity_id: str, text: str) -> tuple[Account | None, str | None]:
         """The account a budget line names (by code first, then by name), or why none."""
@@ -119,6 +139,15 @@ class Chart:
             )
         return found[0], None
 
+    def dimension(self, entity_id: str, dimension: str, text: str) -> tuple[str | None, str | None]:
+        """The class or department a budget line names, as its ledger spells it, or why none."""
+        known = self.dimensions.get((entity_id, dimension), ())
+        found = [name for name in known if name.lower() == text.strip().lower()]
+        if not found:
+            listed = ", ".join(known) if known else f"its ledger codes no line with a {dimension}"
+            return None, f"unknown {dimension} '{text}' in {entity_id}'s ledger (known: {listed})"
+        return found[0], None
+
 
 @dataclass(frozen=True)
 class BudgetLine:
@@ -129,6 +158,8 @@ class BudgetLine:
     currency: str
     amount: Decimal
     note: str
+    class_name: str | None = None
+    department_name: str | None = None
 
 
 def parse(text: str, chart: Chart) -> list[BudgetLine]:
@@ -158,7 +189,8 @@ def parse(text: str, chart: Chart) -> list[BudgetLine]:
         raise BudgetRefused(problems)
     reader.fieldnames = header
     lines: list[BudgetLine] = []
-    seen: dict[tuple[str, str, date], int] = {}
+    seen: dict[tuple[str, str, date, str | None, str | None], int] = {}
+    shapes: dict[tuple[str, str, date], tuple[tuple[bool, bool], int]] = {}
     for row in reader:
         n = reader.line_num
         if None in row:  # more cells than the header has columns
@@ -176,18 +208,50 @@ def parse(text: str, chart: Chart) -> list[BudgetLine]:
         if isinstance(found, str):
             problems.append((n, found))
             continue
-        key = (found.entity_id, found.account.account_key, found.period_month)
+        key = (
+            found.entity_id,
+            found.account.account_key,
+            found.period_month,
+            found.class_name,
+            found.department_name,
+        )
         if key in seen:
-            where = f"{found.entity_id}, {found.account.account_name}, {found.period_month:%Y-%m}"
+            dims = "".join(f", {d}" for d in (found.class_name, found.department_name) if d)
+            where = f"{found.entity_id}, {found.account.account_name}, {found.period_month:%Y-%m}{dims}"
             problems.append((n, f"duplicate of line {seen[key]} ({where})"))
             continue
         seen[key] = n
+        mixed = _mixed_dimensions(found, shapes)
+        if mixed:
+            problems.append((n, mixed))
+            continue
         lines.append(found)
     if not lines and not problems:
         problems.append((1, "no budget lines under the header"))
     if problems:
         raise BudgetRefused(problems)
     return lines
+
+
+def _mixed_dimensions(b: BudgetLine, shapes: dict) -> str | None:
+    """Why a line cannot join the account and month's other lines: one budgets it by class and
+    another by department (a posting coded with both would count twice), else None. The lines
+    of one account and month name the same dimensions, plus at most one line for the rest."""
+    shape = (b.class_name is not None, b.department_name is not None)
+    if shape == (False, False):
+        return None
+    key = (b.entity_id, b.account.account_key, b.period_month)
+    first = shapes.setdefault(key, (shape, b.line))
+    if first[0] == shape:
+        return None
+
+    def words(s: tuple[bool, bool]) -> str:
+        return " and ".join(name for name, named in zip(("class", "department"), s) if named)
+
+    return (
+        f"budgets {b.entity_id}, {b.account.account_name}, {b.period_month:%Y-%m} by {words(shape)}, line {first[1]}"
+        f" by {words(first[0])}: budget one account and month by one set of dimensions, or a posting would count twice"
+    )
 
 
 def _line(n: int, v: dict[str, str], chart: Chart) -> BudgetLine | str:
@@ -223,6 +287,13 @@ def _line(n: int, v: dict[str, str], chart: Chart) -> BudgetLine | str:
             f"currency {currency} is not {entity}'s functional currency {functional}: "
             "budget each entity in its own currency"
         )
+    named: dict[str, str | None] = {}
+    for column in DIMENSIONS:
+        named[column] = None
+        if v.get(column):
+            named[column], why = chart.dimension(entity, column, v[column])
+            if why:
+                return why
     return BudgetLine(
         n,
         entity,
@@ -231,6 +302,8 @@ def _line(n: int, v: dict[str, str], chart: Chart) -> BudgetLine | str:
         functional,
         amount,
         v.get("note", ""),
+        named["class"],
+        named["department"],
     )
 
 
@@ -276,6 +349,8 @@ def to_csv(lines: list[BudgetLine], name: str, by: str, source_file: str, at: da
                 stamp,
                 by,
                 source_file,
+                b.class_name or "",
+                b.department_name or "",
             ]
         )
     return out.getvalue().encode()

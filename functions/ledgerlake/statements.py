@@ -53,6 +53,23 @@ PL_LINE_SQL = """case when account_class = 'revenue' and is_operating_revenue th
                       when account_class = 'revenue' then 'other_income'
                       when is_cost_of_sales then 'cost_of_sales' else 'operating_expense' end"""
 COLUMNS = ("current", "prior", "last_year")
+NOT_CODED = "(not coded)"  # a dimension filter's choice for lines their documents leave uncoded
+
+
+@dataclass(frozen=True)
+class Dims:
+    """The class and department the accrual P&L and its GL lines are shown for
+    (general_ledger.class_name / department_name): None = all, NOT_CODED = lines without one."""
+
+    class_name: str | None = None
+    department_name: str | None = None
+
+    def label(self) -> str:
+        chosen = (("class", self.class_name), ("department", self.department_name))
+        return " · ".join(f"{what} {value}" for what, value in chosen if value)
+
+
+ALL_DIMS = Dims()
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,37 @@ def _period_case(sp: Spans, column: str) -> str:
     )
 
 
+def _where_dims(dims: Dims, alias: str = "g") -> tuple[str, list[Any]]:
+    clauses, params = ["true"], []
+    for column, value in (("class_name", dims.class_name), ("department_name", dims.department_name)):
+        if value == NOT_CODED:
+            clauses.append(f"{alias}.{column} is null")
+        elif value is not None:
+            clauses.append(f"{alias}.{column} = ?")
+            params.append(value)
+    return " and ".join(clauses), params
+
+
+def dimension_values(m: Marts, f: Filters) -> dict[str, list[str]]:
+    """The classes and departments the entity's P&L lines are coded with (empty lists when
+    none is, or the ledger marts predate dimensions)."""
+    m.require(GL)
+    if "class_name" not in m.columns[GL]:
+        return {"class_name": [], "department_name": []}
+    where, params = _where_entity(f)
+    return {
+        column: [
+            r[0]
+            for r in m.rows(
+                f"select distinct {column} from {GL} where {where} and account_class in ('revenue', 'expense')"
+                f" and {column} is not null order by 1",
+                params,
+            )
+        ]
+        for column in ("class_name", "department_name")
+    }
+
+
 def _any_span(sp: Spans, column: str) -> str:
     return " or ".join(f"{column} between date '{a}' and date '{b}'" for a, b in (sp.current, sp.prior, sp.last_year))
 
@@ -112,13 +160,17 @@ def _any_span(sp: Spans, column: str) -> str:
 # -- P&L ----------------------------------------------------------------------------------
 
 
-def profit_and_loss(m: Marts, f: Filters, basis: str = "accrual") -> pl.DataFrame:
+def profit_and_loss(m: Marts, f: Filters, basis: str = "accrual", dims: Dims = ALL_DIMS) -> pl.DataFrame:
     """P&L lines with the three columns. Accrual: one row per account under its P&L line
-    (from the general ledger, the lines profit_and_loss adds up); cash: one row per P&L
-    line (profit_and_loss_cash has no account detail). Subtotals: gross profit, operating
-    profit, net income. Columns: section, line, account_key, current, prior, last_year, kind."""
+    (from the general ledger, the lines profit_and_loss adds up), for the chosen class and
+    department (`dims`); cash: one row per P&L line (profit_and_loss_cash has no account
+    detail and no dimensions). Subtotals: gross profit, operating profit, net income.
+    Columns: section, line, account_key, current, prior, last_year, kind."""
     sp = spans(f)
     where, wparams = _where_entity(f, "g.entity_id")
+    if basis == "cash" and dims != ALL_DIMS:
+        raise ValueError("the cash-basis P&L has no class or department (profit_and_loss_cash is by P&L line)")
+    dim_where, dim_params = _where_dims(dims)
     if basis == "cash":
         m.require(PNL_CASH)
         amount = _flow_amount(m, f, "g.reporting_amount", "g.amount")
@@ -143,13 +195,14 @@ def profit_and_loss(m: Marts, f: Filters, basis: str = "accrual") -> pl.DataFram
                    g.account_key, trim(coalesce(g.account_code, '') || ' ' || g.account_name) as line,
                    g.period_month, {amount} as amount
             from {GL} g {_rate_join("r", "g.functional_currency", "g.posted_on")}
-            where {where} and g.account_class in ('revenue', 'expense') and ({_any_span(sp, "g.period_month")}))""",
+            where {where} and {dim_where} and g.account_class in ('revenue', 'expense')
+              and ({_any_span(sp, "g.period_month")}))""",
         )
     rows = m.frame(
         head
         + f""" select section, coalesce(any_value(line), section) as line, account_key,
                    {_period_case(sp, "period_month")} from src group by section, account_key order by section, line""",
-        params + wparams,
+        params + wparams + dim_params,
     )
     return _pnl_with_totals(rows, basis)
 
@@ -473,13 +526,21 @@ def cash_flow(m: Marts, f: Filters) -> pl.DataFrame:
 
 
 def gl_lines(
-    m: Marts, f: Filters, account_key: str | None = None, section: str | None = None, limit: int = 2000
+    m: Marts,
+    f: Filters,
+    account_key: str | None = None,
+    section: str | None = None,
+    limit: int = 2000,
+    dims: Dims = ALL_DIMS,
 ) -> pl.DataFrame:
     """The general-ledger lines behind a statement line over the current period: one
-    account's, or one P&L section's; each with its lineage (source system, id, raw key)."""
+    account's, or one P&L section's, in the chosen class and department; each with its
+    dimensions and lineage (source system, id, raw key)."""
     m.require(GL)
     a, b = spans(f).current
     where, wparams = _where_entity(f, "g.entity_id")
+    dim_where, dim_params = _where_dims(dims)
+    coded = "class_name" in m.columns[GL]
     cond, cparams = "true", []
     if account_key:
         cond, cparams = "g.account_key = ?", [account_key]
@@ -493,15 +554,17 @@ def gl_lines(
         f"""src as (
         select g.posted_on, g.entity_id, g.account_code, g.account_name, g.document_type, g.doc_number,
                {"g.party_name" if "party_name" in m.columns[GL] else "null::varchar"} as party,
+               {"g.class_name" if coded else "null::varchar"} as class_name,
+               {"g.department_name" if coded else "null::varchar"} as department_name,
                g.description, g.functional_currency as currency, g.functional_amount as amount,
                {_m("g.functional_amount")} as amount_shown, g.source_system, g.source_id, g.raw_key,
                g.journal_line_id
         from {GL} g {_rate_join("r", "g.functional_currency", "g.posted_on")}
-        where {where} and {cond} and g.period_month between ? and ?)""",
+        where {where} and {dim_where} and {cond} and g.period_month between ? and ?)""",
     )
     return m.frame(
         head + f" select * from src order by posted_on, journal_line_id limit {int(limit)}",
-        params + wparams + cparams + [a, b],
+        params + wparams + dim_params + cparams + [a, b],
     )
 
 
@@ -557,18 +620,23 @@ def workbook(sheets: dict[str, pl.DataFrame], title: str) -> bytes:
     return buf.getvalue()
 
 
-def all_statements(m: Marts, f: Filters, basis: str = "accrual") -> dict[str, pl.DataFrame]:
-    """Every statement for the period, ready to export (the workbook's sheets)."""
+def all_statements(m: Marts, f: Filters, basis: str = "accrual", dims: Dims = ALL_DIMS) -> dict[str, pl.DataFrame]:
+    """Every statement for the period, ready to export (the workbook's sheets); the P&L for
+    the chosen class and department."""
     sp = spans(f)
     return {
-        f"P&L ({basis})": for_export(profit_and_loss(m, f, basis), sp),
+        f"P&L ({basis})": for_export(profit_and_loss(m, f, basis, dims), sp),
         "Balance sheet": for_export(balance_sheet(m, f), sp),
         "Cash flow": for_export(cash_flow(m, f), sp),
         "Trial balance": trial_balance(m, f),
     }
 
 
-def excel(m: Marts, f: Filters, basis: str = "accrual") -> bytes:
-    """The workbook of every statement for the period (one sheet each)."""
+def excel(m: Marts, f: Filters, basis: str = "accrual", dims: Dims = ALL_DIMS) -> bytes:
+    """The workbook of every statement for the period (one sheet each); the title names the
+    P&L's class and department when chosen."""
     who = "All entities" if f.entity == dd.ALL else f.entity
-    return workbook(all_statements(m, f, basis), f"{who}, {_span_label(f.period_start, f.period_end)}, {f.currency}")
+    title = f"{who}, {_span_label(f.period_start, f.period_end)}, {f.currency}"
+    if dims != ALL_DIMS:
+        title += f", P&L for {dims.label()}"
+    return workbook(all_statements(m, f, basis, dims), title)

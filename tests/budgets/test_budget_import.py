@@ -131,7 +131,7 @@ def test_header_problems_and_duplicates_refuse_the_file(warehouse):
         ),
         (
             1,
-            "unknown column(s) acount (allowed: entity, account, month, amount, currency, note)",
+            "unknown column(s) acount (allowed: entity, account, month, amount, currency, note, class, department)",
         ),
     ]
     with pytest.raises(BudgetRefused) as refused:
@@ -144,6 +144,64 @@ def test_header_problems_and_duplicates_refuse_the_file(warehouse):
         parse("entity,account,month,amount\n\n", chart)
     with pytest.raises(BudgetRefused, match="the file is empty"):
         parse("", chart)
+
+
+def test_a_line_may_budget_one_class_or_department_of_the_ledger(lake, warehouse, tmp_path):
+    """Optional class / department columns: checked against what the entity's ledger codes
+    lines with (int_ledger_dimensions), spelt as the ledger spells them, published in their
+    own columns; the same account and month may be budgeted once per class; an unknown
+    class refuses the file with its line."""
+    import duckdb
+
+    from ledgerlake.budgets import BudgetRefused, Chart, import_file
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table seeds.source_tenants as select * from (values ('qbo', 'r1', 'US'), ('xero', 't1', 'UK'))"
+            " t(source_system, tenant_id, entity_id)"
+        )
+        con.execute("""create table intermediate.int_ledger_dimensions as select * from (values
+            ('qbo', 'r1', 'class', '5001', 'Subscriptions'), ('qbo', 'r1', 'class', '5002', 'Services'),
+            ('qbo', 'r1', 'department', '1', 'Engineering'), ('xero', 't1', 'class', 'o1', 'Online Store'))
+            t(source_system, tenant_id, dimension, dimension_id, dimension_name)""")
+    chart = Chart.from_warehouse(warehouse)
+    src = tmp_path / "by-class.csv"
+    src.write_text(
+        "entity,account,month,class,department,amount\n"
+        "US,4000,2025-04,subscriptions,,100000\n"
+        "US,4000,2025-04,Services,,20000\n"
+        "US,Rent,2025-04,,engineering,3000\n"
+        "US,Rent,2025-04,,,5500\n"
+    )
+    done = import_file(src, chart, lake, name="By class")
+    body = lake.s3.get_object(Bucket=lake.bucket, Key=done.key)["Body"].read().decode()
+    published = csv.DictReader(io.StringIO(body))
+    rows = [(r["account_key"], r["class_name"], r["department_name"], r["amount"]) for r in published]
+    assert rows == [
+        ("qbo:1", "Subscriptions", "", "100000"),
+        ("qbo:1", "Services", "", "20000"),
+        ("qbo:2", "", "Engineering", "3000"),
+        ("qbo:2", "", "", "5500"),
+    ]
+    src.write_text(
+        "entity,account,month,class,department,amount\n"
+        "US,4000,2025-04,Retail,,1\n"
+        "UK,200,2025-04,Online Store,,1\n"
+        "US,Rent,2025-04,,Engineering,1\n"
+        "US,Rent,2025-04,Services,,1\n"
+    )
+    with pytest.raises(BudgetRefused) as refused:
+        import_file(src, chart, lake, name="By class")
+    assert refused.value.problems == [
+        (2, "unknown class 'Retail' in US's ledger (known: Services, Subscriptions)"),
+        (
+            5,
+            (
+                "budgets US, Rent, 2025-04 by class, line 4 by department: budget one account and month by one"
+                " set of dimensions, or a posting would count twice"
+            ),
+        ),
+    ]
 
 
 def test_a_refused_reimport_keeps_the_previous_budget(lake, warehouse, tmp_path):

@@ -137,6 +137,45 @@ def test_suggest_marks_auto_applied_and_review_per_entity_thresholds():
     assert set(run.thresholds) == {"US"}
 
 
+def test_tax_code_and_class_are_suggested_with_their_own_confidence_and_corrections():
+    """UK-style history: travel and meals carry no VAT to reclaim (NONE), software and ads are
+    standard-rated (INPUT2); only ads carry a class (Marketing). Each label is learnt apart."""
+    from dataclasses import replace
+
+    tax = {"6600": "NONE", "6610": "NONE", "6700": "INPUT2", "6300": "INPUT2", "6800": "INPUT2"}
+    past = [
+        replace(ln, labels={"tax_code": tax[ln.account], "class_name": "Marketing" if ln.account == "6700" else None})
+        for ln in history()
+    ]
+    todo = [
+        Line("a", "US", date(2025, 6, 1), "GOOGLE *ADS9913", "Google Ads", 9000, None, "GENERAL_SERVICES"),
+        Line("b", "US", date(2025, 6, 2), "SWEETGREEN NYC 0231", "Sweetgreen", 1400, None, "FOOD_AND_DRINK"),
+    ]
+    run = suggest(past, todo, {})
+    got = {s["bank_line_id"]: s for s in run.suggestions}
+    assert (got["a"]["account_code"], got["a"]["tax_code"], got["a"]["class_name"]) == ("6700", "INPUT2", "Marketing")
+    assert (got["b"]["account_code"], got["b"]["tax_code"], got["b"]["class_name"]) == ("6610", "NONE", None)
+    assert got["a"]["tax_code_status"] == got["a"]["class_name_status"] == "auto_applied"
+    assert float(got["a"]["tax_code_confidence"]) > 0.9
+    assert set(run.thresholds["US"]) == {"rule", "model", "tax_code", "class_name"}  # no department in the history
+    assert "department_name" not in got["a"]
+
+    # a person sets the ads line's class: final for that line, and the vendor's next line follows
+    later = replace(todo[0], line_id="c", day=date(2025, 6, 9))
+    fixed = {"a": {"entity_id": "US", "account_code": "6700", "class_name": "Growth"}}
+    again = {s["bank_line_id"]: s for s in suggest(past, [*todo, later], fixed).suggestions}
+    assert (again["a"]["class_name"], again["a"]["class_name_status"]) == ("Growth", "human")
+    assert again["c"]["class_name"] == "Growth" and again["c"]["class_name_status"] == "review"
+    assert again["c"]["tax_code"] == "INPUT2"  # the other labels are untouched
+
+    # the time-split evaluation per label (ledgerlake coding evaluate): each scored on its own
+    from ledgerlake.categorise.model import evaluate_labels
+
+    scores = evaluate_labels(past)["US"]
+    assert set(scores) == {"account", "tax_code", "class_name"}
+    assert scores["tax_code"]["all"]["precision"] == 1.0 and scores["tax_code"]["all"]["coverage"] > 0.9
+
+
 def test_time_split_evaluation_scores_seen_and_new_vendors_apart():
     past = history(200)
     newcomer = [

@@ -309,3 +309,37 @@ def test_budget_vs_actual_page_equals_the_mart(browser_page, dashboard_env, comp
         assert metrics[label]["delta"].endswith(f"vs {fmt.money(budget, 'USD')}"), (label, metrics[label])
     page.screenshot(path=str(artifacts_dir / "dashboard-budgets.png"), full_page=True)
     assert _errors(page).count() == 0
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_statements_pnl_filtered_by_class_equals_the_mart(browser_page, dashboard_env, artifacts_dir):
+    """The Statements page's Class filter: picking the business line with the most revenue in
+    the latest whole month shows that class's net income, equal to marts.profit_and_loss's
+    rows for it (reporting currency); a screenshot of the filtered P&L."""
+    from ledgerlake.report import formatting as fmt
+
+    page, url = browser_page["page"], browser_page["url"]
+    _open(page, url + "/statements", "Statements", "Profit and loss")
+    with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
+        month = con.execute("select max(period_month) from marts.finance_kpis_monthly").fetchone()[0]
+        klass, net = con.execute(
+            """select class_name, sum(case when pl_line in ('revenue', 'other_income') then reporting_amount
+                                           else -reporting_amount end)
+               from marts.profit_and_loss where period_month = ? and class_name is not null
+               group by 1 order by sum(case when pl_line = 'revenue' then reporting_amount else 0 end) desc
+               limit 1""",
+            [month],
+        ).fetchone()
+    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="Class").first
+    picker.locator("[data-baseweb='select']").click()
+    page.get_by_role("option", name=klass, exact=True).click()
+    label = page.get_by_text(f"class {klass}", exact=False).first
+    label.wait_for(timeout=60000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)
+    metrics = page.evaluate(METRICS_JS)
+    shown = next(k for k in metrics if k.startswith("Net income") and f"class {klass}" in k)
+    assert metrics[shown]["value"] == fmt.money(net, "USD"), (shown, metrics[shown], net)
+    page.screenshot(path=str(artifacts_dir / "dashboard-statements-pnl-by-class.png"), full_page=True)
+    assert _errors(page).count() == 0

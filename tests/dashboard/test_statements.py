@@ -115,6 +115,50 @@ def test_a_line_drills_to_its_gl_lines_and_their_source(marts, month):
     assert -sum(section["amount_shown"]) == total["current"]
 
 
+def test_pnl_by_class_and_department_equals_the_mart(marts, dashboard_env, month):
+    """The class and department filters: the accrual P&L of one class, one department, and the
+    lines coded with no class each equal the profit_and_loss mart's rows for them (independent
+    SQL); the classes and the uncoded lines add up to the whole P&L; a line's GL lines carry the
+    dimension and add up to it; the cash basis refuses a dimension it does not have."""
+    wh = dashboard_env["warehouse"]
+    start = _add_months(month, -5)
+    f = Filters(ALL, start, month, "USD")
+    values = stm.dimension_values(marts, f)
+    assert values["class_name"] and values["department_name"], values  # the simulator codes both
+
+    def net(pnl):
+        return _line(pnl, "Net income")["current"]
+
+    def mart_net(where, params):
+        signed = "case when pl_line in ('revenue', 'other_income') then reporting_amount else -reporting_amount end"
+        total = q(
+            wh,
+            f"select sum({signed}) from marts.profit_and_loss where period_month between ? and ? and {where}",
+            [start, month, *params],
+        )[0][0]
+        return Decimal(total or 0).quantize(CENT)
+
+    klass, department = values["class_name"][0], values["department_name"][0]
+    by_class = stm.profit_and_loss(marts, f, "accrual", stm.Dims(class_name=klass))
+    assert net(by_class) == mart_net("class_name = ?", [klass]) != 0
+    by_department = stm.profit_and_loss(marts, f, "accrual", stm.Dims(department_name=department))
+    assert net(by_department) == mart_net("department_name = ?", [department]) != 0
+    both = stm.profit_and_loss(marts, f, "accrual", stm.Dims(klass, department))
+    assert net(both) == mart_net("class_name = ? and department_name = ?", [klass, department])
+    uncoded = stm.profit_and_loss(marts, f, "accrual", stm.Dims(class_name=stm.NOT_CODED))
+    assert net(uncoded) == mart_net("class_name is null", [])
+    every = [net(stm.profit_and_loss(marts, f, "accrual", stm.Dims(class_name=c))) for c in values["class_name"]]
+    assert sum(every) + net(uncoded) == net(stm.profit_and_loss(marts, f, "accrual"))
+
+    account = by_department.filter(by_department["kind"] == "account").row(0, named=True)
+    lines = stm.gl_lines(marts, f, account_key=account["account_key"], dims=stm.Dims(department_name=department))
+    assert set(lines["department_name"]) == {department}
+    sign = -1 if account["section"] in ("revenue", "other_income") else 1
+    assert sign * sum(lines["amount_shown"]) == account["current"]
+    with pytest.raises(ValueError, match="cash-basis"):
+        stm.profit_and_loss(marts, f, "cash", stm.Dims(class_name=klass))
+
+
 def test_excel_workbook_has_one_sheet_per_statement(marts, month):
     data = stm.excel(marts, Filters(ALL, month, month, "USD"), "accrual")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -131,6 +175,13 @@ def test_statements_page_runs(app):
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("(cash)" in m.label for m in app.metric)
+    # the class filter (accrual only: the cash basis says it shows all)
+    app.session_state["pnl_basis"] = "Accrual"
+    app.run()
+    klass = next(b for b in app.selectbox if b.label == "Class")
+    klass.select(klass.options[1]).run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any(f"class {klass.options[1]}" in m.label for m in app.metric)
 
 
 def test_the_party_dimension_resolves_the_aws_cluster(dashboard_env):

@@ -26,6 +26,7 @@ FUNCTIONS = {
     "KpiEmailFunction",
     "RefresherFunction",
     "WritebackFunction",
+    "CategoriserFunction",
 }
 LOG_GROUPS = {
     "WebhookApiAccessLogs",
@@ -37,6 +38,7 @@ LOG_GROUPS = {
     "KpiEmailLogs",
     "RefresherLogs",
     "WritebackLogs",
+    "CategoriserLogs",
     "DashboardLogs",
     "DashboardFlowLogs",
 }

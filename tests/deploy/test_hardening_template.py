@@ -69,6 +69,7 @@ def test_every_asynchronous_function_keeps_its_failures():
         "KpiEmailFunction",
         "RefresherFunction",
         "WritebackFunction",
+        "CategoriserFunction",
     }
     queue = {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
     for name, fn in asynchronous.items():
@@ -105,3 +106,26 @@ def test_both_data_buckets_keep_s3_access_logs_that_only_s3_can_write():
     assert put("logging.s3.amazonaws.com", "arn:aws:s3:::someone-elses-bucket") != "Allow"
     assert put("logging.s3.amazonaws.com", raw_arn, account="999999999999") != "Allow"
     assert put(principal_arn("ReceiverRole"), raw_arn) != "Allow"
+
+
+def test_the_categoriser_reads_the_bank_marts_and_corrections_and_lands_only_suggestions():
+    """After each write-back run; it reads two marts and the corrections, creates suggestion
+    objects once, and can touch nothing else (no other mart, no correction, no write-back)."""
+    tpl = template()
+    on_success = functions()["WritebackFunction"]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnSuccess"]
+    assert on_success == {"Type": "Lambda", "Destination": {"Fn::GetAtt": ["CategoriserFunction", "Arn"]}}
+    suggestions = "raw/source=ledgerlake/entity=coding_suggestions/date=2026-12-06/poll-abc.json"
+    corrections = "raw/source=ledgerlake/entity=coding_corrections/date=2026-12-06/webhook-abc.json"
+
+    def may(action, bucket, key, context=TLS):
+        return ask(tpl, "CategoriserRole", action, bucket, key, context) == "Allow"
+
+    assert may("s3:GetObject", "MartsBucket", "marts/bank_coded_history/part-0.parquet")
+    assert may("s3:GetObject", "MartsBucket", "marts/bank_unmatched/part-0.parquet")
+    assert not may("s3:GetObject", "MartsBucket", "marts/general_ledger/part-0.parquet")
+    assert may("s3:GetObject", "RawBucket", corrections)
+    assert may("s3:PutObject", "RawBucket", suggestions, dict(TLS, **{"s3:if-none-match": "*"}))
+    assert not may("s3:PutObject", "RawBucket", corrections, dict(TLS, **{"s3:if-none-match": "*"}))
+    assert not may("s3:PutObject", "RawBucket", "writeback/actions/x.json")
+    assert not may("s3:DeleteObject", "RawBucket", suggestions)
+    assert not may("s3:PutObject", "MartsBucket", "marts/bank_unmatched/part-0.parquet")

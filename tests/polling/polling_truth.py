@@ -7,20 +7,11 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-XERO = ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals")
-QBO = (
-    "Invoice",
-    "Payment",
-    "Bill",
-    "BillPayment",
-    "JournalEntry",
-    "Account",
-    "Customer",
-    "Vendor",
-    "Purchase",
-    "Deposit",
-    "CreditMemo",
-)
+from ledgerlake.simulate.engine import RESOURCES
+
+# what the simulated company emits: its one home
+XERO = RESOURCES["xero"]
+QBO = RESOURCES["qbo"]
 
 
 def _norm(name: str) -> str:
@@ -41,7 +32,7 @@ KINDS = {
     ("plaid", "transaction"): ("transaction", True),
     ("plaid", "account"): ("account", True),
     **{("qbo", _norm(e)): (e, True) for e in QBO},
-    **{("xero", _norm(r)): (r[:-1], True) for r in XERO},
+    **{("xero", _norm(r)): (r[:-3] + "y" if r.endswith("ies") else r[:-1], True) for r in XERO},
 }
 
 

@@ -293,6 +293,24 @@ def won_stages(api):
     }
 
 
+def test_line_items_belong_to_won_deals_and_add_up_to_their_amount(api):
+    """Some won deals are quoted with line items (HubSpot line_items, each associated to its
+    deal): quantity x price is the line's amount, and a deal's lines add up to its amount."""
+    deals, won = api.latest("hubspot", "deals"), won_stages(api)
+    by_deal: dict[str, list[dict]] = {}
+    for item in api.latest("hubspot", "line_items").values():
+        props = item["properties"]
+        assert Decimal(props["quantity"]) * Decimal(props["price"]) == Decimal(props["amount"]), item["id"]
+        by_deal.setdefault(item["associations"]["deals"]["results"][0]["id"], []).append(props)
+    won_deals = [d for d in deals.values() if d["properties"]["dealstage"] in won]
+    assert 0.5 < len(by_deal) / len(won_deals) < 0.9  # some deals, not all
+    for deal_id, lines in by_deal.items():
+        deal = deals[deal_id]["properties"]
+        assert deal["dealstage"] in won
+        assert sum(Decimal(p["amount"]) for p in lines) == Decimal(deal["amount"]), deal_id
+        assert {p["hs_line_item_currency_code"] for p in lines} == {deal["deal_currency_code"]}
+
+
 def test_each_ledger_invoice_matches_a_won_deal_except_the_planted_ones(api, problems):
     deals = api.latest("hubspot", "deals")
     won = won_stages(api)

@@ -160,15 +160,9 @@ def test_xero_dates_are_ms_json_dates(sim_dir):
             for item in value:
                 walk(item, path)
 
-    for resource in (
-        "Invoices",
-        "Payments",
-        "BankTransactions",
-        "CreditNotes",
-        "Accounts",
-        "Contacts",
-        "ManualJournals",
-    ):
+    from ledgerlake.simulate.engine import RESOURCES
+
+    for resource in RESOURCES["xero"]:
         for line in read_lines(sim_dir / "api" / "xero" / f"{resource}.jsonl"):
             walk(line["object"], resource)
 

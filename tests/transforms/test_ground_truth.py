@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -92,6 +93,45 @@ def test_cash_by_account_day_matches_the_bank_to_the_cent(company_build, wh, rec
             key,
         )[0]
         assert account["ledger_account"] in code
+
+
+def test_pnl_by_class_and_department_matches_truth_to_the_cent(company_build, wh, record):
+    """Every P&L posting the simulator coded with a class or a department (QBO ClassRef /
+    DepartmentRef, Xero Tracking), per month, entity, class, department and account, against
+    general_ledger's dimensions; and profit_and_loss by class adds up to the same."""
+    truth = _truth(company_build["sim_dir"], "pnl_by_dimension.csv")
+    expected = {
+        (r["month"], r["entity"], r["class_name"] or None, r["department_name"] or None, r["account_code"]): Decimal(
+            r["amount"]
+        )
+        for r in truth
+    }
+    got = {
+        (str(m)[:7], e, c, d, a): x
+        for m, e, c, d, a, x in wh(
+            "select period_month, entity_id, class_name, department_name, account_code, sum(functional_amount)"
+            " from marts.general_ledger where account_class in ('revenue', 'expense')"
+            " and (class_name is not null or department_name is not null) group by all"
+        )
+    }
+    result = record["pnl_by_dimension"] = _compare(expected, got)
+    assert result["mismatching"] == 0, result
+    assert len(expected) > 50
+    assert {k[2] for k in expected} > {None} and {k[3] for k in expected} > {None}  # both dimensions coded
+    # the P&L mart by class: net income (revenue less costs) per month, entity and class
+    net_income = defaultdict(Decimal)
+    for r in truth:
+        if r["class_name"]:
+            net_income[(r["month"], r["entity"], r["class_name"])] -= Decimal(r["amount"])
+    mart = {
+        (str(m)[:7], e, c): x
+        for m, e, c, x in wh(
+            "select period_month, entity_id, class_name, sum(case when pl_line in ('revenue', 'other_income')"
+            " then amount else -amount end) from marts.profit_and_loss where class_name is not null group by all"
+        )
+    }
+    result = record["profit_and_loss_by_class"] = _compare(dict(net_income), mart)
+    assert result["mismatching"] == 0, result
 
 
 def test_open_ar_month_end_matches_truth_to_the_cent(company_build, wh, record):

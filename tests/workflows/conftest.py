@@ -34,6 +34,9 @@ def company(tmp_path_factory, s3_endpoint):
         "LEDGERLAKE_HOME": str(tmp_path_factory.mktemp("writeback-home")),
         "LEDGERLAKE_S3_ENDPOINT": s3_endpoint,
         "LEDGERLAKE_WRITEBACK_ATTEMPTS": "2",
+        # the subscription product is the ledgers' subscription item (QBO item 2, a Xero item
+        # of its SKU); the other products fall back to the services item / sales account
+        "LEDGERLAKE_WRITEBACK_ITEMS": json.dumps({"NW-PLAT-12": {"qbo_item": "2", "xero_item_code": "NW-PLAT-12"}}),
     }
     providers = serve_in_thread(sim, clock=end.timestamp(), credentials=simulation_credentials(manifest))
     with mock.patch.dict(os.environ, env):

@@ -237,3 +237,58 @@ def test_hubspot_patch_validates_properties_and_recomputes_the_stage(api):
         },
     )
     assert deal["id"] in {r["id"] for r in found["results"]}
+
+
+def test_hubspot_line_items_are_searchable_and_their_deal_comes_from_the_v4_associations(api):
+    """What the poller reads: line items by search (no associations in the answer, as
+    HubSpot), their deal by `POST /crm/v4/associations/line_items/deals/batch/read`."""
+    deal = next(v.obj for v in api.api.store.resource("hubspot", "deals").latest(api.api.clock) if not v.deleted)
+    stamp = datetime.fromtimestamp(api.api.clock, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    item = {
+        "id": "9870009999",
+        "properties": {"name": "Training day", "quantity": "2", "price": "1500.00", "amount": "3000.00"}
+        | {"hs_sku": "NW-TRAIN-DAY", "hs_lastmodifieddate": stamp},
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "archived": False,
+        "associations": {"deals": {"results": [{"id": deal["id"], "type": "line_item_to_deal"}]}},
+    }
+    api.api.store.put("hubspot", "line_items", item["id"], item)
+    status, found = call(api, "hubspot", "POST", "/crm/v3/objects/line_items/search", {"limit": 100})
+    assert status == 200 and item["id"] in {r["id"] for r in found["results"]}
+    path = "/crm/v4/associations/line_items/deals/batch/read"
+    status, doc = call(api, "hubspot", "POST", path, {"inputs": [{"id": item["id"]}, {"id": "404"}]})
+    assert status == 200 and doc["status"] == "COMPLETE"
+    assert doc["results"] == [
+        {
+            "from": {"id": item["id"]},
+            "to": [
+                {
+                    "toObjectId": int(deal["id"]),
+                    "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 20, "label": None}],
+                }
+            ],
+        }
+    ]  # an id with no association is left out, as HubSpot does
+    status, back = call(
+        api, "hubspot", "POST", "/crm/v4/associations/deals/line_items/batch/read", {"inputs": [{"id": deal["id"]}]}
+    )
+    assert status == 200 and back["results"][0]["to"][0]["toObjectId"] == int(item["id"])
+    assert back["results"][0]["to"][0]["associationTypes"][0]["typeId"] == 19
+    status, doc = call(api, "hubspot", "POST", path, {"inputs": "nope"})
+    assert status == 400 and doc["category"] == "VALIDATION_ERROR"
+
+
+def test_xero_item_codes_must_be_the_organisations_items(api):
+    line = {"Description": "Seats", "Quantity": 10, "UnitAmount": 120, "AccountCode": "200", "TaxType": "OUTPUT2"}
+    body = {
+        "Invoices": [
+            {"Type": "ACCREC", "Contact": {"Name": "Item Test Ltd"}, "LineItems": [dict(line, ItemCode="NOPE")]}
+        ]
+    }
+    status, doc = call(api, "xero", "PUT", "/api.xro/2.0/Invoices", body, {"Idempotency-Key": "items-bad"})
+    assert status == 400 and doc["Elements"][0]["ValidationErrors"][0]["Message"] == "Item code 'NOPE' is not valid"
+    body["Invoices"][0]["LineItems"] = [dict(line, ItemCode="NW-PLAT-12")]
+    status, doc = call(api, "xero", "PUT", "/api.xro/2.0/Invoices", body, {"Idempotency-Key": "items-good"})
+    written = doc["Invoices"][0]["LineItems"][0]
+    assert status == 200 and written["ItemCode"] == "NW-PLAT-12" and written["LineAmount"] == 1200

@@ -6,6 +6,8 @@ poll and build clear the integrity marts → a second run writes nothing.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
@@ -42,6 +44,18 @@ def _actions(company):
     return {a["action_id"]: a for a in ActionStore(company["lake"]).all()}
 
 
+def _sim_line_items(company) -> dict[str, list[dict]]:
+    """{deal id: its HubSpot line items as the simulator made them, in quote order}."""
+    import json
+
+    out: dict[str, list[dict]] = {}
+    for text in (company["sim"] / "api" / "hubspot" / "line_items.jsonl").read_text().splitlines():
+        obj = json.loads(text)["object"]
+        deal = obj["associations"]["deals"]["results"][0]["id"]
+        out.setdefault(deal, []).append(obj["properties"])
+    return {d: sorted(rows, key=lambda p: int(p["hs_position_on_quote"])) for d, rows in out.items()}
+
+
 def _planted_deals(company):
     return {r["id"] for p in company["problems"] if p["kind"] == "won_deal_not_invoiced" for r in p["records"]}
 
@@ -65,6 +79,20 @@ def test_dry_run_proposes_and_writes_nothing(company):
     won = [a for a in actions.values() if a["kind"] == "update_deal" and a["payload"]["mark_won"]]
     assert {a["payload"]["object_id"] for a in won} == planted_open
     assert summary.proposed == len(actions) and summary.applied == 0
+    # payment terms: the customer's own (its latest invoice in that ledger), else the default
+    for action in invoices:
+        customer, evidence = action["payload"]["customer"], action["evidence"]
+        latest = _query(
+            company["warehouse"],
+            "select cast(due_date - issued_on as integer) from marts.ar_ap_documents where document_kind = 'AR' "
+            f"and contact_key = '{action['system']}:{customer['ledger_id']}' and not is_voided and not is_deleted "
+            "order by issued_on desc, document_key desc limit 1",
+        )
+        if latest:
+            assert evidence["terms_from"] == "the customer's latest invoice"
+            assert action["payload"]["terms_days"] == latest[0][0]
+        else:
+            assert (evidence["terms_from"], action["payload"]["terms_days"]) == ("LEDGERLAKE_WRITEBACK_TERMS_DAYS", 30)
     # the dry run shows the request it would send
     uk = next(a for a in invoices if a["system"] == "xero")
     body = uk["preview"]["body"]["Invoices"][0]
@@ -138,6 +166,37 @@ def test_auto_writes_each_proposal_once_as_the_dry_run_showed(company):
         assert sent["request"] == expected
     STATE["writes"] = len(log)
 
+    # each invoice carries its deal's line items as quoted in HubSpot: name, quantity, unit
+    # price, and the product's ledger item (the mapped subscription SKU vs the services default)
+    quoted = _sim_line_items(company)
+    invoices = [a for a in actions.values() if a["kind"] == "create_invoice"]
+    assert invoices and all(a["payload"]["deal_id"] in quoted for a in invoices)  # planted deals have line items
+    api = providers.api
+    for action in invoices:
+        expected = quoted[action["payload"]["deal_id"]]
+        if action["system"] == "qbo":
+            doc = api.store.resource("qbo", "Invoice").get(action["result"]["invoice_id"], api.clock).obj
+            got = [
+                (ln["Description"], ln["SalesItemLineDetail"]["Qty"], ln["SalesItemLineDetail"]["UnitPrice"])
+                + (ln["SalesItemLineDetail"]["ItemRef"]["value"],)
+                for ln in doc["Line"]
+                if ln["DetailType"] == "SalesItemLineDetail"
+            ]
+            items = ["2" if p["hs_sku"] == "NW-PLAT-12" else "1" for p in expected]
+            total = doc["TotalAmt"]
+        else:
+            doc = api.store.resource("xero", "Invoices").get(action["result"]["invoice_id"], api.clock).obj
+            got = [
+                (ln["Description"], ln["Quantity"], ln["UnitAmount"], ln.get("ItemCode") or ln["AccountCode"])
+                for ln in doc["LineItems"]
+            ]
+            items = ["NW-PLAT-12" if p["hs_sku"] == "NW-PLAT-12" else "200" for p in expected]
+            total = doc["SubTotal"]
+        assert [(str(d), Decimal(str(q)), Decimal(str(u)), i) for d, q, u, i in got] == [
+            (p["name"], Decimal(p["quantity"]), Decimal(p["price"]), item) for p, item in zip(expected, items)
+        ]
+        assert Decimal(str(total)) == sum(Decimal(p["amount"]) for p in expected)
+
 
 def test_next_poll_and_build_clear_the_integrity_marts(company):
     from ledgerlake.polling import poll_source
@@ -167,6 +226,12 @@ def test_next_poll_and_build_clear_the_integrity_marts(company):
     )
     per_deal = {d: n for d, n in qbo if d in planted} | {d: n for d, n, _ in xero if d in planted}
     assert per_deal == dict.fromkeys(planted, 1)
+    # the deals' line items came through the poll (search + v4 associations), every one on its deal
+    landed = _query(wh, "select deal_id, line_item_name, quantity, unit_price from marts.crm_deal_line_items")
+    quoted = _sim_line_items(company)
+    assert sorted((d, n, q, u) for d, n, q, u in landed) == sorted(
+        (d, p["name"], Decimal(p["quantity"]), Decimal(p["price"])) for d, rows in quoted.items() for p in rows
+    )
     # every paid invoice's deal shows paid in HubSpot (as the lake now has it)
     unpaid = _query(
         wh,
@@ -249,3 +314,29 @@ def test_the_lambda_reads_the_published_marts_and_finds_nothing_left_to_write(co
     assert body["missing"] == [] and body["proposed"] == 0 and body["applied"] == 0
     assert body["open_by_status"].get("applied", 0) > 0  # it saw the actions the earlier runs applied
     assert server_writes.log(providers.api) == before
+
+
+def test_the_categoriser_lambda_reads_the_published_bank_marts_and_lands_what_the_local_step_would(
+    company, monkeypatch
+):
+    """The categoriser function as write-back's on-success destination invokes it: no
+    warehouse file, only the two published bank marts; it lands the suggestions the local
+    step makes from the warehouse (the same object: a second run lands nothing)."""
+    import duckdb
+
+    from ledgerlake.categorise.run import load_corrections, load_lines, suggest
+    from ledgerlake.handlers import categoriser
+
+    for key, value in dict(company["env"], LEDGERLAKE_HOME="/nonexistent-home").items():
+        monkeypatch.setenv(key, value)
+    con = duckdb.connect(str(company["warehouse"]), read_only=True)
+    try:
+        history, todo = load_lines(con)
+    finally:
+        con.close()
+    local = suggest(history, todo, load_corrections(company["lake"]))
+    assert local.suggestions and any("tax_code" in s for s in local.suggestions)  # the UK codes VAT
+    body = categoriser.handler({}, _Context())
+    assert body["suggestions"] == len(local.suggestions) and body["by_status"] == local.counts()
+    assert body["landed_key"].startswith("raw/source=ledgerlake/entity=coding_suggestions/")
+    assert categoriser.handler({}, _Context())["landed_new"] is False

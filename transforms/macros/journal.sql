@@ -6,7 +6,7 @@
 {% macro journal_line_columns() -%}
     {{ return(['source_system', 'tenant_id', 'document_type', 'document_id', 'doc_number', 'posted_on',
                'line_id', 'source_account_id', 'amount', 'contact_id', 'description', 'doc_currency',
-               'exchange_rate', 'raw_key']) }}
+               'exchange_rate', 'class_id', 'class_name', 'department_id', 'department_name', 'raw_key']) }}
 {%- endmacro %}
 
 {# `union all` of the double-entry models, each selected by column name in the contract's order
@@ -75,6 +75,7 @@ select
     {{ description }} as description,
     d.currency as doc_currency,
     {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
+    {{- dimension_columns('d') }}
     d.raw_key as raw_key
 from documents as d
 left join control as c on c.tenant_id = d.tenant_id
@@ -95,6 +96,8 @@ select
     l.description as description,
     d.currency as doc_currency,
     {{ qbo_exchange_rate('d.exchange_rate') }} as exchange_rate,
+    -- the line's class, else the transaction's; the transaction's department (QBO sets it there)
+    {{- line_or_header_dimensions('l', 'd') }}
     l.raw_key as raw_key
 from {{ ref(lines) }} as l
 inner join documents as d on d.tenant_id = l.tenant_id and d.{{ id }} = l.{{ id }}
@@ -136,6 +139,7 @@ select
     {{ description }} as description,
     p.currency as doc_currency,
     {{ qbo_exchange_rate('p.exchange_rate') }} as exchange_rate,
+    {{- dimension_columns('p') }}
     p.raw_key as raw_key
 from payments as p
 cross join sides as s

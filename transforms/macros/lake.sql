@@ -35,7 +35,7 @@
             {%- do run_query("create table if not exists lake.budgets (budget_name string, line string, entity_id string,"
                               ~ " account_key string, account_code string, account_name string, account_class string,"
                               ~ " period_month string, currency string, amount string, note string, imported_at string,"
-                              ~ " imported_by string, source_file string)"
+                              ~ " imported_by string, source_file string, class_name string, department_name string)"
                               ~ " using csv options (header 'true', path '" ~ var('budgets_root') ~ "')") -%}
             {%- do run_query("refresh table lake.budgets") -%}
         {%- endif -%}

@@ -46,6 +46,10 @@ renamed as (
             {{ json_str('line', detail ~ '.ItemAccountRef.value') }}
         ) as account_id,
         {{ json_str('line', detail ~ '.ItemRef.value') }} as item_id,
+        {{ json_str('line', detail ~ '.TaxCodeRef.value') }} as tax_code,
+        -- a line's class; a journal entry line's department too (other documents set it on the transaction)
+        {{ qbo_ref_columns('line', detail ~ '.ClassRef', 'class') }},
+        {{ qbo_ref_columns('line', detail ~ '.DepartmentRef', 'department') }},
         coalesce(
             {{ json_str('line', detail ~ '.Entity.EntityRef.value') }},
             {{ json_str('line', detail ~ '.CustomerRef.value') }},
@@ -69,7 +73,8 @@ select * from renamed
 #}
 {% macro qbo_entity_types() -%}
     {{ return(['Invoice', 'Payment', 'Bill', 'BillPayment', 'Customer', 'Vendor', 'Account',
-               'JournalEntry', 'CreditMemo', 'Purchase', 'Deposit', 'SalesReceipt', 'RefundReceipt']) }}
+               'JournalEntry', 'CreditMemo', 'Purchase', 'Deposit', 'SalesReceipt', 'RefundReceipt',
+               'Class', 'Department']) }}
 {%- endmacro %}
 
 {# The realm: stamped by the hydrator, or in a polled request's path (/v3/company/{realm}/…). #}
@@ -140,7 +145,14 @@ qbo_raw_records as (
     {{ json_str('record', '$.CustomerMemo.value') }} as memo,
     {{ json_get('record', '$.CustomField') }} as custom_fields,
     {{ json_str('record', '$.APAccountRef.value') }} as ap_account_id,
-    {{ json_str('record', '$.DepositToAccountRef.value') }} as deposit_account_id
+    {{ json_str('record', '$.DepositToAccountRef.value') }} as deposit_account_id,
+    {{ qbo_dimension_header() }}
+{%- endmacro %}
+
+{# The transaction's class (when the company classes whole transactions) and department. #}
+{% macro qbo_dimension_header() -%}
+    {{ qbo_ref_columns('record', '$.ClassRef', 'class') }},
+    {{ qbo_ref_columns('record', '$.DepartmentRef', 'department') }}
 {%- endmacro %}
 
 {#
@@ -161,7 +173,8 @@ qbo_raw_records as (
         {{ json_str('record', '$.CreditCardPayment.CCAccountRef.value') }}
     ) as bank_account_id,
     {{ json_str('record', '$.PaymentType') }} as payment_type,
-    {{ json_str('record', '$.PrivateNote') }} as private_note
+    {{ json_str('record', '$.PrivateNote') }} as private_note,
+    {{ qbo_dimension_header() }}
 {%- endmacro %}
 
 {# A QBO Customer or Vendor: the same fields on both. #}

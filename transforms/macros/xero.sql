@@ -9,7 +9,8 @@
         ('invoices', 'Invoices', 'InvoiceID'), ('payments', 'Payments', 'PaymentID'),
         ('banktransactions', 'BankTransactions', 'BankTransactionID'), ('creditnotes', 'CreditNotes', 'CreditNoteID'),
         ('accounts', 'Accounts', 'AccountID'), ('contacts', 'Contacts', 'ContactID'),
-        ('manualjournals', 'ManualJournals', 'ManualJournalID')]) }}
+        ('manualjournals', 'ManualJournals', 'ManualJournalID'),
+        ('trackingcategories', 'TrackingCategories', 'TrackingCategoryID')]) }}
 {%- endmacro %}
 
 {% macro xero_raw_records() %}

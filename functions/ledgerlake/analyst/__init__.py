@@ -98,17 +98,20 @@ def connect(
     return conn
 
 
-def attach_published_marts(conn, settings: Settings) -> list[str]:
+def attach_published_marts(conn, settings: Settings, only: tuple[str, ...] = ()) -> list[str]:
     """Views over the published Parquet marts; returns the schema.table names.
 
     The layout the transform and the forecaster publish to:
     `s3://{marts_bucket}/marts/{table}/*.parquet` (dbt marts, schema `marts`) and
     `s3://{marts_bucket}/marts/{schema}/{table}/*.parquet` (e.g. `forecast`).
+    `only`: just these dbt marts (a role that may read nothing else lists and reads their
+    folders alone).
     """
     bucket = settings.marts_bucket
     root = f"s3://{bucket}/{PUBLISHED_PREFIX}/"
+    globs = [root + f"{table}/*.parquet" for table in only] or [root + "**/*.parquet"]
     try:
-        files = [r[0] for r in conn.execute(f"select file from glob({_quote(root + '**/*.parquet')})").fetchall()]
+        files = [r[0] for g in globs for r in conn.execute(f"select file from glob({_quote(g)})").fetchall()]
     except Exception as err:
         raise MartsNotFound(f"cannot list {root}: {err}") from err
     tables: dict[tuple[str, str], str] = {}

@@ -14,6 +14,12 @@ as direct expenses):
 A human correction is final for its line (never overridden) and is learnt from: the
 corrected vendor's rule is rebuilt with the correction outweighing history, and the model
 trains on corrections with a heavy weight.
+
+The same two layers also suggest the line's other labels where the entity's history carries
+them (`LABELS`: the tax code — Xero TaxType, QBO TaxCodeRef — and the class and department),
+each trained on its own label (`label_view`), with its own confidence and thresholds and the
+same auto-apply / review rule. "No class" is a label value like any other (`NO_LABEL`): an
+entity that tags some lines with a class learns which lines go untagged.
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 _NOISE = re.compile(r"[^A-Z ]+")
 _STOP = {"INC", "LTD", "LLC", "CO", "THE", "COM", "UK", "US", "WWW", "HTTP", "HTTPS", "PMT", "ACH", "DD", "FP"}
 CORRECTION_WEIGHT = 10.0  # a correction counts like this many history lines
+# What is suggested besides the account, when the history carries it (bank_coded_history columns).
+LABELS = ("tax_code", "class_name", "department_name")
+NO_LABEL = "(none)"  # a coded line without the label: "leave it untagged" is a suggestion too
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,18 @@ class Line:
     amount: int  # minor units, money out positive
     account: str | None = None
     bank_category: str | None = None  # the feed's own enrichment (Plaid personal_finance_category)
+    labels: dict = field(default_factory=dict, compare=False)  # LABELS name -> value (None: not tagged)
+
+
+def uses_label(history: list[Line], label: str) -> bool:
+    """The entity codes this label: some of its coded lines carry it."""
+    return any(ln.labels.get(label) for ln in history if ln.account)
+
+
+def label_view(lines: list[Line], label: str) -> list[Line]:
+    """The lines with `label` as what is learnt and predicted (in `account`): its value, or
+    NO_LABEL for a coded line without it; uncoded lines stay unlabelled."""
+    return [replace(ln, account=(ln.labels.get(label) or NO_LABEL) if ln.account else None) for ln in lines]
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ class Categoriser:
     model: object | None = None
     seen_vendors: set[str] = field(default_factory=set)
     corrections: dict[str, str] = field(default_factory=dict)  # line id -> account (final)
+    constant: tuple[str, float] | None = None  # the answer when the history holds one value only
 
     @classmethod
     def fit(
@@ -114,8 +136,14 @@ class Categoriser:
             latest = accounts[-1]
             self.rules[vendor] = (latest, accounts.count(latest) / (len(accounts) + 1))
         self.seen_vendors = set(votes)
-        if len({a for _, a, _ in labelled}) >= 2:
+        classes = Counter()
+        for _, account, weight in labelled:
+            classes[account] += weight
+        if len(classes) >= 2:
             self.model = _train_model(labelled)
+        elif classes:  # one value in the whole history (a US entity's tax code): that, as sure as its count
+            (only, weight), total = classes.most_common(1)[0], sum(classes.values())
+            self.constant = (only, weight / (total + 1))
         return self
 
     def suggest(self, lines: list[Line]) -> list[Suggestion]:
@@ -130,6 +158,9 @@ class Categoriser:
                 out[i] = Suggestion(ln.line_id, rule[0], round(rule[1], 4), "rule")
             else:
                 todo.append(i)
+        if todo and self.model is None and self.constant is not None:
+            for i in todo:
+                out[i] = Suggestion(lines[i].line_id, self.constant[0], round(self.constant[1], 4), "model")
         if todo and self.model is not None:
             probs = self.model.predict_proba([_features(lines[i]) for i in todo])
             classes = self.model.classes_
@@ -205,20 +236,32 @@ class Thresholds:
         return s.method == "human" or s.confidence >= (self.rule if s.method == "rule" else self.model)
 
 
-def _lowest_precise(scored: list[tuple[float, bool]], target: float, default: float) -> float:
+def _wilson_low(correct: int, n: int, z: float = 1.645) -> float:
+    """One-sided 95 % lower bound of a precision measured as correct / n (Wilson)."""
+    p = correct / n
+    centre = p + z * z / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - margin) / (1 + z * z / n)
+
+
+def _lowest_precise(scored: list[tuple[float, bool]], target: float, default: float, strict: bool = False) -> float:
     """The lowest confidence whose auto-applied set (everything at or above it) is at least
-    `target` precise; `default` when there are too few cases to tell."""
+    `target` precise; `default` when there are too few cases to tell. `strict`: the precision's
+    lower confidence bound must reach the target, not the point estimate (for labels whose
+    history is thin or noisy, where a handful of right answers says little)."""
     if len(scored) < 20:
         return default
     best, correct = 1.0, 0
     for n, (confidence, ok) in enumerate(sorted(scored, reverse=True), 1):
         correct += ok
-        if correct / n >= target:
+        if (_wilson_low(correct, n) if strict else correct / n) >= target:
             best = confidence
     return min(best, 1.0)
 
 
-def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float = 0.25, folds: int = 4) -> Thresholds:
+def choose_thresholds(
+    history: list[Line], target: float = 0.95, holdout: float = 0.25, folds: int = 4, strict: bool = False
+) -> Thresholds:
     """Per entity, from its own history, for a `target` precision measured against the
     booked codes. Those carry the bookkeeper's own slips, so the precision measured is a
     floor of the true one (docs/benchmarks.md has both). Rules: trained on the earlier part,
@@ -237,6 +280,7 @@ def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float 
             ],
             target,
             0.9,
+            strict,
         )
     vendors = sorted({vendor_key(ln) for ln in history})
     if len(vendors) >= folds * 2:
@@ -247,19 +291,23 @@ def choose_thresholds(history: list[Line], target: float = 0.95, holdout: float 
             cat.rules = {}  # the model alone: what a new vendor gets
             test = [ln for ln in history if vendor_key(ln) in held]
             scored += [(s.confidence, s.account == ln.account) for s, ln in zip(cat.suggest(test), test, strict=True)]
-        model = _lowest_precise(scored, target, 0.99)
+        model = _lowest_precise(scored, target, 0.99, strict)
     return Thresholds(rule=rule if rule is not None else 0.9, model=model if model is not None else 0.99)
 
 
 def evaluate(
-    history: list[Line], cutoff: date, truth: dict[str, str] | None = None, thresholds: Thresholds | None = None
+    history: list[Line],
+    cutoff: date,
+    truth: dict[str, str] | None = None,
+    thresholds: Thresholds | None = None,
+    strict: bool = False,
 ) -> dict:
     """Train on lines before `cutoff`, suggest for the lines from it on; score seen and new
     vendors apart. `truth` (line id -> the right account, when known, e.g. from the
     simulator) replaces the booked labels as the yardstick."""
     train = [ln for ln in history if ln.day < cutoff and ln.account]
     test = [ln for ln in history if ln.day >= cutoff and (truth or {}).get(ln.line_id, ln.account)]
-    thresholds = choose_thresholds(train) if thresholds is None else thresholds
+    thresholds = choose_thresholds(train, strict=strict) if thresholds is None else thresholds
     cat = Categoriser.fit(train)
     scores = {"seen": Scores(), "new": Scores()}
     for s, ln in zip(cat.suggest(test), test, strict=True):
@@ -280,3 +328,20 @@ def evaluate(
         "new": scores["new"].as_dict(),
         "all": total.as_dict(),
     }
+
+
+def evaluate_labels(history: list[Line], train_share: float = 0.6) -> dict[str, dict[str, dict]]:
+    """{entity: {label: evaluate(...)}} for the account and every label the entity's history
+    uses, on a time split: trained on the first `train_share` of its coded lines by date,
+    scored on the rest against the booked values."""
+    out: dict[str, dict[str, dict]] = {}
+    for entity in sorted({ln.entity for ln in history}):
+        own = sorted((ln for ln in history if ln.entity == entity and ln.account), key=lambda ln: (ln.day, ln.line_id))
+        if len(own) < 10:
+            continue
+        cutoff = own[int(len(own) * train_share)].day
+        out[entity] = {"account": evaluate(own, cutoff)}
+        for label in LABELS:
+            if uses_label(own, label):
+                out[entity][label] = evaluate(label_view(own, label), cutoff, strict=True)
+    return out

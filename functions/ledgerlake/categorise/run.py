@@ -1,9 +1,10 @@
 """The categoriser step: read the marts, suggest, land the suggestions; people's corrections.
 
 After each build: per entity, train on its coded history (marts.bank_coded_history) and
-its people's corrections, suggest an account for every unexplained bank line
-(marts.bank_unmatched), mark each auto-applied (at or above the entity's threshold) or for
-review, and land the run in the lake (raw/source=ledgerlake/entity=coding_suggestions), from
+its people's corrections, suggest an account — and the tax code, class and department where
+the history carries them (model.LABELS), each with its own confidence and threshold — for
+every unexplained bank line (marts.bank_unmatched), mark each auto-applied (at or above the
+entity's threshold) or for review, and land the run in the lake (raw/source=ledgerlake/entity=coding_suggestions), from
 where the next build's bank_unmatched and KPI marts read it. A run with the same
 suggestions as one already landed lands nothing (its key is a hash of its content).
 
@@ -23,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..lake import Lake, identity_hash, raw_prefix
-from .model import Categoriser, Line, choose_thresholds
+from .model import LABELS, NO_LABEL, Categoriser, Line, choose_thresholds, label_view, uses_label
 
 SOURCE = "ledgerlake"
 SUGGESTIONS = "coding_suggestions"
@@ -58,19 +59,35 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _line(row) -> Line:
-    line_id, entity, day, description, counterparty, amount, label, category = row
+def _line(row, labels: tuple[str, ...] = ()) -> Line:
+    line_id, entity, day, description, counterparty, amount, label, category = row[:8]
     # money out positive, in minor units: a feature for the model, never summed as money
     minor = int((-Decimal(amount) * 100).to_integral_value())
-    return Line(line_id, entity, day, description or "", counterparty, minor, label, category)
+    tags = {name: value for name, value in zip(labels, row[8:], strict=True) if value}
+    return Line(line_id, entity, day, description or "", counterparty, minor, label, category, tags)
+
+
+def history_labels(con) -> tuple[str, ...]:
+    """The LABELS bank_coded_history carries (its columns decide: generic over what the
+    ledgers' journal lines hold)."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'bank_coded_history'"
+        ).fetchall()
+    }
+    return tuple(label for label in LABELS if label in have)
 
 
 def load_lines(con) -> tuple[list[Line], list[Line]]:
     """(coded history, unexplained lines) from the warehouse's marts."""
+    labels = history_labels(con)
+    extra = "".join(f", {label}" for label in labels)
     history = [
-        _line(r)
+        _line(r, labels)
         for r in con.execute(
-            f"select {_LINE_COLUMNS.format(label='account_code')} from marts.bank_coded_history "
+            f"select {_LINE_COLUMNS.format(label='account_code')}{extra} from marts.bank_coded_history "
             "order by line_date, bank_line_id"
         ).fetchall()
     ]
@@ -107,9 +124,10 @@ def suggest(history: list[Line], todo: list[Line], corrections: dict[str, dict])
         run.thresholds[entity] = {"rule": thresholds.rule, "model": thresholds.model}
         cat = Categoriser.fit(own, fixes, [everything[k] for k in fixes if k in everything])
         lines = [ln for ln in todo if ln.entity == entity]
+        rows = []
         for s, _line in zip(cat.suggest(lines), lines, strict=True):
             status = "human" if s.method == "human" else ("auto_applied" if thresholds.applies(s) else "review")
-            run.suggestions.append(
+            rows.append(
                 {
                     "bank_line_id": s.line_id,
                     "entity_id": entity,
@@ -120,17 +138,53 @@ def suggest(history: list[Line], todo: list[Line], corrections: dict[str, dict])
                     "threshold": f"{thresholds.rule if s.method == 'rule' else thresholds.model:.4f}",
                 }
             )
+        for label in LABELS:
+            if uses_label(own, label):
+                _suggest_label(run, entity, label, own, lines, corrections, everything, rows)
+        run.suggestions += rows
     return run
+
+
+def _suggest_label(run: CodingRun, entity: str, label: str, own, lines, corrections, everything, rows) -> None:
+    """One more label for the entity's rows: its own rules and model, learnt from the label
+    on the coded history (and people's corrections of it), its own thresholds."""
+    history = label_view(own, label)
+    fixes = {k: c[label] or NO_LABEL for k, c in corrections.items() if c.get("entity_id") == entity and label in c}
+    thresholds = choose_thresholds(history, strict=True)  # a label's history is thinner than the account's
+    run.thresholds[entity][label] = {"rule": thresholds.rule, "model": thresholds.model}
+    cat = Categoriser.fit(history, fixes, [everything[k] for k in fixes if k in everything])
+    for row, s in zip(rows, cat.suggest(lines), strict=True):
+        status = "human" if s.method == "human" else ("auto_applied" if thresholds.applies(s) else "review")
+        row[label] = None if s.account == NO_LABEL else s.account
+        row[f"{label}_confidence"] = f"{s.confidence:.4f}"
+        row[f"{label}_status"] = status
+
+
+def _marts(path: Path, settings=None):
+    """The warehouse file when there is one; else views over the two published bank marts
+    alone (the Lambda's role may read nothing else)."""
+    import duckdb
+
+    if path.exists():
+        return duckdb.connect(str(path), read_only=True)
+    from ..analyst import attach_published_marts
+    from ..config import Settings
+    from ..lake import configure_duckdb
+
+    settings = settings or Settings.from_env()
+    con = duckdb.connect(":memory:")
+    configure_duckdb(con, settings)
+    attach_published_marts(con, settings, only=("bank_coded_history", "bank_unmatched"))
+    return con
 
 
 def run_categoriser(
     warehouse: Path | None = None, settings=None, lake: Lake | None = None, now: datetime | None = None
 ) -> CodingRun:
-    """Suggest for the warehouse's unexplained lines and land the run (see the module doc)."""
-    import duckdb
-
+    """Suggest for the unexplained lines and land the run (see the module doc). Reads the
+    warehouse file when there is one, else the published Parquet marts (the Lambda)."""
     lake = lake or Lake(settings)
-    con = duckdb.connect(str(warehouse or _warehouse()), read_only=True)
+    con = _marts(Path(warehouse or _warehouse()), settings)
     try:
         history, todo = load_lines(con)
     finally:
@@ -172,14 +226,19 @@ def correct(
     lake: Lake | None = None,
     settings=None,
     now: datetime | None = None,
+    labels: dict[str, str] | None = None,
 ) -> dict:
     """Record a person's choice of account for a bank line: validated against the warehouse
     (the line must be one ledgerlake knows, the account one of its entity's), landed as a
-    new object (the audit trail), and final: the categoriser never overrides it."""
+    new object (the audit trail), and final: the categoriser never overrides it. `labels`:
+    the tax code / class / department chosen too (model.LABELS; "" = leave it unset)."""
     import duckdb
 
     if not by.strip():
         raise CorrectionError("say who is correcting (by)")
+    unknown = sorted(set(labels or {}) - set(LABELS))
+    if unknown:
+        raise CorrectionError(f"unknown label(s) {', '.join(unknown)}: one of {', '.join(LABELS)}")
     con = duckdb.connect(str(warehouse or _warehouse()), read_only=True)
     try:
         line = con.execute(
@@ -208,8 +267,10 @@ def correct(
         "account_code": account_code,
         "previous_account_code": previous,
         "by": by.strip(),
-        "at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        # milliseconds: two corrections of a line within a second still order by when they were made
+        "at": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "note": note,
+        **{label: (value or "").strip() or None for label, value in (labels or {}).items()},
     }
     (lake or Lake(settings)).land(
         source=SOURCE,

@@ -28,6 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_suggest)
 
     p = verbs.add_parser(
+        "evaluate",
+        help="time-split precision and coverage per entity and label (account, tax code, class, department)",
+        description="Train on the first part of each entity's coded history (bank_coded_history), suggest "
+        "for the later part, score against the booked values: seen and new vendors apart.",
+    )
+    p.add_argument("--warehouse", type=Path, default=None)
+    p.add_argument("--train-share", type=float, default=0.6, help="share of the coded lines trained on (by date)")
+    p.set_defaults(func=_evaluate)
+
+    p = verbs.add_parser(
         "queue",
         help="list the lines waiting for a person",
         description="Bank lines with no ledger match whose suggestion is below the threshold "
@@ -47,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("account", metavar="ACCOUNT", help="account code in the line's entity's chart")
     p.add_argument("--by", default=None, help="who (default: the current user)")
     p.add_argument("--note", default="", help="why")
+    p.add_argument("--tax-code", default=None, help="the tax code too (Xero TaxType, QBO TaxCodeRef); '' = none")
+    p.add_argument("--class", dest="class_name", default=None, help="the class too; '' = none")
+    p.add_argument("--department", default=None, help="the department too; '' = none")
     p.add_argument("--warehouse", type=Path, default=None)
     p.set_defaults(func=_correct)
 
@@ -58,6 +71,31 @@ def _suggest(args) -> int:
     counts = ", ".join(f"{v} {k}" for k, v in sorted(run.counts().items())) or "no unexplained lines"
     where = f"landed {run.landed_key}" if run.created else "same suggestions as the last run: nothing landed"
     print(f"{counts}; thresholds {run.thresholds}; {where}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    import duckdb
+
+    from ..categorise.model import evaluate_labels
+    from ..categorise.run import load_lines
+    from ..transform.runner import warehouse_path
+
+    con = duckdb.connect(str(args.warehouse or warehouse_path()), read_only=True)
+    try:
+        history, _ = load_lines(con)
+    finally:
+        con.close()
+    print("| entity | label | vendors | lines | coverage | precision | top-1 of all |")
+    print("|---|---|---|---|---|---|---|")
+    for entity, labels in evaluate_labels(history, args.train_share).items():
+        for label, result in labels.items():
+            for part in ("seen", "new", "all"):
+                r = result[part]
+                print(
+                    f"| {entity} | {label} | {part} | {r['lines']} | {r['coverage']:.1%} | {r['precision']:.1%} "
+                    f"| {r['top1_accuracy']:.1%} |"
+                )
     return 0
 
 
@@ -87,8 +125,14 @@ def _correct(args) -> int:
     from ..categorise.run import CorrectionError, correct
 
     try:
+        chosen = {"tax_code": args.tax_code, "class_name": args.class_name, "department_name": args.department}
         done = correct(
-            args.line, args.account, by=args.by or getpass.getuser(), note=args.note, warehouse=args.warehouse
+            args.line,
+            args.account,
+            by=args.by or getpass.getuser(),
+            note=args.note,
+            warehouse=args.warehouse,
+            labels={k: v for k, v in chosen.items() if v is not None},
         )
     except CorrectionError as exc:
         print(exc, file=sys.stderr)

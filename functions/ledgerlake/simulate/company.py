@@ -451,6 +451,18 @@ PRODUCTS = (
     Product("NW-DESK-01", "Northwind Desk Mat", "Large", 39_00, 900),
 )
 
+# What the sales team sells in HubSpot (its product library): sku, name, unit price in the
+# deal's currency's minor units per entity (None: priced per deal). Deals quoted with line
+# items (simulate/hubspot.py) draw from it.
+CRM_PRODUCTS = {
+    "NW-PLAT-12": ("Platform subscription (12 months)", None),
+    "NW-ONBOARD": ("Onboarding and implementation", None),
+    "NW-TRAIN-DAY": ("Training day (on site)", {US: 1_500_00, UK: 1_200_00}),
+    "NW-SUPPORT-PREM": ("Premium support (12 months)", {US: 3_000_00, UK: 2_400_00}),
+}
+# HubSpot product ids (`hs_product_id` on a line item), one per sku
+CRM_PRODUCT_IDS = {sku: str(1_534_000_001 + n) for n, sku in enumerate(CRM_PRODUCTS)}
+
 # Shopify presentment currencies: (currency, share of orders)
 PRESENTMENT = (("GBP", 0.62), ("EUR", 0.2), ("USD", 0.13), ("CAD", 0.05))
 

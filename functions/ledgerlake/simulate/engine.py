@@ -49,6 +49,7 @@ from .company import (
     XERO_ACCOUNTS,
     Vendor,
 )
+from .dimensions import Dimensions
 from .dynamics import Dynamics
 from .foreign import ForeignTrade
 from .fx import FxTable
@@ -88,9 +89,18 @@ RESOURCES = {
         "invoices",
     ),
     "shopify": ("orders", "transactions", "payouts", "balance_transactions"),
-    "hubspot": ("deals", "companies", "pipelines"),
+    "hubspot": ("deals", "companies", "pipelines", "line_items"),
     "qbo": tuple(e for e in QBO_ENTITIES if e != "SalesReceipt"),  # the company makes no cash sales
-    "xero": ("Invoices", "Payments", "BankTransactions", "CreditNotes", "Accounts", "Contacts", "ManualJournals"),
+    "xero": (
+        "Invoices",
+        "Payments",
+        "BankTransactions",
+        "CreditNotes",
+        "Accounts",
+        "Contacts",
+        "ManualJournals",
+        "TrackingCategories",
+    ),
     "plaid": ("accounts", "transactions"),
 }
 CITIES = {
@@ -169,10 +179,14 @@ class Simulation:
         self.fx = FxTable(self.rng["fx"], start, self.end)
         # Hiring waves, seasonal pay, late payers drifting, deals slipping: its own stream.
         self.world = Dynamics(stream(seed, "world"), start, months)
+        # Which won deals were quoted with line items, and what they were: its own stream.
+        self.line_item_rng = stream(seed, "deal_line_items")
         self.bank = Bank(self.out, self.ids, self.rng["bank"])
         self.qbo = QboBooks(self.out, self.ids)
         self.xero = XeroBooks(self.out, self.ids)
         self.books = {US: self.qbo, UK: self.xero}
+        # class / department coding of documents: its own random and id streams
+        self.qbo.dims = self.xero.dims = Dimensions(seed)
         self.foreign = ForeignTrade(self)
         self.stripe = Stripe(self.out, self.ids, self.rng["stripe"])
         self.shop = ShopifyRun(out_dir, seed, scale, start, self.end, parallel)
@@ -294,6 +308,8 @@ class Simulation:
         self.hs.pipelines(moment)
         self.qbo.emit_accounts(moment)
         self.xero.emit_accounts(moment)
+        self.qbo.emit_dimensions(moment)
+        self.xero.emit_dimensions(moment)
         self.bank.opening_accounts(moment)
         for v in VENDORS:
             if v.entity == US:
@@ -474,6 +490,10 @@ class Simulation:
             },
         )
         self.stats["deals_won"] += 1
+        if self.line_item_rng.random() < 0.7:  # quoted with line items (the rest: an amount only)
+            currency = ENTITIES[deal.entity]["currency"]
+            self.hs.line_items(moment, deal.obj, deal.entity, deal.amount, currency, self.line_item_rng)
+            self.stats["deals_with_line_items"] += 1
         for n, entity in (("1", US), ("2", US), ("3", UK)):
             kind = f"won_deal_not_invoiced_{n}"
             if entity == deal.entity and self.plan.due(kind, day):
@@ -1547,6 +1567,28 @@ class Simulation:
                             money_str(gains["unrealised"], books.currency),
                         ]
                     )
+        with open(truth / "pnl_by_dimension.csv", "w", encoding="utf-8", newline="") as handle:
+            # every P&L posting coded with a class or a department, per month, entity, class,
+            # department and account, debit-positive in the entity's functional currency
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["month", "entity", "currency", "class_name", "department_name", "account_code", "amount"])
+            for entity, accounts in ((US, QBO_ACCOUNTS), (UK, XERO_ACCOUNTS)):
+                books = self.books[entity]
+                for (month, klass, department, key), amount in sorted(
+                    books.dims_truth.items(), key=lambda kv: tuple(str(x) for x in kv[0])
+                ):
+                    if amount:
+                        writer.writerow(
+                            [
+                                month,
+                                entity,
+                                books.currency,
+                                klass or "",
+                                department or "",
+                                accounts[key][1],
+                                money_str(amount, books.currency),
+                            ]
+                        )
         self.out.close()
         (truth / "problems.json").write_text(json.dumps({"problems": self.problems}, indent=2) + "\n")
         fx_rows = self.fx.write_csv(self.root / "reference" / "fx_rates.csv")

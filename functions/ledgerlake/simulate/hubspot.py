@@ -1,14 +1,14 @@
-"""HubSpot CRM: companies, deals moving through pipeline stages, pipelines, and v3
-webhook batches (JSON arrays of up to 100 events)."""
+"""HubSpot CRM: companies, deals moving through pipeline stages, pipelines, deal line
+items, and v3 webhook batches (JSON arrays of up to 100 events)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from .company import HUBSPOT_APP_ID, HUBSPOT_PORTAL_ID, PIPELINES
+from .company import CRM_PRODUCT_IDS, CRM_PRODUCTS, HUBSPOT_APP_ID, HUBSPOT_PORTAL_ID, PIPELINES
 from .out import Output
-from .util import UTC, Ids, dumps, iso_ms_z
+from .util import UTC, Ids, dumps, iso_ms_z, money_str
 
 _HEADERS = {
     "Content-Type": "application/json",
@@ -25,6 +25,7 @@ class HubSpot:
         self.rng = rng
         self.events: list[dict] = []
         self.event_id = 1_700_000_000
+        self.line_item_id = 9_870_000_000  # line items number apart from deals and companies
 
     def pipelines(self, moment: datetime) -> None:
         created = iso_ms_z(moment - timedelta(days=400))
@@ -155,6 +156,60 @@ class HubSpot:
         deal["properties"]["hs_lastmodifieddate"] = ts
         deal["updatedAt"] = ts
         self.out.api("hubspot", "deals", moment, deal["id"], dumps(deal))
+
+    def line_items(self, moment: datetime, deal: dict, entity: str, amount: int, currency: str, rng) -> list[dict]:
+        """The deal's line items, as the rep quoted them, summing to `amount` (minor units):
+        the platform subscription (seats x a per-seat price), and sometimes onboarding, training
+        days and premium support. Each is a `line_items` object as `GET
+        /crm/v3/objects/line_items/{id}?associations=deals` answers it (the association to its
+        deal, type 20 "line_item_to_deal", is what the v4 associations API serves). `rng` is
+        the feature's own stream, so the rest of the company does not move."""
+        lines: list[tuple[str, int, int]] = []  # (sku, quantity, unit price)
+        rest = amount
+        for sku, chance in (("NW-SUPPORT-PREM", 0.2), ("NW-TRAIN-DAY", 0.3)):
+            price = CRM_PRODUCTS[sku][1][entity]
+            days = 1 + rng.randrange(3) if sku == "NW-TRAIN-DAY" else 1
+            if rng.random() < chance and rest - price * days >= amount // 2:
+                lines.append((sku, days, price))
+                rest -= price * days
+        if rng.random() < 0.5:
+            onboarding = rest // 5 // 10_000 * 10_000
+            if onboarding:
+                lines.append(("NW-ONBOARD", 1, onboarding))
+                rest -= onboarding
+        # seats: a count that divides what is left exactly, so quantity x price is the amount
+        seats = [n for n in (50, 40, 25, 20, 10, 5, 4, 2) if rest % n == 0 and rest // n >= 500_00]
+        count = rng.choice(seats) if seats and rng.random() < 0.7 else 1
+        lines.insert(0, ("NW-PLAT-12", count, rest // count))
+        ts = iso_ms_z(moment)
+        out = []
+        for order, (sku, quantity, price) in enumerate(lines):
+            self.line_item_id += 1 + rng.randrange(3)
+            lid = str(self.line_item_id)
+            obj = {
+                "id": lid,
+                "properties": {
+                    "amount": money_str(quantity * price, currency),
+                    "createdate": ts,
+                    "description": "",
+                    "hs_lastmodifieddate": ts,
+                    "hs_line_item_currency_code": currency,
+                    "hs_object_id": lid,
+                    "hs_position_on_quote": str(order),
+                    "hs_product_id": CRM_PRODUCT_IDS[sku],
+                    "hs_sku": sku,
+                    "name": CRM_PRODUCTS[sku][0],
+                    "price": money_str(price, currency),
+                    "quantity": str(quantity),
+                },
+                "createdAt": ts,
+                "updatedAt": ts,
+                "archived": False,
+                "associations": {"deals": {"results": [{"id": deal["id"], "type": "line_item_to_deal"}]}},
+            }
+            self.out.api("hubspot", "line_items", moment, lid, dumps(obj))
+            out.append(obj)
+        return out
 
     def webhook_batches(self) -> None:
         """HubSpot sends up to 100 events per request; batch the day's events per minute window."""

@@ -25,6 +25,7 @@ from .company import (
     XERO_ACCOUNTS,
     XERO_REVENUE_TYPES,
 )
+from .dimensions import NONE, Coding, Dimensions, qbo_line_coding, xero_line_coding
 from .out import Output
 from .util import UTC, Ids, dec, dumps, iso_ms_z, qbo_time, xero_date
 
@@ -83,6 +84,7 @@ class Books:
 
     source = ""
     revenue_keys: frozenset[str] = frozenset()
+    pnl_keys: frozenset[str] = frozenset()  # revenue and expense accounts (what P&L by dimension sums)
 
     def __init__(self, entity: str, out: Output, ids: Ids):
         self.entity = entity
@@ -99,8 +101,14 @@ class Books:
         self.fx_by_month: dict[str, dict[str, int]] = defaultdict(lambda: {"realised": 0, "unrealised": 0})
         self.pending_reversals: list[tuple[str, int]] = []
         self.customer_currency: dict[str, str] = {}  # customer / vendor id -> its documents' currency
+        # class / department coding (simulate/dimensions.py); None leaves documents uncoded
+        self.dims: Dimensions | None = None
+        # coded P&L postings: (month, class, department, account key) -> debit-positive amount
+        self.dims_truth: dict[tuple[str, str | None, str | None, str], int] = defaultdict(int)
 
-    def post(self, day: date, lines: Lines, what: str) -> None:
+    def post(self, day: date, lines: Lines, what: str, coding: list[Coding] | None = None) -> None:
+        """Post balanced lines; `coding` (parallel to `lines`) is each line's (class,
+        department) as its document states them."""
         total = sum(amount for _, amount, _ in lines)
         if total != 0:
             raise Unbalanced(f"{self.entity} {what} on {day}: debits - credits = {total}")
@@ -109,7 +117,14 @@ class Books:
             self.balances[key] += amount
             if key in self.revenue_keys:
                 self.revenue_by_month[month] -= amount  # revenue = credits - debits
+        for (key, amount, _), (klass, department) in zip(lines, coding or ()):
+            if (klass or department) and key in self.pnl_keys:
+                self.dims_truth[(month, klass, department, key)] += amount
         self.documents += 1
+
+    def expense_coding(self, account: str) -> Coding:
+        """The (class, department) an expense document on `account` is coded with."""
+        return self.dims.expense(account) if self.dims and account in self.pnl_keys else NONE
 
     def open_ar(self) -> dict[str, int]:
         """Open AR per customer id (from invoices still carrying a balance)."""
@@ -204,6 +219,7 @@ class QboBooks(Books):
     source = "qbo"
     fx_realised_key = fx_unrealised_key = "fx_gain_loss"  # QBO books both to "Exchange Gain or Loss"
     revenue_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[2] in QBO_REVENUE_TYPES)
+    pnl_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[4] in ("Revenue", "Expense"))
 
     def __init__(self, out: Output, ids: Ids):
         super().__init__(US, out, ids)
@@ -235,19 +251,26 @@ class QboBooks(Books):
 
     _CUR: ClassVar[dict[str, str]] = {"USD": "United States Dollar", "GBP": "British Pound Sterling", "EUR": "Euro"}
 
-    def _expense_line(self, desc: str, amount: int, account: str) -> dict:
-        """A bill's or a purchase's one expense line (AccountBasedExpenseLineDetail)."""
+    def _expense_line(self, desc: str, amount: int, account: str, klass: str | None = None) -> dict:
+        """A bill's or a purchase's one expense line (AccountBasedExpenseLineDetail), with its
+        ClassRef when coded."""
+        detail = {"AccountRef": self.ref(account), "BillableStatus": "NotBillable", "TaxCodeRef": {"value": "NON"}}
+        if klass:
+            detail["ClassRef"] = Dimensions.qbo_class_ref(klass)
         return {
             "Id": "1",
             "Description": desc,
             "Amount": dec(amount),
             "DetailType": "AccountBasedExpenseLineDetail",
-            "AccountBasedExpenseLineDetail": {
-                "AccountRef": self.ref(account),
-                "BillableStatus": "NotBillable",
-                "TaxCodeRef": {"value": "NON"},
-            },
+            "AccountBasedExpenseLineDetail": detail,
         }
+
+    def emit_dimensions(self, moment: datetime) -> None:
+        """The company's Class and Department lists (QBO entities, polled through CDC). Set up
+        before any webhook subscription here: no change notification, so the webhook
+        deliveries (and the id stream they draw from) are as they were before dimensions."""
+        for name, obj in Dimensions.qbo_objects(moment):
+            self.out.api("qbo", name, moment, obj["Id"], dumps(obj))
 
     def _cur(self, currency: str = "USD") -> dict:
         return {"value": currency, "name": self._CUR[currency]}
@@ -345,6 +368,7 @@ class QboBooks(Books):
         """items: (description, amount, revenue account key)."""
         iid = self._id()
         total = sum(a for _, a, _ in items)
+        classes, department = self.dims.sales([k for _, _, k in items]) if self.dims else ([None] * len(items), None)
         lines = []
         for n, (desc, amount, key) in enumerate(items, 1):
             lines.append(
@@ -363,7 +387,8 @@ class QboBooks(Books):
                         "Qty": 1,
                         "ItemAccountRef": self.ref(key),
                         "TaxCodeRef": {"value": "NON"},
-                    },
+                    }
+                    | ({"ClassRef": Dimensions.qbo_class_ref(classes[n - 1])} if classes[n - 1] else {}),
                 }
             )
         lines.append({"Amount": dec(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
@@ -400,7 +425,14 @@ class QboBooks(Books):
             "Balance": dec(total),
             "Deposit": 0,
         }
-        self.post(day, [("ar", total, doc_number)] + [(k, -a, d) for d, a, k in items], f"Invoice {doc_number}")
+        if department:
+            obj["DepartmentRef"] = Dimensions.qbo_department_ref(department)
+        self.post(
+            day,
+            [("ar", total, doc_number)] + [(k, -a, d) for d, a, k in items],
+            f"Invoice {doc_number}",
+            [(None, department)] + [(c, department) for c in classes],
+        )
         doc = OpenDoc(iid, doc_number, customer_id, name, total, total, 0, obj, moment)
         self.invoices[iid] = doc
         self._emit("Invoice", moment, obj, "Create")
@@ -409,16 +441,17 @@ class QboBooks(Books):
     def delete_invoice(self, moment: datetime, day: date, doc: OpenDoc) -> None:
         """Delete an unpaid invoice (a mistake). QBO then reports only Id, status Deleted and MetaData."""
         txn_day = date.fromisoformat(doc.obj["TxnDate"])
+        sales = [ln for ln in doc.obj["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
         lines = [("ar", -doc.total, "Deleted")] + [
             (
                 self.account_ids_inv[ln["SalesItemLineDetail"]["ItemAccountRef"]["value"]],
                 int(ln["Amount"] * 100),
                 "Deleted",
             )
-            for ln in doc.obj["Line"]
-            if ln["DetailType"] == "SalesItemLineDetail"
+            for ln in sales
         ]
-        self.post(txn_day, lines, f"Delete Invoice {doc.number}")
+        coding = [NONE] + [qbo_line_coding(doc.obj, ln) for ln in sales]
+        self.post(txn_day, lines, f"Delete Invoice {doc.number}", coding)
         obj = {"domain": "QBO", "status": "Deleted", "Id": doc.id, "MetaData": {"LastUpdatedTime": qbo_time(moment)}}
         self.out.api("qbo", "Invoice", moment, doc.id, dumps(obj), deleted=True)
         self.notifications.append((moment, "Invoice", doc.id, "Delete"))
@@ -540,6 +573,7 @@ class QboBooks(Books):
         foreign unit) and posts its functional amount at that rate."""
         bid = self._id()
         vid, vname = self.vendors[vendor_key]
+        klass, department = self.expense_coding(account)
         obj = {
             "DueDate": (day + timedelta(days=terms_days)).isoformat(),
             "Balance": dec(amount),
@@ -552,16 +586,23 @@ class QboBooks(Books):
             "TxnDate": day.isoformat(),
             "CurrencyRef": self._cur(),
             "LinkedTxn": [],
-            "Line": [{"Id": "1", "LineNum": 1} | self._expense_line(desc, amount, account)],
+            "Line": [{"Id": "1", "LineNum": 1} | self._expense_line(desc, amount, account, klass)],
             "VendorRef": {"value": vid, "name": vname},
             "APAccountRef": self.ref("ap"),
             "TotalAmt": dec(amount),
         }
+        if department:
+            obj["DepartmentRef"] = Dimensions.qbo_department_ref(department)
         functional = amount
         if currency:
             functional = to_functional(amount, rate)
             obj.update({"CurrencyRef": self._cur(currency), "ExchangeRate": rate})
-        self.post(day, [(account, functional, desc), ("ap", -functional, desc)], f"Bill {doc_number}")
+        self.post(
+            day,
+            [(account, functional, desc), ("ap", -functional, desc)],
+            f"Bill {doc_number}",
+            [(klass, department), (None, department)],
+        )
         doc = OpenDoc(
             bid, doc_number, vid, vname, amount, amount, 0, obj, moment, currency=currency, functional=-functional
         )
@@ -616,6 +657,7 @@ class QboBooks(Books):
     ) -> str:
         pid = self._id()
         vid, vname = self.vendors[vendor_key]
+        klass, department = self.expense_coding(account)
         obj = {
             "AccountRef": self.ref(bank_key),
             "PaymentType": "Check",
@@ -632,9 +674,16 @@ class QboBooks(Books):
             "TxnDate": day.isoformat(),
             "CurrencyRef": self._cur(),
             "PrivateNote": desc,
-            "Line": [self._expense_line(desc, amount, account)],
+            "Line": [self._expense_line(desc, amount, account, klass)],
         }
-        self.post(day, [(account, amount, desc), (bank_key, -amount, desc)], f"Purchase {pid}")
+        if department:
+            obj["DepartmentRef"] = Dimensions.qbo_department_ref(department)
+        self.post(
+            day,
+            [(account, amount, desc), (bank_key, -amount, desc)],
+            f"Purchase {pid}",
+            [(klass, department), (None, department)],
+        )
         self._emit("Purchase", moment, obj, "Create")
         return pid
 
@@ -772,6 +821,7 @@ class XeroBooks(Books):
     source = "xero"
     fx_realised_key, fx_unrealised_key = "fx_realised", "fx_unrealised"  # Xero's system accounts
     revenue_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[2] in XERO_REVENUE_TYPES)
+    pnl_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[3] in ("REVENUE", "EXPENSE"))
 
     def __init__(self, out: Output, ids: Ids):
         super().__init__(UK, out, ids)
@@ -917,7 +967,12 @@ class XeroBooks(Books):
             "SentToContact": kind == "ACCREC",
         }
 
-    def _line(self, desc: str, amount: int, key: str, tax_type: str, tax: int) -> dict:
+    def emit_dimensions(self, moment: datetime) -> None:
+        """The organisation's tracking categories and their options (`GET /TrackingCategories`)."""
+        for category in self.dims.xero_tracking_categories():
+            self.out.api("xero", "TrackingCategories", moment, category["TrackingCategoryID"], dumps(category))
+
+    def _line(self, desc: str, amount: int, key: str, tax_type: str, tax: int, coding: Coding = NONE) -> dict:
         return {
             "LineItemID": self.ids.uuid(),
             "Description": desc,
@@ -928,7 +983,7 @@ class XeroBooks(Books):
             "LineAmount": dec(amount),
             "AccountCode": self.code(key),
             "AccountID": self.account_ids[key],
-            "Tracking": [],
+            "Tracking": self.dims.xero_tracking(coding) if self.dims else [],
         }
 
     def invoice(
@@ -949,9 +1004,11 @@ class XeroBooks(Books):
         iid = self.ids.uuid()
         wire, posts, sub, tax = [], [], 0, 0
         rate = xero_functional_rate(currency_rate) if currency else None
-        for desc, amount, key in items:
+        classes, department = self.dims.sales([k for _, _, k in items]) if self.dims else ([None] * len(items), None)
+        coding = [(c, department) for c in classes]
+        for (desc, amount, key), line_coding in zip(items, coding):
             line_tax = 0 if currency else (amount * 20 + 50) // 100  # UK standard-rated 20% output VAT
-            wire.append(self._line(desc, amount, key, "NONE" if currency else "OUTPUT2", line_tax))
+            wire.append(self._line(desc, amount, key, "NONE" if currency else "OUTPUT2", line_tax, line_coding))
             posts.append((key, -(to_functional(amount, rate) if currency else amount), desc))
             sub += amount
             tax += line_tax
@@ -972,7 +1029,12 @@ class XeroBooks(Books):
             currency_rate,
         )
         receivable = -sum(a for _, a, _ in posts) + tax
-        self.post(day, [("ar", receivable, number), ("vat", -tax, "Output VAT")] + posts, f"Invoice {number}")
+        self.post(
+            day,
+            [("ar", receivable, number), ("vat", -tax, "Output VAT")] + posts,
+            f"Invoice {number}",
+            [NONE, NONE] + coding,
+        )
         doc = OpenDoc(
             iid,
             number,
@@ -997,7 +1059,8 @@ class XeroBooks(Books):
         lines = [("ar", -doc.total, "Voided"), ("vat", int(inv["TotalTax"] * 100), "Voided")] + [
             (self.key_by_code[ln["AccountCode"]], int(ln["LineAmount"] * 100), "Voided") for ln in inv["LineItems"]
         ]
-        self.post(txn_day, lines, f"Void {doc.number}")
+        coding = [NONE, NONE] + [xero_line_coding(ln) for ln in inv["LineItems"]]
+        self.post(txn_day, lines, f"Void {doc.number}", coding)
         inv["Status"] = "VOIDED"
         inv["AmountDue"] = dec(0)
         inv["UpdatedDateUTC"] = xero_date(moment)
@@ -1022,7 +1085,8 @@ class XeroBooks(Books):
         GBP), no VAT, the line's functional amount at the inverse rate."""
         iid = self.ids.uuid()
         tax = (amount * 20 + 50) // 100 if vat and not currency else 0
-        wire = [self._line(desc, amount, key, "INPUT2" if tax else "NONE", tax)]
+        coding = self.expense_coding(key)
+        wire = [self._line(desc, amount, key, "INPUT2" if tax else "NONE", tax, coding)]
         contact = self.contacts[contact_key]
         obj = self._invoice_obj(
             "ACCPAY",
@@ -1043,7 +1107,7 @@ class XeroBooks(Books):
         posts = [(key, functional, desc), ("ap", -(functional + tax), number)]
         if tax:
             posts.append(("vat", tax, "Input VAT"))
-        self.post(day, posts, f"Bill {number}")
+        self.post(day, posts, f"Bill {number}", [coding])
         doc = OpenDoc(
             iid,
             number,
@@ -1153,14 +1217,17 @@ class XeroBooks(Books):
     ) -> str:
         """SPEND (money out) or RECEIVE (money in): lines are (account key, amount, description)."""
         tid = self.ids.uuid()
-        wire, posts, sub, tax = [], [], 0, 0
+        wire, posts, sub, tax, coding = [], [], 0, 0, []
         sign = 1 if kind == "SPEND" else -1
         for key, amount, desc in lines:
             line_tax = (amount * 20 + 50) // 100 if vat else 0
-            wire.append(self._line(desc, amount, key, "INPUT2" if vat else "NONE", line_tax))
+            line_coding = self.expense_coding(key) if kind == "SPEND" else NONE
+            wire.append(self._line(desc, amount, key, "INPUT2" if vat else "NONE", line_tax, line_coding))
             posts.append((key, sign * amount, desc))
+            coding.append(line_coding)
             if line_tax:
                 posts.append(("vat", sign * line_tax, "VAT"))
+                coding.append(NONE)
             sub += amount
             tax += line_tax
         posts.append((bank_key, -sign * (sub + tax), reference))
@@ -1189,7 +1256,7 @@ class XeroBooks(Books):
             "Total": dec(sub + tax),
             "UpdatedDateUTC": xero_date(moment),
         }
-        self.post(day, posts, f"BankTransaction {tid}")
+        self.post(day, posts, f"BankTransaction {tid}", coding)
         self._emit("BankTransactions", moment, tid, obj)
         return tid
 

@@ -52,7 +52,7 @@ COMPACTED_PREFIX = "compacted/"
 KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
     "stripe": ("events", "balance_transactions"),
     "shopify": ("orders", "refunds", "payouts", "balance_transactions"),
-    "hubspot": ("notifications", "deals", "companies", "pipelines"),
+    "hubspot": ("notifications", "deals", "companies", "pipelines", "line_items", "line_item_deals"),
     "qbo": (
         "notifications",
         "cdc",
@@ -69,6 +69,8 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "deposit",
         "salesreceipt",
         "refundreceipt",
+        "class",
+        "department",
     ),
     "xero": (
         "notifications",
@@ -79,6 +81,7 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "accounts",
         "contacts",
         "manualjournals",
+        "trackingcategories",
     ),
     "plaid": ("notifications", "transactions_sync", "accounts"),
     "ecb": ("eurofxref",),  # FX reference rates (sources/ecb)

@@ -2,8 +2,11 @@
 
 * `invoice_from_won_deal` reads `integrity_won_deals_without_invoice` (a won deal with no
   invoice naming it after the grace days: proposing earlier would race the person who
-  invoices by hand), with the deal's entity (`crm_deals.entity_id`, from its pipeline) and
-  the customer the lake already knows in that ledger (`crm_customers`).
+  invoices by hand), with the deal's entity (`crm_deals.entity_id`, from its pipeline), the
+  customer the lake already knows in that ledger (`crm_customers`), the deal's line items
+  (`crm_deal_line_items`: one invoice line each, its product mapped to a ledger item by
+  SKU) and the customer's payment terms (those of its latest invoice in that ledger,
+  `ar_ap_documents`; else `LEDGERLAKE_WRITEBACK_TERMS_DAYS`).
 * `paid_to_crm` reads `crm_deal_invoices` (deal → invoices → payments) for deals with
   money received, and proposes the HubSpot properties the deal and its company should show,
   skipping deals whose CRM record (as last landed) already shows exactly that.
@@ -12,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,6 +56,81 @@ def _money(value) -> str:
     return str(Decimal(str(value or 0)).quantize(CENT))
 
 
+# Ledger item for a line whose product has no mapping: the services item / sales account.
+DEFAULT_ITEM = {"qbo_item": "1", "xero_account": "200", "xero_item_code": None}
+
+
+def item_map() -> dict[str, dict[str, Any]]:
+    """SKU -> ledger item, from `LEDGERLAKE_WRITEBACK_ITEMS` (JSON: {"SKU": {"qbo_item": "2",
+    "xero_item_code": "PLAT-12", "xero_account": "200"}}); what a SKU leaves out is the default."""
+    text = os.environ.get("LEDGERLAKE_WRITEBACK_ITEMS", "").strip()
+    try:
+        given = json.loads(text) if text else {}
+    except ValueError as exc:
+        raise ValueError(f"LEDGERLAKE_WRITEBACK_ITEMS is not JSON: {exc}") from exc
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise ValueError('LEDGERLAKE_WRITEBACK_ITEMS must map each SKU to {"qbo_item": ..., "xero_account": ...}')
+    return {str(sku): {**DEFAULT_ITEM, **item} for sku, item in given.items()}
+
+
+def _deal_lines(conn, tables: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """{deal id: its line items in quote order} ({} when the mart is not there yet)."""
+    if "marts.crm_deal_line_items" not in tables:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in _rows(
+        conn,
+        """
+        select deal_id, line_item_id, line_item_name, description, sku, product_id, quantity, unit_price, amount
+        from marts.crm_deal_line_items
+        order by deal_id, quote_position nulls last, line_item_id""",
+    ):
+        out.setdefault(row["deal_id"], []).append(row)
+    return out
+
+
+def _customer_terms(conn, tables: set[str]) -> dict[str, int]:
+    """{'<ledger>:<customer id>': days between issue and due on its latest invoice}."""
+    if "marts.ar_ap_documents" not in tables:
+        return {}
+    rows = _rows(
+        conn,
+        """
+        select contact_key, cast(due_date - issued_on as integer) as days
+        from marts.ar_ap_documents
+        where document_kind = 'AR' and not is_voided and not is_deleted and due_date is not null
+        qualify row_number() over (partition by contact_key order by issued_on desc, document_key desc) = 1""",
+    )
+    return {r["contact_key"]: int(r["days"]) for r in rows if r["days"] is not None and r["days"] >= 0}
+
+
+def _invoice_lines(deal: dict, lines: list[dict], items: dict) -> list[dict[str, Any]]:
+    if not lines:
+        return [
+            {
+                "description": deal["deal_name"],
+                "quantity": "1",
+                "unit_price": _money(deal["amount"]),
+                "amount": _money(deal["amount"]),
+                "sku": None,
+                "line_item_id": None,
+                "item": dict(DEFAULT_ITEM),
+            }
+        ]
+    return [
+        {
+            "description": line["line_item_name"] + (f" - {line['description']}" if line["description"] else ""),
+            "quantity": str(Decimal(str(line["quantity"])).normalize()),
+            "unit_price": _money(line["unit_price"]),
+            "amount": _money(line["amount"]),
+            "sku": line["sku"],
+            "line_item_id": line["line_item_id"],
+            "item": dict(items.get(line["sku"] or "", DEFAULT_ITEM)),
+        }
+        for line in lines
+    ]
+
+
 def invoice_proposals(conn) -> list[Proposal]:
     rows = _rows(
         conn,
@@ -64,7 +143,9 @@ def invoice_proposals(conn) -> list[Proposal]:
         left join marts.crm_customers as c on c.hubspot_company_id = d.company_id
         order by w.deal_id, c.qbo_customer_id, c.xero_contact_id""",
     )
-    terms = int(os.environ.get("LEDGERLAKE_WRITEBACK_TERMS_DAYS", "30"))
+    default_terms = int(os.environ.get("LEDGERLAKE_WRITEBACK_TERMS_DAYS", "30"))
+    tables = _tables(conn)
+    deal_lines, known_terms, items = _deal_lines(conn, tables), _customer_terms(conn, tables), item_map()
     out: dict[str, Proposal] = {}
     for row in rows:
         if row["deal_id"] in out or not row["entity_id"]:
@@ -74,7 +155,9 @@ def invoice_proposals(conn) -> list[Proposal]:
             continue
         name = row["customer_name"] or row["deal_name"].split(" - ")[0]
         ledger_id = row["qbo_customer_id"] if ledger == "qbo" else row["xero_contact_id"]
-        amount = _money(row["amount"])
+        lines = _invoice_lines(row, deal_lines.get(row["deal_id"], []), items)
+        amount = _money(sum(Decimal(line["amount"]) for line in lines))
+        terms = known_terms.get(f"{ledger}:{ledger_id}", default_terms) if ledger_id else default_terms
         payload = {
             "deal_id": row["deal_id"],
             "deal_name": row["deal_name"],
@@ -89,7 +172,7 @@ def invoice_proposals(conn) -> list[Proposal]:
                 "ledger_id": ledger_id,
                 "hubspot_company_id": row["company_id"],
             },
-            "lines": [{"description": row["deal_name"], "amount": amount}],
+            "lines": lines,
             "note": f"Created by ledgerlake write-back for HubSpot deal {row['deal_id']} (won {row['close_date']})",
         }
         out[row["deal_id"]] = Proposal(
@@ -101,7 +184,16 @@ def invoice_proposals(conn) -> list[Proposal]:
             payload,
             f"Deal '{row['deal_name']}' was won on {row['close_date']} and no invoice names it "
             f"{row['days_since_close']} days later.",
-            {"mart": "integrity_won_deals_without_invoice", "deal_id": row["deal_id"], "raw_key": row["raw_key"]},
+            {
+                "mart": "integrity_won_deals_without_invoice",
+                "deal_id": row["deal_id"],
+                "raw_key": row["raw_key"],
+                "deal_amount": _money(row["amount"]),
+                "line_items": len(deal_lines.get(row["deal_id"], [])),
+                "terms_from": "the customer's latest invoice"
+                if ledger_id and f"{ledger}:{ledger_id}" in known_terms
+                else "LEDGERLAKE_WRITEBACK_TERMS_DAYS",
+            },
         )
     return list(out.values())
 

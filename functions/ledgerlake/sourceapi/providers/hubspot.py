@@ -6,6 +6,13 @@
   past it and a 400 for `after` ≥ 10,000, so pollers must slide their window.
   Archived records are not returned by search.
 * `GET /crm/v3/objects/{type}/{id}` (the hydrator's fetch), `GET /crm/v3/pipelines/deals`.
+  Deal line items are `line_items` objects, searched like deals.
+* `POST /crm/v4/associations/{from}/{to}/batch/read` `{"inputs": [{"id": ...}]}`
+  (https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations):
+  `{"status": "COMPLETE", "results": [{"from": {"id"}, "to": [{"toObjectId", "associationTypes":
+  [{"category": "HUBSPOT_DEFINED", "typeId", "label"}]}]}]}`, from the associations each
+  stored object carries (deal→company 5, line item→deal 20 and back 19); ids with none are
+  left out of `results`, as HubSpot does. At most 1,000 inputs.
 * Writes (https://developers.hubspot.com/docs/api-reference/crm-deals-v3): `PATCH
   /crm/v3/objects/{deals|companies}/{id}` `{"properties": {...}}` answers the whole object;
   a property that does not exist, a read-only one or a stage outside the deal's pipeline
@@ -145,7 +152,61 @@ def _search(api, req, object_type: str) -> Reply:
     return json_reply(200, out)
 
 
+_ASSOCIATIONS = re.compile(r"^/crm/v4/associations/(?P<src>[a-z_]+)/(?P<dst>[a-z_]+)/batch/read$")
+_TYPE_IDS = {("deals", "companies"): 5, ("line_items", "deals"): 20, ("deals", "line_items"): 19}
+BATCH_CAP = 1_000
+
+
+def _association_batch(api, req, src: str, dst: str) -> Reply:
+    try:
+        inputs = [str(i["id"]) for i in (req.json() or {}).get("inputs") or []]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _error(400, "Invalid input JSON: inputs must be a list of {id}", "VALIDATION_ERROR")
+    if len(inputs) > BATCH_CAP:
+        return _error(400, f"Too many inputs: at most {BATCH_CAP}", "VALIDATION_ERROR")
+    type_id = _TYPE_IDS.get((src, dst))
+    if type_id is None:
+        return _error(400, f"No association type between {src} and {dst}", "VALIDATION_ERROR")
+    links: dict[str, list[str]] = {}
+    if (src, dst) == ("deals", "line_items"):  # stored on the line item: invert
+        wanted = set(inputs)
+        for version in api.store.resource("hubspot", "line_items").latest(api.clock):
+            if version.deleted:
+                continue
+            for row in ((version.obj.get("associations") or {}).get("deals") or {}).get("results") or []:
+                if str(row.get("id")) in wanted:
+                    links.setdefault(str(row["id"]), []).append(str(version.obj["id"]))
+    else:
+        resource = api.store.resource("hubspot", src)
+        for oid in inputs:
+            found = resource.get(oid, api.clock)
+            if found is not None and not found.deleted:
+                rows = ((found.obj.get("associations") or {}).get(dst) or {}).get("results") or []
+                links[oid] = [str(r["id"]) for r in rows]
+    from ..store import iso
+
+    now = iso(api.clock)
+    results = [
+        {
+            "from": {"id": oid},
+            "to": [
+                {
+                    "toObjectId": int(to) if to.isdigit() else to,
+                    "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}],
+                }
+                for to in sorted(set(links[oid]))
+            ],
+        }
+        for oid in inputs
+        if links.get(oid)
+    ]
+    return json_reply(200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now})
+
+
 def handle(api, req) -> Reply:
+    assoc = _ASSOCIATIONS.match(req.path)
+    if assoc and req.method == "POST":
+        return _association_batch(api, req, assoc.group("src"), assoc.group("dst"))
     prop = _PROPERTY.match(req.path)
     if prop:
         return _property(api, req, prop.group("type"), prop.group("name"))

@@ -2,8 +2,9 @@
 
 * `GET /api.xro/2.0/{Invoices|Payments|BankTransactions|CreditNotes|Contacts|ManualJournals}`
   with `If-Modified-Since` (records modified at or after it), `page` (1-based, 100 per
-  page; `pageSize` up to 1,000), ordered by `UpdatedDateUTC` ascending. `Accounts` is
-  not paged. Dates in payloads are Microsoft JSON dates, `/Date(1439434356790+0000)/`.
+  page; `pageSize` up to 1,000), ordered by `UpdatedDateUTC` ascending. `Accounts` and
+  `TrackingCategories` (each category with its `Options`; no `UpdatedDateUTC`) are not paged.
+  Dates in payloads are Microsoft JSON dates, `/Date(1439434356790+0000)/`.
 * `GET /api.xro/2.0/{Resource}/{id}` — one record, in the same envelope.
 * Writes (https://developer.xero.com/documentation/api/accounting/invoices):
   `PUT /api.xro/2.0/Invoices` creates (`{"Invoices": [...]}` or one object; the contact
@@ -23,6 +24,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from ...simulate.company import CRM_PRODUCTS
 from ..server import Reply, json_reply
 from ..store import parse_time
 
@@ -34,8 +36,9 @@ RESOURCES = {
     "accounts": "Accounts",
     "contacts": "Contacts",
     "manualjournals": "ManualJournals",
+    "trackingcategories": "TrackingCategories",
 }
-UNPAGED = {"Accounts"}
+UNPAGED = {"Accounts", "TrackingCategories"}
 PAGE_SIZE = 100
 _PATH = re.compile(r"^/api\.xro/2\.0/(?P<resource>[A-Za-z]+)(?:/(?P<id>[^/]+))?$")
 
@@ -249,6 +252,11 @@ def _update(api, invoice_id: str, change: dict) -> Reply:
     return json_reply(200, _envelope(api, "Invoices", [updated]))
 
 
+# The simulated organisation's Items (GET /Items): one per product its sales team sells,
+# Code = the product's SKU. A line's ItemCode must name one of them.
+ITEM_CODES = frozenset(CRM_PRODUCTS)
+
+
 def _create(api, given: dict) -> Reply:
     from .. import writes
 
@@ -270,6 +278,10 @@ def _create(api, given: dict) -> Reply:
         if code not in codes:
             errors.append(f"Account code '{code}' is not a valid code for this document.")
             continue
+        item_code = line.get("ItemCode")
+        if item_code and item_code not in ITEM_CODES:
+            errors.append(f"Item code '{item_code}' is not valid")
+            continue
         tax_type = line.get("TaxType") or codes[code].get("TaxType") or "NONE"
         amount = (qty * unit).quantize(_CENT, ROUND_HALF_UP)
         line_tax = (amount * TAX_RATES.get(tax_type, Decimal(0))).quantize(_CENT, ROUND_HALF_UP)
@@ -285,6 +297,7 @@ def _create(api, given: dict) -> Reply:
                 "AccountCode": code,
                 "AccountID": codes[code].get("AccountID"),
                 "Tracking": [],
+                **({"ItemCode": item_code} if item_code else {}),
             }
         )
         sub, tax = sub + amount, tax + line_tax

@@ -1,4 +1,5 @@
-"""HubSpot poller: CRM search for deals and companies, and the deal pipelines.
+"""HubSpot poller: CRM search for deals, companies and deal line items, and the deal
+pipelines.
 
 Search sorted by `hs_lastmodifieddate` ascending with a `GTE` filter and `after`
 paging. One search can page through at most 10,000 results, so when a walk reaches
@@ -6,6 +7,10 @@ that cap the window slides: a new search starts at the newest `hs_lastmodifiedda
 seen (inclusive; boundary records repeat). The cursor (epoch ms) moves after every
 landed page. Pipelines (stage labels and probabilities) are a small snapshot landed
 every run; an unchanged snapshot lands on the same key.
+
+Search answers carry no associations, so after each landed page of line items the poller
+asks which deal each belongs to (`POST /crm/v4/associations/line_items/deals/batch/read`)
+and lands that answer as `line_item_deals`, beside the page it explains.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from .write import PROPERTIES as _WRITTEN
 
 SOURCE = "hubspot"
 DEFAULT_BASE_URL = "https://api.hubapi.com"
-STREAMS = ("deals", "companies", "pipelines")
+STREAMS = ("deals", "companies", "line_items", "pipelines")
 PAGE_SIZE = 200  # the search endpoint's maximum
 SEARCH_CAP = 10_000
 PROPERTIES = {
@@ -39,6 +44,20 @@ PROPERTIES = {
         "hs_object_id",
     ],
     "companies": ["name", "domain", "country", "industry", "createdate", "hs_lastmodifieddate", "hs_object_id"],
+    "line_items": [
+        "name",
+        "quantity",
+        "price",
+        "amount",
+        "hs_sku",
+        "hs_product_id",
+        "description",
+        "hs_line_item_currency_code",
+        "hs_position_on_quote",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+    ],
 }
 # ...and the ledger's payment status that write-back keeps on them (sources/hubspot/write.py)
 for _kind, _names in _WRITTEN.items():
@@ -99,6 +118,8 @@ def _search(ctx, object_type: str) -> None:
                         page_time=page_time(stamps),
                         headers=response.headers,
                     )
+                    if object_type == "line_items":
+                        _line_item_deals(ctx, [oid for oid, _ in items], page_time(stamps))
                 boundary.advance(items)
                 newest_ms = max(newest_ms, boundary.stamp)
                 ctx.save_cursor(object_type, {"since_ms": newest_ms, **boundary.to_json()})
@@ -117,6 +138,24 @@ def _search(ctx, object_type: str) -> None:
                 "cannot slide the search window"
             )
         since_ms = newest_ms  # slide past the cap
+
+
+def _line_item_deals(ctx, ids: list[str], when) -> None:
+    """Which deal each line item of a landed page belongs to (v4 associations, batch read)."""
+    path = "/crm/v4/associations/line_items/deals/batch/read"
+    body = {"inputs": [{"id": oid} for oid in ids if oid]}
+    response = ctx.http.request(
+        "POST", ctx.base_url + path, headers=_headers(ctx), json_body=body, auth=ctx.auth("HUBSPOT_ACCESS_TOKEN")
+    ).expect_ok()
+    results = response.json().get("results") or []
+    ctx.land_page(
+        "line_item_deals",
+        request={"path": path, "body": body},
+        body=response.body,
+        records=len(results),
+        page_time=when,
+        headers=response.headers,
+    )
 
 
 def _pipelines(ctx) -> None:
@@ -143,15 +182,20 @@ def _pipelines(ctx) -> None:
 def poll(ctx) -> None:
     _search(ctx, "deals")
     _search(ctx, "companies")
+    _search(ctx, "line_items")
     if not ctx.out_of_time():
         _pipelines(ctx)
 
 
 def page_records(entity: str, payload: dict):
-    if entity in ("deals", "companies"):
-        kind = entity[:-1] if entity == "deals" else "company"
+    if entity in ("deals", "companies", "line_items"):
+        kind = {"deals": "deal", "companies": "company", "line_items": "line_item"}[entity]
         for row in payload.get("results") or []:
             yield Record(kind, str(row.get("id", "")), _stamp(row), bool(row.get("archived")), row)
+    elif entity == "line_item_deals":
+        for row in payload.get("results") or []:
+            from_id = str((row.get("from") or {}).get("id", ""))
+            yield Record("line_item_deal", from_id, "", False, row)
     elif entity == "pipelines":
         for row in payload.get("results") or []:
             yield Record(

@@ -35,6 +35,9 @@ ENTITIES = (
     "Deposit",
     "CreditMemo",
     "SalesReceipt",
+    # dimensions: the class and department (location) lists documents reference
+    "Class",
+    "Department",
 )
 CDC_CAP = 1000
 EPOCH_START = "2000-01-01T00:00:00Z"  # "everything" for an empty cursor against the local API

@@ -49,17 +49,18 @@ def _base(ctx: WriteContext) -> str:
 
 
 def invoice_body(proposal: dict, customer_id: str) -> dict:
-    """The QBO Invoice for a won-deal proposal (lines as on the deal, the deal named in the
-    "HubSpot Deal" custom field, which is how the integrity marts link invoice and deal)."""
+    """The QBO Invoice for a won-deal proposal (one SalesItemLineDetail line per deal line
+    item: its product's item, quantity and unit price; the deal named in the "HubSpot Deal"
+    custom field, which is how the integrity marts link invoice and deal)."""
     lines = [
         {
             "Amount": Decimal(line["amount"]),
             "DetailType": "SalesItemLineDetail",
             "Description": line["description"],
             "SalesItemLineDetail": {
-                "ItemRef": {"value": ITEM_SERVICES},
-                "Qty": 1,
-                "UnitPrice": Decimal(line["amount"]),
+                "ItemRef": {"value": str((line.get("item") or {}).get("qbo_item") or ITEM_SERVICES)},
+                "Qty": Decimal(line.get("quantity") or "1"),
+                "UnitPrice": Decimal(line.get("unit_price") or line["amount"]),
             },
         }
         for line in proposal["lines"]

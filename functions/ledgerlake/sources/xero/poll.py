@@ -8,6 +8,11 @@ the next request is page 1 from there; only when a whole page shares one second 
 it step to page 2, 3, ... Boundary records repeat in raw; nothing is skipped.
 Dates arrive as `/Date(1439434356790+0000)/`.
 
+`TrackingCategories` (the dimensions documents' line items are tracked by) has no
+`UpdatedDateUTC` and no paging: the whole list, archived categories and options included, is
+read on every run and landed when it differs from what is in raw (a page's identity is its
+content, so an unchanged list lands nothing). It is a few rows.
+
 Tolerant reader: `UpdatedDateUTC` (and even the id) is optional in Xero's published
 schemas, so a record without one lands like any other; it only cannot move the cursor
 (it is stamped with the window's start, so the cursor never passes it) and staging
@@ -33,7 +38,9 @@ RESOURCES = {  # endpoint -> id field
     "Accounts": "AccountID",
     "Contacts": "ContactID",
     "ManualJournals": "ManualJournalID",
+    "TrackingCategories": "TrackingCategoryID",
 }
+LISTS = {"TrackingCategories"}  # read whole every run (no UpdatedDateUTC to move a cursor on)
 STREAMS = tuple(name.lower() for name in RESOURCES)
 UNPAGED = {"Accounts"}
 PAGE_SIZE = 100
@@ -60,6 +67,19 @@ def _id(row, id_field: str) -> str:
     return str(row.get(id_field, "")) if isinstance(row, dict) else ""
 
 
+def _get(ctx, resource: str, params: dict, since: datetime | None):
+    """One GET of a resource: (the response, its JSON, its records)."""
+    response = ctx.http.request(
+        "GET",
+        f"{ctx.base_url}/api.xro/2.0/{resource}",
+        params=params,
+        headers=_headers(ctx, since),
+        auth=ctx.auth("XERO_ACCESS_TOKEN"),
+    ).expect_ok()
+    doc = response.json()
+    return response, doc, doc.get(resource) or []
+
+
 def _walk(ctx, resource: str) -> None:
     stream = resource.lower()
     state = ctx.start(stream) or {}
@@ -77,15 +97,7 @@ def _walk(ctx, resource: str) -> None:
     size = ctx.page_size or PAGE_SIZE
     while not ctx.out_of_time():
         params = {} if resource in UNPAGED else {"page": page_no, "pageSize": size, "order": "UpdatedDateUTC ASC"}
-        response = ctx.http.request(
-            "GET",
-            f"{ctx.base_url}/api.xro/2.0/{resource}",
-            params=params,
-            headers=_headers(ctx, since),
-            auth=ctx.auth("XERO_ACCESS_TOKEN"),
-        ).expect_ok()
-        doc = response.json()
-        rows = doc.get(resource) or []
+        response, _, rows = _get(ctx, resource, params, since)
         id_field = RESOURCES[resource]
         floor = since.timestamp() if since else 0.0
         updated = [_updated(r, floor) for r in rows]
@@ -123,11 +135,34 @@ def _walk(ctx, resource: str) -> None:
             since, page_no = floored, 1
 
 
+def _list(ctx, resource: str) -> None:
+    """A small list read whole: landed when its records differ from the last landed list
+    (the cursor keeps that list's fingerprint), filed under the answer's `DateTimeUTC`."""
+    stream = resource.lower()
+    state = ctx.start(stream) or {}
+    params = {"includeArchived": "true"}
+    response, doc, rows = _get(ctx, resource, params, None)
+    fingerprint = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+    if not rows or state.get("fingerprint") == fingerprint:
+        return
+    answered = stamp_time(utc_stamp(doc.get("DateTimeUTC")))
+    ctx.land_page(
+        stream,
+        request={"path": f"/api.xro/2.0/{resource}", "params": params},
+        body=response.body,
+        records=len(rows),
+        page_time=answered or datetime.now(UTC),
+        fingerprint=fingerprint,
+        headers=response.headers,
+    )
+    ctx.save_cursor(stream, {"fingerprint": fingerprint})
+
+
 def poll(ctx) -> None:
     for resource in RESOURCES:
         if ctx.out_of_time():
             return
-        _walk(ctx, resource)
+        (_list if resource in LISTS else _walk)(ctx, resource)
 
 
 def page_records(entity: str, payload: dict):
@@ -137,7 +172,7 @@ def page_records(entity: str, payload: dict):
         if not isinstance(row, dict):
             continue  # not a record at all; the page itself stays in raw
         yield Record(
-            resource[:-1] if resource.endswith("s") else resource,
+            resource[:-3] + "y" if resource.endswith("ies") else resource[:-1] if resource.endswith("s") else resource,
             _id(row, id_field),
             utc_stamp(row.get("UpdatedDateUTC")),
             row.get("Status") == "DELETED",

@@ -40,6 +40,22 @@ def _headers(ctx: WriteContext, key: str | None = None) -> dict[str, str]:
     return headers
 
 
+def _line(line: dict) -> dict:
+    """One LineItem per deal line item: its product's ItemCode when the SKU is mapped to a
+    Xero item, the sales account, quantity and unit amount as quoted, standard-rated VAT."""
+    item = line.get("item") or {}
+    out = {
+        "Description": line["description"],
+        "Quantity": Decimal(line.get("quantity") or "1"),
+        "UnitAmount": Decimal(line.get("unit_price") or line["amount"]),
+        "AccountCode": str(item.get("xero_account") or SALES_ACCOUNT),
+        "TaxType": OUTPUT_VAT,
+    }
+    if item.get("xero_item_code"):
+        out["ItemCode"] = str(item["xero_item_code"])
+    return out
+
+
 def invoice_body(proposal: dict) -> dict:
     customer = proposal["customer"]
     contact = (
@@ -59,16 +75,7 @@ def invoice_body(proposal: dict) -> dict:
                 "Reference": proposal["reference"],
                 "Status": "DRAFT",
                 "CurrencyCode": proposal["currency"],
-                "LineItems": [
-                    {
-                        "Description": line["description"],
-                        "Quantity": 1,
-                        "UnitAmount": Decimal(line["amount"]),
-                        "AccountCode": SALES_ACCOUNT,
-                        "TaxType": OUTPUT_VAT,
-                    }
-                    for line in proposal["lines"]
-                ],
+                "LineItems": [_line(line) for line in proposal["lines"]],
             }
         ]
     }

@@ -116,7 +116,7 @@ document_month_ends as (
         m.month_end
     from documents as d
     inner join month_ends as m on m.month_end >= d.posted_on
-    where m.month_end < (select max(posted_on) from posted)
+    where m.month_end < (select max(p.posted_on) from posted as p)
 ),
 
 applied_by_month_end as (

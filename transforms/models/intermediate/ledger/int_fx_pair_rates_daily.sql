@@ -26,11 +26,11 @@ pairs as (
     union
     select distinct
         base_currency,
-        base_currency
+        base_currency as quote_currency
     from rates
     union
     select distinct
-        quote_currency,
+        quote_currency as base_currency,
         quote_currency
     from rates
 ),

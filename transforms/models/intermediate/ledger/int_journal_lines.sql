@@ -166,6 +166,12 @@ select
     p.reporting_rate_date,
     p.contact_key,
     p.description,
+    -- dimensions: the ids the document states, named from the ledger's current lists
+    -- (int_ledger_dimensions), else as the document names them
+    p.class_id,
+    coalesce(dc.dimension_name, p.class_name) as class_name,
+    p.department_id,
+    coalesce(dd.dimension_name, p.department_name) as department_name,
     p.document_id as source_id,
     p.raw_key,
     p.quarantine_reason,
@@ -184,3 +190,11 @@ select
         as {{ money_type() }}
     ) end as functional_amount
 from published as p
+left join {{ ref('int_ledger_dimensions') }} as dc
+    on
+        dc.source_system = p.source_system and dc.tenant_id = p.tenant_id
+        and dc.dimension = 'class' and dc.dimension_id = p.class_id
+left join {{ ref('int_ledger_dimensions') }} as dd
+    on
+        dd.source_system = p.source_system and dd.tenant_id = p.tenant_id
+        and dd.dimension = 'department' and dd.dimension_id = p.department_id

@@ -12,12 +12,16 @@ with versions as (
     where currency is not null
 ),
 
+last_event as (
+    select max(created_at) as created_at from {{ ref('stg_stripe__events') }}
+),
+
 bounds as (
     select
         {{ month_start('min(valid_from)') }} as first_month,
         {{ month_start('max(e.created_at)') }} as last_month
     from versions
-    cross join (select max(created_at) as created_at from {{ ref('stg_stripe__events') }}) as e
+    cross join last_event as e
 ),
 
 months as (

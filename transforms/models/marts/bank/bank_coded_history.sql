@@ -1,7 +1,9 @@
 -- Grain: one row per bank-feed line the bookkeeper coded: matched (bank_matches) to exactly
 -- one ledger document that books the bank line against exactly one profit-and-loss account
 -- (a direct expense or income: QBO Purchase, Xero SPEND/RECEIVE...). The account is the
--- entity's own coding, the categoriser's training data; noisy like any bookkeeping.
+-- entity's own coding, the categoriser's training data; noisy like any bookkeeping. With
+-- the account: the document's tax code (QBO TaxCodeRef, Xero TaxType) and the P&L line's
+-- class and department, when the document has exactly one of each (NULL otherwise).
 with matches as (
     select
         bank_line_id,
@@ -16,10 +18,43 @@ pl_lines as (
         source_system || ':' || document_type || ':' || document_id as document_key,
         min(account_code) as account_code,
         min(account_name) as account_name,
-        count(distinct account_code) as accounts
+        count(distinct account_code) as accounts,
+        case when count(distinct class_name) = 1 and count(*) = count(class_name) then min(class_name) end
+            as class_name,
+        case
+            when count(distinct department_name) = 1 and count(*) = count(department_name)
+                then min(department_name)
+        end as department_name
     from {{ ref('general_ledger') }}
     where not is_bank and account_class in ('revenue', 'expense')
     group by source_system || ':' || document_type || ':' || document_id
+),
+
+tax_lines as (
+    -- the tax code of the document's expense / income lines (the documents coded from the bank)
+    select
+        'qbo:Purchase:' || purchase_id as document_key,
+        tax_code
+    from {{ ref('stg_qbo__purchase_lines') }}
+    union all
+    select
+        'qbo:Deposit:' || deposit_id as document_key,
+        tax_code
+    from {{ ref('stg_qbo__deposit_lines') }}
+    union all
+    select
+        'xero:BankTransaction:' || bank_transaction_id as document_key,
+        tax_code
+    from {{ ref('stg_xero__bank_transaction_lines') }}
+),
+
+tax_codes as (
+    select
+        document_key,
+        min(tax_code) as tax_code
+    from tax_lines
+    group by document_key
+    having count(distinct tax_code) = 1 and count(*) = count(tax_code)
 ),
 
 other_lines as (
@@ -43,12 +78,16 @@ select
     b.bank_category,
     p.account_code,
     p.account_name,
+    t.tax_code,
+    p.class_name,
+    p.department_name,
     m.document_key,
     b.raw_key
 from matches as m
 inner join {{ ref('int_bank_lines') }} as b on b.bank_line_id = m.bank_line_id
 inner join pl_lines as p on p.document_key = m.document_key
+left join tax_codes as t on t.document_key = m.document_key
 where
     m.documents = 1
     and p.accounts = 1
-    and m.document_key not in (select document_key from other_lines)
+    and m.document_key not in (select o.document_key from other_lines as o)

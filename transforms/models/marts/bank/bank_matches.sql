@@ -75,8 +75,8 @@ q2 as (
         count(*) over (partition by q.ledger_line_id) as per_ledger
     from quoted as q
     where
-        q.bank_line_id not in (select bank_line_id from r1)
-        and q.ledger_line_id not in (select ledger_line_id from r1)
+        q.bank_line_id not in (select x.bank_line_id from r1 as x)
+        and q.ledger_line_id not in (select x.ledger_line_id from r1 as x)
 ),
 
 r2_groups as (
@@ -108,8 +108,8 @@ q3 as (
         count(*) over (partition by q.bank_line_id) as per_bank
     from quoted as q
     where
-        q.bank_line_id not in (select bank_line_id from m2)
-        and q.ledger_line_id not in (select ledger_line_id from m2)
+        q.bank_line_id not in (select x.bank_line_id from m2 as x)
+        and q.ledger_line_id not in (select x.ledger_line_id from m2 as x)
 ),
 
 r3_groups as (
@@ -137,7 +137,7 @@ m3 as (
 -- 4. fee_netted: the bank line is a quoted ledger line net of a charge booked on its own
 open_ledger_3 as (
     select * from ledger
-    where ledger_line_id not in (select ledger_line_id from m3)
+    where ledger_line_id not in (select x.ledger_line_id from m3 as x)
 ),
 
 r4_candidates as (
@@ -157,7 +157,7 @@ r4_candidates as (
             and f.amount = q.bank_amount - q.ledger_amount
             and abs({{ days_between('f.posted_on', 'l.posted_on') }}) <= {{ window }}
     where
-        q.bank_line_id not in (select bank_line_id from m3)
+        q.bank_line_id not in (select x.bank_line_id from m3 as x)
         and q.bank_amount != q.ledger_amount
         and abs(q.bank_amount - q.ledger_amount) <= {{ fee_tolerance }}
 ),
@@ -176,8 +176,8 @@ r4 as (
     union all
     select
         bank_line_id,
-        fee_line_id,
-        'fee_netted'
+        fee_line_id as ledger_line_id,
+        'fee_netted' as match_rule
     from r4_pairs
 ),
 
@@ -189,12 +189,12 @@ m4 as (
 
 open_bank as (
     select * from bank
-    where bank_line_id not in (select bank_line_id from m4)
+    where bank_line_id not in (select x.bank_line_id from m4 as x)
 ),
 
 open_ledger as (
     select * from ledger
-    where ledger_line_id not in (select ledger_line_id from m4)
+    where ledger_line_id not in (select x.ledger_line_id from m4 as x)
 ),
 
 -- 5. reference_transposed: same amount, the payment reference two edits from a ledger one
@@ -235,7 +235,7 @@ bank_6 as (
         b.*,
         row_number() over (partition by b.account_key, b.amount, b.line_date order by b.bank_line_id) as k6
     from open_bank as b
-    where b.bank_line_id not in (select bank_line_id from r5)
+    where b.bank_line_id not in (select x.bank_line_id from r5 as x)
 ),
 
 ledger_6 as (
@@ -243,7 +243,7 @@ ledger_6 as (
         l.*,
         row_number() over (partition by l.account_key, l.amount, l.posted_on order by l.ledger_line_id) as k6
     from open_ledger as l
-    where l.ledger_line_id not in (select ledger_line_id from r5)
+    where l.ledger_line_id not in (select x.ledger_line_id from r5 as x)
 ),
 
 r6 as (
@@ -262,7 +262,7 @@ bank_7 as (
         b.*,
         row_number() over (partition by b.account_key, b.amount order by b.line_date, b.bank_line_id) as k7
     from bank_6 as b
-    where b.bank_line_id not in (select bank_line_id from r6)
+    where b.bank_line_id not in (select x.bank_line_id from r6 as x)
 ),
 
 ledger_7 as (
@@ -270,7 +270,7 @@ ledger_7 as (
         l.*,
         row_number() over (partition by l.account_key, l.amount order by l.posted_on, l.ledger_line_id) as k7
     from ledger_6 as l
-    where l.ledger_line_id not in (select ledger_line_id from r6)
+    where l.ledger_line_id not in (select x.ledger_line_id from r6 as x)
 ),
 
 r7 as (

@@ -1,14 +1,15 @@
 -- Grain: one row per posted bank-feed line that no ledger line explains (not in
 -- bank_matches): the reconciliation queue. Each carries the categoriser's latest suggestion
--- (a GL account with a confidence) and, when a person corrected it, the correction, which
--- always wins. `coding_status`: corrected (a person chose the account), auto_coded (the
+-- (a GL account with a confidence; the tax code, class and department where the entity
+-- uses them, each with its own confidence) and, when a person corrected it, the
+-- correction, which always wins. `coding_status`: corrected (a person chose the account), auto_coded (the
 -- suggestion was at or above the entity's threshold and is applied), review (below it:
 -- waiting for a person), uncoded (no suggestion yet: the categoriser has not run since the
 -- line arrived, or the entity has no coded history).
 with lines as (
     select *
     from {{ ref('int_bank_lines') }}
-    where bank_line_id not in (select bank_line_id from {{ ref('bank_matches') }})
+    where bank_line_id not in (select m.bank_line_id from {{ ref('bank_matches') }} as m)
 ),
 
 as_of as (
@@ -46,6 +47,11 @@ coded as (
         s.account_code as suggested_account_code,
         s.confidence as suggestion_confidence,
         s.method as suggestion_method,
+        {%- for label in ['tax_code', 'class_name', 'department_name'] %}
+            coalesce(c.{{ label }}, case when s.{{ label }}_status = 'auto_applied' then s.{{ label }} end) as {{ label }},
+            s.{{ label }} as suggested_{{ label }},
+            s.{{ label }}_confidence,
+        {%- endfor %}
         s.suggested_at,
         c.corrected_by,
         c.corrected_at,
@@ -76,6 +82,11 @@ select
     sa.account_name as suggested_account_name,
     c.suggestion_confidence,
     c.suggestion_method,
+    {%- for label in ['tax_code', 'class_name', 'department_name'] %}
+        c.{{ label }},
+        c.suggested_{{ label }},
+        c.{{ label }}_confidence,
+    {%- endfor %}
     c.suggested_at,
     c.corrected_by,
     c.corrected_at,

@@ -8,8 +8,8 @@ with bounds as (
     select
         min(issued_on) as first_day,
         (
-            select max(date_day) from {{ ref('fiscal_calendar') }}
-            where date_day <= (select max(posted_on) from {{ ref('general_ledger') }})
+            select max(c.date_day) from {{ ref('fiscal_calendar') }} as c
+            where c.date_day <= (select max(g.posted_on) from {{ ref('general_ledger') }} as g)
         ) as last_day
     from {{ ref('int_ar_ap_documents') }}
 ),

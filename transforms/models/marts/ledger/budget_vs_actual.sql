@@ -1,5 +1,10 @@
--- Grain: one row per budget, legal entity, P&L account and month within the budget's months
--- for that entity, where the account has a budget line or actual postings: the budget, the
+-- Grain: one row per budget, legal entity, P&L account, month within the budget's months
+-- for that entity, and the class and department a budget line is set at, where the account
+-- has a budget line or actual postings. A line with a class or department compares with the
+-- postings coded with it; the row without (NULL: budget lines per account, and actual-only
+-- rows) with the rest of the account's postings, so an account's rows add up to its actual
+-- (the import keeps one account and month to one set of dimensions: no posting counts twice):
+-- the budget, the
 -- actual (general_ledger, accrual basis), the variance (actual − budget) and the variance %
 -- of the budget, in the entity's functional currency and in the reporting currency at the
 -- month end's rate (the latest rate for months past the data). Income and costs are both
@@ -12,6 +17,9 @@ with budget_lines as (
         entity_id,
         account_key,
         period_month,
+        -- the dimensions a budget line is set at (NULL: all of the account's postings)
+        class_name,
+        department_name,
         amount,
         source_file,
         line
@@ -29,15 +37,17 @@ spans as (
 ),
 
 actuals as (
-    -- P&L postings per entity, account and month, income and costs both positive
+    -- P&L postings per entity, account, month, class and department, income and costs both positive
     select
         entity_id,
         period_month,
         account_key,
+        class_name,
+        department_name,
         sum(case when account_class = 'revenue' then -functional_amount else functional_amount end) as actual_amount
     from {{ ref('general_ledger') }}
     where account_class in ('revenue', 'expense')
-    group by entity_id, period_month, account_key
+    group by entity_id, period_month, account_key, class_name, department_name
 ),
 
 data_end as (
@@ -50,16 +60,53 @@ keys as (
         budget_name,
         entity_id,
         account_key,
-        period_month
+        period_month,
+        class_name,
+        department_name
     from budget_lines
     union
     select
         s.budget_name,
         a.entity_id,
         a.account_key,
-        a.period_month
+        a.period_month,
+        cast(null as varchar) as class_name,
+        cast(null as varchar) as department_name
     from actuals as a
     join spans as s on s.entity_id = a.entity_id and a.period_month between s.first_month and s.last_month
+),
+
+key_actuals as (
+    -- a key's actuals: the postings in its class and department, any when it names none
+    -- (less what the dimension-level keys take: covered below)
+    select
+        k.budget_name,
+        k.entity_id,
+        k.account_key,
+        k.period_month,
+        k.class_name,
+        k.department_name,
+        sum(a.actual_amount) as actual_amount
+    from keys as k
+    join actuals as a
+        on
+            a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
+            and (k.class_name is null or a.class_name = k.class_name)
+            and (k.department_name is null or a.department_name = k.department_name)
+    group by k.budget_name, k.entity_id, k.account_key, k.period_month, k.class_name, k.department_name
+),
+
+covered as (
+    -- what an account and month's dimension-level keys take, left out of its whole-account row
+    select
+        budget_name,
+        entity_id,
+        account_key,
+        period_month,
+        sum(actual_amount) as covered_amount
+    from key_actuals
+    where class_name is not null or department_name is not null
+    group by budget_name, entity_id, account_key, period_month
 ),
 
 fx_last as (
@@ -72,13 +119,17 @@ joined as (
         k.entity_id,
         k.period_month,
         k.account_key,
+        k.class_name,
+        k.department_name,
         acc.account_code,
         acc.account_name,
         acc.account_class,
         e.functional_currency as currency,
         b.amount is not null as is_budgeted,
         coalesce(b.amount, 0) as budget_amount,
-        coalesce(a.actual_amount, 0) as actual_amount,
+        coalesce(a.actual_amount, 0)
+        - case when k.class_name is null and k.department_name is null then coalesce(c.covered_amount, 0) else 0 end
+            as actual_amount,
         coalesce(de.last_day >= {{ month_end('k.period_month') }}, false) as is_month_complete,
         b.source_file,
         b.line
@@ -89,7 +140,18 @@ joined as (
         on
             b.budget_name = k.budget_name and b.entity_id = k.entity_id
             and b.account_key = k.account_key and b.period_month = k.period_month
-    left join actuals as a on a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
+            and coalesce(b.class_name, '') = coalesce(k.class_name, '')
+            and coalesce(b.department_name, '') = coalesce(k.department_name, '')
+    left join key_actuals as a
+        on
+            a.budget_name = k.budget_name and a.entity_id = k.entity_id
+            and a.account_key = k.account_key and a.period_month = k.period_month
+            and coalesce(a.class_name, '') = coalesce(k.class_name, '')
+            and coalesce(a.department_name, '') = coalesce(k.department_name, '')
+    left join covered as c
+        on
+            c.budget_name = k.budget_name and c.entity_id = k.entity_id
+            and c.account_key = k.account_key and c.period_month = k.period_month
     cross join data_end as de
 ),
 
@@ -110,11 +172,14 @@ rated as (
 )
 
 select
-    budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar) as budget_vs_actual_key,
+    budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar)
+    || ':' || coalesce(class_name, '') || ':' || coalesce(department_name, '') as budget_vs_actual_key,
     budget_name,
     entity_id,
     period_month,
     account_key,
+    class_name,
+    department_name,
     account_code,
     account_name,
     account_class,

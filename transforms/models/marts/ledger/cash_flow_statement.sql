@@ -123,59 +123,59 @@ catalogue as (
         0 as line_order
     union all
     select
-        'customer_receipts',
-        'operating',
-        1
+        'customer_receipts' as cash_flow_line,
+        'operating' as section,
+        1 as line_order
     union all
     select
-        'processor_payouts',
-        'operating',
-        2
+        'processor_payouts' as cash_flow_line,
+        'operating' as section,
+        2 as line_order
     union all
     select
-        'supplier_payments',
-        'operating',
-        3
+        'supplier_payments' as cash_flow_line,
+        'operating' as section,
+        3 as line_order
     union all
     select
-        'operating_expenses_paid',
-        'operating',
-        4
+        'operating_expenses_paid' as cash_flow_line,
+        'operating' as section,
+        4 as line_order
     union all
     select
-        'taxes_and_payroll_liabilities',
-        'operating',
-        5
+        'taxes_and_payroll_liabilities' as cash_flow_line,
+        'operating' as section,
+        5 as line_order
     union all
     select
-        'other',
-        'operating',
-        6
+        'other' as cash_flow_line,
+        'operating' as section,
+        6 as line_order
     union all
     select
-        'fixed_assets',
-        'investing',
-        7
+        'fixed_assets' as cash_flow_line,
+        'investing' as section,
+        7 as line_order
     union all
     select
-        'equity',
-        'financing',
-        8
+        'equity' as cash_flow_line,
+        'financing' as section,
+        8 as line_order
     union all
     select
-        'intercompany',
-        'financing',
-        9
+        'intercompany' as cash_flow_line,
+        'financing' as section,
+        9 as line_order
     union all
     select
-        'net_change',
-        'cash',
-        10
+        'net_change' as cash_flow_line,
+        'cash' as section,
+        10 as line_order
     union all
     select
-        'closing_cash',
-        'cash',
-        11
+        'closing_cash' as cash_flow_line,
+        'cash' as section,
+        11 as line_order
 )
 
 select

@@ -10,8 +10,8 @@ with data_days as (
     from {{ ref('general_ledger') }}
     union all
     select
-        min(balance_date),
-        max(balance_date)
+        min(balance_date) as first_day,
+        max(balance_date) as last_day
     from {{ ref('cash_by_account_day') }}
 ),
 

@@ -11,14 +11,20 @@
     'to_reporting_rate', 'reporting_rate_date', 'contact_key', 'description', 'source_id', 'raw_key',
     'functional_amount',
 ] %}
+{%- set dimension_columns = ['class_id', 'class_name', 'department_id', 'department_name'] %}
 with journal as (
     -- the documents' lines int_journal_lines could post (the rest are in quarantine_records),
     -- converted there at each document's rate; and the FX gains and losses on foreign documents
-    select {{ journal_columns | join(', ') }}, amount as transaction_amount, currency as transaction_currency
+    -- (not coded with a class or department: they arise from the rate, not from a document line)
+    select
+        {{ journal_columns | join(', ') }}, amount as transaction_amount, currency as transaction_currency,
+        {{ dimension_columns | join(', ') }}
     from {{ ref('int_journal_lines') }}
     where quarantine_reason is null
     union all
-    select {{ journal_columns | join(', ') }}, amount as transaction_amount, currency as transaction_currency
+    select
+        {{ journal_columns | join(', ') }}, amount as transaction_amount, currency as transaction_currency,
+        {%- for column in dimension_columns %} cast(null as varchar) as {{ column }}{% if not loop.last %},{% endif %}{% endfor %}
     from {{ ref('int_fx_gain_loss_lines') }}
 ),
 
@@ -85,6 +91,12 @@ select
         else coalesce(p.customer_party_name, p.vendor_party_name)
     end as party_name,
     j.description,
+    -- dimensions (docs/marts.md "Dimensions"): QBO Class and Department (Location); Xero's
+    -- tracking categories mapped onto the same two; NULL on a line its document leaves uncoded
+    j.class_id,
+    j.class_name,
+    j.department_id,
+    j.department_name,
     -- money: transaction (the document's currency), functional (the entity's) and reporting
     j.transaction_currency,
     j.transaction_amount,

@@ -65,7 +65,7 @@ cash_lines as (
         l.functional_currency,
         l.functional_amount
     from lines as l
-    where l.document_key not in (select document_key from settled_documents)
+    where l.document_key not in (select s.document_key from settled_documents as s)
 ),
 
 converted as (

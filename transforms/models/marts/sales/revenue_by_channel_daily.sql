@@ -33,8 +33,8 @@ refund_rows as (
     where coalesce(r.status, 'succeeded') in ('succeeded', 'pending')
     union all
     select
-        'shopify:' || r.order_id,
-        cast(r.processed_at as date),
+        'shopify:' || r.order_id as order_key,
+        cast(r.processed_at as date) as day,
         r.amount
     from {{ ref('stg_shopify__refunds') }} as r
 ),

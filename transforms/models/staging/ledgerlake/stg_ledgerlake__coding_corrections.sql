@@ -17,6 +17,9 @@ corrections as (
         {{ json_str('payload', '$.entity_id') }} as entity_id,
         {{ json_str('payload', '$.account_code') }} as account_code,
         {{ json_str('payload', '$.previous_account_code') }} as previous_account_code,
+        {%- for label in ['tax_code', 'class_name', 'department_name'] %}
+            {{ json_str('payload', '$.' ~ label) }} as {{ label }},
+        {%- endfor %}
         {{ json_str('payload', '$.by') }} as corrected_by,
         try_cast({{ json_str('payload', '$.at') }} as timestamp) as corrected_at,
         {{ json_str('payload', '$.note') }} as note,

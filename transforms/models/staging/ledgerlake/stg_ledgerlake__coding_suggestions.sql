@@ -31,6 +31,11 @@ suggestions as (
         {{ json_str('item', '$.method') }} as method,
         {{ json_str('item', '$.status') }} as status,
         try_cast({{ json_str('item', '$.threshold') }} as decimal(6, 4)) as threshold,
+        {%- for label in ['tax_code', 'class_name', 'department_name'] %}
+            {{ json_str('item', '$.' ~ label) }} as {{ label }},
+            try_cast({{ json_str('item', '$.' ~ label ~ '_confidence') }} as decimal(6, 4)) as {{ label }}_confidence,
+            {{ json_str('item', '$.' ~ label ~ '_status') }} as {{ label }}_status,
+        {%- endfor %}
         raw_key
     from items
 )

@@ -1,4 +1,5 @@
--- Grain: one row per imported budget line (budget name, entity, account, month), as
+-- Grain: one row per imported budget line (budget name, entity, account, month, class,
+-- department), as
 -- `ledgerlake budgets import` checked and normalized it (the account resolved to its key).
 {%- if budgets_present() %}
     select
@@ -15,8 +16,12 @@
         note,
         cast(imported_at as timestamp) as imported_at,
         imported_by,
-        source_file
-    from {{ budgets_files() }}
+        source_file,
+        -- the class / department a line budgets (NULL: the whole account); files published
+        -- before budgets had dimensions lack the columns (macros/budgets.sql)
+        nullif({{ budget_optional_column('b', 'class_name') }}, '') as class_name,
+        nullif({{ budget_optional_column('b', 'department_name') }}, '') as department_name
+    from {{ budgets_files() }} as b
 {%- else %}
     select
         cast(null as varchar) as budget_name,
@@ -32,6 +37,8 @@
         cast(null as varchar) as note,
         cast(null as timestamp) as imported_at,
         cast(null as varchar) as imported_by,
-        cast(null as varchar) as source_file
+        cast(null as varchar) as source_file,
+        cast(null as varchar) as class_name,
+        cast(null as varchar) as department_name
     where false
 {%- endif %}

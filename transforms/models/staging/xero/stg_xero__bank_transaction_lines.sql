@@ -22,6 +22,9 @@ renamed as (
         {{ json_str('line', '$.AccountCode') }} as account_code,
         {{ to_amount(json_str('line', '$.LineAmount')) }} as line_amount,
         {{ to_amount('coalesce(' ~ json_str('line', '$.TaxAmount') ~ ", '0')") }} as tax_amount,
+        {{ json_str('line', '$.TaxType') }} as tax_code,
+        -- tracking categories as class and department (macros/dimensions.sql)
+        {{ xero_tracking_columns('line') }},
         source_system,
         raw_key
     from lines

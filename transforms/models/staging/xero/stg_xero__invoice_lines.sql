@@ -26,6 +26,8 @@ renamed as (
         {{ to_amount(json_str('line', '$.UnitAmount')) }} as unit_amount,
         {{ to_amount(json_str('line', '$.LineAmount')) }} as line_amount,
         {{ to_amount('coalesce(' ~ json_str('line', '$.TaxAmount') ~ ", '0')") }} as tax_amount,
+        -- tracking categories as class and department (macros/dimensions.sql)
+        {{ xero_tracking_columns('line') }},
         status in ('VOIDED', 'DELETED') as is_voided_or_deleted,
         source_system,
         raw_key

@@ -32,6 +32,8 @@ renamed as (
         {{ json_str('line', '$.AccountCode') }} as account_code,
         {{ json_str('line', '$.Description') }} as description,
         {{ to_amount(json_str('line', '$.LineAmount')) }} as line_amount,
+        -- tracking categories as class and department (macros/dimensions.sql)
+        {{ xero_tracking_columns('line') }},
         status in ('VOIDED', 'DELETED') as is_voided_or_deleted,
         source_system,
         raw_key

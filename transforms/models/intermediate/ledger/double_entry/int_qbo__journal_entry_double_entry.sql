@@ -13,6 +13,8 @@ select
     l.description,
     j.currency as doc_currency,
     {{ qbo_exchange_rate('j.exchange_rate') }} as exchange_rate,
+    -- a journal line's own class and department, else the entry's
+    {{- line_or_header_dimensions('l', 'j') }}
     l.raw_key
 from {{ ref('stg_qbo__journal_entry_lines') }} as l
 inner join {{ ref('stg_qbo__journal_entries') }} as j

@@ -24,6 +24,7 @@ select
     coalesce(b.reference, 'Bank transaction') as description,
     b.currency as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
+    {{- dimension_columns() }}
     b.raw_key
 from bank_transactions as b
 
@@ -43,6 +44,7 @@ select
     'Tax' as description,
     b.currency as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
+    {{- dimension_columns() }}
     b.raw_key
 from bank_transactions as b
 left join control as c on c.tenant_id = b.tenant_id
@@ -65,6 +67,7 @@ select
     l.description,
     b.currency as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
+    {{- dimension_columns('l') }}
     l.raw_key
 from {{ ref('stg_xero__bank_transaction_lines') }} as l
 inner join bank_transactions as b on b.tenant_id = l.tenant_id and b.bank_transaction_id = l.bank_transaction_id

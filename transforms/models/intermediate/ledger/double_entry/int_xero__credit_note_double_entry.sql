@@ -19,6 +19,7 @@ credit_note_lines as (
             as line_no,
         {{ json_str('line', '$.AccountCode') }} as account_code,
         {{ json_str('line', '$.Description') }} as line_description,
+        {{ xero_tracking_columns('line') }},
         {{ to_amount(json_str('line', '$.LineAmount')) }}
         - case
             when {{ json_str('r.record', '$.LineAmountTypes') }} = 'Inclusive'
@@ -42,6 +43,7 @@ select
     coalesce(n.credit_note_number, n.credit_note_id) as description,
     n.currency as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
+    {{- dimension_columns() }}
     n.raw_key
 from credit_notes as n
 left join control as c on c.tenant_id = n.tenant_id
@@ -62,6 +64,7 @@ select
     'Tax' as description,
     n.currency as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
+    {{- dimension_columns() }}
     n.raw_key
 from credit_notes as n
 left join control as c on c.tenant_id = n.tenant_id
@@ -83,6 +86,7 @@ select
     l.line_description as description,
     n.currency as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
+    {{- dimension_columns('l') }}
     n.raw_key
 from credit_note_lines as l
 inner join credit_notes as n on n.tenant_id = l.tenant_id and n.credit_note_id = l.credit_note_id

@@ -24,6 +24,7 @@ select
     coalesce(i.invoice_number, i.invoice_id) as description,
     i.currency as doc_currency,
     {{ xero_exchange_rate('i.currency_rate') }} as exchange_rate,
+    {{- dimension_columns() }}
     i.raw_key
 from invoices as i
 left join control as c on c.tenant_id = i.tenant_id
@@ -44,6 +45,7 @@ select
     'Tax' as description,
     i.currency as doc_currency,
     {{ xero_exchange_rate('i.currency_rate') }} as exchange_rate,
+    {{- dimension_columns() }}
     i.raw_key
 from invoices as i
 left join control as c on c.tenant_id = i.tenant_id
@@ -67,6 +69,7 @@ select
     l.description,
     i.currency as doc_currency,
     {{ xero_exchange_rate('i.currency_rate') }} as exchange_rate,
+    {{- dimension_columns('l') }}
     l.raw_key
 from {{ ref('stg_xero__invoice_lines') }} as l
 inner join invoices as i on i.tenant_id = l.tenant_id and i.invoice_id = l.invoice_id

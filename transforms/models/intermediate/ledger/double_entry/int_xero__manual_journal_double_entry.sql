@@ -14,6 +14,7 @@ select
     coalesce(l.description, l.narration) as description,
     cast(null as varchar) as doc_currency,
     cast(null as decimal(38, 10)) as exchange_rate,
+    {{- dimension_columns('l') }}
     l.raw_key
 from {{ ref('stg_xero__manual_journal_lines') }} as l
 left join {{ ref('int_ledger_accounts') }} as a

@@ -41,6 +41,7 @@ select
     coalesce(p.reference, 'Payment') as description,
     p.currency as doc_currency,
     {{ xero_exchange_rate('p.currency_rate') }} as exchange_rate,
+    {{- dimension_columns() }}
     p.raw_key
 from payments as p
 cross join sides as s
