@@ -29,6 +29,8 @@ daily as (
         sum(ar_invoiced_reporting) as ar_invoiced,
         sum(ap_billed_reporting) as ap_billed,
         sum(invoices_issued) as invoices_issued,
+        sum(invoices_voided) as invoices_voided,
+        sum(invoices_credited) as invoices_credited,
         sum(invoices_in_error) as invoices_in_error,
         sum(bills_paid) as bills_paid,
         sum(duplicate_bills_paid) as duplicate_bills_paid,
@@ -82,6 +84,8 @@ select
     case when days_in_window = 90 then {{ ratio('ar_open * 90', 'ar_invoiced_90d', 1) }} end as dso_days,
     case when days_in_window = 90 then {{ ratio('ap_open * 90', 'ap_billed_90d', 1) }} end as dpo_days,
     invoices_issued,
+    invoices_voided,
+    invoices_credited,
     invoices_in_error,
     {{ ratio('invoices_in_error * 100', 'invoices_issued') }} as invoice_error_rate_pct,
     bills_paid,
@@ -98,5 +102,6 @@ select
     {{ ratio('correct_auto_codes * 100', 'judged_auto_codes') }} as auto_coding_precision_pct,
     unreconciled_lines,
     oldest_unreconciled_days,
-    last_closed_month
+    last_closed_month,
+    {{ days_between(month_end('last_closed_month'), 'date') }} as days_since_close
 from rolling

@@ -4,7 +4,9 @@
 -- them. No consolidated row: consumers add entities up (the dashboard does, rebuilding
 -- the ratios from their parts). Flows are the month's sums of finance_kpis_entity_daily;
 -- stocks and the ratios resting on them (runway, DSO, DPO) are the month's last day's;
--- `burn` is the month's net burn; `mrr` is Stripe MRR at the month end.
+-- `burn` is the month's net burn; `mrr` is Stripe MRR at the month end. Invoice error,
+-- duplicate payment, auto-match and auto-coding rates are rebuilt from the month's counts;
+-- the review queue and the last closed month are the month's last day's.
 with days as (
     select * from {{ ref('finance_kpis_entity_daily') }}
 ),
@@ -26,9 +28,16 @@ months as (
         sum(cash_out_reporting) as cash_out,
         sum(net_burn) as net_burn_functional,
         sum(invoices_issued) as invoices_issued,
+        sum(invoices_voided) as invoices_voided,
+        sum(invoices_credited) as invoices_credited,
         sum(invoices_in_error) as invoices_in_error,
         sum(bills_paid) as bills_paid,
-        sum(duplicate_bills_paid) as duplicate_bills_paid
+        sum(duplicate_bills_paid) as duplicate_bills_paid,
+        sum(bank_lines) as bank_lines,
+        sum(bank_lines_matched) as bank_lines_matched,
+        sum(bank_lines_auto_coded) as bank_lines_auto_coded,
+        sum(judged_auto_codes) as judged_auto_codes,
+        sum(correct_auto_codes) as correct_auto_codes
     from days
     group by entity_id, period_month
 ),
@@ -81,11 +90,26 @@ select
     d.ar_overdue_reporting as ar_overdue,
     d.ap_open_reporting as ap_open,
     m.invoices_issued,
+    m.invoices_voided,
+    m.invoices_credited,
     m.invoices_in_error,
     {{ ratio('m.invoices_in_error * 100', 'm.invoices_issued') }} as invoice_error_rate_pct,
     m.bills_paid,
     m.duplicate_bills_paid,
     {{ ratio('m.duplicate_bills_paid * 100', 'm.bills_paid') }} as duplicate_payment_rate_pct,
+    -- bank reconciliation and coding (NULL for a month before the entity's bank feed)
+    m.bank_lines,
+    m.bank_lines_matched,
+    {{ ratio('m.bank_lines_matched * 100', 'm.bank_lines') }} as auto_match_rate_pct,
+    m.bank_lines_auto_coded,
+    {{ ratio('m.bank_lines_auto_coded * 100', 'm.bank_lines - m.bank_lines_matched') }} as auto_coding_coverage_pct,
+    m.judged_auto_codes,
+    m.correct_auto_codes,
+    {{ ratio('m.correct_auto_codes * 100', 'm.judged_auto_codes') }} as auto_coding_precision_pct,
+    d.unreconciled_lines,
+    d.oldest_unreconciled_days,
+    d.last_closed_month,
+    d.days_since_close,
     -- functional currency and the month-end rate
     m.functional_currency,
     m.revenue_functional,

@@ -2,8 +2,9 @@
 -- in the reporting currency. Flows (revenue, bookings, collections, burn, …) are the sums
 -- of finance_kpis_daily over the week's days; stocks (cash, open AR / AP) and the ratios
 -- that rest on them (runway, DSO, DPO) are the week's last day's; gross margin and the
--- error rates are rebuilt from the week's sums. `is_complete` is false for a week the data
--- does not cover to its Sunday.
+-- error rates are rebuilt from the week's sums, as are the reconciliation rates (auto-match,
+-- auto-coding coverage and precision); the review queue and the last closed month are the
+-- week's last day's. `is_complete` is false for a week the data does not cover to its Sunday.
 with days as (
     select * from {{ ref('finance_kpis_daily') }}
 ),
@@ -23,9 +24,16 @@ weeks as (
         sum(ar_invoiced) as ar_invoiced,
         sum(ap_billed) as ap_billed,
         sum(invoices_issued) as invoices_issued,
+        sum(invoices_voided) as invoices_voided,
+        sum(invoices_credited) as invoices_credited,
         sum(invoices_in_error) as invoices_in_error,
         sum(bills_paid) as bills_paid,
-        sum(duplicate_bills_paid) as duplicate_bills_paid
+        sum(duplicate_bills_paid) as duplicate_bills_paid,
+        sum(bank_lines) as bank_lines,
+        sum(bank_lines_matched) as bank_lines_matched,
+        sum(bank_lines_auto_coded) as bank_lines_auto_coded,
+        sum(judged_auto_codes) as judged_auto_codes,
+        sum(correct_auto_codes) as correct_auto_codes
     from days
     group by week_start
 )
@@ -55,10 +63,24 @@ select
     d.dso_days,
     d.dpo_days,
     w.invoices_issued,
+    w.invoices_voided,
+    w.invoices_credited,
     w.invoices_in_error,
     {{ ratio('w.invoices_in_error * 100', 'w.invoices_issued') }} as invoice_error_rate_pct,
     w.bills_paid,
     w.duplicate_bills_paid,
-    {{ ratio('w.duplicate_bills_paid * 100', 'w.bills_paid') }} as duplicate_payment_rate_pct
+    {{ ratio('w.duplicate_bills_paid * 100', 'w.bills_paid') }} as duplicate_payment_rate_pct,
+    w.bank_lines,
+    w.bank_lines_matched,
+    {{ ratio('w.bank_lines_matched * 100', 'w.bank_lines') }} as auto_match_rate_pct,
+    w.bank_lines_auto_coded,
+    {{ ratio('w.bank_lines_auto_coded * 100', 'w.bank_lines - w.bank_lines_matched') }} as auto_coding_coverage_pct,
+    w.judged_auto_codes,
+    w.correct_auto_codes,
+    {{ ratio('w.correct_auto_codes * 100', 'w.judged_auto_codes') }} as auto_coding_precision_pct,
+    d.unreconciled_lines,
+    d.oldest_unreconciled_days,
+    d.last_closed_month,
+    d.days_since_close
 from weeks as w
 join days as d on d.date = w.last_date
