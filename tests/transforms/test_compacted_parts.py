@@ -103,6 +103,13 @@ def test_a_big_first_build_is_written_as_several_bounded_parts_each_object_once(
     assert first.new_objects == 60
     keys = _compacted_raw_keys(mirror)
     assert sorted(keys) == sorted(landed)  # every object, none twice
+    # every row carries the stamp of the build that compacted (and so published) it, one per
+    # build, never before the object was received: the lake-to-mart half of webhook latency
+    import polars as pl
+
+    rows = pl.read_parquet([str(p) for p in parts], columns=["received_at", "compacted_at"])
+    assert rows["compacted_at"].null_count() == 0 and rows["compacted_at"].n_unique() == 1
+    assert (rows["compacted_at"] >= rows["received_at"].str.slice(0, 19) + "Z").all()
     again = compact.Compactor(lake=lake, local_dir=mirror).run()
     assert again.new_objects == 0
 
