@@ -389,9 +389,23 @@ class Compactor:
                     self._merge_small_parts(source, entity)
         finally:
             pool.shutdown()
+        self._ensure_current_columns(batch)
         self.sync_mirror()
         result.seconds = time.monotonic() - started
         return result
+
+    def _ensure_current_columns(self, batch: str) -> None:
+        """A lake compacted before a column existed (compacted_at) gets one empty part with
+        today's columns, so the readers, which union the parts by name, see the column (NULL
+        in the older rows) even before a build compacts anything new."""
+        source, entity = "stripe", "events"
+        parts = self._parts(source, entity)
+        if not parts or self.local_dir is None:
+            return
+        if any(set(SCHEMA) <= set(pq.read_schema(self._mirror(p)).names) for p in parts):
+            return
+        key = f"{COMPACTED_PREFIX}source={source}/entity={entity}/part-{batch}-columns-empty.parquet"
+        self._mirror(key, _put_parquet(self.lake, key, _frame([])))
 
     def _write_parts(self, pool: ThreadPoolExecutor, prefix: str, batch: str, new: list[str], progress) -> int:
         """Fetch `new` raw objects FETCH_CHUNK at a time into parts of about PART_BYTES of
