@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -194,7 +194,7 @@ def test_invoice_error_rate_counts_voided_deleted_and_credited_invoices(company_
     for issued, in_error, rate in wh(
         "select invoices_issued, invoices_in_error, invoice_error_rate_pct from marts.finance_kpis_monthly"
     ):
-        assert rate == (None if not issued else (Decimal(in_error * 100) / issued).quantize(CENT))
+        assert rate == (None if not issued else (Decimal(in_error * 100) / issued).quantize(CENT, ROUND_HALF_UP))
 
 
 def test_reconciliation_kpis_in_weekly_and_monthly_marts(wh):
@@ -213,7 +213,7 @@ def test_reconciliation_kpis_in_weekly_and_monthly_marts(wh):
         "select week_start, bank_lines, bank_lines_matched, auto_match_rate_pct, unreconciled_lines, "
         "last_closed_month, days_since_close from marts.finance_kpis_weekly where bank_lines > 0"
     ):
-        assert rate == (Decimal(matched * 100) / lines).quantize(CENT)
+        assert rate == (Decimal(matched * 100) / lines).quantize(CENT, ROUND_HALF_UP)  # SQL round(): half away from 0
         last = wh("select max(date) from marts.finance_kpis_daily where week_start = ?", week)[0][0]
         assert (waiting, closed) == tuple(
             wh("select unreconciled_lines, last_closed_month from marts.finance_kpis_daily where date = ?", last)[0]

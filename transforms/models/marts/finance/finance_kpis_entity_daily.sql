@@ -306,10 +306,20 @@ credited_invoices as (
     group by u.credit_memo_id
 ),
 
+-- A QBO delete leaves only {"Id", "status": "Deleted"}: no TxnDate. Such an invoice counts
+-- (as issued and in error) on the day it was deleted.
+qbo_deleted_invoices as (
+    select
+        {{ ledger_prefix('qbo', 'tenant_id') }} || ':Invoice:' || invoice_id as document_key,
+        cast(updated_at as date) as deleted_on
+    from {{ ref('stg_qbo__invoices') }}
+    where is_deleted and txn_date is null
+),
+
 documents as (
     select
         d.entity_id,
-        d.issued_on as day,
+        coalesce(d.issued_on, x.deleted_on) as day,
         sum(case when d.document_kind = 'AR' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end) as ar_invoiced,
         sum(case when d.document_kind = 'AP' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end) as ap_billed,
         sum(case when d.document_kind = 'AR' then 1 else 0 end) as invoices_issued,
@@ -320,7 +330,8 @@ documents as (
         end) as invoices_in_error
     from {{ ref('int_ar_ap_documents') }} as d
     left join credited_invoices as c on c.document_key = d.document_key
-    group by d.entity_id, d.issued_on
+    left join qbo_deleted_invoices as x on x.document_key = d.document_key
+    group by d.entity_id, coalesce(d.issued_on, x.deleted_on)
 ),
 
 paid_bills as (
