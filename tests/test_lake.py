@@ -40,6 +40,8 @@ def test_land_keeps_payload_bytes_and_envelope(lake):
     # Signatures are never kept; allow-listed headers are, lower-cased.
     assert "stripe-signature" not in envelope["headers"]
     assert envelope["headers"]["user-agent"] == "Stripe/1.0"
+    # The provider's event time, from which webhook-to-mart latency is measured
+    assert envelope["occurred_at"] == "2025-06-01T12:00:00Z"
 
 
 def test_redelivery_lands_on_the_same_key_and_never_rewrites(lake):

@@ -31,6 +31,29 @@ try:
 except dd.MissingMart as err:
     shared.missing(err)
 
+st.subheader("Webhook-to-mart latency")
+try:
+    latency = shared.cached(dd.webhook_latency)
+    shared.table(
+        latency,
+        "webhook latency",
+        column_config={
+            "period_start": st.column_config.DateColumn("Month received"),
+            "delivery_p50_seconds": st.column_config.NumberColumn("Delivery p50 (s)", format="%.0f"),
+            "delivery_p95_seconds": st.column_config.NumberColumn("Delivery p95 (s)", format="%.0f"),
+            "lake_to_mart_p50_seconds": st.column_config.NumberColumn("Lake → mart p50 (s)", format="%.0f"),
+            "lake_to_mart_p95_seconds": st.column_config.NumberColumn("Lake → mart p95 (s)", format="%.0f"),
+            "event_to_mart_p50_seconds": st.column_config.NumberColumn("Event → mart p50 (s)", format="%.0f"),
+            "event_to_mart_p95_seconds": st.column_config.NumberColumn("Event → mart p95 (s)", format="%.0f"),
+        },
+    )
+    st.caption(
+        "Per source, its latest month with webhooks: from the provider's event time to the lake (delivery), and "
+        "from the lake to the build that published it. Daily and weekly figures: marts.finance_kpis_source_latency."
+    )
+except dd.MissingMart as err:
+    shared.missing(err)
+
 st.subheader("Connections")
 try:
     from ledgerlake.connections.status import rows as connection_rows

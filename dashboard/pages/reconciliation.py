@@ -51,6 +51,32 @@ st.caption(
     f"{s['auto_coded']:,} auto-coded · {s['corrected']:,} corrected · {f.entity}"
 )
 
+try:
+    k = shared.cached(dd.process_kpis, f)
+except dd.MissingMart:
+    k = None
+if k is not None:
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        "Invoice error rate",
+        pct(k["invoice_error_rate"]),
+        help=f"{k['invoices_in_error']:,} of {k['invoices_issued']:,} sales invoices issued in the period were "
+        f"later voided or deleted ({k['invoices_voided']:,}) or credited ({k['invoices_credited']:,})",
+    )
+    c2.metric(
+        "Duplicate payment rate",
+        pct(k["duplicate_payment_rate"]),
+        help=f"{k['duplicate_bills_paid']:,} of {k['bills_paid']:,} bills paid duplicated an earlier bill "
+        "(same supplier, number and amount)",
+    )
+    closed = k["last_closed_month"]
+    c3.metric(
+        "Last closed month",
+        f"{closed:%b %Y}" if closed else "none yet",
+        help="The latest month whose bank lines are all matched or coded"
+        + (f"; {k['days_since_close']} days from its end to the period's last bank day" if closed else ""),
+    )
+
 st.subheader("Match rate per account and day")
 daily = shared.cached(dd.reconciliation_daily, f)
 if daily.height:

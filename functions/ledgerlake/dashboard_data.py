@@ -1485,3 +1485,55 @@ def chart_of_accounts(m: Marts, entity: str) -> pl.DataFrame:
         "group by account_code order by account_code",
         [entity],
     )
+
+
+def process_kpis(m: Marts, f: Filters) -> dict[str, Any]:
+    """The #19 process KPIs over the chosen months and entity (finance_kpis_monthly): invoice
+    error rate (voided, deleted or credited after issue), duplicate payment rate, and the
+    close (last month whose bank lines are all matched or coded, as of the period's end)."""
+    m.require(KPIS_MONTHLY, KPIS_ENTITY_DAILY)
+    where, wparams = _entity_clause(f)
+    row = m.rows(
+        f"select coalesce(sum(invoices_issued), 0), coalesce(sum(invoices_voided), 0), "
+        f"coalesce(sum(invoices_credited), 0), coalesce(sum(invoices_in_error), 0), "
+        f"coalesce(sum(bills_paid), 0), coalesce(sum(duplicate_bills_paid), 0) "
+        f"from {KPIS_MONTHLY} where {where} and period_month >= ? and period_month <= ?",
+        wparams + [f.period_start, f.period_end],
+    )[0]
+    issued, voided, credited, in_error, bills, duplicates = (int(v) for v in row)
+    # the group closes a month when its last entity does
+    close = m.rows(
+        f"select min(last_closed_month), max(days_since_close) from {KPIS_ENTITY_DAILY} "
+        f"where {where} and date = (select max(date) from {KPIS_ENTITY_DAILY} where {where} and date <= ? "
+        f"and bank_lines is not null)",
+        wparams + wparams + [_month_end(f.period_end)],
+    )
+    closed, days = close[0] if close else (None, None)
+    return {
+        "invoices_issued": issued,
+        "invoices_voided": voided,
+        "invoices_credited": credited,
+        "invoices_in_error": in_error,
+        "invoice_error_rate": in_error / issued if issued else None,
+        "bills_paid": bills,
+        "duplicate_bills_paid": duplicates,
+        "duplicate_payment_rate": duplicates / bills if bills else None,
+        "last_closed_month": closed,
+        "days_since_close": days,
+    }
+
+
+LATENCY = f"{MARTS}.finance_kpis_source_latency"
+
+
+def webhook_latency(m: Marts, period: str = "month") -> pl.DataFrame:
+    """Webhook-to-mart latency per source, for each source's latest `period` with webhooks."""
+    m.require(LATENCY)
+    return m.frame(
+        f"select source_system, period_start, webhooks, delivery_p50_seconds, delivery_p95_seconds, "
+        f"lake_to_mart_p50_seconds, lake_to_mart_p95_seconds, event_to_mart_p50_seconds, event_to_mart_p95_seconds "
+        f"from {LATENCY} l where period = ? and period_start = "
+        f"(select max(period_start) from {LATENCY} where period = l.period and source_system = l.source_system) "
+        f"order by source_system",
+        [period],
+    )

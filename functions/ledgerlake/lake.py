@@ -97,6 +97,7 @@ class Envelope:
     api_version: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    occurred_at: str | None = None  # the provider's event time (webhooks), for webhook-to-mart latency
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -110,6 +111,8 @@ class Envelope:
         }
         if self.extra:
             data["extra"] = self.extra
+        if self.occurred_at:
+            data["occurred_at"] = self.occurred_at
         return data
 
 
@@ -229,6 +232,7 @@ class Lake:
             api_version=api_version,
             headers=allowed_headers(headers),
             extra=extra or {},
+            occurred_at=_utc_iso(event_time) if arrival != "poll" and isinstance(event_time, datetime) else None,
         )
         return Landed(key, created=self._put_if_absent(key, encode_raw_object(envelope, payload)))
 

@@ -150,6 +150,25 @@ def test_same_amount_outside_window_without_invoice_match_does_not_alert():
     assert duplicate_payments(frame, resolver_for(frame), CONFIG) == []
 
 
+def test_card_reference_shared_by_many_lines_is_not_an_invoice_number():
+    # Xero card spend carries Reference "Card" (or a card's last four digits) on every line:
+    # two same-amount lunches months apart are not one invoice paid twice.
+    for ref in ("Card", "4417"):
+        frame = payments(
+            ("a", "Pret A Manger", date(2024, 1, 5), "600.40", ref),
+            ("b", "Pret A Manger", date(2024, 2, 9), "812.10", ref),
+            ("c", "Pret A Manger", date(2024, 5, 20), "600.40", ref),
+        )
+        assert duplicate_payments(frame, resolver_for(frame), CONFIG) == [], ref
+
+
+def test_small_same_amount_lines_without_a_shared_invoice_are_below_the_floor():
+    frame = payments(("a", "Tesco", date(2024, 8, 31), "60.92", None), ("b", "Tesco", date(2024, 9, 1), "60.92", None))
+    assert duplicate_payments(frame, resolver_for(frame), CONFIG) == []
+    low_floor = AlertConfig(duplicate_floor=Decimal("50"))
+    assert [a.identity for a in duplicate_payments(frame, resolver_for(frame), low_floor)] == [("b",)]
+
+
 # -- unusual charges ---------------------------------------------------------------------
 
 
@@ -180,6 +199,31 @@ def test_variable_vendor_within_its_usual_spread_does_not_alert():
     amounts = ["11000.00", "9300.00", "12800.00", "10100.00", "13200.00", "8800.00", "12500.00", "14100.00"]
     frame = payments(*monthly("Devon Park Consulting", amounts))
     assert unusual_vendor_charges(frame, resolver_for(frame), CONFIG) == []
+
+
+# 30 ad charges spread like real ad spend (about 0.5x to 2x their median of ~700)
+AD_SPEND = [700, 820, 560, 1150, 640, 910, 480, 730, 1320, 600, 770, 520, 1010, 690, 850]
+AD_SPEND = [f"{a}.00" for a in AD_SPEND + [a + 15 for a in reversed(AD_SPEND)]]
+
+
+def test_variable_spend_vendor_at_3x_its_median_is_ordinary_but_a_steady_vendor_at_3x_is_not():
+    ads = payments(*monthly("Google Ads", [*AD_SPEND, "2100.00"], invoices=False))
+    assert unusual_vendor_charges(ads, resolver_for(ads), CONFIG) == []
+    steady = payments(*monthly("Amazon Web Services", [str(9000 + 37 * i) + ".00" for i in range(30)] + ["27500.00"]))
+    alerts = unusual_vendor_charges(steady, resolver_for(steady), CONFIG)
+    assert [a.identity for a in alerts] == [("p30",)]
+    assert Decimal(alerts[0].metrics["robust_z"]) >= Decimal(alerts[0].metrics["threshold"]) > CONFIG.z_threshold
+
+
+def test_few_payments_need_a_larger_jump_and_a_flagged_spike_does_not_widen_the_usual():
+    # four near-identical bills say little about how much the fifth may vary: 1.4x is not an alert
+    few = payments(*monthly("Thames Design Studio", ["2850.00", "2690.00", "2770.00", "2810.00", "3950.00"]))
+    assert unusual_vendor_charges(few, resolver_for(few), CONFIG) == []
+    # a second spike months after the first is still found: the first is not "usual" variation
+    amounts = [f"{9000 + 41 * i}.00" for i in range(14)]
+    amounts[8], amounts[13] = "30000.00", "31000.00"
+    frame = payments(*monthly("Amazon Web Services", amounts))
+    assert [a.identity for a in unusual_vendor_charges(frame, resolver_for(frame), CONFIG)] == [("p8",), ("p13",)]
 
 
 # -- new vendors ---------------------------------------------------------------------------

@@ -3,8 +3,6 @@ at most one alert in ten is false (scored against truth/problems.json)."""
 
 from __future__ import annotations
 
-import pytest
-
 from ledgerlake.alerts.rules import AlertConfig, all_payment_alerts
 from ledgerlake.alerts.score import cited_ids, load_problems, score
 from ledgerlake.forecast.simframes import sales_daily, vendor_payments
@@ -12,12 +10,6 @@ from ledgerlake.forecast.simframes import sales_daily, vendor_payments
 PAYMENT_RULES = ("duplicate_payment", "unusual_vendor_charge", "new_vendor_large_payment")
 
 
-# Known regression, open: since the simulator gained card spend (#19, reconciliation) the
-# payment rules raise false alerts on it (same-amount card receipts months apart read as
-# "exact" duplicates; ad spend at 3-5x its median as unusual), and one bill is paid twice
-# without being planted. Every planted problem is still found; precision fell to 4 of 21.
-# See the closing note of 6 Dec 2026; remove this marker with the fix.
-@pytest.mark.xfail(reason="false payment alerts on the simulated card spend (open regression)", strict=False)
 def test_payment_rules_find_every_planted_problem(sim_dir):
     payments = vendor_payments(sim_dir)
     assert payments.height > 100 and payments.schema["amount"].is_decimal()

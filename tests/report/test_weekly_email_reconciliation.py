@@ -29,3 +29,15 @@ def test_email_reconciliation_section_equals_the_bank_marts(company_conn, monkey
     assert f"{lines} bank lines this week: {matched} matched to the books" in text
     assert f"Waiting for review: {waiting}" in text
     assert 'id="reconciliation"' in mail.rendered.html
+    # the process KPIs of #19 as the weekly mart has them: invoice errors, duplicate payments,
+    # and webhook-to-mart latency for every source with webhooks
+    issued, in_error, bills, duplicates = conn.execute(
+        "select invoices_issued, invoices_in_error, bills_paid, duplicate_bills_paid from marts.finance_kpis_weekly "
+        "where week_start = ?",
+        [week],
+    ).fetchone()
+    assert f"({in_error} of {issued} invoices issued this week later voided or deleted" in text
+    assert f"({duplicates} of {bills} bills paid)" in text
+    latency = text.split("Webhook to mart", 1)[1].split("\n", 1)[0]
+    assert all(f" {source} " in latency for source in ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid"))
+    assert 'id="latency"' in mail.rendered.html

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -162,6 +162,97 @@ def test_weekly_and_monthly_kpis_are_the_days_added_up(wh):
     )
 
 
+def test_invoice_error_rate_counts_voided_deleted_and_credited_invoices(company_build, wh):
+    """#19's invoice error rate: an invoice voided or deleted after issue (a mistake re-issued),
+    or credited (a QBO credit memo, a Xero credit note allocated to it), from the simulation's
+    provider records; the daily, weekly and monthly marts agree."""
+    sim = company_build["sim_dir"]
+    voided = sum(1 for r in _latest(sim, "qbo", "Invoice").values() if r.get("deleted"))
+    xero = _latest(sim, "xero", "Invoices").values()
+    voided += sum(1 for r in xero if r["object"].get("Type") == "ACCREC" and r["object"].get("Status") == "VOIDED")
+    credited = sum(1 for r in _latest(sim, "qbo", "CreditMemo").values() if not r.get("deleted"))
+    credited += len(
+        {
+            a["Invoice"]["InvoiceID"]
+            for r in _latest(sim, "xero", "CreditNotes").values()
+            if r["object"].get("Type") == "ACCRECCREDIT"
+            for a in r["object"].get("Allocations") or []
+        }
+    )
+    assert voided >= 1 and credited >= 1
+    got = {
+        grain: wh(f"select sum(invoices_voided), sum(invoices_credited), sum(invoices_in_error) from marts.{table}")[0]
+        for grain, table in (
+            ("entity day", "finance_kpis_entity_daily"),
+            ("day", "finance_kpis_daily"),
+            ("week", "finance_kpis_weekly"),
+            ("month", "finance_kpis_monthly"),
+        )
+    }
+    assert set(got.values()) == {(voided, credited, voided + credited)}, got
+    # the rate is rebuilt from the period's counts, never averaged
+    for issued, in_error, rate in wh(
+        "select invoices_issued, invoices_in_error, invoice_error_rate_pct from marts.finance_kpis_monthly"
+    ):
+        assert rate == (None if not issued else (Decimal(in_error * 100) / issued).quantize(CENT, ROUND_HALF_UP))
+
+
+def test_reconciliation_kpis_in_weekly_and_monthly_marts(wh):
+    """Auto-match, auto-coding coverage and precision, the review queue and the close are in the
+    weekly and monthly marts too: counts add up to the days', stocks are the period's last day's."""
+    days = wh(
+        "select sum(bank_lines), sum(bank_lines_matched), sum(bank_lines_auto_coded) from marts.finance_kpis_daily"
+    )
+    for table in ("finance_kpis_weekly", "finance_kpis_monthly"):
+        assert (
+            wh(f"select sum(bank_lines), sum(bank_lines_matched), sum(bank_lines_auto_coded) from marts.{table}")
+            == days
+        )
+    assert days[0][0] > 0
+    for week, lines, matched, rate, waiting, closed, lag in wh(
+        "select week_start, bank_lines, bank_lines_matched, auto_match_rate_pct, unreconciled_lines, "
+        "last_closed_month, days_since_close from marts.finance_kpis_weekly where bank_lines > 0"
+    ):
+        assert rate == (Decimal(matched * 100) / lines).quantize(CENT, ROUND_HALF_UP)  # SQL round(): half away from 0
+        last = wh("select max(date) from marts.finance_kpis_daily where week_start = ?", week)[0][0]
+        assert (waiting, closed) == tuple(
+            wh("select unreconciled_lines, last_closed_month from marts.finance_kpis_daily where date = ?", last)[0]
+        )
+        if closed is not None:
+            month_end = (closed.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            assert lag == (last - month_end).days
+    assert wh("select count(*) from marts.finance_kpis_monthly where auto_match_rate_pct is not null")[0][0] > 0
+
+
+def test_webhook_to_mart_latency_per_source(company_build, wh):
+    """Every webhook (and record hydrated from one) the lake holds is counted once per period
+    grain, with its latency to the build that published it; Stripe's carry the event time."""
+    per_source = defaultdict(int)
+    for key in company_build["lake"].keys("raw/"):
+        arrival = key.rsplit("/", 1)[-1].split("-", 1)[0]
+        if arrival in ("webhook", "hydrate"):
+            per_source[key.split("/")[1].split("=", 1)[1]] += 1
+    for period in ("day", "week", "month"):
+        got = dict(
+            wh(
+                "select source_system, sum(webhooks) from marts.finance_kpis_source_latency "
+                "where period = ? group by 1",
+                period,
+            )
+        )
+        assert got == dict(per_source), period
+    rows = wh(
+        "select source_system, webhooks, webhooks_published, webhooks_with_event_time, lake_to_mart_p50_seconds, "
+        "lake_to_mart_p95_seconds, event_to_mart_p50_seconds from marts.finance_kpis_source_latency "
+        "where period = 'month'"
+    )
+    for source, webhooks, published, timed, p50, p95, total in rows:
+        assert published == webhooks, source  # every object carries the build that published it
+        assert 0 <= p50 <= p95, source
+        assert total >= p50 or not timed, source
+    assert {r[0] for r in rows if r[3]} >= {"stripe", "shopify", "hubspot", "qbo", "xero"}
+
+
 def test_entity_cash_is_the_bank_truth(company_build, wh):
     import csv
 
@@ -234,3 +325,6 @@ def test_consumers_read_the_real_marts(company_build):
     assert dd.revenue_by_channel(m, f).height > 0
     assert set(dd.mrr_movements(m, f)["movement_type"]) == {"new", "expansion", "contraction", "churn"}
     assert dd.source_health(m).height == 6
+    process = dd.process_kpis(m, f)
+    assert process["invoices_issued"] > 0 and process["bills_paid"] > 0
+    assert set(dd.webhook_latency(m)["source_system"]) >= {"stripe", "qbo", "xero"}

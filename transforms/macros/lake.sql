@@ -45,5 +45,5 @@
 {# The compacted parts' columns besides the partition columns (compact.py's SCHEMA). #}
 {% macro lake_compacted_columns() -%}
     raw_key string, partition_date date, arrival string, received_at string, event_id string,
-    api_version string, envelope string, payload string
+    api_version string, envelope string, payload string, compacted_at string
 {%- endmacro %}

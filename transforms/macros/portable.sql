@@ -346,3 +346,28 @@
 {% macro duckdb__wide_integer_type() -%}hugeint{%- endmacro %}
 {% macro default__wide_integer_type() -%}decimal(38, 0){%- endmacro %}
 {% macro spark__wide_integer_type() -%}decimal(38, 0){%- endmacro %}
+
+{# Seconds from timestamp `a` to timestamp `b` (whole seconds). #}
+{% macro seconds_between(a, b) -%}
+    {{ return(adapter.dispatch('seconds_between', 'ledgerlake')(a, b)) }}
+{%- endmacro %}
+{% macro default__seconds_between(a, b) -%}
+    date_diff('second', {{ a }}, {{ b }})
+{%- endmacro %}
+{% macro spark__seconds_between(a, b) -%}
+    (unix_timestamp({{ b }}) - unix_timestamp({{ a }}))
+{%- endmacro %}
+
+{# The `p` quantile (0-1) of `expr` in a group, interpolated between the two nearest values. #}
+{% macro percentile(expr, p) -%}
+    {{ return(adapter.dispatch('percentile', 'ledgerlake')(expr, p)) }}
+{%- endmacro %}
+{% macro duckdb__percentile(expr, p) -%}
+    quantile_cont({{ expr }}, {{ p }})
+{%- endmacro %}
+{% macro default__percentile(expr, p) -%}
+    approx_percentile({{ expr }}, {{ p }})
+{%- endmacro %}
+{% macro spark__percentile(expr, p) -%}
+    percentile({{ expr }}, {{ p }})
+{%- endmacro %}

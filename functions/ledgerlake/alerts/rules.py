@@ -9,6 +9,8 @@ Payments frame (one row per outgoing payment to a vendor), columns:
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import re
 import statistics
@@ -44,11 +46,16 @@ class AlertConfig:
 
     duplicate_window_days: int = 5  # same vendor + same amount within this many days
     invoice_window_days: int = 120  # near-identical invoice numbers + same amount within this
+    # Below this, a same-amount match with no shared invoice number is not raised: small card
+    # spend repeats amounts by chance (two GBP 60.92 Tesco lines a day apart), and a double
+    # card charge is disputed with the card issuer, not found in accounts payable.
+    duplicate_floor: Decimal = Decimal("500")
     z_threshold: Decimal = Decimal("3.5")  # robust z-score above which a charge is unusual
     charge_floor: Decimal = Decimal("1000")  # ...and only if it exceeds the usual by this much
     relative_floor: Decimal = Decimal("0.05")  # spread never taken below 5 % of the median
     min_history: int = 4  # prior payments needed before a vendor has a "usual"
     history_window: int = 12  # the usual is the median of the last N payments
+    spread_window: int = 36  # ...and its spread is learnt from the last N (a stable estimate)
     new_vendor_threshold: Decimal = Decimal("10000")
     new_vendor_warmup_days: int = 60  # vendors first paid in the data's first N days are not new
     severity_high: Decimal = Decimal("10000")
@@ -129,30 +136,47 @@ def near_identical_invoices(a: str | None, b: str | None) -> bool:
     return len(da) >= 3 and da == db
 
 
+def _shared_references(rows: list[dict]) -> set[str]:
+    """Invoice-number cores that do not identify one bill: no digit at all ("Card", "DD"), or
+    carried by payments of different amounts to the vendor (a card's last four digits, a
+    standing reference). Two payments sharing one of these are not the same invoice."""
+    amounts: dict[str, set[Decimal]] = {}
+    for row in rows:
+        amounts.setdefault(_invoice_core(row.get("invoice_number")), set()).add(row["amount"])
+    return {core for core, seen in amounts.items() if not re.search(r"\d", core) or len(seen) > 1}
+
+
 def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
     """A later payment that repeats an earlier one to the same vendor.
 
     Exact: same resolved vendor and amount, and the same invoice number or the same day.
     Fuzzy: same vendor and amount within `duplicate_window_days`, or near-identical
     invoice numbers within `invoice_window_days`. A monthly repeat on schedule (another
-    invoice number, a month apart) matches none of these.
+    invoice number, a month apart) matches none of these. A reference that does not identify
+    one bill (see `_shared_references`) counts as no invoice number.
     """
     alerts = []
     for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+        shared = _shared_references(rows)
         for j, later in enumerate(rows):
             for earlier in reversed(rows[:j]):  # nearest first
                 if earlier["amount"] != later["amount"]:
                     continue
                 gap = (later["paid_on"] - earlier["paid_on"]).days
-                same_invoice = bool(later.get("invoice_number")) and (
-                    _invoice_core(earlier.get("invoice_number")) == _invoice_core(later.get("invoice_number"))
+                core = _invoice_core(later.get("invoice_number"))
+                same_invoice = (
+                    bool(core) and core not in shared and _invoice_core(earlier.get("invoice_number")) == core
                 )
+                if not same_invoice and later["amount"] < config.duplicate_floor:
+                    continue
                 if same_invoice or gap == 0:
                     match = "exact"
                 elif gap <= config.duplicate_window_days:
                     match = f"same amount within {config.duplicate_window_days} days"
-                elif gap <= config.invoice_window_days and near_identical_invoices(
-                    earlier.get("invoice_number"), later.get("invoice_number")
+                elif (
+                    gap <= config.invoice_window_days
+                    and core not in shared
+                    and near_identical_invoices(earlier.get("invoice_number"), later.get("invoice_number"))
                 ):
                     match = "near-identical invoice number"
                 else:
@@ -178,28 +202,65 @@ def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config:
     return alerts
 
 
+@functools.cache
+def _centre_inflation(n: int) -> Decimal:
+    return (1 + Decimal(math.pi) / (2 * n)).sqrt()
+
+
+@functools.cache
+def _small_sample_threshold(z: Decimal, n: int) -> Decimal:
+    """The z a charge must reach when the spread was learnt from only `n` payments: the
+    Student-t quantile (n - 1 degrees of freedom) with the normal tail probability of `z`.
+    A vendor with 4 payments needs z ~ 17, with 12 ~ 4.9, with 36 ~ 3.9: four similar
+    amounts say little about how much the next one may vary (the few-sample spread is often
+    near 0), so the same "3.5 sigma" would alert on ordinary variation."""
+    from scipy.stats import norm, t  # scipy ships with statsforecast / scikit-learn
+
+    return Decimal(str(float(t.isf(norm.sf(float(z)), max(n - 1, 1)))))
+
+
+def _log_spread(amounts: list[Decimal], floor: Decimal) -> Decimal:
+    """The spread of ln(amount): the standard deviation of the logs, never below
+    ln(1 + floor). Not the MAD: on a few dozen payments the MAD swings by a third (it uses a
+    third of the information), and a window that happens to be tight turned ordinary ad spend
+    into alerts. Robustness comes from leaving out the charges already flagged (the caller)."""
+    logs = [a.ln() for a in amounts]
+    return max(statistics.stdev(logs) if len(logs) > 1 else Decimal(0), (1 + floor).ln())
+
+
 def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
     """A charge far above the vendor's own usual amount (robust z-score, with a money floor).
 
-    usual = median of the vendor's previous `history_window` payments; spread = 1.4826 x
-    their median absolute deviation, but never below `relative_floor` of the median (a
-    fixed subscription has a spread of 0, and a 3 % price rise is not an incident). Alerts
-    when z >= `z_threshold` and the excess >= `charge_floor`. Only charges above the usual
-    alert: paying a vendor less is not the risk this rule is for.
+    Measured on the ratio scale: spend varies by multiples (an ad budget, usage billing),
+    so z = ln(charge / usual) / spread. usual = median of the vendor's previous
+    `history_window` payments (it follows growth); spread = the robust spread of the logs of
+    its previous `spread_window` payments (`_log_spread`), never below ln(1 + `relative_floor`)
+    (a fixed subscription has a spread of 0, and a 3 % price rise is not an incident). So a
+    variable-spend vendor (ads at 0.5x-2x their median) is learnt as such and its 3x month is
+    ordinary, while a bill steady within 10 % that triples stands out. Alerts when
+    z >= `z_threshold` and the excess >= `charge_floor`. Only charges above the usual alert:
+    paying a vendor less is not the risk this rule is for.
     """
     alerts = []
     for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+        flagged: set[int] = set()  # a flagged charge is not the vendor's usual variation
         for j, row in enumerate(rows):
-            prior = [r["amount"] for r in rows[max(0, j - config.history_window) : j]]
-            if len(prior) < config.min_history:
+            window = range(max(0, j - config.spread_window), j)
+            prior = [rows[k]["amount"] for k in window if k not in flagged and rows[k]["amount"] > 0]
+            if len(prior) < config.min_history or row["amount"] <= 0:
                 continue
-            median = statistics.median(prior)
-            mad = statistics.median(abs(a - median) for a in prior)
-            spread = max(MAD_TO_SIGMA * mad, config.relative_floor * abs(median), Decimal("0.01"))
+            recent = prior[-config.history_window :]
+            median = statistics.median(recent)
+            spread = _log_spread(prior, config.relative_floor)
+            mad = statistics.median(abs(a - median) for a in recent)
             excess = row["amount"] - median
-            z = excess / spread
-            if z < config.z_threshold or excess < config.charge_floor:
+            # The usual is itself a median of len(recent) draws: its own uncertainty widens the
+            # spread a new charge is judged against (variance of a median ~ pi/2 x sigma^2 / n).
+            z = (row["amount"] / median).ln() / (spread * _centre_inflation(len(recent)))
+            threshold = _small_sample_threshold(config.z_threshold, len(prior))
+            if z < threshold or excess < config.charge_floor:
                 continue
+            flagged.add(j)
             alerts.append(
                 Alert(
                     type="unusual_vendor_charge",
@@ -219,7 +280,9 @@ def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, con
                         "usual": str(median),
                         "mad": str(mad),
                         "excess": str(excess),
+                        "log_spread": str(spread.quantize(Decimal("0.001"))),
                         "robust_z": str(z.quantize(Decimal("0.1"))),
+                        "threshold": str(threshold.quantize(Decimal("0.1"))),
                         "history": len(prior),
                     },
                 )

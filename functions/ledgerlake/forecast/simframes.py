@@ -154,7 +154,10 @@ def vendor_payments(sim_dir: Path) -> pl.DataFrame:
                 "vendor_name": (t.get("Contact") or {}).get("Name"),
                 "paid_on": _xero_date(t["Date"]),
                 "amount": _money(t["Total"]),
-                "invoice_number": t.get("Reference") or None,
+                # A spend transaction settles no bill, so it carries no invoice number (as in the
+                # marts, where numbers come from the documents a payment settled); its Reference
+                # is free text ("Card", a card's last four digits) that would pair unrelated lines.
+                "invoice_number": None,
                 "document_keys": [],
             }
         )

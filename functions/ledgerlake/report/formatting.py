@@ -74,3 +74,14 @@ def signed_points(points: Decimal | None) -> str:
     if points is None:
         return "n/a"
     return f"{'+' if points > 0 else ''}{points} pts"
+
+
+def duration(seconds) -> str:
+    """42 s, 3.5 min, 2.1 h, 4.0 days: the unit a reader takes in at a glance."""
+    if seconds is None:
+        return "n/a"
+    seconds = float(seconds)
+    for limit, unit, size in ((120, "s", 1), (7200, "min", 60), (172800, "h", 3600)):
+        if seconds < limit:
+            return f"{seconds / size:.0f} s" if unit == "s" else f"{seconds / size:.1f} {unit}"
+    return f"{seconds / 86400:.1f} days"

@@ -238,7 +238,9 @@ def reconciliation_week(conn, week_start: date, week_end: date) -> dict | None:
     ).fetchone()
     lines, matched, auto, judged, correct = (int(v or 0) for v in week)
     waiting, oldest, closed = end if end else (None, None, None)
+    process = _process_week(conn, week_start)
     return {
+        **process,
         "lines": lines,
         "matched": matched,
         "auto_coded": auto,
@@ -250,6 +252,56 @@ def reconciliation_week(conn, week_start: date, week_end: date) -> dict | None:
         "oldest_days": oldest,
         "last_closed_month": closed.strftime("%B %Y") if closed else "none yet",
     }
+
+
+def _process_week(conn, week_start: date) -> dict:
+    """The week's invoice error and duplicate payment counts (finance_kpis_weekly), and the
+    days from the last closed month's end to the week's end (the close lag)."""
+    wanted = ("invoices_issued", "invoices_voided", "invoices_credited", "invoices_in_error", "bills_paid")
+    present = columns_of(conn, KPIS_WEEKLY)
+    if not {*wanted, "duplicate_bills_paid", "days_since_close"} <= present:
+        return {}
+    row = conn.execute(
+        f"select {', '.join(wanted)}, duplicate_bills_paid, days_since_close from {KPIS_WEEKLY} where week_start = ?",
+        [week_start],
+    ).fetchone()
+    if row is None:
+        return {}
+    issued, voided, credited, in_error, bills, duplicates, days = row
+    issued, in_error, bills, duplicates = (int(v or 0) for v in (issued, in_error, bills, duplicates))
+    return {
+        "invoices_issued": issued,
+        "invoices_voided": int(voided or 0),
+        "invoices_credited": int(credited or 0),
+        "invoices_in_error": in_error,
+        "invoice_error_rate": fmt_pct(in_error, issued),
+        "bills_paid": bills,
+        "duplicate_bills_paid": duplicates,
+        "duplicate_payment_rate": fmt_pct(duplicates, bills),
+        "days_since_close": days,
+    }
+
+
+SOURCE_LATENCY = "marts.finance_kpis_source_latency"  # one row per period, period start and source
+
+
+def webhook_latency(conn) -> list[dict]:
+    """Per source, webhook-to-mart latency (p50 / p95 seconds) of its latest week with webhooks."""
+    if not table_exists(conn, SOURCE_LATENCY):
+        return []
+    return _records(
+        conn.execute(
+            f"""
+        select source_system as source, period_start as week_start, webhooks,
+               event_to_mart_p50_seconds as p50, event_to_mart_p95_seconds as p95,
+               lake_to_mart_p50_seconds as lake_p50, lake_to_mart_p95_seconds as lake_p95
+        from {SOURCE_LATENCY} l
+        where period = 'week' and period_start = (
+            select max(period_start) from {SOURCE_LATENCY} where period = 'week' and source_system = l.source_system)
+        order by source_system
+        """
+        )
+    )
 
 
 def fmt_pct(part: int, whole: int) -> str:

@@ -81,6 +81,7 @@ class WeeklyReport:
     )  # the last whole month's largest (marts.budget_vs_actual)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     reconciliation: dict | None = None  # queries.reconciliation_week: bank matching and coding
+    latency: list[dict] = field(default_factory=list)  # queries.webhook_latency: per source, latest week
 
     @property
     def subject(self) -> str:
@@ -316,4 +317,5 @@ def build(
             os.environ.get("LEDGERLAKE_REPORT_BUDGET"),
         ),
         reconciliation=queries.reconciliation_week(conn, week_start, week_end),
+        latency=queries.webhook_latency(conn),
     )

@@ -100,6 +100,10 @@ SCHEMA = {
     "api_version": pl.Utf8,
     "envelope": pl.Utf8,
     "payload": pl.Utf8,
+    # When the build that first read the object compacted it (UTC ISO, like received_at): that
+    # build published it, so received_at -> compacted_at is the object's wait for a build
+    # (finance_kpis_source_latency). A recompaction restamps every object (a recovery path).
+    "compacted_at": pl.Utf8,
 }
 
 # Past this many *small* part files in one entity the small parts are merged into one, so
@@ -388,9 +392,23 @@ class Compactor:
                     self._merge_small_parts(source, entity)
         finally:
             pool.shutdown()
+        self._ensure_current_columns(batch)
         self.sync_mirror()
         result.seconds = time.monotonic() - started
         return result
+
+    def _ensure_current_columns(self, batch: str) -> None:
+        """A lake compacted before a column existed (compacted_at) gets one empty part with
+        today's columns, so the readers, which union the parts by name, see the column (NULL
+        in the older rows) even before a build compacts anything new."""
+        source, entity = "stripe", "events"
+        parts = self._parts(source, entity)
+        if not parts or self.local_dir is None:
+            return
+        if any(set(SCHEMA) <= set(pq.read_schema(self._mirror(p)).names) for p in parts):
+            return
+        key = f"{COMPACTED_PREFIX}source={source}/entity={entity}/part-{batch}-columns-empty.parquet"
+        self._mirror(key, _put_parquet(self.lake, key, _frame([])))
 
     def _write_parts(self, pool: ThreadPoolExecutor, prefix: str, batch: str, new: list[str], progress) -> int:
         """Fetch `new` raw objects FETCH_CHUNK at a time into parts of about PART_BYTES of
@@ -399,10 +417,13 @@ class Compactor:
         rows: list[dict] = []
         size = written = 0
 
+        stamp = f"{batch[0:4]}-{batch[4:6]}-{batch[6:8]}T{batch[9:11]}:{batch[11:13]}:{batch[13:15]}Z"
+
         def flush() -> None:
             nonlocal rows, size, written
             key = f"{prefix}part-{batch}-{written:04d}.parquet"
-            self._mirror(key, _put_parquet(self.lake, key, _frame(rows)))
+            frame = _frame(rows).with_columns(pl.lit(stamp, dtype=pl.Utf8).alias("compacted_at"))
+            self._mirror(key, _put_parquet(self.lake, key, frame))
             rows, size, written = [], 0, written + 1
 
         for start in range(0, len(new), FETCH_CHUNK):
@@ -431,7 +452,8 @@ class Compactor:
             return
         urls = [f"s3://{self.lake.bucket}/{p}" for p in small]
         merged = self.duck.execute(
-            "select * from read_parquet(?) qualify row_number() over (partition by raw_key) = 1", [urls]
+            "select * from read_parquet(?, union_by_name = true) qualify row_number() over (partition by raw_key) = 1",
+            [urls],
         ).pl()
         prefix = f"{COMPACTED_PREFIX}source={source}/entity={entity}/"
         _put_parquet(self.lake, f"{prefix}part-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-merged.parquet", merged)

@@ -253,16 +253,88 @@ bank_flows as (
     group by entity_id, day
 ),
 
+-- Sales invoices credited after issue. Xero: a credit note allocated to the invoice. QBO:
+-- a credit memo applied to the invoice through a payment (LinkedTxn); one not applied is
+-- attributed to its customer's latest invoice issued on or before it (a credit corrects
+-- an invoice already sent; QBO records no link until the credit is applied).
+qbo_credit_memos as (
+    select
+        {{ ledger_prefix('qbo', 'c.tenant_id') }} || ':' || c.customer_id as contact_key,
+        c.txn_date,
+        c.credit_memo_id
+    from {{ ref('stg_qbo__credit_memos') }} as c
+    where not c.is_deleted and not c.is_voided
+),
+
+qbo_applied_credits as (
+    select distinct
+        {{ ledger_prefix('qbo', 'i.tenant_id') }} || ':Invoice:' || i.applied_to_id as document_key,
+        c.applied_to_id as credit_memo_id
+    from {{ ref('stg_qbo__payment_allocations') }} as i
+    join {{ ref('stg_qbo__payment_allocations') }} as c
+        on
+            c.tenant_id = i.tenant_id and c.payment_id = i.payment_id
+            and c.applied_to_type = 'CreditMemo'
+    where i.applied_to_type = 'Invoice'
+),
+
+qbo_unapplied_credits as (
+    select
+        m.credit_memo_id,
+        max(d.issued_on) as invoice_day,
+        m.contact_key
+    from qbo_credit_memos as m
+    join {{ ref('int_ar_ap_documents') }} as d
+        on
+            d.contact_key = m.contact_key and d.document_kind = 'AR' and d.source_system = 'qbo'
+            and d.issued_on <= m.txn_date and not d.is_voided and not d.is_deleted
+    where m.credit_memo_id not in (select a.credit_memo_id from qbo_applied_credits as a)
+    group by m.credit_memo_id, m.contact_key
+),
+
+credited_invoices as (
+    select distinct document_key
+    from {{ ref('int_allocations') }}
+    where payment_type = 'CreditNote'
+    union
+    select document_key
+    from qbo_applied_credits
+    union
+    select max(d.document_key) as document_key
+    from qbo_unapplied_credits as u
+    join {{ ref('int_ar_ap_documents') }} as d
+        on
+            d.contact_key = u.contact_key and d.issued_on = u.invoice_day and d.document_kind = 'AR'
+            and not d.is_voided and not d.is_deleted
+    group by u.credit_memo_id
+),
+
+-- A QBO delete leaves only {"Id", "status": "Deleted"}: no TxnDate. Such an invoice counts
+-- (as issued and in error) on the day it was deleted.
+qbo_deleted_invoices as (
+    select
+        {{ ledger_prefix('qbo', 'tenant_id') }} || ':Invoice:' || invoice_id as document_key,
+        cast(updated_at as date) as deleted_on
+    from {{ ref('stg_qbo__invoices') }}
+    where is_deleted and txn_date is null
+),
+
 documents as (
     select
-        entity_id,
-        issued_on as day,
-        sum(case when document_kind = 'AR' and not is_voided and not is_deleted then total_amount else 0 end) as ar_invoiced,
-        sum(case when document_kind = 'AP' and not is_voided and not is_deleted then total_amount else 0 end) as ap_billed,
-        sum(case when document_kind = 'AR' then 1 else 0 end) as invoices_issued,
-        sum(case when document_kind = 'AR' and (is_voided or is_deleted) then 1 else 0 end) as invoices_in_error
-    from {{ ref('int_ar_ap_documents') }}
-    group by entity_id, issued_on
+        d.entity_id,
+        coalesce(d.issued_on, x.deleted_on) as day,
+        sum(case when d.document_kind = 'AR' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end) as ar_invoiced,
+        sum(case when d.document_kind = 'AP' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end) as ap_billed,
+        sum(case when d.document_kind = 'AR' then 1 else 0 end) as invoices_issued,
+        sum(case when d.document_kind = 'AR' and (d.is_voided or d.is_deleted) then 1 else 0 end) as invoices_voided,
+        sum(case when d.document_kind = 'AR' and c.document_key is not null then 1 else 0 end) as invoices_credited,
+        sum(case
+            when d.document_kind = 'AR' and (d.is_voided or d.is_deleted or c.document_key is not null) then 1 else 0
+        end) as invoices_in_error
+    from {{ ref('int_ar_ap_documents') }} as d
+    left join credited_invoices as c on c.document_key = d.document_key
+    left join qbo_deleted_invoices as x on x.document_key = d.document_key
+    group by d.entity_id, coalesce(d.issued_on, x.deleted_on)
 ),
 
 paid_bills as (
@@ -343,6 +415,8 @@ daily as (
         coalesce(d.ar_invoiced, 0) as ar_invoiced,
         coalesce(d.ap_billed, 0) as ap_billed,
         coalesce(d.invoices_issued, 0) as invoices_issued,
+        coalesce(d.invoices_voided, 0) as invoices_voided,
+        coalesce(d.invoices_credited, 0) as invoices_credited,
         coalesce(d.invoices_in_error, 0) as invoices_in_error,
         coalesce(pb.bills_paid, 0) as bills_paid,
         coalesce(pb.duplicate_bills_paid, 0) as duplicate_bills_paid
@@ -444,9 +518,13 @@ select
     case when r.days_in_window = 90 then {{ ratio('r.ap_open * 90', 'r.ap_billed_90d', 1) }} end as dpo_days,
     {{ ratio('(r.revenue - r.cost_of_sales) * 100', 'r.revenue') }} as gross_margin_pct,
     r.invoices_issued,
+    r.invoices_voided,
+    r.invoices_credited,
     r.invoices_in_error,
+    {{ ratio('r.invoices_in_error * 100', 'r.invoices_issued') }} as invoice_error_rate_pct,
     r.bills_paid,
     r.duplicate_bills_paid,
+    {{ ratio('r.duplicate_bills_paid * 100', 'r.bills_paid') }} as duplicate_payment_rate_pct,
     -- reporting currency, at the day's rate
     '{{ reporting }}' as reporting_currency,
     r.fx_rate,

@@ -4,7 +4,9 @@
 -- them. No consolidated row: consumers add entities up (the dashboard does, rebuilding
 -- the ratios from their parts). Flows are the month's sums of finance_kpis_entity_daily;
 -- stocks and the ratios resting on them (runway, DSO, DPO) are the month's last day's;
--- `burn` is the month's net burn; `mrr` is Stripe MRR at the month end.
+-- `burn` is the month's net burn; `mrr` is Stripe MRR at the month end. Invoice error,
+-- duplicate payment, auto-match and auto-coding rates are rebuilt from the month's counts;
+-- the review queue and the last closed month are the month's last day's.
 with days as (
     select * from {{ ref('finance_kpis_entity_daily') }}
 ),
@@ -25,10 +27,7 @@ months as (
         sum(cash_in_reporting) as cash_in,
         sum(cash_out_reporting) as cash_out,
         sum(net_burn) as net_burn_functional,
-        sum(invoices_issued) as invoices_issued,
-        sum(invoices_in_error) as invoices_in_error,
-        sum(bills_paid) as bills_paid,
-        sum(duplicate_bills_paid) as duplicate_bills_paid
+        {{ process_kpi_sums() }}
     from days
     group by entity_id, period_month
 ),
@@ -80,12 +79,11 @@ select
     d.ar_open_reporting as ar_open,
     d.ar_overdue_reporting as ar_overdue,
     d.ap_open_reporting as ap_open,
-    m.invoices_issued,
-    m.invoices_in_error,
-    {{ ratio('m.invoices_in_error * 100', 'm.invoices_issued') }} as invoice_error_rate_pct,
-    m.bills_paid,
-    m.duplicate_bills_paid,
-    {{ ratio('m.duplicate_bills_paid * 100', 'm.bills_paid') }} as duplicate_payment_rate_pct,
+    {{ process_kpi_columns('m.') }},
+    d.unreconciled_lines,
+    d.oldest_unreconciled_days,
+    d.last_closed_month,
+    d.days_since_close,
     -- functional currency and the month-end rate
     m.functional_currency,
     m.revenue_functional,

@@ -2,8 +2,9 @@
 -- in the reporting currency. Flows (revenue, bookings, collections, burn, …) are the sums
 -- of finance_kpis_daily over the week's days; stocks (cash, open AR / AP) and the ratios
 -- that rest on them (runway, DSO, DPO) are the week's last day's; gross margin and the
--- error rates are rebuilt from the week's sums. `is_complete` is false for a week the data
--- does not cover to its Sunday.
+-- error rates are rebuilt from the week's sums, as are the reconciliation rates (auto-match,
+-- auto-coding coverage and precision); the review queue and the last closed month are the
+-- week's last day's. `is_complete` is false for a week the data does not cover to its Sunday.
 with days as (
     select * from {{ ref('finance_kpis_daily') }}
 ),
@@ -22,10 +23,7 @@ weeks as (
         sum(cash_out) as cash_out,
         sum(ar_invoiced) as ar_invoiced,
         sum(ap_billed) as ap_billed,
-        sum(invoices_issued) as invoices_issued,
-        sum(invoices_in_error) as invoices_in_error,
-        sum(bills_paid) as bills_paid,
-        sum(duplicate_bills_paid) as duplicate_bills_paid
+        {{ process_kpi_sums() }}
     from days
     group by week_start
 )
@@ -54,11 +52,10 @@ select
     w.ap_billed,
     d.dso_days,
     d.dpo_days,
-    w.invoices_issued,
-    w.invoices_in_error,
-    {{ ratio('w.invoices_in_error * 100', 'w.invoices_issued') }} as invoice_error_rate_pct,
-    w.bills_paid,
-    w.duplicate_bills_paid,
-    {{ ratio('w.duplicate_bills_paid * 100', 'w.bills_paid') }} as duplicate_payment_rate_pct
+    {{ process_kpi_columns('w.') }},
+    d.unreconciled_lines,
+    d.oldest_unreconciled_days,
+    d.last_closed_month,
+    d.days_since_close
 from weeks as w
 join days as d on d.date = w.last_date
