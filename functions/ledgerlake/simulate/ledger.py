@@ -99,6 +99,9 @@ class Books:
         self.fx_by_month: dict[str, dict[str, int]] = defaultdict(lambda: {"realised": 0, "unrealised": 0})
         self.pending_reversals: list[tuple[str, int]] = []
         self.customer_currency: dict[str, str] = {}  # customer / vendor id -> its documents' currency
+        # every account's movement per month (debit-positive, functional minor units): the
+        # truth of the statements (truth/ledger_by_account_month.csv) and the budgets' run-rate
+        self.movements: dict[tuple[str, str], int] = defaultdict(int)
 
     def post(self, day: date, lines: Lines, what: str) -> None:
         total = sum(amount for _, amount, _ in lines)
@@ -107,6 +110,7 @@ class Books:
         month = day.strftime("%Y-%m")
         for key, amount, _ in lines:
             self.balances[key] += amount
+            self.movements[(month, key)] += amount
             if key in self.revenue_keys:
                 self.revenue_by_month[month] -= amount  # revenue = credits - debits
         self.documents += 1
@@ -204,6 +208,7 @@ class QboBooks(Books):
     source = "qbo"
     fx_realised_key = fx_unrealised_key = "fx_gain_loss"  # QBO books both to "Exchange Gain or Loss"
     revenue_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[2] in QBO_REVENUE_TYPES)
+    income_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[4] == "Revenue")  # credit-normal P&L
 
     def __init__(self, out: Output, ids: Ids):
         super().__init__(US, out, ids)
@@ -772,6 +777,7 @@ class XeroBooks(Books):
     source = "xero"
     fx_realised_key, fx_unrealised_key = "fx_realised", "fx_unrealised"  # Xero's system accounts
     revenue_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[2] in XERO_REVENUE_TYPES)
+    income_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[3] == "REVENUE")  # credit-normal P&L
 
     def __init__(self, out: Output, ids: Ids):
         super().__init__(UK, out, ids)

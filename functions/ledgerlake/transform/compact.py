@@ -69,6 +69,7 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "deposit",
         "salesreceipt",
         "refundreceipt",
+        "budget",  # the query API's Budget pages (sources/qbo/poll.py)
     ),
     "xero": (
         "notifications",
@@ -79,6 +80,7 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "accounts",
         "contacts",
         "manualjournals",
+        "budgets",
     ),
     "plaid": ("notifications", "transactions_sync", "accounts"),
     "ecb": ("eurofxref",),  # FX reference rates (sources/ecb)

@@ -8,6 +8,12 @@ the next request is page 1 from there; only when a whole page shares one second 
 it step to page 2, 3, ... Boundary records repeat in raw; nothing is skipped.
 Dates arrive as `/Date(1439434356790+0000)/`.
 
+Budgets (`GET /Budgets`, then `GET /Budgets/{id}?DateFrom&DateTo` for the lines, at most 24
+months per request): a budget is read again when its `UpdatedDateUTC` moved or the month
+turned since it was last read, for the 24 months to the current one and the 12 after it
+(two requests; "now" is the list response's own `DateTimeUTC`). Each answer lands as a page
+of entity `budgets`; staging keeps each (budget, account, period)'s latest balance.
+
 Tolerant reader: `UpdatedDateUTC` (and even the id) is optional in Xero's published
 schemas, so a record without one lands like any other; it only cannot move the cursor
 (it is stamped with the window's start, so the cursor never passes it) and staging
@@ -34,7 +40,8 @@ RESOURCES = {  # endpoint -> id field
     "Contacts": "ContactID",
     "ManualJournals": "ManualJournalID",
 }
-STREAMS = tuple(name.lower() for name in RESOURCES)
+STREAMS = (*(name.lower() for name in RESOURCES), "budgets")
+BUDGET_WINDOWS = ((-23, 0), (1, 12))  # months relative to the current one, each <= 24 months
 UNPAGED = {"Accounts"}
 PAGE_SIZE = 100
 
@@ -128,9 +135,67 @@ def poll(ctx) -> None:
         if ctx.out_of_time():
             return
         _walk(ctx, resource)
+    if not ctx.out_of_time():
+        _budgets(ctx)
+
+
+def _month_span(now: datetime, first: int, last: int) -> tuple[str, str]:
+    """DateFrom / DateTo covering months `first`..`last` relative to `now`'s month."""
+
+    def month(offset: int) -> tuple[int, int]:
+        index = now.year * 12 + now.month - 1 + offset
+        return index // 12, index % 12 + 1
+
+    (y1, m1), (y2, m2) = month(first), month(last + 1)
+    end = datetime(y2, m2, 1, tzinfo=UTC).timestamp() - 86400
+    return f"{y1:04d}-{m1:02d}-01", datetime.fromtimestamp(end, UTC).strftime("%Y-%m-%d")
+
+
+def _budgets(ctx) -> None:
+    url = f"{ctx.base_url}/api.xro/2.0/Budgets"
+    listed = ctx.http.request("GET", url, headers=_headers(ctx, None), auth=ctx.auth("XERO_ACCESS_TOKEN")).expect_ok()
+    doc = listed.json()
+    now = stamp_time(utc_stamp(doc.get("DateTimeUTC"))) or datetime.now(UTC)
+    seen = (None if ctx.since else (ctx.start("budgets") or {}).get("budgets")) or {}
+    month = now.strftime("%Y-%m")
+    read = dict(seen)
+    for budget in doc.get("Budgets") or []:
+        budget_id = _id(budget, "BudgetID")
+        version = [str(budget.get("UpdatedDateUTC") or ""), month]
+        if not budget_id or seen.get(budget_id) == version:
+            continue
+        for first, last in BUDGET_WINDOWS:
+            if ctx.out_of_time():
+                return
+            date_from, date_to = _month_span(now, first, last)
+            params = {"DateFrom": date_from, "DateTo": date_to}
+            response = ctx.http.request(
+                "GET",
+                f"{url}/{budget_id}",
+                params=params,
+                headers=_headers(ctx, None),
+                auth=ctx.auth("XERO_ACCESS_TOKEN"),
+            ).expect_ok()
+            rows = response.json().get("Budgets") or []
+            ctx.land_page(
+                "budgets",
+                request={"path": f"/api.xro/2.0/Budgets/{budget_id}", "params": params},
+                body=response.body,
+                records=len(rows),
+                page_time=page_time([utc_stamp(r.get("UpdatedDateUTC")) for r in rows if isinstance(r, dict)], now),
+                fingerprint=hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest(),
+                headers=response.headers,
+            )
+        read[budget_id] = version
+        ctx.save_cursor("budgets", {"budgets": read})
 
 
 def page_records(entity: str, payload: dict):
+    if entity == "budgets":
+        for row in payload.get("Budgets") or []:
+            if isinstance(row, dict):
+                yield Record("Budget", _id(row, "BudgetID"), utc_stamp(row.get("UpdatedDateUTC")), False, row)
+        return
     resource = next(name for name in RESOURCES if name.lower() == entity)
     id_field = RESOURCES[resource]
     for row in payload.get(resource) or []:

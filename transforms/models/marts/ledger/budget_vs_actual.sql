@@ -1,31 +1,90 @@
--- Grain: one row per budget, legal entity, P&L account and month within the budget's months
--- for that entity, where the account has a budget line or actual postings: the budget, the
--- actual (general_ledger, accrual basis), the variance (actual − budget) and the variance %
--- of the budget, in the entity's functional currency and in the reporting currency at the
--- month end's rate (the latest rate for months past the data). Income and costs are both
--- positive, as on a P&L; `favourable_variance` is the variance signed so that positive is
--- good (more revenue, less cost).
+-- Grain: one row per budget (its source and name), legal entity, P&L account and month
+-- within the budget's months for that entity, where the account has a budget line or actual
+-- postings: the budget, the actual (general_ledger, accrual basis), the variance (actual −
+-- budget) and the variance % of the budget, in the entity's functional currency and in the
+-- reporting currency at the month end's rate (the latest rate for months past the data).
+-- Budgets come from three places (`budget_source`): a CSV imported with `ledgerlake budgets
+-- import` ('csv'), QuickBooks Online Budget entities ('qbo') and Xero OVERALL budgets
+-- ('xero'). Income and costs are both positive, as on a P&L (and as both ledgers keep their
+-- budgets); `favourable_variance` is the variance signed so that positive is good.
 {%- set reporting = var('reporting_currency') %}
-with budget_lines as (
+with csv_lines as (
     select
+        'csv' as budget_source,
         budget_name,
         entity_id,
         account_key,
         period_month,
         amount,
-        source_file,
-        line
+        'budget_csv' as source_system,
+        source_file || ':' || cast(line as varchar) as source_id
     from {{ ref('stg_reference__budgets') }}
+),
+
+ledger_accounts as (
+    select
+        source_system,
+        tenant_id,
+        source_account_id,
+        entity_id,
+        account_key
+    from {{ ref('int_ledger_accounts') }}
+    where account_class in ('revenue', 'expense')
+),
+
+qbo_lines as (
+    -- an account's month summed over the class / department / customer a split budget names
+    select
+        'qbo' as budget_source,
+        q.budget_name,
+        a.entity_id,
+        a.account_key,
+        q.period_month,
+        sum(q.amount) as amount,
+        'qbo' as source_system,
+        max(q.budget_id) as source_id
+    from {{ ref('stg_qbo__budget_lines') }} as q
+    inner join ledger_accounts as a
+        on a.source_system = 'qbo' and a.tenant_id = q.tenant_id and a.source_account_id = q.account_id
+    where q.is_active
+    group by q.budget_name, a.entity_id, a.account_key, q.period_month
+),
+
+xero_lines as (
+    -- OVERALL budgets only: a TRACKING budget budgets one tracking option, not the entity
+    select
+        'xero' as budget_source,
+        x.budget_name,
+        a.entity_id,
+        a.account_key,
+        x.period_month,
+        sum(x.amount) as amount,
+        'xero' as source_system,
+        max(x.budget_id) as source_id
+    from {{ ref('stg_xero__budget_lines') }} as x
+    inner join ledger_accounts as a
+        on a.source_system = 'xero' and a.tenant_id = x.tenant_id and a.source_account_id = x.account_id
+    where x.budget_type = 'OVERALL'
+    group by x.budget_name, a.entity_id, a.account_key, x.period_month
+),
+
+budget_lines as (
+    select * from csv_lines
+    union all
+    select * from qbo_lines
+    union all
+    select * from xero_lines
 ),
 
 spans as (
     select
+        budget_source,
         budget_name,
         entity_id,
         min(period_month) as first_month,
         max(period_month) as last_month
     from budget_lines
-    group by budget_name, entity_id
+    group by budget_source, budget_name, entity_id
 ),
 
 actuals as (
@@ -47,6 +106,7 @@ data_end as (
 
 keys as (
     select
+        budget_source,
         budget_name,
         entity_id,
         account_key,
@@ -54,6 +114,7 @@ keys as (
     from budget_lines
     union
     select
+        s.budget_source,
         s.budget_name,
         a.entity_id,
         a.account_key,
@@ -68,6 +129,7 @@ fx_last as (
 
 joined as (
     select
+        k.budget_source,
         k.budget_name,
         k.entity_id,
         k.period_month,
@@ -80,14 +142,14 @@ joined as (
         coalesce(b.amount, 0) as budget_amount,
         coalesce(a.actual_amount, 0) as actual_amount,
         coalesce(de.last_day >= {{ month_end('k.period_month') }}, false) as is_month_complete,
-        b.source_file,
-        b.line
+        b.source_system,
+        b.source_id
     from keys as k
     join {{ ref('legal_entities') }} as e on e.entity_id = k.entity_id
     left join {{ ref('int_ledger_accounts') }} as acc on acc.entity_id = k.entity_id and acc.account_key = k.account_key
     left join budget_lines as b
         on
-            b.budget_name = k.budget_name and b.entity_id = k.entity_id
+            b.budget_source = k.budget_source and b.budget_name = k.budget_name and b.entity_id = k.entity_id
             and b.account_key = k.account_key and b.period_month = k.period_month
     left join actuals as a on a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
     cross join data_end as de
@@ -110,7 +172,9 @@ rated as (
 )
 
 select
-    budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar) as budget_vs_actual_key,
+    budget_source || ':' || budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar)
+        as budget_vs_actual_key,
+    budget_source,
     budget_name,
     entity_id,
     period_month,
@@ -134,6 +198,6 @@ select
     {{ to_reporting('budget_amount', 'fx_rate') }} as budget_amount_reporting,
     {{ to_reporting('actual_amount', 'fx_rate') }} as actual_amount_reporting,
     {{ to_reporting('actual_amount', 'fx_rate') }} - {{ to_reporting('budget_amount', 'fx_rate') }} as variance_reporting,
-    case when is_budgeted then 'budget_csv' end as source_system,
-    case when is_budgeted then source_file || ':' || cast(line as varchar) end as source_id
+    source_system,
+    source_id
 from rated

@@ -1,6 +1,7 @@
--- Grain: one row per entity, calendar month and P&L line (revenue, cost of sales,
--- operating expense), accrual basis, credit-positive for revenue and debit-positive for
--- costs, in functional and reporting currency, with the fiscal year and period.
+-- Grain: one row per entity, calendar month and P&L line (revenue, other income, cost of
+-- sales, operating expense, realised FX, unrealised FX), accrual basis, credit-positive for
+-- income and FX gains and debit-positive for costs, in functional and reporting currency,
+-- with the fiscal year and period.
 select
     entity_id || ':' || cast(period_month as varchar) || ':' || pl_line as pnl_key,
     entity_id,
@@ -14,7 +15,7 @@ select
 from (
     select
         *,
-        {{ pl_line('account_class', 'is_operating_revenue', 'is_cost_of_sales') }} as pl_line
+        {{ pl_line('account_class', 'is_operating_revenue', 'is_cost_of_sales', 'document_type') }} as pl_line
     from {{ ref('general_ledger') }}
     where account_class in ('revenue', 'expense')
 ) as gl
