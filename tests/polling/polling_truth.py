@@ -42,6 +42,9 @@ KINDS = {
     ("plaid", "account"): ("account", True),
     **{("qbo", _norm(e)): (e, True) for e in QBO},
     **{("xero", _norm(r)): (r[:-1], True) for r in XERO},
+    # budgets kept in the ledgers (QBO's query API, Xero's Budgets endpoint)
+    ("qbo", "budget"): ("Budget", True),
+    ("xero", "budget"): ("Budget", True),
 }
 
 
