@@ -34,7 +34,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from ..simulate.company import QBO_ACCOUNTS, UK, US, XERO_ACCOUNTS
+from . import write_section
 
 CENT = Decimal("0.01")
 REPORTING = "USD"
@@ -436,14 +436,6 @@ def markdown(runs: list[dict], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(body: str, path: Path) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = f"{SECTION}\n\n{body}"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ledgerlake.bench finance",
@@ -470,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     body = markdown(runs, command)
     print(body)
     if not args.no_write:
-        write_section(body, args.doc)
+        write_section(args.doc, SECTION, body)
     return 1 if any(c["mismatching"] for r in runs for c in r["checks"].values()) else 0
 
 

@@ -56,6 +56,17 @@ def _headers(ctx, since: datetime | None) -> dict[str, str]:
     return headers
 
 
+def _get(ctx, path: str, params: dict, since: datetime | None = None):
+    """One authorised GET of the accounting API (`path` under /api.xro/2.0/)."""
+    return ctx.http.request(
+        "GET",
+        f"{ctx.base_url}/api.xro/2.0/{path}",
+        params=params,
+        headers=_headers(ctx, since),
+        auth=ctx.auth("XERO_ACCESS_TOKEN"),
+    ).expect_ok()
+
+
 def _updated(row, floor: float) -> float:
     """The record's `UpdatedDateUTC` in epoch seconds; `floor` (the window start) when it
     has none or it cannot be read."""
@@ -84,13 +95,7 @@ def _walk(ctx, resource: str) -> None:
     size = ctx.page_size or PAGE_SIZE
     while not ctx.out_of_time():
         params = {} if resource in UNPAGED else {"page": page_no, "pageSize": size, "order": "UpdatedDateUTC ASC"}
-        response = ctx.http.request(
-            "GET",
-            f"{ctx.base_url}/api.xro/2.0/{resource}",
-            params=params,
-            headers=_headers(ctx, since),
-            auth=ctx.auth("XERO_ACCESS_TOKEN"),
-        ).expect_ok()
+        response = _get(ctx, resource, params, since)
         doc = response.json()
         rows = doc.get(resource) or []
         id_field = RESOURCES[resource]
@@ -152,9 +157,7 @@ def _month_span(now: datetime, first: int, last: int) -> tuple[str, str]:
 
 
 def _budgets(ctx) -> None:
-    url = f"{ctx.base_url}/api.xro/2.0/Budgets"
-    listed = ctx.http.request("GET", url, headers=_headers(ctx, None), auth=ctx.auth("XERO_ACCESS_TOKEN")).expect_ok()
-    doc = listed.json()
+    doc = _get(ctx, "Budgets", {}).json()
     now = stamp_time(utc_stamp(doc.get("DateTimeUTC"))) or datetime.now(UTC)
     seen = (None if ctx.since else (ctx.start("budgets") or {}).get("budgets")) or {}
     month = now.strftime("%Y-%m")
@@ -169,13 +172,7 @@ def _budgets(ctx) -> None:
                 return
             date_from, date_to = _month_span(now, first, last)
             params = {"DateFrom": date_from, "DateTo": date_to}
-            response = ctx.http.request(
-                "GET",
-                f"{url}/{budget_id}",
-                params=params,
-                headers=_headers(ctx, None),
-                auth=ctx.auth("XERO_ACCESS_TOKEN"),
-            ).expect_ok()
+            response = _get(ctx, f"Budgets/{budget_id}", params)
             rows = response.json().get("Budgets") or []
             ctx.land_page(
                 "budgets",
