@@ -135,6 +135,8 @@ def _open(page, url, heading, marker):
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60000)
     page.get_by_text(marker, exact=True).first.wait_for(timeout=60000)
     page.wait_for_load_state("networkidle")
+    # a loaded machine shows grey skeletons while the script still runs: wait for the elements
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60000)
     page.wait_for_timeout(1000)  # charts draw after the data arrives
 
 
@@ -360,6 +362,7 @@ def test_consolidation_and_scenarios_show_in_the_browser(browser_page, dashboard
 
     _open(page, url + "/cash", "Cash", "Scenarios")
     page.get_by_text("Cash at weeks 4, 8 and 13", exact=False).first.wait_for(timeout=60000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60000)
     page.wait_for_timeout(1500)  # the scenario chart draws after its data
     page.screenshot(path=str(artifacts_dir / "dashboard-cash-scenarios.png"), full_page=True)
     assert _errors(page).count() == 0
