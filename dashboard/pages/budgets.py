@@ -1,5 +1,6 @@
-"""Budget vs actual: an imported budget (`ledgerlake budgets import`) against the ledgers'
-accrual actuals, by account and month, with variance and variance %."""
+"""Budget vs actual: a budget (imported with `ledgerlake budgets import`, or kept in QuickBooks
+Online or Xero and polled) against the ledgers' accrual actuals, by account and month, with
+variance and variance %."""
 
 import altair as alt
 import polars as pl
@@ -28,8 +29,10 @@ summary = shared.cached(dd.budget_summary, f, budget)
 if summary.is_empty():
     st.info(f"Budget “{shared.md(budget)}” has no lines for {f.entity} in this period: pick another period.")
     st.stop()
+kept_in = shared.cached(dd.budget_kept_in, budget)
+kept = f" (kept in {kept_in})" if kept_in else ""
 st.caption(
-    f"Budget “{shared.md(budget)}” · {f.period_start:%b %Y} – {f.period_end:%b %Y} · {f.entity} · amounts "
+    f"Budget “{shared.md(budget)}”{kept} · {f.period_start:%b %Y} – {f.period_end:%b %Y} · {f.entity} · amounts "
     f"in {cur}, actuals on the accrual basis (general ledger). Variance = actual − budget; green beats "
     "the budget (more revenue, less cost)."
 )

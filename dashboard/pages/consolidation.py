@@ -21,7 +21,9 @@ cur = pnl["currency"][0] if pnl.height else (bs["currency"][0] if bs.height else
 st.caption(
     f"All entities · amounts in {cur} (the reporting currency) · P&L at each month's average rate, "
     "balance sheet at the month end's rate, the translation difference (CTA) in equity; "
-    'intercompany accounts (seeds/intercompany_accounts.csv) eliminated. docs/DECISIONS.md, "Consolidation".'
+    "intercompany accounts (seeds/intercompany_accounts.csv) and open receivables and payables between the "
+    "entities (seeds/intercompany_contacts.csv) eliminated; realised and unrealised FX are lines of their own. "
+    'docs/DECISIONS.md, "Consolidation".'
 )
 
 MONEY = {

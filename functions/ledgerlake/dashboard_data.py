@@ -1172,6 +1172,18 @@ def budget_names(m: Marts) -> list[str]:
     return [r[0] for r in m.rows(f"select distinct budget_name from {BUDGET_VS_ACTUAL} order by 1")]
 
 
+BUDGET_SOURCES = {"csv": "an imported CSV", "qbo": "QuickBooks Online", "xero": "Xero"}
+
+
+def budget_kept_in(m: Marts, budget: str) -> str:
+    """Where a budget is kept ("QuickBooks Online", "an imported CSV"...): the mart's
+    budget_source; '' for marts built before budgets came from the ledgers."""
+    if "budget_source" not in m.columns.get(BUDGET_VS_ACTUAL, set()):
+        return ""
+    rows = m.rows(f"select distinct budget_source from {BUDGET_VS_ACTUAL} where budget_name = ? order by 1", [budget])
+    return " and ".join(BUDGET_SOURCES.get(r[0], r[0]) for r in rows)
+
+
 def _budget_cte(m: Marts, f: Filters, budget: str) -> tuple[str, list[Any]]:
     """The budget's rows for the chosen entities and months, converted at each month end's rate."""
     m.require(BUDGET_VS_ACTUAL)

@@ -47,9 +47,14 @@ PNL_LINES = (
     ("cost_of_sales", "Cost of sales"),
     ("operating_expense", "Operating expenses"),
     ("other_income", "Other income"),
+    ("fx_realised", "Realised FX gain (loss)"),
+    ("fx_unrealised", "Unrealised FX gain (loss)"),
 )
-# P&L line of a GL row: the profit_and_loss model's own rule.
-PL_LINE_SQL = """case when account_class = 'revenue' and is_operating_revenue then 'revenue'
+INCOME_LINES = ("revenue", "other_income", "fx_realised", "fx_unrealised")  # shown credit-positive
+# P&L line of a GL row: the profit_and_loss model's own rule (macro pl_line).
+PL_LINE_SQL = """case when document_type = 'FxRealised' then 'fx_realised'
+                      when document_type in ('FxRevaluation', 'FxRevaluationReversal') then 'fx_unrealised'
+                      when account_class = 'revenue' and is_operating_revenue then 'revenue'
                       when account_class = 'revenue' then 'other_income'
                       when is_cost_of_sales then 'cost_of_sales' else 'operating_expense' end"""
 COLUMNS = ("current", "prior", "last_year")
@@ -185,13 +190,18 @@ def profit_and_loss(m: Marts, f: Filters, basis: str = "accrual", dims: Dims = A
         )
     else:
         m.require(GL)
-        sign = "case when g.account_class = 'revenue' then -1 else 1 end"
+        section = (
+            PL_LINE_SQL.replace("account_class", "g.account_class")
+            .replace("is_", "g.is_")
+            .replace("document_type", "g.document_type")
+        )
+        sign = f"case when ({section}) in {INCOME_LINES} then -1 else 1 end"
         amount = _flow_amount(m, f, f"{sign} * g.reporting_amount", f"{sign} * g.functional_amount")
         head, params = _with(
             m,
             f,
             f"""src as (
-            select {PL_LINE_SQL.replace("account_class", "g.account_class").replace("is_", "g.is_")} as section,
+            select {section} as section,
                    g.account_key, trim(coalesce(g.account_code, '') || ' ' || g.account_name) as line,
                    g.period_month, {amount} as amount
             from {GL} g {_rate_join("r", "g.functional_currency", "g.posted_on")}
@@ -244,6 +254,8 @@ def _pnl_with_totals(rows: pl.DataFrame, basis: str) -> pl.DataFrame:
         - totals["cost_of_sales"][c]
         - totals["operating_expense"][c]
         + totals["other_income"][c]
+        + totals["fx_realised"][c]
+        + totals["fx_unrealised"][c]
         for c in COLUMNS
     }
     out.append({"section": "net_income", "line": "Net income", "account_key": None, **net, "kind": "result"})

@@ -34,6 +34,7 @@ PAGES = [
     ("revenue", "Revenue & pipeline", "Revenue in the period"),
     ("statements", "Statements", "Profit and loss"),
     ("budgets", "Budget vs actual", "By account, largest variance first"),
+    ("consolidation", "Consolidation", "Balance sheet"),
     ("receivables", "Receivables & payables", "Open receivables"),
     ("alerts", "Alerts", "Alert detail"),
     ("health", "Integration health", "Integrity findings"),
@@ -85,7 +86,33 @@ def company_budget(dashboard_env, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_page(dashboard_env, company_budget):
+def company_scenarios(dashboard_env):
+    """Two what-ifs saved as `ledgerlake scenarios add` saves them, applied to the company's live
+    forecast the way the forecaster applies them (forecast.scenarios.apply_scenarios) and
+    written to the dashboard's warehouse as `forecast.cash_scenarios`."""
+    from ledgerlake.forecast.scenarios import Scenario, apply_scenarios, save_scenarios, scenarios_path
+
+    result = dashboard_env["company"]["forecast"]
+    daily = result.cash_forecast_daily
+    as_of = daily["as_of"][0]
+    scenarios = [
+        Scenario(
+            "Hire two engineers",
+            [{"kind": "hire", "entity": "US", "start": str(as_of + timedelta(days=14)), "monthly_cost": 24000}],
+        ),
+        Scenario("Pipeline haircut 40 %", [{"kind": "pipeline_haircut", "entity": "US", "pct": 40}]),
+    ]
+    save_scenarios(scenarios_path(Path(dashboard_env["env"]["LEDGERLAKE_HOME"])), scenarios)
+    frame = apply_scenarios(scenarios, daily, result.flows, result.open_ar, result.fx_to_reporting)
+    assert frame.height and set(frame["scenario"]) == {s.name for s in scenarios}
+    with duckdb.connect(str(dashboard_env["warehouse"])) as con:
+        con.register("scenario_frame", frame.to_arrow())
+        con.execute("create or replace table forecast.cash_scenarios as select * from scenario_frame")
+    return [s.name for s in scenarios]
+
+
+@pytest.fixture(scope="module")
+def browser_page(dashboard_env, company_budget, company_scenarios):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: `make browser` installs it")
     from playwright.sync_api import sync_playwright
@@ -108,6 +135,8 @@ def _open(page, url, heading, marker):
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60000)
     page.get_by_text(marker, exact=True).first.wait_for(timeout=60000)
     page.wait_for_load_state("networkidle")
+    # a loaded machine shows grey skeletons while the script still runs: wait for the elements
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60000)
     page.wait_for_timeout(1000)  # charts draw after the data arrives
 
 
@@ -215,6 +244,8 @@ def test_statements_page_balances_and_equals_the_marts(browser_page, dashboard_e
         - pnl.get("cost_of_sales", 0)
         - pnl.get("operating_expense", 0)
         + pnl.get("other_income", 0)
+        + pnl.get("fx_realised", 0)
+        + pnl.get("fx_unrealised", 0)
     )
     page.get_by_text("Net income", exact=False).first.wait_for(timeout=60000)
     page.wait_for_timeout(1000)
@@ -324,8 +355,9 @@ def test_statements_pnl_filtered_by_class_equals_the_mart(browser_page, dashboar
     with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
         month = con.execute("select max(period_month) from marts.finance_kpis_monthly").fetchone()[0]
         klass, net = con.execute(
-            """select class_name, sum(case when pl_line in ('revenue', 'other_income') then reporting_amount
-                                           else -reporting_amount end)
+            """select class_name,
+                      sum(case when pl_line in ('revenue', 'other_income', 'fx_realised', 'fx_unrealised')
+                               then reporting_amount else -reporting_amount end)
                from marts.profit_and_loss where period_month = ? and class_name is not null
                group by 1 order by sum(case when pl_line = 'revenue' then reporting_amount else 0 end) desc
                limit 1""",
@@ -342,4 +374,29 @@ def test_statements_pnl_filtered_by_class_equals_the_mart(browser_page, dashboar
     shown = next(k for k in metrics if k.startswith("Net income") and f"class {klass}" in k)
     assert metrics[shown]["value"] == fmt.money(net, "USD"), (shown, metrics[shown], net)
     page.screenshot(path=str(artifacts_dir / "dashboard-statements-pnl-by-class.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_consolidation_and_scenarios_show_in_the_browser(browser_page, dashboard_env, company_scenarios, artifacts_dir):
+    """The Consolidation page (the group's P&L, FX lines of their own, and balance sheet with its
+    eliminations) and the Cash page's saved scenarios beside the base forecast, compared side by
+    side at weeks 4, 8 and 13; a screenshot of each."""
+    page, url = browser_page["page"], browser_page["url"]
+    _open(page, url + "/consolidation", "Consolidation", "Balance sheet")
+    page.get_by_text("Download the consolidated balance sheet (CSV)", exact=True).first.wait_for(timeout=60000)
+    page.get_by_text("open receivables and payables between the entities", exact=False).first.wait_for(timeout=6000)
+    page.screenshot(path=str(artifacts_dir / "dashboard-consolidation.png"), full_page=True)
+    assert _errors(page).count() == 0
+    with duckdb.connect(str(dashboard_env["warehouse"]), read_only=True) as con:
+        lines = {
+            r[0] for r in con.execute("select distinct pl_line from marts.consolidated_profit_and_loss").fetchall()
+        }
+    assert {"fx_realised", "fx_unrealised"} <= lines, lines
+
+    _open(page, url + "/cash", "Cash", "Scenarios")
+    page.get_by_text("Cash at weeks 4, 8 and 13", exact=False).first.wait_for(timeout=60000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60000)
+    page.wait_for_timeout(1500)  # the scenario chart draws after its data
+    page.screenshot(path=str(artifacts_dir / "dashboard-cash-scenarios.png"), full_page=True)
     assert _errors(page).count() == 0

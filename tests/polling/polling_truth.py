@@ -33,6 +33,9 @@ KINDS = {
     ("plaid", "account"): ("account", True),
     **{("qbo", _norm(e)): (e, True) for e in QBO},
     **{("xero", _norm(r)): (r[:-3] + "y" if r.endswith("ies") else r[:-1], True) for r in XERO},
+    # budgets kept in the ledgers (QBO's query API, Xero's Budgets endpoint)
+    ("qbo", "budget"): ("Budget", True),
+    ("xero", "budget"): ("Budget", True),
 }
 
 

@@ -2,46 +2,26 @@
 recomputed here from each entity's own statements and the simulator's published ECB rates
 (reference/fx_rates.csv), not from the build's rate models: P&L at the month's average rate,
 assets and liabilities at the month end's closing rate, intercompany accounts
-(seeds/intercompany_accounts.csv) eliminated; and the translated balance sheet balances with
-the cumulative translation adjustment in equity."""
+(seeds/intercompany_accounts.csv) and the open receivables and payables with the group's own
+entities (seeds/intercompany_contacts.csv) eliminated; and the translated balance sheet balances
+with the cumulative translation adjustment in equity. (The rate helpers are the finance
+benchmark's: ledgerlake.bench.finance.)"""
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
-from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-REPORTING = "USD"
-INCOME = ("revenue", "other_income")
+from ledgerlake.bench.finance import INCOME_LINES as INCOME
+from ledgerlake.bench.finance import REPORTING, average_rate, closing_rate, convert, last_day, published_rates
 
 
 def _published_rates(sim_dir) -> dict[str, dict[date, Decimal]]:
-    """currency -> {publication day: reporting units per 1 unit}."""
-    rates: dict[str, dict[date, Decimal]] = defaultdict(dict)
-    with open(sim_dir / "reference" / "fx_rates.csv", encoding="utf-8", newline="") as handle:
-        for r in csv.DictReader(handle):
-            if r["quote"] == REPORTING:
-                rates[r["base"]][date.fromisoformat(r["date"])] = Decimal(r["rate"])
-    return rates
+    return published_rates(sim_dir)
 
 
-def _average(rates: dict[date, Decimal], month: date) -> Decimal:
-    days = [v for d, v in rates.items() if (d.year, d.month) == (month.year, month.month)]
-    return (sum(days, Decimal(0)) / len(days)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_EVEN)
-
-
-def _closing(rates: dict[date, Decimal], month_end: date) -> Decimal:
-    return rates[max(d for d in rates if d <= month_end)]
-
-
-def _convert(amount: Decimal, rate: Decimal) -> Decimal:
-    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _month_end(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+_average, _closing, _convert, _month_end = average_rate, closing_rate, convert, last_day
 
 
 def test_consolidated_pnl_is_the_entities_at_average_rates_less_intercompany(company_build, wh):
@@ -96,16 +76,38 @@ def test_consolidated_balance_sheet_balances_with_cta_and_eliminations(company_b
         "select entity_id, month_end, total_assets, total_liabilities from marts.balance_sheet"
     ):
         entity_bs[month_end].append((entity, assets, liabilities))
+    # the intercompany accounts, plus what is still open with the other entity at each month end: the control-account
+    # lines of the intercompany contacts' documents (an entity's accounts and its open items
+    # are translated together, as one eliminated amount per entity and side)
+    open_items = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for entity, month_end, receivable, payable in wh(
+        "select b.entity_id, b.month_end,"
+        " sum(case when a.is_receivable then g.functional_amount else 0 end),"
+        " -sum(case when a.is_payable then g.functional_amount else 0 end)"
+        " from marts.balance_sheet as b"
+        " join marts.general_ledger as g on g.entity_id = b.entity_id and g.posted_on <= b.month_end"
+        " join marts.party_contacts as pc on pc.contact_key = g.contact_key and pc.entity_id = g.entity_id"
+        " join seeds.intercompany_contacts as icc"
+        "   on icc.entity_id = pc.entity_id and lower(icc.contact_name) = lower(pc.contact_name)"
+        " join intermediate.int_ledger_accounts as a on a.entity_id = g.entity_id and a.account_key = g.account_key"
+        " where a.is_receivable or a.is_payable group by all"
+    ):
+        open_items[(entity, month_end)] = [receivable, payable]
     intercompany = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    accounts = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for entity, month, klass, balance in wh(
         "select t.entity_id, t.period_month, t.account_class, sum(t.closing_balance) from marts.trial_balance as t"
         " join seeds.intercompany_accounts as ic on ic.entity_id = t.entity_id and ic.account_code = t.account_code"
         " where t.account_class in ('asset', 'liability') group by all"
     ):
-        rate = Decimal(1) if currency[entity] == REPORTING else _closing(rates[currency[entity]], _month_end(month))
-        intercompany[_month_end(month)][0 if klass == "asset" else 1] += _convert(
-            balance if klass == "asset" else -balance, rate
-        )
+        accounts[(entity, _month_end(month))][0 if klass == "asset" else 1] += balance if klass == "asset" else -balance
+    for entity, month_end in set(accounts) | set(open_items):
+        rate = Decimal(1) if currency[entity] == REPORTING else _closing(rates[currency[entity]], month_end)
+        for side in (0, 1):
+            intercompany[month_end][side] += _convert(
+                accounts[(entity, month_end)][side] + open_items[(entity, month_end)][side], rate
+            )
+    assert any(r or p for r, p in open_items.values()), "no open intercompany balance at any month end"
     pnl = defaultdict(Decimal)
     for month, line, amount in wh(
         "select period_month, pl_line, consolidated_amount from marts.consolidated_profit_and_loss"

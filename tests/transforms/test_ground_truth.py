@@ -236,3 +236,18 @@ def test_fx_gains_and_losses_on_foreign_documents_match_truth_to_the_cent(compan
     # (the UK's euro invoices and the dollar bills of the intercompany fee; the US's sterling bills)
     assert [(e, c) for e, c, _ in foreign] == [("UK", "EUR"), ("UK", "USD"), ("US", "GBP")], foreign
     assert all(n >= 10 for *_, n in foreign), foreign
+
+
+def test_statements_consolidation_and_ledger_budgets_match_the_simulators_books(company_build, record):
+    """Issue #20's ground truth, the comparison `python -m ledgerlake.bench finance` makes at
+    scale 1 (docs/benchmarks.md): every account's movement per month, the foreign-currency
+    documents and their realised and unrealised FX, the consolidated P&L (FX lines of their own)
+    and balance sheet (open intercompany receivables and payables eliminated), and every budget
+    line the ledgers hold against its actual, to the cent, against the simulator's books."""
+    from ledgerlake.bench.finance import compare
+
+    checks = compare(company_build["sim_dir"], company_build["warehouse"])
+    record["finance"] = {name: {k: c[k] for k in ("compared", "matching")} for name, c in checks.items()}
+    assert all(c["compared"] and not c["mismatching"] for c in checks.values()), checks
+    # the quarter-end recharges leave intercompany balances open at (entity, month end) pairs
+    assert checks["consolidated_balance_sheet"]["months_with_open_intercompany"] >= 8, checks

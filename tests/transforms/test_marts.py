@@ -528,6 +528,52 @@ def land_company(lake, times: int = 1, arrival_variants: bool = False):
         arrival="webhook",
     )
 
+    # --- budgets kept in the ledgers: a QBO Budget (query API page) in two versions, the
+    # newer one raising rent; a Xero OVERALL budget and a TRACKING one (not the entity's)
+    def qbo_budget(sync, ts, rent):
+        return {
+            "Id": "900",
+            "Name": "FY2025 Budget",
+            "StartDate": "2025-01-01",
+            "EndDate": "2025-12-31",
+            "BudgetType": "ProfitAndLoss",
+            "BudgetEntryType": "Monthly",
+            "Active": True,
+            "SyncToken": sync,
+            "MetaData": _qbo_meta(ts),
+            "BudgetDetail": [
+                {
+                    "BudgetDate": "2025-02-01",
+                    "Amount": 1000.0,
+                    "AccountRef": {"value": "10", "name": "Services Revenue"},
+                },
+                {"BudgetDate": "2025-02-01", "Amount": rent, "AccountRef": {"value": "20", "name": "Rent"}},
+            ],
+        }
+
+    for sync, ts, rent in (("0", "2025-01-20T09:00:00-08:00", 400.0), ("1", "2025-02-02T09:00:00-08:00", 500.0)):
+        page = {"QueryResponse": {"Budget": [qbo_budget(sync, ts, rent)], "startPosition": 1, "maxResults": 1}}
+        land("qbo", "budget", page, f"budget-{sync}", ts[:10])
+
+    def xero_budget(budget_id, kind, amount):
+        return {
+            "BudgetID": budget_id,
+            "Type": kind,
+            "Description": "UK plan" if kind == "OVERALL" else "UK plan - North",
+            "UpdatedDateUTC": xero_date("2025-01-25"),
+            "Tracking": [] if kind == "OVERALL" else [{"Name": "Region", "Option": "North"}],
+            "BudgetLines": [
+                {
+                    "AccountID": "x-rev",
+                    "AccountCode": "200",
+                    "BudgetBalances": [{"Period": "2025-02", "Amount": amount, "Notes": ""}],
+                }
+            ],
+        }
+
+    for budget_id, kind, amount in (("xb-1", "OVERALL", 900.0), ("xb-2", "TRACKING", 300.0)):
+        land("xero", "budgets", {"Budgets": [xero_budget(budget_id, kind, amount)]}, budget_id, "2025-01-25")
+
     lake.s3.put_object(
         Bucket=lake.bucket,
         Key="reference/fx_rates/fx_rates.csv",
@@ -704,6 +750,34 @@ def test_marts_published_as_parquet(built):
     lake = built["lake"]
     keys = list(lake.s3.list_objects_v2(Bucket=lake.settings.marts_bucket, Prefix="marts/").get("Contents", []))
     assert any(k["Key"] == "marts/revenue_by_month/revenue_by_month.parquet" for k in keys)
+
+
+def test_ledger_budgets_meet_the_actuals_in_budget_vs_actual(built):
+    """Budgets polled from the ledgers: the QBO Budget's latest version (rent 500, not 400) and
+    the Xero OVERALL budget (not the TRACKING one), each against its entity's actuals."""
+    rows = {
+        (s, n, e, c): (b, a, v, budgeted)
+        for s, n, e, c, b, a, v, budgeted in query(
+            built,
+            "select budget_source, budget_name, entity_id, account_code, budget_amount, actual_amount, variance,"
+            " is_budgeted from marts.budget_vs_actual where period_month = date '2025-02-01'"
+            " and budget_source in ('qbo', 'xero')",
+        )
+    }
+    actual = dict(
+        query(
+            built,
+            "select account_code, sum(case when account_class = 'revenue' then -functional_amount"
+            " else functional_amount end) from marts.general_ledger where period_month = date '2025-02-01'"
+            " and account_code in ('4000', '6200', '200') group by 1",
+        )
+    )
+    us_revenue, us_rent, uk_revenue = (actual.get(c, Decimal(0)) for c in ("4000", "6200", "200"))
+    assert rows[("qbo", "FY2025 Budget", "US", "4000")] == (1000, us_revenue, us_revenue - 1000, True)
+    assert rows[("qbo", "FY2025 Budget", "US", "6200")] == (500, us_rent, us_rent - 500, True)
+    assert rows[("xero", "UK plan", "UK", "200")] == (900, uk_revenue, uk_revenue - 900, True)
+    assert uk_revenue == Decimal("1000.00")  # the UK invoice, net of VAT: a variance of +100
+    assert not [k for k in rows if k[1] == "UK plan - North"]  # a tracking option's budget is not the entity's
 
 
 def test_currency_exponents_match_money_module():

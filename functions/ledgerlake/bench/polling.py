@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from . import write_section as replace_section
 
 SOURCES = ("stripe", "shopify", "hubspot", "qbo", "xero", "plaid")
 SECTION = "polling"
@@ -163,11 +164,7 @@ def render(runs: list[dict], s3_kind: str, months: int) -> str:
 
 
 def write_section(body: str, path: Path = Path("docs/benchmarks.md")) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = f"## {SECTION}\n\n{body}"
-    pattern = re.compile(rf"^## {SECTION}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    path.write_text(text)
+    replace_section(path, f"## {SECTION}", body)
 
 
 def main(argv: list[str] | None = None) -> int:

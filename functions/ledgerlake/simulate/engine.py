@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..sources.qbo.poll import ENTITIES as QBO_ENTITIES
+from .budgets import LedgerBudgets
 from .cards import CATEGORIES, PFC, CardLine, draw_lines, merchants
 from .company import (
     AWS_ALIAS_NAME,
@@ -188,6 +189,7 @@ class Simulation:
         # class / department coding of documents: its own random and id streams
         self.qbo.dims = self.xero.dims = Dimensions(seed)
         self.foreign = ForeignTrade(self)
+        self.budgets = LedgerBudgets(self)
         self.stripe = Stripe(self.out, self.ids, self.rng["stripe"])
         self.shop = ShopifyRun(out_dir, seed, scale, start, self.end, parallel)
         self.hs = HubSpot(self.out, self.ids, self.rng["crm"])
@@ -326,6 +328,7 @@ class Simulation:
         ):
             self.xero.contact(moment, key, name, "", False)
         self.foreign.open(moment)
+        self.budgets.open()
         us_lines = []
         for acct in BANK_ACCOUNTS:
             if acct.entity == US:
@@ -352,6 +355,7 @@ class Simulation:
         self._today = day
         self.bank.settle(day)
         self._drain(day)
+        self.budgets.step(day)  # before today posts anything: last month is complete
         self.foreign.step(day)
         self._crm(day)
         self._subscriptions(day)
@@ -1527,6 +1531,61 @@ class Simulation:
             books.forget_paid()
         self.qbo.emit_accounts(at(day, 23 * 3600 + 59 * 60 + 30))
 
+    def _write_ledger_truth(self, path: Path) -> None:
+        """truth/ledger_by_account_month.csv: each account's movement per month as the books
+        posted it (debit-positive, functional currency): the statements' truth (P&L by month,
+        balances at month ends, and from them the consolidated statements and budget variance)."""
+        charts = {US: QBO_ACCOUNTS, UK: XERO_ACCOUNTS}
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(
+                [
+                    "month",
+                    "entity",
+                    "account_code",
+                    "account_name",
+                    "account_type",
+                    "account_class",
+                    "currency",
+                    "movement",
+                ]
+            )
+            for entity in (US, UK):
+                books = self.books[entity]
+                for (month, key), amount in sorted(books.movements.items()):
+                    if amount:
+                        spec = charts[entity][key]
+                        # QBO: (name, number, AccountType, sub type, Classification);
+                        # Xero: (name, code, Type, Class, system account)
+                        klass = (spec[4] if entity == US else spec[3]).lower()
+                        writer.writerow(
+                            [
+                                month,
+                                entity,
+                                spec[1],
+                                spec[0],
+                                spec[2],
+                                klass,
+                                books.currency,
+                                money_str(amount, books.currency),
+                            ]
+                        )
+        with open(path.parent / "intercompany_open_month_end.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(
+                [
+                    "month_end",
+                    "entity",
+                    "kind",
+                    "document_number",
+                    "currency",
+                    "open_amount",
+                    "functional_currency",
+                    "carried_amount",
+                ]
+            )
+            writer.writerows(self.foreign.intercompany_open)
+
     def _finish(self) -> None:
         self.out.flush_through(self.end)
         shop_counts, shop_stats = self.shop.finish()
@@ -1589,6 +1648,8 @@ class Simulation:
                                 money_str(amount, books.currency),
                             ]
                         )
+        self.budgets.write_truth(truth / "ledger_budgets.csv")
+        self._write_ledger_truth(truth / "ledger_by_account_month.csv")
         self.out.close()
         (truth / "problems.json").write_text(json.dumps({"problems": self.problems}, indent=2) + "\n")
         fx_rows = self.fx.write_csv(self.root / "reference" / "fx_rates.csv")

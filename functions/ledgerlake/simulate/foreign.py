@@ -16,6 +16,12 @@ Between the entities: Northwind US charges Northwind UK a monthly management fee
 Management Fees", foreign for the UK), settled within the month; consolidation eliminates
 both sides (seeds/intercompany_accounts.csv). Its own random stream, so the rest of the
 company draws what it drew before.
+
+At each quarter's last day Northwind US also recharges Northwind UK for shared IT systems
+(the same documents, on the same accounts), settled on the 10th of the next month: at the
+quarter end it is open intercompany AR in the US and AP in the UK, which consolidation
+eliminates too (seeds/intercompany_contacts.csv names the counterparties). Its amount draws
+on a stream of its own ("intercompany_recharge").
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from datetime import date, datetime, timedelta
 
 from .company import UK, US
 from .ledger import OpenDoc, provider_rate, to_functional, xero_functional_rate
-from .util import at, month_end, stream
+from .util import at, money_str, month_end, stream
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,17 @@ EUR_CUSTOMER = ForeignParty("rheinland", "Rheinland Logistik GmbH", "EUR", 8, 6_
 GBP_VENDOR = ForeignParty("thames_studio", "Thames Design Studio Ltd", "GBP", 12, 2_500, 4_500, 30)
 MANAGEMENT_FEE_USD = 12_000_00  # per month at scale 1
 FEE_DAY, FEE_SETTLED_DAY = 3, 20
+RECHARGE_USD = (2_000, 6_000)  # whole dollars at scale 1, per quarter
+RECHARGE_SETTLED_DAY = 10  # of the month after the quarter end
 
 
 class ForeignTrade:
     def __init__(self, engine):
         self.engine = engine
         self.rng = stream(engine.seed, "foreign")  # its own stream: the company's other draws are unchanged
+        self.recharge_rng = stream(engine.seed, "intercompany_recharge")
+        self.open_charges: list[tuple[OpenDoc, OpenDoc]] = []  # (US invoice, UK bill) not yet settled
+        self.intercompany_open: list[list[str]] = []  # truth rows, see month_end
         self.fx = engine.fx
 
     def open(self, moment: datetime) -> None:
@@ -75,14 +86,48 @@ class ForeignTrade:
             self._bill(day)
         if day.day == FEE_DAY:
             self._management_fee(day)
+        if day.month % 3 == 0 and day == month_end(day):
+            self._recharge(day)
 
     def month_end(self, day: date) -> None:
         """Revalue open foreign documents at the month end's rate (reversed tomorrow), unless
         the simulation ends today (tomorrow's reversal would fall outside it)."""
-        if day >= self.engine.end:
-            return
-        for books in (self.engine.qbo, self.engine.xero):
-            books.revalue_foreign(day, lambda currency, books=books: self.fx.rate(day, currency, books.currency))
+        if day < self.engine.end:
+            for books in (self.engine.qbo, self.engine.xero):
+                books.revalue_foreign(day, lambda currency, books=books: self.fx.rate(day, currency, books.currency))
+        self._intercompany_truth(day)
+
+    def _intercompany_truth(self, day: date) -> None:
+        """Open intercompany receivables (US) and payables (UK) at the month end, in the document's
+        currency and at the functional amount carried (the month end's revaluation when foreign):
+        truth/intercompany_open_month_end.csv."""
+        self.open_charges = [(i, b) for i, b in self.open_charges if i.balance or b.balance]
+        revalued = day < self.engine.end
+        for invoice, bill in self.open_charges:
+            for entity, doc, books in ((US, invoice, self.engine.qbo), (UK, bill, self.engine.xero)):
+                if not doc.balance or doc.created.date() > day:
+                    continue
+                carried = doc.balance
+                if doc.currency:
+                    sign = 1 if doc.functional > 0 else -1
+                    carried = (
+                        to_functional(doc.balance, self.fx.rate(day, doc.currency, books.currency))
+                        if revalued
+                        else sign * doc.functional
+                    )
+                kind = "receivable" if entity == US else "payable"
+                self.intercompany_open.append(
+                    [
+                        day.isoformat(),
+                        entity,
+                        kind,
+                        doc.number,
+                        doc.currency or books.currency,
+                        money_str(doc.balance, doc.currency or books.currency),
+                        books.currency,
+                        money_str(carried, books.currency),
+                    ]
+                )
 
     def _amount(self, party: ForeignParty) -> int:
         return self.rng.randrange(party.low, party.high) * 100
@@ -131,20 +176,35 @@ class ForeignTrade:
         engine.stats["foreign_bills"] += 1
 
     def _management_fee(self, day: date) -> None:
+        settle = at(day.replace(day=FEE_SETTLED_DAY), 12 * 3600)
+        self.engine.doc_numbers[US] += 1
+        number = str(self.engine.doc_numbers[US])
+        self._charge(day, number, f"Group management services {day:%B %Y}", self.fee, settle)
+
+    def _recharge(self, day: date) -> None:
+        """The quarter's IT systems recharge: open over the quarter end, settled next month."""
+        low, high = RECHARGE_USD
+        amount = max(round(self.recharge_rng.randrange(low, high) * 100 * self.engine.scale / 100) * 100, 100_00)
+        settle = at(date.fromordinal(day.toordinal() + RECHARGE_SETTLED_DAY), 13 * 3600)
+        quarter = f"Q{(day.month - 1) // 3 + 1} {day.year}"
+        # its own number series, so the invoices' sequence is what it was before recharges
+        number = f"ICR-{day.year}Q{(day.month - 1) // 3 + 1}"
+        self._charge(day, number, f"Shared IT systems recharge {quarter}", amount, settle)
+        self.engine.stats["intercompany_recharges"] += 1
+
+    def _charge(self, day: date, number: str, desc: str, amount: int, settle: datetime) -> None:
+        """A US invoice to the UK and the UK's dollar bill for it, settled together at `settle`."""
         engine = self.engine
         moment = at(day, 8 * 3600)
-        engine.doc_numbers[US] += 1
-        number = str(engine.doc_numbers[US])
-        desc = f"Group management services {day:%B %Y}"
         invoice = engine.qbo.invoice(
-            moment, day, self.uk_customer, number, None, [(desc, self.fee, "ic_revenue")], 30, "finance@northwind.co.uk"
+            moment, day, self.uk_customer, number, None, [(desc, amount, "ic_revenue")], 30, "finance@northwind.co.uk"
         )
         bill = engine.xero.bill(
             moment + timedelta(hours=2),
             day,
             "northwind_us",
             f"NWUS-{number}",
-            self.fee,
+            amount,
             "ic_charges",
             desc,
             30,
@@ -152,8 +212,8 @@ class ForeignTrade:
             currency="USD",
             currency_rate=provider_rate(self.fx.rate(day, "GBP", "USD")),
         )
-        settle = at(day.replace(day=FEE_SETTLED_DAY), 12 * 3600)
         engine.schedule(settle, "intercompany_settlement", (invoice, bill))
+        self.open_charges.append((invoice, bill))
         engine.stats["intercompany_charges"] += 1
 
     def settle_intercompany(self, moment: datetime, invoice: OpenDoc, bill: OpenDoc) -> None:

@@ -105,6 +105,9 @@ class Books:
         self.dims: Dimensions | None = None
         # coded P&L postings: (month, class, department, account key) -> debit-positive amount
         self.dims_truth: dict[tuple[str, str | None, str | None, str], int] = defaultdict(int)
+        # every account's movement per month (debit-positive, functional minor units): the
+        # truth of the statements (truth/ledger_by_account_month.csv) and the budgets' run-rate
+        self.movements: dict[tuple[str, str], int] = defaultdict(int)
 
     def post(self, day: date, lines: Lines, what: str, coding: list[Coding] | None = None) -> None:
         """Post balanced lines; `coding` (parallel to `lines`) is each line's (class,
@@ -115,6 +118,7 @@ class Books:
         month = day.strftime("%Y-%m")
         for key, amount, _ in lines:
             self.balances[key] += amount
+            self.movements[(month, key)] += amount
             if key in self.revenue_keys:
                 self.revenue_by_month[month] -= amount  # revenue = credits - debits
         for (key, amount, _), (klass, department) in zip(lines, coding or ()):
@@ -220,6 +224,7 @@ class QboBooks(Books):
     fx_realised_key = fx_unrealised_key = "fx_gain_loss"  # QBO books both to "Exchange Gain or Loss"
     revenue_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[2] in QBO_REVENUE_TYPES)
     pnl_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[4] in ("Revenue", "Expense"))
+    income_keys = frozenset(k for k, v in QBO_ACCOUNTS.items() if v[4] == "Revenue")  # credit-normal P&L
 
     def __init__(self, out: Output, ids: Ids):
         super().__init__(US, out, ids)
@@ -822,6 +827,7 @@ class XeroBooks(Books):
     fx_realised_key, fx_unrealised_key = "fx_realised", "fx_unrealised"  # Xero's system accounts
     revenue_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[2] in XERO_REVENUE_TYPES)
     pnl_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[3] in ("REVENUE", "EXPENSE"))
+    income_keys = frozenset(k for k, v in XERO_ACCOUNTS.items() if v[3] == "REVENUE")  # credit-normal P&L
 
     def __init__(self, out: Output, ids: Ids):
         super().__init__(UK, out, ids)

@@ -71,6 +71,7 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "refundreceipt",
         "class",
         "department",
+        "budget",  # the query API's Budget pages (sources/qbo/poll.py)
     ),
     "xero": (
         "notifications",
@@ -82,6 +83,7 @@ KNOWN_ENTITIES: dict[str, tuple[str, ...]] = {
         "contacts",
         "manualjournals",
         "trackingcategories",
+        "budgets",
     ),
     "plaid": ("notifications", "transactions_sync", "accounts"),
     "ecb": ("eurofxref",),  # FX reference rates (sources/ecb)

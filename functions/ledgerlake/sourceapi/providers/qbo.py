@@ -8,7 +8,9 @@
   (https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/change-data-capture)
 * `GET /v3/company/{realm}/{entity}/{id}` — one entity, `{"Invoice": {...}, "time": ...}`.
 * `GET /v3/company/{realm}/query?query=select * from Customer where DisplayName = '…'` —
-  the query language's simplest form (one entity, optional one `=` condition).
+  the query language's simplest form (one entity, optional one `=` condition, optional
+  `STARTPOSITION n MAXRESULTS m` paging, 1,000 at most). `Budget` is read only this way
+  (it is not a CDC entity): `select * from Budget`.
 * Writes (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice):
   `POST /v3/company/{realm}/invoice` creates (no `Id`) or updates (`Id` + the current
   `SyncToken`; a stale one is `5010 Stale Object Error`); `?operation=void` voids;
@@ -26,12 +28,14 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from ...sources.qbo.poll import ENTITIES  # the entities the poller asks CDC for: one home
+from ...sources.qbo.poll import ENTITIES, QUERY_ENTITIES  # the poller's lists: one home
 from ..server import Reply, json_reply
 from ..store import parse_time
 
 CDC_CAP = 1000
 _BY_LOWER = {name.lower(): name for name in ENTITIES}
+_QUERYABLE = {name.lower(): name for name in (*ENTITIES, *QUERY_ENTITIES)}
+QUERY_MAX = 1000
 _PATH = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<what>[A-Za-z]+)(?:/(?P<id>[^/]+))?$")
 
 
@@ -191,7 +195,8 @@ def handle(api, req) -> Reply:
 
 _QUERY = re.compile(
     r"^\s*select\s+\*\s+from\s+(?P<entity>\w+)"
-    r"(?:\s+where\s+(?P<field>\w+)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)')?\s*$",
+    r"(?:\s+where\s+(?P<field>\w+)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)')?"
+    r"(?:\s+startposition\s+(?P<start>\d+))?(?:\s+maxresults\s+(?P<max>\d+))?\s*$",
     re.IGNORECASE,
 )
 # The items the simulated company sells and the income account each posts to (QuickBooks
@@ -210,14 +215,16 @@ def _latest(api, entity: str) -> list:
 
 def _query(api, req) -> Reply:
     match = _QUERY.match(req.arg("query") or "")
-    entity = _BY_LOWER.get((match.group("entity") if match else "").lower())
+    entity = _QUERYABLE.get((match.group("entity") if match else "").lower())
     if not match or not entity:
         return _validation(api, "Error parsing query", f'QueryParserError: Encountered "{req.arg("query")}"', "4000")
     rows = [v.obj for v in _latest(api, entity)]
     if match.group("field"):
         wanted = match.group("value").replace("\\'", "'")
         rows = [r for r in rows if str(r.get(match.group("field"), "")) == wanted]
-    answer = {entity: rows, "startPosition": 1, "maxResults": len(rows)} if rows else {}
+    start = max(1, int(match.group("start") or 1))
+    rows = rows[start - 1 : start - 1 + min(QUERY_MAX, int(match.group("max") or QUERY_MAX))]
+    answer = {entity: rows, "startPosition": start, "maxResults": len(rows)} if rows else {}
     return json_reply(200, {"QueryResponse": answer, "time": _time(api.clock)})
 
 

@@ -13,6 +13,11 @@
   `DELETED` deletes a draft). A refusal is a 400 `ValidationException` with
   `Elements[].ValidationErrors[].Message`. The `Idempotency-Key` header makes a write
   idempotent: the same key again answers the first result and writes nothing.
+* `GET /api.xro/2.0/Budgets` lists the budgets without their lines; `GET
+  /api.xro/2.0/Budgets/{BudgetID}?DateFrom=YYYY-MM-DD&DateTo=YYYY-MM-DD` returns one with its
+  BudgetLines[].BudgetBalances[] for the periods in that span: the previous, current and next
+  month when no span is given, at most 24 months per request
+  (https://developer.xero.com/documentation/api/budgets).
 Auth: `Authorization: Bearer <token>` plus `Xero-tenant-id`.
 """
 
@@ -37,8 +42,10 @@ RESOURCES = {
     "contacts": "Contacts",
     "manualjournals": "ManualJournals",
     "trackingcategories": "TrackingCategories",
+    "budgets": "Budgets",
 }
-UNPAGED = {"Accounts", "TrackingCategories"}
+UNPAGED = {"Accounts", "TrackingCategories", "Budgets"}
+BUDGET_MONTHS_MAX = 24
 PAGE_SIZE = 100
 _PATH = re.compile(r"^/api\.xro/2\.0/(?P<resource>[A-Za-z]+)(?:/(?P<id>[^/]+))?$")
 
@@ -114,6 +121,8 @@ def handle(api, req) -> Reply:
     if not match or not resource or req.method != "GET":
         return Reply(404, b"The resource you're looking for cannot be found", {"Content-Type": "text/plain"})
     res = api.store.resource("xero", resource)
+    if resource == "Budgets":
+        return _budgets(api, req, res, match.group("id"))
     if match.group("id"):
         found = res.get(match.group("id"), api.clock)
         if found is None:
@@ -130,6 +139,38 @@ def handle(api, req) -> Reply:
         size = min(1000, max(1, int(req.arg("pageSize", str(PAGE_SIZE)))))
         rows = rows[(page - 1) * size : page * size]
     return json_reply(200, _envelope(api, resource, [v.json for v in rows]))
+
+
+def _month(day) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _budgets(api, req, res, budget_id: str | None) -> Reply:
+    """The list (no lines), or one budget with its balances for the requested periods."""
+    if not budget_id:
+        rows = [{k: v for k, v in version.obj.items() if k != "BudgetLines"} for version in res.latest(api.clock)]
+        return json_reply(200, _envelope(api, "Budgets", rows))
+    found = res.get(budget_id, api.clock)
+    if found is None or found.deleted:
+        return Reply(404, b"The resource you're looking for cannot be found", {"Content-Type": "text/plain"})
+    today = datetime.fromtimestamp(api.clock, UTC).date()
+    try:
+        first = _month(_day(req.arg("DateFrom"), None) or today) - (0 if req.arg("DateFrom") else 1)
+        last = _month(_day(req.arg("DateTo"), None) or today) + (0 if req.arg("DateTo") else 1)
+    except ValueError:
+        return _problem(400, "Bad Request", "DateFrom and DateTo are dates, YYYY-MM-DD")
+    if last - first + 1 > BUDGET_MONTHS_MAX or last < first:
+        return _problem(400, "Bad Request", f"A budget can be read for 1 to {BUDGET_MONTHS_MAX} months at a time")
+    budget = found.obj
+    lines = []
+    for line in budget.get("BudgetLines") or []:
+        balances = [
+            b
+            for b in line.get("BudgetBalances") or []
+            if first <= int(b["Period"][:4]) * 12 + int(b["Period"][5:7]) - 1 <= last
+        ]
+        lines.append({**line, "BudgetBalances": balances})
+    return json_reply(200, _envelope(api, "Budgets", [{**budget, "BudgetLines": lines}]))
 
 
 # -- writes ----------------------------------------------------------------------------------

@@ -13,6 +13,12 @@ Dates arrive as `/Date(1439434356790+0000)/`.
 read on every run and landed when it differs from what is in raw (a page's identity is its
 content, so an unchanged list lands nothing). It is a few rows.
 
+Budgets (`GET /Budgets`, then `GET /Budgets/{id}?DateFrom&DateTo` for the lines, at most 24
+months per request): a budget is read again when its `UpdatedDateUTC` moved or the month
+turned since it was last read, for the 24 months to the current one and the 12 after it
+(two requests; "now" is the list response's own `DateTimeUTC`). Each answer lands as a page
+of entity `budgets`; staging keeps each (budget, account, period)'s latest balance.
+
 Tolerant reader: `UpdatedDateUTC` (and even the id) is optional in Xero's published
 schemas, so a record without one lands like any other; it only cannot move the cursor
 (it is stamped with the window's start, so the cursor never passes it) and staging
@@ -41,7 +47,8 @@ RESOURCES = {  # endpoint -> id field
     "TrackingCategories": "TrackingCategoryID",
 }
 LISTS = {"TrackingCategories"}  # read whole every run (no UpdatedDateUTC to move a cursor on)
-STREAMS = tuple(name.lower() for name in RESOURCES)
+STREAMS = (*(name.lower() for name in RESOURCES), "budgets")
+BUDGET_WINDOWS = ((-23, 0), (1, 12))  # months relative to the current one, each <= 24 months
 UNPAGED = {"Accounts"}
 PAGE_SIZE = 100
 
@@ -56,6 +63,17 @@ def _headers(ctx, since: datetime | None) -> dict[str, str]:
     return headers
 
 
+def _get(ctx, path: str, params: dict, since: datetime | None = None):
+    """One authorised GET of the accounting API (`path` under /api.xro/2.0/)."""
+    return ctx.http.request(
+        "GET",
+        f"{ctx.base_url}/api.xro/2.0/{path}",
+        params=params,
+        headers=_headers(ctx, since),
+        auth=ctx.auth("XERO_ACCESS_TOKEN"),
+    ).expect_ok()
+
+
 def _updated(row, floor: float) -> float:
     """The record's `UpdatedDateUTC` in epoch seconds; `floor` (the window start) when it
     has none or it cannot be read."""
@@ -65,19 +83,6 @@ def _updated(row, floor: float) -> float:
 
 def _id(row, id_field: str) -> str:
     return str(row.get(id_field, "")) if isinstance(row, dict) else ""
-
-
-def _get(ctx, resource: str, params: dict, since: datetime | None):
-    """One GET of a resource: (the response, its JSON, its records)."""
-    response = ctx.http.request(
-        "GET",
-        f"{ctx.base_url}/api.xro/2.0/{resource}",
-        params=params,
-        headers=_headers(ctx, since),
-        auth=ctx.auth("XERO_ACCESS_TOKEN"),
-    ).expect_ok()
-    doc = response.json()
-    return response, doc, doc.get(resource) or []
 
 
 def _walk(ctx, resource: str) -> None:
@@ -97,7 +102,9 @@ def _walk(ctx, resource: str) -> None:
     size = ctx.page_size or PAGE_SIZE
     while not ctx.out_of_time():
         params = {} if resource in UNPAGED else {"page": page_no, "pageSize": size, "order": "UpdatedDateUTC ASC"}
-        response, _, rows = _get(ctx, resource, params, since)
+        response = _get(ctx, resource, params, since)
+        doc = response.json()
+        rows = doc.get(resource) or []
         id_field = RESOURCES[resource]
         floor = since.timestamp() if since else 0.0
         updated = [_updated(r, floor) for r in rows]
@@ -141,7 +148,9 @@ def _list(ctx, resource: str) -> None:
     stream = resource.lower()
     state = ctx.start(stream) or {}
     params = {"includeArchived": "true"}
-    response, doc, rows = _get(ctx, resource, params, None)
+    response = _get(ctx, resource, params)
+    doc = response.json()
+    rows = doc.get(resource) or []
     fingerprint = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
     if not rows or state.get("fingerprint") == fingerprint:
         return
@@ -163,9 +172,59 @@ def poll(ctx) -> None:
         if ctx.out_of_time():
             return
         (_list if resource in LISTS else _walk)(ctx, resource)
+    if not ctx.out_of_time():
+        _budgets(ctx)
+
+
+def _month_span(now: datetime, first: int, last: int) -> tuple[str, str]:
+    """DateFrom / DateTo covering months `first`..`last` relative to `now`'s month."""
+
+    def month(offset: int) -> tuple[int, int]:
+        index = now.year * 12 + now.month - 1 + offset
+        return index // 12, index % 12 + 1
+
+    (y1, m1), (y2, m2) = month(first), month(last + 1)
+    end = datetime(y2, m2, 1, tzinfo=UTC).timestamp() - 86400
+    return f"{y1:04d}-{m1:02d}-01", datetime.fromtimestamp(end, UTC).strftime("%Y-%m-%d")
+
+
+def _budgets(ctx) -> None:
+    doc = _get(ctx, "Budgets", {}).json()
+    now = stamp_time(utc_stamp(doc.get("DateTimeUTC"))) or datetime.now(UTC)
+    seen = (None if ctx.since else (ctx.start("budgets") or {}).get("budgets")) or {}
+    month = now.strftime("%Y-%m")
+    read = dict(seen)
+    for budget in doc.get("Budgets") or []:
+        budget_id = _id(budget, "BudgetID")
+        version = [str(budget.get("UpdatedDateUTC") or ""), month]
+        if not budget_id or seen.get(budget_id) == version:
+            continue
+        for first, last in BUDGET_WINDOWS:
+            if ctx.out_of_time():
+                return
+            date_from, date_to = _month_span(now, first, last)
+            params = {"DateFrom": date_from, "DateTo": date_to}
+            response = _get(ctx, f"Budgets/{budget_id}", params)
+            rows = response.json().get("Budgets") or []
+            ctx.land_page(
+                "budgets",
+                request={"path": f"/api.xro/2.0/Budgets/{budget_id}", "params": params},
+                body=response.body,
+                records=len(rows),
+                page_time=page_time([utc_stamp(r.get("UpdatedDateUTC")) for r in rows if isinstance(r, dict)], now),
+                fingerprint=hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest(),
+                headers=response.headers,
+            )
+        read[budget_id] = version
+        ctx.save_cursor("budgets", {"budgets": read})
 
 
 def page_records(entity: str, payload: dict):
+    if entity == "budgets":
+        for row in payload.get("Budgets") or []:
+            if isinstance(row, dict):
+                yield Record("Budget", _id(row, "BudgetID"), utc_stamp(row.get("UpdatedDateUTC")), False, row)
+        return
     resource = next(name for name in RESOURCES if name.lower() == entity)
     id_field = RESOURCES[resource]
     for row in payload.get(resource) or []:

@@ -1,14 +1,16 @@
 -- One row per legal entity, calendar month and consolidation line, in the reporting currency:
---   P&L lines (statement `pnl`: revenue, other_income, cost_of_sales, operating_expense) at the
---     month's average rate;
+--   P&L lines (statement `pnl`: revenue, other_income, cost_of_sales, operating_expense,
+--     fx_realised, fx_unrealised) at the month's average rate;
 --   balance-sheet lines (statement `balance_sheet`, at the month end): assets and liabilities at
 --     the closing rate; equity at the historical rates of its postings (each line at its day's
 --     rate, general_ledger.reporting_amount); earnings to date as the sum of the months'
 --     translated P&L; and the cumulative translation adjustment (`cta`) that the translation
 --     leaves: translated assets - liabilities - equity - earnings (0 for an entity whose
 --     currency is the reporting currency). CTA lands in equity (other comprehensive income).
--- `eliminated_amount` is the intercompany part consolidation removes (accounts listed in
--- seeds/intercompany_accounts.csv), translated like its line; on the `cta` line it is what the
+-- `eliminated_amount` is the intercompany part consolidation removes, translated like its line:
+-- the accounts listed in seeds/intercompany_accounts.csv, and the open receivables and payables
+-- of documents with the contacts seeds/intercompany_contacts.csv names (a charge invoiced but
+-- not yet paid at the month end, carried at the month end's revaluation); on the `cta` line it is what the
 -- other eliminations leave (the two sides of an intercompany balance translated at different
 -- rates than they were booked at do not cancel exactly), so the consolidated balance sheet
 -- balances. Consolidated = sum over entities of (reporting_amount - eliminated_amount).
@@ -29,11 +31,20 @@ intercompany as (
         on ic.entity_id = a.entity_id and ic.account_code = a.account_code
 ),
 
+intercompany_contacts as (
+    select distinct
+        pc.entity_id,
+        pc.contact_key
+    from {{ ref('party_contacts') }} as pc
+    inner join {{ ref('intercompany_contacts') }} as icc
+        on icc.entity_id = pc.entity_id and lower(icc.contact_name) = lower(pc.contact_name)
+),
+
 gl as (
     select
         g.*,
         ic.account_key is not null as is_intercompany,
-        {{ pl_line('g.account_class', 'g.is_operating_revenue', 'g.is_cost_of_sales') }} as pl_line
+        {{ pl_line('g.account_class', 'g.is_operating_revenue', 'g.is_cost_of_sales', 'g.document_type') }} as pl_line
     from {{ ref('general_ledger') }} as g
     left join intercompany as ic on ic.entity_id = g.entity_id and ic.account_key = g.account_key
 ),
@@ -92,8 +103,8 @@ earnings_by_month as (
     select
         entity_id,
         period_month,
-        sum(case when line in ('revenue', 'other_income') then reporting_amount else -reporting_amount end) as earnings,
-        sum(case when line in ('revenue', 'other_income') then eliminated_amount else -eliminated_amount end)
+        sum(case when line in {{ pl_income_lines() }} then reporting_amount else -reporting_amount end) as earnings,
+        sum(case when line in {{ pl_income_lines() }} then eliminated_amount else -eliminated_amount end)
             as eliminated_earnings
     from pnl
     group by entity_id, period_month
@@ -103,6 +114,7 @@ balances as (
     select
         b.entity_id,
         cast({{ dbt.date_trunc('month', 'b.month_end') }} as date) as period_month,
+        b.month_end,
         b.total_assets,
         b.total_liabilities,
         b.total_equity,
@@ -143,7 +155,7 @@ historical as (
     group by g.entity_id, g.period_month
 ),
 
-intercompany_balances as (
+intercompany_accounts_balances as (
     -- closing balances of intercompany accounts (assets debit-positive, liabilities credit-positive)
     select
         t.entity_id,
@@ -153,6 +165,46 @@ intercompany_balances as (
     from {{ ref('trial_balance') }} as t
     inner join intercompany as ic on ic.entity_id = t.entity_id and ic.account_key = t.account_key
     group by t.entity_id, t.period_month
+),
+
+intercompany_control_lines as (
+    -- receivable / payable lines of documents with the other entities (a foreign one's
+    -- month-end revaluation and its reversal included)
+    select
+        g.entity_id,
+        g.posted_on,
+        case when a.is_receivable then g.functional_amount else 0 end as receivable,
+        case when a.is_payable then -g.functional_amount else 0 end as payable
+    from gl as g
+    inner join intercompany_contacts as c on c.entity_id = g.entity_id and c.contact_key = g.contact_key
+    inner join {{ ref('int_ledger_accounts') }} as a
+        on a.entity_id = g.entity_id and a.account_key = g.account_key and (a.is_receivable or a.is_payable)
+),
+
+open_intercompany as (
+    -- what is still open with the other entities at each month end
+    select
+        b.entity_id,
+        b.period_month,
+        sum(l.receivable) as assets,
+        sum(l.payable) as liabilities
+    from balances as b
+    inner join intercompany_control_lines as l on l.entity_id = b.entity_id and l.posted_on <= b.month_end
+    group by b.entity_id, b.period_month
+),
+
+intercompany_balances as (
+    select
+        entity_id,
+        period_month,
+        sum(assets) as assets,
+        sum(liabilities) as liabilities
+    from (
+        select * from intercompany_accounts_balances
+        union all
+        select * from open_intercompany
+    ) as both_kinds
+    group by entity_id, period_month
 ),
 
 balance_sheet as (

@@ -1,18 +1,21 @@
--- Grain: one row per budget, legal entity, P&L account, month within the budget's months
--- for that entity, and the class and department a budget line is set at, where the account
--- has a budget line or actual postings. A line with a class or department compares with the
--- postings coded with it; the row without (NULL: budget lines per account, and actual-only
--- rows) with the rest of the account's postings, so an account's rows add up to its actual
--- (the import keeps one account and month to one set of dimensions: no posting counts twice):
--- the budget, the
--- actual (general_ledger, accrual basis), the variance (actual − budget) and the variance %
--- of the budget, in the entity's functional currency and in the reporting currency at the
--- month end's rate (the latest rate for months past the data). Income and costs are both
--- positive, as on a P&L; `favourable_variance` is the variance signed so that positive is
--- good (more revenue, less cost).
+-- Grain: one row per budget (its source and name), legal entity, P&L account, month within
+-- the budget's months for that entity, and the class and department a budget line is set at,
+-- where the account has a budget line or actual postings. Budgets come from three places
+-- (`budget_source`): a CSV imported with `ledgerlake budgets import` ('csv'), QuickBooks
+-- Online Budget entities ('qbo') and Xero OVERALL budgets ('xero'). A line with a class or
+-- department compares with the postings coded with it; the row without (NULL: budget lines
+-- per account, ledger budgets, and actual-only rows) with the rest of the account's
+-- postings, so an account's rows add up to its actual (the import keeps one account and
+-- month to one set of dimensions: no posting counts twice): the budget, the actual
+-- (general_ledger, accrual basis), the variance (actual − budget) and the variance % of the
+-- budget, in the entity's functional currency and in the reporting currency at the month
+-- end's rate (the latest rate for months past the data). Income and costs are both
+-- positive, as on a P&L (and as both ledgers keep their budgets); `favourable_variance` is
+-- the variance signed so that positive is good (more revenue, less cost).
 {%- set reporting = var('reporting_currency') %}
-with budget_lines as (
+with csv_lines as (
     select
+        'csv' as budget_source,
         budget_name,
         entity_id,
         account_key,
@@ -21,19 +24,79 @@ with budget_lines as (
         class_name,
         department_name,
         amount,
-        source_file,
-        line
+        'budget_csv' as source_system,
+        source_file || ':' || cast(line as varchar) as source_id
     from {{ ref('stg_reference__budgets') }}
+),
+
+ledger_accounts as (
+    select
+        source_system,
+        tenant_id,
+        source_account_id,
+        entity_id,
+        account_key
+    from {{ ref('int_ledger_accounts') }}
+    where account_class in ('revenue', 'expense')
+),
+
+qbo_lines as (
+    -- an account's month summed over the class / department / customer a split budget names
+    select
+        'qbo' as budget_source,
+        q.budget_name,
+        a.entity_id,
+        a.account_key,
+        q.period_month,
+        cast(null as varchar) as class_name,  -- ledger budgets are compared per account
+        cast(null as varchar) as department_name,
+        sum(q.amount) as amount,
+        'qbo' as source_system,
+        max(q.budget_id) as source_id
+    from {{ ref('stg_qbo__budget_lines') }} as q
+    inner join ledger_accounts as a
+        on a.source_system = 'qbo' and a.tenant_id = q.tenant_id and a.source_account_id = q.account_id
+    where q.is_active
+    group by q.budget_name, a.entity_id, a.account_key, q.period_month
+),
+
+xero_lines as (
+    -- OVERALL budgets only: a TRACKING budget budgets one tracking option, not the entity
+    select
+        'xero' as budget_source,
+        x.budget_name,
+        a.entity_id,
+        a.account_key,
+        x.period_month,
+        cast(null as varchar) as class_name,  -- ledger budgets are compared per account
+        cast(null as varchar) as department_name,
+        sum(x.amount) as amount,
+        'xero' as source_system,
+        max(x.budget_id) as source_id
+    from {{ ref('stg_xero__budget_lines') }} as x
+    inner join ledger_accounts as a
+        on a.source_system = 'xero' and a.tenant_id = x.tenant_id and a.source_account_id = x.account_id
+    where x.budget_type = 'OVERALL'
+    group by x.budget_name, a.entity_id, a.account_key, x.period_month
+),
+
+budget_lines as (
+    select * from csv_lines
+    union all
+    select * from qbo_lines
+    union all
+    select * from xero_lines
 ),
 
 spans as (
     select
+        budget_source,
         budget_name,
         entity_id,
         min(period_month) as first_month,
         max(period_month) as last_month
     from budget_lines
-    group by budget_name, entity_id
+    group by budget_source, budget_name, entity_id
 ),
 
 actuals as (
@@ -57,6 +120,7 @@ data_end as (
 
 keys as (
     select
+        budget_source,
         budget_name,
         entity_id,
         account_key,
@@ -66,6 +130,7 @@ keys as (
     from budget_lines
     union
     select
+        s.budget_source,
         s.budget_name,
         a.entity_id,
         a.account_key,
@@ -80,6 +145,7 @@ key_actuals as (
     -- a key's actuals: the postings in its class and department, any when it names none
     -- (less what the dimension-level keys take: covered below)
     select
+        k.budget_source,
         k.budget_name,
         k.entity_id,
         k.account_key,
@@ -93,12 +159,13 @@ key_actuals as (
             a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
             and (k.class_name is null or a.class_name = k.class_name)
             and (k.department_name is null or a.department_name = k.department_name)
-    group by k.budget_name, k.entity_id, k.account_key, k.period_month, k.class_name, k.department_name
+    group by k.budget_source, k.budget_name, k.entity_id, k.account_key, k.period_month, k.class_name, k.department_name
 ),
 
 covered as (
     -- what an account and month's dimension-level keys take, left out of its whole-account row
     select
+        budget_source,
         budget_name,
         entity_id,
         account_key,
@@ -106,7 +173,7 @@ covered as (
         sum(actual_amount) as covered_amount
     from key_actuals
     where class_name is not null or department_name is not null
-    group by budget_name, entity_id, account_key, period_month
+    group by budget_source, budget_name, entity_id, account_key, period_month
 ),
 
 fx_last as (
@@ -115,6 +182,7 @@ fx_last as (
 
 joined as (
     select
+        k.budget_source,
         k.budget_name,
         k.entity_id,
         k.period_month,
@@ -131,26 +199,28 @@ joined as (
         - case when k.class_name is null and k.department_name is null then coalesce(c.covered_amount, 0) else 0 end
             as actual_amount,
         coalesce(de.last_day >= {{ month_end('k.period_month') }}, false) as is_month_complete,
-        b.source_file,
-        b.line
+        b.source_system,
+        b.source_id
     from keys as k
     join {{ ref('legal_entities') }} as e on e.entity_id = k.entity_id
     left join {{ ref('int_ledger_accounts') }} as acc on acc.entity_id = k.entity_id and acc.account_key = k.account_key
     left join budget_lines as b
         on
-            b.budget_name = k.budget_name and b.entity_id = k.entity_id
+            b.budget_source = k.budget_source and b.budget_name = k.budget_name and b.entity_id = k.entity_id
             and b.account_key = k.account_key and b.period_month = k.period_month
             and coalesce(b.class_name, '') = coalesce(k.class_name, '')
             and coalesce(b.department_name, '') = coalesce(k.department_name, '')
     left join key_actuals as a
         on
-            a.budget_name = k.budget_name and a.entity_id = k.entity_id
+            a.budget_source = k.budget_source and a.budget_name = k.budget_name
+            and a.entity_id = k.entity_id
             and a.account_key = k.account_key and a.period_month = k.period_month
             and coalesce(a.class_name, '') = coalesce(k.class_name, '')
             and coalesce(a.department_name, '') = coalesce(k.department_name, '')
     left join covered as c
         on
-            c.budget_name = k.budget_name and c.entity_id = k.entity_id
+            c.budget_source = k.budget_source and c.budget_name = k.budget_name
+            and c.entity_id = k.entity_id
             and c.account_key = k.account_key and c.period_month = k.period_month
     cross join data_end as de
 ),
@@ -172,8 +242,9 @@ rated as (
 )
 
 select
-    budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar)
+    budget_source || ':' || budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar)
     || ':' || coalesce(class_name, '') || ':' || coalesce(department_name, '') as budget_vs_actual_key,
+    budget_source,
     budget_name,
     entity_id,
     period_month,
@@ -199,6 +270,6 @@ select
     {{ to_reporting('budget_amount', 'fx_rate') }} as budget_amount_reporting,
     {{ to_reporting('actual_amount', 'fx_rate') }} as actual_amount_reporting,
     {{ to_reporting('actual_amount', 'fx_rate') }} - {{ to_reporting('budget_amount', 'fx_rate') }} as variance_reporting,
-    case when is_budgeted then 'budget_csv' end as source_system,
-    case when is_budgeted then source_file || ':' || cast(line as varchar) end as source_id
+    source_system,
+    source_id
 from rated

@@ -1,8 +1,8 @@
--- Grain: one row per entity, calendar month, P&L line (revenue, cost of sales, operating
--- expense), class and department (NULL: lines their documents leave uncoded), accrual
--- basis, credit-positive for revenue and debit-positive for costs, in functional and
--- reporting currency, with the fiscal year and period. Summed over class and department
--- it is the entity's P&L.
+-- Grain: one row per entity, calendar month, P&L line (revenue, other income, cost of
+-- sales, operating expense, realised FX, unrealised FX), class and department (NULL: lines
+-- their documents leave uncoded), accrual basis, credit-positive for income and FX gains and
+-- debit-positive for costs, in functional and reporting currency, with the fiscal year and
+-- period. Summed over class and department it is the entity's P&L.
 select
     entity_id || ':' || cast(period_month as varchar) || ':' || pl_line
     || ':' || coalesce(class_name, '') || ':' || coalesce(department_name, '') as pnl_key,
@@ -19,7 +19,7 @@ select
 from (
     select
         *,
-        {{ pl_line('account_class', 'is_operating_revenue', 'is_cost_of_sales') }} as pl_line
+        {{ pl_line('account_class', 'is_operating_revenue', 'is_cost_of_sales', 'document_type') }} as pl_line
     from {{ ref('general_ledger') }}
     where account_class in ('revenue', 'expense')
 ) as gl
