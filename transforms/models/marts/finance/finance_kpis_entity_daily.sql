@@ -257,8 +257,12 @@ documents as (
     select
         entity_id,
         issued_on as day,
-        sum(case when document_kind = 'AR' and not is_voided and not is_deleted then total_amount else 0 end) as ar_invoiced,
-        sum(case when document_kind = 'AP' and not is_voided and not is_deleted then total_amount else 0 end) as ap_billed,
+        sum(
+            case when document_kind = 'AR' and not is_voided and not is_deleted then total_amount else 0 end
+        ) as ar_invoiced,
+        sum(
+            case when document_kind = 'AP' and not is_voided and not is_deleted then total_amount else 0 end
+        ) as ap_billed,
         sum(case when document_kind = 'AR' then 1 else 0 end) as invoices_issued,
         sum(case when document_kind = 'AR' and (is_voided or is_deleted) then 1 else 0 end) as invoices_in_error
     from {{ ref('int_ar_ap_documents') }}

@@ -68,7 +68,8 @@ per_eur as (
 kept as (
     select * from per_eur
     {%- if wanted %}
-        where currency = 'EUR' or currency in ({% for c in wanted.split(',') if c %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {%- set codes = wanted.split(',') | select | list %}
+        where currency = 'EUR' or currency in ('{{ codes | join("', '") }}')
     {%- endif %}
 ),
 

@@ -22,7 +22,14 @@ refunds as (
         {{ tenant_id('shopify', 'o.envelope') }} as tenant_id,
         1 as embedded,
         item as refund
-    from {{ json_each_row(raw_objects('shopify', 'orders'), 'o', 'payload', '$.refunds', 'item', where="o.arrival = 'webhook'") }}
+    from {{ json_each_row(
+        raw_objects('shopify', 'orders'),
+        'o',
+        'payload',
+        '$.refunds',
+        'item',
+        where="o.arrival = 'webhook'"
+    ) }}
 ),
 
 identified as (
