@@ -1,6 +1,6 @@
 -- One row per HubSpot webhook event (v3: one event of a delivered batch per object).
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'notifications') }}
+    select * from {{ source('hubspot', 'notifications') }}
 ),
 
 renamed as (

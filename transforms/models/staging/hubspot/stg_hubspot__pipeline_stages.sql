@@ -1,7 +1,7 @@
 -- One row per deal pipeline stage (GET /crm/v3/pipelines/deals), with the stage's win
 -- probability (metadata.probability, "0.2") and whether it is closed / won.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'pipelines') }}
+    select * from {{ source('hubspot', 'pipelines') }}
 ),
 
 pipelines as (

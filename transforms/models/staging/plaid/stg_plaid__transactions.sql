@@ -5,7 +5,7 @@
 -- new id). Plaid's sign: positive amount = money out; `amount` here is money in,
 -- positive = inflow, as every ledgerlake bank line.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('plaid', 'transactions_sync') }}
+    select * from {{ source('plaid', 'transactions_sync') }}
 ),
 
 changed as (

@@ -4,7 +4,7 @@
 -- eventNotifications[]) or a CloudEvent ({type: "qbo.invoice.voided.v1", intuitentityid,
 -- intuitaccountid, time}).
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('qbo', 'notifications') }}
+    select * from {{ source('qbo', 'notifications') }}
 ),
 
 legacy_envelopes as (

@@ -1,7 +1,7 @@
 -- One row per Shopify Payments balance transaction (REST balance/transactions.json).
 -- Money is in decimal strings; `amount` is gross, `fee` positive, `net` = amount - fee.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('shopify', 'balance_transactions') }}
+    select * from {{ source('shopify', 'balance_transactions') }}
 ),
 
 items as (

@@ -5,7 +5,7 @@
 -- a delete (its payload holds only the id). Keyed by (shop, order id); an order without
 -- an id is in stg_shopify__quarantine instead.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('shopify', 'orders') }}
+    select * from {{ source('shopify', 'orders') }}
 ),
 
 rest as (

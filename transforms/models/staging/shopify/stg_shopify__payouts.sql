@@ -1,6 +1,6 @@
 -- One row per Shopify Payments payout (REST shopify_payments/payouts.json pages).
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('shopify', 'payouts') }}
+    select * from {{ source('shopify', 'payouts') }}
 ),
 
 items as (

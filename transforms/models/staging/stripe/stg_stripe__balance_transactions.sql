@@ -2,7 +2,7 @@
 -- Pages fetched with `payout=po_…` tell which payout settles each transaction; the
 -- request is kept in the envelope (extra.request), so the link is read from there.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('stripe', 'balance_transactions') }}
+    select * from {{ source('stripe', 'balance_transactions') }}
 ),
 
 items as (

@@ -5,7 +5,7 @@
 -- over whole chunks of 300 KB pages it took gigabytes at scale 100. An event without an
 -- id is in stg_stripe__quarantine instead.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('stripe', 'events') }}
+    select * from {{ source('stripe', 'events') }}
 ),
 
 webhook_events as (

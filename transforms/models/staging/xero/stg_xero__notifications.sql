@@ -1,6 +1,6 @@
 -- One row per Xero webhook event (resourceId, eventCategory, eventType).
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('xero', 'notifications') }}
+    select * from {{ source('xero', 'notifications') }}
 ),
 
 renamed as (
