@@ -24,9 +24,16 @@ log = logging.getLogger(__name__)
 TABLE = "ops.source_freshness"
 _PERIOD_HOURS = {"minute": Decimal(1) / 60, "hour": Decimal(1), "day": Decimal(24)}
 _COLUMNS = (
-    "source_freshness_key varchar, source_system varchar, entity varchar, status varchar, "
-    "max_loaded_at timestamptz, snapshotted_at timestamptz, hours_since_loaded decimal(18, 2), "
-    "warn_after_hours decimal(18, 2), error_after_hours decimal(18, 2), error varchar"
+    ("source_freshness_key", "varchar"),
+    ("source_system", "varchar"),
+    ("entity", "varchar"),
+    ("status", "varchar"),
+    ("max_loaded_at", "timestamptz"),
+    ("snapshotted_at", "timestamptz"),
+    ("hours_since_loaded", "decimal(18, 2)"),
+    ("warn_after_hours", "decimal(18, 2)"),
+    ("error_after_hours", "decimal(18, 2)"),
+    ("error", "varchar"),
 )
 
 
@@ -77,12 +84,12 @@ def write_table(warehouse: Path, rows: list[dict]) -> None:
     conn = duckdb.connect(str(warehouse))
     try:
         conn.execute("create schema if not exists ops")
-        conn.execute(f"create or replace table {TABLE} ({_COLUMNS})")
-        names = [c.split()[0] for c in _COLUMNS.split(", ")]
-        conn.executemany(
-            f"insert into {TABLE} values ({', '.join('?' for _ in names)})",
-            [[row[n] for n in names] for row in rows],
-        )
+        conn.execute(f"create or replace table {TABLE} ({', '.join(f'{n} {t}' for n, t in _COLUMNS)})")
+        if rows:
+            conn.executemany(
+                f"insert into {TABLE} values ({', '.join('?' for _ in _COLUMNS)})",
+                [[row[n] for n, _ in _COLUMNS] for row in rows],
+            )
     finally:
         conn.close()
 
