@@ -1,5 +1,5 @@
 """Integration health: connections (token expiry, needs reconnect), last event received and
-last successful poll per source, row counts,
+last successful poll per source, how fresh each watched raw entity is (dbt source freshness), row counts,
 integrity findings — the first place to look when a number looks wrong."""
 
 import polars as pl
@@ -51,6 +51,31 @@ try:
         "Per source, its latest month with webhooks: from the provider's event time to the lake (delivery), and "
         "from the lake to the build that published it. Daily and weekly figures: marts.finance_kpis_source_latency."
     )
+except dd.MissingMart as err:
+    shared.missing(err)
+
+st.subheader("Freshness")
+try:
+    freshness = shared.cached(dd.source_freshness)
+    for row in freshness.filter(pl.col("status") != "pass").iter_rows(named=True):
+        where = f"{row['source_system']}.{row['entity']}"
+        if row["status"] == "runtime error":
+            st.error(f"{where}: the freshness check failed: {row['error']}")
+        else:
+            say = st.error if row["status"] == "error" else st.warning
+            say(
+                f"{where}: nothing landed for {row['hours_since_loaded']} h "
+                f"(warn after {row['warn_after_hours']} h, error after {row['error_after_hours']} h)."
+            )
+    shared.table(
+        freshness,
+        "source freshness",
+        column_config={
+            "max_loaded_at": st.column_config.DatetimeColumn("Last landed", format="YYYY-MM-DD HH:mm"),
+            "hours_since_loaded": st.column_config.NumberColumn("Hours since"),
+        },
+    )
+    st.caption("`dbt source freshness` after each build: thresholds per source in the dbt sources (docs/marts.md).")
 except dd.MissingMart as err:
     shared.missing(err)
 

@@ -1366,6 +1366,20 @@ def source_health(m: Marts) -> pl.DataFrame:
     return m.frame(f"select * from {HEALTH} order by all")
 
 
+FRESHNESS = "ops.source_freshness"  # transform.freshness: `dbt source freshness` of the raw lake
+
+
+def source_freshness(m: Marts) -> pl.DataFrame:
+    """How long ago each watched raw entity last landed, against its warn / error thresholds
+    (transforms/models/staging/<provider>/_<source>__sources.yml): problems first."""
+    m.require(FRESHNESS)
+    return m.frame(
+        "select source_system, entity, status, max_loaded_at, hours_since_loaded, warn_after_hours, "
+        f"error_after_hours, error from {FRESHNESS} order by case status when 'runtime error' then 0 "
+        "when 'error' then 1 when 'warn' then 2 else 3 end, source_system, entity"
+    )
+
+
 QUARANTINE = f"{MARTS}.quarantine_records"
 
 

@@ -292,6 +292,35 @@ def test_source_health_counts_every_raw_object(company_build, wh):
     assert webhooks == 6
 
 
+def test_source_freshness_runs_on_the_lake_after_the_build(built_company, company_build, wh):
+    """`dbt source freshness` ran on DuckDB against the compacted lake: one row per watched
+    entity, the last time ledgerlake received one of its objects (recomputed here from the
+    compacted parts), and just landed, so every one passes."""
+    import duckdb
+
+    rows = wh(
+        "select source_freshness_key, status, max_loaded_at, hours_since_loaded, warn_after_hours "
+        "from ops.source_freshness order by 1"
+    )
+    watched = {
+        "ecb.eurofxref",
+        "hubspot.notifications",
+        "plaid.transactions_sync",
+        "qbo.cdc",
+        "shopify.orders",
+        "stripe.events",
+        "xero.invoices",
+    }
+    assert {r[0] for r in rows} == watched
+    compacted = Path(built_company["env"]["LEDGERLAKE_HOME"]) / "compacted"
+    for key, status, max_loaded_at, hours, warn_after in rows:
+        source, entity = key.split(".")
+        parts = str(compacted / f"source={source}" / f"entity={entity}" / "*.parquet")
+        landed = duckdb.sql(f"select max(cast(received_at as timestamptz)) from read_parquet('{parts}')").fetchone()[0]
+        assert max_loaded_at == landed, key
+        assert status == "pass" and hours < warn_after, (key, status, hours)
+
+
 def test_consumers_read_the_real_marts(company_build):
     """The weekly email's and the dashboard's own queries run on the real build."""
     import duckdb

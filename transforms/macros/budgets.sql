@@ -8,16 +8,7 @@
 {%- endmacro %}
 
 {% macro budgets_files() -%}
-    {{ return(adapter.dispatch('budgets_files', 'ledgerlake')()) }}
-{%- endmacro %}
-{% macro duckdb__budgets_files() -%}
-    read_csv('s3://{{ var("raw_bucket") }}/reference/budgets/*.csv', header = true, all_varchar = true, union_by_name = true)
-{%- endmacro %}
-{% macro spark__budgets_files() -%}
-    lake.budgets
-{%- endmacro %}
-{% macro default__budgets_files() -%}
-    {{ source('lake', 'budgets') }}
+    {{ return(source('lake', 'budgets')) }}
 {%- endmacro %}
 
 {# A column of the budget files that older files may lack: NULL for them. DuckDB's

@@ -6,7 +6,7 @@
 #}
 {% macro hubspot_deal_records() %}
 raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'deals') }}
+    select * from {{ source('hubspot', 'deals') }}
 ),
 
 records as (
@@ -18,3 +18,13 @@ records as (
     where {{ json_str('payload', '$.id') }} is not null
 )
 {% endmacro %}
+
+{# A CRM object's created_at / updated_at: the top-level stamps the API returns, else the
+   properties webhooks and older payloads carry. #}
+{% macro hubspot_created_updated(obj) -%}
+    {{ iso_to_utc('coalesce(' ~ json_str(obj, '$.createdAt') ~ ', ' ~ json_str(obj, '$.properties.createdate') ~ ')') }}
+        as created_at,
+    {{ iso_to_utc(
+        'coalesce(' ~ json_str(obj, '$.updatedAt') ~ ', ' ~ json_str(obj, '$.properties.hs_lastmodifieddate') ~ ')'
+    ) }} as updated_at
+{%- endmacro %}

@@ -1,8 +1,8 @@
 {#
   The raw lake as tables, for the engines that read it through a catalog (on-run-start).
 
-  DuckDB reads the compacted Parquet parts directly (raw_objects: read_parquet). Spark and
-  Athena read the same parts as one table, lake.compacted, partitioned by the parts' own
+  DuckDB reads the compacted Parquet parts directly (each dbt source's external_location:
+  read_parquet). Spark and Athena read the same parts as one table, lake.compacted, partitioned by the parts' own
   directories (source=…/entity=…, ledgerlake/transform/compact.py), and the hand-uploaded
   FX rates (reference/fx_rates/*.csv) as lake.fx_rates. On Athena/Glue the tables are the
   Glue catalog's (template.yaml); on Spark this hook registers them over
@@ -24,6 +24,14 @@
                           ~ " using parquet partitioned by (source, entity) location '" ~ compacted_root() ~ "'") -%}
         {%- do run_query("msck repair table lake.compacted") -%}
         {%- do run_query("refresh table lake.compacted") -%}
+        {#- each provider's dbt source table (source('stripe', 'events') = stripe.events) is
+            its entity's slice of lake.compacted -#}
+        {%- for node in graph.sources.values() if node.source_name != 'lake' -%}
+            {%- do run_query("create schema if not exists " ~ node.schema) -%}
+            {%- do run_query("create or replace view " ~ node.schema ~ "." ~ node.identifier
+                              ~ " as select * from lake.compacted where source = '" ~ node.source_name
+                              ~ "' and entity = '" ~ node.name ~ "'") -%}
+        {%- endfor -%}
         {%- if var('fx_rates_root', '') -%}
             {#- typed here, so a prefix with no file yet is an empty table, not a schema error -#}
             {%- do run_query("create table if not exists lake.fx_rates (date string, base string, quote string, rate string)"

@@ -8,39 +8,9 @@
   such as '\d' reaches Spark as written, as it does DuckDB and Trino.
 #}
 
-{# The compacted raw objects of one source/entity (see ledgerlake/transform/compact.py). #}
-{% macro raw_objects(source_name, entity) -%}
-    {{ return(adapter.dispatch('raw_objects', 'ledgerlake')(source_name, entity)) }}
-{%- endmacro %}
-{% macro duckdb__raw_objects(source_name, entity) -%}
-    read_parquet('{{ compacted_root() }}/source={{ source_name }}/entity={{ entity }}/*.parquet', union_by_name = true)
-{%- endmacro %}
-
 {# The compacted raw objects' root: the build's local mirror when set, else S3. #}
 {% macro compacted_root() -%}
     {{- var('compacted_root') or ('s3://' ~ var('raw_bucket') ~ '/compacted') -}}
-{%- endmacro %}
-{% macro default__raw_objects(source_name, entity) -%}
-    {# On Athena the compacted prefix is a Glue table partitioned by source and entity. #}
-    (select * from {{ source('lake', 'compacted') }} where source = '{{ source_name }}' and entity = '{{ entity }}')
-{%- endmacro %}
-{% macro spark__raw_objects(source_name, entity) -%}
-    {#- lake.compacted: a Parquet table over the same parts, partitioned by source and entity (macros/lake.sql) -#}
-    {{ default__raw_objects(source_name, entity) }}
-{%- endmacro %}
-
-{# Daily FX rates, reference data beside raw. #}
-{% macro fx_rates_file() -%}
-    {{ return(adapter.dispatch('fx_rates_file', 'ledgerlake')()) }}
-{%- endmacro %}
-{% macro duckdb__fx_rates_file() -%}
-    read_csv('s3://{{ var("raw_bucket") }}/reference/fx_rates/*.csv', header = true, all_varchar = true)
-{%- endmacro %}
-{% macro default__fx_rates_file() -%}
-    {{ source('lake', 'fx_rates') }}
-{%- endmacro %}
-{% macro spark__fx_rates_file() -%}
-    {{ default__fx_rates_file() }}
 {%- endmacro %}
 
 {# A scalar at a JSON path, as text (NULL when absent or JSON null). #}

@@ -87,11 +87,11 @@ select * from renamed
 {%- for t in entity_types %}
 {{ t | lower }}_cdc as (
     select raw.raw_key, raw.received_at, {{ qbo_tenant('raw.envelope') }} as tenant_id, 'cdc' as entity, '{{ t }}' as entity_type, item as record
-    from {{ json_each_row(raw_objects('qbo', 'cdc'), 'raw', 'payload', '$.CDCResponse[*].QueryResponse[*].' ~ t, 'item') }}
+    from {{ json_each_row(source('qbo', 'cdc'), 'raw', 'payload', '$.CDCResponse[*].QueryResponse[*].' ~ t, 'item') }}
 ),
 {{ t | lower }}_read as (
     select raw_key, received_at, {{ qbo_tenant('envelope') }} as tenant_id, '{{ t | lower }}' as entity, '{{ t }}' as entity_type, {{ json_get('payload', '$.' ~ t) }} as record
-    from {{ raw_objects('qbo', t | lower) }}
+    from {{ source('qbo', t | lower) }}
     where {{ json_get('payload', '$.' ~ t) }} is not null
 ),
 {%- endfor %}

@@ -25,7 +25,7 @@
     select distinct
         {{ quarantine_columns(source_name, tenant_id(source_name, 'envelope'), "'" ~ entity ~ "'", 'null', 'raw_key',
                               "'" ~ (reason or ('wrong shape: no ' ~ path ~ ' array in the object')) ~ "'") }}
-    from {{ raw_objects(source_name, entity) }}
+    from {{ source(source_name, entity) }}
     where not {{ json_is_array(json_get('payload', path)) }}
     {%- if where %} and ({{ where }}){% endif %}
 {%- endmacro %}

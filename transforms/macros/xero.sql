@@ -19,7 +19,7 @@ xero_{{ entity }} as (
     select raw.raw_key, raw.received_at, {{ tenant_id('xero', 'raw.envelope') }} as tenant_id,
            '{{ entity }}' as entity, '{{ collection }}' as collection,
            nullif({{ json_str('item', '$.' ~ id_field) }}, '') as record_id, item as record
-    from {{ json_each_row(raw_objects('xero', entity), 'raw', 'payload', '$.' ~ collection, 'item') }}
+    from {{ json_each_row(source('xero', entity), 'raw', 'payload', '$.' ~ collection, 'item') }}
 ),
 {%- endfor %}
 xero_raw_records as (
@@ -43,4 +43,15 @@ xero_raw_records as (
     source_system,
     record_id as source_id,
     raw_key
+{%- endmacro %}
+
+{# A Xero line's id: `<parent id>:<LineItemID>`, or its position in the landed document when
+   Xero sent no LineItemID (older payloads). #}
+{% macro xero_line_id(parent_id) -%}
+    {{ parent_id }} || ':' || coalesce(
+        {{ json_str('line', '$.LineItemID') }},
+        cast(row_number() over (
+            partition by tenant_id, {{ parent_id }} order by raw_key, cast(line as varchar)
+        ) as varchar)
+    )
 {%- endmacro %}

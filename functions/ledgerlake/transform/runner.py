@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import config
 from ..config import Settings
+from .freshness import TABLE as FRESHNESS_TABLE
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ SUPPORT_TABLES = (
     "intermediate.int_mrr_customer_month",  # the MRR card's documents (Overview)
     "intermediate.int_consolidation_lines",  # the Consolidation page's eliminations
     "seeds.intercompany_accounts",  # the forecaster's internal transfers (forecast.marts)
+    FRESHNESS_TABLE,  # `dbt source freshness` of the raw lake (Integration health; transform.freshness)
 )
 
 
@@ -169,10 +171,26 @@ def _invoke_dbt(args: list[str], stream) -> tuple[bool, _NodeProgress]:
     return bool(result.success), progress
 
 
-def export_marts(warehouse: Path, settings: Settings) -> list[str]:
+def _check_freshness(settings: Settings, warehouse: Path, stream) -> bool:
+    """`dbt source freshness` into the warehouse (transform.freshness). A check that cannot
+    run is logged and the build kept: it says how old the lake is, it builds nothing."""
+    from ..progress import step
+    from .freshness import check
+
+    if stream is not None:
+        step("dbt source freshness")
+    try:
+        check(settings, warehouse)
+        return True
+    except Exception:
+        log.exception("dbt source freshness did not run")
+        return False
+
+
+def export_marts(warehouse: Path, settings: Settings, only: tuple[str, ...] | None = None) -> list[str]:
     """Every table in the marts schema → s3://{marts}/marts/{model}/{model}.parquet, and the
     SUPPORT_TABLES that exist → s3://{marts}/marts/{schema}/{table}/{table}.parquet. Returns
-    the marts' names (the support tables are not marts)."""
+    the marts' names (the support tables are not marts). `only`: just these support tables."""
     from ..lake import duckdb_connect
 
     conn = duckdb_connect(str(warehouse), read_only=True, settings=settings)
@@ -181,8 +199,8 @@ def export_marts(warehouse: Path, settings: Settings) -> list[str]:
             f"{s}.{t}"
             for s, t in conn.execute("select table_schema, table_name from information_schema.tables").fetchall()
         }
-        names = sorted(t.split(".", 1)[1] for t in present if t.startswith(MART_SCHEMA + "."))
-        support = [t for t in SUPPORT_TABLES if t in present]
+        names = [] if only else sorted(t.split(".", 1)[1] for t in present if t.startswith(MART_SCHEMA + "."))
+        support = [t for t in (only or SUPPORT_TABLES) if t in present]
 
         def publish(table: str) -> None:
             schema, name = table.split(".", 1)
@@ -327,9 +345,12 @@ def build(
     if not full_refresh and not select and target.exists():
         if last.get("fingerprint") == fingerprint:
             result.success = result.skipped = True
-            result.seconds = time.monotonic() - started
             if stream is not None:
                 step("nothing changed since the last build: dbt skipped")
+            # nothing new landed, but time passed: that is what freshness is about
+            if _check_freshness(settings, target, stream) and export:
+                export_marts(target, settings, only=(FRESHNESS_TABLE,))
+            result.seconds = time.monotonic() - started
             return result
     state_file.unlink(missing_ok=True)
 
@@ -359,6 +380,7 @@ def build(
         result.seconds = time.monotonic() - started
         return result
 
+    _check_freshness(settings, building, stream)
     os.replace(building, target)
     if export:
         if stream is not None:

@@ -46,14 +46,27 @@ xero_payments as (
 
 xero_credits as (
     select
-        {{ ledger_prefix('xero', 'r.tenant_id') }} || ':CreditNote:' || r.record_id || ':' || {{ json_str('al', '$.Invoice.InvoiceID') }} as allocation_key,
-        {{ ledger_prefix('xero', 'r.tenant_id') }} || ':Invoice:' || {{ json_str('al', '$.Invoice.InvoiceID') }} as document_key,
+        {{ ledger_prefix(
+            'xero',
+            'r.tenant_id'
+        ) }} || ':CreditNote:' || r.record_id || ':' || {{ json_str('al', '$.Invoice.InvoiceID') }} as allocation_key,
+        {{ ledger_prefix(
+            'xero',
+            'r.tenant_id'
+        ) }} || ':Invoice:' || {{ json_str('al', '$.Invoice.InvoiceID') }} as document_key,
         'CreditNote' as payment_type,
         r.record_id as payment_id,
         cast({{ xero_date(json_str('al', '$.Date')) }} as date) as applied_on,
         {{ to_amount(json_str('al', '$.Amount')) }} as amount,
         r.raw_key
-    from {{ json_each_row(ref('stg_xero__records'), 'r', 'record', '$.Allocations', 'al', where="r.collection = 'CreditNotes' and " ~ json_str('r.record', '$.Status') ~ " in ('AUTHORISED', 'PAID')") }}
+    from {{ json_each_row(
+        ref('stg_xero__records'),
+        'r',
+        'record',
+        '$.Allocations',
+        'al',
+        where="r.collection = 'CreditNotes' and " ~ json_str('r.record', '$.Status') ~ " in ('AUTHORISED', 'PAID')"
+    ) }}
 )
 
 select * from qbo_payments

@@ -5,7 +5,12 @@ with qbo_deal_refs as (
     select
         i.tenant_id,
         i.invoice_id,
-        max(case when {{ json_str('f', '$.Name') }} = 'HubSpot Deal' then nullif({{ json_str('f', '$.StringValue') }}, '') end) as deal_reference
+        max(
+            case
+                when {{ json_str('f', '$.Name') }} = 'HubSpot Deal'
+                    then nullif({{ json_str('f', '$.StringValue') }}, '')
+            end
+        ) as deal_reference
     from {{ json_each_row(ref('stg_qbo__invoices'), 'i', 'custom_fields', '$', 'f') }}
     group by i.tenant_id, i.invoice_id
 ),

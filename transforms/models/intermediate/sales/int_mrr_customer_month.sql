@@ -75,7 +75,10 @@ with_previous as (
         g.period_month,
         coalesce(a.mrr, 0) as mrr,
         coalesce(a.subscriptions, 0) as active_subscriptions,
-        coalesce(lag(coalesce(a.mrr, 0)) over (partition by g.customer_id, g.currency order by g.period_month), 0) as previous_mrr
+        coalesce(
+            lag(coalesce(a.mrr, 0)) over (partition by g.customer_id, g.currency order by g.period_month),
+            0
+        ) as previous_mrr
     from grid as g
     left join at_month_end as a using (customer_id, currency, period_month)
 )

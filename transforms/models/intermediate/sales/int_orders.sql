@@ -154,8 +154,11 @@ select
     '{{ reporting }}' as reporting_currency,
     {{ rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate') }} as fx_rate,
     case when t.functional_currency = '{{ reporting }}' then t.order_date else rr.published_on end as fx_rate_date,
-    {{ to_reporting('case when t.currency = t.functional_currency then t.net_amount else ' ~ convert('t.net_amount', 'fr.rate', 't.functional_currency') ~ ' end',
-                    rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')) }} as net_amount_reporting,
+    {{ to_reporting(
+        'case when t.currency = t.functional_currency then t.net_amount else '
+        ~ convert('t.net_amount', 'fr.rate', 't.functional_currency') ~ ' end',
+        rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')
+    ) }} as net_amount_reporting,
     (t.currency = t.functional_currency or fr.rate is not null)
     and (t.functional_currency = '{{ reporting }}' or rr.rate is not null) as has_fx_rate,
     t.source_system,

@@ -17,11 +17,19 @@ as_of as (
 ),
 
 suggestion as (
-    {{ dedupe('select * from ' ~ ref('stg_ledgerlake__coding_suggestions'), 'bank_line_id', 'suggested_at desc, run_id desc') }}
+    {{ dedupe(
+        'select * from ' ~ ref('stg_ledgerlake__coding_suggestions'),
+        'bank_line_id',
+        'suggested_at desc, run_id desc'
+    ) }}
 ),
 
 correction as (
-    {{ dedupe('select * from ' ~ ref('stg_ledgerlake__coding_corrections'), 'bank_line_id', 'corrected_at desc, correction_id desc') }}
+    {{ dedupe(
+        'select * from ' ~ ref('stg_ledgerlake__coding_corrections'),
+        'bank_line_id',
+        'corrected_at desc, correction_id desc'
+    ) }}
 ),
 
 accounts as (

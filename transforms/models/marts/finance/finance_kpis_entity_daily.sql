@@ -323,8 +323,12 @@ documents as (
     select
         d.entity_id,
         coalesce(d.issued_on, x.deleted_on) as day,
-        sum(case when d.document_kind = 'AR' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end) as ar_invoiced,
-        sum(case when d.document_kind = 'AP' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end) as ap_billed,
+        sum(
+            case when d.document_kind = 'AR' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end
+        ) as ar_invoiced,
+        sum(
+            case when d.document_kind = 'AP' and not d.is_voided and not d.is_deleted then d.total_amount else 0 end
+        ) as ap_billed,
         sum(case when d.document_kind = 'AR' then 1 else 0 end) as invoices_issued,
         sum(case when d.document_kind = 'AR' and (d.is_voided or d.is_deleted) then 1 else 0 end) as invoices_voided,
         sum(case when d.document_kind = 'AR' and c.document_key is not null then 1 else 0 end) as invoices_credited,

@@ -14,7 +14,7 @@ with raw as {{ inline_cte() }} (
         {{ iso_to_utc(json_str('envelope', '$.occurred_at')) }} as occurred_at,
         {{ iso_to_utc('received_at') }} as received_at,
         {{ iso_to_utc('compacted_at') }} as compacted_at
-    from {{ raw_objects_all() }}
+    from {{ source('lake', 'compacted') }}
     where raw_key is not null and arrival in ('webhook', 'hydrate')
 ),
 

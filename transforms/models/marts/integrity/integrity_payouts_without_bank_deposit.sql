@@ -57,7 +57,9 @@ settled as (
         named.payout_key is not null
         or (
             any_claim.transaction_id is null
-            and abs({{ days_between('p.expected_on', 'b.transaction_date') }}) <= {{ var('payout_deposit_window_days') }}
+            and abs(
+                {{ days_between('p.expected_on', 'b.transaction_date') }}
+            ) <= {{ var('payout_deposit_window_days') }}
         )
 )
 

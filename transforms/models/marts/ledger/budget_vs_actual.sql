@@ -242,7 +242,8 @@ rated as (
 )
 
 select
-    budget_source || ':' || budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar)
+    budget_source || ':' || budget_name || ':' || entity_id || ':' || account_key
+    || ':' || cast(period_month as varchar)
     || ':' || coalesce(class_name, '') || ':' || coalesce(department_name, '') as budget_vs_actual_key,
     budget_source,
     budget_name,
@@ -269,7 +270,8 @@ select
     fx_rate,
     {{ to_reporting('budget_amount', 'fx_rate') }} as budget_amount_reporting,
     {{ to_reporting('actual_amount', 'fx_rate') }} as actual_amount_reporting,
-    {{ to_reporting('actual_amount', 'fx_rate') }} - {{ to_reporting('budget_amount', 'fx_rate') }} as variance_reporting,
+    {{ to_reporting('actual_amount', 'fx_rate') }}
+    - {{ to_reporting('budget_amount', 'fx_rate') }} as variance_reporting,
     source_system,
     source_id
 from rated

@@ -54,7 +54,11 @@ counterparts as (
 ),
 
 classified as (
-    {{ dedupe('select * from counterparts', 'entity_id, source_system, document_type, document_id', 'weight desc, journal_line_id') }}
+    {{ dedupe(
+        'select * from counterparts',
+        'entity_id, source_system, document_type, document_id',
+        'weight desc, journal_line_id'
+    ) }}
 ),
 
 movements as (
@@ -66,7 +70,9 @@ movements as (
         d.bank_net
     from documents as d
     left join classified as c
-        on c.entity_id = d.entity_id and c.source_system = d.source_system and c.document_type = d.document_type and c.document_id = d.document_id
+        on
+            c.entity_id = d.entity_id and c.source_system = d.source_system
+            and c.document_type = d.document_type and c.document_id = d.document_id
 ),
 
 converted as (
@@ -112,7 +118,9 @@ net as (
 balances as (
     select
         n.*,
-        sum(n.net_change) over (partition by n.entity_id order by n.period_month rows between unbounded preceding and current row) as closing_cash
+        sum(n.net_change) over (
+            partition by n.entity_id order by n.period_month rows between unbounded preceding and current row
+        ) as closing_cash
     from net as n
 ),
 

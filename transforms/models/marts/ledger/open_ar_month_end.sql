@@ -32,7 +32,9 @@ qbo_unapplied_credits as (
             a.tenant_id = c.tenant_id and a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id
             and not a.is_deleted and not a.is_voided
     where not c.is_deleted and not c.is_voided
-    group by c.credit_memo_id, c.tenant_id, t.entity_id, c.customer_id, c.customer_name, c.currency, c.txn_date, c.total_amount
+    group by
+        c.credit_memo_id, c.tenant_id, t.entity_id, c.customer_id,
+        c.customer_name, c.currency, c.txn_date, c.total_amount
 ),
 
 credits_at as (

@@ -118,7 +118,9 @@ select
     -- the party's one name: the alias seed's canonical name, else the name on most documents
     coalesce(
         max(canonical_name) over (partition by party_key),
-        first_value(contact_name) over (partition by party_key order by documents desc, length(contact_name), contact_name asc)
+        first_value(
+            contact_name
+        ) over (partition by party_key order by documents desc, length(contact_name), contact_name asc)
     ) as party_name,
     documents,
     source_system,

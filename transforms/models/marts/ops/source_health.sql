@@ -13,7 +13,7 @@ with raw as {{ inline_cte() }} (
         arrival,
         {{ iso_to_utc('received_at') }} as received_at,
         partition_date
-    from {{ raw_objects_all() }}
+    from {{ source('lake', 'compacted') }}
     where raw_key is not null
 ),
 

@@ -4,11 +4,11 @@
 -- line item's deal ({results: [{from: {id}, to: [{toObjectId, ...}]}]}): search answers
 -- carry no associations. A line item belongs to at most one deal.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'line_items') }}
+    select * from {{ source('hubspot', 'line_items') }}
 ),
 
 raw_links as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'line_item_deals') }}
+    select * from {{ source('hubspot', 'line_item_deals') }}
 ),
 
 records as (

@@ -1,11 +1,14 @@
 -- One row per HubSpot webhook event (v3: one event of a delivered batch per object).
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'notifications') }}
+    select * from {{ source('hubspot', 'notifications') }}
 ),
 
 renamed as (
     select
-        coalesce(nullif({{ json_str('payload', '$.portalId') }}, ''), {{ tenant_id('hubspot', 'envelope') }}) as tenant_id,
+        coalesce(
+            nullif({{ json_str('payload', '$.portalId') }}, ''),
+            {{ tenant_id('hubspot', 'envelope') }}
+        ) as tenant_id,
         coalesce({{ json_str('payload', '$.eventId') }}, raw_key) as notification_id,
         {{ json_str('payload', '$.subscriptionType') }} as subscription_type,
         {{ json_str('payload', '$.objectId') }} as object_id,

@@ -1,7 +1,7 @@
 -- One row per deal pipeline stage (GET /crm/v3/pipelines/deals), with the stage's win
 -- probability (metadata.probability, "0.2") and whether it is closed / won.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('hubspot', 'pipelines') }}
+    select * from {{ source('hubspot', 'pipelines') }}
 ),
 
 pipelines as (
@@ -41,4 +41,8 @@ renamed as (
 )
 
 -- a stage without its pipeline's or its own id is in stg_hubspot__quarantine
-{{ dedupe('select * from renamed where pipeline_stage_key is not null', 'pipeline_stage_key', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where pipeline_stage_key is not null',
+    'pipeline_stage_key',
+    'received_at desc, raw_key desc'
+) }}

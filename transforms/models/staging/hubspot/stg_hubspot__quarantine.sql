@@ -12,7 +12,7 @@ with
             raw.raw_key,
             'no id: a {{ noun }} in a search page without its id' as reason,
             raw.item as content
-        from {{ json_each_row(raw_objects('hubspot', entity), 'raw', 'payload', '$.results', 'item') }}
+        from {{ json_each_row(source('hubspot', entity), 'raw', 'payload', '$.results', 'item') }}
         where nullif({{ json_str('item', '$.id') }}, '') is null
         union all
         select
@@ -21,7 +21,7 @@ with
             raw_key,
             'wrong shape: neither a search page nor a {{ noun }}' as reason,
             null as content
-        from {{ raw_objects('hubspot', entity) }}
+        from {{ source('hubspot', entity) }}
         where {{ json_get('payload', '$.results') }} is null and nullif({{ json_str('payload', '$.id') }}, '') is null
     ),
 {%- endfor %}
@@ -31,7 +31,7 @@ pipeline_items as (
         raw.raw_key,
         raw.envelope,
         raw.item as pipeline
-    from {{ json_each_row(raw_objects('hubspot', 'pipelines'), 'raw', 'payload', '$.results', 'item') }}
+    from {{ json_each_row(source('hubspot', 'pipelines'), 'raw', 'payload', '$.results', 'item') }}
 ),
 
 pipelines_found as (
@@ -43,7 +43,9 @@ pipelines_found as (
         'no id: a pipeline stage without its pipeline or stage id' as reason,
         p.stage as content
     from {{ json_each_row('pipeline_items', 'p', 'pipeline', '$.stages', 'stage') }}
-    where nullif({{ json_str('p.pipeline', '$.id') }}, '') is null or nullif({{ json_str('stage', '$.id') }}, '') is null
+    where
+        nullif({{ json_str('p.pipeline', '$.id') }}, '') is null
+        or nullif({{ json_str('stage', '$.id') }}, '') is null
 )
 
 {%- for entity, noun in entities %}

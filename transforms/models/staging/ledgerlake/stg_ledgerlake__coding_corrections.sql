@@ -7,7 +7,7 @@ with raw as {{ inline_cte() }} (
         raw_key,
         received_at,
         payload
-    from {{ raw_objects('ledgerlake', 'coding_corrections') }}
+    from {{ source('ledgerlake', 'coding_corrections') }}
 ),
 
 corrections as (

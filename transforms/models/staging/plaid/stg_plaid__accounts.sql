@@ -6,14 +6,14 @@ with raw as {{ inline_cte() }} (
         received_at,
         envelope,
         payload
-    from {{ raw_objects('plaid', 'accounts') }}
+    from {{ source('plaid', 'accounts') }}
     union all
     select
         raw_key,
         received_at,
         envelope,
         payload
-    from {{ raw_objects('plaid', 'transactions_sync') }}
+    from {{ source('plaid', 'transactions_sync') }}
 ),
 
 items as (
@@ -44,4 +44,8 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed where account_id is not null', 'tenant_id, account_id', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where account_id is not null',
+    'tenant_id, account_id',
+    'received_at desc, raw_key desc'
+) }}

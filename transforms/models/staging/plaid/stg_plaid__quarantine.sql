@@ -1,7 +1,7 @@
 -- Plaid records that cannot be staged: transactions (added / modified) and accounts
 -- without their id. Unioned into marts/ops/quarantine_records.
 with sync_raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('plaid', 'transactions_sync') }}
+    select * from {{ source('plaid', 'transactions_sync') }}
 ),
 
 found as (
@@ -23,7 +23,7 @@ found as (
             raw.raw_key,
             'no id: an account without its account_id' as reason,
             item as content
-        from {{ json_each_row(raw_objects('plaid', entity), 'raw', 'payload', '$.accounts', 'item') }}
+        from {{ json_each_row(source('plaid', entity), 'raw', 'payload', '$.accounts', 'item') }}
         where nullif({{ json_str('item', '$.account_id') }}, '') is null
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -10,7 +10,7 @@ with pages as (
         raw.received_at,
         {{ qbo_tenant('raw.envelope') }} as realm_id,
         raw.budget
-    from {{ json_each_row(raw_objects('qbo', 'budget'), 'raw', 'payload', '$.QueryResponse.Budget', 'budget') }}
+    from {{ json_each_row(source('qbo', 'budget'), 'raw', 'payload', '$.QueryResponse.Budget', 'budget') }}
 ),
 
 budgets as (

@@ -15,6 +15,6 @@ union all
     select distinct
     {{ quarantine_columns('qbo', qbo_tenant('envelope'), "'" ~ (t | lower) ~ "'", 'null', 'raw_key',
                           "'wrong shape: no " ~ t ~ " object in the read'") }}
-    from {{ raw_objects('qbo', t | lower) }}
+    from {{ source('qbo', t | lower) }}
     where {{ json_get('payload', '$.' ~ t) }} is null
 {%- endfor %}

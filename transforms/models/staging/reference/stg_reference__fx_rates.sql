@@ -19,7 +19,7 @@ with pages as {{ inline_cte() }} (
         raw_key,
         received_at,
         {{ json_str('payload', '$') }} as document
-    from {{ raw_objects('ecb', 'eurofxref') }}
+    from {{ source('ecb', 'eurofxref') }}
 ),
 
 {#- (a quote in a pattern is \x27: see regexp_each_row) #}
@@ -68,7 +68,8 @@ per_eur as (
 kept as (
     select * from per_eur
     {%- if wanted %}
-        where currency = 'EUR' or currency in ({% for c in wanted.split(',') if c %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {%- set codes = wanted.split(',') | select | list %}
+        where currency = 'EUR' or currency in ('{{ codes | join("', '") }}')
     {%- endif %}
 ),
 
@@ -89,7 +90,7 @@ file_rates as (
         upper(base) as base_currency,
         upper(quote) as quote_currency,
         cast(rate as decimal(38, 10)) as rate
-    from {{ fx_rates_file() }}
+    from {{ source('lake', 'fx_rates') }}
     {%- else %}
         select
             cast(null as date) as rate_date,

@@ -1,7 +1,7 @@
 -- One row per Shopify Payments balance transaction (REST balance/transactions.json).
 -- Money is in decimal strings; `amount` is gross, `fee` positive, `net` = amount - fee.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('shopify', 'balance_transactions') }}
+    select * from {{ source('shopify', 'balance_transactions') }}
 ),
 
 items as (
@@ -31,4 +31,8 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed where balance_transaction_id is not null', 'tenant_id, balance_transaction_id', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where balance_transaction_id is not null',
+    'tenant_id, balance_transaction_id',
+    'received_at desc, raw_key desc'
+) }}

@@ -1,6 +1,6 @@
 -- One row per Shopify Payments payout (REST shopify_payments/payouts.json pages).
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('shopify', 'payouts') }}
+    select * from {{ source('shopify', 'payouts') }}
 ),
 
 items as (
@@ -26,4 +26,8 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed where payout_id is not null', 'tenant_id, payout_id', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where payout_id is not null',
+    'tenant_id, payout_id',
+    'received_at desc, raw_key desc'
+) }}

@@ -2,7 +2,7 @@
 -- order), payouts and balance transactions without an id, and polled pages without the
 -- list they should carry. Unioned into marts/ops/quarantine_records.
 with orders_raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('shopify', 'orders') }}
+    select * from {{ source('shopify', 'orders') }}
 ),
 
 nodes as (
@@ -10,7 +10,14 @@ nodes as (
         raw.raw_key,
         raw.envelope,
         {{ json_get('edge', '$.node') }} as node
-    from {{ json_each_row('orders_raw', 'raw', 'payload', '$.data.orders.edges', 'edge', where="raw.arrival <> 'webhook'") }}
+    from {{ json_each_row(
+        'orders_raw',
+        'raw',
+        'payload',
+        '$.data.orders.edges',
+        'edge',
+        where="raw.arrival <> 'webhook'"
+    ) }}
 ),
 
 embedded_refunds as (
@@ -29,7 +36,7 @@ embedded_refunds as (
             raw.raw_key,
             raw.envelope,
             raw.item
-        from {{ json_each_row(raw_objects('shopify', entity), 'raw', 'payload', path, 'item') }}
+        from {{ json_each_row(source('shopify', entity), 'raw', 'payload', path, 'item') }}
     ),
 {%- endfor %}
 
@@ -67,7 +74,7 @@ found as (
         raw_key,
         'no id: a refund webhook without its id' as reason,
         payload as content
-    from {{ raw_objects('shopify', 'refunds') }}
+    from {{ source('shopify', 'refunds') }}
     where nullif({{ json_str('payload', '$.id') }}, '') is null
     {%- for entity, path in lists %}
         union all

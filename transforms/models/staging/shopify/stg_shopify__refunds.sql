@@ -4,7 +4,7 @@
 -- refund id) — the latest received — before its `refund` transactions are summed.
 -- A refund without an id is in stg_shopify__quarantine instead.
 with raw_refunds as {{ inline_cte() }} (
-    select * from {{ raw_objects('shopify', 'refunds') }}
+    select * from {{ source('shopify', 'refunds') }}
 ),
 
 refunds as (
@@ -22,7 +22,14 @@ refunds as (
         {{ tenant_id('shopify', 'o.envelope') }} as tenant_id,
         1 as embedded,
         item as refund
-    from {{ json_each_row(raw_objects('shopify', 'orders'), 'o', 'payload', '$.refunds', 'item', where="o.arrival = 'webhook'") }}
+    from {{ json_each_row(
+        source('shopify', 'orders'),
+        'o',
+        'payload',
+        '$.refunds',
+        'item',
+        where="o.arrival = 'webhook'"
+    ) }}
 ),
 
 identified as (

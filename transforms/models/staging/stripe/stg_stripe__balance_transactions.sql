@@ -2,7 +2,7 @@
 -- Pages fetched with `payout=po_…` tell which payout settles each transaction; the
 -- request is kept in the envelope (extra.request), so the link is read from there.
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('stripe', 'balance_transactions') }}
+    select * from {{ source('stripe', 'balance_transactions') }}
 ),
 
 items as (
@@ -54,7 +54,11 @@ payout_links as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed where balance_transaction_id is not null', 'tenant_id, balance_transaction_id', 'received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from renamed where balance_transaction_id is not null',
+        'tenant_id, balance_transaction_id',
+        'received_at desc, raw_key desc'
+    ) }}
 )
 
 select

@@ -1,8 +1,9 @@
 -- Stripe records that cannot be staged: events without an id or whose data.object has no
 -- id (a webhook body of an unexpected kind), charges and refunds without amount or
--- currency, balance transactions without an id, and polled list pages without `data`. Unioned into marts/ops/quarantine_records.
+-- currency, balance transactions without an id, and polled list pages without `data`.
+-- Unioned into marts/ops/quarantine_records.
 with events_raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('stripe', 'events') }}
+    select * from {{ source('stripe', 'events') }}
 ),
 
 events as (
@@ -25,7 +26,7 @@ balance_items as (
         raw.raw_key,
         raw.envelope,
         raw.item
-    from {{ json_each_row(raw_objects('stripe', 'balance_transactions'), 'raw', 'payload', '$.data', 'item') }}
+    from {{ json_each_row(source('stripe', 'balance_transactions'), 'raw', 'payload', '$.data', 'item') }}
 ),
 
 found as (

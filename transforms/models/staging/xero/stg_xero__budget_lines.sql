@@ -10,7 +10,7 @@ with pages as (
         raw.received_at,
         {{ tenant_id('xero', 'raw.envelope') }} as tenant_id,
         raw.budget
-    from {{ json_each_row(raw_objects('xero', 'budgets'), 'raw', 'payload', '$.Budgets', 'budget') }}
+    from {{ json_each_row(source('xero', 'budgets'), 'raw', 'payload', '$.Budgets', 'budget') }}
 ),
 
 lines as (

@@ -1,11 +1,14 @@
 -- One row per Xero webhook event (resourceId, eventCategory, eventType).
 with raw as {{ inline_cte() }} (
-    select * from {{ raw_objects('xero', 'notifications') }}
+    select * from {{ source('xero', 'notifications') }}
 ),
 
 renamed as (
     select
-        coalesce({{ json_str('payload', '$.resourceId') }}, '') || ':' || coalesce({{ json_str('payload', '$.eventDateUtc') }}, raw_key) as notification_key,
+        coalesce(
+            {{ json_str('payload', '$.resourceId') }},
+            ''
+        ) || ':' || coalesce({{ json_str('payload', '$.eventDateUtc') }}, raw_key) as notification_key,
         {{ json_str('payload', '$.resourceId') }} as resource_id,
         {{ json_str('payload', '$.eventCategory') }} as event_category,
         {{ json_str('payload', '$.eventType') }} as event_type,
