@@ -51,8 +51,9 @@ sys.exit(0 if ok else "\n".join(progress.failures))
 """
 
 
-def _tree_rss_mb(pid: int) -> int:
-    """RSS of a process and all its descendants, in MB."""
+def _tree_rss_mb_cpu_s(pid: int) -> tuple[int, float]:
+    """RSS (MB) and CPU seconds (user + system, with reaped children) of a process and all
+    its descendants. CPU time, unlike wall time, hardly moves with the machine's load."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -61,21 +62,23 @@ def _tree_rss_mb(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    rss, ticks, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
         todo.extend(children.get(p, []))
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
+                    rss += int(line.split()[1])
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
             pass
-    return total // 1024
+    return rss // 1024, ticks / os.sysconf("SC_CLK_TCK")
 
 
 def timed(code: str, args: list[str], env: dict) -> dict:
-    """Run `code` in a fresh interpreter: wall seconds and peak tree RSS."""
+    """Run `code` in a fresh interpreter: wall seconds, CPU seconds and peak tree RSS."""
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args],
@@ -84,13 +87,14 @@ def timed(code: str, args: list[str], env: dict) -> dict:
         stderr=subprocess.PIPE,
         text=True,
     )
-    peak = 0
+    peak, cpu = 0, 0.0
     stop = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, cpu
         while not stop.is_set():
-            peak = max(peak, _tree_rss_mb(proc.pid))
+            rss, seconds = _tree_rss_mb_cpu_s(proc.pid)
+            peak, cpu = max(peak, rss), max(cpu, seconds)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -100,7 +104,7 @@ def timed(code: str, args: list[str], env: dict) -> dict:
     sampler.join()
     if proc.returncode:
         raise RuntimeError(f"build failed: {err[-3000:]}")
-    return {"seconds": round(time.monotonic() - started, 1), "peak_rss_mb": peak}
+    return {"seconds": round(time.monotonic() - started, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mb": peak}
 
 
 def main(argv: list[str] | None = None) -> int:
