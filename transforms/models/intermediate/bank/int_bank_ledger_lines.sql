@@ -8,6 +8,10 @@ with accounts as (
     where ledger_account_key is not null
 ),
 
+fed_accounts as (
+    select distinct ledger_account_key from accounts
+),
+
 feed_start as (
     select min(first_transaction_on) as first_day from accounts
 ),
@@ -15,7 +19,7 @@ feed_start as (
 lines as (
     select g.*
     from {{ ref('general_ledger') }} as g
-    inner join (select distinct ledger_account_key from accounts) as a on a.ledger_account_key = g.account_key
+    inner join fed_accounts as a on a.ledger_account_key = g.account_key
     cross join feed_start as f
     where g.is_bank and g.posted_on >= f.first_day
 ),

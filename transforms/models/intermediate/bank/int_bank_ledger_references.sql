@@ -27,7 +27,7 @@ candidates as (
     select
         l.ledger_line_id,
         l.account_key,
-        replace(p.payout_id, 'po_', '')
+        replace(p.payout_id, 'po_', '') as reference
     from ledger as l
     inner join {{ ref('int_payouts') }} as p on p.payout_key = l.payout_key
 )

@@ -14,11 +14,11 @@ left join {{ ref('source_entities') }} as se on se.source_system = 'stripe'
 where not p.is_deleted
 union all
 select
-    'shopify:' || p.payout_id,
-    'shopify',
+    'shopify:' || p.payout_id as payout_key,
+    'shopify' as source_system,
     se.entity_id,
     p.payout_id,
-    p.payout_date,
+    p.payout_date as expected_on,
     p.currency,
     p.amount,
     p.status,

@@ -37,73 +37,73 @@ records as (
     -- (a second realm's / Xero org's records: the id qualified by its tenant, so the same
     -- customer id in two realms is two records)
     select
-        'qbo',
-        'customer',
-        {{ tenant_qualified_id('qbo', 'tenant_id', 'customer_id') }},
-        'US',
-        display_name,
+        'qbo' as source_system,
+        'customer' as record_type,
+        {{ tenant_qualified_id('qbo', 'tenant_id', 'customer_id') }} as source_id,
+        'US' as entity_id,
+        display_name as contact_name,
         email,
-        cast(null as varchar),
-        true,
-        false,
+        cast(null as varchar) as domain,
+        true as is_customer_record,
+        false as is_supplier_record,
         is_deleted,
         raw_key
     from {{ ref('stg_qbo__customers') }}
     union all
     select
-        'qbo',
-        'vendor',
-        {{ tenant_qualified_id('qbo', 'tenant_id', 'vendor_id') }},
-        'US',
-        display_name,
+        'qbo' as source_system,
+        'vendor' as record_type,
+        {{ tenant_qualified_id('qbo', 'tenant_id', 'vendor_id') }} as source_id,
+        'US' as entity_id,
+        display_name as contact_name,
         email,
-        cast(null as varchar),
-        false,
-        true,
+        cast(null as varchar) as domain,
+        false as is_customer_record,
+        true as is_supplier_record,
         is_deleted,
         raw_key
     from {{ ref('stg_qbo__vendors') }}
     union all
     select
-        'xero',
-        'contact',
-        {{ tenant_qualified_id('xero', 'tenant_id', 'contact_id') }},
-        'UK',
+        'xero' as source_system,
+        'contact' as record_type,
+        {{ tenant_qualified_id('xero', 'tenant_id', 'contact_id') }} as source_id,
+        'UK' as entity_id,
         contact_name,
         email,
-        cast(null as varchar),
-        is_customer,
-        is_supplier,
+        cast(null as varchar) as domain,
+        is_customer as is_customer_record,
+        is_supplier as is_supplier_record,
         is_deleted,
         raw_key
     from {{ ref('stg_xero__contacts') }}
     union all
     select
-        'stripe',
-        'customer',
-        customer_id,
-        'US',
-        customer_name,
+        'stripe' as source_system,
+        'customer' as record_type,
+        customer_id as source_id,
+        'US' as entity_id,
+        customer_name as contact_name,
         email,
-        cast(null as varchar),
-        true,
-        false,
+        cast(null as varchar) as domain,
+        true as is_customer_record,
+        false as is_supplier_record,
         is_deleted,
         raw_key
     from {{ ref('stg_stripe__customers') }}
     union all
     select
-        'shopify',
-        'customer',
-        customer_id,
-        'UK',
-        max(customer_name),
-        max(customer_email),
-        cast(null as varchar),
-        true,
-        false,
-        false,
-        max(raw_key)
+        'shopify' as source_system,
+        'customer' as record_type,
+        customer_id as source_id,
+        'UK' as entity_id,
+        max(customer_name) as contact_name,
+        max(customer_email) as email,
+        cast(null as varchar) as domain,
+        true as is_customer_record,
+        false as is_supplier_record,
+        false as is_deleted,
+        max(raw_key) as raw_key
     from {{ ref('stg_shopify__orders') }}
     where customer_id is not null
     group by customer_id

@@ -19,11 +19,11 @@ with qbo_payments as (
 
 qbo_bill_payments as (
     select
-        {{ ledger_prefix('qbo', 'a.tenant_id') }} || ':BillPayment:' || a.allocation_id,
-        {{ ledger_prefix('qbo', 'a.tenant_id') }} || ':Bill:' || a.applied_to_id,
-        'BillPayment',
-        a.bill_payment_id,
-        p.txn_date,
+        {{ ledger_prefix('qbo', 'a.tenant_id') }} || ':BillPayment:' || a.allocation_id as allocation_key,
+        {{ ledger_prefix('qbo', 'a.tenant_id') }} || ':Bill:' || a.applied_to_id as document_key,
+        'BillPayment' as payment_type,
+        a.bill_payment_id as payment_id,
+        p.txn_date as applied_on,
         a.amount,
         a.raw_key
     from {{ ref('stg_qbo__bill_payment_allocations') }} as a
@@ -33,11 +33,11 @@ qbo_bill_payments as (
 
 xero_payments as (
     select
-        {{ ledger_prefix('xero', 'tenant_id') }} || ':Payment:' || payment_id,
-        {{ ledger_prefix('xero', 'tenant_id') }} || ':Invoice:' || invoice_id,
-        'Payment',
+        {{ ledger_prefix('xero', 'tenant_id') }} || ':Payment:' || payment_id as allocation_key,
+        {{ ledger_prefix('xero', 'tenant_id') }} || ':Invoice:' || invoice_id as document_key,
+        'Payment' as payment_type,
         payment_id,
-        payment_date,
+        payment_date as applied_on,
         amount,
         raw_key
     from {{ ref('stg_xero__payments') }}
@@ -46,14 +46,27 @@ xero_payments as (
 
 xero_credits as (
     select
-        {{ ledger_prefix('xero', 'r.tenant_id') }} || ':CreditNote:' || r.record_id || ':' || {{ json_str('al', '$.Invoice.InvoiceID') }},
-        {{ ledger_prefix('xero', 'r.tenant_id') }} || ':Invoice:' || {{ json_str('al', '$.Invoice.InvoiceID') }},
-        'CreditNote',
-        r.record_id,
-        cast({{ xero_date(json_str('al', '$.Date')) }} as date),
-        {{ to_amount(json_str('al', '$.Amount')) }},
+        {{ ledger_prefix(
+            'xero',
+            'r.tenant_id'
+        ) }} || ':CreditNote:' || r.record_id || ':' || {{ json_str('al', '$.Invoice.InvoiceID') }} as allocation_key,
+        {{ ledger_prefix(
+            'xero',
+            'r.tenant_id'
+        ) }} || ':Invoice:' || {{ json_str('al', '$.Invoice.InvoiceID') }} as document_key,
+        'CreditNote' as payment_type,
+        r.record_id as payment_id,
+        cast({{ xero_date(json_str('al', '$.Date')) }} as date) as applied_on,
+        {{ to_amount(json_str('al', '$.Amount')) }} as amount,
         r.raw_key
-    from {{ json_each_row(ref('stg_xero__records'), 'r', 'record', '$.Allocations', 'al', where="r.collection = 'CreditNotes' and " ~ json_str('r.record', '$.Status') ~ " in ('AUTHORISED', 'PAID')") }}
+    from {{ json_each_row(
+        ref('stg_xero__records'),
+        'r',
+        'record',
+        '$.Allocations',
+        'al',
+        where="r.collection = 'CreditNotes' and " ~ json_str('r.record', '$.Status') ~ " in ('AUTHORISED', 'PAID')"
+    ) }}
 )
 
 select * from qbo_payments

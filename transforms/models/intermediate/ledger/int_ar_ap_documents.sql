@@ -5,7 +5,12 @@ with qbo_deal_refs as (
     select
         i.tenant_id,
         i.invoice_id,
-        max(case when {{ json_str('f', '$.Name') }} = 'HubSpot Deal' then nullif({{ json_str('f', '$.StringValue') }}, '') end) as deal_reference
+        max(
+            case
+                when {{ json_str('f', '$.Name') }} = 'HubSpot Deal'
+                    then nullif({{ json_str('f', '$.StringValue') }}, '')
+            end
+        ) as deal_reference
     from {{ json_each_row(ref('stg_qbo__invoices'), 'i', 'custom_fields', '$', 'f') }}
     group by i.tenant_id, i.invoice_id
 ),
@@ -35,45 +40,45 @@ qbo_invoices as (
 
 qbo_bills as (
     select
-        {{ ledger_prefix('qbo', 'b.tenant_id') }} || ':Bill:' || b.bill_id,
-        'AP',
-        'qbo',
+        {{ ledger_prefix('qbo', 'b.tenant_id') }} || ':Bill:' || b.bill_id as document_key,
+        'AP' as document_kind,
+        'qbo' as source_system,
         b.tenant_id,
-        b.bill_id,
-        b.doc_number,
-        {{ ledger_prefix('qbo', 'b.tenant_id') }} || ':' || b.vendor_id,
-        b.vendor_name,
-        b.txn_date,
+        b.bill_id as document_id,
+        b.doc_number as document_number,
+        {{ ledger_prefix('qbo', 'b.tenant_id') }} || ':' || b.vendor_id as contact_key,
+        b.vendor_name as contact_name,
+        b.txn_date as issued_on,
         b.due_date,
         b.currency,
         b.total_amount,
-        null,
+        null as deal_reference,
         b.is_voided,
         b.is_deleted,
-        false,
+        false as is_paid_at_source,
         b.raw_key
     from {{ ref('stg_qbo__bills') }} as b
 ),
 
 xero_docs as (
     select
-        {{ ledger_prefix('xero', 'i.tenant_id') }} || ':Invoice:' || i.invoice_id,
-        case when i.invoice_type = 'ACCREC' then 'AR' else 'AP' end,
-        'xero',
+        {{ ledger_prefix('xero', 'i.tenant_id') }} || ':Invoice:' || i.invoice_id as document_key,
+        case when i.invoice_type = 'ACCREC' then 'AR' else 'AP' end as document_kind,
+        'xero' as source_system,
         i.tenant_id,
-        i.invoice_id,
-        i.invoice_number,
-        {{ ledger_prefix('xero', 'i.tenant_id') }} || ':' || i.contact_id,
+        i.invoice_id as document_id,
+        i.invoice_number as document_number,
+        {{ ledger_prefix('xero', 'i.tenant_id') }} || ':' || i.contact_id as contact_key,
         i.contact_name,
-        i.invoice_date,
+        i.invoice_date as issued_on,
         i.due_date,
         i.currency,
         i.total_amount,
-        nullif(i.reference, ''),
+        nullif(i.reference, '') as deal_reference,
         i.is_voided,
-        i.is_deleted or i.status = 'DRAFT',
+        i.is_deleted or i.status = 'DRAFT' as is_deleted,
         -- Xero says PAID: paid, even before its payment record has arrived
-        i.status = 'PAID',
+        i.status = 'PAID' as is_paid_at_source,
         i.raw_key
     from {{ ref('stg_xero__invoices') }} as i
 ),

@@ -119,6 +119,16 @@ month_grid as (
     inner join months as m on m.entity_id = b.entity_id and m.period_month <= b.period_month
 ),
 
+equity_by_month as (
+    select
+        entity_id,
+        period_month,
+        -sum(reporting_amount) as equity
+    from gl
+    where account_class = 'equity'
+    group by entity_id, period_month
+),
+
 historical as (
     -- equity at the rates of its postings, earnings at each month's average, to the month end
     select
@@ -128,15 +138,7 @@ historical as (
         coalesce(sum(em.earnings), 0) as earnings,
         coalesce(sum(em.eliminated_earnings), 0) as eliminated_earnings
     from month_grid as g
-    left join (
-        select
-            entity_id,
-            period_month,
-            -sum(reporting_amount) as equity
-        from gl
-        where account_class = 'equity'
-        group by entity_id, period_month
-    ) as eq on eq.entity_id = g.entity_id and eq.period_month = g.through_month
+    left join equity_by_month as eq on eq.entity_id = g.entity_id and eq.period_month = g.through_month
     left join earnings_by_month as em on em.entity_id = g.entity_id and em.period_month = g.through_month
     group by g.entity_id, g.period_month
 ),

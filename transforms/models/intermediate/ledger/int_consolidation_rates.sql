@@ -37,9 +37,13 @@ select
     cast({{ dbt.last_day('p.period_month', 'month') }} as date) as month_end,
     p.days as publication_days,
     {{ rate_or_identity('p.currency', "'" ~ reporting ~ "'",
-                        fx_cross_rate('cast(p.days * 10000000000 as decimal(38, 0))', 'p.rate_sum_e10')) }} as average_rate,
+                        fx_cross_rate(
+                            'cast(p.days * 10000000000 as decimal(38, 0))',
+                            'p.rate_sum_e10'
+                        )) }} as average_rate,
     {{ rate_or_identity('p.currency', "'" ~ reporting ~ "'", 'c.rate') }} as closing_rate,
     c.published_on as closing_rate_date
 from published as p
 inner join currencies as cur on cur.currency = p.currency
-left join closing as c on c.currency = p.currency and c.month_end = cast({{ dbt.last_day('p.period_month', 'month') }} as date)
+left join closing as c
+    on c.currency = p.currency and c.month_end = cast({{ dbt.last_day('p.period_month', 'month') }} as date)

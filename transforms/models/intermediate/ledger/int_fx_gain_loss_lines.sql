@@ -74,9 +74,13 @@ fx_accounts as (
         u.account_key as unrealised_account_key
     from {{ ref('int_ledger_control_accounts') }} as c
     left join accounts as r
-        on r.source_system = c.source_system and r.tenant_id = c.tenant_id and r.source_account_id = c.fx_realised_account_id
+        on
+            r.source_system = c.source_system and r.tenant_id = c.tenant_id
+            and r.source_account_id = c.fx_realised_account_id
     left join accounts as u
-        on u.source_system = c.source_system and u.tenant_id = c.tenant_id and u.source_account_id = c.fx_unrealised_account_id
+        on
+            u.source_system = c.source_system and u.tenant_id = c.tenant_id
+            and u.source_account_id = c.fx_unrealised_account_id
 ),
 
 realised as (
@@ -116,7 +120,7 @@ document_month_ends as (
         m.month_end
     from documents as d
     inner join month_ends as m on m.month_end >= d.posted_on
-    where m.month_end < (select max(posted_on) from posted)
+    where m.month_end < (select max(p.posted_on) from posted as p)
 ),
 
 applied_by_month_end as (
@@ -164,7 +168,8 @@ unrealised as (
         v.month_end as fx_posted_on,
         v.raw_key as fx_raw_key,
         v.adjustment as posted_adjustment,
-        'Revaluation of ' || coalesce(v.doc_number, v.document_id) || ' at ' || cast(v.month_end as varchar) as fx_description
+        'Revaluation of ' || coalesce(v.doc_number, v.document_id)
+        || ' at ' || cast(v.month_end as varchar) as fx_description
     from revalued as v
     union all
     select
@@ -228,7 +233,9 @@ select
     p.functional_currency,
     cast(1 as decimal(38, 10)) as to_functional_rate,
     {{ rate_or_identity('p.functional_currency', "'" ~ reporting ~ "'", 'fx.rate') }} as to_reporting_rate,
-    case when p.functional_currency = '{{ reporting }}' then p.posted_on else fx.published_on end as reporting_rate_date,
+    case
+        when p.functional_currency = '{{ reporting }}' then p.posted_on else fx.published_on
+    end as reporting_rate_date,
     p.contact_key,
     p.description,
     p.document_id as source_id,

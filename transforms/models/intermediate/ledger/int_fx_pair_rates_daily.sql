@@ -26,11 +26,11 @@ pairs as (
     union
     select distinct
         base_currency,
-        base_currency
+        base_currency as quote_currency
     from rates
     union
     select distinct
-        quote_currency,
+        quote_currency as base_currency,
         quote_currency
     from rates
 ),
@@ -53,13 +53,15 @@ filled as (
         case
             when g.base_currency = g.quote_currency then cast(1 as decimal(38, 10)) else
                 {{ last_value_ignore_nulls('r.rate') }} over (
-                    partition by g.base_currency, g.quote_currency order by g.rate_date rows between unbounded preceding and current row
+                    partition by g.base_currency, g.quote_currency
+                    order by g.rate_date rows between unbounded preceding and current row
                 )
         end as rate,
         case
             when g.base_currency = g.quote_currency then g.rate_date else
                 {{ last_value_ignore_nulls('r.rate_date') }} over (
-                    partition by g.base_currency, g.quote_currency order by g.rate_date rows between unbounded preceding and current row
+                    partition by g.base_currency, g.quote_currency
+                    order by g.rate_date rows between unbounded preceding and current row
                 )
         end as published_on
     from grid as g

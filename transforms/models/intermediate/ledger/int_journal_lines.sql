@@ -55,9 +55,15 @@ rated as (
     -- amount that tie-outs would skip).
     select
         m.*,
-        {{ rate_or_identity('m.transaction_currency', 'm.functional_currency', 'coalesce(m.exchange_rate, r.rate)') }} as to_functional_rate,
+        {{ rate_or_identity(
+            'm.transaction_currency',
+            'm.functional_currency',
+            'coalesce(m.exchange_rate, r.rate)'
+        ) }} as to_functional_rate,
         {{ rate_or_identity('m.functional_currency', "'" ~ reporting ~ "'", 'fx.rate') }} as to_reporting_rate,
-        case when m.functional_currency = '{{ reporting }}' then m.posted_on else fx.published_on end as reporting_rate_date
+        case
+            when m.functional_currency = '{{ reporting }}' then m.posted_on else fx.published_on
+        end as reporting_rate_date
     from mapped as m
     -- a condition on m alone goes inside the key, else DuckDB nested-loops (DECISIONS.md)
     left join {{ ref('int_fx_pair_rates_daily') }} as r
@@ -129,8 +135,8 @@ published as (
             case
                 when d.transaction_net != 0
                     then
-                        'unbalanced: the document' || chr(39) || 's lines net to ' || cast(d.transaction_net as varchar) || ' '
-                        || d.transaction_currency || ', not zero'
+                        'unbalanced: the document' || chr(39) || 's lines net to '
+                        || cast(d.transaction_net as varchar) || ' ' || d.transaction_currency || ', not zero'
             end
         ) as quarantine_reason,
         -- each line at its document's rate into the functional currency (1 for a line already in it)
@@ -177,8 +183,13 @@ select
     case when p.quarantine_reason is null then cast(
         p.converted_amount
         + case
-            when row_number() over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id order by p.line_id) = 1
-                then -sum(p.converted_amount) over (partition by p.source_system, p.tenant_id, p.document_type, p.document_id)
+            when
+                row_number() over (
+                    partition by p.source_system, p.tenant_id, p.document_type, p.document_id order by p.line_id
+                ) = 1
+                then -sum(p.converted_amount) over (
+                    partition by p.source_system, p.tenant_id, p.document_type, p.document_id
+                )
             else 0
         end
         as {{ money_type() }}

@@ -15,7 +15,15 @@ with documents as (
 )
 
 select
-    {{ quarantine_columns(none, 'tenant_id', 'document_type', 'document_id', 'raw_key', 'reason', source_expr='source_system') }},
+    {{ quarantine_columns(
+        none,
+        'tenant_id',
+        'document_type',
+        'document_id',
+        'raw_key',
+        'reason',
+        source_expr='source_system'
+    ) }},
     document_type,
     document_id
 from documents

@@ -12,12 +12,16 @@ with versions as (
     where currency is not null
 ),
 
+last_event as (
+    select max(created_at) as created_at from {{ ref('stg_stripe__events') }}
+),
+
 bounds as (
     select
         {{ month_start('min(valid_from)') }} as first_month,
         {{ month_start('max(e.created_at)') }} as last_month
     from versions
-    cross join (select max(created_at) as created_at from {{ ref('stg_stripe__events') }}) as e
+    cross join last_event as e
 ),
 
 months as (
@@ -71,7 +75,10 @@ with_previous as (
         g.period_month,
         coalesce(a.mrr, 0) as mrr,
         coalesce(a.subscriptions, 0) as active_subscriptions,
-        coalesce(lag(coalesce(a.mrr, 0)) over (partition by g.customer_id, g.currency order by g.period_month), 0) as previous_mrr
+        coalesce(
+            lag(coalesce(a.mrr, 0)) over (partition by g.customer_id, g.currency order by g.period_month),
+            0
+        ) as previous_mrr
     from grid as g
     left join at_month_end as a using (customer_id, currency, period_month)
 )

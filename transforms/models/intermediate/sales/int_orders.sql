@@ -59,22 +59,22 @@ stripe_charges as (
 
 shopify_orders as (
     select
-        'shopify:' || o.order_id,
-        'shopify',
-        o.order_id,
-        'online_store',
-        o.order_name,
-        case when o.customer_id is not null then 'shopify:' || o.customer_id end,
-        o.customer_id,
+        'shopify:' || o.order_id as order_key,
+        'shopify' as source_system,
+        o.order_id as source_id,
+        'online_store' as channel,
+        o.order_name as order_number,
+        case when o.customer_id is not null then 'shopify:' || o.customer_id end as customer_key,
+        o.customer_id as source_customer_id,
         o.customer_email,
         o.customer_name,
-        o.processed_at,
+        o.processed_at as ordered_at,
         o.currency,
-        o.total_amount,
-        coalesce(o.tax_amount, cast(0 as {{ money_type() }})),
-        coalesce(o.discount_amount, cast(0 as {{ money_type() }})),
-        cast(null as varchar),
-        false,
+        o.total_amount as gross_amount,
+        coalesce(o.tax_amount, cast(0 as {{ money_type() }})) as tax_amount,
+        coalesce(o.discount_amount, cast(0 as {{ money_type() }})) as discount_amount,
+        cast(null as varchar) as subscription_id,
+        false as is_renewal,
         o.financial_status,
         o.is_cancelled,
         o.is_deleted,
@@ -98,9 +98,9 @@ refunds as (
     group by charge_id
     union all
     select
-        'shopify:' || order_id,
-        sum(amount),
-        max(processed_at)
+        'shopify:' || order_id as order_key,
+        sum(amount) as refunded_amount,
+        max(processed_at) as last_refunded_at
     from {{ ref('stg_shopify__refunds') }}
     group by order_id
 ),
@@ -154,8 +154,11 @@ select
     '{{ reporting }}' as reporting_currency,
     {{ rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate') }} as fx_rate,
     case when t.functional_currency = '{{ reporting }}' then t.order_date else rr.published_on end as fx_rate_date,
-    {{ to_reporting('case when t.currency = t.functional_currency then t.net_amount else ' ~ convert('t.net_amount', 'fr.rate', 't.functional_currency') ~ ' end',
-                    rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')) }} as net_amount_reporting,
+    {{ to_reporting(
+        'case when t.currency = t.functional_currency then t.net_amount else '
+        ~ convert('t.net_amount', 'fr.rate', 't.functional_currency') ~ ' end',
+        rate_or_identity('t.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')
+    ) }} as net_amount_reporting,
     (t.currency = t.functional_currency or fr.rate is not null)
     and (t.functional_currency = '{{ reporting }}' or rr.rate is not null) as has_fx_rate,
     t.source_system,

@@ -36,8 +36,10 @@ monthly as (
         event_id,
         min(currency) as currency,
         sum(
-            {{ divide_money(minor_to_amount('item_minor', 'currency') ~ " * case price_interval when 'week' then 52 else 1 end",
-                            "case price_interval when 'year' then 12 when 'week' then 12 else 1 end * interval_count") }}
+            {{ divide_money(
+                minor_to_amount('item_minor', 'currency') ~ " * case price_interval when 'week' then 52 else 1 end",
+                "case price_interval when 'year' then 12 when 'week' then 12 else 1 end * interval_count"
+            ) }}
         ) as monthly_raw
     from items
     group by event_id
@@ -61,21 +63,21 @@ ordered as (
 )
 
 select
-    subscription_id || ':' || cast(version_number as varchar) as subscription_version_key,
-    subscription_id,
-    version_number,
-    customer_id,
+    o.subscription_id || ':' || cast(o.version_number as varchar) as subscription_version_key,
+    o.subscription_id,
+    o.version_number,
+    o.customer_id,
     se.entity_id,
-    status,
-    currency,
-    monthly_amount,
-    case when status in ('active', 'past_due') then monthly_amount else cast(0 as {{ money_type() }}) end as mrr,
-    valid_from,
-    lead(valid_from) over (partition by subscription_id order by version_number) as valid_to,
-    event_type,
+    o.status,
+    o.currency,
+    o.monthly_amount,
+    case when o.status in ('active', 'past_due') then o.monthly_amount else cast(0 as {{ money_type() }}) end as mrr,
+    o.valid_from,
+    lead(o.valid_from) over (partition by o.subscription_id order by o.version_number) as valid_to,
+    o.event_type,
     'stripe' as source_system,
-    subscription_id as source_id,
-    event_id as source_event_id,
-    raw_key
-from ordered
+    o.subscription_id as source_id,
+    o.event_id as source_event_id,
+    o.raw_key
+from ordered as o
 left join {{ ref('source_entities') }} as se on se.source_system = 'stripe'

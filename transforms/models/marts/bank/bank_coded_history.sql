@@ -51,4 +51,4 @@ inner join pl_lines as p on p.document_key = m.document_key
 where
     m.documents = 1
     and p.accounts = 1
-    and m.document_key not in (select document_key from other_lines)
+    and m.document_key not in (select o.document_key from other_lines as o)

@@ -23,7 +23,11 @@ first_auto as (
 ),
 
 correction as (
-    {{ dedupe('select * from ' ~ ref('stg_ledgerlake__coding_corrections'), 'bank_line_id', 'corrected_at desc, correction_id desc') }}
+    {{ dedupe(
+        'select * from ' ~ ref('stg_ledgerlake__coding_corrections'),
+        'bank_line_id',
+        'corrected_at desc, correction_id desc'
+    ) }}
 ),
 
 judged as (

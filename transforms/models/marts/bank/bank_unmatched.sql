@@ -8,7 +8,7 @@
 with lines as (
     select *
     from {{ ref('int_bank_lines') }}
-    where bank_line_id not in (select bank_line_id from {{ ref('bank_matches') }})
+    where bank_line_id not in (select m.bank_line_id from {{ ref('bank_matches') }} as m)
 ),
 
 as_of as (
@@ -16,11 +16,19 @@ as_of as (
 ),
 
 suggestion as (
-    {{ dedupe('select * from ' ~ ref('stg_ledgerlake__coding_suggestions'), 'bank_line_id', 'suggested_at desc, run_id desc') }}
+    {{ dedupe(
+        'select * from ' ~ ref('stg_ledgerlake__coding_suggestions'),
+        'bank_line_id',
+        'suggested_at desc, run_id desc'
+    ) }}
 ),
 
 correction as (
-    {{ dedupe('select * from ' ~ ref('stg_ledgerlake__coding_corrections'), 'bank_line_id', 'corrected_at desc, correction_id desc') }}
+    {{ dedupe(
+        'select * from ' ~ ref('stg_ledgerlake__coding_corrections'),
+        'bank_line_id',
+        'corrected_at desc, correction_id desc'
+    ) }}
 ),
 
 accounts as (

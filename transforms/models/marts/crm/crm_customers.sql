@@ -20,7 +20,9 @@ ranked as (
         c.*,
         row_number() over (
             partition by c.contact_id order by
-                case c.source_system when 'hubspot' then 1 when 'qbo' then 2 when 'xero' then 3 when 'stripe' then 4 else 5 end,
+                case c.source_system
+                    when 'hubspot' then 1 when 'qbo' then 2 when 'xero' then 3 when 'stripe' then 4 else 5
+                end,
                 c.source_id
         ) as name_rank
     from contacts as c

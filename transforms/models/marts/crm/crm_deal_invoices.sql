@@ -58,6 +58,9 @@ select
     -- voided invoices neither invoice nor pay a deal
     coalesce(max(case when invoice_status != 'voided' then 1 end) over (partition by deal_id), 0) = 1
         as deal_is_invoiced,
-    coalesce(min(case when invoice_status != 'voided' then cast(invoice_is_paid as integer) end) over (partition by deal_id), 0) = 1
+    coalesce(
+        min(case when invoice_status != 'voided' then cast(invoice_is_paid as integer) end) over (partition by deal_id),
+        0
+    ) = 1
         as deal_is_paid
 from linked

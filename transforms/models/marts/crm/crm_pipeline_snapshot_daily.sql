@@ -28,37 +28,39 @@ changes as (
     union all
     select
         deal_id,
-        'amount',
-        updated_at,
-        cast(amount as varchar),
-        0
+        'amount' as property_name,
+        updated_at as changed_at,
+        cast(amount as varchar) as value,
+        0 as priority
     from versions
     union all
     select
         deal_id,
-        'closedate',
-        updated_at,
-        cast(close_at as varchar),
-        0
+        'closedate' as property_name,
+        updated_at as changed_at,
+        cast(close_at as varchar) as value,
+        0 as priority
     from versions
     union all
     select
         deal_id,
-        'pipeline',
-        updated_at,
-        pipeline_id,
-        0
+        'pipeline' as property_name,
+        updated_at as changed_at,
+        pipeline_id as value,
+        0 as priority
     from versions
     union all
     select
-        n.object_id,
+        n.object_id as deal_id,
         n.property_name,
-        n.occurred_at,
-        n.property_value,
-        1
+        n.occurred_at as changed_at,
+        n.property_value as value,
+        1 as priority
     from {{ ref('stg_hubspot__notifications') }} as n
     join deals as d on d.deal_id = n.object_id
-    where n.subscription_type = 'deal.propertyChange' and n.property_name in ('dealstage', 'amount', 'closedate', 'pipeline')
+    where
+        n.subscription_type = 'deal.propertyChange'
+        and n.property_name in ('dealstage', 'amount', 'closedate', 'pipeline')
 ),
 
 last_day as (
@@ -103,11 +105,35 @@ grid as (
 
 {%- for p in props %}
 
+    {{ p }}_stamped as (
+        select
+            g.deal_id,
+            g.day,
+            c.value,
+            c.changed_at,
+            c.priority
+        from grid as g
+        join changes as c
+            on
+                c.deal_id = g.deal_id and c.property_name = '{{ p }}'
+                and c.changed_at < cast({{ add_days('g.day', 1) }} as timestamp)
+    ),
+
     {{ p }}_value as (
     -- the latest value stamped before the day's end; at equal stamps the webhook's (the newer word)
-        {{ dedupe("select g.deal_id, g.day, c.value, c.changed_at, c.priority from grid as g join changes as c on c.deal_id = g.deal_id and c.property_name = '" ~ p ~ "' and c.changed_at < cast(" ~ add_days('g.day', 1) ~ " as timestamp)", 'deal_id, day', 'changed_at desc, priority desc, value') }}
+        {{ dedupe('select * from ' ~ p ~ '_stamped', 'deal_id, day', 'changed_at desc, priority desc, value') }}
     ),
 {%- endfor %}
+
+-- a deal in a currency only one entity keeps belongs to that entity
+currency_entities as (
+    select
+        functional_currency,
+        min(entity_id) as entity_id
+    from {{ ref('legal_entities') }}
+    group by functional_currency
+    having count(*) = 1
+),
 
 states as (
     select
@@ -153,11 +179,4 @@ from states as s
 join deals as d using (deal_id)
 left join stages as ps on ps.pipeline_id = s.pipeline_id and ps.stage_id = s.stage_id
 left join {{ ref('crm_pipeline_entities') }} as pe on pe.pipeline_id = s.pipeline_id
-left join (
-    select
-        functional_currency,
-        min(entity_id) as entity_id
-    from {{ ref('legal_entities') }}
-    group by functional_currency
-    having count(*) = 1
-) as ce on ce.functional_currency = d.currency
+left join currency_entities as ce on ce.functional_currency = d.currency

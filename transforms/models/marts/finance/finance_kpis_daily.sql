@@ -73,7 +73,9 @@ select
     cash_out as gross_burn,
     cash_out - cash_in as net_burn,
     net_burn_90d,
-    case when days_in_window = 90 and net_burn_90d > 0 then {{ ratio('cash_balance * 3', 'net_burn_90d') }} end as runway_months,
+    case
+        when days_in_window = 90 and net_burn_90d > 0 then {{ ratio('cash_balance * 3', 'net_burn_90d') }}
+    end as runway_months,
     ar_open,
     ar_overdue,
     ap_open,

@@ -78,6 +78,16 @@ ledger as (
     group by entity_id, posted_on
 ),
 
+-- a deal in a currency only one entity keeps belongs to that entity
+currency_entities as (
+    select
+        functional_currency,
+        min(entity_id) as entity_id
+    from entities
+    group by functional_currency
+    having count(*) = 1
+),
+
 won_deals as (
     select
         coalesce(pe.entity_id, ce.entity_id) as entity_id,
@@ -86,16 +96,9 @@ won_deals as (
         sum(d.amount) as amount
     from {{ ref('crm_deals') }} as d
     left join {{ ref('crm_pipeline_entities') }} as pe on pe.pipeline_id = d.pipeline_id
-    left join (
-        select
-            functional_currency,
-            min(entity_id) as entity_id
-        from entities
-        group by functional_currency
-        having count(*) = 1
-    ) as ce on ce.functional_currency = d.currency
+    left join currency_entities as ce on ce.functional_currency = d.currency
     where d.is_won and d.amount is not null
-    group by 1, 2, 3
+    group by coalesce(pe.entity_id, ce.entity_id), d.close_date, d.currency
 ),
 
 new_orders as (
@@ -106,7 +109,7 @@ new_orders as (
         sum(net_amount) as amount
     from {{ ref('orders') }}
     where not is_renewal and not is_cancelled and not is_deleted
-    group by 1, 2, 3
+    group by entity_id, order_date, currency
 ),
 
 bookings as (
@@ -133,26 +136,26 @@ processor_sales as (
         sum(o.gross_amount) as amount
     from {{ ref('orders') }} as o
     where not o.is_cancelled and not o.is_deleted
-    group by 1, 2, 3
+    group by o.entity_id, o.order_date, o.currency
     union all
     select
         o.entity_id,
-        cast(r.created_at as date),
+        cast(r.created_at as date) as day,
         o.currency,
-        -sum(r.amount)
+        -sum(r.amount) as amount
     from {{ ref('stg_stripe__refunds') }} as r
     join {{ ref('orders') }} as o on o.order_key = 'stripe:' || r.charge_id
     where coalesce(r.status, 'succeeded') in ('succeeded', 'pending')
-    group by 1, 2, 3
+    group by o.entity_id, cast(r.created_at as date), o.currency
     union all
     select
         o.entity_id,
-        cast(r.processed_at as date),
+        cast(r.processed_at as date) as day,
         o.currency,
-        -sum(r.amount)
+        -sum(r.amount) as amount
     from {{ ref('stg_shopify__refunds') }} as r
     join {{ ref('orders') }} as o on o.order_key = 'shopify:' || r.order_id
-    group by 1, 2, 3
+    group by o.entity_id, cast(r.processed_at as date), o.currency
 ),
 
 collections as (
@@ -164,7 +167,7 @@ collections as (
     from {{ ref('int_allocations') }} as a
     join {{ ref('int_ar_ap_documents') }} as d using (document_key)
     where d.document_kind = 'AR' and a.payment_type = 'Payment'
-    group by 1, 2, 3
+    group by d.entity_id, a.applied_on, d.currency
     union all
     select
         entity_id,
@@ -185,7 +188,7 @@ foreign_flows as (
     from bookings
     union all
     select
-        'collections',
+        'collections' as measure,
         entity_id,
         day,
         currency,
@@ -254,8 +257,12 @@ documents as (
     select
         entity_id,
         issued_on as day,
-        sum(case when document_kind = 'AR' and not is_voided and not is_deleted then total_amount else 0 end) as ar_invoiced,
-        sum(case when document_kind = 'AP' and not is_voided and not is_deleted then total_amount else 0 end) as ap_billed,
+        sum(
+            case when document_kind = 'AR' and not is_voided and not is_deleted then total_amount else 0 end
+        ) as ar_invoiced,
+        sum(
+            case when document_kind = 'AP' and not is_voided and not is_deleted then total_amount else 0 end
+        ) as ap_billed,
         sum(case when document_kind = 'AR' then 1 else 0 end) as invoices_issued,
         sum(case when document_kind = 'AR' and (is_voided or is_deleted) then 1 else 0 end) as invoices_in_error
     from {{ ref('int_ar_ap_documents') }}
@@ -385,77 +392,9 @@ rolling as (
         sum(r.ap_billed) over w as ap_billed_90d
     from reported as r
     window w as (partition by entity_id order by day rows between 89 preceding and current row)
-)
+),
 
-select
-    entity_id || ':' || cast(day as varchar) as kpi_key,
-    entity_id,
-    day as date,
-    {{ week_start('day') }} as week_start,
-    {{ month_start('day') }} as period_month,
-    -- functional currency
-    functional_currency,
-    revenue,
-    cost_of_sales,
-    bookings,
-    collections,
-    cash_balance,
-    cash_in,
-    cash_out,
-    cash_out as gross_burn,
-    cash_out - cash_in as net_burn,
-    ar_open,
-    ar_overdue,
-    ap_open,
-    ar_invoiced,
-    ap_billed,
-    net_burn_90d,
-    ar_invoiced_90d,
-    ap_billed_90d,
-    -- ratios (functional currency; the same in any currency): runway = cash ÷ average monthly
-    -- net burn over the trailing 90 days (NULL unless burning, or before 90 days of data);
-    -- DSO / DPO = open AR / AP ÷ invoiced / billed in the trailing 90 days × 90
-    case when days_in_window = 90 and net_burn_90d > 0 then {{ ratio('cash_balance * 3', 'net_burn_90d') }} end as runway_months,
-    case when days_in_window = 90 then {{ ratio('ar_open * 90', 'ar_invoiced_90d', 1) }} end as dso_days,
-    case when days_in_window = 90 then {{ ratio('ap_open * 90', 'ap_billed_90d', 1) }} end as dpo_days,
-    {{ ratio('(revenue - cost_of_sales) * 100', 'revenue') }} as gross_margin_pct,
-    invoices_issued,
-    invoices_in_error,
-    bills_paid,
-    duplicate_bills_paid,
-    -- reporting currency, at the day's rate
-    '{{ reporting }}' as reporting_currency,
-    fx_rate,
-    fx_rate_date,
-    revenue_reporting,
-    cost_of_sales_reporting,
-    bookings_reporting,
-    collections_reporting,
-    cash_balance_reporting,
-    cash_in_reporting,
-    cash_out_reporting,
-    cash_out_reporting as gross_burn_reporting,
-    cash_out_reporting - cash_in_reporting as net_burn_reporting,
-    ar_open_reporting,
-    ar_overdue_reporting,
-    ap_open_reporting,
-    ar_invoiced_reporting,
-    ap_billed_reporting,
-    -- bank reconciliation and coding (int_bank_kpis_entity_daily; NULL before the bank feed)
-    bk.bank_lines,
-    bk.bank_lines_matched,
-    bk.auto_match_rate_pct,
-    bk.bank_lines_auto_coded,
-    bk.auto_coding_coverage_pct,
-    bk.judged_auto_codes,
-    bk.correct_auto_codes,
-    bk.auto_coding_precision_pct,
-    bk.unreconciled_lines,
-    bk.oldest_unreconciled_days,
-    bk.last_closed_month,
-    bk.days_since_close
-from rolling
-left join (
+bank_kpis as (
     select
         entity_id as bank_entity_id,
         day as bank_day,
@@ -472,4 +411,76 @@ left join (
         last_closed_month,
         days_since_close
     from {{ ref('int_bank_kpis_entity_daily') }}
-) as bk on bk.bank_entity_id = rolling.entity_id and bk.bank_day = rolling.day
+)
+
+select
+    r.entity_id || ':' || cast(r.day as varchar) as kpi_key,
+    r.entity_id,
+    r.day as date,
+    {{ week_start('r.day') }} as week_start,
+    {{ month_start('r.day') }} as period_month,
+    -- functional currency
+    r.functional_currency,
+    r.revenue,
+    r.cost_of_sales,
+    r.bookings,
+    r.collections,
+    r.cash_balance,
+    r.cash_in,
+    r.cash_out,
+    r.cash_out as gross_burn,
+    r.cash_out - r.cash_in as net_burn,
+    r.ar_open,
+    r.ar_overdue,
+    r.ap_open,
+    r.ar_invoiced,
+    r.ap_billed,
+    r.net_burn_90d,
+    r.ar_invoiced_90d,
+    r.ap_billed_90d,
+    -- ratios (functional currency; the same in any currency): runway = cash ÷ average monthly
+    -- net burn over the trailing 90 days (NULL unless burning, or before 90 days of data);
+    -- DSO / DPO = open AR / AP ÷ invoiced / billed in the trailing 90 days × 90
+    case
+        when r.days_in_window = 90 and r.net_burn_90d > 0 then {{ ratio('r.cash_balance * 3', 'r.net_burn_90d') }}
+    end as runway_months,
+    case when r.days_in_window = 90 then {{ ratio('r.ar_open * 90', 'r.ar_invoiced_90d', 1) }} end as dso_days,
+    case when r.days_in_window = 90 then {{ ratio('r.ap_open * 90', 'r.ap_billed_90d', 1) }} end as dpo_days,
+    {{ ratio('(r.revenue - r.cost_of_sales) * 100', 'r.revenue') }} as gross_margin_pct,
+    r.invoices_issued,
+    r.invoices_in_error,
+    r.bills_paid,
+    r.duplicate_bills_paid,
+    -- reporting currency, at the day's rate
+    '{{ reporting }}' as reporting_currency,
+    r.fx_rate,
+    r.fx_rate_date,
+    r.revenue_reporting,
+    r.cost_of_sales_reporting,
+    r.bookings_reporting,
+    r.collections_reporting,
+    r.cash_balance_reporting,
+    r.cash_in_reporting,
+    r.cash_out_reporting,
+    r.cash_out_reporting as gross_burn_reporting,
+    r.cash_out_reporting - r.cash_in_reporting as net_burn_reporting,
+    r.ar_open_reporting,
+    r.ar_overdue_reporting,
+    r.ap_open_reporting,
+    r.ar_invoiced_reporting,
+    r.ap_billed_reporting,
+    -- bank reconciliation and coding (int_bank_kpis_entity_daily; NULL before the bank feed)
+    bk.bank_lines,
+    bk.bank_lines_matched,
+    bk.auto_match_rate_pct,
+    bk.bank_lines_auto_coded,
+    bk.auto_coding_coverage_pct,
+    bk.judged_auto_codes,
+    bk.correct_auto_codes,
+    bk.auto_coding_precision_pct,
+    bk.unreconciled_lines,
+    bk.oldest_unreconciled_days,
+    bk.last_closed_month,
+    bk.days_since_close
+from rolling as r
+left join bank_kpis as bk on bk.bank_entity_id = r.entity_id and bk.bank_day = r.day

@@ -39,6 +39,10 @@ claims as (
     inner join payout_tokens as t on b.description like '%' || t.token || '%'
 ),
 
+claimed_deposits as (
+    select distinct transaction_id from claims
+),
+
 settled as (
     -- payouts a deposit of the same amount and currency settles: one that names this
     -- payout, or one that names no payout at all and arrives within the window (a bank
@@ -48,12 +52,14 @@ settled as (
     from {{ ref('int_payouts') }} as p
     inner join deposits as b on b.currency = p.currency and b.amount = p.amount
     left join claims as named on named.transaction_id = b.transaction_id and named.payout_key = p.payout_key
-    left join (select distinct transaction_id from claims) as any_claim on any_claim.transaction_id = b.transaction_id
+    left join claimed_deposits as any_claim on any_claim.transaction_id = b.transaction_id
     where
         named.payout_key is not null
         or (
             any_claim.transaction_id is null
-            and abs({{ days_between('p.expected_on', 'b.transaction_date') }}) <= {{ var('payout_deposit_window_days') }}
+            and abs(
+                {{ days_between('p.expected_on', 'b.transaction_date') }}
+            ) <= {{ var('payout_deposit_window_days') }}
         )
 )
 

@@ -34,13 +34,13 @@ bank as (
     where not t.is_deleted and not t.is_pending
     union all
     select
-        'opening:' || a.bank_account_id,
-        a.ledger_account_key,
+        'opening:' || a.bank_account_id as line_id,
+        a.ledger_account_key as account_key,
         a.entity_id,
         a.currency,
-        f.first_day,
-        a.implied_opening_balance,
-        'Opening balance',
+        f.first_day as line_date,
+        a.implied_opening_balance as amount,
+        'Opening balance' as description,
         a.source_system,
         a.source_id,
         a.raw_key
@@ -69,16 +69,16 @@ ledger as (
     -- the book balance before the feed starts, as one line on its first day (it meets the
     -- feed's opening balance)
     select
-        'opening:' || g.account_key,
+        'opening:' || g.account_key as line_id,
         g.account_key,
-        max(g.entity_id),
-        max(g.functional_currency),
-        max(f.first_day),
-        sum(g.functional_amount),
-        'Book balance before the bank feed',
-        max(g.source_system),
-        g.account_key,
-        max(g.raw_key)
+        max(g.entity_id) as entity_id,
+        max(g.functional_currency) as currency,
+        max(f.first_day) as line_date,
+        sum(g.functional_amount) as amount,
+        'Book balance before the bank feed' as description,
+        max(g.source_system) as source_system,
+        g.account_key as source_id,
+        max(g.raw_key) as raw_key
     from {{ ref('general_ledger') }} as g
     join accounts as a on a.ledger_account_key = g.account_key
     cross join feed_start as f
@@ -116,7 +116,7 @@ bank_left as (
         *,
         row_number() over (partition by account_key, amount order by line_date, line_id) as k
     from bank
-    where line_id not in (select bank_line_id from same_day)
+    where line_id not in (select s.bank_line_id from same_day as s)
 ),
 
 ledger_left as (
@@ -124,7 +124,7 @@ ledger_left as (
         *,
         row_number() over (partition by account_key, amount order by line_date, line_id) as k
     from ledger
-    where line_id not in (select ledger_line_id from same_day)
+    where line_id not in (select s.ledger_line_id from same_day as s)
 ),
 
 windowed as (
@@ -151,13 +151,13 @@ unmatched as (
         'bank_without_ledger' as problem,
         b.*
     from bank as b
-    where b.line_id not in (select bank_line_id from matched)
+    where b.line_id not in (select m.bank_line_id from matched as m)
     union all
     select
-        'ledger_without_bank',
+        'ledger_without_bank' as problem,
         l.*
     from ledger as l
-    where l.line_id not in (select ledger_line_id from matched)
+    where l.line_id not in (select m.ledger_line_id from matched as m)
 )
 
 select

@@ -31,6 +31,6 @@ where
     d.is_won
     and d.close_date <= as_of.as_of_date - {{ var('won_deal_invoice_grace_days') }}
     and d.deal_id not in (
-        select deal_id from invoiced
-        where deal_id is not null
+        select i.deal_id from invoiced as i
+        where i.deal_id is not null
     )

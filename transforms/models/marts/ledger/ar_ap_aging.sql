@@ -8,8 +8,8 @@ with bounds as (
     select
         min(issued_on) as first_day,
         (
-            select max(date_day) from {{ ref('fiscal_calendar') }}
-            where date_day <= (select max(posted_on) from {{ ref('general_ledger') }})
+            select max(c.date_day) from {{ ref('fiscal_calendar') }} as c
+            where c.date_day <= (select max(g.posted_on) from {{ ref('general_ledger') }} as g)
         ) as last_day
     from {{ ref('int_ar_ap_documents') }}
 ),
@@ -63,4 +63,5 @@ join as_of_dates as d using (as_of_date)
 left join {{ ref('int_fx_rates_daily') }} as fx on fx.currency = b.currency and fx.rate_date = b.as_of_date
 left join {{ ref('party_contacts') }} as p
     on p.contact_key = b.contact_key and p.party_kind = case b.document_kind when 'AR' then 'customer' else 'vendor' end
-group by b.as_of_date, d.is_week_end, d.is_month_end, b.entity_id, b.document_kind, b.contact_key, b.currency, b.aging_bucket
+group by
+    b.as_of_date, d.is_week_end, d.is_month_end, b.entity_id, b.document_kind, b.contact_key, b.currency, b.aging_bucket

@@ -89,7 +89,8 @@ joined as (
         on
             b.budget_name = k.budget_name and b.entity_id = k.entity_id
             and b.account_key = k.account_key and b.period_month = k.period_month
-    left join actuals as a on a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
+    left join actuals as a
+        on a.entity_id = k.entity_id and a.account_key = k.account_key and a.period_month = k.period_month
     cross join data_end as de
 ),
 
@@ -110,7 +111,8 @@ rated as (
 )
 
 select
-    budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar) as budget_vs_actual_key,
+    budget_name || ':' || entity_id || ':' || account_key || ':' || cast(period_month as varchar)
+        as budget_vs_actual_key,
     budget_name,
     entity_id,
     period_month,
@@ -133,7 +135,10 @@ select
     fx_rate,
     {{ to_reporting('budget_amount', 'fx_rate') }} as budget_amount_reporting,
     {{ to_reporting('actual_amount', 'fx_rate') }} as actual_amount_reporting,
-    {{ to_reporting('actual_amount', 'fx_rate') }} - {{ to_reporting('budget_amount', 'fx_rate') }} as variance_reporting,
+    {{ to_reporting(
+        'actual_amount',
+        'fx_rate'
+    ) }} - {{ to_reporting('budget_amount', 'fx_rate') }} as variance_reporting,
     case when is_budgeted then 'budget_csv' end as source_system,
     case when is_budgeted then source_file || ':' || cast(line as varchar) end as source_id
 from rated

@@ -79,13 +79,16 @@ select
     d.day as balance_date,
     d.net_change,
     a.implied_opening_balance
-    + sum(d.net_change) over (partition by d.bank_account_id order by d.day rows between unbounded preceding and current row)
+    + sum(d.net_change)
+        over (partition by d.bank_account_id order by d.day rows between unbounded preceding and current row)
         as balance,
     case
         when a.ledger_account_key is not null
             then
                 coalesce(bo.amount, 0)
-                + sum(d.book_net_change) over (partition by d.bank_account_id order by d.day rows between unbounded preceding and current row)
+                + sum(d.book_net_change) over (
+                    partition by d.bank_account_id order by d.day rows between unbounded preceding and current row
+                )
     end as book_balance,
     a.source_system,
     a.source_id,

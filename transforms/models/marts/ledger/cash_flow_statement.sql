@@ -54,7 +54,11 @@ counterparts as (
 ),
 
 classified as (
-    {{ dedupe('select * from counterparts', 'entity_id, source_system, document_type, document_id', 'weight desc, journal_line_id') }}
+    {{ dedupe(
+        'select * from counterparts',
+        'entity_id, source_system, document_type, document_id',
+        'weight desc, journal_line_id'
+    ) }}
 ),
 
 movements as (
@@ -66,7 +70,9 @@ movements as (
         d.bank_net
     from documents as d
     left join classified as c
-        on c.entity_id = d.entity_id and c.source_system = d.source_system and c.document_type = d.document_type and c.document_id = d.document_id
+        on
+            c.entity_id = d.entity_id and c.source_system = d.source_system
+            and c.document_type = d.document_type and c.document_id = d.document_id
 ),
 
 converted as (
@@ -112,7 +118,9 @@ net as (
 balances as (
     select
         n.*,
-        sum(n.net_change) over (partition by n.entity_id order by n.period_month rows between unbounded preceding and current row) as closing_cash
+        sum(n.net_change) over (
+            partition by n.entity_id order by n.period_month rows between unbounded preceding and current row
+        ) as closing_cash
     from net as n
 ),
 
@@ -123,59 +131,59 @@ catalogue as (
         0 as line_order
     union all
     select
-        'customer_receipts',
-        'operating',
-        1
+        'customer_receipts' as cash_flow_line,
+        'operating' as section,
+        1 as line_order
     union all
     select
-        'processor_payouts',
-        'operating',
-        2
+        'processor_payouts' as cash_flow_line,
+        'operating' as section,
+        2 as line_order
     union all
     select
-        'supplier_payments',
-        'operating',
-        3
+        'supplier_payments' as cash_flow_line,
+        'operating' as section,
+        3 as line_order
     union all
     select
-        'operating_expenses_paid',
-        'operating',
-        4
+        'operating_expenses_paid' as cash_flow_line,
+        'operating' as section,
+        4 as line_order
     union all
     select
-        'taxes_and_payroll_liabilities',
-        'operating',
-        5
+        'taxes_and_payroll_liabilities' as cash_flow_line,
+        'operating' as section,
+        5 as line_order
     union all
     select
-        'other',
-        'operating',
-        6
+        'other' as cash_flow_line,
+        'operating' as section,
+        6 as line_order
     union all
     select
-        'fixed_assets',
-        'investing',
-        7
+        'fixed_assets' as cash_flow_line,
+        'investing' as section,
+        7 as line_order
     union all
     select
-        'equity',
-        'financing',
-        8
+        'equity' as cash_flow_line,
+        'financing' as section,
+        8 as line_order
     union all
     select
-        'intercompany',
-        'financing',
-        9
+        'intercompany' as cash_flow_line,
+        'financing' as section,
+        9 as line_order
     union all
     select
-        'net_change',
-        'cash',
-        10
+        'net_change' as cash_flow_line,
+        'cash' as section,
+        10 as line_order
     union all
     select
-        'closing_cash',
-        'cash',
-        11
+        'closing_cash' as cash_flow_line,
+        'cash' as section,
+        11 as line_order
 )
 
 select

@@ -3,6 +3,7 @@
 -- year, quarter and period. The fiscal year starts in var('fiscal_year_start_month')
 -- (LEDGERLAKE_FISCAL_YEAR_START_MONTH, default April) and is named by the calendar
 -- year it ends in (FY2026 = April 2025 – March 2026), as general_ledger's columns.
+{%- set fiscal_year_end = add_days(add_months(add_months(month_start('day'), '1 - ' ~ fiscal_period('day')), 12), -1) %}
 with data_days as (
     select
         min(posted_on) as first_day,
@@ -10,15 +11,18 @@ with data_days as (
     from {{ ref('general_ledger') }}
     union all
     select
-        min(balance_date),
-        max(balance_date)
+        min(balance_date) as first_day,
+        max(balance_date) as last_day
     from {{ ref('cash_by_account_day') }}
 ),
 
 bounds as (
     select
         {{ add_months(month_start('min(first_day)'), '1 - ' ~ fiscal_period('min(first_day)')) }} as first_day,
-        {{ add_days(add_months(add_months(month_start('max(last_day)'), '1 - ' ~ fiscal_period('max(last_day)')), 12), -1) }} as last_day
+        {{ add_days(
+            add_months(add_months(month_start('max(last_day)'), '1 - ' ~ fiscal_period('max(last_day)')), 12),
+            -1
+        ) }} as last_day
     from data_days
 ),
 
@@ -44,6 +48,6 @@ select
     {{ fiscal_period('day') }} as fiscal_period,
     cast(floor(({{ fiscal_period('day') }} - 1) / 3.0) as integer) + 1 as fiscal_quarter,
     {{ add_months(month_start('day'), '1 - ' ~ fiscal_period('day')) }} as fiscal_year_start,
-    {{ add_days(add_months(add_months(month_start('day'), '1 - ' ~ fiscal_period('day')), 12), -1) }} as fiscal_year_end,
-    day = {{ add_days(add_months(add_months(month_start('day'), '1 - ' ~ fiscal_period('day')), 12), -1) }} as is_fiscal_year_end
+    {{ fiscal_year_end }} as fiscal_year_end,
+    day = {{ fiscal_year_end }} as is_fiscal_year_end
 from days

@@ -60,7 +60,9 @@ select
     j.posted_on,
     cast(date_trunc('month', j.posted_on) as date) as period_month,
     -- fiscal year named by the calendar year it ends in (FY2026 = Apr 2025 – Mar 2026 for April)
-    extract(year from j.posted_on) + case when {{ fy }} > 1 and extract(month from j.posted_on) >= {{ fy }} then 1 else 0 end as fiscal_year,
+    extract(
+        year from j.posted_on
+    ) + case when {{ fy }} > 1 and extract(month from j.posted_on) >= {{ fy }} then 1 else 0 end as fiscal_year,
     ((cast(extract(month from j.posted_on) as integer) - {{ fy }} + 12) % 12) + 1 as fiscal_period,
     j.account_key,
     a.account_code,

@@ -32,7 +32,9 @@ qbo_unapplied_credits as (
             a.tenant_id = c.tenant_id and a.applied_to_type = 'CreditMemo' and a.applied_to_id = c.credit_memo_id
             and not a.is_deleted and not a.is_voided
     where not c.is_deleted and not c.is_voided
-    group by c.credit_memo_id, c.tenant_id, t.entity_id, c.customer_id, c.customer_name, c.currency, c.txn_date, c.total_amount
+    group by
+        c.credit_memo_id, c.tenant_id, t.entity_id, c.customer_id,
+        c.customer_name, c.currency, c.txn_date, c.total_amount
 ),
 
 credits_at as (
@@ -47,6 +49,16 @@ credits_at as (
     group by m.month_end, c.entity_id, c.contact_key, c.currency
 ),
 
+paid_by_month_end as (
+    select
+        a.document_key,
+        m.month_end,
+        sum(a.amount) as amount
+    from {{ ref('int_allocations') }} as a
+    join month_ends as m on a.applied_on <= m.month_end
+    group by a.document_key, m.month_end
+),
+
 invoices_at as (
     select
         m.month_end,
@@ -57,15 +69,7 @@ invoices_at as (
         sum(d.total_amount) - coalesce(sum(paid.amount), 0) as open_amount
     from month_ends as m
     join documents as d on d.issued_on <= m.month_end
-    left join (
-        select
-            a.document_key,
-            m2.month_end,
-            sum(a.amount) as amount
-        from {{ ref('int_allocations') }} as a
-        join month_ends as m2 on a.applied_on <= m2.month_end
-        group by a.document_key, m2.month_end
-    ) as paid on paid.document_key = d.document_key and paid.month_end = m.month_end
+    left join paid_by_month_end as paid on paid.document_key = d.document_key and paid.month_end = m.month_end
     group by m.month_end, d.entity_id, d.contact_key, d.currency
 ),
 

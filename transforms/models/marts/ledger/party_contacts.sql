@@ -20,21 +20,21 @@ with ledger_contacts as (
     from {{ ref('stg_qbo__customers') }}
     union all
     select
-        'qbo',
+        'qbo' as source,
         tenant_id,
-        vendor_id,
-        'vendor',
-        display_name,
+        vendor_id as contact_id,
+        'vendor' as party_kind,
+        display_name as contact_name,
         source_system,
         source_id,
         raw_key
     from {{ ref('stg_qbo__vendors') }}
     union all
     select
-        'xero',
+        'xero' as source,
         tenant_id,
         contact_id,
-        'customer',
+        'customer' as party_kind,
         contact_name,
         source_system,
         source_id,
@@ -43,10 +43,10 @@ with ledger_contacts as (
     where is_customer
     union all
     select
-        'xero',
+        'xero' as source,
         tenant_id,
         contact_id,
-        'vendor',
+        'vendor' as party_kind,
         contact_name,
         source_system,
         source_id,
@@ -118,7 +118,9 @@ select
     -- the party's one name: the alias seed's canonical name, else the name on most documents
     coalesce(
         max(canonical_name) over (partition by party_key),
-        first_value(contact_name) over (partition by party_key order by documents desc, length(contact_name), contact_name asc)
+        first_value(
+            contact_name
+        ) over (partition by party_key order by documents desc, length(contact_name), contact_name asc)
     ) as party_name,
     documents,
     source_system,

@@ -47,13 +47,16 @@ allocations as (
 
 cash_lines as (
     -- a settled document's lines, step by step: the cumulative share minus the previous one
+    {%- set share_to_date = round_to_currency(
+        'l.functional_amount * least(a.applied_to_date, a.total_amount) / a.total_amount', 'l.functional_currency'
+    ) %}
     select
         l.entity_id,
         a.applied_on as cash_date,
         l.pl_line,
         l.functional_currency,
-        {{ round_to_currency('l.functional_amount * least(a.applied_to_date, a.total_amount) / a.total_amount', 'l.functional_currency') }}
-        - coalesce(lag({{ round_to_currency('l.functional_amount * least(a.applied_to_date, a.total_amount) / a.total_amount', 'l.functional_currency') }})
+        {{ share_to_date }}
+        - coalesce(lag({{ share_to_date }})
             over (partition by l.journal_line_id order by a.applied_on, a.allocation_key), 0) as functional_amount
     from lines as l
     join allocations as a using (document_key)
@@ -65,7 +68,7 @@ cash_lines as (
         l.functional_currency,
         l.functional_amount
     from lines as l
-    where l.document_key not in (select document_key from settled_documents)
+    where l.document_key not in (select s.document_key from settled_documents as s)
 ),
 
 converted as (
@@ -73,7 +76,8 @@ converted as (
         c.*,
         {{ to_reporting('c.functional_amount', 'fx.rate') }} as reporting_amount
     from cash_lines as c
-    left join {{ ref('int_fx_rates_daily') }} as fx on fx.currency = c.functional_currency and fx.rate_date = c.cash_date
+    left join {{ ref('int_fx_rates_daily') }} as fx
+        on fx.currency = c.functional_currency and fx.rate_date = c.cash_date
 )
 
 select
@@ -87,6 +91,8 @@ select
     max(functional_currency) as currency,
     sum(case when pl_line in ('revenue', 'other_income') then -functional_amount else functional_amount end) as amount,
     '{{ reporting }}' as reporting_currency,
-    sum(case when pl_line in ('revenue', 'other_income') then -reporting_amount else reporting_amount end) as reporting_amount
+    sum(
+        case when pl_line in ('revenue', 'other_income') then -reporting_amount else reporting_amount end
+    ) as reporting_amount
 from converted
 group by entity_id, {{ month_start('cash_date') }}, pl_line

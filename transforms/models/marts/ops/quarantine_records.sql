@@ -15,7 +15,9 @@ with found as (
             source_id,
             raw_key,
             reason,
-            '{{ 'ledger' if part == 'int_journal_quarantine' else ('sales' if part.startswith('int_') else 'staging') }}' as stage
+            {%- set stage = 'ledger' if part == 'int_journal_quarantine'
+                else ('sales' if part.startswith('int_') else 'staging') %}
+            '{{ stage }}' as stage
         from {{ ref(part) }}{% if not loop.last %}
             union all{% endif %}
     {%- endfor %}

@@ -57,7 +57,8 @@ closing as (
 )
 
 select
-    m.entity_id || ':' || m.currency || ':' || cast(m.period_month as varchar) || ':' || t.movement_type as mrr_movement_key,
+    m.entity_id || ':' || m.currency || ':' || cast(m.period_month as varchar) || ':' || t.movement_type
+        as mrr_movement_key,
     m.entity_id,
     m.period_month,
     t.movement_type,

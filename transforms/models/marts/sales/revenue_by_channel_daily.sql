@@ -33,8 +33,8 @@ refund_rows as (
     where coalesce(r.status, 'succeeded') in ('succeeded', 'pending')
     union all
     select
-        'shopify:' || r.order_id,
-        cast(r.processed_at as date),
+        'shopify:' || r.order_id as order_key,
+        cast(r.processed_at as date) as day,
         r.amount
     from {{ ref('stg_shopify__refunds') }} as r
 ),
@@ -126,7 +126,10 @@ select
     -- day all had theirs, or were quarantined: int_orders_fx_quarantine)
     {{ rate_or_identity('c.functional_currency', "'" ~ reporting ~ "'", 'rr.rate') }} as fx_rate,
     case when c.functional_currency = '{{ reporting }}' then c.day else rr.published_on end as fx_rate_date,
-    {{ to_reporting('c.revenue_functional', rate_or_identity('c.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')) }} as revenue_reporting
+    {{ to_reporting(
+        'c.revenue_functional',
+        rate_or_identity('c.functional_currency', "'" ~ reporting ~ "'", 'rr.rate')
+    ) }} as revenue_reporting
 from converted as c
 left join {{ ref('int_fx_rates_daily') }} as rr
     on rr.currency = c.functional_currency and rr.rate_date = c.day

@@ -19,8 +19,14 @@ renamed as (
         {{ json_str('company', '$.properties.name') }} as company_name,
         lower({{ json_str('company', '$.properties.domain') }}) as domain,
         {{ json_str('company', '$.properties.country') }} as country,
-        {{ iso_to_utc('coalesce(' ~ json_str('company', '$.createdAt') ~ ', ' ~ json_str('company', '$.properties.createdate') ~ ')') }} as created_at,
-        {{ iso_to_utc('coalesce(' ~ json_str('company', '$.updatedAt') ~ ', ' ~ json_str('company', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
+        {{ iso_to_utc(
+            'coalesce(' ~ json_str('company', '$.createdAt') ~ ', '
+            ~ json_str('company', '$.properties.createdate') ~ ')'
+        ) }} as created_at,
+        {{ iso_to_utc(
+            'coalesce(' ~ json_str('company', '$.updatedAt') ~ ', '
+            ~ json_str('company', '$.properties.hs_lastmodifieddate') ~ ')'
+        ) }} as updated_at,
         coalesce(try_cast({{ json_str('company', '$.archived') }} as boolean), false) as is_deleted,
         'hubspot' as source_system,
         {{ json_str('company', '$.id') }} as source_id,
@@ -29,4 +35,8 @@ renamed as (
     from records
 )
 
-{{ dedupe('select * from renamed where company_id is not null', 'tenant_id, company_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where company_id is not null',
+    'tenant_id, company_id',
+    'updated_at desc nulls last, received_at desc, raw_key desc'
+) }}

@@ -14,8 +14,13 @@ renamed as (
         {{ json_str('deal', '$.properties.amount') }} as amount_text,
         upper(coalesce({{ json_str('deal', '$.properties.deal_currency_code') }}, 'USD')) as currency,
         {{ json_str('deal', '$.properties.closedate') }} as closedate_text,
-        {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.createdAt') ~ ', ' ~ json_str('deal', '$.properties.createdate') ~ ')') }} as created_at,
-        {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.updatedAt') ~ ', ' ~ json_str('deal', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
+        {{ iso_to_utc(
+            'coalesce(' ~ json_str('deal', '$.createdAt') ~ ', ' ~ json_str('deal', '$.properties.createdate') ~ ')'
+        ) }} as created_at,
+        {{ iso_to_utc(
+            'coalesce(' ~ json_str('deal', '$.updatedAt') ~ ', '
+            ~ json_str('deal', '$.properties.hs_lastmodifieddate') ~ ')'
+        ) }} as updated_at,
         'hubspot' as source_system,
         raw_key,
         received_at
@@ -37,4 +42,8 @@ select
     source_system,
     deal_id as source_id,
     raw_key
-from ({{ dedupe('select * from renamed where deal_id is not null and updated_at is not null', 'tenant_id, deal_id, updated_at', 'received_at desc, raw_key desc') }}) as v
+from ({{ dedupe(
+    'select * from renamed where deal_id is not null and updated_at is not null',
+    'tenant_id, deal_id, updated_at',
+    'received_at desc, raw_key desc'
+) }}) as v

@@ -18,8 +18,13 @@ renamed as (
         ) as company_id,
         {{ json_str('deal', '$.properties.invoice_reference') }} as invoice_reference,
         {{ iso_to_utc(json_str('deal', '$.properties.closedate')) }} as close_at,
-        {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.createdAt') ~ ', ' ~ json_str('deal', '$.properties.createdate') ~ ')') }} as created_at,
-        {{ iso_to_utc('coalesce(' ~ json_str('deal', '$.updatedAt') ~ ', ' ~ json_str('deal', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
+        {{ iso_to_utc(
+            'coalesce(' ~ json_str('deal', '$.createdAt') ~ ', ' ~ json_str('deal', '$.properties.createdate') ~ ')'
+        ) }} as created_at,
+        {{ iso_to_utc(
+            'coalesce(' ~ json_str('deal', '$.updatedAt') ~ ', '
+            ~ json_str('deal', '$.properties.hs_lastmodifieddate') ~ ')'
+        ) }} as updated_at,
         coalesce(try_cast({{ json_str('deal', '$.archived') }} as boolean), false) as is_archived,
         deal as properties_json,
         {{ json_str('deal', '$.properties.ledgerlake_payment_status') }} as ledger_payment_status,
@@ -32,7 +37,11 @@ renamed as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed where deal_id is not null', 'tenant_id, deal_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from renamed where deal_id is not null',
+        'tenant_id, deal_id',
+        'updated_at desc nulls last, received_at desc, raw_key desc'
+    ) }}
 ),
 
 deletions as (

@@ -5,7 +5,10 @@ with raw as {{ inline_cte() }} (
 
 renamed as (
     select
-        coalesce(nullif({{ json_str('payload', '$.portalId') }}, ''), {{ tenant_id('hubspot', 'envelope') }}) as tenant_id,
+        coalesce(
+            nullif({{ json_str('payload', '$.portalId') }}, ''),
+            {{ tenant_id('hubspot', 'envelope') }}
+        ) as tenant_id,
         coalesce({{ json_str('payload', '$.eventId') }}, raw_key) as notification_id,
         {{ json_str('payload', '$.subscriptionType') }} as subscription_type,
         {{ json_str('payload', '$.objectId') }} as object_id,

@@ -41,4 +41,8 @@ renamed as (
 )
 
 -- a stage without its pipeline's or its own id is in stg_hubspot__quarantine
-{{ dedupe('select * from renamed where pipeline_stage_key is not null', 'pipeline_stage_key', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where pipeline_stage_key is not null',
+    'pipeline_stage_key',
+    'received_at desc, raw_key desc'
+) }}

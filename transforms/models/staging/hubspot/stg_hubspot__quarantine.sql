@@ -43,7 +43,9 @@ pipelines_found as (
         'no id: a pipeline stage without its pipeline or stage id' as reason,
         p.stage as content
     from {{ json_each_row('pipeline_items', 'p', 'pipeline', '$.stages', 'stage') }}
-    where nullif({{ json_str('p.pipeline', '$.id') }}, '') is null or nullif({{ json_str('stage', '$.id') }}, '') is null
+    where
+        nullif({{ json_str('p.pipeline', '$.id') }}, '') is null
+        or nullif({{ json_str('stage', '$.id') }}, '') is null
 )
 
 {%- for entity, noun in entities %}

@@ -44,4 +44,8 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed where account_id is not null', 'tenant_id, account_id', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where account_id is not null',
+    'tenant_id, account_id',
+    'received_at desc, raw_key desc'
+) }}

@@ -9,7 +9,12 @@ with raw as {{ inline_cte() }} (
 ),
 
 changed as (
-    select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id, 0 as section_rank, raw.item as txn
+    select
+        raw.raw_key,
+        raw.received_at,
+        {{ tenant_id('plaid', 'raw.envelope') }} as tenant_id,
+        0 as section_rank,
+        raw.item as txn
     from {{ json_each_row('raw', 'raw', 'payload', '$.added', 'item') }}
     union all
     select raw.raw_key, raw.received_at, {{ tenant_id('plaid', 'raw.envelope') }}, 1 as section_rank, item as txn
@@ -30,7 +35,9 @@ renamed as (
         try_cast({{ json_str('txn', '$.authorized_date') }} as date) as authorized_date,
         {{ json_str('txn', '$.name') }} as description,
         {{ json_str('txn', '$.merchant_name') }} as merchant_name,
-        upper(coalesce({{ json_str('txn', '$.iso_currency_code') }}, {{ json_str('txn', '$.unofficial_currency_code') }})) as currency,
+        upper(
+            coalesce({{ json_str('txn', '$.iso_currency_code') }}, {{ json_str('txn', '$.unofficial_currency_code') }})
+        ) as currency,
         {{ to_amount(json_str('txn', '$.amount')) }} as plaid_amount,
         -{{ to_amount(json_str('txn', '$.amount')) }} as amount,
         coalesce(try_cast({{ json_str('txn', '$.pending') }} as boolean), false) as is_pending,
@@ -48,7 +55,11 @@ renamed as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed where transaction_id is not null', 'tenant_id, transaction_id', 'received_at desc, section_rank desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from renamed where transaction_id is not null',
+        'tenant_id, transaction_id',
+        'received_at desc, section_rank desc, raw_key desc'
+    ) }}
 )
 
 select

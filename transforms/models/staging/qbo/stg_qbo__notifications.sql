@@ -64,7 +64,8 @@ unioned as (
 )
 
 select distinct
-    realm_id || ':' || lower(entity_type) || ':' || record_id || ':' || operation || ':' || coalesce(last_updated_text, '') as notification_key,
+    realm_id || ':' || lower(entity_type) || ':' || record_id || ':' || operation || ':'
+    || coalesce(last_updated_text, '') as notification_key,
     realm_id,
     realm_id as tenant_id,
     lower(entity_type) as entity_type_lower,

@@ -29,7 +29,11 @@ renamed as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed', 'realm_id, entity_type, record_id', 'updated_at desc nulls last, sync_token desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from renamed',
+        'realm_id, entity_type, record_id',
+        'updated_at desc nulls last, sync_token desc nulls last, received_at desc, raw_key desc'
+    ) }}
 ),
 
 notified as (

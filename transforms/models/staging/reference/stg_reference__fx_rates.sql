@@ -59,8 +59,8 @@ per_eur as (
     union all
     select distinct
         rate_date,
-        'EUR',
-        cast(10000000000 as {{ wide_integer_type() }})
+        'EUR' as currency,
+        cast(10000000000 as {{ wide_integer_type() }}) as per_eur_e10
     from published
     {%- if fx_from %} where rate_date >= cast('{{ fx_from }}' as date){% endif %}
 ),
@@ -68,7 +68,8 @@ per_eur as (
 kept as (
     select * from per_eur
     {%- if wanted %}
-        where currency = 'EUR' or currency in ({% for c in wanted.split(',') if c %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {%- set codes = wanted.split(',') | select | list %}
+        where currency = 'EUR' or currency in ('{{ codes | join("', '") }}')
     {%- endif %}
 ),
 

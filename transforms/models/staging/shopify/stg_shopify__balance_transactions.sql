@@ -31,4 +31,8 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed where balance_transaction_id is not null', 'tenant_id, balance_transaction_id', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where balance_transaction_id is not null',
+    'tenant_id, balance_transaction_id',
+    'received_at desc, raw_key desc'
+) }}

@@ -14,8 +14,15 @@ rest as (
         nullif({{ json_str('payload', '$.id') }}, '') as order_id,
         {{ json_str('payload', '$.name') }} as order_name,
         {{ json_str('payload', '$.customer.id') }} as customer_id,
-        lower(coalesce({{ json_str('payload', '$.customer.email') }}, {{ json_str('payload', '$.email') }})) as customer_email,
-        trim(coalesce({{ json_str('payload', '$.customer.first_name') }}, '') || ' ' || coalesce({{ json_str('payload', '$.customer.last_name') }}, '')) as customer_name,
+        lower(
+            coalesce({{ json_str('payload', '$.customer.email') }}, {{ json_str('payload', '$.email') }})
+        ) as customer_email,
+        trim(
+            coalesce(
+                {{ json_str('payload', '$.customer.first_name') }},
+                ''
+            ) || ' ' || coalesce({{ json_str('payload', '$.customer.last_name') }}, '')
+        ) as customer_name,
         upper({{ json_str('payload', '$.currency') }}) as currency,
         {{ json_str('payload', '$.total_price') }} as total_price,
         {{ json_str('payload', '$.subtotal_price') }} as subtotal_price,
@@ -27,7 +34,10 @@ rest as (
         {{ json_str('payload', '$.processed_at') }} as processed_at_text,
         {{ json_str('payload', '$.updated_at') }} as updated_at_text,
         {{ json_str('payload', '$.cancelled_at') }} as cancelled_at_text,
-        coalesce({{ json_str('envelope', '$.headers.x-shopify-topic') }}, {{ json_str('envelope', '$.extra.topic') }}) = 'orders/delete' as is_deleted,
+        coalesce(
+            {{ json_str('envelope', '$.headers.x-shopify-topic') }},
+            {{ json_str('envelope', '$.extra.topic') }}
+        ) = 'orders/delete' as is_deleted,
         raw_key,
         received_at
     from raw
@@ -46,15 +56,33 @@ graphql_nodes as (
 graphql as (
     select
         tenant_id,
-        nullif(coalesce({{ json_str('node', '$.legacyResourceId') }}, regexp_replace({{ json_str('node', '$.id') }}, '^.*/', '')), '') as order_id,
+        nullif(
+            coalesce(
+                {{ json_str('node', '$.legacyResourceId') }},
+                regexp_replace({{ json_str('node', '$.id') }}, '^.*/', '')
+            ),
+            ''
+        ) as order_id,
         {{ json_str('node', '$.name') }} as order_name,
         regexp_replace({{ json_str('node', '$.customer.id') }}, '^.*/', '') as customer_id,
-        lower(coalesce({{ json_str('node', '$.customer.email') }}, {{ json_str('node', '$.email') }})) as customer_email,
+        lower(
+            coalesce({{ json_str('node', '$.customer.email') }}, {{ json_str('node', '$.email') }})
+        ) as customer_email,
         coalesce(
             {{ json_str('node', '$.customer.displayName') }},
-            trim(coalesce({{ json_str('node', '$.customer.firstName') }}, '') || ' ' || coalesce({{ json_str('node', '$.customer.lastName') }}, ''))
+            trim(
+                coalesce(
+                    {{ json_str('node', '$.customer.firstName') }},
+                    ''
+                ) || ' ' || coalesce({{ json_str('node', '$.customer.lastName') }}, '')
+            )
         ) as customer_name,
-        upper(coalesce({{ json_str('node', '$.currencyCode') }}, {{ json_str('node', '$.totalPriceSet.shopMoney.currencyCode') }})) as currency,
+        upper(
+            coalesce(
+                {{ json_str('node', '$.currencyCode') }},
+                {{ json_str('node', '$.totalPriceSet.shopMoney.currencyCode') }}
+            )
+        ) as currency,
         {{ json_str('node', '$.totalPriceSet.shopMoney.amount') }} as total_price,
         {{ json_str('node', '$.subtotalPriceSet.shopMoney.amount') }} as subtotal_price,
         {{ json_str('node', '$.totalTaxSet.shopMoney.amount') }} as total_tax,
@@ -116,7 +144,11 @@ deletes as (
 ),
 
 latest as (
-    {{ dedupe('select * from typed where not is_deleted', 'tenant_id, order_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from typed where not is_deleted',
+        'tenant_id, order_id',
+        'updated_at desc nulls last, received_at desc, raw_key desc'
+    ) }}
 )
 
 -- (columns listed, not `* exclude (...)`: that is DuckDB-only and the project stays portable)

@@ -26,4 +26,8 @@ renamed as (
     from items
 )
 
-{{ dedupe('select * from renamed where payout_id is not null', 'tenant_id, payout_id', 'received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed where payout_id is not null',
+    'tenant_id, payout_id',
+    'received_at desc, raw_key desc'
+) }}

@@ -10,7 +10,14 @@ nodes as (
         raw.raw_key,
         raw.envelope,
         {{ json_get('edge', '$.node') }} as node
-    from {{ json_each_row('orders_raw', 'raw', 'payload', '$.data.orders.edges', 'edge', where="raw.arrival <> 'webhook'") }}
+    from {{ json_each_row(
+        'orders_raw',
+        'raw',
+        'payload',
+        '$.data.orders.edges',
+        'edge',
+        where="raw.arrival <> 'webhook'"
+    ) }}
 ),
 
 embedded_refunds as (

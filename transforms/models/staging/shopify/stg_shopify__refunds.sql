@@ -19,10 +19,17 @@ refunds as (
     select
         o.raw_key,
         o.received_at,
-        {{ tenant_id('shopify', 'o.envelope') }},
-        1,
-        item
-    from {{ json_each_row(raw_objects('shopify', 'orders'), 'o', 'payload', '$.refunds', 'item', where="o.arrival = 'webhook'") }}
+        {{ tenant_id('shopify', 'o.envelope') }} as tenant_id,
+        1 as embedded,
+        item as refund
+    from {{ json_each_row(
+        raw_objects('shopify', 'orders'),
+        'o',
+        'payload',
+        '$.refunds',
+        'item',
+        where="o.arrival = 'webhook'"
+    ) }}
 ),
 
 identified as (

@@ -54,7 +54,11 @@ payout_links as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed where balance_transaction_id is not null', 'tenant_id, balance_transaction_id', 'received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from renamed where balance_transaction_id is not null',
+        'tenant_id, balance_transaction_id',
+        'received_at desc, raw_key desc'
+    ) }}
 )
 
 select

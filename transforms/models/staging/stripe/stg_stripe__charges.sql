@@ -16,7 +16,10 @@ renamed as (
         upper({{ json_str('object', '$.currency') }}) as currency,
         try_cast({{ json_str('object', '$.amount') }} as bigint) as amount_minor,
         {{ minor_to_amount(json_str('object', '$.amount'), json_str('object', '$.currency')) }} as amount,
-        {{ minor_to_amount(json_str('object', '$.amount_refunded'), json_str('object', '$.currency')) }} as amount_refunded,
+        {{ minor_to_amount(
+            json_str('object', '$.amount_refunded'),
+            json_str('object', '$.currency')
+        ) }} as amount_refunded,
         -- status
         -- API versions before 2015-02-18 say `paid` for a successful charge; older charges
         -- carry no `status` at all, only the `paid` flag (true: succeeded or authorised).
@@ -34,7 +37,10 @@ renamed as (
         {{ json_get('object', '$.metadata') }} as metadata,
         -- timestamps
         -- a charge without `created` is dated by the event that carried it
-        coalesce({{ from_unix_seconds(json_str('object', '$.created')) }}, {{ from_unix_seconds('created_unix') }}) as created_at,
+        coalesce(
+            {{ from_unix_seconds(json_str('object', '$.created')) }},
+            {{ from_unix_seconds('created_unix') }}
+        ) as created_at,
         -- lineage
         is_deleted,
         source_system,

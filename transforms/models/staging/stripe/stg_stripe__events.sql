@@ -46,7 +46,10 @@ renamed as (
         coalesce(
             nullif({{ json_str('event', '$.data.object.object') }}, ''),
             case when
-                {{ json_str('event', '$.type') }} like 'charge.%.%' or {{ json_str('event', '$.type') }} like 'customer.%.%'
+                {{ json_str(
+                    'event',
+                    '$.type'
+                ) }} like 'charge.%.%' or {{ json_str('event', '$.type') }} like 'customer.%.%'
                 or {{ json_str('event', '$.type') }} like 'invoice.%.%'
                 then regexp_extract(regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', ''), '[^.]+$', 0)
             else regexp_replace({{ json_str('event', '$.type') }}, '[.][^.]+$', '') end
@@ -66,4 +69,8 @@ renamed as (
     from unioned
 )
 
-{{ dedupe('select * from renamed where event_id is not null', 'tenant_id, event_id', "case when arrival = 'webhook' then 0 else 1 end, raw_key") }}
+{{ dedupe(
+    'select * from renamed where event_id is not null',
+    'tenant_id, event_id',
+    "case when arrival = 'webhook' then 0 else 1 end, raw_key"
+) }}

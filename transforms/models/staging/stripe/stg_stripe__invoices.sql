@@ -14,7 +14,10 @@ select
     {{ minor_to_amount(json_str('object', '$.total'), json_str('object', '$.currency')) }} as total_amount,
     {{ minor_to_amount(json_str('object', '$.amount_due'), json_str('object', '$.currency')) }} as amount_due,
     {{ minor_to_amount(json_str('object', '$.amount_paid'), json_str('object', '$.currency')) }} as amount_paid,
-    {{ minor_to_amount(json_str('object', '$.amount_remaining'), json_str('object', '$.currency')) }} as amount_remaining,
+    {{ minor_to_amount(
+        json_str('object', '$.amount_remaining'),
+        json_str('object', '$.currency')
+    ) }} as amount_remaining,
     {{ json_str('object', '$.status') }} as status,
     {{ json_str('object', '$.status') }} = 'void' as is_voided,
     {{ from_unix_seconds(json_str('object', '$.created')) }} as created_at,

@@ -14,4 +14,8 @@ with events as (
     where object_id is not null
 )
 
-{{ dedupe('select *, event_type like \'%.deleted\' as is_deleted from events', 'tenant_id, object_type, object_id', 'created_unix desc, type_rank desc, event_id desc') }}
+{{ dedupe(
+    'select *, event_type like \'%.deleted\' as is_deleted from events',
+    'tenant_id, object_type, object_id',
+    'created_unix desc, type_rank desc, event_id desc'
+) }}

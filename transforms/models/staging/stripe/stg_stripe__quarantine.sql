@@ -1,6 +1,7 @@
 -- Stripe records that cannot be staged: events without an id or whose data.object has no
 -- id (a webhook body of an unexpected kind), charges and refunds without amount or
--- currency, balance transactions without an id, and polled list pages without `data`. Unioned into marts/ops/quarantine_records.
+-- currency, balance transactions without an id, and polled list pages without `data`.
+-- Unioned into marts/ops/quarantine_records.
 with events_raw as {{ inline_cte() }} (
     select * from {{ raw_objects('stripe', 'events') }}
 ),

@@ -22,7 +22,14 @@ embedded as (
         e.raw_key,
         e.source_system,
         1 as preference
-    from {{ json_each_row(ref('stg_stripe__events'), 'e', 'object', '$.refunds.data', 'item', where="e.object_type = 'charge'") }}
+    from {{ json_each_row(
+        ref('stg_stripe__events'),
+        'e',
+        'object',
+        '$.refunds.data',
+        'item',
+        where="e.object_type = 'charge'"
+    ) }}
 ),
 
 unioned as (
@@ -52,4 +59,8 @@ renamed as (
 )
 
 -- a refund without amount or currency has no money to count: it is in stg_stripe__quarantine
-{{ dedupe('select * from renamed where refund_id is not null and amount is not null and nullif(currency, \'\') is not null', 'tenant_id, refund_id', 'preference, source_stamp desc, source_event_id desc') }}
+{{ dedupe(
+    'select * from renamed where refund_id is not null and amount is not null and nullif(currency, \'\') is not null',
+    'tenant_id, refund_id',
+    'preference, source_stamp desc, source_event_id desc'
+) }}

@@ -23,8 +23,10 @@ monthly as (
         subscription_id,
         upper(min(currency)) as currency,
         sum(
-            {{ divide_money(minor_to_amount('item_minor', 'currency') ~ ' * case price_interval when \'week\' then 52 else 1 end',
-                            'case price_interval when \'year\' then 12 when \'week\' then 12 else 1 end * interval_count') }}
+            {{ divide_money(
+                minor_to_amount('item_minor', 'currency') ~ " * case price_interval when 'week' then 52 else 1 end",
+                "case price_interval when 'year' then 12 when 'week' then 12 else 1 end * interval_count"
+            ) }}
         ) as mrr_raw
     from items
     group by tenant_id, subscription_id

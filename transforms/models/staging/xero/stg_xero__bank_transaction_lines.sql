@@ -15,7 +15,12 @@ lines as (
 
 renamed as (
     select
-        bank_transaction_id || ':' || coalesce({{ json_str('line', '$.LineItemID') }}, cast(row_number() over (partition by tenant_id, bank_transaction_id order by raw_key, cast(line as varchar)) as varchar)) as bank_transaction_line_id,
+        bank_transaction_id || ':' || coalesce(
+            {{ json_str('line', '$.LineItemID') }},
+            cast(row_number() over (
+                partition by tenant_id, bank_transaction_id order by raw_key, cast(line as varchar)
+            ) as varchar)
+        ) as bank_transaction_line_id,
         bank_transaction_id,
         tenant_id,
         {{ json_str('line', '$.Description') }} as description,

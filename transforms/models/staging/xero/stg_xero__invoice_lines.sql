@@ -16,7 +16,12 @@ lines as (
 
 renamed as (
     select
-        invoice_id || ':' || coalesce({{ json_str('line', '$.LineItemID') }}, cast(row_number() over (partition by tenant_id, invoice_id order by raw_key, cast(line as varchar)) as varchar)) as invoice_line_id,
+        invoice_id || ':' || coalesce(
+            {{ json_str('line', '$.LineItemID') }},
+            cast(row_number() over (
+                partition by tenant_id, invoice_id order by raw_key, cast(line as varchar)
+            ) as varchar)
+        ) as invoice_line_id,
         invoice_id,
         tenant_id,
         {{ json_str('line', '$.Description') }} as description,

@@ -17,7 +17,9 @@ journals as (
 lines as (
     select
         j.*,
-        row_number() over (partition by j.tenant_id, j.manual_journal_id order by j.raw_key, cast(j.line as varchar)) as line_number
+        row_number() over (
+            partition by j.tenant_id, j.manual_journal_id order by j.raw_key, cast(j.line as varchar)
+        ) as line_number
     from {{ json_each_row('journals', 'j', 'record', '$.JournalLines', 'line') }}
 ),
 

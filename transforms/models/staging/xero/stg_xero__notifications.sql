@@ -5,7 +5,10 @@ with raw as {{ inline_cte() }} (
 
 renamed as (
     select
-        coalesce({{ json_str('payload', '$.resourceId') }}, '') || ':' || coalesce({{ json_str('payload', '$.eventDateUtc') }}, raw_key) as notification_key,
+        coalesce(
+            {{ json_str('payload', '$.resourceId') }},
+            ''
+        ) || ':' || coalesce({{ json_str('payload', '$.eventDateUtc') }}, raw_key) as notification_key,
         {{ json_str('payload', '$.resourceId') }} as resource_id,
         {{ json_str('payload', '$.eventCategory') }} as event_category,
         {{ json_str('payload', '$.eventType') }} as event_type,

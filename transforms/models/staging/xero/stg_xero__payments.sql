@@ -16,7 +16,9 @@ renamed as (
         {{ json_str('record', '$.PaymentType') }} as payment_type,
         {{ json_str('record', '$.Status') }} as status,
         {{ json_str('record', '$.Reference') }} as reference,
-        upper(coalesce({{ json_str('record', '$.Invoice.CurrencyCode') }}, {{ json_str('record', '$.CurrencyCode') }})) as currency,
+        upper(
+            coalesce({{ json_str('record', '$.Invoice.CurrencyCode') }}, {{ json_str('record', '$.CurrencyCode') }})
+        ) as currency,
         try_cast(coalesce({{ json_str('record', '$.CurrencyRate') }}, '1') as decimal(38, 10)) as currency_rate,
         {{ to_amount(json_str('record', '$.Amount')) }} as amount,
         {{ json_str('record', '$.Status') }} = 'DELETED' as is_deleted,

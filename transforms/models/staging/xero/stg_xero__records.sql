@@ -19,4 +19,8 @@ renamed as (
     where record_id is not null
 )
 
-{{ dedupe('select * from renamed', 'tenant_id, collection, record_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+{{ dedupe(
+    'select * from renamed',
+    'tenant_id, collection, record_id',
+    'updated_at desc nulls last, received_at desc, raw_key desc'
+) }}

@@ -47,6 +47,6 @@ from pairs
 union all
 select
     bank_line_id,
-    fee_line_id,
-    'fee_netted'
+    fee_line_id as ledger_line_id,
+    'fee_netted' as match_rule
 from pairs

@@ -15,8 +15,11 @@ credit_note_lines as (
     select
         r.tenant_id,
         r.record_id as credit_note_id,
-        cast(row_number() over (partition by r.tenant_id, r.record_id order by r.raw_key, cast(r.line as varchar)) as varchar)
-            as line_no,
+        cast(
+            row_number() over (
+                partition by r.tenant_id, r.record_id order by r.raw_key, cast(r.line as varchar)
+            ) as varchar
+        ) as line_no,
         {{ json_str('line', '$.AccountCode') }} as account_code,
         {{ json_str('line', '$.Description') }} as line_description,
         {{ to_amount(json_str('line', '$.LineAmount')) }}
@@ -25,7 +28,14 @@ credit_note_lines as (
                 then {{ to_amount('coalesce(' ~ json_str('line', '$.TaxAmount') ~ ", '0')") }}
             else 0
         end as line_net
-    from {{ json_each_row(ref('stg_xero__records'), 'r', 'record', '$.LineItems', 'line', where="r.collection = 'CreditNotes'") }}
+    from {{ json_each_row(
+        ref('stg_xero__records'),
+        'r',
+        'record',
+        '$.LineItems',
+        'line',
+        where="r.collection = 'CreditNotes'"
+    ) }}
 )
 
 select
