@@ -91,31 +91,11 @@ with earlier as (
 ),
 
 bank as (
-    select
-        b.bank_line_id,
-        b.account_key,
-        b.amount,
-        b.line_date,
-        row_number() over (
-            partition by b.account_key, b.amount{% if same_day %}, b.line_date{% endif %}
-            order by {% if not same_day %}b.line_date, {% endif %}b.bank_line_id
-        ) as nth
-    from {{ ref('int_bank_lines') }} as b
-    where b.bank_line_id not in (select e.bank_line_id from earlier as e)
+    {{ bank_open_lines_numbered(ref('int_bank_lines'), 'bank_line_id', 'line_date', same_day) }}
 ),
 
 ledger as (
-    select
-        l.ledger_line_id,
-        l.account_key,
-        l.amount,
-        l.posted_on,
-        row_number() over (
-            partition by l.account_key, l.amount{% if same_day %}, l.posted_on{% endif %}
-            order by {% if not same_day %}l.posted_on, {% endif %}l.ledger_line_id
-        ) as nth
-    from {{ ref('int_bank_ledger_lines') }} as l
-    where l.ledger_line_id not in (select e.ledger_line_id from earlier as e)
+    {{ bank_open_lines_numbered(ref('int_bank_ledger_lines'), 'ledger_line_id', 'posted_on', same_day) }}
 )
 
 select
@@ -134,4 +114,22 @@ inner join ledger as l
 {%- if not same_day %}
 where abs({{ days_between('l.posted_on', 'b.line_date') }}) <= {{ window }}
 {%- endif %}
+{%- endmacro %}
+
+{#
+  One side's lines no earlier rule matched (`earlier` in scope), each numbered among the lines
+  of its account and amount (and day, when same_day) in date and id order.
+#}
+{% macro bank_open_lines_numbered(relation, id, day, same_day) -%}
+    select
+        x.{{ id }},
+        x.account_key,
+        x.amount,
+        x.{{ day }},
+        row_number() over (
+            partition by x.account_key, x.amount{% if same_day %}, x.{{ day }}{% endif %}
+            order by {% if not same_day %}x.{{ day }}, {% endif %}x.{{ id }}
+        ) as nth
+    from {{ relation }} as x
+    where x.{{ id }} not in (select e.{{ id }} from earlier as e)
 {%- endmacro %}
