@@ -3,6 +3,10 @@
     python -m ledgerlake.bench engines                  # scale 1, 18 months, + its raw x10
     python -m ledgerlake.bench engines --scale 0.1 --months 2 --copies 0   # a smoke run
 
+Landing a large company takes longer than its builds: `--phase land` lands and compacts it
+into a running S3 server (`--s3-endpoint`, e.g. a moto server you keep up) and a `--work`
+directory, and `--phase build` later builds that same lake on both engines.
+
 The company (seed 7) is generated and landed through the real paths into a moto S3 server
 (its own process), compacted by a first DuckDB build, then built from its compacted lake:
 
@@ -47,8 +51,9 @@ sys.exit(0 if ok else "\n".join(progress.failures))
 """
 
 
-def _tree_rss_mb(pid: int) -> int:
-    """RSS of a process and all its descendants, in MB."""
+def _tree_rss_mb_cpu_s(pid: int) -> tuple[int, float]:
+    """RSS (MB) and CPU seconds (user + system, with reaped children) of a process and all
+    its descendants. CPU time, unlike wall time, hardly moves with the machine's load."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -57,21 +62,23 @@ def _tree_rss_mb(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    rss, ticks, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
         todo.extend(children.get(p, []))
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
+                    rss += int(line.split()[1])
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
             pass
-    return total // 1024
+    return rss // 1024, ticks / os.sysconf("SC_CLK_TCK")
 
 
 def timed(code: str, args: list[str], env: dict) -> dict:
-    """Run `code` in a fresh interpreter: wall seconds and peak tree RSS."""
+    """Run `code` in a fresh interpreter: wall seconds, CPU seconds and peak tree RSS."""
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args],
@@ -80,13 +87,14 @@ def timed(code: str, args: list[str], env: dict) -> dict:
         stderr=subprocess.PIPE,
         text=True,
     )
-    peak = 0
+    peak, cpu = 0, 0.0
     stop = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, cpu
         while not stop.is_set():
-            peak = max(peak, _tree_rss_mb(proc.pid))
+            rss, seconds = _tree_rss_mb_cpu_s(proc.pid)
+            peak, cpu = max(peak, rss), max(cpu, seconds)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -96,14 +104,10 @@ def timed(code: str, args: list[str], env: dict) -> dict:
     sampler.join()
     if proc.returncode:
         raise RuntimeError(f"build failed: {err[-3000:]}")
-    return {"seconds": round(time.monotonic() - started, 1), "peak_rss_mb": peak}
+    return {"seconds": round(time.monotonic() - started, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mb": peak}
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..lake import Lake
-    from ..landing import land_simulation
-    from ..simulate import generate
-    from ..transform import build
     from .transforms import _free_port, _moto, _secrets
 
     parser = argparse.ArgumentParser(
@@ -120,20 +124,36 @@ def main(argv: list[str] | None = None) -> int:
         help="also build over N copies of the raw (0: no)",
     )
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument(
+        "--s3-endpoint",
+        default=None,
+        help="a running S3 server holding the lake between phases (default: a moto server of this run)",
+    )
+    parser.add_argument(
+        "--phase",
+        choices=["all", "land", "build"],
+        default="all",
+        help="land: generate, land and compact only; build: build an already landed --work",
+    )
     parser.add_argument("--quick", action="store_true", help="scale 0.1, 2 months, no copies")
     args = parser.parse_args(argv)
     if args.quick:
         args.scale, args.months, args.copies = 0.1, 2, 0
     work = args.work or Path(tempfile.mkdtemp(prefix="ledgerlake-engines-"))
+    if args.phase == "build" and not args.work:
+        parser.error("--phase build needs the --work of the landing")
     home = work / "home"
-    port = _free_port()
-    moto = _moto(port)
+    moto, endpoint = None, args.s3_endpoint
+    if endpoint is None:
+        port = _free_port()
+        moto, endpoint = _moto(port), f"http://127.0.0.1:{port}"
+    tag = f"{args.scale:g}-{args.months}".replace(".", "-")  # one lake per company on a shared server
     env = dict(
         os.environ,
         LEDGERLAKE_HOME=str(home),
-        LEDGERLAKE_RAW_BUCKET="engines-raw",
-        LEDGERLAKE_MARTS_BUCKET="engines-marts",
-        LEDGERLAKE_S3_ENDPOINT=f"http://127.0.0.1:{port}",
+        LEDGERLAKE_RAW_BUCKET=f"engines-raw-{tag}",
+        LEDGERLAKE_MARTS_BUCKET=f"engines-marts-{tag}",
+        LEDGERLAKE_S3_ENDPOINT=endpoint,
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         AWS_ACCESS_KEY_ID="bench",
         AWS_SECRET_ACCESS_KEY="bench",
@@ -144,22 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     saved = dict(os.environ)
     os.environ.update(env)
     try:
-        generate(work / "company", seed=7, months=args.months, scale=args.scale)
-        lake = Lake()
-        lake.ensure_buckets()
-        t0 = time.monotonic()
-        landing = land_simulation(work / "company", lake, workers=8)
-        print(
-            json.dumps(
-                {
-                    "landing_seconds": round(time.monotonic() - t0, 1),
-                    "failures": len(landing.failures),
-                }
-            ),
-            flush=True,
-        )
-        first = build(stream=None, export=False)  # compacts the lake (and checks it builds)
-        assert first.success, first.failures
+        if args.phase != "build":
+            _land(work, args.scale, args.months)
+        if args.phase == "land":
+            return 0
         mirror = home / "compacted"
         roots = {1: mirror}
         if args.copies:
@@ -203,8 +211,41 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        moto.kill()
+        if moto is not None:
+            moto.kill()
     return 0
+
+
+def _land(work: Path, scale: float, months: int) -> None:
+    """Generate the company, land it through the real paths and compact it (a first build)."""
+    from ..lake import Lake
+    from ..landing import land_simulation
+    from ..simulate import generate
+    from ..transform import build
+
+    t0 = time.monotonic()
+    generate(work / "company", seed=7, months=months, scale=scale)
+    generated = time.monotonic() - t0
+    lake = Lake()
+    lake.ensure_buckets()
+    t0 = time.monotonic()
+    landing = land_simulation(work / "company", lake, workers=8)
+    landed = time.monotonic() - t0
+    t0 = time.monotonic()
+    first = build(stream=None, export=False)  # compacts the lake (and checks it builds)
+    assert first.success, first.failures
+    print(
+        json.dumps(
+            {
+                "scale": scale,
+                "generate_seconds": round(generated, 1),
+                "landing_seconds": round(landed, 1),
+                "failures": len(landing.failures),
+                "first_build_seconds": round(time.monotonic() - t0, 1),
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
