@@ -363,8 +363,7 @@ def test_statements_pnl_filtered_by_class_equals_the_mart(browser_page, dashboar
                limit 1""",
             [month],
         ).fetchone()
-    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="Class").first
-    picker.locator("[data-baseweb='select']").click()
+    page.get_by_role("combobox", name="Class", exact=True).click()  # Streamlit's selectbox: a combobox
     page.get_by_role("option", name=klass, exact=True).click()
     label = page.get_by_text(f"class {klass}", exact=False).first
     label.wait_for(timeout=60000)

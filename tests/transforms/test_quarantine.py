@@ -413,6 +413,11 @@ EMPTY_IN_THE_MINI_LAKE = {
     "stg_xero__contacts",
     "stg_xero__credit_notes",
     "stg_xero__notifications",
+    # the hand-built mini company codes no class or department (tests/transforms/test_ground_truth.py
+    # checks them on the simulated company)
+    "stg_qbo__classes",
+    "stg_qbo__departments",
+    "stg_xero__tracking_options",
 }
 
 

@@ -66,3 +66,26 @@
     case when {{ line }}.{{ d }}_id is not null then {{ line }}.{{ d }}_name else {{ header }}.{{ d }}_name end as {{ d }}_name,
     {%- endfor %}
 {%- endmacro %}
+
+{# A QBO dimension list (Class, Department): one row per entity, `kind` naming its columns. #}
+{% macro qbo_dimension_list(entity_type, kind, sub_flag) %}
+with source as (
+    {{ qbo_source(entity_type) }}
+),
+
+renamed as (
+    select
+        record_id as {{ kind }}_id,
+        realm_id,
+        tenant_id,
+        {{ json_str('record', '$.Name') }} as {{ kind }}_name,
+        {{ json_str('record', '$.FullyQualifiedName') }} as fully_qualified_name,
+        {{ json_str('record', '$.ParentRef.value') }} as parent_{{ kind }}_id,
+        coalesce(try_cast({{ json_str('record', '$.' ~ sub_flag) }} as boolean), false) as is_sub_{{ kind }},
+        coalesce(try_cast({{ json_str('record', '$.Active') }} as boolean), true) as is_active,
+        {{ qbo_lineage(voided=false) }}
+    from source
+)
+
+select * from renamed
+{% endmacro %}

@@ -3,17 +3,17 @@
 -- (macros/dimensions.sql). int_journal_lines names a line's class and department from here,
 -- so a renamed class shows its current name on every line, old documents included.
 {%- for dimension, model in [('class', 'stg_qbo__classes'), ('department', 'stg_qbo__departments')] %}
-select
-    'qbo' as source_system,
-    tenant_id,
-    '{{ dimension }}' as dimension,
-    {{ dimension }}_id as dimension_id,
-    coalesce(fully_qualified_name, {{ dimension }}_name) as dimension_name,
-    is_active
-from {{ ref(model) }}
-where not is_deleted
+    select
+        'qbo' as source_system,
+        tenant_id,
+        '{{ dimension }}' as dimension,
+        {{ dimension }}_id as dimension_id,
+        coalesce(fully_qualified_name, {{ dimension }}_name) as dimension_name,
+        is_active
+    from {{ ref(model) }}
+    where not is_deleted
 
-union all
+    union all
 {% endfor %}
 
 select
