@@ -56,7 +56,9 @@ coded as (
         s.confidence as suggestion_confidence,
         s.method as suggestion_method,
         {%- for label in ['tax_code', 'class_name', 'department_name'] %}
-            coalesce(c.{{ label }}, case when s.{{ label }}_status = 'auto_applied' then s.{{ label }} end) as {{ label }},
+            coalesce(
+                c.{{ label }}, case when s.{{ label }}_status = 'auto_applied' then s.{{ label }} end
+            ) as {{ label }},
             s.{{ label }} as suggested_{{ label }},
             s.{{ label }}_confidence,
         {%- endfor %}

@@ -1,6 +1,7 @@
 -- Grain: one row per calendar month and P&L line (revenue, other_income, cost_of_sales,
--- operating_expense, fx_realised, fx_unrealised) of the group, in the reporting currency: every entity's P&L translated at
--- the month's average rate, less the intercompany lines consolidation eliminates.
+-- operating_expense, fx_realised, fx_unrealised) of the group, in the reporting currency:
+-- every entity's P&L translated at the month's average rate, less the intercompany lines
+-- consolidation eliminates.
 select
     cast(period_month as varchar) || ':' || line as consolidated_pnl_key,
     period_month,

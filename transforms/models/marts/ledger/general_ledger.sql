@@ -24,7 +24,9 @@ with journal as (
     union all
     select
         {{ journal_columns | join(', ') }}, amount as transaction_amount, currency as transaction_currency,
-        {%- for column in dimension_columns %} cast(null as varchar) as {{ column }}{% if not loop.last %},{% endif %}{% endfor %}
+        {%- for column in dimension_columns %}
+            cast(null as varchar) as {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from {{ ref('int_fx_gain_loss_lines') }}
 ),
 

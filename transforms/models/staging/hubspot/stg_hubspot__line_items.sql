@@ -33,7 +33,8 @@ renamed as (
         {{ to_amount(json_str('line_item', '$.properties.amount')) }} as amount,
         upper({{ json_str('line_item', '$.properties.hs_line_item_currency_code') }}) as currency,
         cast({{ json_str('line_item', '$.properties.hs_position_on_quote') }} as integer) as quote_position,
-        {{ iso_to_utc('coalesce(' ~ json_str('line_item', '$.updatedAt') ~ ', ' ~ json_str('line_item', '$.properties.hs_lastmodifieddate') ~ ')') }} as updated_at,
+        {%- set modified = json_str('line_item', '$.properties.hs_lastmodifieddate') %}
+        {{ iso_to_utc('coalesce(' ~ json_str('line_item', '$.updatedAt') ~ ', ' ~ modified ~ ')') }} as updated_at,
         coalesce(cast({{ json_str('line_item', '$.archived') }} as boolean), false) as is_deleted,
         raw_key,
         received_at
@@ -41,7 +42,11 @@ renamed as (
 ),
 
 latest as (
-    {{ dedupe('select * from renamed where line_item_id is not null', 'tenant_id, line_item_id', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from renamed where line_item_id is not null',
+        'tenant_id, line_item_id',
+        'updated_at desc nulls last, received_at desc, raw_key desc'
+    ) }}
 ),
 
 links as (
@@ -55,7 +60,9 @@ links as (
 ),
 
 latest_links as (
-    {{ dedupe('select * from links where deal_id is not null', 'tenant_id, line_item_id', 'received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from links where deal_id is not null', 'tenant_id, line_item_id', 'received_at desc, raw_key desc'
+    ) }}
 )
 
 select

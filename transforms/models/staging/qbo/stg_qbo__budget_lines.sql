@@ -31,7 +31,11 @@ budgets as (
 ),
 
 latest as (
-    {{ dedupe('select * from budgets where budget_id is not null', 'realm_id, budget_id', 'updated_at desc nulls last, sync_token desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from budgets where budget_id is not null',
+        'realm_id, budget_id',
+        'updated_at desc nulls last, sync_token desc nulls last, received_at desc, raw_key desc'
+    ) }}
 ),
 
 details as (
@@ -75,7 +79,8 @@ renamed as (
 )
 
 select
-    realm_id || ':' || budget_id || ':' || coalesce(account_id, '') || ':' || coalesce(cast(period_month as varchar), '')
+    realm_id || ':' || budget_id || ':' || coalesce(account_id, '')
+    || ':' || coalesce(cast(period_month as varchar), '')
     || ':' || coalesce(class_id, '') || ':' || coalesce(department_id, '') || ':' || coalesce(customer_id, '')
         as budget_line_key,
     *

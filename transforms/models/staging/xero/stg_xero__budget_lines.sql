@@ -42,7 +42,11 @@ balances as (
 ),
 
 latest as (
-    {{ dedupe('select * from balances where budget_id is not null and period_month is not null', 'tenant_id, budget_id, account_id, period_month', 'updated_at desc nulls last, received_at desc, raw_key desc') }}
+    {{ dedupe(
+        'select * from balances where budget_id is not null and period_month is not null',
+        'tenant_id, budget_id, account_id, period_month',
+        'updated_at desc nulls last, received_at desc, raw_key desc'
+    ) }}
 )
 
 select
