@@ -102,13 +102,36 @@ def company_scenarios(dashboard_env):
         ),
         Scenario("Pipeline haircut 40 %", [{"kind": "pipeline_haircut", "entity": "US", "pct": 40}]),
     ]
-    save_scenarios(scenarios_path(Path(dashboard_env["env"]["LEDGERLAKE_HOME"])), scenarios)
+    path = scenarios_path(Path(dashboard_env["env"]["LEDGERLAKE_HOME"]))
+    saved_file = path.read_bytes() if path.exists() else None
+    save_scenarios(path, scenarios)
     frame = apply_scenarios(scenarios, daily, result.flows, result.open_ar, result.fx_to_reporting)
     assert frame.height and set(frame["scenario"]) == {s.name for s in scenarios}
     with duckdb.connect(str(dashboard_env["warehouse"])) as con:
+        had_table = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'forecast' "
+            "and table_name = 'cash_scenarios'"
+        ).fetchone()[0]
+        if had_table:
+            con.execute(
+                "create or replace table forecast.cash_scenarios_before as select * from forecast.cash_scenarios"
+            )
         con.register("scenario_frame", frame.to_arrow())
         con.execute("create or replace table forecast.cash_scenarios as select * from scenario_frame")
-    return [s.name for s in scenarios]
+    yield [s.name for s in scenarios]
+    # put the shared company back as it was: later modules (test_pages' Cash page) read it
+    with duckdb.connect(str(dashboard_env["warehouse"])) as con:
+        if had_table:
+            con.execute(
+                "create or replace table forecast.cash_scenarios as select * from forecast.cash_scenarios_before"
+            )
+            con.execute("drop table forecast.cash_scenarios_before")
+        else:
+            con.execute("drop table forecast.cash_scenarios")
+    if saved_file is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(saved_file)
 
 
 @pytest.fixture(scope="module")

@@ -477,8 +477,11 @@ def test_health_page_shows_sources_and_integrity(app, dashboard_env):
     sources = app.dataframe[0].value
     assert set(sources["source_system"]) == {"stripe", "shopify", "hubspot", "qbo", "xero", "plaid"}
     assert len(sources) == q(wh, "select count(*) from marts.source_health")[0][0]
-    # dbt source freshness of the just-landed lake: every watched entity, all passing
-    freshness = app.dataframe[1].value
+    # webhook-to-mart latency per source, then dbt source freshness of the just-landed lake
+    # (every watched entity, all passing)
+    latency = app.dataframe[1].value
+    assert "event_to_mart_p95_seconds" in latency.columns and len(latency) > 0
+    freshness = app.dataframe[2].value
     assert len(freshness) == q(wh, "select count(*) from ops.source_freshness")[0][0] > 0
     assert set(freshness["status"]) == {"pass"}
     counts = app.dataframe[-1].value

@@ -132,7 +132,8 @@ def test_pnl_by_class_and_department_equals_the_mart(marts, dashboard_env, month
         return _line(pnl, "Net income")["current"]
 
     def mart_net(where, params):
-        signed = "case when pl_line in ('revenue', 'other_income') then reporting_amount else -reporting_amount end"
+        income = ", ".join(f"'{line}'" for line in stm.INCOME_LINES)  # credit-positive lines, FX included
+        signed = f"case when pl_line in ({income}) then reporting_amount else -reporting_amount end"
         total = q(
             wh,
             f"select sum({signed}) from marts.profit_and_loss where period_month between ? and ? and {where}",
@@ -155,7 +156,7 @@ def test_pnl_by_class_and_department_equals_the_mart(marts, dashboard_env, month
     account = by_department.filter(by_department["kind"] == "account").row(0, named=True)
     lines = stm.gl_lines(marts, f, account_key=account["account_key"], dims=stm.Dims(department_name=department))
     assert set(lines["department_name"]) == {department}
-    sign = -1 if account["section"] in ("revenue", "other_income") else 1
+    sign = -1 if account["section"] in stm.INCOME_LINES else 1
     assert sign * sum(lines["amount_shown"]) == account["current"]
     with pytest.raises(ValueError, match="cash-basis"):
         stm.profit_and_loss(marts, f, "cash", stm.Dims(class_name=klass))
