@@ -29,6 +29,7 @@ KINDS = {
     ("hubspot", "deal"): ("deal", False),
     ("hubspot", "companie"): ("company", False),
     ("hubspot", "pipeline"): ("pipeline", False),
+    ("hubspot", "lineitem"): ("line_item", False),
     ("plaid", "transaction"): ("transaction", True),
     ("plaid", "account"): ("account", True),
     **{("qbo", _norm(e)): (e, True) for e in QBO},
@@ -59,19 +60,32 @@ def latest_versions(sim_dir: Path, source: str, clock: float) -> dict[tuple[str,
     return out
 
 
+# kinds the poller lands beside another: every simulated line item belongs to a won deal, and
+# the HubSpot poller reads each landed line item's deal association (v4 batch read)
+DERIVED = {"line_item": "line_item_deal"}
+
+
+def _with_derived(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    return keys | {(DERIVED[kind], id_) for kind, id_ in keys if kind in DERIVED}
+
+
 def expected(sim_dir: Path, source: str, clock: float) -> set[tuple[str, str]]:
     """Every (kind, id) a poll from empty at `clock` must land."""
-    return {
-        key
-        for key, row in latest_versions(sim_dir, source, clock).items()
-        if not row["deleted"] or row["_reports_deletes"]
-    }
+    return _with_derived(
+        {
+            key
+            for key, row in latest_versions(sim_dir, source, clock).items()
+            if not row["deleted"] or row["_reports_deletes"]
+        }
+    )
 
 
 def changed(sim_dir: Path, source: str, after: float, clock: float) -> set[tuple[str, str]]:
     """(kind, id) with a version in (after, clock]."""
-    return {
-        key
-        for key, row in latest_versions(sim_dir, source, clock).items()
-        if row["_at"] > after and (not row["deleted"] or row["_reports_deletes"])
-    }
+    return _with_derived(
+        {
+            key
+            for key, row in latest_versions(sim_dir, source, clock).items()
+            if row["_at"] > after and (not row["deleted"] or row["_reports_deletes"])
+        }
+    )
