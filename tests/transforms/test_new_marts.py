@@ -162,10 +162,13 @@ def test_weekly_and_monthly_kpis_are_the_days_added_up(wh):
     )
 
 
-def test_invoice_error_rate_counts_voided_deleted_and_credited_invoices(company_build, wh):
+def test_invoice_error_rate_counts_voided_deleted_and_credited_invoices(
+    built_company, company_build, wh, tmp_path_factory, monkeypatch
+):
     """#19's invoice error rate: an invoice voided or deleted after issue (a mistake re-issued),
-    or credited (a QBO credit memo, a Xero credit note allocated to it), from the simulation's
-    provider records; the daily, weekly and monthly marts agree."""
+    credited (a QBO credit memo, a Xero credit note allocated to it), or corrected (edited in
+    place: a later version with another total), from the simulation's provider records; the
+    daily, weekly and monthly marts agree."""
     sim = company_build["sim_dir"]
     voided = sum(1 for r in _latest(sim, "qbo", "Invoice").values() if r.get("deleted"))
     xero = _latest(sim, "xero", "Invoices").values()
@@ -195,6 +198,86 @@ def test_invoice_error_rate_counts_voided_deleted_and_credited_invoices(company_
         "select invoices_issued, invoices_in_error, invoice_error_rate_pct from marts.finance_kpis_monthly"
     ):
         assert rate == (None if not issued else (Decimal(in_error * 100) / issued).quantize(CENT, ROUND_HALF_UP))
+    _assert_corrections_counted(built_company, company_build, wh, tmp_path_factory, monkeypatch, voided + credited)
+
+
+def _assert_corrections_counted(built_company, company_build, wh, tmp_path_factory, monkeypatch, in_error):
+    """Corrections need the first version in the lake. Landed in one go at the simulation's end
+    (as the session's company is), every poll and hydration sees only the corrected version:
+    no correction is visible (the mart says 0, never a false one from payment updates). Landed
+    as it happens, the invoice's create webhook is hydrated before the edit: here, in a lake of
+    its own (the session's compacted lake plus those webhooks delivered and hydrated at the
+    clock just before each edit), the rebuilt marts count exactly the simulator's corrections."""
+    import csv
+    import shutil
+    import uuid
+
+    from ledgerlake.lake import Lake
+    from ledgerlake.landing import land_simulation
+    from ledgerlake.transform import build
+    from ledgerlake.transform.runner import warehouse_path
+
+    sim = company_build["sim_dir"]
+    with open(sim / "truth" / "invoice_corrections.csv", encoding="utf-8") as handle:
+        truth = list(csv.DictReader(handle))
+    assert truth, "the simulator planted no corrected invoice"
+    assert wh("select count(*) from intermediate.int_invoice_corrections")[0][0] == 0
+    for table in ("finance_kpis_entity_daily", "finance_kpis_daily", "finance_kpis_weekly", "finance_kpis_monthly"):
+        assert wh(f"select sum(invoices_corrected) from marts.{table}")[0][0] == 0
+
+    suffix = uuid.uuid4().hex[:8]
+    feed_lake = company_build["lake"]
+    env = dict(
+        built_company["env"],
+        LEDGERLAKE_RAW_BUCKET=f"raw-fix-{suffix}",
+        LEDGERLAKE_MARTS_BUCKET=f"marts-fix-{suffix}",
+        LEDGERLAKE_HOME=str(tmp_path_factory.mktemp("corrections-home")),
+    )
+    for name, value in env.items():  # this test's own lake and home; restored afterwards
+        monkeypatch.setenv(name, value)
+    lake = Lake()
+    lake.ensure_buckets()
+    for key in feed_lake.keys("compacted/"):
+        lake.s3.copy_object(Bucket=lake.bucket, Key=key, CopySource={"Bucket": feed_lake.bucket, "Key": key})
+    for fix in truth:
+        corrected_at = datetime.fromisoformat(fix["corrected_at"])
+        report = land_simulation(
+            sim, lake, after=corrected_at - timedelta(hours=4), until=corrected_at - timedelta(seconds=1), polls=False
+        )
+        assert not report.failures, report.failures
+    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(company_build["warehouse"], warehouse_path())
+    rebuilt = build(select=["int_invoice_corrections+"], stream=None, export=False)
+    assert rebuilt.success, rebuilt.failures
+
+    import duckdb
+
+    con = duckdb.connect(str(rebuilt.warehouse), read_only=True)
+    try:
+        found = {
+            key: (on, first, fixed)
+            for key, on, first, fixed in con.execute(
+                "select document_key, corrected_on, first_total_amount, corrected_total_amount "
+                "from intermediate.int_invoice_corrections"
+            ).fetchall()
+        }
+        expected = {f"{fix['source']}:Invoice:{fix['document_id']}": fix for fix in truth}
+        assert set(found) == set(expected)
+        for key, (on, first, fixed) in found.items():
+            fix = expected[key]
+            assert (first, fixed) == (Decimal(fix["first_total"]), Decimal(fix["corrected_total"])), key
+            # the first landed version showing the edit: the edit's own, or (landed later, as
+            # here, where the next poll came after a payment) a later one
+            assert on >= datetime.fromisoformat(fix["corrected_at"]).date(), key
+        for table in ("finance_kpis_entity_daily", "finance_kpis_daily", "finance_kpis_weekly", "finance_kpis_monthly"):
+            corrected, errors = con.execute(
+                f"select sum(invoices_corrected), sum(invoices_in_error) from marts.{table}"
+            ).fetchone()
+            assert corrected == len(truth), table
+            # counted once when also credited or voided
+            assert in_error < errors <= in_error + len(truth), table
+    finally:
+        con.close()
 
 
 def test_reconciliation_kpis_in_weekly_and_monthly_marts(wh):

@@ -15,7 +15,8 @@
         sum(bank_lines_matched) as bank_lines_matched,
         sum(bank_lines_auto_coded) as bank_lines_auto_coded,
         sum(judged_auto_codes) as judged_auto_codes,
-        sum(correct_auto_codes) as correct_auto_codes
+        sum(correct_auto_codes) as correct_auto_codes,
+        sum(invoices_corrected) as invoices_corrected
 {%- endmacro %}
 
 {% macro process_kpi_columns(t) -%}
@@ -36,4 +37,10 @@
     {{ t }}judged_auto_codes,
     {{ t }}correct_auto_codes,
     {{ ratio(t ~ 'correct_auto_codes * 100', t ~ 'judged_auto_codes') }} as auto_coding_precision_pct
+{%- endmacro %}
+
+{# The columns added after the marts' column order was published, for the END of each select
+   list: invoices edited in place after issue (int_invoice_corrections; also in invoices_in_error). #}
+{% macro process_kpi_tail_columns(t) -%}
+    {{ t }}invoices_corrected
 {%- endmacro %}

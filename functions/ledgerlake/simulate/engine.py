@@ -182,6 +182,9 @@ class Simulation:
         self.world = Dynamics(stream(seed, "world"), start, months)
         # Which won deals were quoted with line items, and what they were: its own stream.
         self.line_item_rng = stream(seed, "deal_line_items")
+        # Invoices edited in place after issue (#19): its own stream; truth/invoice_corrections.csv.
+        self.corrections_rng = stream(seed, "invoice_corrections")
+        self.corrections: list[dict] = []
         self.bank = Bank(self.out, self.ids, self.rng["bank"])
         self.qbo = QboBooks(self.out, self.ids)
         self.xero = XeroBooks(self.out, self.ids)
@@ -546,7 +549,9 @@ class Simulation:
         if onboarding:
             items.append(("Onboarding and implementation", onboarding, "rev_services"))
         terms = rng.choice((15, 30, 30, 30, 45))
+        mistaken = False
         if not deal.plant and rng.random() < 0.04 and (moment + timedelta(minutes=90)).date() == day:
+            mistaken = True
             # A mistake: an invoice with the wrong amount, deleted (QBO) / voided (Xero) within the
             # hour and issued again correctly.
             wrong = [(d, a + a // 10 // 100 * 100, k) for d, a, k in items]
@@ -558,7 +563,33 @@ class Simulation:
                 self.xero.void_invoice(moment, day, mistake)
             self.stats["invoices_deleted_or_voided"] += 1
             moment += timedelta(minutes=5)
-        number, doc = self._issue_invoice(moment, deal, cid, deal_ref, items, terms)
+        # A correction: the invoice sent with a typo in its first line, edited in place a few
+        # hours later (the total with it) before anything is applied to it.
+        correct = self.corrections_rng.random() < 0.12
+        fix_at = moment + timedelta(minutes=30 + self.corrections_rng.randrange(150))
+        typo = items[0][1] // 10 // 100 * 100
+        issued = items
+        if correct and typo and not deal.plant and not mistaken and fix_at.date() == day:
+            issued = [(items[0][0], items[0][1] + typo, items[0][2]), *items[1:]]
+        number, doc = self._issue_invoice(moment, deal, cid, deal_ref, issued, terms)
+        if issued is not items:
+            first_total = doc.total
+            self.books[deal.entity].correct_invoice(fix_at, doc, items[0][1])
+            currency = ENTITIES[deal.entity]["currency"]
+            self.corrections.append(
+                {
+                    "entity": deal.entity,
+                    "source": "qbo" if deal.entity == US else "xero",
+                    "document_id": doc.id,
+                    "document_number": number,
+                    "issued_on": day.isoformat(),
+                    "corrected_at": fix_at.isoformat(),
+                    "currency": currency,
+                    "first_total": money_str(first_total, currency),
+                    "corrected_total": money_str(doc.total, currency),
+                }
+            )
+            self.stats["invoices_corrected"] += 1
         self.stats["invoices"] += 1
         if deal.plant == "paid_invoice_deal_open":
             self.problem(
@@ -1652,6 +1683,11 @@ class Simulation:
         self._write_ledger_truth(truth / "ledger_by_account_month.csv")
         self.out.close()
         (truth / "problems.json").write_text(json.dumps({"problems": self.problems}, indent=2) + "\n")
+        with open(truth / "invoice_corrections.csv", "w", encoding="utf-8", newline="") as handle:
+            fields = ["entity", "source", "document_id", "document_number", "issued_on", "corrected_at"]
+            writer = csv.DictWriter(handle, [*fields, "currency", "first_total", "corrected_total"])
+            writer.writeheader()
+            writer.writerows(self.corrections)
         fx_rows = self.fx.write_csv(self.root / "reference" / "fx_rates.csv")
         ecb_days = self.fx.write_ecb(self.root / "reference" / "ecb" / "eurofxref-hist.xml")
         manifest = {

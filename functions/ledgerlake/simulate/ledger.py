@@ -462,6 +462,34 @@ class QboBooks(Books):
         self.notifications.append((moment, "Invoice", doc.id, "Delete"))
         del self.invoices[doc.id]
 
+    def correct_invoice(self, moment: datetime, doc: OpenDoc, amount: int) -> None:
+        """Edit an unpaid invoice in place (#19): its first line's amount becomes `amount`, the
+        total and balance follow, the SyncToken bumps; the GL moves by the difference on the
+        invoice's date. No webhook notification is added: it would draw from the shared hooks
+        and id streams and move the rest of the company; the pollers' /cdc brings the edit."""
+        obj = doc.obj
+        line = obj["Line"][0]
+        delta = amount - int(line["Amount"] * 100)
+        key = self.account_ids_inv[line["SalesItemLineDetail"]["ItemAccountRef"]["value"]]
+        self.post(
+            date.fromisoformat(obj["TxnDate"]),
+            [("ar", delta, doc.number), (key, -delta, line["Description"])],
+            f"Correct Invoice {doc.number}",
+            [NONE, qbo_line_coding(obj, line)],
+        )
+        line["Amount"] = line["SalesItemLineDetail"]["UnitPrice"] = dec(amount)
+        doc.total += delta
+        doc.balance += delta
+        for ln in obj["Line"]:
+            if ln["DetailType"] == "SubTotalLineDetail":
+                ln["Amount"] = dec(doc.total)
+        obj["TotalAmt"] = dec(doc.total)
+        doc.version += 1
+        obj["SyncToken"] = str(doc.version)
+        obj["MetaData"] = self._meta(doc.created, moment)
+        obj["Balance"] = dec(doc.balance)
+        self.out.api("qbo", "Invoice", moment, doc.id, dumps(obj))
+
     def _bump(self, name: str, doc: OpenDoc, moment: datetime, balance_field: str = "Balance") -> None:
         doc.version += 1
         obj = doc.obj
@@ -1057,6 +1085,38 @@ class XeroBooks(Books):
         self.invoices[iid] = doc
         self._emit("Invoices", moment, iid, obj, "INVOICE", "CREATE")
         return doc
+
+    def correct_invoice(self, moment: datetime, doc: OpenDoc, amount: int) -> None:
+        """Edit an unpaid GBP sales invoice in place (#19): its first line's amount becomes
+        `amount`, its VAT, total and amount due follow, UpdatedDateUTC moves; the GL moves by
+        the difference on the invoice's date. No webhook event (see QboBooks.correct_invoice)."""
+        inv = doc.obj
+        line = inv["LineItems"][0]
+        delta = amount - int(line["LineAmount"] * 100)
+        old_tax = int(line["TaxAmount"] * 100)
+        new_tax = (amount * 20 + 50) // 100 if line["TaxType"] == "OUTPUT2" else 0
+        change = delta + new_tax - old_tax
+        self.post(
+            xero_day(inv["Date"]),
+            [
+                ("ar", change, doc.number),
+                ("vat", old_tax - new_tax, "Output VAT"),
+                (self.key_by_code[line["AccountCode"]], -delta, line["Description"]),
+            ],
+            f"Correct {doc.number}",
+            [NONE, NONE, xero_line_coding(line)],
+        )
+        line["UnitAmount"] = line["LineAmount"] = dec(amount)
+        line["TaxAmount"] = dec(new_tax)
+        doc.total += change
+        doc.balance += change
+        doc.functional += change
+        inv["SubTotal"] = dec(int(inv["SubTotal"] * 100) + delta)
+        inv["TotalTax"] = dec(int(inv["TotalTax"] * 100) + new_tax - old_tax)
+        inv["Total"] = dec(doc.total)
+        inv["AmountDue"] = dec(doc.balance)
+        inv["UpdatedDateUTC"] = xero_date(moment)
+        self.out.api("xero", "Invoices", moment, doc.id, dumps(inv))
 
     def void_invoice(self, moment: datetime, day: date, doc: OpenDoc) -> None:
         """Void an unpaid ACCREC invoice (a mistake): Xero keeps it, with Status VOIDED."""

@@ -79,5 +79,6 @@ select
     unreconciled_lines,
     oldest_unreconciled_days,
     last_closed_month,
-    {{ days_between(month_end('last_closed_month'), 'date') }} as days_since_close
+    {{ days_between(month_end('last_closed_month'), 'date') }} as days_since_close,
+    {{ process_kpi_tail_columns('') }}
 from rolling

@@ -333,10 +333,16 @@ documents as (
         sum(case when d.document_kind = 'AR' and (d.is_voided or d.is_deleted) then 1 else 0 end) as invoices_voided,
         sum(case when d.document_kind = 'AR' and c.document_key is not null then 1 else 0 end) as invoices_credited,
         sum(case
-            when d.document_kind = 'AR' and (d.is_voided or d.is_deleted or c.document_key is not null) then 1 else 0
-        end) as invoices_in_error
+            when
+                d.document_kind = 'AR'
+                and (d.is_voided or d.is_deleted or c.document_key is not null or k.document_key is not null)
+                then 1
+            else 0
+        end) as invoices_in_error,
+        sum(case when d.document_kind = 'AR' and k.document_key is not null then 1 else 0 end) as invoices_corrected
     from {{ ref('int_ar_ap_documents') }} as d
     left join credited_invoices as c on c.document_key = d.document_key
+    left join {{ ref('int_invoice_corrections') }} as k on k.document_key = d.document_key
     left join qbo_deleted_invoices as x on x.document_key = d.document_key
     group by d.entity_id, coalesce(d.issued_on, x.deleted_on)
 ),
@@ -423,7 +429,8 @@ daily as (
         coalesce(d.invoices_credited, 0) as invoices_credited,
         coalesce(d.invoices_in_error, 0) as invoices_in_error,
         coalesce(pb.bills_paid, 0) as bills_paid,
-        coalesce(pb.duplicate_bills_paid, 0) as duplicate_bills_paid
+        coalesce(pb.duplicate_bills_paid, 0) as duplicate_bills_paid,
+        coalesce(d.invoices_corrected, 0) as invoices_corrected
     from grid as g
     left join ledger as l on l.entity_id = g.entity_id and l.day = g.day
     left join flows as b on b.measure = 'bookings' and b.entity_id = g.entity_id and b.day = g.day
@@ -559,6 +566,7 @@ select
     bk.unreconciled_lines,
     bk.oldest_unreconciled_days,
     bk.last_closed_month,
-    bk.days_since_close
+    bk.days_since_close,
+    {{ process_kpi_tail_columns('r.') }}
 from rolling as r
 left join bank_kpis as bk on bk.bank_entity_id = r.entity_id and bk.bank_day = r.day

@@ -90,7 +90,8 @@ select
     d.cash_balance as cash_balance_functional,
     m.net_burn_functional,
     d.fx_rate as fx_rate_month_end,
-    d.fx_rate_date as fx_rate_month_end_date
+    d.fx_rate_date as fx_rate_month_end_date,
+    {{ process_kpi_tail_columns('m.') }}
 from months as m
 join days as d on d.entity_id = m.entity_id and d.date = m.last_date
 left join mrr_reporting as r on r.entity_id = m.entity_id and r.period_month = m.period_month

@@ -56,6 +56,7 @@ select
     d.unreconciled_lines,
     d.oldest_unreconciled_days,
     d.last_closed_month,
-    d.days_since_close
+    d.days_since_close,
+    {{ process_kpi_tail_columns('w.') }}
 from weeks as w
 join days as d on d.date = w.last_date
