@@ -3,9 +3,9 @@
 -- vendor across ledgers and entities: the contact alias seed (seeds/contact_aliases.csv)
 -- maps known variants to a canonical name ("AWS", "Amazon.com" → "Amazon Web Services");
 -- otherwise vendors by their vendor identity (int_vendor_identities: the one vendor rule,
--- shared with integrity_duplicate_vendors and the alerts). Customers only by name with case and punctuation
--- ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate companies in the CRM,
--- so a legal suffix tells customers apart.
+-- shared with integrity_duplicate_vendors and the alerts). Customers only by name with case
+-- and punctuation ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate
+-- companies in the CRM, so a legal suffix tells customers apart.
 with ledger_contacts as (
     select
         'qbo' as source,
