@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
+import yaml
 
 from ledgerlake.alerts.rules import (
     AlertConfig,
@@ -20,6 +22,7 @@ from ledgerlake.alerts.rules import (
 from ledgerlake.alerts.vendors import VendorResolver, normalize_vendor
 
 CONFIG = AlertConfig()
+REPO = Path(__file__).resolve().parents[2]
 _SCHEMA = {
     "entity": pl.Utf8,
     "currency": pl.Utf8,
@@ -92,6 +95,24 @@ def test_different_vendors_sharing_a_word_stay_apart():
 def test_names_differing_only_by_a_number_are_different_vendors():
     resolver = VendorResolver(["Vendor 1 Ltd", "Vendor 11 Ltd", "Unit 4 Storage", "Unit 5 Storage"])
     assert len({resolver(n) for n in ("Vendor 1 Ltd", "Vendor 11 Ltd", "Unit 4 Storage", "Unit 5 Storage")}) == 4
+
+
+def test_the_alerts_and_the_marts_group_vendor_names_by_one_rule():
+    """int_vendor_identities' unit test is the vendor rule's casebook: the SQL home must give
+    its expected grouping, and the alerts' resolver the same grouping of the same names."""
+    spec = yaml.safe_load((REPO / "transforms/models/intermediate/ledger/int_vendor_identities.yml").read_text())
+    [case] = spec["unit_tests"]
+    expected = {r["normalized_name"]: r["vendor_key"] for r in case["expect"]["rows"]}
+    resolver = VendorResolver(expected)
+
+    def groups(key) -> set[frozenset[str]]:
+        by: dict[str, set[str]] = {}
+        for name in expected:
+            by.setdefault(key(name), set()).add(name)
+        return {frozenset(g) for g in by.values()}
+
+    assert groups(resolver) == groups(expected.get)
+    assert len(groups(resolver)) == 5  # the amazon family, delta analytics, delta freight, ace, ace hosting
 
 
 def test_typo_in_vendor_name_is_the_same_vendor():

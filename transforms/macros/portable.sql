@@ -280,6 +280,19 @@
         '\\b(inc|llc|ltd|limited|plc|llp|corp|co|com|the)\\b', '') }})
 {%- endmacro %}
 
+{# The initials of a multi-word normalized name, "and" left out ("amazon web services" -> "aws"):
+   the acronym rule of vendor identity (int_vendor_identities, alerts/vendors.py). #}
+{% macro initials(expr) -%}
+    {{ return(adapter.dispatch('initials', 'ledgerlake')(expr)) }}
+{%- endmacro %}
+{% macro default__initials(expr) -%}
+    replace({{ regexp_replace_all(regexp_replace_all(expr, '\\band\\b', ''), '([a-z0-9])[a-z0-9]*', '\\1') }}, ' ', '')
+{%- endmacro %}
+{# Java regex: the group reference is $1 #}
+{% macro spark__initials(expr) -%}
+    replace({{ regexp_replace_all(regexp_replace_all(expr, '\\band\\b', ''), '([a-z0-9])[a-z0-9]*', '$1') }}, ' ', '')
+{%- endmacro %}
+
 {# Every match of `pattern` replaced (DuckDB replaces the first one unless told 'g'). #}
 {% macro regexp_replace_all(expr, pattern, replacement) -%}
     {{ return(adapter.dispatch('regexp_replace_all', 'ledgerlake')(expr, pattern, replacement)) }}

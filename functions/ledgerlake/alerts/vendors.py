@@ -12,6 +12,10 @@ distinctive enough (4+ letters: "amazon" / "amazon web services"), or they diffe
 typo (similarity >= 0.92 on names of 6+ letters, with the same digits). Clusters are the transitive closure
 (union-find), so "Amazon.com" and "AWS" meet through "Amazon Web Services". Candidate
 pairs come from rapidfuzz and lookups (`_candidate_pairs`), not an all-pairs loop.
+
+The marts apply the same rule, less the typo match, in SQL (the dbt model int_vendor_identities):
+its unit test is the rule's casebook, and tests/forecast/test_alert_rules.py holds this
+resolver to it (docs/DECISIONS.md, "One vendor rule").
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 -- Grain: one row per supplier record in a ledger that shares its vendor identity with
 -- another supplier record of the same entity under a different name. Identity: the
 -- contact alias seed (seeds/contact_aliases.csv) maps known variants to one canonical
--- name; otherwise the normalized name (lower case, punctuation and legal suffixes
--- removed) and its first word.
+-- name; otherwise the vendor identity of int_vendor_identities (the one vendor rule).
 with suppliers as (
     select
         'qbo:' || vendor_id as contact_key,
@@ -31,9 +30,10 @@ normalized as (
 
 keyed as (
     select
-        *,
-        split_part(normalized_name, ' ', 1) as identity_key
-    from normalized
+        n.*,
+        coalesce(v.vendor_key, n.normalized_name) as identity_key
+    from normalized as n
+    left join {{ ref('int_vendor_identities') }} as v on v.normalized_name = n.normalized_name
 ),
 
 families as (

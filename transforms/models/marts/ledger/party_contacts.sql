@@ -2,11 +2,10 @@
 -- customer and/or supplier): the party it resolves to. One party per real-world customer or
 -- vendor across ledgers and entities: the contact alias seed (seeds/contact_aliases.csv)
 -- maps known variants to a canonical name ("AWS", "Amazon.com" → "Amazon Web Services");
--- otherwise vendors are compared by their normalized name (case, punctuation, legal
--- suffixes removed) and its first distinctive word (4+ letters), the integrity marts' rule
--- for one vendor under several names. Customers only by name with case and punctuation
--- ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate companies in the CRM,
--- so a legal suffix tells customers apart.
+-- otherwise vendors by their vendor identity (int_vendor_identities: the one vendor rule,
+-- shared with integrity_duplicate_vendors and the alerts). Customers only by name with case
+-- and punctuation ignored: "Orchid Dynamics Inc" and "Orchid Dynamics LLC" are separate
+-- companies in the CRM, so a legal suffix tells customers apart.
 with ledger_contacts as (
     select
         'qbo' as source,
@@ -95,16 +94,23 @@ normalized as (
     left join {{ ref('contact_aliases') }} as al on lower(al.alias_name) = lower(c.contact_name)
 ),
 
+identified as (
+    select
+        n.*,
+        v.vendor_key
+    from normalized as n
+    left join {{ ref('int_vendor_identities') }} as v on v.normalized_name = n.normalized_name
+),
+
 keyed as (
     select
         *,
         party_kind || ':' || case
             when party_kind = 'customer'  -- "Orchid Dynamics Inc" and "… LLC" are two companies
                 then trim({{ regexp_replace_all('lower(coalesce(canonical_name, contact_name))', '[^a-z0-9]+', ' ') }})
-            when length(split_part(normalized_name, ' ', 1)) >= 4 then split_part(normalized_name, ' ', 1)
-            else normalized_name
+            else coalesce(vendor_key, normalized_name)
         end as party_key
-    from normalized
+    from identified
     where normalized_name != ''
 )
 
