@@ -40,52 +40,55 @@ ledger_accounts as (
     where account_class in ('revenue', 'expense')
 ),
 
-qbo_lines as (
-    -- an account's month summed over the class / department / customer a split budget names
+ledger_budget_rows as (
+    -- budgets kept in the ledgers: QBO's active Budgets, and Xero's OVERALL budgets only (a
+    -- TRACKING budget budgets one tracking option, not the entity)
     select
         'qbo' as budget_source,
-        q.budget_name,
-        a.entity_id,
-        a.account_key,
-        q.period_month,
-        cast(null as varchar) as class_name,  -- ledger budgets are compared per account
-        cast(null as varchar) as department_name,
-        sum(q.amount) as amount,
-        'qbo' as source_system,
-        max(q.budget_id) as source_id
-    from {{ ref('stg_qbo__budget_lines') }} as q
-    inner join ledger_accounts as a
-        on a.source_system = 'qbo' and a.tenant_id = q.tenant_id and a.source_account_id = q.account_id
-    where q.is_active
-    group by q.budget_name, a.entity_id, a.account_key, q.period_month
-),
-
-xero_lines as (
-    -- OVERALL budgets only: a TRACKING budget budgets one tracking option, not the entity
+        tenant_id,
+        budget_name,
+        account_id,
+        period_month,
+        amount,
+        budget_id
+    from {{ ref('stg_qbo__budget_lines') }}
+    where is_active
+    union all
     select
         'xero' as budget_source,
-        x.budget_name,
+        tenant_id,
+        budget_name,
+        account_id,
+        period_month,
+        amount,
+        budget_id
+    from {{ ref('stg_xero__budget_lines') }}
+    where budget_type = 'OVERALL'
+),
+
+ledger_lines as (
+    -- an account's month summed over the class / department / customer a split budget names
+    select
+        r.budget_source,
+        r.budget_name,
         a.entity_id,
         a.account_key,
-        x.period_month,
+        r.period_month,
         cast(null as varchar) as class_name,  -- ledger budgets are compared per account
         cast(null as varchar) as department_name,
-        sum(x.amount) as amount,
-        'xero' as source_system,
-        max(x.budget_id) as source_id
-    from {{ ref('stg_xero__budget_lines') }} as x
+        sum(r.amount) as amount,
+        r.budget_source as source_system,
+        max(r.budget_id) as source_id
+    from ledger_budget_rows as r
     inner join ledger_accounts as a
-        on a.source_system = 'xero' and a.tenant_id = x.tenant_id and a.source_account_id = x.account_id
-    where x.budget_type = 'OVERALL'
-    group by x.budget_name, a.entity_id, a.account_key, x.period_month
+        on a.source_system = r.budget_source and a.tenant_id = r.tenant_id and a.source_account_id = r.account_id
+    group by r.budget_source, r.budget_name, a.entity_id, a.account_key, r.period_month
 ),
 
 budget_lines as (
     select * from csv_lines
     union all
-    select * from qbo_lines
-    union all
-    select * from xero_lines
+    select * from ledger_lines
 ),
 
 spans as (
