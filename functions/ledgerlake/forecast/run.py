@@ -243,7 +243,7 @@ def forecast_from_inputs(
         )
         daily = daily.join(headline, on="entity_id", how="left")
     alerts = [
-        *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
+        *all_payment_alerts(inputs.vendor_payments, config),
         *(runway(daily, config, as_of) if not daily.is_empty() else []),
         *inputs.integrity_alerts,
     ]
@@ -504,7 +504,7 @@ def alerts_only(
     config = config or AlertConfig.from_env()
     return _dedupe(
         [
-            *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
+            *all_payment_alerts(inputs.vendor_payments, config),
             *inputs.integrity_alerts,
         ]
     )
