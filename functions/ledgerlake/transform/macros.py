@@ -5,7 +5,7 @@ simulator's raw frames): instead of a second implementation in Python, they rend
 project's macro and run the SQL in DuckDB. What dbt adds to a macro's Jinja context is
 supplied as dbt-duckdb would: `adapter.dispatch` picks the `duckdb__`, else `default__`
 implementation, and `return(...)` hands back a macro's string (the only kind these macros
-return). transforms/sqlfluff_context does the same for `sqlfluff lint`.
+return). transforms/sqlfluff_context uses the same adapter for `sqlfluff lint`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from jinja2 import Environment, StrictUndefined, pass_context
 from .runner import project_dir
 
 
-class _Adapter:
+class DuckDBAdapter:
+    """dbt's `adapter` as far as the project's macros use it: `dispatch`, as dbt-duckdb resolves it."""
+
+    unsafe_callable = False  # what jinja's sandbox (sqlfluff's templater) asks of a global
+    alters_data = False
+
     @pass_context
     def dispatch(self, context, macro_name, macro_namespace=None):
         for prefix in ("duckdb__", "default__"):
@@ -30,7 +35,7 @@ class _Adapter:
 @functools.cache
 def _module(files: tuple[str, ...]):
     env = Environment(extensions=["jinja2.ext.do"], undefined=StrictUndefined)
-    env.globals.update({"adapter": _Adapter(), "return": lambda value: value})
+    env.globals.update({"adapter": DuckDBAdapter(), "return": lambda value: value})
     source = "\n".join((project_dir() / "macros" / name).read_text() for name in files)
     return env.from_string(source).module
 
