@@ -29,6 +29,7 @@ from .model import Alert, Evidence, severity_for
 from .vendors import typo_families, with_vendor_keys
 from .wording import day, money, times_usual
 
+# Required; `vendor_key`, `document_vendor_name` and `document_keys` are optional (module doc).
 PAYMENT_COLUMNS = (
     "entity",
     "currency",
