@@ -24,25 +24,28 @@ vendor_named as (
     select
         normalized_name,
         position(' ' in normalized_name) = 0 as is_one_word,
+        split_part(normalized_name, ' ', 1) as first_word,
         {{ initials('normalized_name') }} as acronym
     from (select distinct normalized_name from vendor_name_forms) as f
     where normalized_name != ''
 ),
 
 vendor_links as (
-    -- a one-word name and a longer name it stands for
+    -- a one-word name and a longer name it stands for: its first word (4+ letters) or its
+    -- acronym (two equality joins, not one join on an "or": thousands of names stay fast)
     select
         w.normalized_name as word,
         m.normalized_name as long_name
     from vendor_named as w
-    inner join vendor_named as m
-        on
-            w.is_one_word
-            and not m.is_one_word
-            and (
-                (length(w.normalized_name) >= 4 and split_part(m.normalized_name, ' ', 1) = w.normalized_name)
-                or w.normalized_name = m.acronym
-            )
+    inner join vendor_named as m on m.first_word = w.normalized_name
+    where w.is_one_word and not m.is_one_word and length(w.normalized_name) >= 4
+    union
+    select
+        w.normalized_name as word,
+        m.normalized_name as long_name
+    from vendor_named as w
+    inner join vendor_named as m on m.acronym = w.normalized_name
+    where w.is_one_word and not m.is_one_word
 ),
 
 -- the identity is the alphabetically first word of the linked group, followed word -> long
