@@ -236,6 +236,44 @@ def test_a_known_funding_wire_is_not_learnt_as_a_recurring_miss():
     assert widths[0] > 100_000 > widths[1]
 
 
+def test_a_payroll_step_the_payroll_series_has_taken_in_is_not_learnt_again_as_a_miss():
+    # Semi-monthly payroll steps from 20k to 30k a run (a hiring wave) on 2025-09-15. Each
+    # origin's payroll component has the runs it has seen (the new level from the first run
+    # at it); sales are forecast exactly. The windows open over the step missed it, and the
+    # payroll series has taken it in since: learning that miss again overshot for months.
+    step = date(2025, 9, 15)
+    days = [START + timedelta(days=i) for i in range((LAST - START).days + 1)]
+    runs = {d: (30_000.0 if d >= step else 20_000.0) for d in days if d.day in (15, 28)}
+    balances, bal, paid, cum = {}, 500_000.0, {}, 0.0
+    for d in days:
+        bal += 1_000.0 - runs.get(d, 0.0)
+        cum += runs.get(d, 0.0)
+        balances[d], paid[d] = bal, cum
+
+    def paths(origin: date):
+        level = 30_000.0 if origin >= step else 20_000.0
+        steps = [origin + timedelta(days=k) for k in range(1, H + 1)]
+        payroll = np.cumsum([-level if d.day in (15, 28) else 0.0 for d in steps])
+        return {"US": {"payroll": payroll, "sales": np.cumsum(np.full(H, 1_000.0))}}
+
+    origins = origins_for(START, LAST, 14)
+
+    def week13_errors(payroll_paid):
+        bt = run_balance_backtest(
+            origins, LAST, ["US"], lambda e, d: balances.get(d), paths, H, LAST, None, payroll_paid
+        )
+        p = bt.points.filter((pl.col("method") == "model") & (pl.col("horizon_day") == H) & (pl.col("origin") >= step))
+        return (p["p50"] - p["actual"]).abs(), bt
+
+    told, bt = week13_errors(lambda e, d: paid.get(d, 0.0))
+    untold, _ = week13_errors(None)
+    # told what payroll the bank paid, the origins after the step learn no miss: exact
+    assert told.len() > 10 and told.max() < 1.0
+    assert np.allclose(bt.live["US"].residual, 0.0)
+    # untold, the step's miss (up to 60k a window) was learnt as one that recurs
+    assert untold.max() > 30_000
+
+
 def test_internal_transfers_are_read_from_the_ledger_bank_lines_against_intercompany_accounts():
     import duckdb
 
