@@ -196,16 +196,23 @@ def test_the_predicted_change_is_shrunk_by_what_earlier_origins_showed_and_only_
     h = 28
     rng = np.random.default_rng(1)
     actual = {o: np.cumsum(rng.normal(500, 50, h)) for o in origins}
-    # a model that always predicts twice the change that happened
+    # a model that always predicts twice the change that happened: w goes from 1 towards 1/2
+    # as ended windows accumulate (n windows against the prior of w = 1 worth MIN_PAST = 3)
     p50 = {o: (2 * actual[o], None, None) for o in origins}
+    raw = {o: p[0].copy() for o, p in p50.items()}
     weights = _shrink(p50, actual, origins, h)
     last = origins[-1]
-    assert abs(weights[last][-1] - 0.5) < 1e-9 and np.allclose(p50[last][0], actual[last])
+    n = 10  # origins whose 28 days had ended by the last one (all but the last two)
+    pred, act = np.array([raw[o][-1] for o in origins[:n]]), np.array([actual[o][-1] for o in origins[:n]])
+    prior = 3 * np.mean(pred**2)
+    assert abs(weights[last][-1] - (pred @ act + prior) / (pred @ pred + prior)) < 1e-9
+    assert 0.5 < weights[last][-1] < weights[origins[5]][-1] < 1.0
+    assert np.allclose(p50[last][0], raw[last] * weights[last])
     assert weights[origins[0]][-1] == 1.0  # no earlier window had ended: left as it is
     # a model whose predicted change is unrelated to what happened leans on flat
     swing = np.linspace(1_000, 40_000, h)
     noise = {o: (swing * (1 if k % 2 else -1), None, None) for k, o in enumerate(origins)}
-    assert _shrink(noise, actual, origins, h)[last][-1] < 0.1
+    assert _shrink(noise, actual, origins, h)[last][-1] < 0.3
 
 
 def test_a_known_funding_wire_is_not_learnt_as_a_recurring_miss():

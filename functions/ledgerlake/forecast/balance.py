@@ -138,6 +138,10 @@ def _shrink(p50: dict, actual: dict, origins: list[date], horizon: int) -> dict[
     A forecast combination of the model and flat (Bates & Granger): where the components'
     predicted change has carried information, w is near 1; where it has mostly been noise
     (lumpy flows in or out of the window), the forecast leans towards the current balance.
+    The ratio is estimated from a handful of windows that overlap (3 to 12, 14 days apart,
+    13 weeks long), so it carries a prior of w = 1 worth `MIN_PAST` origins of the same size
+    (mean predicted²): with 3 windows the data and the components as built weigh the same,
+    with 12 the data dominate. Without it one lumpy early window could take w to 0.2.
     Replaces the paths in `p50` in place; returns the weights per origin (the live one's too)."""
     weights = {}
     for k, o in enumerate(origins):
@@ -150,7 +154,9 @@ def _shrink(p50: dict, actual: dict, origins: list[date], horizon: int) -> dict[
             act = np.array([actual[j][d - 1] for j in past], dtype=float)
             ok = ~(np.isnan(pred) | np.isnan(act))
             if ok.sum() >= MIN_PAST and float(np.sum(pred[ok] ** 2)) > 0:
-                w[d - 1] = float(np.clip(np.sum(act[ok] * pred[ok]) / np.sum(pred[ok] ** 2), 0.0, 1.0))
+                prior = MIN_PAST * float(np.mean(pred[ok] ** 2))  # w = 1, worth MIN_PAST windows
+                fit = (np.sum(act[ok] * pred[ok]) + prior) / (np.sum(pred[ok] ** 2) + prior)
+                w[d - 1] = float(np.clip(fit, 0.0, 1.0))
         weights[o] = w
     for o, w in weights.items():
         path, *rest = p50[o]
