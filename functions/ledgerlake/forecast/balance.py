@@ -20,11 +20,11 @@ so the same rule scores honestly in the backtest and applies live.
 **Known internal transfers.** Money moved between the group's own bank accounts (an
 intercompany funding wire: `history.internal_transfers`) is not an operating flow the
 components could have forecast, nor one that recurs. Once it has happened it is known, so the
-residual, the shrinkage weight and the band learn from each past origin's error with the
-transfers inside its window taken out (its *operating* change). Without this a single funding
-wire sat in the windows of half a year of origins as a "recurring" miss of a quarter of a
-million. The score is still against the bank's actual balance (transfers included): a future
-transfer nobody scheduled is a real error of every method alike.
+residual and the shrinkage weight learn from each past origin's error with the transfers
+inside its window taken out (its *operating* change). Without this a single funding wire sat
+in the windows of half a year of origins as a "recurring" miss of a quarter of a million. The
+score and the band are still against the bank's actual balance (transfers included): a
+future transfer nobody scheduled is a real error of every method alike.
 
 **Payroll misses are the payroll series' own.** The payroll component re-reads the payroll
 runs at every origin (last three runs, its one-year trend, last year's standout run), so a
