@@ -273,6 +273,7 @@ def _balance_backtest(history, inputs: ForecastInputs, horizon: int, step: int, 
         horizon,
         inputs.as_of,
         history.transferred(),
+        history.payroll_paid(),
     )
     result.seconds = time.monotonic() - started
     log.info("whole-balance backtest: %d origins in %.1f s", len(origins), result.seconds)
