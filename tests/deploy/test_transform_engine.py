@@ -99,3 +99,45 @@ def test_the_spark_job_role_reads_raw_and_writes_only_derived_prefixes():
     assert "/raw/" not in written and "/reference/" not in written
     assert "/compacted/*" in written and "/spark-warehouse/*" in written
     assert "/marts/*" not in written  # the Lambda's published marts and the alert state are not the job's
+
+
+def _spark_session_settings(env: dict[str, str]) -> dict[str, str]:
+    """The spark profile's session settings as dbt renders them with `env` (env_var(name, default))."""
+    import jinja2
+    import yaml
+
+    profile = yaml.safe_load((REPO / "transforms" / "profiles.yml").read_text())
+    parameters = profile["ledgerlake"]["outputs"]["spark"]["server_side_parameters"]
+    jinja = jinja2.Environment()
+    jinja.globals["env_var"] = lambda name, default=None: env.get(name, default)
+    return {key: jinja.from_string(str(value)).render() for key, value in parameters.items()}
+
+
+def test_the_emr_job_keeps_sparks_defaults_and_a_local_build_is_tuned_for_small_data(monkeypatch, tmp_path):
+    # A local build (the parity test) is a few MB: per-statement cost is its time. The EMR job
+    # builds the real lake: generated code, adaptive execution and 200 shuffle partitions.
+    from ledgerlake.config import Settings
+    from ledgerlake.transform import spark
+
+    passed = {}
+
+    def run_dbt(args, settings, warehouse, stream=None, extra_env=None):
+        passed[extra_env["LEDGERLAKE_SPARK_WAREHOUSE"]] = extra_env
+        return True, None
+
+    monkeypatch.setattr(spark, "run_dbt", run_dbt)
+    monkeypatch.delenv("LEDGERLAKE_SPARK_SMALL_DATA", raising=False)
+    monkeypatch.delenv("LEDGERLAKE_SPARK_SHUFFLE_PARTITIONS", raising=False)
+    roots = {"compacted_root": str(tmp_path), "fx_rates_root": "", "budgets_root": "", "settings": Settings.from_env()}
+    spark.build_spark("s3://marts/spark-warehouse", **roots)
+    spark.build_spark(tmp_path / "warehouse", **roots)
+    emr = _spark_session_settings(passed["s3://marts/spark-warehouse"])
+    local = _spark_session_settings(passed[str((tmp_path / "warehouse").resolve())])
+    assert (emr["spark.sql.codegen.wholeStage"], emr["spark.sql.adaptive.enabled"]) == ("true", "true")
+    assert emr["spark.sql.shuffle.partitions"] == "200"
+    assert (local["spark.sql.codegen.wholeStage"], local["spark.sql.adaptive.enabled"]) == ("false", "false")
+    assert local["spark.sql.shuffle.partitions"] == "1"
+    assert "UseSerialGC" in local["spark.driver.extraJavaOptions"]
+    # settings every build needs are the same on both
+    for key in ("spark.sql.session.timeZone", "spark.sql.parser.escapedStringLiterals"):
+        assert emr[key] == local[key], key

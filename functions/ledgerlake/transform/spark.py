@@ -63,17 +63,18 @@ def build_spark(
     (2 overlaps dbt's own per-node work with Spark's on a 2-core machine)."""
     settings = settings or Settings.from_env()
     warehouse = str(warehouse)
-    if "://" not in warehouse:
-        local = Path(warehouse).resolve()
+    local = "://" not in warehouse
+    if local:
+        directory = Path(warehouse).resolve()
         # A local session's catalog lives in memory: every build starts from an empty
         # warehouse, or Spark would refuse to create a table over an old table's files.
-        shutil.rmtree(local, ignore_errors=True)
-        warehouse = str(local)
+        shutil.rmtree(directory, ignore_errors=True)
+        warehouse = str(directory)
         if fx_rates_root is None:
-            copied = mirror_reference(settings, "fx_rates", local.parent / (local.name + "-fx_rates"))
+            copied = mirror_reference(settings, "fx_rates", directory.parent / (directory.name + "-fx_rates"))
             fx_rates_root = str(copied) if copied else ""
         if budgets_root is None:
-            copied = mirror_reference(settings, "budgets", local.parent / (local.name + "-budgets"))
+            copied = mirror_reference(settings, "budgets", directory.parent / (directory.name + "-budgets"))
             budgets_root = str(copied) if copied else ""
     env = {
         "LEDGERLAKE_DBT_TARGET": "spark",
@@ -82,6 +83,9 @@ def build_spark(
         "LEDGERLAKE_FX_RATES_ROOT": fx_rates_root or "",
         "LEDGERLAKE_BUDGETS_ROOT": budgets_root or "",
         "LEDGERLAKE_COMPACTED_ROOT": compacted_root or str(compacted_mirror()),
+        # a local warehouse is a small company on one machine: Spark tuned for per-statement
+        # cost, not volume (profiles.yml); a remote one (EMR) keeps Spark's defaults
+        "LEDGERLAKE_SPARK_SMALL_DATA": os.environ.get("LEDGERLAKE_SPARK_SMALL_DATA", "true" if local else "false"),
     }
     started_here = _active_session() is None
     try:
