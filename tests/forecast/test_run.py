@@ -16,6 +16,12 @@ from ledgerlake.alerts.state import AlertState, FileBackend
 
 AS_OF = date(2025, 6, 30)
 START = AS_OF - timedelta(days=240)
+# The party each ledger contact resolves to, as general_ledger carries it (party_key, party_name).
+PARTIES = {
+    "qbo:atl": ("vendor:atlassian", "Atlassian"),
+    "qbo:land": ("vendor:landmark properties", "Landmark Properties LLC"),
+    "xero:sw": ("vendor:shoreditch works", "Shoreditch Works Ltd"),
+}
 
 
 def _gl_rows():
@@ -35,6 +41,8 @@ def _gl_rows():
                 "posted_on": day,
                 "functional_amount": Decimal(amount).quantize(Decimal("0.01")),
                 "contact_key": contact,
+                "party_key": PARTIES.get(contact, (None, None))[0],
+                "party_name": PARTIES.get(contact, (None, None))[1],
                 "description": desc,
                 "raw_key": f"raw/source=qbo/entity=cdc/date={day}/poll-{doc_id}.json",
                 "is_bank": True,
@@ -298,3 +306,43 @@ def test_forecast_publishes_marts_and_alerts_keep_state_across_rebuilds(warehous
     row = again.alerts_table.filter(pl.col("alert_id") == dup_id).row(0, named=True)
     assert row["status"] == "acknowledged" and row["first_seen"] == first_seen
     assert sorted(again.alerts_table["alert_id"].to_list()) == sorted(result.alerts_table["alert_id"].to_list())
+
+
+def test_production_alerts_name_and_group_vendors_as_the_marts_resolved_them(warehouse, lake):
+    """A card payment whose bank line names "LANDMARK PROP MGMT", through a second ledger
+    contact the marts resolved to Landmark's party, repeats April's rent the next day: the
+    alerts group it by the marts' party (no name rule would join these names) and call the
+    vendor by the party's name, keeping the line's own name as evidence."""
+    from ledgerlake.forecast.marts import load_inputs
+    from ledgerlake.forecast.run import alerts_only
+
+    conn = duckdb.connect(str(warehouse))
+    conn.execute(
+        """insert into marts.general_ledger by name
+           select * replace ('Purchase:card-rent:qbo:35' as journal_line_id, 'Purchase' as document_type,
+                             'card-rent' as document_id, date '2025-04-02' as posted_on,
+                             'qbo:land-card' as contact_key, 'LANDMARK PROP MGMT' as description)
+           from marts.general_ledger where document_id = 'rent150'"""
+    )
+    conn.close()
+    payments = load_inputs(warehouse, lake.settings).vendor_payments
+    card = payments.filter(pl.col("source_id") == "Purchase:card-rent").row(0, named=True)
+    assert (card["vendor_key"], card["vendor_name"], card["document_vendor_name"]) == (
+        "vendor:landmark properties",
+        "Landmark Properties LLC",
+        "LANDMARK PROP MGMT",
+    )
+    duplicates = [a for a in alerts_only(warehouse, lake.settings) if a.type == "duplicate_payment"]
+    card_alert = next(a for a in duplicates if a.identity == ("Purchase:card-rent",))
+    assert card_alert.title.startswith("Possibly paid Landmark Properties LLC twice")
+    assert {e.role: e.source_id for e in card_alert.evidence} == {
+        "original": "BillPayment:rent150",
+        "duplicate": "Purchase:card-rent",
+    }
+    duplicate = next(e for e in card_alert.evidence if e.role == "duplicate")
+    assert duplicate.detail["document_vendor_name"] == "LANDMARK PROP MGMT"
+    # the marts' party is the identity: the name rule alone would have kept these two apart
+    from ledgerlake.alerts.vendors import vendor_keys
+
+    keys = vendor_keys(["LANDMARK PROP MGMT", "Landmark Properties LLC"])
+    assert keys["LANDMARK PROP MGMT"] != keys["Landmark Properties LLC"]

@@ -11,23 +11,9 @@ Loaded by sqlfluff's jinja templater (`library_path` in .sqlfluff); never import
 import re as _re
 from types import SimpleNamespace
 
-from jinja2 import pass_context
+from ledgerlake.transform.macros import DuckDBAdapter
 
-
-class _Adapter:
-    unsafe_callable = False
-    alters_data = False
-
-    @pass_context
-    def dispatch(self, context, macro_name, macro_namespace=None):
-        for prefix in ("duckdb__", "default__"):
-            macro = context.get(prefix + macro_name)
-            if macro is not None:
-                return macro
-        raise LookupError(f"no duckdb__ or default__ implementation of {macro_name}")
-
-
-adapter = _Adapter()
+adapter = DuckDBAdapter()
 target = SimpleNamespace(type="duckdb", name="duckdb", schema="main", database="warehouse", threads=1)
 modules = SimpleNamespace(re=_re)
 # dbt's cross-database macros (macros/calendar.sql calls them) as dbt-duckdb spells them.

@@ -5,6 +5,11 @@ Payments frame (one row per outgoing payment to a vendor), columns:
     vendor_name, paid_on (Date), amount (Decimal, positive), invoice_number (nullable),
     and optionally document_keys (list of "system:Type:id" of the bills it paid), which
     become evidence too, so an alert leads to the bill as well as to the payment.
+
+The vendor is the marts' (vendors.py): from the marts, `vendor_key` is the payment's
+`party_key` and `vendor_name` its `party_name`, with the name on the ledger's contact in
+`document_vendor_name`; a frame without `vendor_key` (the simulator's raw frames) gets it from
+the same rule, run over its names (`vendors.with_vendor_keys`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import math
 import os
 import re
 import statistics
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,9 +26,10 @@ from decimal import Decimal
 import polars as pl
 
 from .model import Alert, Evidence, severity_for
-from .vendors import VendorResolver
+from .vendors import typo_families, with_vendor_keys
 from .wording import day, money, times_usual
 
+# Required; `vendor_key`, `document_vendor_name` and `document_keys` are optional (module doc).
 PAYMENT_COLUMNS = (
     "entity",
     "currency",
@@ -102,15 +107,21 @@ def _payment_evidence(row: dict, role: str) -> Evidence:
         occurred_on=row["paid_on"],
         amount=row["amount"],
         currency=row["currency"],
-        detail={k: row[k] for k in ("vendor_name", "invoice_number") if row.get(k)},
+        detail={
+            k: row[k]
+            for k in ("vendor_name", "document_vendor_name", "invoice_number")
+            if row.get(k) and not (k == "document_vendor_name" and row[k] == row["vendor_name"])
+        },
     )
 
 
-def _by_vendor(payments: pl.DataFrame, resolver: VendorResolver) -> dict[tuple[str, str, str], list[dict]]:
-    """Payments grouped by (entity, currency, resolved vendor), oldest first."""
+def _by_vendor(payments: pl.DataFrame, family: dict[str, str] | None = None) -> dict[tuple[str, str, str], list[dict]]:
+    """Payments grouped by (entity, currency, vendor identity), oldest first; or by the
+    identity's `family` (vendor_key -> family key) when given."""
     groups: dict[tuple[str, str, str], list[dict]] = {}
-    for row in payments.sort("paid_on", "source_id").iter_rows(named=True):
-        groups.setdefault((row["entity"], row["currency"], resolver(row["vendor_name"])), []).append(row)
+    for row in with_vendor_keys(payments).sort("paid_on", "source_id").iter_rows(named=True):
+        vendor = row["vendor_key"] if family is None else family[row["vendor_key"]]
+        groups.setdefault((row["entity"], row["currency"], vendor), []).append(row)
     return groups
 
 
@@ -146,17 +157,20 @@ def _shared_references(rows: list[dict]) -> set[str]:
     return {core for core, seen in amounts.items() if not re.search(r"\d", core) or len(seen) > 1}
 
 
-def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
+def duplicate_payments(payments: pl.DataFrame, config: AlertConfig) -> list[Alert]:
     """A later payment that repeats an earlier one to the same vendor.
 
-    Exact: same resolved vendor and amount, and the same invoice number or the same day.
+    The same vendor here is the same identity, or two identities whose names differ by a typo
+    (`vendors.typo_families`): a duplicate supplier record is how a bill gets paid twice.
+    Exact: same vendor and amount, and the same invoice number or the same day.
     Fuzzy: same vendor and amount within `duplicate_window_days`, or near-identical
     invoice numbers within `invoice_window_days`. A monthly repeat on schedule (another
     invoice number, a month apart) matches none of these. A reference that does not identify
     one bill (see `_shared_references`) counts as no invoice number.
     """
+    payments = with_vendor_keys(payments)
     alerts = []
-    for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+    for (entity, currency, _), rows in _by_vendor(payments, typo_families(payments["vendor_key"])).items():
         shared = _shared_references(rows)
         for j, later in enumerate(rows):
             for earlier in reversed(rows[:j]):  # nearest first
@@ -181,6 +195,10 @@ def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config:
                     match = "near-identical invoice number"
                 else:
                     continue
+                # paid under another, near-identical vendor record: say which
+                also = (
+                    f" (also paid as {earlier['vendor_name']})" if earlier["vendor_key"] != later["vendor_key"] else ""
+                )
                 alerts.append(
                     Alert(
                         type="duplicate_payment",
@@ -192,10 +210,16 @@ def duplicate_payments(payments: pl.DataFrame, resolver: VendorResolver, config:
                         title=(
                             f"Possibly paid {later['vendor_name']} twice: {money(later['amount'], currency)} on "
                             f"{day(later['paid_on'])}, {gap} days after the same payment ({match.replace('_', ' ')})"
+                            f"{also}"
                         ),
                         identity=(later["source_id"],),
                         evidence=(*_evidence(earlier, "original"), *_evidence(later, "duplicate")),
-                        metrics={"match": match, "days_apart": gap, "vendor": vendor},
+                        metrics={
+                            "match": match,
+                            "days_apart": gap,
+                            "vendor": later["vendor_key"],
+                            **({"original_vendor": earlier["vendor_key"]} if also else {}),
+                        },
                     )
                 )
                 break  # one alert per duplicate payment, against its nearest original
@@ -228,7 +252,7 @@ def _log_spread(amounts: list[Decimal], floor: Decimal) -> Decimal:
     return max(statistics.stdev(logs) if len(logs) > 1 else Decimal(0), (1 + floor).ln())
 
 
-def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
+def unusual_vendor_charges(payments: pl.DataFrame, config: AlertConfig) -> list[Alert]:
     """A charge far above the vendor's own usual amount (robust z-score, with a money floor).
 
     Measured on the ratio scale: spend varies by multiples (an ad budget, usage billing),
@@ -242,7 +266,7 @@ def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, con
     paying a vendor less is not the risk this rule is for.
     """
     alerts = []
-    for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+    for (entity, currency, vendor), rows in _by_vendor(payments).items():
         flagged: set[int] = set()  # a flagged charge is not the vendor's usual variation
         for j, row in enumerate(rows):
             window = range(max(0, j - config.spread_window), j)
@@ -290,21 +314,22 @@ def unusual_vendor_charges(payments: pl.DataFrame, resolver: VendorResolver, con
     return alerts
 
 
-def new_vendor_large_payments(payments: pl.DataFrame, resolver: VendorResolver, config: AlertConfig) -> list[Alert]:
+def new_vendor_large_payments(payments: pl.DataFrame, config: AlertConfig) -> list[Alert]:
     """The first payment to a vendor never paid before, when it is large.
 
     Vendors first paid in the data's first `new_vendor_warmup_days` are the existing
-    supplier base, not new. The vendor is resolved across entities and name variants, so
+    supplier base, not new. The vendor is the identity across entities and name variants, so
     the US entity paying "Amazon.com" for the first time is not a new vendor.
     """
     if payments.is_empty():
         return []
+    payments = with_vendor_keys(payments)
     start = payments["paid_on"].min() + timedelta(days=config.new_vendor_warmup_days)
     first_by_vendor: dict[str, date] = {}
     for row in payments.sort("paid_on").iter_rows(named=True):
-        first_by_vendor.setdefault(resolver(row["vendor_name"]), row["paid_on"])
+        first_by_vendor.setdefault(row["vendor_key"], row["paid_on"])
     alerts = []
-    for (entity, currency, vendor), rows in _by_vendor(payments, resolver).items():
+    for (entity, currency, vendor), rows in _by_vendor(payments).items():
         first = rows[0]
         if first_by_vendor[vendor] < start or first["paid_on"] != first_by_vendor[vendor]:
             continue
@@ -386,10 +411,10 @@ def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Ale
     return alerts
 
 
-def all_payment_alerts(payments: pl.DataFrame, config: AlertConfig, extra_names: Iterable[str] = ()) -> list[Alert]:
-    resolver = VendorResolver([*payments["vendor_name"].to_list(), *extra_names])
+def all_payment_alerts(payments: pl.DataFrame, config: AlertConfig) -> list[Alert]:
+    payments = with_vendor_keys(payments)
     return [
-        *duplicate_payments(payments, resolver, config),
-        *unusual_vendor_charges(payments, resolver, config),
-        *new_vendor_large_payments(payments, resolver, config),
+        *duplicate_payments(payments, config),
+        *unusual_vendor_charges(payments, config),
+        *new_vendor_large_payments(payments, config),
     ]

@@ -20,11 +20,20 @@ so the same rule scores honestly in the backtest and applies live.
 **Known internal transfers.** Money moved between the group's own bank accounts (an
 intercompany funding wire: `history.internal_transfers`) is not an operating flow the
 components could have forecast, nor one that recurs. Once it has happened it is known, so the
-residual, the shrinkage weight and the band learn from each past origin's error with the
-transfers inside its window taken out (its *operating* change). Without this a single funding
-wire sat in the windows of half a year of origins as a "recurring" miss of a quarter of a
-million. The score is still against the bank's actual balance (transfers included): a future
-transfer nobody scheduled is a real error of every method alike.
+residual and the shrinkage weight learn from each past origin's error with the transfers
+inside its window taken out (its *operating* change). Without this a single funding wire sat
+in the windows of half a year of origins as a "recurring" miss of a quarter of a million. The
+score and the band are still against the bank's actual balance (transfers included): a
+future transfer nobody scheduled is a real error of every method alike.
+
+**Payroll misses are the payroll series' own.** The payroll component re-reads the payroll
+runs at every origin (last three runs, its one-year trend, last year's standout run), so a
+miss it made in a past window — a hiring step, a bonus — is already in its next forecast.
+Learning that miss again in the residual counts it twice, and carries a December bonus into
+windows without a December; the shrinkage weight then reads the overshoot as noise and leans
+on flat for months. So the residual and the shrinkage learn from the change with each past
+window's payroll runs as the payroll component had forecast them (`payroll_paid`); the score
+and the band stay on the actual balance.
 
 **Band.** p10/p90 at day h = p50 ± q(h)·√(1 + 1/n), q the 80 % quantile of the absolute
 errors at day h of the last `BAND_WINDOW` earlier origins whose outcome was known at o (their
@@ -129,6 +138,10 @@ def _shrink(p50: dict, actual: dict, origins: list[date], horizon: int) -> dict[
     A forecast combination of the model and flat (Bates & Granger): where the components'
     predicted change has carried information, w is near 1; where it has mostly been noise
     (lumpy flows in or out of the window), the forecast leans towards the current balance.
+    The ratio is estimated from a handful of windows that overlap (3 to 12, 14 days apart,
+    13 weeks long), so it carries a prior of w = 1 worth `MIN_PAST` origins of the same size
+    (mean predicted²): with 3 windows the data and the components as built weigh the same,
+    with 12 the data dominate. Without it one lumpy early window could take w to 0.2.
     Replaces the paths in `p50` in place; returns the weights per origin (the live one's too)."""
     weights = {}
     for k, o in enumerate(origins):
@@ -141,7 +154,9 @@ def _shrink(p50: dict, actual: dict, origins: list[date], horizon: int) -> dict[
             act = np.array([actual[j][d - 1] for j in past], dtype=float)
             ok = ~(np.isnan(pred) | np.isnan(act))
             if ok.sum() >= MIN_PAST and float(np.sum(pred[ok] ** 2)) > 0:
-                w[d - 1] = float(np.clip(np.sum(act[ok] * pred[ok]) / np.sum(pred[ok] ** 2), 0.0, 1.0))
+                prior = MIN_PAST * float(np.mean(pred[ok] ** 2))  # w = 1, worth MIN_PAST windows
+                fit = (np.sum(act[ok] * pred[ok]) + prior) / (np.sum(pred[ok] ** 2) + prior)
+                w[d - 1] = float(np.clip(fit, 0.0, 1.0))
         weights[o] = w
     for o, w in weights.items():
         path, *rest = p50[o]
@@ -161,6 +176,14 @@ def band_half_width(errs: np.ndarray) -> float:
     return float(np.quantile(np.abs(errs), 0.8)) * math.sqrt(1 + 1 / len(errs))
 
 
+def _window(cumulative: Callable[[str, date], float] | None, entity: str, origin: date, horizon: int) -> np.ndarray:
+    """A cumulative amount's change from the origin's close, per day of the horizon (0 if None)."""
+    if cumulative is None:
+        return np.zeros(horizon)
+    start = cumulative(entity, origin)
+    return np.array([cumulative(entity, origin + timedelta(days=d)) - start for d in range(1, horizon + 1)])
+
+
 def _past(origins: list[date], k: int, day: int, window: int) -> list[int]:
     """Indices of earlier origins whose outcome at `day` was known at origin k."""
     known = bisect.bisect_right(origins, origins[k] - timedelta(days=day), 0, k)
@@ -176,11 +199,14 @@ def run_balance_backtest(
     horizon: int,
     last_day: date,
     transferred: Callable[[str, date], float] | None = None,
+    payroll_paid: Callable[[str, date], float] | None = None,
 ) -> BalanceBacktest:
     """`model_paths(origin)` -> {entity: {component: cumulative flow per day}} (the forecaster
     run as of that origin); `balance(entity, day)` -> the bank balance at that day's close;
     `transferred(entity, day)` -> the known internal transfers' net amount posted up to that
-    day's close, cumulative (None: there are none), left out of what the model learns."""
+    day's close, cumulative (None: there are none), left out of what the model learns;
+    `payroll_paid(entity, day)` -> the payroll runs paid up to that day's close, cumulative
+    (outflows positive; None: not known), whose misses the model does not learn either."""
     all_origins = [*origins, live_origin]
     paths = {o: model_paths(o) for o in origins}
     rows, comp_rows, live = [], [], {}
@@ -203,13 +229,11 @@ def run_balance_backtest(
                 ]
             )
             base[o] = baselines(bal, o, horizon)
-            # the operating change: what the components are meant to forecast (see docstring)
-            learn[o] = actual[o] - (
-                np.array([transferred(entity, o + timedelta(days=d)) for d in range(1, horizon + 1)])
-                - transferred(entity, o)
-                if transferred is not None
-                else 0.0
-            )
+            # what the residual and the shrinkage learn from (see docstring): the operating
+            # change, with the payroll runs as the payroll component had them
+            learn[o] = actual[o] - _window(transferred, entity, o, horizon)
+            if payroll_paid is not None and o in comps and "payroll" in comps[o]:
+                learn[o] = learn[o] - (-_window(payroll_paid, entity, o, horizon) - comps[o]["payroll"])
         # out-of-sample p50 per method and origin, then bands from earlier errors
         p50 = {m: {} for m in METHODS}
         for k, o in enumerate(all_origins):

@@ -26,8 +26,6 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 
-from ..alerts.vendors import normalize_vendor
-
 FLOW_SCHEMA = {
     "entity": pl.Utf8,
     "currency": pl.Utf8,
@@ -316,15 +314,18 @@ def run_rate(
 
 def recurring_flows(history: pl.DataFrame, open_ap: pl.DataFrame, as_of: date, horizon: int) -> pl.DataFrame:
     """history: entity, currency, kind ("payroll" | "recurring"), series, date, amount (outflows positive)."""
+    # A series already owed as an open bill starts after the bill's due date. The series and the
+    # bill's vendor are both named by the ledger contact's own name (marts.py, simhistory.py),
+    # so equal names are one contact: no vendor rule is needed, and a series stays per contact.
     covered = {}
     if not open_ap.is_empty():
         for r in open_ap.group_by("entity", "vendor_name").agg(pl.col("due_date").max()).iter_rows(named=True):
-            covered[(r["entity"], normalize_vendor(r["vendor_name"]))] = r["due_date"]
+            covered[(r["entity"], r["vendor_name"])] = r["due_date"]
     rows = []
     for (entity, currency, kind, series), g in history.filter(pl.col("date") <= as_of).group_by(
         "entity", "currency", "kind", "series", maintain_order=True
     ):
-        not_before = covered.get((entity, normalize_vendor(series)))
+        not_before = covered.get((entity, series))
         for day, amount in project_series(
             g["date"].to_list(), g["amount"].to_list(), as_of, horizon, not_before, grow=kind == "payroll"
         ):

@@ -124,17 +124,28 @@ class History:
         entity's currency (as its balance), cumulative: what `balance.run_balance_backtest`
         leaves out of the change the model learns from."""
         frame = self.internal_transfers if self.internal_transfers is not None else pl.DataFrame(schema=TRANSFER_SCHEMA)
-        per = {}
-        for entity, g in frame.cast(TRANSFER_SCHEMA).group_by("entity"):
-            g = g.group_by("date").agg(pl.col("amount").sum()).sort("date")
-            per[entity[0]] = (g["date"].to_list(), np.cumsum(g["amount"].to_numpy()).tolist())
+        return _cumulative(frame)
 
-        def at(entity: str, day: date) -> float:
-            days, cum = per.get(entity, ([], []))
-            k = bisect.bisect_right(days, day)
-            return float(cum[k - 1]) if k else 0.0
+    def payroll_paid(self) -> Callable[[str, date], float]:
+        """`f(entity, day)`: the payroll runs paid up to that day's close (outflows positive),
+        cumulative: what the backtest compares the payroll component with, so that the
+        residual model does not learn a miss the payroll series has already taken in."""
+        return _cumulative(self.recurring.filter(pl.col("kind") == "payroll").select("entity", "date", "amount"))
 
-        return at
+
+def _cumulative(frame: pl.DataFrame) -> Callable[[str, date], float]:
+    """`f(entity, day)`: the sum of `amount` (entity, date, amount rows) up to that day."""
+    per = {}
+    for entity, g in frame.cast(TRANSFER_SCHEMA).group_by("entity"):
+        g = g.group_by("date").agg(pl.col("amount").sum()).sort("date")
+        per[entity[0]] = (g["date"].to_list(), np.cumsum(g["amount"].to_numpy()).tolist())
+
+    def at(entity: str, day: date) -> float:
+        days, cum = per.get(entity, ([], []))
+        k = bisect.bisect_right(days, day)
+        return float(cum[k - 1]) if k else 0.0
+
+    return at
 
 
 def _ar_ap_as_of(h: History, day: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

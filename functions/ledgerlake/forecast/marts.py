@@ -297,7 +297,9 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
                 "source_id": pl.Utf8,
                 "raw_key": pl.Utf8,
                 "record_type": pl.Utf8,
+                "vendor_key": pl.Utf8,
                 "vendor_name": pl.Utf8,
+                "document_vendor_name": pl.Utf8,
                 "paid_on": pl.Date,
                 "amount": money,
                 "invoice_number": pl.Utf8,
@@ -347,6 +349,10 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
                      sum(functional_amount) filter (where is_bank) as amount,
                      any_value(contact_key) filter (where contact_key is not null and contact_key not like '%:')
                          as contact_key,
+                     -- the party the marts resolved the contact to (parties: one vendor whatever
+                     -- the ledger's spelling); one contact per document, so one party
+                     min(party_key) as party_key,
+                     min(party_name) as party_name,
                      string_agg(distinct description, ' | ') filter (where is_bank) as description,
                      string_agg(distinct coalesce(account_name, '') || ' ' || coalesce(description, ''), ' | ')
                          as context,
@@ -375,7 +381,11 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
         (pl.col("document_type") + ":" + pl.col("document_id")).alias("source_id"),
         "raw_key",
         pl.col("document_type").alias("record_type"),
-        pl.col("contact_name").alias("vendor_name"),
+        # The vendor is the marts' (alerts.vendors): its party and the party's one name; a
+        # contact the marts resolved to no party (no vendor record behind it) is its own vendor.
+        pl.coalesce("party_key", pl.lit("contact:") + pl.col("contact_key")).alias("vendor_key"),
+        pl.coalesce("party_name", "contact_name").alias("vendor_name"),
+        pl.col("contact_name").alias("document_vendor_name"),
         pl.col("posted_on").alias("paid_on"),
         (-pl.col("amount")).alias("amount"),
         "invoice_number",

@@ -243,7 +243,7 @@ def forecast_from_inputs(
         )
         daily = daily.join(headline, on="entity_id", how="left")
     alerts = [
-        *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
+        *all_payment_alerts(inputs.vendor_payments, config),
         *(runway(daily, config, as_of) if not daily.is_empty() else []),
         *inputs.integrity_alerts,
     ]
@@ -273,6 +273,7 @@ def _balance_backtest(history, inputs: ForecastInputs, horizon: int, step: int, 
         horizon,
         inputs.as_of,
         history.transferred(),
+        history.payroll_paid(),
     )
     result.seconds = time.monotonic() - started
     log.info("whole-balance backtest: %d origins in %.1f s", len(origins), result.seconds)
@@ -504,7 +505,7 @@ def alerts_only(
     config = config or AlertConfig.from_env()
     return _dedupe(
         [
-            *all_payment_alerts(inputs.vendor_payments, config, inputs.open_ap["vendor_name"].to_list()),
+            *all_payment_alerts(inputs.vendor_payments, config),
             *inputs.integrity_alerts,
         ]
     )
