@@ -57,8 +57,13 @@ checkov: $(CHECKOV_VENV)/.installed
 demo: install
 	$(BIN)/ledgerlake demo
 
+# Two pytest-xdist workers: the suite's time is mostly single-threaded Python (landing, HTTP
+# servers, simulation) beside multi-threaded DuckDB/Spark builds, so two processes keep both
+# cores busy. Tests sharing an expensive session fixture stay on one worker (tests/conftest.py,
+# pytest_collection_modifyitems). PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 2
 test: install browser java sam checkov lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # House style (#22; config in pyproject.toml [tool.ruff] and .sqlfluff, reasons in
 # docs/DECISIONS.md). sqlfluff renders every model through the project's own macros

@@ -34,6 +34,27 @@ for name, value in {
     os.environ[name] = value
 
 
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadgroup`).
+    Each worker sets up the session fixtures it needs once, so tests are handed out in
+    groups that share their expensive fixtures: every test that reads the simulated company
+    (`built_company`, directly or through another fixture) in one group; a test using a
+    session fixture of a test area's conftest with the rest of that area; any other test
+    with its module (its module fixtures stay on one worker). Without xdist the marks do
+    nothing."""
+    for item in items:
+        if "built_company" in item.fixturenames:
+            group = "company"
+        else:
+            group = str(item.path.relative_to(REPO))
+            for defs in item._fixtureinfo.name2fixturedefs.values():
+                fixture = defs[-1]
+                if fixture.scope == "session" and fixture.baseid.count("/") >= 1:
+                    group = fixture.baseid  # e.g. "tests/polling": the area's conftest
+                    break
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def s3_endpoint():
     """A moto S3 server on a free port, for the whole session."""
