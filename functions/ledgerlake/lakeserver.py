@@ -104,6 +104,10 @@ def start(timeout: float = 30.0) -> LakeStatus:
                 "-ip.bind=127.0.0.1",
                 f"-s3.port={LOCAL_S3_PORT}",
                 "-admin.ui=false",
+                # the Iceberg and Lance catalog endpoints are not used: off, so their fixed
+                # ports (8181, 9101) cannot collide with anything on the user's machine
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
