@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 import yaml
 
+from ledgerlake.alerts.identities import vendor_keys, with_vendor_keys
 from ledgerlake.alerts.rules import (
     AlertConfig,
     all_payment_alerts,
@@ -19,7 +20,7 @@ from ledgerlake.alerts.rules import (
     runway,
     unusual_vendor_charges,
 )
-from ledgerlake.alerts.vendors import typo_families, vendor_keys
+from ledgerlake.alerts.vendors import typo_families
 
 CONFIG = AlertConfig()
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +39,13 @@ _SCHEMA = {
 
 
 def payments(*rows: tuple) -> pl.DataFrame:
-    """rows: (source_id, vendor_name, paid_on, amount, invoice_number)."""
+    """rows: (source_id, vendor_name, paid_on, amount, invoice_number); vendors keyed by the
+    marts' rule, as for any frame built without marts."""
+    return with_vendor_keys(raw_payments(*rows))
+
+
+def raw_payments(*rows: tuple) -> pl.DataFrame:
+    """The same payments without their vendor_key."""
     return pl.DataFrame(
         [
             {
@@ -387,3 +394,11 @@ def test_scoring_matches_alerts_to_planted_problems_by_typed_record_ids():
     )
     assert by["duplicate_payment"].precision == 0.5 and by["payout_without_deposit"].recall == 1.0
     assert unmapped == ["inventory_shrinkage"]
+
+
+def test_the_rules_refuse_payments_whose_vendors_nobody_resolved():
+    """The rules never resolve names themselves (the forecaster's image has no dbt macros):
+    a frame without vendor_key is an error, not a silent second vendor rule."""
+    frame = raw_payments(("a", "Acme Ltd", date(2026, 1, 5), "100.00", "INV-1"))
+    with pytest.raises(ValueError, match="vendor_key"):
+        duplicate_payments(frame, CONFIG)

@@ -342,7 +342,7 @@ def test_production_alerts_name_and_group_vendors_as_the_marts_resolved_them(war
     duplicate = next(e for e in card_alert.evidence if e.role == "duplicate")
     assert duplicate.detail["document_vendor_name"] == "LANDMARK PROP MGMT"
     # the marts' party is the identity: the name rule alone would have kept these two apart
-    from ledgerlake.alerts.vendors import vendor_keys
+    from ledgerlake.alerts.identities import vendor_keys
 
     keys = vendor_keys(["LANDMARK PROP MGMT", "Landmark Properties LLC"])
     assert keys["LANDMARK PROP MGMT"] != keys["Landmark Properties LLC"]

@@ -8,8 +8,9 @@ Payments frame (one row per outgoing payment to a vendor), columns:
 
 The vendor is the marts' (vendors.py): from the marts, `vendor_key` is the payment's
 `party_key` and `vendor_name` its `party_name`, with the name on the ledger's contact in
-`document_vendor_name`; a frame without `vendor_key` (the simulator's raw frames) gets it from
-the same rule, run over its names (`vendors.with_vendor_keys`).
+`document_vendor_name`; a frame built without marts (the simulator's raw frames) takes it
+first from the same rule, run over its names (`identities.with_vendor_keys`): the rules
+refuse a frame without it rather than resolve names themselves.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from decimal import Decimal
 import polars as pl
 
 from .model import Alert, Evidence, severity_for
-from .vendors import typo_families, with_vendor_keys
+from .vendors import require_vendor_keys, typo_families
 from .wording import day, money, times_usual
 
 # Required; `vendor_key`, `document_vendor_name` and `document_keys` are optional (module doc).
@@ -119,7 +120,7 @@ def _by_vendor(payments: pl.DataFrame, family: dict[str, str] | None = None) -> 
     """Payments grouped by (entity, currency, vendor identity), oldest first; or by the
     identity's `family` (vendor_key -> family key) when given."""
     groups: dict[tuple[str, str, str], list[dict]] = {}
-    for row in with_vendor_keys(payments).sort("paid_on", "source_id").iter_rows(named=True):
+    for row in require_vendor_keys(payments).sort("paid_on", "source_id").iter_rows(named=True):
         vendor = row["vendor_key"] if family is None else family[row["vendor_key"]]
         groups.setdefault((row["entity"], row["currency"], vendor), []).append(row)
     return groups
@@ -168,7 +169,7 @@ def duplicate_payments(payments: pl.DataFrame, config: AlertConfig) -> list[Aler
     invoice number, a month apart) matches none of these. A reference that does not identify
     one bill (see `_shared_references`) counts as no invoice number.
     """
-    payments = with_vendor_keys(payments)
+    payments = require_vendor_keys(payments)
     alerts = []
     for (entity, currency, _), rows in _by_vendor(payments, typo_families(payments["vendor_key"])).items():
         shared = _shared_references(rows)
@@ -323,7 +324,7 @@ def new_vendor_large_payments(payments: pl.DataFrame, config: AlertConfig) -> li
     """
     if payments.is_empty():
         return []
-    payments = with_vendor_keys(payments)
+    payments = require_vendor_keys(payments)
     start = payments["paid_on"].min() + timedelta(days=config.new_vendor_warmup_days)
     first_by_vendor: dict[str, date] = {}
     for row in payments.sort("paid_on").iter_rows(named=True):
@@ -412,7 +413,7 @@ def runway(forecast: pl.DataFrame, config: AlertConfig, as_of: date) -> list[Ale
 
 
 def all_payment_alerts(payments: pl.DataFrame, config: AlertConfig) -> list[Alert]:
-    payments = with_vendor_keys(payments)
+    payments = require_vendor_keys(payments)
     return [
         *duplicate_payments(payments, config),
         *unusual_vendor_charges(payments, config),

@@ -9,9 +9,11 @@ behind `int_vendor_identities` → `party_contacts` → `parties` and the `party
 - **With marts (production):** the payments frame carries `vendor_key` (the mart's
   `party_key`) and `vendor_name` (its `party_name`), read by forecast.marts. The alerts take
   them as given: no name is re-resolved here.
-- **Without marts** (the simulator's raw frames, the forecast benchmark: `vendor_keys`):
-  the same macro is rendered and run in DuckDB over the payments' names, so the identity is
-  still the marts' rule, not a second implementation of it.
+- **Without marts** (the simulator's raw frames, the forecast benchmark:
+  `alerts.identities.vendor_keys`): the same macro is rendered and run in DuckDB over the
+  payments' names, so the identity is still the marts' rule, not a second implementation of
+  it. That module is kept apart so that production code (the forecaster's image) cannot
+  reach dbt's Jinja or the project's macros.
 
 Typos are not identity (a mart feeding the statements does not merge suppliers on
 similarity), but a duplicate vendor record is the classic way one bill gets paid twice. So
@@ -31,46 +33,17 @@ TYPO_SIMILARITY = 0.92
 VENDOR_KEY_PREFIX = "vendor:"  # parties.party_key of a vendor: 'vendor:' || its vendor_key
 
 
-def vendor_keys(names: Iterable[str | None]) -> dict[str, str]:
-    """name -> its vendor identity in the format of `parties.party_key` ('vendor:amazon'), by
-    the marts' own rule (the `vendor_identity_ctes` macro, with the contact alias seed) run in
-    DuckDB. A name that normalizes to nothing ("The Co.") has no identity and is left out."""
-    import duckdb
-
-    from ..transform.macros import render_macro
-    from ..transform.runner import project_dir
-
-    frame = pl.DataFrame({"vendor_name": sorted({n for n in names if n})}, schema={"vendor_name": pl.Utf8})
-    if frame.is_empty():
-        return {}
-    ctes = render_macro("vendor_identity_ctes", "names", "aliases", files=("portable.sql", "vendors.sql"))
-    conn = duckdb.connect()
-    try:
-        conn.register("names", frame.to_arrow())
-        seed = project_dir() / "seeds" / "contact_aliases.csv"
-        conn.execute(
-            "create table aliases as select * from read_csv(?, header = true, all_varchar = true)", [str(seed)]
+def require_vendor_keys(payments: pl.DataFrame) -> pl.DataFrame:
+    """The payments, which must carry their `vendor_key`: from the marts (`party_key`), or,
+    for frames built without marts, from `alerts.identities.with_vendor_keys` (the marts'
+    rule run in DuckDB). The rules never resolve names themselves, so the forecaster's image
+    needs neither dbt's Jinja nor the project's macros."""
+    if "vendor_key" not in payments.columns:
+        raise ValueError(
+            "the payments carry no vendor_key: read them from the marts (party_key), or "
+            "resolve their names first with ledgerlake.alerts.identities.with_vendor_keys"
         )
-        rows = conn.execute(
-            f"""with {ctes}
-                select f.vendor_name, i.vendor_key
-                from vendor_name_forms as f
-                join vendor_identities as i using (normalized_name)"""
-        ).fetchall()
-    finally:
-        conn.close()
-    return {name: VENDOR_KEY_PREFIX + key for name, key in rows}
-
-
-def with_vendor_keys(payments: pl.DataFrame) -> pl.DataFrame:
-    """The payments with a `vendor_key`: as given (the marts resolved it), else by `vendor_keys`
-    over their names; a name with no identity is its own vendor."""
-    if "vendor_key" in payments.columns:
-        return payments
-    keys = vendor_keys(payments["vendor_name"].to_list())
-    return payments.with_columns(
-        vendor_key=pl.col("vendor_name").map_elements(lambda n: keys.get(n, f"name:{n}"), return_dtype=pl.Utf8)
-    )
+    return payments
 
 
 def _typo_text(key: str) -> str | None:

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ..alerts.identities import with_vendor_keys
+
 SECTION = "## Forecast and alerts"
 MONEY = pl.Decimal(18, 2)
 
@@ -149,7 +151,7 @@ def synthetic_inputs(scale: float = 1.0, months: int = 18, seed: int = 7):
         recurring=frame(recurring, ["amount"]),
         deals=frame(deals, ["amount"]),
         sales_daily=frame(sales, ["amount"]),
-        vendor_payments=frame(payments, ["amount"]),
+        vendor_payments=with_vendor_keys(frame(payments, ["amount"])),
     )
 
 

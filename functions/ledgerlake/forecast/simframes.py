@@ -161,7 +161,9 @@ def vendor_payments(sim_dir: Path) -> pl.DataFrame:
                 "document_keys": [],
             }
         )
-    return pl.DataFrame([r for r in rows if r["vendor_name"]], schema=PAYMENT_SCHEMA)
+    from ..alerts.identities import with_vendor_keys  # the marts' vendor rule, as the marts would apply it
+
+    return with_vendor_keys(pl.DataFrame([r for r in rows if r["vendor_name"]], schema=PAYMENT_SCHEMA))
 
 
 def sales_daily(sim_dir: Path) -> pl.DataFrame:
