@@ -11,10 +11,9 @@ row and cent for cent.
 
 from __future__ import annotations
 
-import shutil
-import uuid
-
 import pytest
+
+from .lake_copy import own_lake_copy
 
 
 def _tables(con, db):
@@ -32,36 +31,25 @@ def _tables(con, db):
 def test_marts_from_the_ecb_feed_equal_marts_from_the_rates_file(built_company, tmp_path_factory, monkeypatch):
     import duckdb
 
-    from ledgerlake.lake import Lake
     from ledgerlake.transform import build
 
     feed_lake, sim_dir = built_company["lake"], built_company["sim_dir"]
     assert not list(feed_lake.keys("reference/fx_rates/")), "the company's FX must come from the feed alone"
     assert list(feed_lake.keys("raw/source=ecb/")), "the ecb poller landed nothing"
 
-    suffix = uuid.uuid4().hex[:8]
-    env = dict(
-        built_company["env"],
-        LEDGERLAKE_RAW_BUCKET=f"raw-fx-{suffix}",
-        LEDGERLAKE_MARTS_BUCKET=f"marts-fx-{suffix}",
-        LEDGERLAKE_HOME=str(tmp_path_factory.mktemp("fx-file-home")),
+    lake = own_lake_copy(  # the same raw, already compacted; no ECB pages
+        built_company,
+        tmp_path_factory,
+        monkeypatch,
+        "fx",
+        warehouse=built_company["warehouse"],  # a writable copy of the feed build
+        keep=lambda key: "/source=ecb/" not in key,
     )
-    for name, value in env.items():  # this test's own lake and home; restored afterwards
-        monkeypatch.setenv(name, value)
-    lake = Lake()
-    lake.ensure_buckets()
-    for key in feed_lake.keys("compacted/"):  # the same raw, already compacted; no ECB pages
-        if "/source=ecb/" not in key:
-            lake.s3.copy_object(Bucket=lake.bucket, Key=key, CopySource={"Bucket": feed_lake.bucket, "Key": key})
     lake.s3.put_object(
         Bucket=lake.bucket,
         Key="reference/fx_rates/fx_rates.csv",
         Body=(sim_dir / "reference" / "fx_rates.csv").read_bytes(),
     )
-    from ledgerlake.transform.runner import warehouse_path
-
-    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(built_company["warehouse"], warehouse_path())  # writable copy of the feed build
     from_file = build(select=["stg_reference__fx_rates+"], stream=None, export=False)
     assert from_file.success, from_file.failures
     assert from_file.models >= 15  # FX staging, the FX intermediates and every converting mart rebuilt

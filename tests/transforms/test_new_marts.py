@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .lake_copy import own_lake_copy
+
 CENT = Decimal("0.01")
 
 # The shared end-to-end build lives in conftest.py (another engineer's, landing with
@@ -209,13 +211,9 @@ def _assert_corrections_counted(built_company, company_build, wh, tmp_path_facto
     its own (the session's compacted lake plus those webhooks delivered and hydrated at the
     clock just before each edit), the rebuilt marts count exactly the simulator's corrections."""
     import csv
-    import shutil
-    import uuid
 
-    from ledgerlake.lake import Lake
     from ledgerlake.landing import land_simulation
     from ledgerlake.transform import build
-    from ledgerlake.transform.runner import warehouse_path
 
     sim = company_build["sim_dir"]
     with open(sim / "truth" / "invoice_corrections.csv", encoding="utf-8") as handle:
@@ -225,28 +223,16 @@ def _assert_corrections_counted(built_company, company_build, wh, tmp_path_facto
     for table in ("finance_kpis_entity_daily", "finance_kpis_daily", "finance_kpis_weekly", "finance_kpis_monthly"):
         assert wh(f"select sum(invoices_corrected) from marts.{table}")[0][0] == 0
 
-    suffix = uuid.uuid4().hex[:8]
-    feed_lake = company_build["lake"]
-    env = dict(
-        built_company["env"],
-        LEDGERLAKE_RAW_BUCKET=f"raw-fix-{suffix}",
-        LEDGERLAKE_MARTS_BUCKET=f"marts-fix-{suffix}",
-        LEDGERLAKE_HOME=str(tmp_path_factory.mktemp("corrections-home")),
+    # its own lake (the session's compacted lake), then the invoices' create webhooks landed
+    lake = own_lake_copy(
+        built_company, tmp_path_factory, monkeypatch, "corrections", warehouse=company_build["warehouse"]
     )
-    for name, value in env.items():  # this test's own lake and home; restored afterwards
-        monkeypatch.setenv(name, value)
-    lake = Lake()
-    lake.ensure_buckets()
-    for key in feed_lake.keys("compacted/"):
-        lake.s3.copy_object(Bucket=lake.bucket, Key=key, CopySource={"Bucket": feed_lake.bucket, "Key": key})
     for fix in truth:
         corrected_at = datetime.fromisoformat(fix["corrected_at"])
         report = land_simulation(
             sim, lake, after=corrected_at - timedelta(hours=4), until=corrected_at - timedelta(seconds=1), polls=False
         )
         assert not report.failures, report.failures
-    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(company_build["warehouse"], warehouse_path())
     rebuilt = build(select=["int_invoice_corrections+"], stream=None, export=False)
     assert rebuilt.success, rebuilt.failures
 
