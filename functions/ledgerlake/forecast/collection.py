@@ -9,8 +9,18 @@ customer who has not paid a 200-day-old invoice counts as evidence that some nev
 An open invoice now `a` days past due (negative: not yet due) is collected on forecast day
 k with probability (S(a + k - 1) - S(a + k)) / S(a): the conditional hazard given it is
 unpaid at its age. The older the invoice, the lower the chance it is ever paid, because
-S flattens where the history has invoices that stayed open. Where S(a) is exhausted (older
-than anything the history ever saw paid) the invoice is not expected within the horizon.
+S flattens where the history has invoices that stayed open.
+
+Beyond the latest lateness the history ever saw paid, Kaplan–Meier knows nothing: left flat,
+it says "never", which a short history gets badly wrong (six months in, nothing has been
+paid more than ~60 days late yet, so every invoice older than that was forecast at zero,
+and on the simulated company such invoices were all paid within weeks). There the curve
+continues at a constant hazard estimated from the evidence past that point: no payment
+seen in the days invoices spent unpaid there (censored exposure), plus one pseudo-payment
+at the pace of the overdue range — λ = 1 / (days unpaid beyond the last payment + the
+overdue range's days at risk per payment). Invoices that have sat unpaid long beyond
+anything ever paid drive λ towards 0 ("never"); a young history with nothing stuck keeps
+the overdue pace.
 
 A customer with at least `MIN_CUSTOMER_PAID` paid invoices is judged on their own curve
 (their habit: always 20 days late, or always on time); others on the entity's curve.
@@ -39,7 +49,7 @@ class Survival:
         at_risk = len(times) - np.concatenate([[0], np.cumsum(seen)[:-1]])  # observations with time >= x
         factor = np.where(at_risk > 0, 1.0 - deaths / np.maximum(at_risk, 1), 1.0)
         surv = np.cumprod(factor)
-        self.grid, self.surv, self.n = grid, surv, len(times)
+        self.grid, self.surv, self.n = grid, _with_tail(surv, deaths, at_risk), len(times)
 
     def at(self, x) -> np.ndarray:
         """S(x) for lateness x (array); S = 1 before the grid, flat after it."""
@@ -53,6 +63,23 @@ class Survival:
         if s[0] <= 1e-9:
             return np.zeros(horizon)
         return (s[:-1] - s[1:]) / s[0]
+
+
+def _with_tail(surv: np.ndarray, deaths: np.ndarray, at_risk: np.ndarray) -> np.ndarray:
+    """The curve beyond its last payment, at a constant hazard (module docstring): one
+    pseudo-payment over the days seen unpaid there plus the overdue range's days per payment."""
+    paid_at = np.nonzero(deaths)[0]
+    if len(paid_at) == 0:
+        return surv
+    last, due = int(paid_at[-1]), -LOW
+    start = min(due + 1, last)  # the overdue range (or the last payment's day if none was late)
+    payments = float(deaths[start : last + 1].sum())
+    if payments == 0:
+        return surv
+    days_per_payment = float(at_risk[start : last + 1].sum()) / payments
+    hazard = 1.0 / (float(at_risk[last + 1 :].sum()) + days_per_payment)
+    beyond = np.arange(len(surv)) - last
+    return np.where(beyond > 0, surv[last] * np.exp(-hazard * np.maximum(beyond, 0)), surv)
 
 
 def survivals(open_ar: pl.DataFrame, paid: pl.DataFrame, as_of: date) -> tuple[dict, dict]:
