@@ -16,13 +16,14 @@ on (docs/forecast.md, "More seeds").
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
+
+from . import write_section
 
 SECTION = "## Whole-balance forecast over many seeds"
 DOC_SEEDS = (11, 42, 7)
@@ -128,14 +129,6 @@ def markdown(table: pl.DataFrame, seeds: list[int], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    doc = path.read_text() if path.exists() else "# Benchmarks\n"
-    body = f"{SECTION}\n\n{text.strip()}\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    doc = pattern.sub(body + "\n", doc) if pattern.search(doc) else doc.rstrip() + "\n\n" + body
-    path.write_text(doc)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ledgerlake.bench balance",
@@ -165,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(table, seeds, time.monotonic() - started)
     print(text)
     if args.write:
-        write_section(text, args.write)
+        write_section(args.write, SECTION, text.strip() + "\n")
     return 0
 
 
