@@ -23,12 +23,12 @@ from pathlib import Path
 
 import polars as pl
 
+from ..forecast.balance import BASELINES
 from . import write_section
 
 SECTION = "## Whole-balance forecast over many seeds"
 DOC_SEEDS = (11, 42, 7)
 MORE_SEEDS = (1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 13, 14)
-BASELINES = ("flat", "drift", "seasonal_naive")
 
 
 def run_seed(seed: int, months: int, scale: float, keep: Path | None = None) -> pl.DataFrame:
@@ -54,10 +54,8 @@ def cells(accuracy: pl.DataFrame) -> pl.DataFrame:
         "seed",
         "entity_id",
         "horizon_weeks",
-        "n_origins",
         "n_banded",
         pl.col("error_pct").alias("model"),
-        pl.col("bias_pct").alias("bias"),
         "coverage",
     )
     best = (
