@@ -6,11 +6,20 @@ what makes the whole-balance backtest honest: each origin sees the documents as 
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+import polars as pl
+
 from ledgerlake.config import Settings
-from ledgerlake.forecast.history import inputs_as_of, open_ap_by_vendor, open_ar_by_customer
+from ledgerlake.forecast.history import (
+    DOCUMENT_SCHEMA,
+    MONEY,
+    History,
+    inputs_as_of,
+    open_ap_by_vendor,
+    open_ar_by_customer,
+)
 from ledgerlake.forecast.marts import load_history
 
 
@@ -51,3 +60,62 @@ def test_as_of_open_ar_and_ap_equal_the_truth_at_every_past_month_end(built_comp
     for entity, opening in inputs.openings.items():
         assert opening == sum((Decimal(r["balance"]) for r in cash if r["entity"] == entity), Decimal(0))
     assert inputs.recurring["date"].max() <= day and inputs.sales_daily["date"].max() <= day
+
+
+def test_the_cash_settled_from_documents_open_at_an_origin_counts_only_those_documents():
+    # What the whole-balance backtest compares the AR and AP components with: receipts and
+    # payments against the invoices and bills open at the origin, by day, and nothing else.
+    origin = date(2026, 3, 31)
+    docs = [  # kind, key, issued, total
+        ("AR", "open-invoice", date(2026, 2, 1), "1000.00"),  # 400 paid before, 600 after
+        ("AR", "paid-before", date(2026, 1, 1), "500.00"),  # settled before the origin
+        ("AR", "raised-after", date(2026, 4, 2), "700.00"),  # not open at the origin
+        ("AP", "open-bill", date(2026, 3, 1), "300.00"),  # paid 10 days after the origin
+    ]
+    applied = [  # key, day, amount
+        ("open-invoice", date(2026, 3, 15), "400.00"),
+        ("open-invoice", date(2026, 4, 5), "600.00"),
+        ("paid-before", date(2026, 2, 20), "500.00"),
+        ("raised-after", date(2026, 4, 10), "700.00"),
+        ("open-bill", date(2026, 4, 10), "300.00"),
+    ]
+    history = History(
+        reporting_currency="USD",
+        entities={},
+        last_day=date(2026, 6, 30),
+        balances=pl.DataFrame(),
+        fx=pl.DataFrame(),
+        documents=pl.DataFrame(
+            [
+                {
+                    "entity": "US",
+                    "kind": kind,
+                    "currency": "USD",
+                    "contact_key": key,
+                    "contact_name": key,
+                    "document_key": key,
+                    "issued_on": issued,
+                    "due_date": issued + timedelta(days=30),
+                    "total_amount": Decimal(total),
+                }
+                for kind, key, issued, total in docs
+            ],
+            schema=DOCUMENT_SCHEMA,
+        ),
+        allocations=pl.DataFrame(
+            [{"document_key": k, "applied_on": d, "amount": Decimal(a)} for k, d, a in applied],
+            schema={"document_key": pl.Utf8, "applied_on": pl.Date, "amount": MONEY},
+        ),
+        credits=pl.DataFrame(),
+        deal_snapshots=None,
+        deals_now=pl.DataFrame(),
+        recurring=pl.DataFrame(),
+        sales=pl.DataFrame(),
+        payments=pl.DataFrame(),
+    )
+    settled = history.settled_from_open()("US", origin, 14)
+    assert settled[4 - 1] == 0.0  # day 4 (April 4): nothing yet
+    assert settled[5 - 1] == 600.0  # April 5: the rest of the open invoice
+    assert settled[10 - 1] == 300.0  # April 10: the bill paid (out); the invoice raised after is not counted
+    assert settled[-1] == 300.0
+    assert not history.settled_from_open()("UK", origin, 14).any()

@@ -132,6 +132,36 @@ class History:
         residual model does not learn a miss the payroll series has already taken in."""
         return _cumulative(self.recurring.filter(pl.col("kind") == "payroll").select("entity", "date", "amount"))
 
+    def settled_from_open(self) -> Callable[[str, date, int], np.ndarray]:
+        """`f(entity, origin, horizon)`: the cash that invoices and bills open at the origin's
+        close actually settled by each day of the horizon (receipts +, payments -), cumulative:
+        what the backtest compares the AR and AP components with. A document paid later than
+        its curve expected is still open at the next origin and forecast again there, so the
+        residual model must not learn that miss as well (balance.py)."""
+        applied = self.allocations.group_by("document_key").agg(pl.col("applied_on"), pl.col("amount").cast(pl.Float64))
+        docs = self.documents.join(applied, on="document_key", how="inner")
+        per: dict[str, list] = {}
+        for entity, kind, issued, total, days, amounts in docs.select(
+            "entity", "kind", "issued_on", pl.col("total_amount").cast(pl.Float64), "applied_on", "amount"
+        ).iter_rows():
+            if total <= 0:
+                continue
+            sign = 1.0 if kind == "AR" else -1.0
+            per.setdefault(entity, []).append((issued, total, sign, list(zip(days, amounts))))
+
+        def settled(entity: str, origin: date, horizon: int) -> np.ndarray:
+            daily = np.zeros(horizon)
+            for issued, total, sign, paid in per.get(entity, []):
+                if issued > origin or sum(a for d, a in paid if d <= origin) >= total:
+                    continue
+                for d, a in paid:
+                    k = (d - origin).days
+                    if 1 <= k <= horizon:
+                        daily[k - 1] += sign * a
+            return np.cumsum(daily)
+
+        return settled
+
 
 def _cumulative(frame: pl.DataFrame) -> Callable[[str, date], float]:
     """`f(entity, day)`: the sum of `amount` (entity, date, amount rows) up to that day."""

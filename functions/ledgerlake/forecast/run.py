@@ -274,6 +274,7 @@ def _balance_backtest(history, inputs: ForecastInputs, horizon: int, step: int, 
         inputs.as_of,
         history.transferred(),
         history.payroll_paid(),
+        history.settled_from_open(),
     )
     result.seconds = time.monotonic() - started
     log.info("whole-balance backtest: %d origins in %.1f s", len(origins), result.seconds)
