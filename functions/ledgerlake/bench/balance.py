@@ -31,7 +31,7 @@ SECTION = "## Whole-balance forecast over many seeds"
 DOC_SEEDS = (11, 42, 7)
 MORE_SEEDS = (1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 13, 14)
 HELD_OUT_SEEDS = tuple(range(15, 25))
-GROUPS = {"documented": DOC_SEEDS, "checked on": MORE_SEEDS, "held out": HELD_OUT_SEEDS}
+GROUPS = {"documented": DOC_SEEDS, "development": MORE_SEEDS, "held-out": HELD_OUT_SEEDS}
 
 
 def run_seed(seed: int, months: int, scale: float, keep: Path | None = None) -> pl.DataFrame:

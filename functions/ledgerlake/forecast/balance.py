@@ -38,14 +38,13 @@ and the band stay on the actual balance.
 **Open documents' timing misses are the AR and AP components' own.** An invoice paid later
 than its paying curve expected is a miss of the window it was expected in, but it is still
 open at the next origin and the AR component forecasts it again there (likewise a bill).
-Learning that miss in the residual as well counted it twice: the residual took cash off the
-windows that then received it, and the errors of successive windows ran in opposite
-directions (on fifteen simulated companies, the 13-week errors of origins 14 weeks apart were
-correlated at -0.26 in the US and -0.31 in the UK). So the residual and the shrinkage learn
-from the change with the cash that the documents open at each past origin actually settled
-replaced by what the AR and AP components had forecast for them (`settled`); documents raised
-inside the window are still learnt (no component schedules them). The score and the band stay
-on the actual balance.
+Learning that miss in the residual as well counts it twice: the residual takes cash off the
+windows that then receive it. So the residual and the shrinkage learn from the change with
+the cash that the documents open at each past origin actually settled replaced by what the
+AR and AP components had forecast for them (`settled`); documents raised inside the window
+are still learnt (no component schedules them). The score and the band stay on the actual
+balance. On 25 simulated companies this lowered the mean error at every entity and horizon
+(most at week 4: the UK 9.7 % to 9.4 %, its bias -9.8k to -2.3k).
 
 **Band.** p10/p90 at day h = p50 ± q(h)·√(1 + 1/n), q the 80 % quantile of the absolute
 errors at day h of the last `BAND_WINDOW` earlier origins whose outcome was known at o (their
