@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("areas", nargs="*", help=f"areas to run (default all: {', '.join(areas())})")
     parser.add_argument("--quick", action="store_true", help="small scales only")
     parser.add_argument(
-        "--write", default="docs/benchmarks.md", help="kept for the Makefile; modules write their own section"
+        "--write",
+        default=None,
+        help="write the area's section to this file instead of docs/benchmarks.md (areas that write one)",
     )
     args, area_options = parser.parse_known_args(argv)
     unknown = [a for a in args.areas if a not in areas()]
@@ -43,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"{__package__}.{area}")
         print(f"==> bench {area}", file=sys.stderr, flush=True)
         started = time.monotonic()
-        rc = module.main((["--quick"] if args.quick else []) + area_options)
+        write = ["--write", args.write] if args.write else []
+        rc = module.main((["--quick"] if args.quick else []) + write + area_options)
         print(f"==> bench {area}: rc={rc} in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
         if rc:
             failed.append(area)
