@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+try:  # pytest 9's structured node ids (see pytest_collection_modifyitems)
+    from _pytest.nodeid import coerce_node_id
+except ImportError:  # pragma: no cover - another pytest: xdist's own suffix applies
+    coerce_node_id = None
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -53,6 +58,12 @@ def pytest_collection_modifyitems(config, items):
                     group = fixture.baseid  # e.g. "tests/polling": the area's conftest
                     break
         item.add_marker(pytest.mark.xdist_group(group))
+        if coerce_node_id and config.getvalue("loadgroup"):  # an xdist worker under --dist loadgroup
+            # xdist 3.8 hands a test's group to the scheduler as a "@group" suffix on its node
+            # id, which it writes to `item._nodeid`; pytest 9 reads the id from `item._id`, so
+            # the suffix never reached the scheduler and every group was ignored (each worker
+            # built the company). Write it where pytest 9 reads it.
+            item._id = coerce_node_id(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture(scope="session")
