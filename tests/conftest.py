@@ -58,7 +58,7 @@ def pytest_collection_modifyitems(config, items):
                     group = fixture.baseid  # e.g. "tests/polling": the area's conftest
                     break
         item.add_marker(pytest.mark.xdist_group(group))
-        if coerce_node_id and config.getvalue("loadgroup"):  # an xdist worker under --dist loadgroup
+        if coerce_node_id and config.getoption("loadgroup", default=False):  # an xdist worker, --dist loadgroup
             # xdist 3.8 hands a test's group to the scheduler as a "@group" suffix on its node
             # id, which it writes to `item._nodeid`; pytest 9 reads the id from `item._id`, so
             # the suffix never reached the scheduler and every group was ignored (each worker
