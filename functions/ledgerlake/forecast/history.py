@@ -138,11 +138,11 @@ class History:
         what the backtest compares the AR and AP components with. A document paid later than
         its curve expected is still open at the next origin and forecast again there, so the
         residual model must not learn that miss as well (balance.py)."""
-        applied = self.allocations.group_by("document_key").agg(pl.col("applied_on"), pl.col("amount").cast(pl.Float64))
+        applied = self.allocations.group_by("document_key").agg(pl.col("applied_on"), pl.col("amount"))
         docs = self.documents.join(applied, on="document_key", how="inner")
         per: dict[str, list] = {}
         for entity, kind, issued, total, days, amounts in docs.select(
-            "entity", "kind", "issued_on", pl.col("total_amount").cast(pl.Float64), "applied_on", "amount"
+            "entity", "kind", "issued_on", "total_amount", "applied_on", "amount"
         ).iter_rows():
             if total <= 0:
                 continue
@@ -152,12 +152,14 @@ class History:
         def settled(entity: str, origin: date, horizon: int) -> np.ndarray:
             daily = np.zeros(horizon)
             for issued, total, sign, paid in per.get(entity, []):
-                if issued > origin or sum(a for d, a in paid if d <= origin) >= total:
+                # open at the origin as `_ar_ap_as_of` has it: issued, and less applied than
+                # its total by then (in Decimal: three thirds of an invoice settle it exactly)
+                if issued > origin or sum((a for d, a in paid if d <= origin), Decimal(0)) >= total:
                     continue
                 for d, a in paid:
                     k = (d - origin).days
                     if 1 <= k <= horizon:
-                        daily[k - 1] += sign * a
+                        daily[k - 1] += sign * float(a)
             return np.cumsum(daily)
 
         return settled
