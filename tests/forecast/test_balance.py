@@ -442,3 +442,98 @@ def test_the_many_seed_bench_counts_and_names_a_lost_cell():
     text = markdown(table, [1, 2], 60.0)
     assert "| 2 | 2 of 3 |" in text and "5 of 6 cells won" in text
     assert "seed 2 UK week 13: model 12.00%, flat 10.00%" in text
+
+
+def _points(errors: dict[str, np.ndarray], horizon_day: int, actual: float = 1_000_000.0, step: int = 14):
+    """Backtest points of one entity at one horizon day: each method's p50 off the actual
+    balance by the given amount at each origin (14 days apart)."""
+    rows = []
+    for method, errs in errors.items():
+        for i, e in enumerate(errs):
+            rows.append(
+                {
+                    "entity_id": "US",
+                    "origin": START + timedelta(days=step * i),
+                    "horizon_day": horizon_day,
+                    "method": method,
+                    "actual": actual,
+                    "p50": actual + float(e),
+                    "scored": True,
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def _overlapping(rng, n: int, lags: int, scale: float) -> np.ndarray:
+    """Errors of n origins whose windows share `lags` steps: each a sum of lags + 1 shocks,
+    the way a 13-week error shares its weeks with the six origins before it."""
+    shocks = rng.normal(0, scale, n + lags)
+    return np.convolve(shocks, np.ones(lags + 1), mode="valid")
+
+
+def test_a_gap_between_equally_good_forecasts_is_called_chance_even_when_windows_overlap():
+    """Two forecasts equally good, 24 origins 14 days apart, 91-day windows (each error shares
+    six steps with its neighbours'). A test that took the 24 errors as independent would call
+    about a fifth of such gaps real; `difference_test` allows for the overlap."""
+    from ledgerlake.forecast.balance import difference_test
+
+    rng = np.random.default_rng(17)
+    called, naive_called, runs = 0, 0, 300
+    for _ in range(runs):
+        a = 50_000 + _overlapping(rng, 24, 6, 4_000.0)
+        b = 50_000 + _overlapping(rng, 24, 6, 4_000.0)
+        test = difference_test(_points({"model": a, "flat": b}, 91), "US", 91, "model", "flat")
+        called += test.p_worse < 0.05 or test.p_better < 0.05
+        d = (np.abs(a) - np.abs(b)) / 1_000_000.0
+        naive_t = abs(d.mean()) / (d.std(ddof=1) / np.sqrt(len(d)))
+        naive_called += naive_t > 2.07  # two-sided 5 % at 23 degrees of freedom
+    assert called / runs <= 0.12  # nominal 10 % (two one-sided 5 % tests)
+    assert naive_called / runs > 2 * called / runs
+
+
+def test_a_forecast_clearly_better_at_every_origin_is_called_better_and_said_so():
+    from ledgerlake.forecast.balance import difference_test
+
+    rng = np.random.default_rng(4)
+    model = 20_000 + np.abs(_overlapping(rng, 24, 6, 2_000.0))
+    flat = 60_000 + np.abs(_overlapping(rng, 24, 6, 2_000.0))
+    test = difference_test(_points({"model": model, "flat": flat}, 91), "US", 91, "model", "flat")
+    assert test.n_origins == 24 and test.mean_difference < 0
+    assert test.p_better < 0.01 and test.p_worse > 0.99
+    # the same gap over only four origins is not enough to tell
+    assert difference_test(_points({"model": model[:4], "flat": flat[:4]}, 91), "US", 91, "model", "flat") is None
+
+
+def test_the_headline_counts_the_forecasts_closer_than_the_best_baseline():
+    # a schedule of contracts the model knows (cash in for four months, out for four):
+    # every baseline misses the turns, the model is closer at nearly every origin
+    rng = np.random.default_rng(3)
+
+    def flow(d: date) -> float:
+        return 2_000.0 if (d - START).days // 120 % 2 == 0 else -1_500.0
+
+    balances, bal = {}, 400_000.0
+    for i in range((LAST - START).days + 1):
+        d = START + timedelta(days=i)
+        bal += flow(d) + rng.normal(0, 300.0)
+        balances[d] = bal
+
+    def paths(origin: date):
+        return {"US": {"contracts": np.cumsum([flow(origin + timedelta(days=k)) for k in range(1, H + 1)])}}
+
+    bt = _run(balances, paths)
+    row = headline(bt.accuracy, live=bt.live, points=bt.points).row(0, named=True)
+    assert row["beats_baselines"] and row["n_origins"] == 10 and row["n_closer"] >= 9
+    assert f"It was closer than flat at {row['n_closer']} of those 10 forecasts." in row["sentence"]
+    # without the points (an older run) the sentence stays as it was
+    plain = headline(bt.accuracy, live=bt.live).row(0, named=True)
+    assert plain["n_closer"] is None and "closer" not in plain["sentence"]
+
+    # a model wrong by a large amount at every origin: closer than the baseline at under half
+    def wild(origin: date):
+        sign = 1 if origin.toordinal() // 14 % 2 else -1
+        return {"US": {"junk": np.cumsum(np.full(H, sign * 3_000.0))}}
+
+    bt = _run(balances, wild)
+    row = headline(bt.accuracy, live=bt.live, points=bt.points).row(0, named=True)
+    assert not row["beats_baselines"] and row["n_closer"] < row["n_origins"] / 2

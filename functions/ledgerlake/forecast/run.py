@@ -447,7 +447,7 @@ def extra_tables(result: ForecastResult) -> dict[str, pl.DataFrame]:
     if bt is not None:
         out["balance_accuracy"] = bt.accuracy
         out["balance_backtest"] = bt.points
-        out["forecast_headline"] = headline(bt.accuracy, live=bt.live)
+        out["forecast_headline"] = headline(bt.accuracy, live=bt.live, points=bt.points)
     if result.collection is not None:
         out["ar_collection"] = result.collection
     if result.scenarios is not None:
