@@ -132,6 +132,10 @@ class History:
         residual model does not learn a miss the payroll series has already taken in."""
         return _cumulative(self.recurring.filter(pl.col("kind") == "payroll").select("entity", "date", "amount"))
 
+    def rate_as_of(self) -> Callable[[str, date], float | None]:
+        """`f(currency, day)`: the rate to the reporting currency as of that day (see `_rates`)."""
+        return _rates(self.fx, self.reporting_currency)
+
     def settled_from_open(self) -> Callable[[str, date, int], np.ndarray]:
         """`f(entity, origin, horizon)`: the cash that invoices and bills open at the origin's
         close actually settled by each day of the horizon (receipts +, payments -), cumulative:
@@ -141,28 +145,55 @@ class History:
         applied = self.allocations.group_by("document_key").agg(pl.col("applied_on"), pl.col("amount"))
         docs = self.documents.join(applied, on="document_key", how="inner")
         per: dict[str, list] = {}
-        for entity, kind, issued, total, days, amounts in docs.select(
-            "entity", "kind", "issued_on", "total_amount", "applied_on", "amount"
+        for entity, kind, currency, issued, total, days, amounts in docs.select(
+            "entity", "kind", "currency", "issued_on", "total_amount", "applied_on", "amount"
         ).iter_rows():
             if total <= 0:
                 continue
             sign = 1.0 if kind == "AR" else -1.0
-            per.setdefault(entity, []).append((issued, total, sign, list(zip(days, amounts))))
+            per.setdefault(entity, []).append((issued, total, sign, currency, list(zip(days, amounts))))
+        rate = self.rate_as_of()
 
         def settled(entity: str, origin: date, horizon: int) -> np.ndarray:
             daily = np.zeros(horizon)
-            for issued, total, sign, paid in per.get(entity, []):
+            own = self.entities[entity].currency if entity in self.entities else None
+            for issued, total, sign, currency, paid in per.get(entity, []):
                 # open at the origin as `_ar_ap_as_of` has it: issued, and less applied than
                 # its total by then (in Decimal: three thirds of an invoice settle it exactly)
                 if issued > origin or sum((a for d, a in paid if d <= origin), Decimal(0)) >= total:
                     continue
+                # in the entity's currency at the origin's rate, as the components had it
+                # (run.in_entity_currency); unknown rates leave the amount as it is, as there
+                factor = 1.0
+                if own and currency != own:
+                    theirs, ours = rate(currency, origin), rate(own, origin)
+                    factor = theirs / ours if theirs and ours else 1.0
                 for d, a in paid:
                     k = (d - origin).days
                     if 1 <= k <= horizon:
-                        daily[k - 1] += sign * float(a)
+                        daily[k - 1] += sign * float(a) * factor
             return np.cumsum(daily)
 
         return settled
+
+
+def _rates(fx: pl.DataFrame, reporting: str) -> Callable[[str, date], float | None]:
+    """`f(currency, day)`: the latest rate to the reporting currency posted on or before the
+    day (1 for the reporting currency; None when none is known), as `inputs_as_of` takes it."""
+    per: dict[str, tuple[list[date], list[float]]] = {}
+    if "fx_rate" not in fx.columns:
+        fx = pl.DataFrame(schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64})
+    for currency, g in fx.drop_nulls("fx_rate").sort("posted_on").group_by("currency", maintain_order=True):
+        per[currency[0]] = (g["posted_on"].to_list(), g["fx_rate"].to_list())
+
+    def at(currency: str, day: date) -> float | None:
+        if currency == reporting:
+            return 1.0
+        days, values = per.get(currency, ([], []))
+        i = bisect.bisect_right(days, day)
+        return float(values[i - 1]) if i else None
+
+    return at
 
 
 def _cumulative(frame: pl.DataFrame) -> Callable[[str, date], float]:

@@ -22,6 +22,7 @@ import polars as pl
 
 from ..alerts.model import Alert
 from ..alerts.rules import AlertConfig, all_payment_alerts, runway
+from ..money import quantize
 from .backtest import BacktestResult, Calibration, choose_model
 from .cash import CONSOLIDATED, Statistical, consolidate, entity_forecast
 from .collection import collection_assumptions
@@ -135,21 +136,57 @@ def _statistical(
     return stat, backtest, sum(r.fits for r in results.values()) + 1, why
 
 
+def in_entity_currency(frame: pl.DataFrame | None, column: str, inputs: ForecastInputs) -> pl.DataFrame | None:
+    """`frame` (entity, currency, `column` …) with `column` in its entity's own currency at the
+    as-of day's rates (through the reporting currency) and `currency` set to it.
+
+    A document's cash lands in its entity's bank account, in that account's currency: the UK's
+    euro invoices are paid into its sterling account, its dollar bills paid from it (and the
+    US's sterling bills from its dollar account). Summing them in their own currency counted
+    €1 as £1. Rows whose rate is unknown keep their currency and amount, with a warning."""
+    if frame is None or frame.is_empty() or "currency" not in frame.columns:
+        return frame
+    own = {entity: info.currency for entity, info in inputs.entities.items()}
+    rates = inputs.fx_to_reporting
+    amounts, currencies, unknown = [], [], set()
+    for entity, currency, amount in frame.select("entity", "currency", column).iter_rows():
+        target = own.get(entity)
+        if amount is None or target is None or currency == target:
+            amounts.append(amount)
+            currencies.append(currency)
+        elif currency in rates and target in rates and rates[target]:
+            amounts.append(quantize(Decimal(amount) * rates[currency] / rates[target], target))
+            currencies.append(target)
+        else:
+            unknown.add(f"{currency}->{target}")
+            amounts.append(amount)
+            currencies.append(currency)
+    if unknown:
+        log.warning(
+            "no FX rate for %s as of %s: those amounts left in their own currency", sorted(unknown), inputs.as_of
+        )
+    return frame.with_columns(
+        pl.Series(column, amounts, dtype=frame.schema[column]), pl.Series("currency", currencies, dtype=pl.Utf8)
+    )
+
+
 def _flows(inputs: ForecastInputs, horizon: int) -> pl.DataFrame:
     as_of = inputs.as_of
+    open_ar = in_entity_currency(inputs.open_ar, "open_amount", inputs)
+    open_ap = in_entity_currency(inputs.open_ap, "open_amount", inputs)
     return pl.concat(
         [
-            ar_flows(inputs.open_ar, inputs.paid_ar, as_of, horizon),
-            ap_flows(inputs.open_ap, as_of, horizon),
-            recurring_flows(inputs.recurring, inputs.open_ap, as_of, horizon),
+            ar_flows(open_ar, inputs.paid_ar, as_of, horizon),
+            ap_flows(open_ap, as_of, horizon),
+            recurring_flows(in_entity_currency(inputs.recurring, "amount", inputs), open_ap, as_of, horizon),
             pipeline_flows(
-                inputs.deals,
+                in_entity_currency(inputs.deals, "amount", inputs),
                 inputs.paid_ar,
                 as_of,
                 horizon,
                 events=inputs.deal_events,
-                invoiced=inputs.invoiced,
-                open_ar=inputs.open_ar,
+                invoiced=in_entity_currency(inputs.invoiced, "total_amount", inputs),
+                open_ar=open_ar,
             ),
             empty_flows(),
         ]
