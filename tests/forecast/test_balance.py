@@ -442,6 +442,14 @@ def test_the_many_seed_bench_counts_and_names_a_lost_cell():
     text = markdown(table, [1, 2], 60.0)
     assert "| 2 | 2 of 3 |" in text and "5 of 6 cells won" in text
     assert "seed 2 UK week 13: model 12.00%, flat 10.00%" in text
+    # with each cell's test against the best baseline: the cells won and lost beyond noise
+    tested = table.with_columns(
+        p_better=pl.when(pl.col("horizon_weeks") == 4).then(0.01).otherwise(0.30),
+        p_worse=pl.when(pl.col("horizon_weeks") == 4).then(0.99).otherwise(0.70),
+    )
+    text = markdown(tested, [1, 2], 60.0)
+    assert "better than the best baseline in 2 of the 5 cells it won (week 4: 2 of 2, week 8: 0 of 2" in text
+    assert "worse in 0 of the 1 it lost" in text and "flat 10.00% (p = 0.70: within noise)" in text
 
 
 def _points(errors: dict[str, np.ndarray], horizon_day: int, actual: float = 1_000_000.0, step: int = 14):
