@@ -111,3 +111,11 @@ def test_the_backtests_settled_cash_of_a_foreign_document_is_in_the_entitys_curr
     settled = _history(("EUR", "1000.00"), ("USD", "1000.00"), paid).settled_from_open()("UK", DAY, 14)
     assert abs(settled[5 - 1] - 864.0) < 1e-6  # €1,000 at the origin's rates
     assert abs(settled[10 - 1] - (864.0 - 800.0)) < 1e-6  # then the $1,000 bill out
+
+
+def test_an_amount_without_a_rate_is_kept_and_said_not_dropped(caplog):
+    # no CHF rate is known: the invoice stays in francs (and is still forecast), with a warning
+    flows = _flows(inputs_as_of(_history(("CHF", "1000.00"), ("GBP", "800.00")), DAY), 91)
+    ar = flows.filter(pl.col("component") == "ar")
+    assert set(ar["currency"].to_list()) == {"CHF"} and sum(ar["amount"].to_list(), Decimal(0)) > 0
+    assert any("no FX rate for ['CHF->GBP']" in r.getMessage() for r in caplog.records)

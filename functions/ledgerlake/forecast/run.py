@@ -138,7 +138,8 @@ def _statistical(
 
 def in_entity_currency(frame: pl.DataFrame | None, column: str, inputs: ForecastInputs) -> pl.DataFrame | None:
     """`frame` (entity, currency, `column` …) with `column` in its entity's own currency at the
-    as-of day's rates (through the reporting currency) and `currency` set to it.
+    as-of day's rates (through the reporting currency) and `currency` set to it; rows keep
+    their order.
 
     A document's cash lands in its entity's bank account, in that account's currency: the UK's
     euro invoices are paid into its sterling account, its dollar bills paid from it (and the
@@ -147,27 +148,31 @@ def in_entity_currency(frame: pl.DataFrame | None, column: str, inputs: Forecast
     if frame is None or frame.is_empty() or "currency" not in frame.columns:
         return frame
     own = {entity: info.currency for entity, info in inputs.entities.items()}
+    frame = frame.with_row_index("_row")
+    foreign = frame.filter(pl.col("currency") != pl.col("entity").replace_strict(own, default=None))
+    if foreign.is_empty():
+        return frame.drop("_row")
     rates = inputs.fx_to_reporting
     amounts, currencies, unknown = [], [], set()
-    for entity, currency, amount in frame.select("entity", "currency", column).iter_rows():
-        target = own.get(entity)
-        if amount is None or target is None or currency == target:
-            amounts.append(amount)
-            currencies.append(currency)
-        elif currency in rates and target in rates and rates[target]:
+    for entity, currency, amount in foreign.select("entity", "currency", column).iter_rows():
+        target = own[entity]
+        if amount is not None and currency in rates and rates.get(target):
             amounts.append(quantize(Decimal(amount) * rates[currency] / rates[target], target))
             currencies.append(target)
         else:
-            unknown.add(f"{currency}->{target}")
+            if amount is not None:
+                unknown.add(f"{currency}->{target}")
             amounts.append(amount)
             currencies.append(currency)
     if unknown:
         log.warning(
             "no FX rate for %s as of %s: those amounts left in their own currency", sorted(unknown), inputs.as_of
         )
-    return frame.with_columns(
+    converted = foreign.with_columns(
         pl.Series(column, amounts, dtype=frame.schema[column]), pl.Series("currency", currencies, dtype=pl.Utf8)
     )
+    rest = frame.join(foreign.select("_row"), on="_row", how="anti")
+    return pl.concat([rest, converted.select(rest.columns)]).sort("_row").drop("_row")
 
 
 def _flows(inputs: ForecastInputs, horizon: int) -> pl.DataFrame:
