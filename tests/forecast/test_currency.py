@@ -10,13 +10,21 @@ from decimal import Decimal
 
 import polars as pl
 
-from ledgerlake.forecast.history import DEAL_SCHEMA, DOCUMENT_SCHEMA, MONEY, History, inputs_as_of
+from ledgerlake.forecast.history import (
+    CREDIT_SCHEMA,
+    DEAL_SCHEMA,
+    DOCUMENT_SCHEMA,
+    FX_SCHEMA,
+    MONEY,
+    RECURRING_SCHEMA,
+    History,
+    inputs_as_of,
+)
 from ledgerlake.forecast.run import EntityInfo, _flows
 
 DAY = date(2026, 3, 31)
 FX = pl.DataFrame(
-    {"currency": ["GBP", "EUR"], "posted_on": [DAY - timedelta(days=1)] * 2, "fx_rate": [1.25, 1.08]},
-    schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64},
+    {"currency": ["GBP", "EUR"], "posted_on": [DAY - timedelta(days=1)] * 2, "fx_rate": [1.25, 1.08]}, schema=FX_SCHEMA
 )
 
 
@@ -60,28 +68,10 @@ def _history(invoice: tuple[str, str], bill: tuple[str, str], paid: list[tuple[s
             [{"document_key": k, "applied_on": d, "amount": Decimal(a)} for k, d, a in allocations],
             schema={"document_key": pl.Utf8, "applied_on": pl.Date, "amount": MONEY},
         ),
-        credits=pl.DataFrame(
-            schema={
-                "entity": pl.Utf8,
-                "currency": pl.Utf8,
-                "contact_key": pl.Utf8,
-                "document_key": pl.Utf8,
-                "issued_on": pl.Date,
-                "amount": MONEY,
-            }
-        ),
+        credits=pl.DataFrame(schema=CREDIT_SCHEMA),
         deal_snapshots=None,
         deals_now=pl.DataFrame(schema=DEAL_SCHEMA),
-        recurring=pl.DataFrame(
-            schema={
-                "entity": pl.Utf8,
-                "currency": pl.Utf8,
-                "kind": pl.Utf8,
-                "series": pl.Utf8,
-                "date": pl.Date,
-                "amount": MONEY,
-            }
-        ),
+        recurring=pl.DataFrame(schema=RECURRING_SCHEMA),
         sales=pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": MONEY}),
         payments=pl.DataFrame(schema={"paid_on": pl.Date}),
     )

@@ -71,6 +71,26 @@ DOCUMENT_SCHEMA = {
     "due_date": pl.Date,
     "total_amount": MONEY,
 }
+# An unapplied credit memo (lowers its customer's open balance from its own date).
+CREDIT_SCHEMA = {
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "contact_key": pl.Utf8,
+    "document_key": pl.Utf8,
+    "issued_on": pl.Date,
+    "amount": MONEY,
+}
+# One payroll run or recurring charge, outflows positive (kind "payroll" | "recurring").
+RECURRING_SCHEMA = {
+    "entity": pl.Utf8,
+    "currency": pl.Utf8,
+    "kind": pl.Utf8,
+    "series": pl.Utf8,
+    "date": pl.Date,
+    "amount": MONEY,
+}
+# A currency's rate to the reporting currency, by the day the ledger posted it.
+FX_SCHEMA = {"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64}
 # One internal transfer as it touched one entity's bank: + in, - out, the entity's currency.
 TRANSFER_SCHEMA = {"entity": pl.Utf8, "date": pl.Date, "amount": pl.Float64}
 DEAL_SCHEMA = {
@@ -182,7 +202,7 @@ def _rates(fx: pl.DataFrame, reporting: str) -> Callable[[str, date], float | No
     day (1 for the reporting currency; None when none is known), as `inputs_as_of` takes it."""
     per: dict[str, tuple[list[date], list[float]]] = {}
     if "fx_rate" not in fx.columns:
-        fx = pl.DataFrame(schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64})
+        fx = pl.DataFrame(schema=FX_SCHEMA)
     for currency, g in fx.drop_nulls("fx_rate").sort("posted_on").group_by("currency", maintain_order=True):
         per[currency[0]] = (g["posted_on"].to_list(), g["fx_rate"].to_list())
 

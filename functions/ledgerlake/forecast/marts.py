@@ -29,7 +29,7 @@ import polars as pl
 from ..alerts.fx import stale_fx_rates
 from ..alerts.integrity import INTEGRITY_MARTS, integrity_alerts
 from ..alerts.rules import AlertConfig
-from .history import DOCUMENT_SCHEMA
+from .history import CREDIT_SCHEMA, DOCUMENT_SCHEMA, FX_SCHEMA, RECURRING_SCHEMA
 from .run import EntityInfo, ForecastInputs
 
 log = logging.getLogger(__name__)
@@ -159,11 +159,7 @@ def _load(r: _Reader, settings, as_of: date | None):
         (gl,),
         "fx rates",
     )
-    fx = (
-        fx
-        if fx is not None
-        else pl.DataFrame(schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64})
-    )
+    fx = fx if fx is not None else pl.DataFrame(schema=FX_SCHEMA)
 
     documents = r.frame(
         f"""select entity_id as entity, document_kind as kind, currency, contact_key, contact_name, document_key,
@@ -257,14 +253,7 @@ def _internal_transfers(r: _Reader, gl: str) -> pl.DataFrame:
 def _credits(r: _Reader) -> pl.DataFrame:
     """QBO credit memos minus what payments applied of them to a named invoice (the same rule
     as the `open_ar_month_end` mart): what is left lowers the customer's balance."""
-    schema = {
-        "entity": pl.Utf8,
-        "currency": pl.Utf8,
-        "contact_key": pl.Utf8,
-        "document_key": pl.Utf8,
-        "issued_on": pl.Date,
-        "amount": pl.Decimal(18, 2),
-    }
+    schema = CREDIT_SCHEMA
     needs = ("staging.stg_qbo__credit_memos", "staging.stg_qbo__payment_allocations", "seeds.legal_entities")
     if not r.has(*needs):
         return pl.DataFrame(schema=schema)
@@ -306,16 +295,7 @@ def _bank_documents(r: _Reader, gl: str, docs: str) -> dict[str, pl.DataFrame]:
                 "document_keys": pl.List(pl.Utf8),
             }
         ),
-        "recurring": pl.DataFrame(
-            schema={
-                "entity": pl.Utf8,
-                "currency": pl.Utf8,
-                "kind": pl.Utf8,
-                "series": pl.Utf8,
-                "date": pl.Date,
-                "amount": money,
-            }
-        ),
+        "recurring": pl.DataFrame(schema=RECURRING_SCHEMA),
         "sales": pl.DataFrame(schema={"entity": pl.Utf8, "currency": pl.Utf8, "date": pl.Date, "amount": money}),
     }
     # Contact names: AR/AP documents name their contacts; direct purchases may name a contact

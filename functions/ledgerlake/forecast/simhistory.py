@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .history import DEAL_SCHEMA, DOCUMENT_SCHEMA, History
+from .history import CREDIT_SCHEMA, DEAL_SCHEMA, DOCUMENT_SCHEMA, FX_SCHEMA, History
 from .run import EntityInfo
 from .simframes import PAYROLL_CONTACTS, _xero_date, internal_transfers, sales_daily, vendor_payments
 
@@ -258,19 +258,10 @@ def load_sim_history(sim_dir: Path, reporting_currency: str = "USD") -> History:
         entities={"US": EntityInfo("USD", "US"), "UK": EntityInfo("GBP", "GB")},
         last_day=balances["date"].max(),
         balances=balances,
-        fx=pl.DataFrame(fx_rows, schema={"currency": pl.Utf8, "posted_on": pl.Date, "fx_rate": pl.Float64}),
+        fx=pl.DataFrame(fx_rows, schema=FX_SCHEMA),
         documents=pl.DataFrame(docs, schema=doc_schema),
         allocations=pl.DataFrame(allocations, schema={"document_key": pl.Utf8, "applied_on": pl.Date, "amount": MONEY}),
-        credits=pl.DataFrame(
-            schema={
-                "entity": pl.Utf8,
-                "currency": pl.Utf8,
-                "contact_key": pl.Utf8,
-                "document_key": pl.Utf8,
-                "issued_on": pl.Date,
-                "amount": MONEY,
-            }
-        ),
+        credits=pl.DataFrame(schema=CREDIT_SCHEMA),
         deal_snapshots=None,
         deals_now=pl.DataFrame(schema=DEAL_SCHEMA),
         deal_intervals=_deal_intervals(api),
