@@ -62,6 +62,26 @@ def test_as_of_open_ar_and_ap_equal_the_truth_at_every_past_month_end(built_comp
     assert inputs.recurring["date"].max() <= day and inputs.sales_daily["date"].max() <= day
 
 
+def test_the_forecasters_fx_rates_are_each_currencys_own(built_company):
+    # Foreign documents are converted to their entity's currency with these rates, and the
+    # consolidated forecast sums the entities with them: each currency must carry its own
+    # rate (the general ledger's rate is the functional currency's: read by the document's
+    # currency it gave a euro invoice sterling's rate, and sterling 1.0 on a US line).
+    with built_company["use_env"]():
+        history = load_history(built_company["warehouse"], Settings.from_env())
+    day = history.last_day
+    reference: dict[str, tuple[str, float]] = {}  # the simulation's ECB rates to the dollar, latest by the day
+    with open(built_company["sim_dir"] / "reference" / "fx_rates.csv", encoding="utf-8", newline="") as handle:
+        for r in csv.DictReader(handle):
+            if r["quote"] == "USD" and r["date"] <= day.isoformat():
+                reference[r["base"]] = max(reference.get(r["base"], ("", 0.0)), (r["date"], float(r["rate"])))
+    rate = history.rate_as_of()
+    for currency in ("EUR", "GBP"):
+        assert abs(rate(currency, day) - reference[currency][1]) < 1e-6, currency
+    assert rate("USD", day) == 1.0
+    assert inputs_as_of(history, day).fx_to_reporting["EUR"] != inputs_as_of(history, day).fx_to_reporting["GBP"]
+
+
 def test_the_cash_settled_from_documents_open_at_an_origin_counts_only_those_documents():
     # What the whole-balance backtest compares the AR and AP components with: receipts and
     # payments against the invoices and bills open at the origin, by day, and nothing else.

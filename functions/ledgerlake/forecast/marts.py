@@ -152,13 +152,26 @@ def _load(r: _Reader, settings, as_of: date | None):
         cash if cash is not None else pl.DataFrame(schema={"entity": pl.Utf8, "date": pl.Date, "balance": pl.Float64})
     )
 
-    # FX: the ledger's own conversions into the reporting currency, by day.
-    fx = r.frame(
-        f"""select transaction_currency as currency, posted_on, arg_max(fx_rate, posted_on)::double as fx_rate
-                     from {gl} where fx_rate is not null group by 1, 2""",
-        (gl,),
-        "fx rates",
-    )
+    # FX: each currency's dated rate into the reporting currency (the rates the ledger marts
+    # convert with). Without that table (an older warehouse), the general ledger's own rate,
+    # which is the *functional* currency's (1 GBP in USD on a UK line, whatever the
+    # document's currency): keyed by the transaction currency it gave a euro invoice
+    # sterling's rate and sterling 1.0 on a US line.
+    rates = "intermediate.int_fx_rates_daily"
+    if r.has(rates):
+        fx = r.frame(
+            f"""select currency, rate_date as posted_on, rate::double as fx_rate
+                from {rates} where rate is not null""",
+            (rates,),
+            "fx rates",
+        )
+    else:
+        fx = r.frame(
+            f"""select functional_currency as currency, posted_on, max(fx_rate)::double as fx_rate
+                from {gl} where fx_rate is not null group by 1, 2""",
+            (gl,),
+            "fx rates",
+        )
     fx = fx if fx is not None else pl.DataFrame(schema=FX_SCHEMA)
 
     documents = r.frame(
