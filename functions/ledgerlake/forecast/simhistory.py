@@ -7,9 +7,10 @@ timestamps, so "as it stood on day D" is the latest version at or before D's end
 definition the simulator's ground truth uses. Everything after `History` (the as-of cut, the
 forecaster, the backtest) is the product's code unchanged.
 
-* documents: QBO Invoice / Bill, Xero ACCREC / ACCPAY invoices; what was applied to each, and
-  when, from the drop of its balance (`Balance`, `AmountDue`) between versions (a voided or
-  deleted document drops to zero the same way);
+* documents: QBO Invoice / Bill, Xero ACCREC / ACCPAY invoices, each as its latest version
+  (voided and deleted ones left out, as the marts leave them); what was applied to each, and
+  when, from the rise of its paid part (total less `Balance` / `AmountDue`) between versions
+  (a corrected invoice's lower total is not a payment);
 * balances: `truth/cash_by_account_day.csv` (what `marts.cash_by_account_day` equals to the
   cent), summed per entity;
 * deals: HubSpot deal versions (stage, amount, close date, probability), open ones;
@@ -48,7 +49,12 @@ def _day(at: str) -> date:
 
 
 def _documents(api: Path) -> tuple[list[dict], list[dict]]:
-    docs, allocations, last = {}, [], {}
+    """Each document as its latest version has it (as the marts keep it), and what was applied
+    to it, and when: every rise of its paid part (total less balance) between versions. A
+    correction that lowers the total lowers the balance with it and is not a payment; a
+    document voided or deleted in the end is left out with its applications, as the marts
+    leave it out (`ar_ap_documents` without voided and deleted documents)."""
+    docs, allocations, paid, dead = {}, [], {}, set()
     for source, file, kind_of in (
         ("qbo", "Invoice.jsonl", lambda o: "AR"),
         ("qbo", "Bill.jsonl", lambda o: "AP"),
@@ -57,54 +63,50 @@ def _documents(api: Path) -> tuple[list[dict], list[dict]]:
         for v in _versions(api / source / file):
             o, key = v["object"], f"{source}:{file}:{v['id']}"
             if v.get("deleted") or ("TxnDate" not in o and "Date" not in o):
-                # a deletion (the object is a stub): whatever was open is no longer owed
-                if key in docs and last[key]:
-                    allocations.append({"document_key": key, "applied_on": _day(v["at"]), "amount": last[key]})
-                    last[key] = Decimal(0)
+                dead.add(key)  # a deletion (the object is a stub)
                 continue
             kind = kind_of(o)
             if kind is None:
                 continue
             if source == "qbo":
                 ref = o.get("CustomerRef") or o.get("VendorRef") or {}
-                balance = Decimal(str(o.get("Balance", o.get("TotalAmt", 0))))
+                total = Decimal(str(o.get("TotalAmt", 0)))
+                balance = Decimal(str(o.get("Balance", total)))
                 entity, currency = "US", (o.get("CurrencyRef") or {}).get("value", "USD")
                 issued, due = date.fromisoformat(o["TxnDate"]), date.fromisoformat(o.get("DueDate") or o["TxnDate"])
-                contact, name, total = f"qbo:{ref.get('value')}", ref.get("name"), o.get("TotalAmt", 0)
-                dead = False
+                contact, name = f"qbo:{ref.get('value')}", ref.get("name")
+                voided = False
             else:
                 contact_obj = o.get("Contact") or {}
-                balance = Decimal(str(o.get("AmountDue", o.get("Total", 0))))
+                total = Decimal(str(o.get("Total", 0)))
+                balance = Decimal(str(o.get("AmountDue", total)))
                 entity, currency = "UK", o.get("CurrencyCode", "GBP")
                 issued, due = _xero_date(o["Date"]), _xero_date(o.get("DueDate") or o["Date"])
-                contact, name, total = (
-                    f"xero:{contact_obj.get('ContactID')}",
-                    contact_obj.get("Name"),
-                    o.get("Total", 0),
-                )
-                dead = o.get("Status") in ("VOIDED", "DELETED")
-            if dead:
-                balance = Decimal(0)
-            if key not in docs:
-                docs[key] = {
-                    "entity": entity,
-                    "kind": kind,
-                    "currency": currency,
-                    "contact_key": contact,
-                    "contact_name": name,
-                    "document_key": key,
-                    "issued_on": issued,
-                    "due_date": due,
-                    "total_amount": Decimal(str(total)),
-                }
-                last[key] = docs[key]["total_amount"]
-            drop = last[key] - balance
+                contact, name = f"xero:{contact_obj.get('ContactID')}", contact_obj.get("Name")
+                voided = o.get("Status") in ("VOIDED", "DELETED")
+            if voided:
+                dead.add(key)
+                continue
+            dead.discard(key)
+            docs[key] = {
+                "entity": entity,
+                "kind": kind,
+                "currency": currency,
+                "contact_key": contact,
+                "contact_name": name,
+                "document_key": key,
+                "issued_on": issued,
+                "due_date": due,
+                "total_amount": total,
+            }
             # Versions can arrive out of order (a bill paid the hour it was entered: the
-            # entry's version is stamped after the payment's): a balance never rises again.
-            if drop > 0:
-                allocations.append({"document_key": key, "applied_on": max(_day(v["at"]), issued), "amount": drop})
-                last[key] = balance
-    return list(docs.values()), allocations
+            # entry's version is stamped after the payment's): what was paid never falls.
+            rise = (total - balance) - paid.get(key, Decimal(0))
+            if rise > 0:
+                allocations.append({"document_key": key, "applied_on": max(_day(v["at"]), issued), "amount": rise})
+                paid[key] = total - balance
+    alive = [d for k, d in docs.items() if k not in dead]
+    return alive, [a for a in allocations if a["document_key"] not in dead]
 
 
 def _stages(api: Path) -> dict[str, tuple[float, bool]]:
