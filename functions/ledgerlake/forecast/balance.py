@@ -386,9 +386,28 @@ class Difference:
 
     n_origins: int
     mean_difference: float  # mean of method's minus other's error (share of the balance; + = method worse)
-    statistic: float  # the test statistic (t distribution, n - 1 degrees of freedom); NaN if undefined
+    statistic: float  # the test statistic (t distribution, n - q - 1 degrees of freedom); NaN if undefined
     p_worse: float  # one-sided p-value that method is worse; small: worse beyond the origins' noise
     p_better: float  # one-sided p-value that method is better
+
+
+def _paired(points: pl.DataFrame, entity: str, horizon_day: int, method: str, other: str) -> pl.DataFrame | None:
+    """One row per scored origin both methods have at `horizon_day`, oldest first: `origin`,
+    `actual` and each method's absolute miss |p50 - actual| under its own name. None when
+    either method has no point there."""
+    wide = (
+        points.filter(
+            (pl.col("entity_id") == entity)
+            & (pl.col("horizon_day") == horizon_day)
+            & pl.col("scored")
+            & pl.col("method").is_in([method, other])
+        )
+        .with_columns(miss=(pl.col("p50") - pl.col("actual")).abs())
+        .pivot(on="method", index=["origin", "actual"], values="miss")
+    )
+    if method not in wide.columns or other not in wide.columns:
+        return None
+    return wide.drop_nulls([method, other]).sort("origin")
 
 
 def difference_test(points: pl.DataFrame, entity: str, horizon_day: int, method: str, other: str) -> Difference | None:
@@ -410,25 +429,15 @@ def difference_test(points: pl.DataFrame, entity: str, horizon_day: int, method:
     confident. None with fewer than `MIN_PAST` + 2 common origins or no more origins than q + 2."""
     from scipy.stats import t as student_t  # scipy ships with statsforecast / scikit-learn
 
-    mine = points.filter(
-        (pl.col("entity_id") == entity)
-        & (pl.col("horizon_day") == horizon_day)
-        & pl.col("scored")
-        & pl.col("method").is_in([method, other])
-    )
-    loss = mine.with_columns(loss=(pl.col("p50") - pl.col("actual")).abs() / pl.col("actual").abs())
-    wide = loss.pivot(on="method", index="origin", values="loss")
-    if method not in wide.columns or other not in wide.columns:
+    wide = _paired(points, entity, horizon_day, method, other)
+    if wide is None or wide.height < MIN_PAST + 2:
         return None
-    wide = wide.drop_nulls([method, other]).sort("origin")
     n = wide.height
-    if n < 2:
-        return None
     spacing = float(np.median(np.diff(wide["origin"].to_numpy()).astype("timedelta64[D]").astype(float)))
     steps = max(math.ceil(horizon_day / spacing), 1)  # q + 1: the steps each window spans
-    if n < MIN_PAST + 2 or n <= steps + 1:
+    if n <= steps + 1:
         return None
-    d = (wide[method] - wide[other]).to_numpy().astype(float)
+    d = ((wide[method] - wide[other]) / wide["actual"].abs()).to_numpy().astype(float)
     mean = float(d.mean())
     variance = float(d.var(ddof=1)) / (1 - steps / n) * steps / n
     if variance <= 0:
@@ -443,19 +452,10 @@ def closer_count(
 ) -> tuple[int, int] | None:
     """(k, n): at how many of the n scored origins both have at `horizon_day` `method`'s p50
     was closer to the actual balance than `other`'s. None when they share no origin."""
-    mine = points.filter(
-        (pl.col("entity_id") == entity)
-        & (pl.col("horizon_day") == horizon_day)
-        & pl.col("scored")
-        & pl.col("method").is_in([method, other])
-    )
-    wide = mine.with_columns(miss=(pl.col("p50") - pl.col("actual")).abs()).pivot(
-        on="method", index="origin", values="miss"
-    )
-    if method not in wide.columns or other not in wide.columns:
+    wide = _paired(points, entity, horizon_day, method, other)
+    if wide is None or wide.is_empty():
         return None
-    wide = wide.drop_nulls([method, other])
-    return (int((wide[method] < wide[other]).sum()), wide.height) if wide.height else None
+    return int((wide[method] < wide[other]).sum()), wide.height
 
 
 def choose_method(entity: str, accuracy: pl.DataFrame, live: dict, horizon: int) -> LivePath:
