@@ -85,7 +85,7 @@ def cells(accuracy: pl.DataFrame, points: pl.DataFrame | None = None) -> pl.Data
     best = (
         accuracy.filter(pl.col("method").is_in(BASELINES))
         .sort("error_pct")
-        .group_by(*KEY[:-1], "horizon_weeks", maintain_order=True)
+        .group_by(*KEY, maintain_order=True)
         .first()
         .select(*KEY, pl.col("method").alias("best_baseline"), pl.col("error_pct").alias("baseline"))
     )
@@ -129,21 +129,19 @@ def _beyond_noise(table: pl.DataFrame) -> str:
 
     better, won, worse, lost = counts(tested)
     weeks = []
-    for (w,), part in tested.group_by("horizon_weeks", maintain_order=True):
-        b, n_won, _, _ = counts(part)
-        weeks.append((w, f"week {w}: {b} of {n_won}"))
+    for w in sorted(tested["horizon_weeks"].unique()):
+        b, n_won, _, _ = counts(tested.filter(pl.col("horizon_weeks") == w))
+        weeks.append(f"week {w}: {b} of {n_won}")
     return (
         f"Beyond the origins' noise (`balance.difference_test`: a t test on the per-origin errors that "
         f"allows for the overlap of the windows; one-sided {SIGNIFICANCE:.0%}): the model is better than the "
-        f"best baseline in {better} of the {won} cells it won ({', '.join(t for _, t in sorted(weeks))}), "
+        f"best baseline in {better} of the {won} cells it won ({', '.join(weeks)}), "
         f"and worse in {worse} of the {lost} it lost."
     )
 
 
 def markdown(table: pl.DataFrame, seeds: list[int], seconds: float) -> str:
-    if "months" not in table.columns:
-        table = table.with_columns(months=pl.lit(MONTHS))
-    table = table.with_columns(pl.col("seed", "months").cast(pl.Int64))
+    """`table`: `cells`' rows, of one seed or many."""
     per_seed = (
         table.group_by("seed", "months", maintain_order=True)
         .agg(
