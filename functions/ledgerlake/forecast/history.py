@@ -198,20 +198,23 @@ class History:
 
 
 def _rates(fx: pl.DataFrame, reporting: str) -> Callable[[str, date], float | None]:
-    """`f(currency, day)`: the latest rate to the reporting currency posted on or before the
-    day (1 for the reporting currency; None when none is known), as `inputs_as_of` takes it."""
-    per: dict[str, tuple[list[date], list[float]]] = {}
+    """`f(currency, day)`: the rate to the reporting currency last posted on or before the day
+    (None when none is, or it was posted empty; the reporting currency's is then 1). The one
+    rule for "the rate as of a day": `inputs_as_of` (what the components convert with) and
+    `settled_from_open` both read it."""
+    per: dict[str, tuple[list[date], list[float | None]]] = {}
     if "fx_rate" not in fx.columns:
         fx = pl.DataFrame(schema=FX_SCHEMA)
-    for currency, g in fx.drop_nulls("fx_rate").sort("posted_on").group_by("currency", maintain_order=True):
+    for currency, g in fx.sort("posted_on").group_by("currency", maintain_order=True):
         per[currency[0]] = (g["posted_on"].to_list(), g["fx_rate"].to_list())
 
     def at(currency: str, day: date) -> float | None:
-        if currency == reporting:
-            return 1.0
         days, values = per.get(currency, ([], []))
         i = bisect.bisect_right(days, day)
-        return float(values[i - 1]) if i else None
+        value = values[i - 1] if i else None
+        if value is None:
+            return 1.0 if currency == reporting else None
+        return float(value)
 
     return at
 
@@ -315,8 +318,9 @@ def inputs_as_of(h: History, day: date) -> ForecastInputs:
         b = h.balance_on(entity, day)
         if b is not None:
             openings[entity] = Decimal(str(b)).quantize(CENT)
-    fx = h.fx.filter(pl.col("posted_on") <= day).group_by("currency").agg(pl.col("fx_rate").sort_by("posted_on").last())
-    fx_to_reporting = {c: Decimal(str(v)) for c, v in fx.iter_rows() if v is not None}
+    rate = h.rate_as_of()
+    currencies = set(h.fx["currency"].to_list()) if "currency" in h.fx.columns else set()
+    fx_to_reporting = {c: Decimal(str(r)) for c in currencies if (r := rate(c, day)) is not None}
     fx_to_reporting.setdefault(h.reporting_currency, Decimal(1))
     if h.deal_snapshots is not None:
         deals = h.deal_snapshots.filter(pl.col("snapshot_date") == day).drop("snapshot_date")
