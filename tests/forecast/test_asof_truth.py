@@ -79,7 +79,8 @@ def test_the_forecasters_fx_rates_are_each_currencys_own(built_company):
     for currency in ("EUR", "GBP"):
         assert abs(rate(currency, day) - reference[currency][1]) < 1e-6, currency
     assert rate("USD", day) == 1.0
-    assert inputs_as_of(history, day).fx_to_reporting["EUR"] != inputs_as_of(history, day).fx_to_reporting["GBP"]
+    rates = inputs_as_of(history, day).fx_to_reporting
+    assert rates["EUR"] != rates["GBP"]
 
 
 def test_the_cash_settled_from_documents_open_at_an_origin_counts_only_those_documents():
